@@ -1,0 +1,48 @@
+"""Named warnings and errors raised by probml.
+
+Every warning probml emits is a subclass of :class:`ProbmlWarning`, so a user
+can silence or escalate all of them at once, and each names the statistical
+situation it reports (collinearity, non-convergence, ...), not the code path.
+"""
+
+__all__ = [
+    "CollinearityWarning",
+    "ConvergenceWarning",
+    "DataConversionWarning",
+    "NotFittedError",
+    "ProbmlWarning",
+]
+
+
+class NotFittedError(ValueError, AttributeError):
+    """An estimator was used before ``fit`` was called.
+
+    Inherits from both :class:`ValueError` and :class:`AttributeError`, as
+    scikit-learn's error of the same name does, so code written for either
+    library catches it.
+    """
+
+
+class ProbmlWarning(UserWarning):
+    """Base class of every warning probml emits."""
+
+
+class CollinearityWarning(ProbmlWarning):
+    """The design matrix is rank deficient: some coefficients are not identified.
+
+    The fit still returns the minimum-norm least-squares solution, but the
+    coefficients of the collinear columns (named in the message) individually
+    mean nothing; only their identified combinations do.
+    """
+
+
+class ConvergenceWarning(ProbmlWarning):
+    """An iterative fit stopped at its iteration limit before converging."""
+
+
+class DataConversionWarning(ProbmlWarning):
+    """Input was accepted in a different shape or type than expected.
+
+    Raised, for instance, when ``y`` is a column vector of shape ``(n, 1)``
+    where a 1-D array was expected; the column is used as the target.
+    """

@@ -1,0 +1,194 @@
+"""The statistical result of a fit: coefficient tables, intervals and summaries.
+
+A :class:`CoefficientTable` holds estimates and standard errors and derives
+the Wald statistics, two-sided p-values and confidence intervals from them,
+against a Student-t reference distribution (when the residual degrees of
+freedom are known, as in OLS) or the standard normal (asymptotic MLE
+inference).  A :class:`Summary` puts a table under a header of model
+statistics and renders as text in a terminal and as HTML in a notebook.
+
+Distribution functions come from :mod:`scipy.special`, imported when first
+needed, so ``import probml`` stays light.
+"""
+
+import html
+
+import numpy as np
+
+from ._validation import check_probability
+
+__all__ = ["CoefficientTable", "Summary", "two_sided_pvalue", "critical_value"]
+
+
+def critical_value(level, df=None):
+    r"""The two-sided critical value :math:`q_{1-(1-\text{level})/2}`.
+
+    Of the Student-t distribution with ``df`` degrees of freedom, or of the
+    standard normal when ``df`` is None.
+
+    Examples
+    --------
+    >>> round(critical_value(0.95), 4)
+    1.96
+    >>> round(critical_value(0.95, df=10), 4)
+    2.2281
+    """
+    from scipy import special
+
+    level = check_probability(level, "level")
+    upper = 0.5 + level / 2
+    if df is None:
+        return float(special.ndtri(upper))
+    return float(special.stdtrit(df, upper))
+
+
+def two_sided_pvalue(statistic, df=None):
+    r"""Two-sided p-value :math:`2\,P(T \ge |t|)` of a t (or z, if ``df`` is None) statistic.
+
+    Examples
+    --------
+    >>> round(float(two_sided_pvalue(1.959963984540054)), 6)
+    0.05
+    """
+    from scipy import special
+
+    statistic = np.abs(np.asarray(statistic, dtype=float))
+    if df is None:
+        return 2 * special.ndtr(-statistic)
+    return 2 * special.stdtr(df, -statistic)
+
+
+class CoefficientTable:
+    """Estimates with standard errors, Wald statistics, p-values and intervals.
+
+    Parameters
+    ----------
+    names : sequence of str
+        One name per parameter.
+    estimate, std_error : array-like
+        Point estimates and their standard errors.
+    df : float or None
+        Degrees of freedom of the Student-t reference distribution, or None
+        for the standard normal (large-sample MLE inference).
+
+    Examples
+    --------
+    >>> table = CoefficientTable(["a", "b"], [2.0, 0.5], [1.0, 0.5], df=None)
+    >>> table.statistic
+    array([2., 1.])
+    >>> table.conf_int(0.95).round(3)
+    array([[ 0.04 ,  3.96 ],
+           [-0.48 ,  1.48 ]])
+    """
+
+    def __init__(self, names, estimate, std_error, *, df=None):
+        self.names = [str(name) for name in names]
+        self.estimate = np.asarray(estimate, dtype=float)
+        self.std_error = np.asarray(std_error, dtype=float)
+        self.df = df
+
+    @property
+    def statistic_name(self):
+        """'t' for a Student-t reference distribution, 'z' for the normal."""
+        return "z" if self.df is None else "t"
+
+    @property
+    def statistic(self):
+        r"""Wald statistics :math:`\hat\theta_j / \mathrm{se}(\hat\theta_j)`.
+
+        A parameter estimated exactly (standard error 0, as in an exact fit)
+        has an infinite statistic.
+        """
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.estimate / self.std_error
+
+    @property
+    def pvalues(self):
+        """Two-sided p-values of the hypotheses that each parameter is zero."""
+        return two_sided_pvalue(self.statistic, self.df)
+
+    def conf_int(self, level=0.95):
+        r"""Wald intervals :math:`\hat\theta \pm q \cdot \mathrm{se}`, shape (n_params, 2)."""
+        half_width = critical_value(level, self.df) * self.std_error
+        return np.column_stack([self.estimate - half_width, self.estimate + half_width])
+
+    def rows(self, level=0.95):
+        """The table as rows of strings, header first."""
+        low, high = (1 - level) / 2, 1 - (1 - level) / 2
+        header = ["", "coef", "std err", self.statistic_name,
+                  f"P>|{self.statistic_name}|", f"[{low:g}", f"{high:g}]"]
+        interval = self.conf_int(level)
+        body = [
+            [name, _number(est), _number(se), _number(stat, 3), f"{p:.3f}",
+             _number(lo), _number(hi)]
+            for name, est, se, stat, p, (lo, hi) in zip(
+                self.names, self.estimate, self.std_error, self.statistic,
+                self.pvalues, interval)
+        ]
+        return [header] + body
+
+
+def _number(value, digits=4):
+    """Format like statsmodels: fixed point where readable, else scientific."""
+    if not np.isfinite(value):
+        return str(value)
+    magnitude = abs(value)
+    if magnitude != 0 and (magnitude >= 1e6 or magnitude < 10 ** (-digits)):
+        return f"{value:.{digits}e}"
+    return f"{value:.{digits}f}"
+
+
+class Summary:
+    """A model summary: a title, model statistics, a coefficient table and notes.
+
+    ``str(summary)`` is a fixed-width text table; in a notebook the summary
+    renders as HTML (``_repr_html_``).
+    """
+
+    def __init__(self, title, info, table, *, level=0.95, notes=()):
+        self.title = title
+        self.info = [(str(k), v if isinstance(v, str) else _number(v)) for k, v in info]
+        self.table = table
+        self.level = level
+        self.notes = list(notes)
+
+    def __str__(self):
+        rows = self.table.rows(self.level)
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w)
+                           for i, (cell, w) in enumerate(zip(row, widths)))
+                 for row in rows]
+        width = max(len(lines[0]), len(self.title))
+        half = (len(self.info) + 1) // 2
+        info_lines = []
+        left, right = self.info[:half], self.info[half:]
+        key_width = max((len(k) for k, _ in self.info), default=0)
+        for i, (key, value) in enumerate(left):
+            text = f"{key + ':':<{key_width + 1}} {value:>12}"
+            if i < len(right):
+                rkey, rvalue = right[i]
+                text += f"    {rkey + ':':<{key_width + 1}} {rvalue:>12}"
+            info_lines.append(text)
+        width = max([width] + [len(line) for line in info_lines])
+        rule, thin = "=" * width, "-" * width
+        out = [self.title.center(width), rule, *info_lines, rule, lines[0], thin,
+               *lines[1:], rule]
+        out += [f"Note: {note}" for note in self.notes]
+        return "\n".join(out)
+
+    def __repr__(self):
+        return str(self)
+
+    def _repr_html_(self):
+        esc = html.escape
+        info = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in self.info)
+        rows = self.table.rows(self.level)
+        head = "".join(f"<th>{esc(c)}</th>" for c in rows[0])
+        body = "".join(
+            "<tr><th>" + esc(row[0]) + "</th>"
+            + "".join(f"<td>{esc(c)}</td>" for c in row[1:]) + "</tr>"
+            for row in rows[1:])
+        notes = "".join(f"<p>Note: {esc(n)}</p>" for n in self.notes)
+        return (f"<div><h4>{esc(self.title)}</h4><table>{info}</table>"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                f"{notes}</div>")
