@@ -1,0 +1,370 @@
+r"""Least-squares machinery shared by the linear-Gaussian models.
+
+Every linear-Gaussian model (OLS, Ridge, Bayesian linear regression) depends
+on the data only through the sufficient statistics
+
+.. math::
+    n,\quad \bar x,\quad \bar y,\quad C = X_c^\top X_c,\quad c = X_c^\top y_c,
+    \quad s = y_c^\top y_c,
+
+where :math:`X_c = X - \mathbf 1 \bar x^\top` and :math:`y_c = y - \bar y`
+are centred (not centred when there is no intercept).  :class:`Moments` holds
+them, computes them in a pass or two over the data, and merges two sets, which
+is what sequential Bayesian updating needs.
+
+Solving for the OLS coefficients is a choice between speed and accuracy,
+made automatically from the conditioning of the problem and reported:
+
+``"cholesky"``
+    The fast path: the normal equations in correlation form
+    :math:`D^{-1} C D^{-1}` (``D`` the column norms), whose relative error is
+    about :math:`\epsilon\,\kappa(X_s)^2`.  Taken when the eigenvalues show
+    :math:`\kappa(X_s)^2 \le 10^6`, so the answer keeps at least ten digits.
+``"mpmath"``
+    Small ill-conditioned problems (:math:`n (p+1)^2 \le 5\cdot 10^4`) are
+    solved exactly on the input doubles with multiple-precision arithmetic
+    (mpmath), which reaches every certified digit of the NIST StRD problems.
+``"qr"``
+    Larger ill-conditioned problems: Householder QR with column pivoting of
+    the centred, scaled design, then iterative refinement with the corrected
+    semi-normal equations and the residual accumulated in extended precision
+    (Björck, *Numerical Methods for Least Squares Problems*, 1996, §2.9).
+``"svd"``
+    Rank-deficient designs: the minimum-norm solution, with a
+    :class:`~probml.exceptions.CollinearityWarning` naming the collinear
+    columns.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_finite
+from ..exceptions import CollinearityWarning
+
+SOLVERS = ("auto", "cholesky", "qr", "mpmath")
+
+# kappa(X_s)^2 above which the normal equations would lose more than ~6 digits.
+_GRAM_CONDITION_LIMIT = 1e6
+# Problems at most this large (n * (p + 1)^2) may be solved in multiple precision.
+_MPMATH_SIZE_LIMIT = 5e4
+# A mean this many standard deviations from zero, squared, makes G - n m m^T
+# cancel more than 4 digits; the data are then centred explicitly.
+_CANCELLATION_LIMIT = 1e4
+
+
+@dataclass
+class Moments:
+    """Sufficient statistics of a linear-Gaussian model (centred when ``fit_intercept``).
+
+    Attributes
+    ----------
+    n : int
+        Number of samples.
+    x_mean, y_mean : ndarray, float
+        Means (zero when there is no intercept).
+    xx : ndarray of shape (p, p)
+        :math:`X_c^\\top X_c`.
+    xy : ndarray of shape (p,)
+        :math:`X_c^\\top y_c`.
+    yy : float
+        :math:`y_c^\\top y_c`.
+    centred_data : tuple of ndarray or None
+        :math:`(X_c, y_c)` when the data had to be centred explicitly; kept so
+        the caller's residual pass does not centre them again.
+    """
+
+    n: int
+    x_mean: np.ndarray
+    y_mean: float
+    xx: np.ndarray
+    xy: np.ndarray
+    yy: float
+    fit_intercept: bool
+    centred_data: tuple = None
+
+    @classmethod
+    def from_data(cls, X, y, *, fit_intercept, feature_names=None):
+        """Compute the statistics, checking finiteness through them.
+
+        The fast route is one Gram matrix :math:`G = X^\\top X` and one product
+        :math:`X^\\top [\\mathbf 1, y]`, then :math:`C = G - n \\bar x \\bar x^\\top`.
+        Where a column's mean is large against its spread that subtraction
+        cancels, and the data are centred explicitly instead.
+        """
+        check_finite(y, "y")
+        n, p = X.shape
+        gram = X.T @ X
+        check_finite(X, "X", feature_names, checksum=np.diagonal(gram))
+        if not fit_intercept:
+            return cls(n, np.zeros(p), 0.0, gram, X.T @ y, float(y @ y), False)
+        sums, cross = (X.T @ np.column_stack([np.ones(n), y])).T
+        x_mean, y_mean = sums / n, float(np.mean(y))
+        xx = gram - n * np.outer(x_mean, x_mean)
+        raw_diag, centred_diag = np.diagonal(gram), np.diagonal(xx)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cancels = np.any(raw_diag > _CANCELLATION_LIMIT * centred_diag)
+        y_centred = y - y_mean
+        if cancels:
+            x_mean = X.mean(axis=0)
+            X_centred = X - x_mean
+            xx = X_centred.T @ X_centred
+            return cls(n, x_mean, y_mean, xx, X_centred.T @ y_centred,
+                       float(y_centred @ y_centred), True, (X_centred, y_centred))
+        xy = cross - x_mean * (n * y_mean)
+        return cls(n, x_mean, y_mean, xx, xy, float(y_centred @ y_centred), True)
+
+    def merge(self, other):
+        r"""The statistics of the union of two samples (Chan, Golub & LeVeque, 1979).
+
+        .. math:: C = C_a + C_b + \frac{n_a n_b}{n}\,\delta\delta^\top,
+            \qquad \delta = \bar x_b - \bar x_a
+        """
+        n = self.n + other.n
+        if not self.fit_intercept:
+            return Moments(n, self.x_mean, 0.0, self.xx + other.xx, self.xy + other.xy,
+                           self.yy + other.yy, False)
+        weight = self.n * other.n / n
+        dx, dy = other.x_mean - self.x_mean, other.y_mean - self.y_mean
+        return Moments(
+            n,
+            self.x_mean + dx * (other.n / n),
+            self.y_mean + dy * (other.n / n),
+            self.xx + other.xx + weight * np.outer(dx, dx),
+            self.xy + other.xy + weight * dx * dy,
+            self.yy + other.yy + weight * dy * dy,
+            True,
+        )
+
+
+@dataclass
+class LeastSquaresSolution:
+    r"""Coefficients and the unscaled covariance :math:`(A^\top A)^{+}`.
+
+    ``unscaled_cov`` is over the parameter vector with the intercept first
+    (when there is one), so the covariance of the estimates is
+    :math:`\hat\sigma^2` times it.
+    """
+
+    coef: np.ndarray
+    intercept: float
+    unscaled_cov: np.ndarray
+    rss: float
+    rank: int
+    solver: str
+    condition_number: float
+
+
+def _column_scale(moments):
+    scale = np.sqrt(np.diagonal(moments.xx))
+    return np.where(scale > 0, scale, 1.0)
+
+
+def full_covariance(inverse_xx, moments):
+    """Assemble (A^T A)^{-1} over (intercept, coef) from C^{-1} and the means."""
+    if not moments.fit_intercept:
+        return inverse_xx
+    shift = inverse_xx @ moments.x_mean
+    p = len(shift)
+    cov = np.empty((p + 1, p + 1))
+    cov[0, 0] = 1.0 / moments.n + moments.x_mean @ shift
+    cov[0, 1:] = cov[1:, 0] = -shift
+    cov[1:, 1:] = inverse_xx
+    return cov
+
+
+def residual_sum_of_squares(X, y, coef, intercept, moments):
+    """RSS from an explicit residual pass (accurate where yy - b'c would cancel)."""
+    if moments.centred_data is not None:
+        X_centred, y_centred = moments.centred_data
+        residual = y_centred - X_centred @ coef
+    else:
+        residual = y - X @ coef - intercept
+    return float(residual @ residual)
+
+
+def _intercept(coef, moments):
+    return float(moments.y_mean - moments.x_mean @ coef) if moments.fit_intercept else 0.0
+
+
+def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
+    """Solve ordinary least squares, choosing the algorithm from the conditioning.
+
+    Parameters
+    ----------
+    X, y : ndarray
+        The validated data (needed for the residual pass and the slow paths).
+    moments : Moments
+        Their sufficient statistics.
+    solver : {"auto", "cholesky", "qr", "mpmath"}
+        ``"auto"`` chooses as the module docstring describes.
+    feature_names : sequence of str, optional
+        Names used in the collinearity warning.
+
+    Returns
+    -------
+    LeastSquaresSolution
+    """
+    scale = _column_scale(moments)
+    correlation = moments.xx / np.outer(scale, scale)
+    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+    top = eigenvalues[-1]
+    condition = top / eigenvalues[0] if eigenvalues[0] > 0 else np.inf
+    if solver == "cholesky" or (solver == "auto" and condition <= _GRAM_CONDITION_LIMIT):
+        if eigenvalues[0] <= top * np.finfo(float).eps * len(scale):
+            # Singular to working precision: only a rank-revealing QR can tell
+            # an ill-conditioned design from a rank-deficient one.
+            return _solve_accurately(X, y, moments, "qr", feature_names)
+        inverse = (eigenvectors / eigenvalues) @ eigenvectors.T / np.outer(scale, scale)
+        coef = inverse @ moments.xy
+        intercept = _intercept(coef, moments)
+        rss = residual_sum_of_squares(X, y, coef, intercept, moments)
+        return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments),
+                                    rss, len(coef), "cholesky", math.sqrt(condition))
+    return _solve_accurately(X, y, moments, solver, feature_names)
+
+
+def _scaled_design(X, moments):
+    scale = _column_scale(moments)
+    if moments.centred_data is not None:
+        return moments.centred_data[0] / scale, scale
+    return (X - moments.x_mean) / scale, scale
+
+
+def _solve_accurately(X, y, moments, solver, feature_names):
+    from scipy import linalg
+
+    design, scale = _scaled_design(X, moments)
+    q_factor, r_factor, pivots = linalg.qr(design, mode="economic", pivoting=True)
+    diagonal = np.abs(np.diagonal(r_factor))
+    tolerance = diagonal[0] * np.finfo(float).eps * max(design.shape) * 10
+    if diagonal[-1] <= tolerance:
+        return _solve_rank_deficient(X, y, moments, feature_names)
+    condition = float(np.linalg.cond(r_factor))
+    n, p = X.shape
+    if solver == "mpmath" or (
+        solver == "auto" and n * (p + moments.fit_intercept) ** 2 <= _MPMATH_SIZE_LIMIT
+    ):
+        return _solve_multiprecision(X, y, moments)
+    return _solve_refined_qr(X, y, moments, design, scale, q_factor, r_factor, pivots,
+                             condition)
+
+
+def _solve_refined_qr(X, y, moments, design, scale, q_factor, r_factor, pivots,
+                      condition, steps=3):
+    from scipy import linalg
+
+    def semi_normal_solve(rhs):
+        permuted = rhs[pivots]
+        z = linalg.solve_triangular(r_factor, permuted, trans="T")
+        solution = np.empty_like(rhs)
+        solution[pivots] = linalg.solve_triangular(r_factor, z)
+        return solution
+
+    y_centred = y - moments.y_mean
+    scaled = np.empty(len(pivots))
+    scaled[pivots] = linalg.solve_triangular(r_factor, q_factor.T @ y_centred)
+    coef = scaled / scale
+    intercept = _intercept(coef, moments)
+    extended_X = X.astype(np.longdouble)
+    extended_y = y.astype(np.longdouble)
+    for _ in range(steps):
+        residual = extended_y - extended_X @ coef.astype(np.longdouble) - intercept
+        residual_mean = residual.mean() if moments.fit_intercept else 0.0
+        gradient = design.T.astype(np.longdouble) @ (residual - residual_mean)
+        correction = semi_normal_solve(gradient.astype(float)) / scale
+        coef = coef + correction
+        if moments.fit_intercept:
+            intercept += float(residual_mean) - moments.x_mean @ correction
+    residual = extended_y - extended_X @ coef.astype(np.longdouble) - intercept
+    rss = float(residual @ residual)
+    permuted_inverse = np.empty((len(pivots), len(pivots)))
+    permuted_inverse[pivots] = linalg.solve_triangular(r_factor, np.eye(len(pivots)))
+    inverse = permuted_inverse @ permuted_inverse.T / np.outer(scale, scale)
+    return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments), rss,
+                                len(coef), "qr", condition)
+
+
+def _solve_multiprecision(X, y, moments):
+    """Solve the normal equations of the input doubles in multiple precision.
+
+    Every double converts to a binary mpf exactly.  The Gram matrix of the raw
+    design :math:`A` is equilibrated (scaled to a unit diagonal) before it is
+    inverted, and the working precision covers the square of the condition
+    number of the column-normalised :math:`A`, with 30 digits to spare, so the
+    result is the least-squares solution of the input correct to double
+    precision.  Conditioning beyond what double precision can measure is taken
+    to be :math:`10^{17}`.
+    """
+    import mpmath
+
+    n, p = X.shape
+    design = np.column_stack([np.ones(n), X]) if moments.fit_intercept else X
+    normalised = design / np.linalg.norm(design, axis=0)
+    condition = np.linalg.cond(normalised)
+    condition = min(condition, 1e17) if np.isfinite(condition) else 1e17
+    context = mpmath.MPContext()
+    context.dps = 30 + int(2 * math.log10(max(condition, 10.0)))
+    columns = [[context.mpf(float(v)) for v in column] for column in design.T]
+    response = [context.mpf(float(v)) for v in y]
+    k = len(columns)
+    gram = context.matrix(k, k)
+    for i in range(k):
+        for j in range(i, k):
+            gram[i, j] = gram[j, i] = context.fdot(columns[i], columns[j])
+    equilibration = [1 / context.sqrt(gram[i, i]) for i in range(k)]
+    for i in range(k):
+        for j in range(k):
+            gram[i, j] *= equilibration[i] * equilibration[j]
+    inverse = context.inverse(gram)
+    for i in range(k):
+        for j in range(k):
+            inverse[i, j] *= equilibration[i] * equilibration[j]
+    rhs = context.matrix([context.fdot(column, response) for column in columns])
+    params = inverse * rhs
+    fitted = [context.fdot([params[j] for j in range(k)], [c[i] for c in columns])
+              for i in range(n)]
+    rss = context.fsum((response[i] - fitted[i]) ** 2 for i in range(n))
+    params = np.array([float(v) for v in params])
+    unscaled_cov = np.array(inverse.tolist(), dtype=float)
+    intercept = float(params[0]) if moments.fit_intercept else 0.0
+    coef = params[1:] if moments.fit_intercept else params
+    return LeastSquaresSolution(coef, intercept, unscaled_cov, float(rss), p, "mpmath",
+                                float(condition))
+
+
+def collinear_columns(null_space, tolerance=1e-8):
+    """Indices of the columns that take part in an exact linear dependency."""
+    involved = np.max(np.abs(null_space), axis=1) > tolerance
+    return np.flatnonzero(involved)
+
+
+def _solve_rank_deficient(X, y, moments, feature_names):
+    """Minimum-norm least squares over the centred design, with a warning."""
+    design, scale = _scaled_design(X, moments)
+    _, singular_values, vt = np.linalg.svd(design * scale, full_matrices=False)
+    cutoff = singular_values[0] * np.finfo(float).eps * max(design.shape) * 10
+    keep = singular_values > cutoff
+    rank = int(keep.sum())
+    columns = collinear_columns(vt[~keep].T)
+    names = [str(feature_names[j]) if feature_names is not None else f"x{j}"
+             for j in columns]
+    constant = [names[i] for i, j in enumerate(columns) if moments.xx[j, j] == 0]
+    detail = f" ({', '.join(constant)} constant)" if constant and moments.fit_intercept else ""
+    warnings.warn(
+        f"The design matrix is rank deficient (rank {rank} of {len(scale)} columns): "
+        f"the columns {names}{detail} are linearly dependent, so their coefficients "
+        "are not identified. Returning the minimum-norm least-squares solution; drop "
+        "or combine those columns for coefficients that can be interpreted.",
+        CollinearityWarning,
+        stacklevel=4,
+    )
+    basis, values = vt[keep].T, singular_values[keep]
+    inverse = (basis / values**2) @ basis.T
+    coef = inverse @ moments.xy
+    intercept = _intercept(coef, moments)
+    rss = residual_sum_of_squares(X, y, coef, intercept, moments)
+    return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments), rss,
+                                rank, "svd", np.inf)

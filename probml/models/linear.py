@@ -1,0 +1,384 @@
+r"""Linear regression as a likelihood: OLS is the MLE, Ridge is a MAP estimate.
+
+The model is
+
+.. math:: y_i = b + x_i^\top w + \varepsilon_i,\qquad
+    \varepsilon_i \sim \mathcal N(0, \sigma^2)\ \text{i.i.d.},
+
+whose negative log-likelihood is, up to constants, the residual sum of
+squares.  Maximising it gives ordinary least squares (:class:`LinearRegression`).
+Adding the prior :math:`w \sim \mathcal N(0, (\sigma^2/\alpha) I)` and taking
+the posterior mode gives Ridge regression (:class:`Ridge`), whose objective is
+scikit-learn's :math:`\lVert y - Xw - b\rVert^2 + \alpha\lVert w\rVert^2`.
+"""
+
+import math
+
+import numpy as np
+
+from .._validation import check_is_fitted, check_nonnegative, check_positive
+from ..inference import CoefficientTable, Summary
+from ._base import Regressor
+from ._least_squares import (
+    SOLVERS,
+    Moments,
+    full_covariance,
+    residual_sum_of_squares,
+    solve_ols,
+)
+
+__all__ = [
+    "LinearRegression",
+    "Ridge",
+    "prior_std_to_ridge_alpha",
+    "ridge_alpha_to_prior_std",
+]
+
+
+def parameter_names(feature_names, n_features, fit_intercept):
+    """Names of the parameter vector: ``intercept`` first, then the features."""
+    names = ([str(name) for name in feature_names] if feature_names is not None
+             else [f"x{j}" for j in range(n_features)])
+    return ["intercept", *names] if fit_intercept else names
+
+
+def _check_enough_samples(n_samples, n_params, model):
+    if n_samples <= n_params:
+        raise ValueError(
+            f"{model} needs more samples than parameters to estimate the noise "
+            f"variance, but got n_samples={n_samples} for {n_params} parameter(s); "
+            "collect more data, use fewer features, or fit Ridge, which is "
+            "defined for any number of features."
+        )
+
+
+class _CoefficientInference:
+    """conf_int and summary for estimators that store a ``CoefficientTable``."""
+
+    def conf_int(self, level=0.95):
+        """Confidence intervals, shape (n_params, 2), the intercept first.
+
+        Parameters
+        ----------
+        level : float in (0, 1)
+            Coverage, e.g. 0.95 for 95% intervals.
+        """
+        self._check_inference()
+        return self.table_.conf_int(level)
+
+    def summary(self, level=0.95):
+        """A table of the fit: text in a terminal, HTML in a notebook."""
+        self._check_inference()
+        return Summary(self._summary_title, self._summary_info(), self.table_,
+                       level=level, notes=self._summary_notes())
+
+    def _check_inference(self):
+        check_is_fitted(self, "table_")
+
+    def _summary_notes(self):
+        return []
+
+    def _store_table(self, names, params, cov, df):
+        self.params_ = params
+        self.cov_params_ = cov
+        self.bse_ = np.sqrt(np.clip(np.diagonal(cov), 0, None))
+        self.table_ = CoefficientTable(names, params, self.bse_, df=df)
+        self.tvalues_ = self.table_.statistic
+        self.pvalues_ = self.table_.pvalues
+
+
+class LinearRegression(_CoefficientInference, Regressor):
+    r"""Ordinary least squares: the maximum-likelihood fit of a Gaussian linear model.
+
+    .. math:: \hat\beta = \arg\min_\beta \lVert y - A\beta\rVert^2
+        = (A^\top A)^{-1} A^\top y,\qquad
+        \widehat{\mathrm{Cov}}(\hat\beta) = \hat\sigma^2 (A^\top A)^{-1},\qquad
+        \hat\sigma^2 = \frac{\mathrm{RSS}}{n - k},
+
+    with :math:`A = [\mathbf 1, X]` (or :math:`X` without an intercept) and
+    :math:`k` its rank.  The MLE of :math:`\sigma^2` is :math:`\mathrm{RSS}/n`;
+    the standard errors use the unbiased :math:`\mathrm{RSS}/(n-k)`, as
+    statsmodels does, and t reference distributions with :math:`n-k` degrees
+    of freedom.
+
+    Parameters
+    ----------
+    fit_intercept : bool, default=True
+        Estimate an intercept (unpenalised, reported first in the parameter
+        vector).
+    solver : {"auto", "cholesky", "qr", "mpmath"}, default="auto"
+        How to solve; ``"auto"`` takes the fast Gram/Cholesky path when the
+        design is well conditioned and an accurate one otherwise (see
+        :mod:`probml.models._least_squares`).  The choice is in ``solver_``.
+
+    Attributes
+    ----------
+    coef_, intercept_ : ndarray, float
+        The estimates.
+    params_, bse_, tvalues_, pvalues_ : ndarray
+        Estimates, standard errors, t statistics and two-sided p-values over
+        the parameter vector, intercept first.
+    cov_params_ : ndarray of shape (n_params, n_params)
+        Estimated covariance of ``params_``.
+    sigma_ : float
+        Residual standard error :math:`\hat\sigma`.
+    rsquared_, rsquared_adj_ : float
+        :math:`R^2` and adjusted :math:`R^2` (uncentred without an intercept).
+    fvalue_, f_pvalue_ : float
+        F test that all slopes are zero.
+    loglik_, aic_, bic_ : float
+        Maximised log-likelihood and information criteria.
+    df_model_, df_resid_ : int
+        Model and residual degrees of freedom.
+    rank_ : int
+        Rank of the (centred) design.
+    solver_ : str
+        The algorithm used.
+    condition_number_ : float
+        Condition number of the centred, column-scaled design.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
+    >>> model = LinearRegression().fit(X, np.array([2.1, 3.9, 6.2, 7.8]))
+    >>> model.coef_.round(3), round(model.intercept_, 3)
+    (array([1.94]), 0.15)
+    >>> model.bse_.round(4)
+    array([0.2598, 0.0949])
+    """
+
+    _summary_title = "Linear regression (OLS = Gaussian MLE)"
+
+    def __init__(self, fit_intercept=True, solver="auto"):
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+
+    def fit(self, X, y):
+        """Fit by least squares and compute the inference.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}.")
+        X, y, names = self._validate_training_data(X, y)
+        n, p = X.shape
+        fit_intercept = bool(self.fit_intercept)
+        _check_enough_samples(n, p + fit_intercept, type(self).__name__)
+        moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
+        solution = solve_ols(X, y, moments, solver=self.solver, feature_names=names)
+        self.coef_, self.intercept_ = solution.coef, solution.intercept
+        self.rank_, self.solver_ = solution.rank, solution.solver
+        self.condition_number_ = solution.condition_number
+        self.n_samples_ = n
+
+        rss = solution.rss
+        self.df_model_ = solution.rank
+        self.df_resid_ = n - solution.rank - fit_intercept
+        scale = rss / self.df_resid_
+        self.sigma_ = math.sqrt(scale)
+        params = np.r_[solution.intercept, solution.coef] if fit_intercept else solution.coef
+        self._store_table(parameter_names(names, p, fit_intercept), params,
+                          scale * solution.unscaled_cov, self.df_resid_)
+
+        tss = moments.yy if fit_intercept else float(y @ y)
+        self.rss_ = rss
+        self.rsquared_ = 1.0 - rss / tss if tss > 0 else np.nan
+        self.rsquared_adj_ = 1.0 - (1.0 - self.rsquared_) * (n - fit_intercept) / self.df_resid_
+        self.fvalue_, self.f_pvalue_ = _f_test(tss - rss, rss, self.df_model_, self.df_resid_)
+        self.loglik_ = _gaussian_loglik(rss, n)
+        n_estimated = self.df_model_ + fit_intercept
+        self.aic_ = -2 * self.loglik_ + 2 * n_estimated
+        self.bic_ = -2 * self.loglik_ + math.log(n) * n_estimated
+        return self
+
+    def _summary_info(self):
+        return [
+            ("No. observations", str(self.n_samples_)),
+            ("Df residuals", str(self.df_resid_)),
+            ("Df model", str(self.df_model_)),
+            ("Solver", self.solver_),
+            ("R-squared", self.rsquared_),
+            ("Adj. R-squared", self.rsquared_adj_),
+            ("F-statistic", self.fvalue_),
+            ("Prob (F-statistic)", self.f_pvalue_),
+            ("Log-likelihood", self.loglik_),
+            ("AIC", self.aic_),
+            ("BIC", self.bic_),
+            ("Residual std. error", self.sigma_),
+        ]
+
+    def _summary_notes(self):
+        if self.solver_ == "svd":
+            return ["The design is rank deficient; the estimates are the minimum-norm "
+                    "solution and the collinear coefficients are not identified."]
+        return []
+
+
+def _gaussian_loglik(rss, n):
+    r"""Maximised Gaussian log-likelihood :math:`-\tfrac n2(\log 2\pi + \log(\mathrm{RSS}/n) + 1)`."""
+    if rss == 0:
+        return math.inf
+    return -0.5 * n * (math.log(2 * math.pi) + math.log(rss / n) + 1)
+
+
+def _f_test(explained, rss, df_model, df_resid):
+    from scipy import special
+
+    if df_model == 0:
+        return np.nan, np.nan
+    if rss == 0:
+        return math.inf, 0.0
+    fvalue = (explained / df_model) / (rss / df_resid)
+    return float(fvalue), float(special.fdtrc(df_model, df_resid, fvalue))
+
+
+def ridge_alpha_to_prior_std(alpha, noise_std):
+    r"""The prior standard deviation :math:`\tau = \sigma/\sqrt\alpha` that Ridge's ``alpha`` encodes.
+
+    Ridge's estimate is the posterior mode under :math:`w \sim \mathcal N(0, \tau^2 I)`
+    with Gaussian noise of standard deviation :math:`\sigma`, where
+    :math:`\alpha = \sigma^2/\tau^2`.
+
+    Examples
+    --------
+    >>> ridge_alpha_to_prior_std(4.0, noise_std=2.0)
+    1.0
+    """
+    alpha = check_positive(alpha, "alpha", " (a zero penalty is a flat prior)")
+    noise_std = check_positive(noise_std, "noise_std")
+    return noise_std / math.sqrt(alpha)
+
+
+def prior_std_to_ridge_alpha(prior_std, noise_std):
+    r"""Ridge's ``alpha`` :math:`= \sigma^2/\tau^2` for the prior :math:`w \sim \mathcal N(0, \tau^2 I)`.
+
+    Examples
+    --------
+    >>> prior_std_to_ridge_alpha(1.0, noise_std=2.0)
+    4.0
+    """
+    prior_std = check_positive(prior_std, "prior_std")
+    noise_std = check_positive(noise_std, "noise_std")
+    return (noise_std / prior_std) ** 2
+
+
+def ridge_solve(moments, alpha):
+    r"""Solve :math:`(C + \alpha I) w = c` in correlation scale; return w and the inverse.
+
+    Scaling by the column norms keeps the system well conditioned whatever the
+    units; a constant column (zero norm) gets a zero coefficient.
+    """
+    scale = np.sqrt(np.diagonal(moments.xx))
+    scale = np.where(scale > 0, scale, 1.0)
+    system = moments.xx / np.outer(scale, scale)
+    system[np.diag_indices_from(system)] += alpha / scale**2
+    inverse = np.linalg.inv(system) / np.outer(scale, scale)
+    inverse = (inverse + inverse.T) / 2
+    return inverse @ moments.xy, inverse
+
+
+class Ridge(_CoefficientInference, Regressor):
+    r"""Ridge regression: the MAP estimate under a Gaussian prior on the weights.
+
+    .. math:: \hat w, \hat b = \arg\min_{w, b}\ \lVert y - Xw - b\mathbf 1\rVert^2
+        + \alpha \lVert w \rVert^2 = \big(C + \alpha I\big)^{-1} X_c^\top y_c,
+        \quad \hat b = \bar y - \bar x^\top \hat w,
+
+    scikit-learn's objective and ``alpha``, the intercept unpenalised.  It is
+    the posterior mode (and mean) under :math:`y \mid w \sim \mathcal N(Xw + b,
+    \sigma^2 I)`, :math:`w \sim \mathcal N(0, (\sigma^2/\alpha) I)` and a flat
+    prior on :math:`b`; convert with :func:`ridge_alpha_to_prior_std` and
+    :func:`prior_std_to_ridge_alpha`.
+
+    The standard errors and intervals are those of that Gaussian posterior,
+    :math:`\hat\sigma^2 (A^\top A + \alpha\,\mathrm{diag}(0, I))^{-1}`, with
+    :math:`\hat\sigma^2 = \mathrm{RSS}/(n - 1 - \mathrm{df})` and the effective
+    degrees of freedom :math:`\mathrm{df} = \operatorname{tr}\,C (C+\alpha I)^{-1}`:
+    they are conditional on the penalty, not frequentist confidence intervals.
+
+    Parameters
+    ----------
+    alpha : float >= 0, default=1.0
+        Penalty strength; ``alpha = 0`` is OLS.
+    fit_intercept : bool, default=True
+
+    Attributes
+    ----------
+    coef_, intercept_, params_, bse_, cov_params_, sigma_ : as in LinearRegression
+    effective_df_ : float
+        :math:`\operatorname{tr}\,C (C+\alpha I)^{-1}`.
+    prior_std_ : float
+        :math:`\hat\sigma/\sqrt\alpha`, the prior standard deviation the
+        penalty amounts to at the estimated noise level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
+    >>> Ridge(alpha=1.0).fit(X, np.array([2.1, 3.9, 6.2, 7.8])).coef_.round(4)
+    array([1.6167])
+    """
+
+    _summary_title = "Ridge regression (Gaussian-prior MAP)"
+
+    def __init__(self, alpha=1.0, fit_intercept=True):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X, y):
+        """Fit the MAP estimate and its posterior covariance.
+
+        Returns
+        -------
+        self
+        """
+        alpha = check_nonnegative(self.alpha, "alpha", " (the penalty strength)")
+        X, y, names = self._validate_training_data(X, y)
+        n, p = X.shape
+        fit_intercept = bool(self.fit_intercept)
+        moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
+        if alpha == 0:
+            _check_enough_samples(n, p + fit_intercept, "Ridge with alpha=0 (OLS)")
+            solution = solve_ols(X, y, moments, feature_names=names)
+            coef, inverse = solution.coef, solution.unscaled_cov
+            if fit_intercept:
+                inverse = inverse[1:, 1:]
+        else:
+            coef, inverse = ridge_solve(moments, alpha)
+        intercept = float(moments.y_mean - moments.x_mean @ coef) if fit_intercept else 0.0
+        self.coef_, self.intercept_ = coef, intercept
+        self.n_samples_ = n
+
+        rss = residual_sum_of_squares(X, y, coef, intercept, moments)
+        self.effective_df_ = float(np.sum(inverse * moments.xx))
+        self.df_resid_ = n - fit_intercept - self.effective_df_
+        scale = rss / self.df_resid_ if self.df_resid_ > 0 else np.nan
+        self.sigma_ = math.sqrt(scale)
+        self.prior_std_ = self.sigma_ / math.sqrt(alpha) if alpha > 0 else math.inf
+        cov = scale * full_covariance(inverse, moments)
+        params = np.r_[intercept, coef] if fit_intercept else coef
+        self._store_table(parameter_names(names, p, fit_intercept), params, cov,
+                          self.df_resid_)
+        self.rss_ = rss
+        return self
+
+    def _summary_info(self):
+        return [
+            ("No. observations", str(self.n_samples_)),
+            ("alpha", self.alpha),
+            ("Effective df", self.effective_df_),
+            ("Prior std (sigma/sqrt(alpha))", self.prior_std_),
+            ("Residual std. error", self.sigma_),
+        ]
+
+    def _summary_notes(self):
+        return ["Standard errors, intervals and p-values are those of the Gaussian "
+                "posterior given alpha: they are conditional on the penalty."]
