@@ -1,0 +1,44 @@
+"""probml: statistics-first probabilistic modelling.
+
+Derive a method symbolically, check the derivation numerically, fit it to data
+with real statistical output, and draw the figure that teaches it.
+
+Importing probml is light: SciPy's special functions, SymPy and Matplotlib are
+imported only by the functions that need them.
+"""
+
+from . import datasets
+from .exceptions import (
+    CollinearityWarning,
+    ConvergenceWarning,
+    DataConversionWarning,
+    NotFittedError,
+    ProbmlWarning,
+)
+from .models import (
+    BayesianLinearRegression,
+    Bernoulli,
+    LinearRegression,
+    Normal,
+    Ridge,
+    prior_std_to_ridge_alpha,
+    ridge_alpha_to_prior_std,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BayesianLinearRegression",
+    "Bernoulli",
+    "CollinearityWarning",
+    "ConvergenceWarning",
+    "DataConversionWarning",
+    "LinearRegression",
+    "Normal",
+    "NotFittedError",
+    "ProbmlWarning",
+    "Ridge",
+    "datasets",
+    "prior_std_to_ridge_alpha",
+    "ridge_alpha_to_prior_std",
+]

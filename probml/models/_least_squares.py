@@ -162,14 +162,24 @@ def _column_scale(moments):
     return np.where(scale > 0, scale, 1.0)
 
 
-def full_covariance(inverse_xx, moments):
-    """Assemble (A^T A)^{-1} over (intercept, coef) from C^{-1} and the means."""
+def full_covariance(inverse_xx, moments, noise_variance=1.0):
+    r"""Assemble the covariance over (intercept, coef) from that of the slopes.
+
+    With a flat prior on the intercept, :math:`b = \bar y - \bar x^\top w + e`
+    with :math:`\mathrm{Var}(e) = \sigma^2/n`, so
+
+    .. math:: \mathrm{Var}(b) = \sigma^2/n + \bar x^\top S \bar x,\qquad
+        \mathrm{Cov}(b, w) = -S\bar x.
+
+    With ``noise_variance=1`` and ``inverse_xx`` :math:`= C^{-1}` this is
+    :math:`(A^\top A)^{-1}` for :math:`A = [\mathbf 1, X]`.
+    """
     if not moments.fit_intercept:
         return inverse_xx
     shift = inverse_xx @ moments.x_mean
     p = len(shift)
     cov = np.empty((p + 1, p + 1))
-    cov[0, 0] = 1.0 / moments.n + moments.x_mean @ shift
+    cov[0, 0] = noise_variance / moments.n + moments.x_mean @ shift
     cov[0, 1:] = cov[1:, 0] = -shift
     cov[1:, 1:] = inverse_xx
     return cov

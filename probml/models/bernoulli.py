@@ -1,0 +1,158 @@
+r"""The Bernoulli: maximum likelihood, confidence intervals and the Beta posterior.
+
+For :math:`x_1, \dots, x_n \in \{0, 1\}` with :math:`k = \sum_i x_i`,
+
+.. math:: \ell(p) = k\log p + (n - k)\log(1 - p),\qquad \hat p = k/n,\qquad
+    \mathrm{se}(\hat p) = \sqrt{\hat p(1 - \hat p)/n}
+
+(the last from the Fisher information :math:`n / (p(1-p))`).  The conjugate
+prior :math:`\mathrm{Beta}(a, b)` gives the posterior
+:math:`\mathrm{Beta}(a + k,\ b + n - k)`.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_is_fitted, check_positive, check_probability, check_vector
+from ..inference import critical_value
+from ._base import Estimator
+
+__all__ = ["Bernoulli", "BetaPosterior"]
+
+_INTERVALS = ("wilson", "wald", "exact")
+
+
+class Bernoulli(Estimator):
+    r"""A Bernoulli(p) fitted by maximum likelihood.
+
+    Attributes
+    ----------
+    p_ : float
+        :math:`\hat p = k/n`.
+    n_successes_, n_samples_ : int
+    bse_ : float
+        :math:`\sqrt{\hat p(1-\hat p)/n}`, from the Fisher information.
+    loglik_ : float
+        :math:`k\log\hat p + (n-k)\log(1-\hat p)`, with :math:`0\log 0 = 0`.
+
+    Examples
+    --------
+    >>> model = Bernoulli().fit([1, 0, 1, 1, 0, 1, 1, 1, 0, 1])
+    >>> model.p_
+    0.7
+    >>> model.conf_int(0.95, method="wilson").round(4)
+    array([0.3968, 0.8922])
+    >>> model.posterior(a=1, b=1).mode
+    0.7
+    """
+
+    def __init__(self):
+        pass
+
+    def fit(self, x, y=None):
+        """Estimate p from 0/1 (or boolean) outcomes ``x``.
+
+        Returns
+        -------
+        self
+        """
+        x = check_vector(x, "x")
+        bad = (x != 0) & (x != 1)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise ValueError(
+                f"x must contain only 0 and 1 (failure and success), but row {row} "
+                f"is {x[row]!r}; encode the outcomes as 0/1."
+            )
+        n, k = x.shape[0], int(x.sum())
+        self.n_samples_, self.n_successes_ = n, k
+        self.p_ = k / n
+        self.bse_ = math.sqrt(self.p_ * (1 - self.p_) / n)
+        self.loglik_ = _xlogy(k, self.p_) + _xlogy(n - k, 1 - self.p_)
+        return self
+
+    def conf_int(self, level=0.95, method="wilson"):
+        r"""A confidence interval for p, as an array ``[low, high]``.
+
+        ``"wald"``: :math:`\hat p \pm z\,\mathrm{se}`, clipped to [0, 1]
+        (poor near 0 and 1, where it collapses to a point).  ``"wilson"``: the
+        score interval, inverting the score test; good coverage everywhere.
+        ``"exact"``: Clopper-Pearson, from the binomial distribution
+        (``scipy.stats.binomtest``), conservative.
+        """
+        check_is_fitted(self, "p_")
+        level = check_probability(level, "level")
+        if method not in _INTERVALS:
+            raise ValueError(f"method must be one of {_INTERVALS}, got {method!r}.")
+        if method == "wald":
+            half = critical_value(level) * self.bse_
+            return np.clip([self.p_ - half, self.p_ + half], 0.0, 1.0)
+        from scipy import stats
+
+        result = stats.binomtest(self.n_successes_, self.n_samples_)
+        interval = result.proportion_ci(confidence_level=level, method=method)
+        return np.array([interval.low, interval.high])
+
+    def posterior(self, a=1.0, b=1.0):
+        """The Beta(a + k, b + n - k) posterior under a Beta(a, b) prior.
+
+        Parameters
+        ----------
+        a, b : float > 0
+            Prior pseudo-counts of successes and failures; (1, 1) is uniform.
+        """
+        check_is_fitted(self, "p_")
+        a = check_positive(a, "a", " (prior pseudo-count of successes)")
+        b = check_positive(b, "b", " (prior pseudo-count of failures)")
+        return BetaPosterior(a + self.n_successes_, b + self.n_samples_ - self.n_successes_)
+
+
+def _xlogy(count, probability):
+    return count * math.log(probability) if count > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class BetaPosterior:
+    r"""A :math:`\mathrm{Beta}(a, b)` distribution for a probability p.
+
+    Its mean :math:`a/(a+b)` is also the posterior predictive probability that
+    the next trial succeeds; its mode :math:`(a-1)/(a+b-2)` (for a, b > 1) is
+    the MAP estimate.
+    """
+
+    a: float
+    b: float
+
+    @property
+    def mean(self):
+        """Posterior mean :math:`a/(a+b)`, the predictive P(next = 1)."""
+        return self.a / (self.a + self.b)
+
+    @property
+    def mode(self):
+        """The MAP estimate :math:`(a-1)/(a+b-2)`; at a boundary when a or b <= 1."""
+        if self.a > 1 and self.b > 1:
+            return (self.a - 1) / (self.a + self.b - 2)
+        if self.a <= 1 and self.b <= 1:
+            raise ValueError(
+                f"Beta({self.a:g}, {self.b:g}) is bimodal at 0 and 1 or flat; it has "
+                "no single mode."
+            )
+        return 0.0 if self.a <= 1 else 1.0
+
+    @property
+    def var(self):
+        """Posterior variance :math:`ab/((a+b)^2(a+b+1))`."""
+        total = self.a + self.b
+        return self.a * self.b / (total**2 * (total + 1))
+
+    def credible_interval(self, level=0.95):
+        """The central (equal-tailed) posterior interval."""
+        from scipy import special
+
+        level = check_probability(level, "level")
+        tail = (1 - level) / 2
+        return np.array([special.betaincinv(self.a, self.b, tail),
+                         special.betaincinv(self.a, self.b, 1 - tail)])
