@@ -11,7 +11,9 @@ the data, to locate the offending cell, when it is not finite
 (:func:`check_finite` with ``checksum``).
 """
 
+import functools
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -67,18 +69,24 @@ def _reject_sparse(A, name):
         )
 
 
-def _first_unconvertible(values, names):
+def _first_unconvertible(values):
     """Locate the first cell of an object array that is not a number."""
     for (row, col), value in np.ndenumerate(np.atleast_2d(values.T).T):
         try:
             float(value)
-        except (TypeError, ValueError):
-            return row, col, value
+        except (TypeError, ValueError) as error:
+            return row, col, value, error
     return None
 
 
 def _as_float_array(A, name):
     """Convert ``A`` to float64, naming the first non-numeric cell on failure."""
+    if A is None:
+        raise ValueError(
+            f"This estimator requires {name} to be passed, but the target {name} is None"
+            if name == "y" else
+            f"Expected array-like (array or non-string sequence), got None for {name}."
+        )
     _reject_sparse(A, name)
     names = feature_names_of(A)
     if hasattr(A, "dtypes") and hasattr(A, "columns"):
@@ -93,17 +101,22 @@ def _as_float_array(A, name):
     if array.dtype.kind in "biuf":
         return array.astype(np.float64, copy=False), None
     if array.dtype.kind == "c":
-        raise ValueError(f"{name} is complex; probml models real-valued data only.")
+        raise ValueError(
+            f"Complex data not supported: {name} is complex; probml models "
+            "real-valued data only."
+        )
     try:
         return array.astype(np.float64), None
     except (TypeError, ValueError):
-        bad = _first_unconvertible(array.astype(object), None)
+        bad = _first_unconvertible(array.astype(object))
         if bad is None:
             raise
-        row, col, value = bad
+        row, col, value, error = bad
         where = f"row {row}" if array.ndim == 1 else f"row {row}, column {col}"
-        raise ValueError(
-            f"{name} has a non-numeric value {value!r} at {where}; every "
+        # The error's type and text are float()'s own: "could not convert string
+        # to float" for text, "argument must be a string or a real number" else.
+        raise type(error)(
+            f"{name} has a non-numeric value {value!r} at {where} ({error}); every "
             "entry must be a number."
         ) from None
 
@@ -183,7 +196,7 @@ def check_matrix(X, name="X", *, finite=True, min_samples=1):
         )
         raise ValueError(
             f"Expected 2D array for {name}, got a {array.ndim}-D array of shape "
-            f"{array.shape}; {hint}."
+            f"{array.shape}. Reshape your data: {hint}."
         )
     n_samples, n_features = array.shape
     if n_samples < min_samples:
@@ -193,8 +206,8 @@ def check_matrix(X, name="X", *, finite=True, min_samples=1):
         )
     if n_features == 0:
         raise ValueError(
-            f"{name} has 0 feature(s) (shape {array.shape}); at least one column "
-            "is required."
+            f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is "
+            "required; pass at least one column."
         )
     if finite:
         check_finite(array, name, names)
@@ -270,10 +283,29 @@ def check_probability(value, name, *, open_interval=True):
 def check_is_fitted(estimator, attribute):
     """Raise :class:`~probml.exceptions.NotFittedError` unless ``attribute`` is set."""
     if not hasattr(estimator, attribute):
-        raise NotFittedError(
+        raise not_fitted_error_class()(
             f"This {type(estimator).__name__} instance is not fitted yet; call "
             "'fit' with appropriate arguments before using this estimator."
         )
+
+
+def not_fitted_error_class():
+    """probml's NotFittedError, also scikit-learn's when scikit-learn is in use.
+
+    scikit-learn's tools catch their own ``NotFittedError``; when scikit-learn
+    has been imported (it is never imported here), the error raised derives
+    from both classes, so either library's ``except`` clause catches it.
+    """
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    if sklearn_exceptions is None:
+        return NotFittedError
+    return _combined_not_fitted_error(sklearn_exceptions.NotFittedError)
+
+
+@functools.cache
+def _combined_not_fitted_error(sklearn_error):
+    return type("NotFittedError", (NotFittedError, sklearn_error),
+                {"__module__": NotFittedError.__module__})
 
 
 def validate_features(estimator, X, *, reset):

@@ -96,7 +96,8 @@ class BayesianLinearRegression(Regressor):
     log_evidence_ : float
         :math:`\log p(y \mid X)`, the marginal likelihood.
     n_iter_ : int
-        Iterations of the evidence maximisation (0 without it).
+        Posterior updates made: the fixed-point iterations of the evidence
+        maximisation, or 1 for the closed-form posterior.
 
     Examples
     --------
@@ -202,7 +203,7 @@ class BayesianLinearRegression(Regressor):
         prior_mean, prior_precision, known_noise = self._prior(p)
         # Observations left after integrating out the flat-prior intercept.
         self._n_effective = moments.n - moments.fit_intercept
-        self.n_iter_ = 0
+        self.n_iter_ = 1
         if known_noise:
             beta = float(self.beta)
             if self.fit_precisions:

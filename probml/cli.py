@@ -1,0 +1,187 @@
+"""The ``probml`` command.
+
+``probml fit data.csv --target y --model linear|ridge|bayes [--alpha A]``
+    Fit a model to a CSV file and print its summary.
+``probml tour``
+    Fit the example models on the bundled data and print what they show.
+"""
+
+import argparse
+import csv
+import sys
+
+import numpy as np
+
+from . import datasets
+from .models import BayesianLinearRegression, Bernoulli, LinearRegression, Normal, Ridge
+
+_MISSING = {"", "na", "nan", "n/a", "null", "none"}
+
+
+class InputError(Exception):
+    """Bad input to a command: reported as one line, exit status 2."""
+
+
+def read_csv(path, target):
+    """Read a numeric CSV with a header; return (X, y, feature names).
+
+    Every problem is reported with the file's line number and the column name.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot be read as a text CSV file ({error})") from None
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise InputError(f"{path}: the file is empty; expected a header line of column names")
+    header = [name.strip() for name in rows[0]]
+    if target not in header:
+        raise InputError(f"{path}: no column {target!r}; the columns are {header}")
+    body = [(number, row) for number, row in enumerate(rows[1:], start=2)
+            if any(cell.strip() for cell in row)]
+    if not body:
+        raise InputError(f"{path}: the file has a header but no data rows")
+    values = np.empty((len(body), len(header)))
+    for i, (line, row) in enumerate(body):
+        if len(row) != len(header):
+            raise InputError(
+                f"{path}, line {line}: {len(row)} cells, but the header has {len(header)}")
+        for j, cell in enumerate(row):
+            text = cell.strip()
+            if text.lower() in _MISSING:
+                raise InputError(
+                    f"{path}, line {line} (row {i}), column {header[j]!r}: missing value; "
+                    "remove or impute that row")
+            try:
+                values[i, j] = float(text)
+            except ValueError:
+                raise InputError(
+                    f"{path}, line {line} (row {i}), column {header[j]!r}: {text!r} is not "
+                    "a number") from None
+            if not np.isfinite(values[i, j]):
+                raise InputError(
+                    f"{path}, line {line} (row {i}), column {header[j]!r}: {text!r} is not "
+                    "finite")
+    column = header.index(target)
+    features = [name for j, name in enumerate(header) if j != column]
+    if not features:
+        raise InputError(f"{path}: no feature columns besides the target {target!r}")
+    return np.delete(values, column, axis=1), values[:, column], features
+
+
+class _NamedColumns:
+    """A float table with column names, which probml reads as it reads a DataFrame.
+
+    It lets the summary show the CSV's column names without pandas.
+    """
+
+    def __init__(self, values, names):
+        self._values, self.columns = values, list(names)
+        self.dtypes = [values.dtype] * values.shape[1]
+
+    def to_numpy(self, dtype=None, na_value=None):
+        return self._values.astype(dtype or self._values.dtype)
+
+
+def fit_command(args):
+    X, y, names = read_csv(args.data, args.target)
+    if args.model == "linear":
+        model = LinearRegression()
+    elif args.model == "ridge":
+        model = Ridge(alpha=args.alpha)
+    else:
+        model = BayesianLinearRegression(alpha=args.alpha, fit_precisions=True)
+    model.fit(_NamedColumns(X, names), y)
+    if args.model == "bayes":
+        print(_bayes_report(model, names))
+    else:
+        print(model.summary(level=args.level))
+    return 0
+
+
+def _bayes_report(model, names):
+    std = np.sqrt(np.diagonal(model.posterior_cov_))
+    lines = ["Bayesian linear regression (evidence-maximised precisions)",
+             f"alpha (prior precision) = {model.alpha_:.6g}",
+             f"beta (noise precision)  = {model.beta_:.6g}",
+             f"log evidence            = {model.log_evidence_:.6g}",
+             "", f"{'':12} {'posterior mean':>15} {'posterior std':>15}"]
+    lines += [f"{name:12} {mean:15.6g} {sd:15.6g}"
+              for name, mean, sd in zip(names, model.posterior_mean_, std)]
+    lines.append(f"{'intercept':12} {model.intercept_:15.6g} {model.intercept_std_:15.6g}")
+    return "\n".join(lines)
+
+
+def tour_command(args):
+    """Fit every example model on the bundled data and say what it shows."""
+    hours = datasets.load_study_hours()
+    x, y = hours.data[:, 0], hours.target
+    s_xy = np.sum((x - x.mean()) * (y - y.mean()))
+    s_xx = np.sum((x - x.mean()) ** 2)
+    slope = s_xy / s_xx
+    ols = LinearRegression().fit(_NamedColumns(hours.data, hours.feature_names), y)
+    print("== Least squares by hand vs probml (study hours -> score)")
+    print(f"slope Sxy/Sxx = {slope:.6f}, probml = {ols.coef_[0]:.6f}")
+    print(f"intercept ybar - slope*xbar = {y.mean() - slope * x.mean():.6f}, "
+          f"probml = {ols.intercept_:.6f}")
+    print(ols.summary())
+
+    four = datasets.load_four_features()
+    exact = LinearRegression().fit(four.data, four.target)
+    print("\n== Four features, y = x1 - x2 + x3 - x4")
+    print(f"weights {np.round(exact.coef_, 12) + 0.0}, bias {exact.intercept_ + 0.0:.1e}")
+
+    alpha, beta = 2.0, 4.0
+    bayes = BayesianLinearRegression(alpha=alpha, beta=beta).fit(hours.data, y)
+    ridge = Ridge(alpha=alpha / beta).fit(hours.data, y)
+    print("\n== Ridge is the MAP of Bayesian linear regression")
+    print(f"posterior mean {bayes.posterior_mean_[0]:.12f} = Ridge(alpha/beta) "
+          f"{ridge.coef_[0]:.12f}")
+    fitted = BayesianLinearRegression(fit_precisions=True).fit(hours.data, y)
+    print(f"evidence maximisation: alpha = {fitted.alpha_:.4g}, beta = {fitted.beta_:.4g}, "
+          f"log evidence = {fitted.log_evidence_:.4f}")
+
+    scores = Normal().fit(y)
+    print("\n== Gaussian MLE of the scores")
+    print(f"mean {scores.mean_:.4f}, MLE variance {scores.var_:.4f}, "
+          f"unbiased {scores.var_unbiased_:.4f}")
+    print(f"95% interval for the mean {np.round(scores.conf_int()[0], 3)}")
+
+    passed = Bernoulli().fit(datasets.load_study_pass().target)
+    print("\n== Bernoulli MLE of passing")
+    print(f"p = {passed.p_:.3f}, Wilson 95% {np.round(passed.conf_int(), 3)}, "
+          f"posterior under Beta(1, 1): Beta{(passed.posterior().a, passed.posterior().b)}")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="probml", description="Derive, verify, fit and draw probabilistic models.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    fit = commands.add_parser("fit", help="fit a model to a CSV file and print a summary")
+    fit.add_argument("data", help="CSV file with a header line")
+    fit.add_argument("--target", required=True, help="name of the response column")
+    fit.add_argument("--model", choices=["linear", "ridge", "bayes"], default="linear")
+    fit.add_argument("--alpha", type=float, default=1.0,
+                     help="Ridge penalty, or the starting prior precision for bayes")
+    fit.add_argument("--level", type=float, default=0.95, help="confidence level")
+    fit.set_defaults(run=fit_command)
+    tour = commands.add_parser("tour", help="fit the example models on the bundled data")
+    tour.set_defaults(run=tour_command)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (InputError, ValueError) as error:
+        print(f"probml {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
