@@ -38,8 +38,9 @@ def log_relative_error(estimate, certified):
     certified = np.asarray(certified, dtype=float)
     error = np.abs(estimate - certified)
     scale = np.where(certified == 0, 1.0, np.abs(certified))
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         lre = -np.log10(error / scale)
+    lre = np.where(np.isfinite(estimate), lre, 0.0)
     return np.clip(np.round(lre, 1), 0.0, 15.0)
 
 

@@ -1,0 +1,250 @@
+"""LinearRegression and Ridge against statsmodels, scikit-learn and closed forms."""
+
+import warnings
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from probml import (
+    CollinearityWarning,
+    LinearRegression,
+    Ridge,
+    prior_std_to_ridge_alpha,
+    ridge_alpha_to_prior_std,
+)
+
+
+def _statsmodels_data(name):
+    if name == "diabetes":
+        from sklearn.datasets import load_diabetes
+
+        X, y = load_diabetes(return_X_y=True, as_frame=True)
+        return X, y
+    data = getattr(sm.datasets, name).load_pandas()
+    return data.exog, data.endog
+
+
+DATASETS = ["diabetes", "longley", "stackloss", "scotland"]
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_ols_matches_statsmodels(name):
+    X, y = _statsmodels_data(name)
+    reference = sm.OLS(np.asarray(y, float), sm.add_constant(np.asarray(X, float))).fit()
+    model = LinearRegression().fit(X, y)
+    rtol = 1e-8
+    np.testing.assert_allclose(model.params_, reference.params, rtol=rtol)
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=rtol)
+    np.testing.assert_allclose(model.pvalues_, reference.pvalues, rtol=rtol, atol=1e-300)
+    np.testing.assert_allclose(model.tvalues_, reference.tvalues, rtol=rtol)
+    np.testing.assert_allclose(model.cov_params_, reference.cov_params(), rtol=rtol,
+                               atol=1e-12 * np.abs(reference.cov_params()).max())
+    np.testing.assert_allclose(model.conf_int(0.9), reference.conf_int(0.1), rtol=rtol)
+    for ours, theirs in [("rsquared_", "rsquared"), ("rsquared_adj_", "rsquared_adj"),
+                         ("fvalue_", "fvalue"), ("f_pvalue_", "f_pvalue"),
+                         ("loglik_", "llf"), ("aic_", "aic"), ("bic_", "bic")]:
+        assert getattr(model, ours) == pytest.approx(getattr(reference, theirs), rel=rtol)
+    assert model.sigma_ == pytest.approx(np.sqrt(reference.scale), rel=rtol)
+    assert model.df_resid_ == reference.df_resid
+    assert list(model.feature_names_in_) == list(X.columns)
+
+
+def test_ols_without_intercept_matches_statsmodels(diabetes):
+    X, y = diabetes
+    reference = sm.OLS(y, X).fit()
+    model = LinearRegression(fit_intercept=False).fit(X, y)
+    np.testing.assert_allclose(model.coef_, reference.params, rtol=1e-8)
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=1e-8)
+    # Without an intercept R^2 is uncentred, as statsmodels reports it.
+    assert model.rsquared_ == pytest.approx(reference.rsquared, rel=1e-10)
+    assert model.fvalue_ == pytest.approx(reference.fvalue, rel=1e-8)
+    assert model.intercept_ == 0.0
+
+
+@pytest.mark.parametrize("solver", ["cholesky", "qr", "mpmath"])
+def test_every_solver_agrees_with_statsmodels(solver):
+    X, y = _statsmodels_data("stackloss")
+    reference = sm.OLS(np.asarray(y), sm.add_constant(np.asarray(X))).fit()
+    model = LinearRegression(solver=solver).fit(X, y)
+    assert model.solver_ == solver
+    np.testing.assert_allclose(model.params_, reference.params, rtol=1e-9)
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=1e-9)
+
+
+def test_auto_solver_leaves_the_fast_path_when_ill_conditioned(rng):
+    x = rng.uniform(0, 1, 60)
+    X = np.column_stack([x**k for k in range(1, 9)])
+    y = np.sin(3 * x) + 0.01 * rng.standard_normal(60)
+    model = LinearRegression().fit(X, y)
+    assert model.condition_number_ > 1e3
+    assert model.solver_ == "mpmath"
+    large = np.tile(X, (200, 1)) + 1e-9 * rng.standard_normal((12000, 8))
+    big = LinearRegression().fit(large, np.tile(y, 200))
+    assert big.solver_ == "qr"
+    assert "qr" in str(big.summary())
+
+
+def test_well_conditioned_data_take_the_fast_path(rng):
+    X = rng.standard_normal((500, 5))
+    model = LinearRegression().fit(X, X @ np.arange(5.0) + rng.standard_normal(500))
+    assert model.solver_ == "cholesky"
+
+
+def test_large_offset_columns_keep_their_digits(rng):
+    """Centring is explicit where G - n m m^T would cancel."""
+    X = rng.standard_normal((200, 2))
+    y = X @ [2.0, -1.0] + 0.1 * rng.standard_normal(200)
+    shifted = LinearRegression().fit(X + 1e8, y)
+    plain = LinearRegression().fit(X, y)
+    np.testing.assert_allclose(shifted.coef_, plain.coef_, rtol=1e-7)
+    np.testing.assert_allclose(shifted.bse_[1:], plain.bse_[1:], rtol=1e-7)
+
+
+def test_rank_deficiency_warns_with_the_collinear_columns_and_gives_min_norm(rng):
+    import pandas as pd
+    from sklearn.linear_model import LinearRegression as SkLinearRegression
+
+    frame = pd.DataFrame(rng.standard_normal((50, 3)), columns=["a", "b", "c"])
+    frame["a_plus_b"] = frame["a"] + frame["b"]
+    y = frame["a"] - 2 * frame["c"] + 0.1 * rng.standard_normal(50)
+    with pytest.warns(CollinearityWarning, match=r"\['a', 'b', 'a_plus_b'\]") as record:
+        model = LinearRegression().fit(frame, y)
+    assert "'c'" not in str(record[0].message)
+    assert model.rank_ == 3 and model.solver_ == "svd"
+    reference = SkLinearRegression().fit(frame.to_numpy(), y)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-9)
+    assert model.intercept_ == pytest.approx(reference.intercept_, rel=1e-9)
+    assert model.df_resid_ == 50 - 4
+    assert "rank deficient" in str(model.summary())
+
+
+def test_exact_fit_has_zero_standard_errors():
+    from probml.datasets import load_four_features
+
+    data = load_four_features()
+    model = LinearRegression().fit(data.data, data.target)
+    np.testing.assert_allclose(model.coef_, [1, -1, 1, -1], atol=1e-12)
+    assert abs(model.intercept_) < 1e-12
+    assert np.all(model.bse_ < 1e-10)
+    assert model.rsquared_ == pytest.approx(1.0)
+
+
+def test_study_hours_by_hand():
+    """slope = Sxy/Sxx and intercept = ybar - slope * xbar."""
+    from probml.datasets import load_study_hours
+
+    data = load_study_hours()
+    x, y = data.data[:, 0], data.target
+    slope = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)
+    model = LinearRegression().fit(data.data, y)
+    assert model.coef_[0] == pytest.approx(slope, rel=1e-13)
+    assert model.intercept_ == pytest.approx(y.mean() - slope * x.mean(), rel=1e-13)
+
+
+def test_summary_text_and_html_name_the_features(diabetes):
+    import pandas as pd
+
+    X = pd.DataFrame(diabetes[0], columns=[f"feat_{i}" for i in range(10)])
+    summary = LinearRegression().fit(X, diabetes[1]).summary(level=0.9)
+    text = str(summary)
+    assert "feat_7" in text and "intercept" in text and "[0.05" in text
+    assert "R-squared" in text and "Log-likelihood" in text
+    html = summary._repr_html_()
+    assert html.startswith("<div>") and "<th>feat_7</th>" in html
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, (12, 3), elements=st.floats(-100, 100)),
+       arrays(np.float64, 12, elements=st.floats(-100, 100)))
+def test_residuals_are_orthogonal_to_the_design(X, y):
+    """The normal equations: [1, X]^T (y - y_hat) = 0, whatever the solver chose."""
+    design = np.column_stack([np.ones(12), X])
+    if np.linalg.matrix_rank(design) < 4 or np.ptp(y) == 0:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollinearityWarning)
+        model = LinearRegression().fit(X, y)
+    residual = y - model.predict(X)
+    scale = np.linalg.norm(design, axis=0) * np.linalg.norm(y)
+    assert np.all(np.abs(design.T @ residual) <= 1e-9 * scale)
+
+
+# -- Ridge -----------------------------------------------------------------
+
+@pytest.mark.parametrize("alpha", [1e-6, 0.01, 1.0, 100.0])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_ridge_matches_scikit_learn(diabetes, alpha, fit_intercept):
+    from sklearn.linear_model import Ridge as SkRidge
+
+    X, y = diabetes
+    reference = SkRidge(alpha=alpha, fit_intercept=fit_intercept, solver="cholesky",
+                        tol=1e-12).fit(X, y)
+    model = Ridge(alpha=alpha, fit_intercept=fit_intercept).fit(X, y)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-9)
+    assert model.intercept_ == pytest.approx(reference.intercept_, rel=1e-10, abs=1e-12)
+
+
+def test_ridge_is_least_squares_on_the_augmented_design(diabetes):
+    """min ||y - Xw - b||^2 + alpha ||w||^2 is OLS on [1 X; 0 sqrt(alpha) I]."""
+    from scipy.linalg import lstsq
+
+    X, y = diabetes
+    alpha, (n, p) = 0.5, X.shape
+    design = np.block([[np.ones((n, 1)), X], [np.zeros((p, 1)), np.sqrt(alpha) * np.eye(p)]])
+    expected = lstsq(design, np.r_[y, np.zeros(p)])[0]
+    np.testing.assert_allclose(Ridge(alpha=alpha).fit(X, y).params_, expected, rtol=1e-9)
+
+
+def test_ridge_with_alpha_zero_is_ols(diabetes):
+    X, y = diabetes
+    np.testing.assert_allclose(Ridge(alpha=0).fit(X, y).coef_,
+                               LinearRegression().fit(X, y).coef_, rtol=1e-10)
+
+
+def test_ridge_constant_column_gets_zero_coefficient(rng):
+    X = np.column_stack([rng.standard_normal(30), np.full(30, 3.0)])
+    y = 2 * X[:, 0] + rng.standard_normal(30)
+    model = Ridge(alpha=1.0).fit(X, y)
+    assert model.coef_[1] == 0.0
+    assert np.all(np.isfinite(model.bse_))
+
+
+def test_ridge_works_with_more_features_than_samples(rng):
+    from sklearn.linear_model import Ridge as SkRidge
+
+    X, y = rng.standard_normal((10, 30)), rng.standard_normal(10)
+    model = Ridge(alpha=2.0).fit(X, y)
+    np.testing.assert_allclose(model.coef_, SkRidge(alpha=2.0).fit(X, y).coef_, rtol=1e-9)
+
+
+def test_ridge_summary_says_intervals_are_conditional(diabetes):
+    text = str(Ridge(alpha=1.0).fit(*diabetes).summary())
+    assert "conditional on the penalty" in text
+
+
+def test_ridge_posterior_covariance_is_the_gaussian_posterior(diabetes):
+    """bse_ = sqrt(diag(sigma^2 (A^T A + alpha diag(0, I))^-1)), the MAP's posterior."""
+    X, y = diabetes
+    alpha = 3.0
+    model = Ridge(alpha=alpha).fit(X, y)
+    design = np.column_stack([np.ones(len(y)), X])
+    penalty = alpha * np.diag([0.0] + [1.0] * X.shape[1])
+    expected = model.sigma_**2 * np.linalg.inv(design.T @ design + penalty)
+    np.testing.assert_allclose(model.cov_params_, expected, rtol=1e-8,
+                               atol=1e-10 * np.abs(expected).max())
+
+
+def test_alpha_and_prior_scale_convert_both_ways():
+    assert ridge_alpha_to_prior_std(4.0, noise_std=2.0) == pytest.approx(1.0)
+    assert prior_std_to_ridge_alpha(1.0, noise_std=2.0) == pytest.approx(4.0)
+    for alpha in [1e-3, 0.7, 25.0]:
+        prior = ridge_alpha_to_prior_std(alpha, noise_std=1.3)
+        assert prior_std_to_ridge_alpha(prior, noise_std=1.3) == pytest.approx(alpha)
+    with pytest.raises(ValueError, match="alpha must be > 0"):
+        ridge_alpha_to_prior_std(0.0, noise_std=1.0)
+    with pytest.raises(ValueError, match="prior_std must be > 0"):
+        prior_std_to_ridge_alpha(-1.0, noise_std=1.0)
