@@ -1,0 +1,192 @@
+"""BayesianLinearRegression against scikit-learn, SciPy densities and Ridge."""
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.optimize import minimize
+
+from probml import BayesianLinearRegression, Ridge
+
+
+def test_evidence_maximisation_matches_bayesian_ridge(diabetes):
+    from sklearn.linear_model import BayesianRidge
+
+    X, y = diabetes
+    noise_precision, weight_precision = 1 / np.var(y), 1.0
+    reference = BayesianRidge(
+        fit_intercept=False, alpha_1=0, alpha_2=0, lambda_1=0, lambda_2=0, tol=1e-14,
+        max_iter=10_000, alpha_init=noise_precision, lambda_init=weight_precision,
+    ).fit(X, y)
+    model = BayesianLinearRegression(alpha=weight_precision, beta=noise_precision,
+                                     fit_precisions=True, fit_intercept=False).fit(X, y)
+    assert model.alpha_ == pytest.approx(reference.lambda_, rel=1e-6)
+    assert model.beta_ == pytest.approx(reference.alpha_, rel=1e-6)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6)
+    np.testing.assert_allclose(model.posterior_cov_, reference.sigma_, rtol=1e-6)
+    mean, std = model.predict(X[:20], return_std=True)
+    ref_mean, ref_std = reference.predict(X[:20], return_std=True)
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-6)
+    np.testing.assert_allclose(std, ref_std, rtol=1e-6)
+
+
+def test_evidence_maximisation_with_intercept_maximises_the_evidence(diabetes):
+    """With a flat-prior intercept the fixed point maximises log_evidence_ (n - 1 dof)."""
+    X, y = diabetes
+    fitted = BayesianLinearRegression(fit_precisions=True, beta=1e-3).fit(X, y)
+
+    def negative_log_evidence(log_precisions):
+        alpha, beta = np.exp(log_precisions)
+        return -BayesianLinearRegression(alpha=alpha, beta=beta).fit(X, y).log_evidence_
+
+    found = minimize(negative_log_evidence, np.log([1.0, 1e-3]), method="Nelder-Mead",
+                     options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 2000})
+    np.testing.assert_allclose(np.exp(found.x), [fitted.alpha_, fitted.beta_], rtol=1e-4)
+    assert fitted.log_evidence_ >= -found.fun - 1e-9
+
+
+@pytest.mark.parametrize("alpha, beta", [(1.0, 1.0), (0.3, 2.0), (5.0, 1e-3)])
+def test_posterior_mean_is_ridge_with_alpha_over_beta(diabetes, alpha, beta):
+    """The point of the mission: the Gaussian-prior posterior mean is Ridge's MAP."""
+    X, y = diabetes
+    bayes = BayesianLinearRegression(alpha=alpha, beta=beta).fit(X, y)
+    ridge = Ridge(alpha=alpha / beta).fit(X, y)
+    coef, intercept = bayes.map_estimate()
+    np.testing.assert_allclose(coef, ridge.coef_, rtol=1e-10)
+    assert intercept == pytest.approx(ridge.intercept_, rel=1e-10)
+
+
+def test_unknown_noise_posterior_mean_is_ridge_with_alpha(diabetes):
+    X, y = diabetes
+    bayes = BayesianLinearRegression(alpha=0.7, beta=None).fit(X, y)
+    np.testing.assert_allclose(bayes.posterior_mean_, Ridge(alpha=0.7).fit(X, y).coef_,
+                               rtol=1e-10)
+
+
+def test_posterior_by_gaussian_conditioning(rng):
+    """m_n and S_n from the joint Gaussian of (w, y): the Kalman form, not Bishop's."""
+    X, y = rng.standard_normal((15, 3)), rng.standard_normal(15)
+    prior_mean = np.array([0.5, -1.0, 2.0])
+    factor = rng.standard_normal((3, 3))
+    prior_cov = factor @ factor.T + np.eye(3)
+    beta = 2.5
+    model = BayesianLinearRegression(beta=beta, prior_mean=prior_mean, prior_cov=prior_cov,
+                                     fit_intercept=False).fit(X, y)
+    y_cov = X @ prior_cov @ X.T + np.eye(15) / beta
+    gain = prior_cov @ X.T @ np.linalg.inv(y_cov)
+    np.testing.assert_allclose(model.posterior_mean_, prior_mean + gain @ (y - X @ prior_mean),
+                               rtol=1e-10)
+    np.testing.assert_allclose(model.posterior_cov_, prior_cov - gain @ X @ prior_cov,
+                               rtol=1e-9, atol=1e-12)
+    assert model.log_evidence_ == pytest.approx(
+        stats.multivariate_normal(X @ prior_mean, y_cov).logpdf(y), rel=1e-12)
+
+
+def test_log_evidence_with_flat_intercept_is_the_wide_prior_limit(rng):
+    """A N(0, tau^2) intercept prior gives log_evidence_ - log(tau sqrt(2 pi)) as tau grows."""
+    X = rng.standard_normal((25, 2))
+    y = 3.0 + X @ [1.0, -2.0] + 0.5 * rng.standard_normal(25)
+    model = BayesianLinearRegression(alpha=0.5, beta=4.0).fit(X, y)
+    for tau, tolerance in [(1e2, 1e-2), (1e3, 1e-4)]:
+        cov = X @ X.T / 0.5 + tau**2 + np.eye(25) / 4.0
+        wide = stats.multivariate_normal(np.zeros(25), cov).logpdf(y)
+        limit = model.log_evidence_ - np.log(tau * np.sqrt(2 * np.pi))
+        assert limit == pytest.approx(wide, abs=tolerance)
+
+
+def test_unknown_noise_evidence_is_a_multivariate_t(rng):
+    X, y = rng.standard_normal((20, 3)), rng.standard_normal(20)
+    a0, b0, alpha = 2.0, 3.0, 0.4
+    model = BayesianLinearRegression(alpha=alpha, beta=None, noise_shape=a0, noise_rate=b0,
+                                     fit_intercept=False).fit(X, y)
+    shape = (X @ X.T / alpha + np.eye(20)) * b0 / a0
+    reference = stats.multivariate_t(np.zeros(20), shape, df=2 * a0).logpdf(y)
+    assert model.log_evidence_ == pytest.approx(reference, rel=1e-12)
+    assert model.noise_shape_ == a0 + 10
+
+
+def test_unknown_noise_predictive_is_student_t(rng):
+    X, y = rng.standard_normal((20, 2)), rng.standard_normal(20)
+    model = BayesianLinearRegression(alpha=1.0, beta=None, noise_shape=2.0,
+                                     noise_rate=1.0).fit(X, y)
+    x_new = np.array([[0.3, -1.2]])
+    _, std = model.predict(x_new, return_std=True)
+    low, high = model.predict_interval(x_new, level=0.9)[0]
+    dof = 2 * model.noise_shape_
+    scale = std[0] / np.sqrt(dof / (dof - 2))
+    assert (high - low) / 2 == pytest.approx(stats.t.ppf(0.95, dof) * scale, rel=1e-12)
+
+
+def test_partial_fit_equals_fit_on_all_data(diabetes):
+    X, y = diabetes
+    batched = BayesianLinearRegression(alpha=0.3, beta=0.01, fit_precisions=True)
+    for start in range(0, len(y), 97):
+        batched.partial_fit(X[start:start + 97], y[start:start + 97])
+    whole = BayesianLinearRegression(alpha=0.3, beta=0.01, fit_precisions=True).fit(X, y)
+    np.testing.assert_allclose(batched.posterior_mean_, whole.posterior_mean_, rtol=1e-9)
+    np.testing.assert_allclose(batched.posterior_cov_, whole.posterior_cov_, rtol=1e-9)
+    assert batched.intercept_ == pytest.approx(whole.intercept_, rel=1e-10)
+    assert batched.log_evidence_ == pytest.approx(whole.log_evidence_, rel=1e-12)
+
+
+def test_sequential_updating_with_known_noise(rng):
+    """Yesterday's posterior is today's prior: one row at a time equals all at once."""
+    X, y = rng.standard_normal((30, 2)), rng.standard_normal(30)
+    model = BayesianLinearRegression(alpha=2.0, beta=3.0, fit_intercept=False)
+    mean, cov = np.zeros(2), np.eye(2) / 2.0
+    for row, target in zip(X, y):
+        model.partial_fit(row[None, :], [target])
+        step = BayesianLinearRegression(beta=3.0, prior_mean=mean, prior_cov=cov,
+                                        fit_intercept=False).fit(row[None, :], [target])
+        mean, cov = step.posterior_mean_, step.posterior_cov_
+    np.testing.assert_allclose(model.posterior_mean_, mean, rtol=1e-10)
+    np.testing.assert_allclose(model.posterior_cov_, cov, rtol=1e-9)
+
+
+def test_predictive_std_includes_noise_and_intercept_uncertainty(rng):
+    X, y = rng.standard_normal((40, 2)), rng.standard_normal(40)
+    model = BayesianLinearRegression(alpha=1.0, beta=4.0).fit(X, y)
+    x_new = rng.standard_normal((3, 2))
+    centred = x_new - X.mean(axis=0)
+    expected = np.sqrt(1 / 4.0 + 1 / (4.0 * 40)
+                       + np.einsum("ij,jk,ik->i", centred, model.posterior_cov_, centred))
+    np.testing.assert_allclose(model.predict(x_new, return_std=True)[1], expected, rtol=1e-12)
+
+
+def test_sample_posterior_has_the_posterior_moments(diabetes):
+    X, y = diabetes
+    model = BayesianLinearRegression(alpha=0.01, beta=1 / 3000).fit(X, y)
+    draws = model.sample_posterior(20_000, rng=1)
+    assert draws.shape == (20_000, 10)
+    std = np.sqrt(np.diagonal(model.posterior_cov_))
+    # Monte Carlo standard error of a mean is std / sqrt(20000): allow 5 of them.
+    assert np.all(np.abs(draws.mean(axis=0) - model.posterior_mean_) < 5 * std / np.sqrt(2e4))
+    np.testing.assert_allclose(np.cov(draws.T), model.posterior_cov_, rtol=0.1,
+                               atol=0.05 * std.max() ** 2)
+    nig = BayesianLinearRegression(alpha=0.01, beta=None).fit(X, y)
+    t_draws = nig.sample_posterior(20_000, rng=2)
+    np.testing.assert_allclose(np.var(t_draws, axis=0), np.diagonal(nig.posterior_cov_),
+                               rtol=0.1)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"alpha": 0.0}, "alpha must be > 0"),
+    ({"alpha": -1.0}, "alpha must be > 0"),
+    ({"beta": 0.0}, "beta must be > 0"),
+    ({"beta": -2.0}, "beta must be > 0"),
+    ({"beta": None, "noise_rate": 0.0}, "noise_rate must be > 0"),
+    ({"prior_cov": -np.eye(2)}, "positive definite"),
+    ({"prior_cov": np.eye(3)}, r"shape \(2, 2\)"),
+    ({"prior_mean": [1.0]}, "length n_features=2"),
+    ({"beta": None, "fit_precisions": True}, "needs beta as its starting value"),
+    ({"prior_cov": np.eye(2), "fit_precisions": True}, "cannot be combined"),
+])
+def test_bad_priors_are_rejected(rng, params, message):
+    X, y = rng.standard_normal((10, 2)), rng.standard_normal(10)
+    with pytest.raises(ValueError, match=message):
+        BayesianLinearRegression(**params).fit(X, y)
+
+
+def test_sample_posterior_rejects_bad_counts(rng):
+    model = BayesianLinearRegression().fit(rng.standard_normal((10, 2)), rng.standard_normal(10))
+    with pytest.raises(ValueError, match="positive integer"):
+        model.sample_posterior(0)
