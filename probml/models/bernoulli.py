@@ -64,7 +64,7 @@ class Bernoulli(Estimator):
             row = int(np.argmax(bad))
             raise ValueError(
                 f"x must contain only 0 and 1 (failure and success), but row {row} "
-                f"is {x[row]!r}; encode the outcomes as 0/1."
+                f"is {float(x[row])!r}; encode the outcomes as 0/1."
             )
         n, k = x.shape[0], int(x.sum())
         self.n_samples_, self.n_successes_ = n, k

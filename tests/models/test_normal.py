@@ -1,0 +1,172 @@
+"""Normal and Bernoulli against SciPy, statsmodels and numerical integration."""
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from probml import Bernoulli, Normal
+from probml.models import BetaPosterior
+from probml.models.normal import mean_and_variance
+
+
+def test_mle_matches_scipy_norm_fit(rng):
+    x = rng.normal(3.0, 2.0, size=500)
+    model = Normal().fit(x)
+    loc, scale = stats.norm.fit(x)
+    assert model.mean_ == pytest.approx(loc, rel=1e-14)
+    assert model.std_ == pytest.approx(scale, rel=1e-13)
+    assert model.var_unbiased_ == pytest.approx(np.var(x, ddof=1), rel=1e-13)
+    assert model.loglik_ == pytest.approx(stats.norm(loc, scale).logpdf(x).sum(), rel=1e-12)
+    np.testing.assert_allclose(model.logpdf(x[:5]), stats.norm(loc, scale).logpdf(x[:5]))
+
+
+def test_fisher_standard_errors_match_the_numerical_hessian(rng):
+    """Inverse of the observed information at the MLE, by finite differences."""
+    x = rng.normal(1.0, 0.5, size=300)
+    model = Normal().fit(x)
+
+    def loglik(theta):
+        return stats.norm(theta[0], np.sqrt(theta[1])).logpdf(x).sum()
+
+    theta, h = np.array([model.mean_, model.var_]), np.array([1e-4, 1e-4])
+    hessian = np.empty((2, 2))
+    for i in range(2):
+        for j in range(2):
+            ei, ej = np.eye(2)[i] * h[i], np.eye(2)[j] * h[j]
+            hessian[i, j] = (loglik(theta + ei + ej) - loglik(theta + ei - ej)
+                             - loglik(theta - ei + ej) + loglik(theta - ei - ej)) / (4 * h[i] * h[j])
+    np.testing.assert_allclose(model.bse_, np.sqrt(np.diagonal(np.linalg.inv(-hessian))),
+                               rtol=1e-4)
+
+
+def test_exact_intervals_match_scipy(rng):
+    x = rng.normal(10.0, 3.0, size=25)
+    model = Normal().fit(x)
+    interval = model.conf_int(0.9)
+    s = np.std(x, ddof=1)
+    np.testing.assert_allclose(interval[0], stats.t.interval(0.9, 24, loc=x.mean(),
+                                                             scale=s / 5), rtol=1e-12)
+    chi2_low, chi2_high = stats.chi2.ppf([0.95, 0.05], 24)
+    np.testing.assert_allclose(interval[1], [24 * s**2 / chi2_low, 24 * s**2 / chi2_high],
+                               rtol=1e-12)
+    wald = model.conf_int(0.9, method="wald")
+    np.testing.assert_allclose(wald[0], model.mean_ + np.array([-1, 1]) * 1.6448536269514722
+                               * model.bse_[0], rtol=1e-12)
+
+
+def test_huge_offset_keeps_every_digit(rng):
+    small = rng.standard_normal(100_001)
+    mean, variance = mean_and_variance(1e7 + small)
+    assert variance == pytest.approx(np.var(small), rel=1e-8)
+    assert mean - 1e7 == pytest.approx(small.mean(), abs=1e-8)
+
+
+def test_chunked_variance_matches_exact_rational_arithmetic(rng):
+    from fractions import Fraction
+
+    x = 1e9 + rng.integers(0, 1000, 3000) / 8  # exactly representable
+    exact = [Fraction(v) for v in x]
+    exact_mean = sum(exact) / len(exact)
+    exact_var = sum((v - exact_mean) ** 2 for v in exact) / len(exact)
+    mean, variance = mean_and_variance(x)
+    assert mean == float(exact_mean)
+    assert variance == pytest.approx(float(exact_var), rel=1e-14)
+
+
+def test_normal_normal_posterior_by_quadrature(rng):
+    x = rng.normal(2.0, 1.5, size=8)
+    posterior = Normal().fit(x).posterior_known_variance(prior_mean=0.0, prior_var=4.0,
+                                                         variance=1.5**2)
+
+    def unnormalised(mu):
+        return stats.norm(0, 2).pdf(mu) * np.prod(stats.norm(mu, 1.5).pdf(x))
+
+    def moment(k):
+        return integrate.quad(lambda m: m**k * unnormalised(m), -20, 20, epsabs=0,
+                              epsrel=1e-12, points=[x.mean()])[0]
+
+    evidence = moment(0)
+    mean, second = moment(1) / evidence, moment(2) / evidence
+    assert posterior.mean == pytest.approx(mean, rel=1e-9)
+    assert posterior.var == pytest.approx(second - mean**2, rel=1e-7)
+    assert posterior.predictive_var == pytest.approx(posterior.var + 1.5**2)
+    low, high = posterior.credible_interval(0.95)
+    assert stats.norm(posterior.mean, np.sqrt(posterior.var)).cdf(high) == pytest.approx(0.975)
+
+
+def test_normal_inverse_gamma_posterior_by_quadrature(rng):
+    """The t marginal of mu against a 2-D integral of prior x likelihood over (mu, sigma^2)."""
+    x = rng.normal(1.0, 0.8, size=6)
+    m0, kappa0, a0, b0 = 0.5, 2.0, 3.0, 2.0
+    posterior = Normal().fit(x).posterior_unknown_variance(m0, kappa0, a0, b0)
+
+    def joint(variance, mu):
+        prior = (stats.norm(m0, np.sqrt(variance / kappa0)).pdf(mu)
+                 * stats.invgamma(a0, scale=b0).pdf(variance))
+        return prior * np.prod(stats.norm(mu, np.sqrt(variance)).pdf(x))
+
+    def marginal(mu):
+        return integrate.quad(joint, 1e-8, 60, args=(mu,), epsrel=1e-10)[0]
+
+    # Ratios of the marginal at pairs of points need no normalising constant.
+    t_marginal = stats.t(posterior.df, posterior.mean, posterior.mean_scale)
+    reference_point = posterior.mean
+    for mu in [0.0, 1.5]:
+        assert marginal(mu) / marginal(reference_point) == pytest.approx(
+            t_marginal.pdf(mu) / t_marginal.pdf(reference_point), rel=1e-7)
+    predictive = stats.t(posterior.df, posterior.mean, posterior.predictive_scale)
+    assert predictive.interval(0.8)[1] == pytest.approx(posterior.predictive_interval(0.8)[1])
+
+
+def test_normal_bad_input():
+    with pytest.raises(ValueError, match="x is empty"):
+        Normal().fit([])
+    with pytest.raises(ValueError, match="row 2"):
+        Normal().fit([1.0, 2.0, np.nan])
+    with pytest.raises(ValueError, match="'a'"):
+        Normal().fit([1.0, "a"])
+    with pytest.raises(ValueError, match="variance must be > 0"):
+        Normal().fit([1.0, 2.0]).posterior_known_variance(0.0, 1.0, variance=0.0)
+    with pytest.raises(ValueError, match="prior_var must be > 0"):
+        Normal().fit([1.0, 2.0]).posterior_known_variance(0.0, -1.0, variance=1.0)
+
+
+# -- Bernoulli ---------------------------------------------------------------
+
+@pytest.mark.parametrize("k, n", [(7, 10), (0, 12), (12, 12), (33, 1000)])
+@pytest.mark.parametrize("method, statsmodels_method", [
+    ("wilson", "wilson"), ("exact", "beta"), ("wald", "normal")])
+def test_bernoulli_intervals_match_statsmodels(k, n, method, statsmodels_method):
+    from statsmodels.stats.proportion import proportion_confint
+
+    model = Bernoulli().fit(np.r_[np.ones(k), np.zeros(n - k)])
+    assert model.p_ == k / n
+    expected = proportion_confint(k, n, alpha=0.1, method=statsmodels_method)
+    np.testing.assert_allclose(model.conf_int(0.9, method=method), expected, rtol=1e-9,
+                               atol=1e-12)
+
+
+def test_bernoulli_loglik_and_beta_posterior():
+    x = np.array([1, 0, 1, 1, 0, 1, 1, 1, 0, 1])
+    model = Bernoulli().fit(x)
+    assert model.loglik_ == pytest.approx(stats.bernoulli(0.7).logpmf(x).sum())
+    posterior = model.posterior(a=2, b=3)
+    reference = stats.beta(2 + 7, 3 + 3)
+    assert (posterior.a, posterior.b) == (9, 6)
+    assert posterior.mean == pytest.approx(reference.mean())
+    assert posterior.var == pytest.approx(reference.var())
+    assert posterior.mode == pytest.approx(8 / 13)
+    np.testing.assert_allclose(posterior.credible_interval(0.9), reference.interval(0.9))
+    assert Bernoulli().fit(np.zeros(5)).loglik_ == 0.0
+
+
+def test_bernoulli_bad_input():
+    with pytest.raises(ValueError, match="row 2 is 2.0"):
+        Bernoulli().fit([0, 1, 2])
+    with pytest.raises(ValueError, match="a must be > 0"):
+        Bernoulli().fit([0, 1]).posterior(a=0, b=1)
+    with pytest.raises(ValueError, match="level must lie in"):
+        Bernoulli().fit([0, 1]).conf_int(1.5)
+    with pytest.raises(ValueError, match="no single mode"):
+        _ = BetaPosterior(0.5, 0.5).mode
+    assert BetaPosterior(3.0, 0.5).mode == 1.0
