@@ -77,8 +77,8 @@ class CoefficientTable:
     >>> table.statistic
     array([2., 1.])
     >>> table.conf_int(0.95).round(3)
-    array([[ 0.04 ,  3.96 ],
-           [-0.48 ,  1.48 ]])
+    array([[ 0.04,  3.96],
+           [-0.48,  1.48]])
     """
 
     def __init__(self, names, estimate, std_error, *, df=None):

@@ -79,7 +79,7 @@ def load_study_pass(*, as_frame=False):
     Examples
     --------
     >>> data = load_study_pass()
-    >>> sorted(set(data.target))
+    >>> sorted(set(data.target.tolist()))
     [0.0, 1.0]
     """
     return _load("study_pass.csv", "Hours studied against passing (1) or failing (0).",

@@ -106,10 +106,10 @@ class BayesianLinearRegression(Regressor):
     >>> y = np.array([2.1, 3.9, 6.2, 7.8])
     >>> model = BayesianLinearRegression(alpha=1.0, beta=4.0).fit(X, y)
     >>> model.posterior_mean_.round(4)
-    array([1.8819])
+    array([1.8476])
     >>> mean, std = model.predict(np.array([[5.0]]), return_std=True)
     >>> mean.round(3), std.round(3)
-    (array([9.762]), array([0.592]))
+    (array([9.619]), array([0.781]))
     """
 
     def __init__(self, alpha=1.0, beta=1.0, prior_mean=None, prior_cov=None,

@@ -145,7 +145,7 @@ class LinearRegression(_CoefficientInference, Regressor):
     >>> model.coef_.round(3), round(model.intercept_, 3)
     (array([1.94]), 0.15)
     >>> model.bse_.round(4)
-    array([0.2598, 0.0949])
+    array([0.248 , 0.0906])
     """
 
     _summary_title = "Linear regression (OLS = Gaussian MLE)"

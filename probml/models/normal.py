@@ -89,8 +89,8 @@ class Normal(Estimator):
     >>> model.mean_, model.var_, model.std_
     (5.0, 4.0, 2.0)
     >>> model.conf_int(0.95, method="exact").round(3)
-    array([[ 3.05 ,  6.95 ],
-           [ 1.999, 18.957]])
+    array([[ 3.213,  6.787],
+           [ 1.998, 18.936]])
     """
 
     def __init__(self):

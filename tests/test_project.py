@@ -1,0 +1,103 @@
+"""The project as a whole: the quick start, the import cost, the CLI, the doctests."""
+
+import doctest
+import importlib
+import pkgutil
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import probml
+from probml import cli, datasets
+
+from .conftest import ROOT
+
+
+def _readme_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Quick start\n.*?```(?:bash|sh)?\n(.*?)```", text, re.S)
+    assert block, "README.md has no fenced block under '## Quick start'"
+    return [line.strip() for line in block.group(1).splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def test_readme_quick_start_is_two_commands_and_ci_runs_the_test_one():
+    commands = _readme_commands()
+    assert len(commands) == 2
+    assert commands[0].endswith("probml tour")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci == commands[1]
+    assert "pytest" in ci and ".[test]" in ci
+
+
+def test_import_is_light():
+    code = ("import sys, probml; heavy = [m for m in ('sympy', 'matplotlib', 'scipy.stats', "
+            "'scipy.linalg', 'pandas', 'sklearn') if m in sys.modules]; print(heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_doctests_of_every_module():
+    failures, tried = 0, 0
+    for module_info in pkgutil.walk_packages(probml.__path__, "probml."):
+        module = importlib.import_module(module_info.name)
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        failures, tried = failures + result.failed, tried + result.attempted
+    assert tried > 20
+    assert failures == 0
+
+
+def test_bundled_data_sets():
+    four = datasets.load_four_features()
+    assert four.data.shape == (20, 4) and four.feature_names == ["x1", "x2", "x3", "x4"]
+    np.testing.assert_array_equal(four.target, four.data @ [1, -1, 1, -1])
+    hours = datasets.load_study_hours()
+    assert hours.data.shape == (12, 1) and hours.target_name == "score"
+    passing = datasets.load_study_pass()
+    assert set(passing.target) == {0.0, 1.0}
+    # Overlapping classes: no threshold on hours separates pass from fail.
+    hours_pass = passing.data[passing.target == 1, 0]
+    hours_fail = passing.data[passing.target == 0, 0]
+    assert hours_pass.min() < hours_fail.max()
+    assert list(datasets.load_study_hours(as_frame=True).columns) == ["hours", "score"]
+
+
+def test_cli_fit_prints_a_summary_with_column_names(capsys):
+    path = ROOT / "probml" / "datasets" / "data" / "four_features.csv"
+    assert cli.main(["fit", str(path), "--target", "y", "--model", "ridge",
+                     "--alpha", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "Ridge regression" in out and "x3" in out
+    assert cli.main(["fit", str(path), "--target", "y", "--model", "bayes"]) == 0
+    assert "log evidence" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content, message", [
+    ("a,b,y\n1,2,3\n4,x,6\n", r"line 3 \(row 1\), column 'b': 'x' is not a number"),
+    ("a,b,y\n1,2,3\n4,,6\n", r"line 3 \(row 1\), column 'b': missing value"),
+    ("a,b,y\n1,2,3\nNA,5,6\n", r"line 3 \(row 1\), column 'a': missing value"),
+    ("a,b,y\n1,2,3\n4,5\n", "line 3: 2 cells, but the header has 3"),
+    ("a,b,z\n1,2,3\n", "no column 'y'; the columns are"),
+    ("", "the file is empty"),
+])
+def test_cli_fit_errors_name_row_and_column(tmp_path, capsys, content, message):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    assert cli.main(["fit", str(path), "--target", "y"]) == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_cli_fit_missing_file(tmp_path, capsys):
+    assert cli.main(["fit", str(tmp_path / "nope.csv"), "--target", "y"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_tour_runs_on_the_bundled_data(capsys):
+    assert cli.main(["tour"]) == 0
+    out = capsys.readouterr().out
+    assert "weights [ 1. -1.  1. -1.]" in out
+    assert "Ridge is the MAP" in out

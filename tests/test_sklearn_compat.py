@@ -1,0 +1,36 @@
+"""scikit-learn's own estimator checks, and use inside its tools."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from probml import BayesianLinearRegression, LinearRegression, Ridge
+
+
+@parametrize_with_checks([LinearRegression(), Ridge(), BayesianLinearRegression(),
+                          BayesianLinearRegression(beta=None),
+                          BayesianLinearRegression(fit_precisions=True)])
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_works_in_pipelines_grid_search_and_cross_validation(diabetes):
+    X, y = diabetes
+    search = GridSearchCV(make_pipeline(StandardScaler(), Ridge()),
+                          {"ridge__alpha": [0.1, 1.0, 10.0]}, cv=3).fit(X, y)
+    assert search.best_params_["ridge__alpha"] in (0.1, 1.0, 10.0)
+    scores = cross_val_score(LinearRegression(), X, y, cv=5)
+    assert scores.shape == (5,) and np.all(scores > 0.2)
+    copy = clone(BayesianLinearRegression(alpha=2.0, beta=None))
+    assert copy.get_params()["alpha"] == 2.0 and copy.beta is None
+
+
+def test_repr_shows_changed_parameters():
+    assert repr(Ridge(alpha=3.0)) == "Ridge(alpha=3.0)"
+    assert repr(LinearRegression()) == "LinearRegression()"
+    with pytest.raises(ValueError, match="Invalid parameter 'alhpa'"):
+        Ridge().set_params(alhpa=1.0)

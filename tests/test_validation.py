@@ -1,0 +1,173 @@
+"""Bad input: every estimator fails with a clear, specific error."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from probml import (
+    BayesianLinearRegression,
+    CollinearityWarning,
+    DataConversionWarning,
+    LinearRegression,
+    NotFittedError,
+    Ridge,
+)
+
+REGRESSORS = [LinearRegression, Ridge, BayesianLinearRegression]
+
+
+@pytest.fixture
+def data(rng):
+    X = pd.DataFrame(rng.standard_normal((20, 3)), columns=["age", "income", "height"])
+    return X, X.to_numpy() @ [1.0, 2.0, 3.0] + rng.standard_normal(20)
+
+
+@pytest.mark.parametrize("Model", REGRESSORS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_x_names_row_and_column(Model, data, bad):
+    X, y = data
+    X = X.copy()
+    X.iloc[7, 1] = bad
+    with pytest.raises(ValueError, match=r"X contains .* at row 7, column 'income'"):
+        Model().fit(X, y)
+
+
+@pytest.mark.parametrize("Model", REGRESSORS)
+def test_non_finite_y_names_row(Model, data):
+    X, y = data
+    y = y.copy()
+    y[4] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN .* at row 4"):
+        Model().fit(X, y)
+
+
+@pytest.mark.parametrize("Model", REGRESSORS)
+def test_overflowing_values_are_reported(Model, data):
+    X, y = data
+    X = X.to_numpy().copy()
+    X[0, 0] = 1e200
+    with pytest.raises(ValueError, match="overflow"):
+        Model().fit(X, y)
+
+
+@pytest.mark.parametrize("Model", REGRESSORS)
+def test_mismatched_lengths(Model, data):
+    X, y = data
+    with pytest.raises(ValueError, match="X has 20 rows but y has 19 values"):
+        Model().fit(X, y[:19])
+
+
+@pytest.mark.parametrize("Model", REGRESSORS)
+def test_empty_data(Model):
+    with pytest.raises(ValueError, match="n_samples=0"):
+        Model().fit(np.empty((0, 2)), np.empty(0))
+    with pytest.raises(ValueError, match="0 feature"):
+        Model().fit(np.empty((5, 0)), np.ones(5))
+
+
+@pytest.mark.parametrize("Model", REGRESSORS)
+def test_string_column(Model, data):
+    X, y = data
+    X = X.assign(city=["Seoul"] * 20)
+    with pytest.raises(ValueError, match="non-numeric column 'city'"):
+        Model().fit(X, y)
+    array = np.array([[1.0, 2.0], [3.0, "four"]], dtype=object)
+    with pytest.raises(ValueError, match="'four' at row 1, column 1"):
+        Model().fit(array, [1.0, 2.0])
+
+
+def test_constant_column_is_collinear_with_the_intercept(data):
+    X, y = data
+    X = X.assign(const=5.0)
+    with pytest.warns(CollinearityWarning, match=r"\['const'\] \(const constant\)"):
+        model = LinearRegression().fit(X, y)
+    assert model.coef_[3] == 0.0
+    np.testing.assert_allclose(model.coef_[:3], LinearRegression().fit(X.iloc[:, :3], y).coef_,
+                               rtol=1e-10)
+    assert Ridge().fit(X, y).coef_[3] == 0.0
+    assert BayesianLinearRegression().fit(X, y).coef_[3] == 0.0
+
+
+def test_more_features_than_rows(rng):
+    X, y = rng.standard_normal((5, 8)), rng.standard_normal(5)
+    with pytest.raises(ValueError, match="n_samples=5 for 9 parameter"):
+        LinearRegression().fit(X, y)
+    assert Ridge().fit(X, y).coef_.shape == (8,)
+    assert BayesianLinearRegression().fit(X, y).posterior_cov_.shape == (8, 8)
+
+
+@pytest.mark.parametrize("alpha", [-1.0, -1e-12, np.nan, "big"])
+def test_negative_or_invalid_alpha(data, alpha):
+    with pytest.raises((ValueError, TypeError), match="alpha"):
+        Ridge(alpha=alpha).fit(*data)
+
+
+@pytest.mark.parametrize("Model", REGRESSORS)
+def test_predict_before_fit(Model, data):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        Model().predict(data[0])
+
+
+def test_not_fitted_error_is_also_scikit_learns():
+    from sklearn.exceptions import NotFittedError as SkNotFittedError
+
+    with pytest.raises(SkNotFittedError):
+        Ridge().predict(np.ones((2, 2)))
+    with pytest.raises(NotFittedError):
+        LinearRegression().summary()
+
+
+@pytest.mark.parametrize("Model", REGRESSORS)
+def test_wrong_number_of_features_at_predict(Model, data):
+    X, y = data
+    model = Model().fit(X.to_numpy(), y)
+    with pytest.raises(ValueError, match="X has 2 features, but .* is expecting 3"):
+        model.predict(X.to_numpy()[:, :2])
+
+
+@pytest.mark.parametrize("Model", REGRESSORS)
+def test_renamed_columns_at_predict(Model, data):
+    X, y = data
+    model = Model().fit(X, y)
+    with pytest.raises(ValueError, match="Feature names unseen at fit time:\n- weight"):
+        model.predict(X.rename(columns={"height": "weight"}))
+
+
+@pytest.mark.parametrize("Model", REGRESSORS)
+def test_one_dimensional_x_is_rejected_with_a_hint(Model):
+    with pytest.raises(ValueError, match=r"reshape\(-1, 1\)"):
+        Model().fit(np.arange(5.0), np.arange(5.0))
+
+
+def test_column_vector_y_warns_and_is_used(data):
+    X, y = data
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        model = LinearRegression().fit(X, y[:, None])
+    np.testing.assert_allclose(model.coef_, LinearRegression().fit(X, y).coef_)
+
+
+def test_sparse_input_is_refused(data):
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match="sparse"):
+        LinearRegression().fit(sparse.csr_matrix(data[0].to_numpy()), data[1])
+
+
+def test_invalid_solver(data):
+    with pytest.raises(ValueError, match="solver must be one of"):
+        LinearRegression(solver="magic").fit(*data)
+
+
+def test_conf_int_level_is_checked(data):
+    model = LinearRegression().fit(*data)
+    with pytest.raises(ValueError, match=r"level must lie in \(0, 1\)"):
+        model.conf_int(95)
+
+
+def test_no_warning_on_clean_data(data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for Model in REGRESSORS:
+            Model().fit(*data).predict(data[0])
