@@ -72,7 +72,8 @@ def test_cli_fit_prints_a_summary_with_column_names(capsys):
                      "--alpha", "0.5"]) == 0
     out = capsys.readouterr().out
     assert "Ridge regression" in out and "x3" in out
-    assert cli.main(["fit", str(path), "--target", "y", "--model", "bayes"]) == 0
+    hours = path.with_name("study_hours.csv")
+    assert cli.main(["fit", str(hours), "--target", "score", "--model", "bayes"]) == 0
     assert "log evidence" in capsys.readouterr().out
 
 

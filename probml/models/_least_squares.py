@@ -96,7 +96,8 @@ class Moments:
         """
         check_finite(y, "y")
         n, p = X.shape
-        gram = X.T @ X
+        with np.errstate(over="ignore", invalid="ignore"):
+            gram = X.T @ X
         check_finite(X, "X", feature_names, checksum=np.diagonal(gram))
         if not fit_intercept:
             return cls(n, np.zeros(p), 0.0, gram, X.T @ y, float(y @ y), False)

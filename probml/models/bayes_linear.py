@@ -264,14 +264,27 @@ class BayesianLinearRegression(Regressor):
         eigenvalues = np.clip(eigenvalues, 0, None)
         rotated_xy = eigenvectors.T @ moments.xy
         rotated_prior = eigenvectors.T @ prior_mean
+        # The RSS from the moments carries an absolute error of about eps * yy;
+        # below this it is rounding noise and beta has no finite maximiser.
+        rss_floor = 100 * np.finfo(float).eps * moments.yy
         for iteration in range(1, self.max_iter + 1):
             rotated_mean = (beta * rotated_xy + alpha * rotated_prior) / (
                 alpha + beta * eigenvalues)
             gamma = float(np.sum(beta * eigenvalues / (alpha + beta * eigenvalues)))
-            rss = max(moments.yy - 2 * rotated_mean @ rotated_xy
-                      + np.sum(eigenvalues * rotated_mean**2), np.finfo(float).tiny)
+            rss = (moments.yy - 2 * rotated_mean @ rotated_xy
+                   + np.sum(eigenvalues * rotated_mean**2))
             distance = float(np.sum((rotated_mean - rotated_prior) ** 2))
-            new_alpha = gamma / max(distance, np.finfo(float).tiny)
+            if rss <= rss_floor or distance == 0:
+                cause = ("the data are fitted exactly, so the noise precision beta"
+                         if rss <= rss_floor else
+                         "the weights equal their prior mean, so the prior precision alpha")
+                warnings.warn(
+                    f"The evidence has no finite maximum: {cause} grows without bound. "
+                    f"Stopped at alpha={alpha:.6g}, beta={beta:.6g}; fix the "
+                    "precisions instead (fit_precisions=False).",
+                    ConvergenceWarning, stacklevel=4)
+                break
+            new_alpha = gamma / distance
             new_beta = (self._n_effective - gamma) / rss
             converged = (abs(new_alpha - alpha) <= self.tol * alpha
                          and abs(new_beta - beta) <= self.tol * beta)

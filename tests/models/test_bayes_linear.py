@@ -190,3 +190,21 @@ def test_sample_posterior_rejects_bad_counts(rng):
     model = BayesianLinearRegression().fit(rng.standard_normal((10, 2)), rng.standard_normal(10))
     with pytest.raises(ValueError, match="positive integer"):
         model.sample_posterior(0)
+
+
+def test_exact_fit_stops_evidence_maximisation_with_a_warning():
+    from probml import ConvergenceWarning
+    from probml.datasets import load_four_features
+
+    data = load_four_features()
+    with pytest.warns(ConvergenceWarning, match="fitted exactly, so the noise precision beta"):
+        model = BayesianLinearRegression(fit_precisions=True).fit(data.data, data.target)
+    assert np.isfinite(model.beta_) and np.all(np.isfinite(model.posterior_cov_))
+    np.testing.assert_allclose(model.coef_, [1, -1, 1, -1], atol=1e-6)
+
+
+def test_iteration_limit_warns(diabetes):
+    from probml import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="did not converge in max_iter=2"):
+        BayesianLinearRegression(fit_precisions=True, max_iter=2).fit(*diabetes)
