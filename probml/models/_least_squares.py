@@ -192,7 +192,7 @@ def residual_sum_of_squares(X, y, coef, intercept, moments):
     r"""The residual sum of squares, from the moments where that is accurate.
 
     :math:`\mathrm{RSS} = s - 2w^\top c + w^\top C w` costs nothing more, but
-    carries an absolute error of about :math:`\\epsilon s`; when the fit leaves
+    carries an absolute error of about :math:`\epsilon s`; when the fit leaves
     less than :math:`10^{-4} s` unexplained that would cost more than 4 of the
     16 digits, and an explicit residual pass is made instead.
     """
