@@ -174,6 +174,7 @@ class BayesianLinearRegression(Regressor):
         X, y, names = self._validate_training_data(X, y)
         self._moments = Moments.from_data(X, y, fit_intercept=bool(self.fit_intercept),
                                           feature_names=names)
+        # The posterior needs only the statistics: do not keep a centred copy of X.
         self._moments.centred_data = None
         return self._update_posterior()
 
