@@ -17,6 +17,9 @@ from .._validation import check_is_fitted, check_vector, validate_features
 class Estimator:
     """Base class: hyperparameters are the keyword arguments of ``__init__``."""
 
+    def __init__(self):
+        """A model without hyperparameters; subclasses with some override this."""
+
     @classmethod
     def _param_names(cls):
         signature = inspect.signature(cls.__init__)

@@ -86,13 +86,15 @@ class Moments:
     centred_data: tuple = None
 
     @classmethod
-    def from_data(cls, X, y, *, fit_intercept, feature_names=None):
+    def from_data(cls, X, y, *, fit_intercept, feature_names=None, keep_centred=True):
         """Compute the statistics, checking finiteness through them.
 
         The fast route is one Gram matrix :math:`G = X^\\top X` and one product
         :math:`X^\\top [\\mathbf 1, y]`, then :math:`C = G - n \\bar x \\bar x^\\top`.
         Where a column's mean is large against its spread that subtraction
-        cancels, and the data are centred explicitly instead.
+        cancels, and the data are centred explicitly instead; the centred copy
+        is kept in ``centred_data`` for the caller's residual pass unless
+        ``keep_centred`` is False.
         """
         check_finite(y, "y")
         n, p = X.shape
@@ -115,9 +117,17 @@ class Moments:
             X_centred = X - x_mean
             xx = X_centred.T @ X_centred
             return cls(n, x_mean, y_mean, xx, X_centred.T @ y_centred, yy, True,
-                       (X_centred, y_centred))
+                       (X_centred, y_centred) if keep_centred else None)
         xy = cross - x_mean * (n * y_mean)
         return cls(n, x_mean, y_mean, xx, xy, yy, True)
+
+    def rss(self, coef):
+        r"""The centred residual sum of squares :math:`s - 2w^\top c + w^\top C w`.
+
+        Exact in exact arithmetic; in floating point it carries an absolute
+        error of about :math:`\epsilon s`.
+        """
+        return float(self.yy - 2 * coef @ self.xy + coef @ self.xx @ coef)
 
     def merge(self, other):
         r"""The statistics of the union of two samples (Chan, Golub & LeVeque, 1979).
@@ -160,9 +170,16 @@ class LeastSquaresSolution:
     condition_number: float
 
 
-def _column_scale(moments):
+def column_scale(moments):
+    """Norms of the centred columns, with 1 for a constant (zero-norm) column."""
     scale = np.sqrt(np.diagonal(moments.xx))
     return np.where(scale > 0, scale, 1.0)
+
+
+def symmetric_inverse(matrix):
+    """The inverse of a symmetric matrix, symmetrised against rounding."""
+    inverse = np.linalg.inv(matrix)
+    return (inverse + inverse.T) / 2
 
 
 def full_covariance(inverse_xx, moments, noise_variance=1.0):
@@ -191,14 +208,14 @@ def full_covariance(inverse_xx, moments, noise_variance=1.0):
 def residual_sum_of_squares(X, y, coef, intercept, moments):
     r"""The residual sum of squares, from the moments where that is accurate.
 
-    :math:`\mathrm{RSS} = s - 2w^\top c + w^\top C w` costs nothing more, but
-    carries an absolute error of about :math:`\epsilon s`; when the fit leaves
+    :meth:`Moments.rss` costs nothing more, but carries an absolute error of
+    about :math:`\epsilon s`; when the fit leaves
     less than :math:`10^{-4} s` unexplained that would cost more than 4 of the
     16 digits, and an explicit residual pass is made instead.
     """
-    from_moments = moments.yy - 2 * coef @ moments.xy + coef @ moments.xx @ coef
+    from_moments = moments.rss(coef)
     if from_moments > 1e-4 * moments.yy:
-        return float(from_moments)
+        return from_moments
     if moments.centred_data is not None:
         X_centred, y_centred = moments.centred_data
         residual = y_centred - X_centred @ coef
@@ -207,7 +224,8 @@ def residual_sum_of_squares(X, y, coef, intercept, moments):
     return float(residual @ residual)
 
 
-def _intercept(coef, moments):
+def intercept_from_moments(coef, moments):
+    r"""The least-squares intercept :math:`\bar y - \bar x^\top w` (0 without one)."""
     return float(moments.y_mean - moments.x_mean @ coef) if moments.fit_intercept else 0.0
 
 
@@ -229,7 +247,7 @@ def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
     -------
     LeastSquaresSolution
     """
-    scale = _column_scale(moments)
+    scale = column_scale(moments)
     correlation = moments.xx / np.outer(scale, scale)
     eigenvalues, eigenvectors = np.linalg.eigh(correlation)
     top = eigenvalues[-1]
@@ -241,7 +259,7 @@ def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
             return _solve_accurately(X, y, moments, "qr", feature_names)
         inverse = (eigenvectors / eigenvalues) @ eigenvectors.T / np.outer(scale, scale)
         coef = inverse @ moments.xy
-        intercept = _intercept(coef, moments)
+        intercept = intercept_from_moments(coef, moments)
         rss = residual_sum_of_squares(X, y, coef, intercept, moments)
         return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments),
                                     rss, len(coef), "cholesky", math.sqrt(condition))
@@ -249,7 +267,7 @@ def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
 
 
 def _scaled_design(X, moments):
-    scale = _column_scale(moments)
+    scale = column_scale(moments)
     if moments.centred_data is not None:
         return moments.centred_data[0] / scale, scale
     return (X - moments.x_mean) / scale, scale
@@ -289,7 +307,7 @@ def _solve_refined_qr(X, y, moments, design, scale, q_factor, r_factor, pivots,
     scaled = np.empty(len(pivots))
     scaled[pivots] = linalg.solve_triangular(r_factor, q_factor.T @ y_centred)
     coef = scaled / scale
-    intercept = _intercept(coef, moments)
+    intercept = intercept_from_moments(coef, moments)
     extended_X = X.astype(np.longdouble)
     extended_y = y.astype(np.longdouble)
     for _ in range(steps):
@@ -386,7 +404,7 @@ def _solve_rank_deficient(X, y, moments, feature_names):
     basis, values = vt[keep].T, singular_values[keep]
     inverse = (basis / values**2) @ basis.T
     coef = inverse @ moments.xy
-    intercept = _intercept(coef, moments)
+    intercept = intercept_from_moments(coef, moments)
     rss = residual_sum_of_squares(X, y, coef, intercept, moments)
     return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments), rss,
                                 rank, "svd", np.inf)

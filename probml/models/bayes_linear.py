@@ -44,7 +44,7 @@ from .._validation import check_is_fitted, check_positive, check_vector, validat
 from ..exceptions import ConvergenceWarning
 from ..inference import critical_value
 from ._base import Regressor
-from ._least_squares import Moments, full_covariance
+from ._least_squares import Moments, full_covariance, intercept_from_moments, symmetric_inverse
 
 __all__ = ["BayesianLinearRegression"]
 
@@ -172,10 +172,9 @@ class BayesianLinearRegression(Regressor):
         self
         """
         X, y, names = self._validate_training_data(X, y)
+        # The posterior needs only the statistics: no centred copy of X is kept.
         self._moments = Moments.from_data(X, y, fit_intercept=bool(self.fit_intercept),
-                                          feature_names=names)
-        # The posterior needs only the statistics: do not keep a centred copy of X.
-        self._moments.centred_data = None
+                                          feature_names=names, keep_centred=False)
         return self._update_posterior()
 
     def partial_fit(self, X, y):
@@ -193,8 +192,8 @@ class BayesianLinearRegression(Regressor):
             return self.fit(X, y)
         X, _ = validate_features(self, X, reset=False)
         y = check_vector(y, "y", n_samples=X.shape[0])
-        batch = Moments.from_data(X, y, fit_intercept=self._moments.fit_intercept)
-        batch.centred_data = None
+        batch = Moments.from_data(X, y, fit_intercept=self._moments.fit_intercept,
+                                  keep_centred=False)
         self._moments = self._moments.merge(batch)
         return self._update_posterior()
 
@@ -205,24 +204,23 @@ class BayesianLinearRegression(Regressor):
         # Observations left after integrating out the flat-prior intercept.
         self._n_effective = moments.n - moments.fit_intercept
         self.n_iter_ = 1
+        beta = float(self.beta) if known_noise else None
+        if self.fit_precisions:  # _prior has checked: known noise, isotropic prior
+            alpha, beta = self._maximise_evidence(prior_mean, float(self.alpha), beta)
+            prior_precision = alpha * np.eye(p)
+        self.alpha_ = prior_precision[0, 0] if self.prior_cov is None else np.nan
         if known_noise:
-            beta = float(self.beta)
-            if self.fit_precisions:
-                alpha, beta = self._maximise_evidence(prior_mean, float(self.alpha), beta)
-                prior_precision = alpha * np.eye(p)
-            self.alpha_ = prior_precision[0, 0] if self.prior_cov is None else np.nan
             self.beta_ = beta
             precision = prior_precision + beta * moments.xx
-            cov = _symmetric_inverse(precision)
+            cov = symmetric_inverse(precision)
             mean = cov @ (prior_precision @ prior_mean + beta * moments.xy)
             self.posterior_mean_, self.posterior_cov_ = mean, cov
             noise_variance = 1.0 / beta
             self.log_evidence_ = self._gaussian_log_evidence(
                 prior_mean, prior_precision, precision, mean, beta)
         else:
-            self.alpha_ = prior_precision[0, 0] if self.prior_cov is None else np.nan
             precision = prior_precision + moments.xx
-            scale_matrix = _symmetric_inverse(precision)
+            scale_matrix = symmetric_inverse(precision)
             mean = scale_matrix @ (prior_precision @ prior_mean + moments.xy)
             shape = self.noise_shape + self._n_effective / 2
             deviation = mean - prior_mean
@@ -237,8 +235,7 @@ class BayesianLinearRegression(Regressor):
             noise_variance = rate / shape
             self.log_evidence_ = self._nig_log_evidence(prior_precision, precision)
         self.coef_ = self.posterior_mean_
-        self.intercept_ = (float(moments.y_mean - moments.x_mean @ self.coef_)
-                           if moments.fit_intercept else 0.0)
+        self.intercept_ = intercept_from_moments(self.coef_, moments)
         self._noise_variance = noise_variance
         full = full_covariance(self._weight_scale(), moments, noise_variance)
         self.intercept_std_ = (math.sqrt(full[0, 0] * self._t_variance_factor())
@@ -247,8 +244,7 @@ class BayesianLinearRegression(Regressor):
 
     def _rss(self, coef):
         r"""Centred residual sum of squares from the moments, clipped at 0."""
-        m = self._moments
-        return max(m.yy - 2 * coef @ m.xy + coef @ m.xx @ coef, 0.0)
+        return max(self._moments.rss(coef), 0.0)
 
     def _maximise_evidence(self, prior_mean, alpha, beta):
         r"""MacKay's fixed point for the evidence (Bishop 3.92 and 3.95).
@@ -423,11 +419,6 @@ class BayesianLinearRegression(Regressor):
         return self.posterior_mean_.copy(), self.intercept_
 
 
-def _symmetric_inverse(matrix):
-    inverse = np.linalg.inv(matrix)
-    return (inverse + inverse.T) / 2
-
-
 def _logdet(matrix):
     sign, value = np.linalg.slogdet(matrix)
     return value if sign > 0 else -math.inf
@@ -448,4 +439,4 @@ def _inverse_of_covariance(prior_cov, n_features):
             "prior_cov must be positive definite (a non-positive prior variance "
             "is not a prior); check its eigenvalues."
         ) from None
-    return _symmetric_inverse(cov)
+    return symmetric_inverse(cov)

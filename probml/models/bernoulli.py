@@ -48,9 +48,6 @@ class Bernoulli(Estimator):
     0.7
     """
 
-    def __init__(self):
-        pass
-
     def fit(self, x, y=None):
         """Estimate p from 0/1 (or boolean) outcomes ``x``.
 

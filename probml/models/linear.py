@@ -22,9 +22,12 @@ from ._base import Regressor
 from ._least_squares import (
     SOLVERS,
     Moments,
+    column_scale,
     full_covariance,
+    intercept_from_moments,
     residual_sum_of_squares,
     solve_ols,
+    symmetric_inverse,
 )
 
 __all__ = [
@@ -276,12 +279,10 @@ def ridge_solve(moments, alpha):
     Scaling by the column norms keeps the system well conditioned whatever the
     units; a constant column (zero norm) gets a zero coefficient.
     """
-    scale = np.sqrt(np.diagonal(moments.xx))
-    scale = np.where(scale > 0, scale, 1.0)
+    scale = column_scale(moments)
     system = moments.xx / np.outer(scale, scale)
     system[np.diag_indices_from(system)] += alpha / scale**2
-    inverse = np.linalg.inv(system) / np.outer(scale, scale)
-    inverse = (inverse + inverse.T) / 2
+    inverse = symmetric_inverse(system) / np.outer(scale, scale)
     return inverse @ moments.xy, inverse
 
 
@@ -353,7 +354,7 @@ class Ridge(_CoefficientInference, Regressor):
                 inverse = inverse[1:, 1:]
         else:
             coef, inverse = ridge_solve(moments, alpha)
-        intercept = float(moments.y_mean - moments.x_mean @ coef) if fit_intercept else 0.0
+        intercept = intercept_from_moments(coef, moments)
         self.coef_, self.intercept_ = coef, intercept
         self.n_samples_ = n
 

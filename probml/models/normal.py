@@ -93,9 +93,6 @@ class Normal(Estimator):
            [ 1.998, 18.936]])
     """
 
-    def __init__(self):
-        pass
-
     def fit(self, x, y=None):
         """Estimate the mean and variance from a sample ``x`` (1-D).
 
