@@ -1,0 +1,71 @@
+"""Parameters as arrays or (nested) dicts of arrays: the few tree operations needed.
+
+Optimizers and the training loop treat a model's parameters as a *tree*: a
+single array (or number) is a leaf, and a dict maps names to subtrees.  This
+is the pytree idea of JAX and optax, reduced to the two containers a NumPy
+model needs.
+"""
+
+import numpy as np
+
+
+def tree_map(fn, tree, *rest):
+    """Apply ``fn`` leaf by leaf to ``tree`` and trees of the same structure."""
+    if isinstance(tree, dict):
+        return {key: tree_map(fn, value, *(other[key] for other in rest))
+                for key, value in tree.items()}
+    return fn(tree, *rest)
+
+
+def tree_leaves(tree):
+    """The leaves of ``tree`` in a fixed (insertion) order."""
+    if isinstance(tree, dict):
+        return [leaf for value in tree.values() for leaf in tree_leaves(value)]
+    return [tree]
+
+
+def tree_unzip(tree, n):
+    """Split a tree whose leaves are n-tuples into n trees."""
+    if isinstance(tree, dict):
+        parts = {key: tree_unzip(value, n) for key, value in tree.items()}
+        return tuple({key: part[i] for key, part in parts.items()} for i in range(n))
+    return tree
+
+
+def check_same_structure(tree, other, name, other_name):
+    """Raise a ValueError naming the first key where two trees differ."""
+    if isinstance(tree, dict) != isinstance(other, dict):
+        kinds = ["a dict" if isinstance(t, dict) else "an array" for t in (tree, other)]
+        raise ValueError(f"{name} is {kinds[0]} but {other_name} is {kinds[1]}; they must "
+                         "have the same structure.")
+    if isinstance(tree, dict):
+        if tree.keys() != other.keys():
+            raise ValueError(f"{name} has keys {sorted(tree)} but {other_name} has keys "
+                             f"{sorted(other)}; they must match.")
+        for key in tree:
+            check_same_structure(tree[key], other[key], f"{name}[{key!r}]",
+                                 f"{other_name}[{key!r}]")
+    elif np.shape(tree) != np.shape(other):
+        raise ValueError(f"{name} has shape {np.shape(tree)} but {other_name} has shape "
+                         f"{np.shape(other)}; they must match.")
+
+
+def as_float_tree(tree, name):
+    """Copy a parameter tree to float64 arrays, rejecting non-numeric or non-finite leaves."""
+    if isinstance(tree, dict):
+        if not tree:
+            raise ValueError(f"{name} is an empty dict; there is nothing to optimise.")
+        return {key: as_float_tree(value, f"{name}[{key!r}]") for key, value in tree.items()}
+    array = np.asarray(tree)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers or a dict of them, got "
+                        f"{type(tree).__name__} of dtype {array.dtype}.")
+    array = np.array(array, dtype=np.float64)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return array
+
+
+def global_norm(tree):
+    """The Euclidean norm of all leaves together, as one vector."""
+    return float(np.sqrt(sum(float(np.vdot(leaf, leaf)) for leaf in tree_leaves(tree))))

@@ -1,0 +1,404 @@
+r"""First-order optimizers as pure ``init`` / ``update`` pairs.
+
+Each factory returns an :class:`Optimizer` with two functions, in the shape
+of optax:
+
+* ``state = opt.init(params)`` builds the optimizer's state for a parameter
+  tree (an array, or a dict of arrays);
+* ``updates, state = opt.update(grads, state, params)`` returns the step to
+  add to the parameters and the new state, changing nothing in place;
+  :func:`apply_updates` adds the step.
+
+The state is an :class:`OptimizerState`: the number of updates made
+(``count``), the learning rate the next update will use
+(``learning_rate``), and the optimizer's running averages (``slots``).  A
+learning rate may be a number or a schedule, a function of the update count
+(see :mod:`probml.optim.schedules`).
+
+Every algorithm follows PyTorch's ``torch.optim`` formulas (the algorithm
+boxes in its documentation), with the same defaults, so the same gradients
+give the same steps.  In the formulas, :math:`g_t` is the gradient at step
+:math:`t = 1, 2, \dots`, :math:`\gamma` the learning rate, :math:`\lambda` the
+weight decay and :math:`\theta` the parameters.
+
+Examples
+--------
+>>> import numpy as np
+>>> opt = adam(learning_rate=0.1)
+>>> params = {"w": np.array([1.0, -2.0])}
+>>> state = opt.init(params)
+>>> for _ in range(3):
+...     grads = {"w": 2 * params["w"]}          # gradient of ||w||^2
+...     updates, state = opt.update(grads, state, params)
+...     params = apply_updates(params, updates)
+>>> params["w"].round(4), state.count, state.learning_rate
+(array([ 0.7016, -1.7006]), 3, 0.1)
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from .._validation import check_nonnegative
+from ._tree import as_float_tree, check_same_structure, global_norm, tree_map, tree_unzip
+
+__all__ = [
+    "Optimizer",
+    "OptimizerState",
+    "adagrad",
+    "adam",
+    "adamw",
+    "apply_updates",
+    "clip_by_global_norm",
+    "gradient_descent",
+    "rmsprop",
+    "sgd",
+]
+
+
+class OptimizerState(NamedTuple):
+    """The state of an optimizer between updates.
+
+    Attributes
+    ----------
+    count : int
+        Updates made so far.
+    learning_rate : float
+        The rate the next update will use.  Set it with
+        ``state._replace(learning_rate=...)`` to drive the rate from outside,
+        as the :class:`~probml.optim.Trainer` does for per-epoch schedules.
+    slots : dict
+        The running statistics, each a tree shaped like the parameters
+        (``"exp_avg"``, ``"exp_avg_sq"``, ``"momentum_buffer"``, ...).
+    """
+
+    count: int
+    learning_rate: float
+    slots: dict
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """An ``init`` / ``update`` pair, with the settings it was made with."""
+
+    name: str
+    init: Callable[[Any], OptimizerState]
+    update: Callable[..., tuple]
+    hyperparameters: dict = field(default_factory=dict)
+
+    def __repr__(self):
+        settings = ", ".join(f"{key}={value!r}" for key, value in self.hyperparameters.items())
+        return f"{self.name}({settings})"
+
+
+def apply_updates(params, updates):
+    r"""Return :math:`\theta + \Delta\theta`, leaf by leaf."""
+    return tree_map(np.add, params, updates)
+
+
+def clip_by_global_norm(grads, max_norm):
+    r"""Scale gradients down so that their joint Euclidean norm is at most ``max_norm``.
+
+    .. math:: g \leftarrow g \cdot \min\Bigl(1, \frac{c}{\|g\|_2 + 10^{-6}}\Bigr)
+
+    as PyTorch's ``clip_grad_norm_`` does.  Returns the clipped gradients and
+    the norm before clipping.
+
+    Examples
+    --------
+    >>> clipped, norm = clip_by_global_norm({"a": np.array([3.0]), "b": np.array([4.0])}, 1.0)
+    >>> norm, round(float(clipped["a"][0]), 6), round(float(clipped["b"][0]), 6)
+    (5.0, 0.6, 0.8)
+    """
+    norm = global_norm(grads)
+    scale = max_norm / (norm + 1e-6)
+    if scale < 1.0:
+        grads = tree_map(lambda g: g * scale, grads)
+    return grads, norm
+
+
+def _check_learning_rate(learning_rate):
+    if callable(learning_rate):
+        return learning_rate
+    return check_nonnegative(learning_rate, "learning_rate",
+                             " (a step against the gradient; 0 freezes the parameters)")
+
+
+def _check_beta(value, name):
+    value = check_nonnegative(value, name)
+    if value >= 1:
+        raise ValueError(f"{name} must lie in [0, 1), got {value!r}.")
+    return value
+
+
+def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameters,
+                    uses_params=False, initial_slot=0.0):
+    """Build an Optimizer from the update of one leaf.
+
+    ``leaf_update(g, p, *slots, lr, t)`` returns ``(update, *new_slots)`` for
+    one parameter array, ``t`` counting updates from 1.
+    """
+    schedule = learning_rate if callable(learning_rate) else None
+
+    def rate(count):
+        return float(schedule(count)) if schedule is not None else learning_rate
+
+    def init(params):
+        params = as_float_tree(params, "params")
+        slots = {slot: tree_map(lambda p: np.full_like(p, initial_slot), params)
+                 for slot in slot_names}
+        return OptimizerState(0, rate(0), slots)
+
+    def update(grads, state, params=None):
+        if uses_params and params is None:
+            raise ValueError(f"{name} with weight_decay needs the parameters: call "
+                             "update(grads, state, params).")
+        if isinstance(grads, dict) or isinstance(params, dict):
+            check_same_structure(grads, state.slots[slot_names[0]] if slot_names else grads,
+                                 "grads", "the optimizer state")
+            if params is not None:
+                check_same_structure(grads, params, "grads", "params")
+        t = state.count + 1
+        lr = state.learning_rate
+
+        def step(g, *rest):
+            p = rest[0] if params is not None else None
+            return leaf_update(g, p, *rest[1 if params is not None else 0:], lr=lr, t=t)
+
+        trees = (grads,) + ((params,) if params is not None else ()) + tuple(
+            state.slots[slot] for slot in slot_names)
+        results = tree_unzip(tree_map(step, *trees), 1 + len(slot_names))
+        new_slots = dict(zip(slot_names, results[1:]))
+        return results[0], OptimizerState(t, rate(t), new_slots)
+
+    return Optimizer(name, init, update, {"learning_rate": learning_rate, **hyperparameters})
+
+
+def sgd(learning_rate=1e-3, momentum=0.0, *, dampening=0.0, nesterov=False,
+        weight_decay=0.0):
+    r"""Stochastic gradient descent, with optional (Nesterov) momentum.
+
+    .. math::
+       g_t &\leftarrow g_t + \lambda\theta_{t-1} \\
+       b_t &= \mu b_{t-1} + (1 - \tau) g_t \quad (b_1 = g_t) \\
+       d_t &= g_t + \mu b_t \ \text{(Nesterov)}, \quad d_t = b_t \ \text{(otherwise)} \\
+       \theta_t &= \theta_{t-1} - \gamma d_t
+
+    With :math:`\mu = 0`, :math:`d_t = g_t`: plain gradient descent.  The
+    momentum buffer :math:`b_t` is a running sum of past gradients, so the
+    step keeps moving through flat regions and across shallow local minima.
+    Matches ``torch.optim.SGD``.
+
+    Parameters
+    ----------
+    learning_rate : float or callable
+        :math:`\gamma`, or a schedule of the update count.
+    momentum : float
+        :math:`\mu \in [0, 1)`.
+    dampening : float
+        :math:`\tau`, the share of the new gradient removed from the buffer.
+    nesterov : bool
+        Look ahead along the buffer (needs ``momentum > 0`` and ``dampening = 0``).
+    weight_decay : float
+        :math:`\lambda`, an L2 penalty :math:`\frac{\lambda}{2}\|\theta\|^2`
+        added to the loss.
+    """
+    learning_rate = _check_learning_rate(learning_rate)
+    momentum = _check_beta(momentum, "momentum")
+    dampening = check_nonnegative(dampening, "dampening")
+    weight_decay = check_nonnegative(weight_decay, "weight_decay")
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError("Nesterov momentum requires momentum > 0 and dampening = 0, got "
+                         f"momentum={momentum!r} and dampening={dampening!r}.")
+
+    def leaf_update(g, p, *slots, lr, t):
+        if weight_decay:
+            g = g + weight_decay * p
+        if not momentum:
+            return (-lr * g,)
+        buffer = g if t == 1 else momentum * slots[0] + (1.0 - dampening) * g
+        direction = g + momentum * buffer if nesterov else buffer
+        return -lr * direction, buffer
+
+    hyper = {"momentum": momentum, "dampening": dampening, "nesterov": nesterov,
+             "weight_decay": weight_decay}
+    return _make_optimizer("sgd", learning_rate, ("momentum_buffer",) if momentum else (),
+                           leaf_update, hyper, uses_params=bool(weight_decay))
+
+
+def gradient_descent(learning_rate=0.1):
+    r"""Plain gradient descent: :math:`\theta_t = \theta_{t-1} - \gamma g_t`.
+
+    Full-batch gradients make it gradient descent; mini-batch gradients make
+    the same rule stochastic gradient descent.  Equivalent to :func:`sgd`
+    without momentum.
+
+    Examples
+    --------
+    >>> opt = gradient_descent(0.25)
+    >>> updates, state = opt.update(np.array([4.0]), opt.init(np.array([1.0])))
+    >>> updates
+    array([-1.])
+    """
+    optimizer = sgd(learning_rate)
+    return Optimizer("gradient_descent", optimizer.init, optimizer.update,
+                     {"learning_rate": optimizer.hyperparameters["learning_rate"]})
+
+
+def adagrad(learning_rate=1e-2, *, lr_decay=0.0, weight_decay=0.0,
+            initial_accumulator_value=0.0, eps=1e-10):
+    r"""AdaGrad: per-coordinate steps scaled by the root of the summed squared gradients.
+
+    .. math::
+       \tilde\gamma_t &= \gamma / (1 + (t - 1)\eta) \\
+       g_t &\leftarrow g_t + \lambda\theta_{t-1} \\
+       s_t &= s_{t-1} + g_t^2 \quad (s_0 = \text{initial accumulator}) \\
+       \theta_t &= \theta_{t-1} - \tilde\gamma_t\, g_t / (\sqrt{s_t} + \epsilon)
+
+    Coordinates with large past gradients take small steps, so a badly
+    scaled problem is evened out; but :math:`s_t` only grows, so the steps
+    shrink for ever.  Duchi, Hazan & Singer (2011); matches
+    ``torch.optim.Adagrad``.
+    """
+    learning_rate = _check_learning_rate(learning_rate)
+    lr_decay = check_nonnegative(lr_decay, "lr_decay")
+    weight_decay = check_nonnegative(weight_decay, "weight_decay")
+    initial_accumulator_value = check_nonnegative(initial_accumulator_value,
+                                                  "initial_accumulator_value")
+    eps = check_nonnegative(eps, "eps")
+
+    def leaf_update(g, p, state_sum, *, lr, t):
+        if weight_decay:
+            g = g + weight_decay * p
+        state_sum = state_sum + g * g
+        clr = lr / (1.0 + (t - 1) * lr_decay)
+        return -clr * g / (np.sqrt(state_sum) + eps), state_sum
+
+    hyper = {"lr_decay": lr_decay, "weight_decay": weight_decay,
+             "initial_accumulator_value": initial_accumulator_value, "eps": eps}
+    return _make_optimizer("adagrad", learning_rate, ("sum",), leaf_update, hyper,
+                           uses_params=bool(weight_decay),
+                           initial_slot=initial_accumulator_value)
+
+
+def rmsprop(learning_rate=1e-2, *, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+            centered=False):
+    r"""RMSProp: steps scaled by a running root mean square of the gradients.
+
+    .. math::
+       g_t &\leftarrow g_t + \lambda\theta_{t-1} \\
+       v_t &= \alpha v_{t-1} + (1 - \alpha) g_t^2 \\
+       \tilde v_t &= v_t - \bar g_t^2, \quad
+       \bar g_t = \alpha \bar g_{t-1} + (1 - \alpha) g_t \ \text{(centred only)} \\
+       b_t &= \mu b_{t-1} + g_t / (\sqrt{\tilde v_t} + \epsilon) \\
+       \theta_t &= \theta_{t-1} - \gamma b_t
+       \quad (\text{with } \mu = 0:\ \theta_t = \theta_{t-1} - \gamma g_t / (\sqrt{\tilde v_t} + \epsilon))
+
+    AdaGrad with a forgetting average in place of the growing sum (Hinton's
+    lecture 6e, 2012); matches ``torch.optim.RMSprop``.
+    """
+    learning_rate = _check_learning_rate(learning_rate)
+    alpha = _check_beta(alpha, "alpha")
+    eps = check_nonnegative(eps, "eps")
+    weight_decay = check_nonnegative(weight_decay, "weight_decay")
+    momentum = _check_beta(momentum, "momentum")
+    slot_names = ("square_avg",) + (("grad_avg",) if centered else ()) + (
+        ("momentum_buffer",) if momentum else ())
+
+    def leaf_update(g, p, square_avg, *rest, lr, t):
+        if weight_decay:
+            g = g + weight_decay * p
+        square_avg = alpha * square_avg + (1.0 - alpha) * (g * g)
+        new_slots = [square_avg]
+        if centered:
+            grad_avg = alpha * rest[0] + (1.0 - alpha) * g
+            denom = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+            new_slots.append(grad_avg)
+        else:
+            denom = np.sqrt(square_avg) + eps
+        if momentum:
+            buffer = momentum * rest[-1] + g / denom
+            return (-lr * buffer, *new_slots, buffer)
+        return (-lr * g / denom, *new_slots)
+
+    hyper = {"alpha": alpha, "eps": eps, "weight_decay": weight_decay, "momentum": momentum,
+             "centered": centered}
+    return _make_optimizer("rmsprop", learning_rate, slot_names, leaf_update, hyper,
+                           uses_params=bool(weight_decay))
+
+
+def _adam_family(name, learning_rate, betas, eps, weight_decay, amsgrad, decoupled):
+    learning_rate = _check_learning_rate(learning_rate)
+    beta1, beta2 = (_check_beta(b, f"betas[{i}]") for i, b in enumerate(betas))
+    eps = check_nonnegative(eps, "eps")
+    weight_decay = check_nonnegative(weight_decay, "weight_decay")
+    slot_names = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+
+    def leaf_update(g, p, exp_avg, exp_avg_sq, *rest, lr, t):
+        decay_step = 0.0
+        if weight_decay:
+            if decoupled:
+                decay_step = -lr * weight_decay * p
+            else:
+                g = g + weight_decay * p
+        exp_avg = beta1 * exp_avg + (1.0 - beta1) * g
+        exp_avg_sq = beta2 * exp_avg_sq + (1.0 - beta2) * (g * g)
+        bias_correction1 = 1.0 - beta1 ** t
+        bias_correction2 = 1.0 - beta2 ** t
+        second_moment = exp_avg_sq
+        new_slots = (exp_avg, exp_avg_sq)
+        if amsgrad:
+            second_moment = np.maximum(rest[0], exp_avg_sq)
+            new_slots += (second_moment,)
+        denom = np.sqrt(second_moment) / np.sqrt(bias_correction2) + eps
+        step = -(lr / bias_correction1) * exp_avg / denom
+        return (step + decay_step, *new_slots)
+
+    hyper = {"betas": (beta1, beta2), "eps": eps, "weight_decay": weight_decay,
+             "amsgrad": amsgrad}
+    return _make_optimizer(name, learning_rate, slot_names, leaf_update, hyper,
+                           uses_params=bool(weight_decay))
+
+
+def adam(learning_rate=1e-3, betas=(0.9, 0.999), *, eps=1e-8, weight_decay=0.0,
+         amsgrad=False):
+    r"""Adam: momentum on the gradient, RMSProp on its square, both bias-corrected.
+
+    .. math::
+       g_t &\leftarrow g_t + \lambda\theta_{t-1} \quad \text{(coupled L2)} \\
+       m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
+       v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
+       \hat m_t &= m_t / (1 - \beta_1^t), \qquad \hat v_t = v_t / (1 - \beta_2^t) \\
+       \theta_t &= \theta_{t-1} - \gamma\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+
+    :math:`\epsilon` is added outside the square root.  With ``amsgrad``,
+    :math:`\hat v_t` uses :math:`\max(v_1, \dots, v_t)` (Reddi et al. 2018).
+    The bias corrections undo the averages' start at zero: without them the
+    first steps would be :math:`1/(1-\beta_1) = 10` times too small.
+    Kingma & Ba (2015), Algorithm 1; matches ``torch.optim.Adam``.
+
+    Weight decay here is an L2 penalty added to the gradient, so it is
+    rescaled by :math:`\sqrt{\hat v_t}` like the rest of the gradient; use
+    :func:`adamw` for decay that is not.
+    """
+    return _adam_family("adam", learning_rate, betas, eps, weight_decay, amsgrad,
+                        decoupled=False)
+
+
+def adamw(learning_rate=1e-3, betas=(0.9, 0.999), *, eps=1e-8, weight_decay=1e-2,
+          amsgrad=False):
+    r"""AdamW: Adam with decoupled weight decay.
+
+    .. math::
+       \theta_{t-1} &\leftarrow \theta_{t-1}(1 - \gamma\lambda) \\
+       m_t, v_t, \hat m_t, \hat v_t &\ \text{as in Adam, from the raw } g_t \\
+       \theta_t &= \theta_{t-1} - \gamma\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+
+    The decay shrinks the parameters directly instead of entering the
+    gradient, so it is not divided by :math:`\sqrt{\hat v_t}`: every weight
+    decays at the same rate.  Loshchilov & Hutter (2019), Algorithm 2;
+    matches ``torch.optim.AdamW`` (default :math:`\lambda = 0.01`).
+    """
+    return _adam_family("adamw", learning_rate, betas, eps, weight_decay, amsgrad,
+                        decoupled=True)
