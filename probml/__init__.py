@@ -7,11 +7,12 @@ Importing probml is light: SciPy's special functions, SymPy and Matplotlib are
 imported only by the functions that need them.
 """
 
-from . import datasets
+from . import datasets, functions, losses, optim
 from .exceptions import (
     CollinearityWarning,
     ConvergenceWarning,
     DataConversionWarning,
+    DivergenceError,
     NotFittedError,
     ProbmlWarning,
 )
@@ -33,12 +34,16 @@ __all__ = [
     "CollinearityWarning",
     "ConvergenceWarning",
     "DataConversionWarning",
+    "DivergenceError",
     "LinearRegression",
     "Normal",
     "NotFittedError",
     "ProbmlWarning",
     "Ridge",
     "datasets",
+    "functions",
+    "losses",
+    "optim",
     "prior_std_to_ridge_alpha",
     "ridge_alpha_to_prior_std",
 ]

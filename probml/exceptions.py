@@ -9,6 +9,7 @@ __all__ = [
     "CollinearityWarning",
     "ConvergenceWarning",
     "DataConversionWarning",
+    "DivergenceError",
     "NotFittedError",
     "ProbmlWarning",
 ]
@@ -21,6 +22,19 @@ class NotFittedError(ValueError, AttributeError):
     scikit-learn's error of the same name does, so code written for either
     library catches it.
     """
+
+
+class DivergenceError(FloatingPointError):
+    """An iterative fit diverged: its loss became infinite or NaN.
+
+    Raised instead of returning NaN parameters.  The message names the
+    iteration and the learning rate; ``history`` holds what was recorded up to
+    that point, so the run-away can be plotted.
+    """
+
+    def __init__(self, message, history=None):
+        super().__init__(message)
+        self.history = history
 
 
 class ProbmlWarning(UserWarning):

@@ -171,8 +171,8 @@ def mean_squared_error(y_true, y_pred, *, check_input=True):
     """
     if check_input:
         y_true, y_pred = _check_pair(y_true, y_pred)
-    r = np.subtract(y_pred, y_true)
-    return float(np.mean(r * r))
+    r = np.subtract(y_pred, y_true, dtype=np.float64)
+    return float(np.vdot(r, r)) / r.size
 
 
 def mean_squared_error_gradient(y_true, y_pred, *, check_input=True):

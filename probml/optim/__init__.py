@@ -1,5 +1,11 @@
 """Optimizers, learning-rate schedules, and a small training loop, in NumPy."""
 
+from .modules import (
+    LinearRegressionModule,
+    LogisticRegressionModule,
+    OneHiddenLayerNetwork,
+    SoftmaxRegressionModule,
+)
 from .optimizers import (
     Optimizer,
     OptimizerState,
@@ -12,6 +18,7 @@ from .optimizers import (
     rmsprop,
     sgd,
 )
+from .problems import QuadraticBowl, Rosenbrock, Saddle, TiltedDoubleWell
 from .schedules import (
     Schedule,
     constant,
@@ -21,11 +28,24 @@ from .schedules import (
     linear_warmup,
     step_decay,
 )
+from .training import DataModule, History, Module, Trainer
 
 __all__ = [
+    "DataModule",
+    "History",
+    "LinearRegressionModule",
+    "LogisticRegressionModule",
+    "Module",
+    "OneHiddenLayerNetwork",
     "Optimizer",
     "OptimizerState",
+    "QuadraticBowl",
+    "Rosenbrock",
+    "Saddle",
     "Schedule",
+    "SoftmaxRegressionModule",
+    "TiltedDoubleWell",
+    "Trainer",
     "adagrad",
     "adam",
     "adamw",

@@ -11,10 +11,15 @@ import numpy as np
 
 def tree_map(fn, tree, *rest):
     """Apply ``fn`` leaf by leaf to ``tree`` and trees of the same structure."""
-    if isinstance(tree, dict):
-        return {key: tree_map(fn, value, *(other[key] for other in rest))
-                for key, value in tree.items()}
-    return fn(tree, *rest)
+    if not isinstance(tree, dict):
+        return fn(tree, *rest)
+    # A loop rather than recursion on every leaf: this runs once per training step.
+    mapped = {}
+    for key, value in tree.items():
+        others = [other[key] for other in rest]
+        mapped[key] = (tree_map(fn, value, *others) if isinstance(value, dict)
+                       else fn(value, *others))
+    return mapped
 
 
 def tree_leaves(tree):
@@ -24,12 +29,21 @@ def tree_leaves(tree):
     return [tree]
 
 
-def tree_unzip(tree, n):
-    """Split a tree whose leaves are n-tuples into n trees."""
-    if isinstance(tree, dict):
-        parts = {key: tree_unzip(value, n) for key, value in tree.items()}
-        return tuple({key: part[i] for key, part in parts.items()} for i in range(n))
-    return tree
+def tree_map_unzip(fn, n, tree, *rest):
+    """Map ``fn``, which returns an n-tuple per leaf, and split the result into n trees.
+
+    One pass, for the optimizers' update, which runs once per training step.
+    """
+    if not isinstance(tree, dict):
+        return fn(tree, *rest)
+    parts = tuple({} for _ in range(n))
+    for key, value in tree.items():
+        others = [other[key] for other in rest]
+        pieces = (tree_map_unzip(fn, n, value, *others) if isinstance(value, dict)
+                  else fn(value, *others))
+        for part, piece in zip(parts, pieces):
+            part[key] = piece
+    return parts
 
 
 def check_same_structure(tree, other, name, other_name):

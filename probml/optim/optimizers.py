@@ -35,13 +35,14 @@ Examples
 (array([ 0.7016, -1.7006]), 3, 0.1)
 """
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from .._validation import check_nonnegative
-from ._tree import as_float_tree, check_same_structure, global_norm, tree_map, tree_unzip
+from ._tree import as_float_tree, check_same_structure, global_norm, tree_map, tree_map_unzip
 
 __all__ = [
     "Optimizer",
@@ -154,21 +155,18 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
         if uses_params and params is None:
             raise ValueError(f"{name} with weight_decay needs the parameters: call "
                              "update(grads, state, params).")
-        if isinstance(grads, dict) or isinstance(params, dict):
+        # The structure cannot change between updates, so it is checked once.
+        if state.count == 0 and (isinstance(grads, dict) or isinstance(params, dict)):
             check_same_structure(grads, state.slots[slot_names[0]] if slot_names else grads,
                                  "grads", "the optimizer state")
             if params is not None:
                 check_same_structure(grads, params, "grads", "params")
         t = state.count + 1
-        lr = state.learning_rate
-
-        def step(g, *rest):
-            p = rest[0] if params is not None else None
-            return leaf_update(g, p, *rest[1 if params is not None else 0:], lr=lr, t=t)
-
-        trees = (grads,) + ((params,) if params is not None else ()) + tuple(
-            state.slots[slot] for slot in slot_names)
-        results = tree_unzip(tree_map(step, *trees), 1 + len(slot_names))
+        # Without weight decay the parameters are not read; grads stand in for them.
+        step = functools.partial(leaf_update, lr=state.learning_rate, t=t)
+        results = tree_map_unzip(step, 1 + len(slot_names), grads,
+                                 grads if params is None else params,
+                                 *(state.slots[slot] for slot in slot_names))
         new_slots = dict(zip(slot_names, results[1:]))
         return results[0], OptimizerState(t, rate(t), new_slots)
 

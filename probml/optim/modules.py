@@ -1,0 +1,255 @@
+r"""Ready modules: linear, logistic and softmax regression, and a one-hidden-layer network.
+
+Each computes its loss with :mod:`probml.losses` and its gradient
+analytically, by the chain rule through the loss's gradient with respect to
+the model output:
+
+.. math:: \frac{\partial L}{\partial W} = X^\top \frac{\partial L}{\partial \hat Y},
+   \qquad \frac{\partial L}{\partial b} = \mathbf 1^\top \frac{\partial L}{\partial \hat Y}
+
+The network backpropagates the same way through its hidden layer.
+"""
+
+import numpy as np
+
+from .. import losses
+from ..functions import sigmoid, softmax
+from .training import Module
+
+__all__ = [
+    "LinearRegressionModule",
+    "LogisticRegressionModule",
+    "OneHiddenLayerNetwork",
+    "SoftmaxRegressionModule",
+]
+
+
+def _check_binary_targets(y):
+    if y.ndim != 1:
+        raise ValueError(f"binary targets must be 1-D, got shape {y.shape}.")
+    bad = (y != 0) & (y != 1)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"binary cross-entropy needs labels in {{0, 1}}, but y has "
+                         f"{y[row]!r} at row {row}; encode the classes as 0 and 1.")
+
+
+class LinearRegressionModule(Module):
+    r"""Linear regression :math:`\hat y = Xw + b`, trained on the mean squared error.
+
+    Its minimiser is the least-squares (Gaussian maximum-likelihood)
+    solution that :class:`probml.LinearRegression` computes in closed form.
+
+    .. math:: \nabla_w L = \tfrac{2}{n} X^\top (Xw + b - y), \qquad
+       \partial_b L = \tfrac{2}{n} \mathbf 1^\top (Xw + b - y)
+    """
+
+    def init_parameters(self, X, y, rng):
+        return {"w": np.zeros(X.shape[1]), "b": np.zeros(())}
+
+    def check_targets(self, y):
+        if y.ndim != 1:
+            raise ValueError(f"LinearRegressionModule has one target; y has shape {y.shape}.")
+
+    def forward(self, params, X):
+        return X @ params["w"] + params["b"]
+
+    def loss(self, params, X, y):
+        return losses.mean_squared_error(y, self.forward(params, X), check_input=False)
+
+    def gradient(self, params, X, y):
+        return self.loss_and_gradient(params, X, y)[1]
+
+    def loss_and_gradient(self, params, X, y):
+        prediction = self.forward(params, X)
+        loss = losses.mean_squared_error(y, prediction, check_input=False)
+        dL = losses.mean_squared_error_gradient(y, prediction, check_input=False)
+        return loss, {"w": X.T @ dL, "b": dL.sum()}
+
+
+class LogisticRegressionModule(Module):
+    r"""Logistic regression :math:`P(y = 1 \mid x) = \sigma(x^\top w + b)`, trained on
+    binary cross-entropy (the Bernoulli negative log-likelihood).
+
+    .. math:: \nabla_w L = \tfrac1n X^\top(\sigma(Xw + b) - y), \qquad
+       \partial_b L = \tfrac1n \mathbf 1^\top(\sigma(Xw + b) - y)
+
+    ``forward`` returns the log-odds; :meth:`predict_proba` the probability.
+    """
+
+    def init_parameters(self, X, y, rng):
+        return {"w": np.zeros(X.shape[1]), "b": np.zeros(())}
+
+    def check_targets(self, y):
+        _check_binary_targets(y)
+
+    def forward(self, params, X):
+        return X @ params["w"] + params["b"]
+
+    def predict_proba(self, X):
+        """:math:`P(y = 1 \\mid x)` at the trained parameters."""
+        return sigmoid(self.predict(X))
+
+    def loss(self, params, X, y):
+        return losses.binary_cross_entropy_with_logits(y, self.forward(params, X),
+                                                       check_input=False)
+
+    def gradient(self, params, X, y):
+        return self.loss_and_gradient(params, X, y)[1]
+
+    def loss_and_gradient(self, params, X, y):
+        logits = self.forward(params, X)
+        loss = losses.binary_cross_entropy_with_logits(y, logits, check_input=False)
+        dL = losses.binary_cross_entropy_with_logits_gradient(y, logits, check_input=False)
+        return loss, {"w": X.T @ dL, "b": dL.sum()}
+
+
+class SoftmaxRegressionModule(Module):
+    r"""Softmax (multinomial logistic) regression, trained on categorical cross-entropy.
+
+    :math:`P(y = k \mid x) = \operatorname{softmax}(x^\top W + b)_k`, with
+    labels :math:`0, \dots, K-1`.
+
+    .. math:: \nabla_W L = \tfrac1n X^\top (P - Y), \qquad
+       \nabla_b L = \tfrac1n \mathbf 1^\top (P - Y)
+
+    where :math:`Y` is the one-hot matrix of the labels.
+
+    Parameters
+    ----------
+    n_classes : int, optional
+        K; by default one more than the largest training label.
+    """
+
+    def __init__(self, n_classes=None):
+        if n_classes is not None and (isinstance(n_classes, bool)
+                                      or int(n_classes) != n_classes or n_classes < 2):
+            raise ValueError(f"n_classes must be a whole number >= 2, got {n_classes!r}.")
+        self.n_classes = None if n_classes is None else int(n_classes)
+
+    def init_parameters(self, X, y, rng):
+        k = self.n_classes or int(y.max()) + 1
+        return {"W": np.zeros((X.shape[1], k)), "b": np.zeros(k)}
+
+    def check_targets(self, y):
+        if y.ndim != 1:
+            raise ValueError(f"pass class labels of shape (n_samples,), got shape {y.shape}.")
+        k = self.n_classes if self.n_classes is not None else max(int(y.max()) + 1, 2)
+        bad = (y != np.round(y)) | (y < 0) | (y > k - 1)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"categorical cross-entropy needs class labels in 0..{k - 1}, "
+                             f"but y has {y[row]!r} at row {row}.")
+
+    def forward(self, params, X):
+        return X @ params["W"] + params["b"]
+
+    def predict_proba(self, X):
+        """Class probabilities at the trained parameters, shape (n, K)."""
+        return softmax(self.predict(X), axis=1)
+
+    def _one_hot(self, params, y):
+        return losses.one_hot(y.astype(np.intp), params["b"].shape[0])
+
+    def loss(self, params, X, y):
+        return losses.categorical_cross_entropy_with_logits(
+            self._one_hot(params, y), self.forward(params, X), check_input=False)
+
+    def gradient(self, params, X, y):
+        return self.loss_and_gradient(params, X, y)[1]
+
+    def loss_and_gradient(self, params, X, y):
+        logits, Y = self.forward(params, X), self._one_hot(params, y)
+        loss = losses.categorical_cross_entropy_with_logits(Y, logits, check_input=False)
+        dL = losses.categorical_cross_entropy_with_logits_gradient(Y, logits,
+                                                                   check_input=False)
+        return loss, {"W": X.T @ dL, "b": dL.sum(axis=0)}
+
+
+_ACTIVATIONS = {
+    # name: (activation, its derivative written in terms of (a, h) = (input, output))
+    "tanh": (np.tanh, lambda a, h: 1.0 - h * h),
+    "sigmoid": (sigmoid, lambda a, h: h * (1.0 - h)),
+    "relu": (lambda a: np.maximum(a, 0.0), lambda a, h: (a > 0).astype(np.float64)),
+}
+
+
+class OneHiddenLayerNetwork(Module):
+    r"""A network with one hidden layer, trained by manual backpropagation.
+
+    .. math:: A = X W_1 + b_1, \quad H = \phi(A), \quad \hat y = H w_2 + b_2
+
+    with :math:`\phi` the activation.  For ``task="regression"`` the loss is
+    the MSE of :math:`\hat y`; for ``task="binary"``, :math:`\hat y` is a
+    log-odds and the loss is binary cross-entropy.  Backpropagation applies
+    the chain rule layer by layer, from :math:`\delta = \partial L/\partial\hat y`:
+
+    .. math::
+       \nabla_{w_2} L = H^\top \delta, \quad \partial_{b_2} L = \mathbf 1^\top\delta, \quad
+       \Delta = (\delta\, w_2^\top) \odot \phi'(A), \quad
+       \nabla_{W_1} L = X^\top \Delta, \quad \nabla_{b_1} L = \mathbf 1^\top \Delta
+
+    Unlike the linear models its loss is not convex: different starting
+    weights (``Trainer(seed=...)``) can end in different local minima.
+    Weights start uniform on :math:`\pm 1/\sqrt{\text{fan-in}}`, as in
+    PyTorch's ``nn.Linear``.
+
+    Parameters
+    ----------
+    n_hidden : int
+        Hidden units.
+    activation : {"tanh", "sigmoid", "relu"}
+    task : {"regression", "binary"}
+    """
+
+    def __init__(self, n_hidden=8, activation="tanh", task="regression"):
+        if isinstance(n_hidden, bool) or int(n_hidden) != n_hidden or n_hidden < 1:
+            raise ValueError(f"n_hidden must be a whole number >= 1, got {n_hidden!r}.")
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got "
+                             f"{activation!r}.")
+        if task not in ("regression", "binary"):
+            raise ValueError(f"task must be 'regression' or 'binary', got {task!r}.")
+        self.n_hidden, self.activation, self.task = int(n_hidden), activation, task
+
+    def init_parameters(self, X, y, rng):
+        p, h = X.shape[1], self.n_hidden
+        return {"W1": rng.uniform(-1, 1, (p, h)) / np.sqrt(p),
+                "b1": rng.uniform(-1, 1, h) / np.sqrt(p),
+                "w2": rng.uniform(-1, 1, h) / np.sqrt(h),
+                "b2": np.asarray(rng.uniform(-1, 1) / np.sqrt(h))}
+
+    def check_targets(self, y):
+        if self.task == "binary":
+            _check_binary_targets(y)
+        elif y.ndim != 1:
+            raise ValueError(f"OneHiddenLayerNetwork has one output; y has shape {y.shape}.")
+
+    def _hidden(self, params, X):
+        a = X @ params["W1"] + params["b1"]
+        return a, _ACTIVATIONS[self.activation][0](a)
+
+    def forward(self, params, X):
+        return self._hidden(params, X)[1] @ params["w2"] + params["b2"]
+
+    def _loss_and_delta(self, y, output, with_delta):
+        if self.task == "regression":
+            loss_fn, grad_fn = (losses.mean_squared_error, losses.mean_squared_error_gradient)
+        else:
+            loss_fn, grad_fn = (losses.binary_cross_entropy_with_logits,
+                                losses.binary_cross_entropy_with_logits_gradient)
+        loss = loss_fn(y, output, check_input=False)
+        return loss, grad_fn(y, output, check_input=False) if with_delta else None
+
+    def loss(self, params, X, y):
+        return self._loss_and_delta(y, self.forward(params, X), False)[0]
+
+    def gradient(self, params, X, y):
+        return self.loss_and_gradient(params, X, y)[1]
+
+    def loss_and_gradient(self, params, X, y):
+        a, h = self._hidden(params, X)
+        loss, delta = self._loss_and_delta(y, h @ params["w2"] + params["b2"], True)
+        hidden_delta = np.outer(delta, params["w2"]) * _ACTIVATIONS[self.activation][1](a, h)
+        return loss, {"W1": X.T @ hidden_delta, "b1": hidden_delta.sum(axis=0),
+                      "w2": h.T @ delta, "b2": delta.sum()}

@@ -1,0 +1,480 @@
+r"""A small training loop: Module, DataModule, Trainer, History.
+
+Learning by gradient descent is a loop: take parameters, compute the loss and
+its gradient on a batch of data, step against the gradient, repeat.  One
+pass over the training data is an *epoch*; each step on one batch is an
+*iteration*; with :math:`n` training samples and batch size :math:`B` an epoch
+has :math:`\lceil n/B \rceil` iterations.  :math:`B = n` is (full-batch)
+gradient descent, :math:`B = 1` stochastic gradient descent, anything
+between mini-batch gradient descent.
+
+The split into three objects follows the teaching of "Dive into Deep
+Learning" and PyTorch Lightning:
+
+* a :class:`Module` is the model: its parameters, forward pass, loss and
+  gradient (ready ones are in :mod:`probml.optim.modules`);
+* a :class:`DataModule` holds the data: a seeded validation split, and
+  seeded shuffled mini-batches;
+* a :class:`Trainer` runs the loop with an optimizer and a schedule, and
+  returns a :class:`History` of everything a learner plots.
+
+Examples
+--------
+>>> import numpy as np
+>>> from probml.optim import Trainer, DataModule, gradient_descent
+>>> from probml.optim.modules import LinearRegressionModule
+>>> rng = np.random.default_rng(0)
+>>> X = rng.normal(size=(100, 1))
+>>> y = 3.0 * X[:, 0] + 2.0
+>>> module = LinearRegressionModule()
+>>> history = Trainer(max_epochs=200, optimizer=gradient_descent(0.1)).fit(
+...     module, DataModule(X, y))
+>>> module.params["w"].round(6), float(module.params["b"].round(6))
+(array([3.]), 2.0)
+>>> history.params["w"].shape, history.loss.shape      # 200 iterations, 201 parameter sets
+((201, 1), (200,))
+"""
+
+import math
+import numbers
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_matrix, check_positive
+from ..exceptions import DivergenceError
+from ._tree import as_float_tree, tree_map
+from .optimizers import Optimizer, apply_updates, clip_by_global_norm, gradient_descent
+
+__all__ = ["DataModule", "History", "Module", "Trainer"]
+
+
+class Module:
+    """A model trained by gradient descent: parameters, forward, loss, gradient.
+
+    Subclasses implement :meth:`init_parameters`, :meth:`forward`,
+    :meth:`loss` and :meth:`gradient` (or :meth:`loss_and_gradient`, to share
+    the forward pass), all as functions of an explicit parameter tree, so the
+    same module can be evaluated anywhere on its loss surface.  The trained
+    parameters are kept in ``params``; set ``params`` before training to
+    choose the starting point.
+    """
+
+    params = None
+
+    def init_parameters(self, X, y, rng):
+        """Return a starting parameter tree (a dict of arrays) for data ``X``, ``y``."""
+        raise NotImplementedError
+
+    def forward(self, params, X):
+        """The model's output for inputs ``X``."""
+        raise NotImplementedError
+
+    def loss(self, params, X, y):
+        """The (mean) training loss at ``params`` on ``X``, ``y``."""
+        raise NotImplementedError
+
+    def gradient(self, params, X, y):
+        """The gradient of :meth:`loss` with respect to ``params``, as a tree like it."""
+        raise NotImplementedError
+
+    def loss_and_gradient(self, params, X, y):
+        """Both at once; override to compute the forward pass once."""
+        return self.loss(params, X, y), self.gradient(params, X, y)
+
+    def check_targets(self, y):
+        """Raise a ValueError if ``y`` is not a valid target for this model."""
+
+    def predict(self, X):
+        """The model's output at the trained parameters."""
+        if self.params is None:
+            raise ValueError(f"This {type(self).__name__} has no parameters yet; train it "
+                             "with Trainer.fit or set its params.")
+        X, _ = check_matrix(X)
+        return self.forward(self.params, X)
+
+    def __repr__(self):
+        settings = ", ".join(f"{key}={value!r}" for key, value in vars(self).items()
+                             if key != "params")
+        return f"{type(self).__name__}({settings})"
+
+
+def _check_count(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def _check_targets_array(y, n_samples, name="y"):
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numbers, got dtype {y.dtype}; encode class labels "
+                        "as integers 0..K-1.")
+    y = y.astype(np.float64, copy=False)
+    if y.ndim not in (1, 2) or y.shape[0] != n_samples:
+        raise ValueError(f"{name} must have one entry (or row) per sample of X: X has "
+                         f"{n_samples} rows but {name} has shape {y.shape}.")
+    bad = ~np.isfinite(y)
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        raise ValueError(f"{name} contains NaN or infinity at row {row}; remove or impute "
+                         "that row.")
+    return y
+
+
+class DataModule:
+    """Training data: a seeded validation split and seeded, shuffled mini-batches.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    y : array_like of shape (n_samples,) or (n_samples, n_outputs)
+    validation_fraction : float
+        Share of the rows held out for validation, in [0, 1); chosen at random
+        with ``seed``.
+    X_val, y_val : array_like, optional
+        An explicit validation set, instead of ``validation_fraction``.
+    shuffle : bool
+        Draw a new order of the training rows each epoch.
+    seed : int
+        Seeds the split and the shuffling: the same seed gives the same
+        batches, and epoch ``e`` always uses the same order whatever ran
+        before it.
+
+    Examples
+    --------
+    >>> data = DataModule(np.arange(10.0).reshape(-1, 1), np.arange(10.0),
+    ...                   validation_fraction=0.2, seed=1)
+    >>> data.n_train, data.X_val.shape
+    (8, (2, 1))
+    >>> [len(yb) for _, yb in data.batches(3, epoch=0)]
+    [3, 3, 2]
+    """
+
+    def __init__(self, X, y, *, validation_fraction=0.0, X_val=None, y_val=None,
+                 shuffle=True, seed=0):
+        X, _ = check_matrix(X)
+        y = _check_targets_array(y, X.shape[0])
+        if isinstance(validation_fraction, bool) or not isinstance(
+                validation_fraction, numbers.Real) or not 0 <= validation_fraction < 1:
+            raise ValueError("validation_fraction must be a number in [0, 1), got "
+                             f"{validation_fraction!r}.")
+        if (X_val is None) != (y_val is None):
+            raise ValueError("pass both X_val and y_val, or neither.")
+        if X_val is not None and validation_fraction:
+            raise ValueError("pass either an explicit validation set (X_val, y_val) or a "
+                             "validation_fraction, not both.")
+        self.seed, self.shuffle = seed, bool(shuffle)
+        if X_val is not None:
+            X_val, _ = check_matrix(X_val, "X_val")
+            if X_val.shape[1] != X.shape[1]:
+                raise ValueError(f"X_val has {X_val.shape[1]} features but X has "
+                                 f"{X.shape[1]}.")
+            self.X_val, self.y_val = X_val, _check_targets_array(y_val, X_val.shape[0],
+                                                                 "y_val")
+            self.X_train, self.y_train = X, y
+        elif validation_fraction:
+            n_val = max(1, round(validation_fraction * X.shape[0]))
+            if n_val >= X.shape[0]:
+                raise ValueError(f"validation_fraction={validation_fraction!r} of "
+                                 f"{X.shape[0]} rows leaves no training data.")
+            order = np.random.default_rng([seed, 0x5EED]).permutation(X.shape[0])
+            val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+            self.X_train, self.y_train = X[train], y[train]
+            self.X_val, self.y_val = X[val], y[val]
+        else:
+            self.X_train, self.y_train = X, y
+            self.X_val = self.y_val = None
+
+    @property
+    def n_train(self):
+        """Number of training rows."""
+        return self.X_train.shape[0]
+
+    @property
+    def has_validation(self):
+        return self.X_val is not None
+
+    def batches(self, batch_size, epoch=0):
+        """Yield ``(X_batch, y_batch)`` covering the training rows once.
+
+        The last batch is smaller when ``batch_size`` does not divide the
+        number of rows.  Unshuffled batches are views, not copies.
+        """
+        batch_size = _check_count(batch_size, "batch_size")
+        n = self.n_train
+        if batch_size > n:
+            raise ValueError(f"batch_size={batch_size} is larger than the {n} training rows; "
+                             f"use at most {n} (full-batch gradient descent).")
+        X, y = self.X_train, self.y_train
+        if not self.shuffle:
+            for start in range(0, n, batch_size):
+                yield X[start:start + batch_size], y[start:start + batch_size]
+            return
+        order = np.random.default_rng([self.seed, epoch]).permutation(n)
+        for start in range(0, n, batch_size):
+            rows = order[start:start + batch_size]
+            yield X.take(rows, axis=0), y.take(rows, axis=0)
+
+
+@dataclass
+class History:
+    r"""What a training run recorded.
+
+    Attributes
+    ----------
+    loss : ndarray of shape (n_iterations,)
+        The mini-batch loss at each iteration, at the parameters before its
+        step (the ``loss_list`` of a hand-written loop).
+    learning_rate : ndarray of shape (n_iterations,)
+        The rate each iteration's step used.
+    params : dict of ndarray, or None
+        Each parameter stacked over iterations: ``params["w"][i]`` is ``w``
+        before iteration ``i``, and ``params["w"][-1]`` the final value
+        (``n_iterations + 1`` rows; the ``w_list`` and ``b_list`` of a
+        hand-written loop).  None when the trainer does not record them.
+    grad_norm : ndarray of shape (n_iterations,) or None
+        The gradient's norm before clipping, when clipping is on.
+    train_loss, val_loss : ndarray of shape (n_epochs,)
+        The loss on all training (validation) rows at the end of each epoch;
+        ``val_loss`` is None without validation data.
+    iterations_per_epoch : int
+    best_epoch : int or None
+        The epoch of the lowest validation loss, counted from 0.
+    stopped_early : bool
+        Whether early stopping ended the run before ``max_epochs``.
+    """
+
+    loss: np.ndarray
+    learning_rate: np.ndarray
+    params: dict | None
+    grad_norm: np.ndarray | None
+    train_loss: np.ndarray
+    val_loss: np.ndarray | None
+    iterations_per_epoch: int
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+    @property
+    def n_iterations(self):
+        return self.loss.shape[0]
+
+    @property
+    def n_epochs(self):
+        return self.train_loss.shape[0]
+
+    def __repr__(self):
+        val = f", val_loss={self.val_loss[-1]:.6g}" if self.val_loss is not None else ""
+        return (f"History(n_epochs={self.n_epochs}, n_iterations={self.n_iterations}, "
+                f"train_loss={self.train_loss[-1]:.6g}{val})")
+
+
+class Trainer:
+    r"""Train a :class:`Module` on a :class:`DataModule` with an optimizer and a schedule.
+
+    Parameters
+    ----------
+    max_epochs : int
+        Passes over the training data, >= 1.
+    batch_size : int or None
+        Rows per iteration: None or the number of training rows for
+        full-batch gradient descent, 1 for stochastic gradient descent.
+    optimizer : Optimizer
+        From :mod:`probml.optim` (default: ``gradient_descent(0.1)``).
+    schedule : callable, optional
+        Learning rate as a function of the iteration (or epoch, see
+        ``schedule_unit``), overriding the optimizer's rate.
+    schedule_unit : {"iteration", "epoch"}
+        What the schedule counts: PyTorch code usually steps
+        ``CosineAnnealingLR`` once per epoch.
+    clip_norm : float, optional
+        Rescale each gradient to at most this global norm
+        (:func:`~probml.optim.clip_by_global_norm`).
+    patience : int, optional
+        Early stopping: end the run when the validation loss has not improved
+        by more than ``min_delta`` for this many epochs.
+    min_delta : float
+        The improvement that counts, for early stopping.
+    restore_best : bool
+        With early stopping, leave the module at the parameters of the best
+        validation epoch rather than the last.
+    record_params : bool
+        Keep every iteration's parameters in the history.
+    progress_bar : bool or None
+        Show a tqdm progress bar: None shows one only on a terminal, and only
+        for runs that last more than a second.
+    seed : int
+        Seeds the module's starting parameters when it has none.
+
+    Raises
+    ------
+    DivergenceError
+        When the loss becomes infinite or NaN; the message names the
+        iteration and suggests a smaller learning rate.
+    """
+
+    def __init__(self, max_epochs=10, batch_size=None, optimizer=None, schedule=None, *,
+                 schedule_unit="iteration", clip_norm=None, patience=None, min_delta=0.0,
+                 restore_best=True, record_params=True, progress_bar=None, seed=0):
+        self.max_epochs = _check_count(max_epochs, "max_epochs")
+        self.batch_size = None if batch_size is None else _check_count(batch_size,
+                                                                       "batch_size")
+        optimizer = gradient_descent(0.1) if optimizer is None else optimizer
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer must be a probml.optim Optimizer (e.g. "
+                            f"probml.optim.adam(1e-3)), got {optimizer!r}.")
+        if schedule is not None:
+            if not callable(schedule):
+                raise TypeError(f"schedule must be a callable of the step, got {schedule!r}.")
+            if callable(optimizer.hyperparameters.get("learning_rate")):
+                raise ValueError("the optimizer already has a learning-rate schedule; pass "
+                                 "the schedule to the optimizer or to the Trainer, not both.")
+        if schedule_unit not in ("iteration", "epoch"):
+            raise ValueError(f"schedule_unit must be 'iteration' or 'epoch', got "
+                             f"{schedule_unit!r}.")
+        self.optimizer, self.schedule, self.schedule_unit = optimizer, schedule, schedule_unit
+        self.clip_norm = None if clip_norm is None else check_positive(clip_norm, "clip_norm")
+        self.patience = None if patience is None else _check_count(patience, "patience")
+        self.min_delta = float(min_delta)
+        if not self.min_delta >= 0:
+            raise ValueError(f"min_delta must be >= 0, got {min_delta!r}.")
+        self.restore_best, self.record_params = bool(restore_best), bool(record_params)
+        self.progress_bar, self.seed = progress_bar, seed
+
+    def __repr__(self):
+        return (f"Trainer(max_epochs={self.max_epochs}, batch_size={self.batch_size}, "
+                f"optimizer={self.optimizer!r}, schedule={self.schedule!r})")
+
+    def _progress(self, total):
+        show = self.progress_bar
+        if show is None:
+            show = sys.stderr.isatty()
+        if not show:
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, unit="it", delay=0.0 if self.progress_bar else 1.0,
+                    leave=False)
+
+    def fit(self, module, data):
+        """Train ``module`` on ``data`` (a DataModule, or an ``(X, y)`` pair).
+
+        The module ends at the trained parameters (``module.params``).
+        """
+        if not isinstance(module, Module):
+            raise TypeError(f"module must be a probml.optim.Module, got {module!r}.")
+        if not isinstance(data, DataModule):
+            if not (isinstance(data, tuple) and len(data) == 2):
+                raise TypeError("data must be a DataModule or an (X, y) pair.")
+            data = DataModule(*data)
+        module.check_targets(data.y_train)
+        if data.has_validation:
+            module.check_targets(data.y_val)
+        if self.patience is not None and not data.has_validation:
+            raise ValueError("early stopping (patience) needs validation data: give the "
+                             "DataModule a validation_fraction or X_val and y_val.")
+        batch_size = data.n_train if self.batch_size is None else self.batch_size
+        if batch_size > data.n_train:
+            raise ValueError(f"batch_size={batch_size} is larger than the {data.n_train} "
+                             f"training rows; use at most {data.n_train} (full-batch "
+                             "gradient descent).")
+        if module.params is None:
+            params = module.init_parameters(data.X_train, data.y_train,
+                                            np.random.default_rng(self.seed))
+        else:
+            params = module.params
+        params = as_float_tree(params, "module.params")
+        self._check_params_fit(module, params, data)
+        return self._run(module, data, params, batch_size)
+
+    @staticmethod
+    def _check_params_fit(module, params, data):
+        try:
+            module.loss(params, data.X_train[:1], data.y_train[:1])
+        except (ValueError, IndexError, KeyError) as error:
+            raise ValueError(f"module.params do not fit the data (X has "
+                             f"{data.X_train.shape[1]} features): {error}") from error
+
+    def _run(self, module, data, params, batch_size):
+        per_epoch = math.ceil(data.n_train / batch_size)
+        total = per_epoch * self.max_epochs
+        losses, rates = np.empty(total), np.empty(total)
+        grad_norms = np.empty(total) if self.clip_norm is not None else None
+        trajectory = [params] if self.record_params else None
+        train_losses, val_losses = [], []
+        optimizer, schedule, clip_norm = self.optimizer, self.schedule, self.clip_norm
+        per_iteration = schedule is not None and self.schedule_unit == "iteration"
+        state = optimizer.init(params)
+        loss_and_gradient = module.loss_and_gradient
+        best = (math.inf, None, None)
+        since_best, stopped_early, i = 0, False, 0
+        bar = self._progress(total)
+
+        def history(n):
+            stacked = (tree_map(lambda *leaves: np.stack(leaves), *trajectory[:n + 1])
+                       if trajectory is not None else None)
+            return History(losses[:n], rates[:n], stacked,
+                           None if grad_norms is None else grad_norms[:n],
+                           np.array(train_losses),
+                           np.array(val_losses) if data.has_validation else None,
+                           per_epoch, best[1], stopped_early)
+
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                for epoch in range(self.max_epochs):
+                    if schedule is not None and not per_iteration:
+                        state = state._replace(learning_rate=float(schedule(epoch)))
+                    for X_batch, y_batch in data.batches(batch_size, epoch):
+                        if per_iteration:
+                            state = state._replace(learning_rate=float(schedule(i)))
+                        loss, grads = loss_and_gradient(params, X_batch, y_batch)
+                        if not math.isfinite(loss):
+                            raise self._divergence(loss, i, epoch, per_epoch, state, history(i))
+                        if clip_norm is not None:
+                            grads, grad_norms[i] = clip_by_global_norm(grads, clip_norm)
+                        losses[i], rates[i] = loss, state.learning_rate
+                        updates, state = optimizer.update(grads, state, params)
+                        params = apply_updates(params, updates)
+                        if trajectory is not None:
+                            trajectory.append(params)
+                        i += 1
+                        if bar is not None:
+                            bar.update()
+                    train_losses.append(module.loss(params, data.X_train, data.y_train))
+                    if not math.isfinite(train_losses[-1]):
+                        raise self._divergence(train_losses[-1], i, epoch, per_epoch, state,
+                                               history(i), end_of_epoch=True)
+                    if data.has_validation:
+                        val_losses.append(module.loss(params, data.X_val, data.y_val))
+                        if val_losses[-1] < best[0] - self.min_delta:
+                            best, since_best = (val_losses[-1], epoch, params), 0
+                        else:
+                            since_best += 1
+                        if self.patience is not None and since_best >= self.patience:
+                            stopped_early = epoch + 1 < self.max_epochs
+                            break
+                    if bar is not None:
+                        bar.set_postfix(epoch=epoch, loss=f"{train_losses[-1]:.4g}",
+                                        refresh=False)
+        finally:
+            if bar is not None:
+                bar.close()
+        if self.patience is not None and self.restore_best and best[2] is not None:
+            params = best[2]
+        module.params = params
+        return history(i)
+
+    @staticmethod
+    def _divergence(loss, iteration, epoch, per_epoch, state, history, end_of_epoch=False):
+        where = (f"at the end of epoch {epoch}" if end_of_epoch else
+                 f"at iteration {iteration} (epoch {epoch}, batch {iteration % per_epoch + 1} "
+                 f"of {per_epoch})")
+        rate = state.learning_rate
+        last = (f"; the last finite loss was {history.loss[-1]:.6g}"
+                if history.n_iterations else "")
+        return DivergenceError(
+            f"The training loss became non-finite ({loss}) {where} with learning rate "
+            f"{rate:g}{last}: the run diverged. Use a smaller learning rate (try "
+            f"{rate / 10:g}), a schedule that starts lower, or gradient clipping "
+            "(clip_norm).", history)
