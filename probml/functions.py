@@ -114,7 +114,7 @@ def logit(p):
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0]) if p.ndim else ()
         raise ValueError(
-            f"logit is defined for probabilities in [0, 1], but p has {p[index]!r}"
+            f"logit is defined for probabilities in [0, 1], but p has {float(p[index])!r}"
             + (f" at index {index if len(index) > 1 else index[0]}" if index else "")
             + "."
         )

@@ -96,7 +96,7 @@ def _check_binary_labels(y):
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"binary cross-entropy needs labels in {{0, 1}}, but y_true has "
-                         f"{y[index]!r} at index {_where(index)}; encode the classes as 0 "
+                         f"{float(y[index])!r} at index {_where(index)}; encode the classes as 0 "
                          "and 1.")
 
 
@@ -105,7 +105,7 @@ def _check_probabilities(p, name):
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name} must be probabilities in [0, 1], but it has "
-                         f"{p[index]!r} at index {_where(index)}; pass logits to the "
+                         f"{float(p[index])!r} at index {_where(index)}; pass logits to the "
                          "_with_logits form instead.")
 
 
@@ -124,7 +124,7 @@ def _check_categorical(y_true, scores, name):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"categorical cross-entropy needs class labels in 0..{k - 1} "
-                             f"(the columns of {name}), but y_true has {y[i]!r} at index "
+                             f"(the columns of {name}), but y_true has {float(y[i])!r} at index "
                              f"{i}.")
         return one_hot(y.astype(np.intp), k), scores
     if y.shape != scores.shape:
@@ -446,7 +446,7 @@ def _check_categorical_proba(y_true, proba):
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise ValueError(f"each row of proba must sum to 1, but row {row} sums to "
-                         f"{totals[row]!r}; normalise it, or pass logits to "
+                         f"{float(totals[row])!r}; normalise it, or pass logits to "
                          "categorical_cross_entropy_with_logits.")
     return Y, P
 

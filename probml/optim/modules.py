@@ -31,7 +31,7 @@ def _check_binary_targets(y):
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise ValueError(f"binary cross-entropy needs labels in {{0, 1}}, but y has "
-                         f"{y[row]!r} at row {row}; encode the classes as 0 and 1.")
+                         f"{float(y[row])!r} at row {row}; encode the classes as 0 and 1.")
 
 
 class LinearRegressionModule(Module):
@@ -139,7 +139,7 @@ class SoftmaxRegressionModule(Module):
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ValueError(f"categorical cross-entropy needs class labels in 0..{k - 1}, "
-                             f"but y has {y[row]!r} at row {row}.")
+                             f"but y has {float(y[row])!r} at row {row}.")
 
     def forward(self, params, X):
         return X @ params["W"] + params["b"]
