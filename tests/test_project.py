@@ -35,7 +35,7 @@ def test_readme_quick_start_is_two_commands_and_ci_runs_the_test_one():
 
 def test_import_is_light():
     code = ("import sys, probml; heavy = [m for m in ('sympy', 'matplotlib', 'scipy.stats', "
-            "'scipy.linalg', 'pandas', 'sklearn') if m in sys.modules]; print(heavy)")
+            "'scipy.linalg', 'pandas', 'sklearn', 'tqdm') if m in sys.modules]; print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"

@@ -66,9 +66,10 @@ class OptimizerState(NamedTuple):
     count : int
         Updates made so far.
     learning_rate : float
-        The rate the next update will use.  Set it with
-        ``state._replace(learning_rate=...)`` to drive the rate from outside,
-        as the :class:`~probml.optim.Trainer` does for per-epoch schedules.
+        The rate the next update will use.  ``state._replace(learning_rate=r)``
+        makes the next update use ``r`` (after it, the optimizer's own rate or
+        schedule applies again), which is how the :class:`~probml.optim.Trainer`
+        drives a schedule from outside.
     slots : dict
         The running statistics, each a tree shaped like the parameters
         (``"exp_avg"``, ``"exp_avg_sq"``, ``"momentum_buffer"``, ...).

@@ -424,10 +424,11 @@ class Trainer:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(self.max_epochs):
                     if schedule is not None and not per_iteration:
-                        state = state._replace(learning_rate=float(schedule(epoch)))
+                        epoch_rate = float(schedule(epoch))
                     for X_batch, y_batch in data.batches(batch_size, epoch):
-                        if per_iteration:
-                            state = state._replace(learning_rate=float(schedule(i)))
+                        if schedule is not None:
+                            state = state._replace(learning_rate=float(schedule(i))
+                                                   if per_iteration else epoch_rate)
                         loss, grads = loss_and_gradient(params, X_batch, y_batch)
                         if not math.isfinite(loss):
                             raise self._divergence(loss, i, epoch, per_epoch, state, history(i))
@@ -467,7 +468,8 @@ class Trainer:
 
     @staticmethod
     def _divergence(loss, iteration, epoch, per_epoch, state, history, end_of_epoch=False):
-        where = (f"at the end of epoch {epoch}" if end_of_epoch else
+        where = (f"after iteration {iteration - 1}, at the end of epoch {epoch}"
+                 if end_of_epoch else
                  f"at iteration {iteration} (epoch {epoch}, batch {iteration % per_epoch + 1} "
                  f"of {per_epoch})")
         rate = state.learning_rate
