@@ -102,3 +102,17 @@ def test_cli_tour_runs_on_the_bundled_data(capsys):
     out = capsys.readouterr().out
     assert "weights [ 1. -1.  1. -1.]" in out
     assert "Ridge is the MAP" in out
+    # Full-batch gradient descent lands on the closed-form line; momentum escapes.
+    lines = {line.split("  ")[0]: line.split() for line in out.splitlines()}
+    descent = lines["full-batch gradient descent"]
+    exact = lines["least squares (closed form)"]
+    assert descent[-3:-1] == exact[-2:]
+    assert out.count("ends at x") == 2 and "momentum 0.9      from x = 2.5 ends at x = -1.4840" in out
+
+
+def test_readme_python_examples_run(capsys):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
