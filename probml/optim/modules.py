@@ -34,7 +34,34 @@ def _check_binary_targets(y):
                          f"{float(y[row])!r} at row {row}; encode the classes as 0 and 1.")
 
 
-class LinearRegressionModule(Module):
+class _LinearPredictorModule(Module):
+    """A linear predictor :math:`Xw + b` trained on a loss of it.
+
+    Subclasses name the loss and its gradient with respect to the predictor.
+    """
+
+    _loss = _loss_gradient = None
+
+    def init_parameters(self, X, y, rng):
+        return {"w": np.zeros(X.shape[1]), "b": np.zeros(())}
+
+    def forward(self, params, X):
+        return X @ params["w"] + params["b"]
+
+    def loss(self, params, X, y):
+        return self._loss(y, self.forward(params, X), check_input=False)
+
+    def gradient(self, params, X, y):
+        return self.loss_and_gradient(params, X, y)[1]
+
+    def loss_and_gradient(self, params, X, y):
+        predictor = self.forward(params, X)
+        loss = self._loss(y, predictor, check_input=False)
+        dL = self._loss_gradient(y, predictor, check_input=False)
+        return loss, {"w": X.T @ dL, "b": dL.sum()}
+
+
+class LinearRegressionModule(_LinearPredictorModule):
     r"""Linear regression :math:`\hat y = Xw + b`, trained on the mean squared error.
 
     Its minimiser is the least-squares (Gaussian maximum-likelihood)
@@ -44,30 +71,15 @@ class LinearRegressionModule(Module):
        \partial_b L = \tfrac{2}{n} \mathbf 1^\top (Xw + b - y)
     """
 
-    def init_parameters(self, X, y, rng):
-        return {"w": np.zeros(X.shape[1]), "b": np.zeros(())}
+    _loss = staticmethod(losses.mean_squared_error)
+    _loss_gradient = staticmethod(losses.mean_squared_error_gradient)
 
     def check_targets(self, y):
         if y.ndim != 1:
             raise ValueError(f"LinearRegressionModule has one target; y has shape {y.shape}.")
 
-    def forward(self, params, X):
-        return X @ params["w"] + params["b"]
 
-    def loss(self, params, X, y):
-        return losses.mean_squared_error(y, self.forward(params, X), check_input=False)
-
-    def gradient(self, params, X, y):
-        return self.loss_and_gradient(params, X, y)[1]
-
-    def loss_and_gradient(self, params, X, y):
-        prediction = self.forward(params, X)
-        loss = losses.mean_squared_error(y, prediction, check_input=False)
-        dL = losses.mean_squared_error_gradient(y, prediction, check_input=False)
-        return loss, {"w": X.T @ dL, "b": dL.sum()}
-
-
-class LogisticRegressionModule(Module):
+class LogisticRegressionModule(_LinearPredictorModule):
     r"""Logistic regression :math:`P(y = 1 \mid x) = \sigma(x^\top w + b)`, trained on
     binary cross-entropy (the Bernoulli negative log-likelihood).
 
@@ -77,31 +89,15 @@ class LogisticRegressionModule(Module):
     ``forward`` returns the log-odds; :meth:`predict_proba` the probability.
     """
 
-    def init_parameters(self, X, y, rng):
-        return {"w": np.zeros(X.shape[1]), "b": np.zeros(())}
+    _loss = staticmethod(losses.binary_cross_entropy_with_logits)
+    _loss_gradient = staticmethod(losses.binary_cross_entropy_with_logits_gradient)
 
     def check_targets(self, y):
         _check_binary_targets(y)
 
-    def forward(self, params, X):
-        return X @ params["w"] + params["b"]
-
     def predict_proba(self, X):
         """:math:`P(y = 1 \\mid x)` at the trained parameters."""
         return sigmoid(self.predict(X))
-
-    def loss(self, params, X, y):
-        return losses.binary_cross_entropy_with_logits(y, self.forward(params, X),
-                                                       check_input=False)
-
-    def gradient(self, params, X, y):
-        return self.loss_and_gradient(params, X, y)[1]
-
-    def loss_and_gradient(self, params, X, y):
-        logits = self.forward(params, X)
-        loss = losses.binary_cross_entropy_with_logits(y, logits, check_input=False)
-        dL = losses.binary_cross_entropy_with_logits_gradient(y, logits, check_input=False)
-        return loss, {"w": X.T @ dL, "b": dL.sum()}
 
 
 class SoftmaxRegressionModule(Module):
