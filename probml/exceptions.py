@@ -11,6 +11,7 @@ __all__ = [
     "DataConversionWarning",
     "DivergenceError",
     "NotFittedError",
+    "PerfectSeparationWarning",
     "ProbmlWarning",
 ]
 
@@ -52,6 +53,17 @@ class CollinearityWarning(ProbmlWarning):
 
 class ConvergenceWarning(ProbmlWarning):
     """An iterative fit stopped at its iteration limit before converging."""
+
+
+class PerfectSeparationWarning(ConvergenceWarning):
+    """The classes are (quasi-)completely separated, so the MLE does not exist.
+
+    Some direction of the coefficients classifies every sample correctly (or
+    ties on a boundary), so the likelihood keeps rising as the coefficients
+    grow without bound.  The returned coefficients are wherever the iterations
+    stopped, and their standard errors are meaningless, so they are set to
+    NaN.  A penalised fit (the MAP under a Gaussian prior) exists.
+    """
 
 
 class DataConversionWarning(ProbmlWarning):

@@ -8,12 +8,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from probml import BayesianLinearRegression, LinearRegression, Ridge
+from probml import BayesianLinearRegression, LinearRegression, LogisticRegression, Ridge
 
 
 @parametrize_with_checks([LinearRegression(), Ridge(), BayesianLinearRegression(),
                           BayesianLinearRegression(beta=None),
-                          BayesianLinearRegression(fit_precisions=True)])
+                          BayesianLinearRegression(fit_precisions=True),
+                          LogisticRegression(), LogisticRegression(penalty="l2", C=0.5)])
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 

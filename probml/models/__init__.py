@@ -2,6 +2,7 @@
 
 from .bayes_linear import BayesianLinearRegression
 from .bernoulli import Bernoulli, BetaPosterior
+from .logistic import LogisticRegression, logistic_C_to_prior_std, prior_std_to_logistic_C
 from .linear import LinearRegression, Ridge, prior_std_to_ridge_alpha, ridge_alpha_to_prior_std
 from .normal import Normal, NormalInverseGammaPosterior, NormalPosterior
 
@@ -10,10 +11,13 @@ __all__ = [
     "Bernoulli",
     "BetaPosterior",
     "LinearRegression",
+    "LogisticRegression",
     "Normal",
     "NormalInverseGammaPosterior",
     "NormalPosterior",
     "Ridge",
+    "logistic_C_to_prior_std",
+    "prior_std_to_logistic_C",
     "prior_std_to_ridge_alpha",
     "ridge_alpha_to_prior_std",
 ]

@@ -8,10 +8,12 @@ when scikit-learn itself asks for the tags.
 """
 
 import inspect
+import warnings
 
 import numpy as np
 
-from .._validation import check_is_fitted, check_vector, validate_features
+from ..exceptions import DataConversionWarning
+from .._validation import check_finite, check_is_fitted, check_vector, validate_features
 
 
 class Estimator:
@@ -119,3 +121,70 @@ class Regressor(Estimator):
         residual = y - self.predict(X)
         deviation = y - y.mean()
         return 1.0 - (residual @ residual) / (deviation @ deviation)
+
+
+class Classifier(Estimator):
+    """A supervised model of class labels (of any type), scored by accuracy."""
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=True),
+            classifier_tags=ClassifierTags(),
+        )
+
+    def _validate_training_data(self, X, y):
+        """Validate X and encode y as indices into ``classes_``."""
+        X, names = validate_features(self, X, reset=True)
+        if y is None:
+            raise ValueError("This estimator requires y to be passed, but the target y is None")
+        labels = np.asarray(y)
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected; using "
+                          "its only column. Pass y.ravel() to silence this.",
+                          DataConversionWarning, stacklevel=3)
+            labels = labels[:, 0]
+        if labels.ndim != 1:
+            raise ValueError(f"y must be 1-D class labels, got shape {labels.shape}.")
+        if labels.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: X has {X.shape[0]} rows but "
+                f"y has {labels.shape[0]} values.")
+        if labels.dtype.kind == "f":
+            check_finite(labels, "y")
+        if labels.dtype.kind == "c":
+            raise ValueError("Complex data not supported: y is complex; pass class labels.")
+        self.classes_, encoded = np.unique(labels, return_inverse=True)
+        if labels.dtype.kind == "f" and np.any(labels != np.round(labels)):
+            raise ValueError(
+                "Unknown label type: y has continuous values (e.g. "
+                f"{_plain(labels[labels != np.round(labels)][0])!r}); a classifier needs class "
+                "labels. Use a regressor for a continuous target.")
+        if self.classes_.shape[0] < 2:
+            raise ValueError(
+                f"This solver needs samples of at least 2 classes in the data, but the data "
+                f"contains only one class: {_plain(self.classes_[0])!r}.")
+        return X, encoded.astype(np.intp), names
+
+    def _validate_prediction_data(self, X):
+        check_is_fitted(self, "coef_")
+        X, _ = validate_features(self, X, reset=False)
+        return X
+
+    def predict(self, X):
+        """The most probable class for each row."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy: the share of rows whose predicted class equals ``y``."""
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported by this estimator.")
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+
+def _plain(value):
+    """A NumPy scalar as the Python value it holds, for messages."""
+    return value.item() if isinstance(value, np.generic) else value
