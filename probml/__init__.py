@@ -24,6 +24,8 @@ from .models import (
     LogisticRegression,
     Normal,
     Ridge,
+    logistic_C_to_prior_std,
+    prior_std_to_logistic_C,
     prior_std_to_ridge_alpha,
     ridge_alpha_to_prior_std,
 )
@@ -46,8 +48,10 @@ __all__ = [
     "Ridge",
     "datasets",
     "functions",
+    "logistic_C_to_prior_std",
     "losses",
     "optim",
+    "prior_std_to_logistic_C",
     "prior_std_to_ridge_alpha",
     "ridge_alpha_to_prior_std",
 ]

@@ -13,7 +13,14 @@ import sys
 import numpy as np
 
 from . import datasets, optim
-from .models import BayesianLinearRegression, Bernoulli, LinearRegression, Normal, Ridge
+from .models import (
+    BayesianLinearRegression,
+    Bernoulli,
+    LinearRegression,
+    LogisticRegression,
+    Normal,
+    Ridge,
+)
 
 _MISSING = {"", "na", "nan", "n/a", "null", "none"}
 
@@ -153,6 +160,14 @@ def tour_command(args):
     print("\n== Bernoulli MLE of passing")
     print(f"p = {passed.p_:.3f}, Wilson 95% {np.round(passed.conf_int(), 3)}, "
           f"posterior under Beta(1, 1): Beta{(passed.posterior().a, passed.posterior().b)}")
+    study = datasets.load_study_pass()
+    logistic = LogisticRegression().fit(_NamedColumns(study.data, study.feature_names),
+                                        study.target)
+    print("\n== Logistic regression of passing on hours (Bernoulli MLE)")
+    print(logistic.summary())
+    odds = logistic.odds_ratios()[1]
+    print(f"each extra hour multiplies the odds of passing by {odds[0]:.3f} "
+          f"(95% CI {odds[1]:.3f} to {odds[2]:.3f})")
     _training_tour(hours, ols)
     return 0
 

@@ -107,6 +107,7 @@ def test_cli_tour_runs_on_the_bundled_data(capsys):
     descent = lines["full-batch gradient descent"]
     exact = lines["least squares (closed form)"]
     assert descent[-3:-1] == exact[-2:]
+    assert "multiplies the odds of passing by 3.223" in out
     assert out.count("ends at x") == 2 and "momentum 0.9      from x = 2.5 ends at x = -1.4840" in out
 
 

@@ -390,13 +390,15 @@ class LogisticRegression(_CoefficientInference, Classifier):
                     preconditioner[0, :] = preconditioner[:, 0] = 0.0
                     preconditioner[0, 0] = 1.0
         if preconditioner is None:
-            state = objective.evaluate(start)
+            with np.errstate(all="ignore"):      # non-finite X is reported just below
+                state = objective.evaluate(start)
             # The first pass's sums are finite exactly when X is: a checksum.
             check_finite(X, "X", names, checksum=np.r_[state[1], np.diagonal(state[2])])
             if lam == 0 and fit_intercept:
                 _check_identifiable(state[2], names)
         else:
-            state = objective.evaluate(start, hessian=False)
+            with np.errstate(all="ignore"):
+                state = objective.evaluate(start, hessian=False)
             check_finite(X, "X", names, checksum=state[1])
             state = (state[0], state[1], preconditioner, state[3], state[4])
         beta, information, loglik, min_weight, n_iter, converged = objective.newton(
