@@ -10,6 +10,7 @@ __all__ = [
     "ConvergenceWarning",
     "DataConversionWarning",
     "DivergenceError",
+    "NonConvexWarning",
     "NotFittedError",
     "PerfectSeparationWarning",
     "ProbmlWarning",
@@ -53,6 +54,10 @@ class CollinearityWarning(ProbmlWarning):
 
 class ConvergenceWarning(ProbmlWarning):
     """An iterative fit stopped at its iteration limit before converging."""
+
+
+class NonConvexWarning(ProbmlWarning):
+    """The objective is not convex, so the fit is a local minimum that depends on its start."""
 
 
 class PerfectSeparationWarning(ConvergenceWarning):

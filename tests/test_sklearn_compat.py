@@ -8,13 +8,24 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from probml import BayesianLinearRegression, LinearRegression, LogisticRegression, Ridge
+from probml import (
+    BayesianLinearRegression,
+    BridgeRegression,
+    Lasso,
+    LinearRegression,
+    LogisticRegression,
+    NonConvexWarning,
+    Ridge,
+)
 
 
 @parametrize_with_checks([LinearRegression(), Ridge(), BayesianLinearRegression(),
                           BayesianLinearRegression(beta=None),
                           BayesianLinearRegression(fit_precisions=True),
-                          LogisticRegression(), LogisticRegression(penalty="l2", C=0.5)])
+                          LogisticRegression(), LogisticRegression(penalty="l2", C=0.5),
+                          Lasso(alpha=0.1), BridgeRegression(alpha=0.1, p=1.5),
+                          BridgeRegression(alpha=0.1, p=0.5, n_starts=2, random_state=0)])
+@pytest.mark.filterwarnings(f"ignore::{NonConvexWarning.__module__}.NonConvexWarning")
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 

@@ -4,20 +4,36 @@ from .bayes_linear import BayesianLinearRegression
 from .bernoulli import Bernoulli, BetaPosterior
 from .logistic import LogisticRegression, logistic_C_to_prior_std, prior_std_to_logistic_C
 from .linear import LinearRegression, Ridge, prior_std_to_ridge_alpha, ridge_alpha_to_prior_std
+from .sparse import (
+    BridgeRegression,
+    Lasso,
+    RegularizationPath,
+    laplace_scale_to_lasso_alpha,
+    lasso_alpha_to_laplace_scale,
+    lasso_path,
+    ridge_path,
+)
 from .normal import Normal, NormalInverseGammaPosterior, NormalPosterior
 
 __all__ = [
     "BayesianLinearRegression",
     "Bernoulli",
     "BetaPosterior",
+    "BridgeRegression",
+    "Lasso",
     "LinearRegression",
     "LogisticRegression",
     "Normal",
     "NormalInverseGammaPosterior",
     "NormalPosterior",
+    "RegularizationPath",
     "Ridge",
+    "laplace_scale_to_lasso_alpha",
+    "lasso_alpha_to_laplace_scale",
+    "lasso_path",
     "logistic_C_to_prior_std",
     "prior_std_to_logistic_C",
     "prior_std_to_ridge_alpha",
     "ridge_alpha_to_prior_std",
+    "ridge_path",
 ]
