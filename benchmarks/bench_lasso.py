@@ -10,18 +10,10 @@ scikit-learn is needed (``pip install ".[test]"``).
 """
 
 import argparse
-import time
 
 import numpy as np
 
-
-def best_time(function, repeat):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+from _timing import best_time
 
 
 def main():

@@ -9,19 +9,11 @@ scikit-learn and statsmodels are needed (``pip install ".[test]"``).
 """
 
 import argparse
-import time
 import warnings
 
 import numpy as np
 
-
-def best_time(function, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from _timing import best_time
 
 
 def linear_cases(X, y):
@@ -69,7 +61,7 @@ def report(title, cases, repeat):
     for name, case in cases.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            timings[name] = best_time(case, repeat)
+            timings[name] = best_time(case, repeat)[0]
     floor = next(iter(timings.values()))
     for name, seconds in timings.items():
         print(f"  {name:44} {seconds * 1e3:10.1f} ms  {seconds / floor:7.2f}x")

@@ -18,19 +18,11 @@ scikit-learn is needed (``pip install ".[test]"``).
 
 import argparse
 import math
-import time
 import warnings
 
 import numpy as np
 
-
-def best_time(function, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+from _timing import best_time
 
 
 def bare_epoch(X, y, batch_size, rule):
