@@ -1,0 +1,173 @@
+"""What a derivation is: steps, results, and a verification in three parts.
+
+A derivation is built by a function registered under a name.  It holds
+
+* ``steps``: the argument in order, one sentence and one SymPy expression
+  (or equation) each, rendered as Markdown with LaTeX that GitHub displays;
+* ``results``: the named closed forms the steps arrive at;
+* three checks, each a function of the derivation, so that they test
+  whatever ``results`` hold when ``verify()`` runs (a test swaps in a wrong
+  closed form and sees it rejected):
+
+  1. ``symbolic``: an exact SymPy test that the result equals the expected
+     closed form;
+  2. ``scipy``: the largest error of the lambdified result against what a
+     SciPy optimizer, differentiator or integrator finds numerically;
+  3. ``probml``: the largest error against probml's own function for the
+     same quantity.
+"""
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sympy as sp
+
+__all__ = ["Check", "Derivation", "Report", "Step"]
+
+
+@dataclass
+class Step:
+    """One step of an argument: a sentence, and the expression it arrives at."""
+
+    text: str
+    expr: object = None
+
+
+@dataclass
+class Check:
+    """The outcome of one part of a verification."""
+
+    passed: bool
+    max_error: float = None
+    tolerance: float = None
+    detail: str = ""
+
+    def __str__(self):
+        if self.max_error is None:
+            return "pass" if self.passed else f"FAIL {self.detail}".strip()
+        mark = "pass" if self.passed else "FAIL"
+        return f"{mark} ({self.max_error:.1e})"
+
+
+@dataclass
+class Report:
+    """The three checks of one derivation, and how long they took."""
+
+    name: str
+    symbolic: Check
+    scipy: Check
+    probml: Check
+    seconds: float
+
+    @property
+    def passed(self):
+        return self.symbolic.passed and self.scipy.passed and self.probml.passed
+
+
+def _numeric(function, tolerance):
+    def check(derivation):
+        error = float(function(derivation))
+        return Check(error <= tolerance, error, tolerance)
+    return check
+
+
+@dataclass
+class Derivation:
+    """A titled argument with named results and a three-part verification.
+
+    Parameters
+    ----------
+    name, title : str
+    concepts : list of str
+        The concepts it teaches, for the index.
+    steps : list of Step
+    results : dict of str to SymPy expression
+    symbolic : callable(Derivation) -> bool
+        The exact test of the results.
+    scipy, probml : callable(Derivation) -> float
+        Largest numeric error against SciPy and against probml.
+    tolerance : tuple of float
+        Tolerances of the SciPy and probml checks.
+    checked_against : tuple of str
+        What the SciPy and probml checks compare with, for the page.
+    """
+
+    name: str
+    title: str
+    concepts: list
+    steps: list
+    results: dict
+    symbolic: Callable
+    scipy: Callable
+    probml: Callable
+    tolerance: tuple = (1e-6, 1e-10)
+    checked_against: tuple = ("", "")
+    notes: list = field(default_factory=list)
+
+    def verify(self):
+        """Run the three checks; a check that raises counts as failed."""
+        start = time.perf_counter()
+        outcomes = []
+        for part, run in (("symbolic", self._symbolic_check),
+                          ("scipy", _numeric(self.scipy, self.tolerance[0])),
+                          ("probml", _numeric(self.probml, self.tolerance[1]))):
+            try:
+                outcomes.append(run(self))
+            except Exception as error:       # a broken result must fail, not crash
+                outcomes.append(Check(False, detail=f"{part} raised {error!r}"))
+        return Report(self.name, *outcomes, time.perf_counter() - start)
+
+    @staticmethod
+    def _symbolic_check(derivation):
+        return Check(bool(derivation.symbolic(derivation)))
+
+    def to_markdown(self):
+        """The derivation as a Markdown page with LaTeX."""
+        lines = [f"# {self.title}", "",
+                 f"*Concepts: {', '.join(self.concepts)}.*  "
+                 f"Registry name: `{self.name}`.", ""]
+        for number, step in enumerate(self.steps, start=1):
+            lines.append(f"{number}. {step.text}")
+            if step.expr is not None:
+                lines += ["", f"   $$ {_latex(step.expr)} $$", ""]
+        lines += ["", "## Results", ""]
+        for key, value in self.results.items():
+            lines.append(f"- `{key}`: ${_latex(value)}$")
+        scipy_part, probml_part = self.checked_against
+        lines += ["", "## How it is checked", "",
+                  "1. Symbolically: SymPy confirms each result equals the expected closed "
+                  "form exactly.",
+                  f"2. Against SciPy: {scipy_part}",
+                  f"3. Against probml: {probml_part}"]
+        if self.notes:
+            lines += ["", *self.notes]
+        lines += ["", f"Regenerate with `probml derive {self.name}`; verify with "
+                      f"`probml check {self.name}`.", ""]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self):
+        return self.to_markdown()
+
+
+def _latex(expr):
+    if isinstance(expr, str):
+        return expr
+    return sp.latex(expr)
+
+
+def is_zero(expr):
+    """An exact zero test, cheapest first.
+
+    Expand; then put everything over one denominator and expand the numerator
+    (far cheaper than ``cancel`` on large rational functions, and just as
+    exact); then, for what is left (logs, exponentials), ``simplify``.
+    """
+    for transform in (sp.expand, _numerator, sp.simplify):
+        if transform(expr) == 0:
+            return True
+    return False
+
+
+def _numerator(expr):
+    return sp.expand(sp.numer(sp.together(expr)))
