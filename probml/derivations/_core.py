@@ -163,10 +163,17 @@ def is_zero(expr):
     (far cheaper than ``cancel`` on large rational functions, and just as
     exact); then, for what is left (logs, exponentials), ``simplify``.
     """
-    for transform in (sp.expand, _numerator, sp.simplify):
+    transforms = (_numerator, sp.simplify) if _has_denominator(expr) else (
+        sp.expand, _numerator, sp.simplify)
+    for transform in transforms:
         if transform(expr) == 0:
             return True
     return False
+
+
+def _has_denominator(expr):
+    return any(isinstance(term, sp.Pow) and term.exp.is_negative
+               for term in sp.preorder_traversal(expr))
 
 
 def _numerator(expr):

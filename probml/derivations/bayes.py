@@ -1,1 +1,241 @@
-"""bayes derivations."""
+"""Bayesian linear regression, and Ridge and Lasso as MAP estimates."""
+
+import numpy as np
+import sympy as sp
+
+from . import register
+from ._core import Derivation, Step, is_zero
+
+alpha, beta = sp.symbols("alpha beta", positive=True)
+X = sp.Matrix(3, 2, sp.symbols("X_1:4_1:3", real=True))
+w = sp.Matrix(sp.symbols("w_1:3", real=True))
+y = sp.Matrix(sp.symbols("y_1:4", real=True))
+
+
+def _data(seed=10):
+    rng = np.random.default_rng(seed)
+    X_ = rng.normal(size=(3, 2))
+    return X_, X_ @ [1.0, -0.5] + rng.normal(scale=0.3, size=3)
+
+
+def _numbers(X_, y_, a, b_):
+    return {**dict(zip(X, X_.ravel())), **dict(zip(y, y_)), alpha: a, beta: b_}
+
+
+@register("bayesian-linear-posterior")
+def bayesian_linear_posterior():
+    log_prior = -alpha / 2 * (w.T * w)[0]
+    log_likelihood = -beta / 2 * ((y - X * w).T * (y - X * w))[0]
+    log_posterior = sp.expand(log_prior + log_likelihood)
+    precision = -sp.hessian(log_posterior, list(w))              # S^-1
+    gradient_at_zero = sp.Matrix([sp.diff(log_posterior, wj) for wj in w]).subs(
+        {wj: 0 for wj in w})
+    mean = precision.LUsolve(gradient_at_zero)                    # m = S (beta X^T y)
+    steps = [
+        Step("The prior w ~ N(0, alpha^-1 I) and the likelihood y ~ N(X w, beta^-1 I) "
+             "have log-densities (up to constants, for an explicit 3 x 2 design)",
+             sp.Eq(sp.Symbol(r"\log p(w) + \log p(y \mid w)"),
+                   sp.Symbol(r"-\frac{\alpha}{2} w^\top w - \frac{\beta}{2}"
+                             r"\lVert y - X w\rVert^2"))),
+        Step("The sum is quadratic in w, so the posterior is Gaussian. Its precision is "
+             "minus the Hessian,", sp.Eq(sp.Symbol(r"S^{-1}"), precision)),
+        Step("that is", sp.Eq(sp.Symbol(r"S^{-1}"),
+                              sp.Symbol(r"\alpha I + \beta X^\top X"))),
+        Step("and completing the square puts its mean where the gradient vanishes: the "
+             "gradient at w = 0 is beta X^T y, so",
+             sp.Eq(sp.Symbol("m"), sp.Symbol(r"\beta S X^\top y"))),
+    ]
+    results = {"posterior precision": precision, "posterior mean": mean}
+
+    def symbolic(d):
+        S_inv = d.results["posterior precision"]
+        m = d.results["posterior mean"]
+        expected = alpha * sp.eye(2) + beta * X.T * X
+        # Both the log posterior and -(w - m)^T S^-1 (w - m) / 2 are quadratics in w
+        # with Hessian -S^-1 (first test); their gradients differ by
+        # beta X^T y - S^-1 m, so the two differ by a constant exactly when that
+        # vanishes (second test): the square is completed.
+        return (all(is_zero(e) for e in S_inv - expected)
+                and all(is_zero(e) for e in S_inv * m - beta * X.T * y))
+
+    def numeric_moments(d, X_, y_, a, b_):
+        values = _numbers(X_, y_, a, b_)
+        precision_ = np.array(d.results["posterior precision"].subs(values), dtype=float)
+        mean_ = np.array(d.results["posterior mean"].subs(values), dtype=float).ravel()
+        return mean_, np.linalg.inv(precision_)
+
+    def scipy_check(d):
+        # Posterior mean by numeric integration of prior x likelihood (scipy.stats
+        # densities) with an 80 x 80 Gauss-Legendre rule (scipy.special) over +-8
+        # posterior standard deviations.
+        from scipy import special, stats
+
+        X_, y_ = _data()
+        a, b_ = 2.0, 4.0
+        mean_, cov_ = numeric_moments(d, X_, y_, a, b_)
+        nodes, weights = special.roots_legendre(80)
+        half = 8 * np.sqrt(np.diag(cov_))
+        g1, g2 = (mean_[j] + half[j] * nodes for j in (0, 1))
+        W1, W2 = np.meshgrid(g1, g2, indexing="ij")
+        points = np.stack([W1.ravel(), W2.ravel()], axis=1)
+        log_joint = (stats.multivariate_normal.logpdf(points, np.zeros(2), np.eye(2) / a)
+                     + stats.norm.logpdf(y_[None, :], points @ X_.T,
+                                         1 / np.sqrt(b_)).sum(axis=1))
+        density = np.exp(log_joint - log_joint.max()) * np.outer(weights, weights).ravel()
+        numeric_mean = density @ points / density.sum()
+        return float(np.max(np.abs(numeric_mean - mean_)))
+
+    def probml_check(d):
+        from probml import BayesianLinearRegression
+
+        X_, y_ = _data()
+        a, b_ = 2.0, 4.0
+        mean_, cov_ = numeric_moments(d, X_, y_, a, b_)
+        model = BayesianLinearRegression(alpha=a, beta=b_, fit_intercept=False).fit(X_, y_)
+        return max(np.max(np.abs(model.posterior_mean_ - mean_)),
+                   np.max(np.abs(model.posterior_cov_ - cov_)))
+
+    return Derivation(
+        "bayesian-linear-posterior", "The posterior of Bayesian linear regression",
+        ["Bayes' theorem", "Gaussian prior", "posterior", "completing the square"], steps,
+        results, symbolic, scipy_check, probml_check, tolerance=(1e-6, 1e-12),
+        checked_against=("`scipy.integrate.dblquad` of prior times likelihood "
+                         "(the posterior mean by numeric integration).",
+                         "`probml.BayesianLinearRegression(alpha, beta, "
+                         "fit_intercept=False)`: `posterior_mean_`, `posterior_cov_`."))
+
+
+@register("ridge-as-map")
+def ridge_as_map():
+    lam = sp.Symbol("lambda", positive=True)
+    negative_log_posterior = (beta / 2 * ((y - X * w).T * (y - X * w))[0]
+                              + alpha / 2 * (w.T * w)[0])
+    gradient = [sp.diff(negative_log_posterior, wj) for wj in w]
+    solution = sp.solve(gradient, list(w), dict=True)[0]
+    w_map = sp.Matrix([solution[wj] for wj in w])
+    steps = [
+        Step("The negative log posterior of Bayesian linear regression is, up to a "
+             "constant,", sp.Eq(sp.Symbol(r"-\log p(w \mid y)"), sp.Symbol(
+                 r"\frac{\beta}{2}\lVert y - X w\rVert^2 + \frac{\alpha}{2}\lVert w"
+                 r"\rVert^2"))),
+        Step("Dividing by beta/2 leaves Ridge's objective with penalty lambda = "
+             "alpha / beta = sigma^2 / tau^2 (noise variance over prior variance):",
+             sp.Eq(sp.Symbol(r"\lVert y - X w\rVert^2 + \lambda \lVert w\rVert^2"),
+                   sp.Symbol(r"\frac{2}{\beta}\left(-\log p(w \mid y)\right)"))),
+        Step("Setting the gradient to zero (solved exactly by SymPy for a 3 x 2 design) "
+             "gives the MAP estimate, the Ridge solution",
+             sp.Eq(sp.Symbol(r"\hat w"),
+                   sp.Symbol(r"(X^\top X + \lambda I)^{-1} X^\top y"))),
+        Step("which equals the posterior mean, because a Gaussian's mode is its mean."),
+    ]
+    results = {"w_MAP": w_map}
+
+    def symbolic(d):
+        ridge = (X.T * X + (alpha / beta) * sp.eye(2)) * d.results["w_MAP"] - X.T * y
+        return all(is_zero(e) for e in ridge)
+
+    def evaluate(d, X_, y_, a, b_):
+        return np.array(d.results["w_MAP"].subs(_numbers(X_, y_, a, b_)),
+                        dtype=float).ravel()
+
+    def scipy_check(d):
+        from scipy.optimize import minimize
+
+        X_, y_ = _data(11)
+        a, b_ = 3.0, 2.0
+        found = minimize(lambda t: b_ / 2 * np.sum((y_ - X_ @ t) ** 2) + a / 2 * t @ t,
+                         np.zeros(2), method="BFGS", options={"gtol": 1e-12}).x
+        return float(np.max(np.abs(found - evaluate(d, X_, y_, a, b_))))
+
+    def probml_check(d):
+        from probml import BayesianLinearRegression, Ridge
+
+        X_, y_ = _data(11)
+        a, b_ = 3.0, 2.0
+        ours = evaluate(d, X_, y_, a, b_)
+        ridge = Ridge(alpha=a / b_, fit_intercept=False).fit(X_, y_).coef_
+        bayes = BayesianLinearRegression(alpha=a, beta=b_, fit_intercept=False).fit(X_, y_)
+        return max(np.max(np.abs(ridge - ours)),
+                   np.max(np.abs(bayes.posterior_mean_ - ours)))
+
+    return Derivation(
+        "ridge-as-map", "Ridge regression is the MAP under a Gaussian prior",
+        ["Ridge", "MAP", "regularisation as a prior"], steps, results, symbolic,
+        scipy_check, probml_check, tolerance=(1e-6, 1e-12),
+        checked_against=("`scipy.optimize.minimize` on the negative log posterior.",
+                         "`probml.Ridge(alpha=alpha/beta)` and the posterior mean of "
+                         "`probml.BayesianLinearRegression`."))
+
+
+@register("lasso-as-map")
+def lasso_as_map():
+    a, z, b_scale, s2 = sp.symbols("alpha z b sigma^2", positive=True)
+    t = sp.Symbol("w", real=True)
+    zs = sp.Symbol("z", real=True)
+    laplace = -sp.log(sp.exp(-sp.Abs(t) / b_scale) / (2 * b_scale))
+    # One coefficient, orthonormal design (x^T x = n): the Lasso objective is, up to a
+    # constant, (w - z)^2 / 2 + alpha |w| with z = x^T y / n.
+    objective_positive = (t - zs) ** 2 / 2 + a * t
+    objective_negative = (t - zs) ** 2 / 2 - a * t
+    (positive,) = sp.solve(sp.diff(objective_positive, t), t)
+    (negative,) = sp.solve(sp.diff(objective_negative, t), t)
+    solution = sp.Piecewise((positive, zs > a), (negative, zs < -a), (0, True))
+    steps = [
+        Step("A Laplace prior of scale b on a weight has negative log-density",
+             sp.Eq(sp.Symbol(r"-\log p(w)"), sp.expand(sp.expand_log(laplace, force=True)))),
+        Step("so the negative log posterior with Gaussian noise is the squared error plus "
+             "|w|/b: the L1 penalty, with alpha = sigma^2 / (n b) in the Lasso's scaling."),
+        Step("With one coefficient and an orthonormal design the objective is, up to a "
+             "constant, with z = x^T y / n the least-squares estimate,",
+             sp.Eq(sp.Symbol("J(w)"), (t - zs) ** 2 / 2 + a * sp.Abs(t))),
+        Step("For w > 0 its derivative vanishes at", sp.Eq(t, positive)),
+        Step("which is positive only when z > alpha; for w < 0 at", sp.Eq(t, negative)),
+        Step("and otherwise the minimum is at the kink w = 0. Together: soft thresholding,",
+             sp.Eq(sp.Symbol(r"\hat w"), solution)),
+    ]
+    results = {"w_MAP": solution, "Laplace -log density": laplace}
+
+    def symbolic(d):
+        soft = sp.sign(zs) * sp.Max(sp.Abs(zs) - a, 0)
+        candidates = [sp.Rational(k, 4) for k in range(-12, 13)]
+        piecewise = d.results["w_MAP"]
+        return (all(is_zero(piecewise.subs({zs: c, a: 1}) - soft.subs({zs: c, a: 1}))
+                    for c in candidates)
+                and is_zero(sp.expand(sp.expand_log(d.results["Laplace -log density"],
+                                                    force=True))
+                            - (sp.Abs(t) / b_scale + sp.log(2 * b_scale))))
+
+    def evaluate(d, z_value, alpha_value):
+        return float(d.results["w_MAP"].subs({zs: z_value, a: alpha_value}))
+
+    def scipy_check(d):
+        from scipy.optimize import minimize_scalar
+
+        errors = []
+        for z_value in (-2.0, -0.3, 0.1, 0.8, 3.0):
+            found = minimize_scalar(lambda v: (v - z_value) ** 2 / 2 + 0.5 * abs(v),
+                                    bounds=(-10, 10), method="bounded",
+                                    options={"xatol": 1e-12}).x
+            errors.append(abs(found - evaluate(d, z_value, 0.5)))
+        return max(errors)
+
+    def probml_check(d):
+        from probml import Lasso
+
+        n = 8
+        x = np.r_[np.ones(4), -np.ones(4)]            # centred, x^T x = n
+        errors = []
+        for slope in (-2.0, -0.3, 0.1, 0.8, 3.0):
+            y_ = slope * x + np.r_[0.1, -0.1, 0.05, -0.05, 0.2, -0.2, 0.0, 0.0]
+            z_value = x @ (y_ - y_.mean()) / n
+            fit = Lasso(alpha=0.5, tol=1e-14).fit(x[:, None], y_)
+            errors.append(abs(fit.coef_[0] - evaluate(d, z_value, 0.5)))
+        return max(errors)
+
+    return Derivation(
+        "lasso-as-map", "The Lasso is the MAP under a Laplace prior",
+        ["Lasso", "Laplace prior", "MAP", "soft thresholding", "sparsity"], steps, results,
+        symbolic, scipy_check, probml_check, tolerance=(1e-8, 1e-12),
+        checked_against=("`scipy.optimize.minimize_scalar` on the one-coefficient "
+                         "objective.",
+                         "`probml.Lasso` on an orthonormal one-feature design."))

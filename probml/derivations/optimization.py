@@ -1,1 +1,145 @@
-"""optimization derivations."""
+"""Optimization: the gradient-descent step size, and Adam's bias correction."""
+
+import numpy as np
+import sympy as sp
+
+from . import register
+from ._core import Derivation, Step, is_zero
+
+
+@register("gradient-descent-step-size")
+def gradient_descent_step_size():
+    a, eta = sp.symbols("a eta", positive=True)
+    x = sp.Symbol("x", real=True)
+    f = a * x ** 2 / 2
+    step = sp.expand(x - eta * sp.diff(f, x))
+    factor = sp.factor(step / x)
+    region = sp.solve_univariate_inequality(sp.Abs(factor) < 1, eta, relational=False)
+    (fastest,) = sp.solve(factor, eta)
+    lam1, lam2 = sp.symbols("lambda_1 lambda_2", positive=True)
+    modes = sp.Matrix([1 - eta * lam1, 1 - eta * lam2])
+    steps = [
+        Step("On a quadratic with curvature a, one gradient step maps x to",
+             sp.Eq(sp.Symbol("x_{t+1}"), step)),
+        Step("so each step multiplies the distance to the minimum by",
+             sp.Eq(sp.Symbol("r"), factor)),
+        Step("The iteration converges exactly when |r| < 1, that is for",
+             sp.Symbol(r"\eta \in " + sp.latex(region))),
+        Step("and it lands on the minimum in one step when r = 0:",
+             sp.Eq(sp.Symbol(r"\eta^*"), fastest)),
+        Step("For a quadratic form with Hessian eigenvalues lambda_i, each eigendirection "
+             "is such a quadratic, with its own factor,", modes),
+        Step("so all converge only if eta < 2 / lambda_max: the stiffest direction sets "
+             "the step size, and the flattest one the speed."),
+    ]
+    results = {"contraction factor": factor, "stable steps": region, "fastest step": fastest}
+
+    def symbolic(d):
+        return (is_zero(d.results["contraction factor"] - (1 - a * eta))
+                and d.results["stable steps"] == sp.Interval.open(0, 2 / a)
+                and is_zero(d.results["fastest step"] - 1 / a))
+
+    hessian = np.array([[3.0, 1.0], [1.0, 2.0]])
+
+    def limit_from(d):
+        upper = d.results["stable steps"].sup
+        return float(upper.subs(a, np.linalg.eigvalsh(hessian).max()))
+
+    def scipy_check(d):
+        from scipy.optimize import brentq
+
+        def spectral_radius(step):
+            return np.max(np.abs(np.linalg.eigvals(np.eye(2) - step * hessian))) - 1.0
+        found = brentq(spectral_radius, 0.3, 1.0, xtol=1e-14)
+        return abs(found - limit_from(d))
+
+    def probml_check(d):
+        from probml import optim
+
+        bowl = optim.QuadraticBowl(condition_number=25.0, angle=0.3)
+        limit = float(d.results["stable steps"].sup.subs(a, bowl.eigenvalues[-1]))
+        outcomes = []
+        for scale, should_converge in ((0.98, True), (1.02, False)):
+            opt = optim.gradient_descent(scale * limit)
+            x_ = np.array([1.0, 1.0])
+            state = opt.init(x_)
+            for _ in range(3000):
+                updates, state = opt.update(bowl.gradient(x_), state, x_)
+                x_ = optim.apply_updates(x_, updates)
+            outcomes.append((np.linalg.norm(x_) < 1e-6) == should_converge)
+        return 0.0 if all(outcomes) else 1.0
+
+    return Derivation(
+        "gradient-descent-step-size", "How large a gradient-descent step can be",
+        ["gradient descent", "learning rate", "condition number"], steps, results,
+        symbolic, scipy_check, probml_check, tolerance=(1e-12, 0.0),
+        checked_against=("`scipy.optimize.brentq` on the spectral radius of I - eta H.",
+                         "`probml.optim.gradient_descent` on a `QuadraticBowl`: it "
+                         "converges at 0.98 times the limit and diverges at 1.02 times "
+                         "(error 0 when both happen)."))
+
+
+@register("adam-bias-correction")
+def adam_bias_correction():
+    beta1, g = sp.symbols("beta_1 g", positive=True)
+    t, k = sp.symbols("t k", integer=True, positive=True)
+    weights = sp.summation((1 - beta1) * beta1 ** (t - k), (k, 1, t))
+    explicit = [sp.expand(sp.Rational(0))]
+    for step in range(1, 5):
+        explicit.append(sp.expand(beta1 * explicit[-1] + (1 - beta1) * g))
+    steps = [
+        Step("Adam's first moment starts at m_0 = 0 and averages the gradients:",
+             sp.Eq(sp.Symbol("m_t"), sp.Symbol(r"\beta_1 m_{t-1} + (1 - \beta_1) g_t"))),
+        Step("Unrolled, it is a weighted sum of the gradients so far,",
+             sp.Eq(sp.Symbol("m_t"),
+                   sp.Symbol(r"(1 - \beta_1)\sum_{k=1}^{t} \beta_1^{t-k} g_k"))),
+        Step("whose weights sum to", sp.Eq(sp.Symbol(r"\sum_k w_k"), sp.simplify(weights))),
+        Step("so for gradients with a stationary mean, E[m_t] = (1 - beta_1^t) E[g]: "
+             "biased towards 0 for small t. For a constant gradient g the first steps are",
+             sp.Matrix([explicit[1:]])),
+        Step("Dividing by 1 - beta_1^t removes the bias; the same holds for the second "
+             "moment with beta_2.",
+             sp.Eq(sp.Symbol(r"\hat m_t"), sp.Symbol(r"\frac{m_t}{1 - \beta_1^t}"))),
+    ]
+    results = {"sum of weights": weights, "m_t for constant g": sp.Matrix([explicit[1:]])}
+
+    def symbolic(d):
+        total = d.results["sum of weights"]
+        return (is_zero(sp.simplify(total - (1 - beta1 ** t)))
+                and all(is_zero(m - (1 - beta1 ** s) * g)
+                        for s, m in enumerate(d.results["m_t for constant g"], start=1)))
+
+    def scipy_check(d):
+        # Stationary noisy gradients (scipy.stats): the average of m_t over many
+        # sequences against (1 - beta_1^t) E[g].
+        from scipy import stats
+
+        b1, mean, steps_, runs = 0.9, 2.0, 10, 20_000
+        draws = stats.norm(mean, 1.0).rvs(size=(runs, steps_), random_state=12)
+        m = np.zeros(runs)
+        for s in range(steps_):
+            m = b1 * m + (1 - b1) * draws[:, s]
+        predicted = float(d.results["sum of weights"].subs({beta1: b1, t: steps_})) * mean
+        return abs(m.mean() - predicted)
+
+    def probml_check(d):
+        from probml import optim
+
+        opt = optim.adam(0.1)
+        params, state = np.zeros(1), opt.init(np.zeros(1))
+        errors = []
+        for s in range(1, 5):
+            _, state = opt.update(np.array([3.0]), state, params)
+            predicted = float(d.results["m_t for constant g"][s - 1].subs({beta1: 0.9,
+                                                                           g: 3.0}))
+            errors.append(abs(state.slots["exp_avg"][0] - predicted))
+        return max(errors)
+
+    return Derivation(
+        "adam-bias-correction", "Why Adam divides by 1 - beta^t",
+        ["Adam", "exponential moving average", "bias correction"], steps, results,
+        symbolic, scipy_check, probml_check, tolerance=(0.01, 1e-14),
+        checked_against=("20,000 sequences of `scipy.stats.norm` gradients averaged "
+                         "(Monte-Carlo error about 0.002).",
+                         "the `exp_avg` slot of `probml.optim.adam`'s state under a "
+                         "constant gradient."))
