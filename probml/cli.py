@@ -4,6 +4,10 @@
     Fit a model to a CSV file and print its summary.
 ``probml tour``
     Fit the example models on the bundled data and print what they show.
+``probml derive [NAME ...] [--out DIR]``
+    Write the derivation pages and their index.
+``probml check [NAME ...]``
+    Verify derivations; exit status 1 if any fails.
 """
 
 import argparse
@@ -203,6 +207,79 @@ def _training_tour(hours, ols):
         print(f"{name:17} from x = 2.5 ends at x = {x[0]:.4f}")
 
 
+def derive_command(args):
+    """Write derivations/NAME.md for each derivation and the index by concept."""
+    from pathlib import Path
+
+    from . import derivations
+
+    names = _derivation_names(args.names)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    built = {name: derivations.get(name) for name in derivations.names()}
+    for name in names:
+        (out / f"{name}.md").write_text(built[name].to_markdown(), encoding="utf-8")
+    (out / "README.md").write_text(derivation_index(built.values()), encoding="utf-8")
+    print(f"wrote {len(names)} derivation page(s) and the index to {out}")
+    return 0
+
+
+def derivation_index(built):
+    """The index page: every derivation by concept, then the full list."""
+    by_concept = {}
+    for derivation in built:
+        for concept in derivation.concepts:
+            by_concept.setdefault(concept, []).append(derivation)
+    lines = ["# Derivations", "",
+             "Each page derives a result with SymPy, step by step, and says how it is "
+             "checked: symbolically, numerically against SciPy, and numerically against "
+             "probml's own code. Regenerate them all with `probml derive`; verify them "
+             "with `probml check`.", "", "## By concept", ""]
+    for concept in sorted(by_concept, key=str.lower):
+        links = ", ".join(f"[{d.title}]({d.name}.md)" for d in by_concept[concept])
+        lines.append(f"- **{concept}**: {links}")
+    lines += ["", "## All derivations", ""]
+    lines += [f"1. [{d.title}]({d.name}.md) (`{d.name}`)" for d in built]
+    return "\n".join(lines) + "\n"
+
+
+def check_command(args):
+    """Verify derivations and print a table; exit 1 if any part fails."""
+    from . import derivations
+
+    names = _derivation_names(args.names)
+    header = f"{'derivation':28} {'symbolic':10} {'vs SciPy':18} {'vs probml':18} {'time':>7}"
+    print(header)
+    print("-" * len(header))
+    failed, total = [], 0.0
+    for name in names:
+        report = derivations.get(name).verify()
+        total += report.seconds
+        print(f"{name:28} {str(report.symbolic):10} {str(report.scipy):18} "
+              f"{str(report.probml):18} {report.seconds:6.2f}s")
+        for part in (report.symbolic, report.scipy, report.probml):
+            if part.detail:
+                print(f"    {part.detail}")
+        if not report.passed:
+            failed.append(name)
+    print(f"{len(names) - len(failed)} of {len(names)} passed in {total:.1f} s")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _derivation_names(requested):
+    from . import derivations
+
+    known = derivations.names()
+    unknown = [name for name in requested if name not in known]
+    if unknown:
+        raise InputError(f"no derivation named {', '.join(map(repr, unknown))}; the "
+                         f"derivations are {', '.join(known)}")
+    return list(requested) or known
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="probml", description="Derive, verify, fit and draw probabilistic models.")
@@ -217,6 +294,14 @@ def build_parser():
     fit.set_defaults(run=fit_command)
     tour = commands.add_parser("tour", help="fit the example models on the bundled data")
     tour.set_defaults(run=tour_command)
+    derive = commands.add_parser("derive", help="write the derivation pages (Markdown)")
+    derive.add_argument("names", nargs="*", help="derivations to write (default: all)")
+    derive.add_argument("--out", default="derivations", help="folder for the pages")
+    derive.set_defaults(run=derive_command)
+    check = commands.add_parser("check", help="verify derivations symbolically and "
+                                "numerically")
+    check.add_argument("names", nargs="*", help="derivations to check (default: all)")
+    check.set_defaults(run=check_command)
     return parser
 
 

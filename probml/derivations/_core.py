@@ -23,7 +23,18 @@ from typing import Callable
 
 import sympy as sp
 
-__all__ = ["Check", "Derivation", "Report", "Step"]
+__all__ = ["Check", "Derivation", "Report", "Step", "Tex"]
+
+
+class Tex(sp.Symbol):
+    """A symbol that prints as the LaTeX it is named with, e.g. ``Tex(r"\\hat\\mu")``.
+
+    SymPy would read ``^`` and ``_`` in an ordinary symbol's name as super- and
+    subscripts and mangle a label such as ``E[\\hat\\sigma^2]``.
+    """
+
+    def _latex(self, printer):
+        return self.name
 
 
 @dataclass

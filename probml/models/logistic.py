@@ -37,7 +37,6 @@ import numpy as np
 from .._validation import check_finite, check_is_fitted, check_positive
 from ..exceptions import ConvergenceWarning, PerfectSeparationWarning
 from ..functions import log_softmax, softmax
-from ..inference import CoefficientTable
 from ._base import Classifier
 from .linear import _CoefficientInference, parameter_names
 
