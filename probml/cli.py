@@ -126,7 +126,10 @@ def _bayes_report(model, names):
 
 
 def tour_command(args):
-    """Fit every example model on the bundled data and say what it shows."""
+    """Verify every derivation, fit every example model on the bundled data."""
+    print("== Derivations: SymPy, checked against SciPy and against probml")
+    status = check_command(argparse.Namespace(names=[]))
+    print()
     hours = datasets.load_study_hours()
     x, y = hours.data[:, 0], hours.target
     s_xy = np.sum((x - x.mean()) * (y - y.mean()))
@@ -173,7 +176,7 @@ def tour_command(args):
     print(f"each extra hour multiplies the odds of passing by {odds[0]:.3f} "
           f"(95% CI {odds[1]:.3f} to {odds[2]:.3f})")
     _training_tour(hours, ols)
-    return 0
+    return status
 
 
 def _training_tour(hours, ols):

@@ -17,6 +17,7 @@ A derivation is built by a function registered under a name.  It holds
      same quantity.
 """
 
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -174,10 +175,26 @@ def is_zero(expr):
     (far cheaper than ``cancel`` on large rational functions, and just as
     exact); then, for what is left (logs, exponentials), ``simplify``.
     """
-    transforms = (_numerator, sp.simplify) if _has_denominator(expr) else (
-        sp.expand, _numerator, sp.simplify)
+    transforms = (_numerator,) if _has_denominator(expr) else (sp.expand, _numerator)
     for transform in transforms:
         if transform(expr) == 0:
+            return True
+    if _nonzero_somewhere(expr):
+        return False          # a witness: certainly not identically zero
+    return sp.simplify(expr) == 0
+
+
+def _nonzero_somewhere(expr, trials=3):
+    """Evaluate at random positive rationals; True if some value is clearly not 0."""
+    symbols = sorted(expr.free_symbols, key=str)
+    rng = random.Random(20261122)
+    for _ in range(trials):
+        point = {s: sp.Rational(rng.randint(1, 97), rng.randint(1, 13)) for s in symbols}
+        try:
+            value = sp.N(expr.subs(point), 30)
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if value.is_number and value.is_finite and abs(value) > 1e-20:
             return True
     return False
 

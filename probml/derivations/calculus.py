@@ -14,9 +14,14 @@ _xi, _yi = sp.symbols("x_i y_i", real=True)
 
 
 def _summand(total):
-    """The term of a ``Sum / n`` as an expression in plain symbols x_i, y_i."""
-    (term,) = [arg for arg in sp.Mul.make_args(total) if isinstance(arg, sp.Sum)]
-    return term.function.subs({x[i]: _xi, y[i]: _yi})
+    """Each sample's share of a mean ``c * Sum(term)``: ``n c term``, in plain x_i, y_i.
+
+    The factor outside the sum is kept, so a result that drops the 2 or the
+    1/n is caught.
+    """
+    (summation,) = [arg for arg in sp.Mul.make_args(total) if isinstance(arg, sp.Sum)]
+    outside = sp.simplify(total / summation * n)
+    return (outside * summation.function).subs({x[i]: _xi, y[i]: _yi})
 
 
 def _mean_of_terms(expr):

@@ -1,0 +1,94 @@
+"""The derivations: each verifies, each can fail, and the committed pages are current."""
+
+import sympy as sp
+import pytest
+
+from probml import cli, derivations
+
+from .conftest import ROOT
+
+NAMES = derivations.names()
+
+
+def test_the_registry_has_every_derivation_of_the_issue():
+    assert NAMES == [
+        "mse-gradient", "normal-equations", "derivative-from-limit",
+        "logistic-inverse-logit", "cross-entropy-gradient", "gaussian-mle",
+        "bernoulli-mle", "beta-bernoulli", "losses-as-likelihoods", "bias-variance",
+        "bayesian-linear-posterior", "ridge-as-map", "lasso-as-map",
+        "gradient-descent-step-size", "adam-bias-correction"]
+    with pytest.raises(KeyError, match="no derivation named 'nope'.*mse-gradient"):
+        derivations.get("nope")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_derivation_verifies_three_ways(name):
+    derivation = derivations.get(name)
+    report = derivation.verify()
+    assert report.symbolic.passed, report.symbolic
+    assert report.scipy.passed, report.scipy
+    assert report.probml.passed, report.probml
+    assert derivation.steps and derivation.results and derivation.concepts
+    assert all(step.text.strip() for step in derivation.steps)
+
+
+def _wrong(name, key, change):
+    derivation = derivations.get(name)
+    derivation.results[key] = change(derivation.results[key])
+    return derivation.verify()
+
+
+@pytest.mark.parametrize("name, key, change", [
+    ("mse-gradient", "dL/dw", lambda r: r / 2),                      # forgot the 2
+    ("logistic-inverse-logit", "p(z)",
+     lambda r: r.subs(sp.Symbol("z", real=True), -sp.Symbol("z", real=True))),
+    ("gaussian-mle", "sigma2_hat", lambda r: r * sp.Rational(5, 4)),  # 1/(n-1) is not the MLE
+    ("beta-bernoulli", "posterior mean", lambda r: r + sp.Rational(1, 100)),
+    ("ridge-as-map", "w_MAP", lambda r: r * sp.Rational(101, 100)),
+    ("cross-entropy-gradient", "dCCE/dz (K = 3)", lambda r: -r),
+    ("bayesian-linear-posterior", "posterior mean", lambda r: r * 2),
+    ("lasso-as-map", "w_MAP",                                         # hard, not soft,
+     lambda r: sp.Piecewise((sp.Symbol("z", real=True),              # thresholding
+                             sp.Abs(sp.Symbol("z", real=True)) > sp.Symbol("alpha",
+                                                                           positive=True)),
+                            (0, True))),
+])
+def test_a_wrong_closed_form_is_rejected_by_every_part(name, key, change):
+    report = _wrong(name, key, change)
+    assert not report.passed
+    assert not report.symbolic.passed
+    assert not (report.scipy.passed and report.probml.passed)
+
+
+def test_a_result_that_breaks_the_check_fails_instead_of_crashing():
+    report = _wrong("gaussian-mle", "mu_hat", lambda r: "not an expression")
+    assert not report.passed and "raised" in report.symbolic.detail
+
+
+def test_pages_are_current(tmp_path):
+    assert cli.main(["derive", "--out", str(tmp_path)]) == 0
+    committed = ROOT / "derivations"
+    generated = sorted(path.name for path in tmp_path.iterdir())
+    assert generated == sorted(path.name for path in committed.iterdir()), (
+        "derivations/ is out of date: run `probml derive`")
+    for name in generated:
+        assert (tmp_path / name).read_text() == (committed / name).read_text(), (
+            f"derivations/{name} is stale: run `probml derive`")
+
+
+def test_pages_read_as_markdown_with_latex():
+    page = derivations.get("logistic-inverse-logit").to_markdown()
+    assert page.startswith("# The logistic function is the inverse of the logit")
+    assert "$$ \\sigma(z) = \\frac{1}{1 + e^{- z}} $$" in page
+    assert derivations.get("mse-gradient")._repr_markdown_().startswith("# ")
+    index = (ROOT / "derivations" / "README.md").read_text()
+    assert "[Ridge regression is the MAP under a Gaussian prior](ridge-as-map.md)" in index
+    assert "**MAP**" in index
+
+
+def test_check_command_prints_a_table_and_fails_on_unknown_names(capsys):
+    assert cli.main(["check", "bernoulli-mle", "lasso-as-map"]) == 0
+    out = capsys.readouterr().out
+    assert "bernoulli-mle" in out and "2 of 2 passed" in out and "vs SciPy" in out
+    assert cli.main(["check", "no-such"]) == 2
+    assert "no derivation named 'no-such'" in capsys.readouterr().err
