@@ -77,6 +77,9 @@ class Report:
         return self.symbolic.passed and self.scipy.passed and self.probml.passed
 
 
+_LONGEST_RESULT = 400
+
+
 def _numeric(function, tolerance):
     def check(derivation):
         error = float(function(derivation))
@@ -145,7 +148,10 @@ class Derivation:
                 lines += ["", f"   $$ {_latex(step.expr)} $$", ""]
         lines += ["", "## Results", ""]
         for key, value in self.results.items():
-            lines.append(f"- `{key}`: ${_latex(value)}$")
+            tex = _latex(value)
+            shown = (f"${tex}$" if len(tex) <= _LONGEST_RESULT else
+                     "a long expression in the sample; its readable form is in the steps")
+            lines.append(f"- `{key}`: {shown}")
         scipy_part, probml_part = self.checked_against
         lines += ["", "## How it is checked", "",
                   "1. Symbolically: SymPy confirms each result equals the expected closed "
