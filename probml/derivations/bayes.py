@@ -99,8 +99,9 @@ def bayesian_linear_posterior():
         "bayesian-linear-posterior", "The posterior of Bayesian linear regression",
         ["Bayes' theorem", "Gaussian prior", "posterior", "completing the square"], steps,
         results, symbolic, scipy_check, probml_check, tolerance=(1e-6, 1e-12),
-        checked_against=("`scipy.integrate.dblquad` of prior times likelihood "
-                         "(the posterior mean by numeric integration).",
+        checked_against=("numeric integration of prior times likelihood "
+                         "(`scipy.stats` densities) with an 80 x 80 Gauss-Legendre rule "
+                         "(`scipy.special.roots_legendre`): the posterior mean.",
                          "`probml.BayesianLinearRegression(alpha, beta, "
                          "fit_intercept=False)`: `posterior_mean_`, `posterior_cov_`."))
 
