@@ -1,0 +1,616 @@
+r"""Model selection: data splits, cross-validation, closed-form leave-one-out, curves.
+
+Held-out error estimates the error on new data.  The splitters here
+(:class:`KFold`, :class:`StratifiedKFold`, :class:`LeaveOneOut`) give the same
+partitions as scikit-learn's for the same arguments where those are
+deterministic, and :func:`cross_val_score` works with any estimator that has
+``fit`` and ``score`` (probml's or scikit-learn's).
+
+For linear smoothers (least squares, Ridge) leave-one-out needs no refitting:
+with the hat matrix :math:`H` (:math:`\hat y = H y`), the residual of the fit
+without sample :math:`i` at sample :math:`i` is the PRESS residual
+
+.. math:: y_i - \hat y_{(-i)} = \frac{y_i - \hat y_i}{1 - h_{ii}},
+
+so one fit gives all :math:`n` leave-one-out errors (:func:`loo_residuals`).
+Generalised cross-validation replaces each :math:`h_{ii}` by their mean
+:math:`\operatorname{tr}(H)/n` (Golub, Heath & Wahba 1979).
+"""
+
+import copy
+import itertools
+import math
+import numbers
+import time
+
+import numpy as np
+
+from ._validation import check_matrix, check_vector
+
+__all__ = [
+    "KFold",
+    "LeaveOneOut",
+    "PolynomialFeatures",
+    "RidgeCV",
+    "StratifiedKFold",
+    "clone",
+    "cross_val_score",
+    "cross_validate",
+    "gcv_score",
+    "learning_curve",
+    "loo_residuals",
+    "train_test_split",
+    "train_valid_test_split",
+    "validation_curve",
+]
+
+
+def _rng(random_state):
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    return np.random.default_rng(random_state)
+
+
+def _n_samples(X):
+    if not hasattr(X, "__len__") and not hasattr(X, "shape"):
+        raise TypeError(f"Expected an array-like, got {type(X).__name__}.")
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _take(array, index):
+    if hasattr(array, "iloc"):
+        return array.iloc[index]
+    return np.asarray(array)[index] if not isinstance(array, np.ndarray) else array[index]
+
+
+def _check_fraction(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ValueError(f"{name} must be a fraction in (0, 1), got {value!r}.")
+    return float(value)
+
+
+# -- splits -----------------------------------------------------------------
+
+def _stratified_permutation(y, rng):
+    """Interleave the classes so that any contiguous share keeps their proportions."""
+    classes = np.unique(y)
+    groups = [rng.permutation(np.flatnonzero(y == c)) for c in classes]
+    positions = np.concatenate([(np.arange(len(g)) + 0.5) / len(g) for g in groups])
+    members = np.concatenate(groups)
+    order = members[np.argsort(positions + rng.uniform(0, 1e-9, len(positions)),
+                               kind="stable")]
+    return order
+
+
+def train_test_split(*arrays, test_size=0.25, shuffle=True, stratify=None,
+                     random_state=None):
+    """Split arrays into random training and test parts.
+
+    Parameters
+    ----------
+    *arrays : array-likes of the same length
+    test_size : float in (0, 1)
+        Share of the rows in the test part (rounded up, as scikit-learn does).
+    shuffle : bool
+        Shuffle before splitting; without it the last rows are the test part.
+    stratify : array-like, optional
+        Labels whose proportions both parts keep.
+    random_state : int, Generator or None
+
+    Returns
+    -------
+    list
+        ``train, test`` for each array, in order.
+
+    Examples
+    --------
+    >>> X_train, X_test = train_test_split(np.arange(10), test_size=0.3, random_state=0)
+    >>> len(X_train), len(X_test)
+    (7, 3)
+    """
+    train, test = _two_way_indices(arrays, test_size, shuffle, stratify, random_state)
+    return [part for array in arrays for part in (_take(array, train), _take(array, test))]
+
+
+def _two_way_indices(arrays, test_size, shuffle, stratify, random_state):
+    if not arrays:
+        raise ValueError("train_test_split needs at least one array.")
+    n = _n_samples(arrays[0])
+    for array in arrays[1:]:
+        if _n_samples(array) != n:
+            raise ValueError(f"all arrays must have the same length; got {n} and "
+                             f"{_n_samples(array)}.")
+    test_size = _check_fraction(test_size, "test_size")
+    n_test = math.ceil(test_size * n)
+    if not 0 < n_test < n:
+        raise ValueError(f"test_size={test_size} of {n} samples leaves an empty part.")
+    rng = _rng(random_state)
+    if stratify is not None:
+        if not shuffle:
+            raise ValueError("stratified splits need shuffle=True.")
+        order = _stratified_permutation(np.asarray(stratify), rng)
+        # Every k-th position of the interleaved order goes to the test part.
+        chosen = np.zeros(n, dtype=bool)
+        chosen[np.round(np.linspace(0, n - 1, n_test)).astype(int)] = True
+        return np.sort(order[~chosen]), np.sort(order[chosen])
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    return order[:n - n_test], order[n - n_test:]
+
+
+def train_valid_test_split(*arrays, valid_size=0.2, test_size=0.2, shuffle=True,
+                           stratify=None, random_state=None):
+    """Split arrays into training, validation and test parts (``train, valid, test`` each).
+
+    >>> parts = train_valid_test_split(np.arange(10), random_state=0)
+    >>> [len(p) for p in parts]
+    [6, 2, 2]
+    """
+    valid_size = _check_fraction(valid_size, "valid_size")
+    test_size = _check_fraction(test_size, "test_size")
+    if valid_size + test_size >= 1:
+        raise ValueError(f"valid_size + test_size must be below 1, got "
+                         f"{valid_size + test_size}.")
+    rng = _rng(random_state)
+    rest, test = _two_way_indices(arrays, test_size, shuffle, stratify, rng)
+    inner = [_take(array, rest) for array in arrays]
+    inner_stratify = None if stratify is None else np.asarray(stratify)[rest]
+    train, valid = _two_way_indices(inner, valid_size / (1 - test_size), shuffle,
+                                    inner_stratify, rng)
+    return [part for array in arrays
+            for part in (_take(array, rest[train]), _take(array, rest[valid]),
+                         _take(array, test))]
+
+
+class _Splitter:
+    def split(self, X, y=None, groups=None):
+        """Yield ``(train_index, test_index)`` for each fold."""
+        n = _n_samples(X)
+        everything = np.arange(n)
+        for test in self._test_indices(n, y):
+            mask = np.ones(n, dtype=bool)
+            mask[test] = False
+            yield everything[mask], np.asarray(test)
+
+    def __repr__(self):
+        settings = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({settings})"
+
+
+def _check_n_splits(n_splits):
+    if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral) or (
+            n_splits < 2):
+        raise ValueError(f"n_splits must be a whole number >= 2 (cross-validation needs at "
+                         f"least two folds), got {n_splits!r}.")
+    return int(n_splits)
+
+
+class KFold(_Splitter):
+    """K consecutive folds (shuffled first, if asked), scikit-learn's partition.
+
+    The first ``n % k`` folds have one extra sample.
+
+    >>> [test.tolist() for _, test in KFold(3).split(np.zeros(7))]
+    [[0, 1, 2], [3, 4], [5, 6]]
+    """
+
+    def __init__(self, n_splits=5, shuffle=False, random_state=None):
+        self.n_splits = _check_n_splits(n_splits)
+        self.shuffle = bool(shuffle)
+        self.random_state = random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        return self.n_splits
+
+    def _test_indices(self, n, y):
+        if self.n_splits > n:
+            raise ValueError(f"Cannot have number of splits n_splits={self.n_splits} "
+                             f"greater than the number of samples: n_samples={n}.")
+        order = _rng(self.random_state).permutation(n) if self.shuffle else np.arange(n)
+        sizes = np.full(self.n_splits, n // self.n_splits)
+        sizes[: n % self.n_splits] += 1
+        start = 0
+        for size in sizes:
+            yield order[start:start + size]
+            start += size
+
+
+class StratifiedKFold(_Splitter):
+    """K folds that keep the class proportions, scikit-learn's partition.
+
+    Classes are taken in order of first appearance; each class's samples, in
+    order (or shuffled), are dealt to the folds in the counts that dealing the
+    sorted labels round-robin would give.
+
+    >>> y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> [test.tolist() for _, test in StratifiedKFold(2).split(np.zeros(8), y)]
+    [[0, 1, 4, 5], [2, 3, 6, 7]]
+    """
+
+    def __init__(self, n_splits=5, shuffle=False, random_state=None):
+        self.n_splits = _check_n_splits(n_splits)
+        self.shuffle = bool(shuffle)
+        self.random_state = random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        return self.n_splits
+
+    def split(self, X, y=None, groups=None):
+        if y is None:
+            raise ValueError("StratifiedKFold needs the labels y to stratify on.")
+        return super().split(X, y, groups)
+
+    def _test_indices(self, n, y):
+        y = np.asarray(y)
+        if y.shape[0] != n:
+            raise ValueError(f"y has {y.shape[0]} labels but X has {n} rows.")
+        _, first, inverse = np.unique(y, return_index=True, return_inverse=True)
+        _, appearance = np.unique(first, return_inverse=True)
+        encoded = appearance[inverse]
+        counts = np.bincount(encoded)
+        if np.all(self.n_splits > counts):
+            raise ValueError(f"n_splits={self.n_splits} cannot be greater than the number "
+                             "of members in each class.")
+        dealt = np.sort(encoded)
+        allocation = np.array([np.bincount(dealt[k::self.n_splits],
+                                           minlength=len(counts))
+                               for k in range(self.n_splits)])
+        rng = _rng(self.random_state)
+        folds = np.empty(n, dtype=int)
+        for c in range(len(counts)):
+            assignment = np.repeat(np.arange(self.n_splits), allocation[:, c])
+            if self.shuffle:
+                rng.shuffle(assignment)
+            folds[encoded == c] = assignment
+        for k in range(self.n_splits):
+            yield np.flatnonzero(folds == k)
+
+
+class LeaveOneOut(_Splitter):
+    """Each sample is the test set once.
+
+    >>> [test.tolist() for _, test in LeaveOneOut().split(np.zeros(3))]
+    [[0], [1], [2]]
+    """
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        if X is None:
+            raise ValueError("LeaveOneOut needs X to count its splits.")
+        return _n_samples(X)
+
+    def _test_indices(self, n, y):
+        if n <= 1:
+            raise ValueError(f"Cannot perform LeaveOneOut with n_samples={n}.")
+        for i in range(n):
+            yield np.array([i])
+
+
+# -- cross-validation ------------------------------------------------------------
+
+def clone(estimator):
+    """A new, unfitted estimator with the same hyperparameters (deep-copied)."""
+    if not hasattr(estimator, "get_params"):
+        raise TypeError(f"{estimator!r} has no get_params: it is not an estimator.")
+    return type(estimator)(**copy.deepcopy(estimator.get_params(deep=False)))
+
+
+def _is_classifier(estimator):
+    from .models._base import Classifier
+
+    if isinstance(estimator, Classifier):
+        return True
+    tags = getattr(estimator, "__sklearn_tags__", None)
+    if tags is not None:
+        try:
+            return tags().estimator_type == "classifier"
+        except Exception:                 # an object whose tags cannot be built
+            return False
+    return getattr(estimator, "_estimator_type", None) == "classifier"
+
+
+def _check_cv(cv, estimator, y):
+    if cv is None:
+        cv = 5
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        classes = y is not None and _is_classifier(estimator)
+        return StratifiedKFold(cv) if classes else KFold(cv)
+    if hasattr(cv, "split"):
+        return cv
+    raise TypeError(f"cv must be a number of folds or a splitter with split(), got {cv!r}.")
+
+
+_SCORERS = {
+    "r2": lambda y, p: 1 - np.sum((y - p) ** 2) / np.sum((y - np.mean(y)) ** 2),
+    "neg_mean_squared_error": lambda y, p: -np.mean((y - p) ** 2),
+    "neg_root_mean_squared_error": lambda y, p: -np.sqrt(np.mean((y - p) ** 2)),
+    "neg_mean_absolute_error": lambda y, p: -np.mean(np.abs(y - p)),
+    "accuracy": lambda y, p: np.mean(y == p),
+}
+
+
+def _scorer(scoring):
+    if scoring is None:
+        return lambda estimator, X, y: estimator.score(X, y)
+    if callable(scoring):
+        return scoring
+    if scoring not in _SCORERS:
+        raise ValueError(f"scoring must be None, a callable or one of {sorted(_SCORERS)}, "
+                         f"got {scoring!r}.")
+    metric = _SCORERS[scoring]
+    return lambda estimator, X, y: float(metric(np.asarray(y), estimator.predict(X)))
+
+
+def cross_validate(estimator, X, y=None, *, cv=5, scoring=None, return_train_score=False):
+    """Fit and score ``estimator`` on each fold.
+
+    Parameters
+    ----------
+    estimator : object with ``fit`` and ``score`` (or ``predict``, for ``scoring``)
+    X, y : array-likes
+    cv : int or splitter
+        Folds: an int gives :class:`StratifiedKFold` for classifiers and
+        :class:`KFold` otherwise, as in scikit-learn.
+    scoring : None, str or callable(estimator, X, y)
+        None uses ``estimator.score``; strings follow scikit-learn's names
+        (``"r2"``, ``"neg_mean_squared_error"``, ``"accuracy"``, ...).
+    return_train_score : bool
+
+    Returns
+    -------
+    dict
+        ``test_score``, ``fit_time``, ``score_time`` (and ``train_score``) arrays.
+    """
+    if not hasattr(estimator, "fit"):
+        raise TypeError(f"estimator must have a fit method, got {estimator!r}.")
+    splitter = _check_cv(cv, estimator, y)
+    score = _scorer(scoring)
+    results = {"test_score": [], "fit_time": [], "score_time": []}
+    if return_train_score:
+        results["train_score"] = []
+    for train, test in splitter.split(X, y):
+        model = clone(estimator)
+        start = time.perf_counter()
+        model.fit(_take(X, train), None if y is None else _take(y, train))
+        results["fit_time"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        results["test_score"].append(score(model, _take(X, test),
+                                           None if y is None else _take(y, test)))
+        results["score_time"].append(time.perf_counter() - start)
+        if return_train_score:
+            results["train_score"].append(score(model, _take(X, train),
+                                                None if y is None else _take(y, train)))
+    return {key: np.asarray(value) for key, value in results.items()}
+
+
+def cross_val_score(estimator, X, y=None, *, cv=5, scoring=None):
+    """The test score of each fold (see :func:`cross_validate`)."""
+    return cross_validate(estimator, X, y, cv=cv, scoring=scoring)["test_score"]
+
+
+def validation_curve(estimator, X, y, *, param_name, param_range, cv=5, scoring=None):
+    """Training and validation scores over a hyperparameter.
+
+    Returns
+    -------
+    train_scores, valid_scores : ndarray of shape (len(param_range), n_folds)
+    """
+    train, valid = [], []
+    for value in param_range:
+        model = clone(estimator).set_params(**{param_name: value})
+        result = cross_validate(model, X, y, cv=cv, scoring=scoring,
+                                return_train_score=True)
+        train.append(result["train_score"])
+        valid.append(result["test_score"])
+    return np.array(train), np.array(valid)
+
+
+def learning_curve(estimator, X, y, *, train_sizes=(0.1, 0.325, 0.55, 0.775, 1.0), cv=5,
+                   scoring=None):
+    """Training and validation scores against the number of training rows.
+
+    Each fold's training part is cut to the first ``size`` rows (a share in
+    (0, 1] or a count).
+
+    Returns
+    -------
+    sizes : ndarray of int
+    train_scores, valid_scores : ndarray of shape (len(sizes), n_folds)
+    """
+    splitter = _check_cv(cv, estimator, y)
+    folds = list(splitter.split(X, y))
+    n_train = min(len(train) for train, _ in folds)
+    sizes = np.array([int(math.ceil(s * n_train)) if isinstance(s, float) and s <= 1
+                      else int(s) for s in train_sizes])
+    if np.any(sizes < 1) or np.any(sizes > n_train):
+        raise ValueError(f"train_sizes must lie in (0, {n_train}] rows, got {sizes}.")
+    score = _scorer(scoring)
+    train_scores = np.empty((len(sizes), len(folds)))
+    valid_scores = np.empty_like(train_scores)
+    for j, (train, test) in enumerate(folds):
+        for i, size in enumerate(sizes):
+            rows = train[:size]
+            model = clone(estimator).fit(_take(X, rows), _take(y, rows))
+            train_scores[i, j] = score(model, _take(X, rows), _take(y, rows))
+            valid_scores[i, j] = score(model, _take(X, test), _take(y, test))
+    return sizes, train_scores, valid_scores
+
+
+# -- closed-form leave-one-out for linear smoothers ------------------------------
+
+def _ridge_spectrum(X, y, fit_intercept):
+    X, _ = check_matrix(X)
+    y = check_vector(y, "y", n_samples=X.shape[0])
+    x_mean = X.mean(axis=0) if fit_intercept else np.zeros(X.shape[1])
+    y_mean = float(y.mean()) if fit_intercept else 0.0
+    Xc, yc = X - x_mean, y - y_mean
+    eigenvalues, V = np.linalg.eigh(Xc.T @ Xc)
+    Z = Xc @ V
+    return np.maximum(eigenvalues, 0.0), Z, Z.T @ yc, yc, y_mean
+
+
+def _fits_and_leverages(spectrum, alpha, fit_intercept):
+    eigenvalues, Z, projected, yc, _ = spectrum
+    n = Z.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shrink = np.where(eigenvalues + alpha > 0, 1.0 / (eigenvalues + alpha), 0.0)
+    fitted = Z @ (projected * shrink)
+    leverage = (Z * Z) @ shrink + (1.0 / n if fit_intercept else 0.0)
+    return fitted, leverage, yc
+
+
+def loo_residuals(X, y, alpha=0.0, *, fit_intercept=True):
+    r"""Leave-one-out residuals of least squares (``alpha = 0``) or Ridge, without refitting.
+
+    .. math:: e_{(-i)} = \frac{y_i - \hat y_i}{1 - h_{ii}},\qquad
+       h_{ii} = \tfrac1n + x_{c,i}^\top (X_c^\top X_c + \alpha I)^{-1} x_{c,i}
+
+    (the intercept, unpenalised, contributes the :math:`1/n`).  Equal to
+    refitting without each row in turn, at the cost of one fit.
+
+    >>> X = np.array([[0.0], [1.0], [2.0], [4.0]]); y = np.array([0.0, 1.0, 1.0, 3.0])
+    >>> loo_residuals(X, y).round(4)
+    array([ 0.6   , -0.0625, -0.5625,  1.2   ])
+    """
+    alpha = float(alpha)
+    if not alpha >= 0:
+        raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
+    fitted, leverage, yc = _fits_and_leverages(_ridge_spectrum(X, y, fit_intercept), alpha,
+                                               fit_intercept)
+    if np.any(leverage >= 1 - 1e-12):
+        row = int(np.argmax(leverage))
+        raise ValueError(f"row {row} has leverage 1: the fit without it is not determined "
+                         "(too few rows for the parameters, or a unique feature value); "
+                         "use alpha > 0.")
+    return (yc - fitted) / (1.0 - leverage)
+
+
+def gcv_score(X, y, alpha=0.0, *, fit_intercept=True):
+    r"""Generalised cross-validation: :math:`\frac1n\mathrm{RSS} / (1 - \operatorname{tr}H/n)^2`."""
+    fitted, leverage, yc = _fits_and_leverages(_ridge_spectrum(X, y, fit_intercept),
+                                               float(alpha), fit_intercept)
+    n = len(yc)
+    return float(np.mean((yc - fitted) ** 2) / (1.0 - leverage.sum() / n) ** 2)
+
+
+class RidgeCV:
+    """Ridge with ``alpha`` chosen by closed-form leave-one-out (or GCV) error.
+
+    One eigendecomposition of the Gram matrix serves every alpha.
+
+    Attributes
+    ----------
+    alpha_ : float
+    cv_values_ : ndarray
+        Mean squared LOO (or GCV) error per alpha.
+    coef_, intercept_ : the Ridge fit at ``alpha_``.
+    """
+
+    def __init__(self, alphas=(0.1, 1.0, 10.0), criterion="loo", fit_intercept=True):
+        self.alphas = alphas
+        self.criterion = criterion
+        self.fit_intercept = fit_intercept
+
+    def get_params(self, deep=True):
+        return {"alphas": self.alphas, "criterion": self.criterion,
+                "fit_intercept": self.fit_intercept}
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def fit(self, X, y):
+        from .models import Ridge
+
+        if self.criterion not in ("loo", "gcv"):
+            raise ValueError(f"criterion must be 'loo' or 'gcv', got {self.criterion!r}.")
+        alphas = np.asarray(self.alphas, dtype=float)
+        if alphas.ndim != 1 or alphas.size == 0 or np.any(~(alphas > 0)):
+            raise ValueError(f"alphas must be a non-empty sequence of numbers > 0, got "
+                             f"{self.alphas!r}.")
+        spectrum = _ridge_spectrum(X, y, self.fit_intercept)
+        n = spectrum[1].shape[0]
+        scores = []
+        for alpha in alphas:
+            fitted, leverage, yc = _fits_and_leverages(spectrum, alpha, self.fit_intercept)
+            if self.criterion == "loo":
+                scores.append(np.mean(((yc - fitted) / (1.0 - leverage)) ** 2))
+            else:
+                scores.append(np.mean((yc - fitted) ** 2) / (1 - leverage.sum() / n) ** 2)
+        self.cv_values_ = np.array(scores)
+        self.alpha_ = float(alphas[int(np.argmin(scores))])
+        model = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept).fit(X, y)
+        self.coef_, self.intercept_ = model.coef_, model.intercept_
+        self.model_ = model
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+    def score(self, X, y):
+        return self.model_.score(X, y)
+
+
+# -- basis expansion -------------------------------------------------------------
+
+class PolynomialFeatures:
+    """Polynomial (and interaction) terms up to ``degree``, in scikit-learn's column order.
+
+    Simple, multiple and polynomial regression are one linear model with
+    different design matrices: ``LinearRegression`` on these columns fits a
+    polynomial.
+
+    >>> PolynomialFeatures(2).fit_transform(np.array([[2.0, 3.0]]))
+    array([[1., 2., 3., 4., 6., 9.]])
+    """
+
+    def __init__(self, degree=2, include_bias=True, interaction_only=False):
+        self.degree = degree
+        self.include_bias = include_bias
+        self.interaction_only = interaction_only
+
+    def get_params(self, deep=True):
+        return {"degree": self.degree, "include_bias": self.include_bias,
+                "interaction_only": self.interaction_only}
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def fit(self, X, y=None):
+        if isinstance(self.degree, bool) or not isinstance(self.degree, numbers.Integral) or (
+                self.degree < 0):
+            raise ValueError(f"degree must be a whole number >= 0, got {self.degree!r}.")
+        X, names = check_matrix(X)
+        self.n_features_in_ = X.shape[1]
+        self._names = list(names) if names is not None else [f"x{j}"
+                                                              for j in range(X.shape[1])]
+        pick = (itertools.combinations if self.interaction_only
+                else itertools.combinations_with_replacement)
+        start = 0 if self.include_bias else 1
+        self.powers_ = [combo for d in range(start, self.degree + 1)
+                        for combo in pick(range(X.shape[1]), d)]
+        return self
+
+    def transform(self, X):
+        X, _ = check_matrix(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but PolynomialFeatures is "
+                             f"expecting {self.n_features_in_} features as input.")
+        return np.column_stack([np.prod(X[:, list(combo)], axis=1) if combo
+                                else np.ones(X.shape[0]) for combo in self.powers_])
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        names = list(input_features) if input_features is not None else self._names
+        out = []
+        for combo in self.powers_:
+            if not combo:
+                out.append("1")
+                continue
+            counts = {j: combo.count(j) for j in dict.fromkeys(combo)}
+            out.append(" ".join(names[j] if c == 1 else f"{names[j]}^{c}"
+                                for j, c in counts.items()))
+        return np.array(out, dtype=object)
