@@ -468,7 +468,7 @@ def loo_residuals(X, y, alpha=0.0, *, fit_intercept=True):
 
     >>> X = np.array([[0.0], [1.0], [2.0], [4.0]]); y = np.array([0.0, 1.0, 1.0, 3.0])
     >>> loo_residuals(X, y).round(4)
-    array([ 0.6   , -0.0625, -0.5625,  1.2   ])
+    array([ 0.    ,  0.4167, -0.5769,  0.8333])
     """
     alpha = float(alpha)
     if not alpha >= 0:
