@@ -39,6 +39,21 @@ from .models import (
 
 __version__ = "0.1.0"
 
+# Submodules with heavier imports load on first use: ``probml.testing.two_proportion_z_test``.
+_LAZY_SUBMODULES = ("bias_variance", "derivations", "growth", "selection", "testing")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+
 __all__ = [
     "BayesianLinearRegression",
     "Bernoulli",
@@ -56,8 +71,11 @@ __all__ = [
     "PerfectSeparationWarning",
     "ProbmlWarning",
     "Ridge",
+    "bias_variance",
     "datasets",
+    "derivations",
     "functions",
+    "growth",
     "laplace_scale_to_lasso_alpha",
     "lasso_alpha_to_laplace_scale",
     "lasso_path",
@@ -68,4 +86,6 @@ __all__ = [
     "prior_std_to_ridge_alpha",
     "ridge_alpha_to_prior_std",
     "ridge_path",
+    "selection",
+    "testing",
 ]

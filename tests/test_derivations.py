@@ -16,7 +16,8 @@ def test_the_registry_has_every_derivation_of_the_issue():
         "logistic-inverse-logit", "cross-entropy-gradient", "gaussian-mle",
         "bernoulli-mle", "beta-bernoulli", "losses-as-likelihoods", "bias-variance",
         "bayesian-linear-posterior", "ridge-as-map", "lasso-as-map",
-        "gradient-descent-step-size", "adam-bias-correction"]
+        "gradient-descent-step-size", "adam-bias-correction", "two-proportion-z-test",
+        "sample-size"]
     with pytest.raises(KeyError, match="no derivation named 'nope'.*mse-gradient"):
         derivations.get("nope")
 
@@ -52,6 +53,8 @@ def _wrong(name, key, change):
                              sp.Abs(sp.Symbol("z", real=True)) > sp.Symbol("alpha",
                                                                            positive=True)),
                             (0, True))),
+    ("two-proportion-z-test", "z", lambda r: r * sp.Rational(99, 100)),
+    ("sample-size", "n per arm", lambda r: r / 2),                   # one arm's variance
 ])
 def test_a_wrong_closed_form_is_rejected_by_every_part(name, key, change):
     report = _wrong(name, key, change)

@@ -14,7 +14,7 @@ from ._core import Check, Derivation, Report, Step
 
 __all__ = ["Check", "Derivation", "Report", "Step", "get", "names", "register"]
 
-_TOPICS = ("calculus", "links", "likelihood", "bayes", "optimization")
+_TOPICS = ("calculus", "links", "likelihood", "bayes", "optimization", "ab_testing")
 _BUILDERS = {}
 
 
