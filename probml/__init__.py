@@ -73,7 +73,6 @@ __all__ = [
     "Ridge",
     "bias_variance",
     "datasets",
-    "derivations",
     "functions",
     "growth",
     "laplace_scale_to_lasso_alpha",

@@ -30,6 +30,7 @@ from ._validation import check_matrix, check_vector
 __all__ = [
     "KFold",
     "LeaveOneOut",
+    "Pipeline",
     "PolynomialFeatures",
     "RidgeCV",
     "StratifiedKFold",
@@ -39,6 +40,7 @@ __all__ = [
     "gcv_score",
     "learning_curve",
     "loo_residuals",
+    "make_pipeline",
     "train_test_split",
     "train_valid_test_split",
     "validation_curve",
@@ -71,15 +73,18 @@ def _check_fraction(value, name):
 
 # -- splits -----------------------------------------------------------------
 
-def _stratified_permutation(y, rng):
-    """Interleave the classes so that any contiguous share keeps their proportions."""
-    classes = np.unique(y)
-    groups = [rng.permutation(np.flatnonzero(y == c)) for c in classes]
-    positions = np.concatenate([(np.arange(len(g)) + 0.5) / len(g) for g in groups])
-    members = np.concatenate(groups)
-    order = members[np.argsort(positions + rng.uniform(0, 1e-9, len(positions)),
-                               kind="stable")]
-    return order
+def _stratified_test_rows(y, n_test, rng):
+    """Each class's share of ``n_test`` rows, by largest remainder (ties at random)."""
+    classes, encoded = np.unique(y, return_inverse=True)
+    counts = np.bincount(encoded)
+    quota = n_test * counts / counts.sum()
+    taken = np.floor(quota).astype(int)
+    remainder = quota - taken
+    order = np.lexsort((rng.permutation(len(classes)), -remainder))
+    taken[order[: n_test - taken.sum()]] += 1
+    chosen = [rng.choice(np.flatnonzero(encoded == c), size=taken[c], replace=False)
+              for c in range(len(classes))]
+    return np.concatenate(chosen).astype(int)
 
 
 def train_test_split(*arrays, test_size=0.25, shuffle=True, stratify=None,
@@ -128,11 +133,12 @@ def _two_way_indices(arrays, test_size, shuffle, stratify, random_state):
     if stratify is not None:
         if not shuffle:
             raise ValueError("stratified splits need shuffle=True.")
-        order = _stratified_permutation(np.asarray(stratify), rng)
-        # Every k-th position of the interleaved order goes to the test part.
+        stratify = np.asarray(stratify)
+        if stratify.shape[:1] != (n,):
+            raise ValueError(f"stratify has {len(stratify)} labels for {n} rows.")
         chosen = np.zeros(n, dtype=bool)
-        chosen[np.round(np.linspace(0, n - 1, n_test)).astype(int)] = True
-        return np.sort(order[~chosen]), np.sort(order[chosen])
+        chosen[_stratified_test_rows(stratify, n_test, rng)] = True
+        return rng.permutation(np.flatnonzero(~chosen)), rng.permutation(np.flatnonzero(chosen))
     order = rng.permutation(n) if shuffle else np.arange(n)
     return order[:n - n_test], order[n - n_test:]
 
@@ -286,11 +292,104 @@ class LeaveOneOut(_Splitter):
 
 # -- cross-validation ------------------------------------------------------------
 
+def _clone_value(value):
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        return clone(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clone_value(item) for item in value)
+    return copy.deepcopy(value)
+
+
 def clone(estimator):
-    """A new, unfitted estimator with the same hyperparameters (deep-copied)."""
+    """A new, unfitted estimator with the same hyperparameters (estimators inside cloned too)."""
     if not hasattr(estimator, "get_params"):
         raise TypeError(f"{estimator!r} has no get_params: it is not an estimator.")
-    return type(estimator)(**copy.deepcopy(estimator.get_params(deep=False)))
+    params = estimator.get_params(deep=False)
+    return type(estimator)(**{key: _clone_value(value) for key, value in params.items()})
+
+
+class Pipeline:
+    """Transformers then a final estimator, fitted in order (scikit-learn's ``Pipeline``).
+
+    Parameters are addressed as ``step__parameter``, so
+    :func:`validation_curve` can vary, say, ``polynomialfeatures__degree``.
+
+    >>> from probml import LinearRegression
+    >>> model = make_pipeline(PolynomialFeatures(2, include_bias=False), LinearRegression())
+    >>> x = np.linspace(-1, 1, 9)[:, None]
+    >>> model.fit(x, 1 + x[:, 0] ** 2).predict(np.array([[0.5]])).round(6)
+    array([1.25])
+    """
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def _validate(self):
+        if not isinstance(self.steps, (list, tuple)) or not self.steps or not all(
+                isinstance(step, tuple) and len(step) == 2 for step in self.steps):
+            raise TypeError("steps must be a non-empty list of (name, estimator) pairs.")
+        for name, step in self.steps[:-1]:
+            if not (hasattr(step, "fit") and hasattr(step, "transform")):
+                raise TypeError(f"step {name!r} must have fit and transform, got {step!r}.")
+        if not hasattr(self.steps[-1][1], "fit"):
+            raise TypeError(f"the last step must have fit, got {self.steps[-1][1]!r}.")
+
+    @property
+    def named_steps(self):
+        return dict(self.steps)
+
+    def get_params(self, deep=True):
+        params = {"steps": self.steps}
+        if deep:
+            for name, step in self.steps:
+                params[name] = step
+                params.update({f"{name}__{key}": value
+                               for key, value in step.get_params(deep=True).items()})
+        return params
+
+    def set_params(self, **params):
+        steps = dict(self.steps)
+        for key, value in params.items():
+            name, _, inner = key.partition("__")
+            if key == "steps":
+                self.steps = value
+            elif name in steps and inner:
+                steps[name].set_params(**{inner: value})
+            elif name in steps:
+                self.steps = [(n, value if n == name else s) for n, s in self.steps]
+            else:
+                raise ValueError(f"invalid parameter {key!r} for the pipeline; its steps are "
+                                 f"{list(steps)}.")
+        return self
+
+    def _transform(self, X):
+        for _, step in self.steps[:-1]:
+            X = step.transform(X)
+        return X
+
+    def fit(self, X, y=None):
+        self._validate()
+        for _, step in self.steps[:-1]:
+            X = step.fit(X, y).transform(X)
+        self.steps[-1][1].fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self.steps[-1][1].predict(self._transform(X))
+
+    def predict_proba(self, X):
+        return self.steps[-1][1].predict_proba(self._transform(X))
+
+    def score(self, X, y):
+        return self.steps[-1][1].score(self._transform(X), y)
+
+    def __repr__(self):
+        return f"Pipeline({self.steps!r})"
+
+
+def make_pipeline(*steps):
+    """A :class:`Pipeline` whose step names are the lower-cased class names."""
+    return Pipeline([(type(step).__name__.lower(), step) for step in steps])
 
 
 def _is_classifier(estimator):
@@ -313,7 +412,7 @@ def _check_cv(cv, estimator, y):
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
         classes = y is not None and _is_classifier(estimator)
         return StratifiedKFold(cv) if classes else KFold(cv)
-    if hasattr(cv, "split"):
+    if hasattr(cv, "split") and not isinstance(cv, (str, bytes)):
         return cv
     raise TypeError(f"cv must be a number of folds or a splitter with split(), got {cv!r}.")
 
@@ -418,7 +517,8 @@ def learning_curve(estimator, X, y, *, train_sizes=(0.1, 0.325, 0.55, 0.775, 1.0
     splitter = _check_cv(cv, estimator, y)
     folds = list(splitter.split(X, y))
     n_train = min(len(train) for train, _ in folds)
-    sizes = np.array([int(math.ceil(s * n_train)) if isinstance(s, float) and s <= 1
+    # scikit-learn's rule: shares of the smallest training part, rounded down, at least 1.
+    sizes = np.array([max(int(s * n_train), 1) if isinstance(s, float) and s <= 1
                       else int(s) for s in train_sizes])
     if np.any(sizes < 1) or np.any(sizes > n_train):
         raise ValueError(f"train_sizes must lie in (0, {n_train}] rows, got {sizes}.")
