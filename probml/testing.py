@@ -588,8 +588,8 @@ def ab_test_design(baseline, mde=None, *, n_per_arm=None, alpha=0.05, power=0.8,
     missing = [name for name, value in given.items() if value is None]
     if len(missing) != 1:
         raise ValueError("leave exactly one of mde, n_per_arm, power and alpha as None to "
-                         "solve for it; " + (f"{' and '.join(missing)} are all None." if
-                                              missing else "all four were given."))
+                         "solve for it; " + (f"{', '.join(missing[:-1])} and {missing[-1]} are all "
+                                              "None." if missing else "all four were given."))
     if alpha is not None:
         alpha = _check_level(alpha, "alpha")
     if power is not None:

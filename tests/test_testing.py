@@ -1,0 +1,304 @@
+"""Hypothesis tests and A/B testing against statsmodels, SciPy and Monte Carlo."""
+
+import re
+
+import numpy as np
+import pytest
+from scipy import optimize, stats
+from statsmodels.stats import proportion as sm_prop
+from statsmodels.stats import weightstats
+from statsmodels.stats.contingency_tables import Table
+from statsmodels.stats.power import NormalIndPower, TTestIndPower
+
+from probml import testing as T
+
+RNG = np.random.default_rng(20261122)
+A_SAMPLE = RNG.normal(10.0, 2.0, 25)
+B_SAMPLE = RNG.normal(9.0, 3.0, 31)
+FORBIDDEN = re.compile(r"probability (that )?the null|null (hypothesis )?is true|"
+                       r"chance (that )?the null", re.IGNORECASE)
+
+
+# -- tests of means ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("alternative, sm_alternative",
+                         [("two-sided", "two-sided"), ("greater", "larger"),
+                          ("less", "smaller")])
+def test_t_tests_agree_with_statsmodels(alternative, sm_alternative):
+    one = T.one_sample_t_test(A_SAMPLE, 9.5, alternative=alternative, level=0.9)
+    described = weightstats.DescrStatsW(A_SAMPLE)
+    t, p = described.ttest_mean(9.5, alternative=sm_alternative)[:2]
+    assert (one.statistic, one.pvalue) == pytest.approx((t, p), rel=1e-10)
+    if alternative == "two-sided":
+        low, high = described.tconfint_mean(alpha=0.1)
+        assert one.conf_int == pytest.approx((low - 9.5, high - 9.5), rel=1e-10)
+
+    welch = T.two_sample_t_test(A_SAMPLE, B_SAMPLE, alternative=alternative)
+    compared = weightstats.CompareMeans(weightstats.DescrStatsW(A_SAMPLE),
+                                        weightstats.DescrStatsW(B_SAMPLE))
+    t, p, df = compared.ttest_ind(usevar="unequal", alternative=sm_alternative)
+    assert (welch.statistic, welch.pvalue, welch.df) == pytest.approx((t, p, df), rel=1e-10)
+    assert welch.effect == pytest.approx(A_SAMPLE.mean() - B_SAMPLE.mean(), rel=1e-14)
+    if alternative == "two-sided":
+        assert welch.conf_int == pytest.approx(compared.tconfint_diff(usevar="unequal"),
+                                               rel=1e-10)
+    pooled = T.two_sample_t_test(A_SAMPLE, B_SAMPLE, equal_var=True, alternative=alternative)
+    t, p, df = compared.ttest_ind(usevar="pooled", alternative=sm_alternative)
+    assert (pooled.statistic, pooled.pvalue, pooled.df) == pytest.approx((t, p, df), rel=1e-10)
+
+    before, after = A_SAMPLE, A_SAMPLE - RNG.normal(0.3, 0.5, A_SAMPLE.size)
+    paired = T.paired_t_test(before, after, alternative=alternative)
+    differences = weightstats.DescrStatsW(before - after)
+    t, p = differences.ttest_mean(0.0, alternative=sm_alternative)[:2]
+    assert (paired.statistic, paired.pvalue) == pytest.approx((t, p), rel=1e-10)
+    if alternative == "two-sided":
+        assert paired.conf_int == pytest.approx(differences.tconfint_mean(), rel=1e-10)
+    if alternative == "greater":
+        assert paired.conf_int[1] == np.inf
+
+
+# -- tests of counts ------------------------------------------------------------------------
+
+def test_chi_square_agrees_with_statsmodels_and_cramers_v_with_its_formula():
+    table = np.array([[30, 14, 6], [22, 25, 13]])
+    result = T.chi2_independence_test(table, correction=False)
+    oracle = Table(table).test_nominal_association()
+    assert (result.statistic, result.pvalue, result.df) == pytest.approx(
+        (oracle.statistic, oracle.pvalue, oracle.df), rel=1e-10)
+    assert result.effect == pytest.approx(np.sqrt(oracle.statistic / table.sum()), rel=1e-12)
+    assert result.conf_int is None and "CI" not in result.reading
+    corrected = T.chi2_independence_test([[12, 5], [4, 11]])
+    assert corrected.statistic < T.chi2_independence_test([[12, 5], [4, 11]],
+                                                          correction=False).statistic
+
+
+def test_fisher_odds_ratio_solves_the_conditional_likelihood_equations():
+    table = np.array([[8, 2], [1, 5]])
+    result = T.fisher_exact_test(table, level=0.9)
+    assert result.pvalue == pytest.approx(stats.fisher_exact(table).pvalue, rel=1e-12)
+    a, m, n_col, total = 8, 10, 9, 16            # a, first-row total, first-column total
+
+    def conditional(odds):
+        return stats.nchypergeom_fisher(total, m, n_col, odds)
+    # The conditional MLE makes the observed count its conditional mean ...
+    mle = optimize.brentq(lambda w: conditional(w).mean() - a, 1e-3, 1e4, xtol=1e-12)
+    assert result.effect == pytest.approx(mle, rel=1e-7)
+    # ... and the exact interval's ends put alpha/2 in each tail.
+    low, high = result.conf_int
+    assert conditional(low).sf(a - 1) == pytest.approx(0.05, rel=1e-5)
+    assert conditional(high).cdf(a) == pytest.approx(0.05, rel=1e-5)
+    assert result.null_value == 1.0
+
+
+@pytest.mark.parametrize("interval, method", [("exact", "beta"), ("wilson", "wilson")])
+def test_binomial_test_agrees_with_statsmodels(interval, method):
+    result = T.binomial_test(13, 40, 0.5, interval=interval, level=0.9)
+    assert result.pvalue == pytest.approx(sm_prop.binom_test(13, 40, 0.5), rel=1e-10)
+    assert result.conf_int == pytest.approx(
+        sm_prop.proportion_confint(13, 40, alpha=0.1, method=method), rel=1e-8)
+
+
+# -- the two-proportion z-test ---------------------------------------------------------------
+
+@pytest.mark.parametrize("counts", [(200, 2000, 250, 2000), (31, 480, 47, 515), (9, 40, 3, 38)])
+@pytest.mark.parametrize("alternative, sm_alternative",
+                         [("two-sided", "two-sided"), ("greater", "larger"),
+                          ("less", "smaller")])
+def test_two_proportion_z_test_agrees_with_statsmodels(counts, alternative, sm_alternative):
+    x_a, n_a, x_b, n_b = counts
+    result = T.two_proportion_z_test(*counts, alternative=alternative)
+    z, p = sm_prop.proportions_ztest([x_b, x_a], [n_b, n_a], alternative=sm_alternative)
+    assert (result.statistic, result.pvalue) == pytest.approx((z, p), rel=1e-10)
+    level = 0.95 if alternative == "two-sided" else 0.9        # one-sided 95% = two-sided 90%
+    diff = sm_prop.confint_proportions_2indep(x_b, n_b, x_a, n_a, method="wald",
+                                              compare="diff", alpha=1 - level)
+    ratio = sm_prop.confint_proportions_2indep(x_b, n_b, x_a, n_a, method="log",
+                                               compare="ratio", alpha=1 - level)
+    if alternative == "two-sided":
+        assert result.conf_int == pytest.approx(diff, rel=1e-10)
+        assert result.lift_conf_int == pytest.approx(np.array(ratio) - 1, rel=1e-10)
+    elif alternative == "greater":
+        assert result.conf_int[0] == pytest.approx(diff[0], rel=1e-10)
+        assert result.lift_conf_int[0] == pytest.approx(ratio[0] - 1, rel=1e-10)
+        assert result.conf_int[1] == np.inf
+    else:
+        assert result.conf_int[1] == pytest.approx(diff[1], rel=1e-10)
+        assert result.conf_int[0] == -np.inf
+    assert result.lift == pytest.approx((x_b / n_b) / (x_a / n_a) - 1, rel=1e-14)
+    chi2 = stats.chi2_contingency([[x_a, n_a - x_a], [x_b, n_b - x_b]], correction=False)
+    assert result.statistic ** 2 == pytest.approx(chi2.statistic, rel=1e-10)
+
+
+def test_readings_state_what_a_p_value_is_and_never_what_it_is_not():
+    results = [T.two_proportion_z_test(200, 2000, 250, 2000),
+               T.two_proportion_z_test(200, 2000, 205, 2000),
+               T.two_sample_t_test(A_SAMPLE, B_SAMPLE, alternative="greater"),
+               T.fisher_exact_test([[8, 2], [1, 5]]),
+               T.binomial_test(7, 20),
+               T.chi2_independence_test([[10, 20], [30, 5]])]
+    for result in results:
+        reading = result.reading
+        assert not FORBIDDEN.search(reading), reading
+        assert f"p = {result.pvalue:.2g}" in reading and "if the true value were" in reading
+        if result.pvalue < 0.05:
+            assert "below alpha = 0.05" in reading and result.significant()
+        else:
+            assert "cannot rule out" in reading and not result.significant()
+        assert result.reading_at(1e-9) != reading or result.pvalue < 1e-9
+        assert not FORBIDDEN.search(str(result))
+    assert not FORBIDDEN.search(T.bayesian_ab_test(10, 100, 20, 100).reading)
+
+
+# -- design: power and sample size --------------------------------------------------------------
+
+DESIGNS = [(0.10, 0.02, 1.0, "two-sided"), (0.03, 0.006, 1.0, "greater"),
+           (0.5, -0.05, 2.0, "two-sided"), (0.2, -0.04, 0.5, "less"), (0.05, 0.01, 3.0,
+                                                                        "two-sided")]
+
+
+@pytest.mark.parametrize("baseline, mde, ratio, alternative", DESIGNS)
+def test_design_agrees_with_statsmodels_whichever_value_is_solved(baseline, mde, ratio,
+                                                                  alternative):
+    power_analysis = NormalIndPower()
+    sm_alternative = {"greater": "larger", "less": "smaller"}.get(alternative, alternative)
+    h = sm_prop.proportion_effectsize(baseline + mde, baseline)
+    design = T.ab_test_design(baseline, mde, ratio=ratio, alternative=alternative,
+                              alpha=0.05, power=0.8)
+    assert design.effect_size == pytest.approx(h, rel=1e-12)
+    # For two-sided tests statsmodels wants |h|; the far tail makes it symmetric.
+    h_sm = abs(h) if alternative == "two-sided" else h
+    expected_n = power_analysis.solve_power(h_sm, None, 0.05, 0.8, ratio, sm_alternative)
+    assert design.n_per_arm == pytest.approx(expected_n, rel=1e-6)
+    assert power_analysis.power(h_sm, design.n_per_arm, 0.05, ratio,
+                                sm_alternative) == pytest.approx(0.8, rel=1e-12)
+    assert design.n_a == int(np.ceil(design.n_per_arm))
+    assert design.n_b == int(np.ceil(ratio * design.n_per_arm))
+
+    n = 0.6 * design.n_per_arm
+    power = T.ab_test_design(baseline, mde, n_per_arm=n, power=None, ratio=ratio,
+                             alternative=alternative).power
+    assert power == pytest.approx(power_analysis.power(h_sm, n, 0.05, ratio, sm_alternative),
+                                  rel=1e-12)
+    alpha = T.ab_test_design(baseline, mde, n_per_arm=n, alpha=None, power=0.8, ratio=ratio,
+                             alternative=alternative).alpha
+    assert alpha == pytest.approx(power_analysis.solve_power(h_sm, n, None, 0.8, ratio,
+                                                             sm_alternative), rel=1e-6)
+    assert power_analysis.power(h_sm, n, alpha, ratio, sm_alternative) == pytest.approx(
+        0.8, rel=1e-12)
+    solved = T.ab_test_design(baseline, None, n_per_arm=n, ratio=ratio,
+                              alternative=alternative)
+    # statsmodels' own power at our effect size is 0.8 to 1e-10; its solver for the effect
+    # size stops earlier (about 1e-5 relative here), so its answer is compared more loosely.
+    h_ours = solved.effect_size if alternative != "two-sided" else abs(solved.effect_size)
+    assert power_analysis.power(h_ours, n, 0.05, ratio, sm_alternative) == pytest.approx(
+        0.8, rel=1e-10)
+    h_solved = power_analysis.solve_power(None, n, 0.05, 0.8, ratio, sm_alternative)
+    assert abs(solved.effect_size) == pytest.approx(abs(h_solved), rel=1e-4)
+    assert abs(solved.effect_size) > abs(h)        # fewer visitors: only larger effects
+    assert solved.mde == pytest.approx(
+        np.sin(np.arcsin(np.sqrt(baseline)) + solved.effect_size / 2) ** 2 - baseline,
+        rel=1e-12)
+
+
+def test_relative_mde_and_the_textbook_example():
+    relative = T.ab_test_design(0.10, 0.20, relative=True)
+    absolute = T.ab_test_design(0.10, 0.02)
+    assert relative.n_per_arm == pytest.approx(absolute.n_per_arm, rel=1e-12)
+    assert relative.variant_rate == pytest.approx(0.12)
+    assert absolute.total == 2 * 3835
+
+
+# -- Bayesian A/B ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("posteriors", [
+    (11, 91, 21, 81), (1 + 480, 1 + 9520, 1 + 530, 1 + 9470), (0.5 + 3, 0.5 + 37, 0.5 + 9, 0.5 + 29),
+    (2.5, 7.0, 4, 9.5), (40, 60, 38, 62)])
+def test_probability_b_beats_a_agrees_with_a_million_draws(posteriors):
+    a_a, b_a, a_b, b_b = posteriors
+    exact = T.probability_b_beats_a(*posteriors)
+    draws = 10 ** 6
+    rng = np.random.default_rng(7)
+    wins = np.mean(rng.beta(a_b, b_b, draws) > rng.beta(a_a, b_a, draws))
+    se = np.sqrt(exact * (1 - exact) / draws)
+    assert abs(wins - exact) < 4 * se + 1e-12, (wins, exact, se)
+    # The finite sum, its mirror image and quadrature agree where they all apply.
+    quadrature = T._prob_greater_by_quadrature(*map(float, posteriors))
+    assert exact == pytest.approx(quadrature, abs=1e-10)
+    assert exact + T.probability_b_beats_a(a_b, b_b, a_a, b_a) == pytest.approx(1, abs=1e-12)
+
+
+def test_bayesian_ab_expected_loss_and_lift_interval_agree_with_sampling():
+    result = T.bayesian_ab_test(48, 1000, 63, 1000, prior=(1, 1), level=0.9)
+    assert result.posterior_a == (49.0, 953.0) and result.posterior_b == (64.0, 938.0)
+    rng = np.random.default_rng(11)
+    p_a, p_b = rng.beta(49, 953, 10 ** 6), rng.beta(64, 938, 10 ** 6)
+    for exact, sample in [(result.expected_loss_a, np.maximum(p_b - p_a, 0)),
+                          (result.expected_loss_b, np.maximum(p_a - p_b, 0))]:
+        assert abs(exact - sample.mean()) < 4 * sample.std() / 1e3
+    lift = np.quantile(p_b / p_a - 1, [0.05, 0.95])
+    assert result.lift_credible_interval == pytest.approx(lift, abs=0.01)
+    assert result.prob_b_beats_a == pytest.approx(np.mean(p_b > p_a), abs=4 * 0.5e-3)
+    assert result.expected_loss_b < result.expected_loss_a
+
+
+# -- the p-value as a random variable ------------------------------------------------------------
+
+def test_p_values_are_uniform_under_the_null_and_power_is_their_share_below_alpha():
+    null = T.simulate_pvalues(50, n_simulations=20_000, outcome="normal", rng=3)
+    assert stats.kstest(null, "uniform").pvalue > 1e-3
+    assert abs(np.mean(null < 0.05) - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 20_000)
+    alternative = T.simulate_pvalues(50, n_simulations=20_000, outcome="normal", effect=0.5,
+                                     rng=4)
+    power = TTestIndPower().power(0.5, 50, 0.05)
+    assert abs(np.mean(alternative < 0.05) - power) < 4 * np.sqrt(power * (1 - power) / 20_000)
+    conversions = T.simulate_pvalues(2000, n_simulations=20_000, baseline=0.1, rng=5)
+    assert abs(np.mean(conversions < 0.05) - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 20_000)
+
+
+def test_peeking_inflates_the_false_positive_rate():
+    result = T.simulate_peeking(5000, 10, n_simulations=20_000, rng=6)
+    se_fixed, se_peeking = result.standard_errors
+    assert abs(result.fixed_horizon_rate - 0.05) < 4 * se_fixed
+    # Armitage, McPherson & Rowe (1969): 10 equally spaced looks at 0.05 reject 19.3% of nulls.
+    assert abs(result.peeking_rate - 0.193) < 4 * se_peeking + 0.005
+    assert np.all(np.diff(result.rejected_by_look) >= 0)
+    assert result.looks.tolist() == list(range(500, 5001, 500))
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: T.two_proportion_z_test(120, 100, 10, 100), "cannot exceed trials of arm A"),
+    (lambda: T.two_proportion_z_test(10, 100, -1, 100), "must be >= 0"),
+    (lambda: T.two_proportion_z_test(10, 100, 1.5, 100), "whole number"),
+    (lambda: T.two_proportion_z_test(0, 100, 0, 100), "no conversions"),
+    (lambda: T.two_proportion_z_test(10, 0, 1, 100), "trials of arm A must be > 0"),
+    (lambda: T.bayesian_ab_test(11, 10, 1, 10), "cannot exceed trials"),
+    (lambda: T.binomial_test(5, 4), "cannot exceed trials"),
+    (lambda: T.ab_test_design(0.1, 0.02, alpha=1.5), "alpha must lie strictly between 0"),
+    (lambda: T.ab_test_design(0.1, 0.02, alpha=0.0), "alpha must lie strictly between 0"),
+    (lambda: T.ab_test_design(0.1, 0.02, power=1.0), "power must lie strictly between 0"),
+    (lambda: T.ab_test_design(0.1, 0.02, power=0.01), "must exceed alpha"),
+    (lambda: T.ab_test_design(0.1, 0.0), "must be non-zero"),
+    (lambda: T.ab_test_design(0.1, 0.95), "outside \\(0, 1\\)"),
+    (lambda: T.ab_test_design(0.1, -0.02, alternative="greater"), "points the other way"),
+    (lambda: T.ab_test_design(0.1, None, power=None), "mde, n_per_arm and power are all None"),
+    (lambda: T.ab_test_design(0.1, 0.02, n_per_arm=100), "all four were given"),
+    (lambda: T.ab_test_design(1.2, 0.02), "baseline must lie"),
+    (lambda: T.ab_test_design(0.1, None, n_per_arm=1), "power below 0.8"),
+    (lambda: T.one_sample_t_test([1.0, np.nan, 2.0]), "NaN or infinite"),
+    (lambda: T.one_sample_t_test([1.0]), "at least 2 observations"),
+    (lambda: T.paired_t_test([1.0, 2.0], [1.0, 2.0, 3.0]), "same length"),
+    (lambda: T.two_sample_t_test([1.0, 2.0], [1.0, 2.0], level=95), "level must lie"),
+    (lambda: T.two_sample_t_test([1.0, 2.0], [1.0, 2.0], alternative="larger"),
+     "alternative must be one of"),
+    (lambda: T.fisher_exact_test([[1, 2, 3], [4, 5, 6]]), "must be 2 x 2"),
+    (lambda: T.chi2_independence_test([[1, -2], [4, 5]]), "non-negative counts"),
+    (lambda: T.chi2_independence_test([[0, 0], [4, 5]]), "needs a count > 0"),
+    (lambda: T.probability_b_beats_a(0, 1, 1, 1), "positive numbers"),
+    (lambda: T.simulate_pvalues(10, outcome="poisson"), "outcome must be"),
+    (lambda: T.simulate_peeking(10, 20), "cannot exceed n_per_arm"),
+])
+def test_bad_input_gets_a_specific_error(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
