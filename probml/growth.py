@@ -116,7 +116,9 @@ def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
 
     inverts the score test and stays inside [0, 1] with close to nominal
     coverage even for rates near 0; ``method="exact"`` gives Clopper-Pearson,
-    ``"jeffreys"`` the Beta(1/2, 1/2) posterior interval.
+    ``"jeffreys"`` the equal-tailed Beta(1/2, 1/2) posterior interval, with the
+    lower end 0 when there are no successes and the upper end 1 when all are
+    (Brown, Cai & DasGupta 2001).
 
     Examples
     --------
