@@ -176,7 +176,29 @@ def tour_command(args):
     print(f"each extra hour multiplies the odds of passing by {odds[0]:.3f} "
           f"(95% CI {odds[1]:.3f} to {odds[2]:.3f})")
     _training_tour(hours, ols)
+    _selection_tour(hours)
     return status
+
+
+def _selection_tour(hours):
+    """Choose a polynomial degree by closed-form LOO; read an A/B test two ways."""
+    from .selection import PolynomialFeatures, loo_residuals
+    from .testing import ab_test_design, bayesian_ab_test, two_proportion_z_test
+
+    print("\n== Choosing the polynomial degree by leave-one-out (study hours, no refits)")
+    for degree in range(1, 5):
+        design = PolynomialFeatures(degree, include_bias=False).fit_transform(hours.data)
+        print(f"degree {degree}: LOO mean squared error "
+              f"{np.mean(loo_residuals(design, hours.target) ** 2):9.3f}")
+
+    print("\n== An A/B test: 200 of 2000 visitors convert on A, 250 of 2000 on B")
+    print(two_proportion_z_test(200, 2000, 250, 2000).reading)
+    bayes = bayesian_ab_test(200, 2000, 250, 2000)
+    print(f"Beta(1, 1) priors: P(B > A) = {bayes.prob_b_beats_a:.4f} (exact); expected loss "
+          f"of shipping B {bayes.expected_loss_b:.2e}, of shipping A {bayes.expected_loss_a:.2e}")
+    design = ab_test_design(0.10, 0.02)
+    print(f"Detecting 10% -> 12% with 80% power at alpha = 0.05 needs {design.n_a} visitors "
+          f"per arm.")
 
 
 def _training_tour(hours, ols):

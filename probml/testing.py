@@ -31,7 +31,7 @@ Difference in conversion rate (B - A) = 0.025 (95% CI 0.00543 to 0.0446). p = 0.
 
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 

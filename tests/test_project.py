@@ -109,6 +109,8 @@ def test_cli_tour_runs_on_the_bundled_data(capsys):
     assert descent[-3:-1] == exact[-2:]
     assert "multiplies the odds of passing by 3.223" in out
     assert out.count("ends at x") == 2 and "momentum 0.9      from x = 2.5 ends at x = -1.4840" in out
+    assert "P(B > A) = 0.9938 (exact)" in out and "needs 3835 visitors per arm" in out
+    assert out.count("LOO mean squared error") == 4
 
 
 def test_readme_python_examples_run(capsys):
