@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_vector
+from ._validation import check_probability, check_vector
 
 __all__ = [
     "CohortRetention",
@@ -34,12 +34,6 @@ __all__ = [
     "fit_retention",
     "stickiness",
 ]
-
-
-def _check_level(level):
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}.")
-    return float(level)
 
 
 # -- conversion ------------------------------------------------------------------
@@ -128,7 +122,7 @@ def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
     >>> conversion_rate(np.array([1, 0, 0, 1, 0])).rate
     0.4
     """
-    level = _check_level(level)
+    level = check_probability(level, "level")
     if trials is None:
         outcomes = check_vector(successes, "outcomes")
         if not np.all((outcomes == 0) | (outcomes == 1)):
@@ -217,7 +211,7 @@ def stickiness(user_ids, days, *, window=None, level=0.95):
     """
     from scipy.stats import t as student_t
 
-    level = _check_level(level)
+    level = check_probability(level, "level")
     users, days = _event_log(user_ids, days, "days")
     first, last = (int(days.min()), int(days.max())) if window is None else map(int, window)
     if last < first:
@@ -294,7 +288,7 @@ def cohort_retention(user_ids, signup_periods, active_periods, *, level=0.95):
     >>> table.sizes.tolist(), table.active.tolist()
     ([2, 1], [[2, 1, 1], [1, 1, -1]])
     """
-    level = _check_level(level)
+    level = check_probability(level, "level")
     users, signup = _event_log(user_ids, signup_periods, "signup_periods")
     _, active = _event_log(user_ids, active_periods, "active_periods")
     order = np.argsort(users, kind="stable")
@@ -437,7 +431,7 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
     from scipy import optimize
     from scipy.special import ndtri
 
-    level = _check_level(level)
+    level = check_probability(level, "level")
     counts = np.asarray(survivors, dtype=float)
     if counts.ndim != 1 or counts.size < 2:
         raise ValueError("survivors needs the cohort size and at least one later count.")

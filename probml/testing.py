@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_probability
+
 __all__ = [
     "ABTestDesign",
     "BayesianABResult",
@@ -59,11 +61,6 @@ _ALTERNATIVES = ("two-sided", "greater", "less")
 
 
 # -- input checks ----------------------------------------------------------------
-
-def _check_level(level, name="level"):
-    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
-        raise ValueError(f"{name} must lie strictly between 0 and 1, got {level!r}.")
-    return float(level)
 
 
 def _check_alternative(alternative):
@@ -152,7 +149,7 @@ class HypothesisTestResult:
 
     def significant(self, alpha=0.05):
         """Whether the p-value is below ``alpha`` (the test rejects at that level)."""
-        return bool(self.pvalue < _check_level(alpha, "alpha"))
+        return bool(self.pvalue < check_probability(alpha, "alpha"))
 
     @property
     def reading(self):
@@ -161,7 +158,7 @@ class HypothesisTestResult:
 
     def reading_at(self, alpha):
         """One plain-language sentence about the result, at significance level ``alpha``."""
-        alpha = _check_level(alpha, "alpha")
+        alpha = check_probability(alpha, "alpha")
         estimate = f"{self.effect_name} = {_fmt(self.effect)}"
         if self.conf_int is not None:
             low, high = self.conf_int
@@ -215,7 +212,7 @@ def one_sample_t_test(x, popmean=0.0, *, alternative="two-sided", level=0.95):
     from scipy import stats
 
     x = _check_sample(x, "x")
-    level, alternative = _check_level(level), _check_alternative(alternative)
+    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
     result = stats.ttest_1samp(x, popmean, alternative=alternative)
     interval = result.confidence_interval(confidence_level=level)
     return HypothesisTestResult(
@@ -240,7 +237,7 @@ def two_sample_t_test(a, b, *, equal_var=False, alternative="two-sided", level=0
     from scipy import stats
 
     a, b = _check_sample(a, "a"), _check_sample(b, "b")
-    level, alternative = _check_level(level), _check_alternative(alternative)
+    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
     result = stats.ttest_ind(a, b, equal_var=equal_var, alternative=alternative)
     name = "Student's two-sample t-test" if equal_var else "Welch's two-sample t-test"
     return _t_result(name, result, a.mean() - b.mean(), "Difference in means (a - b)", 0.0,
@@ -262,7 +259,7 @@ def paired_t_test(a, b, *, alternative="two-sided", level=0.95):
     if a.shape != b.shape:
         raise ValueError(f"paired samples must have the same length, got {a.size} and "
                          f"{b.size}.")
-    level, alternative = _check_level(level), _check_alternative(alternative)
+    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
     result = stats.ttest_rel(a, b, alternative=alternative)
     return _t_result("Paired t-test", result, np.mean(a - b), "Mean difference (a - b)", 0.0,
                      level, alternative)
@@ -325,7 +322,7 @@ def fisher_exact_test(table, *, alternative="two-sided", level=0.95):
     from scipy.stats.contingency import odds_ratio
 
     table = _check_table(table, (2, 2))
-    level, alternative = _check_level(level), _check_alternative(alternative)
+    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
     result = stats.fisher_exact(table, alternative=alternative)
     conditional = odds_ratio(table, kind="conditional")
     interval = conditional.confidence_interval(confidence_level=level, alternative=alternative)
@@ -349,8 +346,8 @@ def binomial_test(successes, trials, p=0.5, *, alternative="two-sided", level=0.
     from scipy import stats
 
     successes, trials = _check_counts(successes, trials)
-    p = _check_level(p, "p")
-    level, alternative = _check_level(level), _check_alternative(alternative)
+    p = check_probability(p, "p")
+    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
     if interval not in ("exact", "wilson", "wilsoncc"):
         raise ValueError(f"interval must be 'exact', 'wilson' or 'wilsoncc', got "
                          f"{interval!r}.")
@@ -434,7 +431,7 @@ def two_proportion_z_test(successes_a, trials_a, successes_b, trials_b, *,
     """
     x_a, n_a = _check_counts(successes_a, trials_a, "A")
     x_b, n_b = _check_counts(successes_b, trials_b, "B")
-    level, alternative = _check_level(level), _check_alternative(alternative)
+    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
     p_a, p_b = x_a / n_a, x_b / n_b
     pooled = (x_a + x_b) / (n_a + n_b)
     if pooled in (0.0, 1.0):
@@ -442,7 +439,7 @@ def two_proportion_z_test(successes_a, trials_a, successes_b, trials_b, *,
                                                "only conversions")
                          + ": the rates cannot be told apart and the z statistic is "
                          "undefined.")
-    z = (p_b - p_a) / math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    z = float(_pooled_z(x_a, n_a, x_b, n_b))
     se = math.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b)
     difference_ci = _interval(p_b - p_a, se, level, alternative)
     if 0 < x_a and 0 < x_b:
@@ -579,7 +576,7 @@ def ab_test_design(baseline, mde=None, *, n_per_arm=None, alpha=0.05, power=0.8,
     >>> round(ab_test_design(0.10, 0.02, n_per_arm=3000, power=None).power, 4)
     0.6978
     """
-    baseline = _check_level(baseline, "baseline")
+    baseline = check_probability(baseline, "baseline")
     alternative = _check_alternative(alternative)
     ratio = float(ratio)
     if not ratio > 0 or not math.isfinite(ratio):
@@ -591,9 +588,9 @@ def ab_test_design(baseline, mde=None, *, n_per_arm=None, alpha=0.05, power=0.8,
                          "solve for it; " + (f"{', '.join(missing[:-1])} and {missing[-1]} are all "
                                               "None." if missing else "all four were given."))
     if alpha is not None:
-        alpha = _check_level(alpha, "alpha")
+        alpha = check_probability(alpha, "alpha")
     if power is not None:
-        power = _check_level(power, "power")
+        power = check_probability(power, "power")
     if n_per_arm is not None:
         n_per_arm = float(n_per_arm)
         if not n_per_arm > 0 or not math.isfinite(n_per_arm):
@@ -783,7 +780,7 @@ def bayesian_ab_test(successes_a, trials_a, successes_b, trials_b, *, prior=(1.0
     x_a, n_a = _check_counts(successes_a, trials_a, "A")
     x_b, n_b = _check_counts(successes_b, trials_b, "B")
     a0, b0 = _check_beta_parameters(*prior)
-    level = _check_level(level)
+    level = check_probability(level, "level")
     if isinstance(n_draws, bool) or not isinstance(n_draws, numbers.Integral) or n_draws < 100:
         raise ValueError(f"n_draws must be a whole number >= 100, got {n_draws!r}.")
     post_a, post_b = (a0 + x_a, b0 + n_a - x_a), (a0 + x_b, b0 + n_b - x_b)
@@ -815,15 +812,12 @@ def _check_positive_int(value, name, minimum=1):
     return int(value)
 
 
-def _pooled_z_pvalues(x_a, x_b, n):
-    """Two-sided pooled z-test p-values for arrays of counts out of n per arm (1 if undefined)."""
-    pooled = (x_a + x_b) / (2.0 * n)
-    se = np.sqrt(pooled * (1 - pooled) * (2.0 / n))
+def _pooled_z(x_a, n_a, x_b, n_b):
+    """Pooled two-proportion z statistics for arrays of counts (0 where both rates are 0 or 1)."""
+    pooled = (x_a + x_b) / (n_a + n_b)
+    se = np.sqrt(pooled * (1 - pooled) * (1.0 / n_a + 1.0 / n_b))
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 0, (x_b - x_a) / n / se, 0.0)
-    from scipy.special import ndtr
-
-    return 2 * ndtr(-np.abs(z))
+        return np.where(se > 0, (x_b / n_b - x_a / n_a) / se, 0.0)
 
 
 def simulate_pvalues(n_per_arm, *, n_simulations=10_000, outcome="conversion", baseline=0.1,
@@ -853,13 +847,15 @@ def simulate_pvalues(n_per_arm, *, n_simulations=10_000, outcome="conversion", b
     n_simulations = _check_positive_int(n_simulations, "n_simulations")
     generator = _generator(rng)
     if outcome == "conversion":
-        baseline = _check_level(baseline, "baseline")
+        baseline = check_probability(baseline, "baseline")
         variant = baseline + float(effect)
         if not 0 <= variant <= 1:
             raise ValueError(f"baseline + effect = {variant} is not a rate in [0, 1].")
         x_a = generator.binomial(n, baseline, n_simulations)
         x_b = generator.binomial(n, variant, n_simulations)
-        return _pooled_z_pvalues(x_a, x_b, n)
+        from scipy.special import ndtr
+
+        return 2 * ndtr(-np.abs(_pooled_z(x_a, n, x_b, n)))
     if outcome == "normal":
         from scipy import stats
 
@@ -924,8 +920,8 @@ def simulate_peeking(n_per_arm, n_looks, *, alpha=0.05, baseline=0.1, effect=0.0
     if n_looks > n:
         raise ValueError(f"n_looks ({n_looks}) cannot exceed n_per_arm ({n}).")
     n_simulations = _check_positive_int(n_simulations, "n_simulations")
-    alpha = _check_level(alpha, "alpha")
-    baseline = _check_level(baseline, "baseline")
+    alpha = check_probability(alpha, "alpha")
+    baseline = check_probability(baseline, "baseline")
     variant = baseline + float(effect)
     if not 0 <= variant <= 1:
         raise ValueError(f"baseline + effect = {variant} is not a rate in [0, 1].")
@@ -934,13 +930,9 @@ def simulate_peeking(n_per_arm, n_looks, *, alpha=0.05, baseline=0.1, effect=0.0
     batches = np.diff(np.concatenate([[0], looks]))
     x_a = np.cumsum(generator.binomial(batches, baseline, (n_simulations, n_looks)), axis=1)
     x_b = np.cumsum(generator.binomial(batches, variant, (n_simulations, n_looks)), axis=1)
-    pooled = (x_a + x_b) / (2.0 * looks)
-    se = np.sqrt(pooled * (1 - pooled) * (2.0 / looks))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 0, (x_b - x_a) / looks / se, 0.0)
     from scipy.special import ndtri
 
-    reject = np.abs(z) > ndtri(1 - alpha / 2)
+    reject = np.abs(_pooled_z(x_a, looks, x_b, looks)) > ndtri(1 - alpha / 2)
     by_look = np.logical_or.accumulate(reject, axis=1).mean(axis=0)
     fixed, peeking = float(reject[:, -1].mean()), float(by_look[-1])
     se_of = (lambda rate: math.sqrt(rate * (1 - rate) / n_simulations))

@@ -160,7 +160,7 @@ def test_geometric_fit_is_churn_over_exposure_with_binomial_standard_error():
     (lambda: growth.conversion_rate(1, 0), "trials > 0"),
     (lambda: growth.conversion_rate([0, 1, 2]), "must be 0 or 1"),
     (lambda: growth.conversion_rate(1, 10, method="wald"), "method must be"),
-    (lambda: growth.conversion_rate(1, 10, level=1.0), "level must lie"),
+    (lambda: growth.conversion_rate(1, 10, level=1.0), "level must lie in"),
     (lambda: growth.stickiness([1, 2], [0]), "same length"),
     (lambda: growth.stickiness([1, 2], [0, 1], window=(5, 9)), "no activity"),
     (lambda: growth.cohort_retention([1, 1], [0, 1], [1, 1]), "more than one signup period"),
