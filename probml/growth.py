@@ -72,9 +72,10 @@ def _counts(successes, trials):
             raise ValueError(f"{name} must be whole numbers >= 0, got {values!r}.")
     if np.any(trials == 0):
         raise ValueError("every rate needs trials > 0.")
-    if np.any(successes > trials):
-        raise ValueError("successes cannot exceed trials (first at position "
-                         f"{int(np.flatnonzero(np.broadcast_to(successes > trials, np.broadcast(successes, trials).shape).ravel())[0])}).")
+    excess = np.atleast_1d(successes > trials)
+    if np.any(excess):
+        raise ValueError(f"successes cannot exceed trials (first at position "
+                         f"{int(np.flatnonzero(excess.ravel())[0])}).")
     return successes.astype(float), trials.astype(float)
 
 

@@ -211,7 +211,8 @@ def test_relative_mde_and_the_textbook_example():
 # -- Bayesian A/B ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("posteriors", [
-    (11, 91, 21, 81), (1 + 480, 1 + 9520, 1 + 530, 1 + 9470), (0.5 + 3, 0.5 + 37, 0.5 + 9, 0.5 + 29),
+    (11, 91, 21, 81), (1 + 480, 1 + 9520, 1 + 530, 1 + 9470),
+    (0.5 + 3, 0.5 + 37, 0.5 + 9, 0.5 + 29),
     (2.5, 7.0, 4, 9.5), (40, 60, 38, 62)])
 def test_probability_b_beats_a_agrees_with_a_million_draws(posteriors):
     a_a, b_a, a_b, b_b = posteriors
