@@ -40,7 +40,7 @@ from .models import (
 __version__ = "0.1.0"
 
 # Submodules with heavier imports load on first use: ``probml.testing.two_proportion_z_test``.
-_LAZY_SUBMODULES = ("bias_variance", "derivations", "growth", "selection", "testing")
+_LAZY_SUBMODULES = ("bias_variance", "derivations", "figures", "growth", "selection", "testing")
 
 
 def __getattr__(name):

@@ -305,6 +305,29 @@ def _derivation_names(requested):
     return list(requested) or known
 
 
+def figures_command(args):
+    """Regenerate figures (all by default) and the gallery page."""
+    from pathlib import Path
+
+    from . import figures
+    from .figures._gallery import gallery, write_figures
+
+    known = figures.names()
+    unknown = [name for name in args.names if name not in known]
+    if unknown:
+        raise InputError(f"no figure named {', '.join(map(repr, unknown))}; the figures "
+                         f"are {', '.join(known)}")
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {args.jobs}")
+    names = list(args.names) or known
+    out = Path(args.out)
+    paths = write_figures(names, out, args.format, args.jobs)
+    (out / "README.md").write_text(gallery([figures.get(n) for n in known], args.format),
+                                   encoding="utf-8")
+    print(f"wrote {len(paths)} figure(s) and the gallery to {out}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="probml", description="Derive, verify, fit and draw probabilistic models.")
@@ -327,6 +350,13 @@ def build_parser():
                                 "numerically")
     check.add_argument("names", nargs="*", help="derivations to check (default: all)")
     check.set_defaults(run=check_command)
+    draw = commands.add_parser("figures", help="regenerate the teaching figures and their "
+                               "gallery")
+    draw.add_argument("names", nargs="*", help="figures to draw (default: all)")
+    draw.add_argument("--out", default="figures", help="folder for the figures")
+    draw.add_argument("--format", choices=["png", "svg", "pdf"], default="png")
+    draw.add_argument("--jobs", type=int, default=1, help="processes to draw with")
+    draw.set_defaults(run=figures_command)
     return parser
 
 
