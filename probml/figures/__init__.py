@@ -12,18 +12,18 @@ Importing this package imports Matplotlib (with the Agg backend for
 figures built here); ``import probml`` does not.
 """
 
-import importlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._registry import Registry
 from ._save import FIGURE_SIZE, STYLE, FigureWriteError, save_figure
 
 __all__ = ["FIGURE_SIZE", "FigureSpec", "FigureWriteError", "STYLE", "get", "names",
            "register", "render", "save_figure"]
 
 _TOPICS = ("regression", "links", "optimization")
-_SPECS = {}
+_REGISTRY = Registry(__name__, _TOPICS, "figure")
 
 
 @dataclass(frozen=True)
@@ -45,32 +45,19 @@ class FigureSpec:
 def register(name, *, concept, caption, derivation=None, seed=0):
     """Register the decorated ``build(rng) -> Figure`` under ``name``."""
     def decorate(build):
-        if name in _SPECS:
-            raise ValueError(f"a figure named {name!r} is already registered")
-        _SPECS[name] = FigureSpec(name, concept, caption, build, derivation, seed)
+        _REGISTRY.add(name, FigureSpec(name, concept, caption, build, derivation, seed))
         return build
     return decorate
 
 
-def _load_topics():
-    for topic in _TOPICS:
-        importlib.import_module(f"{__name__}.{topic}")
-
-
 def names():
     """Every registered figure, in teaching order."""
-    _load_topics()
-    return list(_SPECS)
+    return _REGISTRY.names()
 
 
 def get(name):
     """The :class:`FigureSpec` registered as ``name``."""
-    _load_topics()
-    try:
-        return _SPECS[name]
-    except KeyError:
-        raise KeyError(f"no figure named {name!r}; the figures are "
-                       f"{', '.join(_SPECS)}") from None
+    return _REGISTRY.lookup(name)
 
 
 def render(name):

@@ -1,0 +1,44 @@
+"""A registry of named items defined across the topic modules of a package."""
+
+import importlib
+
+
+class Registry:
+    """Items registered by name from ``package``'s ``topics``, imported on first use.
+
+    Parameters
+    ----------
+    package : str
+        The package whose topic modules register items.
+    topics : tuple of str
+        Its topic modules, in teaching order.
+    kind : str
+        What the items are, for error messages ("derivation", "figure").
+    """
+
+    def __init__(self, package, topics, kind):
+        self.package, self.topics, self.kind = package, tuple(topics), kind
+        self._items = {}
+
+    def add(self, name, item):
+        if name in self._items:
+            raise ValueError(f"a {self.kind} named {name!r} is already registered")
+        self._items[name] = item
+
+    def _load(self):
+        for topic in self.topics:
+            importlib.import_module(f"{self.package}.{topic}")
+
+    def names(self):
+        """Every registered name, in teaching order."""
+        self._load()
+        return list(self._items)
+
+    def lookup(self, name):
+        """The item registered as ``name``; a KeyError listing the names otherwise."""
+        self._load()
+        try:
+            return self._items[name]
+        except KeyError:
+            raise KeyError(f"no {self.kind} named {name!r}; the {self.kind}s are "
+                           f"{', '.join(self._items)}") from None
