@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from ._validation import check_matrix, check_vector
+from .models._base import Classifier, Estimator, Regressor
 
 __all__ = [
     "KFold",
@@ -393,8 +394,6 @@ def make_pipeline(*steps):
 
 
 def _is_classifier(estimator):
-    from .models._base import Classifier
-
     if isinstance(estimator, Classifier):
         return True
     tags = getattr(estimator, "__sklearn_tags__", None)
@@ -591,7 +590,7 @@ def gcv_score(X, y, alpha=0.0, *, fit_intercept=True):
     return float(np.mean((yc - fitted) ** 2) / (1.0 - leverage.sum() / n) ** 2)
 
 
-class RidgeCV:
+class RidgeCV(Regressor):
     """Ridge with ``alpha`` chosen by closed-form leave-one-out (or GCV) error.
 
     One eigendecomposition of the Gram matrix serves every alpha.
@@ -609,18 +608,10 @@ class RidgeCV:
         self.criterion = criterion
         self.fit_intercept = fit_intercept
 
-    def get_params(self, deep=True):
-        return {"alphas": self.alphas, "criterion": self.criterion,
-                "fit_intercept": self.fit_intercept}
-
-    def set_params(self, **params):
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
-
     def fit(self, X, y):
         from .models import Ridge
 
+        X, y, _ = self._validate_training_data(X, y)
         if self.criterion not in ("loo", "gcv"):
             raise ValueError(f"criterion must be 'loo' or 'gcv', got {self.criterion!r}.")
         alphas = np.asarray(self.alphas, dtype=float)
@@ -640,19 +631,12 @@ class RidgeCV:
         self.alpha_ = float(alphas[int(np.argmin(scores))])
         model = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept).fit(X, y)
         self.coef_, self.intercept_ = model.coef_, model.intercept_
-        self.model_ = model
         return self
-
-    def predict(self, X):
-        return self.model_.predict(X)
-
-    def score(self, X, y):
-        return self.model_.score(X, y)
 
 
 # -- basis expansion -------------------------------------------------------------
 
-class PolynomialFeatures:
+class PolynomialFeatures(Estimator):
     """Polynomial (and interaction) terms up to ``degree``, in scikit-learn's column order.
 
     Simple, multiple and polynomial regression are one linear model with
@@ -667,15 +651,6 @@ class PolynomialFeatures:
         self.degree = degree
         self.include_bias = include_bias
         self.interaction_only = interaction_only
-
-    def get_params(self, deep=True):
-        return {"degree": self.degree, "include_bias": self.include_bias,
-                "interaction_only": self.interaction_only}
-
-    def set_params(self, **params):
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
 
     def fit(self, X, y=None):
         if isinstance(self.degree, bool) or not isinstance(self.degree, numbers.Integral) or (
