@@ -28,6 +28,7 @@ __all__ = [
     "check_positive",
     "check_probability",
     "check_vector",
+    "check_whole_number",
     "feature_names_of",
     "validate_features",
 ]
@@ -268,6 +269,13 @@ def check_nonnegative(value, name, meaning=""):
     if value < 0:
         raise ValueError(f"{name} must be >= 0{meaning}, got {value!r}.")
     return value
+
+
+def check_whole_number(value, name, minimum=1):
+    """Return ``value`` as int, raising unless it is an integer (not a bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
+    return int(value)
 
 
 def check_probability(value, name, *, open_interval=True):

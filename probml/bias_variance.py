@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_matrix, check_nonnegative, check_vector
+from ._validation import check_matrix, check_nonnegative, check_vector, check_whole_number
 from .selection import clone
 
 __all__ = [
@@ -116,14 +116,13 @@ def bias_variance_decomposition(estimator, data_generator, x_eval, n_repeats=200
     """
     if not hasattr(estimator, "fit") or not hasattr(estimator, "predict"):
         raise TypeError(f"estimator must have fit and predict, got {estimator!r}.")
-    if int(n_repeats) != n_repeats or n_repeats < 2:
-        raise ValueError(f"n_repeats must be a whole number >= 2, got {n_repeats!r}.")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    n_repeats = check_whole_number(n_repeats, "n_repeats", 2)
+    rng = np.random.default_rng(rng)
     x_eval, _ = check_matrix(x_eval, "x_eval")
     truth = np.asarray(data_generator.true_function(x_eval), dtype=float)
-    predictions = np.empty((int(n_repeats), x_eval.shape[0]))
+    predictions = np.empty((n_repeats, x_eval.shape[0]))
     squared_errors = np.empty_like(predictions)
-    for r in range(int(n_repeats)):
+    for r in range(n_repeats):
         X, y = data_generator.sample(rng)
         predictions[r] = clone(estimator).fit(X, y).predict(x_eval)
         observed = truth + rng.normal(0.0, data_generator.noise_std, truth.shape)

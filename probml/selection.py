@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from ._validation import check_matrix, check_vector
+from ._validation import check_matrix, check_vector, check_whole_number
 from .models._base import Classifier, Estimator, Regressor
 
 __all__ = [
@@ -46,12 +46,6 @@ __all__ = [
     "train_valid_test_split",
     "validation_curve",
 ]
-
-
-def _rng(random_state):
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    return np.random.default_rng(random_state)
 
 
 def _n_samples(X):
@@ -130,7 +124,7 @@ def _two_way_indices(arrays, test_size, shuffle, stratify, random_state):
     n_test = math.ceil(test_size * n)
     if not 0 < n_test < n:
         raise ValueError(f"test_size={test_size} of {n} samples leaves an empty part.")
-    rng = _rng(random_state)
+    rng = np.random.default_rng(random_state)
     if stratify is not None:
         if not shuffle:
             raise ValueError("stratified splits need shuffle=True.")
@@ -157,7 +151,7 @@ def train_valid_test_split(*arrays, valid_size=0.2, test_size=0.2, shuffle=True,
     if valid_size + test_size >= 1:
         raise ValueError(f"valid_size + test_size must be below 1, got "
                          f"{valid_size + test_size}.")
-    rng = _rng(random_state)
+    rng = np.random.default_rng(random_state)
     rest, test = _two_way_indices(arrays, test_size, shuffle, stratify, rng)
     inner = [_take(array, rest) for array in arrays]
     inner_stratify = None if stratify is None else np.asarray(stratify)[rest]
@@ -212,7 +206,7 @@ class KFold(_Splitter):
         if self.n_splits > n:
             raise ValueError(f"Cannot have number of splits n_splits={self.n_splits} "
                              f"greater than the number of samples: n_samples={n}.")
-        order = _rng(self.random_state).permutation(n) if self.shuffle else np.arange(n)
+        order = np.random.default_rng(self.random_state).permutation(n) if self.shuffle else np.arange(n)
         sizes = np.full(self.n_splits, n // self.n_splits)
         sizes[: n % self.n_splits] += 1
         start = 0
@@ -261,7 +255,7 @@ class StratifiedKFold(_Splitter):
         allocation = np.array([np.bincount(dealt[k::self.n_splits],
                                            minlength=len(counts))
                                for k in range(self.n_splits)])
-        rng = _rng(self.random_state)
+        rng = np.random.default_rng(self.random_state)
         folds = np.empty(n, dtype=int)
         for c in range(len(counts)):
             assignment = np.repeat(np.arange(self.n_splits), allocation[:, c])
@@ -653,9 +647,7 @@ class PolynomialFeatures(Estimator):
         self.interaction_only = interaction_only
 
     def fit(self, X, y=None):
-        if isinstance(self.degree, bool) or not isinstance(self.degree, numbers.Integral) or (
-                self.degree < 0):
-            raise ValueError(f"degree must be a whole number >= 0, got {self.degree!r}.")
+        check_whole_number(self.degree, "degree", 0)
         X, names = check_matrix(X)
         self.n_features_in_ = X.shape[1]
         self._names = list(names) if names is not None else [f"x{j}"

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_probability
+from ._validation import check_probability, check_whole_number
 
 __all__ = [
     "ABTestDesign",
@@ -781,8 +781,7 @@ def bayesian_ab_test(successes_a, trials_a, successes_b, trials_b, *, prior=(1.0
     x_b, n_b = _check_counts(successes_b, trials_b, "B")
     a0, b0 = _check_beta_parameters(*prior)
     level = check_probability(level, "level")
-    if isinstance(n_draws, bool) or not isinstance(n_draws, numbers.Integral) or n_draws < 100:
-        raise ValueError(f"n_draws must be a whole number >= 100, got {n_draws!r}.")
+    n_draws = check_whole_number(n_draws, "n_draws", 100)
     post_a, post_b = (a0 + x_a, b0 + n_a - x_a), (a0 + x_b, b0 + n_b - x_b)
     mean_a, mean_b = post_a[0] / sum(post_a), post_b[0] / sum(post_b)
     prob = probability_b_beats_a(*post_a, *post_b)
@@ -790,27 +789,17 @@ def bayesian_ab_test(successes_a, trials_a, successes_b, trials_b, *, prior=(1.0
               - mean_a * probability_b_beats_a(post_a[0] + 1, post_a[1], *post_b))
     loss_a = max(loss_a, 0.0)
     loss_b = max(loss_a - (mean_b - mean_a), 0.0)
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    generator = np.random.default_rng(rng)
     draws_a = beta.rvs(*post_a, size=n_draws, random_state=generator)
     draws_b = beta.rvs(*post_b, size=n_draws, random_state=generator)
     tails = [(1 - level) / 2, (1 + level) / 2]
     lift = tuple(float(q) for q in np.quantile(draws_b / draws_a - 1, tails))
     difference = tuple(float(q) for q in np.quantile(draws_b - draws_a, tails))
     return BayesianABResult(post_a, post_b, prob, loss_a, loss_b, lift, difference, level,
-                            int(n_draws))
+                            n_draws)
 
 
 # -- the p-value as a random variable --------------------------------------------------
-
-def _generator(rng):
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
-def _check_positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
-    return int(value)
-
 
 def _pooled_z(x_a, n_a, x_b, n_b):
     """Pooled two-proportion z statistics for arrays of counts (0 where both rates are 0 or 1)."""
@@ -843,9 +832,9 @@ def simulate_pvalues(n_per_arm, *, n_simulations=10_000, outcome="conversion", b
     >>> bool(abs(np.mean(p < 0.05) - 0.05) < 0.01)
     True
     """
-    n = _check_positive_int(n_per_arm, "n_per_arm", 2)
-    n_simulations = _check_positive_int(n_simulations, "n_simulations")
-    generator = _generator(rng)
+    n = check_whole_number(n_per_arm, "n_per_arm", 2)
+    n_simulations = check_whole_number(n_simulations, "n_simulations")
+    generator = np.random.default_rng(rng)
     if outcome == "conversion":
         baseline = check_probability(baseline, "baseline")
         variant = baseline + float(effect)
@@ -915,17 +904,17 @@ def simulate_peeking(n_per_arm, n_looks, *, alpha=0.05, baseline=0.1, effect=0.0
     >>> bool(s.peeking_rate > 2 * s.fixed_horizon_rate)
     True
     """
-    n = _check_positive_int(n_per_arm, "n_per_arm", 2)
-    n_looks = _check_positive_int(n_looks, "n_looks")
+    n = check_whole_number(n_per_arm, "n_per_arm", 2)
+    n_looks = check_whole_number(n_looks, "n_looks")
     if n_looks > n:
         raise ValueError(f"n_looks ({n_looks}) cannot exceed n_per_arm ({n}).")
-    n_simulations = _check_positive_int(n_simulations, "n_simulations")
+    n_simulations = check_whole_number(n_simulations, "n_simulations")
     alpha = check_probability(alpha, "alpha")
     baseline = check_probability(baseline, "baseline")
     variant = baseline + float(effect)
     if not 0 <= variant <= 1:
         raise ValueError(f"baseline + effect = {variant} is not a rate in [0, 1].")
-    generator = _generator(rng)
+    generator = np.random.default_rng(rng)
     looks = np.round(np.linspace(0, n, n_looks + 1)).astype(int)[1:]
     batches = np.diff(np.concatenate([[0], looks]))
     x_a = np.cumsum(generator.binomial(batches, baseline, (n_simulations, n_looks)), axis=1)

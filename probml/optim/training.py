@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_matrix, check_positive
+from .._validation import check_matrix, check_positive, check_whole_number
 from ..exceptions import DivergenceError
 from ._tree import as_float_tree, tree_map
 from .optimizers import Optimizer, apply_updates, clip_by_global_norm, gradient_descent
@@ -98,12 +98,6 @@ class Module:
         settings = ", ".join(f"{key}={value!r}" for key, value in vars(self).items()
                              if key != "params")
         return f"{type(self).__name__}({settings})"
-
-
-def _check_count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _check_targets_array(y, n_samples, name="y"):
@@ -202,7 +196,7 @@ class DataModule:
         The last batch is smaller when ``batch_size`` does not divide the
         number of rows.  Unshuffled batches are views, not copies.
         """
-        batch_size = _check_count(batch_size, "batch_size")
+        batch_size = check_whole_number(batch_size, "batch_size")
         n = self.n_train
         if batch_size > n:
             raise ValueError(f"batch_size={batch_size} is larger than the {n} training rows; "
@@ -317,8 +311,8 @@ class Trainer:
     def __init__(self, max_epochs=10, batch_size=None, optimizer=None, schedule=None, *,
                  schedule_unit="iteration", clip_norm=None, patience=None, min_delta=0.0,
                  restore_best=True, record_params=True, progress_bar=None, seed=0):
-        self.max_epochs = _check_count(max_epochs, "max_epochs")
-        self.batch_size = None if batch_size is None else _check_count(batch_size,
+        self.max_epochs = check_whole_number(max_epochs, "max_epochs")
+        self.batch_size = None if batch_size is None else check_whole_number(batch_size,
                                                                        "batch_size")
         optimizer = gradient_descent(0.1) if optimizer is None else optimizer
         if not isinstance(optimizer, Optimizer):
@@ -335,7 +329,7 @@ class Trainer:
                              f"{schedule_unit!r}.")
         self.optimizer, self.schedule, self.schedule_unit = optimizer, schedule, schedule_unit
         self.clip_norm = None if clip_norm is None else check_positive(clip_norm, "clip_norm")
-        self.patience = None if patience is None else _check_count(patience, "patience")
+        self.patience = None if patience is None else check_whole_number(patience, "patience")
         self.min_delta = float(min_delta)
         if not self.min_delta >= 0:
             raise ValueError(f"min_delta must be >= 0, got {min_delta!r}.")
