@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_probability, check_vector
+from .inference import critical_value
 
 __all__ = [
     "CohortRetention",
@@ -80,10 +81,10 @@ def _counts(successes, trials):
 
 
 def _proportion_interval(k, n, level, method):
-    from scipy.special import betaincinv, ndtri
+    from scipy.special import betaincinv
 
     if method == "wilson":
-        z = ndtri((1 + level) / 2)
+        z = critical_value(level)
         p = k / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
@@ -210,8 +211,6 @@ def stickiness(user_ids, days, *, window=None, level=0.95):
     >>> s.dau.tolist(), s.mau, round(s.value, 4)
     ([1, 2, 3], 3, 0.6667)
     """
-    from scipy.stats import t as student_t
-
     level = check_probability(level, "level")
     users, days = _event_log(user_ids, days, "days")
     first, last = (int(days.min()), int(days.max())) if window is None else map(int, window)
@@ -228,7 +227,7 @@ def stickiness(user_ids, days, *, window=None, level=0.95):
     mau = shares.size
     value = float(shares.mean())
     if mau > 1:
-        half = student_t.isf((1 - level) / 2, mau - 1) * shares.std(ddof=1) / math.sqrt(mau)
+        half = critical_value(level, mau - 1) * shares.std(ddof=1) / math.sqrt(mau)
     else:
         half = math.nan
     return Stickiness(value, value - half, value + half, dau, mau,
@@ -430,7 +429,6 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
     (0.668, 3.806)
     """
     from scipy import optimize
-    from scipy.special import ndtri
 
     level = check_probability(level, "level")
     counts = np.asarray(survivors, dtype=float)
@@ -443,7 +441,7 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
     if np.any(np.diff(counts) > 0):
         raise ValueError("survivor counts cannot increase: a customer who churned does not "
                          "come back in these models.")
-    z = ndtri((1 + level) / 2)
+    z = critical_value(level)
     if model == "geometric":
         at_risk = float(counts[:-1].sum())
         theta = float((counts[0] - counts[-1]) / at_risk)

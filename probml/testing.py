@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_probability, check_whole_number
+from .inference import critical_value, two_sided_pvalue
 
 __all__ = [
     "ABTestDesign",
@@ -389,7 +390,7 @@ class ProportionsTestResult(HypothesisTestResult):
 def _interval(estimate, se, level, alternative):
     norm = _normal()
     if alternative == "two-sided":
-        half = norm.isf((1 - level) / 2) * se
+        half = critical_value(level) * se
         return estimate - half, estimate + half
     if alternative == "greater":
         return estimate - norm.isf(1 - level) * se, math.inf
@@ -397,9 +398,9 @@ def _interval(estimate, se, level, alternative):
 
 
 def _pvalue(z, alternative):
-    norm = _normal()
     if alternative == "two-sided":
-        return 2 * norm.sf(abs(z))
+        return float(two_sided_pvalue(z))
+    norm = _normal()
     return norm.sf(z) if alternative == "greater" else norm.cdf(z)
 
 
@@ -842,9 +843,7 @@ def simulate_pvalues(n_per_arm, *, n_simulations=10_000, outcome="conversion", b
             raise ValueError(f"baseline + effect = {variant} is not a rate in [0, 1].")
         x_a = generator.binomial(n, baseline, n_simulations)
         x_b = generator.binomial(n, variant, n_simulations)
-        from scipy.special import ndtr
-
-        return 2 * ndtr(-np.abs(_pooled_z(x_a, n, x_b, n)))
+        return two_sided_pvalue(_pooled_z(x_a, n, x_b, n))
     if outcome == "normal":
         from scipy import stats
 
