@@ -185,14 +185,8 @@ def _check_n_splits(n_splits):
     return int(n_splits)
 
 
-class KFold(_Splitter):
-    """K consecutive folds (shuffled first, if asked), scikit-learn's partition.
-
-    The first ``n % k`` folds have one extra sample.
-
-    >>> [test.tolist() for _, test in KFold(3).split(np.zeros(7))]
-    [[0, 1, 2], [3, 4], [5, 6]]
-    """
+class _KSplitter(_Splitter):
+    """A splitter into a fixed number of folds, optionally shuffled first."""
 
     def __init__(self, n_splits=5, shuffle=False, random_state=None):
         self.n_splits = _check_n_splits(n_splits)
@@ -202,11 +196,22 @@ class KFold(_Splitter):
     def get_n_splits(self, X=None, y=None, groups=None):
         return self.n_splits
 
+
+class KFold(_KSplitter):
+    """K consecutive folds (shuffled first, if asked), scikit-learn's partition.
+
+    The first ``n % k`` folds have one extra sample.
+
+    >>> [test.tolist() for _, test in KFold(3).split(np.zeros(7))]
+    [[0, 1, 2], [3, 4], [5, 6]]
+    """
+
     def _test_indices(self, n, y):
         if self.n_splits > n:
             raise ValueError(f"Cannot have number of splits n_splits={self.n_splits} "
                              f"greater than the number of samples: n_samples={n}.")
-        order = np.random.default_rng(self.random_state).permutation(n) if self.shuffle else np.arange(n)
+        order = (np.random.default_rng(self.random_state).permutation(n) if self.shuffle
+                 else np.arange(n))
         sizes = np.full(self.n_splits, n // self.n_splits)
         sizes[: n % self.n_splits] += 1
         start = 0
@@ -215,7 +220,7 @@ class KFold(_Splitter):
             start += size
 
 
-class StratifiedKFold(_Splitter):
+class StratifiedKFold(_KSplitter):
     """K folds that keep the class proportions, scikit-learn's partition.
 
     Classes are taken in order of first appearance; each class's samples, in
@@ -226,14 +231,6 @@ class StratifiedKFold(_Splitter):
     >>> [test.tolist() for _, test in StratifiedKFold(2).split(np.zeros(8), y)]
     [[0, 1, 4, 5], [2, 3, 6, 7]]
     """
-
-    def __init__(self, n_splits=5, shuffle=False, random_state=None):
-        self.n_splits = _check_n_splits(n_splits)
-        self.shuffle = bool(shuffle)
-        self.random_state = random_state
-
-    def get_n_splits(self, X=None, y=None, groups=None):
-        return self.n_splits
 
     def split(self, X, y=None, groups=None):
         if y is None:
