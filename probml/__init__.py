@@ -7,7 +7,7 @@ Importing probml is light: SciPy's special functions, SymPy and Matplotlib are
 imported only by the functions that need them.
 """
 
-from . import datasets, functions, losses, optim
+from . import calculus, datasets, functions, losses, optim
 from .exceptions import (
     CollinearityWarning,
     ConvergenceWarning,
@@ -72,6 +72,7 @@ __all__ = [
     "ProbmlWarning",
     "Ridge",
     "bias_variance",
+    "calculus",
     "datasets",
     "functions",
     "growth",

@@ -225,11 +225,8 @@ def _training_tour(hours, ols):
           f"x = {well.global_minimum:.4f}")
     for name, optimizer in [("gradient descent", optim.gradient_descent(0.05)),
                             ("momentum 0.9", optim.sgd(0.05, momentum=0.9))]:
-        x, state = np.array([2.5]), optimizer.init(np.array([2.5]))
-        for _ in range(500):
-            updates, state = optimizer.update(well.gradient(x), state, x)
-            x = optim.apply_updates(x, updates)
-        print(f"{name:17} from x = 2.5 ends at x = {x[0]:.4f}")
+        end = optim.trajectory(well, [2.5], optimizer, 500)[-1, 0]
+        print(f"{name:17} from x = 2.5 ends at x = {end:.4f}")
 
 
 def derive_command(args):

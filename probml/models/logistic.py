@@ -36,7 +36,7 @@ import numpy as np
 
 from .._validation import check_finite, check_is_fitted, check_positive
 from ..exceptions import ConvergenceWarning, PerfectSeparationWarning
-from ..functions import log_softmax, softmax
+from ..functions import log_softmax, sigmoid, softmax
 from ._base import Classifier
 from .linear import _CoefficientInference, parameter_names
 
@@ -582,6 +582,39 @@ class LogisticRegression(_CoefficientInference, Classifier):
         if len(self.classes_) == 2:
             scores = np.column_stack([np.zeros_like(scores), scores])
         return log_softmax(scores, axis=1)
+
+    def predict_proba_interval(self, X, level=0.95):
+        r"""Confidence interval for :math:`P(y = 1 \mid x)` (two classes), shape (n_samples, 2).
+
+        The Wald interval of the log-odds :math:`\eta = a^\top\hat\beta`,
+        with :math:`a = (1, x)`, mapped through the sigmoid:
+
+        .. math:: \sigma\big(\hat\eta \pm z_{1-(1-\text{level})/2}
+            \sqrt{a^\top \widehat{\mathrm{Cov}}(\hat\beta)\, a}\big)
+
+        (statsmodels' ``GLM.get_prediction`` with the logit link).  The
+        interval stays inside (0, 1) and is not symmetric about the
+        prediction.  NaN when the classes are separated (no MLE).
+
+        Examples
+        --------
+        >>> X = np.array([[0.5], [1.0], [1.5], [2.0], [2.5], [3.0], [3.5], [4.0]])
+        >>> model = LogisticRegression().fit(X, [0, 0, 1, 0, 1, 0, 1, 1])
+        >>> model.predict_proba_interval([[2.25]]).round(4)
+        array([[0.1603, 0.8397]])
+        """
+        from ..inference import critical_value
+
+        self._check_inference()
+        if len(self.classes_) != 2:
+            raise ValueError("predict_proba_interval is for two classes; this model has "
+                             f"{len(self.classes_)}.")
+        eta = self.decision_function(X)
+        X = self._validate_prediction_data(X)
+        A = np.column_stack([np.ones(len(X)), X]) if self.fit_intercept else X
+        se = np.sqrt(np.einsum("ij,jk,ik->i", A, self.cov_params_, A))
+        half_width = critical_value(level) * se
+        return sigmoid(np.column_stack([eta - half_width, eta + half_width]))
 
     # -- inference --------------------------------------------------------
 

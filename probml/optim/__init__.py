@@ -1,5 +1,6 @@
 """Optimizers, learning-rate schedules, and a small training loop, in NumPy."""
 
+from .descent import trajectory
 from .modules import (
     LinearRegressionModule,
     LogisticRegressionModule,
@@ -60,4 +61,5 @@ __all__ = [
     "rmsprop",
     "sgd",
     "step_decay",
+    "trajectory",
 ]

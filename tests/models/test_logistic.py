@@ -240,3 +240,26 @@ def test_not_fitted_and_feature_checks(spector):
         model.predict(np.zeros((2, 5)))
     np.testing.assert_allclose(np.exp(model.predict_log_proba(X)), model.predict_proba(X),
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_probability_interval_matches_statsmodels_glm_prediction(spector, fit_intercept):
+    X, y = np.asarray(spector[0]), np.asarray(spector[1])
+    model = LogisticRegression(fit_intercept=fit_intercept).fit(X, y)
+    design = sm.add_constant(X) if fit_intercept else X
+    reference = sm.GLM(y, design, family=sm.families.Binomial()).fit(tol=1e-14)
+    for level in (0.9, 0.95):
+        expected = reference.get_prediction(design).conf_int(alpha=1 - level)
+        np.testing.assert_allclose(model.predict_proba_interval(X, level), expected,
+                                   rtol=1e-6)
+    band = model.predict_proba_interval(X)
+    p = model.predict_proba(X)[:, 1]
+    assert np.all((band[:, 0] < p) & (p < band[:, 1]))
+
+
+def test_probability_interval_needs_two_classes_and_a_fit(multiclass):
+    with pytest.raises(probml.NotFittedError):
+        LogisticRegression().predict_proba_interval([[1.0]])
+    model = LogisticRegression().fit(*multiclass)
+    with pytest.raises(ValueError, match="two classes; this model has 4"):
+        model.predict_proba_interval(multiclass[0])

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy import optimize
 
+import probml
 from probml import optim
 from probml.optim import QuadraticBowl, Rosenbrock, Saddle, TiltedDoubleWell
 
@@ -89,3 +90,26 @@ def test_bad_problem_settings():
                           (lambda: Rosenbrock(b=0.0), "b must be > 0")]:
         with pytest.raises(ValueError, match=message):
             make()
+
+
+def test_trajectory_is_the_hand_written_loop_and_stops_on_divergence():
+    well = TiltedDoubleWell()
+    path = optim.trajectory(well, [2.5], optim.sgd(0.05, momentum=0.9), 500)
+    assert path.shape == (501, 1) and path[0, 0] == 2.5
+    np.testing.assert_array_equal(path[-1], run(optim.sgd(0.05, momentum=0.9), well, [2.5],
+                                                500))
+    np.testing.assert_array_equal(path[3], run(optim.sgd(0.05, momentum=0.9), well, [2.5], 3))
+    bowl = QuadraticBowl(10.0)
+    same = optim.trajectory(bowl.gradient, [1.0, 1.0], optim.gradient_descent(0.1), 5)
+    np.testing.assert_array_equal(same, optim.trajectory(bowl, [1.0, 1.0],
+                                                         optim.gradient_descent(0.1), 5))
+    with pytest.raises(probml.DivergenceError, match="non-finite at step") as caught:
+        optim.trajectory(bowl, [1.0, 1.0], optim.gradient_descent(1e3), 400)
+    assert np.all(np.isfinite(caught.value.history))
+    for bad, error, message in [((bowl, [1.0, 1.0], "gd", 5), TypeError, "Optimizer"),
+                                ((3.0, [1.0], optim.adam(0.1), 5), TypeError, "gradient"),
+                                ((bowl, [[1.0]], optim.adam(0.1), 5), ValueError, "shape"),
+                                ((bowl, [1.0, 1.0], optim.adam(0.1), 0), ValueError,
+                                 "n_steps")]:
+        with pytest.raises(error, match=message):
+            optim.trajectory(*bad)
