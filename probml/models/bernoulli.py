@@ -70,6 +70,25 @@ class Bernoulli(Estimator):
         self.loglik_ = _xlogy(k, self.p_) + _xlogy(n - k, 1 - self.p_)
         return self
 
+    def loglik(self, p):
+        r"""The sample's log-likelihood :math:`k\log p + (n-k)\log(1-p)` at any ``p``.
+
+        Examples
+        --------
+        >>> model = Bernoulli().fit([1, 0, 1, 1])
+        >>> bool(model.loglik(0.75) == model.loglik_ > model.loglik(0.5))
+        True
+        """
+        check_is_fitted(self, "p_")
+        p = np.asarray(p, dtype=float)
+        if np.any((p < 0) | (p > 1)):
+            raise ValueError("p must be in [0, 1].")
+        k, n = self.n_successes_, self.n_samples_
+        with np.errstate(divide="ignore"):
+            value = ((k * np.log(p) if k else 0.0)
+                     + ((n - k) * np.log1p(-p) if n - k else 0.0)) + np.zeros_like(p)
+        return value[()] if value.ndim == 0 else value
+
     def conf_int(self, level=0.95, method="wilson"):
         r"""A confidence interval for p, as an array ``[low, high]``.
 
@@ -144,6 +163,24 @@ class BetaPosterior:
         """Posterior variance :math:`ab/((a+b)^2(a+b+1))`."""
         total = self.a + self.b
         return self.a * self.b / (total**2 * (total + 1))
+
+    def pdf(self, p):
+        r"""The density :math:`p^{a-1}(1-p)^{b-1}/B(a, b)` at ``p`` in [0, 1].
+
+        Examples
+        --------
+        >>> BetaPosterior(2.0, 1.0).pdf([0.0, 0.5, 1.0])
+        array([0., 1., 2.])
+        """
+        from scipy import special
+
+        p = np.asarray(p, dtype=float)
+        if np.any((p < 0) | (p > 1)):
+            raise ValueError("p must be in [0, 1].")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_density = (special.xlogy(self.a - 1, p) + special.xlog1py(self.b - 1, -p)
+                           - special.betaln(self.a, self.b))
+        return np.exp(log_density)
 
     def credible_interval(self, level=0.95):
         """The central (equal-tailed) posterior interval."""

@@ -170,3 +170,34 @@ def test_bernoulli_bad_input():
     with pytest.raises(ValueError, match="no single mode"):
         _ = BetaPosterior(0.5, 0.5).mode
     assert BetaPosterior(3.0, 0.5).mode == 1.0
+
+
+def test_likelihood_surfaces_equal_scipy_sums_of_log_densities(rng):
+    x = rng.normal(3.0, 2.0, size=25)
+    model = Normal().fit(x)
+    means, variances = np.meshgrid(np.linspace(1, 5, 7), np.linspace(0.5, 9, 5))
+    expected = stats.norm.logpdf(x[:, None, None], means, np.sqrt(variances)).sum(axis=0)
+    np.testing.assert_allclose(model.loglik(means, variances), expected, rtol=1e-12)
+    assert model.loglik(model.mean_, model.var_) == pytest.approx(model.loglik_, rel=1e-14)
+    with pytest.raises(ValueError, match="var must be > 0"):
+        model.loglik(0.0, [1.0, 0.0])
+
+    outcomes = (rng.uniform(size=30) < 0.3).astype(float)
+    bernoulli = Bernoulli().fit(outcomes)
+    p = np.linspace(0.05, 0.95, 19)
+    np.testing.assert_allclose(bernoulli.loglik(p),
+                               stats.bernoulli.logpmf(outcomes[:, None], p).sum(axis=0),
+                               rtol=1e-12)
+    assert Bernoulli().fit([1, 1, 1]).loglik(1.0) == 0.0
+    assert Bernoulli().fit([1, 0]).loglik(0.0) == -np.inf
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
+        bernoulli.loglik(1.5)
+
+
+@pytest.mark.parametrize("a, b", [(0.5, 0.5), (1.0, 1.0), (3.0, 7.0), (250.5, 1800.5)])
+def test_beta_density_equals_scipy(a, b):
+    p = np.linspace(0.0, 1.0, 101)[1:-1]
+    np.testing.assert_allclose(BetaPosterior(a, b).pdf(p), stats.beta.pdf(p, a, b),
+                               rtol=1e-10)
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
+        BetaPosterior(a, b).pdf(-0.1)
