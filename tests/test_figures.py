@@ -1,5 +1,6 @@
 """Figures: each renders, matches its committed PNG, and marks the library's numbers."""
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +17,22 @@ COMMITTED = ROOT / "figures"
 NAMES = figures.names()
 
 
+@functools.cache
+def rendered(name):
+    """Each figure drawn once per test session (the tests only read them)."""
+    return figures.render(name)
+
+
 def test_registry_lists_every_figure_and_rejects_unknown_names():
-    assert NAMES == ["least-squares-squares", "sigmoid-logit", "softmax-temperature",
-                     "binary-cross-entropy", "learning-rate-schedules"]
+    assert NAMES == [
+        "least-squares-squares", "loss-surface-paths", "learning-rate",
+        "learning-rate-schedules", "robust-losses", "epochs-and-early-stopping",
+        "local-minima-and-saddles", "sigmoid-logit", "softmax-temperature",
+        "binary-cross-entropy", "logistic-regression-band", "perfect-separation",
+        "gaussian-mle", "bayes-theorem", "bayesian-linear-sequential", "ridge-as-map",
+        "norm-balls", "regularization-paths", "bias-variance-bullseye", "bias-variance-degree",
+        "splits-and-cross-validation", "ab-test", "pvalues-and-peeking", "cohort-retention",
+        "finite-differences"]
     with pytest.raises(KeyError, match="no figure named 'nope'"):
         figures.get("nope")
     for name in NAMES:
@@ -30,7 +44,7 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_figure_matches_the_committed_png(name, tmp_path):
-    written = figures.save_figure(figures.render(name), tmp_path / f"{name}.png")
+    written = figures.save_figure(rendered(name), tmp_path / f"{name}.png")
     committed = COMMITTED / f"{name}.png"
     assert committed.is_file(), f"figures/{name}.png is missing: run `probml figures {name}`"
     difference = compare_images(str(committed), str(written), tol=2.0)
@@ -48,7 +62,7 @@ def test_least_squares_figure_marks_the_library_fit_and_rss():
     x, y = hours.data[:, 0], hours.target
     A = np.column_stack([np.ones_like(x), x])
     (intercept, slope), rss, *_ = np.linalg.lstsq(A, y, rcond=None)
-    ax = figures.render("least-squares-squares").axes[0]
+    ax = rendered("least-squares-squares").axes[0]
     assert f"{rss[0]:.2f}" in ax.get_title()
     line = ax.lines[-1]
     xs, ys = line.get_data()
@@ -61,7 +75,7 @@ def test_least_squares_figure_marks_the_library_fit_and_rss():
 
 
 def test_sigmoid_figure_draws_the_sigmoid_and_its_inverse():
-    left = figures.render("sigmoid-logit").axes[0]
+    left = rendered("sigmoid-logit").axes[0]
     z, s = left.lines[0].get_data()
     np.testing.assert_allclose(s, special.expit(z), rtol=1e-14)
     p, logit = left.lines[1].get_data()
@@ -69,7 +83,7 @@ def test_sigmoid_figure_draws_the_sigmoid_and_its_inverse():
 
 
 def test_softmax_bars_are_scipy_softmax_at_each_temperature():
-    ax = figures.render("softmax-temperature").axes[0]
+    ax = rendered("softmax-temperature").axes[0]
     logits = np.array([2.0, 1.0, 0.5, -0.5, -1.0])
     heights = np.array([bar.get_height() for bar in ax.patches]).reshape(3, 5)
     for row, temperature in zip(heights, (0.25, 1.0, 4.0)):

@@ -1,10 +1,111 @@
-"""Optimisation: learning-rate schedules."""
+"""Optimisation: loss surfaces, step sizes, schedules, robust losses and training curves."""
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from .. import losses, optim
+from ..datasets import load_study_hours
+from ..models import LinearRegression
 from ..optim import schedules
 from . import register
+
+
+def _study_hours():
+    hours = load_study_hours()
+    return hours.data, hours.target
+
+
+def _mse_grid(X, y, w_range, b_range, size=121):
+    """The study-hours MSE on a (w, b) grid, from the module's own loss."""
+    module = optim.LinearRegressionModule()
+    w, b = np.meshgrid(np.linspace(*w_range, size), np.linspace(*b_range, size))
+    loss = np.array([module.loss({"w": np.array([wi]), "b": np.array(bi)}, X, y)
+                     for wi, bi in zip(w.ravel(), b.ravel())]).reshape(w.shape)
+    return w, b, loss
+
+
+def _train_path(X, y, optimizer, batch_size, epochs, start):
+    module = optim.LinearRegressionModule()
+    module.params = {"w": np.array([start[0]]), "b": np.array(start[1])}
+    history = optim.Trainer(epochs, batch_size, optimizer, progress_bar=False).fit(
+        module, (X, y))
+    return history.params["w"][:, 0], history.params["b"]
+
+
+LOSS_SURFACE_RUNS = (("SGD, batch 1 (lr 0.002)", optim.sgd(0.002), 1),
+                     ("gradient descent (lr 0.02)", optim.gradient_descent(0.02), None),
+                     ("momentum 0.9 (lr 0.005)", optim.sgd(0.005, momentum=0.9), None),
+                     ("Adam (lr 2)", optim.adam(2.0), None))
+LOSS_SURFACE_EPOCHS = 60
+LOSS_SURFACE_START = (-2.0, 50.0)
+
+
+@register("loss-surface-paths", concept="gradient descent",
+          caption="The mean squared error of the study-hours line over slope and intercept, "
+                  "with the paths of gradient descent, SGD, momentum and Adam from the same "
+                  "start (60 epochs each): gradient descent crawls along the narrow valley, "
+                  "SGD jitters, momentum and Adam overshoot and turn; the star is the "
+                  "least-squares solution.",
+          derivation="mse-gradient")
+def loss_surface_paths(rng):
+    X, y = _study_hours()
+    ols = LinearRegression().fit(X, y)
+    w, b, loss = _mse_grid(X, y, (-4.0, 16.0), (-25.0, 60.0))
+    figure = Figure(figsize=(6.4, 4.6))
+    ax = figure.add_subplot()
+    contours = ax.contour(w, b, loss, levels=np.geomspace(loss.min() + 1, loss.max(), 14),
+                          colors="0.6", linewidths=0.7)
+    ax.clabel(contours, contours.levels[::3], fmt="%.0f", fontsize=7)
+    for colour, (label, optimizer, batch_size) in enumerate(LOSS_SURFACE_RUNS):
+        path_w, path_b = _train_path(X, y, optimizer, batch_size, LOSS_SURFACE_EPOCHS,
+                                     LOSS_SURFACE_START)
+        style = (dict(linewidth=0.6, alpha=0.6) if batch_size else
+                 dict(linewidth=1.3, marker=".", markersize=3))
+        ax.plot(path_w, path_b, color=f"C{colour}", label=label, **style)
+    ax.plot(*LOSS_SURFACE_START, "ko", markersize=5)
+    ax.annotate("start", LOSS_SURFACE_START, xytext=(6, 4), textcoords="offset points")
+    ax.plot(ols.coef_[0], ols.intercept_, "k*", markersize=12, label="least squares")
+    ax.set_xlabel("slope w")
+    ax.set_ylabel("intercept b")
+    ax.set_title("MSE(w, b) on the study-hours data, and four optimizers")
+    ax.legend(loc="lower left", fontsize=8)
+    return figure
+
+
+LEARNING_RATE_FRACTIONS = (0.1, 0.9, 1.05)
+
+
+@register("learning-rate", concept="learning rate",
+          caption="Gradient descent on a quadratic bowl with condition number 10: a small "
+                  "step crawls, a good one converges, one above 2/lambda_max diverges; the "
+                  "loss after 50 steps against the step size shows the cliff at 2/lambda_max.",
+          derivation="gradient-descent-step-size")
+def learning_rate(rng):
+    bowl = optim.QuadraticBowl(condition_number=10.0, angle=np.pi / 6)
+    limit = bowl.max_stable_learning_rate
+    start = np.array([1.0, 1.0])
+    figure = Figure(figsize=(7.6, 3.8))
+    left, right = figure.subplots(1, 2)
+    for fraction, label in zip(LEARNING_RATE_FRACTIONS, ("too small", "good", "too large")):
+        path = optim.trajectory(bowl, start, optim.gradient_descent(fraction * limit), 50)
+        left.semilogy(bowl.value(path.T),
+                      label=fr"{label}: {fraction:g} $\times\, 2/\lambda_{{\max}}$")
+    left.set_xlabel("step")
+    left.set_ylabel("loss")
+    left.set_title("Loss curves")
+    left.legend(fontsize=8)
+    rates = np.linspace(0.02, 1.15, 60) * limit
+    final = [bowl.value(optim.trajectory(bowl, start, optim.gradient_descent(r), 50)[-1])
+             for r in rates]
+    right.semilogy(rates, final, color="C3")
+    right.axvline(limit, color="k", linestyle="--", linewidth=1)
+    right.text(limit, 0.97, fr"$2/\lambda_{{\max}} = {limit:g}$ ", ha="right", va="top",
+               transform=right.get_xaxis_transform(), fontsize=9)
+    right.set_xlabel("learning rate")
+    right.set_ylabel("loss after 50 steps")
+    right.set_title("The step-size limit")
+    figure.tight_layout()
+    return figure
 
 
 @register("learning-rate-schedules", concept="learning-rate schedules",
@@ -32,5 +133,194 @@ def learning_rate_schedules(rng):
         ax.set_xlabel("step")
     for ax in axes[:, 0]:
         ax.set_ylabel("rate")
+    figure.tight_layout()
+    return figure
+
+
+ROBUST_LOSSES = (("MSE", losses.mean_squared_error, losses.mean_squared_error_gradient),
+                 ("MAE", losses.mean_absolute_error, losses.mean_absolute_error_gradient),
+                 ("Huber (delta = 1)", losses.huber_loss, losses.huber_loss_gradient))
+
+
+def _per_residual(loss, residuals):
+    """A loss of one prediction, for each residual ``y - prediction``."""
+    zero = np.zeros(1)
+    return np.array([loss(zero, np.array([-r])) for r in residuals])
+
+
+def location_gradient(gradient, y):
+    """d/dc of the mean loss of predicting the constant c for every y."""
+    return lambda c: np.array([gradient(y, np.full_like(y, c[0])).sum()])
+
+
+ROBUST_DATA = np.array([-1.0, -0.5, 0.0, 0.5, 6.0])    # one outlier
+
+
+@register("robust-losses", concept="MSE, MAE and Huber losses",
+          caption="Left: the three losses of one prediction against its residual; middle: "
+                  "their gradients, MAE's a constant +-1; right: gradient descent for the best "
+                  "constant prediction of five numbers with one outlier: MSE converges to the "
+                  "mean the outlier drags away, Huber to the median, and MAE's fixed-size "
+                  "step keeps overshooting the median.",
+          derivation="losses-as-likelihoods")
+def robust_losses(rng):
+    residuals = np.linspace(-3, 3, 241)
+    y = ROBUST_DATA
+    # The minimisers: the mean for MSE, the median for MAE and, for these data, Huber
+    # too (the clipped residuals -1, -0.5, 0, 0.5, 1 sum to 0 at the median).
+    targets = (np.mean(y), np.median(y), np.median(y))
+    figure = Figure(figsize=(9.6, 3.4))
+    left, middle, right = figure.subplots(1, 3)
+    for colour, ((label, loss, gradient), target) in enumerate(zip(ROBUST_LOSSES, targets)):
+        left.plot(residuals, _per_residual(loss, residuals), color=f"C{colour}", label=label)
+        # The gradient with respect to the residual is minus that for the prediction.
+        slope = -_per_residual(lambda t, p, g=gradient: g(t, p)[0], residuals)
+        middle.plot(residuals, slope, color=f"C{colour}", label=label)
+        path = optim.trajectory(location_gradient(gradient, y), [3.0],
+                                optim.gradient_descent(0.4), 40)
+        right.semilogy(np.abs(path[:, 0] - target), color=f"C{colour}", marker=".",
+                       markersize=3, label=label)
+    left.set_ylim(0, 4)
+    left.set_xlabel("residual y - prediction")
+    left.set_ylabel("loss")
+    left.set_title("Loss")
+    middle.legend(fontsize=8, loc="lower right")
+    middle.set_xlabel("residual y - prediction")
+    middle.set_ylabel("d loss / d residual")
+    middle.set_title("Gradient")
+    right.set_ylim(1e-12, 10)
+    right.set_xlabel("gradient-descent step (lr 0.4)")
+    right.set_ylabel("distance to the minimiser")
+    right.set_title("Fitting one constant")
+    figure.tight_layout()
+    return figure
+
+
+def _epoch_data(rng):
+    X = rng.normal(size=(240, 3))
+    return X, X @ np.array([1.5, -2.0, 0.5]) + 1.0 + rng.normal(scale=0.5, size=240)
+
+
+BATCH_RUNS = (("full batch (1 iteration per epoch)", None, 0.1),
+              ("mini-batch 16 (15 per epoch)", 16, 0.05),
+              ("SGD, batch 1 (240 per epoch)", 1, 0.005))
+OVERFIT_DEGREE, OVERFIT_PATIENCE = 12, 500
+
+
+def overfitting_run(rng):
+    """A degree-12 polynomial trained by Adam on 30 noisy points, with early stopping."""
+    from ..selection import PolynomialFeatures
+
+    x = rng.uniform(-1, 1, 30)
+    y = np.sin(3 * x) + rng.normal(0, 0.3, 30)
+    X = PolynomialFeatures(OVERFIT_DEGREE, include_bias=False).fit_transform(x[:, None])
+    trainer = optim.Trainer(4000, None, optim.adam(0.05), patience=OVERFIT_PATIENCE,
+                            record_params=False, progress_bar=False)
+    return trainer.fit(optim.LinearRegressionModule(),
+                       optim.DataModule(X, y, validation_fraction=0.3, seed=1))
+
+
+@register("epochs-and-early-stopping", concept="epochs, batches and iterations",
+          caption="Left: training loss per epoch for full-batch gradient descent, mini-batches "
+                  "and single-example SGD on the same data; an epoch is one pass, made of one, "
+                  "15 or 240 iterations. Right: a degree-12 polynomial overfits 21 points: the "
+                  "validation loss turns up while the training loss keeps falling, and early "
+                  "stopping keeps the best epoch.", seed=1)
+def epochs_and_early_stopping(rng):
+    X, y = _epoch_data(np.random.default_rng(0))
+    figure = Figure(figsize=(8.6, 3.6))
+    left, right = figure.subplots(1, 2)
+    for label, batch_size, rate in BATCH_RUNS:
+        history = optim.Trainer(30, batch_size, optim.sgd(rate), record_params=False,
+                                progress_bar=False).fit(
+            optim.LinearRegressionModule(), optim.DataModule(X, y, seed=0))
+        left.semilogy(np.arange(1, history.n_epochs + 1), history.train_loss,
+                      label=f"{label}, lr {rate:g}")
+    left.set_xlabel("epoch")
+    left.set_ylabel("training MSE")
+    left.set_title("One epoch, different numbers of steps", fontsize=10)
+    left.legend(fontsize=7)
+    history = overfitting_run(rng)
+    epochs = np.arange(1, history.n_epochs + 1)
+    right.semilogy(epochs, history.train_loss, label="training")
+    right.semilogy(epochs, history.val_loss, label="validation")
+    best = history.best_epoch + 1
+    right.axvline(best, color="k", linestyle="--", linewidth=1)
+    right.plot(best, history.val_loss[history.best_epoch], "ko", markersize=5)
+    right.annotate(f"early stopping: epoch {best}\n(stopped at {history.n_epochs}, "
+                   f"patience {OVERFIT_PATIENCE})", (best, history.val_loss[history.best_epoch]),
+                   xytext=(12, 30), textcoords="offset points", fontsize=8)
+    right.set_xlabel("epoch")
+    right.set_ylabel("MSE")
+    right.set_title("Overfitting and early stopping", fontsize=10)
+    right.legend(fontsize=8, loc="upper right")
+    figure.tight_layout()
+    return figure
+
+
+NETWORK_SEEDS = (0, 1, 2, 3, 4)
+
+
+def network_runs():
+    """Final loss curves of a 3-unit tanh network fitted to sin(3x) from several starts."""
+    x = np.linspace(-2, 2, 40)
+    X, y = x[:, None], np.sin(3 * x)
+    runs = []
+    for seed in NETWORK_SEEDS:
+        module = optim.OneHiddenLayerNetwork(3, "tanh")
+        history = optim.Trainer(2000, None, optim.adam(0.05), seed=seed, record_params=False,
+                                progress_bar=False).fit(module, (X, y))
+        runs.append((seed, history.train_loss))
+    return runs
+
+
+@register("local-minima-and-saddles", concept="non-convex optimisation",
+          caption="Left: on a tilted double well, gradient descent from x = 2.5 stops in the "
+                  "local minimum while momentum 0.9 rolls on to the global one. Middle: at the "
+                  "saddle of x^2 - y^2 gradient descent converges only from exactly on the "
+                  "x axis. Right: a small tanh network from five random starts ends at "
+                  "different losses.")
+def local_minima_and_saddles(rng):
+    figure = Figure(figsize=(10.0, 3.5))
+    left, middle, right = figure.subplots(1, 3)
+    well = optim.TiltedDoubleWell()
+    x = np.linspace(-2.1, 2.6, 300)
+    left.plot(x, well.value(x[None]), color="0.4", linewidth=1.4)
+    for colour, (label, optimizer) in enumerate(
+            [("gradient descent", optim.gradient_descent(0.05)),
+             ("momentum 0.9", optim.sgd(0.05, momentum=0.9))]):
+        path = optim.trajectory(well, [2.5], optimizer, 500)
+        left.plot(path[:60, 0], well.value(path[:60].T), ".", color=f"C{colour}",
+                  markersize=4, label=f"{label}: ends at {path[-1, 0]:.3f}")
+    left.set_ylim(-2.2, 4.5)
+    left.set_xlabel("x")
+    left.set_ylabel("f(x)")
+    left.set_title("Local and global minimum", fontsize=10)
+    left.legend(fontsize=7, loc="upper center")
+
+    saddle = optim.Saddle()
+    grid = np.stack(np.meshgrid(np.linspace(-1.2, 1.2, 101), np.linspace(-1.2, 1.2, 101)))
+    middle.contour(grid[0], grid[1], saddle.value(grid), levels=np.linspace(-1.4, 1.4, 15),
+                   colors="0.65", linewidths=0.7)
+    for colour, start, label in [(0, [1.0, 0.0], "start on the x axis"),
+                                 (3, [1.0, 0.01], "start 0.01 off it")]:
+        path = optim.trajectory(saddle, start, optim.gradient_descent(0.1), 30)
+        middle.plot(path[:, 0], path[:, 1], ".-", color=f"C{colour}", markersize=3,
+                    linewidth=1, label=label)
+    middle.plot(*saddle.stationary_point, "k+", markersize=10)
+    middle.set_xlim(-1.2, 1.2)
+    middle.set_ylim(-1.2, 1.2)
+    middle.set_aspect("equal")
+    middle.set_xlabel("x")
+    middle.set_ylabel("y")
+    middle.set_title("A saddle point, x² - y²", fontsize=10)
+    middle.legend(fontsize=7, loc="lower left")
+
+    for seed, loss in network_runs():
+        right.semilogy(loss, linewidth=1.2, label=f"start {seed}: {loss[-1]:.4f}")
+    right.set_xlabel("epoch")
+    right.set_ylabel("training MSE")
+    right.set_title("Network loss from five starts", fontsize=10)
+    right.legend(fontsize=7)
     figure.tight_layout()
     return figure

@@ -1,0 +1,179 @@
+"""A/B tests: the null distribution, power, Beta posteriors, p-values, peeking; retention."""
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..growth import cohort_retention, fit_retention
+from ..models.bernoulli import BetaPosterior
+from ..testing import (
+    ab_test_design,
+    bayesian_ab_test,
+    simulate_peeking,
+    simulate_pvalues,
+    two_proportion_z_test,
+)
+from . import register
+
+EXPERIMENT = (200, 2000, 250, 2000)     # conversions and visitors of A, then of B
+
+
+@register("ab-test", concept="A/B testing",
+          caption="200 of 2,000 visitors convert on A and 250 of 2,000 on B. Left: the "
+                  "z statistic against its null distribution, the shaded tails being the "
+                  "p-value. Middle: the power to detect 10% -> 12% against visitors per arm, "
+                  "80% at the designed size. Right: the two Beta posteriors and P(B > A).",
+          derivation="two-proportion-z-test")
+def ab_test(rng):
+    from scipy import stats
+
+    test = two_proportion_z_test(*EXPERIMENT)
+    figure = Figure(figsize=(10.0, 3.5))
+    left, middle, right = figure.subplots(1, 3)
+    z = np.linspace(-4.5, 4.5, 451)
+    left.plot(z, stats.norm.pdf(z), color="k", linewidth=1.4, label="null N(0, 1)")
+    for side in (z <= -abs(test.statistic), z >= abs(test.statistic)):
+        left.fill_between(z[side], stats.norm.pdf(z[side]), color="C3", alpha=0.5,
+                          label="p-value area" if side[0] else None)
+    left.axvline(test.statistic, color="C3", linewidth=1.2,
+                 label=f"observed z = {test.statistic:.3f}")
+    left.set_ylim(0, 0.56)
+    left.set_xlabel("z")
+    left.set_ylabel("density")
+    left.set_title(f"Two-proportion z-test: p = {test.pvalue:.4f}", fontsize=10)
+    left.legend(fontsize=7, loc="upper center")
+
+    design = ab_test_design(0.10, 0.02)
+    sizes = np.linspace(100, 8000, 80)
+    power = [ab_test_design(0.10, 0.02, n_per_arm=n, power=None).power for n in sizes]
+    middle.plot(sizes, power, color="C0")
+    middle.axhline(design.power, color="0.5", linestyle=":", linewidth=1)
+    middle.axvline(design.n_per_arm, color="C0", linestyle="--", linewidth=1)
+    middle.plot(design.n_per_arm, design.power, "o", color="C0")
+    middle.annotate(f"{design.n_a} per arm", (design.n_per_arm, design.power),
+                    xytext=(8, -16), textcoords="offset points", fontsize=8)
+    middle.set_xlabel("visitors per arm")
+    middle.set_ylabel("power")
+    middle.set_ylim(0, 1)
+    middle.set_title("Power to detect 10% -> 12% (alpha 0.05)", fontsize=10)
+
+    bayes = bayesian_ab_test(*EXPERIMENT)
+    p = np.linspace(0.07, 0.16, 451)
+    for colour, arm, params in (("C0", "A", bayes.posterior_a), ("C1", "B", bayes.posterior_b)):
+        posterior = BetaPosterior(*params)
+        right.plot(p, posterior.pdf(p), color=colour,
+                   label=f"{arm}: Beta({params[0]:g}, {params[1]:g})")
+        right.fill_between(p, posterior.pdf(p), color=colour, alpha=0.2)
+    right.set_xlabel("conversion rate")
+    right.set_ylabel("posterior density")
+    right.set_title(f"Beta posteriors: P(B > A) = {bayes.prob_b_beats_a:.4f}", fontsize=10)
+    right.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+PEEKING_LOOKS, PEEKING_SIMULATIONS = 10, 10_000
+
+
+@register("pvalues-and-peeking", concept="p-values and peeking",
+          caption="Left: p-values of 20,000 simulated A/B tests without an effect are uniform, "
+                  "so 5% fall below 0.05 by chance; with a real effect they pile up near 0. "
+                  "Right: checking a test after each of 10 batches and stopping at the first "
+                  "p < 0.05 raises the false-positive rate far above 5%.")
+def pvalues_and_peeking(rng):
+    figure = Figure(figsize=(8.6, 3.6))
+    left, right = figure.subplots(1, 2)
+    null = simulate_pvalues(100, n_simulations=20_000, outcome="normal", rng=rng)
+    effect = simulate_pvalues(100, n_simulations=20_000, outcome="normal", effect=0.3, rng=rng)
+    bins = np.linspace(0, 1, 41)
+    left.hist(effect, bins, color="C1", alpha=0.5,
+              label=f"effect 0.3 sd: {np.mean(effect < 0.05):.0%} below 0.05 (power)")
+    left.hist(null, bins, color="C0", alpha=0.7,
+              label=f"no effect: {np.mean(null < 0.05):.1%} below 0.05")
+    left.axhline(null.size / (bins.size - 1), color="C0", linestyle=":", linewidth=1)
+    left.set_yscale("log")
+    left.set_xlabel("p-value")
+    left.set_ylabel("tests (log scale)")
+    left.set_title("p-values under the null are uniform", fontsize=10)
+    left.legend(fontsize=7, loc="upper right")
+    peeking = simulate_peeking(2000, PEEKING_LOOKS, n_simulations=PEEKING_SIMULATIONS, rng=rng)
+    looks = np.arange(1, PEEKING_LOOKS + 1)
+    right.plot(looks, peeking.rejected_by_look, "o-", color="C3",
+               label="stop at the first p < 0.05")
+    right.axhline(peeking.alpha, color="k", linestyle="--", linewidth=1, label="alpha = 0.05")
+    right.plot(PEEKING_LOOKS, peeking.fixed_horizon_rate, "s", color="C0",
+               label=f"one look at the end: {peeking.fixed_horizon_rate:.3f}")
+    right.annotate(f"{peeking.peeking_rate:.3f}", (PEEKING_LOOKS, peeking.peeking_rate),
+                   xytext=(-6, 8), textcoords="offset points", ha="right", fontsize=8)
+    right.set_ylim(0, 0.25)
+    right.set_xticks(looks)
+    right.set_xlabel("number of looks so far")
+    right.set_ylabel("false-positive rate")
+    right.set_title(f"Peeking ({PEEKING_SIMULATIONS:,} A/A tests)", fontsize=10)
+    right.legend(fontsize=7, loc="upper left")
+    figure.tight_layout()
+    return figure
+
+
+RETENTION_PERIODS = 8
+CHURN_PRIOR = (1.2, 3.0)              # each user's monthly churn probability ~ Beta(a, b)
+
+
+def simulated_activity(rng):
+    """(user, signup month, active month) rows: users churn with a Beta-distributed rate."""
+    users, signups, active = [], [], []
+    next_user = 0
+    for cohort in range(RETENTION_PERIODS):
+        size = int(rng.integers(400, 700))
+        churn = rng.beta(*CHURN_PRIOR, size)
+        lifetime = rng.geometric(churn)            # months active, >= 1
+        for months in lifetime:
+            last = min(cohort + int(months), RETENTION_PERIODS)
+            for month in range(cohort, last):
+                users.append(next_user)
+                signups.append(cohort)
+                active.append(month)
+            next_user += 1
+    return np.array(users), np.array(signups), np.array(active)
+
+
+@register("cohort-retention", concept="cohort retention",
+          caption="Left: the share of each monthly signup cohort still active k months later "
+                  "(simulated users whose churn rates vary); newer cohorts are observed for "
+                  "fewer months. Right: the first cohort's survivors with the shifted-beta-"
+                  "geometric and geometric fits; only the sBG, which lets churn rates vary, "
+                  "bends like the data.")
+def cohort_retention_figure(rng):
+    table = cohort_retention(*simulated_activity(rng))
+    figure = Figure(figsize=(9.6, 4.0))
+    left, right = figure.subplots(1, 2, width_ratios=(1.15, 1))
+    image = left.imshow(np.ma.masked_invalid(table.retention), cmap="Blues", vmin=0, vmax=1,
+                        aspect="auto")
+    for (c, k), value in np.ndenumerate(table.retention):
+        if np.isfinite(value):
+            left.text(k, c, f"{value:.0%}", ha="center", va="center", fontsize=7,
+                      color="white" if value > 0.6 else "black")
+    left.set_xticks(np.arange(table.retention.shape[1]))
+    left.set_yticks(np.arange(len(table.cohorts)),
+                    [f"month {c} ({n})" for c, n in zip(table.cohorts, table.sizes)])
+    left.set_xlabel("months since signup")
+    left.set_title("Retention by signup cohort (size)", fontsize=10)
+    left.grid(False)
+    figure.colorbar(image, ax=left, fraction=0.05, pad=0.02)
+    survivors = table.survivors(table.cohorts[0])
+    months = np.arange(survivors.size)
+    horizon = np.arange(12)
+    right.plot(months, survivors / survivors[0], "ko", label="cohort month 0")
+    for colour, model in (("C0", "sbg"), ("C3", "geometric")):
+        fit = fit_retention(survivors, model)
+        label = ("sBG: " + ", ".join(f"{k} = {v:.2f}" for k, v in fit.params.items())
+                 if model == "sbg" else f"geometric: churn {fit.params['theta']:.3f}")
+        right.plot(horizon, fit.survival(horizon), color=colour, label=label)
+    right.axvline(months[-1], color="0.5", linestyle=":", linewidth=1)
+    right.text(months[-1] + 0.2, 0.95, "forecast ->", fontsize=8, color="0.4")
+    right.set_ylim(0, 1.02)
+    right.set_xlabel("months since signup")
+    right.set_ylabel("share still active")
+    right.set_title("Fitted retention curves", fontsize=10)
+    right.legend(fontsize=8, loc="lower left")
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,107 @@
+"""Logistic regression: the fitted curve with its band, and perfect separation."""
+
+import warnings
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import losses
+from ..functions import sigmoid
+from ..datasets import load_study_pass
+from ..exceptions import PerfectSeparationWarning
+from ..models import LogisticRegression
+from . import register
+
+
+@register("logistic-regression-band", concept="logistic regression",
+          caption="Pass or fail against hours studied: the maximum-likelihood probability of "
+                  "passing, its 95% confidence band (the Wald interval of the log-odds mapped "
+                  "through the sigmoid), and the decision boundary where it crosses 0.5.",
+          derivation="cross-entropy-gradient")
+def logistic_regression_band(rng):
+    study = load_study_pass()
+    x, y = study.data[:, 0], study.target
+    model = LogisticRegression().fit(study.data, y)
+    grid = np.linspace(0, 7, 281)[:, None]
+    band = model.predict_proba_interval(grid)
+    boundary = -model.intercept_[0] / model.coef_[0, 0]
+    figure = Figure()
+    ax = figure.add_subplot()
+    ax.fill_between(grid[:, 0], band[:, 0], band[:, 1], color="C0", alpha=0.2,
+                    label="95% confidence band")
+    ax.plot(grid[:, 0], model.predict_proba(grid)[:, 1], color="C0",
+            label=f"P(pass) = sigmoid({model.coef_[0, 0]:.3f} x "
+                  f"{'-' if model.intercept_[0] < 0 else '+'} {abs(model.intercept_[0]):.3f})")
+    ax.scatter(x, y, c=np.where(y == 1, "C2", "C3"), zorder=3, s=22,
+               label="students (1 = passed)")
+    ax.axhline(0.5, color="0.5", linestyle=":", linewidth=1)
+    ax.axvline(boundary, color="k", linestyle="--", linewidth=1,
+               label=f"decision boundary: {boundary:.2f} hours")
+    ax.set_xlabel("hours studied")
+    ax.set_ylabel("probability of passing")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title("Logistic regression, fitted by maximum likelihood")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, 0.92), frameon=True,
+              framealpha=0.9, edgecolor="none")
+    return figure
+
+
+SEPARATED_X = np.array([0.5, 1.0, 1.5, 2.0, 3.0, 3.5, 4.0, 4.5])
+SEPARATED_Y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+SEPARATION_PRIOR_VARIANCES = (1.0, 10.0)
+
+
+def separating_ray_loglik(slope):
+    r"""Log-likelihood of the separated data at weight ``slope``, intercept ``-2.5 slope``.
+
+    The ray :math:`(b, w) = t\,(-2.5, 1)` keeps the boundary at 2.5, between the classes.
+    """
+    logits = slope * (SEPARATED_X - 2.5)
+    return -SEPARATED_X.size * losses.binary_cross_entropy_with_logits(SEPARATED_Y, logits)
+
+
+def l2_maps():
+    """The L2 MAP slopes for each prior variance (scikit-learn's C)."""
+    return {C: LogisticRegression(penalty="l2", C=C).fit(SEPARATED_X[:, None], SEPARATED_Y)
+            for C in SEPARATION_PRIOR_VARIANCES}
+
+
+@register("perfect-separation", concept="perfect separation",
+          caption="Eight points that a threshold at 2.5 separates: along the separating "
+                  "direction the log-likelihood keeps rising towards 0, so the MLE does not "
+                  "exist; adding the log of a Gaussian prior (L2 penalty) bends it down and "
+                  "the MAP stops at a finite slope.")
+def perfect_separation(rng):
+    slopes = np.linspace(0, 12, 241)
+    loglik = np.array([separating_ray_loglik(t) for t in slopes])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        mle = LogisticRegression(max_iter=25).fit(SEPARATED_X[:, None], SEPARATED_Y)
+    figure = Figure(figsize=(8.6, 3.6))
+    left, right = figure.subplots(1, 2)
+    left.scatter(SEPARATED_X, SEPARATED_Y, c=np.where(SEPARATED_Y == 1, "C2", "C3"), zorder=3)
+    grid = np.linspace(0, 5, 201)
+    for slope in (1.0, 3.0, 10.0):
+        left.plot(grid, sigmoid(slope * (grid - 2.5)), linewidth=1.2,
+                  label=f"slope {slope:g}")
+    left.set_xlabel("x")
+    left.set_ylabel("P(y = 1)")
+    left.set_title("Steeper is always more likely", fontsize=10)
+    left.legend(fontsize=8, loc="upper left")
+    right.plot(slopes, loglik, color="k", label="log-likelihood (sup = 0, never reached)")
+    for colour, (C, model) in zip(("C0", "C1"), l2_maps().items()):
+        posterior = loglik - slopes ** 2 / (2 * C)
+        right.plot(slopes, posterior, color=colour, label=f"log-likelihood + log prior, C = {C:g}")
+        w = model.coef_[0, 0]
+        right.plot(w, separating_ray_loglik(w) - w ** 2 / (2 * C), "o", color=colour)
+        right.annotate(f"MAP slope {w:.3f}", (w, separating_ray_loglik(w) - w ** 2 / (2 * C)),
+                       xytext=(10, 4), textcoords="offset points", ha="left", fontsize=8,
+                       color=colour)
+    right.set_ylim(-8, 0.5)
+    right.set_xlabel("slope w (intercept -2.5 w)")
+    right.set_ylabel("log density, up to a constant")
+    right.set_title(f"No MLE (Newton stops at w = {mle.coef_[0, 0]:.1f}); the MAP exists",
+                    fontsize=10)
+    right.legend(fontsize=7, loc="lower right")
+    figure.tight_layout()
+    return figure
