@@ -19,11 +19,18 @@ class Registry:
     def __init__(self, package, topics, kind):
         self.package, self.topics, self.kind = package, tuple(topics), kind
         self._items = {}
+        self._order = {}
 
-    def add(self, name, item):
+    def add(self, name, item, module):
+        """Register ``item`` as ``name``, defined in ``module`` (one of the topics)."""
         if name in self._items:
             raise ValueError(f"a {self.kind} named {name!r} is already registered")
+        topic = module.rpartition(".")[2]
+        # Teaching order: by topic, then by definition within a topic, whatever the
+        # order in which the topic modules happen to be imported.
+        rank = self.topics.index(topic) if topic in self.topics else len(self.topics)
         self._items[name] = item
+        self._order[name] = (rank, len(self._order))
 
     def _load(self):
         for topic in self.topics:
@@ -32,7 +39,7 @@ class Registry:
     def names(self):
         """Every registered name, in teaching order."""
         self._load()
-        return list(self._items)
+        return sorted(self._items, key=self._order.__getitem__)
 
     def lookup(self, name):
         """The item registered as ``name``; a KeyError listing the names otherwise."""
@@ -41,4 +48,4 @@ class Registry:
             return self._items[name]
         except KeyError:
             raise KeyError(f"no {self.kind} named {name!r}; the {self.kind}s are "
-                           f"{', '.join(self._items)}") from None
+                           f"{', '.join(self.names())}") from None

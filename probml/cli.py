@@ -126,7 +126,7 @@ def _bayes_report(model, names):
 
 
 def tour_command(args):
-    """Verify every derivation, fit every example model on the bundled data."""
+    """Verify every derivation, fit every example model on the bundled data, draw the figures."""
     print("== Derivations: SymPy, checked against SciPy and against probml")
     status = check_command(argparse.Namespace(names=[]))
     print()
@@ -177,6 +177,12 @@ def tour_command(args):
           f"(95% CI {odds[1]:.3f} to {odds[2]:.3f})")
     _training_tour(hours, ols)
     _selection_tour(hours)
+    if args.figures_out:
+        import os
+
+        print(f"\n== Figures: every teaching figure, redrawn into {args.figures_out}/")
+        figures_command(argparse.Namespace(names=[], out=args.figures_out, format="png",
+                                           jobs=min(2, os.cpu_count() or 1)))
     return status
 
 
@@ -337,7 +343,10 @@ def build_parser():
                      help="Ridge penalty, or the starting prior precision for bayes")
     fit.add_argument("--level", type=float, default=0.95, help="confidence level")
     fit.set_defaults(run=fit_command)
-    tour = commands.add_parser("tour", help="fit the example models on the bundled data")
+    tour = commands.add_parser("tour", help="verify the derivations, fit the example models "
+                               "on the bundled data and redraw the figures")
+    tour.add_argument("--figures-out", default="figures", metavar="DIR",
+                      help="folder to redraw the figures into ('' to skip them)")
     tour.set_defaults(run=tour_command)
     derive = commands.add_parser("derive", help="write the derivation pages (Markdown)")
     derive.add_argument("names", nargs="*", help="derivations to write (default: all)")

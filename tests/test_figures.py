@@ -116,3 +116,15 @@ def test_figures_command_writes_in_parallel_and_rejects_bad_arguments(tmp_path, 
     assert cli.main(["figures", "nope", "--out", str(tmp_path)]) == 2
     assert "no figure named 'nope'" in capsys.readouterr().err
     assert cli.main(["figures", "--jobs", "0", "--out", str(tmp_path)]) == 2
+
+
+def test_teaching_order_does_not_depend_on_which_topic_was_imported_first():
+    from probml._registry import Registry
+
+    registry = Registry("probml.figures", ("regression", "links"), "figure")
+    registry.add("late-topic", None, "probml.figures.links")
+    registry.add("first-topic", None, "probml.figures.regression")
+    registry.add("first-topic-2", None, "probml.figures.regression")
+    assert registry.names() == ["first-topic", "first-topic-2", "late-topic"]
+    with pytest.raises(ValueError, match="already registered"):
+        registry.add("late-topic", None, "probml.figures.links")

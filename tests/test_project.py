@@ -97,9 +97,12 @@ def test_cli_fit_missing_file(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
 
 
-def test_cli_tour_runs_on_the_bundled_data(capsys):
-    assert cli.main(["tour"]) == 0
+def test_cli_tour_runs_on_the_bundled_data(capsys, tmp_path):
+    assert cli.main(["tour", "--figures-out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
+    names = probml.figures.names()
+    assert sorted(p.stem for p in tmp_path.glob("*.png")) == sorted(names)
+    assert (tmp_path / "README.md").is_file() and f"wrote {len(names)} figure(s)" in out
     assert "weights [ 1. -1.  1. -1.]" in out
     assert "Ridge is the MAP" in out
     # Full-batch gradient descent lands on the closed-form line; momentum escapes.

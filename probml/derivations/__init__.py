@@ -20,7 +20,7 @@ _REGISTRY = Registry(__name__, _TOPICS, "derivation")
 def register(name):
     """Register the decorated function as the builder of derivation ``name``."""
     def decorate(builder):
-        _REGISTRY.add(name, builder)
+        _REGISTRY.add(name, builder, builder.__module__)
         return builder
     return decorate
 

@@ -46,7 +46,8 @@ class FigureSpec:
 def register(name, *, concept, caption, derivation=None, seed=0):
     """Register the decorated ``build(rng) -> Figure`` under ``name``."""
     def decorate(build):
-        _REGISTRY.add(name, FigureSpec(name, concept, caption, build, derivation, seed))
+        _REGISTRY.add(name, FigureSpec(name, concept, caption, build, derivation, seed),
+                      build.__module__)
         return build
     return decorate
 
