@@ -3,11 +3,11 @@
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import losses
 from ..datasets import load_study_hours
 from ..models import BayesianLinearRegression, Bernoulli, Normal, Ridge
 from ..models.bernoulli import BetaPosterior
 from . import register
+from ._surfaces import mse_surface
 
 MLE_SAMPLE_SIZE, MLE_REPEATS = 5, 20_000
 
@@ -177,8 +177,7 @@ def ridge_as_map(rng):
     ols = Ridge(alpha=1e-12, fit_intercept=False).fit(X, y)
     w = np.stack(np.meshgrid(np.linspace(-1, 4, 101), np.linspace(-1.5, 3.5, 101)))
     # log N(y | Xw, 1/beta) = -beta/2 * n * MSE(w) + const;  log N(w | 0, I/alpha) likewise.
-    mse = np.array([losses.mean_squared_error(y, X @ point, check_input=False)
-                    for point in w.reshape(2, -1).T]).reshape(w.shape[1:])
+    mse = mse_surface(X, y, w)
     log_likelihood = -0.5 * RIDGE_NOISE_PRECISION * len(y) * mse
     log_prior = -0.5 * RIDGE_PRIOR_PRECISION * (w[0] ** 2 + w[1] ** 2)
     figure = Figure(figsize=(9.0, 4.0))

@@ -8,20 +8,12 @@ from ..datasets import load_study_hours
 from ..models import LinearRegression
 from ..optim import schedules
 from . import register
+from ._surfaces import mse_surface
 
 
 def _study_hours():
     hours = load_study_hours()
     return hours.data, hours.target
-
-
-def _mse_grid(X, y, w_range, b_range, size=121):
-    """The study-hours MSE on a (w, b) grid, from the module's own loss."""
-    module = optim.LinearRegressionModule()
-    w, b = np.meshgrid(np.linspace(*w_range, size), np.linspace(*b_range, size))
-    loss = np.array([module.loss({"w": np.array([wi]), "b": np.array(bi)}, X, y)
-                     for wi, bi in zip(w.ravel(), b.ravel())]).reshape(w.shape)
-    return w, b, loss
 
 
 def _train_path(X, y, optimizer, batch_size, epochs, start):
@@ -50,7 +42,8 @@ LOSS_SURFACE_START = (-2.0, 50.0)
 def loss_surface_paths(rng):
     X, y = _study_hours()
     ols = LinearRegression().fit(X, y)
-    w, b, loss = _mse_grid(X, y, (-4.0, 16.0), (-25.0, 60.0))
+    w, b = np.meshgrid(np.linspace(-4.0, 16.0, 121), np.linspace(-25.0, 60.0, 121))
+    loss = mse_surface(X, y, w[None], b)
     figure = Figure(figsize=(6.4, 4.6))
     ax = figure.add_subplot()
     contours = ax.contour(w, b, loss, levels=np.geomspace(loss.min() + 1, loss.max(), 14),

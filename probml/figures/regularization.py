@@ -9,6 +9,7 @@ from .. import losses
 from ..exceptions import NonConvexWarning
 from ..models import BridgeRegression, lasso_path, ridge_path
 from . import register
+from ._surfaces import mse_surface
 
 NORM_BALL_FITS = ((2.0, 0.3, "L2 (Ridge)"), (1.0, 1.0, "L1 (Lasso)"),
                   (0.5, 0.4, "p = 0.5 (bridge)"))
@@ -44,8 +45,7 @@ def _unit_sphere(p, n=721):
 def norm_balls(rng):
     X, y = two_feature_problem(rng)
     w = np.stack(np.meshgrid(np.linspace(-2.2, 3.2, 136), np.linspace(-1.8, 1.8, 91)))
-    mse = np.array([losses.mean_squared_error(y, X @ point, check_input=False)
-                    for point in w.reshape(2, -1).T]).reshape(w.shape[1:])
+    mse = mse_surface(X, y, w)
     ols = np.linalg.lstsq(X, y, rcond=None)[0]
     figure = Figure(figsize=(10.0, 3.6))
     axes = figure.subplots(1, 3)
