@@ -25,7 +25,7 @@ def gaussian_mle(rng):
     surface = model.loglik(mean, var)
     figure = Figure(figsize=(8.6, 3.7))
     left, right = figure.subplots(1, 2)
-    levels = model.loglik_ - np.array([12, 8, 5, 3, 2, 1, 0.5, 0.1])[::-1][::-1]
+    levels = model.loglik_ - np.array([12, 8, 5, 3, 2, 1, 0.5, 0.1])
     contours = left.contour(mean, var, surface, levels=np.sort(levels), cmap="viridis",
                             linewidths=1)
     left.clabel(contours, fmt="%.1f", fontsize=7)
