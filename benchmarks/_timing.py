@@ -11,3 +11,24 @@ def best_time(function, repeat):
         result = function()
         times.append(time.perf_counter() - start)
     return min(times), result
+
+
+def add_size_arguments(parser, sizes, repeat):
+    """``--sizes NxP ...`` (parsed to ``(n, p)`` pairs) and ``--repeat``, for every script."""
+    parser.add_argument("--sizes", nargs="+", type=_matrix_size, default=list(map(
+        _matrix_size, sizes)), metavar="NxP", help="data sizes: rows x columns")
+    parser.add_argument("--repeat", type=int, default=repeat,
+                        help="runs per timing; the best is kept")
+
+
+def _matrix_size(text):
+    import argparse
+
+    try:
+        n, p = (int(part) for part in text.split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected rows x columns such as 1000000x20, "
+                                         f"got {text!r}") from None
+    if n < 1 or p < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
+    return n, p

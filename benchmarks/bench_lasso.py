@@ -13,22 +13,20 @@ import argparse
 
 import numpy as np
 
-from _timing import best_time
+from _timing import add_size_arguments, best_time
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=["1000000x20", "200000x200"])
+    add_size_arguments(parser, ["1000000x20", "200000x200"], repeat=2)
     parser.add_argument("--tol", type=float, nargs="+", default=[1e-4, 1e-10])
-    parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
 
     from sklearn.linear_model import Lasso as SklearnLasso
 
     import probml
 
-    for size in args.sizes:
-        n, p = (int(part) for part in size.split("x"))
+    for n, p in args.sizes:
         rng = np.random.default_rng(0)
         X = rng.normal(size=(n, p))
         truth = np.where(rng.uniform(size=p) < 0.3, rng.normal(size=p), 0.0)

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from _timing import best_time
+from _timing import add_size_arguments, best_time
 
 
 def linear_cases(X, y):
@@ -70,14 +70,11 @@ def report(title, cases, repeat):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+",
-                        default=["10000x10", "1000000x20", "200000x200"])
+    add_size_arguments(parser, ["10000x10", "1000000x20", "200000x200"], repeat=3)
     parser.add_argument("--normal-size", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
-    for size in args.sizes:
-        n, p = map(int, size.split("x"))
+    for n, p in args.sizes:
         X = rng.standard_normal((n, p))
         y = X @ rng.standard_normal(p) + rng.standard_normal(n)
         report(f"n={n:,} p={p}: seconds and ratio to X.T @ X", linear_cases(X, y),
