@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_probability, check_vector
-from .inference import critical_value
+from .inference import critical_value, proportion_interval
 
 __all__ = [
     "CohortRetention",
@@ -80,27 +80,6 @@ def _counts(successes, trials):
     return successes.astype(float), trials.astype(float)
 
 
-def _proportion_interval(k, n, level, method):
-    from scipy.special import betaincinv
-
-    if method == "wilson":
-        z = critical_value(level)
-        p = k / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-    tail = (1 - level) / 2
-    if method == "exact":               # Clopper-Pearson: Beta quantiles of the counts
-        low = np.where(k > 0, betaincinv(np.maximum(k, 1e-300), n - k + 1, tail), 0.0)
-        high = np.where(k < n, betaincinv(k + 1, np.maximum(n - k, 1e-300), 1 - tail), 1.0)
-        return low, high
-    if method == "jeffreys":            # Beta(1/2, 1/2) posterior quantiles, ends at 0 and 1
-        low = np.where(k > 0, betaincinv(k + 0.5, n - k + 0.5, tail), 0.0)
-        high = np.where(k < n, betaincinv(k + 0.5, n - k + 0.5, 1 - tail), 1.0)
-        return low, high
-    raise ValueError(f"method must be 'wilson', 'exact' or 'jeffreys', got {method!r}.")
-
-
 def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
     r"""A conversion rate with its confidence interval.
 
@@ -131,7 +110,7 @@ def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
             raise ValueError("outcomes must be 0 or 1 (pass trials to give counts).")
         successes, trials = outcomes.sum(), outcomes.size
     k, n = _counts(successes, trials)
-    low, high = _proportion_interval(k, n, level, method)
+    low, high = proportion_interval(k, n, level, method)
     scalar = k.ndim == 0 and n.ndim == 0
     as_out = (lambda a: float(a)) if scalar else np.asarray
     as_count = (lambda a: int(a)) if scalar else (lambda a: a.astype(np.int64))
@@ -315,7 +294,7 @@ def cohort_retention(user_ids, signup_periods, active_periods, *, level=0.95):
     counts[~observed] = -1
     with np.errstate(invalid="ignore", divide="ignore"):
         retention = np.where(observed, counts / sizes[:, None], np.nan)
-    low, high = _proportion_interval(np.where(observed, counts, 0).astype(float),
+    low, high = proportion_interval(np.where(observed, counts, 0).astype(float),
                                      np.broadcast_to(sizes[:, None], counts.shape).astype(float),
                                      level, "wilson")
     low, high = np.where(observed, low, np.nan), np.where(observed, high, np.nan)

@@ -17,7 +17,8 @@ import numpy as np
 
 from ._validation import check_probability
 
-__all__ = ["CoefficientTable", "Summary", "two_sided_pvalue", "critical_value"]
+__all__ = ["CoefficientTable", "Summary", "critical_value", "proportion_interval",
+           "two_sided_pvalue"]
 
 
 def critical_value(level, df=None):
@@ -56,6 +57,50 @@ def two_sided_pvalue(statistic, df=None):
     if df is None:
         return 2 * special.ndtr(-statistic)
     return 2 * special.stdtr(df, -statistic)
+
+
+def proportion_interval(successes, trials, level=0.95, method="wilson"):
+    r"""Confidence interval for a binomial proportion :math:`k/n`, elementwise over arrays.
+
+    ``"wilson"``: the score interval, inverting the score test,
+
+    .. math:: \frac{\hat p + \frac{z^2}{2n} \pm z\sqrt{\frac{\hat p(1-\hat p)}{n}
+        + \frac{z^2}{4n^2}}}{1 + z^2/n};
+
+    ``"exact"``: Clopper-Pearson, the Beta quantiles
+    :math:`B^{-1}_{k, n-k+1}(\tfrac{1-\text{level}}2)` and
+    :math:`B^{-1}_{k+1, n-k}(\tfrac{1+\text{level}}2)` (conservative);
+    ``"jeffreys"``: the equal-tailed Beta(k + 1/2, n - k + 1/2) interval, closed at
+    0 when k = 0 and at 1 when k = n (Brown, Cai & DasGupta 2001).
+
+    Returns
+    -------
+    low, high : ndarray or float
+
+    Examples
+    --------
+    >>> [round(float(end), 4) for end in proportion_interval(7, 10)]
+    [0.3968, 0.8922]
+    """
+    from scipy.special import betaincinv
+
+    k, n = successes, trials
+    if method == "wilson":
+        z = critical_value(level)
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    tail = (1 - check_probability(level, "level")) / 2
+    if method == "exact":               # Clopper-Pearson: Beta quantiles of the counts
+        low = np.where(k > 0, betaincinv(np.maximum(k, 1e-300), n - k + 1, tail), 0.0)
+        high = np.where(k < n, betaincinv(k + 1, np.maximum(n - k, 1e-300), 1 - tail), 1.0)
+        return low, high
+    if method == "jeffreys":            # Beta(1/2, 1/2) posterior quantiles, ends at 0 and 1
+        low = np.where(k > 0, betaincinv(k + 0.5, n - k + 0.5, tail), 0.0)
+        high = np.where(k < n, betaincinv(k + 0.5, n - k + 0.5, 1 - tail), 1.0)
+        return low, high
+    raise ValueError(f"method must be 'wilson', 'exact' or 'jeffreys', got {method!r}.")
 
 
 class CoefficientTable:

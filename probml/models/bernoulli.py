@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_is_fitted, check_positive, check_probability, check_vector
-from ..inference import critical_value
+from ..inference import critical_value, proportion_interval
 from ._base import Estimator
 
 __all__ = ["Bernoulli", "BetaPosterior"]
@@ -95,8 +95,8 @@ class Bernoulli(Estimator):
         ``"wald"``: :math:`\hat p \pm z\,\mathrm{se}`, clipped to [0, 1]
         (poor near 0 and 1, where it collapses to a point).  ``"wilson"``: the
         score interval, inverting the score test; good coverage everywhere.
-        ``"exact"``: Clopper-Pearson, from the binomial distribution
-        (``scipy.stats.binomtest``), conservative.
+        ``"exact"``: Clopper-Pearson, from the binomial distribution,
+        conservative (both from :func:`probml.inference.proportion_interval`).
         """
         check_is_fitted(self, "p_")
         level = check_probability(level, "level")
@@ -105,11 +105,8 @@ class Bernoulli(Estimator):
         if method == "wald":
             half = critical_value(level) * self.bse_
             return np.clip([self.p_ - half, self.p_ + half], 0.0, 1.0)
-        from scipy import stats
-
-        result = stats.binomtest(self.n_successes_, self.n_samples_)
-        interval = result.proportion_ci(confidence_level=level, method=method)
-        return np.array([interval.low, interval.high])
+        low, high = proportion_interval(self.n_successes_, self.n_samples_, level, method)
+        return np.array([float(low), float(high)])
 
     def posterior(self, a=1.0, b=1.0):
         """The Beta(a + k, b + n - k) posterior under a Beta(a, b) prior.
