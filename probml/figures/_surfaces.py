@@ -1,4 +1,4 @@
-"""Loss surfaces over a grid of parameters, for contour plots."""
+"""Loss curves and surfaces: per point, and over a grid of parameters for contour plots."""
 
 import numpy as np
 
@@ -25,3 +25,9 @@ def mse_surface(X, y, weights, intercept=0.0):
     intercepts = np.broadcast_to(intercept, shape).ravel()
     return np.array([losses.mean_squared_error(y, X @ w + b, check_input=False)
                      for w, b in zip(points, intercepts)]).reshape(shape)
+
+
+def pointwise(function, y_true, y_pred):
+    """``function(y_true[i:i+1], y_pred[i:i+1])`` for each i: a loss (or its gradient) per point."""
+    return np.array([np.ravel(function(y_true[i:i + 1], y_pred[i:i + 1]))[0]
+                     for i in range(len(y_pred))])

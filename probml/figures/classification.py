@@ -60,6 +60,11 @@ def separating_ray_loglik(slope):
     return -SEPARATED_X.size * losses.binary_cross_entropy_with_logits(SEPARATED_Y, logits)
 
 
+def l2_log_posterior(slope, C):
+    """The log-likelihood plus the log of the N(0, C) prior on the slope, up to a constant."""
+    return separating_ray_loglik(slope) - slope ** 2 / (2 * C)
+
+
 def l2_maps():
     """The L2 MAP slopes for each prior variance (scikit-learn's C)."""
     return {C: LogisticRegression(penalty="l2", C=C).fit(SEPARATED_X[:, None], SEPARATED_Y)
@@ -90,11 +95,11 @@ def perfect_separation(rng):
     left.legend(fontsize=8, loc="upper left")
     right.plot(slopes, loglik, color="k", label="log-likelihood (sup = 0, never reached)")
     for colour, (C, model) in zip(("C0", "C1"), l2_maps().items()):
-        posterior = loglik - slopes ** 2 / (2 * C)
+        posterior = [l2_log_posterior(t, C) for t in slopes]
         right.plot(slopes, posterior, color=colour, label=f"log-likelihood + log prior, C = {C:g}")
         w = model.coef_[0, 0]
-        right.plot(w, separating_ray_loglik(w) - w ** 2 / (2 * C), "o", color=colour)
-        right.annotate(f"MAP slope {w:.3f}", (w, separating_ray_loglik(w) - w ** 2 / (2 * C)),
+        right.plot(w, l2_log_posterior(w, C), "o", color=colour)
+        right.annotate(f"MAP slope {w:.3f}", (w, l2_log_posterior(w, C)),
                        xytext=(10, 4), textcoords="offset points", ha="left", fontsize=8,
                        color=colour)
     right.set_ylim(-8, 0.5)

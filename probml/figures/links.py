@@ -5,6 +5,7 @@ from matplotlib.figure import Figure
 
 from .. import functions, losses
 from . import register
+from ._surfaces import pointwise
 
 
 @register("sigmoid-logit", concept="logistic function",
@@ -63,19 +64,19 @@ def softmax_temperature(rng):
 def binary_cross_entropy(rng):
     p = np.linspace(0.001, 0.999, 999)
     ones, zeros = np.ones_like(p), np.zeros_like(p)
-    per_point = lambda y: np.array([losses.binary_cross_entropy(y[i:i + 1], p[i:i + 1])  # noqa: E731
-                                    for i in range(p.size)])
+    on_one = pointwise(losses.binary_cross_entropy, ones, p)
+    on_zero = pointwise(losses.binary_cross_entropy, zeros, p)
     figure = Figure()
     left, right = figure.subplots(1, 2)
-    left.plot(p, per_point(ones), label="label y = 1: -log p")
-    left.plot(p, per_point(zeros), label="label y = 0: -log(1 - p)")
+    left.plot(p, on_one, label="label y = 1: -log p")
+    left.plot(p, on_zero, label="label y = 0: -log(1 - p)")
     left.set_ylim(0, 5)
     left.set_xlabel("predicted probability p")
     left.set_ylabel("loss")
     left.set_title("Binary cross-entropy")
     left.legend(fontsize=8)
     # Entropy H(p) is the expected cross-entropy of the Bernoulli(p) against itself.
-    entropy = p * per_point(ones) + (1 - p) * per_point(zeros)
+    entropy = p * on_one + (1 - p) * on_zero
     right.plot(p, entropy / np.log(2), color="C2")
     right.set_xlabel("p")
     right.set_ylabel("bits")

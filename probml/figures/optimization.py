@@ -8,7 +8,7 @@ from ..datasets import load_study_hours
 from ..models import LinearRegression
 from ..optim import schedules
 from . import register
-from ._surfaces import mse_surface
+from ._surfaces import mse_surface, pointwise
 
 
 def _study_hours():
@@ -135,12 +135,6 @@ ROBUST_LOSSES = (("MSE", losses.mean_squared_error, losses.mean_squared_error_gr
                  ("Huber (delta = 1)", losses.huber_loss, losses.huber_loss_gradient))
 
 
-def _per_residual(loss, residuals):
-    """A loss of one prediction, for each residual ``y - prediction``."""
-    zero = np.zeros(1)
-    return np.array([loss(zero, np.array([-r])) for r in residuals])
-
-
 def location_gradient(gradient, y):
     """d/dc of the mean loss of predicting the constant c for every y."""
     return lambda c: np.array([gradient(y, np.full_like(y, c[0])).sum()])
@@ -165,9 +159,12 @@ def robust_losses(rng):
     figure = Figure(figsize=(9.6, 3.4))
     left, middle, right = figure.subplots(1, 3)
     for colour, ((label, loss, gradient), target) in enumerate(zip(ROBUST_LOSSES, targets)):
-        left.plot(residuals, _per_residual(loss, residuals), color=f"C{colour}", label=label)
-        # The gradient with respect to the residual is minus that for the prediction.
-        slope = -_per_residual(lambda t, p, g=gradient: g(t, p)[0], residuals)
+        # One prediction -r of the target 0 has residual r; the gradient with
+        # respect to the residual is minus that for the prediction.
+        zeros = np.zeros_like(residuals)
+        left.plot(residuals, pointwise(loss, zeros, -residuals), color=f"C{colour}",
+                  label=label)
+        slope = -pointwise(gradient, zeros, -residuals)
         middle.plot(residuals, slope, color=f"C{colour}", label=label)
         path = optim.trajectory(location_gradient(gradient, y), [3.0],
                                 optim.gradient_descent(0.4), 40)
