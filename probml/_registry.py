@@ -26,11 +26,13 @@ class Registry:
         if name in self._items:
             raise ValueError(f"a {self.kind} named {name!r} is already registered")
         topic = module.rpartition(".")[2]
+        if topic not in self.topics:
+            raise ValueError(f"{self.kind} {name!r} is defined in {module}, which is not one "
+                             f"of {self.package}'s topics {self.topics}: add it there.")
         # Teaching order: by topic, then by definition within a topic, whatever the
         # order in which the topic modules happen to be imported.
-        rank = self.topics.index(topic) if topic in self.topics else len(self.topics)
         self._items[name] = item
-        self._order[name] = (rank, len(self._order))
+        self._order[name] = (self.topics.index(topic), len(self._order))
 
     def _load(self):
         for topic in self.topics:

@@ -128,3 +128,5 @@ def test_teaching_order_does_not_depend_on_which_topic_was_imported_first():
     assert registry.names() == ["first-topic", "first-topic-2", "late-topic"]
     with pytest.raises(ValueError, match="already registered"):
         registry.add("late-topic", None, "probml.figures.links")
+    with pytest.raises(ValueError, match="not one of probml.figures's topics"):
+        registry.add("stray", None, "probml.figures.elsewhere")
