@@ -3,6 +3,17 @@
 import importlib
 
 
+class UnknownNameError(KeyError, ValueError):
+    """A name that no registered item has.
+
+    Both a :class:`KeyError` (it is a failed lookup) and a :class:`ValueError`
+    (the argument ``name`` is wrong), so either ``except`` clause catches it.
+    """
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
 class Registry:
     """Items registered by name from ``package``'s ``topics``, imported on first use.
 
@@ -44,10 +55,11 @@ class Registry:
         return sorted(self._items, key=self._order.__getitem__)
 
     def lookup(self, name):
-        """The item registered as ``name``; a KeyError listing the names otherwise."""
+        """The item registered as ``name``; an :class:`UnknownNameError` listing the names otherwise."""
         self._load()
-        try:
+        if isinstance(name, str) and name in self._items:
             return self._items[name]
-        except KeyError:
-            raise KeyError(f"no {self.kind} named {name!r}; the {self.kind}s are "
-                           f"{', '.join(self.names())}") from None
+        shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:40] + "..."
+        raise UnknownNameError(f"name must be one of the registered {self.kind}s; there is no "
+                               f"{self.kind} named {shown}. The {self.kind}s are "
+                               f"{', '.join(self.names())}")

@@ -12,25 +12,51 @@ the data, to locate the offending cell, when it is not finite
 """
 
 import functools
+import inspect
+import math
 import numbers
 import sys
 import warnings
 
 import numpy as np
 
-from .exceptions import DataConversionWarning, NotFittedError
+from .exceptions import (
+    DataConversionWarning,
+    FeatureNamesWarning,
+    InvalidParameterError,
+    NotFittedError,
+)
 
 __all__ = [
+    "AnyOf",
+    "BOOLEAN",
+    "Boolean",
+    "Domain",
+    "Function",
+    "Integer",
+    "LEVEL",
+    "NONNEGATIVE",
+    "Optional",
+    "Options",
+    "POSITIVE",
+    "PROBABILITY",
+    "Real",
+    "SEED",
+    "Seed",
+    "check_array_finite",
     "check_finite",
     "check_is_fitted",
     "check_matrix",
     "check_nonnegative",
     "check_positive",
     "check_probability",
+    "check_squares_representable",
     "check_vector",
+    "check_params",
     "check_whole_number",
     "feature_names_of",
     "validate_features",
+    "validate_params",
 ]
 
 
@@ -71,17 +97,28 @@ def _reject_sparse(A, name):
 
 
 def _first_unconvertible(values):
-    """Locate the first cell of an object array that is not a number."""
+    """Locate the first cell of an object array that is not a float: (row, col, value, error)."""
     for (row, col), value in np.ndenumerate(np.atleast_2d(values.T).T):
         try:
             float(value)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OverflowError) as error:
             return row, col, value, error
     return None
 
 
-def _as_float_array(A, name):
-    """Convert ``A`` to float64, naming the first non-numeric cell on failure."""
+def _where(array_ndim, row, col, names=None):
+    if array_ndim <= 1:
+        return f"row {row}"
+    return _describe_cell(row, col, names)
+
+
+def _as_float_array(A, name, dtypes=(np.float64,)):
+    """Convert ``A`` to a float array, naming the first bad cell on failure.
+
+    ``dtypes`` are the floating types kept as they are (no copy); anything
+    else numeric becomes float64.  Masked entries are missing values, never
+    silently unmasked.
+    """
     if A is None:
         raise ValueError(
             f"This estimator requires {name} to be passed, but the target {name} is None"
@@ -89,6 +126,9 @@ def _as_float_array(A, name):
             f"Expected array-like (array or non-string sequence), got None for {name}."
         )
     _reject_sparse(A, name)
+    if isinstance(A, (str, bytes, dict, set)):
+        raise TypeError(f"{name} must be an array of numbers, got {type(A).__name__} "
+                        f"{_shown(A)}.")
     names = feature_names_of(A)
     if hasattr(A, "dtypes") and hasattr(A, "columns"):
         for column, dtype in zip(A.columns, A.dtypes):
@@ -98,28 +138,52 @@ def _as_float_array(A, name):
                     "encode it as numbers (e.g. one-hot) or drop it before fitting."
                 )
         return np.asarray(A.to_numpy(dtype=np.float64, na_value=np.nan)), names
-    array = np.asarray(A)
-    if array.dtype.kind in "biuf":
-        return array.astype(np.float64, copy=False), None
+    if isinstance(A, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(A)
+        if mask.any():
+            index = np.argwhere(mask)[0]
+            where = _where(mask.ndim, index[0], index[-1]) if mask.ndim else "its only entry"
+            raise ValueError(
+                f"{name} has a masked (missing) value at {where} ({int(mask.sum())} masked in "
+                "all); masked entries are not dropped silently: remove or impute those rows, "
+                f"or pass {name}.filled(value).")
+        A = A.data
+    try:
+        array = np.asarray(A)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"{name} must be a rectangular array of numbers, but it could not be read as "
+            f"one ({error}); check that every row has the same length.") from None
+    if array.dtype.kind in "biu":
+        return array.astype(np.float64), None
+    if array.dtype.kind == "f":
+        keep = array.dtype in dtypes
+        return (array if keep else array.astype(np.float64)), None
     if array.dtype.kind == "c":
         raise ValueError(
             f"Complex data not supported: {name} is complex; probml models "
             "real-valued data only."
         )
+    if array.dtype.kind in "mMV":
+        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}; convert dates, "
+                        "durations and records to numbers first.")
     try:
         return array.astype(np.float64), None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         bad = _first_unconvertible(array.astype(object))
-        if bad is None:
-            raise
+    if bad is not None:
         row, col, value, error = bad
-        where = f"row {row}" if array.ndim == 1 else f"row {row}, column {col}"
+        where = _where(array.ndim, row, col)
+        if isinstance(error, OverflowError):
+            raise ValueError(f"{name} has a value too large for a float64 at {where} "
+                             f"({_shown(value)}); rescale it.") from None
         # The error's type and text are float()'s own: "could not convert string
         # to float" for text, "argument must be a string or a real number" else.
         raise type(error)(
-            f"{name} has a non-numeric value {value!r} at {where} ({error}); every "
+            f"{name} has a non-numeric value {_shown(value)} at {where} ({error}); every "
             "entry must be a number."
         ) from None
+    raise ValueError(f"{name} could not be converted to numbers.")
 
 
 def _dtype_kind(dtype):
@@ -168,7 +232,61 @@ def check_finite(A, name="X", feature_names=None, *, checksum=None):
     )
 
 
-def check_matrix(X, name="X", *, finite=True, min_samples=1):
+def check_array_finite(values, name, *, allow_inf=False, allow_nan=False,
+                       dtypes=(np.float64,)):
+    """Any array-like (or number) of real values, as a float array with no NaN (or infinity).
+
+    For arguments of any shape, such as the points a function is evaluated at.
+    ``allow_inf`` lets infinities through where they have an exact meaning
+    (an infinite test statistic has p-value 0); ``allow_nan`` lets NaN through
+    where it marks an undefined value.
+    """
+    array, _ = _as_float_array(values, name, dtypes)
+    if allow_nan:
+        bad = np.isinf(array) if not allow_inf else np.zeros(array.shape, bool)
+    else:
+        bad = np.isnan(array) if allow_inf else ~np.isfinite(array)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        value = array[index]
+        kind = "NaN" if np.isnan(value) else f"{value}"
+        where = (f" at index {index[0] if len(index) == 1 else index}" if index else "")
+        raise ValueError(f"{name} contains {kind}{where}; pass "
+                         f"{'numbers (not NaN)' if allow_inf else 'finite numbers'}.")
+    return array
+
+
+# Sums of squares below this have lost digits to gradual underflow (or are about
+# to): the values are too small for double precision to square.
+_SMALLEST_SUM_OF_SQUARES = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
+
+
+def check_squares_representable(sums_of_squares, A, name="X", feature_names=None):
+    """Raise unless every column's sum of squares is a finite, normal double (or exactly 0).
+
+    Estimators built on a Gram matrix :math:`X^\top X` need the squares of the
+    data: values beyond about 1e154 overflow when squared and values below
+    about 1e-146 underflow (losing their digits silently).  Either way the
+    fix is a change of units, which the message names.  ``A`` is the data,
+    scanned only when a column fails, to report its largest value.
+    """
+    sums = np.atleast_1d(np.asarray(sums_of_squares, dtype=float))
+    bad = ~np.isfinite(sums) | ((sums > 0) & (sums < _SMALLEST_SUM_OF_SQUARES))
+    if not bad.any():
+        return
+    column = int(np.flatnonzero(bad)[0])
+    values = A if A.ndim == 1 else A[:, column]
+    largest = float(np.max(np.abs(values)))
+    where = "" if A.ndim == 1 else (
+        f" column '{feature_names[column]}'" if feature_names is not None else f" column {column}")
+    size = "large" if not np.isfinite(sums[column]) else "small"
+    raise ValueError(
+        f"{name}{where} has values so {size} (largest magnitude {largest:.3g}) that their "
+        f"squares {'overflow' if size == 'large' else 'underflow'} float64; rescale it, e.g. "
+        f"express it in {'larger' if size == 'large' else 'smaller'} units.")
+
+
+def check_matrix(X, name="X", *, finite=True, min_samples=1, dtypes=(np.float64,)):
     """Validate a 2-D design matrix and convert it to float64.
 
     Parameters
@@ -185,10 +303,10 @@ def check_matrix(X, name="X", *, finite=True, min_samples=1):
 
     Returns
     -------
-    X : ndarray of float64, shape (n_samples, n_features)
+    X : ndarray of float64 (or another of ``dtypes``), shape (n_samples, n_features)
     feature_names : ndarray of str or None
     """
-    array, names = _as_float_array(X, name)
+    array, names = _as_float_array(X, name, dtypes)
     if array.ndim != 2:
         hint = (
             "reshape it with X.reshape(-1, 1) if it is a single feature, or "
@@ -215,13 +333,15 @@ def check_matrix(X, name="X", *, finite=True, min_samples=1):
     return array, names
 
 
-def check_vector(y, name="y", *, n_samples=None, finite=True):
+def check_vector(y, name="y", *, n_samples=None, finite=True, dtypes=(np.float64,)):
     """Validate a 1-D numeric vector (a target or a sample) as float64.
 
     A column vector of shape ``(n, 1)`` is accepted with a
-    :class:`~probml.exceptions.DataConversionWarning`.
+    :class:`~probml.exceptions.DataConversionWarning`.  Floating types listed
+    in ``dtypes`` are kept as they are (an estimator that converts chunk by
+    chunk passes ``(np.float64, np.float32)`` and so never copies the data).
     """
-    array, _ = _as_float_array(y, name)
+    array, _ = _as_float_array(y, name, dtypes)
     if array.ndim == 2 and array.shape[1] == 1:
         warnings.warn(
             f"A column-vector {name} was passed when a 1d array was expected; "
@@ -247,45 +367,280 @@ def check_vector(y, name="y", *, n_samples=None, finite=True):
     return array
 
 
-def _check_scalar(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}.")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}.")
-    return float(value)
+# -- parameter domains ---------------------------------------------------------------
+#
+# Each parameter's domain is stated once, as a small object that checks a value
+# and returns it converted; estimators list theirs in ``_parameter_domains`` and
+# functions in ``@validate_params``.  The message always starts with the
+# parameter's name, says what it must be, and shows what it was.
+
+
+def _shown(value):
+    """``repr(value)``, shortened: a 400-digit integer should not fill the terminal."""
+    text = repr(value)
+    if len(text) > 60:
+        text = f"{text[:40]}... ({len(text)} characters)"
+    return text
+
+
+class Domain:
+    """The set of values a parameter may take; calling it checks and converts one."""
+
+    description = "a valid value"
+
+    def __call__(self, value, name):
+        raise NotImplementedError
+
+    def fail(self, value, name, meaning=""):
+        raise InvalidParameterError(
+            f"{name} must be {self.description}{meaning}, got {_shown(value)}.")
+
+    def __repr__(self):
+        return self.description
+
+
+def _as_real(value):
+    """``value`` as a float (a huge integer becomes +-inf), or None if it is not a real number."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+class Real(Domain):
+    """A finite real number, optionally bounded: ``Real(0, None, closed="neither")`` is > 0.
+
+    Parameters
+    ----------
+    low, high : float or None
+        Bounds; None for none.
+    closed : {"both", "left", "right", "neither"}
+        Which bounds belong to the domain.
+    meaning : str
+        Appended to the message, e.g. " (the prior precision of the weights)".
+    """
+
+    def __init__(self, low=None, high=None, *, closed="both", meaning=""):
+        self.low, self.high, self.closed, self.meaning = low, high, closed, meaning
+        left = closed in ("both", "left")
+        right = closed in ("both", "right")
+        if low is not None and high is not None:
+            self.description = (f"a number in {'[' if left else '('}{low:g}, "
+                                f"{high:g}{']' if right else ')'}")
+        elif low is not None:
+            self.description = f"a number {'>=' if left else '>'} {low:g}"
+        elif high is not None:
+            self.description = f"a number {'<=' if right else '<'} {high:g}"
+        else:
+            self.description = "a finite number"
+
+    def contains(self, number):
+        low, high = self.low, self.high
+        if not math.isfinite(number):
+            return False
+        if low is not None and (number < low or number == low
+                                and self.closed not in ("both", "left")):
+            return False
+        if high is not None and (number > high or number == high
+                                 and self.closed not in ("both", "right")):
+            return False
+        return True
+
+    def __call__(self, value, name):
+        number = _as_real(value)
+        if number is None or not self.contains(number):
+            self.fail(value, name, self.meaning)
+        return number + 0.0             # -0.0 becomes 0.0 (NumPy refuses a scale of -0.0)
+
+
+class Integer(Domain):
+    """A whole number in ``[low, high]``; with ``whole_floats`` a float such as 3.0 counts too.
+
+    ``high`` bounds what is handed on to NumPy and SciPy, whose integers have
+    64 bits: a count of 10**400 is refused here, not deep inside a C routine.
+    """
+
+    def __init__(self, low=None, high=None, *, whole_floats=False, meaning=""):
+        self.low, self.high, self.whole_floats, self.meaning = low, high, whole_floats, meaning
+        if low is not None and high is not None:
+            self.description = f"a whole number from {low:,} to {high:,}"
+        elif low is not None:
+            self.description = f"a whole number >= {low:,}"
+        else:
+            self.description = "a whole number"
+
+    def __call__(self, value, name):
+        if isinstance(value, (bool, np.bool_)):
+            self.fail(value, name, self.meaning)
+        if isinstance(value, numbers.Integral):
+            number = int(value)
+        elif self.whole_floats and (real := _as_real(value)) is not None \
+                and math.isfinite(real) and real.is_integer():
+            number = int(real)
+        else:
+            self.fail(value, name, self.meaning)
+        if (self.low is not None and number < self.low) or (
+                self.high is not None and number > self.high):
+            self.fail(value, name, self.meaning)
+        return number
+
+
+class Options(Domain):
+    """One of a fixed set of strings (and None if it is listed)."""
+
+    def __init__(self, *choices):
+        self.choices = choices
+        shown = [repr(c) for c in choices]
+        self.description = ("one of " + ", ".join(shown[:-1]) + f" or {shown[-1]}"
+                            if len(shown) > 1 else shown[0])
+
+    def __call__(self, value, name):
+        if value is None and None in self.choices:
+            return None
+        if isinstance(value, str) and value in self.choices:
+            return value
+        self.fail(value, name)
+
+
+class Boolean(Domain):
+    """True or False (a bool or NumPy bool, not a string or a number)."""
+
+    description = "True or False"
+
+    def __call__(self, value, name):
+        if not isinstance(value, (bool, np.bool_)):
+            self.fail(value, name)
+        return bool(value)
+
+
+class Seed(Domain):
+    """What ``numpy.random.default_rng`` accepts: None, a whole number >= 0, or a generator."""
+
+    description = ("None, a whole number >= 0, or a numpy.random.Generator, BitGenerator or "
+                   "SeedSequence")
+
+    def __call__(self, value, name):
+        if value is None or isinstance(value, (np.random.Generator, np.random.BitGenerator,
+                                               np.random.SeedSequence)):
+            return value
+        if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) \
+                and value >= 0:
+            return int(value)
+        self.fail(value, name)
+
+
+class Function(Domain):
+    """A callable."""
+
+    description = "a callable"
+
+    def __call__(self, value, name):
+        if not callable(value):
+            self.fail(value, name)
+        return value
+
+
+class Optional(Domain):
+    """None, or a value of ``domain``."""
+
+    def __init__(self, domain):
+        self.domain = domain
+        self.description = f"None or {domain.description}"
+
+    def __call__(self, value, name):
+        if value is None:
+            return None
+        try:
+            return self.domain(value, name)
+        except InvalidParameterError:
+            self.fail(value, name, getattr(self.domain, "meaning", ""))
+
+
+class AnyOf(Domain):
+    """A value of the first of ``domains`` that accepts it."""
+
+    def __init__(self, *domains):
+        self.domains = domains
+        self.description = " or ".join(d.description for d in domains)
+
+    def __call__(self, value, name):
+        for domain in self.domains:
+            try:
+                return domain(value, name)
+            except InvalidParameterError:
+                continue
+        self.fail(value, name)
+
+
+PROBABILITY = Real(0, 1, closed="neither")
+LEVEL = Real(0, 1, closed="neither", meaning=" (the coverage, e.g. 0.95)")
+POSITIVE = Real(0, None, closed="neither")
+NONNEGATIVE = Real(0, None)
+BOOLEAN = Boolean()
+SEED = Seed()
+
+
+def check_params(values, domains):
+    """Validate ``values[name]`` against ``domains[name]`` for each name; return the converted dict."""
+    return {name: domain(values[name], name) for name, domain in domains.items()}
+
+
+def validate_params(**domains):
+    """Decorate a function so that the named arguments are checked against their domains.
+
+    The function receives the converted values (a float for a ``Real``, an
+    int for an ``Integer``), so its body can rely on them.
+
+    Examples
+    --------
+    >>> @validate_params(level=LEVEL)
+    ... def half(level=0.95):
+    ...     return level / 2
+    >>> half(0.5)
+    0.25
+    >>> half(level=95)
+    Traceback (most recent call last):
+    ...
+    probml.exceptions.InvalidParameterError: level must be a number in (0, 1) (the coverage, e.g. 0.95), got 95.
+    """
+    def decorate(function):
+        signature = inspect.signature(function)
+        unknown = set(domains) - set(signature.parameters)
+        if unknown:
+            raise TypeError(f"{function.__name__} has no parameters {sorted(unknown)}")
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            for name, domain in domains.items():
+                if name in bound.arguments:
+                    bound.arguments[name] = domain(bound.arguments[name], name)
+            return function(*bound.args, **bound.kwargs)
+        checked.parameter_domains = domains
+        return checked
+    return decorate
 
 
 def check_positive(value, name, meaning=""):
     """Return ``value`` as float, raising if it is not a finite number > 0."""
-    value = _check_scalar(value, name)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0{meaning}, got {value!r}.")
-    return value
+    return Real(0, None, closed="neither", meaning=meaning)(value, name)
 
 
 def check_nonnegative(value, name, meaning=""):
     """Return ``value`` as float, raising if it is not a finite number >= 0."""
-    value = _check_scalar(value, name)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0{meaning}, got {value!r}.")
-    return value
+    return Real(0, None, meaning=meaning)(value, name)
 
 
 def check_whole_number(value, name, minimum=1):
     """Return ``value`` as int, raising unless it is an integer (not a bool) >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
-    return int(value)
+    return Integer(minimum)(value, name)
 
 
 def check_probability(value, name, *, open_interval=True):
     """Return ``value`` as float, raising unless it lies in (0, 1) (or [0, 1])."""
-    value = _check_scalar(value, name)
-    ok = 0 < value < 1 if open_interval else 0 <= value <= 1
-    if not ok:
-        bounds = "(0, 1)" if open_interval else "[0, 1]"
-        raise ValueError(f"{name} must lie in {bounds}, got {value!r}.")
-    return value
+    return Real(0, 1, closed="neither" if open_interval else "both")(value, name)
 
 
 def check_is_fitted(estimator, attribute):
@@ -343,14 +698,14 @@ def validate_features(estimator, X, *, reset):
     if names is not None and fitted_names is None:
         warnings.warn(
             f"X has feature names, but {class_name} was fitted without feature names",
-            UserWarning,
+            FeatureNamesWarning,
             stacklevel=3,
         )
     elif names is None and fitted_names is not None:
         warnings.warn(
             f"X does not have valid feature names, but {class_name} was fitted "
             "with feature names",
-            UserWarning,
+            FeatureNamesWarning,
             stacklevel=3,
         )
     elif names is not None and (

@@ -20,7 +20,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_matrix, check_nonnegative, check_vector, check_whole_number
+from ._validation import (
+    BOOLEAN,
+    SEED,
+    Function,
+    Integer,
+    Real,
+    check_matrix,
+    check_nonnegative,
+    check_squares_representable,
+    check_vector,
+)
 from .selection import clone
 
 __all__ = [
@@ -53,6 +63,26 @@ class RegressionProblem:
     noise_std: float
     n_samples: int = 50
 
+    def __post_init__(self):
+        Function()(self.true_function, "true_function")
+        if not callable(self.sample_inputs):
+            check_matrix(self.sample_inputs, "sample_inputs")
+        self.noise_std = Real(0, 1e150, meaning=" (its square must be representable)")(
+            self.noise_std, "noise_std")
+        self.n_samples = Integer(1, 10 ** 7)(self.n_samples, "n_samples")
+
+    def truth(self, X):
+        """:math:`f(X)`, checked: one finite value per row."""
+        try:
+            values = np.asarray(self.true_function(X), dtype=float)
+        except (TypeError, ValueError, ArithmeticError) as error:
+            raise ValueError(f"true_function failed on inputs of shape {X.shape}: "
+                             f"{type(error).__name__}: {error}") from None
+        if values.shape != (X.shape[0],) or not np.all(np.isfinite(values)):
+            raise ValueError(f"true_function must return one finite value per row of its "
+                             f"(n, p) input, got shape {values.shape}.")
+        return values
+
     def inputs(self, rng):
         if callable(self.sample_inputs):
             X, _ = check_matrix(self.sample_inputs(rng, self.n_samples), "inputs")
@@ -63,7 +93,7 @@ class RegressionProblem:
     def sample(self, rng):
         """A training sample ``(X, y)``."""
         X = self.inputs(rng)
-        return X, self.true_function(X) + rng.normal(0.0, self.noise_std, X.shape[0])
+        return X, self.truth(X) + rng.normal(0.0, self.noise_std, X.shape[0])
 
 
 @dataclass
@@ -116,21 +146,41 @@ def bias_variance_decomposition(estimator, data_generator, x_eval, n_repeats=200
     """
     if not hasattr(estimator, "fit") or not hasattr(estimator, "predict"):
         raise TypeError(f"estimator must have fit and predict, got {estimator!r}.")
-    n_repeats = check_whole_number(n_repeats, "n_repeats", 2)
-    rng = np.random.default_rng(rng)
+    if not isinstance(data_generator, RegressionProblem):
+        raise TypeError(f"data_generator must be a RegressionProblem, got {data_generator!r}.")
+    n_repeats = Integer(2, 100_000, meaning=" (each is a fit)")(n_repeats, "n_repeats")
+    rng = np.random.default_rng(SEED(rng, "rng"))
     x_eval, _ = check_matrix(x_eval, "x_eval")
-    truth = np.asarray(data_generator.true_function(x_eval), dtype=float)
+    if x_eval.shape[0] * n_repeats > 2 ** 27:
+        raise ValueError(f"n_repeats * len(x_eval) = {x_eval.shape[0] * n_repeats:,} "
+                         "predictions is too many to keep; use fewer.")
+    truth = data_generator.truth(x_eval)
     predictions = np.empty((n_repeats, x_eval.shape[0]))
     squared_errors = np.empty_like(predictions)
     for r in range(n_repeats):
         X, y = data_generator.sample(rng)
-        predictions[r] = clone(estimator).fit(X, y).predict(x_eval)
+        if X.shape[1] != x_eval.shape[1]:
+            raise ValueError(f"x_eval has {x_eval.shape[1]} features but data_generator's "
+                             f"inputs have {X.shape[1]}.")
+        model = clone(estimator).fit(X, y)
+        try:
+            predictions[r] = model.predict(x_eval)
+        except ValueError as error:
+            raise ValueError(f"predicting at x_eval failed: {error}") from None
         observed = truth + rng.normal(0.0, data_generator.noise_std, truth.shape)
-        squared_errors[r] = (observed - predictions[r]) ** 2
-    mean_prediction = predictions.mean(axis=0)
-    return BiasVariance(x_eval, (mean_prediction - truth) ** 2, predictions.var(axis=0),
-                        float(data_generator.noise_std) ** 2, squared_errors.mean(axis=0),
-                        squared_errors.std(axis=0, ddof=1) / np.sqrt(n_repeats))
+        with np.errstate(over="ignore"):
+            squared_errors[r] = (observed - predictions[r]) ** 2
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean_prediction = predictions.mean(axis=0)
+        result = BiasVariance(x_eval, (mean_prediction - truth) ** 2, predictions.var(axis=0),
+                              float(data_generator.noise_std) ** 2, squared_errors.mean(axis=0),
+                              squared_errors.std(axis=0, ddof=1) / np.sqrt(n_repeats))
+    if not all(np.all(np.isfinite(part)) for part in (result.bias2, result.variance,
+                                                      result.expected_error,
+                                                      result.expected_error_se)):
+        raise ValueError("the squared prediction errors overflow float64: the noise_std or the "
+                         "values at x_eval are too large; rescale the problem.")
+    return result
 
 
 def linear_smoother_bias_variance(X_train, f_train, x_eval, f_eval, noise_std, alpha=0.0,
@@ -161,13 +211,25 @@ def linear_smoother_bias_variance(X_train, f_train, x_eval, f_eval, noise_std, a
     f_eval = check_vector(f_eval, "f_eval", n_samples=x_eval.shape[0])
     noise_std = check_nonnegative(noise_std, "noise_std")
     alpha = check_nonnegative(alpha, "alpha")
+    fit_intercept = BOOLEAN(fit_intercept, "fit_intercept")
+    if x_eval.shape[1] != X_train.shape[1]:
+        raise ValueError(f"x_eval has {x_eval.shape[1]} features but X_train has "
+                         f"{X_train.shape[1]}.")
     ones = (np.ones((X_train.shape[0], 1)), np.ones((x_eval.shape[0], 1)))
     A = np.hstack([ones[0], X_train]) if fit_intercept else X_train
     A_eval = np.hstack([ones[1], x_eval]) if fit_intercept else x_eval
     penalty = alpha * np.eye(A.shape[1])
     if fit_intercept:
         penalty[0, 0] = 0.0
-    smoother = A_eval @ np.linalg.solve(A.T @ A + penalty, A.T)      # rows s(x)^T
+    with np.errstate(over="ignore", invalid="ignore"):
+        gram = A.T @ A
+    check_squares_representable(np.diagonal(gram), A, "X_train")
+    try:
+        smoother = A_eval @ np.linalg.solve(gram + penalty, A.T)      # rows s(x)^T
+    except np.linalg.LinAlgError:
+        raise ValueError("X_train is rank deficient (collinear or constant columns, or fewer "
+                         "rows than columns) and alpha = 0: the least-squares smoother is not "
+                         "unique; use alpha > 0.") from None
     bias2 = (smoother @ f_train - f_eval) ** 2
     variance = noise_std ** 2 * np.sum(smoother ** 2, axis=1)
     expected = bias2 + variance + noise_std ** 2

@@ -10,11 +10,26 @@ __all__ = [
     "ConvergenceWarning",
     "DataConversionWarning",
     "DivergenceError",
+    "FeatureNamesWarning",
+    "InvalidParameterError",
     "NonConvexWarning",
     "NotFittedError",
+    "PerfectFitWarning",
     "PerfectSeparationWarning",
     "ProbmlWarning",
+    "UndefinedStatisticWarning",
 ]
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """An argument lies outside its domain (a negative penalty, a level of 1, a string flag).
+
+    Raised by every probml function and estimator when a parameter is not
+    what its documentation allows; the message names the parameter, states
+    its domain and shows the value given.  It derives from both
+    :class:`ValueError` and :class:`TypeError` (as scikit-learn's error of
+    the same name does), so either ``except`` clause catches it.
+    """
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -26,12 +41,14 @@ class NotFittedError(ValueError, AttributeError):
     """
 
 
-class DivergenceError(FloatingPointError):
-    """An iterative fit diverged: its loss became infinite or NaN.
+class DivergenceError(FloatingPointError, ValueError):
+    """An iterative fit diverged: its loss, gradient or parameters stopped being finite.
 
-    Raised instead of returning NaN parameters.  The message names the
-    iteration and the learning rate; ``history`` holds what was recorded up to
-    that point, so the run-away can be plotted.
+    Raised instead of returning NaN or run-away parameters.  The message
+    names the iteration and the learning rate; ``history`` holds what was
+    recorded up to that point, so the run-away can be plotted.  It is also a
+    :class:`ValueError`: the learning rate it reports is an argument too
+    large for the problem.
     """
 
     def __init__(self, message, history=None):
@@ -68,6 +85,33 @@ class PerfectSeparationWarning(ConvergenceWarning):
     grow without bound.  The returned coefficients are wherever the iterations
     stopped, and their standard errors are meaningless, so they are set to
     NaN.  A penalised fit (the MAP under a Gaussian prior) exists.
+    """
+
+
+class PerfectFitWarning(ProbmlWarning):
+    """The data are fitted exactly: the estimated noise variance is zero.
+
+    With no residual scatter the Gaussian likelihood is unbounded, so the
+    log-likelihood is +inf (AIC and BIC -inf), the standard
+    errors are 0 and the test statistics infinite.  The estimates themselves
+    are exact; it is the uncertainty about them that the data cannot measure.
+    """
+
+
+class UndefinedStatisticWarning(ProbmlWarning):
+    """A statistic is undefined for these data and is reported as NaN.
+
+    For instance the unbiased variance of a single observation, or a
+    residual variance when the model uses up every degree of freedom.  The
+    message names the statistic and why.
+    """
+
+
+class FeatureNamesWarning(ProbmlWarning):
+    """``X`` at prediction time has (or lacks) column names that differ from those seen in ``fit``.
+
+    The columns are used by position, as scikit-learn does; the warning is a
+    reminder to check their order.
     """
 
 

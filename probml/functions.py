@@ -7,10 +7,16 @@ overflows: ``1 / (1 + exp(-x))`` at ``x = -1000`` computes ``exp(1000)``, and
 here computes only exponentials of non-positive numbers, so none of them
 overflows or warns, for any finite input.
 
+Inputs may be infinite where the function has a limit there
+(``sigmoid(-inf) = 0``, ``log_sigmoid(-inf) = -inf``, a logit of ``-inf``
+is a class of probability 0); NaN is always an error naming its position.
+
 Only NumPy is used, so importing this module is cheap.
 """
 
 import numpy as np
+
+from ._validation import POSITIVE, check_array_finite
 
 __all__ = [
     "log_sigmoid",
@@ -28,10 +34,41 @@ def _result(value, like):
 
 
 def _as_float(x, name):
-    array = np.asarray(x)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be real numbers, got an array of dtype {array.dtype}.")
-    return array.astype(np.float64, copy=False)
+    """Real numbers (infinities allowed, NaN not) as a float64 array."""
+    return check_array_finite(x, name, allow_inf=True)
+
+
+def _check_axis(z, axis, name="axis", allow_none=False):
+    """An axis of ``z`` (negative counts from the end), with at least one entry along it."""
+    if axis is None and allow_none:
+        if z.size == 0:
+            raise ValueError("z is empty; there is nothing to sum.")
+        return None
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)) or not (
+            -max(z.ndim, 1) <= axis < max(z.ndim, 1)):
+        raise ValueError(f"{name} must be a whole number from {-max(z.ndim, 1)} to "
+                         f"{max(z.ndim, 1) - 1} for z of shape {z.shape}"
+                         + (" (or None for all entries)" if allow_none else "")
+                         + f", got {axis!r}.")
+    if z.ndim and z.shape[axis] == 0:
+        raise ValueError(f"z has no entries along axis {axis} (shape {z.shape}); there is "
+                         "nothing to normalise over.")
+    return int(axis)
+
+
+def _shifted(z, axis, temperature):
+    r""":math:`(z - \max z)/T`, each entry <= 0, and whether a slice is all -inf or has +inf."""
+    if np.any(np.isposinf(z)):
+        raise ValueError("z contains +inf: the probabilities are not defined; pass finite "
+                         "logits (-inf marks a class of probability 0).")
+    m = np.max(z, axis=axis, keepdims=True)
+    if np.any(np.isneginf(m)):
+        raise ValueError("z is -inf along a whole slice of the class axis: every class has "
+                         "probability 0, which is not a distribution.")
+    # Shift first, then divide: z / T could overflow for a small temperature,
+    # while (z - max z) / T only runs to -inf, whose exponential is exactly 0.
+    with np.errstate(over="ignore"):
+        return (z - m) / temperature
 
 
 def sigmoid(x):
@@ -143,12 +180,18 @@ def logsumexp(z, axis=-1, keepdims=False):
     1000.6931471805599
     >>> float(logsumexp([-np.inf, 0.0]))
     0.0
+    >>> float(logsumexp([1.7e308, 1.7e308]))
+    1.7e+308
     """
     z = _as_float(z, "z")
+    axis = _check_axis(z, axis, allow_none=True)
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"keepdims must be True or False, got {keepdims!r}.")
     m = np.max(z, axis=axis, keepdims=True)
-    # An all -inf slice has sum 0 and log-sum -inf; shift it by 0, not by -inf.
+    # An all -inf slice has sum 0 and log-sum -inf, a +inf one log-sum +inf:
+    # shift those by 0, not by an infinity.
     m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         total = np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)) + m
     if not keepdims:
         total = np.squeeze(total, axis=axis) if axis is not None else total.reshape(())
@@ -165,10 +208,10 @@ def log_softmax(z, axis=-1, temperature=1.0):
     >>> log_softmax([0.0, 1000.0])
     array([-1000.,     0.])
     """
-    z = _as_float(z, "z") / _check_temperature(temperature)
+    z = _as_float(z, "z")
     # Shift first: z - max(z) is exact, whereas z - logsumexp(z) would lose the
     # digits of log(sum) below the spacing of floats near max(z).
-    shifted = z - np.max(z, axis=axis, keepdims=True)
+    shifted = _shifted(z, _check_axis(z, axis), _check_temperature(temperature))
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
@@ -199,13 +242,10 @@ def softmax(z, axis=-1, temperature=1.0):
     >>> softmax([0.0, 1.0], temperature=1e6).round(6)
     array([0.5, 0.5])
     """
-    z = _as_float(z, "z") / _check_temperature(temperature)
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    z = _as_float(z, "z")
+    e = np.exp(_shifted(z, _check_axis(z, axis), _check_temperature(temperature)))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def _check_temperature(temperature):
-    if isinstance(temperature, bool) or not np.isscalar(temperature) or not (
-            np.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}.")
-    return float(temperature)
+    return POSITIVE(temperature, "temperature")

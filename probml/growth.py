@@ -18,12 +18,20 @@ Product metrics are estimates from samples, so each comes with an interval:
 """
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_probability, check_vector
-from .inference import critical_value, proportion_interval
+from ._validation import LEVEL, Integer, Options, Real, check_array_finite, check_vector
+from .exceptions import UndefinedStatisticWarning
+from .inference import check_counts, critical_value, proportion_interval
+
+# Day and period indices beyond 2**53 are not exact as doubles.
+_PERIOD = Integer(-2 ** 53, 2 ** 53)
+# The widest table of days or periods computed (a window of ten million days is
+# 27,000 years; anything wider is a unit mistake).
+_MAX_SPAN = 10 ** 7
 
 __all__ = [
     "CohortRetention",
@@ -64,22 +72,6 @@ class RateEstimate:
         return f"RateEstimate({np.size(self.rate)} rates, {self.method} intervals)"
 
 
-def _counts(successes, trials):
-    successes, trials = np.asarray(successes), np.asarray(trials)
-    for name, values in (("successes", successes), ("trials", trials)):
-        if not np.issubdtype(values.dtype, np.number) or np.any(~np.isfinite(values)):
-            raise ValueError(f"{name} must be finite counts.")
-        if np.any(values < 0) or np.any(values != np.round(values)):
-            raise ValueError(f"{name} must be whole numbers >= 0, got {values!r}.")
-    if np.any(trials == 0):
-        raise ValueError("every rate needs trials > 0.")
-    excess = np.atleast_1d(successes > trials)
-    if np.any(excess):
-        raise ValueError(f"successes cannot exceed trials (first at position "
-                         f"{int(np.flatnonzero(excess.ravel())[0])}).")
-    return successes.astype(float), trials.astype(float)
-
-
 def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
     r"""A conversion rate with its confidence interval.
 
@@ -103,13 +95,15 @@ def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
     >>> conversion_rate(np.array([1, 0, 0, 1, 0])).rate
     0.4
     """
-    level = check_probability(level, "level")
+    level = LEVEL(level, "level")
+    method = Options("wilson", "exact", "jeffreys")(method, "method")
     if trials is None:
-        outcomes = check_vector(successes, "outcomes")
+        outcomes = check_vector(successes, "successes")
         if not np.all((outcomes == 0) | (outcomes == 1)):
-            raise ValueError("outcomes must be 0 or 1 (pass trials to give counts).")
+            raise ValueError("successes must be 0/1 outcomes when trials is not given (pass "
+                             "trials to give counts).")
         successes, trials = outcomes.sum(), outcomes.size
-    k, n = _counts(successes, trials)
+    k, n = check_counts(successes, trials)
     low, high = proportion_interval(k, n, level, method)
     scalar = k.ndim == 0 and n.ndim == 0
     as_out = (lambda a: float(a)) if scalar else np.asarray
@@ -120,20 +114,42 @@ def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
 
 # -- engagement --------------------------------------------------------------------
 
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _user_ids(user_ids):
+    """User ids of one sortable type, as a 1-D array."""
+    try:
+        users = np.asarray(user_ids)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"user_ids must be a 1-D array of ids ({error}).") from None
+    if users.dtype.kind in "fc":
+        users = check_array_finite(users.real if users.dtype.kind == "c" else users,
+                                   "user_ids")
+        if np.iscomplexobj(user_ids):
+            raise ValueError("user_ids must be numbers or strings, not complex.")
+    if users.dtype.kind == "O":
+        try:
+            np.unique(users)
+        except TypeError:
+            raise TypeError("user_ids must hold ids of one sortable type (numbers or "
+                            "strings), not a mixture.") from None
+    return users
+
+
 def _event_log(user_ids, periods, name):
-    users = np.asarray(user_ids)
-    periods = np.asarray(periods)
+    users = _user_ids(user_ids)
+    periods = check_array_finite(periods, name)
     if users.ndim != 1 or periods.ndim != 1 or users.shape != periods.shape:
         raise ValueError(f"user_ids and {name} must be one-dimensional and of the same "
                          f"length, got shapes {users.shape} and {periods.shape}.")
     if users.size == 0:
-        raise ValueError("the activity log is empty.")
-    if not np.issubdtype(periods.dtype, np.integer):
-        as_float = periods.astype(float)
-        if np.any(~np.isfinite(as_float)) or np.any(as_float != np.round(as_float)):
-            raise ValueError(f"{name} must be whole numbers (day or period indices).")
-        periods = as_float.astype(np.int64)
-    return users, periods
+        raise ValueError(f"user_ids and {name} are empty: the activity log has no rows.")
+    if np.any(periods != np.round(periods)) or np.any(np.abs(periods) > 2 ** 53):
+        raise ValueError(f"{name} must be whole numbers (day or period indices) up to 2**53 "
+                         "in size.")
+    return users, periods.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -190,11 +206,21 @@ def stickiness(user_ids, days, *, window=None, level=0.95):
     >>> s.dau.tolist(), s.mau, round(s.value, 4)
     ([1, 2, 3], 3, 0.6667)
     """
-    level = check_probability(level, "level")
+    level = LEVEL(level, "level")
     users, days = _event_log(user_ids, days, "days")
-    first, last = (int(days.min()), int(days.max())) if window is None else map(int, window)
-    if last < first:
-        raise ValueError(f"window must run forwards, got {window!r}.")
+    if window is None:
+        first, last = int(days.min()), int(days.max())
+    else:
+        if isinstance(window, (str, bytes)) or not hasattr(window, "__len__") or \
+                len(window) != 2:
+            raise ValueError(f"window must be a pair (first_day, last_day), got {window!r}.")
+        first, last = (_PERIOD(day, f"window[{i}]") for i, day in enumerate(window))
+        if last < first:
+            raise ValueError(f"window must run forwards, got {window!r}.")
+    if last - first + 1 > _MAX_SPAN:
+        raise ValueError(f"the window spans {last - first + 1:,} days (from the days given"
+                         f"{'' if window is None else ' or window'}); at most "
+                         f"{_MAX_SPAN:,} are supported: check the units of days.")
     inside = (days >= first) & (days <= last)
     if not np.any(inside):
         raise ValueError(f"no activity in the window {first}..{last}.")
@@ -208,6 +234,9 @@ def stickiness(user_ids, days, *, window=None, level=0.95):
     if mau > 1:
         half = critical_value(level, mau - 1) * shares.std(ddof=1) / math.sqrt(mau)
     else:
+        warnings.warn("One active user has no spread to estimate: the interval of the "
+                      "stickiness (low, high) is undefined (NaN).", UndefinedStatisticWarning,
+                      stacklevel=2)
         half = math.nan
     return Stickiness(value, value - half, value + half, dau, mau,
                       np.arange(first, last + 1), level)
@@ -244,11 +273,13 @@ class CohortRetention:
 
     def survivors(self, cohort):
         """Active counts of one cohort at offsets 0, 1, ... as far as observed."""
-        row = int(np.flatnonzero(self.cohorts == cohort)[0]) if np.any(
-            self.cohorts == cohort) else None
-        if row is None:
-            raise KeyError(f"no cohort {cohort!r}; the cohorts are {self.cohorts.tolist()}.")
-        counts = self.active[row]
+        matches = [row for row, value in enumerate(self.cohorts.tolist())
+                   if isinstance(cohort, (int, float, np.integer, np.floating))
+                   and not isinstance(cohort, bool) and value == cohort]
+        if not matches:
+            raise ValueError(f"cohort must be one of the signup periods "
+                             f"{self.cohorts.tolist()}, got {cohort!r}.")
+        counts = self.active[matches[0]]
         return counts[counts >= 0]
 
 
@@ -267,7 +298,7 @@ def cohort_retention(user_ids, signup_periods, active_periods, *, level=0.95):
     >>> table.sizes.tolist(), table.active.tolist()
     ([2, 1], [[2, 1, 1], [1, 1, -1]])
     """
-    level = check_probability(level, "level")
+    level = LEVEL(level, "level")
     users, signup = _event_log(user_ids, signup_periods, "signup_periods")
     _, active = _event_log(user_ids, active_periods, "active_periods")
     order = np.argsort(users, kind="stable")
@@ -276,17 +307,23 @@ def cohort_retention(user_ids, signup_periods, active_periods, *, level=0.95):
     if any(np.any(s != s[0]) for s in user_signup):
         bad = next(users[order][start] for start, s in zip(
             np.r_[0, boundaries], user_signup) if np.any(s != s[0]))
-        raise ValueError(f"user {bad!r} has more than one signup period.")
+        raise ValueError(f"signup_periods gives user {_plain(bad)!r} more than one signup "
+                         "period.")
     offsets = active - signup
     if np.any(offsets < 0):
         i = int(np.flatnonzero(offsets < 0)[0])
-        raise ValueError(f"user {users[i]!r} is active in period {active[i]} before signing "
-                         f"up in period {signup[i]}.")
+        raise ValueError(f"active_periods has user {_plain(users[i])!r} active in period "
+                         f"{active[i]}, before their signup period {signup[i]} "
+                         "(signup_periods).")
     cohorts, cohort_index = np.unique(signup, return_inverse=True)
     unique_users = np.unique(np.rec.fromarrays([users, signup]))
     sizes = np.bincount(np.searchsorted(cohorts, unique_users.f1), minlength=cohorts.size)
     last = int(active.max())
     width = last - int(cohorts.min()) + 1
+    if width * cohorts.size > _MAX_SPAN:
+        raise ValueError(f"the table would have {cohorts.size:,} cohorts x {width:,} periods; "
+                         f"at most {_MAX_SPAN:,} cells are supported: check the units of "
+                         "signup_periods and active_periods.")
     cells = np.unique(np.rec.fromarrays([users, cohort_index, offsets]))
     counts = np.zeros((cohorts.size, width), dtype=np.int64)
     np.add.at(counts, (cells.f1, cells.f2), 1)
@@ -334,7 +371,7 @@ class RetentionModel:
 
     def survival(self, t):
         r""":math:`S(t)`, the share of the cohort still active after ``t`` periods."""
-        t = np.asarray(t, dtype=float)
+        t = _periods(t, "t", 0)
         if self.model == "geometric":
             return (1 - self.params["theta"]) ** t
         from scipy.special import betaln
@@ -348,7 +385,7 @@ class RetentionModel:
         Constant :math:`1 - \theta` for the geometric model, rising
         :math:`(\beta + t - 1)/(\alpha + \beta + t - 1)` for the sBG.
         """
-        t = np.asarray(t, dtype=float)
+        t = _periods(t, "t", 1)
         if self.model == "geometric":
             return np.full_like(t, 1 - self.params["theta"])
         a, b = self.params["alpha"], self.params["beta"]
@@ -356,7 +393,17 @@ class RetentionModel:
 
     def predict_survivors(self, horizon):
         """Expected survivors of the cohort at periods 0..horizon."""
-        return self.survivors[0] * self.survival(np.arange(int(horizon) + 1))
+        horizon = Integer(0, _MAX_SPAN)(horizon, "horizon")
+        return self.survivors[0] * self.survival(np.arange(horizon + 1))
+
+
+def _periods(t, name, minimum):
+    """Numbers of periods >= ``minimum`` (any shape; not necessarily whole)."""
+    t = check_array_finite(t, name)
+    if np.any(t < minimum):
+        raise ValueError(f"{name} must be >= {minimum} (a number of periods), got "
+                         f"{t[t < minimum].flat[0]!r}.")
+    return t
 
 
 def _sbg_loglik(log_params, survivors):
@@ -409,17 +456,19 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
     """
     from scipy import optimize
 
-    level = check_probability(level, "level")
-    counts = np.asarray(survivors, dtype=float)
-    if counts.ndim != 1 or counts.size < 2:
-        raise ValueError("survivors needs the cohort size and at least one later count.")
-    if np.any(~np.isfinite(counts)) or np.any(counts < 0) or np.any(counts != np.round(counts)):
-        raise ValueError("survivors must be whole, non-negative counts.")
+    level = LEVEL(level, "level")
+    model = Options("geometric", "sbg")(model, "model")
+    counts = check_array_finite(survivors, "survivors")
+    if counts.ndim != 1 or counts.size < 2 or counts.size > _MAX_SPAN:
+        raise ValueError("survivors needs the cohort size and at least one later count (a "
+                         "1-D array).")
+    if np.any(counts < 0) or np.any(counts != np.round(counts)) or np.any(counts > 2 ** 53):
+        raise ValueError("survivors must be whole, non-negative counts (up to 2**53).")
     if counts[0] == 0:
         raise ValueError("the cohort is empty (survivors[0] = 0).")
     if np.any(np.diff(counts) > 0):
-        raise ValueError("survivor counts cannot increase: a customer who churned does not "
-                         "come back in these models.")
+        raise ValueError("survivors cannot increase: a customer who churned does not come back "
+                         "in these models.")
     z = critical_value(level)
     if model == "geometric":
         at_risk = float(counts[:-1].sum())
@@ -431,16 +480,27 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
         return RetentionModel("geometric", {"theta": theta}, {"theta": se},
                               {"theta": (max(theta - z * se, 0.0), min(theta + z * se, 1.0))},
                               loglik, 2 - 2 * loglik, counts, level)
-    if model != "sbg":
-        raise ValueError(f"model must be 'geometric' or 'sbg', got {model!r}.")
     if counts[-1] == counts[0]:
-        raise ValueError("no customer churned: the sBG parameters are not identified.")
-    found = optimize.minimize(lambda x: -_sbg_loglik(x, counts), np.zeros(2),
-                              method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-10})
-    log_params = found.x
-    covariance = np.linalg.inv(-_numeric_hessian(lambda x: _sbg_loglik(x, counts), log_params))
-    se_log = np.sqrt(np.diag(covariance))
+        raise ValueError("survivors never fall (no customer churned): the sBG parameters are "
+                         "not identified.")
+    with np.errstate(all="ignore"):
+        found = optimize.minimize(lambda x: -_sbg_loglik(x, counts), np.zeros(2),
+                                  method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-10})
+        log_params = found.x
+        information = -_numeric_hessian(lambda x: _sbg_loglik(x, counts), log_params)
+    try:
+        np.linalg.cholesky(information)
+        covariance = np.linalg.inv(information)
+    except np.linalg.LinAlgError:
+        covariance = None
     a, b = np.exp(log_params)
+    if covariance is None or not (np.all(np.isfinite(covariance)) and np.isfinite(a)
+                                  and np.isfinite(b) and abs(log_params).max() < 30):
+        raise ValueError("survivors are fitted best at the edge of the sBG model (alpha or beta "
+                         "runs off to 0 or infinity: the churn rate hardly varies between "
+                         "customers), so its parameters are not identified; fit "
+                         "model='geometric'.")
+    se_log = np.sqrt(np.diag(covariance))
     loglik = _sbg_loglik(log_params, counts)
     return RetentionModel(
         "sbg", {"alpha": float(a), "beta": float(b)},

@@ -12,20 +12,31 @@ needed, so ``import probml`` stays light.
 """
 
 import html
+import math
 
 import numpy as np
 
-from ._validation import check_probability
+from ._validation import LEVEL, Optional, Options, Real, check_array_finite, validate_params
 
-__all__ = ["CoefficientTable", "Summary", "critical_value", "proportion_interval",
-           "two_sided_pvalue"]
+__all__ = ["CoefficientTable", "Summary", "check_counts", "critical_value",
+           "proportion_interval", "two_sided_pvalue"]
+
+DEGREES_OF_FREEDOM = Optional(Real(0, None, closed="neither",
+                                   meaning=" (degrees of freedom; None for the normal)"))
+
+# Counts beyond 2**53 are not exact as doubles, and SciPy's binomial routines
+# take 64-bit integers: larger counts are refused before they get there.
+MAX_COUNT = 2 ** 53
 
 
+@validate_params(level=LEVEL, df=DEGREES_OF_FREEDOM)
 def critical_value(level, df=None):
     r"""The two-sided critical value :math:`q_{1-(1-\text{level})/2}`.
 
     Of the Student-t distribution with ``df`` degrees of freedom, or of the
-    standard normal when ``df`` is None.
+    standard normal when ``df`` is None.  It is computed from the tail
+    probability :math:`(1-\text{level})/2`, which stays exact as the level
+    approaches 1 (``0.5 + level/2`` would round to 1 and give infinity).
 
     Examples
     --------
@@ -33,32 +44,74 @@ def critical_value(level, df=None):
     1.96
     >>> round(critical_value(0.95, df=10), 4)
     2.2281
+    >>> round(critical_value(1 - 1e-16), 3)
+    8.292
     """
     from scipy import special
 
-    level = check_probability(level, "level")
-    upper = 0.5 + level / 2
-    if df is None:
-        return float(special.ndtri(upper))
-    return float(special.stdtrit(df, upper))
+    tail = (1 - level) / 2
+    value = -(special.ndtri(tail) if df is None else special.stdtrit(df, tail))
+    if not math.isfinite(value):
+        raise ValueError(f"level={level!r} is too close to 1 for a t distribution with "
+                         f"df={df!r}: its critical value overflows a float64.")
+    return float(value)
 
 
+@validate_params(df=DEGREES_OF_FREEDOM)
 def two_sided_pvalue(statistic, df=None):
     r"""Two-sided p-value :math:`2\,P(T \ge |t|)` of a t (or z, if ``df`` is None) statistic.
+
+    An infinite statistic has p-value 0; a NaN statistic is an error.
 
     Examples
     --------
     >>> round(float(two_sided_pvalue(1.959963984540054)), 6)
     0.05
     """
+    return _two_sided(check_array_finite(statistic, "statistic", allow_inf=True), df)
+
+
+def _two_sided(statistic, df):
+    """Two-sided p-values of validated statistics (NaN, for an undefined one, stays NaN)."""
     from scipy import special
 
-    statistic = np.abs(np.asarray(statistic, dtype=float))
+    statistic = np.abs(statistic)
     if df is None:
         return 2 * special.ndtr(-statistic)
     return 2 * special.stdtr(df, -statistic)
 
 
+def check_counts(successes, trials, *, successes_name="successes", trials_name="trials"):
+    """Validate counts of successes out of trials (numbers or arrays); return them as floats.
+
+    Each must be a whole number from 0 to 2**53, with ``trials > 0`` and
+    ``successes <= trials``; the arrays must broadcast together.
+    """
+    checked = []
+    for name, values in ((successes_name, successes), (trials_name, trials)):
+        values = check_array_finite(values, name)
+        bad = (values < 0) | (values != np.round(values)) | (values > MAX_COUNT)
+        if np.any(bad):
+            first = values[bad].flat[0] if values.ndim else values[()]
+            raise ValueError(f"{name} must be whole numbers from 0 to 2**53 (counts), got "
+                             f"{first!r}.")
+        checked.append(values)
+    k, n = checked
+    try:
+        k, n = np.broadcast_arrays(k, n)
+    except ValueError:
+        raise ValueError(f"{successes_name} (shape {k.shape}) and {trials_name} (shape "
+                         f"{n.shape}) must have the same shape.") from None
+    if np.any(n == 0):
+        raise ValueError(f"every rate needs {trials_name} > 0.")
+    excess = np.atleast_1d(k > n)
+    if np.any(excess):
+        raise ValueError(f"{successes_name} cannot exceed {trials_name} (first at position "
+                         f"{int(np.flatnonzero(excess.ravel())[0])}).")
+    return k[()] if k.ndim == 0 else k.copy(), n[()] if n.ndim == 0 else n.copy()
+
+
+@validate_params(level=LEVEL, method=Options("wilson", "exact", "jeffreys"))
 def proportion_interval(successes, trials, level=0.95, method="wilson"):
     r"""Confidence interval for a binomial proportion :math:`k/n`, elementwise over arrays.
 
@@ -84,23 +137,21 @@ def proportion_interval(successes, trials, level=0.95, method="wilson"):
     """
     from scipy.special import betaincinv
 
-    k, n = successes, trials
+    k, n = check_counts(successes, trials)
     if method == "wilson":
         z = critical_value(level)
         p = k / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-    tail = (1 - check_probability(level, "level")) / 2
+    tail = (1 - level) / 2
     if method == "exact":               # Clopper-Pearson: Beta quantiles of the counts
         low = np.where(k > 0, betaincinv(np.maximum(k, 1e-300), n - k + 1, tail), 0.0)
         high = np.where(k < n, betaincinv(k + 1, np.maximum(n - k, 1e-300), 1 - tail), 1.0)
         return low, high
-    if method == "jeffreys":            # Beta(1/2, 1/2) posterior quantiles, ends at 0 and 1
-        low = np.where(k > 0, betaincinv(k + 0.5, n - k + 0.5, tail), 0.0)
-        high = np.where(k < n, betaincinv(k + 0.5, n - k + 0.5, 1 - tail), 1.0)
-        return low, high
-    raise ValueError(f"method must be 'wilson', 'exact' or 'jeffreys', got {method!r}.")
+    low = np.where(k > 0, betaincinv(k + 0.5, n - k + 0.5, tail), 0.0)
+    high = np.where(k < n, betaincinv(k + 0.5, n - k + 0.5, 1 - tail), 1.0)
+    return low, high
 
 
 class CoefficientTable:
@@ -111,7 +162,9 @@ class CoefficientTable:
     names : sequence of str
         One name per parameter.
     estimate, std_error : array-like
-        Point estimates and their standard errors.
+        Point estimates (finite) and their standard errors (>= 0; NaN marks
+        one that is undefined, and its statistic, p-value and interval are
+        NaN too).
     df : float or None
         Degrees of freedom of the Student-t reference distribution, or None
         for the standard normal (large-sample MLE inference).
@@ -127,10 +180,19 @@ class CoefficientTable:
     """
 
     def __init__(self, names, estimate, std_error, *, df=None):
+        if isinstance(names, str) or not hasattr(names, "__len__"):
+            raise TypeError(f"names must be a sequence of parameter names, got {names!r}.")
         self.names = [str(name) for name in names]
-        self.estimate = np.asarray(estimate, dtype=float)
-        self.std_error = np.asarray(std_error, dtype=float)
-        self.df = df
+        self.estimate = check_array_finite(estimate, "estimate")
+        self.std_error = check_array_finite(std_error, "std_error", allow_nan=True,
+                                            allow_inf=True)
+        for label, values in (("estimate", self.estimate), ("std_error", self.std_error)):
+            if values.shape != (len(self.names),):
+                raise ValueError(f"{label} must have one entry per name ({len(self.names)}), "
+                                 f"got shape {values.shape}.")
+        if np.any(self.std_error < 0):
+            raise ValueError("std_error must be >= 0 (a standard error is a square root).")
+        self.df = DEGREES_OF_FREEDOM(df, "df")
 
     @property
     def statistic_name(self):
@@ -150,10 +212,11 @@ class CoefficientTable:
     @property
     def pvalues(self):
         """Two-sided p-values of the hypotheses that each parameter is zero."""
-        return two_sided_pvalue(self.statistic, self.df)
+        return _two_sided(self.statistic, self.df)
 
     def conf_int(self, level=0.95):
         r"""Wald intervals :math:`\hat\theta \pm q \cdot \mathrm{se}`, shape (n_params, 2)."""
+        level = LEVEL(level, "level")
         half_width = critical_value(level, self.df) * self.std_error
         return np.column_stack([self.estimate - half_width, self.estimate + half_width])
 

@@ -33,6 +33,7 @@ as the training loop.
 
 import numpy as np
 
+from ._validation import POSITIVE, Integer, check_array_finite
 from .functions import log_sigmoid, log_softmax, sigmoid, softmax
 
 __all__ = [
@@ -61,22 +62,58 @@ LOG_FLOOR = -100.0
 GRADIENT_FLOOR = 1e-12
 """Smallest denominator in the cross-entropy gradients from probabilities."""
 
+MAX_CLASSES = 2 ** 28
+"""Most entries of a one-hot matrix (2 GiB of float64), and so most classes."""
+
 
 # -- input checks -----------------------------------------------------------
 
 def _as_array(a, name):
-    array = np.asarray(a)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be real numbers, got an array of dtype {array.dtype}.")
-    array = array.astype(np.float64, copy=False)
+    array = check_array_finite(a, name)
     if array.size == 0:
         raise ValueError(f"{name} is empty; a loss needs at least one sample.")
-    bad = ~np.isfinite(array)
-    if bad.any():
-        index = tuple(int(i) for i in np.argwhere(bad)[0]) if array.ndim else ()
-        raise ValueError(f"{name} contains {array[index]} at index {_where(index)}; a loss "
-                         "needs finite values.")
     return array
+
+
+def _residuals(y_true, y_pred):
+    r""":math:`\hat y - y`, refusing a difference that overflows (both finite, opposite signs)."""
+    with np.errstate(over="ignore"):
+        r = np.subtract(y_pred, y_true, dtype=np.float64)
+    if not np.all(np.isfinite(r)):
+        raise ValueError("y_pred - y_true overflows float64 (values near 1e308 of opposite "
+                         "signs); rescale y_true and y_pred.")
+    return r
+
+
+def _scaled_mean(values, what):
+    r"""The mean of non-negative ``values`` as ``(s, m)`` with mean = s m, without overflow.
+
+    :math:`s = \max_i v_i` and :math:`m = \frac1n\sum_i v_i/s \le 1`, so the
+    sum cannot overflow (a plain sum of values near 1e308 does) and values
+    whose products would underflow keep their digits.  ``what`` names the
+    quantity in the error raised when even the mean is too large for a float64.
+    """
+    scale = float(np.max(values))
+    if scale == 0.0:
+        return 0.0, 0.0
+    if not np.isfinite(scale):
+        raise ValueError(f"the {what} overflows float64; rescale y_true and y_pred.")
+    return scale, float(np.mean(values / scale))
+
+
+def _mean_square(r):
+    r""":math:`\frac1n\sum r_i^2` as ``(s, m)`` with mean square = s**2 m, from the residuals."""
+    scale = float(np.max(np.abs(r)))
+    if scale == 0.0:
+        return 0.0, 0.0
+    scaled = r / scale
+    return scale, float(np.vdot(scaled, scaled)) / r.size
+
+
+def _finite(value, what):
+    if not np.isfinite(value):
+        raise ValueError(f"the {what} overflows float64; rescale y_true and y_pred.")
+    return float(value)
 
 
 def _where(index):
@@ -147,9 +184,21 @@ def one_hot(labels, n_classes):
     array([[1., 0., 0.],
            [0., 0., 1.]])
     """
-    labels = np.asarray(labels, dtype=np.intp)
+    n_classes = Integer(1, MAX_CLASSES)(n_classes, "n_classes")
+    labels = check_array_finite(labels, "labels")
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be 1-D, got shape {labels.shape}.")
+    bad = (labels != np.round(labels)) | (labels < 0) | (labels >= n_classes)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"labels must be whole numbers in 0..{n_classes - 1} (n_classes="
+                         f"{n_classes}), but labels has {float(labels[i])!r} at index {i}.")
+    if labels.shape[0] * n_classes > MAX_CLASSES:
+        raise ValueError(f"a one-hot matrix of {labels.shape[0]} labels and n_classes="
+                         f"{n_classes} would have more than {MAX_CLASSES:,} entries; use the "
+                         "labels themselves (categorical_cross_entropy accepts them).")
     Y = np.zeros((labels.shape[0], n_classes))
-    Y[np.arange(labels.shape[0]), labels] = 1.0
+    Y[np.arange(labels.shape[0]), labels.astype(np.intp)] = 1.0
     return Y
 
 
@@ -171,8 +220,13 @@ def mean_squared_error(y_true, y_pred, *, check_input=True):
     """
     if check_input:
         y_true, y_pred = _check_pair(y_true, y_pred)
+        scale, mean_square = _mean_square(_residuals(y_true, y_pred))
+        with np.errstate(over="ignore"):
+            return _finite(scale * scale * mean_square, "mean squared error")
+    # Unchecked (the training loop): one pass, summed by NumPy in an order fixed by the
+    # length alone (a BLAS dot product would sum in a CPU-dependent order).
     r = np.subtract(y_pred, y_true, dtype=np.float64)
-    return float(np.vdot(r, r)) / r.size
+    return float(np.sum(r * r)) / r.size
 
 
 def mean_squared_error_gradient(y_true, y_pred, *, check_input=True):
@@ -186,6 +240,12 @@ def mean_squared_error_gradient(y_true, y_pred, *, check_input=True):
     """
     if check_input:
         y_true, y_pred = _check_pair(y_true, y_pred)
+        with np.errstate(over="ignore"):
+            gradient = (2.0 / y_pred.size) * _residuals(y_true, y_pred)
+        if not np.all(np.isfinite(gradient)):
+            raise ValueError("the gradient 2 (y_pred - y_true) / n overflows float64; rescale "
+                             "y_true and y_pred.")
+        return gradient
     y_pred = np.asarray(y_pred, dtype=np.float64)
     return (2.0 / y_pred.size) * np.subtract(y_pred, y_true)
 
@@ -202,10 +262,21 @@ def root_mean_squared_error(y_true, y_pred, *, check_input=True):
 
     Examples
     --------
+    The residuals are scaled by the largest before squaring, so an RMSE of
+    1e-200 or 1e200 is exact where squaring first would underflow or
+    overflow.
+
+    Examples
+    --------
     >>> root_mean_squared_error([0.0, 0.0], [3.0, 4.0])
     3.5355339059327378
+    >>> root_mean_squared_error([0.0, 0.0], [3e200, 4e200]) / 1e200
+    3.5355339059327373
     """
-    return float(np.sqrt(mean_squared_error(y_true, y_pred, check_input=check_input)))
+    if check_input:
+        y_true, y_pred = _check_pair(y_true, y_pred)
+    scale, mean_square = _mean_square(_residuals(y_true, y_pred))
+    return scale * float(np.sqrt(mean_square))
 
 
 def root_mean_squared_error_gradient(y_true, y_pred, *, check_input=True):
@@ -219,9 +290,12 @@ def root_mean_squared_error_gradient(y_true, y_pred, *, check_input=True):
     """
     if check_input:
         y_true, y_pred = _check_pair(y_true, y_pred)
-    r = np.subtract(y_pred, y_true, dtype=np.float64)
-    rmse = np.sqrt(np.mean(r * r))
-    return r / (r.size * rmse) if rmse > 0 else np.zeros_like(r)
+    r = _residuals(y_true, y_pred)
+    scale, mean_square = _mean_square(r)
+    if scale == 0:
+        return np.zeros_like(r)
+    # r / (n RMSE) = (r / s) / (n sqrt(mean((r / s)^2))): no square, no overflow.
+    return (r / scale) / (r.size * np.sqrt(mean_square))
 
 
 def mean_absolute_error(y_true, y_pred, *, check_input=True):
@@ -240,7 +314,8 @@ def mean_absolute_error(y_true, y_pred, *, check_input=True):
     """
     if check_input:
         y_true, y_pred = _check_pair(y_true, y_pred)
-    return float(np.mean(np.abs(np.subtract(y_pred, y_true))))
+    scale, mean = _scaled_mean(np.abs(_residuals(y_true, y_pred)), "mean absolute error")
+    return _finite(scale * mean, "mean absolute error")
 
 
 def mean_absolute_error_gradient(y_true, y_pred, *, check_input=True):
@@ -257,14 +332,11 @@ def mean_absolute_error_gradient(y_true, y_pred, *, check_input=True):
     """
     if check_input:
         y_true, y_pred = _check_pair(y_true, y_pred)
-    r = np.subtract(y_pred, y_true, dtype=np.float64)
-    return np.sign(r) / r.size
+    return np.sign(_residuals(y_true, y_pred)) / np.size(y_pred)
 
 
 def _check_delta(delta):
-    if isinstance(delta, bool) or not np.isscalar(delta) or not (
-            np.isfinite(delta) and delta > 0):
-        raise ValueError(f"delta must be a finite number > 0, got {delta!r}.")
+    return POSITIVE(delta, "delta")
 
 
 def huber_loss(y_true, y_pred, delta=1.0, *, check_input=True):
@@ -284,11 +356,14 @@ def huber_loss(y_true, y_pred, delta=1.0, *, check_input=True):
     >>> huber_loss([0.0, 0.0], [0.5, 3.0], delta=1.0)
     1.3125
     """
-    _check_delta(delta)
+    delta = _check_delta(delta)
     if check_input:
         y_true, y_pred = _check_pair(y_true, y_pred)
-    a = np.abs(np.subtract(y_pred, y_true, dtype=np.float64))
-    return float(np.mean(np.where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta))))
+    a = np.abs(_residuals(y_true, y_pred))
+    with np.errstate(over="ignore"):
+        terms = np.where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta))
+    scale, mean = _scaled_mean(terms, "Huber loss")
+    return _finite(scale * mean, "Huber loss")
 
 
 def huber_loss_gradient(y_true, y_pred, delta=1.0, *, check_input=True):
@@ -301,10 +376,10 @@ def huber_loss_gradient(y_true, y_pred, delta=1.0, *, check_input=True):
     >>> huber_loss_gradient([0.0, 0.0], [0.5, 3.0])
     array([0.25, 0.5 ])
     """
-    _check_delta(delta)
+    delta = _check_delta(delta)
     if check_input:
         y_true, y_pred = _check_pair(y_true, y_pred)
-    r = np.subtract(y_pred, y_true, dtype=np.float64)
+    r = _residuals(y_true, y_pred)
     return np.clip(r, -delta, delta) / r.size
 
 
@@ -376,6 +451,9 @@ def binary_cross_entropy_with_logits(y_true, logits, *, check_input=True):
     """
     if check_input:
         y_true, logits = _check_binary(y_true, logits, "logits", False)
+        terms = -np.where(y_true == 1, log_sigmoid(logits), log_sigmoid(-logits))
+        scale, mean = _scaled_mean(terms, "binary cross-entropy")
+        return _finite(scale * mean, "binary cross-entropy")
     z = np.asarray(logits, dtype=np.float64)
     return float(-np.mean(y_true * log_sigmoid(z) + (1.0 - y_true) * log_sigmoid(-z)))
 
@@ -465,8 +543,16 @@ def categorical_cross_entropy_with_logits(y_true, logits, *, check_input=True):
     >>> categorical_cross_entropy_with_logits([0], [[1e4, 1e4]])
     0.6931471805599453
     """
-    Y, Z = _check_categorical(y_true, logits, "logits") if check_input else (y_true, logits)
-    return float(-np.sum(Y * log_softmax(Z, axis=1)) / Z.shape[0])
+    if check_input:
+        Y, Z = _check_categorical(y_true, logits, "logits")
+        # Per row: (max z - z_y) + log sum exp(z - max z), each part finite and >= 0.
+        m = np.max(Z, axis=1)
+        with np.errstate(over="ignore"):
+            gap = m - np.sum(Y * Z, axis=1)
+            terms = gap + np.log(np.sum(np.exp(Z - m[:, None]), axis=1))
+        scale, mean = _scaled_mean(terms, "categorical cross-entropy")
+        return _finite(scale * mean, "categorical cross-entropy")
+    return float(-np.sum(y_true * log_softmax(logits, axis=1)) / logits.shape[0])
 
 
 def categorical_cross_entropy_with_logits_gradient(y_true, logits, *, check_input=True):

@@ -25,8 +25,21 @@ import time
 
 import numpy as np
 
-from ._validation import check_matrix, check_vector, check_whole_number
+from ._validation import (
+    BOOLEAN,
+    NONNEGATIVE,
+    SEED,
+    Integer,
+    Options,
+    Real,
+    check_matrix,
+    check_vector,
+    check_whole_number,
+)
 from .models._base import Classifier, Estimator, Regressor
+
+# A polynomial expansion with more terms than this is a mistake, not a model.
+_MAX_POLYNOMIAL_TERMS = 1_000_000
 
 __all__ = [
     "KFold",
@@ -48,10 +61,16 @@ __all__ = [
 ]
 
 
-def _n_samples(X):
-    if not hasattr(X, "__len__") and not hasattr(X, "shape"):
-        raise TypeError(f"Expected an array-like, got {type(X).__name__}.")
-    return X.shape[0] if hasattr(X, "shape") else len(X)
+def _n_samples(X, name="X"):
+    """The number of rows of an array-like (an array, a list, a DataFrame)."""
+    if isinstance(X, (str, bytes, dict, set)) or (
+            not hasattr(X, "__len__") and not hasattr(X, "shape")):
+        raise TypeError(f"{name} must be an array-like of samples, got "
+                        f"{type(X).__name__}.")
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 0:
+        raise TypeError(f"{name} must be an array-like of samples, got a scalar.")
+    return shape[0] if shape is not None else len(X)
 
 
 def _take(array, index):
@@ -61,9 +80,7 @@ def _take(array, index):
 
 
 def _check_fraction(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a fraction in (0, 1), got {value!r}.")
-    return float(value)
+    return Real(0, 1, closed="neither", meaning=" (a share of the rows)")(value, name)
 
 
 # -- splits -----------------------------------------------------------------
@@ -114,23 +131,22 @@ def train_test_split(*arrays, test_size=0.25, shuffle=True, stratify=None,
 
 def _two_way_indices(arrays, test_size, shuffle, stratify, random_state):
     if not arrays:
-        raise ValueError("train_test_split needs at least one array.")
-    n = _n_samples(arrays[0])
-    for array in arrays[1:]:
-        if _n_samples(array) != n:
-            raise ValueError(f"all arrays must have the same length; got {n} and "
-                             f"{_n_samples(array)}.")
+        raise ValueError("arrays: pass at least one array to split.")
+    n = _n_samples(arrays[0], "arrays[0]")
+    for i, array in enumerate(arrays[1:], start=1):
+        if _n_samples(array, f"arrays[{i}]") != n:
+            raise ValueError(f"all arrays must have the same length; arrays[0] has {n} rows "
+                             f"and arrays[{i}] {_n_samples(array)}.")
     test_size = _check_fraction(test_size, "test_size")
+    shuffle = BOOLEAN(shuffle, "shuffle")
     n_test = math.ceil(test_size * n)
     if not 0 < n_test < n:
         raise ValueError(f"test_size={test_size} of {n} samples leaves an empty part.")
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(SEED(random_state, "random_state"))
     if stratify is not None:
         if not shuffle:
             raise ValueError("stratified splits need shuffle=True.")
-        stratify = np.asarray(stratify)
-        if stratify.shape[:1] != (n,):
-            raise ValueError(f"stratify has {len(stratify)} labels for {n} rows.")
+        stratify = _labels(stratify, n, "stratify")
         chosen = np.zeros(n, dtype=bool)
         chosen[_stratified_test_rows(stratify, n_test, rng)] = True
         return rng.permutation(np.flatnonzero(~chosen)), rng.permutation(np.flatnonzero(chosen))
@@ -151,7 +167,7 @@ def train_valid_test_split(*arrays, valid_size=0.2, test_size=0.2, shuffle=True,
     if valid_size + test_size >= 1:
         raise ValueError(f"valid_size + test_size must be below 1, got "
                          f"{valid_size + test_size}.")
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(SEED(random_state, "random_state"))
     rest, test = _two_way_indices(arrays, test_size, shuffle, stratify, rng)
     inner = [_take(array, rest) for array in arrays]
     inner_stratify = None if stratify is None else np.asarray(stratify)[rest]
@@ -162,10 +178,32 @@ def train_valid_test_split(*arrays, valid_size=0.2, test_size=0.2, shuffle=True,
                          _take(array, test))]
 
 
+def _labels(y, n, name="y"):
+    """Labels of any sortable type, one per row."""
+    if isinstance(y, (str, bytes)) or not hasattr(y, "__len__") and not hasattr(y, "shape"):
+        raise TypeError(f"{name} must be an array-like of labels, got {type(y).__name__}.")
+    try:
+        labels = np.asarray(y)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{name} must be a 1-D array of labels ({error}).") from None
+    if labels.ndim != 1 or labels.shape[0] != n:
+        raise ValueError(f"{name} must have one label per row ({n}), got shape "
+                         f"{labels.shape}.")
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    try:
+        np.unique(labels)
+    except TypeError:
+        raise TypeError(f"{name} must hold labels of one sortable type.") from None
+    return labels
+
+
 class _Splitter:
     def split(self, X, y=None, groups=None):
         """Yield ``(train_index, test_index)`` for each fold."""
         n = _n_samples(X)
+        if y is not None:
+            _n_samples(y, "y")
         everything = np.arange(n)
         for test in self._test_indices(n, y):
             mask = np.ones(n, dtype=bool)
@@ -178,11 +216,8 @@ class _Splitter:
 
 
 def _check_n_splits(n_splits):
-    if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral) or (
-            n_splits < 2):
-        raise ValueError(f"n_splits must be a whole number >= 2 (cross-validation needs at "
-                         f"least two folds), got {n_splits!r}.")
-    return int(n_splits)
+    return Integer(2, 2 ** 31, meaning=" (cross-validation needs at least two folds)")(
+        n_splits, "n_splits")
 
 
 class _KSplitter(_Splitter):
@@ -190,8 +225,8 @@ class _KSplitter(_Splitter):
 
     def __init__(self, n_splits=5, shuffle=False, random_state=None):
         self.n_splits = _check_n_splits(n_splits)
-        self.shuffle = bool(shuffle)
-        self.random_state = random_state
+        self.shuffle = BOOLEAN(shuffle, "shuffle")
+        self.random_state = SEED(random_state, "random_state")
 
     def get_n_splits(self, X=None, y=None, groups=None):
         return self.n_splits
@@ -209,7 +244,7 @@ class KFold(_KSplitter):
     def _test_indices(self, n, y):
         if self.n_splits > n:
             raise ValueError(f"Cannot have number of splits n_splits={self.n_splits} "
-                             f"greater than the number of samples: n_samples={n}.")
+                             f"greater than the number of samples in X: n_samples={n}.")
         order = (np.random.default_rng(self.random_state).permutation(n) if self.shuffle
                  else np.arange(n))
         sizes = np.full(self.n_splits, n // self.n_splits)
@@ -238,9 +273,7 @@ class StratifiedKFold(_KSplitter):
         return super().split(X, y, groups)
 
     def _test_indices(self, n, y):
-        y = np.asarray(y)
-        if y.shape[0] != n:
-            raise ValueError(f"y has {y.shape[0]} labels but X has {n} rows.")
+        y = _labels(y, n)
         _, first, inverse = np.unique(y, return_index=True, return_inverse=True)
         _, appearance = np.unique(first, return_inverse=True)
         encoded = appearance[inverse]
@@ -277,7 +310,8 @@ class LeaveOneOut(_Splitter):
 
     def _test_indices(self, n, y):
         if n <= 1:
-            raise ValueError(f"Cannot perform LeaveOneOut with n_samples={n}.")
+            raise ValueError(f"Cannot perform LeaveOneOut with n_samples={n}: X needs at least "
+                             "2 rows.")
         for i in range(n):
             yield np.array([i])
 
@@ -401,10 +435,20 @@ def _check_cv(cv, estimator, y):
         cv = 5
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
         classes = y is not None and _is_classifier(estimator)
+        cv = Integer(2, 2 ** 31, meaning=" (a number of folds)")(cv, "cv")
         return StratifiedKFold(cv) if classes else KFold(cv)
     if hasattr(cv, "split") and not isinstance(cv, (str, bytes)):
         return cv
     raise TypeError(f"cv must be a number of folds or a splitter with split(), got {cv!r}.")
+
+
+def _check_xy(X, y):
+    """The number of rows of X, and y's, which must match."""
+    n = _n_samples(X)
+    if y is not None and _n_samples(y, "y") != n:
+        raise ValueError(f"X and y have inconsistent numbers of samples: X has {n} rows but "
+                         f"y has {_n_samples(y, 'y')}.")
+    return n
 
 
 _SCORERS = {
@@ -421,7 +465,7 @@ def _scorer(scoring):
         return lambda estimator, X, y: estimator.score(X, y)
     if callable(scoring):
         return scoring
-    if scoring not in _SCORERS:
+    if not isinstance(scoring, str) or scoring not in _SCORERS:
         raise ValueError(f"scoring must be None, a callable or one of {sorted(_SCORERS)}, "
                          f"got {scoring!r}.")
     metric = _SCORERS[scoring]
@@ -450,8 +494,10 @@ def cross_validate(estimator, X, y=None, *, cv=5, scoring=None, return_train_sco
     """
     if not hasattr(estimator, "fit"):
         raise TypeError(f"estimator must have a fit method, got {estimator!r}.")
+    _check_xy(X, y)
     splitter = _check_cv(cv, estimator, y)
     score = _scorer(scoring)
+    return_train_score = BOOLEAN(return_train_score, "return_train_score")
     results = {"test_score": [], "fit_time": [], "score_time": []}
     if return_train_score:
         results["train_score"] = []
@@ -482,6 +528,15 @@ def validation_curve(estimator, X, y, *, param_name, param_range, cv=5, scoring=
     -------
     train_scores, valid_scores : ndarray of shape (len(param_range), n_folds)
     """
+    if not isinstance(param_name, str):
+        raise TypeError(f"param_name must be the name of a hyperparameter, got "
+                        f"{param_name!r}.")
+    if isinstance(param_range, (str, bytes)) or not hasattr(param_range, "__iter__"):
+        raise TypeError(f"param_range must be a sequence of values for {param_name}, got "
+                        f"{param_range!r}.")
+    param_range = list(param_range)
+    if not param_range:
+        raise ValueError("param_range is empty; give at least one value.")
     train, valid = [], []
     for value in param_range:
         model = clone(estimator).set_params(**{param_name: value})
@@ -504,13 +559,20 @@ def learning_curve(estimator, X, y, *, train_sizes=(0.1, 0.325, 0.55, 0.775, 1.0
     sizes : ndarray of int
     train_scores, valid_scores : ndarray of shape (len(sizes), n_folds)
     """
+    if y is None:
+        raise ValueError("learning_curve needs the targets y.")
+    _check_xy(X, y)
     splitter = _check_cv(cv, estimator, y)
     folds = list(splitter.split(X, y))
     n_train = min(len(train) for train, _ in folds)
     # scikit-learn's rule: shares of the smallest training part, rounded down, at least 1.
-    sizes = np.array([max(int(s * n_train), 1) if isinstance(s, float) and s <= 1
-                      else int(s) for s in train_sizes])
-    if np.any(sizes < 1) or np.any(sizes > n_train):
+    if isinstance(train_sizes, (str, bytes)) or not hasattr(train_sizes, "__iter__"):
+        raise TypeError(f"train_sizes must be a sequence of shares in (0, 1] or row counts, "
+                        f"got {train_sizes!r}.")
+    shares = [Real(0, n_train, closed="right")(s, "train_sizes") for s in train_sizes]
+    sizes = np.array([max(int(s * n_train), 1) if s <= 1 and not isinstance(
+        original, numbers.Integral) else int(s) for s, original in zip(shares, train_sizes)])
+    if sizes.size == 0 or np.any(sizes < 1) or np.any(sizes > n_train):
         raise ValueError(f"train_sizes must lie in (0, {n_train}] rows, got {sizes}.")
     score = _scorer(scoring)
     train_scores = np.empty((len(sizes), len(folds)))
@@ -527,21 +589,31 @@ def learning_curve(estimator, X, y, *, train_sizes=(0.1, 0.325, 0.55, 0.775, 1.0
 # -- closed-form leave-one-out for linear smoothers ------------------------------
 
 def _ridge_spectrum(X, y, fit_intercept):
-    X, _ = check_matrix(X)
+    r"""The centred design in the eigenbasis of :math:`X_c^\top X_c`, for every alpha at once.
+
+    Directions whose eigenvalue is rounding noise (below :math:`p\,\epsilon`
+    of the largest: a duplicated column, more columns than rows) carry no
+    information from the data and are dropped, so they cannot be divided
+    by a small alpha.
+    """
+    from .models._least_squares import Moments
+
+    fit_intercept = BOOLEAN(fit_intercept, "fit_intercept")
+    X, names = check_matrix(X, finite=False)
     y = check_vector(y, "y", n_samples=X.shape[0])
-    x_mean = X.mean(axis=0) if fit_intercept else np.zeros(X.shape[1])
-    y_mean = float(y.mean()) if fit_intercept else 0.0
-    Xc, yc = X - x_mean, y - y_mean
-    eigenvalues, V = np.linalg.eigh(Xc.T @ Xc)
-    Z = Xc @ V
-    return np.maximum(eigenvalues, 0.0), Z, Z.T @ yc, yc, y_mean
+    moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
+    Xc, yc = (moments.centred_data if moments.centred_data is not None
+              else (X - moments.x_mean, y - moments.y_mean))
+    eigenvalues, V = np.linalg.eigh(moments.xx)
+    keep = eigenvalues > max(X.shape[1], 1) * np.finfo(float).eps * max(eigenvalues[-1], 0.0)
+    Z = Xc @ V[:, keep]
+    return eigenvalues[keep], Z, Z.T @ yc, yc, moments.y_mean
 
 
 def _fits_and_leverages(spectrum, alpha, fit_intercept):
     eigenvalues, Z, projected, yc, _ = spectrum
     n = Z.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shrink = np.where(eigenvalues + alpha > 0, 1.0 / (eigenvalues + alpha), 0.0)
+    shrink = 1.0 / (eigenvalues + alpha)
     fitted = Z @ (projected * shrink)
     leverage = (Z * Z) @ shrink + (1.0 / n if fit_intercept else 0.0)
     return fitted, leverage, yc
@@ -560,25 +632,34 @@ def loo_residuals(X, y, alpha=0.0, *, fit_intercept=True):
     >>> loo_residuals(X, y).round(4)
     array([ 0.    ,  0.4167, -0.5769,  0.8333])
     """
-    alpha = float(alpha)
-    if not alpha >= 0:
-        raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
-    fitted, leverage, yc = _fits_and_leverages(_ridge_spectrum(X, y, fit_intercept), alpha,
-                                               fit_intercept)
+    alpha = NONNEGATIVE(alpha, "alpha")
+    return _loo(_ridge_spectrum(X, y, fit_intercept), alpha, fit_intercept)
+
+
+def _loo(spectrum, alpha, fit_intercept):
+    fitted, leverage, yc = _fits_and_leverages(spectrum, alpha, fit_intercept)
     if np.any(leverage >= 1 - 1e-12):
         row = int(np.argmax(leverage))
         raise ValueError(f"row {row} has leverage 1: the fit without it is not determined "
-                         "(too few rows for the parameters, or a unique feature value); "
-                         "use alpha > 0.")
+                         f"(too few rows for the parameters, or a unique feature value) at "
+                         f"alpha={alpha!r}; use a larger alpha.")
     return (yc - fitted) / (1.0 - leverage)
 
 
 def gcv_score(X, y, alpha=0.0, *, fit_intercept=True):
     r"""Generalised cross-validation: :math:`\frac1n\mathrm{RSS} / (1 - \operatorname{tr}H/n)^2`."""
-    fitted, leverage, yc = _fits_and_leverages(_ridge_spectrum(X, y, fit_intercept),
-                                               float(alpha), fit_intercept)
+    alpha = NONNEGATIVE(alpha, "alpha")
+    return _gcv(_ridge_spectrum(X, y, fit_intercept), alpha, fit_intercept)
+
+
+def _gcv(spectrum, alpha, fit_intercept):
+    fitted, leverage, yc = _fits_and_leverages(spectrum, alpha, fit_intercept)
     n = len(yc)
-    return float(np.mean((yc - fitted) ** 2) / (1.0 - leverage.sum() / n) ** 2)
+    unexplained = 1.0 - leverage.sum() / n
+    if unexplained <= 1e-12:
+        raise ValueError(f"GCV is undefined at alpha={alpha!r}: the fit interpolates the data "
+                         "(the trace of the hat matrix is n); use a larger alpha.")
+    return float(np.mean((yc - fitted) ** 2) / unexplained ** 2)
 
 
 class RidgeCV(Regressor):
@@ -594,6 +675,8 @@ class RidgeCV(Regressor):
     coef_, intercept_ : the Ridge fit at ``alpha_``.
     """
 
+    _parameter_domains = {"criterion": Options("loo", "gcv"), "fit_intercept": BOOLEAN}
+
     def __init__(self, alphas=(0.1, 1.0, 10.0), criterion="loo", fit_intercept=True):
         self.alphas = alphas
         self.criterion = criterion
@@ -601,26 +684,22 @@ class RidgeCV(Regressor):
 
     def fit(self, X, y):
         from .models import Ridge
+        from .models.sparse import check_penalties
 
+        params = self._check_params()
+        alphas = check_penalties(self.alphas)[::-1]
         X, y, _ = self._validate_training_data(X, y)
-        if self.criterion not in ("loo", "gcv"):
-            raise ValueError(f"criterion must be 'loo' or 'gcv', got {self.criterion!r}.")
-        alphas = np.asarray(self.alphas, dtype=float)
-        if alphas.ndim != 1 or alphas.size == 0 or np.any(~(alphas > 0)):
-            raise ValueError(f"alphas must be a non-empty sequence of numbers > 0, got "
-                             f"{self.alphas!r}.")
-        spectrum = _ridge_spectrum(X, y, self.fit_intercept)
-        n = spectrum[1].shape[0]
+        fit_intercept = params["fit_intercept"]
+        spectrum = _ridge_spectrum(X, y, fit_intercept)
         scores = []
         for alpha in alphas:
-            fitted, leverage, yc = _fits_and_leverages(spectrum, alpha, self.fit_intercept)
-            if self.criterion == "loo":
-                scores.append(np.mean(((yc - fitted) / (1.0 - leverage)) ** 2))
+            if params["criterion"] == "loo":
+                scores.append(float(np.mean(_loo(spectrum, alpha, fit_intercept) ** 2)))
             else:
-                scores.append(np.mean((yc - fitted) ** 2) / (1 - leverage.sum() / n) ** 2)
+                scores.append(_gcv(spectrum, alpha, fit_intercept))
         self.cv_values_ = np.array(scores)
         self.alpha_ = float(alphas[int(np.argmin(scores))])
-        model = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept).fit(X, y)
+        model = Ridge(alpha=self.alpha_, fit_intercept=fit_intercept).fit(X, y)
         self.coef_, self.intercept_ = model.coef_, model.intercept_
         return self
 
@@ -638,31 +717,50 @@ class PolynomialFeatures(Estimator):
     array([[1., 2., 3., 4., 6., 9.]])
     """
 
+    _parameter_domains = {"degree": Integer(0, 1_000), "include_bias": BOOLEAN,
+                          "interaction_only": BOOLEAN}
+
     def __init__(self, degree=2, include_bias=True, interaction_only=False):
         self.degree = degree
         self.include_bias = include_bias
         self.interaction_only = interaction_only
 
     def fit(self, X, y=None):
-        check_whole_number(self.degree, "degree", 0)
+        params = self._check_params()
+        degree = params["degree"]
         X, names = check_matrix(X)
-        self.n_features_in_ = X.shape[1]
-        self._names = list(names) if names is not None else [f"x{j}"
-                                                              for j in range(X.shape[1])]
-        pick = (itertools.combinations if self.interaction_only
+        p = X.shape[1]
+        count = sum((math.comb(p, d) if params["interaction_only"] else math.comb(p + d - 1, d))
+                    for d in range(0 if params["include_bias"] else 1, degree + 1))
+        if count > _MAX_POLYNOMIAL_TERMS:
+            raise ValueError(f"degree={degree} on {p} features makes {count:,} polynomial "
+                             f"terms, more than {_MAX_POLYNOMIAL_TERMS:,}; lower the degree.")
+        self.n_features_in_ = p
+        self._names = list(names) if names is not None else [f"x{j}" for j in range(p)]
+        pick = (itertools.combinations if params["interaction_only"]
                 else itertools.combinations_with_replacement)
-        start = 0 if self.include_bias else 1
-        self.powers_ = [combo for d in range(start, self.degree + 1)
-                        for combo in pick(range(X.shape[1]), d)]
+        start = 0 if params["include_bias"] else 1
+        self.powers_ = [combo for d in range(start, degree + 1)
+                        for combo in pick(range(p), d)]
         return self
 
     def transform(self, X):
+        from ._validation import check_is_fitted
+
+        check_is_fitted(self, "powers_")
         X, _ = check_matrix(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but PolynomialFeatures is "
                              f"expecting {self.n_features_in_} features as input.")
-        return np.column_stack([np.prod(X[:, list(combo)], axis=1) if combo
-                                else np.ones(X.shape[0]) for combo in self.powers_])
+        with np.errstate(over="ignore"):
+            columns = np.column_stack([np.prod(X[:, list(combo)], axis=1) if combo
+                                       else np.ones(X.shape[0]) for combo in self.powers_])
+        if not np.all(np.isfinite(columns)):
+            column = int(np.flatnonzero(~np.all(np.isfinite(columns), axis=0))[0])
+            raise ValueError(f"The polynomial term {self.get_feature_names_out()[column]} "
+                             f"overflows float64 (X has values up to {np.max(np.abs(X)):.3g}); "
+                             "rescale X before expanding it.")
+        return columns
 
     def fit_transform(self, X, y=None):
         return self.fit(X).transform(X)

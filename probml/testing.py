@@ -29,14 +29,26 @@ Examples
 Difference in conversion rate (B - A) = 0.025 (95% CI 0.00543 to 0.0446). p = 0.012: ...
 """
 
+import contextlib
 import math
-import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_probability, check_whole_number
-from .inference import critical_value, two_sided_pvalue
+from ._validation import (
+    BOOLEAN,
+    LEVEL,
+    PROBABILITY,
+    SEED,
+    Integer,
+    Optional,
+    Options,
+    Real,
+    check_array_finite,
+)
+from .exceptions import UndefinedStatisticWarning
+from .inference import MAX_COUNT, critical_value, two_sided_pvalue
 
 __all__ = [
     "ABTestDesign",
@@ -58,50 +70,82 @@ __all__ = [
     "two_sample_t_test",
 ]
 
-_ALTERNATIVES = ("two-sided", "greater", "less")
+_ALTERNATIVE = Options("two-sided", "greater", "less")
+# Most numbers a simulation draws at once (1 GiB of float64).
+_MAX_SIMULATED = 2 ** 27
+_COUNT = Integer(0, MAX_COUNT, whole_floats=True, meaning=" (a count)")
+# Fisher's exact test sums the hypergeometric distribution of the table: SciPy's
+# routines overflow beyond these counts, and the conditional odds ratio's exact
+# interval takes seconds once the smallest margin passes a few thousand.
+_FISHER_MAX_COUNT = 10 ** 7
+_FISHER_MAX_MARGIN = 5_000
 
 
 # -- input checks ----------------------------------------------------------------
 
 
 def _check_alternative(alternative):
-    if alternative not in _ALTERNATIVES:
-        raise ValueError(f"alternative must be one of {_ALTERNATIVES}, got {alternative!r}.")
-    return alternative
+    return _ALTERNATIVE(alternative, "alternative")
 
 
-def _check_count(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral | numbers.Real):
-        raise TypeError(f"{name} must be a whole number, got {value!r}.")
-    if not float(value).is_integer():
-        raise ValueError(f"{name} must be a whole number, got {value!r}.")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0 (a count), got {value!r}.")
-    return int(value)
-
-
-def _check_counts(successes, trials, arm=""):
-    label = f" of arm {arm}" if arm else ""
-    successes = _check_count(successes, f"successes{label}")
-    trials = _check_count(trials, f"trials{label}")
+def _check_counts(successes, trials, successes_name="successes", trials_name="trials",
+                  count=_COUNT):
+    successes = count(successes, successes_name)
+    trials = count(trials, trials_name)
     if trials == 0:
-        raise ValueError(f"trials{label} must be > 0.")
+        raise ValueError(f"{trials_name} must be > 0.")
     if successes > trials:
-        raise ValueError(f"successes{label} ({successes}) cannot exceed trials{label} "
+        raise ValueError(f"{successes_name} ({successes}) cannot exceed {trials_name} "
                          f"({trials}).")
     return successes, trials
 
 
 def _check_sample(x, name, min_size=2):
-    x = np.asarray(x, dtype=float)
+    x = check_array_finite(x, name)
     if x.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {x.shape}.")
     if x.size < min_size:
         raise ValueError(f"{name} needs at least {min_size} observations, got {x.size}.")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} contains NaN or infinite values (first at index "
-                         f"{int(np.flatnonzero(~np.isfinite(x))[0])}).")
     return x
+
+
+def _standardise(*samples, shift=True):
+    """The samples shifted by one common value and scaled by one power of two.
+
+    t statistics do not change, and SciPy then works on numbers near 1: data
+    such as 1e16 + small values keep their digits, and data near 1e200 do
+    not overflow when squared.  Returns the samples, the shift and the scale
+    (an original value is ``shift + value / scale``).
+    """
+    pooled = np.concatenate(samples)
+    centre = float(np.median(pooled)) if shift else 0.0
+    with np.errstate(over="ignore"):
+        spread = float(np.max(np.abs(pooled - centre)))
+    if not np.isfinite(spread):
+        raise ValueError("the samples span more than float64 can hold (values near 1e308 "
+                         "of both signs); rescale them.")
+    scale = math.ldexp(1.0, -math.frexp(spread)[1]) if spread > 0 else 1.0
+    return [(x - centre) * scale for x in samples], centre, scale
+
+
+@contextlib.contextmanager
+def _centred_moments():
+    """Silence SciPy's "precision loss" heuristic for data already standardised.
+
+    SciPy warns when a sample's values agree to nearly every digit, but it
+    then computes their variance in two passes from the centred values, which
+    is accurate; what digits the raw data lacked, no method can restore.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Precision loss occurred in moment "
+                                "calculation", category=RuntimeWarning)
+        yield
+
+
+def _check_spread(x, name):
+    if np.all(x == x[0]):
+        raise ValueError(f"{name} has no spread (every value is {x[0]:.6g}): the t statistic "
+                         "is undefined.")
 
 
 # -- the result ------------------------------------------------------------------
@@ -150,7 +194,7 @@ class HypothesisTestResult:
 
     def significant(self, alpha=0.05):
         """Whether the p-value is below ``alpha`` (the test rejects at that level)."""
-        return bool(self.pvalue < check_probability(alpha, "alpha"))
+        return bool(self.pvalue < PROBABILITY(alpha, "alpha"))
 
     @property
     def reading(self):
@@ -159,7 +203,7 @@ class HypothesisTestResult:
 
     def reading_at(self, alpha):
         """One plain-language sentence about the result, at significance level ``alpha``."""
-        alpha = check_probability(alpha, "alpha")
+        alpha = PROBABILITY(alpha, "alpha")
         estimate = f"{self.effect_name} = {_fmt(self.effect)}"
         if self.conf_int is not None:
             low, high = self.conf_int
@@ -190,12 +234,25 @@ class HypothesisTestResult:
 
 
 
-def _t_result(name, scipy_result, effect, effect_name, null_value, level, alternative):
-    interval = scipy_result.confidence_interval(confidence_level=level)
+def _t_result(name, scipy_result, effect, effect_name, null_value, level, alternative,
+              scale=1.0):
+    """A HypothesisTestResult from SciPy's, with the effect and interval unscaled."""
+    low, high = _finite_interval(scipy_result.confidence_interval(confidence_level=level),
+                                 level, alternative)
     return HypothesisTestResult(name, float(scipy_result.statistic), float(scipy_result.pvalue),
-                                float(effect), effect_name, float(null_value),
-                                (float(interval.low), float(interval.high)), level,
-                                alternative, float(scipy_result.df))
+                                float(effect) / scale, effect_name, float(null_value),
+                                (low / scale, high / scale), level, alternative,
+                                float(scipy_result.df))
+
+
+def _finite_interval(interval, level, alternative):
+    """SciPy's interval; only the open end of a one-sided interval may be infinite."""
+    low, high = float(interval.low), float(interval.high)
+    closed = {"two-sided": (low, high), "greater": (low,), "less": (high,)}[alternative]
+    if not all(math.isfinite(end) for end in closed):
+        raise ValueError(f"level={level!r} is so close to 1 that the t interval's end "
+                         "overflows float64.")
+    return low, high
 
 
 # -- tests on means (scipy.stats underneath) -------------------------------------
@@ -213,14 +270,23 @@ def one_sample_t_test(x, popmean=0.0, *, alternative="two-sided", level=0.95):
     from scipy import stats
 
     x = _check_sample(x, "x")
-    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
-    result = stats.ttest_1samp(x, popmean, alternative=alternative)
-    interval = result.confidence_interval(confidence_level=level)
+    popmean = Real()(popmean, "popmean")
+    level, alternative = LEVEL(level, "level"), _check_alternative(alternative)
+    with np.errstate(over="ignore"):
+        deviations = x - popmean
+    if not np.all(np.isfinite(deviations)):
+        raise ValueError("x - popmean overflows float64; rescale x and popmean.")
+    _check_spread(deviations, "x - popmean")
+    (z,), centre, scale = _standardise(deviations)
+    with _centred_moments():
+        result = stats.ttest_1samp(z, -centre * scale, alternative=alternative)
+    interval = _finite_interval(result.confidence_interval(confidence_level=level), level,
+                                alternative)
     return HypothesisTestResult(
         "One-sample t-test", float(result.statistic), float(result.pvalue),
-        float(x.mean() - popmean), "Mean minus the null value", 0.0,
-        (float(interval.low - popmean), float(interval.high - popmean)), level, alternative,
-        float(result.df))
+        centre + float(np.mean(z)) / scale, "Mean minus the null value", 0.0,
+        (centre + interval[0] / scale, centre + interval[1] / scale), level,
+        alternative, float(result.df))
 
 
 def two_sample_t_test(a, b, *, equal_var=False, alternative="two-sided", level=0.95):
@@ -238,11 +304,22 @@ def two_sample_t_test(a, b, *, equal_var=False, alternative="two-sided", level=0
     from scipy import stats
 
     a, b = _check_sample(a, "a"), _check_sample(b, "b")
-    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
-    result = stats.ttest_ind(a, b, equal_var=equal_var, alternative=alternative)
+    equal_var = BOOLEAN(equal_var, "equal_var")
+    level, alternative = LEVEL(level, "level"), _check_alternative(alternative)
+    raw_a, raw_b = a, b
+    if np.all(a == a[0]) and np.all(b == b[0]):
+        raise ValueError(f"a and b both have no spread (every value of a is {a[0]:.6g}, of b "
+                         f"{b[0]:.6g}): the t statistic is undefined.")
+    (a, b), _, scale = _standardise(a, b)
+    for name, raw, standard in (("a", raw_a, a), ("b", raw_b, b)):
+        if np.ptp(raw) > 0 and np.ptp(standard) < 1e-150:
+            raise ValueError(f"the spread of {name} is so small against the other sample that "
+                             "double precision cannot compare them; rescale a and b.")
+    with _centred_moments():
+        result = stats.ttest_ind(a, b, equal_var=equal_var, alternative=alternative)
     name = "Student's two-sample t-test" if equal_var else "Welch's two-sample t-test"
     return _t_result(name, result, a.mean() - b.mean(), "Difference in means (a - b)", 0.0,
-                     level, alternative)
+                     level, alternative, scale)
 
 
 def paired_t_test(a, b, *, alternative="two-sided", level=0.95):
@@ -258,25 +335,35 @@ def paired_t_test(a, b, *, alternative="two-sided", level=0.95):
 
     a, b = _check_sample(a, "a"), _check_sample(b, "b")
     if a.shape != b.shape:
-        raise ValueError(f"paired samples must have the same length, got {a.size} and "
-                         f"{b.size}.")
-    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
-    result = stats.ttest_rel(a, b, alternative=alternative)
-    return _t_result("Paired t-test", result, np.mean(a - b), "Mean difference (a - b)", 0.0,
-                     level, alternative)
+        raise ValueError(f"a and b are paired samples and must have the same length, got "
+                         f"{a.size} and {b.size}.")
+    level, alternative = LEVEL(level, "level"), _check_alternative(alternative)
+    with np.errstate(over="ignore"):
+        differences = a - b
+    if not np.all(np.isfinite(differences)):
+        raise ValueError("a - b overflows float64 (values near 1e308 of opposite signs); "
+                         "rescale a and b.")
+    _check_spread(differences, "a - b")
+    (d,), _, scale = _standardise(differences, shift=False)
+    with _centred_moments():
+        result = stats.ttest_1samp(d, 0.0, alternative=alternative)
+    return _t_result("Paired t-test", result, np.mean(d), "Mean difference (a - b)", 0.0,
+                     level, alternative, scale)
 
 
 # -- tests on counts ---------------------------------------------------------------
 
-def _check_table(table, shape=None):
-    table = np.asarray(table)
+def _check_table(table, shape=None, max_count=MAX_COUNT):
+    table = check_array_finite(table, "table")
     if table.ndim != 2 or min(table.shape) < 2 or (shape is not None and table.shape != shape):
         wanted = "2 x 2" if shape == (2, 2) else "at least 2 x 2"
         raise ValueError(f"the contingency table must be {wanted}, got shape {table.shape}.")
-    if not np.issubdtype(table.dtype, np.number) or np.any(~np.isfinite(table)):
-        raise ValueError("the contingency table must hold finite counts.")
-    if np.any(table < 0) or np.any(table != np.round(table)):
-        raise ValueError("the contingency table must hold whole, non-negative counts.")
+    if table.size > 10 ** 6:
+        raise ValueError(f"the contingency table has {table.size:,} cells; at most a "
+                         "million are supported.")
+    if np.any(table < 0) or np.any(table != np.round(table)) or np.any(table > max_count):
+        raise ValueError(f"the contingency table must hold whole counts from 0 to "
+                         f"{max_count:,}.")
     if np.any(table.sum(axis=0) == 0) or np.any(table.sum(axis=1) == 0):
         raise ValueError("every row and column of the contingency table needs a count > 0.")
     return table.astype(np.int64)
@@ -299,6 +386,7 @@ def chi2_independence_test(table, *, correction=True):
     from scipy.stats.contingency import association
 
     table = _check_table(table)
+    correction = BOOLEAN(correction, "correction")
     result = stats.chi2_contingency(table, correction=correction)
     return HypothesisTestResult(
         "Chi-square test of independence", float(result.statistic), float(result.pvalue),
@@ -322,8 +410,14 @@ def fisher_exact_test(table, *, alternative="two-sided", level=0.95):
     from scipy import stats
     from scipy.stats.contingency import odds_ratio
 
-    table = _check_table(table, (2, 2))
-    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
+    table = _check_table(table, (2, 2), max_count=_FISHER_MAX_COUNT)
+    level, alternative = LEVEL(level, "level"), _check_alternative(alternative)
+    margin = min(table.sum(axis=0).min(), table.sum(axis=1).min())
+    if margin > _FISHER_MAX_MARGIN:
+        raise ValueError(f"the table's smallest margin is {margin:,}: Fisher's exact test (and "
+                         f"its exact interval) is for small tables, up to {_FISHER_MAX_MARGIN:,}"
+                         "; at these counts the normal approximation is accurate: use "
+                         "chi2_independence_test or two_proportion_z_test.")
     result = stats.fisher_exact(table, alternative=alternative)
     conditional = odds_ratio(table, kind="conditional")
     interval = conditional.confidence_interval(confidence_level=level, alternative=alternative)
@@ -347,11 +441,9 @@ def binomial_test(successes, trials, p=0.5, *, alternative="two-sided", level=0.
     from scipy import stats
 
     successes, trials = _check_counts(successes, trials)
-    p = check_probability(p, "p")
-    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
-    if interval not in ("exact", "wilson", "wilsoncc"):
-        raise ValueError(f"interval must be 'exact', 'wilson' or 'wilsoncc', got "
-                         f"{interval!r}.")
+    p = PROBABILITY(p, "p")
+    level, alternative = LEVEL(level, "level"), _check_alternative(alternative)
+    interval = Options("exact", "wilson", "wilsoncc")(interval, "interval")
     result = stats.binomtest(successes, trials, p, alternative=alternative)
     ci = result.proportion_ci(confidence_level=level, method=interval)
     return HypothesisTestResult(
@@ -430,14 +522,16 @@ def two_proportion_z_test(successes_a, trials_a, successes_b, trials_b, *,
     >>> round(r.rate_b - r.rate_a, 3), round(r.lift, 2), round(r.pvalue, 4)
     (0.03, 0.25, 0.0496)
     """
-    x_a, n_a = _check_counts(successes_a, trials_a, "A")
-    x_b, n_b = _check_counts(successes_b, trials_b, "B")
-    level, alternative = check_probability(level, "level"), _check_alternative(alternative)
+    x_a, n_a = _check_counts(successes_a, trials_a, "successes_a", "trials_a")
+    x_b, n_b = _check_counts(successes_b, trials_b, "successes_b", "trials_b")
+    level, alternative = LEVEL(level, "level"), _check_alternative(alternative)
     p_a, p_b = x_a / n_a, x_b / n_b
     pooled = (x_a + x_b) / (n_a + n_b)
     if pooled in (0.0, 1.0):
-        raise ValueError("both arms have " + ("no conversions" if pooled == 0 else
-                                               "only conversions")
+        raise ValueError("both arms have " + ("no conversions (successes_a = successes_b = 0)"
+                                               if pooled == 0 else "only conversions "
+                                               "(successes_a = trials_a, successes_b = "
+                                               "trials_b)")
                          + ": the rates cannot be told apart and the z statistic is "
                          "undefined.")
     z = float(_pooled_z(x_a, n_a, x_b, n_b))
@@ -447,14 +541,29 @@ def two_proportion_z_test(successes_a, trials_a, successes_b, trials_b, *,
         log_ratio = math.log(p_b / p_a)
         se_log = math.sqrt((1 - p_a) / x_a + (1 - p_b) / x_b)
         low, high = _interval(log_ratio, se_log, level, alternative)
-        lift_ci = (math.expm1(low), math.expm1(high))
+        lift_ci = tuple(_expm1(end) for end in (low, high))
     else:
+        warnings.warn(f"Arm {'A' if x_a == 0 else 'B'} has no conversions, so the relative "
+                      "lift's interval (on the log of the ratio of rates) is undefined: "
+                      "lift_conf_int is NaN" + (", and so is the lift itself." if x_a == 0
+                                                else "."),
+                      UndefinedStatisticWarning, stacklevel=2)
         lift_ci = (math.nan, math.nan)
     lift = p_b / p_a - 1 if p_a > 0 else math.nan
     return ProportionsTestResult(
         "Two-proportion z-test (pooled)", z, float(_pvalue(z, alternative)), p_b - p_a,
         "Difference in conversion rate (B - A)", 0.0, tuple(map(float, difference_ci)), level,
         alternative, None, p_a, p_b, lift, tuple(map(float, lift_ci)))
+
+
+def _expm1(x):
+    """``exp(x) - 1``, with the infinite end of a one-sided interval kept infinite."""
+    if math.isinf(x):
+        return x if x > 0 else -1.0
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return math.inf
 
 
 def _effect_size(rate_a, rate_b):
@@ -577,28 +686,22 @@ def ab_test_design(baseline, mde=None, *, n_per_arm=None, alpha=0.05, power=0.8,
     >>> round(ab_test_design(0.10, 0.02, n_per_arm=3000, power=None).power, 4)
     0.6978
     """
-    baseline = check_probability(baseline, "baseline")
+    baseline = PROBABILITY(baseline, "baseline")
     alternative = _check_alternative(alternative)
-    ratio = float(ratio)
-    if not ratio > 0 or not math.isfinite(ratio):
-        raise ValueError(f"ratio must be a positive number, got {ratio!r}.")
+    ratio = Real(1e-6, 1e6, meaning=" (visitors in B per visitor in A)")(ratio, "ratio")
+    relative = BOOLEAN(relative, "relative")
     given = {"mde": mde, "n_per_arm": n_per_arm, "power": power, "alpha": alpha}
     missing = [name for name, value in given.items() if value is None]
     if len(missing) != 1:
         raise ValueError("leave exactly one of mde, n_per_arm, power and alpha as None to "
                          "solve for it; " + (f"{', '.join(missing[:-1])} and {missing[-1]} are all "
                                               "None." if missing else "all four were given."))
-    if alpha is not None:
-        alpha = check_probability(alpha, "alpha")
-    if power is not None:
-        power = check_probability(power, "power")
-    if n_per_arm is not None:
-        n_per_arm = float(n_per_arm)
-        if not n_per_arm > 0 or not math.isfinite(n_per_arm):
-            raise ValueError(f"n_per_arm must be a positive number, got {n_per_arm!r}.")
+    alpha = Optional(PROBABILITY)(alpha, "alpha")
+    power = Optional(PROBABILITY)(power, "power")
+    n_per_arm = Optional(Real(0, MAX_COUNT, closed="right"))(n_per_arm, "n_per_arm")
     if mde is not None:
-        mde = float(mde)
-        if mde == 0 or not math.isfinite(mde):
+        mde = Real(-1e6, 1e6)(mde, "mde")
+        if mde == 0:
             raise ValueError("the minimum detectable effect must be non-zero: no sample size "
                              "detects a zero difference with power above alpha.")
         variant = baseline * (1 + mde) if relative else baseline + mde
@@ -606,6 +709,9 @@ def ab_test_design(baseline, mde=None, *, n_per_arm=None, alpha=0.05, power=0.8,
             raise ValueError(f"baseline {baseline} with mde {mde} gives a variant rate of "
                              f"{variant}, outside (0, 1).")
         h = _effect_size(baseline, variant)
+        if h == 0:
+            raise ValueError(f"mde={mde!r} is too small to change the rate {baseline} in double "
+                             "precision.")
         if (alternative == "greater" and h < 0) or (alternative == "less" and h > 0):
             raise ValueError(f"an mde of {mde} points the other way from "
                              f"alternative={alternative!r}.")
@@ -626,6 +732,9 @@ def ab_test_design(baseline, mde=None, *, n_per_arm=None, alpha=0.05, power=0.8,
         tail = alpha / 2 if alternative == "two-sided" else alpha
         scale = (1 + ratio) / ratio
         one_sided = scale * ((norm.isf(tail) + norm.isf(1 - power)) / h) ** 2
+        if not one_sided <= MAX_COUNT:
+            raise ValueError(f"detecting mde={mde!r} takes more than 2**53 visitors per arm; "
+                             "choose a larger mde.")
         n_per_arm = one_sided if alternative != "two-sided" else _brentq(
             lambda n: _power(h, n, alpha, ratio, alternative) - power, 1e-9 * one_sided,
             one_sided)
@@ -648,14 +757,11 @@ def ab_test_design(baseline, mde=None, *, n_per_arm=None, alpha=0.05, power=0.8,
 
 # -- Bayesian A/B ------------------------------------------------------------------------
 
-def _check_beta_parameters(*values):
-    for value in values:
-        if not (isinstance(value, numbers.Real) and math.isfinite(value) and value > 0):
-            raise ValueError(f"Beta parameters must be positive numbers, got {value!r}.")
-    return tuple(float(v) for v in values)
-
-
-_MAX_TERMS = 5_000_000
+# Beta parameters beyond 1e15 are point masses to double precision.
+_BETA_PARAMETER = Real(1e-6, 1e15, meaning=" (a Beta parameter; SciPy's Beta routines lose accuracy beyond these)")
+# The finite sum is exact to rounding while its log-terms, differences of log-Beta
+# functions of the parameters, lose at most ~1e-9 absolutely: up to 1e6.
+_MAX_TERMS = 1_000_000
 
 
 def _prob_greater_by_sum(alpha_a, beta_a, alpha_b, beta_b):
@@ -675,9 +781,13 @@ def _prob_greater_by_quadrature(alpha_a, beta_a, alpha_b, beta_b):
     a, b = beta(alpha_a, beta_a), beta(alpha_b, beta_b)
     low, high = a.ppf(1e-17), a.isf(1e-17)
     points = sorted({float(np.clip(x, low, high)) for x in (a.mean(), b.mean(), b.median())})
-    value, _ = integrate.quad(lambda x: a.pdf(x) * b.sf(x), low, high,
-                              points=points[1:-1] if len(points) > 2 else None,
-                              epsabs=1e-14, epsrel=1e-12, limit=500)
+    # Narrow posteriors (huge counts) can leave QUADPACK short of its relative
+    # tolerance, which it reports as a warning; the absolute error stays ~1e-9.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)
+        value, _ = integrate.quad(lambda x: a.pdf(x) * b.sf(x), low, high,
+                                  points=points[1:-1] if len(points) > 2 else None,
+                                  epsabs=1e-14, epsrel=1e-12, limit=500)
     return float(min(max(value, 0.0), 1.0))
 
 
@@ -699,14 +809,17 @@ def probability_b_beats_a(alpha_a, beta_a, alpha_b, beta_b):
     >>> round(probability_b_beats_a(1 + 10, 1 + 90, 1 + 20, 1 + 80), 6)
     0.975173
     """
-    alpha_a, beta_a, alpha_b, beta_b = _check_beta_parameters(alpha_a, beta_a, alpha_b,
-                                                              beta_b)
-    if alpha_b.is_integer() and alpha_b <= _MAX_TERMS and (
-            not alpha_a.is_integer() or alpha_b <= alpha_a):
-        return _prob_greater_by_sum(alpha_a, beta_a, alpha_b, beta_b)
-    if alpha_a.is_integer() and alpha_a <= _MAX_TERMS:
-        return 1.0 - _prob_greater_by_sum(alpha_b, beta_b, alpha_a, beta_a)
-    return _prob_greater_by_quadrature(alpha_a, beta_a, alpha_b, beta_b)
+    parameters = {"alpha_a": alpha_a, "beta_a": beta_a, "alpha_b": alpha_b, "beta_b": beta_b}
+    alpha_a, beta_a, alpha_b, beta_b = (_BETA_PARAMETER(value, name)
+                                        for name, value in parameters.items())
+    summable = max(alpha_a, beta_a, alpha_b, beta_b) <= _MAX_TERMS
+    if summable and alpha_b.is_integer() and (not alpha_a.is_integer() or alpha_b <= alpha_a):
+        probability = _prob_greater_by_sum(alpha_a, beta_a, alpha_b, beta_b)
+    elif summable and alpha_a.is_integer():
+        probability = 1.0 - _prob_greater_by_sum(alpha_b, beta_b, alpha_a, beta_a)
+    else:
+        probability = _prob_greater_by_quadrature(alpha_a, beta_a, alpha_b, beta_b)
+    return min(max(probability, 0.0), 1.0)
 
 
 @dataclass(frozen=True)
@@ -778,11 +891,17 @@ def bayesian_ab_test(successes_a, trials_a, successes_b, trials_b, *, prior=(1.0
     """
     from scipy.stats import beta
 
-    x_a, n_a = _check_counts(successes_a, trials_a, "A")
-    x_b, n_b = _check_counts(successes_b, trials_b, "B")
-    a0, b0 = _check_beta_parameters(*prior)
-    level = check_probability(level, "level")
-    n_draws = check_whole_number(n_draws, "n_draws", 100)
+    count = Integer(0, 10 ** 14, whole_floats=True, meaning=" (a count; the Beta posterior "
+                    "is a point mass to double precision beyond 1e14)")
+    x_a, n_a = _check_counts(successes_a, trials_a, "successes_a", "trials_a", count)
+    x_b, n_b = _check_counts(successes_b, trials_b, "successes_b", "trials_b", count)
+    if isinstance(prior, (str, bytes)) or not hasattr(prior, "__len__") or len(prior) != 2:
+        raise ValueError(f"prior must be a pair (a, b) of Beta parameters, got {prior!r}.")
+    a0, b0 = (Real(0, 1e14, closed="right")(value, f"prior[{i}]")
+              for i, value in enumerate(prior))
+    level = LEVEL(level, "level")
+    n_draws = Integer(100, 10 ** 7)(n_draws, "n_draws")
+    rng = SEED(rng, "rng")
     post_a, post_b = (a0 + x_a, b0 + n_a - x_a), (a0 + x_b, b0 + n_b - x_b)
     mean_a, mean_b = post_a[0] / sum(post_a), post_b[0] / sum(post_b)
     prob = probability_b_beats_a(*post_a, *post_b)
@@ -833,12 +952,17 @@ def simulate_pvalues(n_per_arm, *, n_simulations=10_000, outcome="conversion", b
     >>> bool(abs(np.mean(p < 0.05) - 0.05) < 0.01)
     True
     """
-    n = check_whole_number(n_per_arm, "n_per_arm", 2)
-    n_simulations = check_whole_number(n_simulations, "n_simulations")
-    generator = np.random.default_rng(rng)
+    n = Integer(2, MAX_COUNT)(n_per_arm, "n_per_arm")
+    n_simulations = Integer(1, 10 ** 7)(n_simulations, "n_simulations")
+    outcome = Options("conversion", "normal")(outcome, "outcome")
+    effect = Real()(effect, "effect")
+    generator = np.random.default_rng(SEED(rng, "rng"))
+    if outcome == "normal" and n * n_simulations > _MAX_SIMULATED:
+        raise ValueError(f"n_per_arm * n_simulations = {n * n_simulations:,} normal outcomes "
+                         f"per arm is more than {_MAX_SIMULATED:,}; simulate fewer.")
     if outcome == "conversion":
-        baseline = check_probability(baseline, "baseline")
-        variant = baseline + float(effect)
+        baseline = PROBABILITY(baseline, "baseline")
+        variant = baseline + effect
         if not 0 <= variant <= 1:
             raise ValueError(f"baseline + effect = {variant} is not a rate in [0, 1].")
         x_a = generator.binomial(n, baseline, n_simulations)
@@ -848,9 +972,8 @@ def simulate_pvalues(n_per_arm, *, n_simulations=10_000, outcome="conversion", b
         from scipy import stats
 
         a = generator.standard_normal((n_simulations, n))
-        b = generator.standard_normal((n_simulations, n)) + float(effect)
+        b = generator.standard_normal((n_simulations, n)) + effect
         return stats.ttest_ind(a, b, axis=1, equal_var=False).pvalue
-    raise ValueError(f"outcome must be 'conversion' or 'normal', got {outcome!r}.")
 
 
 @dataclass(frozen=True)
@@ -903,17 +1026,20 @@ def simulate_peeking(n_per_arm, n_looks, *, alpha=0.05, baseline=0.1, effect=0.0
     >>> bool(s.peeking_rate > 2 * s.fixed_horizon_rate)
     True
     """
-    n = check_whole_number(n_per_arm, "n_per_arm", 2)
-    n_looks = check_whole_number(n_looks, "n_looks")
+    n = Integer(2, MAX_COUNT)(n_per_arm, "n_per_arm")
+    n_looks = Integer(1, 10_000)(n_looks, "n_looks")
     if n_looks > n:
         raise ValueError(f"n_looks ({n_looks}) cannot exceed n_per_arm ({n}).")
-    n_simulations = check_whole_number(n_simulations, "n_simulations")
-    alpha = check_probability(alpha, "alpha")
-    baseline = check_probability(baseline, "baseline")
-    variant = baseline + float(effect)
+    n_simulations = Integer(1, 10 ** 7)(n_simulations, "n_simulations")
+    if n_looks * n_simulations > _MAX_SIMULATED:
+        raise ValueError(f"n_looks * n_simulations = {n_looks * n_simulations:,} tests is more "
+                         f"than {_MAX_SIMULATED:,}; simulate fewer.")
+    alpha = PROBABILITY(alpha, "alpha")
+    baseline = PROBABILITY(baseline, "baseline")
+    variant = baseline + Real()(effect, "effect")
     if not 0 <= variant <= 1:
         raise ValueError(f"baseline + effect = {variant} is not a rate in [0, 1].")
-    generator = np.random.default_rng(rng)
+    generator = np.random.default_rng(SEED(rng, "rng"))
     looks = np.round(np.linspace(0, n, n_looks + 1)).astype(int)[1:]
     batches = np.diff(np.concatenate([[0], looks]))
     x_a = np.cumsum(generator.binomial(batches, baseline, (n_simulations, n_looks)), axis=1)

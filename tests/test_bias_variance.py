@@ -84,7 +84,7 @@ def test_bad_input_is_rejected():
 
     with pytest.raises(TypeError, match="must have fit and predict"):
         bias_variance_decomposition(FitOnly(), problem, X_EVAL)
-    with pytest.raises(ValueError, match="n_repeats must be a whole number >= 2"):
+    with pytest.raises(ValueError, match="n_repeats must be a whole number from 2"):
         bias_variance_decomposition(LinearRegression(), problem, X_EVAL, n_repeats=1)
     with pytest.raises(ValueError, match="noise_std"):
         linear_smoother_bias_variance(X_FIXED, truth(X_FIXED), X_EVAL, truth(X_EVAL), -1.0)

@@ -20,7 +20,7 @@ from probml.figures import ab_testing, bayes, classification, optimization, regu
 from probml.figures import selection as selection_figures
 from probml.optim import QuadraticBowl
 
-from .test_figures import rendered
+from .test_figures import built as rendered
 
 EPS = np.finfo(float).eps
 

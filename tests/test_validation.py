@@ -162,7 +162,7 @@ def test_invalid_solver(data):
 
 def test_conf_int_level_is_checked(data):
     model = LinearRegression().fit(*data)
-    with pytest.raises(ValueError, match=r"level must lie in \(0, 1\)"):
+    with pytest.raises(ValueError, match=r"level must be a number in \(0, 1\)"):
         model.conf_int(95)
 
 

@@ -41,6 +41,9 @@ def _read(filename):
 
 
 def _load(filename, description, as_frame):
+    from .._validation import BOOLEAN
+
+    as_frame = BOOLEAN(as_frame, "as_frame")
     header, values = _read(filename)
     if as_frame:
         import pandas as pd

@@ -62,10 +62,20 @@ def get(name):
     return _REGISTRY.lookup(name)
 
 
-def render(name):
-    """Build figure ``name`` in the house style from its fixed seed."""
+def render(name, *, quantise=True):
+    """Build figure ``name`` in the house style from its fixed seed.
+
+    Everything it draws is then rounded to 24 significant bits
+    (:mod:`probml.figures._quantise`), so its pixels do not depend on the last
+    bits in which machines differ; ``quantise=False`` keeps the numbers as
+    the library computed them (to check them against other libraries).
+    """
     import matplotlib
+
+    from .._validation import BOOLEAN
+    from ._quantise import quantise_figure
 
     spec = get(name)
     with matplotlib.rc_context(STYLE):
-        return spec.build(np.random.default_rng(spec.seed))
+        figure = spec.build(np.random.default_rng(spec.seed))
+    return quantise_figure(figure) if BOOLEAN(quantise, "quantise") else figure

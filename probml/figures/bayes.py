@@ -7,6 +7,7 @@ from ..datasets import load_study_hours
 from ..models import BayesianLinearRegression, Bernoulli, Normal, Ridge
 from ..models.bernoulli import BetaPosterior
 from . import register
+from ._quantise import contour
 from ._surfaces import mse_surface
 
 MLE_SAMPLE_SIZE, MLE_REPEATS = 5, 20_000
@@ -26,8 +27,8 @@ def gaussian_mle(rng):
     figure = Figure(figsize=(8.6, 3.7))
     left, right = figure.subplots(1, 2)
     levels = model.loglik_ - np.array([12, 8, 5, 3, 2, 1, 0.5, 0.1])
-    contours = left.contour(mean, var, surface, levels=np.sort(levels), cmap="viridis",
-                            linewidths=1)
+    contours = contour(left, mean, var, surface, levels=np.sort(levels), cmap="viridis",
+                       linewidths=1)
     left.clabel(contours, fmt="%.1f", fontsize=7)
     left.plot(model.mean_, model.var_, "r*", markersize=12,
               label=f"MLE ({model.mean_:.3f}, {model.var_:.3f})")
@@ -131,8 +132,8 @@ def bayesian_linear_sequential(rng):
     prior = (np.zeros(2), np.eye(2) / SEQUENTIAL_ALPHA)
     for (n, x, y, fitted), (left, right) in zip(states, axes):
         mean, cov = fitted if fitted else prior
-        left.contourf(grid[0], grid[1], _gaussian_density(grid, mean, cov), levels=12,
-                      cmap="Blues")
+        contour(left, grid[0], grid[1], _gaussian_density(grid, mean, cov), levels=12,
+                filled=True, cmap="Blues")
         left.plot(*SEQUENTIAL_TRUTH, "r+", markersize=10, markeredgewidth=2)
         left.set_aspect("equal")
         left.set_ylabel(f"{n} point{'s' if n != 1 else ''}\n\nw1")
@@ -183,10 +184,10 @@ def ridge_as_map(rng):
     figure = Figure(figsize=(9.0, 4.0))
     left, right = figure.subplots(1, 2)
     steps = -np.array([8, 4, 2, 1, 0.5, 0.125])
-    left.contour(w[0], w[1], log_likelihood - log_likelihood.max(), levels=np.sort(steps),
-                 colors="C3", linewidths=0.9, linestyles="solid")
-    left.contour(w[0], w[1], log_prior, levels=np.sort(steps), colors="C0", linewidths=0.9,
-                 linestyles="solid")
+    contour(left, w[0], w[1], log_likelihood - log_likelihood.max(), levels=np.sort(steps),
+            colors="C3", linewidths=0.9, linestyles="solid")
+    contour(left, w[0], w[1], log_prior, levels=np.sort(steps), colors="C0", linewidths=0.9,
+            linestyles="solid")
     left.plot(*ols.coef_, "s", color="C3", label="least squares (likelihood peak)")
     left.plot(0, 0, "o", color="C0", label="prior mean")
     left.plot(*ridge.coef_, "k*", markersize=13, label=f"Ridge, alpha = {alpha:g}")

@@ -9,6 +9,7 @@ from .. import losses
 from ..exceptions import NonConvexWarning
 from ..models import BridgeRegression, lasso_path, ridge_path
 from . import register
+from ._quantise import contour
 from ._surfaces import mse_surface
 
 NORM_BALL_FITS = ((2.0, 0.3, "L2 (Ridge)"), (1.0, 1.0, "L1 (Lasso)"),
@@ -55,10 +56,10 @@ def norm_balls(rng):
         u, v = _unit_sphere(p)
         ax.fill(radius * u, radius * v, color="C0", alpha=0.25)
         ax.plot(radius * u, radius * v, color="C0", linewidth=1)
-        ax.contour(w[0], w[1], mse, levels=np.linspace(mse.min(), mse.min() + 3, 7)[1:],
-                   colors="0.6", linewidths=0.7)
+        contour(ax, w[0], w[1], mse, levels=np.linspace(mse.min(), mse.min() + 3, 7)[1:],
+                colors="0.6", linewidths=0.7)
         touching = losses.mean_squared_error(y, X @ coef, check_input=False)
-        ax.contour(w[0], w[1], mse, levels=[touching], colors="C3", linewidths=1.2)
+        contour(ax, w[0], w[1], mse, levels=[touching], colors="C3", linewidths=1.2)
         ax.plot(*ols, "k+", markersize=10)
         ax.plot(*coef, "o", color="C3", markersize=6)
         ax.axhline(0, color="k", linewidth=0.6)

@@ -12,15 +12,34 @@ import warnings
 
 import numpy as np
 
-from ..exceptions import DataConversionWarning
-from .._validation import check_finite, check_is_fitted, check_vector, validate_features
+from ..exceptions import DataConversionWarning, UndefinedStatisticWarning
+from .._validation import (
+    check_finite,
+    check_is_fitted,
+    check_params,
+    check_vector,
+    validate_features,
+)
 
 
 class Estimator:
-    """Base class: hyperparameters are the keyword arguments of ``__init__``."""
+    """Base class: hyperparameters are the keyword arguments of ``__init__``.
+
+    ``_parameter_domains`` maps each hyperparameter to its domain (see
+    :mod:`probml._validation`); ``fit`` calls :meth:`_check_params` first, so a
+    bad setting is reported by name before any data are touched, whether it
+    came through ``__init__`` or ``set_params``.
+    """
+
+    _parameter_domains = {}
 
     def __init__(self):
         """A model without hyperparameters; subclasses with some override this."""
+
+    def _check_params(self):
+        """The hyperparameters, each checked against its domain and converted."""
+        return check_params({name: getattr(self, name) for name in self._parameter_domains},
+                            self._parameter_domains)
 
     @classmethod
     def _param_names(cls):
@@ -111,16 +130,35 @@ class Regressor(Estimator):
     def predict(self, X):
         r"""Predicted mean response :math:`\hat y = X \hat w + \hat b`."""
         X = self._validate_prediction_data(X)
-        return X @ self.coef_ + self.intercept_
+        return linear_prediction(X, self.coef_, self.intercept_)
 
     def score(self, X, y, sample_weight=None):
-        r"""Coefficient of determination :math:`R^2 = 1 - \mathrm{RSS}/\mathrm{TSS}` on (X, y)."""
+        r"""Coefficient of determination :math:`R^2 = 1 - \mathrm{RSS}/\mathrm{TSS}` on (X, y).
+
+        As in scikit-learn, a constant ``y`` (TSS = 0) scores 1.0 when it is
+        predicted exactly and 0.0 otherwise, and one sample has no TSS at all
+        (NaN, with a warning).  The sums are taken on ``y`` scaled by its
+        largest value, so they neither overflow nor underflow.
+        """
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported by this estimator.")
-        y = check_vector(y, "y")
-        residual = y - self.predict(X)
+        prediction = self.predict(X)
+        y = check_vector(y, "y", n_samples=prediction.shape[0])
+        if y.shape[0] < 2:
+            warnings.warn("R^2 is not defined for a single sample (it has no variance to "
+                          "explain); returning NaN.", UndefinedStatisticWarning, stacklevel=2)
+            return float("nan")
+        scale = max(float(np.max(np.abs(y))), float(np.max(np.abs(prediction))))
+        if scale == 0:
+            return 1.0
+        with np.errstate(under="ignore"):
+            y, prediction = y / scale, prediction / scale
+        residual = y - prediction
         deviation = y - y.mean()
-        return 1.0 - (residual @ residual) / (deviation @ deviation)
+        rss, tss = float(residual @ residual), float(deviation @ deviation)
+        if tss == 0:
+            return 1.0 if rss == 0 else 0.0
+        return 1.0 - rss / tss
 
 
 class Classifier(Estimator):
@@ -138,24 +176,7 @@ class Classifier(Estimator):
     def _validate_training_data(self, X, y):
         """Validate X and encode y as indices into ``classes_``."""
         X, names = validate_features(self, X, reset=True)
-        if y is None:
-            raise ValueError("This estimator requires y to be passed, but the target y is None")
-        labels = np.asarray(y)
-        if labels.ndim == 2 and labels.shape[1] == 1:
-            warnings.warn("A column-vector y was passed when a 1d array was expected; using "
-                          "its only column. Pass y.ravel() to silence this.",
-                          DataConversionWarning, stacklevel=3)
-            labels = labels[:, 0]
-        if labels.ndim != 1:
-            raise ValueError(f"y must be 1-D class labels, got shape {labels.shape}.")
-        if labels.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X and y have inconsistent numbers of samples: X has {X.shape[0]} rows but "
-                f"y has {labels.shape[0]} values.")
-        if labels.dtype.kind == "f":
-            check_finite(labels, "y")
-        if labels.dtype.kind == "c":
-            raise ValueError("Complex data not supported: y is complex; pass class labels.")
+        labels = _labels(y, X.shape[0], warn_column=True)
         self.classes_, encoded = np.unique(labels, return_inverse=True)
         if labels.dtype.kind == "f" and np.any(labels != np.round(labels)):
             raise ValueError(
@@ -182,7 +203,57 @@ class Classifier(Estimator):
         """Accuracy: the share of rows whose predicted class equals ``y``."""
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported by this estimator.")
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        prediction = self.predict(X)
+        labels = _labels(y, prediction.shape[0])
+        return float(np.mean(prediction == labels))
+
+
+def _labels(y, n_samples, warn_column=False):
+    """Class labels of any sortable type, as a 1-D array with one per sample."""
+    if y is None:
+        raise ValueError("This estimator requires y to be passed, but the target y is None")
+    if isinstance(y, np.ma.MaskedArray) and np.ma.getmaskarray(y).any():
+        raise ValueError("y has masked (missing) labels; remove those rows or fill them.")
+    try:
+        labels = np.asarray(y)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"y must be a 1-D array of class labels ({error}).") from None
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        if warn_column:
+            warnings.warn("A column-vector y was passed when a 1d array was expected; using "
+                          "its only column. Pass y.ravel() to silence this.",
+                          DataConversionWarning, stacklevel=4)
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise ValueError(f"y must be 1-D class labels, got shape {labels.shape}.")
+    if labels.shape[0] != n_samples:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: X has {n_samples} rows but "
+            f"y has {labels.shape[0]} values.")
+    if labels.dtype.kind == "f":
+        check_finite(labels, "y")
+    if labels.dtype.kind == "c":
+        raise ValueError("Complex data not supported: y is complex; pass class labels.")
+    if labels.dtype.kind in "OV":
+        try:
+            np.unique(labels)
+        except TypeError:
+            raise TypeError("y must hold class labels of one sortable type (numbers or "
+                            "strings), not a mixture.") from None
+    return labels
+
+
+def linear_prediction(X, coef, intercept):
+    """:math:`X w + b`, with a clear error when it overflows (X far larger than the training data)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        prediction = X @ coef + intercept
+    if not np.all(np.isfinite(prediction)):
+        row = int(np.flatnonzero(~np.all(np.isfinite(np.reshape(prediction, (len(X), -1))),
+                                         axis=1))[0])
+        raise ValueError(f"The prediction for row {row} of X overflows float64 (X has values "
+                         f"up to {np.max(np.abs(X)):.3g}); X is far outside the range of the "
+                         "training data: check its units.")
+    return prediction
 
 
 def _plain(value):

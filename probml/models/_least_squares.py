@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_finite
+from .._validation import check_finite, check_squares_representable
 from ..exceptions import CollinearityWarning
 
 SOLVERS = ("auto", "cholesky", "qr", "mpmath")
@@ -101,6 +101,9 @@ class Moments:
         with np.errstate(over="ignore", invalid="ignore"):
             gram = X.T @ X
         check_finite(X, "X", feature_names, checksum=np.diagonal(gram))
+        check_squares_representable(np.diagonal(gram), X, "X", feature_names)
+        with np.errstate(over="ignore"):
+            check_squares_representable(y @ y, y, "y")
         if not fit_intercept:
             return cls(n, np.zeros(p), 0.0, gram, X.T @ y, float(y @ y), False)
         sums, cross = (X.T @ np.column_stack([np.ones(n), y])).T
@@ -180,6 +183,109 @@ def symmetric_inverse(matrix):
     """The inverse of a symmetric matrix, symmetrised against rounding."""
     inverse = np.linalg.inv(matrix)
     return (inverse + inverse.T) / 2
+
+
+def _spd_inverse(matrix):
+    """The inverse of a symmetric positive definite matrix, equilibrated, by Cholesky."""
+    scale = np.sqrt(np.diagonal(matrix))
+    lower = np.linalg.cholesky(matrix / np.outer(scale, scale))
+    inverse_lower = np.linalg.solve(lower, np.eye(len(matrix)))
+    return inverse_lower.T @ inverse_lower / np.outer(scale, scale)
+
+
+def ridge_solution(xx, xy, alpha):
+    r"""Solve :math:`(C + \alpha I) w = c` for any :math:`\alpha > 0`; return w and the inverse.
+
+    :math:`C + \alpha I` is positive definite, but when ``C`` is singular to
+    working precision (a duplicated or collinear column, more features than
+    rows) and :math:`\alpha` is far below :math:`\lVert C\rVert`, inverting it as
+    a whole divides by rounding noise.  Instead, with :math:`D` the column
+    norms and :math:`R = D^{-1} C D^{-1}`, the eigenvectors of ``R`` split the
+    weights (in units of :math:`D^{-1}`) into the directions the data
+    determine, :math:`Q`, and those they do not, :math:`N` (found by a
+    rank-revealing QR of ``R``, which is set to exactly 0 along them).  In that basis the
+    system, with :math:`P = \alpha D^{-2}` the penalty in those units, is the
+    block matrix
+
+    .. math:: M = \begin{pmatrix} Q^\top R Q + Q^\top P Q & B \\
+        B^\top & E \end{pmatrix},\quad B = Q^\top P N,\ E = N^\top P N,
+
+    inverted through the Schur complement
+    :math:`S = Q^\top R Q + (Q^\top P^{-1} Q)^{-1}`: every block is well
+    conditioned, the undetermined directions get exactly the prior's
+    variance, and no rounding noise in :math:`N^\top c` is divided by
+    :math:`\alpha`.
+
+    Returns
+    -------
+    coef : ndarray of shape (p,)
+    inverse : ndarray of shape (p, p)
+        :math:`(C + \alpha I)^{-1}`.
+    effective_df : float
+        :math:`\operatorname{tr} C (C + \alpha I)^{-1} = \operatorname{tr} Q^\top R Q\, S^{-1}`,
+        summed over the determined directions only, so it is never pushed
+        past the rank of ``C`` by rounding.
+    """
+    p = len(xy)
+    scale = np.sqrt(np.diagonal(xx))
+    scale = np.where(scale > 0, scale, 1.0)
+    correlation = xx / np.outer(scale, scale)
+    penalty = alpha / scale**2
+    rhs = xy / scale
+    unscale = np.outer(scale, scale)
+    Q, N = _range_and_null_space(correlation)
+    if N.shape[1] == 0:
+        scaled_inverse = _spd_inverse(correlation + np.diag(penalty))
+        effective_df = float(np.sum(correlation * scaled_inverse))
+        return (scaled_inverse @ rhs) / scale, scaled_inverse / unscale, effective_df
+    E_inverse = _spd_inverse((N.T * penalty) @ N)
+    if Q.shape[1] == 0:                 # every column constant: the posterior is the prior
+        return np.zeros(p), (N @ E_inverse @ N.T) / unscale, 0.0
+    B = (Q.T * penalty) @ N
+    data_block = Q.T @ correlation @ Q
+    # A - B E^-1 B^T, the Schur complement of the penalty, is (Q^T P^-1 Q)^-1:
+    # computed that way it cannot cancel, however strong the penalty.
+    S_inverse = _spd_inverse(data_block + _spd_inverse((Q.T / penalty) @ Q))
+    cross = -S_inverse @ B @ E_inverse
+    null_block = E_inverse + E_inverse @ B.T @ S_inverse @ B @ E_inverse
+    # Back to the coordinates of R: [Q N] M^-1 [Q N]^T.
+    scaled_inverse = (Q @ S_inverse @ Q.T + Q @ cross @ N.T + N @ cross.T @ Q.T
+                      + N @ null_block @ N.T)
+    scaled_inverse = (scaled_inverse + scaled_inverse.T) / 2
+    # The data carry no information along N: N^T c is rounding noise, and is dropped.
+    a = S_inverse @ (Q.T @ rhs)
+    coef_scaled = Q @ a - N @ (E_inverse @ (B.T @ a))
+    effective_df = float(np.sum(data_block * S_inverse))
+    return coef_scaled / scale, scaled_inverse / unscale, effective_df
+
+
+def _range_and_null_space(correlation):
+    """Orthonormal bases of the range and the numerical null space of a correlation matrix.
+
+    Pivoted QR reveals the rank (diagonal entries below :math:`p\\,\\epsilon` of the
+    largest); each null vector is :math:`P(-R_{11}^{-1}R_{12};\\ I)`, which is
+    exactly :math:`e_i - e_j` for an exactly duplicated column (entries at
+    rounding level are set to 0), so the unidentified direction does not leak
+    into the others.
+    """
+    from scipy import linalg
+
+    p = len(correlation)
+    _, r, pivots = linalg.qr(correlation, pivoting=True)
+    diagonal = np.abs(np.diagonal(r))
+    rank = int(np.sum(diagonal > p * np.finfo(float).eps * diagonal[0])) if diagonal[0] else 0
+    if rank == p:
+        return np.eye(p), np.zeros((p, 0))
+    null_vectors = np.zeros((p, p - rank))
+    null_vectors[pivots[rank:], np.arange(p - rank)] = 1.0
+    if rank:
+        null_vectors[pivots[:rank]] = -linalg.solve_triangular(r[:rank, :rank],
+                                                                r[:rank, rank:])
+    # Entries at rounding level (R has unit scale) are zeros that rounding blurred;
+    # kept, they would leak the prior's variance into identified coefficients.
+    null_vectors[np.abs(null_vectors) <= p * np.finfo(float).eps] = 0.0
+    basis, _ = np.linalg.qr(null_vectors, mode="complete")
+    return basis[:, p - rank:], basis[:, :p - rank]
 
 
 def full_covariance(inverse_xx, moments, noise_variance=1.0):

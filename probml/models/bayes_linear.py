@@ -37,16 +37,32 @@ evidence then has a factor :math:`n^{-1/2}` and is relative to the unit of
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_is_fitted, check_positive, check_vector, validate_features
-from ..exceptions import ConvergenceWarning
+from .._validation import (
+    BOOLEAN,
+    LEVEL,
+    POSITIVE,
+    SEED,
+    Integer,
+    Optional,
+    Real,
+    check_array_finite,
+    check_is_fitted,
+    check_vector,
+    validate_features,
+)
+from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
 from ..inference import critical_value
-from ._base import Regressor
-from ._least_squares import Moments, full_covariance, intercept_from_moments, symmetric_inverse
+from ._base import Regressor, linear_prediction
+from ._least_squares import Moments, full_covariance, intercept_from_moments, ridge_solution
 
 __all__ = ["BayesianLinearRegression"]
+
+# Most numbers sample_posterior draws at once (1 GiB of float64).
+_MAX_DRAWS = 2 ** 27
 
 
 class BayesianLinearRegression(Regressor):
@@ -112,6 +128,14 @@ class BayesianLinearRegression(Regressor):
     (array([9.619]), array([0.781]))
     """
 
+    _parameter_domains = {
+        "alpha": Real(0, None, closed="neither", meaning=" (the prior precision of the weights)"),
+        "beta": Optional(Real(0, None, closed="neither",
+                              meaning=" (the noise precision 1/sigma^2)")),
+        "fit_precisions": BOOLEAN, "noise_shape": POSITIVE, "noise_rate": POSITIVE,
+        "fit_intercept": BOOLEAN, "max_iter": Integer(1), "tol": POSITIVE,
+    }
+
     def __init__(self, alpha=1.0, beta=1.0, prior_mean=None, prior_cov=None,
                  fit_precisions=False, noise_shape=1e-6, noise_rate=1e-6,
                  fit_intercept=True, max_iter=300, tol=1e-10):
@@ -128,39 +152,27 @@ class BayesianLinearRegression(Regressor):
 
     # -- the prior ---------------------------------------------------------
 
-    def _prior(self, n_features):
-        """Validated (m0, Lambda0 or V0^{-1} up to alpha, known_noise)."""
-        known_noise = self.beta is not None
-        if known_noise:
-            check_positive(self.beta, "beta", " (the noise precision 1/sigma^2)")
-        else:
-            check_positive(self.noise_shape, "noise_shape")
-            check_positive(self.noise_rate, "noise_rate")
-        if self.prior_mean is None:
-            prior_mean = np.zeros(n_features)
-        else:
-            prior_mean = np.asarray(self.prior_mean, dtype=float)
-            if prior_mean.shape != (n_features,) or not np.all(np.isfinite(prior_mean)):
-                raise ValueError(
-                    f"prior_mean must be a finite vector of length n_features="
-                    f"{n_features}, got shape {prior_mean.shape}."
-                )
-        if self.prior_cov is None:
-            alpha = check_positive(self.alpha, "alpha", " (the prior precision of the weights)")
-            prior_precision = alpha * np.eye(n_features)
-        else:
-            if self.fit_precisions:
+    def _prior(self, params, n_features):
+        """The validated prior: its mean, a factor L of its covariance, and its precision."""
+        if params["fit_precisions"]:
+            if self.prior_cov is not None:
                 raise ValueError(
                     "fit_precisions estimates an isotropic prior precision alpha; it "
-                    "cannot be combined with prior_cov."
-                )
-            prior_precision = _inverse_of_covariance(self.prior_cov, n_features)
-        if self.fit_precisions and not known_noise:
-            raise ValueError(
-                "fit_precisions estimates the noise precision beta and needs beta as "
-                "its starting value; got beta=None."
-            )
-        return prior_mean, prior_precision, known_noise
+                    "cannot be combined with prior_cov.")
+            if params["beta"] is None:
+                raise ValueError(
+                    "fit_precisions estimates the noise precision beta and needs beta as "
+                    "its starting value; got beta=None.")
+        if self.prior_mean is None:
+            mean = np.zeros(n_features)
+        else:
+            mean = check_array_finite(self.prior_mean, "prior_mean")
+            if mean.shape != (n_features,):
+                raise ValueError(f"prior_mean must be a vector of length n_features="
+                                 f"{n_features}, got shape {mean.shape}.")
+        if self.prior_cov is None:
+            return _Prior.isotropic(mean, params["alpha"])
+        return _Prior.from_covariance(mean, self.prior_cov, n_features)
 
     # -- fitting -----------------------------------------------------------
 
@@ -171,11 +183,12 @@ class BayesianLinearRegression(Regressor):
         -------
         self
         """
+        params = self._check_params()
         X, y, names = self._validate_training_data(X, y)
         # The posterior needs only the statistics: no centred copy of X is kept.
-        self._moments = Moments.from_data(X, y, fit_intercept=bool(self.fit_intercept),
-                                          feature_names=names, keep_centred=False)
-        return self._update_posterior()
+        moments = Moments.from_data(X, y, fit_intercept=params["fit_intercept"],
+                                    feature_names=names, keep_centred=False)
+        return self._update_posterior(params, moments)
 
     def partial_fit(self, X, y):
         """Update the posterior with a new batch of data.
@@ -190,63 +203,86 @@ class BayesianLinearRegression(Regressor):
         """
         if not hasattr(self, "_moments"):
             return self.fit(X, y)
+        params = self._check_params()
+        if params["fit_intercept"] != self._moments.fit_intercept:
+            raise ValueError("fit_intercept changed since the first fit; partial_fit continues "
+                             "the same model, so call fit to start a new one.")
         X, _ = validate_features(self, X, reset=False)
         y = check_vector(y, "y", n_samples=X.shape[0])
         batch = Moments.from_data(X, y, fit_intercept=self._moments.fit_intercept,
                                   keep_centred=False)
-        self._moments = self._moments.merge(batch)
-        return self._update_posterior()
+        return self._update_posterior(params, self._moments.merge(batch))
 
-    def _update_posterior(self):
-        moments = self._moments
+    def _update_posterior(self, params, moments):
         p = moments.xx.shape[0]
-        prior_mean, prior_precision, known_noise = self._prior(p)
+        prior = self._prior(params, p)
+        self._moments = moments
         # Observations left after integrating out the flat-prior intercept.
         self._n_effective = moments.n - moments.fit_intercept
+        self._noise_shape0, self._noise_rate0 = params["noise_shape"], params["noise_rate"]
         self.n_iter_ = 1
-        beta = float(self.beta) if known_noise else None
-        if self.fit_precisions:  # _prior has checked: known noise, isotropic prior
-            alpha, beta = self._maximise_evidence(prior_mean, float(self.alpha), beta)
-            prior_precision = alpha * np.eye(p)
-        self.alpha_ = prior_precision[0, 0] if self.prior_cov is None else np.nan
-        if known_noise:
-            self.beta_ = beta
-            precision = prior_precision + beta * moments.xx
-            cov = symmetric_inverse(precision)
-            mean = cov @ (prior_precision @ prior_mean + beta * moments.xy)
-            self.posterior_mean_, self.posterior_cov_ = mean, cov
-            noise_variance = 1.0 / beta
-            self.log_evidence_ = self._gaussian_log_evidence(
-                prior_mean, prior_precision, precision, mean, beta)
-        else:
-            precision = prior_precision + moments.xx
-            scale_matrix = symmetric_inverse(precision)
-            mean = scale_matrix @ (prior_precision @ prior_mean + moments.xy)
-            shape = self.noise_shape + self._n_effective / 2
-            deviation = mean - prior_mean
-            rate = self.noise_rate + 0.5 * (
-                self._rss(mean) + deviation @ prior_precision @ deviation)
-            self.noise_shape_, self.noise_rate_ = shape, rate
-            self.beta_ = shape / rate
-            self._scale_matrix = scale_matrix
-            self.posterior_mean_ = mean
-            self.posterior_cov_ = (rate / (shape - 1) * scale_matrix if shape > 1
-                                   else np.full_like(scale_matrix, np.inf))
-            noise_variance = rate / shape
-            self.log_evidence_ = self._nig_log_evidence(prior_precision, precision)
+        known_noise = params["beta"] is not None
+        beta = params["beta"]
+        if params["fit_precisions"]:
+            alpha, beta = self._maximise_evidence(prior.mean, params["alpha"], beta,
+                                                  params["max_iter"], params["tol"])
+            prior = _Prior.isotropic(prior.mean, alpha)
+        self.alpha_ = prior.isotropic_precision if self.prior_cov is None else np.nan
+        posterior = prior.update(moments, beta if known_noise else 1.0)
+        self.posterior_mean_ = posterior.mean
+        deviation = posterior.mean - prior.mean
+        with np.errstate(over="ignore", invalid="ignore"):
+            prior_term = float(deviation @ prior.precision @ deviation)
+            if known_noise:
+                self.beta_ = beta
+                self.posterior_cov_ = posterior.cov
+                noise_variance = 1.0 / beta
+                self.log_evidence_ = self._gaussian_log_evidence(posterior, prior_term, beta)
+            else:
+                noise_variance = self._noise_posterior(posterior, prior_term)
+        if not (np.isfinite(self.log_evidence_) and np.isfinite(noise_variance)):
+            raise ValueError("The posterior's evidence or noise level overflows float64: alpha, "
+                             "beta or prior_mean are extreme against the data; rescale them or "
+                             "the data.")
         self.coef_ = self.posterior_mean_
         self.intercept_ = intercept_from_moments(self.coef_, moments)
         self._noise_variance = noise_variance
-        full = full_covariance(self._weight_scale(), moments, noise_variance)
-        self.intercept_std_ = (math.sqrt(full[0, 0] * self._t_variance_factor())
-                               if moments.fit_intercept else 0.0)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            full = full_covariance(self._weight_scale(), moments, noise_variance)
+            self.intercept_std_ = (math.sqrt(full[0, 0] * self._t_variance_factor())
+                                   if moments.fit_intercept else 0.0)
+        undefined = np.isinf(self._t_variance_factor())     # warned in _noise_posterior
+        if not undefined and not (np.all(np.isfinite(full))
+                                  and np.all(np.isfinite(self.posterior_cov_))):
+            raise ValueError("The posterior covariance overflows float64: y is very large "
+                             "against X (or X very small); rescale them.")
         return self
+
+    def _noise_posterior(self, posterior, prior_term):
+        r"""The Inverse-Gamma posterior of :math:`\sigma^2` (unknown noise); its mean noise variance."""
+        shape = self._noise_shape0 + self._n_effective / 2
+        rate = self._noise_rate0 + 0.5 * (self._rss(posterior.mean) + prior_term)
+        self.noise_shape_, self.noise_rate_ = shape, rate
+        self.beta_ = shape / rate
+        self._scale_matrix = posterior.cov
+        if shape > 1:
+            self.posterior_cov_ = rate / (shape - 1) * posterior.cov
+        else:
+            warnings.warn(
+                f"The posterior of the noise variance has shape a_n = {shape:.3g} <= 1, so it "
+                "has no mean: posterior_cov_ and the predictive variance are infinite (the "
+                "Student-t marginals have too few degrees of freedom). Use more data or an "
+                "informative noise prior (noise_shape > 1).", UndefinedStatisticWarning,
+                stacklevel=4)
+            self.posterior_cov_ = np.full_like(posterior.cov, np.inf)
+        self.log_evidence_ = self._nig_log_evidence(posterior)
+        return rate / shape
 
     def _rss(self, coef):
         r"""Centred residual sum of squares from the moments, clipped at 0."""
         return max(self._moments.rss(coef), 0.0)
 
-    def _maximise_evidence(self, prior_mean, alpha, beta):
+    def _maximise_evidence(self, prior_mean, alpha, beta, max_iter, tol):
         r"""MacKay's fixed point for the evidence (Bishop 3.92 and 3.95).
 
         .. math:: \gamma = \sum_i \frac{\beta\lambda_i}{\alpha + \beta\lambda_i},
@@ -254,7 +290,9 @@ class BayesianLinearRegression(Regressor):
             \quad \beta \leftarrow \frac{n' - \gamma}{\lVert y_c - X_c m_n\rVert^2},
 
         computed in the eigenbasis of :math:`X_c^\top X_c`, so an iteration
-        costs :math:`O(p^2)` whatever the number of samples.
+        costs :math:`O(p^2)` whatever the number of samples.  It stops when
+        both change by at most ``tol`` relatively, or stop changing at all
+        (the fixed point to working precision).
         """
         moments = self._moments
         eigenvalues, eigenvectors = np.linalg.eigh(moments.xx)
@@ -264,16 +302,17 @@ class BayesianLinearRegression(Regressor):
         # The RSS from the moments carries an absolute error of about eps * yy;
         # below this it is rounding noise and beta has no finite maximiser.
         rss_floor = 100 * np.finfo(float).eps * moments.yy
-        for iteration in range(1, self.max_iter + 1):
+        iteration = 0
+        for iteration in range(1, max_iter + 1):
             rotated_mean = (beta * rotated_xy + alpha * rotated_prior) / (
                 alpha + beta * eigenvalues)
             gamma = float(np.sum(beta * eigenvalues / (alpha + beta * eigenvalues)))
             rss = (moments.yy - 2 * rotated_mean @ rotated_xy
                    + np.sum(eigenvalues * rotated_mean**2))
             distance = float(np.sum((rotated_mean - rotated_prior) ** 2))
-            if rss <= rss_floor or distance == 0:
+            if rss <= rss_floor or distance == 0 or self._n_effective <= gamma:
                 cause = ("the data are fitted exactly, so the noise precision beta"
-                         if rss <= rss_floor else
+                         if rss <= rss_floor or self._n_effective <= gamma else
                          "the weights equal their prior mean, so the prior precision alpha")
                 warnings.warn(
                     f"The evidence has no finite maximum: {cause} grows without bound. "
@@ -283,59 +322,71 @@ class BayesianLinearRegression(Regressor):
                 break
             new_alpha = gamma / distance
             new_beta = (self._n_effective - gamma) / rss
-            converged = (abs(new_alpha - alpha) <= self.tol * alpha
-                         and abs(new_beta - beta) <= self.tol * beta)
+            if not (0 < new_alpha < math.inf and 0 < new_beta < math.inf):
+                warnings.warn(
+                    f"The evidence maximisation left the range of double precision (alpha="
+                    f"{new_alpha:.3g}, beta={new_beta:.3g}); stopped at alpha={alpha:.6g}, "
+                    f"beta={beta:.6g}. Rescale X and y, or fix the precisions.",
+                    ConvergenceWarning, stacklevel=4)
+                break
+            converged = (abs(new_alpha - alpha) <= tol * alpha
+                         and abs(new_beta - beta) <= tol * beta) or (
+                new_alpha == alpha and new_beta == beta)
             alpha, beta = new_alpha, new_beta
             if converged:
                 break
         else:
             warnings.warn(
-                f"Evidence maximisation did not converge in max_iter={self.max_iter} "
-                f"iterations (tol={self.tol}); increase max_iter.",
+                f"Evidence maximisation did not converge in max_iter={max_iter} "
+                f"iterations (tol={tol}); increase max_iter.",
                 ConvergenceWarning, stacklevel=4)
         self.n_iter_ = iteration
         return alpha, beta
 
-    def _gaussian_log_evidence(self, prior_mean, prior_precision, precision, mean, beta):
+    def _gaussian_log_evidence(self, posterior, prior_term, beta):
         r"""Bishop (3.86) for a general Gaussian prior, intercept integrated out.
 
         .. math:: \log p(y) = \tfrac12\log|\Lambda_0| - \tfrac12\log|\Lambda_n|
             + \tfrac{n'}2\log\frac{\beta}{2\pi} - \tfrac{\beta}{2}\lVert y_c - X_c m_n\rVert^2
             - \tfrac12 (m_n - m_0)^\top\Lambda_0(m_n - m_0) \;[-\tfrac12\log n]
         """
-        deviation = mean - prior_mean
-        value = (0.5 * _logdet(prior_precision) - 0.5 * _logdet(precision)
+        value = (0.5 * posterior.log_det_ratio
                  + 0.5 * self._n_effective * math.log(beta / (2 * math.pi))
-                 - 0.5 * beta * self._rss(mean)
-                 - 0.5 * deviation @ prior_precision @ deviation)
+                 - 0.5 * beta * self._rss(posterior.mean) - 0.5 * prior_term)
         return float(value - 0.5 * math.log(self._moments.n) * self._moments.fit_intercept)
 
-    def _nig_log_evidence(self, prior_precision, precision):
+    def _nig_log_evidence(self, posterior):
         r"""The Normal-Inverse-Gamma marginal likelihood (a multivariate t density).
 
         .. math:: \log p(y) = -\tfrac{n'}2\log 2\pi + \tfrac12\log\frac{|V_n|}{|V_0|}
             + a_0\log b_0 - a_n\log b_n + \log\Gamma(a_n) - \log\Gamma(a_0)
             \;[-\tfrac12\log n]
         """
-        a0, b0 = self.noise_shape, self.noise_rate
+        a0, b0 = self._noise_shape0, self._noise_rate0
         an, bn = self.noise_shape_, self.noise_rate_
         value = (-0.5 * self._n_effective * math.log(2 * math.pi)
-                 + 0.5 * (_logdet(prior_precision) - _logdet(precision))
+                 + 0.5 * posterior.log_det_ratio
                  + a0 * math.log(b0) - an * math.log(bn)
                  + math.lgamma(an) - math.lgamma(a0))
         return float(value - 0.5 * math.log(self._moments.n) * self._moments.fit_intercept)
 
     # -- using the posterior ---------------------------------------------
 
+    @property
+    def beta_is_unknown_(self):
+        """Whether the fit treated the noise precision as unknown (Normal-Inverse-Gamma)."""
+        check_is_fitted(self, "posterior_mean_")
+        return hasattr(self, "noise_shape_")
+
     def _weight_scale(self):
         """Covariance (known noise) or t scale matrix (unknown noise) of the weights."""
-        if self.beta is None:
+        if hasattr(self, "noise_shape_"):
             return self.noise_rate_ / self.noise_shape_ * self._scale_matrix
         return self.posterior_cov_
 
     def _t_variance_factor(self):
         """Variance of a t with 2 a_n degrees of freedom over its squared scale."""
-        if self.beta is None:
+        if hasattr(self, "noise_shape_"):
             dof = 2 * self.noise_shape_
             return dof / (dof - 2) if dof > 2 else np.inf
         return 1.0
@@ -343,7 +394,13 @@ class BayesianLinearRegression(Regressor):
     def _predictive_scale(self, X):
         centred = X - self._moments.x_mean
         scale = self._weight_scale()
-        variance = np.einsum("ij,jk,ik->i", centred, scale, centred) + self._noise_variance
+        with np.errstate(over="ignore", invalid="ignore"):
+            variance = (np.einsum("ij,jk,ik->i", centred, scale, centred)
+                        + self._noise_variance)
+        if not np.all(np.isfinite(variance)) and np.all(np.isfinite(scale)):
+            raise ValueError(f"The predictive variance overflows float64 for X with values up "
+                             f"to {np.max(np.abs(X)):.3g}: X is far outside the training "
+                             "data; check its units.")
         if self._moments.fit_intercept:
             variance += self._noise_variance / self._moments.n
         return np.sqrt(variance)
@@ -359,8 +416,9 @@ class BayesianLinearRegression(Regressor):
         the returned standard deviation includes its factor
         :math:`\nu/(\nu-2)`.
         """
+        return_std = BOOLEAN(return_std, "return_std")
         X = self._validate_prediction_data(X)
-        mean = X @ self.coef_ + self.intercept_
+        mean = linear_prediction(X, self.coef_, self.intercept_)
         if not return_std:
             return mean
         return mean, self._predictive_scale(X) * math.sqrt(self._t_variance_factor())
@@ -372,9 +430,10 @@ class BayesianLinearRegression(Regressor):
         -------
         ndarray of shape (n_samples, 2)
         """
+        level = LEVEL(level, "level")
         X = self._validate_prediction_data(X)
-        mean = X @ self.coef_ + self.intercept_
-        dof = 2 * self.noise_shape_ if self.beta is None else None
+        mean = linear_prediction(X, self.coef_, self.intercept_)
+        dof = 2 * self.noise_shape_ if self.beta_is_unknown_ else None
         half_width = critical_value(level, dof) * self._predictive_scale(X)
         return np.column_stack([mean - half_width, mean + half_width])
 
@@ -391,13 +450,16 @@ class BayesianLinearRegression(Regressor):
         ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self, "posterior_mean_")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
-                or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        rng = np.random.default_rng(rng)
-        factor = np.linalg.cholesky(self._weight_scale())
-        draws = rng.standard_normal((n_samples, len(self.posterior_mean_))) @ factor.T
-        if self.beta is not None:
+        p = len(self.posterior_mean_)
+        n_samples = Integer(1, _MAX_DRAWS // p, meaning=f" (at most {_MAX_DRAWS:,} numbers "
+                            "in all)")(n_samples, "n_samples")
+        rng = np.random.default_rng(SEED(rng, "rng"))
+        # A symmetric square root rather than Cholesky: it exists for every
+        # covariance, including one whose spread of scales defeats Cholesky.
+        eigenvalues, vectors = np.linalg.eigh(self._weight_scale())
+        factor = vectors * np.sqrt(np.clip(eigenvalues, 0, None))
+        draws = rng.standard_normal((n_samples, p)) @ factor.T
+        if not hasattr(self, "noise_shape_"):
             return self.posterior_mean_ + draws
         dof = 2 * self.noise_shape_
         mixing = np.sqrt(dof / rng.chisquare(dof, size=(n_samples, 1)))
@@ -419,24 +481,84 @@ class BayesianLinearRegression(Regressor):
         return self.posterior_mean_.copy(), self.intercept_
 
 
-def _logdet(matrix):
-    sign, value = np.linalg.slogdet(matrix)
-    return value if sign > 0 else -math.inf
+@dataclass(frozen=True)
+class _Prior:
+    r"""A Gaussian prior on the weights: mean, a factor L of its covariance, its precision.
+
+    The covariance is :math:`\Lambda_0^{-1} = L L^\top` (in units of
+    :math:`\sigma^2` for the Normal-Inverse-Gamma prior).
+    """
+
+    mean: np.ndarray
+    factor: np.ndarray
+    precision: np.ndarray
+    isotropic_precision: float = None
+
+    @classmethod
+    def isotropic(cls, mean, alpha):
+        p = len(mean)
+        return cls(mean, np.eye(p) / math.sqrt(alpha), alpha * np.eye(p), alpha)
+
+    @classmethod
+    def from_covariance(cls, mean, prior_cov, n_features):
+        cov = check_array_finite(prior_cov, "prior_cov")
+        if cov.shape != (n_features, n_features):
+            raise ValueError(
+                f"prior_cov must have shape ({n_features}, {n_features}), got {cov.shape}.")
+        if not np.allclose(cov, cov.T, rtol=1e-12, atol=0):
+            raise ValueError("prior_cov must be symmetric.")
+        try:
+            factor = np.linalg.cholesky((cov + cov.T) / 2)
+            precision = np.linalg.inv(factor).T @ np.linalg.inv(factor)
+        except np.linalg.LinAlgError:
+            raise ValueError(
+                "prior_cov must be positive definite (a non-positive prior variance "
+                "is not a prior); check its eigenvalues.") from None
+        if not np.all(np.isfinite(precision)):
+            raise ValueError("prior_cov is too close to singular for its inverse (the prior "
+                             "precision) to be represented in double precision.")
+        return cls(mean, factor, (precision + precision.T) / 2)
+
+    def update(self, moments, beta):
+        r"""The posterior of the weights after data with statistics ``moments``.
+
+        In the whitened coordinates :math:`w = m_0 + L u` the prior is
+        :math:`\mathcal N(0, I)` and the posterior precision
+        :math:`I + \beta L^\top C L`, a Ridge problem with penalty
+        :math:`1/\beta` (solved by :func:`ridge_solution`, which stays exact
+        along directions the data do not determine).  For an isotropic prior
+        it is Ridge with penalty :math:`\alpha/\beta` directly.
+        """
+        C, c = moments.xx, moments.xy - moments.xx @ self.mean
+        if self.isotropic_precision is not None:
+            penalty = self.isotropic_precision / beta
+            if not 0 < penalty < math.inf:
+                raise ValueError(f"alpha/beta = {penalty} is outside the range of double "
+                                 "precision; choose alpha and beta closer in scale.")
+            u, inverse, _ = ridge_solution(C, c, penalty)
+            weight = inverse / beta
+            mean = self.mean + u
+            eigenvalues, log_scale = np.linalg.eigvalsh(C), -math.log(penalty)
+        else:
+            L = self.factor
+            with np.errstate(over="ignore", invalid="ignore"):
+                whitened = L.T @ C @ L
+            if not np.all(np.isfinite(whitened)):
+                raise ValueError("prior_cov is so large against X that the posterior "
+                                 "precision overflows; rescale X or the prior.")
+            u, inverse, _ = ridge_solution(whitened, L.T @ c, 1.0 / beta)
+            weight = L @ inverse @ L.T / beta
+            mean = self.mean + L @ u
+            eigenvalues, log_scale = np.linalg.eigvalsh(whitened), math.log(beta)
+        # log|Lambda_0| - log|Lambda_n| = -sum log(1 + s lambda_i), s = beta/alpha (or beta):
+        # log1p(e^u) with u = log lambda + log s, which neither overflows nor underflows.
+        positive = eigenvalues[eigenvalues > 0]
+        log_det_ratio = -float(np.sum(np.logaddexp(0.0, np.log(positive) + log_scale)))
+        return _Posterior(mean, (weight + weight.T) / 2, log_det_ratio)
 
 
-def _inverse_of_covariance(prior_cov, n_features):
-    cov = np.asarray(prior_cov, dtype=float)
-    if cov.shape != (n_features, n_features):
-        raise ValueError(
-            f"prior_cov must have shape ({n_features}, {n_features}), got {cov.shape}."
-        )
-    if not np.all(np.isfinite(cov)) or not np.allclose(cov, cov.T):
-        raise ValueError("prior_cov must be a finite symmetric matrix.")
-    try:
-        np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
-        raise ValueError(
-            "prior_cov must be positive definite (a non-positive prior variance "
-            "is not a prior); check its eigenvalues."
-        ) from None
-    return symmetric_inverse(cov)
+@dataclass(frozen=True)
+class _Posterior:
+    mean: np.ndarray
+    cov: np.ndarray
+    log_det_ratio: float

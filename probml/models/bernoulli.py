@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_is_fitted, check_positive, check_probability, check_vector
+from .._validation import (
+    LEVEL,
+    Options,
+    Real,
+    check_array_finite,
+    check_is_fitted,
+    check_vector,
+)
 from ..inference import critical_value, proportion_interval
 from ._base import Estimator
 
@@ -80,9 +87,7 @@ class Bernoulli(Estimator):
         True
         """
         check_is_fitted(self, "p_")
-        p = np.asarray(p, dtype=float)
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("p must be in [0, 1].")
+        p = _probabilities(p)
         k, n = self.n_successes_, self.n_samples_
         with np.errstate(divide="ignore"):
             value = ((k * np.log(p) if k else 0.0)
@@ -99,10 +104,8 @@ class Bernoulli(Estimator):
         conservative (both from :func:`probml.inference.proportion_interval`).
         """
         check_is_fitted(self, "p_")
-        level = check_probability(level, "level")
-        if method not in _INTERVALS:
-            raise ValueError(f"method must be one of {_INTERVALS}, got {method!r}.")
-        if method == "wald":
+        level = LEVEL(level, "level")
+        if Options(*_INTERVALS)(method, "method") == "wald":
             half = critical_value(level) * self.bse_
             return np.clip([self.p_ - half, self.p_ + half], 0.0, 1.0)
         low, high = proportion_interval(self.n_successes_, self.n_samples_, level, method)
@@ -117,13 +120,24 @@ class Bernoulli(Estimator):
             Prior pseudo-counts of successes and failures; (1, 1) is uniform.
         """
         check_is_fitted(self, "p_")
-        a = check_positive(a, "a", " (prior pseudo-count of successes)")
-        b = check_positive(b, "b", " (prior pseudo-count of failures)")
+        a = _PSEUDO_COUNT(a, "a")
+        b = _PSEUDO_COUNT(b, "b")
         return BetaPosterior(a + self.n_successes_, b + self.n_samples_ - self.n_successes_)
+
+
+# SciPy's inverse incomplete beta function loses digits for parameters beyond 1e15.
+_PSEUDO_COUNT = Real(0, 1e15, closed="right", meaning=" (a pseudo-count)")
 
 
 def _xlogy(count, probability):
     return count * math.log(probability) if count > 0 else 0.0
+
+
+def _probabilities(p):
+    p = check_array_finite(p, "p")
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError(f"p must lie in [0, 1] (probabilities), got {p[(p < 0) | (p > 1)].flat[0]!r}.")
+    return p
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,10 @@ class BetaPosterior:
 
     a: float
     b: float
+
+    def __post_init__(self):
+        for name in ("a", "b"):
+            object.__setattr__(self, name, _PSEUDO_COUNT(getattr(self, name), name))
 
     @property
     def mean(self):
@@ -171,19 +189,23 @@ class BetaPosterior:
         """
         from scipy import special
 
-        p = np.asarray(p, dtype=float)
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("p must be in [0, 1].")
-        with np.errstate(divide="ignore", invalid="ignore"):
+        p = _probabilities(p)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             log_density = (special.xlogy(self.a - 1, p) + special.xlog1py(self.b - 1, -p)
                            - special.betaln(self.a, self.b))
-        return np.exp(log_density)
+            density = np.exp(log_density)
+        if np.any(np.isnan(density)) or np.any(np.isinf(density) & (p > 0) & (p < 1)):
+            raise ValueError("The Beta density overflows float64 at these p (a and b are so "
+                             "large that it is a near-point mass); use credible_interval.")
+        return density
 
     def credible_interval(self, level=0.95):
         """The central (equal-tailed) posterior interval."""
         from scipy import special
 
-        level = check_probability(level, "level")
+        level = LEVEL(level, "level")
         tail = (1 - level) / 2
+        # The upper end through the mirror Beta(b, a), from the tail probability itself,
+        # which stays exact as the level approaches 1.
         return np.array([special.betaincinv(self.a, self.b, tail),
-                         special.betaincinv(self.a, self.b, 1 - tail)])
+                         1.0 - special.betaincinv(self.b, self.a, tail)])

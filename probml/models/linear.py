@@ -13,21 +13,29 @@ scikit-learn's :math:`\lVert y - Xw - b\rVert^2 + \alpha\lVert w\rVert^2`.
 """
 
 import math
+import warnings
 
 import numpy as np
 
-from .._validation import check_is_fitted, check_nonnegative, check_positive
+from .._validation import (
+    BOOLEAN,
+    LEVEL,
+    NONNEGATIVE,
+    Options,
+    check_is_fitted,
+    check_positive,
+)
+from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import CoefficientTable, Summary
 from ._base import Regressor
 from ._least_squares import (
     SOLVERS,
     Moments,
-    column_scale,
     full_covariance,
     intercept_from_moments,
     residual_sum_of_squares,
+    ridge_solution,
     solve_ols,
-    symmetric_inverse,
 )
 
 __all__ = [
@@ -49,10 +57,35 @@ def _check_enough_samples(n_samples, n_params, model):
     if n_samples <= n_params:
         raise ValueError(
             f"{model} needs more samples than parameters to estimate the noise "
-            f"variance, but got n_samples={n_samples} for {n_params} parameter(s); "
+            f"variance, but X has n_samples={n_samples} for {n_params} parameter(s); "
             "collect more data, use fewer features, or fit Ridge, which is "
             "defined for any number of features."
         )
+
+
+def noise_variance(rss, df_resid, model):
+    r"""The unbiased noise variance :math:`\mathrm{RSS}/\mathrm{df}`, warning where it is degenerate.
+
+    No residual degrees of freedom leave it undefined (NaN, with an
+    :class:`~probml.exceptions.UndefinedStatisticWarning`); a residual sum of
+    squares of exactly 0 makes it 0 (an exact fit, with a
+    :class:`~probml.exceptions.PerfectFitWarning`).
+    """
+    if not df_resid > 0:
+        warnings.warn(
+            f"{model} leaves no residual degrees of freedom (df_resid = {df_resid:.3g}): the "
+            "noise variance, and so sigma_, the standard errors, intervals and p-values, are "
+            "undefined (NaN). Collect more data or use fewer features (or a larger alpha).",
+            UndefinedStatisticWarning, stacklevel=3)
+        return math.nan
+    if rss == 0:
+        warnings.warn(
+            f"{model} fits the data exactly (residual sum of squares 0): the estimated noise "
+            "variance is 0, so the standard errors are 0, the test statistics infinite and the "
+            "log-likelihood +inf (R^2 is undefined if y is constant). The estimates are exact; "
+            "their uncertainty cannot be measured from these data.",
+            PerfectFitWarning, stacklevel=3)
+    return rss / df_resid
 
 
 class _CoefficientInference:
@@ -67,13 +100,13 @@ class _CoefficientInference:
             Coverage, e.g. 0.95 for 95% intervals.
         """
         self._check_inference()
-        return self.table_.conf_int(level)
+        return self.table_.conf_int(LEVEL(level, "level"))
 
     def summary(self, level=0.95):
         """A table of the fit: text in a terminal, HTML in a notebook."""
         self._check_inference()
         return Summary(self._summary_title, self._summary_info(), self.table_,
-                       level=level, notes=self._summary_notes())
+                       level=LEVEL(level, "level"), notes=self._summary_notes())
 
     def _check_inference(self):
         check_is_fitted(self, "table_")
@@ -81,11 +114,23 @@ class _CoefficientInference:
     def _summary_notes(self):
         return []
 
-    def _store_table(self, names, params, cov, df):
+    def _store_table(self, names, params, cov, df, noise_variance=1.0):
+        r"""Store the coefficient table for ``noise_variance`` times the covariance ``cov``.
+
+        The standard errors are :math:`\hat\sigma\sqrt{v_{jj}}`, not
+        :math:`\sqrt{\hat\sigma^2 v_{jj}}`: the product of the two factors can
+        leave double precision (data in units near 1e-150) when neither
+        factor, nor the standard error itself, does.
+        """
         self.params_ = params
-        self.cov_params_ = cov
-        self.bse_ = np.sqrt(np.clip(np.diagonal(cov), 0, None))
-        self.table_ = CoefficientTable(names, params, self.bse_, df=df)
+        with np.errstate(under="ignore", over="ignore"):
+            self.cov_params_ = noise_variance * cov
+            self.bse_ = np.sqrt(noise_variance) * np.sqrt(np.clip(np.diagonal(cov), 0, None))
+        if np.any(np.isinf(self.bse_)):
+            raise ValueError("The standard errors overflow float64: y is very large against X "
+                             "(or X very small); rescale them.")
+        self.table_ = CoefficientTable(names, params, self.bse_,
+                                       df=df if df is not None and df > 0 else None)
         self.tvalues_ = self.table_.statistic
         self.pvalues_ = self.table_.pvalues
 
@@ -152,6 +197,7 @@ class LinearRegression(_CoefficientInference, Regressor):
     """
 
     _summary_title = "Linear regression (OLS = Gaussian MLE)"
+    _parameter_domains = {"fit_intercept": BOOLEAN, "solver": Options(*SOLVERS)}
 
     def __init__(self, fit_intercept=True, solver="auto"):
         self.fit_intercept = fit_intercept
@@ -169,14 +215,13 @@ class LinearRegression(_CoefficientInference, Regressor):
         -------
         self
         """
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}.")
+        params = self._check_params()
+        fit_intercept = params["fit_intercept"]
         X, y, names = self._validate_training_data(X, y)
         n, p = X.shape
-        fit_intercept = bool(self.fit_intercept)
         _check_enough_samples(n, p + fit_intercept, type(self).__name__)
         moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
-        solution = solve_ols(X, y, moments, solver=self.solver, feature_names=names)
+        solution = solve_ols(X, y, moments, solver=params["solver"], feature_names=names)
         self.coef_, self.intercept_ = solution.coef, solution.intercept
         self.rank_, self.solver_ = solution.rank, solution.solver
         self.condition_number_ = solution.condition_number
@@ -185,15 +230,15 @@ class LinearRegression(_CoefficientInference, Regressor):
         rss = solution.rss
         self.df_model_ = solution.rank
         self.df_resid_ = n - solution.rank - fit_intercept
-        scale = rss / self.df_resid_
+        scale = noise_variance(rss, self.df_resid_, "LinearRegression")
         self.sigma_ = math.sqrt(scale)
         params = np.r_[solution.intercept, solution.coef] if fit_intercept else solution.coef
         self._store_table(parameter_names(names, p, fit_intercept), params,
-                          scale * solution.unscaled_cov, self.df_resid_)
+                          solution.unscaled_cov, self.df_resid_, scale)
 
         tss = moments.yy if fit_intercept else float(y @ y)
         self.rss_ = rss
-        self.rsquared_ = 1.0 - rss / tss if tss > 0 else np.nan
+        self.rsquared_ = 1.0 - rss / tss if tss > 0 else math.nan
         self.rsquared_adj_ = 1.0 - (1.0 - self.rsquared_) * (n - fit_intercept) / self.df_resid_
         self.fvalue_, self.f_pvalue_ = _f_test(tss - rss, rss, self.df_model_, self.df_resid_)
         self.loglik_ = _gaussian_loglik(rss, n)
@@ -270,20 +315,12 @@ def prior_std_to_ridge_alpha(prior_std, noise_std):
     """
     prior_std = check_positive(prior_std, "prior_std")
     noise_std = check_positive(noise_std, "noise_std")
-    return (noise_std / prior_std) ** 2
-
-
-def ridge_solve(moments, alpha):
-    r"""Solve :math:`(C + \alpha I) w = c` in correlation scale; return w and the inverse.
-
-    Scaling by the column norms keeps the system well conditioned whatever the
-    units; a constant column (zero norm) gets a zero coefficient.
-    """
-    scale = column_scale(moments)
-    system = moments.xx / np.outer(scale, scale)
-    system[np.diag_indices_from(system)] += alpha / scale**2
-    inverse = symmetric_inverse(system) / np.outer(scale, scale)
-    return inverse @ moments.xy, inverse
+    with np.errstate(over="ignore", under="ignore"):
+        alpha = float(np.float64(noise_std / prior_std) ** 2)
+    if not 0 < alpha < math.inf:
+        raise ValueError(f"(noise_std / prior_std)^2 = {alpha} is outside the range of double "
+                         f"precision for noise_std={noise_std!r}, prior_std={prior_std!r}.")
+    return alpha
 
 
 class Ridge(_CoefficientInference, Regressor):
@@ -329,6 +366,7 @@ class Ridge(_CoefficientInference, Regressor):
     """
 
     _summary_title = "Ridge regression (Gaussian-prior MAP)"
+    _parameter_domains = {"alpha": NONNEGATIVE, "fit_intercept": BOOLEAN}
 
     def __init__(self, alpha=1.0, fit_intercept=True):
         self.alpha = alpha
@@ -341,10 +379,10 @@ class Ridge(_CoefficientInference, Regressor):
         -------
         self
         """
-        alpha = check_nonnegative(self.alpha, "alpha", " (the penalty strength)")
+        params = self._check_params()
+        alpha, fit_intercept = params["alpha"], params["fit_intercept"]
         X, y, names = self._validate_training_data(X, y)
         n, p = X.shape
-        fit_intercept = bool(self.fit_intercept)
         moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
         if alpha == 0:
             _check_enough_samples(n, p + fit_intercept, "Ridge with alpha=0 (OLS)")
@@ -352,22 +390,24 @@ class Ridge(_CoefficientInference, Regressor):
             coef, inverse = solution.coef, solution.unscaled_cov
             if fit_intercept:
                 inverse = inverse[1:, 1:]
+            effective_df = float(solution.rank)
         else:
-            coef, inverse = ridge_solve(moments, alpha)
+            coef, inverse, effective_df = ridge_solution(moments.xx, moments.xy, alpha)
         intercept = intercept_from_moments(coef, moments)
         self.coef_, self.intercept_ = coef, intercept
         self.n_samples_ = n
 
         rss = residual_sum_of_squares(X, y, coef, intercept, moments)
-        self.effective_df_ = float(np.sum(inverse * moments.xx))
-        self.df_resid_ = n - fit_intercept - self.effective_df_
-        scale = rss / self.df_resid_ if self.df_resid_ > 0 else np.nan
+        self.effective_df_ = effective_df
+        # The effective df cannot exceed the rank of the centred design (n - 1 with an
+        # intercept); the residual df is clipped at 0 against rounding.
+        self.df_resid_ = max(n - fit_intercept - effective_df, 0.0)
+        scale = noise_variance(rss, self.df_resid_, f"Ridge(alpha={alpha:g})")
         self.sigma_ = math.sqrt(scale)
         self.prior_std_ = self.sigma_ / math.sqrt(alpha) if alpha > 0 else math.inf
-        cov = scale * full_covariance(inverse, moments)
         params = np.r_[intercept, coef] if fit_intercept else coef
-        self._store_table(parameter_names(names, p, fit_intercept), params, cov,
-                          self.df_resid_)
+        self._store_table(parameter_names(names, p, fit_intercept), params,
+                          full_covariance(inverse, moments), self.df_resid_, scale)
         self.rss_ = rss
         return self
 

@@ -34,10 +34,21 @@ import warnings
 
 import numpy as np
 
-from .._validation import check_finite, check_is_fitted, check_positive
+from .._validation import (
+    BOOLEAN,
+    LEVEL,
+    POSITIVE,
+    Integer,
+    Optional,
+    Options,
+    Real,
+    check_finite,
+    check_is_fitted,
+    check_squares_representable,
+)
 from ..exceptions import ConvergenceWarning, PerfectSeparationWarning
 from ..functions import log_softmax, sigmoid, softmax
-from ._base import Classifier
+from ._base import Classifier, linear_prediction
 from .linear import _CoefficientInference, parameter_names
 
 __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logistic_C"]
@@ -55,7 +66,7 @@ def logistic_C_to_prior_std(C):
     >>> logistic_C_to_prior_std(4.0)
     2.0
     """
-    return math.sqrt(check_positive(C, "C"))
+    return math.sqrt(POSITIVE(C, "C"))
 
 
 def prior_std_to_logistic_C(prior_std):
@@ -64,7 +75,13 @@ def prior_std_to_logistic_C(prior_std):
     >>> prior_std_to_logistic_C(2.0)
     4.0
     """
-    return check_positive(prior_std, "prior_std") ** 2
+    prior_std = POSITIVE(prior_std, "prior_std")
+    with np.errstate(over="ignore", under="ignore"):
+        C = float(np.float64(prior_std) ** 2)
+    if not 0 < C < math.inf:
+        raise ValueError(f"prior_std={prior_std!r} squared is outside the range of double "
+                         "precision.")
+    return C
 
 
 # -- the binary likelihood, one pass over the data --------------------------
@@ -308,6 +325,14 @@ class LogisticRegression(_CoefficientInference, Classifier):
 
     _summary_title = "Logistic regression"
 
+    _parameter_domains = {
+        "penalty": Options(None, "l2"),
+        "C": Real(0, None, closed="neither", meaning=" (the prior variance of each weight)"),
+        "alpha": Optional(Real(0, None, closed="neither",
+                               meaning=" (use penalty=None for no penalty)")),
+        "fit_intercept": BOOLEAN, "tol": POSITIVE, "max_iter": Integer(1),
+    }
+
     def __init__(self, penalty=None, C=1.0, alpha=None, fit_intercept=True, tol=1e-8,
                  max_iter=100):
         self.penalty = penalty
@@ -319,14 +344,13 @@ class LogisticRegression(_CoefficientInference, Classifier):
 
     # -- fitting ----------------------------------------------------------
 
-    def _penalty_strength(self):
-        if self.penalty not in (None, "l2"):
-            raise ValueError(f"penalty must be None or 'l2', got {self.penalty!r}.")
-        if self.alpha is not None:
-            lam = check_positive(self.alpha, "alpha", " (use penalty=None for no penalty)")
-        else:
-            lam = 1.0 / check_positive(self.C, "C", " (the prior variance of each weight)")
-        return lam if self.penalty == "l2" else 0.0
+    @staticmethod
+    def _penalty_strength(params):
+        lam = params["alpha"] if params["alpha"] is not None else 1.0 / params["C"]
+        if params["penalty"] == "l2" and not 0 < lam < math.inf:
+            raise ValueError(f"C={params['C']!r} is so small that the penalty 1/C overflows "
+                             "float64.")
+        return lam if params["penalty"] == "l2" else 0.0
 
     def fit(self, X, y):
         """Fit by Newton's method and compute the inference.
@@ -341,20 +365,21 @@ class LogisticRegression(_CoefficientInference, Classifier):
         -------
         self
         """
-        lam = self._penalty_strength()
-        tol = check_positive(self.tol, "tol")
-        if isinstance(self.max_iter, bool) or int(self.max_iter) != self.max_iter or (
-                self.max_iter < 1):
-            raise ValueError(f"max_iter must be a whole number >= 1, got {self.max_iter!r}.")
+        params = self._check_params()
+        lam, tol = self._penalty_strength(params), params["tol"]
+        self._max_iter = params["max_iter"]
         X, labels, names = self._validate_training_data(X, y)
         n, p = X.shape
-        fit_intercept = bool(self.fit_intercept)
+        fit_intercept = params["fit_intercept"]
         self.n_samples_ = n
         self._names = parameter_names(names, p, True)
         if len(self.classes_) == 2:
             self._fit_binary(X, labels.astype(np.float64), lam, tol, fit_intercept, names)
         else:
-            check_finite(X, "X", names, checksum=X.sum(axis=0))
+            with np.errstate(over="ignore", invalid="ignore"):
+                squares = np.einsum("ij,ij->j", X, X)
+            check_finite(X, "X", names, checksum=squares)
+            check_squares_representable(squares, X, "X", names)
             if lam == 0 and fit_intercept:
                 _check_identifiable(_gram_with_intercept(X), names)
             self._fit_multinomial(X, labels, lam, tol, fit_intercept)
@@ -366,6 +391,13 @@ class LogisticRegression(_CoefficientInference, Classifier):
         objective = _Objective(X, y, lam, fit_intercept)
         start, preconditioner = np.zeros(p + 1), None
         if n >= 4 * _SUBSAMPLE_ROWS:
+            # One pass for the columns' sums of squares (the small-data path reads
+            # them off its first information matrix instead), so that data whose
+            # squares overflow or underflow get a clear error, not a broken fit.
+            with np.errstate(over="ignore", invalid="ignore"):
+                squares = np.einsum("ij,ij->j", X, X)
+            check_finite(X, "X", names, checksum=squares)
+            check_squares_representable(squares, X, "X", names)
             # Newton converges quadratically once close: start from fits to
             # subsamples of a quarter and then all of _SUBSAMPLE_ROWS rows (evenly
             # spaced blocks of about 2,000 contiguous rows, so no copy, no strided
@@ -380,7 +412,7 @@ class LogisticRegression(_CoefficientInference, Classifier):
                               for k in range(n_blocks)]
                     sub = _Objective(X, y, lam * n_blocks * size / n, fit_intercept,
                                      blocks)
-                    start, sub_information, *_ = sub.newton(start, 1e-4, self.max_iter)
+                    start, sub_information, *_ = sub.newton(start, 1e-4, self._max_iter)
             m = sub.n
             if not (np.all(np.isfinite(start)) and np.all(np.isfinite(sub_information))):
                 start = np.zeros(p + 1)
@@ -397,8 +429,11 @@ class LogisticRegression(_CoefficientInference, Classifier):
         if preconditioner is None:
             with np.errstate(all="ignore"):      # non-finite X is reported just below
                 state = objective.evaluate(start)
-            # The first pass's sums are finite exactly when X is: a checksum.
+            # The first pass's sums are finite exactly when X is: a checksum.  At the
+            # start every weight mu (1 - mu) is 1/4, so the information's diagonal
+            # is a quarter of the columns' sums of squares.
             check_finite(X, "X", names, checksum=np.r_[state[1], np.diagonal(state[2])])
+            check_squares_representable(4 * np.diagonal(state[2])[1:], X, "X", names)
             if lam == 0 and fit_intercept:
                 _check_identifiable(state[2], names)
         else:
@@ -407,7 +442,7 @@ class LogisticRegression(_CoefficientInference, Classifier):
             check_finite(X, "X", names, checksum=state[1])
             state = (state[0], state[1], preconditioner, state[3], state[4])
         beta, information, loglik, min_weight, n_iter, converged = objective.newton(
-            start, tol, self.max_iter, state, reuse_hessian=preconditioner is not None,
+            start, tol, self._max_iter, state, reuse_hessian=preconditioner is not None,
             stale=preconditioner is not None)
         if lam == 0 and fit_intercept:
             _check_identifiable(information, names)
@@ -416,9 +451,8 @@ class LogisticRegression(_CoefficientInference, Classifier):
         if lam == 0 and (not converged or min_weight < 1e-12):
             self._check_separation(X, y, fit_intercept)
         if not converged and not self.separation_:
-            warnings.warn(f"Newton's method did not reach tol={tol:g} in max_iter="
-                          f"{self.max_iter} iterations; increase max_iter.",
-                          ConvergenceWarning, stacklevel=3)
+            warnings.warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning,
+                          stacklevel=3)
         self.intercept_ = np.array([beta[0]])
         self.coef_ = beta[1:][None, :]
         self.loglik_ = loglik
@@ -495,11 +529,11 @@ class LogisticRegression(_CoefficientInference, Classifier):
 
         value, gradient, P, loglik = evaluate(theta)
         converged, n_iter = False, 0
-        for n_iter in range(self.max_iter + 1):
+        for n_iter in range(self._max_iter + 1):
             if np.max(np.abs(gradient[free])) <= tol * n:
                 converged = True
                 break
-            if n_iter == self.max_iter:
+            if n_iter == self._max_iter:
                 break
             H, index = information(P)
             step = np.zeros((p + 1) * K)
@@ -526,9 +560,8 @@ class LogisticRegression(_CoefficientInference, Classifier):
                 "p-values are set to NaN. Fit penalty='l2' for the MAP, which exists.",
                 PerfectSeparationWarning, stacklevel=3)
         elif not converged:
-            warnings.warn(f"Newton's method did not reach tol={tol:g} in max_iter="
-                          f"{self.max_iter} iterations; increase max_iter.",
-                          ConvergenceWarning, stacklevel=3)
+            warnings.warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning,
+                          stacklevel=3)
         if lam > 0 and fit_intercept:
             theta[0] -= theta[0].mean()        # report intercepts summing to zero
         self.coef_, self.intercept_ = theta[1:].T.copy(), theta[0].copy()
@@ -555,7 +588,8 @@ class LogisticRegression(_CoefficientInference, Classifier):
         self._store_table(names, params, cov, None)
         self.df_model_, self.df_resid_ = df_model, n - n_estimated
         self.llnull_ = null
-        self.llr_ = 2.0 * (loglik - null)
+        # A fit stopped early (a loose tol) can sit below the null model: the LLR is 0 then.
+        self.llr_ = max(2.0 * (loglik - null), 0.0)
         self.llr_pvalue_ = float(special.chdtrc(df_model, self.llr_)) if df_model else np.nan
         self.prsquared_ = 1.0 - loglik / null if null != 0 else np.nan
         self.aic_ = -2.0 * loglik + 2.0 * n_estimated
@@ -566,7 +600,7 @@ class LogisticRegression(_CoefficientInference, Classifier):
     def decision_function(self, X):
         r"""The log-odds :math:`b + x^\top w` (K = 2), or the logits (K > 2)."""
         X = self._validate_prediction_data(X)
-        scores = X @ self.coef_.T + self.intercept_
+        scores = linear_prediction(X, self.coef_.T, self.intercept_)
         return scores[:, 0] if len(self.classes_) == 2 else scores
 
     def predict_proba(self, X):
@@ -606,14 +640,19 @@ class LogisticRegression(_CoefficientInference, Classifier):
         from ..inference import critical_value
 
         self._check_inference()
+        level = LEVEL(level, "level")
         if len(self.classes_) != 2:
             raise ValueError("predict_proba_interval is for two classes; this model has "
                              f"{len(self.classes_)}.")
         eta = self.decision_function(X)
         X = self._validate_prediction_data(X)
-        A = np.column_stack([np.ones(len(X)), X]) if self.fit_intercept else X
-        se = np.sqrt(np.einsum("ij,jk,ik->i", A, self.cov_params_, A))
-        half_width = critical_value(level) * se
+        A = np.column_stack([np.ones(len(X)), X]) if len(self.params_) > X.shape[1] else X
+        with np.errstate(over="ignore", invalid="ignore"):
+            se = np.sqrt(np.einsum("ij,jk,ik->i", A, self.cov_params_, A))
+            half_width = critical_value(level) * se
+        if not np.all(np.isfinite(half_width)) and not self.separation_:
+            raise ValueError("The interval's half-width overflows float64: X is far outside "
+                             "the training data (or level is too close to 1).")
         return sigmoid(np.column_stack([eta - half_width, eta + half_width]))
 
     # -- inference --------------------------------------------------------
@@ -625,7 +664,15 @@ class LogisticRegression(_CoefficientInference, Classifier):
         interval is the exponentiated interval for :math:`\beta_j`.
         """
         self._check_inference()
-        return np.exp(np.column_stack([self.params_, self.table_.conf_int(level)]))
+        with np.errstate(over="ignore"):
+            ratios = np.exp(np.column_stack([self.params_, self.table_.conf_int(level)]))
+        if np.any(np.isinf(ratios)):
+            row = int(np.flatnonzero(np.any(np.isinf(ratios), axis=1))[0])
+            raise ValueError(f"The odds ratio of {self.table_.names[row]} (or its interval at "
+                             f"level={level!r}) overflows float64: exp of "
+                             f"{np.max(np.column_stack([self.params_, self.table_.conf_int(level)])[row]):.4g}; "
+                             "rescale that feature (the coefficient is per unit of it).")
+        return ratios
 
     def _check_inference(self):
         check_is_fitted(self, "table_")
@@ -656,6 +703,14 @@ class LogisticRegression(_CoefficientInference, Classifier):
             notes.append("The classes are separated: the MLE does not exist; inference "
                          "is NaN. Use penalty='l2'.")
         return notes
+
+
+def _not_converged(n_iter, max_iter, tol):
+    if n_iter < max_iter:
+        return (f"Newton's method stalled after {n_iter} iterations above tol={tol:g}: no step "
+                "improves the likelihood in double precision; use a larger tol.")
+    return (f"Newton's method did not reach tol={tol:g} in max_iter={max_iter} iterations; "
+            "increase max_iter.")
 
 
 def _binary_null_loglik(y, fit_intercept):

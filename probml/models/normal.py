@@ -13,21 +13,65 @@ maximised by :math:`\hat\mu = \bar x` and :math:`\hat\sigma^2 = \frac1n\sum_i
 """
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_finite, check_is_fitted, check_positive, check_vector
+from .._validation import (
+    LEVEL,
+    POSITIVE,
+    Options,
+    Real,
+    check_array_finite,
+    check_finite,
+    check_is_fitted,
+    check_vector,
+    validate_params,
+)
+from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import CoefficientTable, critical_value
 from ._base import Estimator
 
 __all__ = ["Normal", "NormalPosterior", "NormalInverseGammaPosterior", "mean_and_variance"]
 
 _CHUNK = 1 << 16
+_FINITE = Real()
+# Below this a variance has lost digits to gradual underflow in the squares.
+_SMALLEST_VARIANCE = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
+
+
+def _two_pass(x, scale):
+    """Mean and 1/n sum of squared deviations of ``scale * x``, chunk by chunk in float64."""
+    n = x.shape[0]
+    buffer = np.empty(min(n, _CHUNK))
+    if scale == 1.0:
+        provisional = float(np.add.reduce(x, dtype=np.float64)) / n
+    else:                                   # scale before summing: the raw sum may overflow
+        provisional = 0.0
+        for start in range(0, n, _CHUNK):
+            chunk = buffer[:min(_CHUNK, n - start)]
+            np.copyto(chunk, x[start:start + _CHUNK])
+            chunk *= scale
+            provisional += float(np.add.reduce(chunk)) / n
+    if not math.isfinite(provisional):
+        return provisional, math.nan
+    total = 0.0
+    squares = 0.0
+    for start in range(0, n, _CHUNK):
+        chunk = x[start:start + _CHUNK]
+        deviation = buffer[:chunk.shape[0]]
+        np.copyto(deviation, chunk)         # float32 becomes float64 a chunk at a time
+        if scale != 1.0:
+            deviation *= scale
+        deviation -= provisional
+        total += np.add.reduce(deviation)
+        squares += np.dot(deviation, deviation)
+    return float(provisional + total / n), float(max(squares - total * total / n, 0.0) / n)
 
 
 def mean_and_variance(x):
-    r"""Mean and the 1/n sum of squared deviations, accurate for any offset.
+    r"""Mean and the 1/n sum of squared deviations, accurate for any offset and scale.
 
     The corrected two-pass algorithm (Chan, Golub & LeVeque, 1983): a first
     pass for a provisional mean :math:`m`, a second over deviations
@@ -36,30 +80,34 @@ def mean_and_variance(x):
     .. math:: \bar x = m + \frac1n\sum_i d_i,\qquad
         \hat\sigma^2 = \frac1n\Big(\sum_i d_i^2 - \frac1n\big(\sum_i d_i\big)^2\Big).
 
-    The second pass runs over cache-sized chunks, so it allocates no copy of
-    the data.  Data such as :math:`10^7 + \text{small values}` keep their
-    digits, where the one-pass :math:`\overline{x^2} - \bar x^2` loses them
-    all.
+    The second pass runs over cache-sized chunks in float64, so it allocates
+    no copy of the data, float32 included.  Data such as
+    :math:`10^7 + \text{small values}` keep their digits, where the one-pass
+    :math:`\overline{x^2} - \bar x^2` loses them all; data whose sums
+    overflow or whose squares underflow (values near 1e308 or 1e-160) are
+    scaled by a power of two first, which is exact.
 
     Examples
     --------
     >>> mean_and_variance(np.array([1e9 + 1, 1e9 + 2, 1e9 + 3]))
     (1000000002.0, 0.6666666666666666)
+    >>> mean_and_variance(np.array([1e308, 1e308, 1e308]))
+    (1e+308, 0.0)
     """
-    n = x.shape[0]
-    provisional = np.add.reduce(x) / n
-    if not np.isfinite(provisional):
-        return provisional, np.nan
-    buffer = np.empty(min(n, _CHUNK))
-    total = 0.0
-    squares = 0.0
-    for start in range(0, n, _CHUNK):
-        chunk = x[start:start + _CHUNK]
-        deviation = buffer[:chunk.shape[0]]
-        np.subtract(chunk, provisional, out=deviation)
-        total += np.add.reduce(deviation)
-        squares += np.dot(deviation, deviation)
-    return float(provisional + total / n), float(max(squares - total * total / n, 0.0) / n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, variance = _two_pass(x, 1.0)
+    if math.isfinite(mean) and math.isfinite(variance) and (
+            variance == 0 or variance >= _SMALLEST_VARIANCE):
+        return mean, variance
+    largest = max(abs(float(np.max(x))), abs(float(np.min(x))))
+    if not math.isfinite(largest):
+        return math.nan, math.nan
+    if largest == 0:
+        return 0.0, 0.0
+    scale = math.ldexp(1.0, -math.frexp(largest)[1])
+    mean, variance = _two_pass(x, scale)
+    with np.errstate(over="ignore", under="ignore"):
+        return mean / scale, float(np.float64(variance) / scale / scale)
 
 
 class Normal(Estimator):
@@ -100,14 +148,24 @@ class Normal(Estimator):
         -------
         self
         """
-        x = check_vector(x, "x", finite=False)
+        x = check_vector(x, "x", finite=False, dtypes=(np.float64, np.float32))
         n = x.shape[0]
         mean, variance = mean_and_variance(x)
         if not np.isfinite(mean) or not np.isfinite(variance):
             check_finite(x, "x", checksum=np.array([mean, variance]))
+            raise ValueError(f"the variance of x overflows float64 (x has values up to "
+                             f"{np.max(np.abs(x)):.3g}); rescale x.")
+        if variance == 0:
+            warnings.warn(
+                f"Every value of x is the same ({mean:.6g}): the MLE of the variance is 0, so "
+                "the likelihood is unbounded (loglik_ = +inf, AIC and BIC -inf) and the "
+                "standard errors are 0.", PerfectFitWarning, stacklevel=2)
+        if n == 1:
+            warnings.warn("One observation has no spread to estimate: var_unbiased_ (the "
+                          "1/(n-1) variance) is NaN.", UndefinedStatisticWarning, stacklevel=2)
         self.n_samples_ = n
         self.mean_, self.var_ = mean, variance
-        self.var_unbiased_ = variance * n / (n - 1) if n > 1 else np.nan
+        self.var_unbiased_ = variance * n / (n - 1) if n > 1 else math.nan
         self.std_ = math.sqrt(variance)
         self.bse_ = np.array([math.sqrt(variance / n), variance * math.sqrt(2.0 / n)])
         self.loglik_ = (-0.5 * n * (math.log(2 * math.pi * variance) + 1)
@@ -134,19 +192,32 @@ class Normal(Estimator):
         True
         """
         check_is_fitted(self, "mean_")
-        mean, var = np.asarray(mean, dtype=float), np.asarray(var, dtype=float)
+        mean, var = check_array_finite(mean, "mean"), check_array_finite(var, "var")
         if np.any(var <= 0):
-            raise ValueError("var must be > 0.")
+            raise ValueError(f"var must be > 0 (a variance), got {np.min(var)!r}.")
+        try:
+            mean, var = np.broadcast_arrays(mean, var)
+        except ValueError:
+            raise ValueError(f"mean (shape {mean.shape}) and var (shape {var.shape}) must "
+                             "broadcast together.") from None
         n = self.n_samples_
-        value = (-0.5 * n * np.log(2 * np.pi * var)
-                 - (self._sum_of_squares + n * (self.mean_ - mean) ** 2) / (2 * var))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            value = (-0.5 * n * np.log(2 * np.pi * var)
+                     - (self._sum_of_squares + n * (self.mean_ - mean) ** 2) / (2 * var))
+        _check_log_density(value, "mean and var")
         return value[()] if value.ndim == 0 else value
 
     def logpdf(self, x):
         r"""Log density :math:`\log\mathcal N(x \mid \hat\mu, \hat\sigma^2)` at the MLE."""
         check_is_fitted(self, "mean_")
-        x = np.asarray(x, dtype=float)
-        return -0.5 * (np.log(2 * np.pi * self.var_) + (x - self.mean_) ** 2 / self.var_)
+        x = check_array_finite(x, "x")
+        if self.var_ == 0:
+            raise ValueError("The fitted variance is 0 (every training value was the same): "
+                             "the density is a point mass, with no finite log density.")
+        with np.errstate(over="ignore"):
+            value = -0.5 * (np.log(2 * np.pi * self.var_) + (x - self.mean_) ** 2 / self.var_)
+        _check_log_density(value, "x")
+        return value
 
     def conf_int(self, level=0.95, method="exact"):
         r"""Confidence intervals for (mean, variance), shape (2, 2).
@@ -157,10 +228,9 @@ class Normal(Estimator):
         ``method="wald"``: estimate :math:`\pm z\cdot` the Fisher standard error.
         """
         check_is_fitted(self, "mean_")
-        if method == "wald":
+        level = LEVEL(level, "level")
+        if Options("exact", "wald")(method, "method") == "wald":
             return self.table().conf_int(level)
-        if method != "exact":
-            raise ValueError(f"method must be 'exact' or 'wald', got {method!r}.")
         from scipy import special
 
         n = self.n_samples_
@@ -169,9 +239,16 @@ class Normal(Estimator):
         half = critical_value(level, n - 1) * math.sqrt(self.var_unbiased_ / n)
         tail = (1 - level) / 2
         ss = self._sum_of_squares
+        # Chi-square quantiles of both tails from the tail probability itself,
+        # which stays exact as the level approaches 1 (1 - tail would round to 1).
+        upper_quantile = 2 * special.gammainccinv((n - 1) / 2, tail)
+        lower_quantile = 2 * special.gammaincinv((n - 1) / 2, tail)
+        if not lower_quantile > 0:
+            raise ValueError(f"level={level!r} is so close to 1 that the upper end of the "
+                             "variance interval overflows float64.")
         return np.array([
-            [self.mean_ - half, self.mean_ + half],
-            [ss / special.chdtri(n - 1, tail), ss / special.chdtri(n - 1, 1 - tail)],
+            _interval(self.mean_, half),
+            [ss / upper_quantile, ss / lower_quantile],
         ])
 
     def table(self):
@@ -197,12 +274,19 @@ class Normal(Estimator):
         NormalPosterior
         """
         check_is_fitted(self, "mean_")
-        prior_var = check_positive(prior_var, "prior_var")
-        variance = check_positive(variance, "variance", " (the known noise variance)")
-        precision = 1 / prior_var + self.n_samples_ / variance
-        mean = (float(prior_mean) / prior_var + self.n_samples_ * self.mean_ / variance) \
-            / precision
-        return NormalPosterior(mean, 1 / precision, variance)
+        prior_mean = _FINITE(prior_mean, "prior_mean")
+        prior_var = POSITIVE(prior_var, "prior_var")
+        variance = Real(0, None, closed="neither", meaning=" (the known noise variance)")(
+            variance, "variance")
+        # Weights of the prior and the data in the posterior mean, each in [0, 1]:
+        # w = (1/tau0^2) / (1/tau0^2 + n/sigma^2), without forming either precision.
+        data_share = 1.0 / (1.0 + variance / (self.n_samples_ * prior_var))
+        mean = (1 - data_share) * prior_mean + data_share * self.mean_
+        var = data_share * variance / self.n_samples_
+        if not var > 0:
+            raise ValueError("prior_var and variance are so far apart that the posterior "
+                             "variance underflows; choose them closer in scale.")
+        return NormalPosterior(mean, var, variance)
 
     def posterior_unknown_variance(self, prior_mean=0.0, prior_count=1e-6,
                                    prior_shape=1e-6, prior_rate=1e-6):
@@ -224,14 +308,20 @@ class Normal(Estimator):
         NormalInverseGammaPosterior
         """
         check_is_fitted(self, "mean_")
-        kappa0 = check_positive(prior_count, "prior_count")
-        a0 = check_positive(prior_shape, "prior_shape")
-        b0 = check_positive(prior_rate, "prior_rate")
+        prior_mean = _FINITE(prior_mean, "prior_mean")
+        kappa0 = POSITIVE(prior_count, "prior_count")
+        a0 = POSITIVE(prior_shape, "prior_shape")
+        b0 = POSITIVE(prior_rate, "prior_rate")
         n = self.n_samples_
         kappa = kappa0 + n
-        mean = (kappa0 * float(prior_mean) + n * self.mean_) / kappa
-        rate = (b0 + 0.5 * self._sum_of_squares
-                + kappa0 * n * (self.mean_ - float(prior_mean)) ** 2 / (2 * kappa))
+        prior_share = kappa0 / kappa
+        mean = prior_share * prior_mean + (1 - prior_share) * self.mean_
+        with np.errstate(over="ignore"):
+            rate = float(b0 + 0.5 * self._sum_of_squares
+                    + 0.5 * prior_share * n * (np.float64(self.mean_) - prior_mean) ** 2)
+        if not math.isfinite(rate):
+            raise ValueError("prior_mean is so far from the data that the posterior rate "
+                             "overflows float64; rescale the data or the prior.")
         return NormalInverseGammaPosterior(mean, kappa, a0 + n / 2, rate)
 
 
@@ -247,6 +337,9 @@ class NormalPosterior:
     var: float
     noise_var: float
 
+    def __post_init__(self):
+        _set_checked(self, mean=_FINITE, var=POSITIVE, noise_var=POSITIVE)
+
     @property
     def predictive_var(self):
         """Variance of the posterior predictive :math:`\\tau_n^2 + \\sigma^2`."""
@@ -254,13 +347,12 @@ class NormalPosterior:
 
     def credible_interval(self, level=0.95):
         """Central posterior interval of the mean."""
-        half = critical_value(level) * math.sqrt(self.var)
-        return np.array([self.mean - half, self.mean + half])
+        return _interval(self.mean, critical_value(level) * math.sqrt(self.var))
 
     def predictive_interval(self, level=0.95):
         """Central interval of the posterior predictive."""
-        half = critical_value(level) * math.sqrt(self.predictive_var)
-        return np.array([self.mean - half, self.mean + half])
+        return _interval(self.mean, critical_value(level)
+                         * math.hypot(math.sqrt(self.var), math.sqrt(self.noise_var)))
 
 
 @dataclass(frozen=True)
@@ -278,20 +370,26 @@ class NormalInverseGammaPosterior:
     shape: float
     rate: float
 
+    def __post_init__(self):
+        _set_checked(self, mean=_FINITE, count=POSITIVE, shape=POSITIVE, rate=POSITIVE)
+        if not (math.isfinite(self.predictive_scale) and self.mean_scale > 0):
+            raise ValueError("count, shape and rate are so far apart in scale that the "
+                             "posterior's scales are not representable in float64.")
+
     @property
     def df(self):
-        """Degrees of freedom :math:`2a_n` of the t marginals."""
-        return 2 * self.shape
+        """Degrees of freedom :math:`2a_n` of the t marginals (None: so many it is the normal)."""
+        return 2 * self.shape if self.shape < 1e300 else None
 
     @property
     def mean_scale(self):
         """Scale of the t marginal of :math:`\\mu`."""
-        return math.sqrt(self.rate / (self.shape * self.count))
+        return math.sqrt(self.rate / self.shape) / math.sqrt(self.count)
 
     @property
     def predictive_scale(self):
         """Scale of the t posterior predictive."""
-        return math.sqrt(self.rate * (self.count + 1) / (self.shape * self.count))
+        return math.sqrt(self.rate / self.shape) * math.sqrt(1 + 1 / self.count)
 
     @property
     def variance_mean(self):
@@ -300,10 +398,28 @@ class NormalInverseGammaPosterior:
 
     def credible_interval(self, level=0.95):
         """Central posterior interval of the mean (Student-t)."""
-        half = critical_value(level, self.df) * self.mean_scale
-        return np.array([self.mean - half, self.mean + half])
+        return _interval(self.mean, critical_value(level, self.df) * self.mean_scale)
 
     def predictive_interval(self, level=0.95):
         """Central interval of the Student-t posterior predictive."""
-        half = critical_value(level, self.df) * self.predictive_scale
-        return np.array([self.mean - half, self.mean + half])
+        return _interval(self.mean, critical_value(level, self.df) * self.predictive_scale)
+
+
+def _set_checked(instance, **domains):
+    """Check the fields of a frozen dataclass against their domains and store them converted."""
+    for name, domain in domains.items():
+        object.__setattr__(instance, name, domain(getattr(instance, name), name))
+
+
+def _interval(centre, half_width):
+    with np.errstate(over="ignore"):
+        interval = np.array([centre - half_width, centre + half_width])
+    if not np.all(np.isfinite(interval)):
+        raise ValueError("level is so close to 1 that the interval overflows float64.")
+    return interval
+
+
+def _check_log_density(value, name):
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"the log density at these {name} is below -1.8e308 (it overflows "
+                         "float64): the point is astronomically far from the fitted mean.")

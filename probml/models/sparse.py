@@ -28,16 +28,29 @@ and it stops on the duality gap, as scikit-learn does.
 """
 
 import math
-import numbers
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_is_fitted, check_positive
+from .._validation import (
+    BOOLEAN,
+    POSITIVE,
+    SEED,
+    Integer,
+    Optional,
+    Real,
+    check_array_finite,
+    check_is_fitted,
+    validate_params,
+)
 from ..exceptions import ConvergenceWarning, NonConvexWarning
 from ._base import Regressor
-from ._least_squares import Moments
+from ._least_squares import Moments, ridge_solution
+
+_COUNT = Integer(1)
+# Starts of the non-convex bridge fit: each is a full coordinate-descent run.
+_STARTS = Integer(1, 10_000)
 
 __all__ = [
     "BridgeRegression",
@@ -60,9 +73,7 @@ def lasso_alpha_to_laplace_scale(alpha, noise_std, n_samples):
     >>> lasso_alpha_to_laplace_scale(0.5, noise_std=2.0, n_samples=4)
     2.0
     """
-    alpha = check_positive(alpha, "alpha")
-    noise_std = check_positive(noise_std, "noise_std")
-    return noise_std ** 2 / (_check_count(n_samples, "n_samples") * alpha)
+    return _laplace_conversion(alpha, noise_std, n_samples, "alpha")
 
 
 def laplace_scale_to_lasso_alpha(scale, noise_std, n_samples):
@@ -71,15 +82,21 @@ def laplace_scale_to_lasso_alpha(scale, noise_std, n_samples):
     >>> laplace_scale_to_lasso_alpha(2.0, noise_std=2.0, n_samples=4)
     0.5
     """
-    scale = check_positive(scale, "scale")
-    noise_std = check_positive(noise_std, "noise_std")
-    return noise_std ** 2 / (_check_count(n_samples, "n_samples") * scale)
+    return _laplace_conversion(scale, noise_std, n_samples, "scale")
 
 
-def _check_count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
-    return int(value)
+@validate_params(noise_std=POSITIVE, n_samples=Integer(1, 2 ** 53))
+def _laplace_conversion(value, noise_std, n_samples, name):
+    r""":math:`\sigma^2/(n v)`: the map between the Lasso's alpha and the Laplace scale, both ways."""
+    value = POSITIVE(value, name)
+    # sigma * (sigma / (n v)), so neither the square nor the product overflows first.
+    with np.errstate(over="ignore", under="ignore"):
+        result = float(noise_std * (noise_std / (np.float64(n_samples) * value)))
+    if not 0 < result < math.inf:
+        raise ValueError(f"noise_std^2 / (n_samples * {name}) = {result} is outside the range "
+                         f"of double precision for noise_std={noise_std!r}, n_samples="
+                         f"{n_samples}, {name}={value!r}.")
+    return result
 
 
 # -- coordinate descent on the Gram matrix -----------------------------------
@@ -110,6 +127,7 @@ def _lasso_cd(xx, xy, yy, lam, w, tol, max_iter):
     for sweep in range(1, max_iter + 1):
         if gap <= target:
             return w, gap, sweep - 1, True
+        changed = False
         for j in range(len(w)):
             if diagonal[j] == 0.0:
                 continue
@@ -119,7 +137,10 @@ def _lasso_cd(xx, xy, yy, lam, w, tol, max_iter):
             if new != old:
                 gradient -= rows[j] * (new - old)
                 w[j] = new
+                changed = True
         gap = _lasso_duality_gap(xx, xy, yy, w, lam, gradient)
+        if not changed:                 # a fixed point to working precision: no sweep helps
+            return w, gap, sweep, gap <= target
     return w, gap, max_iter, gap <= target
 
 
@@ -145,6 +166,9 @@ def _scalar_bridge(a, c, lam, p):
     low, high = 0.0, target / a
     if p < 1.0:
         low = (lam * p * (1.0 - p) / a) ** (1.0 / (2.0 - p))   # the minimum of h
+        # A penalty so weak that the minimum underflows: start just above 0, where
+        # t^(p - 1) is still finite.
+        low = max(low, np.finfo(float).tiny)
         if low >= high or h(low) > target:
             return 0.0
     for _ in range(200):
@@ -195,12 +219,30 @@ def _bridge_cd(xx, xy, yy, lam, p, w, tol, max_iter):
 
 # -- estimators --------------------------------------------------------------
 
+def _penalty(n, alpha):
+    """:math:`n\alpha`, the penalty on the unscaled objective, refused if it overflows."""
+    lam = n * alpha
+    if not math.isfinite(lam):
+        raise ValueError(f"alpha={alpha!r} times n_samples={n} overflows float64; every "
+                         "weight is 0 for any alpha above max |X_c' y_c| / n.")
+    return lam
+
+
+def _stopped(n_iter, max_iter, state):
+    if n_iter < max_iter:
+        return (f"Coordinate descent reached a fixed point after {n_iter} sweeps with {state}, "
+                "above tol: the tolerance is below what double precision can reach here; "
+                "use a larger tol.")
+    return f"Coordinate descent stopped at max_iter={max_iter} sweeps with {state}; increase " \
+           "max_iter or tol."
+
+
 class _PenalizedRegressor(Regressor):
     """Validation, centring and the intercept shared by the Lasso and bridge fits."""
 
-    def _moments(self, X, y):
+    def _moments(self, X, y, fit_intercept):
         X, y, names = self._validate_training_data(X, y)
-        moments = Moments.from_data(X, y, fit_intercept=bool(self.fit_intercept),
+        moments = Moments.from_data(X, y, fit_intercept=fit_intercept,
                                     feature_names=names, keep_centred=False)
         self.n_samples_ = X.shape[0]
         return moments
@@ -208,12 +250,7 @@ class _PenalizedRegressor(Regressor):
     def _set_coefficients(self, moments, coef):
         self.coef_ = coef
         self.intercept_ = (float(moments.y_mean - moments.x_mean @ coef)
-                           if self.fit_intercept else 0.0)
-
-    def _check_settings(self):
-        tol = check_positive(self.tol, "tol")
-        max_iter = _check_count(self.max_iter, "max_iter")
-        return tol, max_iter
+                           if moments.fit_intercept else 0.0)
 
     def _start(self, p):
         if getattr(self, "warm_start", False) and getattr(self, "coef_", None) is not None \
@@ -265,6 +302,12 @@ class Lasso(_PenalizedRegressor):
     (array([0.87, 0.  ]), 0.22)
     """
 
+    _parameter_domains = {
+        "alpha": Real(0, None, closed="neither", meaning=" (alpha = 0 is ordinary least "
+                      "squares: use probml.LinearRegression)"),
+        "fit_intercept": BOOLEAN, "tol": POSITIVE, "max_iter": _COUNT, "warm_start": BOOLEAN,
+    }
+
     def __init__(self, alpha=1.0, fit_intercept=True, tol=1e-10, max_iter=10_000,
                  warm_start=False):
         self.alpha = alpha
@@ -275,17 +318,15 @@ class Lasso(_PenalizedRegressor):
 
     def fit(self, X, y):
         """Fit by coordinate descent; returns self."""
-        alpha = check_positive(self.alpha, "alpha", " (alpha = 0 is ordinary least squares: "
-                               "use probml.LinearRegression)")
-        tol, max_iter = self._check_settings()
-        moments = self._moments(X, y)
+        params = self._check_params()
+        alpha, tol, max_iter = params["alpha"], params["tol"], params["max_iter"]
+        moments = self._moments(X, y, params["fit_intercept"])
         p = moments.xx.shape[0]
         coef, gap, n_iter, converged = _lasso_cd(moments.xx, moments.xy, moments.yy,
-                                                 moments.n * alpha, self._start(p), tol,
-                                                 max_iter)
+                                                 _penalty(moments.n, alpha), self._start(p),
+                                                 tol, max_iter)
         if not converged:
-            warnings.warn(f"Coordinate descent stopped at max_iter={max_iter} sweeps with "
-                          f"duality gap {gap / moments.n:.3g}; increase max_iter or tol.",
+            warnings.warn(_stopped(n_iter, max_iter, f"duality gap {gap / moments.n:.3g}"),
                           ConvergenceWarning, stacklevel=2)
         self._set_coefficients(moments, coef)
         self.dual_gap_, self.n_iter_ = gap / moments.n, n_iter
@@ -294,7 +335,8 @@ class Lasso(_PenalizedRegressor):
     def laplace_scale(self, noise_std):
         """The Laplace prior scale this fit is the MAP under, for noise s.d. ``noise_std``."""
         check_is_fitted(self, "coef_")
-        return lasso_alpha_to_laplace_scale(self.alpha, noise_std, self.n_samples_)
+        return lasso_alpha_to_laplace_scale(self._check_params()["alpha"], noise_std,
+                                            self.n_samples_)
 
 
 class BridgeRegression(_PenalizedRegressor):
@@ -318,7 +360,8 @@ class BridgeRegression(_PenalizedRegressor):
     alpha : float, default=1.0
         Penalty strength, > 0.
     p : float, default=1.0
-        The exponent, in (0, 2].
+        The exponent, in [0.01, 2] (below 0.01 the penalty's derivative
+        :math:`p|w|^{p-1}` is not computable near 0 in double precision).
     fit_intercept : bool, default=True
     tol : float, default=1e-12
         Stop when a sweep lowers the objective by at most ``tol`` times
@@ -340,6 +383,14 @@ class BridgeRegression(_PenalizedRegressor):
     n_iter_ : int
     """
 
+    _parameter_domains = {
+        "alpha": POSITIVE,
+        "p": Real(0.01, 2, meaning=": the penalty sum |w_j|^p is a bridge between the L0 count "
+                  "(p -> 0) and Ridge (p = 2)"),
+        "fit_intercept": BOOLEAN, "tol": POSITIVE, "max_iter": _COUNT, "n_starts": _STARTS,
+        "random_state": SEED,
+    }
+
     def __init__(self, alpha=1.0, p=1.0, fit_intercept=True, tol=1e-12, max_iter=10_000,
                  n_starts=1, random_state=None):
         self.alpha = alpha
@@ -352,26 +403,24 @@ class BridgeRegression(_PenalizedRegressor):
 
     def fit(self, X, y):
         """Fit by coordinate descent (from one or several starts); returns self."""
-        alpha = check_positive(self.alpha, "alpha")
-        p = check_positive(self.p, "p")
-        if p > 2:
-            raise ValueError(f"p must lie in (0, 2], got {p!r}: the penalty sum |w_j|^p is "
-                             "a bridge between the L0 count (p -> 0) and Ridge (p = 2).")
-        tol, max_iter = self._check_settings()
-        n_starts = _check_count(self.n_starts, "n_starts")
-        moments = self._moments(X, y)
+        params = self._check_params()
+        alpha, p, tol = params["alpha"], params["p"], params["tol"]
+        max_iter, n_starts = params["max_iter"], params["n_starts"]
+        moments = self._moments(X, y, params["fit_intercept"])
         xx, xy, yy, n = moments.xx, moments.xy, moments.yy, moments.n
-        lam, k = n * alpha, xx.shape[0]
+        lam, k = _penalty(n, alpha), xx.shape[0]
         if p == 2.0:
-            coef = np.linalg.solve(xx + 2.0 * lam * np.eye(k), xy)
+            coef = ridge_solution(xx, xy, 2.0 * lam)[0]
             starts, n_iter = [np.zeros(k)], 0
         elif p == 1.0:
-            coef, _, n_iter, converged = _lasso_cd(xx, xy, yy, lam, np.zeros(k), tol,
-                                                   max_iter)
+            coef, gap, n_iter, converged = _lasso_cd(xx, xy, yy, lam, np.zeros(k), tol,
+                                                     max_iter)
             starts = [np.zeros(k)]
-            self._warn_unless(converged, max_iter)
+            if not converged:
+                warnings.warn(_stopped(n_iter, max_iter, f"duality gap {gap / n:.3g}"),
+                              ConvergenceWarning, stacklevel=2)
         else:
-            starts = self._starts(xx, xy, n_starts, p)
+            starts = self._starts(xx, xy, n_starts, p, params["random_state"])
             best = None
             for start in starts:
                 w, value, n_iter, converged = _bridge_cd(xx, xy, yy, lam, p, start, tol,
@@ -392,13 +441,14 @@ class BridgeRegression(_PenalizedRegressor):
         self.n_iter_ = n_iter
         return self
 
-    def _starts(self, xx, xy, n_starts, p):
+    @staticmethod
+    def _starts(xx, xy, n_starts, p, random_state):
         k = xx.shape[0]
         ridge = 1e-8 * max(float(np.trace(xx)) / max(k, 1), 1e-300)
-        least_squares = np.linalg.solve(xx + ridge * np.eye(k), xy)
+        least_squares = ridge_solution(xx, xy, ridge)[0]
         if p >= 1:
             return [least_squares]
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(random_state)
         scale = np.maximum(np.abs(least_squares), 1e-12)
         return [least_squares] + [rng.uniform(-2, 2, k) * scale for _ in range(n_starts - 1)]
 
@@ -406,7 +456,7 @@ class BridgeRegression(_PenalizedRegressor):
     def _warn_unless(converged, max_iter):
         if not converged:
             warnings.warn(f"Coordinate descent stopped at max_iter={max_iter} sweeps; "
-                          "increase max_iter.", ConvergenceWarning, stacklevel=3)
+                          "increase max_iter or tol.", ConvergenceWarning, stacklevel=3)
 
 
 # -- regularisation paths ----------------------------------------------------
@@ -434,18 +484,24 @@ class RegularizationPath:
 def _path_moments(X, y, fit_intercept):
     from .linear import LinearRegression
 
-    validator = LinearRegression(fit_intercept=fit_intercept)
+    validator = LinearRegression(fit_intercept=BOOLEAN(fit_intercept, "fit_intercept"))
     X, y, names = validator._validate_training_data(X, y)
-    return Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names,
+    return Moments.from_data(X, y, fit_intercept=validator.fit_intercept, feature_names=names,
                              keep_centred=False)
 
 
-def _check_alphas(alphas, name):
-    alphas = np.asarray(alphas, dtype=np.float64)
-    if alphas.ndim != 1 or alphas.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence of penalties.")
-    if not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
-        raise ValueError(f"every penalty in {name} must be finite and > 0, got {alphas}.")
+# A path of more penalties than this is a mistake (each is a fit).
+_MAX_PENALTIES = 100_000
+
+
+def check_penalties(alphas, name="alphas"):
+    """A non-empty 1-D sequence of penalties, each finite and > 0, in decreasing order."""
+    alphas = check_array_finite(alphas, name)
+    if alphas.ndim != 1 or alphas.size == 0 or alphas.size > _MAX_PENALTIES:
+        raise ValueError(f"{name} must be a 1-D sequence of 1 to {_MAX_PENALTIES:,} "
+                         f"penalties, got shape {alphas.shape}.")
+    if np.any(alphas <= 0):
+        raise ValueError(f"every penalty in {name} must be > 0, got {alphas[alphas <= 0][0]!r}.")
     return np.sort(alphas)[::-1]
 
 
@@ -467,16 +523,19 @@ def lasso_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, fit_intercept=True,
     if alphas is None:
         alpha_max = float(np.max(np.abs(xy))) / n
         if alpha_max == 0:
-            raise ValueError("X_c' y_c is 0: every weight is 0 for every alpha.")
-        check_positive(eps, "eps")
-        alphas = np.geomspace(alpha_max, alpha_max * eps, _check_count(n_alphas, "n_alphas"))
-    alphas = _check_alphas(alphas, "alphas")
-    tol, max_iter = check_positive(tol, "tol"), _check_count(max_iter, "max_iter")
+            raise ValueError("X_c' y_c is 0: every weight is 0 for every alpha, so there is "
+                             "no path; pass alphas explicitly.")
+        eps = Real(0, 1, closed="neither", meaning=" (the smallest alpha as a share of the "
+                   "largest)")(eps, "eps")
+        n_alphas = Integer(1, _MAX_PENALTIES)(n_alphas, "n_alphas")
+        alphas = np.geomspace(alpha_max, alpha_max * eps, n_alphas)
+    alphas = check_penalties(alphas)
+    tol, max_iter = POSITIVE(tol, "tol"), _COUNT(max_iter, "max_iter")
     coef = np.zeros((len(alphas), xx.shape[0]))
     gaps = np.zeros(len(alphas))
     w = np.zeros(xx.shape[0])
     for i, alpha in enumerate(alphas):
-        w, gap, _, converged = _lasso_cd(xx, xy, yy, n * alpha, w, tol, max_iter)
+        w, gap, _, converged = _lasso_cd(xx, xy, yy, _penalty(n, alpha), w, tol, max_iter)
         if not converged:
             warnings.warn(f"Coordinate descent did not reach the duality gap at alpha="
                           f"{alpha:g}; increase max_iter.", ConvergenceWarning, stacklevel=2)
@@ -486,20 +545,19 @@ def lasso_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, fit_intercept=True,
 
 
 def ridge_path(X, y, alphas, *, fit_intercept=True):
-    r"""Ridge fits (``probml.Ridge``'s objective) over a grid of ``alpha``, from one eigendecomposition.
+    r"""Ridge fits (``probml.Ridge``'s objective) over a grid of ``alpha``.
 
-    With :math:`C = V \Lambda V^\top`,
-    :math:`\hat w(\alpha) = V (\Lambda + \alpha I)^{-1} V^\top c`: each alpha
-    then costs :math:`O(p^2)`.
+    Each alpha is solved as :class:`~probml.Ridge` solves it (exactly along
+    directions the data leave undetermined), from one Gram matrix: a path of
+    ``k`` penalties costs one pass over the data and ``k`` solves of size
+    ``p``.
 
     Returns
     -------
     RegularizationPath
     """
     moments = _path_moments(X, y, fit_intercept)
-    alphas = _check_alphas(alphas, "alphas")
-    eigenvalues, V = np.linalg.eigh(moments.xx)
-    projected = V.T @ moments.xy
-    coef = (projected / (np.maximum(eigenvalues, 0.0) + alphas[:, None])) @ V.T
+    alphas = check_penalties(alphas)
+    coef = np.array([ridge_solution(moments.xx, moments.xy, alpha)[0] for alpha in alphas])
     intercept = moments.y_mean - coef @ moments.x_mean
     return RegularizationPath(alphas, coef, intercept)

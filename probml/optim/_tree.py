@@ -8,6 +8,8 @@ model needs.
 
 import numpy as np
 
+from .._validation import _as_float_array
+
 
 def tree_map(fn, tree, *rest):
     """Apply ``fn`` leaf by leaf to ``tree`` and trees of the same structure."""
@@ -64,22 +66,39 @@ def check_same_structure(tree, other, name, other_name):
                          f"{np.shape(other)}; they must match.")
 
 
-def as_float_tree(tree, name):
-    """Copy a parameter tree to float64 arrays, rejecting non-numeric or non-finite leaves."""
+def as_float_tree(tree, name, finite=True, copy=True):
+    """A parameter tree as float64 arrays, rejecting non-numeric (or non-finite) leaves.
+
+    With ``copy=False`` leaves that already are float64 arrays are used as
+    they are (the optimizers' per-step check of the gradients).
+    """
     if isinstance(tree, dict):
         if not tree:
             raise ValueError(f"{name} is an empty dict; there is nothing to optimise.")
-        return {key: as_float_tree(value, f"{name}[{key!r}]") for key, value in tree.items()}
-    array = np.asarray(tree)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be an array of real numbers or a dict of them, got "
-                        f"{type(tree).__name__} of dtype {array.dtype}.")
-    array = np.array(array, dtype=np.float64)
-    if not np.all(np.isfinite(array)):
+        return {key: as_float_tree(value, f"{name}[{key!r}]", finite, copy)
+                for key, value in tree.items()}
+    if not copy and type(tree) is np.ndarray and tree.dtype == np.float64:
+        array = tree
+    else:
+        if tree is None or isinstance(tree, (str, bytes)):
+            raise TypeError(f"{name} must be an array of real numbers or a dict of them, got "
+                            f"{tree!r}.")
+        array, _ = _as_float_array(tree, name)
+        array = np.array(array, dtype=np.float64)
+    if finite and not np.all(np.isfinite(array)):
         raise ValueError(f"{name} contains NaN or infinite values.")
     return array
 
 
-def global_norm(tree):
-    """The Euclidean norm of all leaves together, as one vector."""
-    return float(np.sqrt(sum(float(np.vdot(leaf, leaf)) for leaf in tree_leaves(tree))))
+def scaled_global_norm(tree):
+    """``(m, r)`` with the Euclidean norm of all leaves = m r, m the largest |entry|.
+
+    Scaling by the largest entry keeps the sum of squares from overflowing
+    (or underflowing) when the entries are near the ends of double precision.
+    """
+    leaves = tree_leaves(tree)
+    largest = max((float(np.max(np.abs(leaf))) if np.size(leaf) else 0.0) for leaf in leaves)
+    if largest == 0 or not np.isfinite(largest):
+        return largest, 1.0
+    return largest, float(np.sqrt(sum(float(np.vdot(leaf / largest, leaf / largest))
+                                      for leaf in leaves)))

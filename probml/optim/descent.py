@@ -2,9 +2,12 @@
 
 import numpy as np
 
-from .._validation import check_whole_number
+from .._validation import Integer, check_array_finite
 from ..exceptions import DivergenceError
 from .optimizers import Optimizer, apply_updates
+
+# Most numbers a path may hold (1 GiB of float64).
+_MAX_PATH = 2 ** 27
 
 __all__ = ["trajectory"]
 
@@ -51,20 +54,32 @@ def trajectory(objective, start, optimizer, n_steps):
                         f"{objective!r}.")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a probml.optim Optimizer, got {optimizer!r}.")
-    n_steps = check_whole_number(n_steps, "n_steps")
-    x = np.array(start, dtype=np.float64)
-    if x.ndim != 1 or not np.all(np.isfinite(x)):
-        raise ValueError(f"start must be a finite point of shape (d,), got {start!r}.")
+    x = check_array_finite(start, "start").copy()
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"start must be a point of shape (d,), got shape {x.shape}.")
+    n_steps = Integer(1, _MAX_PATH // x.size - 1)(n_steps, "n_steps")
     path = np.empty((n_steps + 1, x.size))
     path[0] = x
     state = optimizer.init(x)
+    try:
+        first = np.asarray(gradient(x), dtype=float)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"the objective's gradient failed at start: {error}") from None
+    if first.shape != x.shape:
+        raise ValueError(f"the objective's gradient at start has shape {first.shape}, but "
+                         f"start has shape {x.shape}.")
     for t in range(1, n_steps + 1):
-        updates, state = optimizer.update(gradient(x), state, x)
-        x = apply_updates(x, updates)
-        if not np.all(np.isfinite(x)):
+        rate = state.learning_rate
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                updates, state = optimizer.update(gradient(x), state, x)
+                x = apply_updates(x, updates)
+            if not np.all(np.isfinite(x)):
+                raise DivergenceError("the iterate overflowed")
+        except (DivergenceError, ValueError) as error:
             raise DivergenceError(
-                f"the iterate became non-finite at step {t} with learning rate "
-                f"{state.learning_rate:g}: the run diverged. Use a smaller learning rate.",
-                path[:t])
+                f"the iterate became non-finite at step {t} with learning rate {rate:g} "
+                f"({error}): the run from start diverged. Use a smaller learning rate, or a "
+                "start nearer the minimum.", path[:t]) from None
         path[t] = x
     return path

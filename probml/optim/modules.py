@@ -8,11 +8,21 @@ the model output:
    \qquad \frac{\partial L}{\partial b} = \mathbf 1^\top \frac{\partial L}{\partial \hat Y}
 
 The network backpropagates the same way through its hidden layer.
+
+Every product here sums in an order fixed by this code (:func:`matmul` and
+:func:`crossprod`), not by the BLAS library: BLAS chooses its order by CPU,
+blocking and thread count, so its last bits differ between machines, and in
+training, where each step feeds on the last, those bits can grow into
+visibly different runs.  With the ``relu`` activation (or none) a training
+run is therefore the same to the last bit on every machine; ``tanh`` and
+``sigmoid`` use NumPy's exponentials, whose last bits depend on the CPU's
+vector instructions.
 """
 
 import numpy as np
 
 from .. import losses
+from .._validation import Integer, Optional, Options
 from ..functions import sigmoid, softmax
 from .training import Module
 
@@ -21,7 +31,55 @@ __all__ = [
     "LogisticRegressionModule",
     "OneHiddenLayerNetwork",
     "SoftmaxRegressionModule",
+    "crossprod",
+    "matmul",
 ]
+
+# Elements of the temporary products below: small enough to stay in cache.
+_BLOCK = 1 << 16
+
+
+def matmul(A, B):
+    r""":math:`AB` for a short inner dimension, each entry summed in index order.
+
+    ``A`` is (n, k) and ``B`` is (k,) or (k, m); each output entry is the sum of
+    :math:`A_{ij}B_{j\cdot}` over ``j`` taken by NumPy's sum along one axis, in
+    an order fixed by the shapes alone, so the result is the same on every
+    machine (unlike ``A @ B``, which BLAS sums in a CPU-dependent order).
+
+    Examples
+    --------
+    >>> matmul(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0]))
+    array([-1., -1.])
+    """
+    if B.ndim == 1:
+        return np.sum(A * B, axis=1)
+    rows = max(1, _BLOCK // max(A.shape[1] * B.shape[1], 1))
+    out = np.empty((A.shape[0], B.shape[1]))
+    for start in range(0, A.shape[0], rows):
+        block = A[start:start + rows]
+        out[start:start + rows] = np.sum(block[:, :, None] * B[None, :, :], axis=1)
+    return out
+
+
+def crossprod(X, D):
+    r""":math:`X^\top D`, summed over the rows in a fixed order (blocks of rows, in turn).
+
+    ``X`` is (n, p) and ``D`` is (n,) or (n, m): the gradient of a loss through
+    a linear layer.  The same on every machine, like :func:`matmul`.
+
+    Examples
+    --------
+    >>> crossprod(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
+    array([4., 6.])
+    """
+    if D.ndim == 1:
+        return np.sum(X * D[:, None], axis=0)
+    rows = max(1, _BLOCK // max(X.shape[1] * D.shape[1], 1))
+    out = np.zeros((X.shape[1], D.shape[1]))
+    for start in range(0, X.shape[0], rows):
+        out += np.sum(X[start:start + rows, :, None] * D[start:start + rows, None, :], axis=0)
+    return out
 
 
 def _check_binary_targets(y):
@@ -45,8 +103,11 @@ class _LinearPredictorModule(Module):
     def init_parameters(self, X, y, rng):
         return {"w": np.zeros(X.shape[1]), "b": np.zeros(())}
 
+    def n_features(self, params):
+        return np.shape(params["w"])[0]
+
     def forward(self, params, X):
-        return X @ params["w"] + params["b"]
+        return matmul(X, params["w"]) + params["b"]
 
     def loss(self, params, X, y):
         return self._loss(y, self.forward(params, X), check_input=False)
@@ -58,7 +119,7 @@ class _LinearPredictorModule(Module):
         predictor = self.forward(params, X)
         loss = self._loss(y, predictor, check_input=False)
         dL = self._loss_gradient(y, predictor, check_input=False)
-        return loss, {"w": X.T @ dL, "b": dL.sum()}
+        return loss, {"w": crossprod(X, dL), "b": dL.sum()}
 
 
 class LinearRegressionModule(_LinearPredictorModule):
@@ -118,18 +179,21 @@ class SoftmaxRegressionModule(Module):
     """
 
     def __init__(self, n_classes=None):
-        if n_classes is not None and (isinstance(n_classes, bool)
-                                      or int(n_classes) != n_classes or n_classes < 2):
-            raise ValueError(f"n_classes must be a whole number >= 2, got {n_classes!r}.")
-        self.n_classes = None if n_classes is None else int(n_classes)
+        self.n_classes = Optional(Integer(2, losses.MAX_CLASSES))(n_classes, "n_classes")
 
     def init_parameters(self, X, y, rng):
         k = self.n_classes or int(y.max()) + 1
         return {"W": np.zeros((X.shape[1], k)), "b": np.zeros(k)}
 
+    def n_features(self, params):
+        return np.shape(params["W"])[0]
+
     def check_targets(self, y):
         if y.ndim != 1:
             raise ValueError(f"pass class labels of shape (n_samples,), got shape {y.shape}.")
+        if self.n_classes is None and y.max() >= losses.MAX_CLASSES:
+            raise ValueError(f"y has a label of {float(y.max())!r}; softmax regression has one "
+                             f"weight column per class, at most {losses.MAX_CLASSES:,}.")
         k = self.n_classes if self.n_classes is not None else max(int(y.max()) + 1, 2)
         bad = (y != np.round(y)) | (y < 0) | (y > k - 1)
         if bad.any():
@@ -138,7 +202,7 @@ class SoftmaxRegressionModule(Module):
                              f"but y has {float(y[row])!r} at row {row}.")
 
     def forward(self, params, X):
-        return X @ params["W"] + params["b"]
+        return matmul(X, params["W"]) + params["b"]
 
     def predict_proba(self, X):
         """Class probabilities at the trained parameters, shape (n, K)."""
@@ -159,7 +223,7 @@ class SoftmaxRegressionModule(Module):
         loss = losses.categorical_cross_entropy_with_logits(Y, logits, check_input=False)
         dL = losses.categorical_cross_entropy_with_logits_gradient(Y, logits,
                                                                    check_input=False)
-        return loss, {"W": X.T @ dL, "b": dL.sum(axis=0)}
+        return loss, {"W": crossprod(X, dL), "b": dL.sum(axis=0)}
 
 
 _ACTIVATIONS = {
@@ -199,14 +263,12 @@ class OneHiddenLayerNetwork(Module):
     """
 
     def __init__(self, n_hidden=8, activation="tanh", task="regression"):
-        if isinstance(n_hidden, bool) or int(n_hidden) != n_hidden or n_hidden < 1:
-            raise ValueError(f"n_hidden must be a whole number >= 1, got {n_hidden!r}.")
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got "
-                             f"{activation!r}.")
-        if task not in ("regression", "binary"):
-            raise ValueError(f"task must be 'regression' or 'binary', got {task!r}.")
-        self.n_hidden, self.activation, self.task = int(n_hidden), activation, task
+        self.n_hidden = Integer(1, 100_000)(n_hidden, "n_hidden")
+        self.activation = Options(*sorted(_ACTIVATIONS))(activation, "activation")
+        self.task = Options("regression", "binary")(task, "task")
+
+    def n_features(self, params):
+        return np.shape(params["W1"])[0]
 
     def init_parameters(self, X, y, rng):
         p, h = X.shape[1], self.n_hidden
@@ -222,11 +284,11 @@ class OneHiddenLayerNetwork(Module):
             raise ValueError(f"OneHiddenLayerNetwork has one output; y has shape {y.shape}.")
 
     def _hidden(self, params, X):
-        a = X @ params["W1"] + params["b1"]
+        a = matmul(X, params["W1"]) + params["b1"]
         return a, _ACTIVATIONS[self.activation][0](a)
 
     def forward(self, params, X):
-        return self._hidden(params, X)[1] @ params["w2"] + params["b2"]
+        return matmul(self._hidden(params, X)[1], params["w2"]) + params["b2"]
 
     def _loss_and_delta(self, y, output, with_delta):
         if self.task == "regression":
@@ -245,7 +307,7 @@ class OneHiddenLayerNetwork(Module):
 
     def loss_and_gradient(self, params, X, y):
         a, h = self._hidden(params, X)
-        loss, delta = self._loss_and_delta(y, h @ params["w2"] + params["b2"], True)
+        loss, delta = self._loss_and_delta(y, matmul(h, params["w2"]) + params["b2"], True)
         hidden_delta = np.outer(delta, params["w2"]) * _ACTIVATIONS[self.activation][1](a, h)
-        return loss, {"W1": X.T @ hidden_delta, "b1": hidden_delta.sum(axis=0),
-                      "w2": h.T @ delta, "b2": delta.sum()}
+        return loss, {"W1": crossprod(X, hidden_delta), "b1": hidden_delta.sum(axis=0),
+                      "w2": crossprod(h, delta), "b2": delta.sum()}

@@ -41,8 +41,21 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from .._validation import check_nonnegative
-from ._tree import as_float_tree, check_same_structure, global_norm, tree_map, tree_map_unzip
+from .._validation import BOOLEAN, NONNEGATIVE, POSITIVE, AnyOf, Function, Real
+from ..exceptions import DivergenceError
+from ._tree import (
+    as_float_tree,
+    check_same_structure,
+    scaled_global_norm,
+    tree_leaves,
+    tree_map,
+    tree_map_unzip,
+)
+
+_LEARNING_RATE = AnyOf(
+    Real(0, None, meaning=" (a step against the gradient; 0 freezes the parameters)"),
+    Function())
+_BETA = Real(0, 1, closed="left")
 
 __all__ = [
     "Optimizer",
@@ -96,6 +109,9 @@ class Optimizer:
 
 def apply_updates(params, updates):
     r"""Return :math:`\theta + \Delta\theta`, leaf by leaf."""
+    params = as_float_tree(params, "params", finite=False, copy=False)
+    updates = as_float_tree(updates, "updates", finite=False, copy=False)
+    check_same_structure(updates, params, "updates", "params")
     return tree_map(np.add, params, updates)
 
 
@@ -113,7 +129,19 @@ def clip_by_global_norm(grads, max_norm):
     >>> norm, round(float(clipped["a"][0]), 6), round(float(clipped["b"][0]), 6)
     (5.0, 0.6, 0.8)
     """
-    norm = global_norm(grads)
+    clipped, norm = clip_norm(as_float_tree(grads, "grads"), POSITIVE(max_norm, "max_norm"))
+    return (clipped if norm + 1e-6 > max_norm else grads), norm
+
+
+def clip_norm(grads, max_norm):
+    """:func:`clip_by_global_norm` on validated gradients (the training loop's fast path)."""
+    largest, relative = scaled_global_norm(grads)
+    with np.errstate(over="ignore"):
+        norm = largest * relative
+    if not np.isfinite(norm):
+        raise ValueError(f"grads have a Euclidean norm beyond float64 (largest entry "
+                         f"{largest:.3g}); the gradient has overflowed.")
+    norm = float(norm)
     scale = max_norm / (norm + 1e-6)
     if scale < 1.0:
         grads = tree_map(lambda g: g * scale, grads)
@@ -121,17 +149,20 @@ def clip_by_global_norm(grads, max_norm):
 
 
 def _check_learning_rate(learning_rate):
-    if callable(learning_rate):
-        return learning_rate
-    return check_nonnegative(learning_rate, "learning_rate",
-                             " (a step against the gradient; 0 freezes the parameters)")
+    return _LEARNING_RATE(learning_rate, "learning_rate")
 
 
 def _check_beta(value, name):
-    value = check_nonnegative(value, name)
-    if value >= 1:
-        raise ValueError(f"{name} must lie in [0, 1), got {value!r}.")
-    return value
+    return _BETA(value, name)
+
+
+def _check_finite_leaves(tree, name, t):
+    for leaf in tree_leaves(tree):
+        if not np.all(np.isfinite(leaf)):
+            raise DivergenceError(
+                f"{name} contain NaN or infinity at update {t}: the grads (or the step they "
+                "give) overflowed. Use a smaller learning rate, or check the gradient "
+                "function.")
 
 
 def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameters,
@@ -144,7 +175,15 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
     schedule = learning_rate if callable(learning_rate) else None
 
     def rate(count):
-        return float(schedule(count)) if schedule is not None else learning_rate
+        if schedule is None:
+            return learning_rate
+        try:
+            value = schedule(count)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"the learning_rate schedule failed at step {count}: "
+                             f"{error}") from error
+        return _LEARNING_RATE.domains[0](value, f"learning_rate (the schedule's value at "
+                                         f"step {count})")
 
     def init(params):
         params = as_float_tree(params, "params")
@@ -156,19 +195,31 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
         if uses_params and params is None:
             raise ValueError(f"{name} with weight_decay needs the parameters: call "
                              "update(grads, state, params).")
+        if not isinstance(state, OptimizerState):
+            raise TypeError(f"state must be the OptimizerState from init or the last update, "
+                            f"got {state!r}.")
+        t = state.count + 1
+        grads = as_float_tree(grads, "grads", finite=False, copy=False)
+        if params is not None:
+            params = as_float_tree(params, "params", copy=False)
         # The structure cannot change between updates, so it is checked once.
-        if state.count == 0 and (isinstance(grads, dict) or isinstance(params, dict)):
+        if state.count == 0:
             check_same_structure(grads, state.slots[slot_names[0]] if slot_names else grads,
                                  "grads", "the optimizer state")
             if params is not None:
                 check_same_structure(grads, params, "grads", "params")
-        t = state.count + 1
+        _check_finite_leaves(grads, "grads", t)
         # Without weight decay the parameters are not read; grads stand in for them.
         step = functools.partial(leaf_update, lr=state.learning_rate, t=t)
-        results = tree_map_unzip(step, 1 + len(slot_names), grads,
-                                 grads if params is None else params,
-                                 *(state.slots[slot] for slot in slot_names))
+        with np.errstate(over="ignore", invalid="ignore"):
+            results = tree_map_unzip(step, 1 + len(slot_names), grads,
+                                     grads if params is None else params,
+                                     *(state.slots[slot] for slot in slot_names))
         new_slots = dict(zip(slot_names, results[1:]))
+        _check_finite_leaves(results[0], "the updates", t)
+        for slot, values in new_slots.items():
+            # Squared gradients overflow first (for |g| > 1e154): the step is then wrong.
+            _check_finite_leaves(values, f"the running statistics ({slot!r})", t)
         return results[0], OptimizerState(t, rate(t), new_slots)
 
     return Optimizer(name, init, update, {"learning_rate": learning_rate, **hyperparameters})
@@ -205,8 +256,9 @@ def sgd(learning_rate=1e-3, momentum=0.0, *, dampening=0.0, nesterov=False,
     """
     learning_rate = _check_learning_rate(learning_rate)
     momentum = _check_beta(momentum, "momentum")
-    dampening = check_nonnegative(dampening, "dampening")
-    weight_decay = check_nonnegative(weight_decay, "weight_decay")
+    dampening = Real(0, 1)(dampening, "dampening")
+    weight_decay = NONNEGATIVE(weight_decay, "weight_decay")
+    nesterov = BOOLEAN(nesterov, "nesterov")
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError("Nesterov momentum requires momentum > 0 and dampening = 0, got "
                          f"momentum={momentum!r} and dampening={dampening!r}.")
@@ -261,11 +313,11 @@ def adagrad(learning_rate=1e-2, *, lr_decay=0.0, weight_decay=0.0,
     ``torch.optim.Adagrad``.
     """
     learning_rate = _check_learning_rate(learning_rate)
-    lr_decay = check_nonnegative(lr_decay, "lr_decay")
-    weight_decay = check_nonnegative(weight_decay, "weight_decay")
-    initial_accumulator_value = check_nonnegative(initial_accumulator_value,
+    lr_decay = NONNEGATIVE(lr_decay, "lr_decay")
+    weight_decay = NONNEGATIVE(weight_decay, "weight_decay")
+    initial_accumulator_value = NONNEGATIVE(initial_accumulator_value,
                                                   "initial_accumulator_value")
-    eps = check_nonnegative(eps, "eps")
+    eps = NONNEGATIVE(eps, "eps")
 
     def leaf_update(g, p, state_sum, *, lr, t):
         if weight_decay:
@@ -299,9 +351,10 @@ def rmsprop(learning_rate=1e-2, *, alpha=0.99, eps=1e-8, weight_decay=0.0, momen
     """
     learning_rate = _check_learning_rate(learning_rate)
     alpha = _check_beta(alpha, "alpha")
-    eps = check_nonnegative(eps, "eps")
-    weight_decay = check_nonnegative(weight_decay, "weight_decay")
+    eps = NONNEGATIVE(eps, "eps")
+    weight_decay = NONNEGATIVE(weight_decay, "weight_decay")
     momentum = _check_beta(momentum, "momentum")
+    centered = BOOLEAN(centered, "centered")
     slot_names = ("square_avg",) + (("grad_avg",) if centered else ()) + (
         ("momentum_buffer",) if momentum else ())
 
@@ -329,9 +382,13 @@ def rmsprop(learning_rate=1e-2, *, alpha=0.99, eps=1e-8, weight_decay=0.0, momen
 
 def _adam_family(name, learning_rate, betas, eps, weight_decay, amsgrad, decoupled):
     learning_rate = _check_learning_rate(learning_rate)
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2) of numbers in [0, 1), got "
+                         f"{betas!r}.")
     beta1, beta2 = (_check_beta(b, f"betas[{i}]") for i, b in enumerate(betas))
-    eps = check_nonnegative(eps, "eps")
-    weight_decay = check_nonnegative(weight_decay, "weight_decay")
+    eps = NONNEGATIVE(eps, "eps")
+    weight_decay = NONNEGATIVE(weight_decay, "weight_decay")
+    amsgrad = BOOLEAN(amsgrad, "amsgrad")
     slot_names = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
 
     def leaf_update(g, p, exp_avg, exp_avg_sq, *rest, lr, t):

@@ -25,17 +25,26 @@ Examples
 
 import numpy as np
 
-from .._validation import check_positive
+from .._validation import POSITIVE, Integer, Real, check_array_finite
 
 __all__ = ["QuadraticBowl", "Rosenbrock", "Saddle", "TiltedDoubleWell"]
 
+_FINITE = Real()
+
 
 def _point(x, dim):
-    x = np.asarray(x, dtype=np.float64)
+    x = check_array_finite(x, "x")
     if x.ndim == 0 or x.shape[0] != dim:
-        raise ValueError(f"expected a point with {dim} coordinates along the first axis, "
-                         f"got shape {x.shape}.")
+        raise ValueError(f"x must be a point with {dim} coordinate(s) along its first axis "
+                         f"(or a grid of them), got shape {x.shape}.")
     return x
+
+
+def _finite(value, what):
+    """``value``, or a clear error when the function overflows at these points."""
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"the {what} overflows float64 at x: the point is too far out.")
+    return value
 
 
 class QuadraticBowl:
@@ -60,19 +69,22 @@ class QuadraticBowl:
     """
 
     def __init__(self, condition_number=10.0, dim=2, angle=0.0, minimizer=None):
-        condition_number = check_positive(condition_number, "condition_number")
-        if condition_number < 1:
-            raise ValueError(f"condition_number must be >= 1, got {condition_number!r}.")
-        if int(dim) != dim or dim < 2:
-            raise ValueError(f"dim must be a whole number >= 2, got {dim!r}.")
-        self.condition_number, self.dim, self.angle = condition_number, int(dim), float(angle)
+        condition_number = Real(1, 1e15)(condition_number, "condition_number")
+        dim = Integer(2, 10_000)(dim, "dim")
+        angle = _FINITE(angle, "angle")
+        self.condition_number, self.dim, self.angle = condition_number, dim, angle
         self.eigenvalues = np.linspace(1.0, condition_number, self.dim)
         rotation = np.eye(self.dim)
         c, s = np.cos(angle), np.sin(angle)
         rotation[:2, :2] = [[c, -s], [s, c]]
         self.hessian = rotation @ np.diag(self.eigenvalues) @ rotation.T
-        self.minimizer = (np.zeros(self.dim) if minimizer is None
-                          else _point(minimizer, self.dim).copy())
+        if minimizer is None:
+            self.minimizer = np.zeros(self.dim)
+        else:
+            self.minimizer = check_array_finite(minimizer, "minimizer").copy()
+            if self.minimizer.shape != (self.dim,):
+                raise ValueError(f"minimizer must have shape ({self.dim},), got "
+                                 f"{self.minimizer.shape}.")
         self.minimum = 0.0
 
     @property
@@ -82,14 +94,19 @@ class QuadraticBowl:
 
     def _offset(self, x):
         x = _point(x, self.dim)
-        return x - self.minimizer.reshape((self.dim,) + (1,) * (x.ndim - 1))
+        with np.errstate(over="ignore"):
+            return _finite(x - self.minimizer.reshape((self.dim,) + (1,) * (x.ndim - 1)),
+                           "offset from the minimizer")
 
     def value(self, x):
         d = self._offset(x)
-        return 0.5 * np.einsum("i...,ij,j...->...", d, self.hessian, d)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite(0.5 * np.einsum("i...,ij,j...->...", d, self.hessian, d), "value")
 
     def gradient(self, x):
-        return np.einsum("ij,j...->i...", self.hessian, self._offset(x))
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite(np.einsum("ij,j...->i...", self.hessian, self._offset(x)),
+                           "gradient")
 
 
 class Rosenbrock:
@@ -100,18 +117,23 @@ class Rosenbrock:
     """
 
     def __init__(self, a=1.0, b=100.0):
-        self.a, self.b = float(a), check_positive(b, "b")
+        self.a = Real(-1e150, 1e150, meaning=" (so that the minimizer (a, a^2) is "
+                      "representable)")(a, "a")
+        self.b = POSITIVE(b, "b")
         self.minimizer = np.array([self.a, self.a ** 2])
         self.minimum = 0.0
 
     def value(self, x):
         x, y = _point(x, 2)
-        return (self.a - x) ** 2 + self.b * (y - x * x) ** 2
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite((self.a - x) ** 2 + self.b * (y - x * x) ** 2, "value")
 
     def gradient(self, x):
         x, y = _point(x, 2)
-        inner = y - x * x
-        return np.stack([-2.0 * (self.a - x) - 4.0 * self.b * x * inner, 2.0 * self.b * inner])
+        with np.errstate(over="ignore", invalid="ignore"):
+            inner = y - x * x
+            return _finite(np.stack([-2.0 * (self.a - x) - 4.0 * self.b * x * inner,
+                                     2.0 * self.b * inner]), "gradient")
 
 
 class Saddle:
@@ -128,11 +150,13 @@ class Saddle:
 
     def value(self, x):
         x, y = _point(x, 2)
-        return x * x - y * y
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite(x * x - y * y, "value")
 
     def gradient(self, x):
         x, y = _point(x, 2)
-        return np.stack([2.0 * x, -2.0 * y])
+        with np.errstate(over="ignore"):
+            return _finite(np.stack([2.0 * x, -2.0 * y]), "gradient")
 
 
 class TiltedDoubleWell:
@@ -148,10 +172,8 @@ class TiltedDoubleWell:
     """
 
     def __init__(self, tilt=0.3):
-        tilt = check_positive(tilt, "tilt")
-        if tilt >= 4 * np.sqrt(6) / 9:
-            raise ValueError(f"tilt must be below 4*sqrt(6)/9 = {4 * np.sqrt(6) / 9:.4f} for "
-                             f"two minima, got {tilt!r}.")
+        tilt = Real(0, 4 * np.sqrt(6) / 9, closed="neither",
+                    meaning=" (below 4 sqrt(6)/9 for two minima)")(tilt, "tilt")
         self.tilt = tilt
         roots = np.sort(np.roots([1.0, 0.0, -2.0, tilt]).real)
         self.global_minimum, self.barrier, self.local_minimum = (float(r) for r in roots)
@@ -160,8 +182,10 @@ class TiltedDoubleWell:
 
     def value(self, x):
         (x,) = _point(x, 1)
-        return x ** 4 / 4.0 - x * x + self.tilt * x
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite(x ** 4 / 4.0 - x * x + self.tilt * x, "value")
 
     def gradient(self, x):
         (x,) = _point(x, 1)
-        return np.stack([x ** 3 - 2.0 * x + self.tilt])
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite(np.stack([x ** 3 - 2.0 * x + self.tilt]), "gradient")

@@ -31,9 +31,16 @@ Examples
 """
 
 import math
-import numbers
 
-from .._validation import check_nonnegative, check_positive
+from .._validation import (
+    BOOLEAN,
+    Function,
+    Integer,
+    Optional,
+    Real,
+    check_nonnegative,
+    check_positive,
+)
 
 __all__ = [
     "Schedule",
@@ -59,23 +66,31 @@ class Schedule:
         self.settings = settings
 
     def __call__(self, t):
-        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or t < 0:
-            raise ValueError(f"a schedule's step must be an integer >= 0, got {t!r}.")
-        return self._rate(int(t))
+        t = _STEP(t, "t")
+        try:
+            rate = float(self._rate(t))
+        except OverflowError:
+            rate = math.inf
+        if not math.isfinite(rate):
+            raise ValueError(f"the {self.name} rate at step t={t} overflows float64; a "
+                             "schedule that grows must stop earlier.")
+        return rate
 
     def rates(self, n):
         """The rates at steps 0, 1, ..., n - 1."""
-        return [self(t) for t in range(n)]
+        return [self(t) for t in range(Integer(0, 10 ** 7)(n, "n"))]
 
     def __repr__(self):
         settings = ", ".join(f"{key}={value!r}" for key, value in self.settings.items())
         return f"{self.name}({settings})"
 
 
+# Steps beyond this are not a training run (and 2**62 steps of any rate stay exact).
+_STEP = Integer(0, 2 ** 62)
+
+
 def _check_period(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{name} must be a whole number of steps > 0, got {value!r}.")
-    return int(value)
+    return Integer(1, 2 ** 62, meaning=" (steps)")(value, name)
 
 
 def _check_rates(base_rate, eta_min):
@@ -149,11 +164,8 @@ def linear_warmup(base_rate, warmup_steps, *, start_factor=0.0, then=None):
     """
     base_rate = check_nonnegative(base_rate, "base_rate")
     warmup_steps = _check_period(warmup_steps, "warmup_steps")
-    start_factor = check_nonnegative(start_factor, "start_factor")
-    if start_factor > 1:
-        raise ValueError(f"start_factor must lie in [0, 1], got {start_factor!r}.")
-    if then is not None and not callable(then):
-        raise TypeError(f"then must be a schedule (a callable of the step), got {then!r}.")
+    start_factor = Real(0, 1)(start_factor, "start_factor")
+    then = Optional(Function())(then, "then")
 
     def rate(t):
         if t < warmup_steps:
@@ -196,6 +208,7 @@ def cosine_annealing(base_rate, T_max, eta_min=0.0, *, clamp=False):
     """
     base_rate, eta_min = _check_rates(base_rate, eta_min)
     T_max = _check_period(T_max, "T_max")
+    clamp = BOOLEAN(clamp, "clamp")
 
     def rate(t):
         if clamp and t >= T_max:
@@ -224,9 +237,7 @@ def cosine_annealing_warm_restarts(base_rate, T_0, T_mult=1, eta_min=0.0):
     """
     base_rate, eta_min = _check_rates(base_rate, eta_min)
     T_0 = _check_period(T_0, "T_0")
-    if isinstance(T_mult, bool) or not isinstance(T_mult, numbers.Integral) or T_mult < 1:
-        raise ValueError(f"T_mult must be a whole number >= 1, got {T_mult!r}.")
-    T_mult = int(T_mult)
+    T_mult = Integer(1, 2 ** 62)(T_mult, "T_mult")
 
     def rate(t):
         if T_mult == 1:

@@ -36,16 +36,32 @@ Examples
 """
 
 import math
-import numbers
 import sys
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_matrix, check_positive, check_whole_number
+from .._validation import (
+    BOOLEAN,
+    NONNEGATIVE,
+    POSITIVE,
+    SEED,
+    Integer,
+    Optional,
+    Options,
+    Real,
+    check_matrix,
+    check_whole_number,
+)
 from ..exceptions import DivergenceError
-from ._tree import as_float_tree, tree_map
-from .optimizers import Optimizer, apply_updates, clip_by_global_norm, gradient_descent
+from ._tree import as_float_tree, tree_leaves, tree_map
+from .optimizers import Optimizer, apply_updates, clip_norm, gradient_descent
+
+# Iterations a run may record (its loss and rate: 2 GiB of float64 between them).
+MAX_ITERATIONS = 2 ** 27
+# A training loss this many times its first value means the run is diverging,
+# long before it overflows: no converging run climbs ten orders of magnitude.
+DIVERGENCE_FACTOR = 1e10
 
 __all__ = ["DataModule", "History", "Module", "Trainer"]
 
@@ -86,13 +102,26 @@ class Module:
     def check_targets(self, y):
         """Raise a ValueError if ``y`` is not a valid target for this model."""
 
+    def n_features(self, params):
+        """The number of input columns ``params`` expect (None if the module cannot tell)."""
+        return None
+
     def predict(self, X):
         """The model's output at the trained parameters."""
         if self.params is None:
             raise ValueError(f"This {type(self).__name__} has no parameters yet; train it "
                              "with Trainer.fit or set its params.")
         X, _ = check_matrix(X)
-        return self.forward(self.params, X)
+        expected = self.n_features(self.params)
+        if expected is not None and X.shape[1] != expected:
+            raise ValueError(f"X has {X.shape[1]} features, but this {type(self).__name__} was "
+                             f"trained on {expected}.")
+        with np.errstate(over="ignore", invalid="ignore"):
+            output = self.forward(self.params, X)
+        if not np.all(np.isfinite(output)):
+            raise ValueError(f"The output overflows float64 for X with values up to "
+                             f"{np.max(np.abs(X)):.3g}; X is far outside the training data.")
+        return output
 
     def __repr__(self):
         settings = ", ".join(f"{key}={value!r}" for key, value in vars(self).items()
@@ -101,11 +130,12 @@ class Module:
 
 
 def _check_targets_array(y, n_samples, name="y"):
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numbers, got dtype {y.dtype}; encode class labels "
-                        "as integers 0..K-1.")
-    y = y.astype(np.float64, copy=False)
+    from .._validation import _as_float_array
+
+    if getattr(y, "dtype", None) is not None and np.asarray(y).dtype.kind in "OUS":
+        raise TypeError(f"{name} must be numbers, got dtype {np.asarray(y).dtype}; encode class "
+                        "labels as integers 0..K-1.")
+    y, _ = _as_float_array(y, name)
     if y.ndim not in (1, 2) or y.shape[0] != n_samples:
         raise ValueError(f"{name} must have one entry (or row) per sample of X: X has "
                          f"{n_samples} rows but {name} has shape {y.shape}.")
@@ -148,18 +178,18 @@ class DataModule:
 
     def __init__(self, X, y, *, validation_fraction=0.0, X_val=None, y_val=None,
                  shuffle=True, seed=0):
+        validation_fraction = Real(0, 1, closed="left")(validation_fraction,
+                                                       "validation_fraction")
+        shuffle = BOOLEAN(shuffle, "shuffle")
+        seed = SEED(seed, "seed")
         X, _ = check_matrix(X)
         y = _check_targets_array(y, X.shape[0])
-        if isinstance(validation_fraction, bool) or not isinstance(
-                validation_fraction, numbers.Real) or not 0 <= validation_fraction < 1:
-            raise ValueError("validation_fraction must be a number in [0, 1), got "
-                             f"{validation_fraction!r}.")
         if (X_val is None) != (y_val is None):
             raise ValueError("pass both X_val and y_val, or neither.")
         if X_val is not None and validation_fraction:
             raise ValueError("pass either an explicit validation set (X_val, y_val) or a "
                              "validation_fraction, not both.")
-        self.seed, self.shuffle = seed, bool(shuffle)
+        self.seed, self.shuffle = seed, shuffle
         if X_val is not None:
             X_val, _ = check_matrix(X_val, "X_val")
             if X_val.shape[1] != X.shape[1]:
@@ -173,7 +203,7 @@ class DataModule:
             if n_val >= X.shape[0]:
                 raise ValueError(f"validation_fraction={validation_fraction!r} of "
                                  f"{X.shape[0]} rows leaves no training data.")
-            order = np.random.default_rng([seed, 0x5EED]).permutation(X.shape[0])
+            order = _epoch_generator(seed, 0x5EED).permutation(X.shape[0])
             val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
             self.X_train, self.y_train = X[train], y[train]
             self.X_val, self.y_val = X[val], y[val]
@@ -206,10 +236,21 @@ class DataModule:
             for start in range(0, n, batch_size):
                 yield X[start:start + batch_size], y[start:start + batch_size]
             return
-        order = np.random.default_rng([self.seed, epoch]).permutation(n)
+        order = _epoch_generator(self.seed, epoch).permutation(n)
         for start in range(0, n, batch_size):
             rows = order[start:start + batch_size]
             yield X.take(rows, axis=0), y.take(rows, axis=0)
+
+
+def _epoch_generator(seed, stream):
+    """A generator for ``stream`` (an epoch, or the split) of ``seed``, independent of the others."""
+    if isinstance(seed, (np.random.Generator, np.random.BitGenerator)):
+        seed = seed.bit_generator.seed_seq if isinstance(seed, np.random.Generator) \
+            else seed.seed_seq
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(np.random.SeedSequence(seed.entropy,
+                                                            spawn_key=(*seed.spawn_key, stream)))
+    return np.random.default_rng([0 if seed is None else seed, stream])
 
 
 @dataclass
@@ -264,6 +305,14 @@ class History:
                 f"train_loss={self.train_loss[-1]:.6g}{val})")
 
 
+_RATE = Real(0, None)
+
+
+def _scheduled_rate(schedule, step):
+    """The schedule's learning rate at ``step``, checked (a callable may return anything)."""
+    return _RATE(schedule(step), f"schedule (its learning rate at step {step})")
+
+
 class Trainer:
     r"""Train a :class:`Module` on a :class:`DataModule` with an optimizer and a schedule.
 
@@ -311,9 +360,8 @@ class Trainer:
     def __init__(self, max_epochs=10, batch_size=None, optimizer=None, schedule=None, *,
                  schedule_unit="iteration", clip_norm=None, patience=None, min_delta=0.0,
                  restore_best=True, record_params=True, progress_bar=None, seed=0):
-        self.max_epochs = check_whole_number(max_epochs, "max_epochs")
-        self.batch_size = None if batch_size is None else check_whole_number(batch_size,
-                                                                       "batch_size")
+        self.max_epochs = Integer(1, MAX_ITERATIONS)(max_epochs, "max_epochs")
+        self.batch_size = Optional(Integer(1))(batch_size, "batch_size")
         optimizer = gradient_descent(0.1) if optimizer is None else optimizer
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"optimizer must be a probml.optim Optimizer (e.g. "
@@ -324,17 +372,15 @@ class Trainer:
             if callable(optimizer.hyperparameters.get("learning_rate")):
                 raise ValueError("the optimizer already has a learning-rate schedule; pass "
                                  "the schedule to the optimizer or to the Trainer, not both.")
-        if schedule_unit not in ("iteration", "epoch"):
-            raise ValueError(f"schedule_unit must be 'iteration' or 'epoch', got "
-                             f"{schedule_unit!r}.")
+        schedule_unit = Options("iteration", "epoch")(schedule_unit, "schedule_unit")
         self.optimizer, self.schedule, self.schedule_unit = optimizer, schedule, schedule_unit
-        self.clip_norm = None if clip_norm is None else check_positive(clip_norm, "clip_norm")
-        self.patience = None if patience is None else check_whole_number(patience, "patience")
-        self.min_delta = float(min_delta)
-        if not self.min_delta >= 0:
-            raise ValueError(f"min_delta must be >= 0, got {min_delta!r}.")
-        self.restore_best, self.record_params = bool(restore_best), bool(record_params)
-        self.progress_bar, self.seed = progress_bar, seed
+        self.clip_norm = Optional(POSITIVE)(clip_norm, "clip_norm")
+        self.patience = Optional(Integer(1))(patience, "patience")
+        self.min_delta = NONNEGATIVE(min_delta, "min_delta")
+        self.restore_best = BOOLEAN(restore_best, "restore_best")
+        self.record_params = BOOLEAN(record_params, "record_params")
+        self.progress_bar = Optional(BOOLEAN)(progress_bar, "progress_bar")
+        self.seed = SEED(seed, "seed")
 
     def __repr__(self):
         return (f"Trainer(max_epochs={self.max_epochs}, batch_size={self.batch_size}, "
@@ -380,12 +426,24 @@ class Trainer:
             params = module.params
         params = as_float_tree(params, "module.params")
         self._check_params_fit(module, params, data)
+        per_epoch = math.ceil(data.n_train / batch_size)
+        if per_epoch * self.max_epochs > MAX_ITERATIONS:
+            raise ValueError(f"max_epochs={self.max_epochs} with {per_epoch} iterations per "
+                             f"epoch is more than {MAX_ITERATIONS:,} iterations to record; use "
+                             "fewer epochs or larger batches.")
+        if self.record_params:
+            size = sum(np.size(leaf) for leaf in tree_leaves(params))
+            if (per_epoch * self.max_epochs + 1) * size > MAX_ITERATIONS:
+                raise ValueError(f"recording {size} parameters at each of "
+                                 f"{per_epoch * self.max_epochs} iterations needs more than "
+                                 f"{MAX_ITERATIONS:,} numbers; pass record_params=False.")
         return self._run(module, data, params, batch_size)
 
     @staticmethod
     def _check_params_fit(module, params, data):
         try:
-            module.loss(params, data.X_train[:1], data.y_train[:1])
+            with np.errstate(all="ignore"):
+                module.loss(params, data.X_train[:1], data.y_train[:1])
         except (ValueError, IndexError, KeyError) as error:
             raise ValueError(f"module.params do not fit the data (X has "
                              f"{data.X_train.shape[1]} features): {error}") from error
@@ -397,7 +455,7 @@ class Trainer:
         grad_norms = np.empty(total) if self.clip_norm is not None else None
         trajectory = [params] if self.record_params else None
         train_losses, val_losses = [], []
-        optimizer, schedule, clip_norm = self.optimizer, self.schedule, self.clip_norm
+        optimizer, schedule, max_norm = self.optimizer, self.schedule, self.clip_norm
         per_iteration = schedule is not None and self.schedule_unit == "iteration"
         state = optimizer.init(params)
         loss_and_gradient = module.loss_and_gradient
@@ -418,18 +476,23 @@ class Trainer:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(self.max_epochs):
                     if schedule is not None and not per_iteration:
-                        epoch_rate = float(schedule(epoch))
+                        epoch_rate = _scheduled_rate(schedule, epoch)
                     for X_batch, y_batch in data.batches(batch_size, epoch):
                         if schedule is not None:
-                            state = state._replace(learning_rate=float(schedule(i))
+                            state = state._replace(learning_rate=_scheduled_rate(schedule, i)
                                                    if per_iteration else epoch_rate)
                         loss, grads = loss_and_gradient(params, X_batch, y_batch)
-                        if not math.isfinite(loss):
+                        if not math.isfinite(loss) or (
+                                i and loss > DIVERGENCE_FACTOR * losses[0] > 0):
                             raise self._divergence(loss, i, epoch, per_epoch, state, history(i))
-                        if clip_norm is not None:
-                            grads, grad_norms[i] = clip_by_global_norm(grads, clip_norm)
                         losses[i], rates[i] = loss, state.learning_rate
-                        updates, state = optimizer.update(grads, state, params)
+                        try:
+                            if max_norm is not None:
+                                grads, grad_norms[i] = clip_norm(grads, max_norm)
+                            updates, state = optimizer.update(grads, state, params)
+                        except (DivergenceError, ValueError) as error:
+                            raise self._divergence(loss, i, epoch, per_epoch, state, history(i),
+                                                   cause=str(error)) from None
                         params = apply_updates(params, updates)
                         if trajectory is not None:
                             trajectory.append(params)
@@ -437,7 +500,8 @@ class Trainer:
                         if bar is not None:
                             bar.update()
                     train_losses.append(module.loss(params, data.X_train, data.y_train))
-                    if not math.isfinite(train_losses[-1]):
+                    if not math.isfinite(train_losses[-1]) or (
+                            train_losses[-1] > DIVERGENCE_FACTOR * losses[0] > 0):
                         raise self._divergence(train_losses[-1], i, epoch, per_epoch, state,
                                                history(i), end_of_epoch=True)
                     if data.has_validation:
@@ -457,20 +521,29 @@ class Trainer:
                 bar.close()
         if self.patience is not None and self.restore_best and best[2] is not None:
             params = best[2]
+        if not all(np.all(np.isfinite(leaf)) for leaf in tree_leaves(params)):
+            raise self._divergence(math.inf, i, self.max_epochs - 1, per_epoch, state,
+                                   history(i), cause="the last step's parameters overflowed")
         module.params = params
         return history(i)
 
     @staticmethod
-    def _divergence(loss, iteration, epoch, per_epoch, state, history, end_of_epoch=False):
+    def _divergence(loss, iteration, epoch, per_epoch, state, history, end_of_epoch=False,
+                    cause=None):
         where = (f"after iteration {iteration - 1}, at the end of epoch {epoch}"
                  if end_of_epoch else
                  f"at iteration {iteration} (epoch {epoch}, batch {iteration % per_epoch + 1} "
                  f"of {per_epoch})")
         rate = state.learning_rate
-        last = (f"; the last finite loss was {history.loss[-1]:.6g}"
-                if history.n_iterations else "")
+        first = history.loss[0] if history.n_iterations else None
+        if cause is not None:
+            what = f"The gradient step failed ({cause})"
+        elif math.isfinite(loss):
+            what = (f"The training loss grew to {loss:.3g}, more than {DIVERGENCE_FACTOR:g} "
+                    f"times its first value {first:.3g},")
+        else:
+            what = f"The training loss became non-finite ({loss})"
         return DivergenceError(
-            f"The training loss became non-finite ({loss}) {where} with learning rate "
-            f"{rate:g}{last}: the run diverged. Use a smaller learning rate (try "
-            f"{rate / 10:g}), a schedule that starts lower, or gradient clipping "
-            "(clip_norm).", history)
+            f"{what} {where} with learning rate {rate:g}: the run diverged. Use a smaller "
+            f"learning rate (try {rate / 10:g}), a schedule that starts lower, or gradient "
+            "clipping (clip_norm).", history)

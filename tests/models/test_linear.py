@@ -249,7 +249,7 @@ def test_alpha_and_prior_scale_convert_both_ways():
     for alpha in [1e-3, 0.7, 25.0]:
         prior = ridge_alpha_to_prior_std(alpha, noise_std=1.3)
         assert prior_std_to_ridge_alpha(prior, noise_std=1.3) == pytest.approx(alpha)
-    with pytest.raises(ValueError, match="alpha must be > 0"):
+    with pytest.raises(ValueError, match="alpha must be a number > 0"):
         ridge_alpha_to_prior_std(0.0, noise_std=1.0)
-    with pytest.raises(ValueError, match="prior_std must be > 0"):
+    with pytest.raises(ValueError, match="prior_std must be a number > 0"):
         prior_std_to_ridge_alpha(-1.0, noise_std=1.0)

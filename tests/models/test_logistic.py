@@ -212,11 +212,11 @@ def test_extreme_but_not_separated_data_converge(rng):
      "Feature 1 has zero variance"),
     ({}, [["a"], ["b"], ["c"]], [0, 1, 0], "non-numeric value 'a'"),
     ({}, [[1.0], [2.0]], [0, 1, 1], "inconsistent numbers of samples"),
-    ({"penalty": "l2", "C": 0.0}, [[1.0], [2.0]], [0, 1], "C must be > 0"),
-    ({"penalty": "l2", "C": -1.0}, [[1.0], [2.0]], [0, 1], "C must be > 0"),
-    ({"penalty": "l2", "alpha": -0.5}, [[1.0], [2.0]], [0, 1], "alpha must be > 0"),
-    ({"penalty": "l1"}, [[1.0], [2.0]], [0, 1], "penalty must be None or 'l2'"),
-    ({"tol": 0.0}, [[1.0], [2.0]], [0, 1], "tol must be > 0"),
+    ({"penalty": "l2", "C": 0.0}, [[1.0], [2.0]], [0, 1], "C must be a number > 0"),
+    ({"penalty": "l2", "C": -1.0}, [[1.0], [2.0]], [0, 1], "C must be a number > 0"),
+    ({"penalty": "l2", "alpha": -0.5}, [[1.0], [2.0]], [0, 1], "alpha must be None or a number > 0"),
+    ({"penalty": "l1"}, [[1.0], [2.0]], [0, 1], "penalty must be one of None or 'l2'"),
+    ({"tol": 0.0}, [[1.0], [2.0]], [0, 1], "tol must be a number > 0"),
     ({"max_iter": 0}, [[1.0], [2.0]], [0, 1], "max_iter must be"),
 ])
 def test_bad_input_is_named(kwargs, X, y, message):

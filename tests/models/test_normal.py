@@ -125,9 +125,9 @@ def test_normal_bad_input():
         Normal().fit([1.0, 2.0, np.nan])
     with pytest.raises(ValueError, match="'a'"):
         Normal().fit([1.0, "a"])
-    with pytest.raises(ValueError, match="variance must be > 0"):
+    with pytest.raises(ValueError, match="variance must be a number > 0"):
         Normal().fit([1.0, 2.0]).posterior_known_variance(0.0, 1.0, variance=0.0)
-    with pytest.raises(ValueError, match="prior_var must be > 0"):
+    with pytest.raises(ValueError, match="prior_var must be a number > 0"):
         Normal().fit([1.0, 2.0]).posterior_known_variance(0.0, -1.0, variance=1.0)
 
 
@@ -163,9 +163,9 @@ def test_bernoulli_loglik_and_beta_posterior():
 def test_bernoulli_bad_input():
     with pytest.raises(ValueError, match="row 2 is 2.0"):
         Bernoulli().fit([0, 1, 2])
-    with pytest.raises(ValueError, match="a must be > 0"):
+    with pytest.raises(ValueError, match=r"a must be a number in \(0, 1e\+15\]"):
         Bernoulli().fit([0, 1]).posterior(a=0, b=1)
-    with pytest.raises(ValueError, match="level must lie in"):
+    with pytest.raises(ValueError, match="level must be a number in"):
         Bernoulli().fit([0, 1]).conf_int(1.5)
     with pytest.raises(ValueError, match="no single mode"):
         _ = BetaPosterior(0.5, 0.5).mode
@@ -190,7 +190,7 @@ def test_likelihood_surfaces_equal_scipy_sums_of_log_densities(rng):
                                rtol=1e-12)
     assert Bernoulli().fit([1, 1, 1]).loglik(1.0) == 0.0
     assert Bernoulli().fit([1, 0]).loglik(0.0) == -np.inf
-    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"p must lie in \[0, 1\]"):
         bernoulli.loglik(1.5)
 
 
@@ -199,5 +199,5 @@ def test_beta_density_equals_scipy(a, b):
     p = np.linspace(0.0, 1.0, 101)[1:-1]
     np.testing.assert_allclose(BetaPosterior(a, b).pdf(p), stats.beta.pdf(p, a, b),
                                rtol=1e-10)
-    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"p must lie in \[0, 1\]"):
         BetaPosterior(a, b).pdf(-0.1)

@@ -37,7 +37,7 @@ def test_grids_evaluate_like_points():
     assert values[1, 2] == pytest.approx(bowl.value(grid[:, 1, 2]))
     np.testing.assert_allclose(Rosenbrock().gradient(grid)[:, 2, 3],
                                Rosenbrock().gradient(grid[:, 2, 3]))
-    with pytest.raises(ValueError, match="2 coordinates"):
+    with pytest.raises(ValueError, match="2 coordinate\\(s\\)"):
         Rosenbrock().value(np.zeros(3))
 
 
@@ -84,10 +84,10 @@ def test_adam_follows_the_rosenbrock_valley():
 
 
 def test_bad_problem_settings():
-    for make, message in [(lambda: QuadraticBowl(0.5), ">= 1"), (lambda: QuadraticBowl(dim=1),
+    for make, message in [(lambda: QuadraticBowl(0.5), r"condition_number must be a number in \[1, 1e\+15\]"), (lambda: QuadraticBowl(dim=1),
                                                                  "dim"),
                           (lambda: TiltedDoubleWell(2.0), "two minima"),
-                          (lambda: Rosenbrock(b=0.0), "b must be > 0")]:
+                          (lambda: Rosenbrock(b=0.0), "b must be a number > 0")]:
         with pytest.raises(ValueError, match=message):
             make()
 

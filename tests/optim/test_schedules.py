@@ -117,14 +117,14 @@ def test_warmup_hands_over_to_the_next_schedule():
     (lambda: schedules.cosine_annealing(0.1, T_max=-5), "T_max must be a whole number"),
     (lambda: schedules.cosine_annealing(0.1, T_max=2.5), "T_max must be a whole number"),
     (lambda: schedules.cosine_annealing(0.1, T_max=5, eta_min=0.2), "above base_rate"),
-    (lambda: schedules.cosine_annealing(-0.1, T_max=5), "base_rate must be >= 0"),
+    (lambda: schedules.cosine_annealing(-0.1, T_max=5), "base_rate must be a number >= 0"),
     (lambda: schedules.cosine_annealing_warm_restarts(0.1, T_0=0), "T_0 must be"),
     (lambda: schedules.cosine_annealing_warm_restarts(0.1, T_0=2, T_mult=0), "T_mult must"),
     (lambda: schedules.step_decay(0.1, step_size=0), "step_size must"),
-    (lambda: schedules.exponential_decay(0.1, gamma=0.0), "gamma must be > 0"),
+    (lambda: schedules.exponential_decay(0.1, gamma=0.0), "gamma must be a number > 0"),
     (lambda: schedules.linear_warmup(0.1, 0), "warmup_steps must"),
     (lambda: schedules.linear_warmup(0.1, 3, start_factor=2.0), "start_factor"),
-    (lambda: schedules.constant(0.1)(-1), "step must be an integer >= 0"),
+    (lambda: schedules.constant(0.1)(-1), "t must be a whole number from 0"),
 ])
 def test_bad_schedules_are_named(make, message):
     with pytest.raises(ValueError, match=message):
