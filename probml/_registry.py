@@ -55,7 +55,7 @@ class Registry:
         return sorted(self._items, key=self._order.__getitem__)
 
     def lookup(self, name):
-        """The item registered as ``name``; an :class:`UnknownNameError` listing the names otherwise."""
+        """The item registered as ``name``; else an :class:`UnknownNameError` listing them."""
         self._load()
         if isinstance(name, str) and name in self._items:
             return self._items[name]

@@ -74,7 +74,7 @@ def finite_difference(f, x, h, *, scheme="central"):
         upper, lower = (_evaluate(f, point) for point in values[scheme])
         result = (upper - lower) / (h if scheme != "central" else 2.0 * h)
     if not np.all(np.isfinite(result)):
-        raise ValueError(f"The difference quotient of f is not finite at these x and h (f "
+        raise ValueError("The difference quotient of f is not finite at these x and h (f "
                          "changes by more than float64 can hold over the step).")
     return result[()] if np.ndim(result) == 0 else result
 
@@ -152,10 +152,16 @@ def correctly_rounded(name):
     context.prec = 120
     function = getattr(context, name)
 
+    def value(v):
+        result = function(context.mpf(float(v)))
+        if isinstance(result, context.mpc):
+            raise ValueError(f"x = {float(v)!r} is outside the domain of {name} (its value is "
+                             "complex).")
+        return float(result)            # rounds to nearest; beyond 1.8e308 it is +-inf, exactly
+
     def rounded(x):
         x = check_array_finite(x, "x")
-        values = np.array([float(function(context.mpf(float(v)))) for v in x.ravel()])
-        values = values.reshape(x.shape)
+        values = np.array([value(v) for v in x.ravel()]).reshape(x.shape)
         return values[()] if values.ndim == 0 else values
 
     rounded.__name__ = rounded.__qualname__ = f"correctly_rounded_{name}"

@@ -17,6 +17,7 @@ import sys
 import numpy as np
 
 from . import datasets, optim
+from ._files import MARKDOWN_MARK, check_replaceable, prepare_folder, write_generated
 from .models import (
     BayesianLinearRegression,
     Bernoulli,
@@ -27,59 +28,123 @@ from .models import (
 )
 
 _MISSING = {"", "na", "nan", "n/a", "null", "none"}
+# The longest line and the most cells a data file may have: a wider file is a
+# mistake (or not a CSV), and is refused before it fills the memory.
+_MAX_LINE = 1 << 20
+_MAX_COLUMNS = 10_000
+_MAX_BYTES = 1 << 30
 
 
 class InputError(Exception):
     """Bad input to a command: reported as one line, exit status 2."""
 
 
+def _printable(text):
+    """``text`` with control characters escaped, so a hostile name cannot drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def _lines(path):
+    """The file's lines, read with a cap on each line and on the whole, BOM removed."""
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise InputError(f"{_printable(path)}: no such file") from None
+    except (IsADirectoryError, PermissionError, OSError) as error:
+        raise InputError(f"{_printable(path)}: cannot be read ({error.strerror or error})") \
+            from None
+    lines, total = [], 0
+    try:
+        with handle:
+            while True:
+                line = handle.readline(_MAX_LINE + 1)
+                if not line:
+                    break
+                if len(line) > _MAX_LINE:
+                    raise InputError(f"{_printable(path)}, line {len(lines) + 1}: longer than "
+                                     f"{_MAX_LINE:,} characters; this is not a CSV file probml "
+                                     "can read")
+                if "\0" in line:
+                    raise InputError(f"{_printable(path)}, line {len(lines) + 1}: contains NUL "
+                                     "bytes; this is a binary file, not a CSV file")
+                total += len(line)
+                if total > _MAX_BYTES:
+                    raise InputError(f"{_printable(path)}: larger than {_MAX_BYTES >> 30} GiB; "
+                                     "fit such data from Python, in chunks")
+                lines.append(line)
+    except UnicodeDecodeError as error:
+        raise InputError(f"{_printable(path)}: not UTF-8 text ({error.reason} at byte "
+                         f"{error.start} of a line)") from None
+    except OSError as error:
+        raise InputError(f"{_printable(path)}: cannot be read ({error.strerror or error})") \
+            from None
+    return lines
+
+
 def read_csv(path, target):
     """Read a numeric CSV with a header; return (X, y, feature names).
 
-    Every problem is reported with the file's line number and the column name.
+    Every problem is reported with the file's line number and the column
+    name.  A UTF-8 byte-order mark is ignored; an unnamed first column (the
+    index pandas writes) is dropped with a note rather than used as a
+    feature; duplicate column names are an error.
     """
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot be read as a text CSV file ({error})") from None
+        rows = list(csv.reader(_lines(path)))
+    except csv.Error as error:
+        raise InputError(f"{_printable(path)}: not a CSV file probml can read ({error})") \
+            from None
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise InputError(f"{path}: the file is empty; expected a header line of column names")
+        raise InputError(f"{_printable(path)}: the file is empty; expected a header line of "
+                         "column names")
     header = [name.strip() for name in rows[0]]
+    if len(header) > _MAX_COLUMNS:
+        raise InputError(f"{_printable(path)}: {len(header):,} columns; at most "
+                         f"{_MAX_COLUMNS:,} are supported from the command line")
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        names = ", ".join(repr(_printable(name)) for name in duplicated)
+        raise InputError(f"{_printable(path)}: the header names {names} more than once; give "
+                         "every column its own name")
+    index_column = header[0] == "" and len(header) > 1
     if target not in header:
-        raise InputError(f"{path}: no column {target!r}; the columns are {header}")
+        raise InputError(f"{_printable(path)}: no column {_printable(target)!r}; the columns are "
+                         f"{[_printable(name) for name in header]}")
     body = [(number, row) for number, row in enumerate(rows[1:], start=2)
             if any(cell.strip() for cell in row)]
     if not body:
-        raise InputError(f"{path}: the file has a header but no data rows")
+        raise InputError(f"{_printable(path)}: the file has a header but no data rows")
     values = np.empty((len(body), len(header)))
     for i, (line, row) in enumerate(body):
         if len(row) != len(header):
-            raise InputError(
-                f"{path}, line {line}: {len(row)} cells, but the header has {len(header)}")
+            raise InputError(f"{_printable(path)}, line {line}: {len(row)} cells, but the header "
+                             f"has {len(header)}")
         for j, cell in enumerate(row):
+            if index_column and j == 0:
+                values[i, j] = 0.0
+                continue
             text = cell.strip()
+            where = (f"{_printable(path)}, line {line} (row {i}), column "
+                     f"{_printable(header[j])!r}")
             if text.lower() in _MISSING:
-                raise InputError(
-                    f"{path}, line {line} (row {i}), column {header[j]!r}: missing value; "
-                    "remove or impute that row")
+                raise InputError(f"{where}: missing value; remove or impute that row")
             try:
                 values[i, j] = float(text)
             except ValueError:
-                raise InputError(
-                    f"{path}, line {line} (row {i}), column {header[j]!r}: {text!r} is not "
-                    "a number") from None
+                raise InputError(f"{where}: {_printable(text[:40])!r} is not a number") \
+                    from None
             if not np.isfinite(values[i, j]):
-                raise InputError(
-                    f"{path}, line {line} (row {i}), column {header[j]!r}: {text!r} is not "
-                    "finite")
+                raise InputError(f"{where}: {_printable(text[:40])!r} is not finite")
     column = header.index(target)
-    features = [name for j, name in enumerate(header) if j != column]
+    keep = [j for j in range(len(header)) if j != column and not (index_column and j == 0)]
+    features = [header[j] for j in keep]
     if not features:
-        raise InputError(f"{path}: no feature columns besides the target {target!r}")
-    return np.delete(values, column, axis=1), values[:, column], features
+        raise InputError(f"{_printable(path)}: no feature columns besides the target "
+                         f"{_printable(target)!r}")
+    if index_column:
+        print(f"note: the first column of {_printable(path)} has no name (a saved index); it "
+              "is not used as a feature", file=sys.stderr)
+    return values[:, keep], values[:, column], features
 
 
 class _NamedColumns:
@@ -98,6 +163,7 @@ class _NamedColumns:
 
 def fit_command(args):
     X, y, names = read_csv(args.data, args.target)
+    names = [_printable(name) for name in names]
     if args.model == "linear":
         model = LinearRegression()
     elif args.model == "ridge":
@@ -177,12 +243,17 @@ def tour_command(args):
           f"(95% CI {odds[1]:.3f} to {odds[2]:.3f})")
     _training_tour(hours, ols)
     _selection_tour(hours)
-    if args.figures_out:
+    if args.figures_out != "":
         import os
+        import tempfile
 
-        print(f"\n== Figures: every teaching figure, redrawn into {args.figures_out}/")
-        figures_command(argparse.Namespace(names=[], out=args.figures_out, format="png",
+        # By default a new folder of its own: a checkout's committed figures/ (drawn with
+        # one Matplotlib and FreeType) is never rewritten, and no file is overwritten.
+        out = args.figures_out or tempfile.mkdtemp(prefix="probml-tour-figures-")
+        print(f"\n== Figures: every teaching figure, redrawn into {_printable(out)}")
+        figures_command(argparse.Namespace(names=[], out=out, format="png",
                                            jobs=min(2, os.cpu_count() or 1)))
+        print(f"Open {_printable(os.path.join(out, 'README.md'))} for the gallery.")
     return status
 
 
@@ -237,18 +308,18 @@ def _training_tour(hours, ols):
 
 def derive_command(args):
     """Write derivations/NAME.md for each derivation and the index by concept."""
-    from pathlib import Path
 
     from . import derivations
 
     names = _derivation_names(args.names)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_folder(args.out)
     built = {name: derivations.get(name) for name in derivations.names()}
+    for file in [*(out / f"{name}.md" for name in names), out / "README.md"]:
+        check_replaceable(file)
     for name in names:
-        (out / f"{name}.md").write_text(built[name].to_markdown(), encoding="utf-8")
-    (out / "README.md").write_text(derivation_index(built.values()), encoding="utf-8")
-    print(f"wrote {len(names)} derivation page(s) and the index to {out}")
+        write_generated(out / f"{name}.md", f"{MARKDOWN_MARK}\n\n{built[name].to_markdown()}")
+    write_generated(out / "README.md", derivation_index(built.values()))
+    print(f"wrote {len(names)} derivation page(s) and the index to {_printable(out)}")
     return 0
 
 
@@ -258,7 +329,7 @@ def derivation_index(built):
     for derivation in built:
         for concept in derivation.concepts:
             by_concept.setdefault(concept, []).append(derivation)
-    lines = ["# Derivations", "",
+    lines = [MARKDOWN_MARK, "", "# Derivations", "",
              "Each page derives a result with SymPy, step by step, and says how it is "
              "checked: symbolically, numerically against SciPy, and numerically against "
              "probml's own code. Regenerate them all with `probml derive`; verify them "
@@ -310,24 +381,28 @@ def _derivation_names(requested):
 
 def figures_command(args):
     """Regenerate figures (all by default) and the gallery page."""
-    from pathlib import Path
 
     from . import figures
-    from .figures._gallery import gallery, write_figures
+    from .figures._gallery import gallery, update_manifest, write_figures
 
     known = figures.names()
     unknown = [name for name in args.names if name not in known]
     if unknown:
-        raise InputError(f"no figure named {', '.join(map(repr, unknown))}; the figures "
-                         f"are {', '.join(known)}")
+        raise InputError(f"no figure named {', '.join(map(repr, map(_printable, unknown)))}; "
+                         f"the figures are {', '.join(known)}")
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}")
-    names = list(args.names) or known
-    out = Path(args.out)
-    paths = write_figures(names, out, args.format, args.jobs)
-    (out / "README.md").write_text(gallery([figures.get(n) for n in known], args.format),
-                                   encoding="utf-8")
-    print(f"wrote {len(paths)} figure(s) and the gallery to {out}")
+    names = list(dict.fromkeys(args.names)) or known
+    out = prepare_folder(args.out)
+    # Refuse before drawing anything: every file this run would replace must be probml's.
+    for file in [*(out / f"{name}.{args.format}" for name in names), out / "README.md",
+                 out / "figures.json"]:
+        check_replaceable(file)
+    written = write_figures(names, out, args.format, args.jobs)
+    write_generated(out / "README.md", gallery([figures.get(n) for n in known], args.format))
+    update_manifest(out, written)
+    print(f"wrote {len(written)} figure(s), the gallery (README.md) and the manifest "
+          f"(figures.json) to {_printable(out)}")
     return 0
 
 
@@ -345,8 +420,9 @@ def build_parser():
     fit.set_defaults(run=fit_command)
     tour = commands.add_parser("tour", help="verify the derivations, fit the example models "
                                "on the bundled data and redraw the figures")
-    tour.add_argument("--figures-out", default="figures", metavar="DIR",
-                      help="folder to redraw the figures into ('' to skip them)")
+    tour.add_argument("--figures-out", default=None, metavar="DIR",
+                      help="folder to redraw the figures into (default: a new temporary "
+                           "folder, printed; '' to skip them)")
     tour.set_defaults(run=tour_command)
     derive = commands.add_parser("derive", help="write the derivation pages (Markdown)")
     derive.add_argument("names", nargs="*", help="derivations to write (default: all)")
@@ -367,13 +443,26 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run a command: every failure is one line on stderr and a non-zero exit, no traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (InputError, ValueError) as error:
-        print(f"probml {args.command}: error: {error}", file=sys.stderr)
-        return 2
+    except (InputError, ValueError, TypeError, OSError) as error:
+        message = str(error) or type(error).__name__
+    except MemoryError:
+        message = ("not enough memory for this data (it would need more than this machine "
+                   "has); use fewer columns or rows")
+    except KeyboardInterrupt:
+        print(f"probml {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the command line never shows a traceback
+        message = (f"internal error ({type(error).__name__}: {error}); please report it at "
+                   "the project's issue tracker")
+        print(f"probml {args.command}: error: {_printable(message)}", file=sys.stderr)
+        return 1
+    print(f"probml {args.command}: error: {_printable(message)}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

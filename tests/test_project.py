@@ -28,9 +28,13 @@ def test_readme_quick_start_is_two_commands_and_ci_runs_the_test_one():
     commands = _readme_commands()
     assert len(commands) == 2
     assert commands[0].endswith("probml tour")
-    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
-    assert ci == commands[1]
-    assert "pytest" in ci and ".[test]" in ci
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert script[-1] == commands[1]
+    assert "pytest" in script[-1] and ".[test]" in script[-1]
+    # ... in a virtual environment of its own, made before the install.
+    made = next(i for i, line in enumerate(script) if "-m venv" in line)
+    activated = next(i for i, line in enumerate(script) if "/bin/activate" in line)
+    assert made < activated < len(script) - 1
 
 
 def test_import_is_light():
@@ -103,6 +107,7 @@ def test_cli_tour_runs_on_the_bundled_data(capsys, tmp_path):
     names = probml.figures.names()
     assert sorted(p.stem for p in tmp_path.glob("*.png")) == sorted(names)
     assert (tmp_path / "README.md").is_file() and f"wrote {len(names)} figure(s)" in out
+    assert f"redrawn into {tmp_path}" in out
     assert "weights [ 1. -1.  1. -1.]" in out
     assert "Ridge is the MAP" in out
     # Full-batch gradient descent lands on the closed-form line; momentum escapes.

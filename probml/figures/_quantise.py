@@ -22,7 +22,7 @@ _BITS = 24
 
 
 def quantise(values):
-    """Each value rounded to ``_BITS`` significant bits (exactly, by scaling with a power of two)."""
+    """Each value rounded to ``_BITS`` significant bits (exactly: scaled by powers of two)."""
     values = np.asarray(values, dtype=float)
     with np.errstate(invalid="ignore"):
         mantissa, exponent = np.frexp(values)

@@ -1,6 +1,9 @@
 """The one place figures are styled and written: Agg, fixed size and DPI, no timestamps."""
 
+import io
 from pathlib import Path
+
+from .._files import FileWriteError, write_generated
 
 FIGURE_SIZE = (6.4, 4.0)
 DPI = 100
@@ -20,16 +23,17 @@ STYLE = {
     "svg.hashsalt": "probml",          # stable element ids in SVG output
     "path.simplify": True,
 }
-# Metadata keys that would change from run to run or version to version.
+# Metadata: probml as the creator (the mark that lets it overwrite its own files),
+# and nothing that changes from run to run or version to version.
 _METADATA = {
-    "png": {"Software": None},
-    "svg": {"Date": None, "Creator": None},
-    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+    "png": {"Software": "probml"},
+    "svg": {"Date": None, "Creator": "probml"},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": "probml", "Producer": None},
 }
 
 
-class FigureWriteError(OSError):
-    """A figure could not be written where it was asked to go."""
+class FigureWriteError(FileWriteError):
+    """A figure could not be written where it was asked to go (or must not be)."""
 
 
 def save_figure(figure, path, format="png"):
@@ -50,24 +54,29 @@ def save_figure(figure, path, format="png"):
     Raises
     ------
     FigureWriteError
-        When the folder cannot be created or the file cannot be written
-        (never a warning, never a silent no-op).
+        When the folder cannot be created, the file cannot be written, or
+        ``path`` is a symlink or a file that probml did not write (never a
+        warning, never a silent no-op).  The file is written atomically.
     """
     import matplotlib
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    if format not in _METADATA:
-        raise ValueError(f"format must be one of {sorted(_METADATA)}, got {format!r}.")
+    from .._validation import Options
+
+    format = Options(*_METADATA)(format, "format")
     path = Path(path)
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure)
+    with matplotlib.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"]}):
+        figure.savefig(buffer, format=format, dpi=DPI, metadata=_METADATA[format])
+    if not buffer.getvalue():
+        raise FigureWriteError(f"drawing the figure for {path} produced no bytes.")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        FigureCanvasAgg(figure)
-        with matplotlib.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"]}):
-            figure.savefig(path, format=format, dpi=DPI, metadata=_METADATA[format])
+        return write_generated(path, buffer.getvalue())
+    except FileWriteError as error:
+        raise FigureWriteError(f"could not write the figure: {error}") from None
     except OSError as error:
         raise FigureWriteError(f"could not write the figure to {path}: "
-                               f"{error.strerror or error}") from error
-    if not path.is_file() or path.stat().st_size == 0:
-        raise FigureWriteError(f"writing the figure to {path} produced no file.")
-    return path
+                               f"{error.strerror or error}") from None
