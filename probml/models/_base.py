@@ -14,9 +14,11 @@ import numpy as np
 
 from ..exceptions import DataConversionWarning, UndefinedStatisticWarning
 from .._validation import (
+    FLOATS,
     check_finite,
     check_is_fitted,
     check_params,
+    check_sortable,
     check_vector,
     validate_features,
 )
@@ -117,14 +119,17 @@ class Regressor(Estimator):
         )
 
     def _validate_training_data(self, X, y):
-        """Validate X, y for fitting; finiteness of X is left to ``check_finite``."""
-        X, names = validate_features(self, X, reset=True)
-        y = check_vector(y, "y", n_samples=X.shape[0])
+        """Validate X, y for fitting; finiteness of X is left to ``check_finite``.
+
+        float32 data are kept as they are: the fits read them a block at a time.
+        """
+        X, names = validate_features(self, X, reset=True, dtypes=FLOATS)
+        y = check_vector(y, "y", n_samples=X.shape[0], finite=False, dtypes=FLOATS)
         return X, y, names
 
     def _validate_prediction_data(self, X):
         check_is_fitted(self, "coef_")
-        X, _ = validate_features(self, X, reset=False)
+        X, _ = validate_features(self, X, reset=False, dtypes=FLOATS)
         return X
 
     def predict(self, X):
@@ -174,8 +179,8 @@ class Classifier(Estimator):
         )
 
     def _validate_training_data(self, X, y):
-        """Validate X and encode y as indices into ``classes_``."""
-        X, names = validate_features(self, X, reset=True)
+        """Validate X and encode y as indices into ``classes_`` (float32 X kept as it is)."""
+        X, names = validate_features(self, X, reset=True, dtypes=FLOATS)
         labels = _labels(y, X.shape[0], warn_column=True)
         self.classes_, encoded = np.unique(labels, return_inverse=True)
         if labels.dtype.kind == "f" and np.any(labels != np.round(labels)):
@@ -191,7 +196,7 @@ class Classifier(Estimator):
 
     def _validate_prediction_data(self, X):
         check_is_fitted(self, "coef_")
-        X, _ = validate_features(self, X, reset=False)
+        X, _ = validate_features(self, X, reset=False, dtypes=FLOATS)
         return X
 
     def predict(self, X):
@@ -234,19 +239,21 @@ def _labels(y, n_samples, warn_column=False):
         check_finite(labels, "y")
     if labels.dtype.kind == "c":
         raise ValueError("Complex data not supported: y is complex; pass class labels.")
-    if labels.dtype.kind in "OV":
-        try:
-            np.unique(labels)
-        except TypeError:
-            raise TypeError("y must hold class labels of one sortable type (numbers or "
-                            "strings), not a mixture.") from None
+    check_sortable(labels, "y", "class labels")
     return labels
 
 
 def linear_prediction(X, coef, intercept):
-    """:math:`X w + b`, with a clear error when it overflows (X far larger than the training data)."""
+    """:math:`X w + b`, with a clear error when it overflows (X far outside the training data)."""
+    from ._least_squares import row_blocks
+
     with np.errstate(over="ignore", invalid="ignore"):
-        prediction = X @ coef + intercept
+        if X.dtype == np.float64:
+            prediction = X @ coef + intercept
+        else:                           # a float64 block at a time, not a float64 copy of X
+            prediction = np.empty(X.shape[:1] + np.shape(coef)[1:])
+            for rows, block in row_blocks(X):
+                prediction[rows] = block @ coef + intercept
     if not np.all(np.isfinite(prediction)):
         row = int(np.flatnonzero(~np.all(np.isfinite(np.reshape(prediction, (len(X), -1))),
                                          axis=1))[0])

@@ -94,10 +94,13 @@ class Moments:
         Where a column's mean is large against its spread that subtraction
         cancels, and the data are centred explicitly instead; the centred copy
         is kept in ``centred_data`` for the caller's residual pass unless
-        ``keep_centred`` is False.
+        ``keep_centred`` is False.  float32 data are read in row blocks, each
+        converted to float64 on its own, so no float64 copy of them is made.
         """
-        check_finite(y, "y")
         n, p = X.shape
+        if X.dtype != np.float64 or y.dtype != np.float64:
+            return cls._from_blocks(X, y, fit_intercept, feature_names)
+        check_finite(y, "y")
         with np.errstate(over="ignore", invalid="ignore"):
             gram = X.T @ X
         check_finite(X, "X", feature_names, checksum=np.diagonal(gram))
@@ -109,13 +112,9 @@ class Moments:
         sums, cross = (X.T @ np.column_stack([np.ones(n), y])).T
         x_mean, y_mean = sums / n, float(np.mean(y))
         xx = gram - n * np.outer(x_mean, x_mean)
-        raw_diag, centred_diag = np.diagonal(gram), np.diagonal(xx)
         y_centred = y - y_mean
         yy = float(y_centred @ y_centred)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cancels = (np.any(raw_diag > _CANCELLATION_LIMIT * centred_diag)
-                       or n * y_mean**2 > _CANCELLATION_LIMIT * yy)
-        if cancels:
+        if _cancels(gram, xx, n, y_mean, yy):
             x_mean = X.mean(axis=0)
             X_centred = X - x_mean
             xx = X_centred.T @ X_centred
@@ -123,6 +122,31 @@ class Moments:
                        (X_centred, y_centred) if keep_centred else None)
         xy = cross - x_mean * (n * y_mean)
         return cls(n, x_mean, y_mean, xx, xy, yy, True)
+
+    @classmethod
+    def _from_blocks(cls, X, y, fit_intercept, feature_names):
+        """The statistics of data in another floating type, one float64 block of rows at a time."""
+        n, p = X.shape
+        raw = _block_products(X, y, np.zeros(p), 0.0)
+        check_finite(y, "y", checksum=np.array([raw.yy, raw.y_sum]))
+        check_finite(X, "X", feature_names, checksum=np.diagonal(raw.xx))
+        check_squares_representable(np.diagonal(raw.xx), X, "X", feature_names)
+        check_squares_representable(raw.yy, y, "y")
+        if not fit_intercept:
+            return cls(n, np.zeros(p), 0.0, raw.xx, raw.xy, raw.yy, False)
+        x_mean, y_mean = raw.x_sum / n, raw.y_sum / n
+        xx = raw.xx - n * np.outer(x_mean, x_mean)
+        yy = raw.yy - n * y_mean ** 2
+        if _cancels(raw.xx, xx, n, y_mean, yy) or yy < 0:
+            # A second pass over deviations from the first pass's means.
+            centred = _block_products(X, y, x_mean, y_mean)
+            x_mean, y_mean = x_mean + centred.x_sum / n, y_mean + centred.y_sum / n
+            xx = centred.xx - np.outer(centred.x_sum, centred.x_sum) / n
+            xy = centred.xy - centred.x_sum * (centred.y_sum / n)
+            yy = centred.yy - centred.y_sum ** 2 / n
+            return cls(n, x_mean, float(y_mean), xx, xy, float(max(yy, 0.0)), True)
+        xy = raw.xy - x_mean * (n * y_mean)
+        return cls(n, x_mean, float(y_mean), xx, xy, float(yy), True)
 
     def rss(self, coef):
         r"""The centred residual sum of squares :math:`s - 2w^\top c + w^\top C w`.
@@ -153,6 +177,60 @@ class Moments:
             self.yy + other.yy + weight * dy * dy,
             True,
         )
+
+
+def _cancels(gram, xx, n, y_mean, yy):
+    """Whether centring through G - n m m^T (or s - n ybar^2) would lose more than 4 digits."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return bool(np.any(np.diagonal(gram) > _CANCELLATION_LIMIT * np.diagonal(xx))
+                    or n * y_mean ** 2 > _CANCELLATION_LIMIT * yy)
+
+
+# Elements of a block of rows converted to float64 at a time (2 MiB).
+_BLOCK_ELEMENTS = 1 << 18
+
+
+def row_blocks(X):
+    """``(rows, block)`` pairs covering ``X`` in order, each block as float64."""
+    rows = max(1, _BLOCK_ELEMENTS // max(X.shape[1] if X.ndim > 1 else 1, 1))
+    for start in range(0, X.shape[0], rows):
+        block = X[start:start + rows]
+        yield slice(start, start + rows), block.astype(np.float64, copy=False)
+
+
+def column_sums_of_squares(X):
+    r""":math:`\sum_i x_{ij}^2` for each column, in float64, a block of rows at a time."""
+    total = np.zeros(X.shape[1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _, block in row_blocks(X):
+            total += np.einsum("ij,ij->j", block, block)
+    return total
+
+
+@dataclass
+class _Products:
+    xx: np.ndarray
+    xy: np.ndarray
+    x_sum: np.ndarray
+    yy: float
+    y_sum: float
+
+
+def _block_products(X, y, x_shift, y_shift):
+    """Sums over the rows of (x - x_shift)(x - x_shift)^T, (x - x_shift)(y - y_shift), ..."""
+    p = X.shape[1]
+    xx, xy, x_sum = np.zeros((p, p)), np.zeros(p), np.zeros(p)
+    yy = y_sum = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for rows, block in row_blocks(X):
+            block = block - x_shift if np.any(x_shift) else block
+            target = y[rows].astype(np.float64) - y_shift
+            xx += block.T @ block
+            xy += block.T @ target
+            x_sum += block.sum(axis=0)
+            yy += float(target @ target)
+            y_sum += float(target.sum())
+    return _Products(xx, xy, x_sum, yy, y_sum)
 
 
 @dataclass
@@ -325,9 +403,12 @@ def residual_sum_of_squares(X, y, coef, intercept, moments):
     if moments.centred_data is not None:
         X_centred, y_centred = moments.centred_data
         residual = y_centred - X_centred @ coef
-    else:
-        residual = y - X @ coef - intercept
-    return float(residual @ residual)
+        return float(residual @ residual)
+    total = 0.0
+    for rows, block in row_blocks(X):
+        residual = y[rows].astype(np.float64) - block @ coef - intercept
+        total += float(residual @ residual)
+    return total
 
 
 def intercept_from_moments(coef, moments):
@@ -382,6 +463,8 @@ def _scaled_design(X, moments):
 def _solve_accurately(X, y, moments, solver, feature_names):
     from scipy import linalg
 
+    # The factorisations need the whole design in float64 (a copy, for float32 data).
+    X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
     design, scale = _scaled_design(X, moments)
     q_factor, r_factor, pivots = linalg.qr(design, mode="economic", pivoting=True)
     diagonal = np.abs(np.diagonal(r_factor))
@@ -489,6 +572,7 @@ def collinear_columns(null_space, tolerance=1e-8):
 
 def _solve_rank_deficient(X, y, moments, feature_names):
     """Minimum-norm least squares over the centred design, with a warning."""
+    X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
     design, scale = _scaled_design(X, moments)
     _, singular_values, vt = np.linalg.svd(design * scale, full_matrices=False)
     cutoff = singular_values[0] * np.finfo(float).eps * max(design.shape) * 10

@@ -43,6 +43,7 @@ import numpy as np
 
 from .._validation import (
     BOOLEAN,
+    FLOATS,
     LEVEL,
     POSITIVE,
     SEED,
@@ -57,7 +58,13 @@ from .._validation import (
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
 from ..inference import critical_value
 from ._base import Regressor, linear_prediction
-from ._least_squares import Moments, full_covariance, intercept_from_moments, ridge_solution
+from ._least_squares import (
+    Moments,
+    full_covariance,
+    intercept_from_moments,
+    ridge_solution,
+    row_blocks,
+)
 
 __all__ = ["BayesianLinearRegression"]
 
@@ -207,8 +214,8 @@ class BayesianLinearRegression(Regressor):
         if params["fit_intercept"] != self._moments.fit_intercept:
             raise ValueError("fit_intercept changed since the first fit; partial_fit continues "
                              "the same model, so call fit to start a new one.")
-        X, _ = validate_features(self, X, reset=False)
-        y = check_vector(y, "y", n_samples=X.shape[0])
+        X, _ = validate_features(self, X, reset=False, dtypes=FLOATS)
+        y = check_vector(y, "y", n_samples=X.shape[0], dtypes=FLOATS)
         batch = Moments.from_data(X, y, fit_intercept=self._moments.fit_intercept,
                                   keep_centred=False)
         return self._update_posterior(params, self._moments.merge(batch))
@@ -259,7 +266,7 @@ class BayesianLinearRegression(Regressor):
         return self
 
     def _noise_posterior(self, posterior, prior_term):
-        r"""The Inverse-Gamma posterior of :math:`\sigma^2` (unknown noise); its mean noise variance."""
+        r"""The Inverse-Gamma posterior of :math:`\sigma^2`; returns the mean noise variance."""
         shape = self._noise_shape0 + self._n_effective / 2
         rate = self._noise_rate0 + 0.5 * (self._rss(posterior.mean) + prior_term)
         self.noise_shape_, self.noise_rate_ = shape, rate
@@ -392,11 +399,12 @@ class BayesianLinearRegression(Regressor):
         return 1.0
 
     def _predictive_scale(self, X):
-        centred = X - self._moments.x_mean
         scale = self._weight_scale()
         with np.errstate(over="ignore", invalid="ignore"):
-            variance = (np.einsum("ij,jk,ik->i", centred, scale, centred)
-                        + self._noise_variance)
+            variance = np.concatenate([
+                np.einsum("ij,jk,ik->i", block - self._moments.x_mean, scale,
+                          block - self._moments.x_mean) for _, block in row_blocks(X)])
+            variance += self._noise_variance
         if not np.all(np.isfinite(variance)) and np.all(np.isfinite(scale)):
             raise ValueError(f"The predictive variance overflows float64 for X with values up "
                              f"to {np.max(np.abs(X)):.3g}: X is far outside the training "

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import (
+    FLOATS,
     LEVEL,
     Options,
     Real,
@@ -25,6 +26,7 @@ from .._validation import (
 )
 from ..inference import critical_value, proportion_interval
 from ._base import Estimator
+from ._least_squares import row_blocks
 
 __all__ = ["Bernoulli", "BetaPosterior"]
 
@@ -62,15 +64,16 @@ class Bernoulli(Estimator):
         -------
         self
         """
-        x = check_vector(x, "x")
-        bad = (x != 0) & (x != 1)
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise ValueError(
-                f"x must contain only 0 and 1 (failure and success), but row {row} "
-                f"is {float(x[row])!r}; encode the outcomes as 0/1."
-            )
-        n, k = x.shape[0], int(x.sum())
+        x = check_vector(x, "x", dtypes=FLOATS)
+        n, k = x.shape[0], 0
+        for rows, block in row_blocks(x):       # float32 is read a block at a time
+            bad = (block != 0) & (block != 1)
+            if bad.any():
+                row = rows.start + int(np.argmax(bad))
+                raise ValueError(
+                    f"x must contain only 0 and 1 (failure and success), but row {row} "
+                    f"is {float(x[row])!r}; encode the outcomes as 0/1.")
+            k += int(np.count_nonzero(block))
         self.n_samples_, self.n_successes_ = n, k
         self.p_ = k / n
         self.bse_ = math.sqrt(self.p_ * (1 - self.p_) / n)
@@ -136,7 +139,8 @@ def _xlogy(count, probability):
 def _probabilities(p):
     p = check_array_finite(p, "p")
     if np.any((p < 0) | (p > 1)):
-        raise ValueError(f"p must lie in [0, 1] (probabilities), got {p[(p < 0) | (p > 1)].flat[0]!r}.")
+        raise ValueError(f"p must lie in [0, 1] (probabilities), got "
+                         f"{p[(p < 0) | (p > 1)].flat[0]!r}.")
     return p
 
 

@@ -45,10 +45,12 @@ from .._validation import (
     check_finite,
     check_is_fitted,
     check_squares_representable,
+    positive_result,
 )
 from ..exceptions import ConvergenceWarning, PerfectSeparationWarning
 from ..functions import log_softmax, sigmoid, softmax
 from ._base import Classifier, linear_prediction
+from ._least_squares import column_sums_of_squares
 from .linear import _CoefficientInference, parameter_names
 
 __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logistic_C"]
@@ -76,12 +78,7 @@ def prior_std_to_logistic_C(prior_std):
     4.0
     """
     prior_std = POSITIVE(prior_std, "prior_std")
-    with np.errstate(over="ignore", under="ignore"):
-        C = float(np.float64(prior_std) ** 2)
-    if not 0 < C < math.inf:
-        raise ValueError(f"prior_std={prior_std!r} squared is outside the range of double "
-                         "precision.")
-    return C
+    return positive_result(lambda tau: tau ** 2, "prior_std^2", prior_std=prior_std)
 
 
 # -- the binary likelihood, one pass over the data --------------------------
@@ -376,8 +373,8 @@ class LogisticRegression(_CoefficientInference, Classifier):
         if len(self.classes_) == 2:
             self._fit_binary(X, labels.astype(np.float64), lam, tol, fit_intercept, names)
         else:
-            with np.errstate(over="ignore", invalid="ignore"):
-                squares = np.einsum("ij,ij->j", X, X)
+            X = X.astype(np.float64, copy=False)   # the K-class Hessian needs it whole
+            squares = column_sums_of_squares(X)
             check_finite(X, "X", names, checksum=squares)
             check_squares_representable(squares, X, "X", names)
             if lam == 0 and fit_intercept:
@@ -394,8 +391,7 @@ class LogisticRegression(_CoefficientInference, Classifier):
             # One pass for the columns' sums of squares (the small-data path reads
             # them off its first information matrix instead), so that data whose
             # squares overflow or underflow get a clear error, not a broken fit.
-            with np.errstate(over="ignore", invalid="ignore"):
-                squares = np.einsum("ij,ij->j", X, X)
+            squares = column_sums_of_squares(X)
             check_finite(X, "X", names, checksum=squares)
             check_squares_representable(squares, X, "X", names)
             # Newton converges quadratically once close: start from fits to
@@ -669,9 +665,9 @@ class LogisticRegression(_CoefficientInference, Classifier):
         if np.any(np.isinf(ratios)):
             row = int(np.flatnonzero(np.any(np.isinf(ratios), axis=1))[0])
             raise ValueError(f"The odds ratio of {self.table_.names[row]} (or its interval at "
-                             f"level={level!r}) overflows float64: exp of "
-                             f"{np.max(np.column_stack([self.params_, self.table_.conf_int(level)])[row]):.4g}; "
-                             "rescale that feature (the coefficient is per unit of it).")
+                             f"level={level!r}) overflows float64: its log, the coefficient, "
+                             "passes 709.78; rescale that feature (the coefficient is per unit "
+                             "of it).")
         return ratios
 
     def _check_inference(self):
