@@ -49,7 +49,9 @@ __all__ = [
     "check_matrix",
     "check_nonnegative",
     "check_positive",
+    "positive_result",
     "check_probability",
+    "check_sortable",
     "check_squares_representable",
     "check_vector",
     "check_params",
@@ -367,6 +369,20 @@ def check_vector(y, name="y", *, n_samples=None, finite=True, dtypes=(np.float64
     return array
 
 
+def check_sortable(values, name, what):
+    """Raise a TypeError naming ``name`` unless its ``what`` can be sorted (one type).
+
+    ``np.unique`` sorts: an object array mixing, say, numbers and strings
+    cannot be, and would fail with NumPy's own message.
+    """
+    if values.dtype.kind in "OV":
+        try:
+            np.unique(values)
+        except TypeError:
+            raise TypeError(f"{name} must hold {what} of one sortable type (numbers or "
+                            "strings), not a mixture.") from None
+
+
 # -- parameter domains ---------------------------------------------------------------
 #
 # Each parameter's domain is stated once, as a small object that checks a value
@@ -583,7 +599,7 @@ SEED = Seed()
 
 
 def check_params(values, domains):
-    """Validate ``values[name]`` against ``domains[name]`` for each name; return the converted dict."""
+    """Check ``values[name]`` against ``domains[name]`` for each name; return them converted."""
     return {name: domain(values[name], name) for name, domain in domains.items()}
 
 
@@ -600,10 +616,10 @@ def validate_params(**domains):
     ...     return level / 2
     >>> half(0.5)
     0.25
-    >>> half(level=95)
+    >>> half(level=95)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    probml.exceptions.InvalidParameterError: level must be a number in (0, 1) (the coverage, e.g. 0.95), got 95.
+    probml.exceptions.InvalidParameterError: level must be a number in (0, 1) ... got 95.
     """
     def decorate(function):
         signature = inspect.signature(function)
@@ -626,6 +642,22 @@ def validate_params(**domains):
 def check_positive(value, name, meaning=""):
     """Return ``value`` as float, raising if it is not a finite number > 0."""
     return Real(0, None, closed="neither", meaning=meaning)(value, name)
+
+
+def positive_result(compute, formula, **arguments):
+    """``compute`` of the ``arguments``' values (in order) as a float > 0, or a clear error.
+
+    For conversions between positive quantities (a penalty and a prior scale):
+    a result that overflows or underflows is refused with the formula and the
+    arguments by name, instead of returned as ``inf`` or ``0``.
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        result = float(compute(*map(np.float64, arguments.values())))
+    if not 0 < result < math.inf:
+        shown = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
+        raise ValueError(f"{formula} = {result} is outside the range of double precision for "
+                         f"{shown}.")
+    return result
 
 
 def check_nonnegative(value, name, meaning=""):
@@ -671,7 +703,11 @@ def _combined_not_fitted_error(sklearn_error):
                 {"__module__": NotFittedError.__module__})
 
 
-def validate_features(estimator, X, *, reset):
+FLOATS = (np.float64, np.float32)
+"""The floating types estimators read as they are, converting a block at a time."""
+
+
+def validate_features(estimator, X, *, reset, dtypes=(np.float64,)):
     """Check or record ``n_features_in_`` and ``feature_names_in_``.
 
     With ``reset=True`` (in ``fit``) the attributes are set from ``X``; with
@@ -686,7 +722,7 @@ def validate_features(estimator, X, *, reset):
     names = feature_names_of(X)
     class_name = type(estimator).__name__
     if reset:
-        array, names = check_matrix(X, finite=False)
+        array, names = check_matrix(X, finite=False, dtypes=dtypes)
         estimator.n_features_in_ = array.shape[1]
         if names is not None:
             estimator.feature_names_in_ = names
@@ -712,7 +748,10 @@ def validate_features(estimator, X, *, reset):
         len(names) != len(fitted_names) or np.any(names != fitted_names)
     ):
         raise ValueError(_feature_name_mismatch(fitted_names, names))
-    array, _ = check_matrix(X)
+    array, _ = check_matrix(X, finite=False, dtypes=dtypes)
+    with np.errstate(over="ignore", invalid="ignore"):
+        checksum = np.sum(array, axis=0, dtype=np.float64)
+    check_finite(array, "X", names, checksum=checksum)
     if array.shape[1] != estimator.n_features_in_:
         raise ValueError(
             f"X has {array.shape[1]} features, but {class_name} is expecting "

@@ -33,6 +33,9 @@ from ._validation import (
 )
 from .selection import clone
 
+# sigma is squared in every result, so its square must be a double.
+_NOISE_STD = Real(0, 1e150, meaning=" (its square must be representable)")
+
 __all__ = [
     "BiasVariance",
     "RegressionProblem",
@@ -67,8 +70,7 @@ class RegressionProblem:
         Function()(self.true_function, "true_function")
         if not callable(self.sample_inputs):
             check_matrix(self.sample_inputs, "sample_inputs")
-        self.noise_std = Real(0, 1e150, meaning=" (its square must be representable)")(
-            self.noise_std, "noise_std")
+        self.noise_std = _NOISE_STD(self.noise_std, "noise_std")
         self.n_samples = Integer(1, 10 ** 7)(self.n_samples, "n_samples")
 
     def truth(self, X):
@@ -183,6 +185,33 @@ def bias_variance_decomposition(estimator, data_generator, x_eval, n_repeats=200
     return result
 
 
+def _smoother_rows(X, x_eval, alpha, fit_intercept):
+    r"""The rows :math:`s(x)^\top` of the least-squares or Ridge smoother at ``x_eval``.
+
+    With the (centred, for an unpenalised intercept) design
+    :math:`X = U \Sigma V^\top`, :math:`s(x)^\top = \tfrac1n \mathbf 1^\top +
+    (x - \bar x)^\top V\, \Sigma (\Sigma^2 + \alpha I)^{-1} U^\top`.  Singular
+    values below rounding are directions the data do not determine: they are
+    left out exactly (as :class:`~probml.Ridge` leaves them to the prior), and
+    least squares refuses them.
+    """
+    n = X.shape[0]
+    if fit_intercept:
+        centre = X.mean(axis=0)
+        X, x_eval = X - centre, x_eval - centre
+    U, singular, Vt = np.linalg.svd(X, full_matrices=False)
+    cutoff = singular.max(initial=0.0) * max(X.shape) * np.finfo(float).eps
+    determined = singular > cutoff
+    if alpha == 0 and np.count_nonzero(determined) < X.shape[1]:
+        raise ValueError("X_train is rank deficient (collinear or constant columns, or fewer "
+                         "rows than columns) and alpha = 0: the least-squares smoother is not "
+                         "unique; use alpha > 0.")
+    shrink = np.zeros_like(singular)
+    shrink[determined] = singular[determined] / (singular[determined] ** 2 + alpha)
+    rows = ((x_eval @ Vt.T) * shrink) @ U.T
+    return rows + 1.0 / n if fit_intercept else rows
+
+
 def linear_smoother_bias_variance(X_train, f_train, x_eval, f_eval, noise_std, alpha=0.0,
                                   fit_intercept=True):
     r"""The exact decomposition for least squares (``alpha = 0``) or Ridge on a fixed design.
@@ -193,6 +222,12 @@ def linear_smoother_bias_variance(X_train, f_train, x_eval, f_eval, noise_std, a
 
     .. math:: \text{bias}(x) = s(x)^\top f(X) - f(x), \qquad
        \text{variance}(x) = \sigma^2 \lVert s(x)\rVert^2.
+
+    The smoother is computed from the singular value decomposition of the
+    centred design, never from :math:`A^\top A`, so an ill-conditioned design
+    keeps its digits, and with ``alpha > 0`` a design with duplicated columns
+    or more columns than rows is exact too.  Least squares on a
+    rank-deficient design raises.
 
     Parameters
     ----------
@@ -209,29 +244,22 @@ def linear_smoother_bias_variance(X_train, f_train, x_eval, f_eval, noise_std, a
     x_eval, _ = check_matrix(x_eval, "x_eval")
     f_train = check_vector(f_train, "f_train", n_samples=X_train.shape[0])
     f_eval = check_vector(f_eval, "f_eval", n_samples=x_eval.shape[0])
-    noise_std = check_nonnegative(noise_std, "noise_std")
+    noise_std = _NOISE_STD(noise_std, "noise_std")
     alpha = check_nonnegative(alpha, "alpha")
     fit_intercept = BOOLEAN(fit_intercept, "fit_intercept")
     if x_eval.shape[1] != X_train.shape[1]:
         raise ValueError(f"x_eval has {x_eval.shape[1]} features but X_train has "
                          f"{X_train.shape[1]}.")
-    ones = (np.ones((X_train.shape[0], 1)), np.ones((x_eval.shape[0], 1)))
-    A = np.hstack([ones[0], X_train]) if fit_intercept else X_train
-    A_eval = np.hstack([ones[1], x_eval]) if fit_intercept else x_eval
-    penalty = alpha * np.eye(A.shape[1])
-    if fit_intercept:
-        penalty[0, 0] = 0.0
+    with np.errstate(over="ignore", under="ignore"):
+        check_squares_representable(np.einsum("ij,ij->j", X_train, X_train), X_train,
+                                    "X_train")
     with np.errstate(over="ignore", invalid="ignore"):
-        gram = A.T @ A
-    check_squares_representable(np.diagonal(gram), A, "X_train")
-    try:
-        smoother = A_eval @ np.linalg.solve(gram + penalty, A.T)      # rows s(x)^T
-    except np.linalg.LinAlgError:
-        raise ValueError("X_train is rank deficient (collinear or constant columns, or fewer "
-                         "rows than columns) and alpha = 0: the least-squares smoother is not "
-                         "unique; use alpha > 0.") from None
-    bias2 = (smoother @ f_train - f_eval) ** 2
-    variance = noise_std ** 2 * np.sum(smoother ** 2, axis=1)
-    expected = bias2 + variance + noise_std ** 2
+        smoother = _smoother_rows(X_train, x_eval, alpha, fit_intercept)
+        bias2 = (smoother @ f_train - f_eval) ** 2
+        variance = noise_std ** 2 * np.sum(smoother ** 2, axis=1)
+        expected = bias2 + variance + noise_std ** 2
+    if not np.all(np.isfinite(expected)):
+        raise ValueError("the squared bias or the variance overflows float64: f_train or f_eval "
+                         "are too large, or x_eval lies too far outside X_train; rescale them.")
     return BiasVariance(x_eval, bias2, variance, noise_std ** 2, expected,
                         np.zeros_like(expected))

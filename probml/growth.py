@@ -23,7 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import LEVEL, Integer, Options, Real, check_array_finite, check_vector
+from ._validation import (
+    LEVEL,
+    Integer,
+    Options,
+    check_array_finite,
+    check_sortable,
+    check_vector,
+)
 from .exceptions import UndefinedStatisticWarning
 from .inference import check_counts, critical_value, proportion_interval
 
@@ -129,12 +136,7 @@ def _user_ids(user_ids):
                                    "user_ids")
         if np.iscomplexobj(user_ids):
             raise ValueError("user_ids must be numbers or strings, not complex.")
-    if users.dtype.kind == "O":
-        try:
-            np.unique(users)
-        except TypeError:
-            raise TypeError("user_ids must hold ids of one sortable type (numbers or "
-                            "strings), not a mixture.") from None
+    check_sortable(users, "user_ids", "ids")
     return users
 
 

@@ -21,7 +21,10 @@ from ._validation import LEVEL, Optional, Options, Real, check_array_finite, val
 __all__ = ["CoefficientTable", "Summary", "check_counts", "critical_value",
            "proportion_interval", "two_sided_pvalue"]
 
-DEGREES_OF_FREEDOM = Optional(Real(0, None, closed="neither",
+# Below df = 0.01 the t has no finite critical value at most levels, and SciPy's
+# incomplete Beta inverse, which gives the others, returns wrong numbers (tested above it).
+MIN_DF = 0.01
+DEGREES_OF_FREEDOM = Optional(Real(MIN_DF, None,
                                    meaning=" (degrees of freedom; None for the normal)"))
 
 # Counts beyond 2**53 are not exact as doubles, and SciPy's binomial routines
@@ -31,12 +34,17 @@ MAX_COUNT = 2 ** 53
 
 @validate_params(level=LEVEL, df=DEGREES_OF_FREEDOM)
 def critical_value(level, df=None):
-    r"""The two-sided critical value :math:`q_{1-(1-\text{level})/2}`.
+    r"""The two-sided critical value :math:`q`: :math:`P(|T| \le q) = \text{level}`.
 
     Of the Student-t distribution with ``df`` degrees of freedom, or of the
-    standard normal when ``df`` is None.  It is computed from the tail
-    probability :math:`(1-\text{level})/2`, which stays exact as the level
-    approaches 1 (``0.5 + level/2`` would round to 1 and give infinity).
+    standard normal when ``df`` is None.  A level above 1/2 is computed from
+    the tail probability :math:`(1-\text{level})/2`, which stays exact as the
+    level approaches 1 (``0.5 + level/2`` would round to 1 and give
+    infinity); a level below 1/2 from the central probability itself, which
+    stays exact as it approaches 0 (``0.5 + level/2`` would round to 1/2 and
+    give 0): :math:`q = \sqrt2\,\operatorname{erf}^{-1}(\text{level})` for the
+    normal, and for the t, :math:`x = q^2/(\nu + q^2)` solves
+    :math:`I_x(\tfrac12, \tfrac\nu2) = \text{level}`.
 
     Examples
     --------
@@ -46,15 +54,68 @@ def critical_value(level, df=None):
     2.2281
     >>> round(critical_value(1 - 1e-16), 3)
     8.292
+    >>> round(critical_value(1e-20) / 1e-20, 12)    # sqrt(pi / 2): the density at 0 is 1/sqrt(2 pi)
+    1.253314137316
     """
     from scipy import special
 
-    tail = (1 - level) / 2
-    value = -(special.ndtri(tail) if df is None else special.stdtrit(df, tail))
+    if df is not None and df > _NORMAL_DF:
+        df = None
+    with np.errstate(divide="ignore", over="ignore"):
+        if level > 0.5:
+            tail = (1 - level) / 2
+            value = -(special.ndtri(tail) if df is None else special.stdtrit(df, tail))
+            if df is not None and not abs(value) < 1e150:
+                # SciPy's t quantile saturates near 1e153 (a small df); this far out the
+                # tail is its leading term: 1 - level = (df/q^2)^(df/2) / ((df/2) B(df/2, 1/2)).
+                value = _far_t_quantile(1 - level, df)
+        elif df is None:
+            value = math.sqrt(2.0) * special.erfinv(level)
+        else:
+            x = special.betaincinv(0.5, df / 2, level)
+            if x <= 1e-280:
+                # x = q^2 / df would lose digits to underflow; there the CDF is linear
+                # in q to double precision: level = 2 q f(0).
+                value = level * _reciprocal_twice_density_at_zero(df)
+            else:
+                # 1 - x from the mirrored function where x is near 1 (a small df).
+                rest = 1 - x if x < 0.5 else special.betaincinv(df / 2, 0.5, 1 - level)
+                value = math.sqrt(df * (x / rest)) if rest > 0 else math.inf
     if not math.isfinite(value):
-        raise ValueError(f"level={level!r} is too close to 1 for a t distribution with "
-                         f"df={df!r}: its critical value overflows a float64.")
+        raise ValueError(f"the critical value at level={level!r} of a t distribution with "
+                         f"df={df!r} overflows a float64; use a lower level (or more degrees "
+                         "of freedom).")
     return float(value)
+
+
+# Beyond this many degrees of freedom the t quantiles are the normal's to double precision
+# (they differ by a factor 1 + O(1/df)).
+_NORMAL_DF = 1e20
+
+
+def _far_t_quantile(outside, df):
+    r""":math:`q` with :math:`P(|T| > q) = ` ``outside`` where :math:`q^2 \gg \nu`.
+
+    There :math:`P(|T| > q) = I_w(\tfrac\nu2, \tfrac12)` with :math:`w = \nu/(\nu + q^2)`
+    is its leading term :math:`w^{\nu/2} / (\tfrac\nu2 B(\tfrac\nu2, \tfrac12))` (the
+    next is smaller by a factor ~w), solved in logarithms; infinity if q overflows.
+    """
+    import mpmath
+
+    with mpmath.workdps(30):
+        log_norm = float(mpmath.log(mpmath.mpf(df) / 2 * mpmath.beta(mpmath.mpf(df) / 2, 0.5)))
+    log_w = (math.log(outside) + log_norm) / (df / 2)
+    log_q = 0.5 * (math.log(df) - log_w)
+    return math.exp(log_q) if log_q < math.log(np.finfo(float).max) else math.inf
+
+
+def _reciprocal_twice_density_at_zero(df):
+    r""":math:`1/(2 f_\nu(0)) = \sqrt\nu\,B(\tfrac12, \tfrac\nu2)/2` (mpmath: SciPy's Beta
+    function keeps only ~10 digits of it for large :math:`\nu`)."""
+    import mpmath
+
+    with mpmath.workdps(30):
+        return float(mpmath.sqrt(df) * mpmath.beta(0.5, mpmath.mpf(df) / 2) / 2)
 
 
 @validate_params(df=DEGREES_OF_FREEDOM)
@@ -217,8 +278,12 @@ class CoefficientTable:
     def conf_int(self, level=0.95):
         r"""Wald intervals :math:`\hat\theta \pm q \cdot \mathrm{se}`, shape (n_params, 2)."""
         level = LEVEL(level, "level")
-        half_width = critical_value(level, self.df) * self.std_error
-        return np.column_stack([self.estimate - half_width, self.estimate + half_width])
+        with np.errstate(over="ignore", invalid="ignore"):
+            # An infinite standard error (a direction the data leave free) gives the
+            # whole line at any level.
+            half_width = np.where(np.isinf(self.std_error), np.inf,
+                                  critical_value(level, self.df) * self.std_error)
+            return np.column_stack([self.estimate - half_width, self.estimate + half_width])
 
     def rows(self, level=0.95):
         """The table as rows of strings, header first."""

@@ -34,7 +34,6 @@ from ._validation import (
     Real,
     check_matrix,
     check_vector,
-    check_whole_number,
 )
 from .models._base import Classifier, Estimator, Regressor
 

@@ -114,8 +114,8 @@ def vectors(draw, min_size=0, max_size=8, elements=None):
     size = draw(st.integers(min_size, max_size))
     kind = draw(st.integers(0, 6))
     if kind <= 2:
-        return np.array(draw(st.lists(floats() if elements is None else elements, min_size=size, max_size=size)),
-                        dtype=float)
+        values = floats() if elements is None else elements
+        return np.array(draw(st.lists(values, min_size=size, max_size=size)), dtype=float)
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
     size = max(size, 2)
     with np.errstate(all="ignore"):
@@ -579,7 +579,8 @@ def entries():
                   lambda names, estimate, std_error, level: inference.CoefficientTable(
                       names, estimate, std_error).conf_int(level),
                   {"names": (["a", "b"], "any"), "estimate": ([1.0, 2.0], "vector"),
-                   "std_error": ([0.5, 0.1], "vector"), "level": (0.95, "probability")}),
+                   "std_error": ([0.5, 0.1], "vector"), "level": (0.95, "probability")},
+                  exact_nonfinite=True),      # an infinite standard error: the whole line
     ]
 
     # -- calculus
@@ -589,6 +590,9 @@ def entries():
                    "scheme": ("central", "choice")}),
         _function("optimal_step", calculus.optimal_step,
                   {"scheme": ("central", "choice"), "x": (1.0, "scalar")}),
+        _function("correctly_rounded", lambda name, x: calculus.correctly_rounded(name)(x),
+                  {"name": ("exp", "choice"), "x": ([0.0, 1.0, -3.5], "vector")},
+                  exact_nonfinite=True),
     ]
 
     # -- optimisation
@@ -750,16 +754,20 @@ def entries():
                           "rng": (0, "count")}))
 
     # -- hypothesis tests and A/B testing
+    intervals = ("conf_int", "lift_conf_int")      # the interval attributes of a result
     out += [
         _function("one_sample_t_test", testing.one_sample_t_test,
                   {"x": (y, "vector"), "popmean": (0.0, "scalar"),
-                   "alternative": ("two-sided", "choice"), "level": (0.95, "probability")}, documented=("conf_int", "lift_conf_int")),
+                   "alternative": ("two-sided", "choice"), "level": (0.95, "probability")},
+                  documented=intervals),
         _function("two_sample_t_test", testing.two_sample_t_test,
                   {"a": (y, "vector"), "b": (y[::2] + 1, "vector"), "equal_var": (False, "flag"),
-                   "alternative": ("two-sided", "choice"), "level": (0.95, "probability")}, documented=("conf_int", "lift_conf_int")),
+                   "alternative": ("two-sided", "choice"), "level": (0.95, "probability")},
+                  documented=intervals),
         _function("paired_t_test", testing.paired_t_test,
                   {"a": (y, "vector"), "b": (y[::-1], "vector"),
-                   "alternative": ("two-sided", "choice"), "level": (0.95, "probability")}, documented=("conf_int", "lift_conf_int")),
+                   "alternative": ("two-sided", "choice"), "level": (0.95, "probability")},
+                  documented=intervals),
         _function("chi2_independence_test", testing.chi2_independence_test,
                   {"table": ([[20, 30], [35, 15]], "table"), "correction": (True, "flag")}),
         _function("fisher_exact_test", testing.fisher_exact_test,
@@ -768,11 +776,13 @@ def entries():
         _function("binomial_test", testing.binomial_test,
                   {"successes": (7, "count"), "trials": (20, "count"),
                    "p": (0.5, "probability"), "alternative": ("two-sided", "choice"),
-                   "level": (0.95, "probability"), "interval": ("exact", "choice")}, documented=("conf_int", "lift_conf_int")),
+                   "level": (0.95, "probability"), "interval": ("exact", "choice")},
+                  documented=intervals),
         _function("two_proportion_z_test", testing.two_proportion_z_test,
                   {"successes_a": (200, "count"), "trials_a": (2000, "count"),
                    "successes_b": (250, "count"), "trials_b": (2000, "count"),
-                   "alternative": ("two-sided", "choice"), "level": (0.95, "probability")}, documented=("conf_int", "lift_conf_int")),
+                   "alternative": ("two-sided", "choice"), "level": (0.95, "probability")},
+                  documented=intervals),
         _function("ab_test_design", testing.ab_test_design,
                   {"baseline": (0.1, "probability"), "mde": (0.02, "scalar"),
                    "n_per_arm": (None, "count"), "alpha": (0.05, "probability"),

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from sklearn.linear_model import Ridge as SklearnRidge
 
 from probml import LinearRegression, Ridge
 from probml.bias_variance import (
@@ -73,6 +74,36 @@ def test_ridge_trades_variance_for_bias_exactly():
     variances = [t.variance.mean() for t in terms]
     biases = [t.bias2.mean() for t in terms]
     assert np.all(np.diff(variances) < 0) and np.all(np.diff(biases[1:]) > 0)
+
+
+@pytest.mark.parametrize("design", ["duplicated column", "more columns than rows"])
+def test_ridge_smoother_is_exact_where_the_data_leave_directions_undetermined(design):
+    """The smoother weights s_i(x) are the Ridge predictions at x for y = e_i: scikit-learn's
+    SVD solver gives them independently, for any rank."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(12, 3))
+    X = np.hstack([X, X[:, :1]]) if design == "duplicated column" else rng.normal(size=(6, 9))
+    x_eval = rng.normal(size=(4, X.shape[1]))
+    alpha = 1e-9
+    f_train, f_eval = X @ np.arange(X.shape[1]), x_eval @ np.arange(X.shape[1])
+    exact = linear_smoother_bias_variance(X, f_train, x_eval, f_eval, 0.5, alpha=alpha)
+    rows = np.column_stack([SklearnRidge(alpha=alpha, solver="svd").fit(X, e).predict(x_eval)
+                            for e in np.eye(len(X))])
+    np.testing.assert_allclose(exact.variance, 0.25 * np.sum(rows ** 2, axis=1), rtol=1e-7)
+    np.testing.assert_allclose(np.sqrt(exact.bias2), np.abs(rows @ f_train - f_eval),
+                               rtol=0, atol=1e-7 * np.abs(f_eval).max())
+    with pytest.raises(ValueError, match="rank deficient"):
+        linear_smoother_bias_variance(X, f_train, x_eval, f_eval, 0.5, alpha=0.0)
+
+
+def test_values_whose_squares_overflow_are_named():
+    f_train, f_eval = truth(X_FIXED), truth(X_EVAL)
+    with pytest.raises(ValueError, match="noise_std must be a number in"):
+        linear_smoother_bias_variance(X_FIXED, f_train, X_EVAL, f_eval, 1e160)
+    with pytest.raises(ValueError, match="f_train or f_eval are too large"):
+        linear_smoother_bias_variance(X_FIXED, f_train * 1e300, X_EVAL, f_eval, 1.0)
+    with pytest.raises(ValueError, match="x_eval lies too far outside X_train"):
+        linear_smoother_bias_variance(X_FIXED, f_train, X_EVAL * 1e200, f_eval, 1.0)
 
 
 def test_bad_input_is_rejected():

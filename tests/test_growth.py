@@ -168,7 +168,7 @@ def test_geometric_fit_is_churn_over_exposure_with_binomial_standard_error():
     (lambda: growth.stickiness([1, 2], [0]), "same length"),
     (lambda: growth.stickiness([1, 2], [0, 1], window=(5, 9)), "no activity"),
     (lambda: growth.cohort_retention([1, 1], [0, 1], [1, 1]), "more than one signup period"),
-    (lambda: growth.cohort_retention([1, 2], [1, 1], [0, 1]), "before signing up"),
+    (lambda: growth.cohort_retention([1, 2], [1, 1], [0, 1]), "before their signup period"),
     (lambda: growth.fit_retention([100, 80, 90]), "cannot increase"),
     (lambda: growth.fit_retention([100, 80, -1]), "non-negative"),
     (lambda: growth.fit_retention([0, 0]), "empty"),

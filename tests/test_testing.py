@@ -2,6 +2,7 @@
 
 import re
 
+import mpmath
 import numpy as np
 import pytest
 from scipy import optimize, stats
@@ -9,8 +10,11 @@ from statsmodels.stats import proportion as sm_prop
 from statsmodels.stats import weightstats
 from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
+from statsmodels.stats.proportion import proportion_effectsize
 
 from probml import testing as T
+from probml.inference import critical_value
+from probml._beta_comparison import _by_quadrature
 
 RNG = np.random.default_rng(20261122)
 A_SAMPLE = RNG.normal(10.0, 2.0, 25)
@@ -55,6 +59,55 @@ def test_t_tests_agree_with_statsmodels(alternative, sm_alternative):
         assert paired.conf_int == pytest.approx(differences.tconfint_mean(), rel=1e-10)
     if alternative == "greater":
         assert paired.conf_int[1] == np.inf
+
+
+def test_t_tests_on_subnormal_data_equal_statsmodels_on_the_data_scaled_up():
+    """Multiplying by a power of two is exact, so the statistic cannot change."""
+    tiny = np.array([0.0, 1.0, 3.0, 4.0, 9.0]) * 5e-324            # 0 to 9 units of 2^-1074
+    up = np.ldexp(tiny, 1074)
+    one = T.one_sample_t_test(tiny)
+    t, p = weightstats.DescrStatsW(up).ttest_mean(0.0)[:2]
+    assert (one.statistic, one.pvalue) == pytest.approx((t, p), rel=1e-12)
+    welch = T.two_sample_t_test(tiny, tiny[::-1] * 2)
+    compared = weightstats.CompareMeans(weightstats.DescrStatsW(up),
+                                        weightstats.DescrStatsW(up * 2))
+    assert (welch.statistic, welch.pvalue) == pytest.approx(
+        compared.ttest_ind(usevar="unequal")[:2], rel=1e-12)
+
+
+def _t_critical_value_in_50_digits(level, df):
+    """q with P(|T| <= q) = level, from the incomplete Beta function in mpmath."""
+    half, nu = mpmath.mpf(1) / 2, mpmath.mpf(df)
+    if level <= 0.5 or df >= 1:   # the central probability: I_x(1/2, nu/2) = level
+        start = (stats.t.isf((1 - level) / 2, df) if level > 0.5 else
+                 stats.t.ppf(0.5 + level / 2, df) if level > 1e-6 else level)
+        return mpmath.findroot(
+            lambda q: mpmath.betainc(half, nu / 2, 0, q * q / (nu + q * q),
+                                     regularized=True) - level, mpmath.mpf(start))
+    # The tails: I_w(nu/2, 1/2) = 1 - level with w = nu/(nu + q^2), bisected in log w.
+    low, high = mpmath.mpf(-5000), mpmath.mpf(0)
+    for _ in range(400):
+        middle = (low + high) / 2
+        if mpmath.betainc(nu / 2, half, 0, mpmath.exp(middle), regularized=True) < 1 - level:
+            low = middle
+        else:
+            high = middle
+    w = mpmath.exp((low + high) / 2)
+    return mpmath.sqrt(nu * (1 - w) / w)
+
+
+@pytest.mark.parametrize("df", [None, 0.03125, 1.0, 2.5, 30.0, 1e6, 1e12])
+@pytest.mark.parametrize("level", [1e-300, 1e-100, 1e-12, 0.3, 0.5, 0.95, 1 - 1e-6, 1 - 1e-12])
+def test_critical_values_keep_their_digits_at_both_ends(level, df):
+    """q solves P(|T| <= q) = level; the oracle solves it in 50 digits with mpmath."""
+    with mpmath.workdps(50):
+        exact = (mpmath.sqrt(2) * mpmath.erfinv(level) if df is None
+                 else _t_critical_value_in_50_digits(level, df))
+    if exact > 1.7e308:
+        with pytest.raises(ValueError, match="overflows a float64"):
+            critical_value(level, df)
+        return
+    assert critical_value(level, df) == pytest.approx(float(exact), rel=1e-12)
 
 
 # -- tests of counts ------------------------------------------------------------------------
@@ -200,6 +253,16 @@ def test_design_agrees_with_statsmodels_whichever_value_is_solved(baseline, mde,
         rel=1e-12)
 
 
+@pytest.mark.parametrize("alpha", [1e-3, 1e-9, 2.220446049250313e-16])
+def test_sample_size_at_tiny_alpha_agrees_with_statsmodels(alpha):
+    """Where the far tail of the two-sided test is below rounding, the two-sided size is
+    the one-sided formula to the last bit: the solver must not need a sign change."""
+    design = T.ab_test_design(0.10, 0.02, alpha=alpha)
+    h = proportion_effectsize(0.12, 0.10)
+    expected = NormalIndPower().solve_power(h, alpha=alpha, power=0.8)
+    assert design.n_per_arm == pytest.approx(expected, rel=1e-9)
+
+
 def test_relative_mde_and_the_textbook_example():
     relative = T.ab_test_design(0.10, 0.20, relative=True)
     absolute = T.ab_test_design(0.10, 0.02)
@@ -223,9 +286,64 @@ def test_probability_b_beats_a_agrees_with_a_million_draws(posteriors):
     se = np.sqrt(exact * (1 - exact) / draws)
     assert abs(wins - exact) < 4 * se + 1e-12, (wins, exact, se)
     # The finite sum, its mirror image and quadrature agree where they all apply.
-    quadrature = T._prob_greater_by_quadrature(*map(float, posteriors))
-    assert exact == pytest.approx(quadrature, abs=1e-10)
+    quadrature = _by_quadrature(*map(float, posteriors))
+    assert exact == pytest.approx(quadrature, abs=1e-12)
     assert exact + T.probability_b_beats_a(a_b, b_b, a_a, b_a) == pytest.approx(1, abs=1e-12)
+
+
+def _finite_sum_in_50_digits(alpha_a, beta_a, alpha_b, beta_b):
+    """P(p_B > p_A) for whole alpha_b, every term from mpmath's Beta function."""
+    with mpmath.workdps(50):
+        a_a, b_a, b_b = map(mpmath.mpf, (alpha_a, beta_a, beta_b))
+        return float(mpmath.fsum(
+            mpmath.beta(a_a + i, b_a + b_b)
+            / ((b_b + i) * mpmath.beta(1 + i, b_b) * mpmath.beta(a_a, b_a))
+            for i in range(int(alpha_b))))
+
+
+def _extreme_beta_parameters(seed, count, largest=15):
+    """Shapes from 1e-6 to 10**largest (mass within 1e-10^6 of an end, or a point mass),
+    pairs of nearly equal posteriors, where P(B > A) is neither 0 nor 1, and rare
+    events (a thousand successes in a billion trials)."""
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        alpha_a, beta_a, beta_b = 10.0 ** rng.uniform(-6, largest, 3)
+        alpha_b = float(rng.integers(1, 60))
+        if k % 3 == 0:
+            alpha_a = alpha_b * 10.0 ** rng.uniform(-1, 1)
+            beta_b = beta_a * 10.0 ** rng.uniform(-0.1, 0.1)
+        elif k % 3 == 1:
+            alpha_b = float(rng.integers(100, 1000))
+            alpha_a = alpha_b * 10.0 ** rng.uniform(-0.05, 0.05)
+            beta_a = 10.0 ** rng.uniform(6, min(largest, 9.5))
+            beta_b = beta_a * 10.0 ** rng.uniform(-0.05, 0.05)
+        yield alpha_a, beta_a, alpha_b, beta_b
+
+
+@pytest.mark.parametrize("route", ["sum", "quadrature"])
+def test_probability_b_beats_a_keeps_12_digits_for_extreme_shapes(route):
+    """Both routes against a 50-digit oracle (quadrature never uses whole alpha_b)."""
+    compute = T.probability_b_beats_a if route == "sum" else _by_quadrature
+    largest = 14.9 if route == "sum" else 9.7       # where SciPy's Beta CDF keeps 12 digits
+    for parameters in _extreme_beta_parameters(8, 40, largest):
+        assert compute(*parameters) == pytest.approx(_finite_sum_in_50_digits(*parameters),
+                                                     abs=2e-12), parameters
+
+
+def test_probability_b_beats_a_with_point_masses_and_one_sided_densities():
+    # Beta(0.5, 1) has density x^(-1/2) / 2; Beta(1, b) survival (1 - x)^b: the integral
+    # is B(1/2, b + 1) / 2 exactly.
+    exact = float(mpmath.beta(0.5, 1e9 + 1) / 2)
+    assert T.probability_b_beats_a(0.5, 1.0, 1.0, 1e9) == pytest.approx(exact, rel=1e-10)
+    assert T.probability_b_beats_a(1.0, 1e9, 0.5, 1.0) == pytest.approx(1 - exact, rel=1e-12)
+    # Beta(1e15, 0.5) sits within 1e-30 of 1: B beats it with probability ~0.
+    assert T.probability_b_beats_a(1e15, 0.5, 1.0, 1.0) < 1e-15
+    assert T.probability_b_beats_a(1.0, 1.0, 1e15, 0.5) == pytest.approx(1.0, abs=1e-15)
+    # Equal point masses: any whole shape up to 1e6 gives the exact sum ...
+    assert T.probability_b_beats_a(1e12, 7.0, 1e12, 7.0) == pytest.approx(0.5, abs=1e-15)
+    # ... and with none, shapes past 1e10 are refused: SciPy's Beta CDF keeps 6 digits there.
+    with pytest.raises(ValueError, match="needs one whole shape parameter up to 1,000,000"):
+        T.probability_b_beats_a(1e12 + 0.5, 1e12 + 0.5, 1e12 + 0.5, 1e12 + 0.5)
 
 
 def test_bayesian_ab_expected_loss_and_lift_interval_agree_with_sampling():
@@ -269,16 +387,18 @@ def test_peeking_inflates_the_false_positive_rate():
 # -- bad input ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: T.two_proportion_z_test(120, 100, 10, 100), r"successes_a \(120\) cannot exceed trials_a \(100\)"),
-    (lambda: T.two_proportion_z_test(10, 100, -1, 100), "successes_b must be a whole number from 0"),
+    (lambda: T.two_proportion_z_test(120, 100, 10, 100),
+     r"successes_a \(120\) cannot exceed trials_a \(100\)"),
+    (lambda: T.two_proportion_z_test(10, 100, -1, 100),
+     "successes_b must be a whole number from 0"),
     (lambda: T.two_proportion_z_test(10, 100, 1.5, 100), "whole number"),
     (lambda: T.two_proportion_z_test(0, 100, 0, 100), "no conversions"),
     (lambda: T.two_proportion_z_test(10, 0, 1, 100), "trials_a must be > 0"),
     (lambda: T.bayesian_ab_test(11, 10, 1, 10), "cannot exceed trials"),
     (lambda: T.binomial_test(5, 4), "cannot exceed trials"),
-    (lambda: T.ab_test_design(0.1, 0.02, alpha=1.5), "alpha must be None or a number in \\(0, 1\\)"),
-    (lambda: T.ab_test_design(0.1, 0.02, alpha=0.0), "alpha must be None or a number in \\(0, 1\\)"),
-    (lambda: T.ab_test_design(0.1, 0.02, power=1.0), "power must be None or a number in \\(0, 1\\)"),
+    (lambda: T.ab_test_design(0.1, 0.02, alpha=1.5), r"alpha must be None or a number in \(0, 1\)"),
+    (lambda: T.ab_test_design(0.1, 0.02, alpha=0.0), r"alpha must be None or a number in \(0, 1\)"),
+    (lambda: T.ab_test_design(0.1, 0.02, power=1.0), r"power must be None or a number in \(0, 1\)"),
     (lambda: T.ab_test_design(0.1, 0.02, power=0.01), "must exceed alpha"),
     (lambda: T.ab_test_design(0.1, 0.0), "must be non-zero"),
     (lambda: T.ab_test_design(0.1, 0.95), "outside \\(0, 1\\)"),
@@ -296,7 +416,8 @@ def test_peeking_inflates_the_false_positive_rate():
     (lambda: T.fisher_exact_test([[1, 2, 3], [4, 5, 6]]), "must be 2 x 2"),
     (lambda: T.chi2_independence_test([[1, -2], [4, 5]]), "whole counts from 0"),
     (lambda: T.chi2_independence_test([[0, 0], [4, 5]]), "needs a count > 0"),
-    (lambda: T.probability_b_beats_a(0, 1, 1, 1), r"alpha_a must be a number in \[1e-06, 1e\+15\]"),
+    (lambda: T.probability_b_beats_a(0, 1, 1, 1),
+     r"alpha_a must be a number in \[1e-06, 1e\+15\]"),
     (lambda: T.simulate_pvalues(10, outcome="poisson"), "outcome must be"),
     (lambda: T.simulate_peeking(10, 20), "cannot exceed n_per_arm"),
 ])

@@ -24,6 +24,7 @@ from .._validation import (
     Options,
     check_is_fitted,
     check_positive,
+    positive_result,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import CoefficientTable, Summary
@@ -64,7 +65,7 @@ def _check_enough_samples(n_samples, n_params, model):
 
 
 def noise_variance(rss, df_resid, model):
-    r"""The unbiased noise variance :math:`\mathrm{RSS}/\mathrm{df}`, warning where it is degenerate.
+    r"""The unbiased noise variance :math:`\mathrm{RSS}/\mathrm{df}`, with a warning if degenerate.
 
     No residual degrees of freedom leave it undefined (NaN, with an
     :class:`~probml.exceptions.UndefinedStatisticWarning`); a residual sum of
@@ -236,7 +237,7 @@ class LinearRegression(_CoefficientInference, Regressor):
         self._store_table(parameter_names(names, p, fit_intercept), params,
                           solution.unscaled_cov, self.df_resid_, scale)
 
-        tss = moments.yy if fit_intercept else float(y @ y)
+        tss = moments.yy                # centred with an intercept, raw without one
         self.rss_ = rss
         self.rsquared_ = 1.0 - rss / tss if tss > 0 else math.nan
         self.rsquared_adj_ = 1.0 - (1.0 - self.rsquared_) * (n - fit_intercept) / self.df_resid_
@@ -302,7 +303,8 @@ def ridge_alpha_to_prior_std(alpha, noise_std):
     """
     alpha = check_positive(alpha, "alpha", " (a zero penalty is a flat prior)")
     noise_std = check_positive(noise_std, "noise_std")
-    return noise_std / math.sqrt(alpha)
+    return positive_result(lambda sigma, a: sigma / np.sqrt(a), "noise_std / sqrt(alpha)",
+                           noise_std=noise_std, alpha=alpha)
 
 
 def prior_std_to_ridge_alpha(prior_std, noise_std):
@@ -315,12 +317,8 @@ def prior_std_to_ridge_alpha(prior_std, noise_std):
     """
     prior_std = check_positive(prior_std, "prior_std")
     noise_std = check_positive(noise_std, "noise_std")
-    with np.errstate(over="ignore", under="ignore"):
-        alpha = float(np.float64(noise_std / prior_std) ** 2)
-    if not 0 < alpha < math.inf:
-        raise ValueError(f"(noise_std / prior_std)^2 = {alpha} is outside the range of double "
-                         f"precision for noise_std={noise_std!r}, prior_std={prior_std!r}.")
-    return alpha
+    return positive_result(lambda sigma, tau: (sigma / tau) ** 2, "(noise_std / prior_std)^2",
+                           noise_std=noise_std, prior_std=prior_std)
 
 
 class Ridge(_CoefficientInference, Regressor):

@@ -27,10 +27,9 @@ from .._validation import (
     check_finite,
     check_is_fitted,
     check_vector,
-    validate_params,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
-from ..inference import CoefficientTable, critical_value
+from ..inference import MIN_DF, CoefficientTable, critical_value
 from ._base import Estimator
 
 __all__ = ["Normal", "NormalPosterior", "NormalInverseGammaPosterior", "mean_and_variance"]
@@ -398,11 +397,19 @@ class NormalInverseGammaPosterior:
 
     def credible_interval(self, level=0.95):
         """Central posterior interval of the mean (Student-t)."""
-        return _interval(self.mean, critical_value(level, self.df) * self.mean_scale)
+        return _interval(self.mean, self._critical_value(level) * self.mean_scale)
 
     def predictive_interval(self, level=0.95):
         """Central interval of the Student-t posterior predictive."""
-        return _interval(self.mean, critical_value(level, self.df) * self.predictive_scale)
+        return _interval(self.mean, self._critical_value(level) * self.predictive_scale)
+
+    def _critical_value(self, level):
+        if self.df is not None and self.df < MIN_DF:
+            raise ValueError(f"shape={self.shape!r} gives t marginals with 2 * shape = "
+                             f"{self.df:.3g} degrees of freedom, too few for an interval "
+                             f"(at least {MIN_DF} are needed); use a larger prior shape or "
+                             "more data.")
+        return critical_value(level, self.df)
 
 
 def _set_checked(instance, **domains):

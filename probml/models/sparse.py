@@ -38,10 +38,10 @@ from .._validation import (
     POSITIVE,
     SEED,
     Integer,
-    Optional,
     Real,
     check_array_finite,
     check_is_fitted,
+    positive_result,
     validate_params,
 )
 from ..exceptions import ConvergenceWarning, NonConvexWarning
@@ -87,16 +87,12 @@ def laplace_scale_to_lasso_alpha(scale, noise_std, n_samples):
 
 @validate_params(noise_std=POSITIVE, n_samples=Integer(1, 2 ** 53))
 def _laplace_conversion(value, noise_std, n_samples, name):
-    r""":math:`\sigma^2/(n v)`: the map between the Lasso's alpha and the Laplace scale, both ways."""
+    r""":math:`\sigma^2/(n v)`: the Lasso's alpha from the Laplace scale, and back."""
     value = POSITIVE(value, name)
     # sigma * (sigma / (n v)), so neither the square nor the product overflows first.
-    with np.errstate(over="ignore", under="ignore"):
-        result = float(noise_std * (noise_std / (np.float64(n_samples) * value)))
-    if not 0 < result < math.inf:
-        raise ValueError(f"noise_std^2 / (n_samples * {name}) = {result} is outside the range "
-                         f"of double precision for noise_std={noise_std!r}, n_samples="
-                         f"{n_samples}, {name}={value!r}.")
-    return result
+    return positive_result(lambda sigma, n, v: sigma * (sigma / (n * v)),
+                           f"noise_std^2 / (n_samples * {name})",
+                           noise_std=noise_std, n_samples=n_samples, **{name: value})
 
 
 # -- coordinate descent on the Gram matrix -----------------------------------
@@ -113,6 +109,11 @@ def _lasso_duality_gap(xx, xy, yy, w, lam, gradient):
     return gap + lam * float(np.abs(w).sum()) - const * (yy - float(w @ xy))
 
 
+# A coordinate that moves by no more than a few units in the last place makes no progress:
+# a sweep in which none moves further is a fixed point to working precision.
+_ROUNDING = 8.0 * np.finfo(float).eps
+
+
 def _lasso_cd(xx, xy, yy, lam, w, tol, max_iter):
     """Minimise 0.5 w'Cw - c'w + lam ||w||_1 from ``w``; stop when gap <= tol * yy.
 
@@ -127,7 +128,7 @@ def _lasso_cd(xx, xy, yy, lam, w, tol, max_iter):
     for sweep in range(1, max_iter + 1):
         if gap <= target:
             return w, gap, sweep - 1, True
-        changed = False
+        moved = False
         for j in range(len(w)):
             if diagonal[j] == 0.0:
                 continue
@@ -137,9 +138,9 @@ def _lasso_cd(xx, xy, yy, lam, w, tol, max_iter):
             if new != old:
                 gradient -= rows[j] * (new - old)
                 w[j] = new
-                changed = True
+                moved = moved or abs(new - old) > _ROUNDING * abs(old)
         gap = _lasso_duality_gap(xx, xy, yy, w, lam, gradient)
-        if not changed:                 # a fixed point to working precision: no sweep helps
+        if not moved:   # a fixed point to working precision (or a dither in the last bits)
             return w, gap, sweep, gap <= target
     return w, gap, max_iter, gap <= target
 
@@ -535,10 +536,12 @@ def lasso_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, fit_intercept=True,
     gaps = np.zeros(len(alphas))
     w = np.zeros(xx.shape[0])
     for i, alpha in enumerate(alphas):
-        w, gap, _, converged = _lasso_cd(xx, xy, yy, _penalty(n, alpha), w, tol, max_iter)
+        w, gap, n_iter, converged = _lasso_cd(xx, xy, yy, _penalty(n, alpha), w, tol,
+                                              max_iter)
         if not converged:
-            warnings.warn(f"Coordinate descent did not reach the duality gap at alpha="
-                          f"{alpha:g}; increase max_iter.", ConvergenceWarning, stacklevel=2)
+            warnings.warn(f"At alpha={alpha:g}: " + _stopped(n_iter, max_iter,
+                                                             f"duality gap {gap / n:.3g}"),
+                          ConvergenceWarning, stacklevel=2)
         coef[i], gaps[i] = w, gap / n
     intercept = moments.y_mean - coef @ moments.x_mean
     return RegularizationPath(alphas, coef, intercept, gaps)

@@ -56,6 +56,10 @@ _LEARNING_RATE = AnyOf(
     Real(0, None, meaning=" (a step against the gradient; 0 freezes the parameters)"),
     Function())
 _BETA = Real(0, 1, closed="left")
+# The adaptive methods divide by sqrt(v) + eps, and v is exactly 0 for a coordinate whose
+# gradients have all been 0 (or have squares below 1e-308): eps = 0 would give 0/0 there.
+_EPS = Real(0, None, closed="neither", meaning=" (it keeps the step finite where the "
+            "squared gradients are 0)")
 
 __all__ = [
     "Optimizer",
@@ -211,7 +215,7 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
         _check_finite_leaves(grads, "grads", t)
         # Without weight decay the parameters are not read; grads stand in for them.
         step = functools.partial(leaf_update, lr=state.learning_rate, t=t)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             results = tree_map_unzip(step, 1 + len(slot_names), grads,
                                      grads if params is None else params,
                                      *(state.slots[slot] for slot in slot_names))
@@ -317,7 +321,7 @@ def adagrad(learning_rate=1e-2, *, lr_decay=0.0, weight_decay=0.0,
     weight_decay = NONNEGATIVE(weight_decay, "weight_decay")
     initial_accumulator_value = NONNEGATIVE(initial_accumulator_value,
                                                   "initial_accumulator_value")
-    eps = NONNEGATIVE(eps, "eps")
+    eps = _EPS(eps, "eps")
 
     def leaf_update(g, p, state_sum, *, lr, t):
         if weight_decay:
@@ -351,7 +355,7 @@ def rmsprop(learning_rate=1e-2, *, alpha=0.99, eps=1e-8, weight_decay=0.0, momen
     """
     learning_rate = _check_learning_rate(learning_rate)
     alpha = _check_beta(alpha, "alpha")
-    eps = NONNEGATIVE(eps, "eps")
+    eps = _EPS(eps, "eps")
     weight_decay = NONNEGATIVE(weight_decay, "weight_decay")
     momentum = _check_beta(momentum, "momentum")
     centered = BOOLEAN(centered, "centered")
@@ -386,7 +390,7 @@ def _adam_family(name, learning_rate, betas, eps, weight_decay, amsgrad, decoupl
         raise ValueError(f"betas must be a pair (beta1, beta2) of numbers in [0, 1), got "
                          f"{betas!r}.")
     beta1, beta2 = (_check_beta(b, f"betas[{i}]") for i, b in enumerate(betas))
-    eps = NONNEGATIVE(eps, "eps")
+    eps = _EPS(eps, "eps")
     weight_decay = NONNEGATIVE(weight_decay, "weight_decay")
     amsgrad = BOOLEAN(amsgrad, "amsgrad")
     slot_names = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())

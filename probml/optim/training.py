@@ -243,7 +243,7 @@ class DataModule:
 
 
 def _epoch_generator(seed, stream):
-    """A generator for ``stream`` (an epoch, or the split) of ``seed``, independent of the others."""
+    """A generator for ``stream`` (an epoch, or the split) of ``seed``, independent of others."""
     if isinstance(seed, (np.random.Generator, np.random.BitGenerator)):
         seed = seed.bit_generator.seed_seq if isinstance(seed, np.random.Generator) \
             else seed.seed_seq
@@ -472,6 +472,16 @@ class Trainer:
                            np.array(val_losses) if data.has_validation else None,
                            per_epoch, best[1], stopped_early)
 
+        def evaluate(function, *args, epoch):
+            """``function(*args)``; once the parameters have moved, a failure is divergence."""
+            try:
+                return function(*args)
+            except ValueError as error:     # e.g. logits that overflowed to +inf
+                if i == 0:
+                    raise                   # the initial parameters: the module's own error
+                raise self._divergence(math.inf, i, epoch, per_epoch, state, history(i),
+                                       cause=str(error), stage="loss") from None
+
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(self.max_epochs):
@@ -481,7 +491,8 @@ class Trainer:
                         if schedule is not None:
                             state = state._replace(learning_rate=_scheduled_rate(schedule, i)
                                                    if per_iteration else epoch_rate)
-                        loss, grads = loss_and_gradient(params, X_batch, y_batch)
+                        loss, grads = evaluate(loss_and_gradient, params, X_batch, y_batch,
+                                               epoch=epoch)
                         if not math.isfinite(loss) or (
                                 i and loss > DIVERGENCE_FACTOR * losses[0] > 0):
                             raise self._divergence(loss, i, epoch, per_epoch, state, history(i))
@@ -499,13 +510,15 @@ class Trainer:
                         i += 1
                         if bar is not None:
                             bar.update()
-                    train_losses.append(module.loss(params, data.X_train, data.y_train))
+                    train_losses.append(evaluate(module.loss, params, data.X_train,
+                                                 data.y_train, epoch=epoch))
                     if not math.isfinite(train_losses[-1]) or (
                             train_losses[-1] > DIVERGENCE_FACTOR * losses[0] > 0):
                         raise self._divergence(train_losses[-1], i, epoch, per_epoch, state,
                                                history(i), end_of_epoch=True)
                     if data.has_validation:
-                        val_losses.append(module.loss(params, data.X_val, data.y_val))
+                        val_losses.append(evaluate(module.loss, params, data.X_val,
+                                                   data.y_val, epoch=epoch))
                         if val_losses[-1] < best[0] - self.min_delta:
                             best, since_best = (val_losses[-1], epoch, params), 0
                         else:
@@ -529,7 +542,7 @@ class Trainer:
 
     @staticmethod
     def _divergence(loss, iteration, epoch, per_epoch, state, history, end_of_epoch=False,
-                    cause=None):
+                    cause=None, stage="gradient step"):
         where = (f"after iteration {iteration - 1}, at the end of epoch {epoch}"
                  if end_of_epoch else
                  f"at iteration {iteration} (epoch {epoch}, batch {iteration % per_epoch + 1} "
@@ -537,7 +550,7 @@ class Trainer:
         rate = state.learning_rate
         first = history.loss[0] if history.n_iterations else None
         if cause is not None:
-            what = f"The gradient step failed ({cause})"
+            what = f"The {stage} failed ({cause})"
         elif math.isfinite(loss):
             what = (f"The training loss grew to {loss:.3g}, more than {DIVERGENCE_FACTOR:g} "
                     f"times its first value {first:.3g},")

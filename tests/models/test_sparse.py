@@ -69,6 +69,20 @@ def test_lasso_satisfies_its_optimality_conditions_and_is_a_laplace_map(diabetes
     np.testing.assert_allclose(offsets, offsets[0], atol=1e-9 * abs(offsets[0]) + 1e-9)
 
 
+def test_a_penalty_below_rounding_stops_at_the_least_squares_fit(diabetes):
+    """With alpha far below rounding, the iterates dither in their last bits: the
+    descent must notice the fixed point (not sweep to max_iter) and say so."""
+    X, y = diabetes
+    with pytest.warns(probml.ConvergenceWarning, match="fixed point after"):
+        model = Lasso(alpha=1e-150, tol=1e-10, max_iter=10**7).fit(X, y)
+    assert model.n_iter_ < 10**5
+    ols = np.linalg.lstsq(np.column_stack([np.ones(len(y)), X]), y, rcond=None)[0]
+    np.testing.assert_allclose(model.coef_, ols[1:], rtol=0, atol=1e-10 * np.abs(ols).max())
+    with pytest.warns(probml.ConvergenceWarning, match="At alpha=.*fixed point"):
+        path = probml.lasso_path(X, y, n_alphas=3, eps=1e-148, max_iter=10**7)
+    np.testing.assert_allclose(path.coef[-1], ols[1:], rtol=0, atol=1e-10 * np.abs(ols).max())
+
+
 def test_warm_start_takes_fewer_sweeps(diabetes):
     X, y = diabetes
     model = Lasso(alpha=0.1, warm_start=True, tol=1e-12).fit(X, y)

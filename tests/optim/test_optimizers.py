@@ -195,7 +195,8 @@ def test_clip_by_global_norm_follows_pytorch():
     (lambda: optim.sgd(0.1, momentum=-0.5), r"momentum must be a number in \[0, 1\)"),
     (lambda: optim.sgd(0.1, nesterov=True), "Nesterov momentum requires momentum > 0"),
     (lambda: optim.rmsprop(0.1, alpha=1.5), r"alpha must be a number in \[0, 1\)"),
-    (lambda: optim.adagrad(0.1, eps=-1.0), "eps must be a number >= 0"),
+    (lambda: optim.adagrad(0.1, eps=-1.0), "eps must be a number > 0"),
+    (lambda: optim.adam(eps=0.0), r"eps must be a number > 0 \(it keeps the step finite"),
     (lambda: optim.sgd("fast"), "learning_rate must be a number >= 0 or a callable, got 'fast'"),
 ])
 def test_bad_settings_are_named(make, message):

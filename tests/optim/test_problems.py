@@ -20,7 +20,7 @@ def run(opt, problem, start, steps):
     return x
 
 
-@pytest.mark.parametrize("problem, dim", zip(PROBLEMS, [3, 2, 2, 1]),
+@pytest.mark.parametrize("problem, dim", list(zip(PROBLEMS, [3, 2, 2, 1])),
                          ids=lambda p: type(p).__name__ if not isinstance(p, int) else "")
 def test_gradients_match_finite_differences(problem, dim, rng):
     for _ in range(5):
@@ -84,8 +84,9 @@ def test_adam_follows_the_rosenbrock_valley():
 
 
 def test_bad_problem_settings():
-    for make, message in [(lambda: QuadraticBowl(0.5), r"condition_number must be a number in \[1, 1e\+15\]"), (lambda: QuadraticBowl(dim=1),
-                                                                 "dim"),
+    for make, message in [(lambda: QuadraticBowl(0.5),
+                           r"condition_number must be a number in \[1, 1e\+15\]"),
+                          (lambda: QuadraticBowl(dim=1), "dim"),
                           (lambda: TiltedDoubleWell(2.0), "two minima"),
                           (lambda: Rosenbrock(b=0.0), "b must be a number > 0")]:
         with pytest.raises(ValueError, match=message):

@@ -136,7 +136,8 @@ def test_the_network_is_non_convex_different_starts_reach_different_minima():
     for seed in (0, 3):
         module = OneHiddenLayerNetwork(3, "tanh")
         history = Trainer(2000, optimizer=optim.adam(0.05), seed=seed).fit(module, (X, y))
-        finals[seed] = (history.train_loss[-1], float(np.prod(scaled_global_norm(module.gradient(module.params, X, y)))))
+        gradient = module.gradient(module.params, X, y)
+        finals[seed] = (history.train_loss[-1], float(np.prod(scaled_global_norm(gradient))))
     (stuck_loss, stuck_gradient), (better_loss, _) = finals[0], finals[3]
     assert stuck_gradient < 1e-4               # a stationary point ...
     assert better_loss < stuck_loss / 4        # ... that is not the best one: a local minimum
@@ -250,6 +251,33 @@ def test_a_diverging_run_stops_with_a_clear_error(linear_data):
                        match=r"at iteration \d+ \(epoch \d+, batch \d+ of 4\) with learning "
                              r"rate 2"):
         Trainer(1000, batch_size=50, optimizer=optim.sgd(2.0)).fit(module, (X, y))
+
+
+class _FailsAway(LinearRegressionModule):
+    """A module whose loss refuses parameters beyond ``limit`` (as log_softmax refuses
+    logits that overflowed to +inf)."""
+
+    def __init__(self, limit):
+        self.limit = limit
+
+    def loss_and_gradient(self, params, X, y):
+        if np.max(np.abs(params["w"])) > self.limit:
+            raise ValueError("z contains +inf: the probabilities are not defined")
+        return super().loss_and_gradient(params, X, y)
+
+
+def test_a_loss_that_fails_once_the_parameters_moved_is_divergence(linear_data):
+    X, y = linear_data
+    module = _FailsAway(limit=1e3)
+    with pytest.raises(probml.DivergenceError,
+                       match=r"The loss failed \(z contains \+inf.*\) at iteration \d+ .*"
+                             r"the run diverged"):
+        Trainer(50, optimizer=optim.gradient_descent(5.0)).fit(module, (X, y))
+    assert module.params is None
+    # At the initial parameters the failure is the module's own, and stays a ValueError.
+    with pytest.raises(ValueError, match="z contains") as caught:
+        Trainer(5).fit(_FailsAway(limit=-1.0), (X, y))
+    assert not isinstance(caught.value, probml.DivergenceError)
 
 
 def test_progress_bar_is_silent_off_a_terminal_and_shown_on_request(linear_data, capsys):
