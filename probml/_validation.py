@@ -196,6 +196,27 @@ def _dtype_kind(dtype):
         return "O"
 
 
+# Elements of A whose finiteness flags are computed at a time.
+_SCAN_BLOCK = 1 << 16
+
+
+def _first_non_finite(A):
+    """The index of the first NaN or infinity in ``A`` (None if none), and how many there are.
+
+    A block of rows at a time, so the flags take a block's memory, not ``A``'s.
+    """
+    step = max(1, _SCAN_BLOCK * len(A) // max(A.size, 1))
+    first, count = None, 0
+    for start in range(0, len(A), step):
+        bad = ~np.isfinite(A[start:start + step])
+        if bad.any():
+            if first is None:
+                row, *rest = (int(i) for i in np.argwhere(bad)[0])
+                first = (start + row, *rest)
+            count += int(np.count_nonzero(bad))
+    return first, count
+
+
 def check_finite(A, name="X", feature_names=None, *, checksum=None):
     """Raise a ValueError naming the first NaN or infinite entry of ``A``.
 
@@ -213,8 +234,9 @@ def check_finite(A, name="X", feature_names=None, *, checksum=None):
     """
     if checksum is not None and np.all(np.isfinite(checksum)):
         return
-    bad = ~np.isfinite(A)
-    if not bad.any():
+    A = np.atleast_1d(A)
+    index, count = _first_non_finite(A)
+    if index is None:
         if checksum is not None:
             raise ValueError(
                 f"{name} has values so large that their sums overflow float64 "
@@ -222,11 +244,9 @@ def check_finite(A, name="X", feature_names=None, *, checksum=None):
                 "e.g. express it in larger units."
             )
         return
-    index = tuple(int(i) for i in np.argwhere(bad)[0])
     value = A[index]
     kind = "NaN (a missing value)" if np.isnan(value) else f"{value}"
     where = f"row {index[0]}" if A.ndim == 1 else _describe_cell(*index, feature_names)
-    count = int(bad.sum())
     more = f" ({count} non-finite entries in all)" if count > 1 else ""
     raise ValueError(
         f"{name} contains {kind} at {where}{more}; remove or impute those rows "

@@ -182,17 +182,12 @@ class Classifier(Estimator):
         """Validate X and encode y as indices into ``classes_`` (float32 X kept as it is)."""
         X, names = validate_features(self, X, reset=True, dtypes=FLOATS)
         labels = _labels(y, X.shape[0], warn_column=True)
-        self.classes_, encoded = np.unique(labels, return_inverse=True)
-        if labels.dtype.kind == "f" and np.any(labels != np.round(labels)):
-            raise ValueError(
-                "Unknown label type: y has continuous values (e.g. "
-                f"{_plain(labels[labels != np.round(labels)][0])!r}); a classifier needs class "
-                "labels. Use a regressor for a continuous target.")
+        self.classes_, encoded = _encode(labels)
         if self.classes_.shape[0] < 2:
             raise ValueError(
                 f"This solver needs samples of at least 2 classes in the data, but the data "
                 f"contains only one class: {_plain(self.classes_[0])!r}.")
-        return X, encoded.astype(np.intp), names
+        return X, encoded, names
 
     def _validate_prediction_data(self, X):
         check_is_fitted(self, "coef_")
@@ -241,6 +236,32 @@ def _labels(y, n_samples, warn_column=False):
         raise ValueError("Complex data not supported: y is complex; pass class labels.")
     check_sortable(labels, "y", "class labels")
     return labels
+
+
+# Labels are encoded a block at a time (views of y), so that the extra memory is a
+# block plus the codes, not sorted copies of y.
+_LABEL_BLOCK = 1 << 18
+
+
+def _encode(labels):
+    """The sorted classes, and each label's index among them in the smallest unsigned type.
+
+    The codes take one byte per sample for up to 256 classes; float labels
+    must be whole numbers.
+    """
+    blocks = [labels[start:start + _LABEL_BLOCK] for start in range(0, len(labels), _LABEL_BLOCK)]
+    for block in blocks if labels.dtype.kind == "f" else ():
+        continuous = block != np.round(block)
+        if np.any(continuous):
+            raise ValueError(
+                "Unknown label type: y has continuous values (e.g. "
+                f"{_plain(block[continuous][0])!r}); a classifier needs class labels. Use a "
+                "regressor for a continuous target.")
+    classes = np.unique(np.concatenate([np.unique(block) for block in blocks]))
+    encoded = np.empty(len(labels), dtype=np.min_scalar_type(len(classes) - 1))
+    for start, block in zip(range(0, len(labels), _LABEL_BLOCK), blocks):
+        encoded[start:start + len(block)] = np.searchsorted(classes, block)
+    return classes, encoded
 
 
 def linear_prediction(X, coef, intercept):
