@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_finite, check_squares_representable
-from ..exceptions import CollinearityWarning
+from ..exceptions import CollinearityWarning, UndefinedStatisticWarning
 
 SOLVERS = ("auto", "cholesky", "qr", "mpmath")
 
@@ -180,8 +180,11 @@ class Moments:
 
 
 def _cancels(gram, xx, n, y_mean, yy):
-    """Whether centring through G - n m m^T (or s - n ybar^2) would lose more than 4 digits."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    """Whether centring through G - n m m^T (or s - n ybar^2) would lose more than 4 digits.
+
+    A product that overflows is infinite, and the comparison still right.
+    """
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         return bool(np.any(np.diagonal(gram) > _CANCELLATION_LIMIT * np.diagonal(xx))
                     or n * y_mean ** 2 > _CANCELLATION_LIMIT * yy)
 
@@ -345,10 +348,18 @@ def _range_and_null_space(correlation):
     exactly :math:`e_i - e_j` for an exactly duplicated column (entries at
     rounding level are set to 0), so the unidentified direction does not leak
     into the others.
+
+    A matrix whose eigenvalues are all above :math:`10^3 p\,\epsilon` of the
+    largest has full rank by either test, and skips the QR: NumPy's LAPACK
+    finds that in a few milliseconds, where SciPy's, whose thread pool
+    contends with NumPy's after the data's large products, takes tens.
     """
     from scipy import linalg
 
     p = len(correlation)
+    eigenvalues = np.linalg.eigvalsh(correlation)
+    if eigenvalues[0] > 1e3 * p * np.finfo(float).eps * eigenvalues[-1]:
+        return np.eye(p), np.zeros((p, 0))
     _, r, pivots = linalg.qr(correlation, pivoting=True)
     diagonal = np.abs(np.diagonal(r))
     rank = int(np.sum(diagonal > p * np.finfo(float).eps * diagonal[0])) if diagonal[0] else 0
@@ -366,6 +377,29 @@ def _range_and_null_space(correlation):
     return basis[:, p - rank:], basis[:, :p - rank]
 
 
+def quadratic_forms(Z, S, plus=0.0):
+    r""":math:`z_i^\top S z_i + \text{plus}` for each row of ``Z``, and where rounding left no digit.
+
+    A bound on the rounding error of the quadratic form is
+    :math:`(2p+1)\,\epsilon\,|z|^\top |S|\,|z|`.  Where the computed total is not
+    above it (``S`` with large entries of both signs, as along collinear
+    columns, and ``z`` far from the origin), not one digit of it can be
+    trusted, and those rows are flagged (a total below 0 always is).
+
+    Returns
+    -------
+    total : ndarray of shape (n,)
+    lost : ndarray of bool, shape (n,)
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.einsum("ij,jk,ik->i", Z, S, Z) + plus
+        magnitude = np.abs(Z)
+        bound = ((2 * Z.shape[1] + 1) * np.finfo(float).eps
+                 * np.einsum("ij,jk,ik->i", magnitude, np.abs(S), magnitude))
+    lost = (total < 0) | ((bound > 0) & (total <= bound))
+    return total, lost & np.isfinite(total)
+
+
 def full_covariance(inverse_xx, moments, noise_variance=1.0):
     r"""Assemble the covariance over (intercept, coef) from that of the slopes.
 
@@ -377,13 +411,31 @@ def full_covariance(inverse_xx, moments, noise_variance=1.0):
 
     With ``noise_variance=1`` and ``inverse_xx`` :math:`= C^{-1}` this is
     :math:`(A^\top A)^{-1}` for :math:`A = [\mathbf 1, X]`.
+
+    Where rounding leaves no digit of :math:`\mathrm{Var}(b)`
+    (:func:`quadratic_forms`: :math:`\bar x` large where :math:`S` has large
+    entries of both signs, as with collinear columns far from the origin),
+    the intercept's row and column are NaN, with an
+    :class:`~probml.exceptions.UndefinedStatisticWarning`, rather than digits
+    that mean nothing.
     """
     if not moments.fit_intercept:
         return inverse_xx
-    shift = inverse_xx @ moments.x_mean
+    with np.errstate(over="ignore", invalid="ignore"):
+        shift = inverse_xx @ moments.x_mean
     p = len(shift)
     cov = np.empty((p + 1, p + 1))
-    cov[0, 0] = noise_variance / moments.n + moments.x_mean @ shift
+    total, lost = quadratic_forms(moments.x_mean[None, :], inverse_xx,
+                                  noise_variance / moments.n)
+    cov[0, 0] = total[0]
+    if lost[0]:
+        warnings.warn(
+            f"The intercept's variance is lost to rounding (x_mean' S x_mean cancels, with "
+            f"column means up to {np.max(np.abs(moments.x_mean)):.3g}): its standard error "
+            "and covariances are NaN. Centre X (subtract its column means) to have them.",
+            UndefinedStatisticWarning, stacklevel=4)
+        cov[0, 0] = np.nan
+        shift = np.full(p, np.nan)
     cov[0, 1:] = cov[1:, 0] = -shift
     cov[1:, 1:] = inverse_xx
     return cov

@@ -62,6 +62,7 @@ from ._least_squares import (
     Moments,
     full_covariance,
     intercept_from_moments,
+    quadratic_forms,
     ridge_solution,
     row_blocks,
 )
@@ -259,7 +260,9 @@ class BayesianLinearRegression(Regressor):
             self.intercept_std_ = (math.sqrt(full[0, 0] * self._t_variance_factor())
                                    if moments.fit_intercept else 0.0)
         undefined = np.isinf(self._t_variance_factor())     # warned in _noise_posterior
-        if not undefined and not (np.all(np.isfinite(full))
+        # (an intercept variance lost to rounding is NaN, and was warned about)
+        slopes = full[1:, 1:] if moments.fit_intercept else full
+        if not undefined and not (np.all(np.isfinite(slopes)) and not np.isinf(full[0, 0])
                                   and np.all(np.isfinite(self.posterior_cov_))):
             raise ValueError("The posterior covariance overflows float64: y is very large "
                              "against X (or X very small); rescale them.")
@@ -311,12 +314,15 @@ class BayesianLinearRegression(Regressor):
         rss_floor = 100 * np.finfo(float).eps * moments.yy
         iteration = 0
         for iteration in range(1, max_iter + 1):
-            rotated_mean = (beta * rotated_xy + alpha * rotated_prior) / (
-                alpha + beta * eigenvalues)
-            gamma = float(np.sum(beta * eigenvalues / (alpha + beta * eigenvalues)))
-            rss = (moments.yy - 2 * rotated_mean @ rotated_xy
-                   + np.sum(eigenvalues * rotated_mean**2))
-            distance = float(np.sum((rotated_mean - rotated_prior) ** 2))
+            # A prior mean or data near the end of double precision overflow here; the
+            # step they give is then out of range, and stops with the warning below.
+            with np.errstate(over="ignore", invalid="ignore"):
+                rotated_mean = (beta * rotated_xy + alpha * rotated_prior) / (
+                    alpha + beta * eigenvalues)
+                gamma = float(np.sum(beta * eigenvalues / (alpha + beta * eigenvalues)))
+                rss = float(moments.yy - 2 * rotated_mean @ rotated_xy
+                            + np.sum(eigenvalues * rotated_mean**2))
+                distance = float(np.sum((rotated_mean - rotated_prior) ** 2))
             if rss <= rss_floor or distance == 0 or self._n_effective <= gamma:
                 cause = ("the data are fitted exactly, so the noise precision beta"
                          if rss <= rss_floor or self._n_effective <= gamma else
@@ -400,17 +406,24 @@ class BayesianLinearRegression(Regressor):
 
     def _predictive_scale(self, X):
         scale = self._weight_scale()
+        noise = self._noise_variance * (1 + self._moments.fit_intercept / self._moments.n)
         with np.errstate(over="ignore", invalid="ignore"):
-            variance = np.concatenate([
-                np.einsum("ij,jk,ik->i", block - self._moments.x_mean, scale,
-                          block - self._moments.x_mean) for _, block in row_blocks(X)])
-            variance += self._noise_variance
+            variance, lost = map(np.concatenate, zip(*(
+                quadratic_forms(block - self._moments.x_mean, scale, noise)
+                for _, block in row_blocks(X))))
         if not np.all(np.isfinite(variance)) and np.all(np.isfinite(scale)):
             raise ValueError(f"The predictive variance overflows float64 for X with values up "
                              f"to {np.max(np.abs(X)):.3g}: X is far outside the training "
                              "data; check its units.")
-        if self._moments.fit_intercept:
-            variance += self._noise_variance / self._moments.n
+        if np.any(lost):
+            warnings.warn(
+                f"The predictive variance is lost to rounding at {np.count_nonzero(lost)} of "
+                f"{len(lost)} rows (first: row {int(np.argmax(lost))}; (x - x_mean)' S "
+                "(x - x_mean) cancels, S having large entries of both signs): those standard "
+                "deviations are NaN. Express X in units that make its columns of order 1 to "
+                "have them.",
+                UndefinedStatisticWarning, stacklevel=3)
+            variance[lost] = np.nan
         return np.sqrt(variance)
 
     def predict(self, X, return_std=False):

@@ -47,16 +47,19 @@ from .._validation import (
     check_squares_representable,
     positive_result,
 )
-from ..exceptions import ConvergenceWarning, PerfectSeparationWarning
+from ..exceptions import ConvergenceWarning, PerfectSeparationWarning, UndefinedStatisticWarning
 from ..functions import log_softmax, sigmoid, softmax
 from ._base import Classifier, linear_prediction
-from ._least_squares import column_sums_of_squares
+from ._least_squares import column_sums_of_squares, quadratic_forms
 from .linear import _CoefficientInference, parameter_names
 
 __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logistic_C"]
 
 _CHUNK = 8192
 _SUBSAMPLE_ROWS = 50_000
+# A Newton step that moves no coefficient by more than this relative amount is
+# rounding: the iteration has reached its fixed point in double precision.
+_ROUNDING = 8.0 * np.finfo(float).eps
 
 
 def logistic_C_to_prior_std(C):
@@ -86,6 +89,9 @@ def prior_std_to_logistic_C(prior_std):
 def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None):
     """Log-likelihood, its gradient and its negative Hessian at (intercept, coef).
 
+    ``y`` holds the 0/1 codes of the classes in any numeric type (one byte
+    each from :meth:`Classifier._validate_training_data`).
+
     The pass runs over row chunks small enough to stay in cache, so it reads
     the data once.  With :math:`\\eta` clipped to ±700 (where :math:`\\sigma` is
     0 or 1 to double precision anyway), :math:`E = e^{-\\eta}` cannot
@@ -101,7 +107,7 @@ def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None):
               for block in (blocks or [slice(0, n)])
               for start in range(block.start, block.stop, _CHUNK)]
     for rows in chunks:
-        X_chunk, y_chunk = X[rows], y[rows]
+        X_chunk, y_chunk = X[rows], y[rows].astype(np.float64, copy=False)
         eta = X_chunk @ coef
         eta += intercept
         np.clip(eta, -700.0, 700.0, out=eta)
@@ -148,7 +154,11 @@ class _Objective:
         return value, gradient, information, loglik, min_weight
 
     def newton(self, beta, tol, max_iter, state=None, reuse_hessian=False, stale=False):
-        """Maximise from ``beta``; stop when every |gradient| / n <= tol.
+        """Maximise from ``beta``; stop when every |gradient| / n <= tol, or at a fixed point.
+
+        A step that changes no coefficient beyond rounding means the
+        iteration cannot get closer in double precision (a ``tol`` below what
+        it can reach): that is convergence too, not ``max_iter`` more steps.
 
         ``state`` is ``evaluate(beta)`` when the caller has it; ``stale``
         says that its information matrix is only an approximation.  With
@@ -161,7 +171,7 @@ class _Objective:
         """
         n = self.n
         value, gradient, information, loglik, min_weight = state or self.evaluate(beta)
-        solve, previous = None, None
+        solve, previous, fixed_point = None, None, False
         for iteration in range(max_iter + 1):
             largest = np.max(np.abs(gradient))
             if largest <= tol * n and stale:
@@ -189,6 +199,7 @@ class _Objective:
                 t *= 0.5
             if t < 1e-10:
                 break
+            fixed_point = _fixed_point(beta, candidate)
             beta, previous = candidate, largest
             value, gradient, new_information, loglik, new_min_weight = result
             if reuse_hessian and new_information is not None:
@@ -201,9 +212,11 @@ class _Objective:
                     solve, stale = None, False
             else:
                 information, min_weight, solve = new_information, new_min_weight, None
+            if fixed_point:     # a tol below rounding cannot be met, nor improved on
+                break
         if stale:
             value, gradient, information, loglik, min_weight = self.evaluate(beta)
-        return beta, information, loglik, min_weight, iteration, False
+        return beta, information, loglik, min_weight, iteration + fixed_point, fixed_point
 
 
 def _spd_solver(matrix):
@@ -222,32 +235,55 @@ def _spd_solver(matrix):
         return lambda rhs: np.linalg.lstsq(shifted, rhs, rcond=None)[0]
 
 
-def _separation_direction(A, signs):
+def _separation_direction(rows, penalised):
     """The sparsest direction beta that separates the classes, or None if none does.
 
     The data are (quasi-)completely separated exactly when some beta has
-    s_i a_i^T beta >= 0 for every sample and sum_i s_i a_i^T beta > 0
-    (Konis 2007).  Minimising ||beta||_1 over the non-intercept weights,
-    with that sum normalised to 1, is a linear program that is feasible
-    exactly then, and its solution names as few features as possible.
+    r_i^T beta >= 0 for every row and sum_i r_i^T beta > 0 (Albert and
+    Anderson 1984; Konis 2007), where a row is s_i a_i (s_i = +-1, its class)
+    in the binary model, and a_i's contribution to the logit of its own class
+    minus another's in the multinomial one.  Minimising the L1 norm of the
+    ``penalised`` (non-intercept) weights, with that sum normalised to 1, is a
+    linear program that is feasible exactly then, and its solution names as
+    few features as possible.
     """
     from scipy.optimize import linprog
 
-    signed = A * signs[:, None]
-    scale = np.maximum(np.abs(signed).max(axis=0), 1e-300)
-    signed = signed / scale
-    k = A.shape[1]
-    cost = np.r_[np.ones(k), np.ones(k)]
-    if np.all(A[:, 0] == 1.0):
-        cost[[0, k]] = 0.0                      # the intercept is free
-    total = signed.sum(axis=0)
-    A_ub = np.vstack([np.hstack([-signed, signed]), np.r_[-total, total][None, :]])
-    b_ub = np.r_[np.zeros(len(signs)), -1.0]
+    scale = np.maximum(np.abs(rows).max(axis=0), 1e-300)
+    rows = rows / scale
+    k = rows.shape[1]
+    cost = np.r_[penalised, penalised].astype(float)
+    total = rows.sum(axis=0)
+    A_ub = np.vstack([np.hstack([-rows, rows]), np.r_[-total, total][None, :]])
+    b_ub = np.r_[np.zeros(len(rows)), -1.0]
     result = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=[(0, None)] * (2 * k),
                      method="highs")
     if result.status != 0:
         return None
     return (result.x[:k] - result.x[k:]) / scale
+
+
+def _multinomial_rows(A, labels, K):
+    """For each sample i and class k other than its own: a_i in its class's block, -a_i in k's.
+
+    Blocks are for classes 1..K-1 (class 0's weights are the reference, 0),
+    so ``rows @ theta[:, 1:].T.ravel()`` is each logit of a sample's own class
+    minus the logit of another class.
+    """
+    n, d = A.shape
+    parts = []
+    for k in range(K):
+        others = np.flatnonzero(labels != k)
+        rows = np.zeros((len(others), K, d))
+        rows[np.arange(len(others)), labels[others]] = A[others]
+        rows[:, k] -= A[others]
+        parts.append(rows[:, 1:].reshape(len(others), -1))
+    return np.vstack(parts)
+
+
+def _fixed_point(old, new):
+    """Whether a step from ``old`` to ``new`` moved no coefficient beyond rounding."""
+    return bool(np.all(np.abs(new - old) <= _ROUNDING * np.abs(old)))
 
 
 def _single_feature_separators(X, y):
@@ -371,7 +407,7 @@ class LogisticRegression(_CoefficientInference, Classifier):
         self.n_samples_ = n
         self._names = parameter_names(names, p, True)
         if len(self.classes_) == 2:
-            self._fit_binary(X, labels.astype(np.float64), lam, tol, fit_intercept, names)
+            self._fit_binary(X, labels, lam, tol, fit_intercept, names)
         else:
             X = X.astype(np.float64, copy=False)   # the K-class Hessian needs it whole
             squares = column_sums_of_squares(X)
@@ -460,7 +496,8 @@ class LogisticRegression(_CoefficientInference, Classifier):
 
     def _check_separation(self, X, y, fit_intercept):
         A = np.column_stack([np.ones(len(y)), X]) if fit_intercept else X
-        direction = _separation_direction(A, np.where(y == 1, 1.0, -1.0))
+        direction = _separation_direction(A * np.where(y == 1, 1.0, -1.0)[:, None],
+                                          np.arange(A.shape[1]) >= fit_intercept)
         if direction is None:
             return
         alone = _single_feature_separators(X, y)
@@ -478,6 +515,26 @@ class LogisticRegression(_CoefficientInference, Classifier):
             "likelihood approaches its supremum. The reported coefficients are where "
             "Newton's method stopped, and their standard errors and p-values are set to "
             "NaN. Fit penalty='l2' for the MAP under a Gaussian prior, which exists.",
+            PerfectSeparationWarning, stacklevel=4)
+
+    def _check_multinomial_separation(self, A, labels, K, fit_intercept):
+        d = A.shape[1]
+        columns = slice(0, d) if fit_intercept else slice(1, d)
+        rows = _multinomial_rows(A[:, columns], labels, K)
+        penalised = np.tile(np.arange(d)[columns] > 0, K - 1)
+        direction = _separation_direction(rows, penalised)
+        if direction is None:
+            return
+        weights = np.abs(direction.reshape(K - 1, -1)[:, int(fit_intercept):]).max(axis=0)
+        self.separation_ = True
+        self.separating_features_ = [self._names[1 + j] for j in
+                                     np.flatnonzero(weights > 1e-6 * weights.max())]
+        together = " (together)" if len(self.separating_features_) > 1 else ""
+        warnings.warn(
+            f"Some classes are (quasi-)completely separated by "
+            f"{', '.join(self.separating_features_)}{together}: the multinomial MLE does not "
+            "exist (coefficients run off to infinity), so the standard errors and p-values "
+            "are set to NaN. Fit penalty='l2' for the MAP, which exists.",
             PerfectSeparationWarning, stacklevel=4)
 
     def _fit_multinomial(self, X, labels, lam, tol, fit_intercept):
@@ -543,19 +600,18 @@ class LogisticRegression(_CoefficientInference, Classifier):
                 t *= 0.5
             if t < 1e-10:
                 break
+            converged = _fixed_point(theta, candidate)    # a tol below rounding
             theta = candidate
             value, gradient, P, loglik = result
+            if converged:
+                n_iter += 1
+                break
         H, index = information(P)
         self.n_iter_, self.converged_ = n_iter, converged
         self.separation_, self.separating_features_ = False, []
         if lam == 0 and (not converged or np.min(P) < 1e-12):
-            self.separation_ = True
-            warnings.warn(
-                "Some classes are (quasi-)completely separated: the multinomial MLE does "
-                "not exist (coefficients run off to infinity), so the standard errors and "
-                "p-values are set to NaN. Fit penalty='l2' for the MAP, which exists.",
-                PerfectSeparationWarning, stacklevel=3)
-        elif not converged:
+            self._check_multinomial_separation(A, labels, K, fit_intercept)
+        if not converged and not self.separation_:
             warnings.warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning,
                           stacklevel=3)
         if lam > 0 and fit_intercept:
@@ -643,10 +699,18 @@ class LogisticRegression(_CoefficientInference, Classifier):
         eta = self.decision_function(X)
         X = self._validate_prediction_data(X)
         A = np.column_stack([np.ones(len(X)), X]) if len(self.params_) > X.shape[1] else X
+        variance, lost = quadratic_forms(A, self.cov_params_)
+        if np.any(lost) and not self.separation_:
+            warnings.warn(
+                f"The variance of the linear predictor is lost to rounding at "
+                f"{np.count_nonzero(lost)} of {len(lost)} rows (first: row "
+                f"{int(np.argmax(lost))}; a' Cov a cancels): those intervals are NaN. Centre "
+                "X and express it in units of order 1 to have them.", UndefinedStatisticWarning,
+                stacklevel=2)
+            variance[lost] = np.nan
         with np.errstate(over="ignore", invalid="ignore"):
-            se = np.sqrt(np.einsum("ij,jk,ik->i", A, self.cov_params_, A))
-            half_width = critical_value(level) * se
-        if not np.all(np.isfinite(half_width)) and not self.separation_:
+            half_width = critical_value(level) * np.sqrt(variance)
+        if not np.all(np.isfinite(half_width) | lost) and not self.separation_:
             raise ValueError("The interval's half-width overflows float64: X is far outside "
                              "the training data (or level is too close to 1).")
         return sigmoid(np.column_stack([eta - half_width, eta + half_width]))

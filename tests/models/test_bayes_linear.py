@@ -1,11 +1,14 @@
 """BayesianLinearRegression against scikit-learn, SciPy densities and Ridge."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import stats
 from scipy.optimize import minimize
 
-from probml import BayesianLinearRegression, Ridge
+from probml import BayesianLinearRegression, ConvergenceWarning, Ridge
+from probml.exceptions import UndefinedStatisticWarning
 
 
 def test_evidence_maximisation_matches_bayesian_ridge(diabetes):
@@ -208,3 +211,52 @@ def test_iteration_limit_warns(diabetes):
 
     with pytest.warns(ConvergenceWarning, match="did not converge in max_iter=2"):
         BayesianLinearRegression(fit_precisions=True, max_iter=2).fit(*diabetes)
+
+
+def test_evidence_maximisation_with_a_prior_mean_near_overflow_says_so():
+    """Its squared distance overflows: a warning, then an error naming prior_mean, no RuntimeWarning."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((12, 2))
+    y = X @ [1.0, -2.0] + 3.0 + rng.standard_normal(12)
+    model = BayesianLinearRegression(fit_precisions=True, prior_mean=[1.3e159, -1.3e159])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(ConvergenceWarning, match="left the range of double precision"), \
+                pytest.raises(ValueError, match="prior_mean"):
+            model.fit(X, y)
+
+
+@pytest.mark.parametrize("make", [BayesianLinearRegression, Ridge])
+def test_variances_lost_to_rounding_are_nan_with_a_warning(make):
+    """A duplicated column at 1e16: x_mean' S x_mean is all rounding (S is 1/alpha along the
+    undetermined direction, tiny along the data's), so no digit of the intercept's variance,
+    or of a predictive variance, survives: NaN and a warning, not a crash or a number."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(20)
+    y = x + rng.standard_normal(20)
+    X = np.c_[x, x] * 1e16
+    with pytest.warns(UndefinedStatisticWarning, match="intercept's variance is lost"):
+        model = make().fit(X, y)
+    centred = make().fit(X - X.mean(axis=0), y)          # the advice in the warning works
+    np.testing.assert_allclose(model.coef_, centred.coef_, rtol=1e-12)
+    intercept_se = model.intercept_std_ if make is BayesianLinearRegression else model.bse_[0]
+    assert np.isnan(intercept_se)
+    assert np.isfinite(centred.bse_[0] if make is Ridge else centred.intercept_std_)
+    if make is BayesianLinearRegression:
+        with pytest.warns(UndefinedStatisticWarning, match="predictive variance is lost"):
+            _, std = model.predict(X[:3], return_std=True)
+        assert np.all(np.isnan(std))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            _, std = make().fit(X / 1e16, y).predict(X[:3] / 1e16, return_std=True)
+        assert np.all(np.isfinite(std))
+
+
+def test_one_far_away_row_in_partial_fit_is_not_a_crash():
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((12, 2))
+    y = X @ [1.0, -2.0] + 3.0 + rng.standard_normal(12)
+    model = BayesianLinearRegression().fit(X, y)
+    with pytest.warns(UndefinedStatisticWarning, match="intercept's variance is lost"):
+        model.partial_fit([[7.585556967726106e152, -1e145]], [6.6e16])
+    assert np.isnan(model.intercept_std_) and np.all(np.isfinite(model.coef_))

@@ -63,6 +63,16 @@ def test_mle_matches_statsmodels_logit(dataset, request):
     assert model.converged_ and not model.separation_
 
 
+def test_a_tol_below_rounding_stops_at_the_fixed_point(spector):
+    """Newton stops when its step is rounding, instead of stepping in place to max_iter."""
+    X, y = spector
+    model = LogisticRegression(tol=1e-60, max_iter=100_000).fit(X, y)
+    assert model.converged_ and model.n_iter_ < 30
+    reference = sm.Logit(np.asarray(y), sm.add_constant(np.asarray(X))).fit(
+        disp=0, method="newton", tol=1e-14, maxiter=100)
+    np.testing.assert_allclose(model.params_, reference.params, rtol=1e-9)
+
+
 def test_summary_names_the_columns_and_the_method(spector):
     X, y = spector
     text = str(LogisticRegression().fit(X, y).summary())
@@ -125,6 +135,36 @@ def test_multinomial_mle_matches_statsmodels_and_sklearn(multiclass):
     assert not np.any(model.coef_[0]) and model.coef_.shape == (4, 3)
     np.testing.assert_allclose(model.predict_proba(X), sklearn_fit(X, y, C=np.inf)
                                .predict_proba(X), atol=1e-5)
+
+
+def test_multinomial_tol_below_rounding_and_a_short_max_iter(multiclass):
+    """A tol below rounding stops at the fixed point; stopping early is not separation."""
+    X, y = multiclass
+    reference = sm.MNLogit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-14,
+                                                      maxiter=100)
+    model = LogisticRegression(tol=1e-60, max_iter=100_000).fit(X, y)
+    assert model.converged_ and model.n_iter_ < 40
+    np.testing.assert_allclose(model.params_, np.asarray(reference.params).ravel(), rtol=1e-9)
+    with pytest.warns(probml.ConvergenceWarning, match="max_iter=1"):
+        early = LogisticRegression(max_iter=1).fit(X, y)
+    assert not early.separation_ and not early.converged_
+    assert np.all(np.isfinite(early.bse_))
+
+
+def test_multinomial_separation_is_found_by_its_linear_program(rng):
+    """Class 2 lies below the others in x1 (the others overlap): quasi-complete separation."""
+    X = rng.normal(size=(90, 2))
+    y = np.repeat([0, 1, 2], 30)
+    X[y == 2, 1] -= 3 + np.ptp(X[:, 1])
+    with pytest.warns(PerfectSeparationWarning, match="separated by x1:"):
+        model = LogisticRegression().fit(X, y)
+    assert model.separation_ and model.separating_features_ == ["x1"]
+    assert np.all(np.isnan(model.bse_))
+    X[:3, 1], X[30:33, 1], X[60:63, 1] = X[60:63, 1], X[:3, 1], X[30:33, 1]   # now they overlap
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        overlapping = LogisticRegression().fit(X, y)
+    assert not overlapping.separation_ and overlapping.converged_
 
 
 @pytest.mark.parametrize("C", [0.1, 1.0])
