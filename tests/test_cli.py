@@ -123,19 +123,15 @@ def test_a_planted_symlink_is_not_written_through(tmp_path, capsys):
     assert not (out / "sigmoid-logit.png").exists()       # refused before drawing anything
 
 
-def test_files_probml_did_not_write_are_left_alone(tmp_path, capsys):
+@pytest.mark.parametrize("command, name, file", [("figures", "sigmoid-logit", "README.md"),
+                                                  ("derive", "mse-gradient", "mse-gradient.md")])
+def test_files_probml_did_not_write_are_left_alone(command, name, file, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "README.md").write_text("my notes")
-    status, _, err = run(capsys, "figures", "sigmoid-logit", "--out", str(out))
+    (out / file).write_text("my notes")
+    status, _, err = run(capsys, command, name, "--out", str(out))
     assert_one_clear_line(status, err, "was not written by probml")
-    assert (out / "README.md").read_text() == "my notes"
-    derived = tmp_path / "pages"
-    derived.mkdir()
-    (derived / "mse-gradient.md").write_text("mine")
-    status, _, err = run(capsys, "derive", "mse-gradient", "--out", str(derived))
-    assert_one_clear_line(status, err, "was not written by probml")
-    assert (derived / "mse-gradient.md").read_text() == "mine"
+    assert (out / file).read_text() == "my notes"
 
 
 def test_probml_rewrites_its_own_files_atomically(tmp_path, capsys):

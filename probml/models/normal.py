@@ -60,10 +60,12 @@ def _two_pass(x, scale):
     for start in range(0, n, _CHUNK):
         chunk = x[start:start + _CHUNK]
         deviation = buffer[:chunk.shape[0]]
-        np.copyto(deviation, chunk)         # float32 becomes float64 a chunk at a time
+        # float32 becomes float64 a chunk at a time, in the same pass as the subtraction.
         if scale != 1.0:
-            deviation *= scale
-        deviation -= provisional
+            np.multiply(chunk, scale, out=deviation, dtype=np.float64)
+            deviation -= provisional
+        else:
+            np.subtract(chunk, provisional, out=deviation, dtype=np.float64)
         total += np.add.reduce(deviation)
         squares += np.dot(deviation, deviation)
     return float(provisional + total / n), float(max(squares - total * total / n, 0.0) / n)

@@ -79,6 +79,8 @@ def as_float_tree(tree, name, finite=True, copy=True):
                 for key, value in tree.items()}
     if not copy and type(tree) is np.ndarray and tree.dtype == np.float64:
         array = tree
+    elif not copy and type(tree) is np.float64:         # a reduction's result, e.g. a bias
+        array = np.asarray(tree)
     else:
         if tree is None or isinstance(tree, (str, bytes)):
             raise TypeError(f"{name} must be an array of real numbers or a dict of them, got "

@@ -52,13 +52,14 @@ def matmul(A, B):
     >>> matmul(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0]))
     array([-1., -1.])
     """
-    if B.ndim == 1:
-        return np.sum(A * B, axis=1)
-    rows = max(1, _BLOCK // max(A.shape[1] * B.shape[1], 1))
-    out = np.empty((A.shape[0], B.shape[1]))
+    # A block of rows at a time: the products stay in cache, and no (n, k) temporary
+    # is made for a whole data set (the end of an epoch's loss).
+    rows = max(1, _BLOCK // max(A.shape[1] * (B.shape[1] if B.ndim == 2 else 1), 1))
+    out = np.empty((A.shape[0],) + B.shape[1:])
     for start in range(0, A.shape[0], rows):
         block = A[start:start + rows]
-        out[start:start + rows] = np.sum(block[:, :, None] * B[None, :, :], axis=1)
+        out[start:start + rows] = (np.sum(block * B, axis=1) if B.ndim == 1 else
+                                   np.sum(block[:, :, None] * B[None, :, :], axis=1))
     return out
 
 
@@ -73,12 +74,12 @@ def crossprod(X, D):
     >>> crossprod(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
     array([4., 6.])
     """
-    if D.ndim == 1:
-        return np.sum(X * D[:, None], axis=0)
-    rows = max(1, _BLOCK // max(X.shape[1] * D.shape[1], 1))
-    out = np.zeros((X.shape[1], D.shape[1]))
+    rows = max(1, _BLOCK // max(X.shape[1] * (D.shape[1] if D.ndim == 2 else 1), 1))
+    out = np.zeros((X.shape[1],) + D.shape[1:])
     for start in range(0, X.shape[0], rows):
-        out += np.sum(X[start:start + rows, :, None] * D[start:start + rows, None, :], axis=0)
+        block, weights = X[start:start + rows], D[start:start + rows]
+        out += (np.sum(block * weights[:, None], axis=0) if D.ndim == 1 else
+                np.sum(block[:, :, None] * weights[:, None, :], axis=0))
     return out
 
 

@@ -105,6 +105,10 @@ class Optimizer:
     init: Callable[[Any], OptimizerState]
     update: Callable[..., tuple]
     hyperparameters: dict = field(default_factory=dict)
+    # ``update`` without its checks of the arguments' types and structure (the
+    # step's own finiteness checks stay): for a caller, such as the Trainer, whose
+    # grads and params are its own float64 arrays, already checked by ``update``.
+    _step: Callable[..., tuple] = field(default=None, repr=False, compare=False)
 
     def __repr__(self):
         settings = ", ".join(f"{key}={value!r}" for key, value in self.hyperparameters.items())
@@ -160,9 +164,19 @@ def _check_beta(value, name):
     return _BETA(value, name)
 
 
-def _check_finite_leaves(tree, name, t):
-    for leaf in tree_leaves(tree):
-        if not np.all(np.isfinite(leaf)):
+def _check_finite_leaves(trees, t):
+    """Raise a DivergenceError naming the first of ``trees`` ({name: tree}) with NaN or inf.
+
+    The trees are an update's grads, its step and its running statistics: a
+    non-finite gradient makes the step non-finite too, so the step and the
+    statistics are checked on every update and the grads only to say where
+    the failure began (one pass over the leaves, not three).
+    """
+    (_, grads), *results = trees.items()
+    if all(np.isfinite(leaf).all() for _, tree in results for leaf in tree_leaves(tree)):
+        return
+    for name, tree in trees.items():
+        if not all(np.isfinite(leaf).all() for leaf in tree_leaves(tree)):
             raise DivergenceError(
                 f"{name} contain NaN or infinity at update {t}: the grads (or the step they "
                 "give) overflowed. Use a smaller learning rate, or check the gradient "
@@ -202,7 +216,6 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
         if not isinstance(state, OptimizerState):
             raise TypeError(f"state must be the OptimizerState from init or the last update, "
                             f"got {state!r}.")
-        t = state.count + 1
         grads = as_float_tree(grads, "grads", finite=False, copy=False)
         if params is not None:
             params = as_float_tree(params, "params", copy=False)
@@ -212,21 +225,25 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
                                  "grads", "the optimizer state")
             if params is not None:
                 check_same_structure(grads, params, "grads", "params")
-        _check_finite_leaves(grads, "grads", t)
+        return step(grads, state, params)
+
+    def step(grads, state, params=None):
+        t = state.count + 1
         # Without weight decay the parameters are not read; grads stand in for them.
-        step = functools.partial(leaf_update, lr=state.learning_rate, t=t)
+        leaf_step = functools.partial(leaf_update, lr=state.learning_rate, t=t)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            results = tree_map_unzip(step, 1 + len(slot_names), grads,
+            results = tree_map_unzip(leaf_step, 1 + len(slot_names), grads,
                                      grads if params is None else params,
                                      *(state.slots[slot] for slot in slot_names))
         new_slots = dict(zip(slot_names, results[1:]))
-        _check_finite_leaves(results[0], "the updates", t)
-        for slot, values in new_slots.items():
-            # Squared gradients overflow first (for |g| > 1e154): the step is then wrong.
-            _check_finite_leaves(values, f"the running statistics ({slot!r})", t)
+        # Squared gradients overflow first (for |g| > 1e154): the step is then wrong.
+        _check_finite_leaves({"grads": grads, "the updates": results[0],
+                              **{f"the running statistics ({slot!r})": values
+                                 for slot, values in new_slots.items()}}, t)
         return results[0], OptimizerState(t, rate(t), new_slots)
 
-    return Optimizer(name, init, update, {"learning_rate": learning_rate, **hyperparameters})
+    return Optimizer(name, init, update, {"learning_rate": learning_rate, **hyperparameters},
+                     step)
 
 
 def sgd(learning_rate=1e-3, momentum=0.0, *, dampening=0.0, nesterov=False,

@@ -55,7 +55,7 @@ from .._validation import (
 )
 from ..exceptions import DivergenceError
 from ._tree import as_float_tree, tree_leaves, tree_map
-from .optimizers import Optimizer, apply_updates, clip_norm, gradient_descent
+from .optimizers import Optimizer, clip_norm, gradient_descent
 
 # Iterations a run may record (its loss and rate: 2 GiB of float64 between them).
 MAX_ITERATIONS = 2 ** 27
@@ -500,11 +500,16 @@ class Trainer:
                         try:
                             if max_norm is not None:
                                 grads, grad_norms[i] = clip_norm(grads, max_norm)
-                            updates, state = optimizer.update(grads, state, params)
+                            # Checked in full on the first step; the same arrays after.
+                            update = optimizer.update if i == 0 or optimizer._step is None \
+                                else optimizer._step
+                            updates, state = update(grads, state, params)
                         except (DivergenceError, ValueError) as error:
                             raise self._divergence(loss, i, epoch, per_epoch, state, history(i),
                                                    cause=str(error)) from None
-                        params = apply_updates(params, updates)
+                        # The optimizer checked the structure on its first update; the
+                        # public apply_updates would check it again on every step.
+                        params = tree_map(np.add, params, updates)
                         if trajectory is not None:
                             trajectory.append(params)
                         i += 1
