@@ -127,3 +127,13 @@ def test_readme_python_examples_run(capsys):
     assert len(blocks) >= 2
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
+
+
+def test_every_module_compiles_without_a_warning():
+    """An invalid escape in a docstring is a SyntaxWarning printed at a user's first import."""
+    import warnings
+
+    for path in sorted((ROOT / "probml").rglob("*.py")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            compile(path.read_text(encoding="utf-8"), str(path), "exec")

@@ -349,7 +349,7 @@ def _range_and_null_space(correlation):
     rounding level are set to 0), so the unidentified direction does not leak
     into the others.
 
-    A matrix whose eigenvalues are all above :math:`10^3 p\,\epsilon` of the
+    A matrix whose eigenvalues are all above :math:`10^3 p\\,\\epsilon` of the
     largest has full rank by either test, and skips the QR: NumPy's LAPACK
     finds that in a few milliseconds, where SciPy's, whose thread pool
     contends with NumPy's after the data's large products, takes tens.

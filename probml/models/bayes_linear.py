@@ -550,7 +550,12 @@ class _Prior:
         along directions the data do not determine).  For an isotropic prior
         it is Ridge with penalty :math:`\alpha/\beta` directly.
         """
-        C, c = moments.xx, moments.xy - moments.xx @ self.mean
+        with np.errstate(over="ignore", invalid="ignore"):
+            C, c = moments.xx, moments.xy - moments.xx @ self.mean
+        if not np.all(np.isfinite(c)):
+            raise ValueError(f"prior_mean (entries up to {np.max(np.abs(self.mean)):.3g}) is so "
+                             "large against the data that X'X prior_mean overflows float64; "
+                             "rescale prior_mean (or X).")
         if self.isotropic_precision is not None:
             penalty = self.isotropic_precision / beta
             if not 0 < penalty < math.inf:

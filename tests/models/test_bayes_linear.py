@@ -260,3 +260,13 @@ def test_one_far_away_row_in_partial_fit_is_not_a_crash():
     with pytest.warns(UndefinedStatisticWarning, match="intercept's variance is lost"):
         model.partial_fit([[7.585556967726106e152, -1e145]], [6.6e16])
     assert np.isnan(model.intercept_std_) and np.all(np.isfinite(model.coef_))
+
+
+def test_a_prior_mean_whose_product_with_the_data_overflows_is_refused_by_name():
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((12, 2))
+    y = X @ [1.0, -2.0] + 3.0 + rng.standard_normal(12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="prior_mean .* overflows float64"):
+            BayesianLinearRegression(prior_mean=[1.79e308, 1.79e308]).fit(X, y)
