@@ -185,7 +185,7 @@ class Classifier(Estimator):
         self.classes_, encoded = _encode(labels)
         if self.classes_.shape[0] < 2:
             raise ValueError(
-                f"This solver needs samples of at least 2 classes in the data, but the data "
+                f"This solver needs samples of at least 2 classes in the data, but y "
                 f"contains only one class: {_plain(self.classes_[0])!r}.")
         return X, encoded, names
 
