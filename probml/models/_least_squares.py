@@ -311,7 +311,12 @@ def ridge_solution(xx, xy, alpha):
     scale = np.sqrt(np.diagonal(xx))
     scale = np.where(scale > 0, scale, 1.0)
     correlation = xx / np.outer(scale, scale)
-    penalty = alpha / scale**2
+    with np.errstate(over="ignore"):
+        penalty = alpha / scale**2
+    if not np.all(np.isfinite(penalty)):
+        raise ValueError(f"The penalty alpha={alpha:.3g} divided by the columns' sums of squares "
+                         f"(down to {np.min(scale) ** 2:.3g}) overflows float64; choose a smaller "
+                         "alpha or rescale X.")
     rhs = xy / scale
     unscale = np.outer(scale, scale)
     Q, N = _range_and_null_space(correlation)

@@ -562,7 +562,8 @@ class _Prior:
                 raise ValueError(f"alpha/beta = {penalty} is outside the range of double "
                                  "precision; choose alpha and beta closer in scale.")
             u, inverse, _ = ridge_solution(C, c, penalty)
-            weight = inverse / beta
+            with np.errstate(over="ignore"):
+                weight = inverse / beta
             mean = self.mean + u
             eigenvalues, log_scale = np.linalg.eigvalsh(C), -math.log(penalty)
         else:
@@ -573,9 +574,14 @@ class _Prior:
                 raise ValueError("prior_cov is so large against X that the posterior "
                                  "precision overflows; rescale X or the prior.")
             u, inverse, _ = ridge_solution(whitened, L.T @ c, 1.0 / beta)
-            weight = L @ inverse @ L.T / beta
+            with np.errstate(over="ignore", invalid="ignore"):
+                weight = L @ inverse @ L.T / beta
             mean = self.mean + L @ u
             eigenvalues, log_scale = np.linalg.eigvalsh(whitened), math.log(beta)
+        if not np.all(np.isfinite(weight)):
+            raise ValueError(f"The posterior covariance of the weights overflows float64: beta="
+                             f"{beta:.3g} (with alpha or prior_cov) makes the variances "
+                             "larger than 1.8e308; choose larger precisions or rescale X.")
         # log|Lambda_0| - log|Lambda_n| = -sum log(1 + s lambda_i), s = beta/alpha (or beta):
         # log1p(e^u) with u = log lambda + log s, which neither overflows nor underflows.
         positive = eigenvalues[eigenvalues > 0]

@@ -270,3 +270,23 @@ def test_a_prior_mean_whose_product_with_the_data_overflows_is_refused_by_name()
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match="prior_mean .* overflows float64"):
             BayesianLinearRegression(prior_mean=[1.79e308, 1.79e308]).fit(X, y)
+
+
+def test_precisions_so_small_that_the_posterior_variances_overflow_are_refused():
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((12, 2))
+    y = X @ [1.0, -2.0] + 3.0 + rng.standard_normal(12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="posterior covariance .* overflows.*beta="):
+            BayesianLinearRegression(alpha=5e-324, beta=5e-324).fit(X, y)
+
+
+def test_a_penalty_that_overflows_against_small_columns_is_refused_by_name():
+    rng = np.random.default_rng(7)
+    X = 1e-3 * rng.standard_normal((12, 2))
+    y = rng.standard_normal(12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="alpha=1.8e\\+308 .* overflows float64"):
+            Ridge(alpha=1.7976931348623157e308).fit(X, y)
