@@ -224,6 +224,10 @@ class BayesianLinearRegression(Regressor):
     def _update_posterior(self, params, moments):
         p = moments.xx.shape[0]
         prior = self._prior(params, p)
+        # A fit with known noise leaves no Inverse-Gamma posterior behind from an earlier one:
+        # beta_is_unknown_ reads its presence.
+        for stale in ("noise_shape_", "noise_rate_", "_scale_matrix"):
+            self.__dict__.pop(stale, None)
         self._moments = moments
         # Observations left after integrating out the flat-prior intercept.
         self._n_effective = moments.n - moments.fit_intercept
@@ -393,13 +397,13 @@ class BayesianLinearRegression(Regressor):
 
     def _weight_scale(self):
         """Covariance (known noise) or t scale matrix (unknown noise) of the weights."""
-        if hasattr(self, "noise_shape_"):
+        if self.beta_is_unknown_:
             return self.noise_rate_ / self.noise_shape_ * self._scale_matrix
         return self.posterior_cov_
 
     def _t_variance_factor(self):
         """Variance of a t with 2 a_n degrees of freedom over its squared scale."""
-        if hasattr(self, "noise_shape_"):
+        if self.beta_is_unknown_:
             dof = 2 * self.noise_shape_
             return dof / (dof - 2) if dof > 2 else np.inf
         return 1.0
@@ -480,7 +484,7 @@ class BayesianLinearRegression(Regressor):
         eigenvalues, vectors = np.linalg.eigh(self._weight_scale())
         factor = vectors * np.sqrt(np.clip(eigenvalues, 0, None))
         draws = rng.standard_normal((n_samples, p)) @ factor.T
-        if not hasattr(self, "noise_shape_"):
+        if not self.beta_is_unknown_:
             return self.posterior_mean_ + draws
         dof = 2 * self.noise_shape_
         mixing = np.sqrt(dof / rng.chisquare(dof, size=(n_samples, 1)))

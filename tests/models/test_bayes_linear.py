@@ -213,11 +213,15 @@ def test_iteration_limit_warns(diabetes):
         BayesianLinearRegression(fit_precisions=True, max_iter=2).fit(*diabetes)
 
 
-def test_evidence_maximisation_with_a_prior_mean_near_overflow_says_so():
-    """Its squared distance overflows: a warning, then an error naming prior_mean, no RuntimeWarning."""
+def _twelve_rows():
     rng = np.random.default_rng(7)
     X = rng.standard_normal((12, 2))
-    y = X @ [1.0, -2.0] + 3.0 + rng.standard_normal(12)
+    return X, X @ [1.0, -2.0] + 3.0 + rng.standard_normal(12)
+
+
+def test_evidence_maximisation_with_a_prior_mean_near_overflow_says_so():
+    """Its squared distance overflows: a warning, then an error naming prior_mean, no RuntimeWarning."""
+    X, y = _twelve_rows()
     model = BayesianLinearRegression(fit_precisions=True, prior_mean=[1.3e159, -1.3e159])
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
@@ -253,40 +257,35 @@ def test_variances_lost_to_rounding_are_nan_with_a_warning(make):
 
 
 def test_one_far_away_row_in_partial_fit_is_not_a_crash():
-    rng = np.random.default_rng(7)
-    X = rng.standard_normal((12, 2))
-    y = X @ [1.0, -2.0] + 3.0 + rng.standard_normal(12)
+    X, y = _twelve_rows()
     model = BayesianLinearRegression().fit(X, y)
     with pytest.warns(UndefinedStatisticWarning, match="intercept's variance is lost"):
         model.partial_fit([[7.585556967726106e152, -1e145]], [6.6e16])
     assert np.isnan(model.intercept_std_) and np.all(np.isfinite(model.coef_))
 
 
-def test_a_prior_mean_whose_product_with_the_data_overflows_is_refused_by_name():
-    rng = np.random.default_rng(7)
-    X = rng.standard_normal((12, 2))
-    y = X @ [1.0, -2.0] + 3.0 + rng.standard_normal(12)
+@pytest.mark.parametrize("model, scale, message", [
+    (BayesianLinearRegression(prior_mean=[1.79e308, 1.79e308]), 1.0,
+     "prior_mean .* overflows float64"),
+    (BayesianLinearRegression(alpha=5e-324, beta=5e-324), 1.0,
+     "posterior covariance .* overflows.*beta="),
+    (Ridge(alpha=1.7976931348623157e308), 1e-3, "alpha=1.8e\\+308 .* overflows float64"),
+], ids=["prior-mean-times-data", "tiny-precisions", "penalty-over-small-columns"])
+def test_settings_that_overflow_against_the_data_are_refused_by_name(model, scale, message):
+    """No RuntimeWarning leaks: the overflow is found and named before it is used."""
+    X, y = _twelve_rows()
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        with pytest.raises(ValueError, match="prior_mean .* overflows float64"):
-            BayesianLinearRegression(prior_mean=[1.79e308, 1.79e308]).fit(X, y)
+        with pytest.raises(ValueError, match=message):
+            model.fit(scale * X, y)
 
 
-def test_precisions_so_small_that_the_posterior_variances_overflow_are_refused():
-    rng = np.random.default_rng(7)
-    X = rng.standard_normal((12, 2))
-    y = X @ [1.0, -2.0] + 3.0 + rng.standard_normal(12)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        with pytest.raises(ValueError, match="posterior covariance .* overflows.*beta="):
-            BayesianLinearRegression(alpha=5e-324, beta=5e-324).fit(X, y)
-
-
-def test_a_penalty_that_overflows_against_small_columns_is_refused_by_name():
-    rng = np.random.default_rng(7)
-    X = 1e-3 * rng.standard_normal((12, 2))
-    y = rng.standard_normal(12)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        with pytest.raises(ValueError, match="alpha=1.8e\\+308 .* overflows float64"):
-            Ridge(alpha=1.7976931348623157e308).fit(X, y)
+def test_refitting_with_known_noise_forgets_the_unknown_noise_posterior():
+    """set_params(beta=...).fit after a fit with beta=None is the same as a fresh fit."""
+    X, y = _twelve_rows()
+    refitted = BayesianLinearRegression(beta=None).fit(X, y).set_params(beta=1.0).fit(X, y)
+    fresh = BayesianLinearRegression(beta=1.0).fit(X, y)
+    assert not refitted.beta_is_unknown_ and not hasattr(refitted, "noise_shape_")
+    np.testing.assert_array_equal(refitted.predict(X, return_std=True)[1],
+                                  fresh.predict(X, return_std=True)[1])
+    np.testing.assert_array_equal(refitted.predict_interval(X), fresh.predict_interval(X))
