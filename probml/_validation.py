@@ -246,7 +246,7 @@ def check_finite(A, name="X", feature_names=None, *, checksum=None):
         return
     value = A[index]
     kind = "NaN (a missing value)" if np.isnan(value) else f"{value}"
-    where = f"row {index[0]}" if A.ndim == 1 else _describe_cell(*index, feature_names)
+    where = _where(A.ndim, index[0], index[-1], feature_names)
     more = f" ({count} non-finite entries in all)" if count > 1 else ""
     raise ValueError(
         f"{name} contains {kind} at {where}{more}; remove or impute those rows "
@@ -409,6 +409,11 @@ def check_sortable(values, name, what):
 # and returns it converted; estimators list theirs in ``_parameter_domains`` and
 # functions in ``@validate_params``.  The message always starts with the
 # parameter's name, says what it must be, and shows what it was.
+
+
+def _plain(value):
+    """A NumPy scalar as the Python value it holds, for messages."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _shown(value):

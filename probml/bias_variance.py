@@ -31,6 +31,7 @@ from ._validation import (
     check_squares_representable,
     check_vector,
 )
+from .models._least_squares import column_sums_of_squares
 from .selection import clone
 
 # sigma is squared in every result, so its square must be a double.
@@ -250,9 +251,8 @@ def linear_smoother_bias_variance(X_train, f_train, x_eval, f_eval, noise_std, a
     if x_eval.shape[1] != X_train.shape[1]:
         raise ValueError(f"x_eval has {x_eval.shape[1]} features but X_train has "
                          f"{X_train.shape[1]}.")
-    with np.errstate(over="ignore", under="ignore"):
-        check_squares_representable(np.einsum("ij,ij->j", X_train, X_train), X_train,
-                                    "X_train")
+    with np.errstate(under="ignore"):
+        check_squares_representable(column_sums_of_squares(X_train), X_train, "X_train")
     with np.errstate(over="ignore", invalid="ignore"):
         smoother = _smoother_rows(X_train, x_eval, alpha, fit_intercept)
         bias2 = (smoother @ f_train - f_eval) ** 2

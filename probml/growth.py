@@ -27,6 +27,7 @@ from ._validation import (
     LEVEL,
     Integer,
     Options,
+    _plain,
     check_array_finite,
     check_sortable,
     check_vector,
@@ -120,10 +121,6 @@ def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
 
 
 # -- engagement --------------------------------------------------------------------
-
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value
-
 
 def _user_ids(user_ids):
     """User ids of one sortable type, as a 1-D array."""

@@ -32,7 +32,9 @@ from ._validation import (
     Integer,
     Options,
     Real,
+    check_is_fitted,
     check_matrix,
+    check_sortable,
     check_vector,
 )
 from .models._base import Classifier, Estimator, Regressor
@@ -190,10 +192,7 @@ def _labels(y, n, name="y"):
                          f"{labels.shape}.")
     if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
         raise ValueError(f"{name} contains NaN or infinity.")
-    try:
-        np.unique(labels)
-    except TypeError:
-        raise TypeError(f"{name} must hold labels of one sortable type.") from None
+    check_sortable(labels, name, "labels")
     return labels
 
 
@@ -744,8 +743,6 @@ class PolynomialFeatures(Estimator):
         return self
 
     def transform(self, X):
-        from ._validation import check_is_fitted
-
         check_is_fitted(self, "powers_")
         X, _ = check_matrix(X)
         if X.shape[1] != self.n_features_in_:

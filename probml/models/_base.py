@@ -15,6 +15,7 @@ import numpy as np
 from ..exceptions import DataConversionWarning, UndefinedStatisticWarning
 from .._validation import (
     FLOATS,
+    _plain,
     check_finite,
     check_is_fitted,
     check_params,
@@ -282,8 +283,3 @@ def linear_prediction(X, coef, intercept):
                          f"up to {np.max(np.abs(X)):.3g}); X is far outside the range of the "
                          "training data: check its units.")
     return prediction
-
-
-def _plain(value):
-    """A NumPy scalar as the Python value it holds, for messages."""
-    return value.item() if isinstance(value, np.generic) else value

@@ -260,12 +260,6 @@ def column_scale(moments):
     return np.where(scale > 0, scale, 1.0)
 
 
-def symmetric_inverse(matrix):
-    """The inverse of a symmetric matrix, symmetrised against rounding."""
-    inverse = np.linalg.inv(matrix)
-    return (inverse + inverse.T) / 2
-
-
 def _spd_inverse(matrix):
     """The inverse of a symmetric positive definite matrix, equilibrated, by Cholesky."""
     scale = np.sqrt(np.diagonal(matrix))

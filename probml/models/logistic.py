@@ -410,9 +410,7 @@ class LogisticRegression(_CoefficientInference, Classifier):
             self._fit_binary(X, labels, lam, tol, fit_intercept, names)
         else:
             X = X.astype(np.float64, copy=False)   # the K-class Hessian needs it whole
-            squares = column_sums_of_squares(X)
-            check_finite(X, "X", names, checksum=squares)
-            check_squares_representable(squares, X, "X", names)
+            _check_columns(X, names)
             if lam == 0 and fit_intercept:
                 _check_identifiable(_gram_with_intercept(X), names)
             self._fit_multinomial(X, labels, lam, tol, fit_intercept)
@@ -427,9 +425,7 @@ class LogisticRegression(_CoefficientInference, Classifier):
             # One pass for the columns' sums of squares (the small-data path reads
             # them off its first information matrix instead), so that data whose
             # squares overflow or underflow get a clear error, not a broken fit.
-            squares = column_sums_of_squares(X)
-            check_finite(X, "X", names, checksum=squares)
-            check_squares_representable(squares, X, "X", names)
+            _check_columns(X, names)
             # Newton converges quadratically once close: start from fits to
             # subsamples of a quarter and then all of _SUBSAMPLE_ROWS rows (evenly
             # spaced blocks of about 2,000 contiguous rows, so no copy, no strided
@@ -763,6 +759,14 @@ class LogisticRegression(_CoefficientInference, Classifier):
             notes.append("The classes are separated: the MLE does not exist; inference "
                          "is NaN. Use penalty='l2'.")
         return notes
+
+
+def _check_columns(X, names):
+    """One pass for the columns' sums of squares: a clear error for NaN, inf, or values whose
+    squares overflow or underflow."""
+    squares = column_sums_of_squares(X)
+    check_finite(X, "X", names, checksum=squares)
+    check_squares_representable(squares, X, "X", names)
 
 
 def _not_converged(n_iter, max_iter, tol):

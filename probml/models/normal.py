@@ -50,8 +50,7 @@ def _two_pass(x, scale):
         provisional = 0.0
         for start in range(0, n, _CHUNK):
             chunk = buffer[:min(_CHUNK, n - start)]
-            np.copyto(chunk, x[start:start + _CHUNK])
-            chunk *= scale
+            np.multiply(x[start:start + _CHUNK], scale, out=chunk, dtype=np.float64)
             provisional += float(np.add.reduce(chunk)) / n
     if not math.isfinite(provisional):
         return provisional, math.nan

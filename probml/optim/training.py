@@ -50,6 +50,7 @@ from .._validation import (
     Optional,
     Options,
     Real,
+    _as_float_array,
     check_matrix,
     check_whole_number,
 )
@@ -130,8 +131,6 @@ class Module:
 
 
 def _check_targets_array(y, n_samples, name="y"):
-    from .._validation import _as_float_array
-
     if getattr(y, "dtype", None) is not None and np.asarray(y).dtype.kind in "OUS":
         raise TypeError(f"{name} must be numbers, got dtype {np.asarray(y).dtype}; encode class "
                         "labels as integers 0..K-1.")
