@@ -86,6 +86,18 @@ def _check_fraction(value, name):
 
 # -- splits -----------------------------------------------------------------
 
+def _shuffler(seed):
+    """The random source of a shuffle: scikit-learn's for a whole-number seed.
+
+    scikit-learn shuffles with NumPy's legacy ``RandomState(seed)``; taking the
+    same source for an integer seed gives the same partitions as its
+    splitters.  ``None`` and NumPy generators give ``default_rng(seed)``.
+    """
+    if isinstance(seed, int):
+        return np.random.RandomState(seed)
+    return np.random.default_rng(seed)
+
+
 def _stratified_test_rows(y, n_test, rng):
     """Each class's share of ``n_test`` rows, by largest remainder (ties at random)."""
     classes, encoded = np.unique(y, return_inverse=True)
@@ -143,7 +155,7 @@ def _two_way_indices(arrays, test_size, shuffle, stratify, random_state):
     n_test = math.ceil(test_size * n)
     if not 0 < n_test < n:
         raise ValueError(f"test_size={test_size} of {n} samples leaves an empty part.")
-    rng = np.random.default_rng(SEED(random_state, "random_state"))
+    rng = _shuffler(SEED(random_state, "random_state"))
     if stratify is not None:
         if not shuffle:
             raise ValueError("stratified splits need shuffle=True.")
@@ -151,8 +163,10 @@ def _two_way_indices(arrays, test_size, shuffle, stratify, random_state):
         chosen = np.zeros(n, dtype=bool)
         chosen[_stratified_test_rows(stratify, n_test, rng)] = True
         return rng.permutation(np.flatnonzero(~chosen)), rng.permutation(np.flatnonzero(chosen))
-    order = rng.permutation(n) if shuffle else np.arange(n)
-    return order[:n - n_test], order[n - n_test:]
+    if not shuffle:
+        return np.arange(n - n_test), np.arange(n - n_test, n)
+    order = rng.permutation(n)        # scikit-learn's ShuffleSplit: the test rows first
+    return order[n_test:], order[:n_test]
 
 
 def train_valid_test_split(*arrays, valid_size=0.2, test_size=0.2, shuffle=True,
@@ -198,7 +212,7 @@ def _labels(y, n, name="y"):
 
 class _Splitter:
     def split(self, X, y=None, groups=None):
-        """Yield ``(train_index, test_index)`` for each fold."""
+        """Yield ``(train_index, test_index)`` for each fold, each in ascending order."""
         n = _n_samples(X)
         if y is not None:
             _n_samples(y, "y")
@@ -206,7 +220,7 @@ class _Splitter:
         for test in self._test_indices(n, y):
             mask = np.ones(n, dtype=bool)
             mask[test] = False
-            yield everything[mask], np.asarray(test)
+            yield everything[mask], everything[~mask]
 
     def __repr__(self):
         settings = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -243,8 +257,7 @@ class KFold(_KSplitter):
         if self.n_splits > n:
             raise ValueError(f"Cannot have number of splits n_splits={self.n_splits} "
                              f"greater than the number of samples in X: n_samples={n}.")
-        order = (np.random.default_rng(self.random_state).permutation(n) if self.shuffle
-                 else np.arange(n))
+        order = _shuffler(self.random_state).permutation(n) if self.shuffle else np.arange(n)
         sizes = np.full(self.n_splits, n // self.n_splits)
         sizes[: n % self.n_splits] += 1
         start = 0
@@ -283,7 +296,7 @@ class StratifiedKFold(_KSplitter):
         allocation = np.array([np.bincount(dealt[k::self.n_splits],
                                            minlength=len(counts))
                                for k in range(self.n_splits)])
-        rng = np.random.default_rng(self.random_state)
+        rng = _shuffler(self.random_state)
         folds = np.empty(n, dtype=int)
         for c in range(len(counts)):
             assignment = np.repeat(np.arange(self.n_splits), allocation[:, c])

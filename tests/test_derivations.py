@@ -89,6 +89,30 @@ def test_pages_read_as_markdown_with_latex():
     assert "**MAP**" in index
 
 
+# What SymPy prints for a Boolean, an undefined value or an unfilled slot: a page
+# that shows one shows something that was not derived.
+_NOT_DERIVED = (r"\text{True}", r"\text{False}", r"\mathrm{True}", r"\mathrm{False}",
+                r"\text{NaN}", r"\tilde{\infty}", r"\text{None}", "None", "nan", "zoo",
+                "TODO", "placeholder", "<...>")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_page_shows_only_what_was_derived(name):
+    page = derivations.get(name).to_markdown()
+    found = [token for token in _NOT_DERIVED if token in page]
+    assert not found, f"{name}: the page shows {found}"
+
+
+def test_a_step_that_evaluates_to_a_boolean_is_refused():
+    from probml.derivations import Step
+    from probml.derivations._core import Eq
+
+    label, matrix = sp.Symbol("S"), sp.Matrix([[1, 0], [0, 1]])
+    with pytest.raises(TypeError, match="Boolean"):
+        Step("its precision is", sp.Eq(label, matrix))
+    assert "S =" in sp.latex(Step("its precision is", Eq(label, matrix)).expr)
+
+
 def test_check_command_prints_a_table_and_fails_on_unknown_names(capsys):
     assert cli.main(["check", "bernoulli-mle", "lasso-as-map"]) == 0
     out = capsys.readouterr().out

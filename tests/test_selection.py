@@ -63,6 +63,21 @@ def test_shuffled_folds_are_seeded_partitions(splitter):
             assert np.bincount(y[test]).tolist() == [4, 3]
 
 
+@pytest.mark.filterwarnings("ignore:The least populated class")
+@pytest.mark.parametrize("seed", [0, 1, 42, 2**31 - 1])
+@pytest.mark.parametrize("n, k", [(7, 2), (23, 5), (100, 3)])
+def test_shuffled_partitions_equal_scikit_learns_for_the_same_integer_seed(seed, n, k):
+    X = np.zeros((n, 1))
+    y = np.random.default_rng(n).integers(0, 3, n)
+    assert (_partitions(sel.KFold(k, shuffle=True, random_state=seed), X)
+            == _partitions(sk.KFold(k, shuffle=True, random_state=seed), X))
+    assert (_partitions(sel.StratifiedKFold(k, shuffle=True, random_state=seed), X, y)
+            == _partitions(sk.StratifiedKFold(k, shuffle=True, random_state=seed), X, y))
+    ours = sel.train_test_split(np.arange(n), test_size=0.3, random_state=seed)
+    theirs = sk.train_test_split(np.arange(n), test_size=0.3, random_state=seed)
+    assert [part.tolist() for part in ours] == [part.tolist() for part in theirs]
+
+
 def test_train_test_splits_are_seeded_disjoint_and_stratified():
     X, y = np.arange(100), np.repeat([0, 1, 2], [50, 30, 20])
     X_tr, X_te, y_tr, y_te = sel.train_test_split(X, y, test_size=0.2, random_state=1)

@@ -38,12 +38,27 @@ class Tex(sp.Symbol):
         return self.name
 
 
+def Eq(lhs, rhs):
+    """The equation ``lhs = rhs`` as written, never evaluated to True or False.
+
+    ``sympy.Eq`` evaluates an equation whose sides it can compare: a label
+    against a matrix becomes ``False``, a label against itself ``True``.  A
+    page shows what was derived, so its equations are built unevaluated.
+    """
+    return sp.Eq(lhs, rhs, evaluate=False)
+
+
 @dataclass
 class Step:
     """One step of an argument: a sentence, and the expression it arrives at."""
 
     text: str
     expr: object = None
+
+    def __post_init__(self):
+        if isinstance(self.expr, (bool, sp.logic.boolalg.BooleanAtom)):
+            raise TypeError(f"The step {self.text!r} arrives at the Boolean {self.expr}, not a "
+                            "derived expression: build its equation with Eq(lhs, rhs).")
 
 
 @dataclass

@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from . import register
-from ._core import Derivation, Step, Tex, is_zero
+from ._core import Derivation, Eq, Step, Tex, is_zero
 
 # Counts and settings of the numeric checks: (x_A, n_A, x_B, n_B).
 _EXPERIMENTS = [(200, 2000, 250, 2000), (31, 480, 47, 515), (1210, 10000, 1305, 9800),
@@ -34,23 +34,23 @@ def two_proportion_z_test():
     steps = [
         Step("Under the null hypothesis both arms convert at one rate p; the joint "
              "log-likelihood of x_A of n_A and x_B of n_B conversions is",
-             sp.Eq(Tex(r"\ell(p)"), loglik)),
+             Eq(Tex(r"\ell(p)"), loglik)),
         Step("Its score vanishes at the pooled rate, the MLE of p under the null:",
-             sp.Eq(Tex(r"\bar p"), pooled)),
+             Eq(Tex(r"\bar p"), pooled)),
         Step("One visitor's conversion b in {0, 1} has variance E[b^2] - E[b]^2 (summing "
-             "its pmf over both values),", sp.Eq(Tex(r"\operatorname{Var} b"),
+             "its pmf over both values),", Eq(Tex(r"\operatorname{Var} b"),
                                                  bernoulli_variance)),
         Step("so a rate x/n, the mean of n independent visitors, has variance p(1 - p)/n "
              "and the difference of two independent arms has variance",
-             sp.Eq(Tex(r"\operatorname{Var}(\hat p_B - \hat p_A)"), difference_variance)),
+             Eq(Tex(r"\operatorname{Var}(\hat p_B - \hat p_A)"), difference_variance)),
         Step("Standardising the observed difference with the null variance at the pooled "
              "rate gives the z statistic, approximately N(0, 1) under the null:",
-             sp.Eq(Tex("z"), z)),
+             Eq(Tex("z"), z)),
         Step("Pearson's chi-square statistic of the 2 x 2 table (expected counts from the "
-             "margins) is", sp.Eq(Tex("X^2"), chi2)),
+             "margins) is", Eq(Tex("X^2"), chi2)),
         Step("and SymPy confirms that z^2 - X^2 simplifies to 0: the two-sided z-test and "
              "the uncorrected chi-square test are the same test.",
-             sp.Eq(Tex("z^2 - X^2"), sp.factor(sp.together(z ** 2 - chi2)))),
+             Eq(Tex("z^2 - X^2"), sp.factor(sp.together(z ** 2 - chi2)))),
     ]
     results = {"pooled rate": pooled, "variance of the difference": difference_variance,
                "z": z, "chi-square": chi2}
@@ -105,23 +105,23 @@ def sample_size():
     slope = sp.diff(phi, p)
     delta_variance = sp.simplify(slope ** 2 * p * (1 - p) / n)
     sd = sp.sqrt(delta_variance.subs(n, n) + delta_variance.subs(n, r * n))
-    (n_required,) = sp.solve(sp.Eq(h / sd - z_alpha, z_beta), n)
+    (n_required,) = sp.solve(Eq(h / sd - z_alpha, z_beta), n)
     n_required = sp.factor(n_required)
     steps = [
-        Step("Plan on Cohen's scale: the arcsine transform of a rate", sp.Eq(Tex(r"\phi(p)"),
+        Step("Plan on Cohen's scale: the arcsine transform of a rate", Eq(Tex(r"\phi(p)"),
                                                                            phi)),
-        Step("has derivative", sp.Eq(Tex(r"\phi'(p)"), slope)),
+        Step("has derivative", Eq(Tex(r"\phi'(p)"), slope)),
         Step("so by the delta method, Var phi(p_hat) = phi'(p)^2 p(1 - p)/n does not depend "
              "on p (the transform stabilises the variance):",
-             sp.Eq(Tex(r"\operatorname{Var}\phi(\hat p)"), delta_variance)),
+             Eq(Tex(r"\operatorname{Var}\phi(\hat p)"), delta_variance)),
         Step("With n visitors in arm A and r n in arm B, the difference of the transformed "
              "rates estimates h = phi(p_B) - phi(p_A) with standard deviation",
-             sp.Eq(Tex(r"\mathrm{sd}"), sd)),
+             Eq(Tex(r"\mathrm{sd}"), sd)),
         Step("A one-sided test at level alpha rejects when the standardised difference "
              "exceeds z_{1-alpha}; when the true effect is h that statistic is about "
              "N(h/sd, 1), so the power is Phi(h/sd - z_{1-alpha}). Setting the power to "
              "1 - beta, h/sd - z_{1-alpha} = z_{1-beta}, and solving for n:",
-             sp.Eq(Tex("n_A"), n_required)),
+             Eq(Tex("n_A"), n_required)),
         Step("A two-sided test uses z_{1-alpha/2} in place of z_{1-alpha}; the formula then "
              "ignores the chance of rejecting in the wrong direction, which is why "
              "probml.testing.ab_test_design solves the full power equation numerically."),

@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from . import register
-from ._core import Derivation, Step, Tex, is_zero
+from ._core import Derivation, Eq, Step, Tex, is_zero
 
 alpha, beta = sp.symbols("alpha beta", positive=True)
 X = sp.Matrix(3, 2, sp.symbols("X_1:4_1:3", real=True))
@@ -34,16 +34,16 @@ def bayesian_linear_posterior():
     steps = [
         Step("The prior w ~ N(0, alpha^-1 I) and the likelihood y ~ N(X w, beta^-1 I) "
              "have log-densities (up to constants, for an explicit 3 x 2 design)",
-             sp.Eq(Tex(r"\log p(w) + \log p(y \mid w)"),
+             Eq(Tex(r"\log p(w) + \log p(y \mid w)"),
                    Tex(r"-\frac{\alpha}{2} w^\top w - \frac{\beta}{2}"
                              r"\lVert y - X w\rVert^2"))),
         Step("The sum is quadratic in w, so the posterior is Gaussian. Its precision is "
-             "minus the Hessian,", sp.Eq(Tex(r"S^{-1}"), precision)),
-        Step("that is", sp.Eq(Tex(r"S^{-1}"),
+             "minus the Hessian,", Eq(Tex(r"S^{-1}"), precision)),
+        Step("that is", Eq(Tex(r"S^{-1}"),
                               Tex(r"\alpha I + \beta X^\top X"))),
         Step("and completing the square puts its mean where the gradient vanishes: the "
              "gradient at w = 0 is beta X^T y, so",
-             sp.Eq(Tex("m"), Tex(r"\beta S X^\top y"))),
+             Eq(Tex("m"), Tex(r"\beta S X^\top y"))),
     ]
     results = {"posterior precision": precision, "posterior mean": mean}
 
@@ -115,16 +115,16 @@ def ridge_as_map():
     w_map = sp.Matrix([solution[wj] for wj in w])
     steps = [
         Step("The negative log posterior of Bayesian linear regression is, up to a "
-             "constant,", sp.Eq(Tex(r"-\log p(w \mid y)"), Tex(
+             "constant,", Eq(Tex(r"-\log p(w \mid y)"), Tex(
                  r"\frac{\beta}{2}\lVert y - X w\rVert^2 + \frac{\alpha}{2}\lVert w"
                  r"\rVert^2"))),
         Step("Dividing by beta/2 leaves Ridge's objective with penalty lambda = "
              "alpha / beta = sigma^2 / tau^2 (noise variance over prior variance):",
-             sp.Eq(Tex(r"\lVert y - X w\rVert^2 + \lambda \lVert w\rVert^2"),
+             Eq(Tex(r"\lVert y - X w\rVert^2 + \lambda \lVert w\rVert^2"),
                    Tex(r"\frac{2}{\beta}\left(-\log p(w \mid y)\right)"))),
         Step("Setting the gradient to zero (solved exactly by SymPy for a 3 x 2 design) "
              "gives the MAP estimate, the Ridge solution",
-             sp.Eq(Tex(r"\hat w"),
+             Eq(Tex(r"\hat w"),
                    Tex(r"(X^\top X + \lambda I)^{-1} X^\top y"))),
         Step("which equals the posterior mean, because a Gaussian's mode is its mean."),
     ]
@@ -182,16 +182,16 @@ def lasso_as_map():
     solution = sp.Piecewise((positive, zs > a), (negative, zs < -a), (0, True))
     steps = [
         Step("A Laplace prior of scale b on a weight has negative log-density",
-             sp.Eq(Tex(r"-\log p(w)"), sp.expand(sp.expand_log(laplace, force=True)))),
+             Eq(Tex(r"-\log p(w)"), sp.expand(sp.expand_log(laplace, force=True)))),
         Step("so the negative log posterior with Gaussian noise is the squared error plus "
              "|w|/b: the L1 penalty, with alpha = sigma^2 / (n b) in the Lasso's scaling."),
         Step("With one coefficient and an orthonormal design the objective is, up to a "
              "constant, with z = x^T y / n the least-squares estimate,",
-             sp.Eq(Tex("J(w)"), (t - zs) ** 2 / 2 + a * sp.Abs(t))),
-        Step("For w > 0 its derivative vanishes at", sp.Eq(t, positive)),
-        Step("which is positive only when z > alpha; for w < 0 at", sp.Eq(t, negative)),
+             Eq(Tex("J(w)"), (t - zs) ** 2 / 2 + a * sp.Abs(t))),
+        Step("For w > 0 its derivative vanishes at", Eq(t, positive)),
+        Step("which is positive only when z > alpha; for w < 0 at", Eq(t, negative)),
         Step("and otherwise the minimum is at the kink w = 0. Together: soft thresholding,",
-             sp.Eq(Tex(r"\hat w"), solution)),
+             Eq(Tex(r"\hat w"), solution)),
     ]
     results = {"w_MAP": solution, "Laplace -log density": laplace}
 

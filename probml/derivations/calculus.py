@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from . import register
-from ._core import Derivation, Step, Tex, is_zero
+from ._core import Derivation, Eq, Step, Tex, is_zero
 
 n = sp.Symbol("n", integer=True, positive=True)
 i = sp.Symbol("i", integer=True, positive=True)
@@ -49,20 +49,20 @@ def mse_gradient():
     matrix_form = sp.Rational(2, 3) * X.T * (X * wv - yv)
     steps = [
         Step("The mean squared error of the line y = w x + b over n points is",
-             sp.Eq(Tex("L"), loss)),
+             Eq(Tex("L"), loss)),
         Step("Differentiation passes inside the sum (it is linear), and the chain rule "
              "differentiates each square: with respect to w,",
-             sp.Eq(Tex(r"\frac{\partial L}{\partial w}"), dL_dw)),
+             Eq(Tex(r"\frac{\partial L}{\partial w}"), dL_dw)),
         Step("and with respect to b, where the inner derivative is 1,",
-             sp.Eq(Tex(r"\frac{\partial L}{\partial b}"), dL_db)),
+             Eq(Tex(r"\frac{\partial L}{\partial b}"), dL_db)),
         Step("Each term is twice the residual times the input: the larger the error "
              "and the input, the larger the push on w.",
-             sp.Eq(sp.diff(residual ** 2, w), 2 * residual * x[i])),
+             Eq(sp.diff(residual ** 2, w), 2 * residual * x[i])),
         Step("With many features the same computation, written for a design matrix X "
              "(here an explicit 3 x 2 one, so SymPy can expand it), differentiated "
              "component by component,", componentwise),
         Step("equals the matrix formula (2/n) X^T (X w - y):",
-             sp.Eq(Tex(r"\nabla_w L"),
+             Eq(Tex(r"\nabla_w L"),
                    Tex(r"\frac{2}{n} X^\top (X w - y)"))),
     ]
     results = {"dL/dw": dL_dw, "dL/db": dL_db, "gradient (3 x 2 design)": componentwise}
@@ -132,15 +132,15 @@ def normal_equations():
         Step("At a minimum of the MSE its gradient is zero. For a design matrix X that "
              "gives the normal equations (checked on an explicit 3 x 2 design: the "
              "gradient is 2 X^T (X w - y), so it vanishes exactly when)",
-             sp.Eq(Tex(r"X^\top X w"), Tex(r"X^\top y"))),
+             Eq(Tex(r"X^\top X w"), Tex(r"X^\top y"))),
         Step("For one feature, setting dL/dw and dL/db to zero (solved exactly by SymPy "
              "for n = 4 points, the explicit sums it needs) gives the slope",
-             sp.Eq(Tex(r"\hat w"), S_xy / S_xx)),
+             Eq(Tex(r"\hat w"), S_xy / S_xx)),
         Step("and the intercept, which makes the line pass through the means,",
-             sp.Eq(Tex(r"\hat b"), ybar - Tex(r"\hat w") * xbar)),
+             Eq(Tex(r"\hat b"), ybar - Tex(r"\hat w") * xbar)),
         Step("with the centred sums",
-             sp.Eq(S_xx, Tex(r"\sum_i (x_i - \bar x)^2"))),
-        Step("and", sp.Eq(S_xy, Tex(r"\sum_i (x_i - \bar x)(y_i - \bar y)"))),
+             Eq(S_xx, Tex(r"\sum_i (x_i - \bar x)^2"))),
+        Step("and", Eq(S_xy, Tex(r"\sum_i (x_i - \bar x)(y_i - \bar y)"))),
     ]
     results = {"slope (n = 4)": solution[w], "intercept (n = 4)": solution[b],
                "normal equations residual": gradient / 2 - (X.T * X * wv - X.T * yv)}
@@ -205,18 +205,18 @@ def derivative_from_limit():
     central = sp.series((sp.exp(t + h) - sp.exp(t - h)) / (2 * h), h, 0, 3).removeO()
     steps = [
         Step("The derivative is the limit of the difference quotient:",
-             sp.Eq(Tex("f'(x)"),
+             Eq(Tex("f'(x)"),
                    sp.Limit((sp.Function("f")(t + h) - sp.Function("f")(t)) / h, h, 0))),
         Step("For the exponential the limit is the function itself,",
-             sp.Eq(sp.Derivative(sp.exp(t), t), limits["exp"])),
-        Step("for the logarithm it is 1/x,", sp.Eq(sp.Derivative(sp.log(t), t),
+             Eq(sp.Derivative(sp.exp(t), t), limits["exp"])),
+        Step("for the logarithm it is 1/x,", Eq(sp.Derivative(sp.log(t), t),
                                                     limits["log"])),
         Step("and for powers (SymPy expands (x + h)^k for k = 1, ..., 5) it is k x^(k-1):",
              sp.Matrix([powers])),
         Step("The forward difference errs at first order in h (its series for e^x):",
-             sp.Eq(Tex(r"\frac{e^{x+h} - e^x}{h}"), forward)),
+             Eq(Tex(r"\frac{e^{x+h} - e^x}{h}"), forward)),
         Step("the central difference only at second order, since the odd terms cancel:",
-             sp.Eq(Tex(r"\frac{e^{x+h} - e^{x-h}}{2h}"), central)),
+             Eq(Tex(r"\frac{e^{x+h} - e^{x-h}}{2h}"), central)),
     ]
     results = {"d/dx exp": limits["exp"], "d/dx log": limits["log"],
                "d/dx x^k, k=1..5": sp.Matrix([powers]),

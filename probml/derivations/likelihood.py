@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from . import register
-from ._core import Derivation, Step, Tex, is_zero
+from ._core import Derivation, Eq, Step, Tex, is_zero
 
 mu = sp.Symbol("mu", real=True)
 sigma2 = sp.Symbol("sigma^2", positive=True)
@@ -52,13 +52,13 @@ def gaussian_mle():
     steps = [
         Step(f"The log-likelihood of n Gaussian observations (written for n = {N}, so "
              "SymPy can solve the sums) is",
-             sp.Eq(Tex(r"\ell(\mu, \sigma^2)"),
+             Eq(Tex(r"\ell(\mu, \sigma^2)"),
                    Tex(r"-\frac{n}{2}\log(2\pi\sigma^2) - \frac{1}{2\sigma^2}"
                              r"\sum_i (x_i - \mu)^2"))),
         Step("Setting the score for the mean to zero gives the sample mean,",
-             sp.Eq(Tex(r"\hat\mu"), mu_hat)),
+             Eq(Tex(r"\hat\mu"), mu_hat)),
         Step("and the score for the variance, at that mean, gives the 1/n variance:",
-             sp.Eq(Tex(r"\hat\sigma^2"), sp.factor(s2_hat))),
+             Eq(Tex(r"\hat\sigma^2"), sp.factor(s2_hat))),
         Step("At the optimum the Hessian (SymPy's, in the x_i, equals the following "
              "once the sum of squares is written as n times the variance estimate) is "
              "diagonal with negative entries, so the optimum is a maximum:",
@@ -68,11 +68,11 @@ def gaussian_mle():
              "expected sum of squares about the sample mean for n = 2, ..., 6 is",
              sp.Matrix([list(expected_by_n.values())])),
         Step("which grows by sigma^2 per observation from sigma^2 at n = 2:",
-             sp.Eq(Tex(r"E\left[\sum_i (x_i - \bar x)^2\right]"),
+             Eq(Tex(r"E\left[\sum_i (x_i - \bar x)^2\right]"),
                    sp.factor(expected_ss))),
         Step("so the MLE is biased low by the factor (n - 1)/n, and dividing by n - 1 "
              "instead gives the unbiased estimator.",
-             sp.Eq(Tex(r"E[\hat\sigma^2]"), sp.factor(expected_ss / n))),
+             Eq(Tex(r"E[\hat\sigma^2]"), sp.factor(expected_ss / n))),
     ]
     results = {"mu_hat": mu_hat, "sigma2_hat": s2_hat, "hessian at optimum": hessian,
                "E[sum of squares], n = 2..6": sp.Matrix([list(expected_by_n.values())]),
@@ -138,12 +138,12 @@ def bernoulli_mle():
     second = sp.simplify(sp.diff(loglik, q, 2).subs(q, p_hat))
     steps = [
         Step("With k successes in n Bernoulli trials the log-likelihood of p is",
-             sp.Eq(Tex(r"\ell(p)"), loglik)),
+             Eq(Tex(r"\ell(p)"), loglik)),
         Step("Its derivative vanishes at the share of successes,",
-             sp.Eq(Tex(r"\hat p"), p_hat)),
+             Eq(Tex(r"\hat p"), p_hat)),
         Step("where the second derivative is negative (0 < k < n), so it is the maximum; "
              "its inverse gives the Fisher variance p(1 - p)/n.",
-             sp.Eq(Tex(r"\ell''(\hat p)"), second)),
+             Eq(Tex(r"\ell''(\hat p)"), second)),
     ]
     results = {"p_hat": p_hat, "second derivative": second}
 
@@ -187,15 +187,15 @@ def beta_bernoulli():
     (mode,) = sp.solve(sp.diff(log_posterior, q), q)
     steps = [
         Step("A Beta(a, b) prior has density proportional to",
-             sp.Eq(Tex(r"\pi(p)"), prior)),
+             Eq(Tex(r"\pi(p)"), prior)),
         Step("and k successes in n trials have likelihood",
-             sp.Eq(Tex(r"L(p)"), likelihood)),
+             Eq(Tex(r"L(p)"), likelihood)),
         Step("Their product, the unnormalised posterior, adds the exponents:",
-             sp.Eq(Tex(r"\pi(p \mid k)"), posterior)),
+             Eq(Tex(r"\pi(p \mid k)"), posterior)),
         Step("which is Beta(a + k, b + n - k): the prior counts a - 1 and b - 1 act as "
-             "pseudo-observations. Its mean is", sp.Eq(Tex("E[p \\mid k]"), mean)),
+             "pseudo-observations. Its mean is", Eq(Tex("E[p \\mid k]"), mean)),
         Step("and its mode, the MAP estimate (where the log-posterior's derivative is 0),",
-             sp.Eq(Tex(r"\hat p_{\mathrm{MAP}}"), sp.simplify(mode))),
+             Eq(Tex(r"\hat p_{\mathrm{MAP}}"), sp.simplify(mode))),
     ]
     results = {"posterior kernel": posterior, "posterior mean": mean, "MAP": mode}
 
@@ -261,18 +261,18 @@ def losses_as_likelihoods():
     }
     steps = [
         Step("The negative log-likelihood of n = 3 observations with Gaussian noise about "
-             "the predictions is", sp.Eq(Tex(r"-\log L"), results["Gaussian NLL"])),
+             "the predictions is", Eq(Tex(r"-\log L"), results["Gaussian NLL"])),
         Step("a constant plus n/(2 sigma^2) times the mean squared error: minimising the "
-             "MSE is maximum likelihood.", sp.Eq(
+             "MSE is maximum likelihood.", Eq(
                  Tex(r"-\log L"),
                  Tex(r"\frac{n}{2}\log(2\pi\sigma^2) + \frac{n}{2\sigma^2}"
                            r"\,\mathrm{MSE}"))),
         Step("With Laplace noise of scale b it is a constant plus n/b times the mean "
-             "absolute error:", sp.Eq(Tex(r"-\log L"), results["Laplace NLL"])),
+             "absolute error:", Eq(Tex(r"-\log L"), results["Laplace NLL"])),
         Step("One Bernoulli label y with probability p gives binary cross-entropy:",
-             sp.Eq(Tex(r"-\log L"), results["Bernoulli NLL"])),
+             Eq(Tex(r"-\log L"), results["Bernoulli NLL"])),
         Step("and a one-hot label over K = 3 classes gives categorical cross-entropy:",
-             sp.Eq(Tex(r"-\log L"), results["categorical NLL"])),
+             Eq(Tex(r"-\log L"), results["categorical NLL"])),
         Step("Each loss is a negative sum of log-probabilities because the likelihood of "
              "independent observations is a product, and the log turns the product into "
              "a sum; the minus sign turns maximising into minimising."),
@@ -360,16 +360,16 @@ def bias_variance():
     prediction_error = expectation((theta + noise - estimator) ** 2)
     steps = [
         Step("Write an estimator as its mean plus a zero-mean fluctuation of variance v:",
-             sp.Eq(Tex(r"\hat\theta"), estimator)),
+             Eq(Tex(r"\hat\theta"), estimator)),
         Step("Expanding the square and taking expectations (E epsilon = 0, "
              "E epsilon^2 = v) gives the mean squared error",
-             sp.Eq(Tex(r"E[(\hat\theta - \theta)^2]"), mse)),
+             Eq(Tex(r"E[(\hat\theta - \theta)^2]"), mse)),
         Step("which is the variance plus the squared bias m - theta:",
-             sp.Eq(Tex(r"E[(\hat\theta - \theta)^2]"),
+             Eq(Tex(r"E[(\hat\theta - \theta)^2]"),
                    Tex(r"\mathrm{Var}(\hat\theta) + \mathrm{Bias}(\hat\theta)^2"))),
         Step("Predicting a new observation theta + eta, with independent noise of "
              "variance sigma^2, adds the noise term:",
-             sp.Eq(Tex(r"E[(y - \hat y)^2]"), prediction_error)),
+             Eq(Tex(r"E[(y - \hat y)^2]"), prediction_error)),
     ]
     results = {"MSE": mse, "prediction error": prediction_error}
 

@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from . import register
-from ._core import Derivation, Step, Tex, is_zero
+from ._core import Derivation, Eq, Step, Tex, is_zero
 
 p, z = sp.symbols("p z", real=True)
 
@@ -13,19 +13,19 @@ p, z = sp.symbols("p z", real=True)
 def logistic_inverse_logit():
     odds = p / (1 - p)
     logit = sp.log(odds)
-    (inverse,) = sp.solve(sp.Eq(z, logit), p)
+    (inverse,) = sp.solve(Eq(z, logit), p)
     sigma = 1 / (1 + sp.exp(-z))
     derivative = sp.diff(inverse, z)
     steps = [
-        Step("The odds of an event with probability p are", sp.Eq(Tex("odds"), odds)),
+        Step("The odds of an event with probability p are", Eq(Tex("odds"), odds)),
         Step("and the log-odds, or logit, map (0, 1) onto the whole real line:",
-             sp.Eq(z, logit)),
-        Step("Solving for p inverts the logit,", sp.Eq(p, inverse)),
+             Eq(z, logit)),
+        Step("Solving for p inverts the logit,", Eq(p, inverse)),
         Step("which is the logistic function (dividing through by e^z):",
-             sp.Eq(Tex(r"\sigma(z)"), sigma)),
-        Step("Its derivative is", sp.Eq(Tex(r"\sigma'(z)"), sp.simplify(derivative))),
+             Eq(Tex(r"\sigma(z)"), sigma)),
+        Step("Its derivative is", Eq(Tex(r"\sigma'(z)"), sp.simplify(derivative))),
         Step("which factors as the probability times its complement:",
-             sp.Eq(Tex(r"\sigma'(z)"), Tex(r"\sigma(z)\,(1 - \sigma(z))"))),
+             Eq(Tex(r"\sigma'(z)"), Tex(r"\sigma(z)\,(1 - \sigma(z))"))),
     ]
     results = {"p(z)": inverse, "d p / d z": derivative}
 
@@ -77,20 +77,20 @@ def cross_entropy_gradient():
     d_cce = sp.Matrix([sp.diff(cce, zk) for zk in Z])
     steps = [
         Step("Binary cross-entropy of one sample with label y and prediction "
-             "sigma(w x + b) is", sp.Eq(Tex("L"), bce)),
+             "sigma(w x + b) is", Eq(Tex("L"), bce)),
         Step("Differentiating through the sigmoid (its derivative sigma (1 - sigma) "
              "cancels the 1/sigma and 1/(1 - sigma) of the logs) gives",
-             sp.Eq(Tex(r"\frac{\partial L}{\partial w}"), sp.simplify(d_bce_dw))),
+             Eq(Tex(r"\frac{\partial L}{\partial w}"), sp.simplify(d_bce_dw))),
         Step("that is, prediction minus label, times the input: the same form as the "
              "squared error's gradient (w x + b - y) x, with the prediction passed "
              "through the link.",
-             sp.Eq(Tex(r"\frac{\partial L}{\partial w}"),
+             Eq(Tex(r"\frac{\partial L}{\partial w}"),
                    Tex(r"(\sigma(w x + b) - y)\, x"))),
         Step("For K = 3 classes with softmax probabilities and one-hot labels "
-             "(y_1 + y_2 + y_3 = 1), the categorical cross-entropy", sp.Eq(
+             "(y_1 + y_2 + y_3 = 1), the categorical cross-entropy", Eq(
                  Tex("L"), Tex(r"-\sum_k y_k \log \mathrm{softmax}(z)_k"))),
         Step("has the gradient with respect to the logits",
-             sp.Eq(Tex(r"\nabla_z L"), sp.Matrix([Tex(f"p_{k} - y_{k}")
+             Eq(Tex(r"\nabla_z L"), sp.Matrix([Tex(f"p_{k} - y_{k}")
                                                          for k in range(1, 4)]))),
     ]
     results = {"dBCE/dw": d_bce_dw, "dCCE/dz (K = 3)": d_cce}

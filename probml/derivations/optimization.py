@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from . import register
-from ._core import Derivation, Step, Tex, is_zero
+from ._core import Derivation, Eq, Step, Tex, is_zero
 
 
 @register("gradient-descent-step-size")
@@ -20,13 +20,13 @@ def gradient_descent_step_size():
     modes = sp.Matrix([1 - eta * lam1, 1 - eta * lam2])
     steps = [
         Step("On a quadratic with curvature a, one gradient step maps x to",
-             sp.Eq(Tex("x_{t+1}"), step)),
+             Eq(Tex("x_{t+1}"), step)),
         Step("so each step multiplies the distance to the minimum by",
-             sp.Eq(Tex("r"), factor)),
+             Eq(Tex("r"), factor)),
         Step("The iteration converges exactly when |r| < 1, that is for",
              Tex(r"\eta \in " + sp.latex(region))),
         Step("and it lands on the minimum in one step when r = 0:",
-             sp.Eq(Tex(r"\eta^*"), fastest)),
+             Eq(Tex(r"\eta^*"), fastest)),
         Step("For a quadratic form with Hessian eigenvalues lambda_i, each eigendirection "
              "is such a quadratic, with its own factor,", modes),
         Step("so all converge only if eta < 2 / lambda_max: the stiffest direction sets "
@@ -89,17 +89,17 @@ def adam_bias_correction():
         explicit.append(sp.expand(beta1 * explicit[-1] + (1 - beta1) * g))
     steps = [
         Step("Adam's first moment starts at m_0 = 0 and averages the gradients:",
-             sp.Eq(Tex("m_t"), Tex(r"\beta_1 m_{t-1} + (1 - \beta_1) g_t"))),
+             Eq(Tex("m_t"), Tex(r"\beta_1 m_{t-1} + (1 - \beta_1) g_t"))),
         Step("Unrolled, it is a weighted sum of the gradients so far,",
-             sp.Eq(Tex("m_t"),
+             Eq(Tex("m_t"),
                    Tex(r"(1 - \beta_1)\sum_{k=1}^{t} \beta_1^{t-k} g_k"))),
-        Step("whose weights sum to", sp.Eq(Tex(r"\sum_k w_k"), sp.simplify(weights))),
+        Step("whose weights sum to", Eq(Tex(r"\sum_k w_k"), sp.simplify(weights))),
         Step("so for gradients with a stationary mean, E[m_t] = (1 - beta_1^t) E[g]: "
              "biased towards 0 for small t. For a constant gradient g the first steps are",
              sp.Matrix([explicit[1:]])),
         Step("Dividing by 1 - beta_1^t removes the bias; the same holds for the second "
              "moment with beta_2.",
-             sp.Eq(Tex(r"\hat m_t"), Tex(r"\frac{m_t}{1 - \beta_1^t}"))),
+             Eq(Tex(r"\hat m_t"), Tex(r"\frac{m_t}{1 - \beta_1^t}"))),
     ]
     results = {"sum of weights": weights, "m_t for constant g": sp.Matrix([explicit[1:]])}
 
