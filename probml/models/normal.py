@@ -41,7 +41,11 @@ _SMALLEST_VARIANCE = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
 
 
 def _two_pass(x, scale):
-    """Mean and 1/n sum of squared deviations of ``scale * x``, chunk by chunk in float64."""
+    r"""Mean, 1/n sum of squared deviations and the mean's rounding error, of ``scale * x``.
+
+    Chunk by chunk in float64.  The exact mean is ``mean + remainder`` to
+    about :math:`\epsilon^2` relative.
+    """
     n = x.shape[0]
     buffer = np.empty(min(n, _CHUNK))
     if scale == 1.0:
@@ -53,7 +57,7 @@ def _two_pass(x, scale):
             np.multiply(x[start:start + _CHUNK], scale, out=chunk, dtype=np.float64)
             provisional += float(np.add.reduce(chunk)) / n
     if not math.isfinite(provisional):
-        return provisional, math.nan
+        return provisional, math.nan, 0.0
     total = 0.0
     squares = 0.0
     for start in range(0, n, _CHUNK):
@@ -67,7 +71,11 @@ def _two_pass(x, scale):
             np.subtract(chunk, provisional, out=deviation, dtype=np.float64)
         total += np.add.reduce(deviation)
         squares += np.dot(deviation, deviation)
-    return float(provisional + total / n), float(max(squares - total * total / n, 0.0) / n)
+    mean = float(provisional + total / n)
+    # What rounding the mean to a double left out of it (provisional - mean is exact:
+    # the two are within a factor 2 of each other, Sterbenz).
+    remainder = float((provisional - mean) + total / n)
+    return mean, float(max(squares - total * total / n, 0.0) / n), remainder
 
 
 def mean_and_variance(x):
@@ -94,20 +102,25 @@ def mean_and_variance(x):
     >>> mean_and_variance(np.array([1e308, 1e308, 1e308]))
     (1e+308, 0.0)
     """
+    return _mean_variance_remainder(x)[:2]
+
+
+def _mean_variance_remainder(x):
+    """:func:`mean_and_variance` and the rounding error of the mean (see :func:`_two_pass`)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        mean, variance = _two_pass(x, 1.0)
+        mean, variance, remainder = _two_pass(x, 1.0)
     if math.isfinite(mean) and math.isfinite(variance) and (
             variance == 0 or variance >= _SMALLEST_VARIANCE):
-        return mean, variance
+        return mean, variance, remainder
     largest = max(abs(float(np.max(x))), abs(float(np.min(x))))
     if not math.isfinite(largest):
-        return math.nan, math.nan
+        return math.nan, math.nan, 0.0
     if largest == 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     scale = math.ldexp(1.0, -math.frexp(largest)[1])
-    mean, variance = _two_pass(x, scale)
+    mean, variance, remainder = _two_pass(x, scale)
     with np.errstate(over="ignore", under="ignore"):
-        return mean / scale, float(np.float64(variance) / scale / scale)
+        return mean / scale, float(np.float64(variance) / scale / scale), remainder / scale
 
 
 class Normal(Estimator):
@@ -150,7 +163,7 @@ class Normal(Estimator):
         """
         x = check_vector(x, "x", finite=False, dtypes=(np.float64, np.float32))
         n = x.shape[0]
-        mean, variance = mean_and_variance(x)
+        mean, variance, remainder = _mean_variance_remainder(x)
         if not np.isfinite(mean) or not np.isfinite(variance):
             check_finite(x, "x", checksum=np.array([mean, variance]))
             raise ValueError(f"the variance of x overflows float64 (x has values up to "
@@ -173,7 +186,19 @@ class Normal(Estimator):
         self.aic_ = -2 * self.loglik_ + 4
         self.bic_ = -2 * self.loglik_ + 2 * math.log(n)
         self._sum_of_squares = variance * n
+        self._mean_remainder = remainder
         return self
+
+    def _distance_to_mean(self, value):
+        r""":math:`\bar x - \mu` with the mean's rounding error restored.
+
+        ``mean_`` is :math:`\bar x` rounded to a double; for :math:`\mu` within
+        a few of its last digits the rounding would be all of the difference
+        (data at 1e8 with spread 1e-3 lose half their digits in
+        :math:`n(\bar x - \mu)^2`), so the remainder kept by the second pass is
+        added back.
+        """
+        return (np.float64(self.mean_) - value) + self._mean_remainder
 
     def loglik(self, mean, var):
         r"""The sample's log-likelihood at any :math:`(\mu, \sigma^2)`, broadcasting.
@@ -203,7 +228,8 @@ class Normal(Estimator):
         n = self.n_samples_
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             value = (-0.5 * n * np.log(2 * np.pi * var)
-                     - (self._sum_of_squares + n * (self.mean_ - mean) ** 2) / (2 * var))
+                     - (self._sum_of_squares + n * self._distance_to_mean(mean) ** 2)
+                     / (2 * var))
         _check_log_density(value, "mean and var")
         return value[()] if value.ndim == 0 else value
 
@@ -318,7 +344,7 @@ class Normal(Estimator):
         mean = prior_share * prior_mean + (1 - prior_share) * self.mean_
         with np.errstate(over="ignore"):
             rate = float(b0 + 0.5 * self._sum_of_squares
-                    + 0.5 * prior_share * n * (np.float64(self.mean_) - prior_mean) ** 2)
+                    + 0.5 * prior_share * n * self._distance_to_mean(prior_mean) ** 2)
         if not math.isfinite(rate):
             raise ValueError("prior_mean is so far from the data that the posterior rate "
                              "overflows float64; rescale the data or the prior.")

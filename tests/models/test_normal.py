@@ -61,6 +61,51 @@ def test_huge_offset_keeps_every_digit(rng):
     assert mean - 1e7 == pytest.approx(small.mean(), abs=1e-8)
 
 
+def _exact_loglik(x, mean, var):
+    """The Gaussian log-likelihood of the doubles x, summed in 60-digit arithmetic."""
+    import mpmath
+
+    with mpmath.workdps(60):
+        squares = mpmath.fsum((mpmath.mpf(float(v)) - mpmath.mpf(float(mean))) ** 2 for v in x)
+        return (-len(x) * mpmath.log(2 * mpmath.pi * mpmath.mpf(float(var))) / 2
+                - squares / (2 * mpmath.mpf(float(var))))
+
+
+@pytest.mark.parametrize("offset, spread", [(1e8, 1e-3), (1e12, 1.0), (-3e15, 7.0), (0.0, 1.0)])
+def test_loglik_far_from_the_origin_equals_the_direct_sum(offset, spread, rng):
+    # mean_ is xbar rounded; near it, n (xbar - mu)^2 is all rounding error unless the
+    # rounding is carried.  The reference sums (x_i - mu)^2 of the same doubles exactly.
+    x = offset + spread * rng.standard_normal(1000)
+    model = Normal().fit(x)
+    ulp = np.spacing(model.mean_)
+    for mean in (model.mean_, model.mean_ + ulp, model.mean_ - 3 * ulp, offset,
+                 model.mean_ + spread):
+        for var in (model.var_, 2 * model.var_, model.var_ / 5):
+            exact = _exact_loglik(x, mean, var)
+            assert abs(model.loglik(mean, var) - float(exact)) <= 1e-13 * abs(float(exact))
+
+
+def test_loglik_of_two_points_one_ulp_apart():
+    x = np.array([1e8, 1e8 + 2.0 ** -26])     # the mean, 1e8 + 2^-27, is not a double
+    model = Normal().fit(x)
+    exact = float(_exact_loglik(x, 1e8, 1e-16))
+    assert model.loglik(1e8, 1e-16) == pytest.approx(exact, rel=1e-15)
+
+
+def test_normal_inverse_gamma_rate_far_from_the_origin(rng):
+    import mpmath
+
+    x = 1e8 + 1e-3 * rng.standard_normal(1000)
+    posterior = Normal().fit(x).posterior_unknown_variance(prior_mean=1e8, prior_count=2.0)
+    with mpmath.workdps(60):
+        values = [mpmath.mpf(float(v)) for v in x]
+        n, kappa0 = len(values), mpmath.mpf(2)
+        mean = mpmath.fsum(values) / n
+        rate = (mpmath.mpf(1e-6) + mpmath.fsum((v - mean) ** 2 for v in values) / 2
+                + kappa0 * n * (mean - mpmath.mpf(1e8)) ** 2 / (2 * (kappa0 + n)))
+        assert abs(posterior.rate - float(rate)) <= 1e-14 * float(rate)
+
+
 def test_chunked_variance_matches_exact_rational_arithmetic(rng):
     from fractions import Fraction
 
