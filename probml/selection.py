@@ -91,9 +91,10 @@ def _shuffler(seed):
 
     scikit-learn shuffles with NumPy's legacy ``RandomState(seed)``; taking the
     same source for an integer seed gives the same partitions as its
-    splitters.  ``None`` and NumPy generators give ``default_rng(seed)``.
+    splitters.  ``None``, NumPy generators and seeds of 2**32 or more (which
+    ``RandomState`` does not take) give ``default_rng(seed)``.
     """
-    if isinstance(seed, int):
+    if isinstance(seed, int) and seed < 2 ** 32:
         return np.random.RandomState(seed)
     return np.random.default_rng(seed)
 
