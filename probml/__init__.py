@@ -15,6 +15,7 @@ from .exceptions import (
     DivergenceError,
     NonConvexWarning,
     NotFittedError,
+    NumericalAccuracyWarning,
     PerfectSeparationWarning,
     ProbmlWarning,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "Normal",
     "NonConvexWarning",
     "NotFittedError",
+    "NumericalAccuracyWarning",
     "PerfectSeparationWarning",
     "ProbmlWarning",
     "Ridge",

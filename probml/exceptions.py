@@ -14,6 +14,7 @@ __all__ = [
     "InvalidParameterError",
     "NonConvexWarning",
     "NotFittedError",
+    "NumericalAccuracyWarning",
     "PerfectFitWarning",
     "PerfectSeparationWarning",
     "ProbmlWarning",
@@ -104,6 +105,17 @@ class UndefinedStatisticWarning(ProbmlWarning):
     For instance the unbiased variance of a single observation, or a
     residual variance when the model uses up every degree of freedom.  The
     message names the statistic and why.
+    """
+
+
+class NumericalAccuracyWarning(ProbmlWarning):
+    """Conditioning limits how many digits of the estimates can be trusted.
+
+    Raised when fewer than six significant digits of the coefficients or of
+    their standard errors are trustworthy (the estimate is in the fit's
+    ``accuracy_digits_``).  The message gives the condition number and what
+    helps: centring and rescaling the columns, dropping near-collinear ones,
+    or an exact solver.
     """
 
 

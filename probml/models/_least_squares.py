@@ -21,14 +21,18 @@ made automatically from the conditioning of the problem and reported:
     about :math:`\epsilon\,\kappa(X_s)^2`.  Taken when the eigenvalues show
     :math:`\kappa(X_s)^2 \le 10^6`, so the answer keeps at least ten digits.
 ``"mpmath"``
-    Small ill-conditioned problems (:math:`n (p+1)^2 \le 5\cdot 10^4`) are
-    solved exactly on the input doubles with multiple-precision arithmetic
-    (mpmath), which reaches every certified digit of the NIST StRD problems.
+    Ill-conditioned problems up to :math:`n (p+1)^2 \le 2\cdot 10^7` and
+    :math:`p + 1 \le 32` (about a second) are solved exactly on the input
+    doubles: the Gram matrix by error-free transformations
+    (:mod:`._error_free`), its inverse in multiple precision (mpmath).  This
+    reaches every certified digit of the NIST StRD problems, and double
+    precision in the coefficients and standard errors at any conditioning.
 ``"qr"``
     Larger ill-conditioned problems: Householder QR with column pivoting of
     the centred, scaled design, then iterative refinement with the corrected
-    semi-normal equations and the residual accumulated in extended precision
-    (Björck, *Numerical Methods for Least Squares Problems*, 1996, §2.9).
+    semi-normal equations and the residual computed in double-double by
+    error-free transformations, identically on every machine (Björck,
+    *Numerical Methods for Least Squares Problems*, 1996, §2.9).
 ``"svd"``
     Rank-deficient designs: the minimum-norm solution, with a
     :class:`~probml.exceptions.CollinearityWarning` naming the collinear
@@ -42,14 +46,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_finite, check_squares_representable
-from ..exceptions import CollinearityWarning, UndefinedStatisticWarning
+from ..exceptions import (
+    CollinearityWarning,
+    NumericalAccuracyWarning,
+    UndefinedStatisticWarning,
+)
+from ._error_free import residuals, two_product, two_sum
 
 SOLVERS = ("auto", "cholesky", "qr", "mpmath")
 
 # kappa(X_s)^2 above which the normal equations would lose more than ~6 digits.
 _GRAM_CONDITION_LIMIT = 1e6
-# Problems at most this large (n * (p + 1)^2) may be solved in multiple precision.
-_MPMATH_SIZE_LIMIT = 5e4
+# Problems at most this large (n * (p + 1)^2, about a second) with at most this many
+# parameters (the mpmath inverse grows as their cube) are solved exactly.
+_MPMATH_SIZE_LIMIT = 2e7
+_MPMATH_PARAMETER_LIMIT = 32
 # A mean this many standard deviations from zero, squared, makes G - n m m^T
 # cancel more than 4 digits; the data are then centred explicitly.
 _CANCELLATION_LIMIT = 1e4
@@ -57,7 +68,7 @@ _CANCELLATION_LIMIT = 1e4
 
 @dataclass
 class Moments:
-    """Sufficient statistics of a linear-Gaussian model (centred when ``fit_intercept``).
+    r"""Sufficient statistics of a linear-Gaussian model (centred when ``fit_intercept``).
 
     Attributes
     ----------
@@ -66,14 +77,25 @@ class Moments:
     x_mean, y_mean : ndarray, float
         Means (zero when there is no intercept).
     xx : ndarray of shape (p, p)
-        :math:`X_c^\\top X_c`.
+        :math:`X_c^\top X_c`.
     xy : ndarray of shape (p,)
-        :math:`X_c^\\top y_c`.
+        :math:`X_c^\top y_c`.
     yy : float
-        :math:`y_c^\\top y_c`.
+        :math:`y_c^\top y_c`.
     centred_data : tuple of ndarray or None
         :math:`(X_c, y_c)` when the data had to be centred explicitly; kept so
         the caller's residual pass does not centre them again.
+    centring_loss : float
+        How much larger than ``eps`` the relative error of ``xx`` and ``yy``
+        is (:math:`\max_j G_{jj}/C_{jj}`, at most :data:`_CANCELLATION_LIMIT`)
+        when they were centred through :math:`G - n\bar x\bar x^\top`; 1 when
+        the data were centred explicitly.  The solvers' accuracy estimates
+        include it.
+    x_mean_low, y_mean_low : ndarray, float
+        The rounding errors of the means (the exact mean is
+        ``x_mean + x_mean_low``, a double-double), where the data are far
+        from the origin; merging keeps them, so the mean of many merged
+        batches is as accurate as that of one pass.
     """
 
     n: int
@@ -84,6 +106,13 @@ class Moments:
     yy: float
     fit_intercept: bool
     centred_data: tuple = None
+    x_mean_low: np.ndarray = None
+    y_mean_low: float = 0.0
+    centring_loss: float = 1.0
+
+    def __post_init__(self):
+        if self.x_mean_low is None:
+            self.x_mean_low = np.zeros_like(self.x_mean)
 
     @classmethod
     def from_data(cls, X, y, *, fit_intercept, feature_names=None, keep_centred=True):
@@ -117,11 +146,17 @@ class Moments:
         if _cancels(gram, xx, n, y_mean, yy):
             x_mean = X.mean(axis=0)
             X_centred = X - x_mean
-            xx = X_centred.T @ X_centred
-            return cls(n, x_mean, y_mean, xx, X_centred.T @ y_centred, yy, True,
-                       (X_centred, y_centred) if keep_centred else None)
+            # About the rounded means: the exact co-moments are these less n lo lo^T,
+            # lo the means' rounding errors (1e-5 of the spread for data at 1e8 with
+            # spread 1e-3, so 1e-10 of the co-moments).
+            x_low, y_low = X_centred.mean(axis=0), float(y_centred.mean())
+            xx = X_centred.T @ X_centred - n * np.outer(x_low, x_low)
+            xy = X_centred.T @ y_centred - n * x_low * y_low
+            return cls(n, x_mean, y_mean, xx, xy, yy - n * y_low ** 2, True,
+                       (X_centred, y_centred) if keep_centred else None, x_low, y_low)
         xy = cross - x_mean * (n * y_mean)
-        return cls(n, x_mean, y_mean, xx, xy, yy, True)
+        return cls(n, x_mean, y_mean, xx, xy, yy, True,
+                   centring_loss=_centring_loss(gram, xx, n, y_mean, yy))
 
     @classmethod
     def _from_blocks(cls, X, y, fit_intercept, feature_names):
@@ -140,13 +175,24 @@ class Moments:
         if _cancels(raw.xx, xx, n, y_mean, yy) or yy < 0:
             # A second pass over deviations from the first pass's means.
             centred = _block_products(X, y, x_mean, y_mean)
-            x_mean, y_mean = x_mean + centred.x_sum / n, y_mean + centred.y_sum / n
+            x_high, x_low = two_sum(x_mean, centred.x_sum / n)
+            y_high, y_low = two_sum(y_mean, centred.y_sum / n)
             xx = centred.xx - np.outer(centred.x_sum, centred.x_sum) / n
             xy = centred.xy - centred.x_sum * (centred.y_sum / n)
             yy = centred.yy - centred.y_sum ** 2 / n
-            return cls(n, x_mean, float(y_mean), xx, xy, float(max(yy, 0.0)), True)
+            return cls(n, x_high, float(y_high), xx, xy, float(max(yy, 0.0)), True,
+                       None, x_low, float(y_low))
         xy = raw.xy - x_mean * (n * y_mean)
-        return cls(n, x_mean, float(y_mean), xx, xy, float(yy), True)
+        return cls(n, x_mean, float(y_mean), xx, xy, float(yy), True,
+                   centring_loss=_centring_loss(raw.xx, xx, n, y_mean, yy))
+
+    def uncentred(self):
+        """The same statistics about the origin (for models without an intercept)."""
+        if not self.fit_intercept:
+            return self
+        n, m = self.n, self.x_mean
+        return Moments(n, np.zeros_like(m), 0.0, self.xx + n * np.outer(m, m),
+                       self.xy + n * m * self.y_mean, self.yy + n * self.y_mean ** 2, False)
 
     def rss(self, coef):
         r"""The centred residual sum of squares :math:`s - 2w^\top c + w^\top C w`.
@@ -167,16 +213,29 @@ class Moments:
             return Moments(n, self.x_mean, 0.0, self.xx + other.xx, self.xy + other.xy,
                            self.yy + other.yy, False)
         weight = self.n * other.n / n
-        dx, dy = other.x_mean - self.x_mean, other.y_mean - self.y_mean
+        # The means are double-doubles, so the difference keeps its digits however far
+        # the data are from the origin, and the running mean does not drift over many
+        # merges.
+        dx = (other.x_mean - self.x_mean) + (other.x_mean_low - self.x_mean_low)
+        dy = (other.y_mean - self.y_mean) + (other.y_mean_low - self.y_mean_low)
+        x_mean, x_error = two_sum(self.x_mean, dx * (other.n / n))
+        y_mean, y_error = two_sum(self.y_mean, dy * (other.n / n))
         return Moments(
-            n,
-            self.x_mean + dx * (other.n / n),
-            self.y_mean + dy * (other.n / n),
+            n, x_mean, float(y_mean),
             self.xx + other.xx + weight * np.outer(dx, dx),
             self.xy + other.xy + weight * dx * dy,
             self.yy + other.yy + weight * dy * dy,
-            True,
+            True, None, self.x_mean_low + x_error, float(self.y_mean_low + y_error),
+            max(self.centring_loss, other.centring_loss),
         )
+
+
+def _centring_loss(gram, xx, n, y_mean, yy):
+    """The factor by which G - n m m^T (and s - n ybar^2) multiplied the rounding error."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratios = np.r_[np.diagonal(gram) / np.diagonal(xx), (yy + n * y_mean ** 2) / yy]
+    ratios = ratios[np.isfinite(ratios)]
+    return float(max(np.max(ratios, initial=1.0), 1.0))
 
 
 def _cancels(gram, xx, n, y_mean, yy):
@@ -252,6 +311,38 @@ class LeastSquaresSolution:
     rank: int
     solver: str
     condition_number: float
+    digits: float = math.nan
+
+
+_EPS = np.finfo(float).eps
+# Fewer trustworthy digits than this earn a NumericalAccuracyWarning.
+ACCURACY_DIGITS_WARNING = 6
+
+
+def accuracy_digits(relative_error):
+    r"""Significant digits that survive a relative error: :math:`-\log_{10}` of it, at most 15.
+
+    The error estimates of the solvers are first-order bounds with a factor
+    :math:`10p` of safety over the classical ones (Higham, *Accuracy and
+    Stability of Numerical Algorithms*, 2002, ch. 19-20): normal equations
+    :math:`\kappa^2\epsilon`, Householder QR :math:`\kappa\epsilon`.
+    """
+    return float(min(15.0, max(0.0, -math.log10(max(float(relative_error), _EPS)))))
+
+
+def warn_if_inaccurate(model, digits, condition, solver):
+    """A :class:`~probml.exceptions.NumericalAccuracyWarning` when fewer than 6 digits are left."""
+    if not digits < ACCURACY_DIGITS_WARNING:
+        return
+    advice = ("solver='mpmath' solves exactly (up to 32 parameters); " if model.startswith(
+        "LinearRegression") else "")
+    warnings.warn(
+        f"{model}: only about {max(digits, 0):.0f} significant digits of the coefficients "
+        f"and standard errors can be trusted (accuracy_digits_ = {digits:.1f}): the centred, "
+        f"column-scaled design has condition number {condition:.3g} ({solver} solver). "
+        f"Centring and rescaling the columns, or dropping near-collinear ones, helps; "
+        f"{advice}orthogonal polynomials instead of powers remove the cause.",
+        NumericalAccuracyWarning, stacklevel=3)
 
 
 def column_scale(moments):
@@ -339,6 +430,118 @@ def ridge_solution(xx, xy, alpha):
     return coef_scaled / scale, scaled_inverse / unscale, effective_df
 
 
+@dataclass
+class RidgeSpectrum:
+    """A Ridge fit through the SVD of the centred design (see :func:`ridge_by_svd`)."""
+
+    coef: np.ndarray
+    inverse: np.ndarray
+    root: np.ndarray
+    effective_df: float
+    df_resid: float
+    rss: float
+    condition_number: float
+    digits: float
+
+
+def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
+    r"""Ridge through the SVD :math:`X_c = U \Sigma V^\top`: for as many features as rows or
+    more, and wherever the Gram matrix is too ill-conditioned for the penalty to rescue.
+
+    .. math:: \hat w = V \frac{\Sigma}{\Sigma^2 + \alpha} U^\top y_c,\qquad
+        (C + \alpha I)^{-1} = V (\Sigma^2 + \alpha)^{-1} V^\top + \frac{V_\perp V_\perp^\top}{\alpha},
+
+    with :math:`V_\perp` a basis of the null space (the full :math:`V`), so the
+    covariance is a sum of squares (``root``) and never the difference of
+    :math:`I/\alpha` and a matrix close to it.  With a small ``alpha`` and
+    :math:`p \ge n` the Gram route divides rounding noise by ``alpha``; this one
+    keeps every digit (scikit-learn's ``svd`` solver does the same).
+
+    Singular values below :func:`_rank_tolerance` are exact zeros blurred by
+    rounding (centring leaves at most n - 1 nonzero ones) and are dropped, so
+    the residual degrees of freedom
+
+    .. math:: n - \mathbb 1_b - \operatorname{tr} H
+        = (n - \mathbb 1_b - r) + \sum_{k \le r} \frac{\alpha}{s_k^2 + \alpha}
+
+    are a sum of nonnegative terms, which rounding cannot push below 0, and
+    the residual sum of squares,
+    :math:`\sum_{k \le r} \big(\frac{\alpha}{s_k^2+\alpha}\big)^2 (U^\top y_c)_k^2
+    + \sum_{k > r} (U^\top y_c)_k^2`, is a sum of squares too (its second part,
+    the data outside the column space, is exactly 0 when the centred design has
+    rank n - 1, and is taken so, not as rounding noise).
+    """
+    n, p = X_centred.shape
+    # The null space of X_c (p > n) is needed for the covariance: the full V then.
+    U, singular_values, Vt = np.linalg.svd(X_centred, full_matrices=p > n)
+    tolerance = singular_values[0] * _rank_tolerance(n, p) if len(singular_values) else 0.0
+    rank = min(int(np.sum(singular_values > tolerance)), n - fit_intercept)
+    values = singular_values[:rank]
+    projected = U.T @ y_centred
+    squares = values ** 2
+    shrink = alpha / (squares + alpha)
+    coef = Vt[:rank].T @ (values / (squares + alpha) * projected[:rank])
+    variances = np.r_[1.0 / (squares + alpha), np.full(p - rank, 1.0 / alpha)]
+    root = Vt.T * np.sqrt(variances)
+    effective_df = float(np.sum(squares / (squares + alpha)))
+    df_resid = float((n - fit_intercept - rank) + np.sum(shrink))
+    # Beyond the rank, y_c's part outside the column space; with an intercept, U's
+    # direction 1/sqrt(n) is among those, and y_c has no part along it but rounding.
+    if p >= n:
+        outside = 0.0
+        if rank < n - fit_intercept:
+            outside = float(np.sum(projected[rank:] ** 2))
+            if fit_intercept:
+                outside = max(outside - math.fsum(y_centred.tolist()) ** 2 / n, 0.0)
+        rss = float(np.sum((shrink * projected[:rank]) ** 2)) + outside
+    else:                       # U is n x p: the residual directly
+        residual = y_centred - X_centred @ coef
+        rss = math.fsum((residual * residual).tolist())
+    # Backward-stable SVD: relative errors about eps times the spread of the kept values.
+    scaled_values = np.linalg.svd(X_centred / column_scale_of(X_centred), compute_uv=False)
+    condition = (scaled_values[0] / scaled_values[-1] if scaled_values[-1] > 0 else math.inf)
+    # A singular value off by eps s_max moves s / (s^2 + alpha) by at most that relative
+    # to max(s, sqrt(alpha)): the error in the coefficients and variances.
+    digits = (accuracy_digits(10 * p * _EPS * values[0] / max(values[-1], math.sqrt(alpha)))
+              if rank else 15.0)
+    return RidgeSpectrum(coef, root @ root.T, root, effective_df, df_resid, rss,
+                         float(condition), digits)
+
+
+def column_scale_of(X_centred):
+    """Norms of the columns of a centred design, 1 for a constant column."""
+    scale = np.linalg.norm(X_centred, axis=0)
+    return np.where(scale > 0, scale, 1.0)
+
+
+def ridge_accuracy(xx, alpha, rss=None, yy=None, centring_loss=1.0):
+    r"""Condition number of the scaled design and the digits of a Ridge solve at ``alpha``.
+
+    :func:`ridge_solution` factors :math:`R + \alpha D^{-2}` (``R`` the
+    correlation matrix), whose relative error is about :math:`\kappa\,\epsilon`
+    with :math:`\kappa` its condition number; with ``alpha = 0`` the OLS
+    solver reports its own.
+    """
+    scale = np.sqrt(np.diagonal(xx))
+    scale = np.where(scale > 0, scale, 1.0)
+    correlation = xx / np.outer(scale, scale)
+    eigenvalues = np.linalg.eigvalsh(correlation)
+    condition = (math.sqrt(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0
+                 else math.inf)
+    with np.errstate(over="ignore", divide="ignore"):
+        penalised = np.linalg.eigvalsh(correlation + np.diag(alpha / scale**2))
+    penalised_condition = penalised[-1] / penalised[0] if penalised[0] > 0 else math.inf
+    return condition, accuracy_digits(10 * len(xx) * penalised_condition * _EPS * centring_loss
+                                      + rss_relative_error(rss, yy))
+
+
+def rss_relative_error(rss, yy):
+    """Relative error of a residual sum of squares from :meth:`Moments.rss` (eps * yy)."""
+    if rss is None or not rss > 0:
+        return 0.0
+    return 10 * _EPS * (yy / rss if rss > _RSS_PASS_LIMIT * yy else 1.0)
+
+
 def _range_and_null_space(correlation):
     """Orthonormal bases of the range and the numerical null space of a correlation matrix.
 
@@ -399,7 +602,7 @@ def quadratic_forms(Z, S, plus=0.0):
     return total, lost & np.isfinite(total)
 
 
-def full_covariance(inverse_xx, moments, noise_variance=1.0):
+def full_covariance(inverse_xx, moments, noise_variance=1.0, root=None):
     r"""Assemble the covariance over (intercept, coef) from that of the slopes.
 
     With a flat prior on the intercept, :math:`b = \bar y - \bar x^\top w + e`
@@ -411,23 +614,43 @@ def full_covariance(inverse_xx, moments, noise_variance=1.0):
     With ``noise_variance=1`` and ``inverse_xx`` :math:`= C^{-1}` this is
     :math:`(A^\top A)^{-1}` for :math:`A = [\mathbf 1, X]`.
 
-    Where rounding leaves no digit of :math:`\mathrm{Var}(b)`
+    Given a factor ``root`` :math:`L` of :math:`S = L L^\top` (from the
+    factorisation that solved the problem: :math:`D^{-1} P R^{-1}` for a
+    pivoted QR of the scaled design, :math:`D^{-1} V \Lambda^{-1/2}` for an
+    eigendecomposition), the quadratic form is the sum of squares
+    :math:`\lVert L^\top \bar x\rVert^2` and :math:`S\bar x = L(L^\top\bar x)`:
+    the large entries of ``S`` of both signs never meet, and the intercept's
+    variance keeps its digits far from the origin (1e13 terms cancelling to
+    0.1 on a degree-12 polynomial design cost 3 digits through ``S``, none
+    through ``L``).  Without one, it is formed from ``S`` itself.  Either
+    way, where rounding leaves no digit of :math:`\mathrm{Var}(b)`
     (:func:`quadratic_forms`: :math:`\bar x` large where :math:`S` has large
-    entries of both signs, as with collinear columns far from the origin),
-    the intercept's row and column are NaN, with an
+    entries of both signs), the intercept's row and column are NaN, with an
     :class:`~probml.exceptions.UndefinedStatisticWarning`, rather than digits
     that mean nothing.
     """
     if not moments.fit_intercept:
         return inverse_xx
-    with np.errstate(over="ignore", invalid="ignore"):
-        shift = inverse_xx @ moments.x_mean
-    p = len(shift)
+    p = len(moments.x_mean)
     cov = np.empty((p + 1, p + 1))
-    total, lost = quadratic_forms(moments.x_mean[None, :], inverse_xx,
-                                  noise_variance / moments.n)
-    cov[0, 0] = total[0]
-    if lost[0]:
+    with np.errstate(over="ignore", invalid="ignore"):
+        if root is not None:
+            projected = root.T @ moments.x_mean
+            cov[0, 0] = noise_variance / moments.n + projected @ projected
+            shift = root @ projected
+            # Each entry u_k of L^T xbar is a sum of p terms, off by up to
+            # e_k = (2p + 1) eps (|L|^T |xbar|)_k; the sum of squares is then off by
+            # up to 2 |u|^T e + e^T e.  Where that reaches the total, no digit of it is
+            # left (collinear columns far from the origin, along which L is large).
+            error = (2 * p + 1) * _EPS * (np.abs(root).T @ np.abs(moments.x_mean))
+            bound = float(2 * np.abs(projected) @ error + error @ error)
+            lost = bool(np.isfinite(cov[0, 0]) and cov[0, 0] <= bound)
+        else:
+            shift = inverse_xx @ moments.x_mean
+            total, lost = quadratic_forms(moments.x_mean[None, :], inverse_xx,
+                                          noise_variance / moments.n)
+            cov[0, 0], lost = total[0], lost[0]
+    if lost:
         warnings.warn(
             f"The intercept's variance is lost to rounding (x_mean' S x_mean cancels, with "
             f"column means up to {np.max(np.abs(moments.x_mean)):.3g}): its standard error "
@@ -440,6 +663,10 @@ def full_covariance(inverse_xx, moments, noise_variance=1.0):
     return cov
 
 
+# Below this share of y's sum of squares, the RSS is computed by a pass over the residuals.
+_RSS_PASS_LIMIT = 1e-4
+
+
 def residual_sum_of_squares(X, y, coef, intercept, moments):
     r"""The residual sum of squares, from the moments where that is accurate.
 
@@ -449,7 +676,7 @@ def residual_sum_of_squares(X, y, coef, intercept, moments):
     16 digits, and an explicit residual pass is made instead.
     """
     from_moments = moments.rss(coef)
-    if from_moments > 1e-4 * moments.yy:
+    if from_moments > _RSS_PASS_LIMIT * moments.yy:
         return from_moments
     if moments.centred_data is not None:
         X_centred, y_centred = moments.centred_data
@@ -464,7 +691,25 @@ def residual_sum_of_squares(X, y, coef, intercept, moments):
 
 def intercept_from_moments(coef, moments):
     r"""The least-squares intercept :math:`\bar y - \bar x^\top w` (0 without one)."""
-    return float(moments.y_mean - moments.x_mean @ coef) if moments.fit_intercept else 0.0
+    if not moments.fit_intercept:
+        return 0.0
+    return mean_residual(moments, coef)
+
+
+def mean_residual(moments, coef):
+    r""":math:`\bar y - \bar x^\top w`, correctly rounded for the double-double means.
+
+    Far from the origin the terms are large and cancel; every product is
+    split exactly (:func:`~._error_free.two_product`) and the whole sum taken
+    by ``math.fsum``, so the only error left is that of ``w`` itself.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        product, error = two_product(moments.x_mean, np.asarray(coef, dtype=np.float64))
+        terms = np.concatenate([[moments.y_mean, moments.y_mean_low], -product, -error,
+                                -moments.x_mean_low * coef])
+    if not np.all(np.isfinite(terms)):
+        return float(moments.y_mean - moments.x_mean @ coef)
+    return math.fsum(terms.tolist())
 
 
 def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
@@ -495,12 +740,17 @@ def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
             # Singular to working precision: only a rank-revealing QR can tell
             # an ill-conditioned design from a rank-deficient one.
             return _solve_accurately(X, y, moments, "qr", feature_names)
-        inverse = (eigenvectors / eigenvalues) @ eigenvectors.T / np.outer(scale, scale)
+        root = eigenvectors / np.sqrt(eigenvalues) / scale[:, None]
+        inverse = root @ root.T
         coef = inverse @ moments.xy
         intercept = intercept_from_moments(coef, moments)
         rss = residual_sum_of_squares(X, y, coef, intercept, moments)
-        return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments),
-                                    rss, len(coef), "cholesky", math.sqrt(condition))
+        # The residual sum of squares from the moments carries eps * yy (see there).
+        rss_error = rss_relative_error(rss, moments.yy)
+        return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments, root=root),
+                                    rss, len(coef), "cholesky", math.sqrt(condition),
+                                    accuracy_digits(10 * len(coef) * condition * _EPS
+                                                    * moments.centring_loss + rss_error))
     return _solve_accurately(X, y, moments, solver, feature_names)
 
 
@@ -511,6 +761,16 @@ def _scaled_design(X, moments):
     return (X - moments.x_mean) / scale, scale
 
 
+def _rank_tolerance(n, p):
+    """Relative size below which a singular value (or pivot of R) is rounding noise.
+
+    The rounding errors of an orthogonal factorisation grow with the number of
+    columns and, in practice, with the square root of the number of rows;
+    condition numbers up to about 1e12 (at n = 1e6) stay on the full-rank side.
+    """
+    return 10 * np.finfo(float).eps * max(10 * p, math.sqrt(n))
+
+
 def _solve_accurately(X, y, moments, solver, feature_names):
     from scipy import linalg
 
@@ -519,66 +779,113 @@ def _solve_accurately(X, y, moments, solver, feature_names):
     design, scale = _scaled_design(X, moments)
     q_factor, r_factor, pivots = linalg.qr(design, mode="economic", pivoting=True)
     diagonal = np.abs(np.diagonal(r_factor))
-    tolerance = diagonal[0] * np.finfo(float).eps * max(design.shape) * 10
-    if diagonal[-1] <= tolerance:
+    if diagonal[-1] <= diagonal[0] * _rank_tolerance(*design.shape):
         return _solve_rank_deficient(X, y, moments, feature_names)
     condition = float(np.linalg.cond(r_factor))
     n, p = X.shape
-    if solver == "mpmath" or (
-        solver == "auto" and n * (p + moments.fit_intercept) ** 2 <= _MPMATH_SIZE_LIMIT
-    ):
+    k = p + moments.fit_intercept
+    if solver == "mpmath" or (solver == "auto" and n * k ** 2 <= _MPMATH_SIZE_LIMIT
+                              and k <= _MPMATH_PARAMETER_LIMIT):
         return _solve_multiprecision(X, y, moments)
     return _solve_refined_qr(X, y, moments, design, scale, q_factor, r_factor, pivots,
                              condition)
 
 
-def _solve_refined_qr(X, y, moments, design, scale, q_factor, r_factor, pivots,
-                      condition, steps=3):
+def _solve_refined_qr(X, y, moments, design, scale, q_factor, r_factor, pivots, condition,
+                      max_steps=10):
+    r"""Least squares by pivoted QR of the centred, scaled design, refined to double precision.
+
+    The refinement is Björck's (1967) on the augmented system
+
+    .. math:: \begin{pmatrix} I & A \\ A^\top & 0\end{pmatrix}
+        \begin{pmatrix} r \\ \theta\end{pmatrix} = \begin{pmatrix} y \\ 0\end{pmatrix},
+
+    :math:`A = [\mathbf 1, X]` the raw design and :math:`\theta = (b, w)`:
+    each step computes :math:`f = y - r - A\theta` and :math:`g = -A^\top r`
+    with error-free transformations (:mod:`._error_free`) and solves for the
+    corrections with the QR factors of the centred, scaled design
+    :math:`[\mathbf 1/\sqrt n, X_c D^{-1}] \approx Q\,\mathrm{diag}(1, R P^\top)`.
+    Unlike refining the normal equations, it contracts at a rate of about
+    :math:`\kappa\,\epsilon` rather than :math:`\kappa^2\epsilon`, whatever
+    the size of the residual, so it reaches double precision for condition
+    numbers up to about :math:`10^{14}`.  The size of the last correction is
+    kept as the estimate of the coefficients' accuracy.
+    """
     from scipy import linalg
 
-    def semi_normal_solve(rhs):
-        permuted = rhs[pivots]
-        z = linalg.solve_triangular(r_factor, permuted, trans="T")
-        solution = np.empty_like(rhs)
-        solution[pivots] = linalg.solve_triangular(r_factor, z)
-        return solution
+    from ._error_free import column_dots
+
+    n = X.shape[0]
+    root_n = math.sqrt(n)
+    intercept_column = moments.fit_intercept
+    centre = moments.x_mean if intercept_column else np.zeros(X.shape[1])
+
+    def correction(f, g_intercept, g_slopes):
+        # z = T^-T g, T the map from (b, w) to the coordinates of the factored matrix.
+        z_slopes = (g_slopes - centre * g_intercept) / scale
+        h = linalg.solve_triangular(r_factor, z_slopes[pivots], trans="T")
+        d = q_factor.T @ f
+        step = np.empty(len(pivots))
+        step[pivots] = linalg.solve_triangular(r_factor, d - h)
+        delta_r = f + q_factor @ (h - d)
+        delta_w = step / scale
+        delta_b = 0.0
+        if intercept_column:
+            d0 = math.fsum(f.tolist()) / root_n
+            h0 = g_intercept / root_n
+            delta_r += (h0 - d0) / root_n
+            delta_b = (d0 - h0) / root_n - centre @ delta_w
+        return delta_r, delta_b, delta_w
 
     y_centred = y - moments.y_mean
     scaled = np.empty(len(pivots))
     scaled[pivots] = linalg.solve_triangular(r_factor, q_factor.T @ y_centred)
     coef = scaled / scale
     intercept = intercept_from_moments(coef, moments)
-    extended_X = X.astype(np.longdouble)
-    extended_y = y.astype(np.longdouble)
-    for _ in range(steps):
-        residual = extended_y - extended_X @ coef.astype(np.longdouble) - intercept
-        residual_mean = residual.mean() if moments.fit_intercept else 0.0
-        gradient = design.T.astype(np.longdouble) @ (residual - residual_mean)
-        correction = semi_normal_solve(gradient.astype(float)) / scale
-        coef = coef + correction
-        if moments.fit_intercept:
-            intercept += float(residual_mean) - moments.x_mean @ correction
-    residual = extended_y - extended_X @ coef.astype(np.longdouble) - intercept
-    rss = float(residual @ residual)
-    permuted_inverse = np.empty((len(pivots), len(pivots)))
-    permuted_inverse[pivots] = linalg.solve_triangular(r_factor, np.eye(len(pivots)))
-    inverse = permuted_inverse @ permuted_inverse.T / np.outer(scale, scale)
-    return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments), rss,
-                                len(coef), "qr", condition)
+    residual = residuals(X, y, coef, intercept)[0]
+    change = previous = math.inf
+    for _ in range(max_steps):
+        high, low = residuals(X, y, coef, intercept)
+        f = (high - residual) + low
+        g_intercept = -math.fsum(residual.tolist()) if intercept_column else 0.0
+        delta_r, delta_b, delta_w = correction(f, g_intercept, -column_dots(X, residual))
+        coef, intercept, residual = coef + delta_w, intercept + delta_b, residual + delta_r
+        size = np.max(np.abs(delta_w) / np.maximum(np.abs(coef), np.finfo(float).tiny))
+        previous, change = change, size
+        if change <= np.finfo(float).eps or change >= previous:
+            break
+    # The refined residual is that of the exact solution; y - A theta at the rounded
+    # coefficients would add ||A dtheta||^2, large when the design is ill conditioned.
+    rss = math.fsum((residual * residual).tolist())
+    root = np.empty((len(pivots), len(pivots)))
+    root[pivots] = linalg.solve_triangular(r_factor, np.eye(len(pivots)))
+    root /= scale[:, None]                      # S = D^-1 P R^-1 R^-T P^T D^-1 = root root^T
+    inverse = root @ root.T
+    # The coefficients are as accurate as the last correction says; the covariance
+    # comes from R, with the relative error of a backward-stable QR, 10 p kappa eps.
+    digits = min(accuracy_digits(min(change, previous)),
+                 accuracy_digits(10 * len(coef) * condition * _EPS))
+    return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments, root=root),
+                                rss, len(coef), "qr", condition, digits)
 
 
 def _solve_multiprecision(X, y, moments):
-    """Solve the normal equations of the input doubles in multiple precision.
+    """Solve the normal equations of the input doubles exactly, in multiple precision.
 
-    Every double converts to a binary mpf exactly.  The Gram matrix of the raw
-    design :math:`A` is equilibrated (scaled to a unit diagonal) before it is
-    inverted, and the working precision covers the square of the condition
-    number of the column-normalised :math:`A`, with 30 digits to spare, so the
-    result is the least-squares solution of the input correct to double
-    precision.  Conditioning beyond what double precision can measure is taken
-    to be :math:`10^{17}`.
+    The Gram matrix :math:`A^\top A` and :math:`A^\top y` of the raw design
+    :math:`A` (with its column of ones) are computed exactly by error-free
+    transformations in double precision (:func:`~._error_free.exact_products`,
+    a fraction of a second at :math:`n = 10^5`, 12 columns), then
+    equilibrated and inverted in mpmath at a precision that covers the square
+    of the condition number of the column-normalised :math:`A` with 30 digits
+    to spare.  The coefficients and their covariance are therefore those of
+    the input doubles correct to double precision, at any conditioning up to
+    :math:`10^{17}` (beyond what double precision can measure, taken as such).
+    The residuals are computed in double-double (:func:`~._error_free.residuals`).
     """
     import mpmath
+
+    from ._error_free import exact_products
 
     n, p = X.shape
     design = np.column_stack([np.ones(n), X]) if moments.fit_intercept else X
@@ -587,13 +894,12 @@ def _solve_multiprecision(X, y, moments):
     condition = min(condition, 1e17) if np.isfinite(condition) else 1e17
     context = mpmath.MPContext()
     context.dps = 30 + int(2 * math.log10(max(condition, 10.0)))
-    columns = [[context.mpf(float(v)) for v in column] for column in design.T]
-    response = [context.mpf(float(v)) for v in y]
-    k = len(columns)
+    exact_gram, exact_cross, exact_squares = exact_products(design, y)
+    k = design.shape[1]
     gram = context.matrix(k, k)
     for i in range(k):
-        for j in range(i, k):
-            gram[i, j] = gram[j, i] = context.fdot(columns[i], columns[j])
+        for j in range(k):
+            gram[i, j] = context.mpf(exact_gram[i][j])
     equilibration = [1 / context.sqrt(gram[i, i]) for i in range(k)]
     for i in range(k):
         for j in range(k):
@@ -602,17 +908,19 @@ def _solve_multiprecision(X, y, moments):
     for i in range(k):
         for j in range(k):
             inverse[i, j] *= equilibration[i] * equilibration[j]
-    rhs = context.matrix([context.fdot(column, response) for column in columns])
-    params = inverse * rhs
-    fitted = [context.fdot([params[j] for j in range(k)], [c[i] for c in columns])
-              for i in range(n)]
-    rss = context.fsum((response[i] - fitted[i]) ** 2 for i in range(n))
-    params = np.array([float(v) for v in params])
+    cross = context.matrix([context.mpf(v) for v in exact_cross])
+    exact_params = inverse * cross
+    # The RSS of the exact solution, y'y - theta'A'y (at the rounded coefficients it
+    # would carry ||A dtheta||^2, which ill-conditioning makes large).
+    rss = max(float(context.mpf(exact_squares)
+                    - context.fdot([exact_params[i] for i in range(k)],
+                                   [cross[i] for i in range(k)])), 0.0)
+    params = np.array([float(v) for v in exact_params])
     unscaled_cov = np.array(inverse.tolist(), dtype=float)
     intercept = float(params[0]) if moments.fit_intercept else 0.0
     coef = params[1:] if moments.fit_intercept else params
-    return LeastSquaresSolution(coef, intercept, unscaled_cov, float(rss), p, "mpmath",
-                                float(condition))
+    return LeastSquaresSolution(coef, intercept, unscaled_cov, rss, p, "mpmath",
+                                float(condition), accuracy_digits(16 * _EPS))
 
 
 def collinear_columns(null_space, tolerance=1e-8):
@@ -626,8 +934,7 @@ def _solve_rank_deficient(X, y, moments, feature_names):
     X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
     design, scale = _scaled_design(X, moments)
     _, singular_values, vt = np.linalg.svd(design * scale, full_matrices=False)
-    cutoff = singular_values[0] * np.finfo(float).eps * max(design.shape) * 10
-    keep = singular_values > cutoff
+    keep = singular_values > singular_values[0] * _rank_tolerance(*design.shape)
     rank = int(keep.sum())
     columns = collinear_columns(vt[~keep].T)
     names = [str(feature_names[j]) if feature_names is not None else f"x{j}"
@@ -642,10 +949,12 @@ def _solve_rank_deficient(X, y, moments, feature_names):
         CollinearityWarning,
         stacklevel=4,
     )
-    basis, values = vt[keep].T, singular_values[keep]
-    inverse = (basis / values**2) @ basis.T
+    root = vt[keep].T / singular_values[keep]
+    inverse = root @ root.T
+    kept_condition = singular_values[0] / singular_values[keep][-1]
     coef = inverse @ moments.xy
     intercept = intercept_from_moments(coef, moments)
     rss = residual_sum_of_squares(X, y, coef, intercept, moments)
-    return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments), rss,
-                                rank, "svd", np.inf)
+    return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments, root=root),
+                                rss, rank, "svd", np.inf,
+                                accuracy_digits(10 * len(scale) * kept_condition**2 * _EPS))

@@ -27,7 +27,7 @@ from .._validation import (
     positive_result,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
-from ..inference import CoefficientTable, Summary
+from ..inference import MIN_DF, CoefficientTable, Summary
 from ._base import Regressor
 from ._least_squares import (
     SOLVERS,
@@ -35,8 +35,11 @@ from ._least_squares import (
     full_covariance,
     intercept_from_moments,
     residual_sum_of_squares,
+    ridge_accuracy,
+    ridge_by_svd,
     ridge_solution,
     solve_ols,
+    warn_if_inaccurate,
 )
 
 __all__ = [
@@ -130,8 +133,17 @@ class _CoefficientInference:
         if np.any(np.isinf(self.bse_)):
             raise ValueError("The standard errors overflow float64: y is very large against X "
                              "(or X very small); rescale them.")
-        self.table_ = CoefficientTable(names, params, self.bse_,
-                                       df=df if df is not None and df > 0 else None)
+        table_errors = self.bse_
+        if df is not None and 0 < df < MIN_DF:
+            warnings.warn(
+                f"{type(self).__name__} leaves {df:.3g} residual degrees of freedom: sigma_ and "
+                "bse_ rest on almost no residual information, and a Student-t reference with "
+                f"fewer than {MIN_DF} degrees of freedom has no usable quantiles, so the "
+                "t statistics, p-values and intervals are NaN. Use a larger alpha or fewer "
+                "features.", UndefinedStatisticWarning, stacklevel=3)
+            table_errors = np.full_like(self.bse_, np.nan)
+        self.table_ = CoefficientTable(names, params, table_errors,
+                                       df=df if df is not None and df >= MIN_DF else None)
         self.tvalues_ = self.table_.statistic
         self.pvalues_ = self.table_.pvalues
 
@@ -185,6 +197,12 @@ class LinearRegression(_CoefficientInference, Regressor):
         The algorithm used.
     condition_number_ : float
         Condition number of the centred, column-scaled design.
+    accuracy_digits_ : float
+        Estimated number of significant digits of ``params_`` (relative to
+        the largest, in units of the scaled design) and of ``bse_`` (each)
+        that rounding leaves correct; a
+        :class:`~probml.exceptions.NumericalAccuracyWarning` says when it is
+        below 6.
 
     Examples
     --------
@@ -226,6 +244,9 @@ class LinearRegression(_CoefficientInference, Regressor):
         self.coef_, self.intercept_ = solution.coef, solution.intercept
         self.rank_, self.solver_ = solution.rank, solution.solver
         self.condition_number_ = solution.condition_number
+        self.accuracy_digits_ = solution.digits
+        warn_if_inaccurate("LinearRegression", solution.digits, solution.condition_number,
+                           solution.solver)
         self.n_samples_ = n
 
         rss = solution.rss
@@ -321,6 +342,10 @@ def prior_std_to_ridge_alpha(prior_std, noise_std):
                            noise_std=noise_std, prior_std=prior_std)
 
 
+# Fewer digits than this through the Gram matrix send Ridge to the SVD of the design.
+_GRAM_RIDGE_DIGITS = 12
+
+
 class Ridge(_CoefficientInference, Regressor):
     r"""Ridge regression: the MAP estimate under a Gaussian prior on the weights.
 
@@ -354,6 +379,9 @@ class Ridge(_CoefficientInference, Regressor):
     prior_std_ : float
         :math:`\hat\sigma/\sqrt\alpha`, the prior standard deviation the
         penalty amounts to at the estimated noise level.
+    condition_number_, accuracy_digits_ : float
+        As in :class:`LinearRegression`; the digits account for the
+        penalty, which improves the conditioning.
 
     Examples
     --------
@@ -385,27 +413,51 @@ class Ridge(_CoefficientInference, Regressor):
         if alpha == 0:
             _check_enough_samples(n, p + fit_intercept, "Ridge with alpha=0 (OLS)")
             solution = solve_ols(X, y, moments, feature_names=names)
-            coef, inverse = solution.coef, solution.unscaled_cov
-            if fit_intercept:
-                inverse = inverse[1:, 1:]
+            coef, full = solution.coef, solution.unscaled_cov
             effective_df = float(solution.rank)
-        else:
+            condition, digits = solution.condition_number, solution.digits
+        spectrum = None
+        if alpha > 0 and p + fit_intercept < n:
             coef, inverse, effective_df = ridge_solution(moments.xx, moments.xy, alpha)
+            rss = residual_sum_of_squares(X, y, coef, intercept_from_moments(coef, moments),
+                                          moments)
+            condition, digits = ridge_accuracy(moments.xx, alpha, rss, moments.yy,
+                                               moments.centring_loss)
+        if alpha > 0 and (p + fit_intercept >= n or digits < _GRAM_RIDGE_DIGITS):
+            # As many parameters as rows or more, or a Gram matrix too ill-conditioned for
+            # the penalty: through the SVD of the centred design.
+            X_centred, y_centred = (moments.centred_data if moments.centred_data is not None
+                                    else (X - moments.x_mean, y - moments.y_mean))
+            spectrum = ridge_by_svd(X_centred.astype(np.float64, copy=False),
+                                    y_centred.astype(np.float64, copy=False), alpha,
+                                    fit_intercept)
+            coef, effective_df = spectrum.coef, spectrum.effective_df
+            full = full_covariance(spectrum.inverse, moments, root=spectrum.root)
+            condition, digits = spectrum.condition_number, spectrum.digits
+        elif alpha > 0:
+            full = full_covariance(inverse, moments)
+        self.condition_number_, self.accuracy_digits_ = condition, digits
+        warn_if_inaccurate(f"Ridge(alpha={alpha:g})", digits, condition,
+                           "svd" if spectrum is not None else "cholesky")
         intercept = intercept_from_moments(coef, moments)
         self.coef_, self.intercept_ = coef, intercept
         self.n_samples_ = n
 
-        rss = residual_sum_of_squares(X, y, coef, intercept, moments)
         self.effective_df_ = effective_df
-        # The effective df cannot exceed the rank of the centred design (n - 1 with an
-        # intercept); the residual df is clipped at 0 against rounding.
-        self.df_resid_ = max(n - fit_intercept - effective_df, 0.0)
+        if spectrum is not None:
+            rss, self.df_resid_ = spectrum.rss, spectrum.df_resid
+        else:
+            if alpha == 0:
+                rss = solution.rss
+            # The effective df cannot exceed the rank of the centred design (n - 1 with
+            # an intercept); the residual df is clipped at 0 against rounding.
+            self.df_resid_ = max(n - fit_intercept - effective_df, 0.0)
         scale = noise_variance(rss, self.df_resid_, f"Ridge(alpha={alpha:g})")
         self.sigma_ = math.sqrt(scale)
         self.prior_std_ = self.sigma_ / math.sqrt(alpha) if alpha > 0 else math.inf
         params = np.r_[intercept, coef] if fit_intercept else coef
         self._store_table(parameter_names(names, p, fit_intercept), params,
-                          full_covariance(inverse, moments), self.df_resid_, scale)
+                          full, self.df_resid_, scale)
         self.rss_ = rss
         return self
 

@@ -82,8 +82,8 @@ def test_auto_solver_leaves_the_fast_path_when_ill_conditioned(rng):
     model = LinearRegression().fit(X, y)
     assert model.condition_number_ > 1e3
     assert model.solver_ == "mpmath"
-    large = np.tile(X, (200, 1)) + 1e-9 * rng.standard_normal((12000, 8))
-    big = LinearRegression().fit(large, np.tile(y, 200))
+    large = np.tile(X, (5000, 1)) + 1e-9 * rng.standard_normal((300000, 8))
+    big = LinearRegression().fit(large, np.tile(y, 5000))     # n (p + 1)^2 > 2e7
     assert big.solver_ == "qr"
     assert "qr" in str(big.summary())
 
