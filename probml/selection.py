@@ -600,8 +600,18 @@ def learning_curve(estimator, X, y, *, train_sizes=(0.1, 0.325, 0.55, 0.775, 1.0
 
 # -- closed-form leave-one-out for linear smoothers ------------------------------
 
+# Below this ratio of its extreme eigenvalues, the spectrum of X_c'X_c (which squares
+# the condition number) is taken from the SVD of X_c.
+_SQUARED_CONDITION_LIMIT = 1e-6
+
+
 def _ridge_spectrum(X, y, fit_intercept):
     r"""The centred design in the eigenbasis of :math:`X_c^\top X_c`, for every alpha at once.
+
+    For a well-conditioned design, from ``eigh`` of :math:`X_c^\top X_c`; when
+    its eigenvalues span more than six orders of magnitude, from the SVD
+    :math:`X_c = U\Sigma V^\top` (:math:`Z = U\Sigma`), whose small singular
+    values, and so the leverages, keep their digits.
 
     Directions whose eigenvalue is rounding noise (below :math:`p\,\epsilon`
     of the largest: a duplicated column, more columns than rows) carry no
@@ -617,7 +627,16 @@ def _ridge_spectrum(X, y, fit_intercept):
     Xc, yc = (moments.centred_data if moments.centred_data is not None
               else (X - moments.x_mean, y - moments.y_mean))
     eigenvalues, V = np.linalg.eigh(moments.xx)
-    keep = eigenvalues > max(X.shape[1], 1) * np.finfo(float).eps * max(eigenvalues[-1], 0.0)
+    eps = np.finfo(float).eps
+    if eigenvalues[0] < _SQUARED_CONDITION_LIMIT * eigenvalues[-1]:
+        # Eigenvalues of X_c'X_c below ~1e-6 of the largest carry its rounding error
+        # relative to the largest: take the spectrum from the SVD of X_c instead.
+        U, singular_values, _ = np.linalg.svd(Xc.astype(np.float64, copy=False),
+                                              full_matrices=False)
+        keep = singular_values > max(Xc.shape) * eps * singular_values[0]
+        Z = U[:, keep] * singular_values[keep]
+        return singular_values[keep] ** 2, Z, Z.T @ yc, yc, moments.y_mean
+    keep = eigenvalues > max(X.shape[1], 1) * eps * max(eigenvalues[-1], 0.0)
     Z = Xc @ V[:, keep]
     return eigenvalues[keep], Z, Z.T @ yc, yc, moments.y_mean
 
