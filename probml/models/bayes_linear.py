@@ -60,11 +60,13 @@ from ..inference import critical_value
 from ._base import Regressor, linear_prediction
 from ._least_squares import (
     Moments,
+    accuracy_digits,
     full_covariance,
     intercept_from_moments,
+    mean_residual,
     quadratic_forms,
-    ridge_solution,
     row_blocks,
+    warn_if_inaccurate,
 )
 
 __all__ = ["BayesianLinearRegression"]
@@ -194,9 +196,13 @@ class BayesianLinearRegression(Regressor):
         params = self._check_params()
         X, y, names = self._validate_training_data(X, y)
         # The posterior needs only the statistics: no centred copy of X is kept.
-        moments = Moments.from_data(X, y, fit_intercept=params["fit_intercept"],
-                                    feature_names=names, keep_centred=False)
-        return self._update_posterior(params, moments)
+        # Centred statistics (about the means, kept as double-doubles) with or without an
+        # intercept: without one, the uncentred problem is solved from them and the mean
+        # row (see _Prior.update), which keeps its digits for data far from the origin.
+        moments = Moments.from_data(X, y, fit_intercept=True, feature_names=names,
+                                    keep_centred=False)
+        self._fit_intercept = params["fit_intercept"]
+        return self._update_posterior(params, moments, (X, y))
 
     def partial_fit(self, X, y):
         """Update the posterior with a new batch of data.
@@ -212,16 +218,15 @@ class BayesianLinearRegression(Regressor):
         if not hasattr(self, "_moments"):
             return self.fit(X, y)
         params = self._check_params()
-        if params["fit_intercept"] != self._moments.fit_intercept:
+        if params["fit_intercept"] != self._fit_intercept:
             raise ValueError("fit_intercept changed since the first fit; partial_fit continues "
                              "the same model, so call fit to start a new one.")
         X, _ = validate_features(self, X, reset=False, dtypes=FLOATS)
         y = check_vector(y, "y", n_samples=X.shape[0], dtypes=FLOATS)
-        batch = Moments.from_data(X, y, fit_intercept=self._moments.fit_intercept,
-                                  keep_centred=False)
+        batch = Moments.from_data(X, y, fit_intercept=True, keep_centred=False)
         return self._update_posterior(params, self._moments.merge(batch))
 
-    def _update_posterior(self, params, moments):
+    def _update_posterior(self, params, moments, data=None):
         p = moments.xx.shape[0]
         prior = self._prior(params, p)
         # A fit with known noise leaves no Inverse-Gamma posterior behind from an earlier one:
@@ -230,7 +235,7 @@ class BayesianLinearRegression(Regressor):
             self.__dict__.pop(stale, None)
         self._moments = moments
         # Observations left after integrating out the flat-prior intercept.
-        self._n_effective = moments.n - moments.fit_intercept
+        self._n_effective = moments.n - self._fit_intercept
         self._noise_shape0, self._noise_rate0 = params["noise_shape"], params["noise_rate"]
         self.n_iter_ = 1
         known_noise = params["beta"] is not None
@@ -240,7 +245,8 @@ class BayesianLinearRegression(Regressor):
                                                   params["max_iter"], params["tol"])
             prior = _Prior.isotropic(prior.mean, alpha)
         self.alpha_ = prior.isotropic_precision if self.prior_cov is None else np.nan
-        posterior = prior.update(moments, beta if known_noise else 1.0)
+        posterior = prior.update(moments, beta if known_noise else 1.0, self._fit_intercept,
+                                 data)
         self.posterior_mean_ = posterior.mean
         deviation = posterior.mean - prior.mean
         with np.errstate(over="ignore", invalid="ignore"):
@@ -257,15 +263,24 @@ class BayesianLinearRegression(Regressor):
                              "beta or prior_mean are extreme against the data; rescale them or "
                              "the data.")
         self.coef_ = self.posterior_mean_
-        self.intercept_ = intercept_from_moments(self.coef_, moments)
+        self.intercept_ = (intercept_from_moments(self.coef_, moments) if self._fit_intercept
+                           else 0.0)
         self._noise_variance = noise_variance
+        self.condition_number_, self.accuracy_digits_ = (posterior.condition_number,
+                                                         posterior.digits)
+        warn_if_inaccurate("BayesianLinearRegression", posterior.digits,
+                           posterior.condition_number, "qr")
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            full = full_covariance(self._weight_scale(), moments, noise_variance)
+            # The weights' covariance (or t scale) is posterior.root root^T times this.
+            root_scale = (math.sqrt(self.noise_rate_ / self.noise_shape_)
+                          if self.beta_is_unknown_ else 1.0)
+            full = (full_covariance(self._weight_scale(), moments, noise_variance,
+                                    root=root_scale * posterior.root)
+                    if self._fit_intercept else self._weight_scale())
             self.intercept_std_ = (math.sqrt(full[0, 0] * self._t_variance_factor())
-                                   if moments.fit_intercept else 0.0)
+                                   if self._fit_intercept else 0.0)
         undefined = np.isinf(self._t_variance_factor())     # warned in _noise_posterior
-        # (an intercept variance lost to rounding is NaN, and was warned about)
-        slopes = full[1:, 1:] if moments.fit_intercept else full
+        slopes = full[1:, 1:] if self._fit_intercept else full
         if not undefined and not (np.all(np.isfinite(slopes)) and not np.isinf(full[0, 0])
                                   and np.all(np.isfinite(self.posterior_cov_))):
             raise ValueError("The posterior covariance overflows float64: y is very large "
@@ -293,8 +308,16 @@ class BayesianLinearRegression(Regressor):
         return rate / shape
 
     def _rss(self, coef):
-        r"""Centred residual sum of squares from the moments, clipped at 0."""
-        return max(self._moments.rss(coef), 0.0)
+        r"""Residual sum of squares from the moments, clipped at 0.
+
+        Centred with an intercept; without one, plus the mean's residual
+        :math:`n(\bar y - \bar x^\top w)^2`, with the means as double-doubles.
+        """
+        moments = self._moments
+        rss = max(moments.rss(coef), 0.0)
+        if not self._fit_intercept:
+            rss += moments.n * mean_residual(moments, coef) ** 2
+        return rss
 
     def _maximise_evidence(self, prior_mean, alpha, beta, max_iter, tol):
         r"""MacKay's fixed point for the evidence (Bishop 3.92 and 3.95).
@@ -308,7 +331,7 @@ class BayesianLinearRegression(Regressor):
         both change by at most ``tol`` relatively, or stop changing at all
         (the fixed point to working precision).
         """
-        moments = self._moments
+        moments = self._moments if self._fit_intercept else self._moments.uncentred()
         eigenvalues, eigenvectors = np.linalg.eigh(moments.xx)
         eigenvalues = np.clip(eigenvalues, 0, None)
         rotated_xy = eigenvectors.T @ moments.xy
@@ -317,6 +340,7 @@ class BayesianLinearRegression(Regressor):
         # below this it is rounding noise and beta has no finite maximiser.
         rss_floor = 100 * np.finfo(float).eps * moments.yy
         iteration = 0
+        history = [(alpha, beta)]
         for iteration in range(1, max_iter + 1):
             # A prior mean or data near the end of double precision overflow here; the
             # step they give is then out of range, and stops with the warning below.
@@ -350,13 +374,13 @@ class BayesianLinearRegression(Regressor):
                          and abs(new_beta - beta) <= tol * beta) or (
                 new_alpha == alpha and new_beta == beta)
             alpha, beta = new_alpha, new_beta
+            history.append((alpha, beta))
             if converged:
                 break
         else:
-            warnings.warn(
-                f"Evidence maximisation did not converge in max_iter={max_iter} "
-                f"iterations (tol={tol}); increase max_iter.",
-                ConvergenceWarning, stacklevel=4)
+            warnings.warn(_unfinished_evidence(history, max_iter, tol, moments, prior_mean,
+                                               self._n_effective),
+                          ConvergenceWarning, stacklevel=4)
         self.n_iter_ = iteration
         return alpha, beta
 
@@ -370,7 +394,7 @@ class BayesianLinearRegression(Regressor):
         value = (0.5 * posterior.log_det_ratio
                  + 0.5 * self._n_effective * math.log(beta / (2 * math.pi))
                  - 0.5 * beta * self._rss(posterior.mean) - 0.5 * prior_term)
-        return float(value - 0.5 * math.log(self._moments.n) * self._moments.fit_intercept)
+        return float(value - 0.5 * math.log(self._moments.n) * self._fit_intercept)
 
     def _nig_log_evidence(self, posterior):
         r"""The Normal-Inverse-Gamma marginal likelihood (a multivariate t density).
@@ -385,7 +409,7 @@ class BayesianLinearRegression(Regressor):
                  + 0.5 * posterior.log_det_ratio
                  + a0 * math.log(b0) - an * math.log(bn)
                  + math.lgamma(an) - math.lgamma(a0))
-        return float(value - 0.5 * math.log(self._moments.n) * self._moments.fit_intercept)
+        return float(value - 0.5 * math.log(self._moments.n) * self._fit_intercept)
 
     # -- using the posterior ---------------------------------------------
 
@@ -410,10 +434,11 @@ class BayesianLinearRegression(Regressor):
 
     def _predictive_scale(self, X):
         scale = self._weight_scale()
-        noise = self._noise_variance * (1 + self._moments.fit_intercept / self._moments.n)
+        noise = self._noise_variance * (1 + self._fit_intercept / self._moments.n)
+        centre = self._moments.x_mean if self._fit_intercept else 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             variance, lost = map(np.concatenate, zip(*(
-                quadratic_forms(block - self._moments.x_mean, scale, noise)
+                quadratic_forms(block - centre, scale, noise)
                 for _, block in row_blocks(X))))
         if not np.all(np.isfinite(variance)) and np.all(np.isfinite(scale)):
             raise ValueError(f"The predictive variance overflows float64 for X with values up "
@@ -506,6 +531,10 @@ class BayesianLinearRegression(Regressor):
         return self.posterior_mean_.copy(), self.intercept_
 
 
+# Relative error of the Gram route above which fit (which has the data) takes the SVD.
+_GRAM_ERROR_LIMIT = 1e-12
+
+
 @dataclass(frozen=True)
 class _Prior:
     r"""A Gaussian prior on the weights: mean, a factor L of its covariance, its precision.
@@ -544,18 +573,32 @@ class _Prior:
                              "precision) to be represented in double precision.")
         return cls(mean, factor, (precision + precision.T) / 2)
 
-    def update(self, moments, beta):
+    def update(self, moments, beta, fit_intercept=True, data=None):
         r"""The posterior of the weights after data with statistics ``moments``.
 
-        In the whitened coordinates :math:`w = m_0 + L u` the prior is
-        :math:`\mathcal N(0, I)` and the posterior precision
-        :math:`I + \beta L^\top C L`, a Ridge problem with penalty
-        :math:`1/\beta` (solved by :func:`ridge_solution`, which stays exact
-        along directions the data do not determine).  For an isotropic prior
-        it is Ridge with penalty :math:`\alpha/\beta` directly.
+        In whitened coordinates :math:`w = m_0 + T v` (:math:`T = I` for an
+        isotropic prior, with the penalty :math:`\lambda = \alpha/\beta`;
+        :math:`T = L`, the prior's Cholesky factor, with :math:`\lambda = 1/\beta`
+        otherwise), the posterior mode minimises
+
+        .. math:: \lVert r_c - X_c T v\rVert^2 \;[+\, n(\bar y - \bar x^\top w)^2]
+            + \lambda\lVert v\rVert^2,
+
+        the bracket only without an intercept.  That is the least-squares
+        problem of the stacked matrix
+        :math:`M = [R_c T;\ \sqrt n\,\bar x^\top T;\ \sqrt\lambda I]`, with
+        :math:`R_c^\top R_c = C` from the eigendecomposition of the centred
+        Gram matrix, solved by a Householder QR of ``M`` (``2p + 1`` rows): no
+        uncentred Gram matrix, whose rounding swamps data far from the
+        origin, is ever formed, and the penalty's rows keep the system well
+        posed along directions the data do not determine (whose right-hand
+        side is set to exactly 0 rather than divided by a small penalty).
+        The posterior covariance is :math:`T (M^\top M)^{-1} T^\top/\beta`,
+        with its factor ``root``.
         """
+        p = len(self.mean)
         with np.errstate(over="ignore", invalid="ignore"):
-            C, c = moments.xx, moments.xy - moments.xx @ self.mean
+            c = moments.xy - moments.xx @ self.mean
         if not np.all(np.isfinite(c)):
             raise ValueError(f"prior_mean (entries up to {np.max(np.abs(self.mean)):.3g}) is so "
                              "large against the data that X'X prior_mean overflows float64; "
@@ -565,32 +608,121 @@ class _Prior:
             if not 0 < penalty < math.inf:
                 raise ValueError(f"alpha/beta = {penalty} is outside the range of double "
                                  "precision; choose alpha and beta closer in scale.")
-            u, inverse, _ = ridge_solution(C, c, penalty)
-            with np.errstate(over="ignore"):
-                weight = inverse / beta
-            mean = self.mean + u
-            eigenvalues, log_scale = np.linalg.eigvalsh(C), -math.log(penalty)
+            transform, log_scale = None, -math.log(penalty)
         else:
-            L = self.factor
-            with np.errstate(over="ignore", invalid="ignore"):
-                whitened = L.T @ C @ L
-            if not np.all(np.isfinite(whitened)):
-                raise ValueError("prior_cov is so large against X that the posterior "
-                                 "precision overflows; rescale X or the prior.")
-            u, inverse, _ = ridge_solution(whitened, L.T @ c, 1.0 / beta)
-            with np.errstate(over="ignore", invalid="ignore"):
-                weight = L @ inverse @ L.T / beta
-            mean = self.mean + L @ u
-            eigenvalues, log_scale = np.linalg.eigvalsh(whitened), math.log(beta)
+            penalty, transform, log_scale = 1.0 / beta, self.factor, math.log(beta)
+            if not 0 < penalty < math.inf:
+                raise ValueError(f"1/beta = {penalty} is outside the range of double precision; "
+                                 "choose a beta closer to 1.")
+        # A square root R_c of C (C = R_c^T R_c) and R_c^-T c, from the eigenvectors of the
+        # correlation matrix; eigenvalues at rounding level are exact zeros.  Their error,
+        # eps lambda_max, costs eps (lambda_max + pen) / (lambda_min + pen) of the result.
+        scale = np.sqrt(np.diagonal(moments.xx))
+        scale = np.where(scale > 0, scale, 1.0)
+        eigenvalues, vectors = np.linalg.eigh(moments.xx / np.outer(scale, scale))
+        keep = eigenvalues > p * np.finfo(float).eps * max(eigenvalues[-1], 0.0)
+        with np.errstate(over="ignore", divide="ignore"):
+            smallest_penalty = np.min(penalty / scale ** 2) if transform is None else 0.0
+        gram_error = (p * np.finfo(float).eps * moments.centring_loss
+                      * (eigenvalues[-1] + smallest_penalty)
+                      / (max(eigenvalues[0], 0.0) + smallest_penalty)
+                      if eigenvalues[-1] > 0 else 0.0)
+        if data is not None and gram_error > _GRAM_ERROR_LIMIT:
+            # Too ill-conditioned for the Gram matrix: the SVD of the centred design,
+            # X_c = U S V^T, gives R_c = S V^T and R_c^-T c = U^T (y_c - X_c m_0) with
+            # errors of eps s_max, not eps s_max^2.
+            X, y = data
+            X_centred = X - moments.x_mean
+            U, values, Vt = np.linalg.svd(X_centred, full_matrices=False)
+            kept = values > max(X.shape) * np.finfo(float).eps * values[0]
+            top = values[kept, None] * Vt[kept]
+            top_rhs = U[:, kept].T @ ((y - moments.y_mean) - X_centred @ self.mean)
+            root_penalty = math.sqrt(smallest_penalty) if transform is None else 0.0
+            gram_error = (p * np.finfo(float).eps * values[0]
+                          / max(values[kept][-1], root_penalty))
+        else:
+            root_values = np.sqrt(eigenvalues[keep])
+            top = (vectors[:, keep] * root_values).T * scale
+            top_rhs = (vectors[:, keep].T @ (c / scale)) / root_values
+        if not fit_intercept:
+            top = np.vstack([top, math.sqrt(moments.n) * moments.x_mean])
+            top_rhs = np.r_[top_rhs, math.sqrt(moments.n) * mean_residual(moments, self.mean)]
+        design_condition = data_condition(top)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if transform is not None:
+                top = top @ transform
+            stacked = np.vstack([top, math.sqrt(penalty) * np.eye(p)])
+        if not np.all(np.isfinite(stacked)):
+            raise ValueError("prior_cov or the precisions are so large against X that the "
+                             "posterior precision overflows; rescale X or the prior.")
+        columns = np.linalg.norm(stacked, axis=0)
+        q_factor, r_factor = np.linalg.qr(stacked / columns)
+        v = np.linalg.solve(r_factor, q_factor.T @ np.r_[top_rhs, np.zeros(p)]) / columns
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            root = np.linalg.solve(r_factor, np.eye(p)) / columns[:, None]
+            if transform is not None:
+                root = transform @ root
+            root = root / math.sqrt(beta)
+            weight = root @ root.T
         if not np.all(np.isfinite(weight)):
             raise ValueError(f"The posterior covariance of the weights overflows float64: beta="
                              f"{beta:.3g} (with alpha or prior_cov) makes the variances "
                              "larger than 1.8e308; choose larger precisions or rescale X.")
-        # log|Lambda_0| - log|Lambda_n| = -sum log(1 + s lambda_i), s = beta/alpha (or beta):
-        # log1p(e^u) with u = log lambda + log s, which neither overflows nor underflows.
-        positive = eigenvalues[eigenvalues > 0]
-        log_det_ratio = -float(np.sum(np.logaddexp(0.0, np.log(positive) + log_scale)))
-        return _Posterior(mean, (weight + weight.T) / 2, log_det_ratio)
+        mean = self.mean + (v if transform is None else transform @ v)
+        # log|Lambda_0| - log|Lambda_n| = -sum log(1 + s lambda_i), s = beta/alpha (or beta),
+        # lambda_i the squared singular values of the data rows of M: log1p(e^u) with
+        # u = log lambda + log s, which neither overflows nor underflows.
+        data_values = np.linalg.svd(top, compute_uv=False) if top.size else np.zeros(0)
+        positive = data_values[data_values > 0]
+        log_det_ratio = -float(np.sum(np.logaddexp(0.0, 2 * np.log(positive) + log_scale)))
+        # Relative errors: the QR of the stacked matrix, its condition number times eps,
+        # and those of R_c (above).
+        error = 10 * (p * float(np.linalg.cond(r_factor)) * np.finfo(float).eps + gram_error)
+        return _Posterior(mean, (weight + weight.T) / 2, log_det_ratio, root,
+                          design_condition, accuracy_digits(error))
+
+
+def _unfinished_evidence(history, max_iter, tol, moments, prior_mean, n_effective):
+    r"""Why MacKay's iteration did not converge: a maximum at infinity, or too few iterations.
+
+    As :math:`\alpha \to \infty` (with :math:`\beta` at its own optimum
+    :math:`n'/\lVert r_0\rVert^2` for the residual at the prior mean), the
+    derivative of the log evidence is
+    :math:`\frac{\beta}{2\alpha^2}\big(\operatorname{tr} C - \beta\lVert c_0\rVert^2\big)
+    + O(\alpha^{-3})`, :math:`c_0 = X_c^\top r_0`: when
+    :math:`\operatorname{tr} C \,\lVert r_0\rVert^2 / n' \ge \lVert c_0\rVert^2` it
+    stays positive, the evidence keeps rising, and the iteration creeps
+    towards infinity at a rate no ``max_iter`` can outrun.  The same happens
+    to :math:`\beta` when the fit leaves ever less residual.
+    """
+    alphas, betas = (np.array(values) for values in zip(*history))
+    c0 = moments.xy - moments.xx @ prior_mean
+    rss0 = float(moments.yy - 2 * prior_mean @ moments.xy + prior_mean @ moments.xx @ prior_mean)
+    if alphas[-1] > alphas[0] and np.trace(moments.xx) * max(rss0, 0.0) / max(n_effective, 1) >= c0 @ c0:
+        return (f"The evidence has no finite maximum: it keeps increasing as alpha -> infinity "
+                f"(alpha = {alphas[-1]:.3g} after {max_iter} iterations), because the data "
+                "support no weights beyond the prior mean (tr(X'X) ||r0||^2 / n >= "
+                "||X' r0||^2 for the residual r0 at the prior mean). The posterior collapses "
+                "onto the prior mean; more iterations will not converge. Fix the precisions "
+                "instead (fit_precisions=False).")
+    steps = np.diff(betas[-20:])
+    if len(steps) and np.all(steps > 0) and betas[-1] > 1e3 * betas[-20:][0]:
+        return (f"The evidence has no finite maximum: it keeps increasing as beta -> infinity "
+                f"(beta = {betas[-1]:.3g} after {max_iter} iterations): the model fits the "
+                "data ever more closely, so the noise variance goes to 0. More iterations "
+                "will not converge; fix the precisions instead (fit_precisions=False).")
+    return (f"Evidence maximisation did not converge in max_iter={max_iter} iterations "
+            f"(tol={tol}); increase max_iter.")
+
+
+def data_condition(rows):
+    """Condition number of a design given by rows whose Gram matrix it shares, columns scaled."""
+    if not rows.size:
+        return math.inf
+    columns = np.linalg.norm(rows, axis=0)
+    values = np.linalg.svd(rows / np.where(columns > 0, columns, 1.0), compute_uv=False)
+    return float(values[0] / values[-1]) if len(values) >= rows.shape[1] and values[-1] > 0 \
+        else math.inf
 
 
 @dataclass(frozen=True)
@@ -598,3 +730,6 @@ class _Posterior:
     mean: np.ndarray
     cov: np.ndarray
     log_det_ratio: float
+    root: np.ndarray
+    condition_number: float
+    digits: float
