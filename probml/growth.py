@@ -482,6 +482,11 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
     if counts[-1] == counts[0]:
         raise ValueError("survivors never fall (no customer churned): the sBG parameters are "
                          "not identified.")
+    if counts[1] == 0:
+        raise ValueError("every customer churned in the first period (survivors[1] = 0): the "
+                         "sBG likelihood rises towards 1 as alpha / (alpha + beta) -> 1 (alpha "
+                         "-> infinity or beta -> 0), so the maximum-likelihood estimate does "
+                         "not exist. The geometric model's estimate, theta = 1, is the limit.")
     with np.errstate(all="ignore"):
         found = optimize.minimize(lambda x: -_sbg_loglik(x, counts), np.zeros(2),
                                   method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-10})
@@ -493,12 +498,21 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
     except np.linalg.LinAlgError:
         covariance = None
     a, b = np.exp(log_params)
-    if covariance is None or not (np.all(np.isfinite(covariance)) and np.isfinite(a)
-                                  and np.isfinite(b) and abs(log_params).max() < 30):
+    # The geometric model is the sBG's limit alpha, beta -> infinity at fixed
+    # alpha / (alpha + beta): where the sBG does no better than it, its supremum is
+    # that limit, and no finite maximiser exists.
+    at_risk = float(counts[:-1].sum())
+    theta = float((counts[0] - counts[-1]) / at_risk)
+    churned, stayed = float(counts[0] - counts[-1]), float(counts[1:].sum())
+    geometric = churned * math.log(theta) + (stayed * math.log1p(-theta) if stayed else 0.0)
+    no_better = _sbg_loglik(log_params, counts) <= geometric + 1e-9 * max(1.0, abs(geometric))
+    if no_better or covariance is None or not (
+            np.all(np.isfinite(covariance)) and np.isfinite(a) and np.isfinite(b)
+            and abs(log_params).max() < 30):
         raise ValueError("survivors are fitted best at the edge of the sBG model (alpha or beta "
                          "runs off to 0 or infinity: the churn rate hardly varies between "
-                         "customers), so its parameters are not identified; fit "
-                         "model='geometric'.")
+                         "customers), so the maximum-likelihood estimate does not exist and "
+                         "its parameters are not identified; fit model='geometric'.")
     se_log = np.sqrt(np.diag(covariance))
     loglik = _sbg_loglik(log_params, counts)
     return RetentionModel(
