@@ -14,6 +14,7 @@ scikit-learn's :math:`\lVert y - Xw - b\rVert^2 + \alpha\lVert w\rVert^2`.
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -346,6 +347,50 @@ def prior_std_to_ridge_alpha(prior_std, noise_std):
 _GRAM_RIDGE_DIGITS = 12
 
 
+@dataclass
+class _RidgeFit:
+    coef: np.ndarray
+    unscaled_cov: np.ndarray        # over (intercept, coef)
+    effective_df: float
+    rss: float
+    df_resid: float
+    condition: float
+    digits: float
+    solver: str
+
+
+def _solve_ridge(X, y, moments, alpha):
+    """Ridge at ``alpha > 0``: through the Gram matrix, or the SVD of the design when needed.
+
+    The Gram route (:func:`ridge_solution`) is taken when the rows outnumber
+    the parameters and it keeps at least 12 digits; otherwise the SVD of the
+    centred design (:func:`ridge_by_svd`), which keeps them all and whose
+    residual degrees of freedom cannot go negative by rounding.
+    """
+    n, p = X.shape
+    fit_intercept = moments.fit_intercept
+    if p + fit_intercept < n:
+        coef, inverse, effective_df = ridge_solution(moments.xx, moments.xy, alpha)
+        rss = residual_sum_of_squares(X, y, coef, intercept_from_moments(coef, moments),
+                                      moments)
+        condition, digits = ridge_accuracy(moments.xx, alpha, rss, moments.yy,
+                                           moments.centring_loss)
+        if digits >= _GRAM_RIDGE_DIGITS:
+            # The effective df cannot exceed the rank of the centred design (n - 1 with
+            # an intercept); the residual df is clipped at 0 against rounding.
+            return _RidgeFit(coef, full_covariance(inverse, moments), effective_df, rss,
+                             max(n - fit_intercept - effective_df, 0.0), condition, digits,
+                             "cholesky")
+    X_centred, y_centred = (moments.centred_data if moments.centred_data is not None
+                            else (X - moments.x_mean, y - moments.y_mean))
+    spectrum = ridge_by_svd(X_centred.astype(np.float64, copy=False),
+                            y_centred.astype(np.float64, copy=False), alpha, fit_intercept)
+    return _RidgeFit(spectrum.coef, full_covariance(spectrum.inverse, moments,
+                                                    root=spectrum.root),
+                     spectrum.effective_df, spectrum.rss, spectrum.df_resid,
+                     spectrum.condition_number, spectrum.digits, "svd")
+
+
 class Ridge(_CoefficientInference, Regressor):
     r"""Ridge regression: the MAP estimate under a Gaussian prior on the weights.
 
@@ -413,51 +458,25 @@ class Ridge(_CoefficientInference, Regressor):
         if alpha == 0:
             _check_enough_samples(n, p + fit_intercept, "Ridge with alpha=0 (OLS)")
             solution = solve_ols(X, y, moments, feature_names=names)
-            coef, full = solution.coef, solution.unscaled_cov
-            effective_df = float(solution.rank)
-            condition, digits = solution.condition_number, solution.digits
-        spectrum = None
-        if alpha > 0 and p + fit_intercept < n:
-            coef, inverse, effective_df = ridge_solution(moments.xx, moments.xy, alpha)
-            rss = residual_sum_of_squares(X, y, coef, intercept_from_moments(coef, moments),
-                                          moments)
-            condition, digits = ridge_accuracy(moments.xx, alpha, rss, moments.yy,
-                                               moments.centring_loss)
-        if alpha > 0 and (p + fit_intercept >= n or digits < _GRAM_RIDGE_DIGITS):
-            # As many parameters as rows or more, or a Gram matrix too ill-conditioned for
-            # the penalty: through the SVD of the centred design.
-            X_centred, y_centred = (moments.centred_data if moments.centred_data is not None
-                                    else (X - moments.x_mean, y - moments.y_mean))
-            spectrum = ridge_by_svd(X_centred.astype(np.float64, copy=False),
-                                    y_centred.astype(np.float64, copy=False), alpha,
-                                    fit_intercept)
-            coef, effective_df = spectrum.coef, spectrum.effective_df
-            full = full_covariance(spectrum.inverse, moments, root=spectrum.root)
-            condition, digits = spectrum.condition_number, spectrum.digits
-        elif alpha > 0:
-            full = full_covariance(inverse, moments)
-        self.condition_number_, self.accuracy_digits_ = condition, digits
-        warn_if_inaccurate(f"Ridge(alpha={alpha:g})", digits, condition,
-                           "svd" if spectrum is not None else "cholesky")
+            fitted = _RidgeFit(solution.coef, solution.unscaled_cov, float(solution.rank),
+                               solution.rss, float(n - fit_intercept - solution.rank),
+                               solution.condition_number, solution.digits, solution.solver)
+        else:
+            fitted = _solve_ridge(X, y, moments, alpha)
+        self.condition_number_, self.accuracy_digits_ = fitted.condition, fitted.digits
+        warn_if_inaccurate(f"Ridge(alpha={alpha:g})", fitted.digits, fitted.condition,
+                           fitted.solver)
+        coef, rss = fitted.coef, fitted.rss
         intercept = intercept_from_moments(coef, moments)
         self.coef_, self.intercept_ = coef, intercept
         self.n_samples_ = n
-
-        self.effective_df_ = effective_df
-        if spectrum is not None:
-            rss, self.df_resid_ = spectrum.rss, spectrum.df_resid
-        else:
-            if alpha == 0:
-                rss = solution.rss
-            # The effective df cannot exceed the rank of the centred design (n - 1 with
-            # an intercept); the residual df is clipped at 0 against rounding.
-            self.df_resid_ = max(n - fit_intercept - effective_df, 0.0)
+        self.effective_df_, self.df_resid_ = fitted.effective_df, fitted.df_resid
         scale = noise_variance(rss, self.df_resid_, f"Ridge(alpha={alpha:g})")
         self.sigma_ = math.sqrt(scale)
         self.prior_std_ = self.sigma_ / math.sqrt(alpha) if alpha > 0 else math.inf
         params = np.r_[intercept, coef] if fit_intercept else coef
         self._store_table(parameter_names(names, p, fit_intercept), params,
-                          full, self.df_resid_, scale)
+                          fitted.unscaled_cov, self.df_resid_, scale)
         self.rss_ = rss
         return self
 
