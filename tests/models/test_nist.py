@@ -13,9 +13,12 @@ from probml.datasets.nist import log_relative_error, read_linear, read_univariat
 
 # What probml reaches (LRE of the coefficients and standard errors, the smallest),
 # so that a change that loses digits fails.  Filip's certified values are the limit
-# there (an exact solution of the doubles agrees with them to 7.6).
+# there (an exact solution of the doubles agrees with them to 7.6).  The exact path
+# (Filip, Wampler) gives the same digits on every machine; the Gram path's last digit
+# moves with the BLAS kernel (Pontius 11.1 with OpenBLAS's Haswell kernels, 10.9 with
+# Prescott's), so its targets keep a margin of half a digit or more.
 LINEAR_TARGETS = {
-    "Norris": 12, "Pontius": 11, "NoInt1": 13, "NoInt2": 14, "Longley": 11,
+    "Norris": 11.5, "Pontius": 10.4, "NoInt1": 13, "NoInt2": 14, "Longley": 10.8,
     "Wampler1": 14, "Wampler2": 13, "Wampler3": 14, "Wampler4": 14,
     "Filip": 7.5, "Wampler5": 13.5,
 }
