@@ -621,8 +621,10 @@ class _Prior:
         scale = np.where(scale > 0, scale, 1.0)
         eigenvalues, vectors = np.linalg.eigh(moments.xx / np.outer(scale, scale))
         keep = eigenvalues > p * np.finfo(float).eps * max(eigenvalues[-1], 0.0)
-        with np.errstate(over="ignore", divide="ignore"):
-            smallest_penalty = np.min(penalty / scale ** 2) if transform is None else 0.0
+        # The penalty on w is penalty (T T^T)^-1, at least penalty / ||T||^2.
+        weakest = penalty / (1.0 if transform is None else np.linalg.norm(transform, 2) ** 2)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            smallest_penalty = float(np.min(weakest / scale ** 2))
         gram_error = (p * np.finfo(float).eps * moments.centring_loss
                       * (eigenvalues[-1] + smallest_penalty)
                       / (max(eigenvalues[0], 0.0) + smallest_penalty)
@@ -637,9 +639,9 @@ class _Prior:
             kept = values > max(X.shape) * np.finfo(float).eps * values[0]
             top = values[kept, None] * Vt[kept]
             top_rhs = U[:, kept].T @ ((y - moments.y_mean) - X_centred @ self.mean)
-            root_penalty = math.sqrt(smallest_penalty) if transform is None else 0.0
+            smallest = values[kept][-1] if kept.any() else 0.0
             gram_error = (p * np.finfo(float).eps * values[0]
-                          / max(values[kept][-1], root_penalty))
+                          / max(smallest, math.sqrt(weakest), np.finfo(float).tiny))
         else:
             root_values = np.sqrt(eigenvalues[keep])
             top = (vectors[:, keep] * root_values).T * scale
