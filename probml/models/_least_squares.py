@@ -602,6 +602,31 @@ def quadratic_forms(Z, S, plus=0.0):
     return total, lost & np.isfinite(total)
 
 
+def quadratic_forms_from_root(Z, root, plus=0.0):
+    r""":math:`\lVert L^\top z_i\rVert^2 + \text{plus}` for each row of ``Z``, and where rounding left no digit.
+
+    The same forms as :func:`quadratic_forms` for :math:`S = L L^\top`, as sums of
+    squares: the large entries of ``S`` of both signs never meet, so far from the
+    origin they keep digits that ``S`` loses.  Each :math:`u_k = (L^\top z)_k` is a
+    sum of p terms, off by up to :math:`e_k = (2p+1)\epsilon(|L|^\top|z|)_k`, so the
+    total is off by up to :math:`2|u|^\top e + e^\top e`; rows whose total is not
+    above that (collinear columns far from the origin, along which ``L`` is large)
+    are flagged.
+
+    Returns
+    -------
+    total : ndarray of shape (n,)
+    lost : ndarray of bool, shape (n,)
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        projected = Z @ root
+        total = np.einsum("ij,ij->i", projected, projected) + plus
+        error = (2 * Z.shape[1] + 1) * _EPS * (np.abs(Z) @ np.abs(root))
+        bound = 2 * np.einsum("ij,ij->i", np.abs(projected), error) + np.einsum(
+            "ij,ij->i", error, error)
+    return total, (total <= bound) & np.isfinite(total)
+
+
 def full_covariance(inverse_xx, moments, noise_variance=1.0, root=None):
     r"""Assemble the covariance over (intercept, coef) from that of the slopes.
 
@@ -635,16 +660,10 @@ def full_covariance(inverse_xx, moments, noise_variance=1.0, root=None):
     cov = np.empty((p + 1, p + 1))
     with np.errstate(over="ignore", invalid="ignore"):
         if root is not None:
-            projected = root.T @ moments.x_mean
-            cov[0, 0] = noise_variance / moments.n + projected @ projected
-            shift = root @ projected
-            # Each entry u_k of L^T xbar is a sum of p terms, off by up to
-            # e_k = (2p + 1) eps (|L|^T |xbar|)_k; the sum of squares is then off by
-            # up to 2 |u|^T e + e^T e.  Where that reaches the total, no digit of it is
-            # left (collinear columns far from the origin, along which L is large).
-            error = (2 * p + 1) * _EPS * (np.abs(root).T @ np.abs(moments.x_mean))
-            bound = float(2 * np.abs(projected) @ error + error @ error)
-            lost = bool(np.isfinite(cov[0, 0]) and cov[0, 0] <= bound)
+            total, lost = quadratic_forms_from_root(moments.x_mean[None, :], root,
+                                                    noise_variance / moments.n)
+            shift = root @ (root.T @ moments.x_mean)
+            cov[0, 0], lost = total[0], lost[0]
         else:
             shift = inverse_xx @ moments.x_mean
             total, lost = quadratic_forms(moments.x_mean[None, :], inverse_xx,
