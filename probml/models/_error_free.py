@@ -143,7 +143,7 @@ def column_dots(X, v):
     residual orthogonal to the columns) still has its digits.
     """
     n, k = X.shape
-    total = np.zeros((0, k))
+    pieces = [np.zeros((0, k))]
     v = np.asarray(v, dtype=np.float64)
     v_exponent = int(np.frexp(np.max(np.abs(v)))[1]) if np.any(v) else 0
     v_scaled = np.ldexp(v, -v_exponent)
@@ -155,7 +155,8 @@ def column_dots(X, v):
         rows = slice(start, start + _ROWS)
         column = v_scaled[rows, None]
         p, f = two_product(block, column, None, (v_parts[0][rows, None], v_parts[1][rows, None]))
-        total = np.vstack([total, _distil(np.vstack([p, f]), rounds=2)])
+        pieces.append(_distil(np.vstack([p, f]), rounds=2))
+    total = np.vstack(pieces)
     sums = np.array([math.fsum(total[:, j].tolist()) for j in range(k)])
     return np.ldexp(sums, exponents + v_exponent)
 

@@ -29,8 +29,8 @@ made automatically from the conditioning of the problem and reported:
     precision in the coefficients and standard errors at any conditioning.
 ``"qr"``
     Larger ill-conditioned problems: Householder QR with column pivoting of
-    the centred, scaled design, then iterative refinement with the corrected
-    semi-normal equations and the residual computed in double-double by
+    the centred, scaled design, then Björck's iterative refinement of the
+    augmented system, with the residuals computed in double-double by
     error-free transformations, identically on every machine (Björck,
     *Numerical Methods for Least Squares Problems*, 1996, §2.9).
 ``"svd"``
@@ -497,8 +497,11 @@ def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
     else:                       # U is n x p: the residual directly
         residual = y_centred - X_centred @ coef
         rss = math.fsum((residual * residual).tolist())
-    # Backward-stable SVD: relative errors about eps times the spread of the kept values.
-    scaled_values = np.linalg.svd(X_centred / column_scale_of(X_centred), compute_uv=False)
+    # The scaled design X_c D^-1 = U (S V^T D^-1) has the singular values of the small
+    # matrix S V^T D^-1, whose column norms are those of X_c: no second pass over the data.
+    small = singular_values[:, None] * Vt[:len(singular_values)]
+    norms = np.linalg.norm(small, axis=0)
+    scaled_values = np.linalg.svd(small / np.where(norms > 0, norms, 1.0), compute_uv=False)
     condition = (scaled_values[0] / scaled_values[-1] if scaled_values[-1] > 0 else math.inf)
     # A singular value off by eps s_max moves s / (s^2 + alpha) by at most that relative
     # to max(s, sqrt(alpha)): the error in the coefficients and variances.
@@ -506,12 +509,6 @@ def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
               if rank else 15.0)
     return RidgeSpectrum(coef, root @ root.T, root, effective_df, df_resid, rss,
                          float(condition), digits)
-
-
-def column_scale_of(X_centred):
-    """Norms of the columns of a centred design, 1 for a constant column."""
-    scale = np.linalg.norm(X_centred, axis=0)
-    return np.where(scale > 0, scale, 1.0)
 
 
 def ridge_accuracy(xx, alpha, rss=None, yy=None, centring_loss=1.0):
@@ -663,12 +660,11 @@ def full_covariance(inverse_xx, moments, noise_variance=1.0, root=None):
             total, lost = quadratic_forms_from_root(moments.x_mean[None, :], root,
                                                     noise_variance / moments.n)
             shift = root @ (root.T @ moments.x_mean)
-            cov[0, 0], lost = total[0], lost[0]
         else:
-            shift = inverse_xx @ moments.x_mean
             total, lost = quadratic_forms(moments.x_mean[None, :], inverse_xx,
                                           noise_variance / moments.n)
-            cov[0, 0], lost = total[0], lost[0]
+            shift = inverse_xx @ moments.x_mean
+    cov[0, 0], lost = total[0], lost[0]
     if lost:
         warnings.warn(
             f"The intercept's variance is lost to rounding (x_mean' S x_mean cancels, with "
@@ -861,10 +857,12 @@ def _solve_refined_qr(X, y, moments, design, scale, q_factor, r_factor, pivots, 
     scaled[pivots] = linalg.solve_triangular(r_factor, q_factor.T @ y_centred)
     coef = scaled / scale
     intercept = intercept_from_moments(coef, moments)
-    residual = residuals(X, y, coef, intercept)[0]
+    high, low = residuals(X, y, coef, intercept)
+    residual = high
     change = previous = math.inf
-    for _ in range(max_steps):
-        high, low = residuals(X, y, coef, intercept)
+    for step in range(max_steps):
+        if step:
+            high, low = residuals(X, y, coef, intercept)
         f = (high - residual) + low
         g_intercept = -math.fsum(residual.tolist()) if intercept_column else 0.0
         delta_r, delta_b, delta_w = correction(f, g_intercept, -column_dots(X, residual))
@@ -889,7 +887,7 @@ def _solve_refined_qr(X, y, moments, design, scale, q_factor, r_factor, pivots, 
 
 
 def _solve_multiprecision(X, y, moments):
-    """Solve the normal equations of the input doubles exactly, in multiple precision.
+    r"""Solve the normal equations of the input doubles exactly, in multiple precision.
 
     The Gram matrix :math:`A^\top A` and :math:`A^\top y` of the raw design
     :math:`A` (with its column of ones) are computed exactly by error-free
@@ -900,7 +898,8 @@ def _solve_multiprecision(X, y, moments):
     to spare.  The coefficients and their covariance are therefore those of
     the input doubles correct to double precision, at any conditioning up to
     :math:`10^{17}` (beyond what double precision can measure, taken as such).
-    The residuals are computed in double-double (:func:`~._error_free.residuals`).
+    The residual sum of squares is that of the exact solution,
+    :math:`y^\top y - \theta^\top A^\top y`, from the same exact products.
     """
     import mpmath
 
