@@ -405,6 +405,16 @@ def _periods(t, name, minimum):
     return t
 
 
+def _geometric_fit(survivors):
+    r"""The geometric MLE :math:`\hat\theta`, the periods at risk, and the maximised log-likelihood."""
+    at_risk = float(survivors[:-1].sum())
+    theta = float((survivors[0] - survivors[-1]) / at_risk)
+    churned, stayed = float(survivors[0] - survivors[-1]), float(survivors[1:].sum())
+    loglik = (churned * math.log(theta) if churned else 0.0) + (
+        stayed * math.log1p(-theta) if stayed else 0.0)
+    return theta, at_risk, loglik
+
+
 def _sbg_loglik(log_params, survivors):
     from scipy.special import betaln
 
@@ -470,12 +480,8 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
                          "in these models.")
     z = critical_value(level)
     if model == "geometric":
-        at_risk = float(counts[:-1].sum())
-        theta = float((counts[0] - counts[-1]) / at_risk)
+        theta, at_risk, loglik = _geometric_fit(counts)
         se = math.sqrt(theta * (1 - theta) / at_risk)
-        churned, stayed = float(counts[0] - counts[-1]), float(counts[1:].sum())
-        loglik = (churned * math.log(theta) if churned else 0.0) + (
-            stayed * math.log1p(-theta) if stayed else 0.0)
         return RetentionModel("geometric", {"theta": theta}, {"theta": se},
                               {"theta": (max(theta - z * se, 0.0), min(theta + z * se, 1.0))},
                               loglik, 2 - 2 * loglik, counts, level)
@@ -501,10 +507,7 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
     # The geometric model is the sBG's limit alpha, beta -> infinity at fixed
     # alpha / (alpha + beta): where the sBG does no better than it, its supremum is
     # that limit, and no finite maximiser exists.
-    at_risk = float(counts[:-1].sum())
-    theta = float((counts[0] - counts[-1]) / at_risk)
-    churned, stayed = float(counts[0] - counts[-1]), float(counts[1:].sum())
-    geometric = churned * math.log(theta) + (stayed * math.log1p(-theta) if stayed else 0.0)
+    geometric = _geometric_fit(counts)[2]
     no_better = _sbg_loglik(log_params, counts) <= geometric + 1e-9 * max(1.0, abs(geometric))
     if no_better or covariance is None or not (
             np.all(np.isfinite(covariance)) and np.isfinite(a) and np.isfinite(b)

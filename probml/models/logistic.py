@@ -636,10 +636,12 @@ class LogisticRegression(_CoefficientInference, Classifier):
             converged = _fixed_point(theta, candidate)    # a tol below rounding
             theta = candidate
             value, gradient, P, loglik = result
+            H = None                                      # that of the previous theta
             if converged:
                 n_iter += 1
                 break
-        H, index = information(P)
+        if H is None:
+            H, index = information(P)
         self.n_iter_, self.converged_ = n_iter, converged
         self.separation_, self.separating_features_ = False, []
         if lam == 0 and (not converged or np.min(P) < 1e-12):
