@@ -40,8 +40,9 @@ from .models import (
 
 __version__ = "0.1.0"
 
-# Submodules with heavier imports load on first use: ``probml.testing.two_proportion_z_test``.
-_LAZY_SUBMODULES = ("bias_variance", "derivations", "figures", "growth", "selection", "testing")
+# Submodules with heavier imports load on first use:
+# ``probml.hypothesis_testing.two_proportion_z_test``.
+_LAZY_SUBMODULES = ("derivations", "figures", "growth", "hypothesis_testing", "selection")
 
 
 def __getattr__(name):
@@ -73,11 +74,11 @@ __all__ = [
     "PerfectSeparationWarning",
     "ProbmlWarning",
     "Ridge",
-    "bias_variance",
     "calculus",
     "datasets",
     "functions",
     "growth",
+    "hypothesis_testing",
     "laplace_scale_to_lasso_alpha",
     "lasso_alpha_to_laplace_scale",
     "lasso_path",
@@ -89,5 +90,4 @@ __all__ = [
     "ridge_alpha_to_prior_std",
     "ridge_path",
     "selection",
-    "testing",
 ]

@@ -1,6 +1,16 @@
-"""A registry of named items defined across the topic modules of a package."""
+"""The topic list, and a registry of named items defined across a package's topic modules.
+
+``TOPICS`` is the one list of concepts a learner meets, in teaching order.
+It names the derivation modules (``probml/derivations/<topic>.py``), the
+figure modules (``probml/figures/<topic>.py``), the test files and the
+README's sections; ``ARCHITECTURE.md`` maps each topic to its library modules.
+"""
 
 import importlib
+import importlib.util
+
+TOPICS = ("regression", "classification", "likelihood", "bayes", "regularization",
+          "optimization", "selection", "hypothesis_testing", "growth", "calculus")
 
 
 class UnknownNameError(KeyError, ValueError):
@@ -15,20 +25,21 @@ class UnknownNameError(KeyError, ValueError):
 
 
 class Registry:
-    """Items registered by name from ``package``'s ``topics``, imported on first use.
+    """Items registered by name from ``package``'s topic modules, imported on first use.
 
     Parameters
     ----------
     package : str
-        The package whose topic modules register items.
-    topics : tuple of str
-        Its topic modules, in teaching order.
+        The package whose topic modules (named from ``TOPICS``) register items.
     kind : str
         What the items are, for error messages ("derivation", "figure").
     """
 
-    def __init__(self, package, topics, kind):
-        self.package, self.topics, self.kind = package, tuple(topics), kind
+    def __init__(self, package, kind):
+        self.package, self.kind = package, kind
+        # A package need not have a module for every topic (growth has no derivation).
+        self.topics = tuple(topic for topic in TOPICS
+                            if importlib.util.find_spec(f"{package}.{topic}") is not None)
         self._items = {}
         self._order = {}
 

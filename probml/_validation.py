@@ -114,7 +114,7 @@ def _where(array_ndim, row, col, names=None):
     return _describe_cell(row, col, names)
 
 
-def _as_float_array(A, name, dtypes=(np.float64,)):
+def as_float_array(A, name, dtypes=(np.float64,)):
     """Convert ``A`` to a float array, naming the first bad cell on failure.
 
     ``dtypes`` are the floating types kept as they are (no copy); anything
@@ -263,7 +263,7 @@ def check_array_finite(values, name, *, allow_inf=False, allow_nan=False,
     (an infinite test statistic has p-value 0); ``allow_nan`` lets NaN through
     where it marks an undefined value.
     """
-    array, _ = _as_float_array(values, name, dtypes)
+    array, _ = as_float_array(values, name, dtypes)
     if allow_nan:
         bad = np.isinf(array) if not allow_inf else np.zeros(array.shape, bool)
     else:
@@ -328,7 +328,7 @@ def check_matrix(X, name="X", *, finite=True, min_samples=1, dtypes=(np.float64,
     X : ndarray of float64 (or another of ``dtypes``), shape (n_samples, n_features)
     feature_names : ndarray of str or None
     """
-    array, names = _as_float_array(X, name, dtypes)
+    array, names = as_float_array(X, name, dtypes)
     if array.ndim != 2:
         hint = (
             "reshape it with X.reshape(-1, 1) if it is a single feature, or "
@@ -363,7 +363,7 @@ def check_vector(y, name="y", *, n_samples=None, finite=True, dtypes=(np.float64
     in ``dtypes`` are kept as they are (an estimator that converts chunk by
     chunk passes ``(np.float64, np.float32)`` and so never copies the data).
     """
-    array, _ = _as_float_array(y, name, dtypes)
+    array, _ = as_float_array(y, name, dtypes)
     if array.ndim == 2 and array.shape[1] == 1:
         warnings.warn(
             f"A column-vector {name} was passed when a 1d array was expected; "
@@ -411,7 +411,7 @@ def check_sortable(values, name, what):
 # parameter's name, says what it must be, and shows what it was.
 
 
-def _plain(value):
+def plain(value):
     """A NumPy scalar as the Python value it holds, for messages."""
     return value.item() if isinstance(value, np.generic) else value
 

@@ -260,7 +260,7 @@ def tour_command(args):
 def _selection_tour(hours):
     """Choose a polynomial degree by closed-form LOO; read an A/B test two ways."""
     from .selection import PolynomialFeatures, loo_residuals
-    from .testing import ab_test_design, bayesian_ab_test, two_proportion_z_test
+    from .hypothesis_testing import ab_test_design, bayesian_ab_test, two_proportion_z_test
 
     print("\n== Choosing the polynomial degree by leave-one-out (study hours, no refits)")
     for degree in range(1, 5):
@@ -310,6 +310,7 @@ def derive_command(args):
     """Write derivations/NAME.md for each derivation and the index by concept."""
 
     from . import derivations
+    from .derivations.index import derivation_index
 
     names = _derivation_names(args.names)
     out = prepare_folder(args.out)
@@ -321,25 +322,6 @@ def derive_command(args):
     write_generated(out / "README.md", derivation_index(built.values()))
     print(f"wrote {len(names)} derivation page(s) and the index to {_printable(out)}")
     return 0
-
-
-def derivation_index(built):
-    """The index page: every derivation by concept, then the full list."""
-    by_concept = {}
-    for derivation in built:
-        for concept in derivation.concepts:
-            by_concept.setdefault(concept, []).append(derivation)
-    lines = [MARKDOWN_MARK, "", "# Derivations", "",
-             "Each page derives a result with SymPy, step by step, and says how it is "
-             "checked: symbolically, numerically against SciPy, and numerically against "
-             "probml's own code. Regenerate them all with `probml derive`; verify them "
-             "with `probml check`.", "", "## By concept", ""]
-    for concept in sorted(by_concept, key=str.lower):
-        links = ", ".join(f"[{d.title}]({d.name}.md)" for d in by_concept[concept])
-        lines.append(f"- **{concept}**: {links}")
-    lines += ["", "## All derivations", ""]
-    lines += [f"1. [{d.title}]({d.name}.md) (`{d.name}`)" for d in built]
-    return "\n".join(lines) + "\n"
 
 
 def check_command(args):
@@ -383,7 +365,7 @@ def figures_command(args):
     """Regenerate figures (all by default) and the gallery page."""
 
     from . import figures
-    from .figures._gallery import gallery, update_manifest, write_figures
+    from .figures.gallery import gallery, update_manifest, write_figures
 
     known = figures.names()
     unknown = [name for name in args.names if name not in known]

@@ -27,13 +27,13 @@ from ._validation import (
     LEVEL,
     Integer,
     Options,
-    _plain,
+    plain,
     check_array_finite,
     check_sortable,
     check_vector,
 )
 from .exceptions import UndefinedStatisticWarning
-from .inference import check_counts, critical_value, proportion_interval
+from .inference import check_counts, critical_value, information_criteria, proportion_interval
 
 # Day and period indices beyond 2**53 are not exact as doubles.
 _PERIOD = Integer(-2 ** 53, 2 ** 53)
@@ -306,12 +306,12 @@ def cohort_retention(user_ids, signup_periods, active_periods, *, level=0.95):
     if any(np.any(s != s[0]) for s in user_signup):
         bad = next(users[order][start] for start, s in zip(
             np.r_[0, boundaries], user_signup) if np.any(s != s[0]))
-        raise ValueError(f"signup_periods gives user {_plain(bad)!r} more than one signup "
+        raise ValueError(f"signup_periods gives user {plain(bad)!r} more than one signup "
                          "period.")
     offsets = active - signup
     if np.any(offsets < 0):
         i = int(np.flatnonzero(offsets < 0)[0])
-        raise ValueError(f"active_periods has user {_plain(users[i])!r} active in period "
+        raise ValueError(f"active_periods has user {plain(users[i])!r} active in period "
                          f"{active[i]}, before their signup period {signup[i]} "
                          "(signup_periods).")
     cohorts, cohort_index = np.unique(signup, return_inverse=True)
@@ -484,7 +484,7 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
         se = math.sqrt(theta * (1 - theta) / at_risk)
         return RetentionModel("geometric", {"theta": theta}, {"theta": se},
                               {"theta": (max(theta - z * se, 0.0), min(theta + z * se, 1.0))},
-                              loglik, 2 - 2 * loglik, counts, level)
+                              loglik, information_criteria(loglik, 1, counts[0])[0], counts, level)
     if counts[-1] == counts[0]:
         raise ValueError("survivors never fall (no customer churned): the sBG parameters are "
                          "not identified.")
@@ -523,4 +523,4 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
         {"alpha": float(a * se_log[0]), "beta": float(b * se_log[1])},
         {"alpha": tuple(map(float, np.exp(log_params[0] + np.array([-z, z]) * se_log[0]))),
          "beta": tuple(map(float, np.exp(log_params[1] + np.array([-z, z]) * se_log[1])))},
-        loglik, 4 - 2 * loglik, counts, level)
+        loglik, information_criteria(loglik, 2, counts[0])[0], counts, level)

@@ -13,11 +13,23 @@ needed, so ``import probml`` stays light.
 
 import html
 import math
+import warnings
 
 import numpy as np
 
-from ._validation import LEVEL, Optional, Options, Real, check_array_finite, validate_params
+from ._validation import (
+    LEVEL,
+    Optional,
+    Options,
+    Real,
+    check_array_finite,
+    check_is_fitted,
+    validate_params,
+)
+from .exceptions import UndefinedStatisticWarning
 
+# CoefficientInference, gaussian_loglik, information_criteria and parameter_names are the
+# estimators' building blocks, called with checked arguments; they are not user entry points.
 __all__ = ["CoefficientTable", "Summary", "check_counts", "critical_value",
            "proportion_interval", "two_sided_pvalue"]
 
@@ -365,3 +377,98 @@ class Summary:
         return (f"<div><h4>{esc(self.title)}</h4><table>{info}</table>"
                 f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
                 f"{notes}</div>")
+
+
+# -- what every likelihood fit reports ----------------------------------------------
+
+def parameter_names(feature_names, n_features, fit_intercept):
+    """Names of the parameter vector: ``intercept`` first, then the features."""
+    names = ([str(name) for name in feature_names] if feature_names is not None
+             else [f"x{j}" for j in range(n_features)])
+    return ["intercept", *names] if fit_intercept else names
+
+
+def gaussian_loglik(n, variance):
+    r"""The Gaussian log-likelihood of ``n`` observations at the MLE of the variance.
+
+    .. math:: \max_{\sigma^2} \ell = -\frac n2\left(\log 2\pi + \log\hat\sigma^2 + 1\right),
+        \qquad \hat\sigma^2 = \frac1n\sum_i (y_i - \hat y_i)^2,
+
+    ``+inf`` for a perfect fit (:math:`\hat\sigma^2 = 0`).  ``Normal`` passes
+    the variance about the mean, ``LinearRegression`` ``RSS / n``.
+
+    >>> round(gaussian_loglik(10, 1.0), 4)
+    -14.1894
+    """
+    if variance == 0:
+        return math.inf
+    return -0.5 * n * (math.log(2 * math.pi) + math.log(variance) + 1)
+
+
+def information_criteria(loglik, n_params, n_obs):
+    r"""Akaike's and Schwarz's criteria from a maximised log-likelihood.
+
+    .. math:: \mathrm{AIC} = -2\ell + 2k,\qquad \mathrm{BIC} = -2\ell + k\log n,
+
+    with :math:`k` estimated parameters and :math:`n` observations.
+
+    >>> information_criteria(-10.0, 2, 100)[0]
+    24.0
+    """
+    return -2.0 * loglik + 2.0 * n_params, -2.0 * loglik + math.log(n_obs) * n_params
+
+
+class CoefficientInference:
+    """conf_int and summary for estimators that store a ``CoefficientTable``."""
+
+    def conf_int(self, level=0.95):
+        """Confidence intervals, shape (n_params, 2), the intercept first.
+
+        Parameters
+        ----------
+        level : float in (0, 1)
+            Coverage, e.g. 0.95 for 95% intervals.
+        """
+        self._check_inference()
+        return self.table_.conf_int(LEVEL(level, "level"))
+
+    def summary(self, level=0.95):
+        """A table of the fit: text in a terminal, HTML in a notebook."""
+        self._check_inference()
+        return Summary(self._summary_title, self._summary_info(), self.table_,
+                       level=LEVEL(level, "level"), notes=self._summary_notes())
+
+    def _check_inference(self):
+        check_is_fitted(self, "table_")
+
+    def _summary_notes(self):
+        return []
+
+    def _store_table(self, names, params, cov, df, noise_variance=1.0):
+        r"""Store the coefficient table for ``noise_variance`` times the covariance ``cov``.
+
+        The standard errors are :math:`\hat\sigma\sqrt{v_{jj}}`, not
+        :math:`\sqrt{\hat\sigma^2 v_{jj}}`: the product of the two factors can
+        leave double precision (data in units near 1e-150) when neither
+        factor, nor the standard error itself, does.
+        """
+        self.params_ = params
+        with np.errstate(under="ignore", over="ignore"):
+            self.cov_params_ = noise_variance * cov
+            self.bse_ = np.sqrt(noise_variance) * np.sqrt(np.clip(np.diagonal(cov), 0, None))
+        if np.any(np.isinf(self.bse_)):
+            raise ValueError("The standard errors overflow float64: y is very large against X "
+                             "(or X very small); rescale them.")
+        table_errors = self.bse_
+        if df is not None and 0 < df < MIN_DF:
+            warnings.warn(
+                f"{type(self).__name__} leaves {df:.3g} residual degrees of freedom: sigma_ and "
+                "bse_ rest on almost no residual information, and a Student-t reference with "
+                f"fewer than {MIN_DF} degrees of freedom has no usable quantiles, so the "
+                "t statistics, p-values and intervals are NaN. Use a larger alpha or fewer "
+                "features.", UndefinedStatisticWarning, stacklevel=3)
+            table_errors = np.full_like(self.bse_, np.nan)
+        self.table_ = CoefficientTable(names, params, table_errors,
+                                       df=df if df is not None and df >= MIN_DF else None)
+        self.tvalues_ = self.table_.statistic
+        self.pvalues_ = self.table_.pvalues

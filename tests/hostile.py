@@ -379,9 +379,11 @@ def _function(label, fn, args, **options):
 def entries():
     """Every public function, estimator and method, with a valid baseline call."""
     from probml import (BayesianLinearRegression, Bernoulli, BridgeRegression, Lasso,
-                        LinearRegression, LogisticRegression, Normal, Ridge, bias_variance,
+                        LinearRegression, LogisticRegression, Normal, Ridge,
                         calculus, datasets, derivations, figures, functions, growth, inference,
-                        losses, models, optim, selection, testing)
+                        losses, models, optim, selection)
+    from probml import hypothesis_testing as testing
+    from probml.selection import bias_variance
 
     X, y, labels = _data()
     xy = {"X": (X, "matrix"), "y": (y, "vector")}

@@ -6,7 +6,7 @@ import statsmodels.api as sm
 from sklearn.linear_model import Ridge as SklearnRidge
 
 from probml import LinearRegression, Ridge
-from probml.bias_variance import (
+from probml.selection import (
     RegressionProblem,
     bias_variance_decomposition,
     linear_smoother_bias_variance,

@@ -143,7 +143,7 @@ def test_probml_rewrites_its_own_files_atomically(tmp_path, capsys):
 
 
 def test_many_jobs_are_capped(tmp_path, capsys):
-    from probml.figures._gallery import write_figures
+    from probml.figures.gallery import write_figures
 
     written = write_figures(["sigmoid-logit"], tmp_path, jobs=64)
     assert list(written) == ["sigmoid-logit"]

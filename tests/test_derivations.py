@@ -11,13 +11,17 @@ NAMES = derivations.names()
 
 
 def test_the_registry_has_every_derivation_of_the_issue():
+    # In teaching order: by topic (probml._registry.TOPICS), then as defined.
     assert NAMES == [
-        "mse-gradient", "normal-equations", "derivative-from-limit",
-        "logistic-inverse-logit", "cross-entropy-gradient", "gaussian-mle",
-        "bernoulli-mle", "beta-bernoulli", "losses-as-likelihoods", "bias-variance",
-        "bayesian-linear-posterior", "ridge-as-map", "lasso-as-map",
-        "gradient-descent-step-size", "adam-bias-correction", "two-proportion-z-test",
-        "sample-size"]
+        "mse-gradient", "normal-equations",                                  # regression
+        "logistic-inverse-logit", "cross-entropy-gradient",                  # classification
+        "gaussian-mle", "bernoulli-mle", "losses-as-likelihoods",            # likelihood
+        "beta-bernoulli", "bayesian-linear-posterior",                       # bayes
+        "ridge-as-map", "lasso-as-map",                                      # regularization
+        "gradient-descent-step-size", "adam-bias-correction",                # optimization
+        "bias-variance",                                                     # selection
+        "two-proportion-z-test", "sample-size",                              # hypothesis tests
+        "derivative-from-limit"]                                             # calculus
     with pytest.raises(KeyError, match="no derivation named 'nope'.*mse-gradient"):
         derivations.get("nope")
 

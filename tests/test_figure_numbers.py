@@ -16,7 +16,9 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize, proportions_ztest
 
 from probml.datasets import load_study_hours, load_study_pass
-from probml.figures import ab_testing, bayes, classification, optimization, regularization
+from probml.figures import bayes, classification, likelihood, optimization, regularization
+from probml.figures import growth as growth_figures
+from probml.figures import hypothesis_testing as testing_figures
 from probml.figures import selection as selection_figures
 from probml.optim import QuadraticBowl
 
@@ -64,7 +66,7 @@ def test_learning_rate_figure_marks_two_over_the_largest_eigenvalue():
 
 
 def test_robust_loss_paths_reach_the_mean_and_the_huber_minimiser_but_mae_oscillates():
-    y = optimization.ROBUST_DATA
+    y = likelihood.ROBUST_DATA
     huber_minimiser = optimize.minimize_scalar(lambda c: special.huber(1.0, y - c).sum(),
                                                bounds=(-2, 2), method="bounded",
                                                options={"xatol": 1e-10}).x
@@ -135,7 +137,7 @@ def test_gaussian_mle_is_the_sample_mean_and_the_1_over_n_variance():
                                [sample.mean(), sample.var(ddof=0)], rtol=1e-12)
     labels = [text.get_text() for text in right.get_legend().get_texts()]
     biased_mean = float(labels[0].rsplit(" ", 1)[1])
-    n = bayes.MLE_SAMPLE_SIZE       # E[1/n variance] = (n-1)/n; sd of the mean ~ 0.005
+    n = likelihood.MLE_SAMPLE_SIZE       # E[1/n variance] = (n-1)/n; sd of the mean ~ 0.005
     assert biased_mean == pytest.approx((n - 1) / n, abs=0.02)
 
 
@@ -158,8 +160,8 @@ def test_sequential_posteriors_equal_the_closed_form():
 
 
 def test_ridge_as_map_marks_scikit_learns_ridge():
-    X, y = bayes.ridge_problem(np.random.default_rng(0))
-    alpha = bayes.RIDGE_PRIOR_PRECISION / bayes.RIDGE_NOISE_PRECISION
+    X, y = regularization.ridge_problem(np.random.default_rng(0))
+    alpha = regularization.RIDGE_PRIOR_PRECISION / regularization.RIDGE_NOISE_PRECISION
     reference = SklearnRidge(alpha=alpha, fit_intercept=False).fit(X, y).coef_
     left = rendered("ridge-as-map").axes[0]
     for marker in ("*", "o"):                     # the Ridge star and the posterior mean
@@ -245,7 +247,7 @@ def test_ab_test_figure_marks_statsmodels_numbers():
 def test_peeking_figure_reproduces_armitage_and_the_nominal_rate():
     right = rendered("pvalues-and-peeking").axes[1]
     rates = right.lines[0].get_ydata()
-    se = np.sqrt(0.193 * 0.807 / ab_testing.PEEKING_SIMULATIONS)
+    se = np.sqrt(0.193 * 0.807 / testing_figures.PEEKING_SIMULATIONS)
     assert rates[-1] == pytest.approx(0.193, abs=4 * se + 0.005)     # Armitage et al. 1969
     assert np.all(np.diff(rates) >= 0)
     single = [line for line in right.lines if line.get_marker() == "s"][0].get_ydata()[0]
@@ -255,7 +257,7 @@ def test_peeking_figure_reproduces_armitage_and_the_nominal_rate():
 def test_retention_figure_draws_the_table_and_the_fitted_sbg_survival():
     from probml.growth import cohort_retention, fit_retention
 
-    table = cohort_retention(*ab_testing.simulated_activity(np.random.default_rng(0)))
+    table = cohort_retention(*growth_figures.simulated_activity(np.random.default_rng(0)))
     left, right = rendered("cohort-retention").axes[:2]
     shown = left.images[0].get_array()
     np.testing.assert_array_equal(shown.filled(np.nan), table.retention)

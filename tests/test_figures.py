@@ -9,7 +9,7 @@ How a figure is compared with the committed one:
   SHA-256): a swapped or edited PNG fails whatever the versions;
 * always, the figure's *content* (panels, titles, labels, limits, texts,
   legends, and the extent and centre of every line, patch, collection and
-  image, :func:`probml.figures._gallery.content`) must equal the content
+  image, :func:`probml.figures.gallery.content`) must equal the content
   recorded beside the PNG to 1e-6 of each axis's span: a moved curve, a
   missing panel or a changed label fails whatever the versions.
 
@@ -38,7 +38,7 @@ from scipy import special
 
 from probml import cli, figures
 from probml.datasets import load_study_hours
-from probml.figures._gallery import content, gallery, read_manifest, versions
+from probml.figures.gallery import content, gallery, read_manifest, versions
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "figures"
@@ -60,15 +60,21 @@ def built(name):
 
 
 def test_registry_lists_every_figure_and_rejects_unknown_names():
+    # In teaching order: by topic (probml._registry.TOPICS), then as defined.
     assert NAMES == [
-        "least-squares-squares", "loss-surface-paths", "learning-rate",
-        "learning-rate-schedules", "robust-losses", "epochs-and-early-stopping",
-        "local-minima-and-saddles", "sigmoid-logit", "softmax-temperature",
-        "binary-cross-entropy", "logistic-regression-band", "perfect-separation",
-        "gaussian-mle", "bayes-theorem", "bayesian-linear-sequential", "ridge-as-map",
-        "norm-balls", "regularization-paths", "bias-variance-bullseye", "bias-variance-degree",
-        "splits-and-cross-validation", "ab-test", "pvalues-and-peeking", "cohort-retention",
-        "finite-differences"]
+        "least-squares-squares",                                             # regression
+        "sigmoid-logit", "softmax-temperature", "binary-cross-entropy",      # classification
+        "logistic-regression-band", "perfect-separation",
+        "gaussian-mle", "robust-losses",                                     # likelihood
+        "bayes-theorem", "bayesian-linear-sequential",                       # bayes
+        "ridge-as-map", "norm-balls", "regularization-paths",                # regularization
+        "loss-surface-paths", "learning-rate", "learning-rate-schedules",    # optimization
+        "epochs-and-early-stopping", "local-minima-and-saddles",
+        "bias-variance-bullseye", "bias-variance-degree",                    # selection
+        "splits-and-cross-validation",
+        "ab-test", "pvalues-and-peeking",                                    # hypothesis tests
+        "cohort-retention",                                                  # growth
+        "finite-differences"]                                                # calculus
     with pytest.raises(KeyError, match="no figure named 'nope'"):
         figures.get("nope")
     for name in NAMES:
@@ -290,12 +296,12 @@ def test_figures_command_writes_in_parallel_and_rejects_bad_arguments(tmp_path, 
 def test_teaching_order_does_not_depend_on_which_topic_was_imported_first():
     from probml._registry import Registry
 
-    registry = Registry("probml.figures", ("regression", "links"), "figure")
-    registry.add("late-topic", None, "probml.figures.links")
+    registry = Registry("probml.figures", "figure")
+    registry.add("late-topic", None, "probml.figures.classification")
     registry.add("first-topic", None, "probml.figures.regression")
     registry.add("first-topic-2", None, "probml.figures.regression")
     assert registry.names() == ["first-topic", "first-topic-2", "late-topic"]
     with pytest.raises(ValueError, match="already registered"):
-        registry.add("late-topic", None, "probml.figures.links")
+        registry.add("late-topic", None, "probml.figures.classification")
     with pytest.raises(ValueError, match="not one of probml.figures's topics"):
         registry.add("stray", None, "probml.figures.elsewhere")

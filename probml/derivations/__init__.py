@@ -13,8 +13,7 @@ from ._core import Check, Derivation, Report, Step
 
 __all__ = ["Check", "Derivation", "Report", "Step", "get", "names", "register"]
 
-_TOPICS = ("calculus", "links", "likelihood", "bayes", "optimization", "ab_testing")
-_REGISTRY = Registry(__name__, _TOPICS, "derivation")
+_REGISTRY = Registry(__name__, "derivation")
 
 
 def register(name):

@@ -1,25 +1,73 @@
-"""Bayesian linear regression, and Ridge and Lasso as MAP estimates."""
+"""Bayes: Beta-Bernoulli conjugacy and the Bayesian linear posterior."""
 
 import numpy as np
 import sympy as sp
 
 from . import register
 from ._core import Derivation, Eq, Step, Tex, is_zero
+from ._linear_gaussian import X, alpha, beta, sample_data, substitutions, w, y
 
-alpha, beta = sp.symbols("alpha beta", positive=True)
-X = sp.Matrix(3, 2, sp.symbols("X_1:4_1:3", real=True))
-w = sp.Matrix(sp.symbols("w_1:3", real=True))
-y = sp.Matrix(sp.symbols("y_1:4", real=True))
+@register("beta-bernoulli")
+def beta_bernoulli():
+    a, b_, k, n, q = sp.symbols("a b k n p", positive=True)
+    prior = q ** (a - 1) * (1 - q) ** (b_ - 1)
+    likelihood = q ** k * (1 - q) ** (n - k)
+    posterior = sp.powsimp(prior * likelihood)
+    a_post, b_post = a + k, b_ + n - k
+    mean = a_post / (a_post + b_post)
+    log_posterior = sp.expand_log(sp.log(posterior), force=True)
+    (mode,) = sp.solve(sp.diff(log_posterior, q), q)
+    steps = [
+        Step("A Beta(a, b) prior has density proportional to",
+             Eq(Tex(r"\pi(p)"), prior)),
+        Step("and k successes in n trials have likelihood",
+             Eq(Tex(r"L(p)"), likelihood)),
+        Step("Their product, the unnormalised posterior, adds the exponents:",
+             Eq(Tex(r"\pi(p \mid k)"), posterior)),
+        Step("which is Beta(a + k, b + n - k): the prior counts a - 1 and b - 1 act as "
+             "pseudo-observations. Its mean is", Eq(Tex("E[p \\mid k]"), mean)),
+        Step("and its mode, the MAP estimate (where the log-posterior's derivative is 0),",
+             Eq(Tex(r"\hat p_{\mathrm{MAP}}"), sp.simplify(mode))),
+    ]
+    results = {"posterior kernel": posterior, "posterior mean": mean, "MAP": mode}
 
+    def symbolic(d):
+        kernel = q ** (a_post - 1) * (1 - q) ** (b_post - 1)
+        return (is_zero(sp.simplify(d.results["posterior kernel"] / kernel) - 1)
+                and is_zero(d.results["MAP"] - (a_post - 1) / (a_post + b_post - 2))
+                and is_zero(d.results["posterior mean"] - a_post / (a_post + b_post)))
 
-def _data(seed=10):
-    rng = np.random.default_rng(seed)
-    X_ = rng.normal(size=(3, 2))
-    return X_, X_ @ [1.0, -0.5] + rng.normal(scale=0.3, size=3)
+    values = {a: 2.0, b_: 3.0, k: 7.0, n: 20.0}
 
+    def scipy_check(d):
+        from scipy import integrate, optimize
+        from scipy.stats import beta, binom
 
-def _numbers(X_, y_, a, b_):
-    return {**dict(zip(X, X_.ravel())), **dict(zip(y, y_)), alpha: a, beta: b_}
+        def unnormalised(t):
+            return beta.pdf(t, 2, 3) * binom.pmf(7, 20, t)
+        total = integrate.quad(unnormalised, 0, 1, epsabs=1e-14)[0]
+        numeric_mean = integrate.quad(lambda t: t * unnormalised(t), 0, 1,
+                                      epsabs=1e-14)[0] / total
+        numeric_mode = optimize.minimize_scalar(lambda t: -unnormalised(t), bounds=(0, 1),
+                                                method="bounded",
+                                                options={"xatol": 1e-12}).x
+        return max(abs(numeric_mean - float(d.results["posterior mean"].subs(values))),
+                   abs(numeric_mode - float(d.results["MAP"].subs(values))))
+
+    def probml_check(d):
+        from probml import Bernoulli
+
+        posterior_fit = Bernoulli().fit(np.r_[np.ones(7), np.zeros(13)]).posterior(2.0, 3.0)
+        return max(abs(posterior_fit.mean - float(d.results["posterior mean"].subs(values))),
+                   abs(posterior_fit.mode - float(d.results["MAP"].subs(values))))
+
+    return Derivation(
+        "beta-bernoulli", "The Beta prior is conjugate to the Bernoulli likelihood",
+        ["Bayes' theorem", "conjugate prior", "posterior mean", "MAP"], steps, results,
+        symbolic, scipy_check, probml_check, tolerance=(1e-8, 1e-14),
+        checked_against=("`scipy.integrate.quad` of prior times likelihood (mean) and "
+                         "`scipy.optimize.minimize_scalar` (mode).",
+                         "`probml.Bernoulli().fit(...).posterior(a, b)`."))
 
 
 @register("bayesian-linear-posterior")
@@ -59,7 +107,7 @@ def bayesian_linear_posterior():
                 and all(is_zero(e) for e in S_inv * m - beta * X.T * y))
 
     def numeric_moments(d, X_, y_, a, b_):
-        values = _numbers(X_, y_, a, b_)
+        values = substitutions(X_, y_, a, b_)
         precision_ = np.array(d.results["posterior precision"].subs(values), dtype=float)
         mean_ = np.array(d.results["posterior mean"].subs(values), dtype=float).ravel()
         return mean_, np.linalg.inv(precision_)
@@ -70,7 +118,7 @@ def bayesian_linear_posterior():
         # posterior standard deviations.
         from scipy import special, stats
 
-        X_, y_ = _data()
+        X_, y_ = sample_data()
         a, b_ = 2.0, 4.0
         mean_, cov_ = numeric_moments(d, X_, y_, a, b_)
         nodes, weights = special.roots_legendre(80)
@@ -88,7 +136,7 @@ def bayesian_linear_posterior():
     def probml_check(d):
         from probml import BayesianLinearRegression
 
-        X_, y_ = _data()
+        X_, y_ = sample_data()
         a, b_ = 2.0, 4.0
         mean_, cov_ = numeric_moments(d, X_, y_, a, b_)
         model = BayesianLinearRegression(alpha=a, beta=b_, fit_intercept=False).fit(X_, y_)
@@ -104,138 +152,3 @@ def bayesian_linear_posterior():
                          "(`scipy.special.roots_legendre`): the posterior mean.",
                          "`probml.BayesianLinearRegression(alpha, beta, "
                          "fit_intercept=False)`: `posterior_mean_`, `posterior_cov_`."))
-
-
-@register("ridge-as-map")
-def ridge_as_map():
-    negative_log_posterior = (beta / 2 * ((y - X * w).T * (y - X * w))[0]
-                              + alpha / 2 * (w.T * w)[0])
-    gradient = [sp.diff(negative_log_posterior, wj) for wj in w]
-    solution = sp.solve(gradient, list(w), dict=True)[0]
-    w_map = sp.Matrix([solution[wj] for wj in w])
-    steps = [
-        Step("The negative log posterior of Bayesian linear regression is, up to a "
-             "constant,", Eq(Tex(r"-\log p(w \mid y)"), Tex(
-                 r"\frac{\beta}{2}\lVert y - X w\rVert^2 + \frac{\alpha}{2}\lVert w"
-                 r"\rVert^2"))),
-        Step("Dividing by beta/2 leaves Ridge's objective with penalty lambda = "
-             "alpha / beta = sigma^2 / tau^2 (noise variance over prior variance):",
-             Eq(Tex(r"\lVert y - X w\rVert^2 + \lambda \lVert w\rVert^2"),
-                   Tex(r"\frac{2}{\beta}\left(-\log p(w \mid y)\right)"))),
-        Step("Setting the gradient to zero (solved exactly by SymPy for a 3 x 2 design) "
-             "gives the MAP estimate, the Ridge solution",
-             Eq(Tex(r"\hat w"),
-                   Tex(r"(X^\top X + \lambda I)^{-1} X^\top y"))),
-        Step("which equals the posterior mean, because a Gaussian's mode is its mean."),
-    ]
-    results = {"w_MAP": w_map}
-
-    def symbolic(d):
-        ridge = (X.T * X + (alpha / beta) * sp.eye(2)) * d.results["w_MAP"] - X.T * y
-        return all(is_zero(e) for e in ridge)
-
-    def evaluate(d, X_, y_, a, b_):
-        return np.array(d.results["w_MAP"].subs(_numbers(X_, y_, a, b_)),
-                        dtype=float).ravel()
-
-    def scipy_check(d):
-        from scipy.optimize import minimize
-
-        X_, y_ = _data(11)
-        a, b_ = 3.0, 2.0
-        found = minimize(lambda t: b_ / 2 * np.sum((y_ - X_ @ t) ** 2) + a / 2 * t @ t,
-                         np.zeros(2), method="BFGS", options={"gtol": 1e-12}).x
-        return float(np.max(np.abs(found - evaluate(d, X_, y_, a, b_))))
-
-    def probml_check(d):
-        from probml import BayesianLinearRegression, Ridge
-
-        X_, y_ = _data(11)
-        a, b_ = 3.0, 2.0
-        ours = evaluate(d, X_, y_, a, b_)
-        ridge = Ridge(alpha=a / b_, fit_intercept=False).fit(X_, y_).coef_
-        bayes = BayesianLinearRegression(alpha=a, beta=b_, fit_intercept=False).fit(X_, y_)
-        return max(np.max(np.abs(ridge - ours)),
-                   np.max(np.abs(bayes.posterior_mean_ - ours)))
-
-    return Derivation(
-        "ridge-as-map", "Ridge regression is the MAP under a Gaussian prior",
-        ["Ridge", "MAP", "regularisation as a prior"], steps, results, symbolic,
-        scipy_check, probml_check, tolerance=(1e-6, 1e-12),
-        checked_against=("`scipy.optimize.minimize` on the negative log posterior.",
-                         "`probml.Ridge(alpha=alpha/beta)` and the posterior mean of "
-                         "`probml.BayesianLinearRegression`."))
-
-
-@register("lasso-as-map")
-def lasso_as_map():
-    a, z, b_scale, s2 = sp.symbols("alpha z b sigma^2", positive=True)
-    t = sp.Symbol("w", real=True)
-    zs = sp.Symbol("z", real=True)
-    laplace = -sp.log(sp.exp(-sp.Abs(t) / b_scale) / (2 * b_scale))
-    # One coefficient, orthonormal design (x^T x = n): the Lasso objective is, up to a
-    # constant, (w - z)^2 / 2 + alpha |w| with z = x^T y / n.
-    objective_positive = (t - zs) ** 2 / 2 + a * t
-    objective_negative = (t - zs) ** 2 / 2 - a * t
-    (positive,) = sp.solve(sp.diff(objective_positive, t), t)
-    (negative,) = sp.solve(sp.diff(objective_negative, t), t)
-    solution = sp.Piecewise((positive, zs > a), (negative, zs < -a), (0, True))
-    steps = [
-        Step("A Laplace prior of scale b on a weight has negative log-density",
-             Eq(Tex(r"-\log p(w)"), sp.expand(sp.expand_log(laplace, force=True)))),
-        Step("so the negative log posterior with Gaussian noise is the squared error plus "
-             "|w|/b: the L1 penalty, with alpha = sigma^2 / (n b) in the Lasso's scaling."),
-        Step("With one coefficient and an orthonormal design the objective is, up to a "
-             "constant, with z = x^T y / n the least-squares estimate,",
-             Eq(Tex("J(w)"), (t - zs) ** 2 / 2 + a * sp.Abs(t))),
-        Step("For w > 0 its derivative vanishes at", Eq(t, positive)),
-        Step("which is positive only when z > alpha; for w < 0 at", Eq(t, negative)),
-        Step("and otherwise the minimum is at the kink w = 0. Together: soft thresholding,",
-             Eq(Tex(r"\hat w"), solution)),
-    ]
-    results = {"w_MAP": solution, "Laplace -log density": laplace}
-
-    def symbolic(d):
-        soft = sp.sign(zs) * sp.Max(sp.Abs(zs) - a, 0)
-        candidates = [sp.Rational(k, 4) for k in range(-12, 13)]
-        piecewise = d.results["w_MAP"]
-        return (all(is_zero(piecewise.subs({zs: c, a: 1}) - soft.subs({zs: c, a: 1}))
-                    for c in candidates)
-                and is_zero(sp.expand(sp.expand_log(d.results["Laplace -log density"],
-                                                    force=True))
-                            - (sp.Abs(t) / b_scale + sp.log(2 * b_scale))))
-
-    def evaluate(d, z_value, alpha_value):
-        return float(d.results["w_MAP"].subs({zs: z_value, a: alpha_value}))
-
-    def scipy_check(d):
-        from scipy.optimize import minimize_scalar
-
-        errors = []
-        for z_value in (-2.0, -0.3, 0.1, 0.8, 3.0):
-            found = minimize_scalar(lambda v: (v - z_value) ** 2 / 2 + 0.5 * abs(v),
-                                    bounds=(-10, 10), method="bounded",
-                                    options={"xatol": 1e-12}).x
-            errors.append(abs(found - evaluate(d, z_value, 0.5)))
-        return max(errors)
-
-    def probml_check(d):
-        from probml import Lasso
-
-        n = 8
-        x = np.r_[np.ones(4), -np.ones(4)]            # centred, x^T x = n
-        errors = []
-        for slope in (-2.0, -0.3, 0.1, 0.8, 3.0):
-            y_ = slope * x + np.r_[0.1, -0.1, 0.05, -0.05, 0.2, -0.2, 0.0, 0.0]
-            z_value = x @ (y_ - y_.mean()) / n
-            fit = Lasso(alpha=0.5, tol=1e-14).fit(x[:, None], y_)
-            errors.append(abs(fit.coef_[0] - evaluate(d, z_value, 0.5)))
-        return max(errors)
-
-    return Derivation(
-        "lasso-as-map", "The Lasso is the MAP under a Laplace prior",
-        ["Lasso", "Laplace prior", "MAP", "soft thresholding", "sparsity"], steps, results,
-        symbolic, scipy_check, probml_check, tolerance=(1e-8, 1e-12),
-        checked_against=("`scipy.optimize.minimize_scalar` on the one-coefficient "
-                         "objective.",
-                         "`probml.Lasso` on an orthonormal one-feature design."))

@@ -1,4 +1,4 @@
-"""Maximum likelihood: the Gaussian and Bernoulli MLEs, conjugacy, losses as likelihoods."""
+"""Maximum likelihood: the Gaussian and Bernoulli MLEs, and losses as likelihoods."""
 
 import numpy as np
 import sympy as sp
@@ -175,69 +175,6 @@ def bernoulli_mle():
                          "`probml.Bernoulli().fit(...).p_`."))
 
 
-@register("beta-bernoulli")
-def beta_bernoulli():
-    a, b_, k, n, q = sp.symbols("a b k n p", positive=True)
-    prior = q ** (a - 1) * (1 - q) ** (b_ - 1)
-    likelihood = q ** k * (1 - q) ** (n - k)
-    posterior = sp.powsimp(prior * likelihood)
-    a_post, b_post = a + k, b_ + n - k
-    mean = a_post / (a_post + b_post)
-    log_posterior = sp.expand_log(sp.log(posterior), force=True)
-    (mode,) = sp.solve(sp.diff(log_posterior, q), q)
-    steps = [
-        Step("A Beta(a, b) prior has density proportional to",
-             Eq(Tex(r"\pi(p)"), prior)),
-        Step("and k successes in n trials have likelihood",
-             Eq(Tex(r"L(p)"), likelihood)),
-        Step("Their product, the unnormalised posterior, adds the exponents:",
-             Eq(Tex(r"\pi(p \mid k)"), posterior)),
-        Step("which is Beta(a + k, b + n - k): the prior counts a - 1 and b - 1 act as "
-             "pseudo-observations. Its mean is", Eq(Tex("E[p \\mid k]"), mean)),
-        Step("and its mode, the MAP estimate (where the log-posterior's derivative is 0),",
-             Eq(Tex(r"\hat p_{\mathrm{MAP}}"), sp.simplify(mode))),
-    ]
-    results = {"posterior kernel": posterior, "posterior mean": mean, "MAP": mode}
-
-    def symbolic(d):
-        kernel = q ** (a_post - 1) * (1 - q) ** (b_post - 1)
-        return (is_zero(sp.simplify(d.results["posterior kernel"] / kernel) - 1)
-                and is_zero(d.results["MAP"] - (a_post - 1) / (a_post + b_post - 2))
-                and is_zero(d.results["posterior mean"] - a_post / (a_post + b_post)))
-
-    values = {a: 2.0, b_: 3.0, k: 7.0, n: 20.0}
-
-    def scipy_check(d):
-        from scipy import integrate, optimize
-        from scipy.stats import beta, binom
-
-        def unnormalised(t):
-            return beta.pdf(t, 2, 3) * binom.pmf(7, 20, t)
-        total = integrate.quad(unnormalised, 0, 1, epsabs=1e-14)[0]
-        numeric_mean = integrate.quad(lambda t: t * unnormalised(t), 0, 1,
-                                      epsabs=1e-14)[0] / total
-        numeric_mode = optimize.minimize_scalar(lambda t: -unnormalised(t), bounds=(0, 1),
-                                                method="bounded",
-                                                options={"xatol": 1e-12}).x
-        return max(abs(numeric_mean - float(d.results["posterior mean"].subs(values))),
-                   abs(numeric_mode - float(d.results["MAP"].subs(values))))
-
-    def probml_check(d):
-        from probml import Bernoulli
-
-        posterior_fit = Bernoulli().fit(np.r_[np.ones(7), np.zeros(13)]).posterior(2.0, 3.0)
-        return max(abs(posterior_fit.mean - float(d.results["posterior mean"].subs(values))),
-                   abs(posterior_fit.mode - float(d.results["MAP"].subs(values))))
-
-    return Derivation(
-        "beta-bernoulli", "The Beta prior is conjugate to the Bernoulli likelihood",
-        ["Bayes' theorem", "conjugate prior", "posterior mean", "MAP"], steps, results,
-        symbolic, scipy_check, probml_check, tolerance=(1e-8, 1e-14),
-        checked_against=("`scipy.integrate.quad` of prior times likelihood (mean) and "
-                         "`scipy.optimize.minimize_scalar` (mode).",
-                         "`probml.Bernoulli().fit(...).posterior(a, b)`."))
-
-
 @register("losses-as-likelihoods")
 def losses_as_likelihoods():
     n = 3
@@ -336,77 +273,3 @@ def losses_as_likelihoods():
         checked_against=("`scipy.stats` log-densities: `norm`, `laplace`, `bernoulli`, "
                          "`multinomial`.",
                          "`probml.losses`: MSE, MAE, binary and categorical cross-entropy."))
-
-
-@register("bias-variance")
-def bias_variance():
-    theta, m, v, s2 = sp.symbols("theta m v sigma^2", real=True)
-    eps, noise = sp.symbols("epsilon eta", real=True)
-    moments = {eps: (0, v), noise: (0, s2)}
-
-    def expectation(expr):
-        """E of a polynomial in independent zero-mean eps (variance v), eta (sigma^2)."""
-        polynomial = sp.Poly(sp.expand(expr), eps, noise)
-        total = 0
-        for (pe, pn), coefficient in polynomial.terms():
-            factor = 1
-            for power, (mean, variance) in zip((pe, pn), moments.values()):
-                factor *= {0: 1, 1: mean, 2: variance}[power]
-            total += coefficient * factor
-        return sp.expand(total)
-
-    estimator = m + eps                      # E = m, Var = v
-    mse = expectation((estimator - theta) ** 2)
-    prediction_error = expectation((theta + noise - estimator) ** 2)
-    steps = [
-        Step("Write an estimator as its mean plus a zero-mean fluctuation of variance v:",
-             Eq(Tex(r"\hat\theta"), estimator)),
-        Step("Expanding the square and taking expectations (E epsilon = 0, "
-             "E epsilon^2 = v) gives the mean squared error",
-             Eq(Tex(r"E[(\hat\theta - \theta)^2]"), mse)),
-        Step("which is the variance plus the squared bias m - theta:",
-             Eq(Tex(r"E[(\hat\theta - \theta)^2]"),
-                   Tex(r"\mathrm{Var}(\hat\theta) + \mathrm{Bias}(\hat\theta)^2"))),
-        Step("Predicting a new observation theta + eta, with independent noise of "
-             "variance sigma^2, adds the noise term:",
-             Eq(Tex(r"E[(y - \hat y)^2]"), prediction_error)),
-    ]
-    results = {"MSE": mse, "prediction error": prediction_error}
-
-    def symbolic(d):
-        return (is_zero(d.results["MSE"] - (v + (m - theta) ** 2))
-                and is_zero(d.results["prediction error"] - (s2 + v + (m - theta) ** 2)))
-
-    def scipy_check(d):
-        # Shrinking a N(theta, s^2) observation by c: integrate the squared error.
-        from scipy import integrate, stats
-
-        c, true, s = 0.7, 2.0, 1.5
-        numeric = integrate.quad(lambda t: (c * t - true) ** 2 * stats.norm.pdf(t, true, s),
-                                 -np.inf, np.inf, epsabs=1e-13)[0]
-        formula = float(d.results["MSE"].subs({m: c * true, v: c * c * s * s, theta: true}))
-        return abs(numeric - formula)
-
-    def probml_check(d):
-        # The MLE of a Gaussian variance (probml.Normal, 1/n) has bias -sigma^2/n and
-        # variance 2 (n - 1) sigma^4 / n^2; 4,000 simulated fits measure its MSE.
-        from probml import Normal
-
-        rng = np.random.default_rng(9)
-        n, sigma2_true = 5, 2.0
-        fits = np.array([Normal().fit(rng.normal(0, np.sqrt(sigma2_true), n)).var_
-                         for _ in range(4000)])
-        formula = float(d.results["MSE"].subs({m: (n - 1) / n * sigma2_true,
-                                               v: 2 * (n - 1) * sigma2_true ** 2 / n ** 2,
-                                               theta: sigma2_true}))
-        measured = np.mean((fits - sigma2_true) ** 2)
-        return abs(measured - formula) / formula
-
-    return Derivation(
-        "bias-variance", "Mean squared error is variance plus squared bias",
-        ["bias", "variance", "bias-variance trade-off", "irreducible noise"], steps,
-        results, symbolic, scipy_check, probml_check, tolerance=(1e-10, 0.08),
-        checked_against=("`scipy.integrate.quad` of the squared error of a shrunken "
-                         "Gaussian observation.",
-                         "4,000 simulated `probml.Normal` fits: the measured MSE of the 1/n "
-                         "variance estimator (within 8%, Monte-Carlo error about 3%)."))

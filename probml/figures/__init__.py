@@ -22,9 +22,7 @@ from ._save import FIGURE_SIZE, STYLE, FigureWriteError, save_figure
 __all__ = ["FIGURE_SIZE", "FigureSpec", "FigureWriteError", "STYLE", "get", "names",
            "register", "render", "save_figure"]
 
-_TOPICS = ("regression", "optimization", "links", "classification", "bayes",
-           "regularization", "selection", "ab_testing", "calculus")
-_REGISTRY = Registry(__name__, _TOPICS, "figure")
+_REGISTRY = Registry(__name__, "figure")
 
 
 @dataclass(frozen=True)

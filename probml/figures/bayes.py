@@ -1,59 +1,12 @@
-"""Likelihood and Bayes: the Gaussian MLE, Bayes' theorem, Bayesian linear regression, Ridge."""
+"""Bayes: Bayes' theorem on a conversion rate, and Bayesian linear regression."""
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..datasets import load_study_hours
-from ..models import BayesianLinearRegression, Bernoulli, Normal, Ridge
+from ..models import BayesianLinearRegression, Bernoulli
 from ..models.bernoulli import BetaPosterior
 from . import register
 from ._quantise import contour
-from ._surfaces import mse_surface
-
-MLE_SAMPLE_SIZE, MLE_REPEATS = 5, 20_000
-
-
-@register("gaussian-mle", concept="Gaussian maximum likelihood",
-          caption="Left: the log-likelihood of 20 draws from N(5, 4) over (mu, sigma^2), "
-                  "highest at the closed-form MLE (sample mean, 1/n variance). Right: over "
-                  "20,000 samples of size 5, the 1/n variance estimator centres below the "
-                  "true variance (at (n-1)/n of it) and the 1/(n-1) estimator on it.",
-          derivation="gaussian-mle")
-def gaussian_mle(rng):
-    sample = rng.normal(5.0, 2.0, 20)
-    model = Normal().fit(sample)
-    mean, var = np.meshgrid(np.linspace(3.0, 7.0, 161), np.linspace(1.0, 12.0, 161))
-    surface = model.loglik(mean, var)
-    figure = Figure(figsize=(8.6, 3.7))
-    left, right = figure.subplots(1, 2)
-    levels = model.loglik_ - np.array([12, 8, 5, 3, 2, 1, 0.5, 0.1])
-    contours = contour(left, mean, var, surface, levels=np.sort(levels), cmap="viridis",
-                       linewidths=1)
-    left.clabel(contours, fmt="%.1f", fontsize=7)
-    left.plot(model.mean_, model.var_, "r*", markersize=12,
-              label=f"MLE ({model.mean_:.3f}, {model.var_:.3f})")
-    left.plot(5.0, 4.0, "k+", markersize=10, label="true (5, 4)")
-    left.set_xlabel("mu")
-    left.set_ylabel("sigma²")
-    left.set_title("Log-likelihood surface", fontsize=10)
-    left.legend(fontsize=8, loc="upper left")
-
-    fits = [Normal().fit(rng.normal(0.0, 1.0, MLE_SAMPLE_SIZE)) for _ in range(MLE_REPEATS)]
-    biased = np.array([fit.var_ for fit in fits])
-    unbiased = np.array([fit.var_unbiased_ for fit in fits])
-    bins = np.linspace(0, 4, 61)
-    right.hist(biased, bins, alpha=0.5, color="C0", label=f"1/n (MLE): mean {biased.mean():.3f}")
-    right.hist(unbiased, bins, alpha=0.5, color="C1",
-               label=f"1/(n-1): mean {unbiased.mean():.3f}")
-    right.axvline(1.0, color="k", linewidth=1.2, label="true variance 1")
-    right.axvline(biased.mean(), color="C0", linestyle="--", linewidth=1)
-    right.axvline(unbiased.mean(), color="C1", linestyle="--", linewidth=1)
-    right.set_xlabel(f"estimated variance (n = {MLE_SAMPLE_SIZE})")
-    right.set_ylabel("samples")
-    right.set_title("Sampling distributions of the two estimators", fontsize=10)
-    right.legend(fontsize=8)
-    figure.tight_layout()
-    return figure
 
 
 BAYES_PRIOR = (3.0, 27.0)         # a prior belief of about 10% conversion
@@ -149,74 +102,5 @@ def bayesian_linear_sequential(rng):
     axes[0, 1].set_title("six lines drawn from it", fontsize=10)
     axes[-1, 0].set_xlabel("w0")
     axes[-1, 1].set_xlabel("x")
-    figure.tight_layout()
-    return figure
-
-
-RIDGE_PRIOR_PRECISION, RIDGE_NOISE_PRECISION = 2.0, 0.05
-
-
-def ridge_problem(rng):
-    X = rng.normal(size=(15, 2)) @ np.array([[1.0, 0.6], [0.0, 0.8]])
-    y = X @ np.array([2.0, 1.0]) + rng.normal(0, 2.0, 15)
-    return X - X.mean(axis=0), y - y.mean()
-
-
-@register("ridge-as-map", concept="Ridge as a MAP estimate",
-          caption="Left: contours of the likelihood (red) and of the Gaussian prior (blue) on "
-                  "two weights; the Ridge solution with alpha = prior precision / noise "
-                  "precision sits where the two balance, and equals the posterior mean. "
-                  "Right: the posterior predictive band of the study-hours line widens away "
-                  "from the data.",
-          derivation="ridge-as-map")
-def ridge_as_map(rng):
-    X, y = ridge_problem(rng)
-    alpha = RIDGE_PRIOR_PRECISION / RIDGE_NOISE_PRECISION
-    ridge = Ridge(alpha=alpha, fit_intercept=False).fit(X, y)
-    bayes = BayesianLinearRegression(alpha=RIDGE_PRIOR_PRECISION, beta=RIDGE_NOISE_PRECISION,
-                                     fit_intercept=False).fit(X, y)
-    ols = Ridge(alpha=1e-12, fit_intercept=False).fit(X, y)
-    w = np.stack(np.meshgrid(np.linspace(-1, 4, 101), np.linspace(-1.5, 3.5, 101)))
-    # log N(y | Xw, 1/beta) = -beta/2 * n * MSE(w) + const;  log N(w | 0, I/alpha) likewise.
-    mse = mse_surface(X, y, w)
-    log_likelihood = -0.5 * RIDGE_NOISE_PRECISION * len(y) * mse
-    log_prior = -0.5 * RIDGE_PRIOR_PRECISION * (w[0] ** 2 + w[1] ** 2)
-    figure = Figure(figsize=(9.0, 4.0))
-    left, right = figure.subplots(1, 2)
-    steps = -np.array([8, 4, 2, 1, 0.5, 0.125])
-    contour(left, w[0], w[1], log_likelihood - log_likelihood.max(), levels=np.sort(steps),
-            colors="C3", linewidths=0.9, linestyles="solid")
-    contour(left, w[0], w[1], log_prior, levels=np.sort(steps), colors="C0", linewidths=0.9,
-            linestyles="solid")
-    left.plot(*ols.coef_, "s", color="C3", label="least squares (likelihood peak)")
-    left.plot(0, 0, "o", color="C0", label="prior mean")
-    left.plot(*ridge.coef_, "k*", markersize=13, label=f"Ridge, alpha = {alpha:g}")
-    left.plot(*bayes.posterior_mean_, "o", markersize=9, markerfacecolor="none",
-              markeredgecolor="C2", markeredgewidth=1.5, label="posterior mean")
-    left.set_aspect("equal")
-    left.set_xlabel("w1")
-    left.set_ylabel("w2")
-    left.set_title("MAP = where likelihood meets prior", fontsize=10)
-    left.legend(fontsize=7, loc="lower right")
-
-    hours = load_study_hours()
-    model = BayesianLinearRegression(fit_precisions=True).fit(hours.data, hours.target)
-    grid = np.linspace(-6, 16, 221)[:, None]
-    mean, std = model.predict(grid, return_std=True)
-    band = model.predict_interval(grid, 0.95)
-    # Drawn around the predictive mean, so the band's width is what shows.
-    right.fill_between(grid[:, 0], band[:, 0] - mean, band[:, 1] - mean, color="C0",
-                       alpha=0.25, label="95% predictive interval")
-    right.axhline(0, color="C0", linewidth=1.2, label="posterior predictive mean")
-    right.scatter(hours.data[:, 0], hours.target - model.predict(hours.data), color="k",
-                  s=15, zorder=3, label="students")
-    right.axvspan(hours.data.min(), hours.data.max(), color="0.92", zorder=0)
-    right.text(5.0, 0.97, "data", transform=right.get_xaxis_transform(), ha="center",
-               va="top", fontsize=8, color="0.4")
-    right.set_xlabel("hours studied")
-    right.set_ylabel("exam score - predictive mean")
-    right.set_title(f"Predictive sd {std.min():.1f} among the data, {std.max():.1f} "
-                    f"far away", fontsize=10)
-    right.legend(fontsize=7, loc="lower left")
     figure.tight_layout()
     return figure

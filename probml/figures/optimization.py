@@ -3,13 +3,13 @@
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import losses, optim
+from .. import optim
 from ..datasets import load_study_hours
 from ..models import LinearRegression
 from ..optim import schedules
 from . import register
 from ._quantise import contour
-from ._surfaces import mse_surface, pointwise
+from ._surfaces import mse_surface
 
 
 def _study_hours():
@@ -127,62 +127,6 @@ def learning_rate_schedules(rng):
         ax.set_xlabel("step")
     for ax in axes[:, 0]:
         ax.set_ylabel("rate")
-    figure.tight_layout()
-    return figure
-
-
-ROBUST_LOSSES = (("MSE", losses.mean_squared_error, losses.mean_squared_error_gradient),
-                 ("MAE", losses.mean_absolute_error, losses.mean_absolute_error_gradient),
-                 ("Huber (delta = 1)", losses.huber_loss, losses.huber_loss_gradient))
-
-
-def location_gradient(gradient, y):
-    """d/dc of the mean loss of predicting the constant c for every y."""
-    return lambda c: np.array([gradient(y, np.full_like(y, c[0])).sum()])
-
-
-ROBUST_DATA = np.array([-1.0, -0.5, 0.0, 0.5, 6.0])    # one outlier
-
-
-@register("robust-losses", concept="MSE, MAE and Huber losses",
-          caption="Left: the three losses of one prediction against its residual; middle: "
-                  "their gradients, MAE's a constant +-1; right: gradient descent for the best "
-                  "constant prediction of five numbers with one outlier: MSE converges to the "
-                  "mean the outlier drags away, Huber to the median, and MAE's fixed-size "
-                  "step keeps overshooting the median.",
-          derivation="losses-as-likelihoods")
-def robust_losses(rng):
-    residuals = np.linspace(-3, 3, 241)
-    y = ROBUST_DATA
-    # The minimisers: the mean for MSE, the median for MAE and, for these data, Huber
-    # too (the clipped residuals -1, -0.5, 0, 0.5, 1 sum to 0 at the median).
-    targets = (np.mean(y), np.median(y), np.median(y))
-    figure = Figure(figsize=(9.6, 3.4))
-    left, middle, right = figure.subplots(1, 3)
-    for colour, ((label, loss, gradient), target) in enumerate(zip(ROBUST_LOSSES, targets)):
-        # One prediction -r of the target 0 has residual r; the gradient with
-        # respect to the residual is minus that for the prediction.
-        zeros = np.zeros_like(residuals)
-        left.plot(residuals, pointwise(loss, zeros, -residuals), color=f"C{colour}",
-                  label=label)
-        slope = -pointwise(gradient, zeros, -residuals)
-        middle.plot(residuals, slope, color=f"C{colour}", label=label)
-        path = optim.trajectory(location_gradient(gradient, y), [3.0],
-                                optim.gradient_descent(0.4), 40)
-        right.semilogy(np.abs(path[:, 0] - target), color=f"C{colour}", marker=".",
-                       markersize=3, label=label)
-    left.set_ylim(0, 4)
-    left.set_xlabel("residual y - prediction")
-    left.set_ylabel("loss")
-    left.set_title("Loss")
-    middle.legend(fontsize=8, loc="lower right")
-    middle.set_xlabel("residual y - prediction")
-    middle.set_ylabel("d loss / d residual")
-    middle.set_title("Gradient")
-    right.set_ylim(1e-12, 10)
-    right.set_xlabel("gradient-descent step (lr 0.4)")
-    right.set_ylabel("distance to the minimiser")
-    right.set_title("Fitting one constant")
     figure.tight_layout()
     return figure
 

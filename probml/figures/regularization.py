@@ -1,4 +1,4 @@
-"""Penalties as constraint regions, and coefficient paths."""
+"""Regularization: penalties as constraint regions, coefficient paths, and Ridge as a MAP estimate."""
 
 import warnings
 
@@ -7,10 +7,87 @@ from matplotlib.figure import Figure
 
 from .. import losses
 from ..exceptions import NonConvexWarning
-from ..models import BridgeRegression, lasso_path, ridge_path
+from ..datasets import load_study_hours
+from ..models import (
+    BayesianLinearRegression,
+    BridgeRegression,
+    LinearRegression,
+    Ridge,
+    lasso_path,
+    ridge_path,
+)
 from . import register
 from ._quantise import contour
 from ._surfaces import mse_surface
+
+RIDGE_PRIOR_PRECISION, RIDGE_NOISE_PRECISION = 2.0, 0.05
+
+
+def ridge_problem(rng):
+    X = rng.normal(size=(15, 2)) @ np.array([[1.0, 0.6], [0.0, 0.8]])
+    y = X @ np.array([2.0, 1.0]) + rng.normal(0, 2.0, 15)
+    return X - X.mean(axis=0), y - y.mean()
+
+
+@register("ridge-as-map", concept="Ridge as a MAP estimate",
+          caption="Left: contours of the likelihood (red) and of the Gaussian prior (blue) on "
+                  "two weights; the Ridge solution with alpha = prior precision / noise "
+                  "precision sits where the two balance, and equals the posterior mean. "
+                  "Right: the posterior predictive band of the study-hours line widens away "
+                  "from the data.",
+          derivation="ridge-as-map")
+def ridge_as_map(rng):
+    X, y = ridge_problem(rng)
+    alpha = RIDGE_PRIOR_PRECISION / RIDGE_NOISE_PRECISION
+    ridge = Ridge(alpha=alpha, fit_intercept=False).fit(X, y)
+    bayes = BayesianLinearRegression(alpha=RIDGE_PRIOR_PRECISION, beta=RIDGE_NOISE_PRECISION,
+                                     fit_intercept=False).fit(X, y)
+    ols = LinearRegression(fit_intercept=False).fit(X, y)
+    w = np.stack(np.meshgrid(np.linspace(-1, 4, 101), np.linspace(-1.5, 3.5, 101)))
+    # log N(y | Xw, 1/beta) = -beta/2 * n * MSE(w) + const;  log N(w | 0, I/alpha) likewise.
+    mse = mse_surface(X, y, w)
+    log_likelihood = -0.5 * RIDGE_NOISE_PRECISION * len(y) * mse
+    log_prior = -0.5 * RIDGE_PRIOR_PRECISION * (w[0] ** 2 + w[1] ** 2)
+    figure = Figure(figsize=(9.0, 4.0))
+    left, right = figure.subplots(1, 2)
+    steps = -np.array([8, 4, 2, 1, 0.5, 0.125])
+    contour(left, w[0], w[1], log_likelihood - log_likelihood.max(), levels=np.sort(steps),
+            colors="C3", linewidths=0.9, linestyles="solid")
+    contour(left, w[0], w[1], log_prior, levels=np.sort(steps), colors="C0", linewidths=0.9,
+            linestyles="solid")
+    left.plot(*ols.coef_, "s", color="C3", label="least squares (likelihood peak)")
+    left.plot(0, 0, "o", color="C0", label="prior mean")
+    left.plot(*ridge.coef_, "k*", markersize=13, label=f"Ridge, alpha = {alpha:g}")
+    left.plot(*bayes.posterior_mean_, "o", markersize=9, markerfacecolor="none",
+              markeredgecolor="C2", markeredgewidth=1.5, label="posterior mean")
+    left.set_aspect("equal")
+    left.set_xlabel("w1")
+    left.set_ylabel("w2")
+    left.set_title("MAP = where likelihood meets prior", fontsize=10)
+    left.legend(fontsize=7, loc="lower right")
+
+    hours = load_study_hours()
+    model = BayesianLinearRegression(fit_precisions=True).fit(hours.data, hours.target)
+    grid = np.linspace(-6, 16, 221)[:, None]
+    mean, std = model.predict(grid, return_std=True)
+    band = model.predict_interval(grid, 0.95)
+    # Drawn around the predictive mean, so the band's width is what shows.
+    right.fill_between(grid[:, 0], band[:, 0] - mean, band[:, 1] - mean, color="C0",
+                       alpha=0.25, label="95% predictive interval")
+    right.axhline(0, color="C0", linewidth=1.2, label="posterior predictive mean")
+    right.scatter(hours.data[:, 0], hours.target - model.predict(hours.data), color="k",
+                  s=15, zorder=3, label="students")
+    right.axvspan(hours.data.min(), hours.data.max(), color="0.92", zorder=0)
+    right.text(5.0, 0.97, "data", transform=right.get_xaxis_transform(), ha="center",
+               va="top", fontsize=8, color="0.4")
+    right.set_xlabel("hours studied")
+    right.set_ylabel("exam score - predictive mean")
+    right.set_title(f"Predictive sd {std.min():.1f} among the data, {std.max():.1f} "
+                    f"far away", fontsize=10)
+    right.legend(fontsize=7, loc="lower left")
+    figure.tight_layout()
+    return figure
+
 
 NORM_BALL_FITS = ((2.0, 0.3, "L2 (Ridge)"), (1.0, 1.0, "L1 (Lasso)"),
                   (0.5, 0.4, "p = 0.5 (bridge)"))

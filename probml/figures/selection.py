@@ -4,7 +4,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
-from ..bias_variance import (
+from ..selection import (
     RegressionProblem,
     bias_variance_decomposition,
     linear_smoother_bias_variance,

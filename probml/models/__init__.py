@@ -3,15 +3,15 @@
 from .bayes_linear import BayesianLinearRegression
 from .bernoulli import Bernoulli, BetaPosterior
 from .logistic import LogisticRegression, logistic_C_to_prior_std, prior_std_to_logistic_C
-from .linear import LinearRegression, Ridge, prior_std_to_ridge_alpha, ridge_alpha_to_prior_std
-from .sparse import (
+from .linear import LinearRegression
+from .ridge import Ridge, RidgeCV, prior_std_to_ridge_alpha, ridge_alpha_to_prior_std, ridge_path
+from ._paths import RegularizationPath
+from .lasso import (
     BridgeRegression,
     Lasso,
-    RegularizationPath,
     laplace_scale_to_lasso_alpha,
     lasso_alpha_to_laplace_scale,
     lasso_path,
-    ridge_path,
 )
 from .normal import Normal, NormalInverseGammaPosterior, NormalPosterior
 
@@ -28,6 +28,7 @@ __all__ = [
     "NormalPosterior",
     "RegularizationPath",
     "Ridge",
+    "RidgeCV",
     "laplace_scale_to_lasso_alpha",
     "lasso_alpha_to_laplace_scale",
     "lasso_path",

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._blocks import row_blocks
 from .._validation import check_finite, check_squares_representable
 from ..exceptions import (
     CollinearityWarning,
@@ -248,27 +249,6 @@ def _cancels(gram, xx, n, y_mean, yy):
                     or n * y_mean ** 2 > _CANCELLATION_LIMIT * yy)
 
 
-# Elements of a block of rows converted to float64 at a time (2 MiB).
-_BLOCK_ELEMENTS = 1 << 18
-
-
-def row_blocks(X):
-    """``(rows, block)`` pairs covering ``X`` in order, each block as float64."""
-    rows = max(1, _BLOCK_ELEMENTS // max(X.shape[1] if X.ndim > 1 else 1, 1))
-    for start in range(0, X.shape[0], rows):
-        block = X[start:start + rows]
-        yield slice(start, start + rows), block.astype(np.float64, copy=False)
-
-
-def column_sums_of_squares(X):
-    r""":math:`\sum_i x_{ij}^2` for each column, in float64, a block of rows at a time."""
-    total = np.zeros(X.shape[1])
-    with np.errstate(over="ignore", invalid="ignore"):
-        for _, block in row_blocks(X):
-            total += np.einsum("ij,ij->j", block, block)
-    return total
-
-
 @dataclass
 class _Products:
     xx: np.ndarray
@@ -314,7 +294,7 @@ class LeastSquaresSolution:
     digits: float = math.nan
 
 
-_EPS = np.finfo(float).eps
+EPS = np.finfo(float).eps
 # Fewer trustworthy digits than this earn a NumericalAccuracyWarning.
 ACCURACY_DIGITS_WARNING = 6
 
@@ -327,7 +307,7 @@ def accuracy_digits(relative_error):
     Stability of Numerical Algorithms*, 2002, ch. 19-20): normal equations
     :math:`\kappa^2\epsilon`, Householder QR :math:`\kappa\epsilon`.
     """
-    return float(min(15.0, max(0.0, -math.log10(max(float(relative_error), _EPS)))))
+    return float(min(15.0, max(0.0, -math.log10(max(float(relative_error), EPS)))))
 
 
 def warn_if_inaccurate(model, digits, condition, solver):
@@ -351,7 +331,7 @@ def column_scale(moments):
     return np.where(scale > 0, scale, 1.0)
 
 
-def _spd_inverse(matrix):
+def spd_inverse(matrix):
     """The inverse of a symmetric positive definite matrix, equilibrated, by Cholesky."""
     scale = np.sqrt(np.diagonal(matrix))
     lower = np.linalg.cholesky(matrix / np.outer(scale, scale))
@@ -359,187 +339,14 @@ def _spd_inverse(matrix):
     return inverse_lower.T @ inverse_lower / np.outer(scale, scale)
 
 
-def ridge_solution(xx, xy, alpha):
-    r"""Solve :math:`(C + \alpha I) w = c` for any :math:`\alpha > 0`; return w and the inverse.
-
-    :math:`C + \alpha I` is positive definite, but when ``C`` is singular to
-    working precision (a duplicated or collinear column, more features than
-    rows) and :math:`\alpha` is far below :math:`\lVert C\rVert`, inverting it as
-    a whole divides by rounding noise.  Instead, with :math:`D` the column
-    norms and :math:`R = D^{-1} C D^{-1}`, the eigenvectors of ``R`` split the
-    weights (in units of :math:`D^{-1}`) into the directions the data
-    determine, :math:`Q`, and those they do not, :math:`N` (found by a
-    rank-revealing QR of ``R``, which is set to exactly 0 along them).  In that basis the
-    system, with :math:`P = \alpha D^{-2}` the penalty in those units, is the
-    block matrix
-
-    .. math:: M = \begin{pmatrix} Q^\top R Q + Q^\top P Q & B \\
-        B^\top & E \end{pmatrix},\quad B = Q^\top P N,\ E = N^\top P N,
-
-    inverted through the Schur complement
-    :math:`S = Q^\top R Q + (Q^\top P^{-1} Q)^{-1}`: every block is well
-    conditioned, the undetermined directions get exactly the prior's
-    variance, and no rounding noise in :math:`N^\top c` is divided by
-    :math:`\alpha`.
-
-    Returns
-    -------
-    coef : ndarray of shape (p,)
-    inverse : ndarray of shape (p, p)
-        :math:`(C + \alpha I)^{-1}`.
-    effective_df : float
-        :math:`\operatorname{tr} C (C + \alpha I)^{-1} = \operatorname{tr} Q^\top R Q\, S^{-1}`,
-        summed over the determined directions only, so it is never pushed
-        past the rank of ``C`` by rounding.
-    """
-    p = len(xy)
-    scale = np.sqrt(np.diagonal(xx))
-    scale = np.where(scale > 0, scale, 1.0)
-    correlation = xx / np.outer(scale, scale)
-    with np.errstate(over="ignore"):
-        penalty = alpha / scale**2
-    if not np.all(np.isfinite(penalty)):
-        raise ValueError(f"The penalty alpha={alpha:.3g} divided by the columns' sums of squares "
-                         f"(down to {np.min(scale) ** 2:.3g}) overflows float64; choose a smaller "
-                         "alpha or rescale X.")
-    rhs = xy / scale
-    unscale = np.outer(scale, scale)
-    Q, N = _range_and_null_space(correlation)
-    if N.shape[1] == 0:
-        scaled_inverse = _spd_inverse(correlation + np.diag(penalty))
-        effective_df = float(np.sum(correlation * scaled_inverse))
-        return (scaled_inverse @ rhs) / scale, scaled_inverse / unscale, effective_df
-    E_inverse = _spd_inverse((N.T * penalty) @ N)
-    if Q.shape[1] == 0:                 # every column constant: the posterior is the prior
-        return np.zeros(p), (N @ E_inverse @ N.T) / unscale, 0.0
-    B = (Q.T * penalty) @ N
-    data_block = Q.T @ correlation @ Q
-    # A - B E^-1 B^T, the Schur complement of the penalty, is (Q^T P^-1 Q)^-1:
-    # computed that way it cannot cancel, however strong the penalty.
-    S_inverse = _spd_inverse(data_block + _spd_inverse((Q.T / penalty) @ Q))
-    cross = -S_inverse @ B @ E_inverse
-    null_block = E_inverse + E_inverse @ B.T @ S_inverse @ B @ E_inverse
-    # Back to the coordinates of R: [Q N] M^-1 [Q N]^T.
-    scaled_inverse = (Q @ S_inverse @ Q.T + Q @ cross @ N.T + N @ cross.T @ Q.T
-                      + N @ null_block @ N.T)
-    scaled_inverse = (scaled_inverse + scaled_inverse.T) / 2
-    # The data carry no information along N: N^T c is rounding noise, and is dropped.
-    a = S_inverse @ (Q.T @ rhs)
-    coef_scaled = Q @ a - N @ (E_inverse @ (B.T @ a))
-    effective_df = float(np.sum(data_block * S_inverse))
-    return coef_scaled / scale, scaled_inverse / unscale, effective_df
-
-
-@dataclass
-class RidgeSpectrum:
-    """A Ridge fit through the SVD of the centred design (see :func:`ridge_by_svd`)."""
-
-    coef: np.ndarray
-    inverse: np.ndarray
-    root: np.ndarray
-    effective_df: float
-    df_resid: float
-    rss: float
-    condition_number: float
-    digits: float
-
-
-def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
-    r"""Ridge through the SVD :math:`X_c = U \Sigma V^\top`: for as many features as rows or
-    more, and wherever the Gram matrix is too ill-conditioned for the penalty to rescue.
-
-    .. math:: \hat w = V \frac{\Sigma}{\Sigma^2 + \alpha} U^\top y_c,\qquad
-        (C + \alpha I)^{-1} = V (\Sigma^2 + \alpha)^{-1} V^\top + \frac{V_\perp V_\perp^\top}{\alpha},
-
-    with :math:`V_\perp` a basis of the null space (the full :math:`V`), so the
-    covariance is a sum of squares (``root``) and never the difference of
-    :math:`I/\alpha` and a matrix close to it.  With a small ``alpha`` and
-    :math:`p \ge n` the Gram route divides rounding noise by ``alpha``; this one
-    keeps every digit (scikit-learn's ``svd`` solver does the same).
-
-    Singular values below :func:`_rank_tolerance` are exact zeros blurred by
-    rounding (centring leaves at most n - 1 nonzero ones) and are dropped, so
-    the residual degrees of freedom
-
-    .. math:: n - \mathbb 1_b - \operatorname{tr} H
-        = (n - \mathbb 1_b - r) + \sum_{k \le r} \frac{\alpha}{s_k^2 + \alpha}
-
-    are a sum of nonnegative terms, which rounding cannot push below 0, and
-    the residual sum of squares,
-    :math:`\sum_{k \le r} \big(\frac{\alpha}{s_k^2+\alpha}\big)^2 (U^\top y_c)_k^2
-    + \sum_{k > r} (U^\top y_c)_k^2`, is a sum of squares too (its second part,
-    the data outside the column space, is exactly 0 when the centred design has
-    rank n - 1, and is taken so, not as rounding noise).
-    """
-    n, p = X_centred.shape
-    # The null space of X_c (p > n) is needed for the covariance: the full V then.
-    U, singular_values, Vt = np.linalg.svd(X_centred, full_matrices=p > n)
-    tolerance = singular_values[0] * _rank_tolerance(n, p) if len(singular_values) else 0.0
-    rank = min(int(np.sum(singular_values > tolerance)), n - fit_intercept)
-    values = singular_values[:rank]
-    projected = U.T @ y_centred
-    squares = values ** 2
-    shrink = alpha / (squares + alpha)
-    coef = Vt[:rank].T @ (values / (squares + alpha) * projected[:rank])
-    variances = np.r_[1.0 / (squares + alpha), np.full(p - rank, 1.0 / alpha)]
-    root = Vt.T * np.sqrt(variances)
-    effective_df = float(np.sum(squares / (squares + alpha)))
-    df_resid = float((n - fit_intercept - rank) + np.sum(shrink))
-    # Beyond the rank, y_c's part outside the column space; with an intercept, U's
-    # direction 1/sqrt(n) is among those, and y_c has no part along it but rounding.
-    if p >= n:
-        outside = 0.0
-        if rank < n - fit_intercept:
-            outside = float(np.sum(projected[rank:] ** 2))
-            if fit_intercept:
-                outside = max(outside - math.fsum(y_centred.tolist()) ** 2 / n, 0.0)
-        rss = float(np.sum((shrink * projected[:rank]) ** 2)) + outside
-    else:                       # U is n x p: the residual directly
-        residual = y_centred - X_centred @ coef
-        rss = math.fsum((residual * residual).tolist())
-    # The scaled design X_c D^-1 = U (S V^T D^-1) has the singular values of the small
-    # matrix S V^T D^-1, whose column norms are those of X_c: no second pass over the data.
-    small = singular_values[:, None] * Vt[:len(singular_values)]
-    norms = np.linalg.norm(small, axis=0)
-    scaled_values = np.linalg.svd(small / np.where(norms > 0, norms, 1.0), compute_uv=False)
-    condition = (scaled_values[0] / scaled_values[-1] if scaled_values[-1] > 0 else math.inf)
-    # A singular value off by eps s_max moves s / (s^2 + alpha) by at most that relative
-    # to max(s, sqrt(alpha)): the error in the coefficients and variances.
-    digits = (accuracy_digits(10 * p * _EPS * values[0] / max(values[-1], math.sqrt(alpha)))
-              if rank else 15.0)
-    return RidgeSpectrum(coef, root @ root.T, root, effective_df, df_resid, rss,
-                         float(condition), digits)
-
-
-def ridge_accuracy(xx, alpha, rss=None, yy=None, centring_loss=1.0):
-    r"""Condition number of the scaled design and the digits of a Ridge solve at ``alpha``.
-
-    :func:`ridge_solution` factors :math:`R + \alpha D^{-2}` (``R`` the
-    correlation matrix), whose relative error is about :math:`\kappa\,\epsilon`
-    with :math:`\kappa` its condition number; with ``alpha = 0`` the OLS
-    solver reports its own.
-    """
-    scale = np.sqrt(np.diagonal(xx))
-    scale = np.where(scale > 0, scale, 1.0)
-    correlation = xx / np.outer(scale, scale)
-    eigenvalues = np.linalg.eigvalsh(correlation)
-    condition = (math.sqrt(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0
-                 else math.inf)
-    with np.errstate(over="ignore", divide="ignore"):
-        penalised = np.linalg.eigvalsh(correlation + np.diag(alpha / scale**2))
-    penalised_condition = penalised[-1] / penalised[0] if penalised[0] > 0 else math.inf
-    return condition, accuracy_digits(10 * len(xx) * penalised_condition * _EPS * centring_loss
-                                      + rss_relative_error(rss, yy))
-
-
 def rss_relative_error(rss, yy):
     """Relative error of a residual sum of squares from :meth:`Moments.rss` (eps * yy)."""
     if rss is None or not rss > 0:
         return 0.0
-    return 10 * _EPS * (yy / rss if rss > _RSS_PASS_LIMIT * yy else 1.0)
+    return 10 * EPS * (yy / rss if rss > _RSS_PASS_LIMIT * yy else 1.0)
 
 
-def _range_and_null_space(correlation):
+def range_and_null_space(correlation):
     """Orthonormal bases of the range and the numerical null space of a correlation matrix.
 
     Pivoted QR reveals the rank (diagonal entries below :math:`p\\,\\epsilon` of the
@@ -618,7 +425,7 @@ def quadratic_forms_from_root(Z, root, plus=0.0):
     with np.errstate(over="ignore", invalid="ignore"):
         projected = Z @ root
         total = np.einsum("ij,ij->i", projected, projected) + plus
-        error = (2 * Z.shape[1] + 1) * _EPS * (np.abs(Z) @ np.abs(root))
+        error = (2 * Z.shape[1] + 1) * EPS * (np.abs(Z) @ np.abs(root))
         bound = 2 * np.einsum("ij,ij->i", np.abs(projected), error) + np.einsum(
             "ij,ij->i", error, error)
     return total, (total <= bound) & np.isfinite(total)
@@ -764,7 +571,7 @@ def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
         rss_error = rss_relative_error(rss, moments.yy)
         return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments, root=root),
                                     rss, len(coef), "cholesky", math.sqrt(condition),
-                                    accuracy_digits(10 * len(coef) * condition * _EPS
+                                    accuracy_digits(10 * len(coef) * condition * EPS
                                                     * moments.centring_loss + rss_error))
     return _solve_accurately(X, y, moments, solver, feature_names)
 
@@ -776,7 +583,7 @@ def _scaled_design(X, moments):
     return (X - moments.x_mean) / scale, scale
 
 
-def _rank_tolerance(n, p):
+def rank_tolerance(n, p):
     """Relative size below which a singular value (or pivot of R) is rounding noise.
 
     The rounding errors of an orthogonal factorisation grow with the number of
@@ -794,7 +601,7 @@ def _solve_accurately(X, y, moments, solver, feature_names):
     design, scale = _scaled_design(X, moments)
     q_factor, r_factor, pivots = linalg.qr(design, mode="economic", pivoting=True)
     diagonal = np.abs(np.diagonal(r_factor))
-    if diagonal[-1] <= diagonal[0] * _rank_tolerance(*design.shape):
+    if diagonal[-1] <= diagonal[0] * rank_tolerance(*design.shape):
         return _solve_rank_deficient(X, y, moments, feature_names)
     condition = float(np.linalg.cond(r_factor))
     n, p = X.shape
@@ -881,7 +688,7 @@ def _solve_refined_qr(X, y, moments, design, scale, q_factor, r_factor, pivots, 
     # The coefficients are as accurate as the last correction says; the covariance
     # comes from R, with the relative error of a backward-stable QR, 10 p kappa eps.
     digits = min(accuracy_digits(min(change, previous)),
-                 accuracy_digits(10 * len(coef) * condition * _EPS))
+                 accuracy_digits(10 * len(coef) * condition * EPS))
     return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments, root=root),
                                 rss, len(coef), "qr", condition, digits)
 
@@ -938,7 +745,7 @@ def _solve_multiprecision(X, y, moments):
     intercept = float(params[0]) if moments.fit_intercept else 0.0
     coef = params[1:] if moments.fit_intercept else params
     return LeastSquaresSolution(coef, intercept, unscaled_cov, rss, p, "mpmath",
-                                float(condition), accuracy_digits(16 * _EPS))
+                                float(condition), accuracy_digits(16 * EPS))
 
 
 def collinear_columns(null_space, tolerance=1e-8):
@@ -952,7 +759,7 @@ def _solve_rank_deficient(X, y, moments, feature_names):
     X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
     design, scale = _scaled_design(X, moments)
     _, singular_values, vt = np.linalg.svd(design * scale, full_matrices=False)
-    keep = singular_values > singular_values[0] * _rank_tolerance(*design.shape)
+    keep = singular_values > singular_values[0] * rank_tolerance(*design.shape)
     rank = int(keep.sum())
     columns = collinear_columns(vt[~keep].T)
     names = [str(feature_names[j]) if feature_names is not None else f"x{j}"
@@ -975,4 +782,4 @@ def _solve_rank_deficient(X, y, moments, feature_names):
     rss = residual_sum_of_squares(X, y, coef, intercept, moments)
     return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments, root=root),
                                 rss, rank, "svd", np.inf,
-                                accuracy_digits(10 * len(scale) * kept_condition**2 * _EPS))
+                                accuracy_digits(10 * len(scale) * kept_condition**2 * EPS))

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._blocks import row_blocks
 from .._validation import (
     BOOLEAN,
     FLOATS,
@@ -57,7 +58,7 @@ from .._validation import (
 )
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
 from ..inference import critical_value
-from ._base import Regressor, linear_prediction
+from .base import Regressor, linear_prediction
 from ._least_squares import (
     Moments,
     accuracy_digits,
@@ -65,7 +66,6 @@ from ._least_squares import (
     intercept_from_moments,
     mean_residual,
     quadratic_forms,
-    row_blocks,
     warn_if_inaccurate,
 )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._blocks import row_blocks
 from .._validation import (
     FLOATS,
     LEVEL,
@@ -25,8 +26,7 @@ from .._validation import (
     check_vector,
 )
 from ..inference import critical_value, proportion_interval
-from ._base import Estimator
-from ._least_squares import row_blocks
+from .base import Estimator
 
 __all__ = ["Bernoulli", "BetaPosterior"]
 

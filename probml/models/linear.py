@@ -14,51 +14,34 @@ scikit-learn's :math:`\lVert y - Xw - b\rVert^2 + \alpha\lVert w\rVert^2`.
 
 import math
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 
 from .._validation import (
     BOOLEAN,
-    LEVEL,
-    NONNEGATIVE,
     Options,
-    check_is_fitted,
-    check_positive,
-    positive_result,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
-from ..inference import MIN_DF, CoefficientTable, Summary
-from ._base import Regressor
+from ..inference import (
+    CoefficientInference,
+    gaussian_loglik,
+    information_criteria,
+    parameter_names,
+)
+from .base import Regressor
 from ._least_squares import (
     SOLVERS,
     Moments,
-    full_covariance,
-    intercept_from_moments,
-    residual_sum_of_squares,
-    ridge_accuracy,
-    ridge_by_svd,
-    ridge_solution,
     solve_ols,
     warn_if_inaccurate,
 )
 
 __all__ = [
     "LinearRegression",
-    "Ridge",
-    "prior_std_to_ridge_alpha",
-    "ridge_alpha_to_prior_std",
 ]
 
 
-def parameter_names(feature_names, n_features, fit_intercept):
-    """Names of the parameter vector: ``intercept`` first, then the features."""
-    names = ([str(name) for name in feature_names] if feature_names is not None
-             else [f"x{j}" for j in range(n_features)])
-    return ["intercept", *names] if fit_intercept else names
-
-
-def _check_enough_samples(n_samples, n_params, model):
+def check_enough_samples(n_samples, n_params, model):
     if n_samples <= n_params:
         raise ValueError(
             f"{model} needs more samples than parameters to estimate the noise "
@@ -93,63 +76,7 @@ def noise_variance(rss, df_resid, model):
     return rss / df_resid
 
 
-class _CoefficientInference:
-    """conf_int and summary for estimators that store a ``CoefficientTable``."""
-
-    def conf_int(self, level=0.95):
-        """Confidence intervals, shape (n_params, 2), the intercept first.
-
-        Parameters
-        ----------
-        level : float in (0, 1)
-            Coverage, e.g. 0.95 for 95% intervals.
-        """
-        self._check_inference()
-        return self.table_.conf_int(LEVEL(level, "level"))
-
-    def summary(self, level=0.95):
-        """A table of the fit: text in a terminal, HTML in a notebook."""
-        self._check_inference()
-        return Summary(self._summary_title, self._summary_info(), self.table_,
-                       level=LEVEL(level, "level"), notes=self._summary_notes())
-
-    def _check_inference(self):
-        check_is_fitted(self, "table_")
-
-    def _summary_notes(self):
-        return []
-
-    def _store_table(self, names, params, cov, df, noise_variance=1.0):
-        r"""Store the coefficient table for ``noise_variance`` times the covariance ``cov``.
-
-        The standard errors are :math:`\hat\sigma\sqrt{v_{jj}}`, not
-        :math:`\sqrt{\hat\sigma^2 v_{jj}}`: the product of the two factors can
-        leave double precision (data in units near 1e-150) when neither
-        factor, nor the standard error itself, does.
-        """
-        self.params_ = params
-        with np.errstate(under="ignore", over="ignore"):
-            self.cov_params_ = noise_variance * cov
-            self.bse_ = np.sqrt(noise_variance) * np.sqrt(np.clip(np.diagonal(cov), 0, None))
-        if np.any(np.isinf(self.bse_)):
-            raise ValueError("The standard errors overflow float64: y is very large against X "
-                             "(or X very small); rescale them.")
-        table_errors = self.bse_
-        if df is not None and 0 < df < MIN_DF:
-            warnings.warn(
-                f"{type(self).__name__} leaves {df:.3g} residual degrees of freedom: sigma_ and "
-                "bse_ rest on almost no residual information, and a Student-t reference with "
-                f"fewer than {MIN_DF} degrees of freedom has no usable quantiles, so the "
-                "t statistics, p-values and intervals are NaN. Use a larger alpha or fewer "
-                "features.", UndefinedStatisticWarning, stacklevel=3)
-            table_errors = np.full_like(self.bse_, np.nan)
-        self.table_ = CoefficientTable(names, params, table_errors,
-                                       df=df if df is not None and df >= MIN_DF else None)
-        self.tvalues_ = self.table_.statistic
-        self.pvalues_ = self.table_.pvalues
-
-
-class LinearRegression(_CoefficientInference, Regressor):
+class LinearRegression(CoefficientInference, Regressor):
     r"""Ordinary least squares: the maximum-likelihood fit of a Gaussian linear model.
 
     .. math:: \hat\beta = \arg\min_\beta \lVert y - A\beta\rVert^2
@@ -239,7 +166,7 @@ class LinearRegression(_CoefficientInference, Regressor):
         fit_intercept = params["fit_intercept"]
         X, y, names = self._validate_training_data(X, y)
         n, p = X.shape
-        _check_enough_samples(n, p + fit_intercept, type(self).__name__)
+        check_enough_samples(n, p + fit_intercept, type(self).__name__)
         moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
         solution = solve_ols(X, y, moments, solver=params["solver"], feature_names=names)
         self.coef_, self.intercept_ = solution.coef, solution.intercept
@@ -264,10 +191,8 @@ class LinearRegression(_CoefficientInference, Regressor):
         self.rsquared_ = 1.0 - rss / tss if tss > 0 else math.nan
         self.rsquared_adj_ = 1.0 - (1.0 - self.rsquared_) * (n - fit_intercept) / self.df_resid_
         self.fvalue_, self.f_pvalue_ = _f_test(tss - rss, rss, self.df_model_, self.df_resid_)
-        self.loglik_ = _gaussian_loglik(rss, n)
-        n_estimated = self.df_model_ + fit_intercept
-        self.aic_ = -2 * self.loglik_ + 2 * n_estimated
-        self.bic_ = -2 * self.loglik_ + math.log(n) * n_estimated
+        self.loglik_ = gaussian_loglik(n, rss / n)
+        self.aic_, self.bic_ = information_criteria(self.loglik_, self.df_model_ + fit_intercept, n)
         return self
 
     def _summary_info(self):
@@ -293,13 +218,6 @@ class LinearRegression(_CoefficientInference, Regressor):
         return []
 
 
-def _gaussian_loglik(rss, n):
-    r"""Maximised Gaussian log-likelihood :math:`-\tfrac n2(\log 2\pi + \log(\mathrm{RSS}/n) + 1)`."""
-    if rss == 0:
-        return math.inf
-    return -0.5 * n * (math.log(2 * math.pi) + math.log(rss / n) + 1)
-
-
 def _f_test(explained, rss, df_model, df_resid):
     from scipy import special
 
@@ -309,186 +227,3 @@ def _f_test(explained, rss, df_model, df_resid):
         return math.inf, 0.0
     fvalue = (explained / df_model) / (rss / df_resid)
     return float(fvalue), float(special.fdtrc(df_model, df_resid, fvalue))
-
-
-def ridge_alpha_to_prior_std(alpha, noise_std):
-    r"""The prior standard deviation :math:`\tau = \sigma/\sqrt\alpha` that Ridge's ``alpha`` encodes.
-
-    Ridge's estimate is the posterior mode under :math:`w \sim \mathcal N(0, \tau^2 I)`
-    with Gaussian noise of standard deviation :math:`\sigma`, where
-    :math:`\alpha = \sigma^2/\tau^2`.
-
-    Examples
-    --------
-    >>> ridge_alpha_to_prior_std(4.0, noise_std=2.0)
-    1.0
-    """
-    alpha = check_positive(alpha, "alpha", " (a zero penalty is a flat prior)")
-    noise_std = check_positive(noise_std, "noise_std")
-    return positive_result(lambda sigma, a: sigma / np.sqrt(a), "noise_std / sqrt(alpha)",
-                           noise_std=noise_std, alpha=alpha)
-
-
-def prior_std_to_ridge_alpha(prior_std, noise_std):
-    r"""Ridge's ``alpha`` :math:`= \sigma^2/\tau^2` for the prior :math:`w \sim \mathcal N(0, \tau^2 I)`.
-
-    Examples
-    --------
-    >>> prior_std_to_ridge_alpha(1.0, noise_std=2.0)
-    4.0
-    """
-    prior_std = check_positive(prior_std, "prior_std")
-    noise_std = check_positive(noise_std, "noise_std")
-    return positive_result(lambda sigma, tau: (sigma / tau) ** 2, "(noise_std / prior_std)^2",
-                           noise_std=noise_std, prior_std=prior_std)
-
-
-# Fewer digits than this through the Gram matrix send Ridge to the SVD of the design.
-_GRAM_RIDGE_DIGITS = 12
-
-
-@dataclass
-class _RidgeFit:
-    coef: np.ndarray
-    unscaled_cov: np.ndarray        # over (intercept, coef)
-    effective_df: float
-    rss: float
-    df_resid: float
-    condition: float
-    digits: float
-    solver: str
-
-
-def _solve_ridge(X, y, moments, alpha):
-    """Ridge at ``alpha > 0``: through the Gram matrix, or the SVD of the design when needed.
-
-    The Gram route (:func:`ridge_solution`) is taken when the rows outnumber
-    the parameters and it keeps at least 12 digits; otherwise the SVD of the
-    centred design (:func:`ridge_by_svd`), which keeps them all and whose
-    residual degrees of freedom cannot go negative by rounding.
-    """
-    n, p = X.shape
-    fit_intercept = moments.fit_intercept
-    if p + fit_intercept < n:
-        coef, inverse, effective_df = ridge_solution(moments.xx, moments.xy, alpha)
-        rss = residual_sum_of_squares(X, y, coef, intercept_from_moments(coef, moments),
-                                      moments)
-        condition, digits = ridge_accuracy(moments.xx, alpha, rss, moments.yy,
-                                           moments.centring_loss)
-        if digits >= _GRAM_RIDGE_DIGITS:
-            # The effective df cannot exceed the rank of the centred design (n - 1 with
-            # an intercept); the residual df is clipped at 0 against rounding.
-            return _RidgeFit(coef, full_covariance(inverse, moments), effective_df, rss,
-                             max(n - fit_intercept - effective_df, 0.0), condition, digits,
-                             "cholesky")
-    X_centred, y_centred = (moments.centred_data if moments.centred_data is not None
-                            else (X - moments.x_mean, y - moments.y_mean))
-    spectrum = ridge_by_svd(X_centred.astype(np.float64, copy=False),
-                            y_centred.astype(np.float64, copy=False), alpha, fit_intercept)
-    return _RidgeFit(spectrum.coef, full_covariance(spectrum.inverse, moments,
-                                                    root=spectrum.root),
-                     spectrum.effective_df, spectrum.rss, spectrum.df_resid,
-                     spectrum.condition_number, spectrum.digits, "svd")
-
-
-class Ridge(_CoefficientInference, Regressor):
-    r"""Ridge regression: the MAP estimate under a Gaussian prior on the weights.
-
-    .. math:: \hat w, \hat b = \arg\min_{w, b}\ \lVert y - Xw - b\mathbf 1\rVert^2
-        + \alpha \lVert w \rVert^2 = \big(C + \alpha I\big)^{-1} X_c^\top y_c,
-        \quad \hat b = \bar y - \bar x^\top \hat w,
-
-    scikit-learn's objective and ``alpha``, the intercept unpenalised.  It is
-    the posterior mode (and mean) under :math:`y \mid w \sim \mathcal N(Xw + b,
-    \sigma^2 I)`, :math:`w \sim \mathcal N(0, (\sigma^2/\alpha) I)` and a flat
-    prior on :math:`b`; convert with :func:`ridge_alpha_to_prior_std` and
-    :func:`prior_std_to_ridge_alpha`.
-
-    The standard errors and intervals are those of that Gaussian posterior,
-    :math:`\hat\sigma^2 (A^\top A + \alpha\,\mathrm{diag}(0, I))^{-1}`, with
-    :math:`\hat\sigma^2 = \mathrm{RSS}/(n - 1 - \mathrm{df})` and the effective
-    degrees of freedom :math:`\mathrm{df} = \operatorname{tr}\,C (C+\alpha I)^{-1}`:
-    they are conditional on the penalty, not frequentist confidence intervals.
-
-    Parameters
-    ----------
-    alpha : float >= 0, default=1.0
-        Penalty strength; ``alpha = 0`` is OLS.
-    fit_intercept : bool, default=True
-
-    Attributes
-    ----------
-    coef_, intercept_, params_, bse_, cov_params_, sigma_ : as in LinearRegression
-    effective_df_ : float
-        :math:`\operatorname{tr}\,C (C+\alpha I)^{-1}`.
-    prior_std_ : float
-        :math:`\hat\sigma/\sqrt\alpha`, the prior standard deviation the
-        penalty amounts to at the estimated noise level.
-    condition_number_, accuracy_digits_ : float
-        As in :class:`LinearRegression`; the digits account for the
-        penalty, which improves the conditioning.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
-    >>> Ridge(alpha=1.0).fit(X, np.array([2.1, 3.9, 6.2, 7.8])).coef_.round(4)
-    array([1.6167])
-    """
-
-    _summary_title = "Ridge regression (Gaussian-prior MAP)"
-    _parameter_domains = {"alpha": NONNEGATIVE, "fit_intercept": BOOLEAN}
-
-    def __init__(self, alpha=1.0, fit_intercept=True):
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-
-    def fit(self, X, y):
-        """Fit the MAP estimate and its posterior covariance.
-
-        Returns
-        -------
-        self
-        """
-        params = self._check_params()
-        alpha, fit_intercept = params["alpha"], params["fit_intercept"]
-        X, y, names = self._validate_training_data(X, y)
-        n, p = X.shape
-        moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
-        if alpha == 0:
-            _check_enough_samples(n, p + fit_intercept, "Ridge with alpha=0 (OLS)")
-            solution = solve_ols(X, y, moments, feature_names=names)
-            fitted = _RidgeFit(solution.coef, solution.unscaled_cov, float(solution.rank),
-                               solution.rss, float(n - fit_intercept - solution.rank),
-                               solution.condition_number, solution.digits, solution.solver)
-        else:
-            fitted = _solve_ridge(X, y, moments, alpha)
-        self.condition_number_, self.accuracy_digits_ = fitted.condition, fitted.digits
-        warn_if_inaccurate(f"Ridge(alpha={alpha:g})", fitted.digits, fitted.condition,
-                           fitted.solver)
-        coef, rss = fitted.coef, fitted.rss
-        intercept = intercept_from_moments(coef, moments)
-        self.coef_, self.intercept_ = coef, intercept
-        self.n_samples_ = n
-        self.effective_df_, self.df_resid_ = fitted.effective_df, fitted.df_resid
-        scale = noise_variance(rss, self.df_resid_, f"Ridge(alpha={alpha:g})")
-        self.sigma_ = math.sqrt(scale)
-        self.prior_std_ = self.sigma_ / math.sqrt(alpha) if alpha > 0 else math.inf
-        params = np.r_[intercept, coef] if fit_intercept else coef
-        self._store_table(parameter_names(names, p, fit_intercept), params,
-                          fitted.unscaled_cov, self.df_resid_, scale)
-        self.rss_ = rss
-        return self
-
-    def _summary_info(self):
-        return [
-            ("No. observations", str(self.n_samples_)),
-            ("alpha", self.alpha),
-            ("Effective df", self.effective_df_),
-            ("Prior std (sigma/sqrt(alpha))", self.prior_std_),
-            ("Residual std. error", self.sigma_),
-        ]
-
-    def _summary_notes(self):
-        return ["Standard errors, intervals and p-values are those of the Gaussian "
-                "posterior given alpha: they are conditional on the penalty."]

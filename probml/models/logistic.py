@@ -34,6 +34,7 @@ import warnings
 
 import numpy as np
 
+from .._blocks import column_sums_of_squares
 from .._validation import (
     BOOLEAN,
     LEVEL,
@@ -43,7 +44,6 @@ from .._validation import (
     Options,
     Real,
     check_finite,
-    check_is_fitted,
     check_squares_representable,
     positive_result,
 )
@@ -54,9 +54,9 @@ from ..exceptions import (
     UndefinedStatisticWarning,
 )
 from ..functions import log_softmax, sigmoid, softmax
-from ._base import Classifier, linear_prediction
-from ._least_squares import column_sums_of_squares, quadratic_forms
-from .linear import _CoefficientInference, parameter_names
+from ..inference import CoefficientInference, information_criteria, parameter_names
+from .base import Classifier, linear_prediction
+from ._least_squares import quadratic_forms
 
 __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logistic_C"]
 
@@ -329,7 +329,7 @@ def _single_feature_separators(X, y):
 
 # -- the estimator -----------------------------------------------------------
 
-class LogisticRegression(_CoefficientInference, Classifier):
+class LogisticRegression(CoefficientInference, Classifier):
     r"""Logistic (K = 2) or softmax (K > 2) regression by maximum likelihood or L2 MAP.
 
     Parameters
@@ -679,8 +679,7 @@ class LogisticRegression(_CoefficientInference, Classifier):
         self.llr_ = max(2.0 * (loglik - null), 0.0)
         self.llr_pvalue_ = float(special.chdtrc(df_model, self.llr_)) if df_model else np.nan
         self.prsquared_ = 1.0 - loglik / null if null != 0 else np.nan
-        self.aic_ = -2.0 * loglik + 2.0 * n_estimated
-        self.bic_ = -2.0 * loglik + math.log(n) * n_estimated
+        self.aic_, self.bic_ = information_criteria(loglik, n_estimated, n)
 
     # -- prediction -------------------------------------------------------
 
@@ -769,9 +768,6 @@ class LogisticRegression(_CoefficientInference, Classifier):
                              "of it).")
         return ratios
 
-    def _check_inference(self):
-        check_is_fitted(self, "table_")
-
     def _summary_info(self):
         kind = "L2 MAP" if self.penalized_ else "MLE"
         return [
@@ -846,14 +842,14 @@ def _information_inverse(information, names):
     space is found as for least squares (equilibrated, rank-revealing); the
     estimable parameters get the inverse on the range, the aliased ones NaN.
     """
-    from ._least_squares import _range_and_null_space, collinear_columns
+    from ._least_squares import range_and_null_space, collinear_columns
 
     scale = np.sqrt(np.diagonal(information))
     scale = np.where(scale > 0, scale, 1.0)
     correlation = information / np.outer(scale, scale)
     if not np.all(np.isfinite(correlation)):
         return _inverse_spd(information)
-    Q, N = _range_and_null_space(correlation)
+    Q, N = range_and_null_space(correlation)
     if N.shape[1] == 0:
         return _inverse_spd(information)
     aliased = collinear_columns(N)

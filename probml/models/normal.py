@@ -29,8 +29,14 @@ from .._validation import (
     check_vector,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
-from ..inference import MIN_DF, CoefficientTable, critical_value
-from ._base import Estimator
+from ..inference import (
+    MIN_DF,
+    CoefficientTable,
+    critical_value,
+    gaussian_loglik,
+    information_criteria,
+)
+from .base import Estimator
 
 __all__ = ["Normal", "NormalPosterior", "NormalInverseGammaPosterior", "mean_and_variance"]
 
@@ -181,10 +187,8 @@ class Normal(Estimator):
         self.var_unbiased_ = variance * n / (n - 1) if n > 1 else math.nan
         self.std_ = math.sqrt(variance)
         self.bse_ = np.array([math.sqrt(variance / n), variance * math.sqrt(2.0 / n)])
-        self.loglik_ = (-0.5 * n * (math.log(2 * math.pi * variance) + 1)
-                        if variance > 0 else math.inf)
-        self.aic_ = -2 * self.loglik_ + 4
-        self.bic_ = -2 * self.loglik_ + 2 * math.log(n)
+        self.loglik_ = gaussian_loglik(n, variance)
+        self.aic_, self.bic_ = information_criteria(self.loglik_, 2, n)
         self._sum_of_squares = variance * n
         self._mean_remainder = remainder
         return self

@@ -8,7 +8,7 @@ model needs.
 
 import numpy as np
 
-from .._validation import _as_float_array
+from .._validation import as_float_array
 
 
 def tree_map(fn, tree, *rest):
@@ -85,7 +85,7 @@ def as_float_tree(tree, name, finite=True, copy=True):
         if tree is None or isinstance(tree, (str, bytes)):
             raise TypeError(f"{name} must be an array of real numbers or a dict of them, got "
                             f"{tree!r}.")
-        array, _ = _as_float_array(tree, name)
+        array, _ = as_float_array(tree, name)
         array = np.array(array, dtype=np.float64)
     if finite and not np.all(np.isfinite(array)):
         raise ValueError(f"{name} contains NaN or infinite values.")

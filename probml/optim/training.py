@@ -50,7 +50,7 @@ from .._validation import (
     Optional,
     Options,
     Real,
-    _as_float_array,
+    as_float_array,
     check_matrix,
     check_whole_number,
 )
@@ -134,7 +134,7 @@ def _check_targets_array(y, n_samples, name="y"):
     if getattr(y, "dtype", None) is not None and np.asarray(y).dtype.kind in "OUS":
         raise TypeError(f"{name} must be numbers, got dtype {np.asarray(y).dtype}; encode class "
                         "labels as integers 0..K-1.")
-    y, _ = _as_float_array(y, name)
+    y, _ = as_float_array(y, name)
     if y.ndim not in (1, 2) or y.shape[0] != n_samples:
         raise ValueError(f"{name} must have one entry (or row) per sample of X: X has "
                          f"{n_samples} rows but {name} has shape {y.shape}.")

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import probml
-from probml import _validation, selection
-from probml.models import _base, _least_squares
+from probml import _blocks, _validation, selection
+from probml.models import base
 
 ESTIMATORS = {
     "linear": lambda: probml.LinearRegression(),
@@ -29,8 +29,8 @@ ESTIMATORS = {
 
 
 def _set_blocks(monkeypatch, elements):
-    monkeypatch.setattr(_least_squares, "_BLOCK_ELEMENTS", elements)
-    monkeypatch.setattr(_base, "_LABEL_BLOCK", elements - 8)
+    monkeypatch.setattr(_blocks, "_BLOCK_ELEMENTS", elements)
+    monkeypatch.setattr(base, "_LABEL_BLOCK", elements - 8)
     monkeypatch.setattr(_validation, "_SCAN_BLOCK", elements + 4)
 
 
@@ -93,16 +93,16 @@ def test_labels_are_encoded_block_by_block_as_the_sorted_classes(tiny_blocks):
     rng = np.random.default_rng(1)
     words = np.array(["pear", "apple", "fig", "kiwi"])
     y = words[rng.integers(0, 4, size=301)]
-    classes, codes = _base._encode(y)
+    classes, codes = base._encode(y)
     np.testing.assert_array_equal(classes, np.unique(y))
     np.testing.assert_array_equal(classes[codes], y)
     assert codes.dtype == np.uint8
     many = np.arange(1000)[::-1]
-    classes, codes = _base._encode(many)
+    classes, codes = base._encode(many)
     assert codes.dtype == np.uint16
     np.testing.assert_array_equal(classes[codes], many)
     with pytest.raises(ValueError, match="continuous values"):
-        _base._encode(np.r_[np.zeros(200), 0.5])          # the bad label in a later block
+        base._encode(np.r_[np.zeros(200), 0.5])          # the bad label in a later block
 
 
 def _peak_extra(function):

@@ -12,9 +12,9 @@ from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
-from probml import testing as T
+from probml import hypothesis_testing as T
 from probml.inference import critical_value
-from probml._beta_comparison import _by_quadrature
+from probml.hypothesis_testing._beta_comparison import _by_quadrature
 
 RNG = np.random.default_rng(20261122)
 A_SAMPLE = RNG.normal(10.0, 2.0, 25)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import (
+from .._blocks import column_sums_of_squares
+from .._validation import (
     BOOLEAN,
     SEED,
     Function,
@@ -31,8 +32,7 @@ from ._validation import (
     check_squares_representable,
     check_vector,
 )
-from .models._least_squares import column_sums_of_squares
-from .selection import clone
+from .cross_validation import clone
 
 # sigma is squared in every result, so its square must be a double.
 _NOISE_STD = Real(0, 1e150, meaning=" (its square must be representable)")

@@ -1,4 +1,4 @@
-"""A/B testing: the two-proportion z-test and the sample size for a given power."""
+"""Hypothesis tests and A/B testing: the two-proportion z-test and the sample size for a given power."""
 
 import numpy as np
 import sympy as sp
@@ -6,7 +6,6 @@ import sympy as sp
 from . import register
 from ._core import Derivation, Eq, Step, Tex, is_zero
 
-# Counts and settings of the numeric checks: (x_A, n_A, x_B, n_B).
 _EXPERIMENTS = [(200, 2000, 250, 2000), (31, 480, 47, 515), (1210, 10000, 1305, 9800),
                 (3, 40, 9, 38)]
 # (p_A, p_B, alpha, power, ratio) for the sample-size checks.
@@ -83,7 +82,7 @@ def two_proportion_z_test():
         return error
 
     def probml_check(d):
-        from probml.testing import two_proportion_z_test as z_test
+        from probml.hypothesis_testing import two_proportion_z_test as z_test
 
         return max(abs(evaluate(d, e) - z_test(*e).statistic) for e in _EXPERIMENTS)
 
@@ -94,7 +93,7 @@ def two_proportion_z_test():
         checked_against=("`scipy.stats.chi2_contingency(..., correction=False)`: z^2 against "
                          "its statistic (relative) and the normal p-value against its "
                          "p-value, on four experiments.",
-                         "`probml.testing.two_proportion_z_test(...).statistic`."))
+                         "`probml.hypothesis_testing.two_proportion_z_test(...).statistic`."))
 
 
 @register("sample-size")
@@ -124,7 +123,7 @@ def sample_size():
              Eq(Tex("n_A"), n_required)),
         Step("A two-sided test uses z_{1-alpha/2} in place of z_{1-alpha}; the formula then "
              "ignores the chance of rejecting in the wrong direction, which is why "
-             "probml.testing.ab_test_design solves the full power equation numerically."),
+             "probml.hypothesis_testing.ab_test_design solves the full power equation numerically."),
     ]
     results = {"variance of phi(p_hat)": delta_variance, "n per arm": n_required}
 
@@ -156,7 +155,7 @@ def sample_size():
         return error
 
     def probml_check(d):
-        from probml.testing import ab_test_design
+        from probml.hypothesis_testing import ab_test_design
 
         error = 0.0
         for p_a, p_b, alpha, power, ratio in _DESIGNS:
@@ -173,5 +172,5 @@ def sample_size():
         scipy_check, probml_check, tolerance=(1e-9, 1e-12),
         checked_against=("`scipy.optimize.brentq` on the power equation written with "
                          "`scipy.stats.norm`, relative error in n, four designs.",
-                         "`probml.testing.ab_test_design(..., alternative='greater' or "
+                         "`probml.hypothesis_testing.ab_test_design(..., alternative='greater' or "
                          "'less').n_per_arm`, relative error."))

@@ -1,4 +1,4 @@
-"""The logistic function as the inverse logit, and cross-entropy gradients."""
+"""Classification: the logistic function as the inverse logit, and cross-entropy gradients."""
 
 import numpy as np
 import sympy as sp

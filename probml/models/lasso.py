@@ -29,7 +29,6 @@ and it stops on the duality gap, as scikit-learn does.
 
 import math
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,14 +38,15 @@ from .._validation import (
     SEED,
     Integer,
     Real,
-    check_array_finite,
     check_is_fitted,
     positive_result,
     validate_params,
 )
 from ..exceptions import ConvergenceWarning, NonConvexWarning
-from ._base import Regressor
-from ._least_squares import Moments, ridge_solution
+from .base import Regressor
+from ._least_squares import Moments
+from ._paths import MAX_PENALTIES, RegularizationPath, check_penalties, path_moments
+from .ridge import ridge_solution
 
 _COUNT = Integer(1)
 # Starts of the non-convex bridge fit: each is a full coordinate-descent run.
@@ -55,11 +55,9 @@ _STARTS = Integer(1, 10_000)
 __all__ = [
     "BridgeRegression",
     "Lasso",
-    "RegularizationPath",
     "laplace_scale_to_lasso_alpha",
     "lasso_alpha_to_laplace_scale",
     "lasso_path",
-    "ridge_path",
 ]
 
 
@@ -462,50 +460,6 @@ class BridgeRegression(_PenalizedRegressor):
 
 # -- regularisation paths ----------------------------------------------------
 
-@dataclass
-class RegularizationPath:
-    """Coefficients over a grid of penalties.
-
-    Attributes
-    ----------
-    alphas : ndarray of shape (n_alphas,)
-        Decreasing penalties.
-    coef : ndarray of shape (n_alphas, n_features)
-    intercept : ndarray of shape (n_alphas,)
-    dual_gap : ndarray of shape (n_alphas,) or None
-        Lasso only: the duality gap at each alpha.
-    """
-
-    alphas: np.ndarray
-    coef: np.ndarray
-    intercept: np.ndarray
-    dual_gap: np.ndarray = None
-
-
-def _path_moments(X, y, fit_intercept):
-    from .linear import LinearRegression
-
-    validator = LinearRegression(fit_intercept=BOOLEAN(fit_intercept, "fit_intercept"))
-    X, y, names = validator._validate_training_data(X, y)
-    return Moments.from_data(X, y, fit_intercept=validator.fit_intercept, feature_names=names,
-                             keep_centred=False)
-
-
-# A path of more penalties than this is a mistake (each is a fit).
-_MAX_PENALTIES = 100_000
-
-
-def check_penalties(alphas, name="alphas"):
-    """A non-empty 1-D sequence of penalties, each finite and > 0, in decreasing order."""
-    alphas = check_array_finite(alphas, name)
-    if alphas.ndim != 1 or alphas.size == 0 or alphas.size > _MAX_PENALTIES:
-        raise ValueError(f"{name} must be a 1-D sequence of 1 to {_MAX_PENALTIES:,} "
-                         f"penalties, got shape {alphas.shape}.")
-    if np.any(alphas <= 0):
-        raise ValueError(f"every penalty in {name} must be > 0, got {alphas[alphas <= 0][0]!r}.")
-    return np.sort(alphas)[::-1]
-
-
 def lasso_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, fit_intercept=True, tol=1e-10,
                max_iter=10_000):
     r"""Lasso fits over a decreasing grid of ``alpha``, each warm-started from the last.
@@ -519,7 +473,7 @@ def lasso_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, fit_intercept=True,
     -------
     RegularizationPath
     """
-    moments = _path_moments(X, y, fit_intercept)
+    moments = path_moments(X, y, fit_intercept)
     n, xx, xy, yy = moments.n, moments.xx, moments.xy, moments.yy
     if alphas is None:
         alpha_max = float(np.max(np.abs(xy))) / n
@@ -528,7 +482,7 @@ def lasso_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, fit_intercept=True,
                              "no path; pass alphas explicitly.")
         eps = Real(0, 1, closed="neither", meaning=" (the smallest alpha as a share of the "
                    "largest)")(eps, "eps")
-        n_alphas = Integer(1, _MAX_PENALTIES)(n_alphas, "n_alphas")
+        n_alphas = Integer(1, MAX_PENALTIES)(n_alphas, "n_alphas")
         alphas = np.geomspace(alpha_max, alpha_max * eps, n_alphas)
     alphas = check_penalties(alphas)
     tol, max_iter = POSITIVE(tol, "tol"), _COUNT(max_iter, "max_iter")
@@ -545,22 +499,3 @@ def lasso_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, fit_intercept=True,
         coef[i], gaps[i] = w, gap / n
     intercept = moments.y_mean - coef @ moments.x_mean
     return RegularizationPath(alphas, coef, intercept, gaps)
-
-
-def ridge_path(X, y, alphas, *, fit_intercept=True):
-    r"""Ridge fits (``probml.Ridge``'s objective) over a grid of ``alpha``.
-
-    Each alpha is solved as :class:`~probml.Ridge` solves it (exactly along
-    directions the data leave undetermined), from one Gram matrix: a path of
-    ``k`` penalties costs one pass over the data and ``k`` solves of size
-    ``p``.
-
-    Returns
-    -------
-    RegularizationPath
-    """
-    moments = _path_moments(X, y, fit_intercept)
-    alphas = check_penalties(alphas)
-    coef = np.array([ridge_solution(moments.xx, moments.xy, alpha)[0] for alpha in alphas])
-    intercept = moments.y_mean - coef @ moments.x_mean
-    return RegularizationPath(alphas, coef, intercept)

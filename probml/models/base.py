@@ -12,10 +12,11 @@ import warnings
 
 import numpy as np
 
+from .._blocks import row_blocks
 from ..exceptions import DataConversionWarning, UndefinedStatisticWarning
 from .._validation import (
     FLOATS,
-    _plain,
+    plain,
     check_finite,
     check_is_fitted,
     check_params,
@@ -43,6 +44,12 @@ class Estimator:
         """The hyperparameters, each checked against its domain and converted."""
         return check_params({name: getattr(self, name) for name in self._parameter_domains},
                             self._parameter_domains)
+
+    def _validate_prediction_data(self, X):
+        """``X`` for prediction: the model is fitted, and ``X`` has the features it saw."""
+        check_is_fitted(self, "coef_")
+        X, _ = validate_features(self, X, reset=False, dtypes=FLOATS)
+        return X
 
     @classmethod
     def _param_names(cls):
@@ -128,11 +135,6 @@ class Regressor(Estimator):
         y = check_vector(y, "y", n_samples=X.shape[0], finite=False, dtypes=FLOATS)
         return X, y, names
 
-    def _validate_prediction_data(self, X):
-        check_is_fitted(self, "coef_")
-        X, _ = validate_features(self, X, reset=False, dtypes=FLOATS)
-        return X
-
     def predict(self, X):
         r"""Predicted mean response :math:`\hat y = X \hat w + \hat b`."""
         X = self._validate_prediction_data(X)
@@ -187,13 +189,8 @@ class Classifier(Estimator):
         if self.classes_.shape[0] < 2:
             raise ValueError(
                 f"This solver needs samples of at least 2 classes in the data, but y "
-                f"contains only one class: {_plain(self.classes_[0])!r}.")
+                f"contains only one class: {plain(self.classes_[0])!r}.")
         return X, encoded, names
-
-    def _validate_prediction_data(self, X):
-        check_is_fitted(self, "coef_")
-        X, _ = validate_features(self, X, reset=False, dtypes=FLOATS)
-        return X
 
     def predict(self, X):
         """The most probable class for each row."""
@@ -256,7 +253,7 @@ def _encode(labels):
         if np.any(continuous):
             raise ValueError(
                 "Unknown label type: y has continuous values (e.g. "
-                f"{_plain(block[continuous][0])!r}); a classifier needs class labels. Use a "
+                f"{plain(block[continuous][0])!r}); a classifier needs class labels. Use a "
                 "regressor for a continuous target.")
     classes = np.unique(np.concatenate([np.unique(block) for block in blocks]))
     encoded = np.empty(len(labels), dtype=np.min_scalar_type(len(classes) - 1))
@@ -267,8 +264,6 @@ def _encode(labels):
 
 def linear_prediction(X, coef, intercept):
     """:math:`X w + b`, with a clear error when it overflows (X far outside the training data)."""
-    from ._least_squares import row_blocks
-
     with np.errstate(over="ignore", invalid="ignore"):
         if X.dtype == np.float64:
             prediction = X @ coef + intercept

@@ -1,0 +1,615 @@
+r"""The Ridge family: MAP estimation under a Gaussian prior, its path and its leave-one-out error.
+
+.. math:: \hat w, \hat b = \arg\min_{w, b}\ \lVert y - Xw - b\mathbf 1\rVert^2
+    + \alpha \lVert w \rVert^2 = (C + \alpha I)^{-1} X_c^\top y_c,
+    \qquad \hat b = \bar y - \bar x^\top \hat w,
+
+with :math:`C = X_c^\top X_c` from the centred statistics of
+:class:`~probml.models._least_squares.Moments`.  Everything that solves this
+problem lives here: the Gram route (:func:`ridge_solution`) and the SVD route
+(:func:`ridge_by_svd`), the choice between them (:func:`solve_ridge`), the
+estimator :class:`Ridge`, the path over ``alpha`` (:func:`ridge_path`), and
+leave-one-out without refitting (:func:`loo_residuals`, :func:`gcv_score`,
+:class:`RidgeCV`): for a linear smoother with hat matrix :math:`H`, the
+residual of the fit without sample :math:`i` at sample :math:`i` is the PRESS
+residual
+
+.. math:: y_i - \hat y_{(-i)} = \frac{y_i - \hat y_i}{1 - h_{ii}},
+
+so one fit gives all :math:`n` leave-one-out errors.  Generalised
+cross-validation replaces each :math:`h_{ii}` by their mean
+:math:`\operatorname{tr}(H)/n` (Golub, Heath & Wahba 1979).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import (
+    BOOLEAN,
+    NONNEGATIVE,
+    Options,
+    check_matrix,
+    check_positive,
+    check_vector,
+    positive_result,
+)
+from ..inference import CoefficientInference, parameter_names
+from ._least_squares import (
+    EPS,
+    Moments,
+    accuracy_digits,
+    full_covariance,
+    intercept_from_moments,
+    range_and_null_space,
+    rank_tolerance,
+    residual_sum_of_squares,
+    rss_relative_error,
+    solve_ols,
+    spd_inverse,
+    warn_if_inaccurate,
+)
+from ._paths import RegularizationPath, check_penalties, path_moments
+from .base import Regressor
+from .linear import check_enough_samples, noise_variance
+
+__all__ = [
+    "Ridge",
+    "RidgeCV",
+    "gcv_score",
+    "loo_residuals",
+    "prior_std_to_ridge_alpha",
+    "ridge_alpha_to_prior_std",
+    "ridge_path",
+]
+
+
+def ridge_alpha_to_prior_std(alpha, noise_std):
+    r"""The prior standard deviation :math:`\tau = \sigma/\sqrt\alpha` that Ridge's ``alpha`` encodes.
+
+
+    Ridge's estimate is the posterior mode under :math:`w \sim \mathcal N(0, \tau^2 I)`
+    with Gaussian noise of standard deviation :math:`\sigma`, where
+    :math:`\alpha = \sigma^2/\tau^2`.
+
+
+    Examples
+    --------
+    >>> ridge_alpha_to_prior_std(4.0, noise_std=2.0)
+    1.0
+    """
+    alpha = check_positive(alpha, "alpha", " (a zero penalty is a flat prior)")
+    noise_std = check_positive(noise_std, "noise_std")
+    return positive_result(lambda sigma, a: sigma / np.sqrt(a), "noise_std / sqrt(alpha)",
+                           noise_std=noise_std, alpha=alpha)
+
+
+def prior_std_to_ridge_alpha(prior_std, noise_std):
+    r"""Ridge's ``alpha`` :math:`= \sigma^2/\tau^2` for the prior :math:`w \sim \mathcal N(0, \tau^2 I)`.
+
+
+    Examples
+    --------
+    >>> prior_std_to_ridge_alpha(1.0, noise_std=2.0)
+    4.0
+    """
+    prior_std = check_positive(prior_std, "prior_std")
+    noise_std = check_positive(noise_std, "noise_std")
+    return positive_result(lambda sigma, tau: (sigma / tau) ** 2, "(noise_std / prior_std)^2",
+                           noise_std=noise_std, prior_std=prior_std)
+
+
+# -- solving at one alpha ------------------------------------------------------------
+
+
+def ridge_solution(xx, xy, alpha):
+    r"""Solve :math:`(C + \alpha I) w = c` for any :math:`\alpha > 0`; return w and the inverse.
+
+
+    :math:`C + \alpha I` is positive definite, but when ``C`` is singular to
+    working precision (a duplicated or collinear column, more features than
+    rows) and :math:`\alpha` is far below :math:`\lVert C\rVert`, inverting it as
+    a whole divides by rounding noise.  Instead, with :math:`D` the column
+    norms and :math:`R = D^{-1} C D^{-1}`, the eigenvectors of ``R`` split the
+    weights (in units of :math:`D^{-1}`) into the directions the data
+    determine, :math:`Q`, and those they do not, :math:`N` (found by a
+    rank-revealing QR of ``R``, which is set to exactly 0 along them).  In that basis the
+    system, with :math:`P = \alpha D^{-2}` the penalty in those units, is the
+    block matrix
+
+
+    .. math:: M = \begin{pmatrix} Q^\top R Q + Q^\top P Q & B \\
+        B^\top & E \end{pmatrix},\quad B = Q^\top P N,\ E = N^\top P N,
+
+
+    inverted through the Schur complement
+    :math:`S = Q^\top R Q + (Q^\top P^{-1} Q)^{-1}`: every block is well
+    conditioned, the undetermined directions get exactly the prior's
+    variance, and no rounding noise in :math:`N^\top c` is divided by
+    :math:`\alpha`.
+
+
+    Returns
+    -------
+    coef : ndarray of shape (p,)
+    inverse : ndarray of shape (p, p)
+        :math:`(C + \alpha I)^{-1}`.
+    effective_df : float
+        :math:`\operatorname{tr} C (C + \alpha I)^{-1} = \operatorname{tr} Q^\top R Q\, S^{-1}`,
+        summed over the determined directions only, so it is never pushed
+        past the rank of ``C`` by rounding.
+    """
+    p = len(xy)
+    scale = np.sqrt(np.diagonal(xx))
+    scale = np.where(scale > 0, scale, 1.0)
+    correlation = xx / np.outer(scale, scale)
+    with np.errstate(over="ignore"):
+        penalty = alpha / scale**2
+    if not np.all(np.isfinite(penalty)):
+        raise ValueError(f"The penalty alpha={alpha:.3g} divided by the columns' sums of squares "
+                         f"(down to {np.min(scale) ** 2:.3g}) overflows float64; choose a smaller "
+                         "alpha or rescale X.")
+    rhs = xy / scale
+    unscale = np.outer(scale, scale)
+    Q, N = range_and_null_space(correlation)
+    if N.shape[1] == 0:
+        scaled_inverse = spd_inverse(correlation + np.diag(penalty))
+        effective_df = float(np.sum(correlation * scaled_inverse))
+        return (scaled_inverse @ rhs) / scale, scaled_inverse / unscale, effective_df
+    E_inverse = spd_inverse((N.T * penalty) @ N)
+    if Q.shape[1] == 0:                 # every column constant: the posterior is the prior
+        return np.zeros(p), (N @ E_inverse @ N.T) / unscale, 0.0
+    B = (Q.T * penalty) @ N
+    data_block = Q.T @ correlation @ Q
+    # A - B E^-1 B^T, the Schur complement of the penalty, is (Q^T P^-1 Q)^-1:
+    # computed that way it cannot cancel, however strong the penalty.
+    S_inverse = spd_inverse(data_block + spd_inverse((Q.T / penalty) @ Q))
+    cross = -S_inverse @ B @ E_inverse
+    null_block = E_inverse + E_inverse @ B.T @ S_inverse @ B @ E_inverse
+    # Back to the coordinates of R: [Q N] M^-1 [Q N]^T.
+    scaled_inverse = (Q @ S_inverse @ Q.T + Q @ cross @ N.T + N @ cross.T @ Q.T
+                      + N @ null_block @ N.T)
+    scaled_inverse = (scaled_inverse + scaled_inverse.T) / 2
+    # The data carry no information along N: N^T c is rounding noise, and is dropped.
+    a = S_inverse @ (Q.T @ rhs)
+    coef_scaled = Q @ a - N @ (E_inverse @ (B.T @ a))
+    effective_df = float(np.sum(data_block * S_inverse))
+    return coef_scaled / scale, scaled_inverse / unscale, effective_df
+
+
+@dataclass
+class RidgeSpectrum:
+    """A Ridge fit through the SVD of the centred design (see :func:`ridge_by_svd`)."""
+
+
+    coef: np.ndarray
+    inverse: np.ndarray
+    root: np.ndarray
+    effective_df: float
+    df_resid: float
+    rss: float
+    condition_number: float
+    digits: float
+
+
+def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
+    r"""Ridge through the SVD :math:`X_c = U \Sigma V^\top`: for as many features as rows or
+    more, and wherever the Gram matrix is too ill-conditioned for the penalty to rescue.
+
+
+    .. math:: \hat w = V \frac{\Sigma}{\Sigma^2 + \alpha} U^\top y_c,\qquad
+        (C + \alpha I)^{-1} = V (\Sigma^2 + \alpha)^{-1} V^\top + \frac{V_\perp V_\perp^\top}{\alpha},
+
+
+    with :math:`V_\perp` a basis of the null space (the full :math:`V`), so the
+    covariance is a sum of squares (``root``) and never the difference of
+    :math:`I/\alpha` and a matrix close to it.  With a small ``alpha`` and
+    :math:`p \ge n` the Gram route divides rounding noise by ``alpha``; this one
+    keeps every digit (scikit-learn's ``svd`` solver does the same).
+
+
+    Singular values below :func:`rank_tolerance` are exact zeros blurred by
+    rounding (centring leaves at most n - 1 nonzero ones) and are dropped, so
+    the residual degrees of freedom
+
+
+    .. math:: n - \mathbb 1_b - \operatorname{tr} H
+        = (n - \mathbb 1_b - r) + \sum_{k \le r} \frac{\alpha}{s_k^2 + \alpha}
+
+
+    are a sum of nonnegative terms, which rounding cannot push below 0, and
+    the residual sum of squares,
+    :math:`\sum_{k \le r} \big(\frac{\alpha}{s_k^2+\alpha}\big)^2 (U^\top y_c)_k^2
+    + \sum_{k > r} (U^\top y_c)_k^2`, is a sum of squares too (its second part,
+    the data outside the column space, is exactly 0 when the centred design has
+    rank n - 1, and is taken so, not as rounding noise).
+    """
+    n, p = X_centred.shape
+    # The null space of X_c (p > n) is needed for the covariance: the full V then.
+    U, singular_values, Vt = np.linalg.svd(X_centred, full_matrices=p > n)
+    tolerance = singular_values[0] * rank_tolerance(n, p) if len(singular_values) else 0.0
+    rank = min(int(np.sum(singular_values > tolerance)), n - fit_intercept)
+    values = singular_values[:rank]
+    projected = U.T @ y_centred
+    squares = values ** 2
+    shrink = alpha / (squares + alpha)
+    coef = Vt[:rank].T @ (values / (squares + alpha) * projected[:rank])
+    variances = np.r_[1.0 / (squares + alpha), np.full(p - rank, 1.0 / alpha)]
+    root = Vt.T * np.sqrt(variances)
+    effective_df = float(np.sum(squares / (squares + alpha)))
+    df_resid = float((n - fit_intercept - rank) + np.sum(shrink))
+    # Beyond the rank, y_c's part outside the column space; with an intercept, U's
+    # direction 1/sqrt(n) is among those, and y_c has no part along it but rounding.
+    if p >= n:
+        outside = 0.0
+        if rank < n - fit_intercept:
+            outside = float(np.sum(projected[rank:] ** 2))
+            if fit_intercept:
+                outside = max(outside - math.fsum(y_centred.tolist()) ** 2 / n, 0.0)
+        rss = float(np.sum((shrink * projected[:rank]) ** 2)) + outside
+    else:                       # U is n x p: the residual directly
+        residual = y_centred - X_centred @ coef
+        rss = math.fsum((residual * residual).tolist())
+    # The scaled design X_c D^-1 = U (S V^T D^-1) has the singular values of the small
+    # matrix S V^T D^-1, whose column norms are those of X_c: no second pass over the data.
+    small = singular_values[:, None] * Vt[:len(singular_values)]
+    norms = np.linalg.norm(small, axis=0)
+    scaled_values = np.linalg.svd(small / np.where(norms > 0, norms, 1.0), compute_uv=False)
+    condition = (scaled_values[0] / scaled_values[-1] if scaled_values[-1] > 0 else math.inf)
+    # A singular value off by eps s_max moves s / (s^2 + alpha) by at most that relative
+    # to max(s, sqrt(alpha)): the error in the coefficients and variances.
+    digits = (accuracy_digits(10 * p * EPS * values[0] / max(values[-1], math.sqrt(alpha)))
+              if rank else 15.0)
+    return RidgeSpectrum(coef, root @ root.T, root, effective_df, df_resid, rss,
+                         float(condition), digits)
+
+
+def ridge_accuracy(xx, alpha, rss=None, yy=None, centring_loss=1.0):
+    r"""Condition number of the scaled design and the digits of a Ridge solve at ``alpha``.
+
+
+    :func:`ridge_solution` factors :math:`R + \alpha D^{-2}` (``R`` the
+    correlation matrix), whose relative error is about :math:`\kappa\,\epsilon`
+    with :math:`\kappa` its condition number; with ``alpha = 0`` the OLS
+    solver reports its own.
+    """
+    scale = np.sqrt(np.diagonal(xx))
+    scale = np.where(scale > 0, scale, 1.0)
+    correlation = xx / np.outer(scale, scale)
+    eigenvalues = np.linalg.eigvalsh(correlation)
+    condition = (math.sqrt(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0
+                 else math.inf)
+    with np.errstate(over="ignore", divide="ignore"):
+        penalised = np.linalg.eigvalsh(correlation + np.diag(alpha / scale**2))
+    penalised_condition = penalised[-1] / penalised[0] if penalised[0] > 0 else math.inf
+    return condition, accuracy_digits(10 * len(xx) * penalised_condition * EPS * centring_loss
+                                      + rss_relative_error(rss, yy))
+
+
+# Fewer digits than this through the Gram matrix send Ridge to the SVD of the design.
+_GRAM_RIDGE_DIGITS = 12
+
+
+@dataclass
+class RidgeFit:
+    coef: np.ndarray
+    unscaled_cov: np.ndarray        # over (intercept, coef)
+    effective_df: float
+    rss: float
+    df_resid: float
+    condition: float
+    digits: float
+    solver: str
+
+
+def solve_ridge(X, y, moments, alpha):
+    """Ridge at ``alpha > 0``: through the Gram matrix, or the SVD of the design when needed.
+
+
+    The Gram route (:func:`ridge_solution`) is taken when the rows outnumber
+    the parameters and it keeps at least 12 digits; otherwise the SVD of the
+    centred design (:func:`ridge_by_svd`), which keeps them all and whose
+    residual degrees of freedom cannot go negative by rounding.
+    """
+    n, p = X.shape
+    fit_intercept = moments.fit_intercept
+    if p + fit_intercept < n:
+        coef, inverse, effective_df = ridge_solution(moments.xx, moments.xy, alpha)
+        rss = residual_sum_of_squares(X, y, coef, intercept_from_moments(coef, moments),
+                                      moments)
+        condition, digits = ridge_accuracy(moments.xx, alpha, rss, moments.yy,
+                                           moments.centring_loss)
+        if digits >= _GRAM_RIDGE_DIGITS:
+            # The effective df cannot exceed the rank of the centred design (n - 1 with
+            # an intercept); the residual df is clipped at 0 against rounding.
+            return RidgeFit(coef, full_covariance(inverse, moments), effective_df, rss,
+                             max(n - fit_intercept - effective_df, 0.0), condition, digits,
+                             "cholesky")
+    X_centred, y_centred = (moments.centred_data if moments.centred_data is not None
+                            else (X - moments.x_mean, y - moments.y_mean))
+    spectrum = ridge_by_svd(X_centred.astype(np.float64, copy=False),
+                            y_centred.astype(np.float64, copy=False), alpha, fit_intercept)
+    return RidgeFit(spectrum.coef, full_covariance(spectrum.inverse, moments,
+                                                    root=spectrum.root),
+                     spectrum.effective_df, spectrum.rss, spectrum.df_resid,
+                     spectrum.condition_number, spectrum.digits, "svd")
+
+
+class Ridge(CoefficientInference, Regressor):
+    r"""Ridge regression: the MAP estimate under a Gaussian prior on the weights.
+
+
+    .. math:: \hat w, \hat b = \arg\min_{w, b}\ \lVert y - Xw - b\mathbf 1\rVert^2
+        + \alpha \lVert w \rVert^2 = \big(C + \alpha I\big)^{-1} X_c^\top y_c,
+        \quad \hat b = \bar y - \bar x^\top \hat w,
+
+
+    scikit-learn's objective and ``alpha``, the intercept unpenalised.  It is
+    the posterior mode (and mean) under :math:`y \mid w \sim \mathcal N(Xw + b,
+    \sigma^2 I)`, :math:`w \sim \mathcal N(0, (\sigma^2/\alpha) I)` and a flat
+    prior on :math:`b`; convert with :func:`ridge_alpha_to_prior_std` and
+    :func:`prior_std_to_ridge_alpha`.
+
+
+    The standard errors and intervals are those of that Gaussian posterior,
+    :math:`\hat\sigma^2 (A^\top A + \alpha\,\mathrm{diag}(0, I))^{-1}`, with
+    :math:`\hat\sigma^2 = \mathrm{RSS}/(n - 1 - \mathrm{df})` and the effective
+    degrees of freedom :math:`\mathrm{df} = \operatorname{tr}\,C (C+\alpha I)^{-1}`:
+    they are conditional on the penalty, not frequentist confidence intervals.
+
+
+    Parameters
+    ----------
+    alpha : float >= 0, default=1.0
+        Penalty strength; ``alpha = 0`` is OLS.
+    fit_intercept : bool, default=True
+
+
+    Attributes
+    ----------
+    coef_, intercept_, params_, bse_, cov_params_, sigma_ : as in LinearRegression
+    effective_df_ : float
+        :math:`\operatorname{tr}\,C (C+\alpha I)^{-1}`.
+    prior_std_ : float
+        :math:`\hat\sigma/\sqrt\alpha`, the prior standard deviation the
+        penalty amounts to at the estimated noise level.
+    condition_number_, accuracy_digits_ : float
+        As in :class:`LinearRegression`; the digits account for the
+        penalty, which improves the conditioning.
+
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
+    >>> Ridge(alpha=1.0).fit(X, np.array([2.1, 3.9, 6.2, 7.8])).coef_.round(4)
+    array([1.6167])
+    """
+
+
+    _summary_title = "Ridge regression (Gaussian-prior MAP)"
+    _parameter_domains = {"alpha": NONNEGATIVE, "fit_intercept": BOOLEAN}
+
+
+    def __init__(self, alpha=1.0, fit_intercept=True):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+
+
+    def fit(self, X, y):
+        """Fit the MAP estimate and its posterior covariance.
+
+
+        Returns
+        -------
+        self
+        """
+        params = self._check_params()
+        alpha, fit_intercept = params["alpha"], params["fit_intercept"]
+        X, y, names = self._validate_training_data(X, y)
+        n, p = X.shape
+        moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
+        if alpha == 0:
+            check_enough_samples(n, p + fit_intercept, "Ridge with alpha=0 (OLS)")
+            solution = solve_ols(X, y, moments, feature_names=names)
+            fitted = RidgeFit(solution.coef, solution.unscaled_cov, float(solution.rank),
+                               solution.rss, float(n - fit_intercept - solution.rank),
+                               solution.condition_number, solution.digits, solution.solver)
+        else:
+            fitted = solve_ridge(X, y, moments, alpha)
+        self.condition_number_, self.accuracy_digits_ = fitted.condition, fitted.digits
+        warn_if_inaccurate(f"Ridge(alpha={alpha:g})", fitted.digits, fitted.condition,
+                           fitted.solver)
+        coef, rss = fitted.coef, fitted.rss
+        intercept = intercept_from_moments(coef, moments)
+        self.coef_, self.intercept_ = coef, intercept
+        self.n_samples_ = n
+        self.effective_df_, self.df_resid_ = fitted.effective_df, fitted.df_resid
+        scale = noise_variance(rss, self.df_resid_, f"Ridge(alpha={alpha:g})")
+        self.sigma_ = math.sqrt(scale)
+        self.prior_std_ = self.sigma_ / math.sqrt(alpha) if alpha > 0 else math.inf
+        params = np.r_[intercept, coef] if fit_intercept else coef
+        self._store_table(parameter_names(names, p, fit_intercept), params,
+                          fitted.unscaled_cov, self.df_resid_, scale)
+        self.rss_ = rss
+        return self
+
+
+    def _summary_info(self):
+        return [
+            ("No. observations", str(self.n_samples_)),
+            ("alpha", self.alpha),
+            ("Effective df", self.effective_df_),
+            ("Prior std (sigma/sqrt(alpha))", self.prior_std_),
+            ("Residual std. error", self.sigma_),
+        ]
+
+
+    def _summary_notes(self):
+        return ["Standard errors, intervals and p-values are those of the Gaussian "
+                "posterior given alpha: they are conditional on the penalty."]
+
+
+# -- every alpha at once ---------------------------------------------------------------
+
+
+def ridge_path(X, y, alphas, *, fit_intercept=True):
+    r"""Ridge fits (``probml.Ridge``'s objective) over a grid of ``alpha``.
+
+
+    Each alpha is solved as :class:`~probml.Ridge` solves it (exactly along
+    directions the data leave undetermined), from one Gram matrix: a path of
+    ``k`` penalties costs one pass over the data and ``k`` solves of size
+    ``p``.
+
+
+    Returns
+    -------
+    RegularizationPath
+    """
+    moments = path_moments(X, y, fit_intercept)
+    alphas = check_penalties(alphas)
+    coef = np.array([ridge_solution(moments.xx, moments.xy, alpha)[0] for alpha in alphas])
+    intercept = moments.y_mean - coef @ moments.x_mean
+    return RegularizationPath(alphas, coef, intercept)
+
+
+# Below this ratio of its extreme eigenvalues, the spectrum of X_c'X_c (which squares
+# the condition number) is taken from the SVD of X_c.
+_SQUARED_CONDITION_LIMIT = 1e-6
+
+
+def _ridge_spectrum(X, y, fit_intercept):
+    r"""The centred design in the eigenbasis of :math:`X_c^\top X_c`, for every alpha at once.
+
+
+    For a well-conditioned design, from ``eigh`` of :math:`X_c^\top X_c`; when
+    its eigenvalues span more than six orders of magnitude, from the SVD
+    :math:`X_c = U\Sigma V^\top` (:math:`Z = U\Sigma`), whose small singular
+    values, and so the leverages, keep their digits.
+
+
+    Directions whose eigenvalue is rounding noise (below :math:`p\,\epsilon`
+    of the largest: a duplicated column, more columns than rows) carry no
+    information from the data and are dropped, so they cannot be divided
+    by a small alpha.
+    """
+    fit_intercept = BOOLEAN(fit_intercept, "fit_intercept")
+    X, names = check_matrix(X, finite=False)
+    y = check_vector(y, "y", n_samples=X.shape[0])
+    moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
+    Xc, yc = (moments.centred_data if moments.centred_data is not None
+              else (X - moments.x_mean, y - moments.y_mean))
+    eigenvalues, V = np.linalg.eigh(moments.xx)
+    eps = np.finfo(float).eps
+    if eigenvalues[0] < _SQUARED_CONDITION_LIMIT * eigenvalues[-1]:
+        # Eigenvalues of X_c'X_c below ~1e-6 of the largest carry its rounding error
+        # relative to the largest: take the spectrum from the SVD of X_c instead.
+        U, singular_values, _ = np.linalg.svd(Xc.astype(np.float64, copy=False),
+                                              full_matrices=False)
+        keep = singular_values > max(Xc.shape) * eps * singular_values[0]
+        Z = U[:, keep] * singular_values[keep]
+        return singular_values[keep] ** 2, Z, Z.T @ yc, yc, moments.y_mean
+    keep = eigenvalues > max(X.shape[1], 1) * eps * max(eigenvalues[-1], 0.0)
+    Z = Xc @ V[:, keep]
+    return eigenvalues[keep], Z, Z.T @ yc, yc, moments.y_mean
+
+
+def _fits_and_leverages(spectrum, alpha, fit_intercept):
+    eigenvalues, Z, projected, yc, _ = spectrum
+    n = Z.shape[0]
+    shrink = 1.0 / (eigenvalues + alpha)
+    fitted = Z @ (projected * shrink)
+    leverage = (Z * Z) @ shrink + (1.0 / n if fit_intercept else 0.0)
+    return fitted, leverage, yc
+
+
+def loo_residuals(X, y, alpha=0.0, *, fit_intercept=True):
+    r"""Leave-one-out residuals of least squares (``alpha = 0``) or Ridge, without refitting.
+
+
+    .. math:: e_{(-i)} = \frac{y_i - \hat y_i}{1 - h_{ii}},\qquad
+       h_{ii} = \tfrac1n + x_{c,i}^\top (X_c^\top X_c + \alpha I)^{-1} x_{c,i}
+
+
+    (the intercept, unpenalised, contributes the :math:`1/n`).  Equal to
+    refitting without each row in turn, at the cost of one fit.
+
+
+    >>> X = np.array([[0.0], [1.0], [2.0], [4.0]]); y = np.array([0.0, 1.0, 1.0, 3.0])
+    >>> loo_residuals(X, y).round(4)
+    array([ 0.    ,  0.4167, -0.5769,  0.8333])
+    """
+    alpha = NONNEGATIVE(alpha, "alpha")
+    return _loo(_ridge_spectrum(X, y, fit_intercept), alpha, fit_intercept)
+
+
+def _loo(spectrum, alpha, fit_intercept):
+    fitted, leverage, yc = _fits_and_leverages(spectrum, alpha, fit_intercept)
+    if np.any(leverage >= 1 - 1e-12):
+        row = int(np.argmax(leverage))
+        raise ValueError(f"row {row} has leverage 1: the fit without it is not determined "
+                         f"(too few rows for the parameters, or a unique feature value) at "
+                         f"alpha={alpha!r}; use a larger alpha.")
+    return (yc - fitted) / (1.0 - leverage)
+
+
+def gcv_score(X, y, alpha=0.0, *, fit_intercept=True):
+    r"""Generalised cross-validation: :math:`\frac1n\mathrm{RSS} / (1 - \operatorname{tr}H/n)^2`."""
+    alpha = NONNEGATIVE(alpha, "alpha")
+    return _gcv(_ridge_spectrum(X, y, fit_intercept), alpha, fit_intercept)
+
+
+def _gcv(spectrum, alpha, fit_intercept):
+    fitted, leverage, yc = _fits_and_leverages(spectrum, alpha, fit_intercept)
+    n = len(yc)
+    unexplained = 1.0 - leverage.sum() / n
+    if unexplained <= 1e-12:
+        raise ValueError(f"GCV is undefined at alpha={alpha!r}: the fit interpolates the data "
+                         "(the trace of the hat matrix is n); use a larger alpha.")
+    return float(np.mean((yc - fitted) ** 2) / unexplained ** 2)
+
+
+class RidgeCV(Regressor):
+    """Ridge with ``alpha`` chosen by closed-form leave-one-out (or GCV) error.
+
+
+    One eigendecomposition of the Gram matrix serves every alpha.
+
+
+    Attributes
+    ----------
+    alpha_ : float
+    cv_values_ : ndarray
+        Mean squared LOO (or GCV) error per alpha.
+    coef_, intercept_ : the Ridge fit at ``alpha_``.
+    """
+
+
+    _parameter_domains = {"criterion": Options("loo", "gcv"), "fit_intercept": BOOLEAN}
+
+
+    def __init__(self, alphas=(0.1, 1.0, 10.0), criterion="loo", fit_intercept=True):
+        self.alphas = alphas
+        self.criterion = criterion
+        self.fit_intercept = fit_intercept
+
+
+    def fit(self, X, y):
+        params = self._check_params()
+        alphas = check_penalties(self.alphas)[::-1]
+        X, y, _ = self._validate_training_data(X, y)
+        fit_intercept = params["fit_intercept"]
+        spectrum = _ridge_spectrum(X, y, fit_intercept)
+        scores = []
+        for alpha in alphas:
+            if params["criterion"] == "loo":
+                scores.append(float(np.mean(_loo(spectrum, alpha, fit_intercept) ** 2)))
+            else:
+                scores.append(_gcv(spectrum, alpha, fit_intercept))
+        self.cv_values_ = np.array(scores)
+        self.alpha_ = float(alphas[int(np.argmin(scores))])
+        model = Ridge(alpha=self.alpha_, fit_intercept=fit_intercept).fit(X, y)
+        self.coef_, self.intercept_ = model.coef_, model.intercept_
+        return self
