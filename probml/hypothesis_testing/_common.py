@@ -15,7 +15,7 @@ def check_alternative(alternative):
 
 
 def check_counts(successes, trials, successes_name="successes", trials_name="trials",
-                  count=COUNT):
+                 count=COUNT):
     """Whole-number ``successes`` out of ``trials > 0``, each checked and named."""
     successes = count(successes, successes_name)
     trials = count(trials, trials_name)

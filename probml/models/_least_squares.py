@@ -375,7 +375,7 @@ def range_and_null_space(correlation):
     null_vectors[pivots[rank:], np.arange(p - rank)] = 1.0
     if rank:
         null_vectors[pivots[:rank]] = -linalg.solve_triangular(r[:rank, :rank],
-                                                                r[:rank, rank:])
+                                                               r[:rank, rank:])
     # Entries at rounding level (R has unit scale) are zeros that rounding blurred;
     # kept, they would leak the prior's variance into identified coefficients.
     null_vectors[np.abs(null_vectors) <= p * np.finfo(float).eps] = 0.0

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._validation import BOOLEAN, check_array_finite
 from ._least_squares import Moments
+from .base import Regressor, check_regression_data
 
 __all__ = ["RegularizationPath", "check_penalties", "path_moments"]
 
@@ -31,13 +32,11 @@ class RegularizationPath:
 
 
 def path_moments(X, y, fit_intercept):
-    """The centred sufficient statistics of (X, y) that a whole path is solved from."""
-    from .linear import LinearRegression
-
-    validator = LinearRegression(fit_intercept=BOOLEAN(fit_intercept, "fit_intercept"))
-    X, y, names = validator._validate_training_data(X, y)
-    return Moments.from_data(X, y, fit_intercept=validator.fit_intercept, feature_names=names,
-                             keep_centred=False)
+    """The validated data and their centred statistics, which a whole path is solved from."""
+    fit_intercept = BOOLEAN(fit_intercept, "fit_intercept")
+    X, y, names = check_regression_data(Regressor(), X, y)
+    return X, y, Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names,
+                                   keep_centred=False)
 
 
 # A path of more penalties than this is a mistake (each is a fit).

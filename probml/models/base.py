@@ -131,9 +131,7 @@ class Regressor(Estimator):
 
         float32 data are kept as they are: the fits read them a block at a time.
         """
-        X, names = validate_features(self, X, reset=True, dtypes=FLOATS)
-        y = check_vector(y, "y", n_samples=X.shape[0], finite=False, dtypes=FLOATS)
-        return X, y, names
+        return check_regression_data(self, X, y)
 
     def predict(self, X):
         r"""Predicted mean response :math:`\hat y = X \hat w + \hat b`."""
@@ -167,6 +165,16 @@ class Regressor(Estimator):
         if tss == 0:
             return 1.0 if rss == 0 else 0.0
         return 1.0 - rss / tss
+
+
+def check_regression_data(estimator, X, y):
+    """``X`` (recording its features on ``estimator``) and a real ``y`` with a value per row.
+
+    Finiteness of ``X`` is left to the fit, which scans it once as it reads it.
+    """
+    X, names = validate_features(estimator, X, reset=True, dtypes=FLOATS)
+    y = check_vector(y, "y", n_samples=X.shape[0], finite=False, dtypes=FLOATS)
+    return X, y, names
 
 
 class Classifier(Estimator):

@@ -473,7 +473,7 @@ def lasso_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, fit_intercept=True,
     -------
     RegularizationPath
     """
-    moments = path_moments(X, y, fit_intercept)
+    _, _, moments = path_moments(X, y, fit_intercept)
     n, xx, xy, yy = moments.n, moments.xx, moments.xy, moments.yy
     if alphas is None:
         alpha_max = float(np.max(np.abs(xy))) / n

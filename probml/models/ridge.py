@@ -68,11 +68,9 @@ __all__ = [
 def ridge_alpha_to_prior_std(alpha, noise_std):
     r"""The prior standard deviation :math:`\tau = \sigma/\sqrt\alpha` that Ridge's ``alpha`` encodes.
 
-
     Ridge's estimate is the posterior mode under :math:`w \sim \mathcal N(0, \tau^2 I)`
     with Gaussian noise of standard deviation :math:`\sigma`, where
     :math:`\alpha = \sigma^2/\tau^2`.
-
 
     Examples
     --------
@@ -87,7 +85,6 @@ def ridge_alpha_to_prior_std(alpha, noise_std):
 
 def prior_std_to_ridge_alpha(prior_std, noise_std):
     r"""Ridge's ``alpha`` :math:`= \sigma^2/\tau^2` for the prior :math:`w \sim \mathcal N(0, \tau^2 I)`.
-
 
     Examples
     --------
@@ -106,7 +103,6 @@ def prior_std_to_ridge_alpha(prior_std, noise_std):
 def ridge_solution(xx, xy, alpha):
     r"""Solve :math:`(C + \alpha I) w = c` for any :math:`\alpha > 0`; return w and the inverse.
 
-
     :math:`C + \alpha I` is positive definite, but when ``C`` is singular to
     working precision (a duplicated or collinear column, more features than
     rows) and :math:`\alpha` is far below :math:`\lVert C\rVert`, inverting it as
@@ -118,17 +114,14 @@ def ridge_solution(xx, xy, alpha):
     system, with :math:`P = \alpha D^{-2}` the penalty in those units, is the
     block matrix
 
-
     .. math:: M = \begin{pmatrix} Q^\top R Q + Q^\top P Q & B \\
         B^\top & E \end{pmatrix},\quad B = Q^\top P N,\ E = N^\top P N,
-
 
     inverted through the Schur complement
     :math:`S = Q^\top R Q + (Q^\top P^{-1} Q)^{-1}`: every block is well
     conditioned, the undetermined directions get exactly the prior's
     variance, and no rounding noise in :math:`N^\top c` is divided by
     :math:`\alpha`.
-
 
     Returns
     -------
@@ -182,7 +175,6 @@ def ridge_solution(xx, xy, alpha):
 class RidgeSpectrum:
     """A Ridge fit through the SVD of the centred design (see :func:`ridge_by_svd`)."""
 
-
     coef: np.ndarray
     inverse: np.ndarray
     root: np.ndarray
@@ -197,10 +189,8 @@ def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
     r"""Ridge through the SVD :math:`X_c = U \Sigma V^\top`: for as many features as rows or
     more, and wherever the Gram matrix is too ill-conditioned for the penalty to rescue.
 
-
     .. math:: \hat w = V \frac{\Sigma}{\Sigma^2 + \alpha} U^\top y_c,\qquad
         (C + \alpha I)^{-1} = V (\Sigma^2 + \alpha)^{-1} V^\top + \frac{V_\perp V_\perp^\top}{\alpha},
-
 
     with :math:`V_\perp` a basis of the null space (the full :math:`V`), so the
     covariance is a sum of squares (``root``) and never the difference of
@@ -208,15 +198,12 @@ def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
     :math:`p \ge n` the Gram route divides rounding noise by ``alpha``; this one
     keeps every digit (scikit-learn's ``svd`` solver does the same).
 
-
     Singular values below :func:`rank_tolerance` are exact zeros blurred by
     rounding (centring leaves at most n - 1 nonzero ones) and are dropped, so
     the residual degrees of freedom
 
-
     .. math:: n - \mathbb 1_b - \operatorname{tr} H
         = (n - \mathbb 1_b - r) + \sum_{k \le r} \frac{\alpha}{s_k^2 + \alpha}
-
 
     are a sum of nonnegative terms, which rounding cannot push below 0, and
     the residual sum of squares,
@@ -268,7 +255,6 @@ def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
 def ridge_accuracy(xx, alpha, rss=None, yy=None, centring_loss=1.0):
     r"""Condition number of the scaled design and the digits of a Ridge solve at ``alpha``.
 
-
     :func:`ridge_solution` factors :math:`R + \alpha D^{-2}` (``R`` the
     correlation matrix), whose relative error is about :math:`\kappa\,\epsilon`
     with :math:`\kappa` its condition number; with ``alpha = 0`` the OLS
@@ -306,7 +292,6 @@ class RidgeFit:
 def solve_ridge(X, y, moments, alpha):
     """Ridge at ``alpha > 0``: through the Gram matrix, or the SVD of the design when needed.
 
-
     The Gram route (:func:`ridge_solution`) is taken when the rows outnumber
     the parameters and it keeps at least 12 digits; otherwise the SVD of the
     centred design (:func:`ridge_by_svd`), which keeps them all and whose
@@ -324,26 +309,24 @@ def solve_ridge(X, y, moments, alpha):
             # The effective df cannot exceed the rank of the centred design (n - 1 with
             # an intercept); the residual df is clipped at 0 against rounding.
             return RidgeFit(coef, full_covariance(inverse, moments), effective_df, rss,
-                             max(n - fit_intercept - effective_df, 0.0), condition, digits,
-                             "cholesky")
+                            max(n - fit_intercept - effective_df, 0.0), condition, digits,
+                            "cholesky")
     X_centred, y_centred = (moments.centred_data if moments.centred_data is not None
                             else (X - moments.x_mean, y - moments.y_mean))
     spectrum = ridge_by_svd(X_centred.astype(np.float64, copy=False),
                             y_centred.astype(np.float64, copy=False), alpha, fit_intercept)
     return RidgeFit(spectrum.coef, full_covariance(spectrum.inverse, moments,
-                                                    root=spectrum.root),
-                     spectrum.effective_df, spectrum.rss, spectrum.df_resid,
-                     spectrum.condition_number, spectrum.digits, "svd")
+                                                   root=spectrum.root),
+                    spectrum.effective_df, spectrum.rss, spectrum.df_resid,
+                    spectrum.condition_number, spectrum.digits, "svd")
 
 
 class Ridge(CoefficientInference, Regressor):
     r"""Ridge regression: the MAP estimate under a Gaussian prior on the weights.
 
-
     .. math:: \hat w, \hat b = \arg\min_{w, b}\ \lVert y - Xw - b\mathbf 1\rVert^2
         + \alpha \lVert w \rVert^2 = \big(C + \alpha I\big)^{-1} X_c^\top y_c,
         \quad \hat b = \bar y - \bar x^\top \hat w,
-
 
     scikit-learn's objective and ``alpha``, the intercept unpenalised.  It is
     the posterior mode (and mean) under :math:`y \mid w \sim \mathcal N(Xw + b,
@@ -351,20 +334,17 @@ class Ridge(CoefficientInference, Regressor):
     prior on :math:`b`; convert with :func:`ridge_alpha_to_prior_std` and
     :func:`prior_std_to_ridge_alpha`.
 
-
     The standard errors and intervals are those of that Gaussian posterior,
     :math:`\hat\sigma^2 (A^\top A + \alpha\,\mathrm{diag}(0, I))^{-1}`, with
     :math:`\hat\sigma^2 = \mathrm{RSS}/(n - 1 - \mathrm{df})` and the effective
     degrees of freedom :math:`\mathrm{df} = \operatorname{tr}\,C (C+\alpha I)^{-1}`:
     they are conditional on the penalty, not frequentist confidence intervals.
 
-
     Parameters
     ----------
     alpha : float >= 0, default=1.0
         Penalty strength; ``alpha = 0`` is OLS.
     fit_intercept : bool, default=True
-
 
     Attributes
     ----------
@@ -378,7 +358,6 @@ class Ridge(CoefficientInference, Regressor):
         As in :class:`LinearRegression`; the digits account for the
         penalty, which improves the conditioning.
 
-
     Examples
     --------
     >>> import numpy as np
@@ -387,19 +366,15 @@ class Ridge(CoefficientInference, Regressor):
     array([1.6167])
     """
 
-
     _summary_title = "Ridge regression (Gaussian-prior MAP)"
     _parameter_domains = {"alpha": NONNEGATIVE, "fit_intercept": BOOLEAN}
-
 
     def __init__(self, alpha=1.0, fit_intercept=True):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
 
-
     def fit(self, X, y):
         """Fit the MAP estimate and its posterior covariance.
-
 
         Returns
         -------
@@ -414,8 +389,8 @@ class Ridge(CoefficientInference, Regressor):
             check_enough_samples(n, p + fit_intercept, "Ridge with alpha=0 (OLS)")
             solution = solve_ols(X, y, moments, feature_names=names)
             fitted = RidgeFit(solution.coef, solution.unscaled_cov, float(solution.rank),
-                               solution.rss, float(n - fit_intercept - solution.rank),
-                               solution.condition_number, solution.digits, solution.solver)
+                              solution.rss, float(n - fit_intercept - solution.rank),
+                              solution.condition_number, solution.digits, solution.solver)
         else:
             fitted = solve_ridge(X, y, moments, alpha)
         self.condition_number_, self.accuracy_digits_ = fitted.condition, fitted.digits
@@ -435,7 +410,6 @@ class Ridge(CoefficientInference, Regressor):
         self.rss_ = rss
         return self
 
-
     def _summary_info(self):
         return [
             ("No. observations", str(self.n_samples_)),
@@ -444,7 +418,6 @@ class Ridge(CoefficientInference, Regressor):
             ("Prior std (sigma/sqrt(alpha))", self.prior_std_),
             ("Residual std. error", self.sigma_),
         ]
-
 
     def _summary_notes(self):
         return ["Standard errors, intervals and p-values are those of the Gaussian "
@@ -457,20 +430,17 @@ class Ridge(CoefficientInference, Regressor):
 def ridge_path(X, y, alphas, *, fit_intercept=True):
     r"""Ridge fits (``probml.Ridge``'s objective) over a grid of ``alpha``.
 
-
-    Each alpha is solved as :class:`~probml.Ridge` solves it (exactly along
-    directions the data leave undetermined), from one Gram matrix: a path of
-    ``k`` penalties costs one pass over the data and ``k`` solves of size
-    ``p``.
-
+    Each alpha is solved by :func:`solve_ridge`, as :class:`~probml.Ridge`
+    solves it: from one Gram matrix where that keeps 12 digits (exactly along
+    directions the data leave undetermined), else from the SVD of the design.
 
     Returns
     -------
     RegularizationPath
     """
-    moments = path_moments(X, y, fit_intercept)
+    X, y, moments = path_moments(X, y, fit_intercept)
     alphas = check_penalties(alphas)
-    coef = np.array([ridge_solution(moments.xx, moments.xy, alpha)[0] for alpha in alphas])
+    coef = np.array([solve_ridge(X, y, moments, alpha).coef for alpha in alphas])
     intercept = moments.y_mean - coef @ moments.x_mean
     return RegularizationPath(alphas, coef, intercept)
 
@@ -483,12 +453,10 @@ _SQUARED_CONDITION_LIMIT = 1e-6
 def _ridge_spectrum(X, y, fit_intercept):
     r"""The centred design in the eigenbasis of :math:`X_c^\top X_c`, for every alpha at once.
 
-
     For a well-conditioned design, from ``eigh`` of :math:`X_c^\top X_c`; when
     its eigenvalues span more than six orders of magnitude, from the SVD
     :math:`X_c = U\Sigma V^\top` (:math:`Z = U\Sigma`), whose small singular
     values, and so the leverages, keep their digits.
-
 
     Directions whose eigenvalue is rounding noise (below :math:`p\,\epsilon`
     of the largest: a duplicated column, more columns than rows) carry no
@@ -508,7 +476,7 @@ def _ridge_spectrum(X, y, fit_intercept):
         # relative to the largest: take the spectrum from the SVD of X_c instead.
         U, singular_values, _ = np.linalg.svd(Xc.astype(np.float64, copy=False),
                                               full_matrices=False)
-        keep = singular_values > max(Xc.shape) * eps * singular_values[0]
+        keep = singular_values > rank_tolerance(*Xc.shape) * singular_values[0]
         Z = U[:, keep] * singular_values[keep]
         return singular_values[keep] ** 2, Z, Z.T @ yc, yc, moments.y_mean
     keep = eigenvalues > max(X.shape[1], 1) * eps * max(eigenvalues[-1], 0.0)
@@ -528,14 +496,11 @@ def _fits_and_leverages(spectrum, alpha, fit_intercept):
 def loo_residuals(X, y, alpha=0.0, *, fit_intercept=True):
     r"""Leave-one-out residuals of least squares (``alpha = 0``) or Ridge, without refitting.
 
-
     .. math:: e_{(-i)} = \frac{y_i - \hat y_i}{1 - h_{ii}},\qquad
        h_{ii} = \tfrac1n + x_{c,i}^\top (X_c^\top X_c + \alpha I)^{-1} x_{c,i}
 
-
     (the intercept, unpenalised, contributes the :math:`1/n`).  Equal to
     refitting without each row in turn, at the cost of one fit.
-
 
     >>> X = np.array([[0.0], [1.0], [2.0], [4.0]]); y = np.array([0.0, 1.0, 1.0, 3.0])
     >>> loo_residuals(X, y).round(4)
@@ -574,9 +539,7 @@ def _gcv(spectrum, alpha, fit_intercept):
 class RidgeCV(Regressor):
     """Ridge with ``alpha`` chosen by closed-form leave-one-out (or GCV) error.
 
-
     One eigendecomposition of the Gram matrix serves every alpha.
-
 
     Attributes
     ----------
@@ -586,15 +549,12 @@ class RidgeCV(Regressor):
     coef_, intercept_ : the Ridge fit at ``alpha_``.
     """
 
-
     _parameter_domains = {"criterion": Options("loo", "gcv"), "fit_intercept": BOOLEAN}
-
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), criterion="loo", fit_intercept=True):
         self.alphas = alphas
         self.criterion = criterion
         self.fit_intercept = fit_intercept
-
 
     def fit(self, X, y):
         params = self._check_params()
