@@ -55,16 +55,29 @@ from ..exceptions import (
 )
 from ..functions import log_softmax, sigmoid, softmax
 from ..inference import CoefficientInference, information_criteria, parameter_names
+from ..optim.newton import Evaluation, maximise
 from .base import Classifier, linear_prediction
 from ._least_squares import quadratic_forms
 
 __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logistic_C"]
 
+# Rows per chunk of the data pass: small enough for a chunk and its products to stay
+# in cache, large enough for efficient matrix products.
 _CHUNK = 8192
+# Above four times this many rows, Newton starts from fits to subsamples of a quarter
+# and then all of this many rows, so that a few passes over all rows finish the job.
 _SUBSAMPLE_ROWS = 50_000
-# A Newton step that moves no coefficient by more than this relative amount is
-# rounding: the iteration has reached its fixed point in double precision.
-_ROUNDING = 8.0 * np.finfo(float).eps
+# The subsamples are evenly spaced blocks of about this many contiguous rows (no copy,
+# no strided access), between 8 and 64 of them.
+_SUBSAMPLE_BLOCK_ROWS, _MIN_SUBSAMPLE_BLOCKS, _MAX_SUBSAMPLE_BLOCKS = 2048, 8, 64
+# The gradient tolerance of the warm starts: the full-data steps finish the job.
+_WARM_START_TOL = 1e-4
+# Beyond |eta| = 700, sigma(eta) is 0 or 1 to double precision and exp(-eta) would be
+# near overflow (exp(709.78) is the largest double).
+_ETA_LIMIT = 700.0
+# Weights mu (1 - mu) below this mark fitted probabilities of 0 or 1: a sign that the
+# classes may be separated, which the separation test then settles.
+_SATURATED_WEIGHT = 1e-12
 
 
 def logistic_C_to_prior_std(C):
@@ -115,7 +128,7 @@ def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None):
         X_chunk, y_chunk = X[rows], y[rows].astype(np.float64, copy=False)
         eta = X_chunk @ coef
         eta += intercept
-        np.clip(eta, -700.0, 700.0, out=eta)
+        np.clip(eta, -_ETA_LIMIT, _ETA_LIMIT, out=eta)
         E = np.exp(-eta)
         loglik -= np.sum(np.log1p(E)) + (np.sum(eta) - y_chunk @ eta)
         mu = 1.0 / (1.0 + E)
@@ -156,116 +169,11 @@ class _Objective:
             if not self.fit_intercept:
                 information[0, :] = information[:, 0] = 0.0
                 information[0, 0] = 1.0
-        return value, gradient, information, loglik, min_weight
+        return Evaluation(value, gradient, information, (loglik, min_weight))
 
-    def newton(self, beta, tol, max_iter, state=None, reuse_hessian=False, stale=False,
-               step_tolerance=None):
-        """Maximise from ``beta``; stop when every |gradient| / n <= tol and the Newton step
-        is negligible (:func:`_step_is_negligible`; ``step_tolerance=np.inf`` skips
-        that test, for a warm start), or at a fixed point.
-
-        A step that changes no coefficient beyond rounding means the
-        iteration cannot get closer in double precision (a ``tol`` below what
-        it can reach): that is convergence too, not ``max_iter`` more steps.
-
-        ``state`` is ``evaluate(beta)`` when the caller has it; ``stale``
-        says that its information matrix is only an approximation.  With
-        ``reuse_hessian`` the Cholesky factor of one Hessian serves several
-        steps (the chord method), each then needing only a gradient pass,
-        which is far cheaper than a Hessian pass when there are many
-        features; the Hessian is refreshed when progress slows, and always at
-        the end, so the returned information matrix belongs to the returned
-        estimate.
-        """
-        n = self.n
-        value, gradient, information, loglik, min_weight = state or self.evaluate(beta)
-        solve, previous, fixed_point, last_step = None, None, False, None
-        for iteration in range(max_iter + 1):
-            largest = np.max(np.abs(gradient))
-            if largest <= tol * n and stale:
-                value, gradient, information, loglik, min_weight = self.evaluate(beta)
-                solve, stale = None, False
-                largest = np.max(np.abs(gradient))
-            if solve is None:
-                solve = _spd_solver(information)
-            step = solve(gradient)
-            if largest <= tol * n and (step_tolerance == np.inf or _step_is_negligible(
-                    step, beta, last_step, step_tolerance or _STEP_TOLERANCE)):
-                return beta, information, loglik, min_weight, iteration, True
-            if iteration == max_iter:
-                break
-            last_step = step
-            # A chord step shrinks the gradient by a roughly constant factor;
-            # when the next gradient should pass the test, take the Hessian in
-            # the same pass, as the inference will need it there.
-            expect_last = (reuse_hessian and previous is not None
-                           and largest * largest / previous <= tol * n)
-            t = 1.0
-            while True:
-                candidate = beta + t * step
-                result = self.evaluate(candidate, hessian=not reuse_hessian or expect_last)
-                if result[0] >= value - 1e-13 * abs(value) or t < 1e-10:
-                    break
-                t *= 0.5
-            if t < 1e-10:
-                break
-            fixed_point = _fixed_point(beta, candidate)
-            beta, previous = candidate, largest
-            value, gradient, new_information, loglik, new_min_weight = result
-            if reuse_hessian and new_information is not None:
-                information, min_weight, stale = new_information, new_min_weight, False
-                solve = None
-            elif reuse_hessian:
-                stale = True
-                if np.max(np.abs(gradient)) > 0.25 * largest:
-                    value, gradient, information, loglik, min_weight = self.evaluate(beta)
-                    solve, stale = None, False
-            else:
-                information, min_weight, solve = new_information, new_min_weight, None
-            if fixed_point:     # a tol below rounding cannot be met, nor improved on
-                break
-        if stale:
-            value, gradient, information, loglik, min_weight = self.evaluate(beta)
-        return beta, information, loglik, min_weight, iteration + fixed_point, fixed_point
-
-
-# A Newton step below this, relative to the coefficients, leaves them within about
-# that of the optimum (the step is the error to first order): 1e-6 agreement with
-# the exact optimum needs it well below 1e-6.
-_STEP_TOLERANCE = 1e-8
-
-
-def _step_is_negligible(step, beta, last_step, tolerance=_STEP_TOLERANCE):
-    r"""Whether the Newton step leaves every coefficient within 1e-8 of its optimum.
-
-    The per-row gradient test alone stops early when the gradient is small
-    for a reason other than being at the optimum (three positives in a
-    million rows, standardised features): Newton's step is the distance to
-    the optimum to first order, so each :math:`|\delta_j|` must also be below
-    :math:`10^{-8}\max(|\beta_j|, 10^{-4}\lVert\beta\rVert_\infty)`.  A step
-    that no longer shrinks (at least halving) is rounding noise, and counts as
-    negligible: the coefficients cannot get closer in double precision.
-    """
-    scale = np.maximum(np.abs(beta), 1e-4 * np.max(np.abs(beta), initial=0.0))
-    if np.all(np.abs(step) <= tolerance * scale):
-        return True
-    return last_step is not None and np.max(np.abs(step)) > 0.5 * np.max(np.abs(last_step))
-
-
-def _spd_solver(matrix):
-    """Solve with a symmetric positive (semi)definite matrix: Cholesky, or a jittered fallback.
-
-    NumPy's LAPACK is used rather than SciPy's: the two libraries bring their
-    own BLAS thread pools, which contend after the large products of the
-    data passes and make a 200 x 200 factorisation take tens of milliseconds.
-    """
-    try:
-        lower = np.linalg.cholesky(matrix)
-        return lambda rhs: np.linalg.solve(lower.T, np.linalg.solve(lower, rhs))
-    except np.linalg.LinAlgError:
-        jitter = 1e-10 * max(float(np.trace(matrix)) / len(matrix), 1e-300)
-        shifted = matrix + jitter * np.eye(len(matrix))
-        return lambda rhs: np.linalg.lstsq(shifted, rhs, rcond=None)[0]
+    def maximise(self, beta, tol, max_iter, **options):
+        """Newton's method on this objective (see :func:`probml.optim.newton.maximise`)."""
+        return maximise(self.evaluate, beta, tol=tol, n=self.n, max_iter=max_iter, **options)
 
 
 def _separation_direction(rows, penalised):
@@ -312,11 +220,6 @@ def _multinomial_rows(A, labels, K):
         rows[:, k] -= A[others]
         parts.append(rows[:, 1:].reshape(len(others), -1))
     return np.vstack(parts)
-
-
-def _fixed_point(old, new):
-    """Whether a step from ``old`` to ``new`` moved no coefficient beyond rounding."""
-    return bool(np.all(np.abs(new - old) <= _ROUNDING * np.abs(old)))
 
 
 def _single_feature_separators(X, y):
@@ -467,15 +370,17 @@ class LogisticRegression(CoefficientInference, Classifier):
             # over all rows finish the job.
             with np.errstate(all="ignore"):
                 for rows in (_SUBSAMPLE_ROWS // 4, _SUBSAMPLE_ROWS):
-                    n_blocks = min(max(rows // 2048, 8), 64)
+                    n_blocks = min(max(rows // _SUBSAMPLE_BLOCK_ROWS, _MIN_SUBSAMPLE_BLOCKS),
+                                   _MAX_SUBSAMPLE_BLOCKS)
                     spacing, size = n // n_blocks, rows // n_blocks
                     blocks = [slice(k * spacing, k * spacing + size)
                               for k in range(n_blocks)]
                     sub = _Objective(X, y, lam * n_blocks * size / n, fit_intercept,
                                      blocks)
                     # A warm start: the gradient test alone is enough.
-                    start, sub_information, *_ = sub.newton(start, 1e-4, self._max_iter,
-                                                            step_tolerance=np.inf)
+                    warm = sub.maximise(start, _WARM_START_TOL, self._max_iter,
+                                        step_tolerance=np.inf)
+                    start, sub_information = warm.theta, warm.evaluation.information
             m = sub.n
             if not (np.all(np.isfinite(start)) and np.all(np.isfinite(sub_information))):
                 start = np.zeros(p + 1)
@@ -495,23 +400,27 @@ class LogisticRegression(CoefficientInference, Classifier):
             # The first pass's sums are finite exactly when X is: a checksum.  At the
             # start every weight mu (1 - mu) is 1/4, so the information's diagonal
             # is a quarter of the columns' sums of squares.
-            check_finite(X, "X", names, checksum=np.r_[state[1], np.diagonal(state[2])])
-            check_squares_representable(4 * np.diagonal(state[2])[1:], X, "X", names)
+            diagonal = np.diagonal(state.information)
+            check_finite(X, "X", names, checksum=np.r_[state.gradient, diagonal])
+            check_squares_representable(4 * diagonal[1:], X, "X", names)
             if lam == 0 and fit_intercept:
-                _check_identifiable(state[2], names)
+                _check_identifiable(state.information, names)
         else:
             with np.errstate(all="ignore"):
                 state = objective.evaluate(start, hessian=False)
-            check_finite(X, "X", names, checksum=state[1])
-            state = (state[0], state[1], preconditioner, state[3], state[4])
-        beta, information, loglik, min_weight, n_iter, converged = objective.newton(
-            start, tol, self._max_iter, state, reuse_hessian=preconditioner is not None,
-            stale=preconditioner is not None)
+            check_finite(X, "X", names, checksum=state.gradient)
+            state.information = preconditioner
+        fit = objective.maximise(start, tol, self._max_iter, state=state,
+                                 chord=preconditioner is not None,
+                                 stale=preconditioner is not None)
+        beta, information = fit.theta, fit.evaluation.information
+        loglik, min_weight = fit.evaluation.extra
+        n_iter, converged = fit.n_iter, fit.converged
         if lam == 0 and fit_intercept:
             _check_identifiable(information, names)
         self.n_iter_, self.converged_ = n_iter, converged
         self.separation_, self.separating_features_ = False, []
-        if lam == 0 and (not converged or min_weight < 1e-12):
+        if lam == 0 and (not converged or min_weight < _SATURATED_WEIGHT):
             self._check_separation(X, y, fit_intercept)
         if not converged and not self.separation_:
             warnings.warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning,
@@ -586,16 +495,18 @@ class LogisticRegression(CoefficientInference, Classifier):
             free[0, :] = False
         penalised = np.zeros((p + 1, K), dtype=bool)
         penalised[1:, :] = True
-        theta = np.zeros((p + 1, K))
+        index = np.flatnonzero(free.ravel())
+        penalty = lam * penalised.ravel()[index]
 
-        def evaluate(theta):
-            logits = A @ theta
-            log_p = log_softmax(logits, axis=1)
+        def evaluate(theta_free, hessian=True):
+            theta = np.zeros((p + 1) * K)
+            theta[index] = theta_free
+            log_p = log_softmax(A @ theta.reshape(p + 1, K), axis=1)
             loglik = float(np.sum(Y * log_p))
             P = np.exp(log_p)
-            gradient = A.T @ (Y - P) - lam * theta * penalised
-            value = loglik - 0.5 * lam * float(np.sum((theta * penalised) ** 2))
-            return value, gradient, P, loglik
+            gradient = (A.T @ (Y - P)).ravel()[index] - penalty * theta_free
+            value = loglik - 0.5 * float(penalty @ theta_free ** 2)
+            return Evaluation(value, gradient, information(P) if hessian else None, (loglik, P))
 
         def information(P):
             # Block (k, l) of the negative Hessian: A^T diag(P_k (delta_kl - P_l)) A.
@@ -606,45 +517,18 @@ class LogisticRegression(CoefficientInference, Classifier):
                     block = A.T @ (A * weight[:, None])
                     H[:, k, :, l] = block
                     H[:, l, :, k] = block.T
-            H = H.reshape((p + 1) * K, (p + 1) * K)
-            H += lam * np.diag(penalised.ravel().astype(float))
-            index = np.flatnonzero(free.ravel())
-            return H[np.ix_(index, index)], index
+            H = H.reshape((p + 1) * K, (p + 1) * K)[np.ix_(index, index)]
+            return H + np.diag(penalty)
 
-        value, gradient, P, loglik = evaluate(theta)
-        converged, n_iter, last_step = False, 0, None
-        for n_iter in range(self._max_iter + 1):
-            H, index = information(P)
-            step = np.zeros((p + 1) * K)
-            step[index] = _spd_solver(H)(gradient.ravel()[index])
-            if np.max(np.abs(gradient[free])) <= tol * n and _step_is_negligible(
-                    step[index], theta.ravel()[index], last_step):
-                converged = True
-                break
-            if n_iter == self._max_iter:
-                break
-            last_step = step[index]
-            t = 1.0
-            while True:
-                candidate = theta + t * step.reshape(p + 1, K)
-                result = evaluate(candidate)
-                if result[0] >= value - 1e-13 * abs(value) or t < 1e-10:
-                    break
-                t *= 0.5
-            if t < 1e-10:
-                break
-            converged = _fixed_point(theta, candidate)    # a tol below rounding
-            theta = candidate
-            value, gradient, P, loglik = result
-            H = None                                      # that of the previous theta
-            if converged:
-                n_iter += 1
-                break
-        if H is None:
-            H, index = information(P)
+        fit = maximise(evaluate, np.zeros(len(index)), tol=tol, n=n, max_iter=self._max_iter)
+        theta = np.zeros((p + 1) * K)
+        theta[index] = fit.theta
+        theta = theta.reshape(p + 1, K)
+        H, (loglik, P) = fit.evaluation.information, fit.evaluation.extra
+        n_iter, converged = fit.n_iter, fit.converged
         self.n_iter_, self.converged_ = n_iter, converged
         self.separation_, self.separating_features_ = False, []
-        if lam == 0 and (not converged or np.min(P) < 1e-12):
+        if lam == 0 and (not converged or np.min(P) < _SATURATED_WEIGHT):
             self._check_multinomial_separation(A, labels, K, fit_intercept)
         if not converged and not self.separation_:
             warnings.warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning,
