@@ -83,10 +83,8 @@ class OptimizerState(NamedTuple):
     count : int
         Updates made so far.
     learning_rate : float
-        The rate the next update will use.  ``state._replace(learning_rate=r)``
-        makes the next update use ``r`` (after it, the optimizer's own rate or
-        schedule applies again), which is how the :class:`~probml.optim.Trainer`
-        drives a schedule from outside.
+        The rate the next update will use, set by the optimizer from its rate
+        or schedule (see :meth:`Optimizer.with_learning_rate`).
     slots : dict
         The running statistics, each a tree shaped like the parameters
         (``"exp_avg"``, ``"exp_avg_sq"``, ``"momentum_buffer"``, ...).
@@ -109,6 +107,24 @@ class Optimizer:
     # step's own finiteness checks stay): for a caller, such as the Trainer, whose
     # grads and params are its own float64 arrays, already checked by ``update``.
     _step: Callable[..., tuple] = field(default=None, repr=False, compare=False)
+    # Builds this optimizer with another learning rate (a number or a schedule).
+    _rebuild: Callable[..., "Optimizer"] = field(default=None, repr=False, compare=False)
+
+    def with_learning_rate(self, learning_rate):
+        """The same optimizer, with the same settings, at another rate or schedule.
+
+        The learning rate belongs to the optimizer: a schedule is a function
+        of the update count that it consults before each update (as optax
+        chains the rate as one more transformation), so a training loop never
+        sets the rate from outside.
+
+        >>> opt = adam(0.1).with_learning_rate(lambda step: 0.1 / (1 + step))
+        >>> state = opt.init(np.zeros(1))
+        >>> _, state = opt.update(np.ones(1), state)
+        >>> state.learning_rate
+        0.05
+        """
+        return self._rebuild(learning_rate)
 
     def __repr__(self):
         settings = ", ".join(f"{key}={value!r}" for key, value in self.hyperparameters.items())
@@ -242,8 +258,12 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
                                  for slot, values in new_slots.items()}}, t)
         return results[0], OptimizerState(t, rate(t), new_slots)
 
+    def rebuild(new_rate):
+        return _make_optimizer(name, _check_learning_rate(new_rate), slot_names, leaf_update,
+                               hyperparameters, uses_params, initial_slot)
+
     return Optimizer(name, init, update, {"learning_rate": learning_rate, **hyperparameters},
-                     step)
+                     step, rebuild)
 
 
 def sgd(learning_rate=1e-3, momentum=0.0, *, dampening=0.0, nesterov=False,
@@ -315,7 +335,8 @@ def gradient_descent(learning_rate=0.1):
     """
     optimizer = sgd(learning_rate)
     return Optimizer("gradient_descent", optimizer.init, optimizer.update,
-                     {"learning_rate": optimizer.hyperparameters["learning_rate"]})
+                     {"learning_rate": optimizer.hyperparameters["learning_rate"]},
+                     optimizer._step, gradient_descent)
 
 
 def adagrad(learning_rate=1e-2, *, lr_decay=0.0, weight_decay=0.0,

@@ -219,17 +219,22 @@ class DataModule:
     def has_validation(self):
         return self.X_val is not None
 
+    def check_batch_size(self, batch_size):
+        """``batch_size`` checked: a whole number from 1 to the number of training rows."""
+        batch_size = check_whole_number(batch_size, "batch_size")
+        if batch_size > self.n_train:
+            raise ValueError(f"batch_size={batch_size} is larger than the {self.n_train} "
+                             f"training rows; use at most {self.n_train} (full-batch gradient "
+                             "descent).")
+        return batch_size
+
     def batches(self, batch_size, epoch=0):
         """Yield ``(X_batch, y_batch)`` covering the training rows once.
 
         The last batch is smaller when ``batch_size`` does not divide the
         number of rows.  Unshuffled batches are views, not copies.
         """
-        batch_size = check_whole_number(batch_size, "batch_size")
-        n = self.n_train
-        if batch_size > n:
-            raise ValueError(f"batch_size={batch_size} is larger than the {n} training rows; "
-                             f"use at most {n} (full-batch gradient descent).")
+        batch_size, n = self.check_batch_size(batch_size), self.n_train
         X, y = self.X_train, self.y_train
         if not self.shuffle:
             for start in range(0, n, batch_size):
@@ -302,14 +307,6 @@ class History:
         val = f", val_loss={self.val_loss[-1]:.6g}" if self.val_loss is not None else ""
         return (f"History(n_epochs={self.n_epochs}, n_iterations={self.n_iterations}, "
                 f"train_loss={self.train_loss[-1]:.6g}{val})")
-
-
-_RATE = Real(0, None)
-
-
-def _scheduled_rate(schedule, step):
-    """The schedule's learning rate at ``step``, checked (a callable may return anything)."""
-    return _RATE(schedule(step), f"schedule (its learning rate at step {step})")
 
 
 class Trainer:
@@ -413,11 +410,8 @@ class Trainer:
         if self.patience is not None and not data.has_validation:
             raise ValueError("early stopping (patience) needs validation data: give the "
                              "DataModule a validation_fraction or X_val and y_val.")
-        batch_size = data.n_train if self.batch_size is None else self.batch_size
-        if batch_size > data.n_train:
-            raise ValueError(f"batch_size={batch_size} is larger than the {data.n_train} "
-                             f"training rows; use at most {data.n_train} (full-batch "
-                             "gradient descent).")
+        batch_size = data.check_batch_size(
+            data.n_train if self.batch_size is None else self.batch_size)
         if module.params is None:
             params = module.init_parameters(data.X_train, data.y_train,
                                             np.random.default_rng(self.seed))
@@ -449,109 +443,137 @@ class Trainer:
 
     def _run(self, module, data, params, batch_size):
         per_epoch = math.ceil(data.n_train / batch_size)
-        total = per_epoch * self.max_epochs
-        losses, rates = np.empty(total), np.empty(total)
-        grad_norms = np.empty(total) if self.clip_norm is not None else None
-        trajectory = [params] if self.record_params else None
-        train_losses, val_losses = [], []
-        optimizer, schedule, max_norm = self.optimizer, self.schedule, self.clip_norm
-        per_iteration = schedule is not None and self.schedule_unit == "iteration"
-        state = optimizer.init(params)
-        loss_and_gradient = module.loss_and_gradient
-        best = (math.inf, None, None)
-        since_best, stopped_early, i = 0, False, 0
-        bar = self._progress(total)
-
-        def history(n):
-            stacked = (tree_map(lambda *leaves: np.stack(leaves), *trajectory[:n + 1])
-                       if trajectory is not None else None)
-            return History(losses[:n], rates[:n], stacked,
-                           None if grad_norms is None else grad_norms[:n],
-                           np.array(train_losses),
-                           np.array(val_losses) if data.has_validation else None,
-                           per_epoch, best[1], stopped_early)
-
-        def evaluate(function, *args, epoch):
-            """``function(*args)``; once the parameters have moved, a failure is divergence."""
-            try:
-                return function(*args)
-            except ValueError as error:     # e.g. logits that overflowed to +inf
-                if i == 0:
-                    raise                   # the initial parameters: the module's own error
-                raise self._divergence(math.inf, i, epoch, per_epoch, state, history(i),
-                                       cause=str(error), stage="loss") from None
-
+        optimizer = self._scheduled_optimizer(per_epoch)
+        run = _Run(self, data, params, optimizer.init(params), per_epoch)
+        bar = self._progress(per_epoch * self.max_epochs)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(self.max_epochs):
-                    if schedule is not None and not per_iteration:
-                        epoch_rate = _scheduled_rate(schedule, epoch)
-                    for X_batch, y_batch in data.batches(batch_size, epoch):
-                        if schedule is not None:
-                            state = state._replace(learning_rate=_scheduled_rate(schedule, i)
-                                                   if per_iteration else epoch_rate)
-                        loss, grads = evaluate(loss_and_gradient, params, X_batch, y_batch,
-                                               epoch=epoch)
-                        if not math.isfinite(loss) or (
-                                i and loss > DIVERGENCE_FACTOR * losses[0] > 0):
-                            raise self._divergence(loss, i, epoch, per_epoch, state, history(i))
-                        losses[i], rates[i] = loss, state.learning_rate
-                        try:
-                            if max_norm is not None:
-                                grads, grad_norms[i] = clip_norm(grads, max_norm)
-                            # Checked in full on the first step; the same arrays after.
-                            update = optimizer.update if i == 0 or optimizer._step is None \
-                                else optimizer._step
-                            updates, state = update(grads, state, params)
-                        except (DivergenceError, ValueError) as error:
-                            raise self._divergence(loss, i, epoch, per_epoch, state, history(i),
-                                                   cause=str(error)) from None
-                        # The optimizer checked the structure on its first update; the
-                        # public apply_updates would check it again on every step.
-                        params = tree_map(np.add, params, updates)
-                        if trajectory is not None:
-                            trajectory.append(params)
-                        i += 1
-                        if bar is not None:
-                            bar.update()
-                    train_losses.append(evaluate(module.loss, params, data.X_train,
-                                                 data.y_train, epoch=epoch))
-                    if not math.isfinite(train_losses[-1]) or (
-                            train_losses[-1] > DIVERGENCE_FACTOR * losses[0] > 0):
-                        raise self._divergence(train_losses[-1], i, epoch, per_epoch, state,
-                                               history(i), end_of_epoch=True)
-                    if data.has_validation:
-                        val_losses.append(evaluate(module.loss, params, data.X_val,
-                                                   data.y_val, epoch=epoch))
-                        if val_losses[-1] < best[0] - self.min_delta:
-                            best, since_best = (val_losses[-1], epoch, params), 0
-                        else:
-                            since_best += 1
-                        if self.patience is not None and since_best >= self.patience:
-                            stopped_early = epoch + 1 < self.max_epochs
-                            break
+                    self._train_epoch(run, module, optimizer, data, batch_size, epoch, bar)
+                    if self._after_epoch(run, module, data, epoch):
+                        break
                     if bar is not None:
-                        bar.set_postfix(epoch=epoch, loss=f"{train_losses[-1]:.4g}",
+                        bar.set_postfix(epoch=epoch, loss=f"{run.train_losses[-1]:.4g}",
                                         refresh=False)
         finally:
             if bar is not None:
                 bar.close()
-        if self.patience is not None and self.restore_best and best[2] is not None:
-            params = best[2]
+        params = run.params
+        if self.patience is not None and self.restore_best and run.best[2] is not None:
+            params = run.best[2]
         if not all(np.all(np.isfinite(leaf)) for leaf in tree_leaves(params)):
-            raise self._divergence(math.inf, i, self.max_epochs - 1, per_epoch, state,
-                                   history(i), cause="the last step's parameters overflowed")
+            raise run.divergence(math.inf, self.max_epochs - 1,
+                                 cause="the last step's parameters overflowed")
         module.params = params
-        return history(i)
+        return run.history()
 
-    @staticmethod
-    def _divergence(loss, iteration, epoch, per_epoch, state, history, end_of_epoch=False,
-                    cause=None, stage="gradient step"):
+    def _scheduled_optimizer(self, per_epoch):
+        """The optimizer, consulting the schedule (counted in iterations or epochs) if any.
+
+        The schedule is read at the update count (or its epoch), clamped to the
+        run, so a schedule defined for ``max_epochs`` epochs is never asked
+        beyond them for the rate after the last update.
+        """
+        if self.schedule is None:
+            return self.optimizer
+        schedule, last = self.schedule, per_epoch * self.max_epochs - 1
+        if self.schedule_unit == "epoch":
+            return self.optimizer.with_learning_rate(
+                lambda step: schedule(min(step, last) // per_epoch))
+        return self.optimizer.with_learning_rate(lambda step: schedule(min(step, last)))
+
+    def _train_epoch(self, run, module, optimizer, data, batch_size, epoch, bar):
+        """One pass over the training batches: a loss, a gradient and an update each."""
+        max_norm = self.clip_norm
+        for X_batch, y_batch in data.batches(batch_size, epoch):
+            i = run.i
+            loss, grads = run.evaluate(module.loss_and_gradient, params=run.params,
+                                       X=X_batch, y=y_batch, epoch=epoch)
+            if not math.isfinite(loss) or (i and loss > DIVERGENCE_FACTOR * run.losses[0] > 0):
+                raise run.divergence(loss, epoch)
+            run.losses[i], run.rates[i] = loss, run.state.learning_rate
+            try:
+                if max_norm is not None:
+                    grads, run.grad_norms[i] = clip_norm(grads, max_norm)
+                # Checked in full on the first step; the same arrays after.
+                update = optimizer.update if i == 0 or optimizer._step is None \
+                    else optimizer._step
+                updates, run.state = update(grads, run.state, run.params)
+            except (DivergenceError, ValueError) as error:
+                raise run.divergence(loss, epoch, cause=str(error)) from None
+            # The optimizer checked the structure on its first update; the public
+            # apply_updates would check it again on every step.
+            run.params = tree_map(np.add, run.params, updates)
+            if run.trajectory is not None:
+                run.trajectory.append(run.params)
+            run.i += 1
+            if bar is not None:
+                bar.update()
+
+    def _after_epoch(self, run, module, data, epoch):
+        """The epoch's training and validation losses, and early stopping; True to stop."""
+        train_loss = run.evaluate(module.loss, params=run.params, X=data.X_train,
+                                  y=data.y_train, epoch=epoch)
+        run.train_losses.append(train_loss)
+        if not math.isfinite(train_loss) or train_loss > DIVERGENCE_FACTOR * run.losses[0] > 0:
+            raise run.divergence(train_loss, epoch, end_of_epoch=True)
+        if not data.has_validation:
+            return False
+        val_loss = run.evaluate(module.loss, params=run.params, X=data.X_val, y=data.y_val,
+                                epoch=epoch)
+        run.val_losses.append(val_loss)
+        if val_loss < run.best[0] - self.min_delta:
+            run.best, run.since_best = (val_loss, epoch, run.params), 0
+        else:
+            run.since_best += 1
+        if self.patience is not None and run.since_best >= self.patience:
+            run.stopped_early = epoch + 1 < self.max_epochs
+            return True
+        return False
+
+
+
+class _Run:
+    """The state of one training run: parameters, optimizer state, and what it records."""
+
+    def __init__(self, trainer, data, params, state, per_epoch):
+        total = per_epoch * trainer.max_epochs
+        self.data, self.per_epoch, self.params, self.state = data, per_epoch, params, state
+        self.losses, self.rates = np.empty(total), np.empty(total)
+        self.grad_norms = np.empty(total) if trainer.clip_norm is not None else None
+        self.trajectory = [params] if trainer.record_params else None
+        self.train_losses, self.val_losses = [], []
+        self.best = (math.inf, None, None)      # validation loss, epoch, parameters
+        self.since_best, self.stopped_early, self.i = 0, False, 0
+
+    def history(self):
+        """The :class:`History` of the run so far."""
+        n = self.i
+        stacked = (tree_map(lambda *leaves: np.stack(leaves), *self.trajectory[:n + 1])
+                   if self.trajectory is not None else None)
+        return History(self.losses[:n], self.rates[:n], stacked,
+                       None if self.grad_norms is None else self.grad_norms[:n],
+                       np.array(self.train_losses),
+                       np.array(self.val_losses) if self.data.has_validation else None,
+                       self.per_epoch, self.best[1], self.stopped_early)
+
+    def evaluate(self, function, *, params, X, y, epoch):
+        """``function(params, X, y)``; once the parameters have moved, a failure is divergence."""
+        try:
+            return function(params, X, y)
+        except ValueError as error:         # e.g. logits that overflowed to +inf
+            if self.i == 0:
+                raise                       # the initial parameters: the module's own error
+            raise self.divergence(math.inf, epoch, cause=str(error), stage="loss") from None
+
+    def divergence(self, loss, epoch, end_of_epoch=False, cause=None, stage="gradient step"):
+        """The :class:`DivergenceError` for a loss that blew up at this point of the run."""
+        iteration, per_epoch, history = self.i, self.per_epoch, self.history()
         where = (f"after iteration {iteration - 1}, at the end of epoch {epoch}"
                  if end_of_epoch else
                  f"at iteration {iteration} (epoch {epoch}, batch {iteration % per_epoch + 1} "
                  f"of {per_epoch})")
-        rate = state.learning_rate
+        rate = self.state.learning_rate
         first = history.loss[0] if history.n_iterations else None
         if cause is not None:
             what = f"The {stage} failed ({cause})"
