@@ -436,6 +436,24 @@ class Domain:
         raise InvalidParameterError(
             f"{name} must be {self.description}{meaning}, got {_shown(value)}.")
 
+    def outside(self):
+        """Values this domain refuses, for tests: the domain's table drives its own fuzzing.
+
+        Each domain proposes values beside its edges (a bound, a type, a
+        missing value), and only those it indeed refuses are returned.
+        """
+        return [value for value in self._candidates() if not self._accepts(value)]
+
+    def _candidates(self):
+        return [None, "text", True, 1.5, -1, math.nan, math.inf, -math.inf, [1.0], object()]
+
+    def _accepts(self, value):
+        try:
+            self(value, "value")
+        except InvalidParameterError:
+            return False
+        return True
+
     def __repr__(self):
         return self.description
 
@@ -477,6 +495,11 @@ class Real(Domain):
         else:
             self.description = "a finite number"
 
+    def _candidates(self):
+        edges = [bound + step for bound in (self.low, self.high) if bound is not None
+                 for step in (-1.0, 0.0, 1.0)]
+        return super()._candidates() + edges
+
     def contains(self, number):
         low, high = self.low, self.high
         if not math.isfinite(number):
@@ -511,6 +534,11 @@ class Integer(Domain):
             self.description = f"a whole number >= {low:,}"
         else:
             self.description = "a whole number"
+
+    def _candidates(self):
+        edges = [bound + step for bound in (self.low, self.high) if bound is not None
+                 for step in (-1, 1)]
+        return super()._candidates() + edges + [2.5, np.float64(2.0)]
 
     def __call__(self, value, name):
         if isinstance(value, (bool, np.bool_)):

@@ -171,3 +171,46 @@ def test_no_warning_on_clean_data(data):
         warnings.simplefilter("error")
         for Model in REGRESSORS:
             Model().fit(*data).predict(data[0])
+
+
+def _estimators_with_domains():
+    import probml.models
+    import probml.selection
+    from probml.models.base import Estimator
+
+    found = {}
+    for module in (probml.models, probml.selection):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type) and issubclass(obj, Estimator) and obj._parameter_domains:
+                found[name] = obj
+    return found
+
+
+_DOMAIN_CASES = [(name, parameter, value)
+                 for name, cls in _estimators_with_domains().items()
+                 for parameter, domain in cls._parameter_domains.items()
+                 for value in domain.outside()]
+
+
+def test_every_estimator_with_parameters_is_in_the_domain_fuzzing():
+    assert {"LinearRegression", "Ridge", "RidgeCV", "Lasso", "BridgeRegression",
+            "BayesianLinearRegression", "LogisticRegression",
+            "PolynomialFeatures"} <= set(_estimators_with_domains())
+
+
+@pytest.mark.parametrize("name, parameter, value", _DOMAIN_CASES,
+                         ids=[f"{n}-{p}-{type(v).__name__}:{v!r:.12}" for n, p, v in _DOMAIN_CASES])
+def test_each_estimator_refuses_values_outside_its_declared_domains_by_name(name, parameter,
+                                                                            value):
+    """The table of domains an estimator declares drives the fuzzing of its settings."""
+    from probml.exceptions import InvalidParameterError
+
+    estimator = _estimators_with_domains()[name]()
+    estimator.set_params(**{parameter: value})
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 2))
+    y = (X[:, 0] > 0).astype(int) if name == "LogisticRegression" else X[:, 0] + rng.normal(
+        size=12)
+    with pytest.raises(InvalidParameterError, match=rf"^{parameter} must be"):
+        estimator.fit(X, y)

@@ -89,8 +89,8 @@ class Schedule:
 _STEP = Integer(0, 2 ** 62)
 
 
-def _check_period(value, name):
-    return Integer(1, 2 ** 62, meaning=" (steps)")(value, name)
+# A period (steps between decays, warm-up steps, a cosine's half-period) is >= 1 step.
+_PERIOD = Integer(1, 2 ** 62, meaning=" (steps)")
 
 
 def _check_rates(base_rate, eta_min):
@@ -123,7 +123,7 @@ def step_decay(base_rate, step_size, gamma=0.1):
     [1.0, 1.0, 0.5, 0.5, 0.25]
     """
     base_rate = check_nonnegative(base_rate, "base_rate")
-    step_size = _check_period(step_size, "step_size")
+    step_size = _PERIOD(step_size, "step_size")
     gamma = check_positive(gamma, "gamma")
     return Schedule("step_decay", lambda t: base_rate * gamma ** (t // step_size),
                     base_rate=base_rate, step_size=step_size, gamma=gamma)
@@ -163,7 +163,7 @@ def linear_warmup(base_rate, warmup_steps, *, start_factor=0.0, then=None):
     [0.0, 0.5, 1.0, 0.5, 0.0]
     """
     base_rate = check_nonnegative(base_rate, "base_rate")
-    warmup_steps = _check_period(warmup_steps, "warmup_steps")
+    warmup_steps = _PERIOD(warmup_steps, "warmup_steps")
     start_factor = Real(0, 1)(start_factor, "start_factor")
     then = Optional(Function())(then, "then")
 
@@ -207,7 +207,7 @@ def cosine_annealing(base_rate, T_max, eta_min=0.0, *, clamp=False):
         Hold the floor after ``T_max`` instead of following the cosine.
     """
     base_rate, eta_min = _check_rates(base_rate, eta_min)
-    T_max = _check_period(T_max, "T_max")
+    T_max = _PERIOD(T_max, "T_max")
     clamp = BOOLEAN(clamp, "clamp")
 
     def rate(t):
@@ -236,7 +236,7 @@ def cosine_annealing_warm_restarts(base_rate, T_0, T_mult=1, eta_min=0.0):
     [1.0, 0.5, 1.0, 0.854, 0.5, 0.146, 1.0, 0.962]
     """
     base_rate, eta_min = _check_rates(base_rate, eta_min)
-    T_0 = _check_period(T_0, "T_0")
+    T_0 = _PERIOD(T_0, "T_0")
     T_mult = Integer(1, 2 ** 62)(T_mult, "T_mult")
 
     def rate(t):
