@@ -168,60 +168,6 @@ def test_polynomial_degree_validation_curve_through_a_pipeline():
     assert model.get_params()["polynomialfeatures__degree"] == 2    # the model is untouched
 
 
-# -- closed-form leave-one-out ------------------------------------------------------------
-
-def _brute_force_loo(X, y, alpha, fit_intercept):
-    residuals = np.empty(len(y))
-    for i in range(len(y)):
-        keep = np.arange(len(y)) != i
-        model = sk_linear.Ridge(alpha=alpha, fit_intercept=fit_intercept, solver="cholesky")
-        model.fit(X[keep], y[keep])
-        residuals[i] = y[i] - model.predict(X[i:i + 1])[0]
-    return residuals
-
-
-@pytest.mark.parametrize("alpha", [0.0, 0.3, 10.0])
-@pytest.mark.parametrize("fit_intercept", [True, False])
-def test_closed_form_loo_equals_brute_force(diabetes, alpha, fit_intercept):
-    X, y = diabetes
-    X, y = X[:120], y[:120]
-    np.testing.assert_allclose(sel.loo_residuals(X, y, alpha, fit_intercept=fit_intercept),
-                               _brute_force_loo(X, y, alpha, fit_intercept), rtol=0,
-                               atol=1e-10 * np.abs(y).max())
-
-
-def test_gcv_equals_its_definition_through_the_hat_matrix(diabetes):
-    X, y = diabetes
-    A = np.column_stack([np.ones(len(y)), X])
-    penalty = 2.0 * np.eye(A.shape[1])
-    penalty[0, 0] = 0.0
-    H = A @ np.linalg.solve(A.T @ A + penalty, A.T)
-    expected = np.mean((y - H @ y) ** 2) / (1 - np.trace(H) / len(y)) ** 2
-    assert sel.gcv_score(X, y, 2.0) == pytest.approx(expected, rel=1e-10)
-    loo = np.mean(((y - H @ y) / (1 - np.diag(H))) ** 2)
-    assert np.mean(sel.loo_residuals(X, y, 2.0) ** 2) == pytest.approx(loo, rel=1e-10)
-
-
-def test_ridge_cv_chooses_scikit_learns_alpha(diabetes):
-    X, y = diabetes
-    alphas = np.logspace(-4, 2, 13)
-    ours = sel.RidgeCV(alphas).fit(X, y)
-    theirs = sk_linear.RidgeCV(alphas=alphas, store_cv_results=True).fit(X, y)
-    assert ours.alpha_ == theirs.alpha_
-    np.testing.assert_allclose(ours.cv_values_, theirs.cv_results_.mean(axis=0), rtol=1e-8)
-    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-8)
-    gcv = sel.RidgeCV(alphas, criterion="gcv").fit(X, y)
-    np.testing.assert_allclose(gcv.cv_values_, [sel.gcv_score(X, y, a) for a in alphas],
-                               rtol=1e-12)
-
-
-def test_loo_rejects_rows_with_leverage_one():
-    X = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 1.0]])
-    with pytest.raises(ValueError, match="row 3 has leverage 1"):
-        sel.loo_residuals(X, np.arange(4.0))
-    assert np.all(np.isfinite(sel.loo_residuals(X, np.arange(4.0), alpha=0.1)))
-
-
 # -- basis expansion ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("degree, interaction_only, include_bias",

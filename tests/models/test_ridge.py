@@ -1,0 +1,148 @@
+"""The Ridge family: Ridge against scikit-learn and statsmodels, and leave-one-out against refits."""
+
+import numpy as np
+import pytest
+from sklearn import linear_model as sk_linear
+from sklearn.datasets import load_diabetes
+
+from probml import (
+    LinearRegression,
+    Ridge,
+    prior_std_to_ridge_alpha,
+    ridge_alpha_to_prior_std,
+)
+from probml import selection as sel
+
+
+@pytest.fixture(scope="module")
+def diabetes_arrays():
+    return load_diabetes(return_X_y=True)
+
+
+@pytest.mark.parametrize("alpha", [1e-6, 0.01, 1.0, 100.0])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_ridge_matches_scikit_learn(diabetes, alpha, fit_intercept):
+    from sklearn.linear_model import Ridge as SkRidge
+
+    X, y = diabetes
+    reference = SkRidge(alpha=alpha, fit_intercept=fit_intercept, solver="cholesky",
+                        tol=1e-12).fit(X, y)
+    model = Ridge(alpha=alpha, fit_intercept=fit_intercept).fit(X, y)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-9)
+    assert model.intercept_ == pytest.approx(reference.intercept_, rel=1e-10, abs=1e-12)
+
+
+def test_ridge_is_least_squares_on_the_augmented_design(diabetes):
+    """min ||y - Xw - b||^2 + alpha ||w||^2 is OLS on [1 X; 0 sqrt(alpha) I]."""
+    from scipy.linalg import lstsq
+
+    X, y = diabetes
+    alpha, (n, p) = 0.5, X.shape
+    design = np.block([[np.ones((n, 1)), X], [np.zeros((p, 1)), np.sqrt(alpha) * np.eye(p)]])
+    expected = lstsq(design, np.r_[y, np.zeros(p)])[0]
+    np.testing.assert_allclose(Ridge(alpha=alpha).fit(X, y).params_, expected, rtol=1e-9)
+
+
+def test_ridge_with_alpha_zero_is_ols(diabetes):
+    X, y = diabetes
+    np.testing.assert_allclose(Ridge(alpha=0).fit(X, y).coef_,
+                               LinearRegression().fit(X, y).coef_, rtol=1e-10)
+
+
+def test_ridge_constant_column_gets_zero_coefficient(rng):
+    X = np.column_stack([rng.standard_normal(30), np.full(30, 3.0)])
+    y = 2 * X[:, 0] + rng.standard_normal(30)
+    model = Ridge(alpha=1.0).fit(X, y)
+    assert model.coef_[1] == 0.0
+    assert np.all(np.isfinite(model.bse_))
+
+
+def test_ridge_works_with_more_features_than_samples(rng):
+    from sklearn.linear_model import Ridge as SkRidge
+
+    X, y = rng.standard_normal((10, 30)), rng.standard_normal(10)
+    model = Ridge(alpha=2.0).fit(X, y)
+    np.testing.assert_allclose(model.coef_, SkRidge(alpha=2.0).fit(X, y).coef_, rtol=1e-9)
+
+
+def test_ridge_summary_says_intervals_are_conditional(diabetes):
+    text = str(Ridge(alpha=1.0).fit(*diabetes).summary())
+    assert "conditional on the penalty" in text
+
+
+def test_ridge_posterior_covariance_is_the_gaussian_posterior(diabetes):
+    """bse_ = sqrt(diag(sigma^2 (A^T A + alpha diag(0, I))^-1)), the MAP's posterior."""
+    X, y = diabetes
+    alpha = 3.0
+    model = Ridge(alpha=alpha).fit(X, y)
+    design = np.column_stack([np.ones(len(y)), X])
+    penalty = alpha * np.diag([0.0] + [1.0] * X.shape[1])
+    expected = model.sigma_**2 * np.linalg.inv(design.T @ design + penalty)
+    np.testing.assert_allclose(model.cov_params_, expected, rtol=1e-8,
+                               atol=1e-10 * np.abs(expected).max())
+
+
+def test_alpha_and_prior_scale_convert_both_ways():
+    assert ridge_alpha_to_prior_std(4.0, noise_std=2.0) == pytest.approx(1.0)
+    assert prior_std_to_ridge_alpha(1.0, noise_std=2.0) == pytest.approx(4.0)
+    for alpha in [1e-3, 0.7, 25.0]:
+        prior = ridge_alpha_to_prior_std(alpha, noise_std=1.3)
+        assert prior_std_to_ridge_alpha(prior, noise_std=1.3) == pytest.approx(alpha)
+    with pytest.raises(ValueError, match="alpha must be a number > 0"):
+        ridge_alpha_to_prior_std(0.0, noise_std=1.0)
+    with pytest.raises(ValueError, match="prior_std must be a number > 0"):
+        prior_std_to_ridge_alpha(-1.0, noise_std=1.0)
+
+
+# -- closed-form leave-one-out ------------------------------------------------------------
+
+def _brute_force_loo(X, y, alpha, fit_intercept):
+    residuals = np.empty(len(y))
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        model = sk_linear.Ridge(alpha=alpha, fit_intercept=fit_intercept, solver="cholesky")
+        model.fit(X[keep], y[keep])
+        residuals[i] = y[i] - model.predict(X[i:i + 1])[0]
+    return residuals
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3, 10.0])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_closed_form_loo_equals_brute_force(diabetes_arrays, alpha, fit_intercept):
+    X, y = diabetes_arrays
+    X, y = X[:120], y[:120]
+    np.testing.assert_allclose(sel.loo_residuals(X, y, alpha, fit_intercept=fit_intercept),
+                               _brute_force_loo(X, y, alpha, fit_intercept), rtol=0,
+                               atol=1e-10 * np.abs(y).max())
+
+
+def test_gcv_equals_its_definition_through_the_hat_matrix(diabetes_arrays):
+    X, y = diabetes_arrays
+    A = np.column_stack([np.ones(len(y)), X])
+    penalty = 2.0 * np.eye(A.shape[1])
+    penalty[0, 0] = 0.0
+    H = A @ np.linalg.solve(A.T @ A + penalty, A.T)
+    expected = np.mean((y - H @ y) ** 2) / (1 - np.trace(H) / len(y)) ** 2
+    assert sel.gcv_score(X, y, 2.0) == pytest.approx(expected, rel=1e-10)
+    loo = np.mean(((y - H @ y) / (1 - np.diag(H))) ** 2)
+    assert np.mean(sel.loo_residuals(X, y, 2.0) ** 2) == pytest.approx(loo, rel=1e-10)
+
+
+def test_ridge_cv_chooses_scikit_learns_alpha(diabetes_arrays):
+    X, y = diabetes_arrays
+    alphas = np.logspace(-4, 2, 13)
+    ours = sel.RidgeCV(alphas).fit(X, y)
+    theirs = sk_linear.RidgeCV(alphas=alphas, store_cv_results=True).fit(X, y)
+    assert ours.alpha_ == theirs.alpha_
+    np.testing.assert_allclose(ours.cv_values_, theirs.cv_results_.mean(axis=0), rtol=1e-8)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-8)
+    gcv = sel.RidgeCV(alphas, criterion="gcv").fit(X, y)
+    np.testing.assert_allclose(gcv.cv_values_, [sel.gcv_score(X, y, a) for a in alphas],
+                               rtol=1e-12)
+
+
+def test_loo_rejects_rows_with_leverage_one():
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 1.0]])
+    with pytest.raises(ValueError, match="row 3 has leverage 1"):
+        sel.loo_residuals(X, np.arange(4.0))
+    assert np.all(np.isfinite(sel.loo_residuals(X, np.arange(4.0), alpha=0.1)))
