@@ -102,9 +102,12 @@ def _numeric(function, tolerance):
     return check
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Derivation:
     """A titled argument with named results and a three-part verification.
+
+    Built with keyword arguments only, so that a builder reads as a record of
+    what it derived and how each part is checked.
 
     Parameters
     ----------

@@ -6,9 +6,11 @@ import sympy as sp
 from . import register
 from ._core import Derivation, Eq, Step, Tex, is_zero
 
+t, h = sp.symbols("x h", positive=True)         # the point x (t here) and the step h
+
+
 @register("derivative-from-limit")
 def derivative_from_limit():
-    t, h = sp.symbols("x h", positive=True)
     k = sp.Symbol("k", integer=True, positive=True)
     functions = {"exp": sp.exp(t), "power": t ** k, "log": sp.log(t)}
     limits = {name: sp.limit((f.subs(t, t + h) - f) / h, h, 0)
@@ -37,46 +39,48 @@ def derivative_from_limit():
                "forward error": sp.expand(forward - sp.exp(t)),
                "central error": sp.expand(central - sp.exp(t))}
 
-    def symbolic(d):
-        r = d.results
-        return (is_zero(r["d/dx exp"] - sp.exp(t)) and is_zero(r["d/dx log"] - 1 / t)
-                and all(is_zero(e - m * t ** (m - 1))
-                        for m, e in zip(range(1, 6), r["d/dx x^k, k=1..5"]))
-                and is_zero(r["forward error"] - h * sp.exp(t) / 2)
-                and is_zero(r["central error"] - h ** 2 * sp.exp(t) / 6))
-
-    def scipy_check(d):
-        from scipy.differentiate import derivative
-
-        points = np.array([0.3, 1.0, 2.5])
-        exact = {"d/dx exp": np.exp, "d/dx log": np.log}
-        errors = []
-        for key, f in exact.items():
-            numeric = derivative(f, points, initial_step=0.05).df
-            ours = sp.lambdify(t, d.results[key])(points) * np.ones_like(points)
-            errors.append(np.max(np.abs(numeric - ours) / np.abs(numeric)))
-        return max(errors)
-
-    def probml_check(d):
-        # probml.calculus.finite_difference, which the gradient checks rely on, against
-        # the series: at h = 0.01 the measured errors are the leading terms within 1%.
-        from ..calculus import finite_difference
-
-        x0, h0 = 1.0, 1e-2
-        def forward(step):
-            return abs(finite_difference(np.exp, x0, step, scheme="forward") - np.exp(x0))
-
-        def central(step):
-            return abs(finite_difference(np.exp, x0, step) - np.exp(x0))
-        predicted_forward = float(d.results["forward error"].subs({t: x0, h: h0}))
-        predicted_central = float(d.results["central error"].subs({t: x0, h: h0}))
-        return max(abs(forward(h0) / predicted_forward - 1),
-                   abs(central(h0) / predicted_central - 1))
-
     return Derivation(
-        "derivative-from-limit", "Derivatives as limits, and finite differences",
-        ["derivative", "numeric vs analytic derivatives", "finite differences"], steps,
-        results, symbolic, scipy_check, probml_check, tolerance=(1e-8, 1e-2),
+        name="derivative-from-limit", title="Derivatives as limits, and finite differences",
+        concepts=["derivative", "numeric vs analytic derivatives", "finite differences"],
+        steps=steps, results=results, symbolic=_limit_identities,
+        scipy=_limits_against_scipy, probml=_difference_errors_against_probml,
+        tolerance=(1e-8, 1e-2),
         checked_against=("`scipy.differentiate.derivative` (adaptive finite differences).",
-                         "`probml.calculus.finite_difference`: forward and central errors at h = 0.01, "
+                         "`probml.calculus.finite_difference`: forward and central errors "
+                         "at h = 0.01, "
                          "against the series' leading terms (within 1%)."))
+
+
+def _limit_identities(d):
+    """d/dx e^x = e^x, d/dx log x = 1/x, d/dx x^k = k x^(k-1), and the two error terms."""
+    r = d.results
+    return (is_zero(r["d/dx exp"] - sp.exp(t)) and is_zero(r["d/dx log"] - 1 / t)
+            and all(is_zero(e - m * t ** (m - 1))
+                    for m, e in zip(range(1, 6), r["d/dx x^k, k=1..5"]))
+            and is_zero(r["forward error"] - h * sp.exp(t) / 2)
+            and is_zero(r["central error"] - h ** 2 * sp.exp(t) / 6))
+
+
+def _limits_against_scipy(d):
+    from scipy.differentiate import derivative
+
+    points = np.array([0.3, 1.0, 2.5])
+    errors = []
+    for key, f in {"d/dx exp": np.exp, "d/dx log": np.log}.items():
+        numeric = derivative(f, points, initial_step=0.05).df
+        ours = sp.lambdify(t, d.results[key])(points) * np.ones_like(points)
+        errors.append(np.max(np.abs(numeric - ours) / np.abs(numeric)))
+    return max(errors)
+
+
+def _difference_errors_against_probml(d):
+    """probml.calculus.finite_difference, which the gradient checks rely on, against the
+    series: at h = 0.01 the measured errors are the leading terms within 1%."""
+    from probml.calculus import finite_difference
+
+    x0, h0 = 1.0, 1e-2
+    forward = abs(finite_difference(np.exp, x0, h0, scheme="forward") - np.exp(x0))
+    central = abs(finite_difference(np.exp, x0, h0) - np.exp(x0))
+    predicted_forward = float(d.results["forward error"].subs({t: x0, h: h0}))
+    predicted_central = float(d.results["central error"].subs({t: x0, h: h0}))
+    return max(abs(forward / predicted_forward - 1), abs(central / predicted_central - 1))

@@ -7,6 +7,15 @@ from . import register
 from ._core import Derivation, Eq, Step, Tex, is_zero
 
 p, z = sp.symbols("p z", real=True)
+SIGMOID = 1 / (1 + sp.exp(-z))
+LOGIT = sp.log(p / (1 - p))
+GRID = np.linspace(-30, 30, 121)          # the logits where the checks compare numbers
+
+# One sample of the binary model, and the logits and one-hot labels of K = 3 classes.
+w, b, x, y = sp.symbols("w b x y", real=True)
+PREDICTION = 1 / (1 + sp.exp(-(w * x + b)))
+LOGITS, LABELS = sp.symbols("z_1:4", real=True), sp.symbols("y_1:4", real=True)
+SOFTMAX = [sp.exp(zk) / sum(sp.exp(zj) for zj in LOGITS) for zk in LOGITS]
 
 
 @register("logistic-inverse-logit")
@@ -14,7 +23,6 @@ def logistic_inverse_logit():
     odds = p / (1 - p)
     logit = sp.log(odds)
     (inverse,) = sp.solve(Eq(z, logit), p)
-    sigma = 1 / (1 + sp.exp(-z))
     derivative = sp.diff(inverse, z)
     steps = [
         Step("The odds of an event with probability p are", Eq(Tex("odds"), odds)),
@@ -22,59 +30,57 @@ def logistic_inverse_logit():
              Eq(z, logit)),
         Step("Solving for p inverts the logit,", Eq(p, inverse)),
         Step("which is the logistic function (dividing through by e^z):",
-             Eq(Tex(r"\sigma(z)"), sigma)),
+             Eq(Tex(r"\sigma(z)"), SIGMOID)),
         Step("Its derivative is", Eq(Tex(r"\sigma'(z)"), sp.simplify(derivative))),
         Step("which factors as the probability times its complement:",
              Eq(Tex(r"\sigma'(z)"), Tex(r"\sigma(z)\,(1 - \sigma(z))"))),
     ]
-    results = {"p(z)": inverse, "d p / d z": derivative}
-
-    def symbolic(d):
-        r = d.results
-        return (is_zero(r["p(z)"] - sigma)
-                and is_zero(r["d p / d z"] - sigma * (1 - sigma))
-                and is_zero(sp.simplify(logit.subs(p, r["p(z)"])) - z))
-
-    grid = np.linspace(-30, 30, 121)
-
-    def scipy_check(d):
-        from scipy import special
-
-        inverse_fn = sp.lambdify(z, d.results["p(z)"])
-        derivative_fn = sp.lambdify(z, d.results["d p / d z"])
-        return max(np.max(np.abs(inverse_fn(grid) - special.expit(grid))),
-                   np.max(np.abs(derivative_fn(grid)
-                                 - special.expit(grid) * special.expit(-grid))))
-
-    def probml_check(d):
-        from probml import functions
-
-        inverse_fn = sp.lambdify(z, d.results["p(z)"])
-        derivative_fn = sp.lambdify(z, d.results["d p / d z"])
-        s = functions.sigmoid(grid)
-        return max(np.max(np.abs(inverse_fn(grid) - s)),
-                   np.max(np.abs(derivative_fn(grid) - s * (1 - s))))
-
     return Derivation(
-        "logistic-inverse-logit", "The logistic function is the inverse of the logit",
-        ["odds", "logit", "sigmoid", "derivative of the sigmoid"], steps, results,
-        symbolic, scipy_check, probml_check, tolerance=(1e-14, 1e-14),
+        name="logistic-inverse-logit",
+        title="The logistic function is the inverse of the logit",
+        concepts=["odds", "logit", "sigmoid", "derivative of the sigmoid"],
+        steps=steps, results={"p(z)": inverse, "d p / d z": derivative},
+        symbolic=_inverse_logit_identities, scipy=_inverse_logit_against_scipy,
+        probml=_inverse_logit_against_probml, tolerance=(1e-14, 1e-14),
         checked_against=("`scipy.special.expit` and `scipy.special.logit` on z in [-30, 30].",
                          "`probml.functions.sigmoid` (and sigma (1 - sigma) from it)."))
 
 
+def _inverse_logit_identities(d):
+    """p(z) is the sigmoid, its derivative sigma (1 - sigma), and the logit undoes it."""
+    r = d.results
+    return (is_zero(r["p(z)"] - SIGMOID)
+            and is_zero(r["d p / d z"] - SIGMOID * (1 - SIGMOID))
+            and is_zero(sp.simplify(LOGIT.subs(p, r["p(z)"])) - z))
+
+
+def _inverse_logit_on_the_grid(d):
+    return (sp.lambdify(z, d.results["p(z)"])(GRID),
+            sp.lambdify(z, d.results["d p / d z"])(GRID))
+
+
+def _inverse_logit_against_scipy(d):
+    from scipy import special
+
+    inverse, derivative = _inverse_logit_on_the_grid(d)
+    return max(np.max(np.abs(inverse - special.expit(GRID))),
+               np.max(np.abs(derivative - special.expit(GRID) * special.expit(-GRID))))
+
+
+def _inverse_logit_against_probml(d):
+    from probml import functions
+
+    inverse, derivative = _inverse_logit_on_the_grid(d)
+    s = functions.sigmoid(GRID)
+    return max(np.max(np.abs(inverse - s)), np.max(np.abs(derivative - s * (1 - s))))
+
+
 @register("cross-entropy-gradient")
 def cross_entropy_gradient():
-    w, b, xv, yv = sp.symbols("w b x y", real=True)
-    s = 1 / (1 + sp.exp(-(w * xv + b)))
-    bce = -(yv * sp.log(s) + (1 - yv) * sp.log(1 - s))
+    bce = -(y * sp.log(PREDICTION) + (1 - y) * sp.log(1 - PREDICTION))
     d_bce_dw = sp.diff(bce, w)
-    Z = sp.symbols("z_1:4", real=True)
-    Y = sp.symbols("y_1:4", real=True)
-    denominator = sum(sp.exp(zk) for zk in Z)
-    P = [sp.exp(zk) / denominator for zk in Z]
-    cce = -sum(yk * sp.log(pk) for yk, pk in zip(Y, P))
-    d_cce = sp.Matrix([sp.diff(cce, zk) for zk in Z])
+    cce = -sum(yk * sp.log(pk) for yk, pk in zip(LABELS, SOFTMAX))
+    d_cce = sp.Matrix([sp.diff(cce, zk) for zk in LOGITS])
     steps = [
         Step("Binary cross-entropy of one sample with label y and prediction "
              "sigma(w x + b) is", Eq(Tex("L"), bce)),
@@ -93,60 +99,75 @@ def cross_entropy_gradient():
              Eq(Tex(r"\nabla_z L"), sp.Matrix([Tex(f"p_{k} - y_{k}")
                                                          for k in range(1, 4)]))),
     ]
-    results = {"dBCE/dw": d_bce_dw, "dCCE/dz (K = 3)": d_cce}
-
-    def symbolic(d):
-        one_hot = {Y[2]: 1 - Y[0] - Y[1]}
-        return (is_zero(sp.simplify(d.results["dBCE/dw"] - (s - yv) * xv))
-                and all(is_zero(sp.simplify((g - (pk - yk)).subs(one_hot)))
-                        for g, pk, yk in zip(d.results["dCCE/dz (K = 3)"], P, Y)))
-
-    rng = np.random.default_rng(4)
-    xs, labels = rng.normal(size=20), rng.integers(0, 2, 20).astype(float)
-
-    def bce_gradient(d, theta):
-        term = sp.lambdify((w, b, xv, yv), d.results["dBCE/dw"])
-        return float(np.mean(term(theta[0], theta[1], xs, labels)))
-
-    def scipy_check(d):
-        from scipy.optimize import approx_fprime
-
-        def loss(theta):
-            eta = theta[0] * xs + theta[1]
-            return float(np.mean(np.logaddexp(0, eta) - labels * eta))
-
-        errors = []
-        for theta in rng.normal(size=(4, 2)):
-            errors.append(abs(approx_fprime(theta, loss, 1e-7)[0] - bce_gradient(d, theta)))
-        logits = rng.normal(size=3)
-        onehot = np.array([0.0, 1.0, 0.0])
-        gradient = sp.lambdify((Z, Y), d.results["dCCE/dz (K = 3)"])(logits, onehot).ravel()
-
-        def cce(zs):
-            return float(-(zs @ onehot) + np.log(np.sum(np.exp(zs))))
-        errors.append(np.max(np.abs(approx_fprime(logits, cce, 1e-7) - gradient)))
-        return max(errors)
-
-    def probml_check(d):
-        from probml import losses
-
-        errors = []
-        for theta in rng.normal(size=(4, 2)):
-            dz = losses.binary_cross_entropy_with_logits_gradient(labels, theta[0] * xs
-                                                                  + theta[1])
-            errors.append(abs(dz @ xs - bce_gradient(d, theta)))
-        logits, label = rng.normal(size=(1, 3)), np.array([2])
-        ours = losses.categorical_cross_entropy_with_logits_gradient(label, logits)[0]
-        gradient = sp.lambdify((Z, Y), d.results["dCCE/dz (K = 3)"])(
-            logits[0], np.array([0.0, 0.0, 1.0])).ravel()
-        errors.append(np.max(np.abs(ours - gradient)))
-        return max(errors)
-
     return Derivation(
-        "cross-entropy-gradient", "The gradient of cross-entropy: prediction minus label",
-        ["binary cross-entropy", "categorical cross-entropy", "softmax", "gradient"],
-        steps, results, symbolic, scipy_check, probml_check, tolerance=(1e-6, 1e-12),
+        name="cross-entropy-gradient",
+        title="The gradient of cross-entropy: prediction minus label",
+        concepts=["binary cross-entropy", "categorical cross-entropy", "softmax", "gradient"],
+        steps=steps, results={"dBCE/dw": d_bce_dw, "dCCE/dz (K = 3)": d_cce},
+        symbolic=_cross_entropy_identities, scipy=_cross_entropy_against_scipy,
+        probml=_cross_entropy_against_probml, tolerance=(1e-6, 1e-12),
         checked_against=("`scipy.optimize.approx_fprime` on the mean log-loss and on "
                          "the softmax cross-entropy.",
                          "`probml.losses`' logit-gradient functions, chained through "
                          "w x + b."))
+
+
+def _cross_entropy_identities(d):
+    """dBCE/dw = (sigma - y) x; with one-hot labels, dCCE/dz_k = p_k - y_k."""
+    one_hot = {LABELS[2]: 1 - LABELS[0] - LABELS[1]}
+    return (is_zero(sp.simplify(d.results["dBCE/dw"] - (PREDICTION - y) * x))
+            and all(is_zero(sp.simplify((g - (pk - yk)).subs(one_hot)))
+                    for g, pk, yk in zip(d.results["dCCE/dz (K = 3)"], SOFTMAX, LABELS)))
+
+
+def _binary_data():
+    rng = np.random.default_rng(4)
+    return rng.normal(size=20), rng.integers(0, 2, 20).astype(float)
+
+
+def _bce_gradient(d, theta, xs, labels):
+    """The derived dBCE/dw, averaged over the samples."""
+    term = sp.lambdify((w, b, x, y), d.results["dBCE/dw"])
+    return float(np.mean(term(theta[0], theta[1], xs, labels)))
+
+
+def _cce_gradient(d, logits, one_hot):
+    """The derived dCCE/dz at ``logits`` for the label ``one_hot``."""
+    gradient = sp.lambdify((LOGITS, LABELS), d.results["dCCE/dz (K = 3)"])
+    return gradient(logits, one_hot).ravel()
+
+
+def _cross_entropy_against_scipy(d):
+    from scipy.optimize import approx_fprime
+
+    xs, labels = _binary_data()
+    rng = np.random.default_rng(5)
+    logits, one_hot = rng.normal(size=3), np.array([0.0, 1.0, 0.0])
+
+    def mean_log_loss(theta):
+        eta = theta[0] * xs + theta[1]
+        return float(np.mean(np.logaddexp(0, eta) - labels * eta))
+
+    def softmax_cross_entropy(values):
+        return float(-(values @ one_hot) + np.log(np.sum(np.exp(values))))
+
+    errors = [abs(approx_fprime(theta, mean_log_loss, 1e-7)[0]
+                  - _bce_gradient(d, theta, xs, labels)) for theta in rng.normal(size=(4, 2))]
+    errors.append(np.max(np.abs(approx_fprime(logits, softmax_cross_entropy, 1e-7)
+                                - _cce_gradient(d, logits, one_hot))))
+    return max(errors)
+
+
+def _cross_entropy_against_probml(d):
+    from probml import losses
+
+    xs, labels = _binary_data()
+    rng = np.random.default_rng(6)
+    errors = []
+    for theta in rng.normal(size=(4, 2)):
+        dz = losses.binary_cross_entropy_with_logits_gradient(labels, theta[0] * xs + theta[1])
+        errors.append(abs(dz @ xs - _bce_gradient(d, theta, xs, labels)))
+    logits, label = rng.normal(size=(1, 3)), np.array([2])
+    ours = losses.categorical_cross_entropy_with_logits_gradient(label, logits)[0]
+    errors.append(np.max(np.abs(ours - _cce_gradient(d, logits[0], np.array([0.0, 0.0, 1.0])))))
+    return max(errors)

@@ -1,4 +1,4 @@
-"""Hypothesis tests and A/B testing: the two-proportion z-test and the sample size for a given power."""
+"""Hypothesis tests and A/B testing: the two-proportion z-test, and the sample size for a power."""
 
 import numpy as np
 import sympy as sp
@@ -6,17 +6,23 @@ import sympy as sp
 from . import register
 from ._core import Derivation, Eq, Step, Tex, is_zero
 
+# Counts of the numeric checks: (x_A, n_A, x_B, n_B).
 _EXPERIMENTS = [(200, 2000, 250, 2000), (31, 480, 47, 515), (1210, 10000, 1305, 9800),
                 (3, 40, 9, 38)]
 # (p_A, p_B, alpha, power, ratio) for the sample-size checks.
 _DESIGNS = [(0.10, 0.12, 0.05, 0.8, 1.0), (0.03, 0.036, 0.01, 0.9, 1.0),
             (0.5, 0.45, 0.05, 0.8, 2.0), (0.2, 0.3, 0.10, 0.95, 0.5)]
 
+# The counts of the two arms, a common rate p, one visitor's conversion b and a count n.
+x_a, n_a, x_b, n_b = sp.symbols("x_A n_A x_B n_B", positive=True)
+p, b, n = sp.symbols("p b n", positive=True)
+# An effect h on the arcsine scale, the allocation ratio r and the normal quantiles.
+r, h = sp.symbols("r h", positive=True)
+z_alpha, z_beta = sp.symbols(r"z_{1-\alpha} z_{1-\beta}", positive=True)
+
 
 @register("two-proportion-z-test")
 def two_proportion_z_test():
-    x_a, n_a, x_b, n_b = sp.symbols("x_A n_A x_B n_B", positive=True)
-    p, b, n = sp.symbols("p b n", positive=True)
     loglik = (x_a + x_b) * sp.log(p) + (n_a + n_b - x_a - x_b) * sp.log(1 - p)
     (pooled,) = sp.solve(sp.diff(loglik, p), p)
     pmf = p ** b * (1 - p) ** (1 - b)
@@ -53,53 +59,54 @@ def two_proportion_z_test():
     ]
     results = {"pooled rate": pooled, "variance of the difference": difference_variance,
                "z": z, "chi-square": chi2}
-    symbols = (x_a, n_a, x_b, n_b)
-
-    def symbolic(d):
-        pooled_hand = (x_a + x_b) / (n_a + n_b)
-        variance_hand = p * (1 - p) * (1 / n_a + 1 / n_b)
-        z_hand = (x_b / n_b - x_a / n_a) / sp.sqrt(
-            pooled_hand * (1 - pooled_hand) * (1 / n_a + 1 / n_b))
-        return (is_zero(d.results["pooled rate"] - pooled_hand)
-                and is_zero(d.results["variance of the difference"] - variance_hand)
-                and is_zero(d.results["z"] ** 2 - z_hand ** 2)
-                and is_zero(sp.together(d.results["z"] ** 2 - d.results["chi-square"])))
-
-    def evaluate(d, experiment):
-        return float(d.results["z"].subs(dict(zip(symbols, experiment))))
-
-    def scipy_check(d):
-        from scipy.stats import chi2 as chi2_distribution
-        from scipy.stats import chi2_contingency, norm
-
-        error = 0.0
-        for x1, m1, x2, m2 in _EXPERIMENTS:
-            value = evaluate(d, (x1, m1, x2, m2))
-            oracle = chi2_contingency([[x1, m1 - x1], [x2, m2 - x2]], correction=False)
-            error = max(error, abs(value ** 2 - oracle.statistic) / oracle.statistic,
-                        abs(2 * norm.sf(abs(value)) - oracle.pvalue),
-                        abs(chi2_distribution.sf(value ** 2, 1) - oracle.pvalue))
-        return error
-
-    def probml_check(d):
-        from probml.hypothesis_testing import two_proportion_z_test as z_test
-
-        return max(abs(evaluate(d, e) - z_test(*e).statistic) for e in _EXPERIMENTS)
-
     return Derivation(
-        "two-proportion-z-test", "The two-proportion z-test of an A/B test",
-        ["hypothesis test", "A/B testing", "maximum likelihood", "chi-square test"], steps,
-        results, symbolic, scipy_check, probml_check, tolerance=(1e-10, 1e-12),
+        name="two-proportion-z-test", title="The two-proportion z-test of an A/B test",
+        concepts=["hypothesis test", "A/B testing", "maximum likelihood", "chi-square test"],
+        steps=steps, results=results, symbolic=_z_test_identities,
+        scipy=_z_test_against_scipy, probml=_z_test_against_probml, tolerance=(1e-10, 1e-12),
         checked_against=("`scipy.stats.chi2_contingency(..., correction=False)`: z^2 against "
                          "its statistic (relative) and the normal p-value against its "
                          "p-value, on four experiments.",
                          "`probml.hypothesis_testing.two_proportion_z_test(...).statistic`."))
 
 
+def _z_test_identities(d):
+    """The pooled rate, the variance p (1 - p)(1/n_A + 1/n_B), z as by hand, and z^2 = X^2."""
+    pooled = (x_a + x_b) / (n_a + n_b)
+    z_by_hand = (x_b / n_b - x_a / n_a) / sp.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    return (is_zero(d.results["pooled rate"] - pooled)
+            and is_zero(d.results["variance of the difference"]
+                        - p * (1 - p) * (1 / n_a + 1 / n_b))
+            and is_zero(d.results["z"] ** 2 - z_by_hand ** 2)
+            and is_zero(sp.together(d.results["z"] ** 2 - d.results["chi-square"])))
+
+
+def _z_of(d, experiment):
+    return float(d.results["z"].subs(dict(zip((x_a, n_a, x_b, n_b), experiment))))
+
+
+def _z_test_against_scipy(d):
+    from scipy.stats import chi2 as chi2_distribution
+    from scipy.stats import chi2_contingency, norm
+
+    error = 0.0
+    for x1, m1, x2, m2 in _EXPERIMENTS:
+        value = _z_of(d, (x1, m1, x2, m2))
+        oracle = chi2_contingency([[x1, m1 - x1], [x2, m2 - x2]], correction=False)
+        error = max(error, abs(value ** 2 - oracle.statistic) / oracle.statistic,
+                    abs(2 * norm.sf(abs(value)) - oracle.pvalue),
+                    abs(chi2_distribution.sf(value ** 2, 1) - oracle.pvalue))
+    return error
+
+
+def _z_test_against_probml(d):
+    from probml.hypothesis_testing import two_proportion_z_test as z_test
+
+    return max(abs(_z_of(d, e) - z_test(*e).statistic) for e in _EXPERIMENTS)
+
+
 @register("sample-size")
 def sample_size():
-    p, n, r, h = sp.symbols("p n r h", positive=True)
-    z_alpha, z_beta = sp.symbols(r"z_{1-\alpha} z_{1-\beta}", positive=True)
     phi = 2 * sp.asin(sp.sqrt(p))
     slope = sp.diff(phi, p)
     delta_variance = sp.simplify(slope ** 2 * p * (1 - p) / n)
@@ -123,54 +130,65 @@ def sample_size():
              Eq(Tex("n_A"), n_required)),
         Step("A two-sided test uses z_{1-alpha/2} in place of z_{1-alpha}; the formula then "
              "ignores the chance of rejecting in the wrong direction, which is why "
-             "probml.hypothesis_testing.ab_test_design solves the full power equation numerically."),
+             "probml.hypothesis_testing.ab_test_design solves the full power equation "
+             "numerically."),
     ]
     results = {"variance of phi(p_hat)": delta_variance, "n per arm": n_required}
 
-    def symbolic(d):
-        return (is_zero(d.results["variance of phi(p_hat)"] - 1 / n)
-                and is_zero(d.results["n per arm"]
-                            - (1 + r) / r * ((z_alpha + z_beta) / h) ** 2))
-
-    def formula(d, p_a, p_b, alpha, power, ratio):
-        from scipy.stats import norm
-
-        effect = 2 * np.arcsin(np.sqrt(p_b)) - 2 * np.arcsin(np.sqrt(p_a))
-        return float(d.results["n per arm"].subs(
-            {h: abs(effect), r: ratio, z_alpha: norm.isf(alpha), z_beta: norm.isf(1 - power)}))
-
-    def scipy_check(d):
-        from scipy.optimize import brentq
-        from scipy.stats import norm
-
-        error = 0.0
-        for p_a, p_b, alpha, power, ratio in _DESIGNS:
-            effect = abs(2 * np.arcsin(np.sqrt(p_b)) - 2 * np.arcsin(np.sqrt(p_a)))
-
-            def shortfall(size):
-                sd_ = np.sqrt(1 / size + 1 / (ratio * size))
-                return norm.sf(norm.isf(alpha) - effect / sd_) - power
-            root = brentq(shortfall, 1.0, 1e8, xtol=1e-12, rtol=1e-15)
-            error = max(error, abs(formula(d, p_a, p_b, alpha, power, ratio) - root) / root)
-        return error
-
-    def probml_check(d):
-        from probml.hypothesis_testing import ab_test_design
-
-        error = 0.0
-        for p_a, p_b, alpha, power, ratio in _DESIGNS:
-            side = "greater" if p_b > p_a else "less"
-            design = ab_test_design(p_a, p_b - p_a, alpha=alpha, power=power, ratio=ratio,
-                                    alternative=side)
-            expected = formula(d, p_a, p_b, alpha, power, ratio)
-            error = max(error, abs(design.n_per_arm - expected) / expected)
-        return error
-
     return Derivation(
-        "sample-size", "Sample size of an A/B test from the power equation",
-        ["A/B testing", "power", "sample size", "delta method"], steps, results, symbolic,
-        scipy_check, probml_check, tolerance=(1e-9, 1e-12),
+        name="sample-size", title="Sample size of an A/B test from the power equation",
+        concepts=["A/B testing", "power", "sample size", "delta method"], steps=steps,
+        results=results, symbolic=_sample_size_identities, scipy=_sample_size_against_scipy,
+        probml=_sample_size_against_probml, tolerance=(1e-9, 1e-12),
         checked_against=("`scipy.optimize.brentq` on the power equation written with "
                          "`scipy.stats.norm`, relative error in n, four designs.",
                          "`probml.hypothesis_testing.ab_test_design(..., alternative='greater' or "
                          "'less').n_per_arm`, relative error."))
+
+
+def _sample_size_identities(d):
+    """Var phi(p_hat) = 1/n, and n_A = (1 + r)/r ((z_{1-alpha} + z_{1-beta}) / h)^2."""
+    return (is_zero(d.results["variance of phi(p_hat)"] - 1 / n)
+            and is_zero(d.results["n per arm"] - (1 + r) / r * ((z_alpha + z_beta) / h) ** 2))
+
+
+def _arcsine_effect(p_a, p_b):
+    return abs(2 * np.arcsin(np.sqrt(p_b)) - 2 * np.arcsin(np.sqrt(p_a)))
+
+
+def _n_per_arm(d, p_a, p_b, alpha, power, ratio):
+    """The derived n per arm for a design."""
+    from scipy.stats import norm
+
+    return float(d.results["n per arm"].subs(
+        {h: _arcsine_effect(p_a, p_b), r: ratio, z_alpha: norm.isf(alpha),
+         z_beta: norm.isf(1 - power)}))
+
+
+def _sample_size_against_scipy(d):
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    error = 0.0
+    for p_a, p_b, alpha, power, ratio in _DESIGNS:
+        effect = _arcsine_effect(p_a, p_b)
+
+        def shortfall(size):
+            sd = np.sqrt(1 / size + 1 / (ratio * size))
+            return norm.sf(norm.isf(alpha) - effect / sd) - power
+        root = brentq(shortfall, 1.0, 1e8, xtol=1e-12, rtol=1e-15)
+        error = max(error, abs(_n_per_arm(d, p_a, p_b, alpha, power, ratio) - root) / root)
+    return error
+
+
+def _sample_size_against_probml(d):
+    from probml.hypothesis_testing import ab_test_design
+
+    error = 0.0
+    for p_a, p_b, alpha, power, ratio in _DESIGNS:
+        side = "greater" if p_b > p_a else "less"
+        design = ab_test_design(p_a, p_b - p_a, alpha=alpha, power=power, ratio=ratio,
+                                alternative=side)
+        expected = _n_per_arm(d, p_a, p_b, alpha, power, ratio)
+        error = max(error, abs(design.n_per_arm - expected) / expected)
+    return error

@@ -11,6 +11,18 @@ sigma2 = sp.Symbol("sigma^2", positive=True)
 N = 5
 _s2_hat_symbol = Tex(r"\hat\sigma^2", positive=True)
 xs_symbols = sp.symbols(f"x_1:{N + 1}", real=True)
+n = sp.Symbol("n", positive=True)
+
+# k successes in n Bernoulli trials with probability q.
+k, q = sp.symbols("k p", positive=True)
+
+# Three observations and predictions, a Laplace scale, one Bernoulli label and a
+# one-hot label over three classes with their probabilities.
+LOSS_N = 3
+YS, PREDS = sp.symbols("y_1:4", real=True), sp.symbols(r"\hat{y}_1:4", real=True)
+SCALE = sp.Symbol("b", positive=True)
+LABEL = sp.Symbol("y", positive=True)
+CLASS_PROBS, ONE_HOT = sp.symbols("p_1:4", positive=True), sp.symbols("y_1:4", nonnegative=True)
 
 
 def _sample(seed, size=200):
@@ -45,8 +57,7 @@ def gaussian_mle():
     # Unbiasedness: write x_i = mu + sigma e_i with independent standard e_i,
     # expand the sum of squares about the mean, and take expectations term by
     # term (E[e_i] = 0, E[e_i^2] = 1, E[e_i e_j] = 0), for n = 2, ..., 6.
-    n, s2 = sp.symbols("n sigma^2", positive=True)
-    expected_by_n = {m: _expected_sum_of_squares(m, s2) for m in range(2, 7)}
+    expected_by_n = {m: _expected_sum_of_squares(m, sigma2) for m in range(2, 7)}
     slope = sp.simplify(expected_by_n[3] - expected_by_n[2])
     expected_ss = sp.expand(expected_by_n[2] + (n - 2) * slope)
     steps = [
@@ -78,61 +89,67 @@ def gaussian_mle():
                "E[sum of squares], n = 2..6": sp.Matrix([list(expected_by_n.values())]),
                "E[sigma2_hat]": expected_ss / n}
 
-    def symbolic(d):
-        r = d.results
-        mean = sum(xs_symbols) / N
-        variance = sum((xi - mean) ** 2 for xi in xs_symbols) / N
-        H = r["hessian at optimum"]
-        # -n/v and -n/(2 v^2) at v = the variance estimate: negative, as v > 0.
-        return (is_zero(r["mu_hat"] - mean) and is_zero(r["sigma2_hat"] - variance)
-                and is_zero(H[0, 1]) and is_zero(H[0, 0] + N / variance)
-                and is_zero(H[1, 1] + N / (2 * variance ** 2))
-                and all(is_zero(e - (m - 1) * s2) for m, e in
-                        zip(range(2, 7), r["E[sum of squares], n = 2..6"]))
-                and is_zero(r["E[sigma2_hat]"] - (n - 1) / n * s2))
-
-    def estimates(d, data):
-        # the n = 5 closed forms are the mean and 1/n variance: apply that pattern
-        mean_fn = sp.lambdify(xs_symbols, d.results["mu_hat"])
-        var_fn = sp.lambdify(xs_symbols, d.results["sigma2_hat"])
-        return mean_fn(*data[:N]), var_fn(*data[:N])
-
-    def scipy_check(d):
-        from scipy.optimize import minimize
-        from scipy.stats import norm
-
-        data = _sample(5)[:N]
-        found = minimize(lambda t: -norm.logpdf(data, t[0], np.exp(t[1] / 2)).sum(),
-                         [0.0, 0.0], method="BFGS", options={"gtol": 1e-10}).x
-        mean, var = estimates(d, data)
-        return max(abs(found[0] - mean), abs(np.exp(found[1]) - var) / var)
-
-    def probml_check(d):
-        from probml import Normal
-
-        data = _sample(6)[:N]
-        model = Normal().fit(data)
-        mean, var = estimates(d, data)
-        rng = np.random.default_rng(7)
-        simulated = rng.normal(size=(200_000, N)).var(axis=1).mean()   # E of 1/n variance
-        expected = float(d.results["E[sigma2_hat]"].subs({n: N, s2: 1}))
-        return max(abs(model.mean_ - mean), abs(model.var_ - var),
-                   abs(model.var_unbiased_ - var * N / (N - 1)),
-                   abs(simulated - expected) / 100)   # Monte-Carlo: sd about 0.0013
-
     return Derivation(
-        "gaussian-mle", "The Gaussian MLE: sample mean and the 1/n variance",
-        ["maximum likelihood", "Gaussian", "bias of the variance estimator"], steps,
-        results, symbolic, scipy_check, probml_check, tolerance=(1e-6, 1e-4),
+        name="gaussian-mle", title="The Gaussian MLE: sample mean and the 1/n variance",
+        concepts=["maximum likelihood", "Gaussian", "bias of the variance estimator"],
+        steps=steps, results=results, symbolic=_gaussian_mle_identities,
+        scipy=_gaussian_mle_against_scipy, probml=_gaussian_mle_against_probml,
+        tolerance=(1e-6, 1e-4),
         checked_against=("`scipy.optimize.minimize` on the negative log-likelihood "
                          "(`scipy.stats.norm.logpdf`).",
                          "`probml.Normal` (`mean_`, `var_`, `var_unbiased_`), and a "
                          "simulation of E[sigma_hat^2] = (n - 1)/n sigma^2."))
 
 
+def _gaussian_mle_identities(d):
+    """The mean and 1/n variance; a negative diagonal Hessian; E[sigma_hat^2] = (n-1)/n sigma^2."""
+    r = d.results
+    mean = sum(xs_symbols) / N
+    variance = sum((xi - mean) ** 2 for xi in xs_symbols) / N
+    H = r["hessian at optimum"]
+    # -n/v and -n/(2 v^2) at v = the variance estimate: negative, as v > 0.
+    return (is_zero(r["mu_hat"] - mean) and is_zero(r["sigma2_hat"] - variance)
+            and is_zero(H[0, 1]) and is_zero(H[0, 0] + N / variance)
+            and is_zero(H[1, 1] + N / (2 * variance ** 2))
+            and all(is_zero(e - (m - 1) * sigma2) for m, e in
+                    zip(range(2, 7), r["E[sum of squares], n = 2..6"]))
+            and is_zero(r["E[sigma2_hat]"] - (n - 1) / n * sigma2))
+
+
+def _gaussian_estimates(d, data):
+    """The n = 5 closed forms (the mean and 1/n variance) applied to ``data``."""
+    mean_fn = sp.lambdify(xs_symbols, d.results["mu_hat"])
+    var_fn = sp.lambdify(xs_symbols, d.results["sigma2_hat"])
+    return mean_fn(*data[:N]), var_fn(*data[:N])
+
+
+def _gaussian_mle_against_scipy(d):
+    from scipy.optimize import minimize
+    from scipy.stats import norm
+
+    data = _sample(5)[:N]
+    found = minimize(lambda t: -norm.logpdf(data, t[0], np.exp(t[1] / 2)).sum(),
+                     [0.0, 0.0], method="BFGS", options={"gtol": 1e-10}).x
+    mean, var = _gaussian_estimates(d, data)
+    return max(abs(found[0] - mean), abs(np.exp(found[1]) - var) / var)
+
+
+def _gaussian_mle_against_probml(d):
+    from probml import Normal
+
+    data = _sample(6)[:N]
+    model = Normal().fit(data)
+    mean, var = _gaussian_estimates(d, data)
+    rng = np.random.default_rng(7)
+    simulated = rng.normal(size=(200_000, N)).var(axis=1).mean()   # E of 1/n variance
+    expected = float(d.results["E[sigma2_hat]"].subs({n: N, sigma2: 1}))
+    return max(abs(model.mean_ - mean), abs(model.var_ - var),
+               abs(model.var_unbiased_ - var * N / (N - 1)),
+               abs(simulated - expected) / 100)   # Monte-Carlo: sd about 0.0013
+
+
 @register("bernoulli-mle")
 def bernoulli_mle():
-    k, n, q = sp.symbols("k n p", positive=True)
     loglik = k * sp.log(q) + (n - k) * sp.log(1 - q)
     (p_hat,) = sp.solve(sp.diff(loglik, q), q)
     second = sp.simplify(sp.diff(loglik, q, 2).subs(q, p_hat))
@@ -147,49 +164,48 @@ def bernoulli_mle():
     ]
     results = {"p_hat": p_hat, "second derivative": second}
 
-    def symbolic(d):
-        return (is_zero(d.results["p_hat"] - k / n)
-                and is_zero(sp.simplify(-1 / d.results["second derivative"]
-                                        - (k / n) * (1 - k / n) / n)))
-
-    def scipy_check(d):
-        from scipy.optimize import minimize_scalar
-        from scipy.stats import binom
-
-        found = minimize_scalar(lambda t: -binom.logpmf(7, 20, t), bounds=(1e-9, 1 - 1e-9),
-                                method="bounded", options={"xatol": 1e-12}).x
-        return abs(found - float(d.results["p_hat"].subs({k: 7, n: 20})))
-
-    def probml_check(d):
-        from probml import Bernoulli
-
-        data = np.r_[np.ones(7), np.zeros(13)]
-        model = Bernoulli().fit(data)
-        return abs(model.p_ - float(d.results["p_hat"].subs({k: 7, n: 20})))
-
     return Derivation(
-        "bernoulli-mle", "The Bernoulli MLE is the share of successes",
-        ["maximum likelihood", "Bernoulli"], steps, results, symbolic, scipy_check,
-        probml_check, tolerance=(1e-8, 1e-15),
+        name="bernoulli-mle", title="The Bernoulli MLE is the share of successes",
+        concepts=["maximum likelihood", "Bernoulli"], steps=steps, results=results,
+        symbolic=_bernoulli_mle_identities, scipy=_bernoulli_mle_against_scipy,
+        probml=_bernoulli_mle_against_probml, tolerance=(1e-8, 1e-15),
         checked_against=("`scipy.optimize.minimize_scalar` on `scipy.stats.binom.logpmf`.",
                          "`probml.Bernoulli().fit(...).p_`."))
 
 
+def _bernoulli_mle_identities(d):
+    """p_hat = k / n, and minus the inverse second derivative is p (1 - p) / n."""
+    return (is_zero(d.results["p_hat"] - k / n)
+            and is_zero(sp.simplify(-1 / d.results["second derivative"]
+                                    - (k / n) * (1 - k / n) / n)))
+
+
+def _bernoulli_mle_against_scipy(d):
+    from scipy.optimize import minimize_scalar
+    from scipy.stats import binom
+
+    found = minimize_scalar(lambda t: -binom.logpmf(7, 20, t), bounds=(1e-9, 1 - 1e-9),
+                            method="bounded", options={"xatol": 1e-12}).x
+    return abs(found - float(d.results["p_hat"].subs({k: 7, n: 20})))
+
+
+def _bernoulli_mle_against_probml(d):
+    from probml import Bernoulli
+
+    model = Bernoulli().fit(np.r_[np.ones(7), np.zeros(13)])
+    return abs(model.p_ - float(d.results["p_hat"].subs({k: 7, n: 20})))
+
+
 @register("losses-as-likelihoods")
 def losses_as_likelihoods():
-    n = 3
-    ys, preds = sp.symbols("y_1:4", real=True), sp.symbols(r"\hat{y}_1:4", real=True)
-    s2, scale = sp.symbols("sigma^2 b", positive=True)
+    ys, preds, s2, scale, label = YS, PREDS, sigma2, SCALE, LABEL
+    P, Y = CLASS_PROBS, ONE_HOT
     gauss = -sum(sp.log(sp.exp(-(y - f) ** 2 / (2 * s2)) / sp.sqrt(2 * sp.pi * s2))
                  for y, f in zip(ys, preds))
     laplace = -sum(sp.log(sp.exp(-sp.Abs(y - f) / scale) / (2 * scale))
                    for y, f in zip(ys, preds))
-    q, label = sp.symbols("p y", positive=True)
     bernoulli = -sp.log(q ** label * (1 - q) ** (1 - label))
-    P, Y = sp.symbols("p_1:4", positive=True), sp.symbols("y_1:4", nonnegative=True)
     categorical = -sp.log(sp.Mul(*[pk ** yk for pk, yk in zip(P, Y)]))
-    mse = sum((y - f) ** 2 for y, f in zip(ys, preds)) / n
-    mae = sum(sp.Abs(y - f) for y, f in zip(ys, preds)) / n
     results = {
         "Gaussian NLL": sp.expand(sp.expand_log(gauss, force=True)),
         "Laplace NLL": sp.expand(sp.expand_log(laplace, force=True)),
@@ -215,61 +231,65 @@ def losses_as_likelihoods():
              "a sum; the minus sign turns maximising into minimising."),
     ]
 
-    def symbolic(d):
-        r = d.results
-        return (is_zero(r["Gaussian NLL"] - (n * sp.log(2 * sp.pi * s2) / 2
-                                             + n * mse / (2 * s2)))
-                and is_zero(r["Laplace NLL"] - (n * sp.log(2 * scale) + n * mae / scale))
-                and is_zero(r["Bernoulli NLL"]
-                            + label * sp.log(q) + (1 - label) * sp.log(1 - q))
-                and is_zero(r["categorical NLL"] + sum(yk * sp.log(pk)
-                                                       for pk, yk in zip(P, Y))))
-
-    rng = np.random.default_rng(8)
-    y_data, f_data = rng.normal(size=3), rng.normal(size=3)
-    p_data = np.array([0.2, 0.5, 0.3])
-    onehot = np.array([0.0, 0.0, 1.0])
-
-    def evaluate(d):
-        r = d.results
-        return {
-            "gauss": float(r["Gaussian NLL"].subs({**dict(zip(ys, y_data)),
-                                                    **dict(zip(preds, f_data)), s2: 0.7})),
-            "laplace": float(r["Laplace NLL"].subs({**dict(zip(ys, y_data)),
-                                                     **dict(zip(preds, f_data)),
-                                                     scale: 1.3})),
-            "bernoulli": [float(r["Bernoulli NLL"].subs({q: 0.8, label: v})) for v in (0, 1)],
-            "categorical": float(r["categorical NLL"].subs({**dict(zip(P, p_data)),
-                                                            **dict(zip(Y, onehot))})),
-        }
-
-    def scipy_check(d):
-        from scipy import stats
-
-        v = evaluate(d)
-        return max(abs(v["gauss"] + stats.norm.logpdf(y_data, f_data, np.sqrt(0.7)).sum()),
-                   abs(v["laplace"] + stats.laplace.logpdf(y_data, f_data, 1.3).sum()),
-                   max(abs(v["bernoulli"][k] + stats.bernoulli.logpmf(k, 0.8))
-                       for k in (0, 1)),
-                   abs(v["categorical"] + stats.multinomial.logpmf(onehot, 1, p_data)))
-
-    def probml_check(d):
-        from probml import losses
-
-        v = evaluate(d)
-        return max(
-            abs(v["gauss"] - (1.5 * np.log(2 * np.pi * 0.7)
-                              + 3 / 1.4 * losses.mean_squared_error(y_data, f_data))),
-            abs(v["laplace"] - (3 * np.log(2.6)
-                                + 3 / 1.3 * losses.mean_absolute_error(y_data, f_data))),
-            max(abs(v["bernoulli"][k] - losses.binary_cross_entropy([k], [0.8]))
-                for k in (0, 1)),
-            abs(v["categorical"] - losses.categorical_cross_entropy([2], [p_data])))
-
     return Derivation(
-        "losses-as-likelihoods", "Every loss is a negative log-likelihood",
-        ["mean squared error", "mean absolute error", "cross-entropy", "likelihood"],
-        steps, results, symbolic, scipy_check, probml_check, tolerance=(1e-12, 1e-12),
+        name="losses-as-likelihoods", title="Every loss is a negative log-likelihood",
+        concepts=["mean squared error", "mean absolute error", "cross-entropy", "likelihood"],
+        steps=steps, results=results, symbolic=_losses_identities,
+        scipy=_losses_against_scipy, probml=_losses_against_probml, tolerance=(1e-12, 1e-12),
         checked_against=("`scipy.stats` log-densities: `norm`, `laplace`, `bernoulli`, "
                          "`multinomial`.",
                          "`probml.losses`: MSE, MAE, binary and categorical cross-entropy."))
+
+
+def _losses_identities(d):
+    """Each NLL is a constant plus a multiple of its loss: MSE, MAE, binary and categorical CE."""
+    r, n3 = d.results, LOSS_N
+    mse = sum((y - f) ** 2 for y, f in zip(YS, PREDS)) / n3
+    mae = sum(sp.Abs(y - f) for y, f in zip(YS, PREDS)) / n3
+    return (is_zero(r["Gaussian NLL"] - (n3 * sp.log(2 * sp.pi * sigma2) / 2
+                                         + n3 * mse / (2 * sigma2)))
+            and is_zero(r["Laplace NLL"] - (n3 * sp.log(2 * SCALE) + n3 * mae / SCALE))
+            and is_zero(r["Bernoulli NLL"] + LABEL * sp.log(q) + (1 - LABEL) * sp.log(1 - q))
+            and is_zero(r["categorical NLL"] + sum(yk * sp.log(pk)
+                                                   for pk, yk in zip(CLASS_PROBS, ONE_HOT))))
+
+
+# Where the checks evaluate the negative log-likelihoods: data, predictions, class
+# probabilities and a one-hot label.
+_rng = np.random.default_rng(8)
+LOSS_Y, LOSS_F = _rng.normal(size=3), _rng.normal(size=3)
+LOSS_P, LOSS_ONE_HOT = np.array([0.2, 0.5, 0.3]), np.array([0.0, 0.0, 1.0])
+
+
+def _losses_at_the_data(d):
+    r, data = d.results, {**dict(zip(YS, LOSS_Y)), **dict(zip(PREDS, LOSS_F))}
+    return {
+        "gauss": float(r["Gaussian NLL"].subs({**data, sigma2: 0.7})),
+        "laplace": float(r["Laplace NLL"].subs({**data, SCALE: 1.3})),
+        "bernoulli": [float(r["Bernoulli NLL"].subs({q: 0.8, LABEL: v})) for v in (0, 1)],
+        "categorical": float(r["categorical NLL"].subs({**dict(zip(CLASS_PROBS, LOSS_P)),
+                                                        **dict(zip(ONE_HOT, LOSS_ONE_HOT))})),
+    }
+
+
+def _losses_against_scipy(d):
+    from scipy import stats
+
+    v = _losses_at_the_data(d)
+    return max(abs(v["gauss"] + stats.norm.logpdf(LOSS_Y, LOSS_F, np.sqrt(0.7)).sum()),
+               abs(v["laplace"] + stats.laplace.logpdf(LOSS_Y, LOSS_F, 1.3).sum()),
+               max(abs(v["bernoulli"][j] + stats.bernoulli.logpmf(j, 0.8)) for j in (0, 1)),
+               abs(v["categorical"] + stats.multinomial.logpmf(LOSS_ONE_HOT, 1, LOSS_P)))
+
+
+def _losses_against_probml(d):
+    from probml import losses
+
+    v = _losses_at_the_data(d)
+    return max(
+        abs(v["gauss"] - (1.5 * np.log(2 * np.pi * 0.7)
+                          + 3 / 1.4 * losses.mean_squared_error(LOSS_Y, LOSS_F))),
+        abs(v["laplace"] - (3 * np.log(2.6)
+                            + 3 / 1.3 * losses.mean_absolute_error(LOSS_Y, LOSS_F))),
+        max(abs(v["bernoulli"][j] - losses.binary_cross_entropy([j], [0.8])) for j in (0, 1)),
+        abs(v["categorical"] - losses.categorical_cross_entropy([2], [LOSS_P])))

@@ -6,10 +6,17 @@ import sympy as sp
 from . import register
 from ._core import Derivation, Eq, Step, Tex, is_zero
 
+# A quadratic's curvature a and the step size eta; a 2 x 2 Hessian for the numbers.
+a, eta = sp.symbols("a eta", positive=True)
+HESSIAN = np.array([[3.0, 1.0], [1.0, 2.0]])
+
+# Adam's first-moment decay beta_1, a constant gradient g, the step t and its index k.
+beta1, g = sp.symbols("beta_1 g", positive=True)
+t = sp.Symbol("t", integer=True, positive=True)
+
 
 @register("gradient-descent-step-size")
 def gradient_descent_step_size():
-    a, eta = sp.symbols("a eta", positive=True)
     x = sp.Symbol("x", real=True)
     f = a * x ** 2 / 2
     step = sp.expand(x - eta * sp.diff(f, x))
@@ -34,55 +41,55 @@ def gradient_descent_step_size():
     ]
     results = {"contraction factor": factor, "stable steps": region, "fastest step": fastest}
 
-    def symbolic(d):
-        return (is_zero(d.results["contraction factor"] - (1 - a * eta))
-                and d.results["stable steps"] == sp.Interval.open(0, 2 / a)
-                and is_zero(d.results["fastest step"] - 1 / a))
-
-    hessian = np.array([[3.0, 1.0], [1.0, 2.0]])
-
-    def limit_from(d):
-        upper = d.results["stable steps"].sup
-        return float(upper.subs(a, np.linalg.eigvalsh(hessian).max()))
-
-    def scipy_check(d):
-        from scipy.optimize import brentq
-
-        def spectral_radius(step):
-            return np.max(np.abs(np.linalg.eigvals(np.eye(2) - step * hessian))) - 1.0
-        found = brentq(spectral_radius, 0.3, 1.0, xtol=1e-14)
-        return abs(found - limit_from(d))
-
-    def probml_check(d):
-        from probml import optim
-
-        bowl = optim.QuadraticBowl(condition_number=25.0, angle=0.3)
-        limit = float(d.results["stable steps"].sup.subs(a, bowl.eigenvalues[-1]))
-        outcomes = []
-        for scale, should_converge in ((0.98, True), (1.02, False)):
-            opt = optim.gradient_descent(scale * limit)
-            x_ = np.array([1.0, 1.0])
-            state = opt.init(x_)
-            for _ in range(3000):
-                updates, state = opt.update(bowl.gradient(x_), state, x_)
-                x_ = optim.apply_updates(x_, updates)
-            outcomes.append((np.linalg.norm(x_) < 1e-6) == should_converge)
-        return 0.0 if all(outcomes) else 1.0
-
     return Derivation(
-        "gradient-descent-step-size", "How large a gradient-descent step can be",
-        ["gradient descent", "learning rate", "condition number"], steps, results,
-        symbolic, scipy_check, probml_check, tolerance=(1e-12, 0.0),
+        name="gradient-descent-step-size", title="How large a gradient-descent step can be",
+        concepts=["gradient descent", "learning rate", "condition number"], steps=steps,
+        results=results, symbolic=_step_size_identities, scipy=_step_size_against_scipy,
+        probml=_step_size_against_probml, tolerance=(1e-12, 0.0),
         checked_against=("`scipy.optimize.brentq` on the spectral radius of I - eta H.",
                          "`probml.optim.gradient_descent` on a `QuadraticBowl`: it "
                          "converges at 0.98 times the limit and diverges at 1.02 times "
                          "(error 0 when both happen)."))
 
 
+def _step_size_identities(d):
+    """r = 1 - a eta, the stable steps are (0, 2/a), and the fastest is 1/a."""
+    return (is_zero(d.results["contraction factor"] - (1 - a * eta))
+            and d.results["stable steps"] == sp.Interval.open(0, 2 / a)
+            and is_zero(d.results["fastest step"] - 1 / a))
+
+
+def _step_size_against_scipy(d):
+    from scipy.optimize import brentq
+
+    def spectral_radius(step):
+        return np.max(np.abs(np.linalg.eigvals(np.eye(2) - step * HESSIAN))) - 1.0
+    found = brentq(spectral_radius, 0.3, 1.0, xtol=1e-14)
+    return abs(found - float(d.results["stable steps"].sup.subs(
+        a, np.linalg.eigvalsh(HESSIAN).max())))
+
+
+def _step_size_against_probml(d):
+    """Gradient descent converges at 0.98 times the limit and diverges at 1.02 times."""
+    from probml import optim
+
+    bowl = optim.QuadraticBowl(condition_number=25.0, angle=0.3)
+    limit = float(d.results["stable steps"].sup.subs(a, bowl.eigenvalues[-1]))
+    outcomes = []
+    for scale, should_converge in ((0.98, True), (1.02, False)):
+        opt = optim.gradient_descent(scale * limit)
+        x_ = np.array([1.0, 1.0])
+        state = opt.init(x_)
+        for _ in range(3000):
+            updates, state = opt.update(bowl.gradient(x_), state, x_)
+            x_ = optim.apply_updates(x_, updates)
+        outcomes.append((np.linalg.norm(x_) < 1e-6) == should_converge)
+    return 0.0 if all(outcomes) else 1.0
+
+
 @register("adam-bias-correction")
 def adam_bias_correction():
-    beta1, g = sp.symbols("beta_1 g", positive=True)
-    t, k = sp.symbols("t k", integer=True, positive=True)
+    k = sp.Symbol("k", integer=True, positive=True)
     weights = sp.summation((1 - beta1) * beta1 ** (t - k), (k, 1, t))
     explicit = [sp.expand(sp.Rational(0))]
     for step in range(1, 5):
@@ -103,43 +110,47 @@ def adam_bias_correction():
     ]
     results = {"sum of weights": weights, "m_t for constant g": sp.Matrix([explicit[1:]])}
 
-    def symbolic(d):
-        total = d.results["sum of weights"]
-        return (is_zero(sp.simplify(total - (1 - beta1 ** t)))
-                and all(is_zero(m - (1 - beta1 ** s) * g)
-                        for s, m in enumerate(d.results["m_t for constant g"], start=1)))
-
-    def scipy_check(d):
-        # Stationary noisy gradients (scipy.stats): the average of m_t over many
-        # sequences against (1 - beta_1^t) E[g].
-        from scipy import stats
-
-        b1, mean, steps_, runs = 0.9, 2.0, 10, 20_000
-        draws = stats.norm(mean, 1.0).rvs(size=(runs, steps_), random_state=12)
-        m = np.zeros(runs)
-        for s in range(steps_):
-            m = b1 * m + (1 - b1) * draws[:, s]
-        predicted = float(d.results["sum of weights"].subs({beta1: b1, t: steps_})) * mean
-        return abs(m.mean() - predicted)
-
-    def probml_check(d):
-        from probml import optim
-
-        opt = optim.adam(0.1)
-        params, state = np.zeros(1), opt.init(np.zeros(1))
-        errors = []
-        for s in range(1, 5):
-            _, state = opt.update(np.array([3.0]), state, params)
-            predicted = float(d.results["m_t for constant g"][s - 1].subs({beta1: 0.9,
-                                                                           g: 3.0}))
-            errors.append(abs(state.slots["exp_avg"][0] - predicted))
-        return max(errors)
-
     return Derivation(
-        "adam-bias-correction", "Why Adam divides by 1 - beta^t",
-        ["Adam", "exponential moving average", "bias correction"], steps, results,
-        symbolic, scipy_check, probml_check, tolerance=(0.01, 1e-14),
+        name="adam-bias-correction", title="Why Adam divides by 1 - beta^t",
+        concepts=["Adam", "exponential moving average", "bias correction"], steps=steps,
+        results=results, symbolic=_bias_correction_identities,
+        scipy=_bias_correction_against_scipy, probml=_bias_correction_against_probml,
+        tolerance=(0.01, 1e-14),
         checked_against=("20,000 sequences of `scipy.stats.norm` gradients averaged "
                          "(Monte-Carlo error about 0.002).",
                          "the `exp_avg` slot of `probml.optim.adam`'s state under a "
                          "constant gradient."))
+
+
+def _bias_correction_identities(d):
+    """The weights sum to 1 - beta_1^t, and m_t = (1 - beta_1^t) g for a constant g."""
+    return (is_zero(sp.simplify(d.results["sum of weights"] - (1 - beta1 ** t)))
+            and all(is_zero(m - (1 - beta1 ** s) * g)
+                    for s, m in enumerate(d.results["m_t for constant g"], start=1)))
+
+
+def _bias_correction_against_scipy(d):
+    """Stationary noisy gradients (scipy.stats): the average of m_t over many sequences
+    against (1 - beta_1^t) E[g]."""
+    from scipy import stats
+
+    b1, mean, steps, runs = 0.9, 2.0, 10, 20_000
+    draws = stats.norm(mean, 1.0).rvs(size=(runs, steps), random_state=12)
+    m = np.zeros(runs)
+    for s in range(steps):
+        m = b1 * m + (1 - b1) * draws[:, s]
+    predicted = float(d.results["sum of weights"].subs({beta1: b1, t: steps})) * mean
+    return abs(m.mean() - predicted)
+
+
+def _bias_correction_against_probml(d):
+    from probml import optim
+
+    opt = optim.adam(0.1)
+    params, state = np.zeros(1), opt.init(np.zeros(1))
+    errors = []
+    for s in range(1, 5):
+        _, state = opt.update(np.array([3.0]), state, params)
+        predicted = float(d.results["m_t for constant g"][s - 1].subs({beta1: 0.9, g: 3.0}))
+        errors.append(abs(state.slots["exp_avg"][0] - predicted))
+    return max(errors)

@@ -7,6 +7,17 @@ from . import register
 from ._core import Derivation, Eq, Step, Tex, is_zero
 from ._linear_gaussian import X, alpha, beta, sample_data, substitutions, w, y
 
+# The prior and noise precisions at which Ridge's MAP is checked.
+RIDGE_PRECISIONS = (3.0, 2.0)
+
+# The Lasso with one coefficient: its penalty, the least-squares estimate z, the weight
+# and the Laplace scale.
+a, b_scale = sp.symbols("alpha b", positive=True)
+t, zs = sp.Symbol("w", real=True), sp.Symbol("z", real=True)
+LASSO_ALPHA = 0.5
+LASSO_ESTIMATES = (-2.0, -0.3, 0.1, 0.8, 3.0)
+
+
 @register("ridge-as-map")
 def ridge_as_map():
     negative_log_posterior = (beta / 2 * ((y - X * w).T * (y - X * w))[0]
@@ -31,48 +42,52 @@ def ridge_as_map():
     ]
     results = {"w_MAP": w_map}
 
-    def symbolic(d):
-        ridge = (X.T * X + (alpha / beta) * sp.eye(2)) * d.results["w_MAP"] - X.T * y
-        return all(is_zero(e) for e in ridge)
-
-    def evaluate(d, X_, y_, a, b_):
-        return np.array(d.results["w_MAP"].subs(substitutions(X_, y_, a, b_)),
-                        dtype=float).ravel()
-
-    def scipy_check(d):
-        from scipy.optimize import minimize
-
-        X_, y_ = sample_data(11)
-        a, b_ = 3.0, 2.0
-        found = minimize(lambda t: b_ / 2 * np.sum((y_ - X_ @ t) ** 2) + a / 2 * t @ t,
-                         np.zeros(2), method="BFGS", options={"gtol": 1e-12}).x
-        return float(np.max(np.abs(found - evaluate(d, X_, y_, a, b_))))
-
-    def probml_check(d):
-        from probml import BayesianLinearRegression, Ridge
-
-        X_, y_ = sample_data(11)
-        a, b_ = 3.0, 2.0
-        ours = evaluate(d, X_, y_, a, b_)
-        ridge = Ridge(alpha=a / b_, fit_intercept=False).fit(X_, y_).coef_
-        bayes = BayesianLinearRegression(alpha=a, beta=b_, fit_intercept=False).fit(X_, y_)
-        return max(np.max(np.abs(ridge - ours)),
-                   np.max(np.abs(bayes.posterior_mean_ - ours)))
-
     return Derivation(
-        "ridge-as-map", "Ridge regression is the MAP under a Gaussian prior",
-        ["Ridge", "MAP", "regularisation as a prior"], steps, results, symbolic,
-        scipy_check, probml_check, tolerance=(1e-6, 1e-12),
+        name="ridge-as-map", title="Ridge regression is the MAP under a Gaussian prior",
+        concepts=["Ridge", "MAP", "regularisation as a prior"], steps=steps, results=results,
+        symbolic=_ridge_identities, scipy=_ridge_against_scipy, probml=_ridge_against_probml,
+        tolerance=(1e-6, 1e-12),
         checked_against=("`scipy.optimize.minimize` on the negative log posterior.",
                          "`probml.Ridge(alpha=alpha/beta)` and the posterior mean of "
                          "`probml.BayesianLinearRegression`."))
 
 
+def _ridge_identities(d):
+    """(X^T X + (alpha/beta) I) w_MAP = X^T y: the Ridge normal equations."""
+    ridge = (X.T * X + (alpha / beta) * sp.eye(2)) * d.results["w_MAP"] - X.T * y
+    return all(is_zero(e) for e in ridge)
+
+
+def _ridge_map_on(d, X_, y_):
+    return np.array(d.results["w_MAP"].subs(substitutions(X_, y_, *RIDGE_PRECISIONS)),
+                    dtype=float).ravel()
+
+
+def _ridge_against_scipy(d):
+    from scipy.optimize import minimize
+
+    X_, y_ = sample_data(11)
+    prior_precision, noise_precision = RIDGE_PRECISIONS
+    found = minimize(lambda v: noise_precision / 2 * np.sum((y_ - X_ @ v) ** 2)
+                     + prior_precision / 2 * v @ v,
+                     np.zeros(2), method="BFGS", options={"gtol": 1e-12}).x
+    return float(np.max(np.abs(found - _ridge_map_on(d, X_, y_))))
+
+
+def _ridge_against_probml(d):
+    from probml import BayesianLinearRegression, Ridge
+
+    X_, y_ = sample_data(11)
+    prior_precision, noise_precision = RIDGE_PRECISIONS
+    ours = _ridge_map_on(d, X_, y_)
+    ridge = Ridge(alpha=prior_precision / noise_precision, fit_intercept=False).fit(X_, y_)
+    bayes = BayesianLinearRegression(alpha=prior_precision, beta=noise_precision,
+                                     fit_intercept=False).fit(X_, y_)
+    return max(np.max(np.abs(ridge.coef_ - ours)), np.max(np.abs(bayes.posterior_mean_ - ours)))
+
+
 @register("lasso-as-map")
 def lasso_as_map():
-    a, z, b_scale, s2 = sp.symbols("alpha z b sigma^2", positive=True)
-    t = sp.Symbol("w", real=True)
-    zs = sp.Symbol("z", real=True)
     laplace = -sp.log(sp.exp(-sp.Abs(t) / b_scale) / (2 * b_scale))
     # One coefficient, orthonormal design (x^T x = n): the Lasso objective is, up to a
     # constant, (w - z)^2 / 2 + alpha |w| with z = x^T y / n.
@@ -96,47 +111,52 @@ def lasso_as_map():
     ]
     results = {"w_MAP": solution, "Laplace -log density": laplace}
 
-    def symbolic(d):
-        soft = sp.sign(zs) * sp.Max(sp.Abs(zs) - a, 0)
-        candidates = [sp.Rational(k, 4) for k in range(-12, 13)]
-        piecewise = d.results["w_MAP"]
-        return (all(is_zero(piecewise.subs({zs: c, a: 1}) - soft.subs({zs: c, a: 1}))
-                    for c in candidates)
-                and is_zero(sp.expand(sp.expand_log(d.results["Laplace -log density"],
-                                                    force=True))
-                            - (sp.Abs(t) / b_scale + sp.log(2 * b_scale))))
-
-    def evaluate(d, z_value, alpha_value):
-        return float(d.results["w_MAP"].subs({zs: z_value, a: alpha_value}))
-
-    def scipy_check(d):
-        from scipy.optimize import minimize_scalar
-
-        errors = []
-        for z_value in (-2.0, -0.3, 0.1, 0.8, 3.0):
-            found = minimize_scalar(lambda v: (v - z_value) ** 2 / 2 + 0.5 * abs(v),
-                                    bounds=(-10, 10), method="bounded",
-                                    options={"xatol": 1e-12}).x
-            errors.append(abs(found - evaluate(d, z_value, 0.5)))
-        return max(errors)
-
-    def probml_check(d):
-        from probml import Lasso
-
-        n = 8
-        x = np.r_[np.ones(4), -np.ones(4)]            # centred, x^T x = n
-        errors = []
-        for slope in (-2.0, -0.3, 0.1, 0.8, 3.0):
-            y_ = slope * x + np.r_[0.1, -0.1, 0.05, -0.05, 0.2, -0.2, 0.0, 0.0]
-            z_value = x @ (y_ - y_.mean()) / n
-            fit = Lasso(alpha=0.5, tol=1e-14).fit(x[:, None], y_)
-            errors.append(abs(fit.coef_[0] - evaluate(d, z_value, 0.5)))
-        return max(errors)
-
     return Derivation(
-        "lasso-as-map", "The Lasso is the MAP under a Laplace prior",
-        ["Lasso", "Laplace prior", "MAP", "soft thresholding", "sparsity"], steps, results,
-        symbolic, scipy_check, probml_check, tolerance=(1e-8, 1e-12),
+        name="lasso-as-map", title="The Lasso is the MAP under a Laplace prior",
+        concepts=["Lasso", "Laplace prior", "MAP", "soft thresholding", "sparsity"],
+        steps=steps, results=results, symbolic=_lasso_identities,
+        scipy=_lasso_against_scipy, probml=_lasso_against_probml, tolerance=(1e-8, 1e-12),
         checked_against=("`scipy.optimize.minimize_scalar` on the one-coefficient "
                          "objective.",
                          "`probml.Lasso` on an orthonormal one-feature design."))
+
+
+def _lasso_identities(d):
+    """w_MAP is soft thresholding (on a grid of z), and -log of the Laplace density."""
+    soft = sp.sign(zs) * sp.Max(sp.Abs(zs) - a, 0)
+    candidates = [sp.Rational(k, 4) for k in range(-12, 13)]
+    piecewise = d.results["w_MAP"]
+    return (all(is_zero(piecewise.subs({zs: c, a: 1}) - soft.subs({zs: c, a: 1}))
+                for c in candidates)
+            and is_zero(sp.expand(sp.expand_log(d.results["Laplace -log density"], force=True))
+                        - (sp.Abs(t) / b_scale + sp.log(2 * b_scale))))
+
+
+def _lasso_map_at(d, z_value):
+    return float(d.results["w_MAP"].subs({zs: z_value, a: LASSO_ALPHA}))
+
+
+def _lasso_against_scipy(d):
+    from scipy.optimize import minimize_scalar
+
+    errors = []
+    for z_value in LASSO_ESTIMATES:
+        found = minimize_scalar(lambda v: (v - z_value) ** 2 / 2 + LASSO_ALPHA * abs(v),
+                                bounds=(-10, 10), method="bounded",
+                                options={"xatol": 1e-12}).x
+        errors.append(abs(found - _lasso_map_at(d, z_value)))
+    return max(errors)
+
+
+def _lasso_against_probml(d):
+    from probml import Lasso
+
+    n = 8
+    x = np.r_[np.ones(4), -np.ones(4)]            # centred, x^T x = n
+    errors = []
+    for slope in LASSO_ESTIMATES:
+        y_ = slope * x + np.r_[0.1, -0.1, 0.05, -0.05, 0.2, -0.2, 0.0, 0.0]
+        z_value = x @ (y_ - y_.mean()) / n
+        fit = Lasso(alpha=LASSO_ALPHA, tol=1e-14).fit(x[:, None], y_)
+        errors.append(abs(fit.coef_[0] - _lasso_map_at(d, z_value)))
+    return max(errors)
