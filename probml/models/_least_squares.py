@@ -325,10 +325,28 @@ def warn_if_inaccurate(model, digits, condition, solver):
         NumericalAccuracyWarning, stacklevel=3)
 
 
+def equilibrate(gram):
+    r"""The scaling :math:`D` of a Gram (or information) matrix and its correlation form.
+
+    .. math:: D = \operatorname{diag}\big(\sqrt{G_{jj}}\big),\qquad R = D^{-1} G D^{-1},
+
+    with 1 in ``D`` for a zero diagonal entry (a constant column), so ``R``
+    has a unit diagonal wherever a column varies.  Factoring ``R`` rather than
+    ``G`` removes the columns' units from the conditioning.
+
+    Returns
+    -------
+    scale : ndarray of shape (p,)
+    correlation : ndarray of shape (p, p)
+    """
+    scale = np.sqrt(np.diagonal(gram))
+    scale = np.where(scale > 0, scale, 1.0)
+    return scale, gram / np.outer(scale, scale)
+
+
 def column_scale(moments):
     """Norms of the centred columns, with 1 for a constant (zero-norm) column."""
-    scale = np.sqrt(np.diagonal(moments.xx))
-    return np.where(scale > 0, scale, 1.0)
+    return equilibrate(moments.xx)[0]
 
 
 def spd_inverse(matrix):

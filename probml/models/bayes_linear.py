@@ -62,6 +62,7 @@ from .base import Regressor, linear_prediction
 from ._least_squares import (
     Moments,
     accuracy_digits,
+    equilibrate,
     full_covariance,
     intercept_from_moments,
     mean_residual,
@@ -617,9 +618,8 @@ class _Prior:
         # A square root R_c of C (C = R_c^T R_c) and R_c^-T c, from the eigenvectors of the
         # correlation matrix; eigenvalues at rounding level are exact zeros.  Their error,
         # eps lambda_max, costs eps (lambda_max + pen) / (lambda_min + pen) of the result.
-        scale = np.sqrt(np.diagonal(moments.xx))
-        scale = np.where(scale > 0, scale, 1.0)
-        eigenvalues, vectors = np.linalg.eigh(moments.xx / np.outer(scale, scale))
+        scale, correlation = equilibrate(moments.xx)
+        eigenvalues, vectors = np.linalg.eigh(correlation)
         keep = eigenvalues > p * np.finfo(float).eps * max(eigenvalues[-1], 0.0)
         # The penalty on w is penalty (T T^T)^-1, at least penalty / ||T||^2.
         weakest = penalty / (1.0 if transform is None else np.linalg.norm(transform, 2) ** 2)

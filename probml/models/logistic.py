@@ -57,7 +57,13 @@ from ..functions import log_softmax, sigmoid, softmax
 from ..inference import CoefficientInference, information_criteria, parameter_names
 from ..optim.newton import Evaluation, maximise
 from .base import Classifier, linear_prediction
-from ._least_squares import quadratic_forms
+from ._least_squares import (
+    collinear_columns,
+    equilibrate,
+    quadratic_forms,
+    range_and_null_space,
+    spd_inverse,
+)
 
 __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logistic_C"]
 
@@ -709,11 +715,9 @@ def _binary_null_loglik(y, fit_intercept):
 def _inverse_spd(matrix):
     """The inverse of an information matrix; its pseudo-inverse if it is singular."""
     try:
-        lower = np.linalg.cholesky(matrix)
+        return spd_inverse(matrix)
     except np.linalg.LinAlgError:
         return np.linalg.pinv(matrix)
-    inverse_lower = np.linalg.solve(lower, np.eye(len(matrix)))
-    return inverse_lower.T @ inverse_lower
 
 
 def _information_inverse(information, names):
@@ -726,11 +730,7 @@ def _information_inverse(information, names):
     space is found as for least squares (equilibrated, rank-revealing); the
     estimable parameters get the inverse on the range, the aliased ones NaN.
     """
-    from ._least_squares import range_and_null_space, collinear_columns
-
-    scale = np.sqrt(np.diagonal(information))
-    scale = np.where(scale > 0, scale, 1.0)
-    correlation = information / np.outer(scale, scale)
+    scale, correlation = equilibrate(information)
     if not np.all(np.isfinite(correlation)):
         return _inverse_spd(information)
     Q, N = range_and_null_space(correlation)

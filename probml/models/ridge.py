@@ -40,6 +40,7 @@ from ._least_squares import (
     EPS,
     Moments,
     accuracy_digits,
+    equilibrate,
     full_covariance,
     intercept_from_moments,
     range_and_null_space,
@@ -134,9 +135,7 @@ def ridge_solution(xx, xy, alpha):
         past the rank of ``C`` by rounding.
     """
     p = len(xy)
-    scale = np.sqrt(np.diagonal(xx))
-    scale = np.where(scale > 0, scale, 1.0)
-    correlation = xx / np.outer(scale, scale)
+    scale, correlation = equilibrate(xx)
     with np.errstate(over="ignore"):
         penalty = alpha / scale**2
     if not np.all(np.isfinite(penalty)):
@@ -260,9 +259,7 @@ def ridge_accuracy(xx, alpha, rss=None, yy=None, centring_loss=1.0):
     with :math:`\kappa` its condition number; with ``alpha = 0`` the OLS
     solver reports its own.
     """
-    scale = np.sqrt(np.diagonal(xx))
-    scale = np.where(scale > 0, scale, 1.0)
-    correlation = xx / np.outer(scale, scale)
+    scale, correlation = equilibrate(xx)
     eigenvalues = np.linalg.eigvalsh(correlation)
     condition = (math.sqrt(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0
                  else math.inf)
