@@ -39,7 +39,12 @@ from .classical import (
     paired_t_test,
     two_sample_t_test,
 )
-from .proportions import ABTestDesign, ProportionsTestResult, ab_test_design, two_proportion_z_test
+from .proportions import (
+    ABTestDesign,
+    ProportionsTestResult,
+    ab_test_design,
+    two_proportion_z_test,
+)
 from .simulation import PeekingSimulation, simulate_peeking, simulate_pvalues
 
 __all__ = [

@@ -10,9 +10,8 @@ from .._validation import (
     Integer,
     Real,
 )
-from ._common import check_counts
 from ._beta_comparison import prob_greater
-
+from ._common import check_counts
 
 # Beta parameters beyond 1e15 are point masses to double precision.
 _BETA_PARAMETER = Real(1e-6, 1e15, meaning=" (a Beta parameter; SciPy's Beta routines lose "

@@ -18,7 +18,6 @@ from .._validation import (
 from ..inference import MAX_COUNT
 from ._common import check_alternative, check_counts
 
-
 # routines overflow beyond these counts, and the conditional odds ratio's exact
 # interval takes seconds once the smallest margin passes a few thousand.
 _FISHER_MAX_COUNT = 10 ** 7

@@ -18,7 +18,6 @@ from ..inference import MAX_COUNT, critical_value, two_sided_pvalue
 from ._common import check_alternative, check_counts
 from .classical import HypothesisTestResult
 
-
 # -- A/B tests of two conversion rates ------------------------------------------------
 
 def _normal():

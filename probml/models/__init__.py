@@ -1,11 +1,8 @@
 """probml's models: one module per family, each a likelihood with its estimators."""
 
+from ._paths import RegularizationPath
 from .bayes_linear import BayesianLinearRegression
 from .bernoulli import Bernoulli, BetaPosterior
-from .logistic import LogisticRegression, logistic_C_to_prior_std, prior_std_to_logistic_C
-from .linear import LinearRegression
-from .ridge import Ridge, RidgeCV, prior_std_to_ridge_alpha, ridge_alpha_to_prior_std, ridge_path
-from ._paths import RegularizationPath
 from .lasso import (
     BridgeRegression,
     Lasso,
@@ -13,7 +10,20 @@ from .lasso import (
     lasso_alpha_to_laplace_scale,
     lasso_path,
 )
+from .linear import LinearRegression
+from .logistic import (
+    LogisticRegression,
+    logistic_C_to_prior_std,
+    prior_std_to_logistic_C,
+)
 from .normal import Normal, NormalInverseGammaPosterior, NormalPosterior
+from .ridge import (
+    Ridge,
+    RidgeCV,
+    prior_std_to_ridge_alpha,
+    ridge_alpha_to_prior_std,
+    ridge_path,
+)
 
 __all__ = [
     "BayesianLinearRegression",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import BOOLEAN, check_array_finite
-from ._least_squares import Moments
+from ._moments import Moments
 from .base import Regressor, check_regression_data
 
 __all__ = ["RegularizationPath", "check_penalties", "path_moments"]

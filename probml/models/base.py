@@ -13,17 +13,17 @@ import warnings
 import numpy as np
 
 from .._blocks import row_blocks
-from ..exceptions import DataConversionWarning, UndefinedStatisticWarning
 from .._validation import (
     FLOATS,
-    plain,
     check_finite,
     check_is_fitted,
     check_params,
     check_sortable,
     check_vector,
+    plain,
     validate_features,
 )
+from ..exceptions import DataConversionWarning, UndefinedStatisticWarning
 
 
 class Estimator:

@@ -58,9 +58,7 @@ from .._validation import (
 )
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
 from ..inference import critical_value
-from .base import Regressor, linear_prediction
 from ._least_squares import (
-    Moments,
     accuracy_digits,
     equilibrate,
     full_covariance,
@@ -69,6 +67,8 @@ from ._least_squares import (
     quadratic_forms,
     warn_if_inaccurate,
 )
+from ._moments import Moments
+from .base import Regressor, linear_prediction
 
 __all__ = ["BayesianLinearRegression"]
 

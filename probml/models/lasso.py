@@ -43,9 +43,9 @@ from .._validation import (
     validate_params,
 )
 from ..exceptions import ConvergenceWarning, NonConvexWarning
-from .base import Regressor
-from ._least_squares import Moments
+from ._moments import Moments
 from ._paths import MAX_PENALTIES, RegularizationPath, check_penalties, path_moments
+from .base import Regressor
 from .ridge import ridge_solution
 
 _COUNT = Integer(1)

@@ -28,13 +28,13 @@ from ..inference import (
     information_criteria,
     parameter_names,
 )
-from .base import Regressor
 from ._least_squares import (
     SOLVERS,
-    Moments,
     solve_ols,
     warn_if_inaccurate,
 )
+from ._moments import Moments
+from .base import Regressor
 
 __all__ = [
     "LinearRegression",

@@ -56,7 +56,6 @@ from ..exceptions import (
 from ..functions import log_softmax, sigmoid, softmax
 from ..inference import CoefficientInference, information_criteria, parameter_names
 from ..optim.newton import Evaluation, maximise
-from .base import Classifier, linear_prediction
 from ._least_squares import (
     collinear_columns,
     equilibrate,
@@ -64,6 +63,7 @@ from ._least_squares import (
     range_and_null_space,
     spd_inverse,
 )
+from .base import Classifier, linear_prediction
 
 __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logistic_C"]
 

@@ -5,7 +5,7 @@ r"""The Ridge family: MAP estimation under a Gaussian prior, its path and its le
     \qquad \hat b = \bar y - \bar x^\top \hat w,
 
 with :math:`C = X_c^\top X_c` from the centred statistics of
-:class:`~probml.models._least_squares.Moments`.  Everything that solves this
+:class:`~probml.models._moments.Moments`.  Everything that solves this
 problem lives here: the Gram route (:func:`ridge_solution`) and the SVD route
 (:func:`ridge_by_svd`), the choice between them (:func:`solve_ridge`), the
 estimator :class:`Ridge`, the path over ``alpha`` (:func:`ridge_path`), and
@@ -38,7 +38,6 @@ from .._validation import (
 from ..inference import CoefficientInference, parameter_names
 from ._least_squares import (
     EPS,
-    Moments,
     accuracy_digits,
     equilibrate,
     full_covariance,
@@ -51,6 +50,7 @@ from ._least_squares import (
     spd_inverse,
     warn_if_inaccurate,
 )
+from ._moments import Moments
 from ._paths import RegularizationPath, check_penalties, path_moments
 from .base import Regressor
 from .linear import check_enough_samples, noise_variance

@@ -17,6 +17,7 @@ Generalised cross-validation replaces each :math:`h_{ii}` by their mean
 :math:`\operatorname{tr}(H)/n` (Golub, Heath & Wahba 1979).
 """
 
+from ..models.ridge import RidgeCV, gcv_score, loo_residuals
 from .bias_variance import (
     BiasVariance,
     RegressionProblem,
@@ -33,8 +34,13 @@ from .cross_validation import (
     make_pipeline,
     validation_curve,
 )
-from .splits import KFold, LeaveOneOut, StratifiedKFold, train_test_split, train_valid_test_split
-from ..models.ridge import RidgeCV, gcv_score, loo_residuals
+from .splits import (
+    KFold,
+    LeaveOneOut,
+    StratifiedKFold,
+    train_test_split,
+    train_valid_test_split,
+)
 
 __all__ = [
     "BiasVariance",

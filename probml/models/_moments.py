@@ -1,0 +1,234 @@
+r"""The sufficient statistics of the linear-Gaussian models, computed and merged exactly.
+
+.. math::
+    n,\quad \bar x,\quad \bar y,\quad C = X_c^\top X_c,\quad c = X_c^\top y_c,
+    \quad s = y_c^\top y_c,
+
+with :math:`X_c = X - \mathbf 1 \bar x^\top` and :math:`y_c = y - \bar y`
+(not centred without an intercept).  :class:`Moments` computes them in a pass
+or two over the data (a block of rows at a time), keeps the means to double-double
+precision, and merges two sets with the pairwise update, which is what
+sequential Bayesian updating and chunked data need.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._blocks import row_blocks
+from .._validation import check_finite, check_squares_representable
+from ._error_free import two_sum
+
+__all__ = ["Moments"]
+
+# A mean this many standard deviations from zero, squared, makes G - n m m^T
+# cancel more than 4 digits; the data are then centred explicitly.
+_CANCELLATION_LIMIT = 1e4
+
+
+@dataclass
+class Moments:
+    r"""Sufficient statistics of a linear-Gaussian model (centred when ``fit_intercept``).
+
+    Attributes
+    ----------
+    n : int
+        Number of samples.
+    x_mean, y_mean : ndarray, float
+        Means (zero when there is no intercept).
+    xx : ndarray of shape (p, p)
+        :math:`X_c^\top X_c`.
+    xy : ndarray of shape (p,)
+        :math:`X_c^\top y_c`.
+    yy : float
+        :math:`y_c^\top y_c`.
+    centred_data : tuple of ndarray or None
+        :math:`(X_c, y_c)` when the data had to be centred explicitly; kept so
+        the caller's residual pass does not centre them again.
+    centring_loss : float
+        How much larger than ``eps`` the relative error of ``xx`` and ``yy``
+        is (:math:`\max_j G_{jj}/C_{jj}`, at most :data:`_CANCELLATION_LIMIT`)
+        when they were centred through :math:`G - n\bar x\bar x^\top`; 1 when
+        the data were centred explicitly.  The solvers' accuracy estimates
+        include it.
+    x_mean_low, y_mean_low : ndarray, float
+        The rounding errors of the means (the exact mean is
+        ``x_mean + x_mean_low``, a double-double), where the data are far
+        from the origin; merging keeps them, so the mean of many merged
+        batches is as accurate as that of one pass.
+    """
+
+    n: int
+    x_mean: np.ndarray
+    y_mean: float
+    xx: np.ndarray
+    xy: np.ndarray
+    yy: float
+    fit_intercept: bool
+    centred_data: tuple = None
+    x_mean_low: np.ndarray = None
+    y_mean_low: float = 0.0
+    centring_loss: float = 1.0
+
+    def __post_init__(self):
+        if self.x_mean_low is None:
+            self.x_mean_low = np.zeros_like(self.x_mean)
+
+    @classmethod
+    def from_data(cls, X, y, *, fit_intercept, feature_names=None, keep_centred=True):
+        """Compute the statistics, checking finiteness through them.
+
+        The fast route is one Gram matrix :math:`G = X^\\top X` and one product
+        :math:`X^\\top [\\mathbf 1, y]`, then :math:`C = G - n \\bar x \\bar x^\\top`.
+        Where a column's mean is large against its spread that subtraction
+        cancels, and the data are centred explicitly instead; the centred copy
+        is kept in ``centred_data`` for the caller's residual pass unless
+        ``keep_centred`` is False.  float32 data are read in row blocks, each
+        converted to float64 on its own, so no float64 copy of them is made.
+        """
+        n, p = X.shape
+        if X.dtype != np.float64 or y.dtype != np.float64:
+            return cls._from_blocks(X, y, fit_intercept, feature_names)
+        check_finite(y, "y")
+        with np.errstate(over="ignore", invalid="ignore"):
+            gram = X.T @ X
+        check_finite(X, "X", feature_names, checksum=np.diagonal(gram))
+        check_squares_representable(np.diagonal(gram), X, "X", feature_names)
+        with np.errstate(over="ignore"):
+            check_squares_representable(y @ y, y, "y")
+        if not fit_intercept:
+            return cls(n, np.zeros(p), 0.0, gram, X.T @ y, float(y @ y), False)
+        sums, cross = (X.T @ np.column_stack([np.ones(n), y])).T
+        x_mean, y_mean = sums / n, float(np.mean(y))
+        xx = gram - n * np.outer(x_mean, x_mean)
+        y_centred = y - y_mean
+        yy = float(y_centred @ y_centred)
+        if _cancels(gram, xx, n, y_mean, yy):
+            x_mean = X.mean(axis=0)
+            X_centred = X - x_mean
+            # About the rounded means: the exact co-moments are these less n lo lo^T,
+            # lo the means' rounding errors (1e-5 of the spread for data at 1e8 with
+            # spread 1e-3, so 1e-10 of the co-moments).
+            x_low, y_low = X_centred.mean(axis=0), float(y_centred.mean())
+            xx = X_centred.T @ X_centred - n * np.outer(x_low, x_low)
+            xy = X_centred.T @ y_centred - n * x_low * y_low
+            return cls(n, x_mean, y_mean, xx, xy, yy - n * y_low ** 2, True,
+                       (X_centred, y_centred) if keep_centred else None, x_low, y_low)
+        xy = cross - x_mean * (n * y_mean)
+        return cls(n, x_mean, y_mean, xx, xy, yy, True,
+                   centring_loss=_centring_loss(gram, xx, n, y_mean, yy))
+
+    @classmethod
+    def _from_blocks(cls, X, y, fit_intercept, feature_names):
+        """The statistics of data in another floating type, one float64 block of rows at a time."""
+        n, p = X.shape
+        raw = _block_products(X, y, np.zeros(p), 0.0)
+        check_finite(y, "y", checksum=np.array([raw.yy, raw.y_sum]))
+        check_finite(X, "X", feature_names, checksum=np.diagonal(raw.xx))
+        check_squares_representable(np.diagonal(raw.xx), X, "X", feature_names)
+        check_squares_representable(raw.yy, y, "y")
+        if not fit_intercept:
+            return cls(n, np.zeros(p), 0.0, raw.xx, raw.xy, raw.yy, False)
+        x_mean, y_mean = raw.x_sum / n, raw.y_sum / n
+        xx = raw.xx - n * np.outer(x_mean, x_mean)
+        yy = raw.yy - n * y_mean ** 2
+        if _cancels(raw.xx, xx, n, y_mean, yy) or yy < 0:
+            # A second pass over deviations from the first pass's means.
+            centred = _block_products(X, y, x_mean, y_mean)
+            x_high, x_low = two_sum(x_mean, centred.x_sum / n)
+            y_high, y_low = two_sum(y_mean, centred.y_sum / n)
+            xx = centred.xx - np.outer(centred.x_sum, centred.x_sum) / n
+            xy = centred.xy - centred.x_sum * (centred.y_sum / n)
+            yy = centred.yy - centred.y_sum ** 2 / n
+            return cls(n, x_high, float(y_high), xx, xy, float(max(yy, 0.0)), True,
+                       None, x_low, float(y_low))
+        xy = raw.xy - x_mean * (n * y_mean)
+        return cls(n, x_mean, float(y_mean), xx, xy, float(yy), True,
+                   centring_loss=_centring_loss(raw.xx, xx, n, y_mean, yy))
+
+    def uncentred(self):
+        """The same statistics about the origin (for models without an intercept)."""
+        if not self.fit_intercept:
+            return self
+        n, m = self.n, self.x_mean
+        return Moments(n, np.zeros_like(m), 0.0, self.xx + n * np.outer(m, m),
+                       self.xy + n * m * self.y_mean, self.yy + n * self.y_mean ** 2, False)
+
+    def rss(self, coef):
+        r"""The centred residual sum of squares :math:`s - 2w^\top c + w^\top C w`.
+
+        Exact in exact arithmetic; in floating point it carries an absolute
+        error of about :math:`\epsilon s`.
+        """
+        return float(self.yy - 2 * coef @ self.xy + coef @ self.xx @ coef)
+
+    def merge(self, other):
+        r"""The statistics of the union of two samples (Chan, Golub & LeVeque, 1979).
+
+        .. math:: C = C_a + C_b + \frac{n_a n_b}{n}\,\delta\delta^\top,
+            \qquad \delta = \bar x_b - \bar x_a
+        """
+        n = self.n + other.n
+        if not self.fit_intercept:
+            return Moments(n, self.x_mean, 0.0, self.xx + other.xx, self.xy + other.xy,
+                           self.yy + other.yy, False)
+        weight = self.n * other.n / n
+        # The means are double-doubles, so the difference keeps its digits however far
+        # the data are from the origin, and the running mean does not drift over many
+        # merges.
+        dx = (other.x_mean - self.x_mean) + (other.x_mean_low - self.x_mean_low)
+        dy = (other.y_mean - self.y_mean) + (other.y_mean_low - self.y_mean_low)
+        x_mean, x_error = two_sum(self.x_mean, dx * (other.n / n))
+        y_mean, y_error = two_sum(self.y_mean, dy * (other.n / n))
+        return Moments(
+            n, x_mean, float(y_mean),
+            self.xx + other.xx + weight * np.outer(dx, dx),
+            self.xy + other.xy + weight * dx * dy,
+            self.yy + other.yy + weight * dy * dy,
+            True, None, self.x_mean_low + x_error, float(self.y_mean_low + y_error),
+            max(self.centring_loss, other.centring_loss),
+        )
+
+
+def _centring_loss(gram, xx, n, y_mean, yy):
+    """The factor by which G - n m m^T (and s - n ybar^2) multiplied the rounding error."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratios = np.r_[np.diagonal(gram) / np.diagonal(xx), (yy + n * y_mean ** 2) / yy]
+    ratios = ratios[np.isfinite(ratios)]
+    return float(max(np.max(ratios, initial=1.0), 1.0))
+
+
+def _cancels(gram, xx, n, y_mean, yy):
+    """Whether centring through G - n m m^T (or s - n ybar^2) would lose more than 4 digits.
+
+    A product that overflows is infinite, and the comparison still right.
+    """
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return bool(np.any(np.diagonal(gram) > _CANCELLATION_LIMIT * np.diagonal(xx))
+                    or n * y_mean ** 2 > _CANCELLATION_LIMIT * yy)
+
+
+@dataclass
+class _Products:
+    xx: np.ndarray
+    xy: np.ndarray
+    x_sum: np.ndarray
+    yy: float
+    y_sum: float
+
+
+def _block_products(X, y, x_shift, y_shift):
+    """Sums over the rows of (x - x_shift)(x - x_shift)^T, (x - x_shift)(y - y_shift), ..."""
+    p = X.shape[1]
+    xx, xy, x_sum = np.zeros((p, p)), np.zeros(p), np.zeros(p)
+    yy = y_sum = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for rows, block in row_blocks(X):
+            block = block - x_shift if np.any(x_shift) else block
+            target = y[rows].astype(np.float64) - y_shift
+            xx += block.T @ block
+            xy += block.T @ target
+            x_sum += block.sum(axis=0)
+            yy += float(target @ target)
+            y_sum += float(target.sum())
+    return _Products(xx, xy, x_sum, yy, y_sum)
