@@ -372,8 +372,10 @@ def _method(label, make, method, args, **options):
 
 
 def _function(label, fn, args, **options):
-    return Entry(label, lambda **kwargs: fn(**kwargs), {k: v for k, (v, _) in args.items()},
-                 {k: kind for k, (_, kind) in args.items()}, **options)
+    entry = Entry(label, lambda **kwargs: fn(**kwargs), {k: v for k, (v, _) in args.items()},
+                  {k: kind for k, (_, kind) in args.items()}, **options)
+    entry.function = fn         # its declared domains, if any, drive test_validation too
+    return entry
 
 
 def entries():

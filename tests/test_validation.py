@@ -214,3 +214,35 @@ def test_each_estimator_refuses_values_outside_its_declared_domains_by_name(name
         size=12)
     with pytest.raises(InvalidParameterError, match=rf"^{parameter} must be"):
         estimator.fit(X, y)
+
+
+def _functions_with_domains():
+    from .hostile import entries
+
+    return [(entry, parameter, value)
+            for entry in entries()
+            for parameter, domain in getattr(getattr(entry, "function", None),
+                                             "parameter_domains", {}).items()
+            if parameter in entry.baseline
+            for value in domain.outside()]
+
+
+_FUNCTION_CASES = _functions_with_domains()
+
+
+def test_the_functions_with_declared_domains_are_in_the_domain_fuzzing():
+    assert {entry.label for entry, _, _ in _FUNCTION_CASES} >= {
+        "critical_value", "two_sided_pvalue", "proportion_interval", "finite_difference",
+        "optimal_step"}
+
+
+@pytest.mark.parametrize("entry, parameter, value", _FUNCTION_CASES,
+                         ids=[f"{e.label}-{p}-{type(v).__name__}:{v!r:.12}"
+                              for e, p, v in _FUNCTION_CASES])
+def test_each_function_refuses_values_outside_its_declared_domains_by_name(entry, parameter,
+                                                                           value):
+    """The domains a function declares (validate_params) drive the fuzzing of its arguments."""
+    from probml.exceptions import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=rf"^{parameter} must be"):
+        entry.call(**{**entry.baseline, parameter: value})

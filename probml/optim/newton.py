@@ -157,8 +157,8 @@ def maximise(evaluate, theta, *, tol, n, max_iter, state=None, chord=False, stal
             current, stale = result, True
             if np.max(np.abs(result.gradient)) > CHORD_PROGRESS * largest:
                 current, solve, stale = evaluate(theta, True), None, False
-            else:
-                current.information = _previous_information(solve)
+            else:                     # the chord: keep the matrix being factored
+                current.information = solve.matrix
         if fixed_point:         # a tol below rounding cannot be met, nor improved on
             break
     if stale or current.information is None:
@@ -176,10 +176,6 @@ def _line_search(evaluate, theta, step, value, hessian):
             return candidate, result
         t *= 0.5
     return theta, None
-
-
-def _previous_information(solve):
-    return solve.matrix
 
 
 def step_is_negligible(step, theta, last_step, tolerance=STEP_TOLERANCE):

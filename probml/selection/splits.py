@@ -185,16 +185,14 @@ class _Splitter:
         return f"{type(self).__name__}({settings})"
 
 
-def _check_n_splits(n_splits):
-    return Integer(2, 2 ** 31, meaning=" (cross-validation needs at least two folds)")(
-        n_splits, "n_splits")
+_N_SPLITS = Integer(2, 2 ** 31, meaning=" (cross-validation needs at least two folds)")
 
 
 class _KSplitter(_Splitter):
     """A splitter into a fixed number of folds, optionally shuffled first."""
 
     def __init__(self, n_splits=5, shuffle=False, random_state=None):
-        self.n_splits = _check_n_splits(n_splits)
+        self.n_splits = _N_SPLITS(n_splits, "n_splits")
         self.shuffle = BOOLEAN(shuffle, "shuffle")
         self.random_state = SEED(random_state, "random_state")
 
