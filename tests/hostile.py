@@ -629,6 +629,15 @@ def entries():
         args = {**hyper, "params": (np.array([1.0, -2.0]), "vector"),
                 "grads": (np.array([0.5, 0.1]), "vector")}
         out.append(_function(f"optim.{name}", step, args))
+
+    def rescheduled(learning_rate, params, grads):
+        opt = optim.adam(0.1).with_learning_rate(learning_rate)
+        updates, _ = opt.update(grads, opt.init(params), params)
+        return optim.apply_updates(params, updates)
+    out.append(_function("Optimizer.with_learning_rate", rescheduled,
+                         {"learning_rate": (0.05, "scalar"),
+                          "params": (np.array([1.0, -2.0]), "vector"),
+                          "grads": (np.array([0.5, 0.1]), "vector")}))
     out.append(_function("clip_by_global_norm", optim.clip_by_global_norm,
                          {"grads": ({"w": np.array([3.0, 4.0])}, "any"),
                           "max_norm": (1.0, "scalar")}))
