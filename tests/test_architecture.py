@@ -16,7 +16,7 @@ PACKAGE = ROOT / "probml"
 LAYERS = [
     {"exceptions"},
     {"_validation", "_blocks", "_files", "_registry"},                  # foundation
-    {"functions", "inference", "datasets", "calculus"},                 # building blocks
+    {"functions", "inference", "datasets", "calculus", "_derivation"},  # building blocks
     {"losses"},
     {"optim"},
     {"models"},

@@ -109,7 +109,7 @@ def test_a_page_shows_only_what_was_derived(name):
 
 def test_a_step_that_evaluates_to_a_boolean_is_refused():
     from probml.derivations import Step
-    from probml.derivations._core import Eq
+    from probml._derivation import Eq
 
     label, matrix = sp.Symbol("S"), sp.Matrix([[1, 0], [0, 1]])
     with pytest.raises(TypeError, match="Boolean"):

@@ -8,8 +8,8 @@ True
 Importing this package imports SymPy; ``import probml`` does not.
 """
 
+from .._derivation import Check, Derivation, Report, Step
 from .._registry import Registry
-from ._core import Check, Derivation, Report, Step
 
 __all__ = ["Check", "Derivation", "Report", "Step", "get", "names", "register"]
 

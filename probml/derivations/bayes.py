@@ -3,8 +3,8 @@
 import numpy as np
 import sympy as sp
 
+from .._derivation import Derivation, Eq, Step, Tex, is_zero
 from . import register
-from ._core import Derivation, Eq, Step, Tex, is_zero
 from ._linear_gaussian import X, alpha, beta, sample_data, substitutions, w, y
 
 # A Beta(a, b) prior on the probability q, and k successes in n trials; the numbers

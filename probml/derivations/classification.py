@@ -3,8 +3,8 @@
 import numpy as np
 import sympy as sp
 
+from .._derivation import Derivation, Eq, Step, Tex, is_zero
 from . import register
-from ._core import Derivation, Eq, Step, Tex, is_zero
 
 p, z = sp.symbols("p z", real=True)
 SIGMOID = 1 / (1 + sp.exp(-z))

@@ -3,8 +3,8 @@
 import numpy as np
 import sympy as sp
 
+from .._derivation import Derivation, Eq, Step, Tex, is_zero
 from . import register
-from ._core import Derivation, Eq, Step, Tex, is_zero
 
 # Counts of the numeric checks: (x_A, n_A, x_B, n_B).
 _EXPERIMENTS = [(200, 2000, 250, 2000), (31, 480, 47, 515), (1210, 10000, 1305, 9800),

@@ -3,8 +3,8 @@
 import numpy as np
 import sympy as sp
 
+from .._derivation import Derivation, Eq, Step, Tex, is_zero
 from . import register
-from ._core import Derivation, Eq, Step, Tex, is_zero
 
 mu = sp.Symbol("mu", real=True)
 sigma2 = sp.Symbol("sigma^2", positive=True)

@@ -3,8 +3,8 @@
 import numpy as np
 import sympy as sp
 
+from .._derivation import Derivation, Eq, Step, Tex, is_zero
 from . import register
-from ._core import Derivation, Eq, Step, Tex, is_zero
 
 # A quadratic's curvature a and the step size eta; a 2 x 2 Hessian for the numbers.
 a, eta = sp.symbols("a eta", positive=True)

@@ -3,8 +3,8 @@
 import numpy as np
 import sympy as sp
 
+from .._derivation import Derivation, Eq, Step, Tex, is_zero
 from . import register
-from ._core import Derivation, Eq, Step, Tex, is_zero
 
 # The true value theta, an estimator's mean m and variance v, the noise variance; the
 # estimator's zero-mean fluctuation eps and the new observation's noise eta.

@@ -1,5 +1,12 @@
 """What a derivation is: steps, results, and a verification in three parts.
 
+This sits below the models, not in :mod:`probml.derivations`, because the
+library produces derivations as well as showing them: the registry of the
+built-in pages (:mod:`probml.derivations`) stands on top with the figures,
+and a model that derives its own score and information (the likelihood
+engine) builds the same :class:`Derivation` from below.  Importing it imports
+SymPy; ``import probml`` does not.
+
 A derivation is built by a function registered under a name.  It holds
 
 * ``steps``: the argument in order, one sentence and one SymPy expression
