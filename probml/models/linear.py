@@ -1,4 +1,4 @@
-r"""Linear regression as a likelihood: OLS is the MLE, Ridge is a MAP estimate.
+r"""Linear regression as a likelihood: ordinary least squares is the Gaussian MLE.
 
 The model is
 
@@ -8,8 +8,7 @@ The model is
 whose negative log-likelihood is, up to constants, the residual sum of
 squares.  Maximising it gives ordinary least squares (:class:`LinearRegression`).
 Adding the prior :math:`w \sim \mathcal N(0, (\sigma^2/\alpha) I)` and taking
-the posterior mode gives Ridge regression (:class:`Ridge`), whose objective is
-scikit-learn's :math:`\lVert y - Xw - b\rVert^2 + \alpha\lVert w\rVert^2`.
+the posterior mode gives Ridge regression, in :mod:`probml.models.ridge`.
 """
 
 import math

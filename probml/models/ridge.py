@@ -456,8 +456,9 @@ def _ridge_spectrum(X, y, fit_intercept):
     values, and so the leverages, keep their digits.
 
     Directions whose eigenvalue is rounding noise (below :math:`p\,\epsilon`
-    of the largest: a duplicated column, more columns than rows) carry no
-    information from the data and are dropped, so they cannot be divided
+    of the largest, or singular values below :func:`rank_tolerance`, as in
+    :func:`ridge_by_svd`: a duplicated column, more columns than rows) carry
+    no information from the data and are dropped, so they cannot be divided
     by a small alpha.
     """
     fit_intercept = BOOLEAN(fit_intercept, "fit_intercept")

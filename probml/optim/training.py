@@ -323,7 +323,9 @@ class Trainer:
         From :mod:`probml.optim` (default: ``gradient_descent(0.1)``).
     schedule : callable, optional
         Learning rate as a function of the iteration (or epoch, see
-        ``schedule_unit``), overriding the optimizer's rate.
+        ``schedule_unit``), handed to the optimizer
+        (:meth:`~probml.optim.Optimizer.with_learning_rate`) in place of its
+        rate: the optimizer consults it before each update.
     schedule_unit : {"iteration", "epoch"}
         What the schedule counts: PyTorch code usually steps
         ``CosineAnnealingLR`` once per epoch.
