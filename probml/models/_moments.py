@@ -192,8 +192,11 @@ class Moments:
 
 def _centring_loss(gram, xx, n, y_mean, yy):
     """The factor by which G - n m m^T (and s - n ybar^2) multiplied the rounding error."""
+    # In NumPy arithmetic throughout: yy is 0 for a constant y (or squares that
+    # underflow), and a Python float would raise where NumPy gives inf or NaN.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratios = np.r_[np.diagonal(gram) / np.diagonal(xx), (yy + n * y_mean ** 2) / yy]
+        ratios = np.r_[np.diagonal(gram) / np.diagonal(xx),
+                       np.float64(yy + n * y_mean ** 2) / np.float64(yy)]
     ratios = ratios[np.isfinite(ratios)]
     return float(max(np.max(ratios, initial=1.0), 1.0))
 

@@ -289,3 +289,17 @@ def test_refitting_with_known_noise_forgets_the_unknown_noise_posterior():
     np.testing.assert_array_equal(refitted.predict(X, return_std=True)[1],
                                   fresh.predict(X, return_std=True)[1])
     np.testing.assert_array_equal(refitted.predict_interval(X), fresh.predict_interval(X))
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_data_whose_squares_underflow_are_fitted_not_crashed(method):
+    """y'y underflows to 0 for values near 1e-301 (found by the fuzzing with seed 11).
+
+    The posterior mean, beta X'y / (alpha + beta X'X), is about 1e-602: zero in double
+    precision.
+    """
+    X = np.array([[1.25730221e-301, 1.25730221e-301], [-1.32104863e-301, -1.32104863e-301]])
+    y = np.array([1.25730221e-301, -1.32104863e-301])
+    model = getattr(BayesianLinearRegression(), method)(X, y)
+    np.testing.assert_array_equal(model.coef_, [0.0, 0.0])
+    assert np.all(np.isfinite(model.posterior_cov_))
