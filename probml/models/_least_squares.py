@@ -379,11 +379,9 @@ def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
     return _solve_accurately(X, y, moments, solver, feature_names)
 
 
-def _scaled_design(X, moments):
+def _scaled_design(X, y, moments):
     scale = column_scale(moments)
-    if moments.centred_data is not None:
-        return moments.centred_data[0] / scale, scale
-    return (X - moments.x_mean) / scale, scale
+    return moments.centred(X, y)[0] / scale, scale
 
 
 def rank_tolerance(n, p):
@@ -401,7 +399,7 @@ def _solve_accurately(X, y, moments, solver, feature_names):
 
     # The factorisations need the whole design in float64 (a copy, for float32 data).
     X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
-    design, scale = _scaled_design(X, moments)
+    design, scale = _scaled_design(X, y, moments)
     q_factor, r_factor, pivots = linalg.qr(design, mode="economic", pivoting=True)
     diagonal = np.abs(np.diagonal(r_factor))
     if diagonal[-1] <= diagonal[0] * rank_tolerance(*design.shape):
@@ -560,7 +558,7 @@ def collinear_columns(null_space, tolerance=1e-8):
 def _solve_rank_deficient(X, y, moments, feature_names):
     """Minimum-norm least squares over the centred design, with a warning."""
     X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
-    design, scale = _scaled_design(X, moments)
+    design, scale = _scaled_design(X, y, moments)
     _, singular_values, vt = np.linalg.svd(design * scale, full_matrices=False)
     keep = singular_values > singular_values[0] * rank_tolerance(*design.shape)
     rank = int(keep.sum())

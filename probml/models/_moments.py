@@ -154,6 +154,15 @@ class Moments:
         return Moments(n, np.zeros_like(m), 0.0, self.xx + n * np.outer(m, m),
                        self.xy + n * m * self.y_mean, self.yy + n * self.y_mean ** 2, False)
 
+    def centred(self, X, y):
+        """:math:`(X_c, y_c)` in float64: the copies kept when the data were centred
+        explicitly, else centred now."""
+        if self.centred_data is not None:
+            X_centred, y_centred = self.centred_data
+        else:
+            X_centred, y_centred = X - self.x_mean, y - self.y_mean
+        return X_centred.astype(np.float64, copy=False), y_centred.astype(np.float64, copy=False)
+
     def rss(self, coef):
         r"""The centred residual sum of squares :math:`s - 2w^\top c + w^\top C w`.
 

@@ -21,6 +21,7 @@ cross-validation replaces each :math:`h_{ii}` by their mean
 :math:`\operatorname{tr}(H)/n` (Golub, Heath & Wahba 1979).
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -184,7 +185,7 @@ class RidgeSpectrum:
     digits: float
 
 
-def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
+def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept, svd):
     r"""Ridge through the SVD :math:`X_c = U \Sigma V^\top`: for as many features as rows or
     more, and wherever the Gram matrix is too ill-conditioned for the penalty to rescue.
 
@@ -195,7 +196,8 @@ def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
     covariance is a sum of squares (``root``) and never the difference of
     :math:`I/\alpha` and a matrix close to it.  With a small ``alpha`` and
     :math:`p \ge n` the Gram route divides rounding noise by ``alpha``; this one
-    keeps every digit (scikit-learn's ``svd`` solver does the same).
+    keeps every digit (scikit-learn's ``svd`` solver does the same).  ``svd``
+    is ``U, s, Vt`` of ``X_centred`` (:attr:`CentredDesign.svd`).
 
     Singular values below :func:`rank_tolerance` are exact zeros blurred by
     rounding (centring leaves at most n - 1 nonzero ones) and are dropped, so
@@ -212,8 +214,7 @@ def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept):
     rank n - 1, and is taken so, not as rounding noise).
     """
     n, p = X_centred.shape
-    # The null space of X_c (p > n) is needed for the covariance: the full V then.
-    U, singular_values, Vt = np.linalg.svd(X_centred, full_matrices=p > n)
+    U, singular_values, Vt = svd
     tolerance = singular_values[0] * rank_tolerance(n, p) if len(singular_values) else 0.0
     rank = min(int(np.sum(singular_values > tolerance)), n - fit_intercept)
     values = singular_values[:rank]
@@ -286,13 +287,44 @@ class RidgeFit:
     solver: str
 
 
-def solve_ridge(X, y, moments, alpha):
+class CentredDesign:
+    """The centred data and their SVD, each computed on first use and then kept.
+
+    A path solves many penalties from one design: the SVD route needs the
+    decomposition once, not once per penalty.
+    """
+
+    def __init__(self, X, y, moments):
+        self._data, self._moments = (X, y), moments
+
+    @functools.cached_property
+    def _centred(self):
+        return self._moments.centred(*self._data)
+
+    @property
+    def X(self):
+        return self._centred[0]
+
+    @property
+    def y(self):
+        return self._centred[1]
+
+    @functools.cached_property
+    def svd(self):
+        """``U, s, Vt`` of the centred design; the full ``V`` for more features than rows,
+        whose null space the covariance needs."""
+        n, p = self.X.shape
+        return np.linalg.svd(self.X, full_matrices=p > n)
+
+
+def solve_ridge(X, y, moments, alpha, centred=None):
     """Ridge at ``alpha > 0``: through the Gram matrix, or the SVD of the design when needed.
 
     The Gram route (:func:`ridge_solution`) is taken when the rows outnumber
     the parameters and it keeps at least 12 digits; otherwise the SVD of the
     centred design (:func:`ridge_by_svd`), which keeps them all and whose
-    residual degrees of freedom cannot go negative by rounding.
+    residual degrees of freedom cannot go negative by rounding.  ``centred``
+    (a :class:`CentredDesign`) lets several penalties share one SVD.
     """
     n, p = X.shape
     fit_intercept = moments.fit_intercept
@@ -308,10 +340,8 @@ def solve_ridge(X, y, moments, alpha):
             return RidgeFit(coef, full_covariance(inverse, moments), effective_df, rss,
                             max(n - fit_intercept - effective_df, 0.0), condition, digits,
                             "cholesky")
-    X_centred, y_centred = (moments.centred_data if moments.centred_data is not None
-                            else (X - moments.x_mean, y - moments.y_mean))
-    spectrum = ridge_by_svd(X_centred.astype(np.float64, copy=False),
-                            y_centred.astype(np.float64, copy=False), alpha, fit_intercept)
+    centred = centred or CentredDesign(X, y, moments)
+    spectrum = ridge_by_svd(centred.X, centred.y, alpha, fit_intercept, centred.svd)
     return RidgeFit(spectrum.coef, full_covariance(spectrum.inverse, moments,
                                                    root=spectrum.root),
                     spectrum.effective_df, spectrum.rss, spectrum.df_resid,
@@ -437,7 +467,8 @@ def ridge_path(X, y, alphas, *, fit_intercept=True):
     """
     X, y, moments = path_moments(X, y, fit_intercept)
     alphas = check_penalties(alphas)
-    coef = np.array([solve_ridge(X, y, moments, alpha).coef for alpha in alphas])
+    centred = CentredDesign(X, y, moments)
+    coef = np.array([solve_ridge(X, y, moments, alpha, centred).coef for alpha in alphas])
     intercept = moments.y_mean - coef @ moments.x_mean
     return RegularizationPath(alphas, coef, intercept)
 
@@ -465,25 +496,23 @@ def _ridge_spectrum(X, y, fit_intercept):
     X, names = check_matrix(X, finite=False)
     y = check_vector(y, "y", n_samples=X.shape[0])
     moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
-    Xc, yc = (moments.centred_data if moments.centred_data is not None
-              else (X - moments.x_mean, y - moments.y_mean))
+    Xc, yc = moments.centred(X, y)
     eigenvalues, V = np.linalg.eigh(moments.xx)
     eps = np.finfo(float).eps
     if eigenvalues[0] < _SQUARED_CONDITION_LIMIT * eigenvalues[-1]:
         # Eigenvalues of X_c'X_c below ~1e-6 of the largest carry its rounding error
         # relative to the largest: take the spectrum from the SVD of X_c instead.
-        U, singular_values, _ = np.linalg.svd(Xc.astype(np.float64, copy=False),
-                                              full_matrices=False)
+        U, singular_values, _ = np.linalg.svd(Xc, full_matrices=False)
         keep = singular_values > rank_tolerance(*Xc.shape) * singular_values[0]
         Z = U[:, keep] * singular_values[keep]
-        return singular_values[keep] ** 2, Z, Z.T @ yc, yc, moments.y_mean
+        return singular_values[keep] ** 2, Z, Z.T @ yc, yc
     keep = eigenvalues > max(X.shape[1], 1) * eps * max(eigenvalues[-1], 0.0)
     Z = Xc @ V[:, keep]
-    return eigenvalues[keep], Z, Z.T @ yc, yc, moments.y_mean
+    return eigenvalues[keep], Z, Z.T @ yc, yc
 
 
 def _fits_and_leverages(spectrum, alpha, fit_intercept):
-    eigenvalues, Z, projected, yc, _ = spectrum
+    eigenvalues, Z, projected, yc = spectrum
     n = Z.shape[0]
     shrink = 1.0 / (eigenvalues + alpha)
     fitted = Z @ (projected * shrink)

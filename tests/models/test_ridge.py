@@ -11,6 +11,7 @@ from probml import (
     prior_std_to_ridge_alpha,
     ridge_alpha_to_prior_std,
 )
+from probml import ridge_path
 from probml import selection as sel
 
 
@@ -146,3 +147,18 @@ def test_loo_rejects_rows_with_leverage_one():
     with pytest.raises(ValueError, match="row 3 has leverage 1"):
         sel.loo_residuals(X, np.arange(4.0))
     assert np.all(np.isfinite(sel.loo_residuals(X, np.arange(4.0), alpha=0.1)))
+
+
+def test_a_path_with_more_features_than_rows_is_solved_as_ridge_solves_each_alpha():
+    """The SVD route, its decomposition shared by every alpha of the path."""
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(15, 40)), rng.normal(size=15)
+    alphas = [1e-6, 1e-2, 1.0, 100.0]
+    path = ridge_path(X, y, alphas)
+    for alpha, coef, intercept in zip(path.alphas, path.coef, path.intercept):
+        ridge = Ridge(alpha=alpha).fit(X, y)
+        np.testing.assert_array_equal(coef, ridge.coef_)
+        assert intercept == pytest.approx(ridge.intercept_, abs=1e-14)
+        reference = sk_linear.Ridge(alpha=alpha, solver="svd").fit(X, y)
+        np.testing.assert_allclose(coef, reference.coef_, rtol=0,
+                                   atol=1e-10 * np.abs(reference.coef_).max())
