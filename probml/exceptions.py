@@ -6,11 +6,13 @@ situation it reports (collinearity, non-convergence, ...), not the code path.
 """
 
 __all__ = [
+    "BoundaryMaximumWarning",
     "CollinearityWarning",
     "ConvergenceWarning",
     "DataConversionWarning",
     "DivergenceError",
     "FeatureNamesWarning",
+    "FlatLikelihoodWarning",
     "InvalidParameterError",
     "NonConvexWarning",
     "NotFittedError",
@@ -86,6 +88,26 @@ class PerfectSeparationWarning(ConvergenceWarning):
     grow without bound.  The returned coefficients are wherever the iterations
     stopped, and their standard errors are meaningless, so they are set to
     NaN.  A penalised fit (the MAP under a Gaussian prior) exists.
+    """
+
+
+class BoundaryMaximumWarning(ConvergenceWarning):
+    """The likelihood rises towards the edge of a parameter's domain: no interior maximum.
+
+    A Bernoulli sample of all zeros (the MLE of p is 0), a Poisson sample of
+    zeros, a scale that collapses to 0: the supremum is on the boundary,
+    where the information is degenerate.  The fit reports where it stopped
+    and sets the affected standard errors to NaN.
+    """
+
+
+class FlatLikelihoodWarning(ConvergenceWarning):
+    """The information matrix is singular at the fit: some direction is not identified.
+
+    A parameter that the data do not inform (it cancels, or only a product of
+    two parameters matters), or coefficients that run off to infinity
+    (separated classes) leave the log-likelihood flat in some direction; the
+    standard errors along it are undefined (NaN).
     """
 
 

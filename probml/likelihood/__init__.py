@@ -1,0 +1,18 @@
+r"""Bring your own model: write a log-density in SymPy; probml derives, fits and verifies it.
+
+>>> import sympy as sp
+>>> from probml.likelihood import Model
+>>> x, lam = sp.Symbol("x"), sp.Symbol("lambda", positive=True)
+>>> model = Model(sp.log(lam) - lam * x, data=x, support="positive", name="exponential")
+>>> model.derive().results["mle_lambda"]
+n/Sum(x[i], (i, 1, n))
+
+Importing this package imports SymPy; ``import probml`` does not.
+"""
+
+from .distributions import DISTRIBUTIONS, distribution_model, fit_distribution
+from .model import LINKS, SUPPORTS, Model
+from .results import LikelihoodFit, LikelihoodRatioTest, likelihood_ratio_test
+
+__all__ = ["DISTRIBUTIONS", "LINKS", "LikelihoodFit", "LikelihoodRatioTest", "Model", "SUPPORTS",
+           "distribution_model", "fit_distribution", "likelihood_ratio_test"]

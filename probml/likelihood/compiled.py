@@ -1,0 +1,108 @@
+r"""Derived expressions compiled once into vectorised NumPy functions.
+
+The expressions of a model (the per-observation log-density, its first and
+second derivatives) share most of their work, so they are compiled together
+after common-subexpression elimination (``sympy.cse``).  The subexpressions
+that depend on the data alone (a :math:`\log x_i`, a :math:`\log x_i!`) are
+split off into a *data stage* computed once per fit; the *parameter stage*
+that Newton's method calls each iteration computes only what changes with
+the parameters.  Compiled models are cached by their expressions, so a
+family compiles once per process.
+
+Special functions print to :mod:`scipy.special` (``gammaln``, ``digamma``,
+``polygamma``, ``erfc``...), evaluated in double precision without overflow:
+:math:`\log \Gamma` is never :math:`\log` of an overflowing :math:`\Gamma`.
+"""
+
+import functools
+
+import numpy as np
+import sympy as sp
+from scipy.special import gammaln
+
+__all__ = ["Compiled", "compile_expressions", "gammaln", "stable"]
+
+
+def stable(expr):
+    r"""``expr`` rewritten so that it evaluates without overflow.
+
+    :math:`\log x!` and :math:`\log\Gamma(z)` become ``loggamma``,
+    :math:`\log\binom{a}{b}` a difference of ``loggamma``, and
+    :math:`\log(e^u)`-type products are expanded, so that a count of 200 or
+    a shape of 500 does not overflow an intermediate factorial.
+    """
+    def log_of_special(e):
+        return isinstance(e, sp.log) and isinstance(e.args[0], (sp.factorial, sp.gamma,
+                                                                 sp.binomial))
+
+    def rewrite(e):
+        inner = e.args[0]
+        if isinstance(inner, sp.factorial):
+            return sp.loggamma(inner.args[0] + 1)
+        if isinstance(inner, sp.gamma):
+            return sp.loggamma(inner.args[0])
+        a, b = inner.args
+        return sp.loggamma(a + 1) - sp.loggamma(b + 1) - sp.loggamma(a - b + 1)
+
+    expr = sp.expand_log(expr, force=True).replace(log_of_special, rewrite)
+    return expr.replace(_variable_power, _as_exponential)
+
+
+def _variable_power(e):
+    """A power whose base and exponent both vary, e.g. :math:`(x/\\lambda)^k`."""
+    return (isinstance(e, sp.Pow) and not e.exp.is_number and not e.base.is_number
+            and e.base.free_symbols)
+
+
+def _as_exponential(e):
+    r""":math:`b^e = \exp(e \log b)`, with :math:`\log b` expanded so that a data part
+    (:math:`\log x`) is computed once per fit rather than a power per iteration."""
+    return sp.exp(e.exp * sp.expand_log(sp.log(e.base), force=True))
+
+
+class Compiled:
+    """A two-stage vectorised function of data arrays and scalar parameters.
+
+    ``prepare(*data)`` computes the data stage once and returns its arrays;
+    ``evaluate(prepared, *parameters)`` returns the values of the expressions
+    (each an array over observations, or a scalar broadcast to one).
+    """
+
+    def __init__(self, data_symbols, parameter_symbols, expressions):
+        self.data_symbols = tuple(data_symbols)
+        self.parameter_symbols = tuple(parameter_symbols)
+        data_set = set(self.data_symbols)
+        replacements, reduced = sp.cse([sp.sympify(e) for e in expressions],
+                                       symbols=sp.numbered_symbols("_c"), optimizations=None)
+        hoisted, per_iteration = [], []
+        data_only = set(data_set)
+        for symbol, value in replacements:
+            if value.free_symbols <= data_only:
+                hoisted.append((symbol, value))
+                data_only.add(symbol)
+            else:
+                per_iteration.append((symbol, value))
+        self.hoisted_symbols = tuple(symbol for symbol, _ in hoisted)
+        modules = [{"loggamma": gammaln}, "scipy", "numpy"]
+        self._data_stage = sp.lambdify(self.data_symbols, list(self.hoisted_symbols),
+                                       modules=modules, cse=lambda _: (hoisted,
+                                                                       list(self.hoisted_symbols)))
+        stage_args = self.data_symbols + self.hoisted_symbols + self.parameter_symbols
+        # The elimination is done: lambdify prints the split it is handed.
+        self._parameter_stage = sp.lambdify(stage_args, list(reduced), modules=modules,
+                                            cse=lambda _: (per_iteration, list(reduced)))
+
+    def prepare(self, *data):
+        with np.errstate(all="ignore"):
+            values = self._data_stage(*data)
+        return tuple(data) + tuple(values)
+
+    def evaluate(self, prepared, *parameters):
+        with np.errstate(all="ignore"):
+            return self._parameter_stage(*prepared, *parameters)
+
+
+@functools.lru_cache(maxsize=64)
+def compile_expressions(data_symbols, parameter_symbols, expressions):
+    """A cached :class:`Compiled` for these symbols and expressions (tuples)."""
+    return Compiled(data_symbols, parameter_symbols, expressions)

@@ -1,0 +1,142 @@
+r"""Where a parameter lives, and the transform that frees it.
+
+A constrained parameter is fitted on an unconstrained scale :math:`\phi` and
+reported on its own scale :math:`\theta = g(\phi)`:
+
+========================  =============================  ==========================
+domain                    :math:`\theta = g(\phi)`       name
+========================  =============================  ==========================
+:math:`(-\infty,\infty)`  :math:`\phi`                   identity
+:math:`(a, \infty)`       :math:`a + e^\phi`             log
+:math:`(-\infty, b)`      :math:`b - e^\phi`             log (reflected)
+:math:`(a, b)`            :math:`a + (b-a)\sigma(\phi)`  logit
+========================  =============================  ==========================
+
+Newton's method then never steps outside the domain, and a maximum on the
+boundary shows itself as :math:`|\phi| \to \infty`.  Standard errors are
+reported on the user's scale by the delta method,
+:math:`\operatorname{cov}\hat\theta = J \operatorname{cov}\hat\phi\, J^\top`
+with :math:`J = \operatorname{diag} g'(\hat\phi)`, which at an interior
+maximum equals the inverse information computed on the :math:`\theta` scale.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+__all__ = ["Parameter", "as_domain"]
+
+_NAMED_DOMAINS = {
+    "real": (-math.inf, math.inf),
+    "positive": (0.0, math.inf),
+    "negative": (-math.inf, 0.0),
+    "unit": (0.0, 1.0),
+    "probability": (0.0, 1.0),
+}
+# |phi| beyond this puts theta within about e^-30 (1e-13) of a boundary of its domain:
+# the likelihood rises towards the edge, and the maximum is not in the interior.
+BOUNDARY_PHI = 30.0
+
+
+def as_domain(symbol, domain):
+    """The open interval ``(low, high)`` a parameter lives in.
+
+    ``domain`` is None (read from the symbol's SymPy assumptions: ``positive``
+    gives :math:`(0, \\infty)`, otherwise the real line), a name ("real",
+    "positive", "negative", "unit" or "probability"), a pair ``(low, high)``,
+    or a SymPy ``Interval``.
+    """
+    if domain is None:
+        if symbol.is_positive or symbol.is_nonnegative:
+            return 0.0, math.inf
+        if symbol.is_negative or symbol.is_nonpositive:
+            return -math.inf, 0.0
+        return -math.inf, math.inf
+    if isinstance(domain, str):
+        if domain not in _NAMED_DOMAINS:
+            raise ValueError(f"The domain of parameter {symbol} must be one of "
+                             f"{sorted(_NAMED_DOMAINS)} or a pair (low, high), got {domain!r}.")
+        return _NAMED_DOMAINS[domain]
+    if isinstance(domain, sp.Interval):
+        domain = (domain.start, domain.end)
+    try:
+        low, high = (float(bound) for bound in domain)
+    except (TypeError, ValueError):
+        raise ValueError(f"The domain of parameter {symbol} must be a name or a pair "
+                         f"(low, high) of numbers, got {domain!r}.") from None
+    if math.isnan(low) or math.isnan(high) or not low < high:
+        raise ValueError(f"The domain of parameter {symbol} must have low < high, "
+                         f"got ({low}, {high}).")
+    return low, high
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A scalar parameter of a model: its symbol, its domain and its transform."""
+
+    symbol: sp.Symbol
+    low: float = -math.inf
+    high: float = math.inf
+
+    @property
+    def name(self):
+        return str(self.symbol)
+
+    @property
+    def transform(self):
+        """'identity', 'log' or 'logit': how the parameter is freed for Newton's method."""
+        if math.isinf(self.low) and math.isinf(self.high):
+            return "identity"
+        if math.isinf(self.low) or math.isinf(self.high):
+            return "log"
+        return "logit"
+
+    def contains(self, value):
+        return self.low < value < self.high
+
+    def to_free(self, theta):
+        """:math:`\\phi = g^{-1}(\\theta)`."""
+        low, high = self.low, self.high
+        with np.errstate(divide="ignore"):
+            if self.transform == "identity":
+                return float(theta)
+            if math.isinf(high):
+                return math.log(theta - low) if theta > low else -math.inf
+            if math.isinf(low):
+                return math.log(high - theta) if theta < high else -math.inf
+            u = (theta - low) / (high - low)
+            return math.log(u) - math.log1p(-u) if 0 < u < 1 else math.copysign(
+                math.inf, u - 0.5)
+
+    def from_free(self, phi):
+        r""":math:`\theta = g(\phi)`, with :math:`g'(\phi)` and :math:`g''(\phi)`."""
+        low, high = self.low, self.high
+        if self.transform == "identity":
+            return phi, 1.0, 0.0
+        if math.isinf(high):
+            e = math.exp(min(phi, 700.0))
+            return low + e, e, e
+        if math.isinf(low):
+            e = math.exp(min(phi, 700.0))
+            return high - e, -e, -e
+        s = 0.5 * (1.0 + math.tanh(0.5 * phi))          # sigma(phi) without overflow
+        width = high - low
+        d1 = s * (1.0 - s)
+        return low + width * s, width * d1, width * d1 * (1.0 - 2.0 * s)
+
+    def default_start(self):
+        """A start inside the domain: 0, 1 past a bound, or the middle of an interval."""
+        if self.transform == "identity":
+            return 0.0
+        if math.isinf(self.high):
+            return self.low + 1.0
+        if math.isinf(self.low):
+            return self.high - 1.0
+        return 0.5 * (self.low + self.high)
+
+    def describe(self):
+        def bound(value):
+            return "∞" if value == math.inf else "-∞" if value == -math.inf else f"{value:g}"
+        return f"({bound(self.low)}, {bound(self.high)})"

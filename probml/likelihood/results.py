@@ -1,0 +1,300 @@
+r"""What a likelihood fit reports: estimates, their covariance, intervals and tests.
+
+At the maximum :math:`\hat\theta` of :math:`\ell`, the covariance of the
+estimates is estimated three ways (``cov_type``):
+
+* ``"observed"``: :math:`\mathcal J(\hat\theta)^{-1}`, the inverse of the
+  observed information :math:`\mathcal J = -\nabla^2\ell`;
+* ``"expected"``: :math:`\mathcal I(\hat\theta)^{-1}`, the inverse Fisher
+  information :math:`\mathcal I = E[-\nabla^2\ell]`, derived by SymPy;
+* ``"sandwich"``: :math:`\mathcal J^{-1}\bigl(\sum_i s_i s_i^\top\bigr)\mathcal J^{-1}`
+  with the per-observation scores :math:`s_i`, robust to a misspecified
+  density (Huber 1967, White 1982).
+
+Intervals are Wald's, :math:`\hat\theta_j \pm z\,\mathrm{se}_j`, or the
+profile-likelihood interval :math:`\{\theta_j : 2(\hat\ell -
+\max_{\theta_{-j}}\ell) \le \chi^2_{1,1-\alpha}\}`, which respects the
+domain and the likelihood's asymmetry.  With priors the fit is the MAP, and
+the Laplace approximation describes the posterior: mean :math:`\hat\theta`,
+covariance :math:`(-\nabla^2 \log p(\theta \mid x))^{-1}`.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import LEVEL, check_is_fitted
+from ..exceptions import FlatLikelihoodWarning
+from ..inference import CoefficientInference, critical_value, information_criteria
+from ..optim.newton import Evaluation, maximise
+from .parameters import BOUNDARY_PHI
+
+__all__ = ["LikelihoodFit", "LikelihoodRatioTest", "likelihood_ratio_test"]
+
+# Eigenvalues of the (scaled) information below this share of the largest are flat.
+FLAT = 1e-12
+# Doublings of the profile's search step before a side of the interval is unbounded.
+_PROFILE_DOUBLINGS = 40
+
+
+class LikelihoodFit(CoefficientInference):
+    """A fitted :class:`~probml.likelihood.Model`.
+
+    Attributes
+    ----------
+    params_, bse_ : ndarray
+        Estimates and standard errors on the user's scale.
+    param_names_ : list of str
+    cov_params_ : ndarray
+        Their covariance (``cov_type``).
+    cov_type : str
+    loglik_ : float
+        The maximised log-likelihood (without the prior, for a MAP fit).
+    aic_, bic_ : float
+    n_obs_ : float
+        The number of observations (the sum of the frequency weights).
+    information_ : ndarray
+        The observed information :math:`-\\nabla^2` of the objective at the fit.
+    converged_ : bool
+    n_iter_ : int
+    posterior_mean_, posterior_cov_ : ndarray
+        For ``method="map"``: the Laplace approximation to the posterior.
+    """
+
+    _summary_title = "Maximum likelihood fit"
+
+    def __init__(self, model, problem, result, *, method, cov_type, objective):
+        self.model, self.method, self.cov_type = model, method, cov_type
+        self._problem, self._objective = problem, objective
+        self.param_names_ = problem.names
+        self._phi = result.theta
+        theta, d1, _ = problem.to_user(result.theta)
+        self.converged_, self.n_iter_ = bool(result.converged), int(result.n_iter)
+        self.loglik_, gradient, hessian = problem.user_derivatives(theta)
+        objective_hessian = hessian + (problem.log_prior(theta)[2] if method == "map" else 0.0)
+        self.information_ = -objective_hessian
+        self.n_obs_ = problem.total_weight
+        k = len(theta)
+        self.aic_, self.bic_ = information_criteria(self.loglik_, k, self.n_obs_)
+        undefined = self._undefined(result.theta)
+        cov = self._covariance(theta, undefined)
+        self._store_table(self.param_names_, theta, cov, None)
+        if method == "map":
+            self._summary_title = "Maximum a posteriori fit (Laplace approximation)"
+            self.log_posterior_ = float(result.evaluation.value)
+            self.posterior_mean_ = theta
+            self.posterior_cov_ = cov
+
+    # -- covariance ------------------------------------------------------------------
+
+    def _undefined(self, phi):
+        """Parameters whose standard errors are undefined: on a boundary, or flat."""
+        k = self._problem.n_scalar
+        undefined = np.zeros(len(phi), dtype=bool)
+        for j, parameter in enumerate(self.model.scalar_parameters):
+            undefined[j] = parameter.transform != "identity" and abs(phi[j]) > BOUNDARY_PHI
+        information = self.information_
+        if not np.all(np.isfinite(information)):
+            undefined[:] = True
+            return undefined
+        scale = np.sqrt(np.abs(np.diagonal(information)))
+        scale[scale == 0] = 1.0
+        scaled = information / np.outer(scale, scale)
+        values, vectors = np.linalg.eigh(scaled)
+        flat = values <= FLAT * max(np.max(np.abs(values), initial=0.0), 1e-300)
+        if np.any(flat):
+            involved = np.any(np.abs(vectors[:, flat]) > 1e-3, axis=1)
+            undefined |= involved
+            names = [name for name, bad in zip(self.param_names_, involved) if bad]
+            warnings.warn(
+                f"The log-likelihood is flat along a direction of {', '.join(names)} at the "
+                "fit: the information matrix is singular, so these parameters are not "
+                "identified (they cancel, only a combination of them matters, or their "
+                "maximum is at infinity, as with separated classes); their standard errors "
+                "are NaN.", FlatLikelihoodWarning, stacklevel=5)
+        del k
+        return undefined
+
+    def _covariance(self, theta, undefined):
+        information = self.information_
+        cov = np.full(information.shape, np.nan)
+        keep = ~undefined
+        if not np.any(keep):
+            return cov
+        inverse = np.linalg.inv(information[np.ix_(keep, keep)])
+        if self.cov_type == "expected":
+            expected = self._expected_information(theta)
+            inverse = np.linalg.inv(expected[np.ix_(keep, keep)])
+        elif self.cov_type == "sandwich":
+            scores = self._problem.scores(theta)
+            weights = self._problem.weights
+            weighted = scores if weights is None else scores * weights[:, None]
+            meat = (weighted.T @ scores)[np.ix_(keep, keep)]
+            inverse = inverse @ meat @ inverse
+        cov[np.ix_(keep, keep)] = 0.5 * (inverse + inverse.T)
+        return cov
+
+    def _expected_information(self, theta):
+        from .derivation import expected_information_function
+        function = expected_information_function(self.model)
+        if function is None:
+            raise ValueError(
+                f"SymPy could not take the expected information of {self.model.name} in closed "
+                "form (or the model has no support declared), so cov_type='expected' is not "
+                "available: use cov_type='observed' or 'sandwich'.")
+        return function(self._problem, theta)
+
+    # -- intervals ---------------------------------------------------------------------
+
+    def conf_int(self, level=0.95, method="wald"):
+        """Confidence intervals, shape (n_params, 2).
+
+        Parameters
+        ----------
+        level : float in (0, 1)
+        method : {"wald", "profile"}
+            Wald's symmetric interval, or the profile-likelihood interval
+            (inside the domain; ``inf`` where the likelihood never falls far
+            enough on one side).
+        """
+        level = LEVEL(level, "level")
+        if method == "wald":
+            return super().conf_int(level)
+        if method != "profile":
+            raise ValueError(f"method must be 'wald' or 'profile', got {method!r}.")
+        check_is_fitted(self, "table_")
+        return np.array([self._profile_interval(j, level) for j in range(len(self.params_))])
+
+    def credible_interval(self, level=0.95):
+        """The Laplace approximation's equal-tailed credible intervals (MAP fits)."""
+        check_is_fitted(self, "table_")
+        if self.method != "map":
+            raise ValueError("credible_interval needs a MAP fit (method='map' with priors); "
+                             "for an MLE use conf_int.")
+        level = LEVEL(level, "level")
+        half = critical_value(level) * np.sqrt(np.diagonal(self.posterior_cov_))
+        return np.column_stack([self.posterior_mean_ - half, self.posterior_mean_ + half])
+
+    def _profile_interval(self, j, level):
+        threshold = critical_value(level) ** 2 / 2       # chi2_1 quantile over 2
+        best = self._objective(self._phi, False).value
+        phi_hat = self._phi
+        free_se = self.bse_[j] / abs(self._problem.to_user(phi_hat)[1][j]) \
+            if np.isfinite(self.bse_[j]) and self.bse_[j] > 0 else 1.0
+        state = {"start": np.delete(phi_hat, j)}
+
+        def drop(t):
+            value = self._profile_value(j, t, state)
+            return best - value - threshold
+
+        ends = []
+        for direction in (-1.0, 1.0):
+            step = max(free_se, 1e-8 * max(1.0, abs(phi_hat[j])))
+            inner, outer = phi_hat[j], phi_hat[j] + direction * step
+            state["start"] = np.delete(phi_hat, j)
+            found = False
+            for _ in range(_PROFILE_DOUBLINGS):
+                if drop(outer) >= 0:
+                    found = True
+                    break
+                inner, outer = outer, phi_hat[j] + direction * (abs(outer - phi_hat[j]) * 2)
+            if not found:
+                ends.append(self._domain_end(j, direction))
+                continue
+            ends.append(self._problem.to_user(self._bisect(drop, inner, outer, phi_hat, j))[0][j])
+        return ends
+
+    def _domain_end(self, j, direction):
+        if j < self._problem.n_scalar:
+            parameter = self.model.scalar_parameters[j]
+            return parameter.low if direction < 0 else parameter.high
+        return -math.inf if direction < 0 else math.inf
+
+    def _bisect(self, drop, inner, outer, phi_hat, j):
+        from scipy.optimize import brentq
+        t = brentq(drop, inner, outer, xtol=1e-12 * max(1.0, abs(phi_hat[j])), rtol=1e-12)
+        full = phi_hat.copy()
+        full[j] = t
+        return full
+
+    def _profile_value(self, j, t, state):
+        """:math:`\\max_{\\phi_{-j}}` of the objective with :math:`\\phi_j = t`."""
+        objective = self._objective
+        if len(self._phi) == 1:
+            return objective(np.array([t]), False).value
+
+        def evaluate(psi, hessian):
+            phi = np.insert(psi, j, t)
+            e = objective(phi, hessian)
+            information = None if e.information is None else np.delete(
+                np.delete(e.information, j, 0), j, 1)
+            return Evaluation(e.value, np.delete(e.gradient, j), information, e.extra)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = maximise(evaluate, state["start"], tol=1e-10,
+                              n=self._problem.total_weight, max_iter=100)
+        state["start"] = result.theta
+        return result.evaluation.value
+
+    # -- tests and summary ----------------------------------------------------------
+
+    def lr_test(self, restricted):
+        """The likelihood-ratio test of ``restricted`` (nested in this fit) against this one."""
+        return likelihood_ratio_test(restricted, self)
+
+    def _summary_info(self):
+        return [("Model", self.model.name), ("Method", self.method.upper()),
+                ("No. observations", self.n_obs_), ("Log-likelihood", self.loglik_),
+                ("AIC", self.aic_), ("BIC", self.bic_), ("Covariance", self.cov_type),
+                ("Iterations", str(self.n_iter_))]
+
+    def __repr__(self):
+        values = ", ".join(f"{name}={value:.6g}" for name, value in
+                           zip(self.param_names_, self.params_))
+        return f"<LikelihoodFit of {self.model.name}: {values}, loglik={self.loglik_:.6g}>"
+
+
+@dataclass(frozen=True)
+class LikelihoodRatioTest:
+    r"""The likelihood-ratio test :math:`\Lambda = 2(\ell_1 - \ell_0) \sim \chi^2_{k_1 - k_0}`."""
+
+    statistic: float
+    df: int
+    pvalue: float
+
+    def __str__(self):
+        return (f"Likelihood-ratio test: chi2({self.df}) = {self.statistic:.4f}, "
+                f"p = {self.pvalue:.4g}")
+
+
+def likelihood_ratio_test(restricted, full):
+    """Test a restricted fit against the full fit it is nested in (Wilks' theorem).
+
+    Both must be maximum-likelihood fits to the same observations, the full
+    one with more parameters; nesting itself (the restricted model is the
+    full one with parameters fixed) is the caller's to ensure.
+    """
+    from scipy.stats import chi2
+    for label, fit in (("restricted", restricted), ("full", full)):
+        if not isinstance(fit, LikelihoodFit):
+            raise TypeError(f"{label} must be a LikelihoodFit, got {type(fit).__name__}.")
+        if fit.method != "mle":
+            raise ValueError(f"{label} is a MAP fit: the likelihood-ratio test compares "
+                             "maximised likelihoods.")
+    if restricted.n_obs_ != full.n_obs_:
+        raise ValueError(f"restricted and full were fitted to different numbers of "
+                         f"observations ({restricted.n_obs_:g} and {full.n_obs_:g}).")
+    df = len(full.params_) - len(restricted.params_)
+    if df < 1:
+        raise ValueError("full must have more parameters than restricted (it is the larger "
+                         f"model); they have {len(full.params_)} and "
+                         f"{len(restricted.params_)}.")
+    statistic = 2.0 * (full.loglik_ - restricted.loglik_)
+    slack = 1e-8 * max(1.0, abs(full.loglik_))
+    if statistic < -slack:
+        raise ValueError("restricted fits better than full: the models are not nested, or "
+                         "a fit did not reach its maximum.")
+    statistic = max(statistic, 0.0)
+    return LikelihoodRatioTest(statistic, df, float(chi2.sf(statistic, df)))
