@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["LinearReference", "UnivariateReference", "log_relative_error",
-           "read_linear", "read_univariate"]
+__all__ = ["LinearReference", "NonlinearReference", "UnivariateReference",
+           "log_relative_error", "read_linear", "read_nonlinear", "read_univariate"]
 
 _NUMBER = r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?"
 
@@ -129,3 +129,68 @@ def read_univariate(path):
     mean = float(re.search(rf"ybar:\s+({_NUMBER})", text).group(1))
     std = float(re.search(rf"\bs:\s+({_NUMBER})", text).group(1))
     return UnivariateReference(Path(path).stem, _data(lines)[:, 0], mean, std)
+
+
+@dataclass(frozen=True)
+class NonlinearReference:
+    """A StRD nonlinear least-squares problem with its two starts and certified results.
+
+    ``model`` is the mean function as NIST writes it (``b1*(1-exp(-b2*x))``,
+    brackets made parentheses, the error term dropped), in Python syntax
+    with ``exp``, ``cos``, ``sin``, ``arctan`` and ``pi``; ``predictors``
+    names the columns of ``X`` (``x``, or ``x1`` and ``x2`` for Nelson, whose
+    model is for ``log(y)``: ``response`` is then ``"log(y)"`` and ``y``
+    holds :math:`\log y`).  ``starts`` has one row per certified start.
+    """
+
+    name: str
+    model: str
+    predictors: tuple
+    X: np.ndarray
+    y: np.ndarray
+    response: str
+    starts: np.ndarray
+    params: np.ndarray
+    std_errors: np.ndarray
+    rss: float
+    residual_std: float
+    df: int
+
+
+def read_nonlinear(path):
+    """Read a StRD nonlinear regression file (see :class:`NonlinearReference`)."""
+    lines = _lines(path)
+    head = lines[:60]
+    model_lines, inside = [], False
+    for line in head:
+        if re.match(r"\s*(y|log\[y\])\s*=", line):
+            inside = True
+        if inside:
+            model_lines.append(line.strip())
+            if re.search(r"\+\s*e\s*$", line):
+                break
+    model = " ".join(model_lines)
+    response = "log(y)" if model.startswith("log") else "y"
+    model = re.sub(r"^(y|log\[y\])\s*=\s*", "", model)
+    model = re.sub(r"\+\s*e\s*$", "", model).strip()
+    model = model.replace("[", "(").replace("]", ")")
+    rows = []
+    for line in head:
+        match = re.match(rf"\s*b(\d+)\s*=\s*({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+"
+                         rf"({_NUMBER})\s*$", line)
+        if match:
+            rows.append([float(match.group(k)) for k in range(2, 6)])
+    rows = np.array(rows)
+    text = "\n".join(head)
+
+    def certified(label):
+        return float(re.search(rf"{label}:?\s+({_NUMBER})", text).group(1))
+    data = _data(lines)
+    X = data[:, 1:]
+    predictors = ("x",) if X.shape[1] == 1 else tuple(f"x{j + 1}" for j in range(X.shape[1]))
+    y = np.log(data[:, 0]) if response == "log(y)" else data[:, 0]
+    return NonlinearReference(Path(path).stem, model, predictors, X, y, response,
+                              rows[:, :2].T.copy(), rows[:, 2], rows[:, 3],
+                              certified("Residual Sum of Squares"),
+                              certified("Residual Standard Deviation"),
+                              int(certified("Degrees of Freedom")))

@@ -12,7 +12,9 @@ Importing this package imports SymPy; ``import probml`` does not.
 
 from .distributions import DISTRIBUTIONS, distribution_model, fit_distribution
 from .model import LINKS, SUPPORTS, Model
+from .nonlinear import NonlinearRegression
 from .results import LikelihoodFit, LikelihoodRatioTest, likelihood_ratio_test
 
-__all__ = ["DISTRIBUTIONS", "LINKS", "LikelihoodFit", "LikelihoodRatioTest", "Model", "SUPPORTS",
+__all__ = ["DISTRIBUTIONS", "LINKS", "LikelihoodFit", "LikelihoodRatioTest", "Model", "NonlinearRegression",
+           "SUPPORTS",
            "distribution_model", "fit_distribution", "likelihood_ratio_test"]
