@@ -20,6 +20,7 @@ LAYERS = [
     {"losses"},
     {"optim"},
     {"models"},
+    {"likelihood"},
     {"selection", "hypothesis_testing", "growth"},
     {"derivations"},
     {"figures"},

@@ -133,7 +133,7 @@ def read_univariate(path):
 
 @dataclass(frozen=True)
 class NonlinearReference:
-    """A StRD nonlinear least-squares problem with its two starts and certified results.
+    r"""A StRD nonlinear least-squares problem with its two starts and certified results.
 
     ``model`` is the mean function as NIST writes it (``b1*(1-exp(-b2*x))``,
     brackets made parentheses, the error term dropped), in Python syntax

@@ -27,7 +27,8 @@ import numpy as np
 import sympy as sp
 
 from .._derivation import Derivation, Eq, Step, Tex, is_zero
-from .model import ETA, LINKS, support_interval
+from .data import support_interval
+from .model import ETA, LINKS
 from .symbolic import (
     INDEX,
     N,
@@ -245,20 +246,12 @@ def expected_information_function(model):
         k = problem.n_scalar
         arguments = list(theta[:k])
         if problem.X is not None:
-            arguments.append(problem.X @ theta[k:])
-        values = iter(compiled.evaluate(compiled.prepare(*problem.arrays), *arguments))
-        total = k + problem.n_coef
-        result = np.zeros((total, total))
-        for a in range(size):
-            for b in range(a, size):
-                entry = next(values)
-                if a < k and b < k:
-                    result[a, b] = result[b, a] = problem._total(entry)
-                elif a < k:
-                    result[a, k:] = result[k:, a] = problem.X.T @ problem._weighted(entry)
-                else:
-                    result[k:, k:] = (problem.X * problem._weighted(entry)[:, None]).T @ problem.X
-        return result
+            arguments.append(problem.linear_predictor(theta))
+        values = compiled.evaluate(compiled.prepare(*problem.arrays), *arguments)
+        # The layout of a pass with no value and no gradient: only second derivatives.
+        zeros = [0.0] * (1 + size)
+        return problem._assemble(zeros + list(values), problem.X, problem.weights, problem.n,
+                                 True)[2]
     return information
 
 
@@ -410,7 +403,7 @@ def _scipy_check(model, sample):
     k = problem.n_scalar
 
     def negative_loglik(theta):
-        extra = [X @ theta[k:]] if X is not None else []
+        extra = [problem.linear_predictor(theta)] if X is not None else []
         with np.errstate(all="ignore"):
             value = -float(np.sum(logpdf(*data, *theta[:k], *extra)))
         return value if math.isfinite(value) else 1e300

@@ -114,9 +114,9 @@ def fit_distribution(x, family, *, cov_type="observed", sample_weight=None, star
     name = _family_name(family)
     model = distribution_model(name)
     if start is None and sample_weight is None:
-        from .model import _check_support, _data_array
-        values = _data_array(x, "x")
-        _check_support(values, model)
+        from .data import check_support, sample_array
+        values = sample_array(x, "x")
+        check_support(values, model)
         start = _moment_start(name, values)
     return model.fit(x, start=start, cov_type=cov_type, sample_weight=sample_weight)
 

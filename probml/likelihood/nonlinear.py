@@ -41,9 +41,14 @@ import warnings
 import numpy as np
 import sympy as sp
 
-from .._validation import check_is_fitted, check_matrix, check_vector
-from ..exceptions import ConvergenceWarning, FlatLikelihoodWarning, NumericalAccuracyWarning
+from .._validation import Integer, check_is_fitted, check_matrix, check_vector
+from ..exceptions import (
+    ConvergenceWarning,
+    FlatLikelihoodWarning,
+    NumericalAccuracyWarning,
+)
 from ..inference import CoefficientInference, gaussian_loglik, information_criteria
+from ..models.base import Regressor
 from .compiled import compile_expressions, stable
 
 __all__ = ["NonlinearRegression"]
@@ -66,7 +71,7 @@ EXACT_RESIDUALS_MAX_ROWS = 100_000
 RANK_TOLERANCE = 1e-13
 
 
-class NonlinearRegression(CoefficientInference):
+class NonlinearRegression(CoefficientInference, Regressor):
     """Least squares for :math:`y = f(x; \\beta) + \\varepsilon`, f written in SymPy.
 
     Parameters
@@ -98,6 +103,7 @@ class NonlinearRegression(CoefficientInference):
     """
 
     _summary_title = "Nonlinear least squares"
+    _parameter_domains = {"max_iter": Integer(1, 10_000_000)}
 
     def __init__(self, mean, x, params=None, *, start=None, max_iter=2000):
         self.mean = mean
@@ -109,9 +115,9 @@ class NonlinearRegression(CoefficientInference):
     # -- the model -----------------------------------------------------------------
 
     def _symbols(self):
-        from .model import _as_expression, _as_symbols
-        mean = _as_expression(self.mean)
-        x = _as_symbols(self.x, "x")
+        from .symbolic import as_expression, as_symbols
+        mean = as_expression(self.mean)
+        x = as_symbols(self.x, "x")
         free = mean.free_symbols
         for symbol in x:
             if symbol not in free:
@@ -119,7 +125,7 @@ class NonlinearRegression(CoefficientInference):
         if self.params is None:
             params = tuple(sorted(free - set(x), key=str))
         else:
-            params = _as_symbols(self.params, "params")
+            params = as_symbols(self.params, "params")
             for symbol in params:
                 if symbol in x:
                     raise ValueError(f"{symbol} is listed both in x and in params.")
@@ -143,9 +149,8 @@ class NonlinearRegression(CoefficientInference):
 
     def fit(self, X, y):
         """Fit by Levenberg-Marquardt from ``start``; returns self."""
+        self._check_params()
         mean, x, params = self._symbols()
-        if not (isinstance(self.max_iter, int) and self.max_iter >= 1):
-            raise ValueError(f"max_iter must be a whole number >= 1, got {self.max_iter!r}.")
         X = np.asarray(X, dtype=float) if not hasattr(X, "columns") else X
         if getattr(X, "ndim", 2) == 1:
             X = np.asarray(X).reshape(-1, 1)
@@ -450,7 +455,7 @@ def _inverse_gram(J, names):
 # -- variable projection ---------------------------------------------------------------
 
 def _linear_parameters(mean, params):
-    """The parameters the mean is jointly affine in (``b1`` in ``b1*(1 - exp(-b2*x))``).
+    r"""The parameters the mean is jointly affine in (``b1`` in ``b1*(1 - exp(-b2*x))``).
 
     The set is grown in order: a parameter joins when its derivative is free
     of itself and of the members, and theirs are free of it.  Then

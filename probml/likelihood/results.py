@@ -72,7 +72,8 @@ class LikelihoodFit(CoefficientInference):
         self._phi = result.theta
         theta, d1, _ = problem.to_user(result.theta)
         self.converged_, self.n_iter_ = bool(result.converged), int(result.n_iter)
-        self.loglik_, gradient, hessian = problem.user_derivatives(theta)
+        # The last pass of Newton's method was at the estimate, with its Hessian.
+        self.loglik_, gradient, hessian = result.evaluation.extra
         objective_hessian = hessian + (problem.log_prior(theta)[2] if method == "map" else 0.0)
         self.information_ = -objective_hessian
         self.n_obs_ = problem.total_weight

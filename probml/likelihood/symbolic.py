@@ -19,7 +19,7 @@ parameter, and SymPy solves for it as for any equation.
 
 import sympy as sp
 
-__all__ = ["INDEX", "N", "expected_value", "per_observation", "sample_sum", "solve_score",
+__all__ = ["INDEX", "N", "as_expression", "as_symbols", "expected_value", "per_observation", "sample_sum", "solve_score",
            "split_sums", "textbook"]
 
 INDEX = sp.Symbol("i", integer=True, positive=True)
@@ -165,3 +165,30 @@ def _convergent_branch(piecewise):
     if condition is sp.false:
         return piecewise.args[-1][0]
     return value
+
+
+def as_expression(logpdf):
+    try:
+        expr = sp.sympify(logpdf, strict=True)
+    except (sp.SympifyError, TypeError):
+        raise TypeError(f"logpdf must be a SymPy expression, got {type(logpdf).__name__} "
+                        f"{logpdf!r}.") from None
+    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.MatrixBase):
+        raise TypeError(f"logpdf must be a scalar SymPy expression, got {expr!r}.")
+    if not expr.free_symbols:
+        raise ValueError(f"logpdf {expr} has no symbols: it needs data and parameters.")
+    return expr
+
+
+def as_symbols(values, what):
+    if isinstance(values, sp.Symbol):
+        values = [values]
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{what} must be a SymPy Symbol or a sequence of them, got {values!r}.")
+    values = list(values)
+    if not values or not all(isinstance(v, sp.Symbol) for v in values):
+        raise TypeError(f"{what} must be a SymPy Symbol or a non-empty sequence of them, got "
+                        f"{values!r}.")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{what} lists a symbol twice: {values}.")
+    return tuple(values)

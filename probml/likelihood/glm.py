@@ -1,0 +1,433 @@
+r"""Generalized linear models as thin definitions on the likelihood engine.
+
+A GLM is a family of log-densities in the mean :math:`\mu` (and a
+dispersion :math:`\phi`) whose mean depends on covariates through a link,
+:math:`g(\mu_i) = x_i^\top\beta + o_i`.  Each family here is its SymPy
+log-density, its variance function :math:`V(\mu)` and its unit deviance
+:math:`d(y, \mu)`, and SymPy proves the two identities that make it an
+exponential dispersion family (``GLM.derive()`` and the tests):
+
+.. math:: \frac{\partial \ell}{\partial\mu} = \frac{y - \mu}{\phi V(\mu)},
+    \qquad d(y, \mu) = 2\phi\,\bigl(\ell(y; y) - \ell(y; \mu)\bigr).
+
+The engine derives :math:`\partial\ell_i/\partial\eta_i` and
+:math:`\partial^2\ell_i/\partial\eta_i^2`, compiles them, and maximises the
+likelihood by Newton's method with the :math:`X` parts done by BLAS.  The
+covariance is statsmodels' default, :math:`\hat\phi (X^\top W X)^{-1}` with the
+Fisher weights
+
+.. math:: W_{ii} = \frac{(\partial\mu_i/\partial\eta_i)^2}{V(\mu_i)},
+
+which follow from the first identity because :math:`E[y - \mu] = 0`; the
+dispersion is Pearson's :math:`\hat\phi = \chi^2/(n - p)` (1 for the
+binomial and Poisson).  The negative binomial (NB2,
+:math:`V = \mu + \alpha\mu^2`) is not an exponential dispersion family in
+:math:`\alpha`, which is estimated jointly by maximum likelihood, with the
+observed information, as statsmodels' ``NegativeBinomial`` does.
+"""
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from .._validation import (
+    BOOLEAN,
+    Integer,
+    Optional,
+    Options,
+    Real,
+    check_is_fitted,
+    check_matrix,
+)
+from ..inference import CoefficientInference, information_criteria
+from ..models.base import Regressor
+from .compiled import compile_expressions, gammaln, stable
+from .model import LINKS, Model
+
+__all__ = ["FAMILIES", "GLM", "Family"]
+
+Y, MU, TRIALS = sp.Symbol("y"), sp.Symbol("mu", positive=True), sp.Symbol("m", positive=True)
+PHI = sp.Symbol("phi", positive=True)
+ALPHA = sp.Symbol("alpha", positive=True)
+
+
+@dataclass(frozen=True)
+class Family:
+    """An exponential dispersion family: log-density, variance function, unit deviance."""
+
+    name: str
+    logpdf: sp.Expr
+    variance: sp.Expr
+    deviance: sp.Expr
+    links: tuple
+    support: str
+    dispersion: str = "estimated"        # "one" (binomial, Poisson) or "alpha" (NB2)
+
+    @property
+    def canonical_link(self):
+        return self.links[0]
+
+
+def _families():
+    y, mu, m, phi, alpha = Y, MU, TRIALS, PHI, ALPHA
+    return {
+        "gaussian": Family("gaussian", -(y - mu) ** 2 / (2 * phi) - sp.log(2 * sp.pi * phi) / 2,
+                           sp.S.One, (y - mu) ** 2, ("identity", "log", "inverse"), "real"),
+        "poisson": Family("poisson", y * sp.log(mu) - mu - sp.loggamma(y + 1), mu,
+                          2 * (y * sp.log(y / mu) - (y - mu)), ("log", "identity"), "counts",
+                          "one"),
+        "binomial": Family(
+            "binomial",
+            sp.loggamma(m + 1) - sp.loggamma(y + 1) - sp.loggamma(m - y + 1)
+            + y * sp.log(mu) + (m - y) * sp.log(1 - mu),
+            mu * (1 - mu) / m,
+            2 * (y * sp.log(y / (m * mu)) + (m - y) * sp.log((m - y) / (m * (1 - mu)))),
+            ("logit", "probit", "cloglog", "log"), "counts", "one"),
+        "gamma": Family("gamma", (sp.log(y / (phi * mu)) - y / mu) / phi - sp.log(y)
+                        - sp.loggamma(1 / phi), mu ** 2,
+                        2 * (-sp.log(y / mu) + (y - mu) / mu), ("inverse", "log", "identity"),
+                        "positive"),
+        "inverse_gaussian": Family(
+            "inverse_gaussian", -sp.log(2 * sp.pi * phi * y ** 3) / 2
+            - (y - mu) ** 2 / (2 * phi * mu ** 2 * y), mu ** 3, (y - mu) ** 2 / (mu ** 2 * y),
+            ("inverse_squared", "log", "inverse", "identity"), "positive"),
+        "negative_binomial": Family(
+            "negative_binomial", sp.loggamma(y + 1 / alpha) - sp.loggamma(1 / alpha)
+            - sp.loggamma(y + 1) + y * sp.log(alpha * mu / (1 + alpha * mu))
+            - sp.log(1 + alpha * mu) / alpha, mu + alpha * mu ** 2,
+            2 * (y * sp.log(y / mu) - (y + 1 / alpha) * sp.log((1 + alpha * y)
+                                                                / (1 + alpha * mu))),
+            ("log", "identity"), "counts", "alpha"),
+    }
+
+
+#: The GLM families, by name.
+FAMILIES = _families()
+
+
+class GLM(CoefficientInference, Regressor):
+    """A generalized linear model fitted by maximum likelihood on the likelihood engine.
+
+    Parameters
+    ----------
+    family : str
+        "gaussian", "poisson", "binomial", "gamma", "inverse_gaussian" or
+        "negative_binomial" (NB2, its dispersion :math:`\\alpha` estimated).
+    link : str, optional
+        The family's canonical link by default; see ``FAMILIES[f].links``.
+    fit_intercept : bool
+        Add a column of ones to ``X``.
+    max_iter, tol : Newton's iteration limit and per-observation gradient tolerance.
+
+    Attributes
+    ----------
+    params_, bse_, cov_params_, tvalues_, pvalues_ : ndarray
+        Intercept first, then the features (then ``alpha`` for the
+        negative binomial).
+    scale_ : float
+        The dispersion :math:`\\hat\\phi`.
+    deviance_, pearson_chi2_, loglik_, aic_, bic_ : float
+        As statsmodels' GLM reports them (AIC and BIC count the mean
+        parameters, and :math:`\\alpha` for the negative binomial).
+    mu_ : ndarray
+        The fitted means.
+    df_resid_ : float
+    """
+
+    _parameter_domains = {
+        "family": Options(*FAMILIES),
+        "link": Optional(Options("identity", "log", "logit", "probit", "cloglog", "inverse",
+                                 "inverse_squared")),
+        "fit_intercept": BOOLEAN,
+        "max_iter": Integer(1, 100_000),
+        "tol": Real(0, 1, closed="neither"),
+    }
+
+    def __init__(self, family="gaussian", link=None, *, fit_intercept=True, max_iter=100,
+                 tol=1e-9):
+        self.family = family
+        self.link = link
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+
+    @property
+    def _summary_title(self):
+        return f"Generalized linear model: {self._family().name}, {self._link()} link"
+
+    def _family(self):
+        return FAMILIES[Options(*FAMILIES)(self.family, "family")]
+
+    def _link(self):
+        family = self._family()
+        link = family.canonical_link if self.link is None else self.link
+        if link not in family.links:
+            raise ValueError(f"link must be one of {list(family.links)} for the {family.name} "
+                             f"family, got {link!r}.")
+        return link
+
+    def model(self):
+        """The engine's :class:`~probml.likelihood.Model` of this family and link."""
+        return _model(self._family().name, self._link())
+
+    def derive(self):
+        """The derivation of the family's score and information in the linear predictor."""
+        return self.model().derive()
+
+    # -- the fit ---------------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None, *, offset=None, exposure=None, trials=None):
+        """Fit by Newton's method from the GLM's usual start.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, p)
+        y : array-like of shape (n,)
+            The response: counts of successes for the binomial (out of
+            ``trials``), counts for Poisson and the negative binomial.
+        sample_weight : array-like of shape (n,), optional
+            Frequency weights (statsmodels' ``freq_weights``): equal to
+            repeating rows.
+        offset, exposure : array-like of shape (n,), optional
+            :math:`\\eta = x^\\top\\beta + \\text{offset} + \\log(\\text{exposure})`.
+        trials : array-like of shape (n,), optional
+            Binomial trials per row (default 1: a Bernoulli response).
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        family, link = self._family(), self._link()
+        X, names = check_matrix(X, "X")
+        n = len(X)
+        from .data import sample_array
+        y = sample_array(y, "y")
+        if len(y) != n:
+            raise ValueError(f"y has {len(y)} values but X has {n} rows.")
+        total_offset = _offsets(offset, exposure, n, link)
+        data = [y]
+        if family.name == "binomial":
+            m = np.ones(n) if trials is None else sample_array(trials, "trials")
+            if len(m) != n or np.any(m < 1) or np.any(m != np.round(m)):
+                raise ValueError("trials must be one whole number >= 1 per row.")
+            bad = np.flatnonzero(y > m)
+            if len(bad):
+                raise ValueError(f"y counts successes out of trials, so y <= trials; "
+                                 f"y[{bad[0]}] = {y[bad[0]]:g} > trials = {m[bad[0]]:g}.")
+            data.append(m)
+        elif trials is not None:
+            raise ValueError("trials applies to the binomial family only.")
+        model = self.model()
+        start = _start(family, link, X, y, data, total_offset, self.fit_intercept)
+        fit = model.fit(*data, X=X, fit_intercept=self.fit_intercept, start=start,
+                        sample_weight=sample_weight, offset=total_offset, feature_names=names,
+                        max_iter=self.max_iter, tol=self.tol)
+        self._store(fit, family, link, y, data)
+        return self
+
+    def _store(self, fit, family, link, y, data):
+        problem = fit._problem
+        weights = problem.weights if problem.weights is not None else np.ones(len(y))
+        k = problem.n_scalar
+        beta = fit.params_[k:]
+        names = problem.feature_names
+        eta = problem.linear_predictor(fit.params_)
+        functions = _numeric(family.name, link)
+        alpha = fit.params_[0] if family.dispersion == "alpha" else None
+        extra = [alpha] if alpha is not None else []
+        mu = functions["mean"](eta)
+        args = [mu, *data[1:], *extra]
+        unit_deviance = functions["deviance"](y, *args)
+        variance = functions["variance"](*args)
+        n_obs = problem.total_weight
+        p = problem.n_coef
+        self.df_resid_ = n_obs - p
+        self.deviance_ = float(weights @ unit_deviance)
+        pearson = (y - mu * (data[1] if family.name == "binomial" else 1.0)) ** 2
+        if family.name == "binomial":
+            pearson = pearson / (data[1] ** 2 * variance)
+        else:
+            pearson = pearson / variance
+        self.pearson_chi2_ = float(weights @ pearson)
+        if family.dispersion == "estimated":
+            self.scale_ = self.pearson_chi2_ / self.df_resid_ if self.df_resid_ > 0 else math.nan
+        else:
+            self.scale_ = 1.0
+        if family.dispersion == "alpha":
+            cov, params = fit.cov_params_, fit.params_
+            order = [*range(k, len(params)), 0]           # alpha last, as statsmodels
+            self.loglik_ = fit.loglik_
+            names = [*names, "alpha"]
+            params, cov = params[order], cov[np.ix_(order, order)]
+            self.aic_, self.bic_ = fit.aic_, fit.bic_
+            self._store_table(names, params, cov, None)
+        else:
+            if link == family.canonical_link:
+                # Observed and expected information agree under the canonical link.
+                information = fit.information_
+            else:
+                information = problem.gram(np.broadcast_to(
+                    functions["fisher_weight"](eta, *data[1:]), (len(y),)))
+            cov = np.linalg.inv(information)
+            self.loglik_ = (fit.loglik_ if family.dispersion == "one" else
+                            _loglik(family, link, y, mu, data, weights, self.scale_, n_obs))
+            self.aic_, self.bic_ = information_criteria(self.loglik_, p, n_obs)
+            self._store_table(names, beta, cov, None, noise_variance=self.scale_)
+        self.mu_ = mu * (data[1] if family.name == "binomial" else 1.0)
+        self.n_iter_, self.converged_ = fit.n_iter_, fit.converged_
+        self.n_features_in_ = problem.X.shape[1]
+        self._beta = beta
+        self.intercept_ = float(beta[0]) if self.fit_intercept else 0.0
+        self.coef_ = beta[int(self.fit_intercept):]
+
+    def predict(self, X, *, offset=None, exposure=None):
+        """The fitted mean :math:`g^{-1}(x^\\top\\hat\\beta + o)` (per trial for the binomial)."""
+        check_is_fitted(self, "params_")
+        X, _ = check_matrix(X, "X")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but the model was fitted with "
+                             f"{self.n_features_in_}.")
+        total = _offsets(offset, exposure, len(X), self._link())
+        eta = X @ self._beta[int(self.fit_intercept):] + (self._beta[0] if self.fit_intercept
+                                                         else 0.0)
+        if total is not None:
+            eta = eta + total
+        return _numeric(self._family().name, self._link())["mean"](eta)
+
+    def _summary_info(self):
+        return [("Family", self._family().name), ("Link", self._link()),
+                ("Deviance", self.deviance_), ("Pearson chi2", self.pearson_chi2_),
+                ("Scale", self.scale_), ("Log-likelihood", self.loglik_),
+                ("AIC", self.aic_), ("BIC", self.bic_), ("Df residuals", self.df_resid_)]
+
+
+# -- the family's model and its numeric parts --------------------------------------------
+
+@functools.cache
+def _model(name, link):
+    family = FAMILIES[name]
+    logpdf = family.logpdf
+    if family.dispersion == "estimated":
+        # The MLE of beta does not depend on phi: it is fitted at phi = 1.
+        logpdf = logpdf.subs(PHI, 1)
+    params = [ALPHA, MU] if family.dispersion == "alpha" else [MU]
+    return Model(logpdf, data=[Y, TRIALS] if name == "binomial" else [Y], params=params,
+                 support=family.support, link={MU: link}, name=f"{name} GLM, {link} link")
+
+
+@functools.cache
+def _numeric(name, link):
+    """Compiled mean, variance, unit deviance and Fisher weight of a family and link."""
+    family = FAMILIES[name]
+    eta = sp.Symbol("eta", real=True)
+    mean = LINKS[link](eta)
+    extra = [TRIALS] if name == "binomial" else []
+    extra_alpha = [ALPHA] if family.dispersion == "alpha" else []
+    modules = [{"loggamma": gammaln, "xlogy": _xlogy}, "scipy", "numpy"]
+    deviance = _with_xlogy(family.deviance)
+    weight = sp.diff(mean, eta) ** 2 / family.variance.subs(MU, mean)
+    functions = {
+        "mean": sp.lambdify([eta], mean, modules=modules),
+        "variance": sp.lambdify([MU, *extra, *extra_alpha], family.variance, modules=modules),
+        "deviance": sp.lambdify([Y, MU, *extra, *extra_alpha], deviance, modules=modules),
+        "fisher_weight": sp.lambdify([eta, *extra], weight, modules=modules),
+    }
+    return functions
+
+
+def _xlogy(a, b):
+    from scipy.special import xlogy
+    return xlogy(a, b)
+
+
+def _with_xlogy(expr):
+    """``y*log(z)`` as ``xlogy(y, z)``, so that a zero count contributes 0, not NaN."""
+    function = sp.Function("xlogy")
+    return expr.replace(lambda e: isinstance(e, sp.Mul) and any(
+        isinstance(f, sp.log) for f in e.args) and len([f for f in e.args
+                                                        if isinstance(f, sp.log)]) == 1,
+        lambda e: function(sp.Mul(*[f for f in e.args if not isinstance(f, sp.log)]),
+                           [f for f in e.args if isinstance(f, sp.log)][0].args[0]))
+
+
+def _offsets(offset, exposure, n, link):
+    from .data import sample_array
+    total = None
+    if offset is not None:
+        total = sample_array(offset, "offset")
+        if len(total) != n:
+            raise ValueError(f"offset has {len(total)} values but X has {n} rows.")
+    if exposure is not None:
+        if link != "log":
+            raise ValueError("exposure needs the log link (it enters as log(exposure)); pass "
+                             "an offset for another link.")
+        values = sample_array(exposure, "exposure")
+        if len(values) != n or np.any(values <= 0):
+            raise ValueError("exposure must be one number > 0 per row of X.")
+        total = np.log(values) if total is None else total + np.log(values)
+    return total
+
+
+def _start(family, link, X, y, data, offset, fit_intercept):
+    r"""The start: every mean at the average response, :math:`\eta_0 = g(\bar y)`.
+
+    With an intercept that is :math:`\beta_0 = (g(\bar y) - \bar o, 0, \dots, 0)`,
+    free of any pass over :math:`X` (Newton's warm start on a subsample does
+    the rest); without one, the least-squares fit of :math:`g(\mu_0)` with
+    statsmodels' :math:`\mu_0 = (y + \bar y)/2`, by the normal equations.
+    """
+    m = data[1] if family.name == "binomial" else 1.0
+    average = float(np.sum(y) / np.sum(m * np.ones_like(y)))
+    if family.name == "binomial":
+        average = min(max(average, 0.01), 0.99)
+    elif family.support != "real":
+        average = max(average, 1e-3)
+    p = X.shape[1]
+    if fit_intercept:
+        intercept = float(_link_function(link, np.array([average]))[0])
+        if offset is not None:
+            intercept -= float(np.mean(offset))
+        beta0 = np.r_[intercept if math.isfinite(intercept) else 0.0, np.zeros(p)]
+    else:
+        mu0 = (y / m + average) / 2.0
+        if family.support != "real":
+            mu0 = np.clip(mu0, 1e-3 * average, None if family.name != "binomial" else 0.99)
+        eta0 = _link_function(link, mu0)
+        if offset is not None:
+            eta0 = eta0 - offset
+        try:
+            beta0 = np.linalg.solve(X.T @ X, X.T @ eta0)
+        except np.linalg.LinAlgError:
+            beta0 = np.linalg.lstsq(X, eta0, rcond=None)[0]
+        if not np.all(np.isfinite(beta0)):
+            beta0 = np.zeros(p)
+    if family.dispersion == "alpha":
+        return [1.0, *beta0]
+    return list(beta0)
+
+
+def _link_function(link, mu):
+    from scipy.special import logit, ndtri
+    with np.errstate(all="ignore"):
+        return {"identity": lambda m: m, "log": np.log, "logit": logit, "probit": ndtri,
+                "cloglog": lambda m: np.log(-np.log1p(-m)), "inverse": lambda m: 1 / m,
+                "inverse_squared": lambda m: 1 / m ** 2}[link](mu)
+
+
+def _loglik(family, link, y, mu, data, weights, scale, n_obs):
+    """statsmodels' GLM log-likelihood: at the estimated scale, or concentrated (Gaussian,
+    identity link) at :math:`\\hat\\sigma^2 = \\sum_i w_i (y_i - \\mu_i)^2 / n`."""
+    if family.dispersion == "estimated":
+        if family.name == "gaussian" and link == "identity":
+            scale = float(weights @ (y - mu) ** 2) / n_obs
+        logpdf = family.logpdf.subs(PHI, scale)
+    else:
+        logpdf = family.logpdf
+    symbols = [Y, MU] + ([TRIALS] if family.name == "binomial" else [])
+    function = compile_expressions(tuple(symbols), (), (stable(logpdf),))
+    values = function.evaluate(function.prepare(y, mu, *data[1:]))[0]
+    return float(weights @ np.broadcast_to(values, y.shape))

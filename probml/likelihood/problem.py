@@ -1,0 +1,474 @@
+r"""A model with its data: the log-likelihood's passes, and Newton's method on them.
+
+The per-observation derivatives are compiled (:mod:`.compiled`); a pass sums
+them over the observations.  For a regression (a parameter linked to
+covariates) the pass runs over chunks of rows small enough to stay in
+cache, and the covariates enter only through BLAS products:
+
+.. math:: \nabla_\beta\ell = \sum_i \frac{\partial\ell_i}{\partial\eta_i} a_i,\qquad
+          \nabla^2_\beta\ell = \sum_i \frac{\partial^2\ell_i}{\partial\eta_i^2} a_i a_i^\top,
+
+with :math:`a_i = (1, x_i)` when there is an intercept (which is never
+copied into :math:`X`).  Scalar parameters are maximised on a free scale
+(:mod:`.parameters`).  On large data Newton's method starts from fits to
+evenly spaced blocks of rows, and the subsample's information, scaled to
+all rows, stands in for the full one until the last step (chord steps), as
+:class:`~probml.LogisticRegression` does: a fit then costs a few passes.
+"""
+
+import functools
+import math
+import warnings
+
+import numpy as np
+import sympy as sp
+
+from .._validation import check_matrix
+from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning
+from ..optim.newton import Evaluation, maximise
+from .compiled import gammaln
+from .parameters import BOUNDARY_PHI
+
+__all__ = ["Problem", "fit_problem"]
+
+# Rows per chunk of a pass over the data: a chunk and its products stay in cache.
+CHUNK = 8192
+# Newton's last step moves no parameter by more than this share of it: the estimate is
+# then within about its square of the optimum (quadratic convergence), far inside 1e-8.
+STEP_TOLERANCE = 1e-10
+# Above four times this many rows a regression starts from fits to subsamples of a
+# quarter and then all of this many rows, in evenly spaced blocks of contiguous rows.
+SUBSAMPLE_ROWS = 50_000
+SUBSAMPLE_BLOCK_ROWS, MIN_SUBSAMPLE_BLOCKS, MAX_SUBSAMPLE_BLOCKS = 2048, 8, 64
+# The gradient tolerance of the warm starts: the full-data steps finish the job.
+WARM_START_TOL = 1e-4
+
+
+class Problem:
+    """A :class:`~probml.likelihood.Model` with its data, ready for Newton's method."""
+
+    def __init__(self, model, data, X, sample_weight, feature_names, offset=None,
+                 fit_intercept=True):
+        from .data import check_support, sample_array
+        self.model = model
+        if len(data) != len(model.data):
+            raise ValueError(f"fit takes one array per data symbol "
+                             f"({', '.join(map(str, model.data))}), got {len(data)}.")
+        arrays = [sample_array(values, str(symbol)) for values, symbol in zip(data, model.data)]
+        n = len(arrays[0])
+        for values, symbol in zip(arrays, model.data):
+            if len(values) != n:
+                raise ValueError(f"{symbol} has {len(values)} values but "
+                                 f"{model.data[0]} has {n}: one per observation.")
+        check_support(arrays[0], model)
+        self.n, self.arrays, self.blocks = n, arrays, None
+        if sample_weight is None:
+            self.weights, self.total_weight = None, float(n)
+        else:
+            weights = sample_array(sample_weight, "sample_weight")
+            if len(weights) != n or np.any(weights < 0) or not weights.sum() > 0:
+                raise ValueError("sample_weight must hold one weight >= 0 per observation, "
+                                 "not all zero.")
+            self.weights, self.total_weight = weights, float(weights.sum())
+        self.X, self.feature_names, self.intercept = None, None, False
+        if model.linked is not None:
+            if X is None:
+                raise ValueError(f"The model links {model.linked.name} to covariates: pass X.")
+            if not isinstance(fit_intercept, (bool, np.bool_)):
+                raise ValueError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
+            self.X, names = check_matrix(X, "X")
+            names = feature_names if feature_names is not None else names
+            if len(self.X) != n:
+                raise ValueError(f"X has {len(self.X)} rows but there are {n} observations.")
+            p = self.X.shape[1]
+            names = ([str(name) for name in names] if names is not None
+                     else [f"x{j}" for j in range(p)])
+            if len(names) != p:
+                raise ValueError(f"feature_names must name the {p} columns of X.")
+            self.intercept = bool(fit_intercept)
+            self.feature_names = ["intercept", *names] if self.intercept else names
+        elif X is not None:
+            raise ValueError("X was given but the model has no linked parameter: pass "
+                             "link={parameter: 'log'} (or another link) to Model.")
+        self.offset = None
+        if offset is not None:
+            if self.X is None:
+                raise ValueError("offset needs covariates: it is added to the linear "
+                                 "predictor of a linked parameter.")
+            self.offset = sample_array(offset, "offset")
+            if len(self.offset) != n:
+                raise ValueError(f"offset has {len(self.offset)} values but there are {n} "
+                                 "observations.")
+        self.sufficient = model._sufficient is not None and self.X is None
+        if self.sufficient:
+            means = [self._mean(sp.lambdify(model.data, statistic, modules=[
+                {"loggamma": gammaln}, "numpy"])(*arrays)) for _, statistic in
+                model._sufficient[0]]
+            self.prepared = model.compiled(True).prepare(*means)
+        else:
+            self.prepared = model.compiled().prepare(*arrays)
+        self.n_scalar = len(model.scalar_parameters)
+        self.n_coef = 0 if self.X is None else self.X.shape[1] + self.intercept
+
+    def restricted(self, blocks):
+        """The same problem on the rows of ``blocks`` only (a subsample, no copy)."""
+        sub = object.__new__(Problem)
+        sub.__dict__.update({k: v for k, v in self.__dict__.items() if k != "data_loglik"})
+        sub.blocks = blocks
+        weights = self.weights
+        sub.total_weight = float(sum((b.stop - b.start) if weights is None
+                                     else weights[b].sum() for b in blocks))
+        return sub
+
+    @property
+    def names(self):
+        names = [p.name for p in self.model.scalar_parameters]
+        return names + (list(self.feature_names) if self.X is not None else [])
+
+    # -- the parameters --------------------------------------------------------------
+
+    def to_user(self, phi):
+        """The parameters on the user's scale, with the first and second derivatives of g."""
+        theta = np.array(phi, dtype=float)
+        d1, d2 = np.ones_like(theta), np.zeros_like(theta)
+        for j, parameter in enumerate(self.model.scalar_parameters):
+            theta[j], d1[j], d2[j] = parameter.from_free(float(phi[j]))
+        return theta, d1, d2
+
+    def to_free(self, theta):
+        phi = np.array(theta, dtype=float)
+        for j, parameter in enumerate(self.model.scalar_parameters):
+            phi[j] = parameter.to_free(float(theta[j]))
+        return phi
+
+    def free_start(self, start):
+        """The start on the free scale: the caller's, the closed form, or inside the domain."""
+        model, k = self.model, self.n_scalar
+        theta = np.zeros(k + self.n_coef)
+        if start is None:
+            closed = model.closed_form() if self.weights is None else None
+            values = closed(*self.arrays) if closed is not None else None
+            for j, parameter in enumerate(model.scalar_parameters):
+                value = values[j] if values is not None else None
+                theta[j] = (value if value is not None and parameter.contains(value)
+                            else parameter.default_start())
+            return self.to_free(theta)
+        names = self.names
+        if isinstance(start, dict):
+            given = {str(key): value for key, value in start.items()}
+            unknown = set(given) - set(names)
+            if unknown:
+                raise ValueError(f"start names unknown parameters {sorted(unknown)}; the "
+                                 f"parameters are {names}.")
+            values = [given.get(name) for name in names]
+        else:
+            values = list(np.ravel(np.asarray(start, dtype=object)))
+            if len(values) != len(names):
+                raise ValueError(f"start must give {len(names)} values ({names}), "
+                                 f"got {len(values)}.")
+        for j, value in enumerate(values):
+            if value is None:
+                theta[j] = (model.scalar_parameters[j].default_start() if j < k else 0.0)
+                continue
+            try:
+                theta[j] = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"start[{names[j]!r}] must be a number, got "
+                                 f"{value!r}.") from None
+            if not math.isfinite(theta[j]):
+                raise ValueError(f"start[{names[j]!r}] must be finite, got {theta[j]}.")
+            if j < k and not model.scalar_parameters[j].contains(theta[j]):
+                raise ValueError(f"start[{names[j]!r}] = {theta[j]} is outside the domain "
+                                 f"{model.scalar_parameters[j].describe()}.")
+        return self.to_free(theta)
+
+    # -- passes over the data ----------------------------------------------------------
+
+    def chunks(self):
+        """Row slices covering the problem's rows, ``CHUNK`` at a time."""
+        for block in self.blocks or [slice(0, self.n)]:
+            for start in range(block.start, block.stop, CHUNK):
+                yield slice(start, min(start + CHUNK, block.stop))
+
+    def linear_predictor(self, theta, rows=slice(None)):
+        r""":math:`\eta = b + X\beta + \text{offset}` on ``rows``."""
+        coef = theta[self.n_scalar + self.intercept:]
+        eta = self.X[rows] @ coef
+        if self.intercept:
+            eta += theta[self.n_scalar]
+        if self.offset is not None:
+            eta += self.offset[rows]
+        return eta
+
+    def _rows(self, rows):
+        return [a[rows] if np.ndim(a) else a for a in self.prepared]
+
+    def _sum(self, values, weights, size):
+        """:math:`\\sum_i w_i v_i` over a chunk (``values`` an array or a constant)."""
+        values = np.asarray(values, dtype=float)
+        if values.ndim == 0:
+            return float(values) * (size if weights is None else float(weights.sum()))
+        return float(values @ weights) if weights is not None else float(values.sum())
+
+    def _mean(self, values):
+        values = np.broadcast_to(np.asarray(values, dtype=float), (self.n,))
+        total = float(values @ self.weights) if self.weights is not None else float(values.sum())
+        return total / self.total_weight
+
+    @functools.cached_property
+    def data_loglik(self):
+        """The data-only part of the log-likelihood (its :math:`\\log x!`), summed once."""
+        total = 0.0
+        with np.errstate(all="ignore"):
+            for rows in self.chunks() if self.blocks else [slice(None)]:
+                values = self.model.data_only_logpdf(*[a[rows] for a in self.arrays])
+                weights = None if self.weights is None else self.weights[rows]
+                size = len(self.arrays[0][rows])
+                total += self._sum(values, weights, size)
+        return total
+
+    def user_derivatives(self, theta, hessian=True):
+        """Log-likelihood, gradient and Hessian on the user's scale at ``theta``."""
+        k = self.n_scalar
+        compiled = self.model.compiled(self.sufficient)
+        if self.X is None:
+            values = compiled.evaluate(self.prepared, *theta[:k])
+            loglik, gradient, H = self._assemble(values, None, self.weights, self.n, hessian,
+                                                 averages=self.sufficient)
+            return self.data_loglik + loglik, gradient, H
+        loglik, gradient, H = 0.0, np.zeros(len(theta)), (
+            np.zeros((len(theta), len(theta))) if hessian else None)
+        for rows in self.chunks():
+            eta = self.linear_predictor(theta, rows)
+            values = compiled.evaluate(self._rows(rows), *theta[:k], eta)
+            weights = None if self.weights is None else self.weights[rows]
+            part = self._assemble(values, self.X[rows], weights, rows.stop - rows.start,
+                                  hessian)
+            loglik += part[0]
+            gradient += part[1]
+            if hessian:
+                H += part[2]
+        return self.data_loglik + loglik, gradient, H
+
+    def _assemble(self, values, X, weights, size, hessian, averages=False):
+        """(value, gradient, Hessian) of one chunk from the compiled outputs.
+
+        ``values`` are the log-density (without its data-only part), its
+        derivatives in the model's variables and their upper triangle of
+        second derivatives; ``averages`` marks per-observation averages
+        (the sufficient-statistics path), which count ``size`` times.
+        """
+        k, variables = self.n_scalar, len(self.model._variables)
+
+        def total(v):
+            if averages:
+                return float(v) * self.total_weight
+            return self._sum(v, weights, size)
+
+        value = total(values[0])
+        parts = values[1:1 + variables]
+        gradient = [total(g) for g in parts[:k]]
+        if X is not None:
+            gradient += list(self.design_products(parts[k], X, weights, size))
+        gradient = np.array(gradient)
+        if not hessian:
+            return value, gradient, None
+        second = iter(values[1 + variables:])
+        H = np.zeros((len(gradient), len(gradient)))
+        for a in range(variables):
+            for b in range(a, variables):
+                entry = next(second)
+                if a < k and b < k:
+                    H[a, b] = H[b, a] = total(entry)
+                elif a < k:
+                    H[a, k:] = H[k:, a] = self.design_products(entry, X, weights, size)
+                else:
+                    H[k:, k:] = self.weighted_gram(entry, X, weights, size)
+        return value, gradient, H
+
+    def design_products(self, values, X, weights, size):
+        """:math:`\\sum_i w_i v_i a_i` with :math:`a_i = (1, x_i)` or :math:`x_i`."""
+        v = np.broadcast_to(np.asarray(values, dtype=float), (size,))
+        if weights is not None:
+            v = v * weights
+        product = v @ X
+        return np.r_[v.sum(), product] if self.intercept else product
+
+    def weighted_gram(self, values, X, weights, size):
+        """:math:`\\sum_i w_i v_i a_i a_i^\top` over a chunk.
+
+        When the weights share a sign (always near the maximum of a concave
+        log-likelihood) the product is :math:`\\pm B^\top B` with
+        :math:`B = \\operatorname{diag}(\\sqrt{|v|}) X`, which BLAS computes as a
+        symmetric rank-k update at half the cost of a general product.
+        """
+        v = np.broadcast_to(np.asarray(values, dtype=float), (size,))
+        if weights is not None:
+            v = v * weights
+        if np.all(v <= 0) or np.all(v >= 0):
+            sign = -1.0 if np.any(v < 0) else 1.0
+            root = np.sqrt(np.abs(v))
+            scaled = np.multiply(X, root[:, None], out=self._buffer(X.shape))
+            gram = sign * (scaled.T @ scaled)
+        else:
+            gram = (X * v[:, None]).T @ X
+        if not self.intercept:
+            return gram
+        column = v @ X
+        return np.block([[np.array([[v.sum()]]), column[None, :]], [column[:, None], gram]])
+
+    def _buffer(self, shape):
+        buffer = self.__dict__.get("_scratch")
+        if buffer is None or buffer.shape[1] != shape[1] or len(buffer) < shape[0]:
+            buffer = self.__dict__["_scratch"] = np.empty((max(shape[0], CHUNK), shape[1]))
+        return buffer[:shape[0]]
+
+    def gram(self, values):
+        """:math:`\\sum_i w_i v_i a_i a_i^\\top` over all rows, for a per-observation
+        array ``values`` (a Fisher weight), a chunk at a time."""
+        total = np.zeros((self.n_coef, self.n_coef))
+        for rows in self.chunks():
+            weights = None if self.weights is None else self.weights[rows]
+            total += self.weighted_gram(values[rows], self.X[rows], weights,
+                                        rows.stop - rows.start)
+        return total
+
+    def scores(self, theta):
+        """Per-observation scores on the user's scale, shape (n, k), for the sandwich."""
+        k = self.n_scalar
+        compiled = self.model.compiled()
+        prepared = compiled.prepare(*self.arrays)
+        arguments = list(theta[:k]) + ([self.linear_predictor(theta)] if self.X is not None
+                                        else [])
+        values = compiled.evaluate(prepared, *arguments)
+        parts = [np.broadcast_to(np.asarray(g, dtype=float), (self.n,))
+                 for g in values[1:1 + len(self.model._variables)]]
+        columns = parts[:k]
+        if self.X is not None:
+            if self.intercept:
+                columns.append(parts[k])
+            columns += list((self.X * parts[k][:, None]).T)
+        return np.column_stack(columns) if columns else np.zeros((self.n, 0))
+
+    # -- the objective -----------------------------------------------------------------
+
+    def log_prior(self, theta):
+        """Sum of the log priors, with gradient and Hessian (diagonal) on the user's scale."""
+        size = len(theta)
+        value, gradient, hessian = 0.0, np.zeros(size), np.zeros((size, size))
+        for j, parameter in enumerate(self.model.scalar_parameters):
+            prior = self.model.priors.get(parameter.symbol)
+            if prior is not None:
+                v, g, h = prior(theta[j])
+                value, gradient[j], hessian[j, j] = value + v, g, h
+        return value, gradient, hessian
+
+    def objective(self, with_prior):
+        """``evaluate(phi, hessian)`` for Newton's method, on the free scale.
+
+        ``extra`` of each evaluation is the user-scale (log-likelihood,
+        gradient, Hessian), so that the fit's inference needs no further pass.
+        """
+        def evaluate(phi, hessian):
+            theta, d1, d2 = self.to_user(phi)
+            with np.errstate(all="ignore"):
+                loglik, gradient, H = self.user_derivatives(theta, hessian)
+            user = (loglik, gradient, H)
+            value = loglik
+            if with_prior:
+                prior_value, prior_gradient, prior_hessian = self.log_prior(theta)
+                value, gradient = value + prior_value, gradient + prior_gradient
+                if H is not None:
+                    H = H + prior_hessian
+            if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
+                return Evaluation(-math.inf, np.zeros_like(phi), None if H is None else
+                                  np.eye(len(phi)), extra=None)
+            information = None
+            if H is not None:
+                free_hessian = H * np.outer(d1, d1) + np.diag(gradient * d2)
+                information = _positive_definite(-free_hessian)
+            return Evaluation(value, gradient * d1, information, extra=user)
+        return evaluate
+
+
+def fit_problem(problem, phi, *, with_prior, max_iter, tol):
+    """Newton's method on ``problem`` from ``phi``; warm-started on large regressions."""
+    objective = problem.objective(with_prior)
+    state, chord = None, False
+    if problem.X is not None and problem.n >= 4 * SUBSAMPLE_ROWS and problem.blocks is None:
+        phi, preconditioner = _warm_start(problem, phi, with_prior, max_iter)
+        if preconditioner is not None:
+            state = objective(phi, False)
+            if np.isfinite(state.value):
+                state.information, chord = preconditioner, True
+            else:
+                state = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = maximise(objective, phi, tol=tol, n=problem.total_weight, max_iter=max_iter,
+                          step_tolerance=STEP_TOLERANCE, state=state, chord=chord,
+                          stale=chord)
+    if not np.all(np.isfinite(result.theta)) or not np.isfinite(result.evaluation.value):
+        raise FloatingPointError("The fit left the domain of the parameters: the "
+                                 "log-likelihood is not finite there. Pass a start closer "
+                                 "to the data (or choose a link whose mean stays in the "
+                                 "family's domain).")
+    boundary = [p.name for p, value in zip(problem.model.scalar_parameters, result.theta)
+                if p.transform != "identity" and abs(value) > BOUNDARY_PHI]
+    if boundary:
+        warnings.warn(
+            f"The likelihood rises towards the edge of the domain of {', '.join(boundary)}: "
+            "the maximum is on the boundary, not inside, so the estimate is where Newton's "
+            "method stopped and its standard error is undefined (NaN).",
+            BoundaryMaximumWarning, stacklevel=4)
+    elif not result.converged:
+        warnings.warn(f"Newton's method stopped after {result.n_iter} iterations without "
+                      "converging; raise max_iter or pass a better start.",
+                      ConvergenceWarning, stacklevel=4)
+    return objective, result
+
+
+def _warm_start(problem, phi, with_prior, max_iter):
+    """Fits to evenly spaced blocks of a quarter, then all, of ``SUBSAMPLE_ROWS`` rows.
+
+    Returns the start and the subsample's information scaled to all rows
+    (None where the subsample fit failed: the full fit then starts cold).
+    """
+    n = problem.n
+    information, sub = None, None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for rows in (SUBSAMPLE_ROWS // 4, SUBSAMPLE_ROWS):
+            n_blocks = min(max(rows // SUBSAMPLE_BLOCK_ROWS, MIN_SUBSAMPLE_BLOCKS),
+                           MAX_SUBSAMPLE_BLOCKS)
+            spacing, size = n // n_blocks, rows // n_blocks
+            sub = problem.restricted([slice(k * spacing, k * spacing + size)
+                                      for k in range(n_blocks)])
+            warm = maximise(sub.objective(with_prior), phi, tol=WARM_START_TOL,
+                            n=sub.total_weight, max_iter=max_iter, step_tolerance=np.inf)
+            if not (np.all(np.isfinite(warm.theta)) and np.isfinite(warm.evaluation.value)):
+                return phi, None
+            phi, information = warm.theta, warm.evaluation.information
+    if information is None or not np.all(np.isfinite(information)):
+        return phi, None
+    return phi, information * (problem.total_weight / sub.total_weight)
+
+
+def _positive_definite(matrix):
+    """The information with its eigenvalues made positive: Newton's step then ascends.
+
+    Near the maximum of a concave log-likelihood the matrix is already
+    positive definite and is returned unchanged; far from it (a poor start
+    for a Weibull shape) a negative eigenvalue is reflected (``|lambda|``),
+    as in modified Newton methods, so the step still climbs.
+    """
+    if not np.all(np.isfinite(matrix)):
+        return np.eye(len(matrix))
+    try:
+        np.linalg.cholesky(matrix)
+        return matrix
+    except np.linalg.LinAlgError:
+        pass
+    values, vectors = np.linalg.eigh(0.5 * (matrix + matrix.T))
+    floor = max(np.max(np.abs(values), initial=0.0) * 1e-8, 1e-300)
+    return (vectors * np.maximum(np.abs(values), floor)) @ vectors.T
