@@ -9,10 +9,12 @@ imported only by the functions that need them.
 
 from . import calculus, datasets, functions, losses, optim
 from .exceptions import (
+    BoundaryMaximumWarning,
     CollinearityWarning,
     ConvergenceWarning,
     DataConversionWarning,
     DivergenceError,
+    FlatLikelihoodWarning,
     NonConvexWarning,
     NotFittedError,
     NumericalAccuracyWarning,
@@ -42,7 +44,8 @@ __version__ = "0.1.0"
 
 # Submodules with heavier imports load on first use:
 # ``probml.hypothesis_testing.two_proportion_z_test``.
-_LAZY_SUBMODULES = ("derivations", "figures", "growth", "hypothesis_testing", "selection")
+_LAZY_SUBMODULES = ("derivations", "figures", "growth", "hypothesis_testing", "likelihood",
+                    "selection")
 
 
 def __getattr__(name):
@@ -59,11 +62,13 @@ def __dir__():
 __all__ = [
     "BayesianLinearRegression",
     "Bernoulli",
+    "BoundaryMaximumWarning",
     "BridgeRegression",
     "CollinearityWarning",
     "ConvergenceWarning",
     "DataConversionWarning",
     "DivergenceError",
+    "FlatLikelihoodWarning",
     "Lasso",
     "LinearRegression",
     "LogisticRegression",

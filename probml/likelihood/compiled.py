@@ -29,7 +29,13 @@ def stable(expr):
     :math:`\log x!` and :math:`\log\Gamma(z)` become ``loggamma``,
     :math:`\log\binom{a}{b}` a difference of ``loggamma``, and
     :math:`\log(e^u)`-type products are expanded, so that a count of 200 or
-    a shape of 500 does not overflow an intermediate factorial.
+    a shape of 500 does not overflow an intermediate factorial.  The argument
+    of a logarithm is put over one denominator first, so that
+    :math:`\log(1 - \sigma(\eta))` becomes
+    :math:`-\eta - \log(1 + e^{-\eta})` rather than the logarithm of a
+    difference that rounds to 0 once :math:`\eta > 37`; at compile time
+    :math:`\log(1 + e^z)` is evaluated as ``logaddexp(0, z)``, which does
+    not overflow.
     """
     def log_of_special(e):
         return isinstance(e, sp.log) and isinstance(e.args[0], (sp.factorial, sp.gamma,
@@ -44,6 +50,8 @@ def stable(expr):
         a, b = inner.args
         return sp.loggamma(a + 1) - sp.loggamma(b + 1) - sp.loggamma(a - b + 1)
 
+    expr = expr.replace(lambda e: isinstance(e, sp.log),
+                        lambda e: sp.log(sp.together(e.args[0])))
     expr = sp.expand_log(expr, force=True).replace(log_of_special, rewrite)
     return expr.replace(_variable_power, _as_exponential)
 
@@ -60,6 +68,24 @@ def _as_exponential(e):
     return sp.exp(e.exp * sp.expand_log(sp.log(e.base), force=True))
 
 
+def _softplus(expr):
+    r""":math:`\log(1 + e^z)` as ``softplus(z)``, printed as ``logaddexp(0, z)``."""
+    def is_softplus(e):
+        if not isinstance(e, sp.log) or not isinstance(e.args[0], sp.Add):
+            return False
+        terms = e.args[0].args
+        return len(terms) == 2 and sp.S.One in terms and any(isinstance(t, sp.exp)
+                                                             for t in terms)
+
+    def rewrite(e):
+        power = next(t for t in e.args[0].args if isinstance(t, sp.exp))
+        return _SOFTPLUS(power.args[0])
+    return expr.replace(is_softplus, rewrite)
+
+
+_SOFTPLUS = sp.Function("softplus")
+
+
 class Compiled:
     """A two-stage vectorised function of data arrays and scalar parameters.
 
@@ -72,7 +98,7 @@ class Compiled:
         self.data_symbols = tuple(data_symbols)
         self.parameter_symbols = tuple(parameter_symbols)
         data_set = set(self.data_symbols)
-        replacements, reduced = sp.cse([sp.sympify(e) for e in expressions],
+        replacements, reduced = sp.cse([_softplus(sp.sympify(e)) for e in expressions],
                                        symbols=sp.numbered_symbols("_c"), optimizations=None)
         hoisted, per_iteration = [], []
         data_only = set(data_set)
@@ -83,7 +109,8 @@ class Compiled:
             else:
                 per_iteration.append((symbol, value))
         self.hoisted_symbols = tuple(symbol for symbol, _ in hoisted)
-        modules = [{"loggamma": gammaln}, "scipy", "numpy"]
+        modules = [{"loggamma": gammaln, "softplus": lambda z: np.logaddexp(0.0, z)},
+                   "scipy", "numpy"]
         self._data_stage = sp.lambdify(self.data_symbols, list(self.hoisted_symbols),
                                        modules=modules, cse=lambda _: (hoisted,
                                                                        list(self.hoisted_symbols)))

@@ -314,7 +314,10 @@ def _model(name, link):
     if family.dispersion == "estimated":
         # The MLE of beta does not depend on phi: it is fitted at phi = 1.
         logpdf = logpdf.subs(PHI, 1)
-    params = [ALPHA, MU] if family.dispersion == "alpha" else [MU]
+    # The mean's domain: a probability for the binomial, positive otherwise (the linked
+    # parameter is never fitted on its own scale, but its log-density must be real there).
+    domain = "unit" if name == "binomial" else "real" if name == "gaussian" else "positive"
+    params = {ALPHA: "positive", MU: domain} if family.dispersion == "alpha" else {MU: domain}
     return Model(logpdf, data=[Y, TRIALS] if name == "binomial" else [Y], params=params,
                  support=family.support, link={MU: link}, name=f"{name} GLM, {link} link")
 

@@ -361,38 +361,45 @@ def _priors(parameters, prior):
 
 
 def _check_real_valued(model):
-    """The log-density must be a real number at points inside the domain and support."""
-    point = {p.symbol: sp.Float(_inside(p.low, p.high)) for p in model.parameters}
+    """The log-density must be a real number at points across the domains and the support.
+
+    Three points each: below, near and above 1 inside each parameter's domain
+    (so a ``log(mu)`` with a real ``mu`` is caught at ``mu = -1.3``), paired
+    with two typical data values.
+    """
     low, high, discrete = support_interval(model.support) or (-math.inf, math.inf, False)
-    for symbol in model.data[1:]:
-        point[symbol] = sp.Float(1.0)
-    for value in (_inside(low, high, discrete), _inside(low, high, discrete, 1)):
-        point[model.data[0]] = value
-        result = sp.N(model.logpdf.subs(point))
-        # -oo is a density of 0 (a point the model rules out); complex, NaN or +oo is not
-        # a log-density at all.
-        if result == -sp.oo:
-            continue
-        if not result.is_number or result.is_real is False or result.has(sp.I) or \
-                not result.is_finite:
-            raise ValueError(
-                f"logpdf is not a real number at {', '.join(f'{k} = {float(v):g}' for k, v in point.items())} "
-                f"(it is {result}): a log-density must be real on the parameters' domains "
-                "and the data's support. Declare the domains (positive=True, params={...}) "
-                "and the support.")
+    for which in range(3):
+        point = {p.symbol: _inside(p.low, p.high, which=which) for p in model.parameters}
+        for symbol in model.data[1:]:
+            point[symbol] = sp.Float(1.0)
+        for value in (_inside(low, high, discrete), _inside(low, high, discrete, 1)):
+            point[model.data[0]] = value
+            result = sp.N(model.logpdf.subs(point))
+            # -oo is a density of 0 (a point the model rules out); complex, NaN or +oo is
+            # not a log-density at all.
+            if result == -sp.oo:
+                continue
+            if not result.is_number or result.is_real is False or result.has(sp.I) or \
+                    not result.is_finite:
+                shown = ", ".join(f"{k} = {float(v):g}" for k, v in point.items())
+                raise ValueError(
+                    f"logpdf is not a real number at {shown} (it is {result}): a log-density "
+                    "must be real on the parameters' domains and the data's support. Declare "
+                    "the domains (positive=True, params={...}) and the support.")
 
 
 def _inside(low, high, discrete=False, which=0):
-    """A typical point of (low, high): 0.5 or 1.5 in, or the middle of a bounded interval."""
+    """A typical point of (low, high): -1.3, 0.3 or 1.7 on the line, just past a bound, or
+    spread across a bounded interval; a count just above the lowest."""
     if discrete:
-        return sp.Integer(int(low) + 1 + which) if high > low + 1 else sp.Integer(int(low)
-                                                                               + which)
+        return sp.Integer(int(low) + 1 + which) if high > low + 1 else sp.Integer(
+            int(low) + which % 2)
     if math.isinf(low) and math.isinf(high):
-        return sp.Float(0.3 + which)
+        return sp.Float((-1.3, 0.3, 1.7)[which])
     if math.isinf(high):
-        return sp.Float(low + 0.7 + which)
+        return sp.Float(low + (0.7, 0.2, 1.7)[which])
     if math.isinf(low):
-        return sp.Float(high - 0.7 - which)
-    return sp.Float(low + (high - low) * (0.3 + 0.4 * which))
+        return sp.Float(high - (0.7, 0.2, 1.7)[which])
+    return sp.Float(low + (high - low) * (0.3, 0.1, 0.7)[which])
 
 

@@ -35,9 +35,6 @@ _NAMED_DOMAINS = {
     "unit": (0.0, 1.0),
     "probability": (0.0, 1.0),
 }
-# |phi| beyond this puts theta within about e^-30 (1e-13) of a boundary of its domain:
-# the likelihood rises towards the edge, and the maximum is not in the interior.
-BOUNDARY_PHI = 30.0
 
 
 def as_domain(symbol, domain):
@@ -121,7 +118,8 @@ class Parameter:
         if math.isinf(low):
             e = math.exp(min(phi, 700.0))
             return high - e, -e, -e
-        s = 0.5 * (1.0 + math.tanh(0.5 * phi))          # sigma(phi) without overflow
+        # sigma(phi) without overflow, and without rounding a tiny sigma to 0
+        s = 1.0 / (1.0 + math.exp(-phi)) if phi >= 0 else math.exp(phi) / (1.0 + math.exp(phi))
         width = high - low
         d1 = s * (1.0 - s)
         return low + width * s, width * d1, width * d1 * (1.0 - 2.0 * s)

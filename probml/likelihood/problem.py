@@ -27,7 +27,6 @@ from .._validation import check_matrix
 from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning
 from ..optim.newton import Evaluation, maximise
 from .compiled import gammaln
-from .parameters import BOUNDARY_PHI
 
 __all__ = ["Problem", "fit_problem"]
 
@@ -40,6 +39,12 @@ STEP_TOLERANCE = 1e-10
 # quarter and then all of this many rows, in evenly spaced blocks of contiguous rows.
 SUBSAMPLE_ROWS = 50_000
 SUBSAMPLE_BLOCK_ROWS, MIN_SUBSAMPLE_BLOCKS, MAX_SUBSAMPLE_BLOCKS = 2048, 8, 64
+# A last Newton step above this share of a free parameter (or of 1) has not converged...
+RUNNING_OFF_STEP = 1e-3
+# ...and the parameters carrying more than this share of it are running off.
+RUNNING_OFF_SHARE = 1e-3
+# The objective counts as still rising when it falls by less than this share of itself.
+VALUE_SLACK = 1e-13
 # The gradient tolerance of the warm starts: the full-data steps finish the job.
 WARM_START_TOL = 1e-4
 
@@ -388,6 +393,14 @@ class Problem:
                 free_hessian = H * np.outer(d1, d1) + np.diag(gradient * d2)
                 information = _positive_definite(-free_hessian)
             return Evaluation(value, gradient * d1, information, extra=user)
+
+        def value(phi):
+            """The objective alone (finite where the log-density is, whatever its slope)."""
+            theta = self.to_user(phi)[0]
+            with np.errstate(all="ignore"):
+                total = self.user_derivatives(theta, hessian=False)[0]
+            return total + (self.log_prior(theta)[0] if with_prior else 0.0)
+        evaluate.value = value
         return evaluate
 
 
@@ -413,19 +426,55 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
                                  "log-likelihood is not finite there. Pass a start closer "
                                  "to the data (or choose a link whose mean stays in the "
                                  "family's domain).")
-    boundary = [p.name for p, value in zip(problem.model.scalar_parameters, result.theta)
-                if p.transform != "identity" and abs(value) > BOUNDARY_PHI]
+    result.running_off = _running_off(objective, result)
+    names = problem.names
+    boundary = [names[j] for j in np.flatnonzero(result.running_off)]
     if boundary:
         warnings.warn(
-            f"The likelihood rises towards the edge of the domain of {', '.join(boundary)}: "
-            "the maximum is on the boundary, not inside, so the estimate is where Newton's "
-            "method stopped and its standard error is undefined (NaN).",
+            f"The likelihood keeps rising towards the edge of the parameter space along "
+            f"{', '.join(boundary)} (towards a boundary of a domain, or to infinity as with "
+            "separated classes): there is no interior maximum, so the estimate is where "
+            "Newton's method stopped and its standard errors are undefined (NaN).",
             BoundaryMaximumWarning, stacklevel=4)
     elif not result.converged:
         warnings.warn(f"Newton's method stopped after {result.n_iter} iterations without "
                       "converging; raise max_iter or pass a better start.",
                       ConvergenceWarning, stacklevel=4)
     return objective, result
+
+
+def _running_off(objective, result):
+    r"""Which free parameters Newton's method is still pushing towards infinity.
+
+    At an interior maximum the last Newton step :math:`\delta = \mathcal
+    I^{-1} g` is negligible.  When the supremum is at the edge (all-zero
+    Bernoulli data, separated classes) the step on the free scale stays of
+    order one however far the iteration has gone, and the objective still
+    rises a long way along it: at :math:`\phi + 8\delta` and again at
+    :math:`\phi + 64\delta`.  The parameters that carry that step are
+    returned (a boolean mask).
+    """
+    phi, state = result.theta, result.evaluation
+    mask = np.zeros(len(phi), dtype=bool)
+    if state.information is None or not np.all(np.isfinite(state.gradient)):
+        return mask
+    with np.errstate(all="ignore"):
+        try:
+            step = np.linalg.solve(state.information, state.gradient)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(state.information, state.gradient, rcond=None)[0]
+    size = np.abs(step)
+    if not np.any(size > RUNNING_OFF_STEP * np.maximum(np.abs(phi), 1.0)):
+        return mask
+    value = state.value
+    for factor in (8.0, 64.0):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            further = objective.value(phi + factor * step)
+        if not (np.isfinite(further) and further >= value - VALUE_SLACK * abs(value)):
+            return mask
+        value = further
+    return size > RUNNING_OFF_SHARE * np.max(size)
 
 
 def _warm_start(problem, phi, with_prior, max_iter):

@@ -29,7 +29,6 @@ from .._validation import LEVEL, check_is_fitted
 from ..exceptions import FlatLikelihoodWarning
 from ..inference import CoefficientInference, critical_value, information_criteria
 from ..optim.newton import Evaluation, maximise
-from .parameters import BOUNDARY_PHI
 
 __all__ = ["LikelihoodFit", "LikelihoodRatioTest", "likelihood_ratio_test"]
 
@@ -79,7 +78,7 @@ class LikelihoodFit(CoefficientInference):
         self.n_obs_ = problem.total_weight
         k = len(theta)
         self.aic_, self.bic_ = information_criteria(self.loglik_, k, self.n_obs_)
-        undefined = self._undefined(result.theta)
+        undefined = self._undefined(result.theta, result.running_off)
         cov = self._covariance(theta, undefined)
         self._store_table(self.param_names_, theta, cov, None)
         if method == "map":
@@ -90,12 +89,11 @@ class LikelihoodFit(CoefficientInference):
 
     # -- covariance ------------------------------------------------------------------
 
-    def _undefined(self, phi):
-        """Parameters whose standard errors are undefined: on a boundary, or flat."""
-        k = self._problem.n_scalar
-        undefined = np.zeros(len(phi), dtype=bool)
-        for j, parameter in enumerate(self.model.scalar_parameters):
-            undefined[j] = parameter.transform != "identity" and abs(phi[j]) > BOUNDARY_PHI
+    def _undefined(self, phi, running_off):
+        """Parameters whose standard errors are undefined: running off, or flat."""
+        undefined = np.array(running_off, dtype=bool)
+        if np.any(undefined):
+            return undefined
         information = self.information_
         if not np.all(np.isfinite(information)):
             undefined[:] = True
@@ -115,7 +113,6 @@ class LikelihoodFit(CoefficientInference):
                 "identified (they cancel, only a combination of them matters, or their "
                 "maximum is at infinity, as with separated classes); their standard errors "
                 "are NaN.", FlatLikelihoodWarning, stacklevel=5)
-        del k
         return undefined
 
     def _covariance(self, theta, undefined):
