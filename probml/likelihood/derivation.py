@@ -381,7 +381,7 @@ def _sample(model, data, X):
         values = low + (high - low) * rng.beta(2.0, 3.0, n)
     arrays = [values] + [rng.uniform(0.5, 2.0, n) for _ in model.data[1:]]
     if model.linked is not None:
-        X = np.column_stack([np.ones(n), 0.3 * rng.standard_normal(n)])
+        X = 0.3 * rng.standard_normal((n, 1))           # the fit adds the intercept
     return tuple(arrays), X
 
 
