@@ -34,6 +34,7 @@ from ._validation import (
 )
 from .exceptions import UndefinedStatisticWarning
 from .inference import check_counts, critical_value, information_criteria, proportion_interval
+from .optim.newton import Evaluation, maximise
 
 # Day and period indices beyond 2**53 are not exact as doubles.
 _PERIOD = Integer(-2 ** 53, 2 ** 53)
@@ -415,27 +416,56 @@ def _geometric_fit(survivors):
     return theta, at_risk, loglik
 
 
+def _sbg_terms(survivors):
+    r"""The sBG log-likelihood as a weighted sum of :math:`\log\Gamma(u a + v b + c)`.
+
+    With :math:`\log B(x, y) = \log\Gamma(x) + \log\Gamma(y) - \log\Gamma(x + y)`,
+    :math:`\log P(T = t) = \log B(a + 1, b + t - 1) - \log B(a, b)` and
+    :math:`\log S(T) = \log B(a, b + T) - \log B(a, b)` are each six such
+    terms; rows ``(weight, u, v, c)``.
+    """
+    t = np.arange(1, survivors.size, dtype=float)
+    churned = (survivors[:-1] - survivors[1:]).astype(float)
+    last, alive = t[-1], float(survivors[-1])
+    rows = []
+    for weight, (a1, b1) in ((churned, (1.0, t - 1)), (np.array([alive]), (0.0, last))):
+        shape = np.ones_like(weight)
+        for sign, u, v, c in ((1, 1, 0, a1), (1, 0, 1, b1), (-1, 1, 1, a1 + b1),
+                              (-1, 1, 0, 0.0), (-1, 0, 1, 0.0), (1, 1, 1, 0.0)):
+            rows.append(np.column_stack([sign * weight, u * shape, v * shape,
+                                         np.broadcast_to(c, weight.shape)]))
+    return np.vstack(rows)
+
+
+def _sbg_pass(log_params, terms, hessian=True):
+    r"""Log-likelihood, gradient and information in :math:`(\log a, \log b)`, exactly.
+
+    Each term :math:`w \log\Gamma(L)`, :math:`L = ua + vb + c`, contributes
+    :math:`w\psi(L)(u, v)` to the gradient in :math:`(a, b)` and
+    :math:`w\psi'(L)(u, v)(u, v)^\top` to the Hessian; the chain rule to the
+    log scale multiplies by :math:`\theta = (a, b)`.
+    """
+    from scipy.special import gammaln, polygamma, psi
+
+    theta = np.exp(log_params)
+    weight, direction = terms[:, 0], terms[:, 1:3]
+    argument = direction @ theta + terms[:, 3]
+    value = float(weight @ gammaln(argument))
+    gradient = direction.T @ (weight * psi(argument))
+    free_gradient = gradient * theta
+    information = None
+    if hessian:
+        H = (direction * (weight * polygamma(1, argument))[:, None]).T @ direction
+        information = -(H * np.outer(theta, theta) + np.diag(free_gradient))
+    return Evaluation(value, free_gradient, information)
+
+
+def _value_and_gradient(evaluation):
+    return evaluation.value, evaluation.gradient
+
+
 def _sbg_loglik(log_params, survivors):
-    from scipy.special import betaln
-
-    a, b = np.exp(log_params)
-    t = np.arange(1, survivors.size)
-    churned = survivors[:-1] - survivors[1:]
-    log_p = betaln(a + 1, b + t - 1) - betaln(a, b)            # P(T = t)
-    log_s = betaln(a, b + t[-1]) - betaln(a, b)                # S(last)
-    return float(np.sum(churned * log_p) + survivors[-1] * log_s)
-
-
-def _numeric_hessian(function, x, step=1e-4):
-    k = x.size
-    hessian = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            e_i, e_j = np.eye(k)[i] * step, np.eye(k)[j] * step
-            value = (function(x + e_i + e_j) - function(x + e_i - e_j)
-                     - function(x - e_i + e_j) + function(x - e_i - e_j)) / (4 * step * step)
-            hessian[i, j] = hessian[j, i] = value
-    return hessian
+    return _sbg_pass(np.asarray(log_params, dtype=float), _sbg_terms(survivors), False).value
 
 
 def fit_retention(survivors, model="sbg", *, level=0.95):
@@ -493,11 +523,16 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
                          "sBG likelihood rises towards 1 as alpha / (alpha + beta) -> 1 (alpha "
                          "-> infinity or beta -> 0), so the maximum-likelihood estimate does "
                          "not exist. The geometric model's estimate, theta = 1, is the limit.")
+    terms = _sbg_terms(counts)
     with np.errstate(all="ignore"):
-        found = optimize.minimize(lambda x: -_sbg_loglik(x, counts), np.zeros(2),
-                                  method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-10})
-        log_params = found.x
-        information = -_numeric_hessian(lambda x: _sbg_loglik(x, counts), log_params)
+        # L-BFGS (with the exact gradient) from anywhere, then Newton's method with the
+        # exact information to the optimum in double precision.
+        found = optimize.minimize(
+            lambda x: tuple(-v for v in _value_and_gradient(_sbg_pass(x, terms, False))),
+            np.zeros(2), jac=True, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-10})
+        newton = maximise(lambda x, hessian: _sbg_pass(x, terms, hessian), found.x,
+                          tol=1e-12, n=float(counts[0]), max_iter=50)
+        log_params, information = newton.theta, newton.evaluation.information
     try:
         np.linalg.cholesky(information)
         covariance = np.linalg.inv(information)

@@ -11,7 +11,7 @@ The model is the log-density of one observation, as on a blackboard:
 >>> poisson.derive().results["mle_lambda"]
 Sum(x[i], (i, 1, n))/n
 >>> fit = poisson.fit([2, 4, 3, 5, 1])
->>> float(fit.params_[0]), round(float(fit.bse_[0]), 4)
+>>> round(float(fit.params_[0]), 10), round(float(fit.bse_[0]), 4)
 (3.0, 0.7746)
 
 From it probml derives the log-likelihood of a sample of general size

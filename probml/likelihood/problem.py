@@ -39,6 +39,9 @@ STEP_TOLERANCE = 1e-10
 # quarter and then all of this many rows, in evenly spaced blocks of contiguous rows.
 SUBSAMPLE_ROWS = 50_000
 SUBSAMPLE_BLOCK_ROWS, MIN_SUBSAMPLE_BLOCKS, MAX_SUBSAMPLE_BLOCKS = 2048, 8, 64
+# The longest Newton step on the free scale of a log- or logit-transformed parameter:
+# a factor of e^3 = 20 per iteration.
+MAX_FREE_STEP = 3.0
 # A last Newton step above this share of a free parameter (or of 1) has not converged...
 RUNNING_OFF_STEP = 1e-3
 # ...and the parameters carrying more than this share of it are running off.
@@ -368,6 +371,30 @@ class Problem:
                 value, gradient[j], hessian[j, j] = value + v, g, h
         return value, gradient, hessian
 
+    def _limit_step(self, information, gradient):
+        r"""The information scaled up so that Newton's step moves no log- or
+        logit-transformed parameter by more than ``MAX_FREE_STEP``.
+
+        Far from the maximum a step on the free scale can be huge (a shape
+        multiplied by :math:`e^{40}`), and out there a log-likelihood built from
+        differences of :math:`\log\Gamma` has lost every digit, so its rounding
+        can look like progress.  Scaling the information shortens the step
+        without turning it (a trust region); near the maximum no step is that
+        long and nothing changes.
+        """
+        transformed = [j for j, p in enumerate(self.model.scalar_parameters)
+                       if p.transform != "identity"]
+        if not transformed:
+            return information
+        try:
+            step = np.linalg.solve(information, gradient)
+        except np.linalg.LinAlgError:
+            return information
+        longest = float(np.max(np.abs(step[transformed])))
+        if longest > MAX_FREE_STEP:
+            return information * (longest / MAX_FREE_STEP)
+        return information
+
     def objective(self, with_prior):
         """``evaluate(phi, hessian)`` for Newton's method, on the free scale.
 
@@ -391,7 +418,8 @@ class Problem:
             information = None
             if H is not None:
                 free_hessian = H * np.outer(d1, d1) + np.diag(gradient * d2)
-                information = _positive_definite(-free_hessian)
+                information = self._limit_step(_positive_definite(-free_hessian),
+                                               gradient * d1)
             return Evaluation(value, gradient * d1, information, extra=user)
 
         def value(phi):
