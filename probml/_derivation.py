@@ -131,6 +131,9 @@ class Derivation:
         Tolerances of the SciPy and probml checks.
     checked_against : tuple of str
         What the SciPy and probml checks compare with, for the page.
+    footer : str, optional
+        The page's last line; by default how to regenerate and verify a
+        registered page from the command line.
     """
 
     name: str
@@ -144,6 +147,7 @@ class Derivation:
     tolerance: tuple = (1e-6, 1e-10)
     checked_against: tuple = ("", "")
     notes: list = field(default_factory=list)
+    footer: str = None
 
     def verify(self):
         """Run the three checks; a check that raises counts as failed."""
@@ -185,8 +189,8 @@ class Derivation:
                   f"3. Against probml: {probml_part}"]
         if self.notes:
             lines += ["", *self.notes]
-        lines += ["", f"Regenerate with `probml derive {self.name}`; verify with "
-                      f"`probml check {self.name}`.", ""]
+        lines += ["", self.footer or f"Regenerate with `probml derive {self.name}`; verify with "
+                                     f"`probml check {self.name}`.", ""]
         return "\n".join(lines)
 
     def _repr_markdown_(self):

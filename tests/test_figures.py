@@ -66,6 +66,7 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
         "sigmoid-logit", "softmax-temperature", "binary-cross-entropy",      # classification
         "logistic-regression-band", "perfect-separation",
         "gaussian-mle", "robust-losses",                                     # likelihood
+        "poisson-daily-counts", "weibull-time-to-churn", "growth-curve",
         "bayes-theorem", "bayesian-linear-sequential",                       # bayes
         "ridge-as-map", "norm-balls", "regularization-paths",                # regularization
         "loss-surface-paths", "learning-rate", "learning-rate-schedules",    # optimization

@@ -293,3 +293,39 @@ def _losses_against_probml(d):
                             + 3 / 1.3 * losses.mean_absolute_error(LOSS_Y, LOSS_F))),
         max(abs(v["bernoulli"][j] - losses.binary_cross_entropy([j], [0.8])) for j in (0, 1)),
         abs(v["categorical"] - losses.categorical_cross_entropy([2], [LOSS_P])))
+
+
+# -- models a user writes: the likelihood engine derives and checks them ---------------
+
+# The data the three example pages are verified on.
+_EXAMPLE_SEED = 20261130
+
+
+@register("poisson-daily-counts")
+def poisson_daily_counts():
+    """The Poisson model of daily sign-ups, derived by the likelihood engine."""
+    from ..likelihood import examples
+    rng = np.random.default_rng(_EXAMPLE_SEED)
+    derivation = examples.daily_counts_model().derive(examples.daily_counts_data(rng))
+    derivation.footer = None
+    return derivation
+
+
+@register("weibull-time-to-churn")
+def weibull_time_to_churn():
+    """The Weibull model of days to churn, derived by the likelihood engine."""
+    from ..likelihood import examples
+    rng = np.random.default_rng(_EXAMPLE_SEED)
+    derivation = examples.churn_model().derive(examples.churn_data(rng))
+    derivation.footer = None
+    return derivation
+
+
+@register("growth-curve")
+def growth_curve():
+    """Least squares for the growth curve b1 (1 - exp(-b2 t)), derived by the engine."""
+    from ..likelihood import examples
+    days, users = examples.growth_curve_data(np.random.default_rng(_EXAMPLE_SEED))
+    return examples.growth_curve_model().derive(
+        days, users, name="growth-curve",
+        title="Least squares for a growth curve $b_1(1 - e^{-b_2 t})$")

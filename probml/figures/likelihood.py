@@ -110,3 +110,124 @@ def robust_losses(rng):
     right.set_title("Fitting one constant")
     figure.tight_layout()
     return figure
+
+
+# -- models a user writes, fitted by the likelihood engine ------------------------------
+
+@register("poisson-daily-counts", concept="a user's Poisson model",
+          caption="Eight weeks of daily sign-ups fitted as Poisson by the likelihood engine. "
+                  "Left: the counts' histogram beside the fitted Poisson probabilities. "
+                  "Right: the log-likelihood of the daily rate relative to its maximum at the "
+                  "mean count; the profile-likelihood 95% interval is where it stays above "
+                  "-1.92 (half the chi-square quantile), beside the Wald interval.",
+          derivation="poisson-daily-counts")
+def poisson_daily_counts(rng):
+    from scipy.stats import poisson
+
+    from ..likelihood import examples
+    counts = examples.daily_counts_data(rng)
+    fit = examples.daily_counts_model().fit(counts)
+    rate = float(fit.params_[0])
+    figure = Figure(figsize=(8.6, 3.6))
+    left, right = figure.subplots(1, 2)
+    values = np.arange(counts.min() - 3, counts.max() + 4)
+    observed = np.array([np.sum(counts == v) for v in values]) / counts.size
+    left.bar(values, observed, width=0.8, color="C0", alpha=0.6, label="observed share of days")
+    left.plot(values, poisson.pmf(values, rate), "o-", color="C3", markersize=3,
+              label=f"Poisson, rate {rate:.2f}")
+    left.set_xlabel("sign-ups in a day")
+    left.set_ylabel("share of days")
+    left.set_title(f"{counts.size} days of sign-ups", fontsize=10)
+    left.legend(fontsize=8)
+    grid = np.linspace(rate - 4.5 * fit.bse_[0], rate + 4.5 * fit.bse_[0], 201)
+    relative = counts.sum() * np.log(grid / rate) - counts.size * (grid - rate)
+    right.plot(grid, relative, color="C0", label="log-likelihood - maximum")
+    right.axhline(-1.92, color="gray", linewidth=0.8, linestyle=":")
+    profile, wald = fit.conf_int(0.95, method="profile")[0], fit.conf_int(0.95)[0]
+    right.axvspan(*profile, color="C2", alpha=0.15,
+                  label=f"profile 95%: {profile[0]:.2f} to {profile[1]:.2f}")
+    right.plot(wald, [-2.6, -2.6], "|-", color="C1",
+               label=f"Wald 95%: {wald[0]:.2f} to {wald[1]:.2f}")
+    right.set_ylim(-10, 0.8)
+    right.set_xlabel("daily rate lambda")
+    right.set_ylabel("log-likelihood relative to the maximum")
+    right.set_title("Likelihood of the rate", fontsize=10)
+    right.legend(fontsize=8, loc="lower center")
+    figure.tight_layout()
+    return figure
+
+
+@register("weibull-time-to-churn", concept="a user's Weibull model",
+          caption="Days until 300 customers churned, fitted as Weibull by the likelihood "
+                  "engine. Left: the share still active against the fitted Weibull and "
+                  "exponential survival curves. Right: their hazards: a shape below 1 says "
+                  "the risk of leaving falls with tenure, which the exponential's constant "
+                  "hazard cannot say; the likelihood-ratio test prefers the Weibull.",
+          derivation="weibull-time-to-churn")
+def weibull_time_to_churn(rng):
+    import sympy as sp
+
+    from ..likelihood import Model, examples
+    times = examples.churn_data(rng)
+    weibull = examples.churn_model().fit(times)
+    t, rate = sp.Symbol("t"), sp.Symbol("r", positive=True)
+    exponential = Model(sp.log(rate) - rate * t, data=t, support="positive",
+                        name="exponential time to churn").fit(times)
+    test = weibull.lr_test(exponential)
+    shape, scale = weibull.params_
+    grid = np.linspace(0.5, np.quantile(times, 0.97), 200)
+    figure = Figure(figsize=(8.6, 3.6))
+    left, right = figure.subplots(1, 2)
+    ordered = np.sort(times)
+    left.step(ordered, 1 - np.arange(1, ordered.size + 1) / ordered.size, where="post",
+              color="k", linewidth=1, label="observed")
+    left.plot(grid, np.exp(-(grid / scale) ** shape), color="C0",
+              label=f"Weibull k = {shape:.2f}, scale {scale:.1f} days")
+    left.plot(grid, np.exp(-exponential.params_[0] * grid), color="C1", linestyle="--",
+              label=f"exponential, mean {1 / exponential.params_[0]:.1f} days")
+    left.set_xlim(0, grid[-1])
+    left.set_xlabel("days since sign-up")
+    left.set_ylabel("share still active")
+    left.set_title("Survival", fontsize=10)
+    left.legend(fontsize=8)
+    right.plot(grid, shape / scale * (grid / scale) ** (shape - 1), color="C0",
+               label="Weibull hazard")
+    right.axhline(exponential.params_[0], color="C1", linestyle="--",
+                  label="exponential hazard")
+    right.set_xlim(0, grid[-1])
+    right.set_ylim(0, 3 * exponential.params_[0])
+    right.set_xlabel("days since sign-up")
+    right.set_ylabel("churn hazard per day")
+    right.set_title(f"LR test: chi2(1) = {test.statistic:.1f}, p = {test.pvalue:.1e}",
+                    fontsize=10)
+    right.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+@register("growth-curve", concept="nonlinear least squares",
+          caption="Cumulative users over two months fitted by NonlinearRegression to "
+                  "b1 (1 - exp(-b2 t)): the ceiling b1 and the daily rate b2 at which the gap "
+                  "to it closes, with 95% Wald intervals from the Jacobian.",
+          derivation="growth-curve")
+def growth_curve(rng):
+    from ..likelihood import examples
+    days, users = examples.growth_curve_data(rng)
+    model = examples.growth_curve_model().fit(days, users)
+    (ceiling, rate), intervals = model.params_, model.conf_int(0.95)
+    grid = np.linspace(0, days[-1] * 1.5, 300)
+    figure = Figure(figsize=(6.4, 3.8))
+    axes = figure.subplots()
+    axes.plot(days, users, "o", color="C0", markersize=3, label="cumulative users")
+    axes.plot(grid, model.predict(grid), color="C3",
+              label=f"fit: b2 = {rate:.4f} ({intervals[1, 0]:.4f} to {intervals[1, 1]:.4f})")
+    axes.axhline(ceiling, color="gray", linestyle="--", linewidth=1,
+                 label=f"ceiling b1 = {ceiling:.0f} ({intervals[0, 0]:.0f} to "
+                       f"{intervals[0, 1]:.0f})")
+    axes.axvline(days[-1], color="k", linewidth=0.6, linestyle=":")
+    axes.set_xlabel("day")
+    axes.set_ylabel("users")
+    axes.set_title("A growth curve by nonlinear least squares", fontsize=10)
+    axes.legend(fontsize=8, loc="lower right")
+    figure.tight_layout()
+    return figure

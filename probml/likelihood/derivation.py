@@ -286,6 +286,7 @@ def derive(model, data, X):
         scipy=lambda d: _scipy_check(model, sample),
         probml=lambda d: _probml_check(model, sample),
         tolerance=(1e-5, 1e-8),
+        footer="Regenerate with `model.derive()`; verify with `model.verify()`.",
         checked_against=(
             "the compiled score against SciPy's finite differences of the log-likelihood, "
             "and the Newton fit against `scipy.optimize.minimize` on the same "
@@ -437,3 +438,103 @@ def _probml_check(model, sample):
         return max(errors)
     gradient = fit._problem.user_derivatives(fit.params_, hessian=False)[1]
     return float(np.max(np.abs(gradient) * fit.bse_))
+
+
+# -- nonlinear least squares -------------------------------------------------------------
+
+def derive_least_squares(estimator, X, y, name, title):
+    r"""The derivation of least squares for a SymPy mean :math:`f(x; b)`, verified on (X, y).
+
+    Steps: the Gaussian log-likelihood and its sum of squares for general
+    :math:`n`; the gradient :math:`\partial S/\partial b_j = -2\sum_i r_i\,
+    \partial f_i/\partial b_j`; the Gauss-Newton step from linearising
+    :math:`f`; and, for each parameter the mean is linear in, its closed form
+    given the others (what variable projection solves for).
+    """
+    from scipy.optimize import curve_fit
+
+    from .nonlinear import linear_parameters
+    mean, x, params = estimator._symbols()
+    y_i = sp.IndexedBase("y")[INDEX]
+    f_i = per_observation(mean, x)
+    residual = y_i - f_i
+    rss = sample_sum(residual ** 2)
+    gradient = {b: textbook(split_sums(sample_sum(sp.diff(residual ** 2, b))))
+                for b in params}
+    linear = linear_parameters(mean, params)
+    closed = {}
+    for b in linear:
+        root = solve_score(gradient[b], b, lambda r: True)
+        if root is not None:
+            closed[b] = root
+    S, J = Tex("S(b)"), Tex(r"J_{ij}")
+    steps = [
+        Step("Each observation is the mean function plus Gaussian noise, "
+             r"$y_i = f(x_i; b) + \varepsilon_i$ with", Eq(Tex("f(x_i; b)"), f_i)),
+        Step(r"so the log-likelihood is $-\frac n2\log(2\pi\sigma^2) - S(b)/(2\sigma^2)$, "
+             "and maximising it over $b$ minimises the sum of squares", Eq(S, rss)),
+    ]
+    for b in params:
+        label = Tex(rf"\frac{{\partial S}}{{\partial {sp.latex(b)}}}")
+        steps.append(Step(f"Its derivative in ${sp.latex(b)}$ is", Eq(label, gradient[b])))
+    steps.append(Step(r"With the Jacobian $J_{ij} = \partial f(x_i)/\partial b_j$, "
+                      r"linearising $f(b + \delta) \approx f(b) + J\delta$ turns the "
+                      r"problem into least squares for the step, "
+                      r"$\delta = (J^\top J)^{-1}J^\top r$ (Gauss-Newton; "
+                      r"Levenberg-Marquardt damps it), with entries",
+                      Eq(J, sp.Matrix([[sp.diff(f_i, b) for b in params]]))))
+    for b, value in closed.items():
+        steps.append(Step(f"The mean is linear in ${sp.latex(b)}$, so setting its derivative "
+                          "to zero gives it in closed form given the others:",
+                          Eq(Tex(r"\hat{" + sp.latex(b) + "}"), value)))
+    steps.append(Step(r"At the minimum, $\hat\sigma^2 = S(\hat b)/n$ maximises the "
+                      r"likelihood, and the standard errors are "
+                      r"$\sqrt{s^2 [(J^\top J)^{-1}]_{jj}}$ with $s^2 = S(\hat b)/(n - p)$."))
+    results = {"rss": rss, **{f"gradient_{b}": g for b, g in gradient.items()},
+               **{f"closed_{b}": v for b, v in closed.items()}}
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    y = np.asarray(y, dtype=float)
+
+    def symbolic_check(d):
+        for b in params:
+            direct = sp.diff(_concrete(d.results["rss"]), b)
+            if not is_zero(_concrete(d.results[f"gradient_{b}"]) - direct):
+                return False
+        for b in closed:
+            at = _concrete(d.results[f"gradient_{b}"]).subs(b, _concrete(d.results[f"closed_{b}"]))
+            if not is_zero(sp.together(at)):
+                return False
+        return True
+
+    def scipy_check(d):
+        model = estimator.fit(X, y)
+        f = sp.lambdify([tuple(x), *params], mean, "numpy")
+        found, covariance = curve_fit(lambda data, *b: f(tuple(data), *b), X.T, y,
+                                      p0=np.asarray(estimator.start, dtype=float),
+                                      xtol=1e-14, ftol=1e-14, gtol=1e-14, maxfev=100_000)
+        errors = np.abs(found - model.params_) / model.bse_
+        errors = np.r_[errors, np.abs(np.sqrt(np.diag(covariance)) - model.bse_) / model.bse_]
+        return float(np.max(errors))
+
+    def probml_check(d):
+        model = estimator.fit(X, y)
+        values = dict(zip(params, model.params_))
+        errors = [0.0]
+        for b in closed:
+            expression = _statistic_function(
+                d.results[f"closed_{b}"].subs({a: v for a, v in values.items() if a != b}),
+                [*x, sp.Symbol("y")])
+            errors.append(abs(expression(*X.T, y) - values[b]) / abs(values[b]))
+        return max(errors)
+    return Derivation(
+        name=name, title=title,
+        concepts=["nonlinear least squares", "Gauss-Newton", "Levenberg-Marquardt",
+                  "variable projection"],
+        steps=steps, results=results, symbolic=symbolic_check, scipy=scipy_check,
+        probml=probml_check, tolerance=(1e-5, 1e-9),
+        footer="Regenerate with `model.derive(X, y)`; verify with `.verify()` on it.",
+        checked_against=("`scipy.optimize.curve_fit` on the same data: estimates and "
+                         "standard errors, in units of the standard error.",
+                         "the closed form of each linear parameter, evaluated at the other "
+                         "estimates, against `NonlinearRegression`'s estimate."
+                         if closed else "`NonlinearRegression`'s estimate."))

@@ -51,7 +51,7 @@ from ..inference import CoefficientInference, gaussian_loglik, information_crite
 from ..models.base import Regressor
 from .compiled import compile_expressions, stable
 
-__all__ = ["NonlinearRegression"]
+__all__ = ["NonlinearRegression", "linear_parameters"]
 
 # The steps stop when no parameter moves by more than this share of its value...
 STEP_TOLERANCE = 1e-13
@@ -144,6 +144,12 @@ class NonlinearRegression(CoefficientInference, Regressor):
         expr = stable(mean)
         jacobian = [sp.diff(expr, b) for b in params]
         return compile_expressions(x, params, tuple([expr, *jacobian]))
+
+    def derive(self, X, y, *, name="nonlinear-least-squares",
+               title="Nonlinear least squares"):
+        """The derivation of least squares for this mean, verified on ``(X, y)``."""
+        from .derivation import derive_least_squares
+        return derive_least_squares(self, X, y, name, title)
 
     # -- the fit ---------------------------------------------------------------------
 
@@ -254,7 +260,7 @@ def _solve(mean, x, params, X, y, start, max_iter, residuals_and_jacobian):
                                                          max_iter)
     if converged and _full_rank(J):
         return beta, r, J, n_iter, converged
-    linear = _linear_parameters(mean, params)
+    linear = linear_parameters(mean, params)
     if not linear or len(linear) == len(params):
         return beta, r, J, n_iter, converged
     projected, projection_iter = _variable_projection(mean, x, params, linear, X, y, start,
@@ -454,7 +460,7 @@ def _inverse_gram(J, names):
 
 # -- variable projection ---------------------------------------------------------------
 
-def _linear_parameters(mean, params):
+def linear_parameters(mean, params):
     r"""The parameters the mean is jointly affine in (``b1`` in ``b1*(1 - exp(-b2*x))``).
 
     The set is grown in order: a parameter joins when its derivative is free
