@@ -847,6 +847,9 @@ def entries():
             [1, 2], [0, 1], [0, 1]).survivors(cohort), {"cohort": (0, "count")}),
     ]
 
+    # -- the likelihood engine: a user's model, distributions, GLMs, nonlinear regression
+    out += _likelihood_entries(X, y)
+
     # -- data sets, derivations, figures
     out += [
         _function("load_study_hours", datasets.load_study_hours, {"as_frame": (False, "flag")}),
@@ -854,3 +857,66 @@ def entries():
         _function("figures.get", figures.get, {"name": ("sigmoid-logit", "choice")}),
     ]
     return out
+
+
+def _likelihood_entries(X, y):
+    import sympy as sp
+
+    from probml import likelihood
+    x = sp.Symbol("x")
+    rate = sp.Symbol("lambda", positive=True)
+    poisson_logpdf = x * sp.log(rate) - rate - sp.log(sp.factorial(x))
+    counts = np.array([2.0, 4.0, 3.0, 5.0, 1.0, 0.0, 2.0, 3.0, 6.0, 2.0, 1.0, 4.0])
+    positive = np.abs(y) + 0.5
+    weights = np.ones(12)
+    poisson = likelihood.Model(poisson_logpdf, data=x, support="counts")
+
+    def fitted_poisson():
+        return poisson.fit(counts)
+
+    def map_fit():
+        import scipy.stats
+        model = likelihood.Model(poisson_logpdf, data=x, support="counts",
+                                 prior={rate: scipy.stats.gamma(2.0)})
+        return model.fit(counts, method="map")
+    t, b1, b2 = sp.symbols("t b1 b2")
+    days = np.arange(1.0, 13.0)
+    growth = 100 * (1 - np.exp(-0.2 * days)) + np.sin(days)
+    return [
+        _function("Model", lambda logpdf, data, support: likelihood.Model(
+            logpdf, data=data, support=support),
+            {"logpdf": (poisson_logpdf, "any"), "data": (x, "any"),
+             "support": ("counts", "choice")}),
+        _function("Model.fit", lambda data, start, method, cov_type, sample_weight, max_iter,
+                  tol: poisson.fit(data, start=start, method=method, cov_type=cov_type,
+                                   sample_weight=sample_weight, max_iter=max_iter, tol=tol),
+                  {"data": (counts, "vector"), "start": (None, "vector"),
+                   "method": ("mle", "choice"), "cov_type": ("observed", "choice"),
+                   "sample_weight": (weights, "vector"), "max_iter": (200, "count"),
+                   "tol": (1e-9, "scalar")}, names=("x",)),
+        _function("Model.derive", lambda data: poisson.derive(data),
+                  {"data": (counts, "vector")}, names=("x",)),
+        _method("LikelihoodFit", fitted_poisson, "conf_int",
+                {"level": (0.95, "probability"), "method": ("wald", "choice")}),
+        _method("LikelihoodFit", map_fit, "credible_interval", {"level": (0.9, "probability")}),
+        _function("likelihood_ratio_test", lambda restricted: likelihood.likelihood_ratio_test(
+            restricted, likelihood.fit_distribution(counts, "nbinom")),
+            {"restricted": (likelihood.fit_distribution(counts, "poisson"), "any")}),
+        _function("fit_distribution", likelihood.fit_distribution,
+                  {"x": (positive, "vector"), "family": ("gamma", "choice"),
+                   "cov_type": ("observed", "choice"), "sample_weight": (None, "vector"),
+                   "start": (None, "any")}),
+        _function("distribution_model", likelihood.distribution_model,
+                  {"family": ("weibull_min", "choice")}),
+        _estimator("GLM", likelihood.GLM,
+                   {"family": ("poisson", "choice"), "link": (None, "choice"),
+                    "fit_intercept": (True, "flag"), "max_iter": (100, "count"),
+                    "tol": (1e-9, "scalar")},
+                   {"X": (X, "matrix"), "y": (counts, "vector")}),
+        _method("GLM", lambda: likelihood.GLM("poisson").fit(X, counts), "predict",
+                {"X": (X, "matrix")}),
+        _estimator("NonlinearRegression", lambda start, max_iter: likelihood.NonlinearRegression(
+            b1 * (1 - sp.exp(-b2 * t)), x=t, params=[b1, b2], start=start, max_iter=max_iter),
+            {"start": ([50.0, 0.1], "vector"), "max_iter": (2000, "count")},
+            {"X": (days, "vector"), "y": (growth, "vector")}),
+    ]

@@ -48,7 +48,8 @@ def test_the_catalogue_covers_every_public_name():
     """Each public function and estimator of probml appears in the catalogue."""
     labels = " ".join(entry.label for entry in ENTRIES)
     modules = [probml, probml.functions, probml.losses, probml.optim, probml.selection,
-               probml.hypothesis_testing, probml.growth, probml.inference, probml.calculus]
+               probml.hypothesis_testing, probml.growth, probml.inference, probml.calculus,
+               probml.likelihood]
     missing = []
     for module in modules:
         for name in module.__all__:
@@ -70,7 +71,8 @@ _NOT_CALLED_DIRECTLY = {
     "ProportionsTestResult", "CohortRetention", "RateEstimate", "RetentionModel",
     "Stickiness", "Pipeline", "make_pipeline", "clone", "cross_validate", "apply_updates",
     "check_counts", "LinearRegressionModule", "LogisticRegressionModule", "BiasVariance",
-    "RegressionProblem",
+    "RegressionProblem", "LikelihoodFit", "LikelihoodRatioTest", "DISTRIBUTIONS", "FAMILIES",
+    "LINKS", "SUPPORTS",
 }
 
 

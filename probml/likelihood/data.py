@@ -1,10 +1,13 @@
 """The data a likelihood is fitted to: arrays of observations inside the model's support."""
 
 import math
+import numbers
 
 import numpy as np
 
-__all__ = ["SUPPORTS", "check_support", "sample_array", "support_interval"]
+from .._validation import check_vector
+
+__all__ = ["SUPPORTS", "as_interval", "check_support", "sample_array", "support_interval"]
 
 #: Supports of the data: (low, high, discrete), open at an infinite end.
 SUPPORTS = {
@@ -23,6 +26,34 @@ _SUPPORT_TEXT = {
 }
 
 
+def as_interval(value, name):
+    """``(low, high)`` as two floats with low < high (infinite bounds allowed), or an error
+    naming ``name``."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (low, high) of numbers, got {value!r}.")
+    low, high = (_bound(bound, name) for bound in value)
+    if not low < high:
+        raise ValueError(f"{name} must have low < high, got ({low:g}, {high:g}).")
+    return low, high
+
+
+def _bound(value, name):
+    import sympy as sp
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        try:
+            bound = float(value)
+        except OverflowError:
+            bound = math.inf if value > 0 else -math.inf
+    elif isinstance(value, sp.Basic) and value.is_number and value.is_extended_real:
+        bound = float(value)
+    else:
+        raise ValueError(f"{name} must be a pair (low, high) of real numbers, got the bound "
+                         f"{value!r}.")
+    if math.isnan(bound):
+        raise ValueError(f"{name} must be a pair (low, high) of numbers, got a NaN bound.")
+    return bound
+
+
 def support_interval(support):
     """(low, high, discrete) of a support, or None."""
     if support is None:
@@ -33,22 +64,15 @@ def support_interval(support):
 
 
 def sample_array(values, name):
-    if isinstance(values, (str, bytes)) or values is None:
-        raise TypeError(f"{name} must be an array of numbers, got {values!r}.")
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of numbers, got {values!r}.") from None
-    if array.ndim == 0:
-        array = array.reshape(1)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}.")
-    if len(array) == 0:
-        raise ValueError(f"{name} is empty: a fit needs at least one observation.")
-    bad = np.flatnonzero(~np.isfinite(array))
-    if len(bad):
-        raise ValueError(f"{name} must be finite; {name}[{bad[0]}] = {array[bad[0]]}.")
-    return array
+    """``values`` as a 1-D float64 array of finite numbers (a scalar is one observation).
+
+    The conversion is probml's (:func:`probml._validation.check_vector`): text,
+    complex numbers, dates and ragged lists are refused by name.
+    """
+    if isinstance(values, numbers.Number) or (isinstance(values, np.ndarray)
+                                              and values.ndim == 0):
+        values = [values]
+    return check_vector(values, name)
 
 
 def check_support(values, model):

@@ -80,10 +80,13 @@ def _family_name(family):
     return name
 
 
-@functools.cache
 def distribution_model(family):
     """The :class:`Model` of a named family (``scipy.stats`` names and parameters)."""
-    name = _family_name(family)
+    return _model(_family_name(family))
+
+
+@functools.cache
+def _model(name):
     logpdf, params, support = _families()[name]
     x = sp.Symbol("x")
     return Model(logpdf, data=x, params=params, support=support, name=name)
@@ -123,8 +126,8 @@ def fit_distribution(x, family, *, cov_type="observed", sample_weight=None, star
 
 def _moment_start(name, x):
     """Method-of-moments starting values inside each domain (None: the default)."""
-    mean, var = float(np.mean(x)), float(np.var(x))
     with np.errstate(all="ignore"):
+        mean, var = float(np.mean(x)), float(np.var(x))
         if name == "gamma":
             spread = math.log(mean) - float(np.mean(np.log(x)))
             if not spread > 0:

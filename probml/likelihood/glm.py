@@ -296,7 +296,13 @@ class GLM(CoefficientInference, Regressor):
                                                          else 0.0)
         if total is not None:
             eta = eta + total
-        return _numeric(self._family().name, self._link())["mean"](eta)
+        with np.errstate(all="ignore"):
+            mean = _numeric(self._family().name, self._link())["mean"](eta)
+        bad = np.flatnonzero(~np.isfinite(mean))
+        if len(bad):
+            raise ValueError(f"X[{bad[0]}] gives the linear predictor {eta[bad[0]]:.6g}, whose "
+                             f"mean under the {self._link()} link is not a finite number.")
+        return mean
 
     def _summary_info(self):
         return [("Family", self._family().name), ("Link", self._link()),

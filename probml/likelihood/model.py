@@ -40,8 +40,9 @@ import math
 
 import sympy as sp
 
+from .._validation import Integer, Options, Real
 from .compiled import compile_expressions, gammaln, stable
-from .data import SUPPORTS, support_interval
+from .data import SUPPORTS, as_interval, support_interval
 from .parameters import Parameter, as_domain
 from .priors import as_prior
 from .symbolic import as_expression, as_symbols
@@ -261,19 +262,14 @@ class Model:
         """
         from .problem import Problem, fit_problem
         from .results import LikelihoodFit
-        problem = Problem(self, data, X, sample_weight, feature_names, offset, fit_intercept)
-        if method not in ("mle", "map"):
-            raise ValueError(f"method must be 'mle' or 'map', got {method!r}.")
+        method = Options("mle", "map")(method, "method")
+        cov_type = Options("observed", "expected", "sandwich")(cov_type, "cov_type")
+        max_iter = Integer(1, 10_000_000)(max_iter, "max_iter")
+        tol = Real(0, 1, closed="neither")(tol, "tol")
         if method == "map" and not self.priors:
             raise ValueError("method='map' needs a prior: pass prior={parameter: ...} to "
                              "Model.")
-        if cov_type not in ("observed", "expected", "sandwich"):
-            raise ValueError("cov_type must be 'observed', 'expected' or 'sandwich', got "
-                             f"{cov_type!r}.")
-        if not (isinstance(max_iter, int) and max_iter >= 1):
-            raise ValueError(f"max_iter must be a whole number >= 1, got {max_iter!r}.")
-        if not (isinstance(tol, float | int) and 0 < tol < 1):
-            raise ValueError(f"tol must be a number in (0, 1), got {tol!r}.")
+        problem = Problem(self, data, X, sample_weight, feature_names, offset, fit_intercept)
         phi = problem.free_start(start)
         objective, result = fit_problem(problem, phi, with_prior=method == "map",
                                         max_iter=max_iter, tol=tol)
@@ -320,14 +316,7 @@ def _support(support):
             raise ValueError(f"support must be one of {sorted(SUPPORTS)} or a pair "
                              f"(low, high), got {support!r}.")
         return support
-    try:
-        low, high = (float(v) for v in support)
-    except (TypeError, ValueError):
-        raise ValueError(f"support must be a name or a pair (low, high), got "
-                         f"{support!r}.") from None
-    if not low < high:
-        raise ValueError(f"support must have low < high, got {support!r}.")
-    return (low, high)
+    return as_interval(support, "support")
 
 
 def _linked(parameters, link):

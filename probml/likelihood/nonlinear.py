@@ -41,9 +41,16 @@ import warnings
 import numpy as np
 import sympy as sp
 
-from .._validation import Integer, check_is_fitted, check_matrix, check_vector
+from .._validation import (
+    Integer,
+    check_array_finite,
+    check_is_fitted,
+    check_matrix,
+    check_vector,
+)
 from ..exceptions import (
     ConvergenceWarning,
+    DivergenceError,
     FlatLikelihoodWarning,
     NumericalAccuracyWarning,
 )
@@ -157,14 +164,12 @@ class NonlinearRegression(CoefficientInference, Regressor):
         """Fit by Levenberg-Marquardt from ``start``; returns self."""
         self._check_params()
         mean, x, params = self._symbols()
-        X = np.asarray(X, dtype=float) if not hasattr(X, "columns") else X
-        if getattr(X, "ndim", 2) == 1:
-            X = np.asarray(X).reshape(-1, 1)
-        X, _ = check_matrix(X, "X")
-        if X.shape[1] != len(x):
-            raise ValueError(f"X has {X.shape[1]} columns but the model has {len(x)} "
-                             f"predictors ({', '.join(map(str, x))}).")
+        X = _design(X, x)
         y = check_vector(y, "y", n_samples=len(X))
+        with np.errstate(over="ignore"):
+            if not np.isfinite(y @ y):
+                raise ValueError("y is too large to square in double precision (its sum of "
+                                 "squares overflows): rescale it.")
         p = len(params)
         if len(y) < p:
             raise ValueError(f"There are {len(y)} observations for {p} parameters: nonlinear "
@@ -180,14 +185,22 @@ class NonlinearRegression(CoefficientInference, Regressor):
                                  for v in values[1:]])
             return y - np.broadcast_to(np.asarray(values[0], dtype=float), (n,)), J
 
-        beta, r, J, n_iter, converged = _solve(mean, x, params, X, y, beta, self.max_iter,
-                                               residuals_and_jacobian)
-        beta, r, J = _refine(mean, x, params, X, y, beta, r, J, residuals_and_jacobian)
+        with np.errstate(all="ignore"):
+            beta, r, J, n_iter, converged = _solve(mean, x, params, X, y, beta, self.max_iter,
+                                                   residuals_and_jacobian)
+            beta, r, J = _refine(mean, x, params, X, y, beta, r, J, residuals_and_jacobian)
+            rss = float(r @ r)
+        if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(J)) and math.isfinite(rss)):
+            raise DivergenceError(
+                "Levenberg-Marquardt left the numbers double precision can hold from this "
+                "start (the sum of squares or the Jacobian overflowed): choose a start on the "
+                "scale of the data.")
         if not converged:
             warnings.warn(f"Levenberg-Marquardt stopped after {n_iter} iterations without "
                           "converging; raise max_iter or pass a better start.",
                           ConvergenceWarning, stacklevel=2)
-        rss = _accurate_rss(mean, x, params, X, y, beta, r)[1]
+        with np.errstate(all="ignore"):
+            rss = _accurate_rss(mean, x, params, X, y, beta, r)[1]
         n = len(y)
         _warn_if_data_limit_digits(rss, y)
         self.n_iter_, self.converged_ = n_iter, converged
@@ -215,26 +228,17 @@ class NonlinearRegression(CoefficientInference, Regressor):
                 raise ValueError(f"start must give a value for each of {names}, got "
                                  f"{sorted(given)}.")
             start = [given[name] for name in names]
-        try:
-            values = np.asarray(start, dtype=float).ravel()
-        except (TypeError, ValueError):
-            raise ValueError(f"start must be numbers, got {start!r}.") from None
-        if len(values) != len(names) or not np.all(np.isfinite(values)):
+        values = check_array_finite(start, "start").ravel()
+        if len(values) != len(names):
             raise ValueError(f"start must be {len(names)} finite numbers ({names}), got "
-                             f"{start!r}.")
+                             f"{len(values)}.")
         return values
 
     def predict(self, X):
         """:math:`f(x; \\hat\\beta)` at new predictors."""
         check_is_fitted(self, "params_")
         compiled, x = self._fitted
-        X = np.asarray(X, dtype=float) if not hasattr(X, "columns") else X
-        if getattr(X, "ndim", 2) == 1:
-            X = np.asarray(X).reshape(-1, 1)
-        X, _ = check_matrix(X, "X")
-        if X.shape[1] != len(x):
-            raise ValueError(f"X has {X.shape[1]} columns but the model has {len(x)} "
-                             "predictors.")
+        X = _design(X, x)
         values = compiled.evaluate(compiled.prepare(*X.T), *self.params_)
         return np.broadcast_to(np.asarray(values[0], dtype=float), (len(X),)).copy()
 
@@ -243,6 +247,21 @@ class NonlinearRegression(CoefficientInference, Regressor):
                 ("Residual SD", self.sigma_), ("RSS", self.rss_),
                 ("Log-likelihood", self.loglik_), ("AIC", self.aic_), ("BIC", self.bic_),
                 ("Iterations", str(self.n_iter_))]
+
+
+def _design(X, x):
+    """``X`` as an (n, len(x)) float64 array; one predictor may come as a 1-D array."""
+    try:
+        one_dimensional = not hasattr(X, "columns") and np.ndim(X) <= 1
+    except ValueError:                       # ragged: check_matrix says where
+        one_dimensional = False
+    if one_dimensional and len(x) == 1:
+        return check_vector(X, "X")[:, None]
+    X, _ = check_matrix(X, "X")
+    if X.shape[1] != len(x):
+        raise ValueError(f"X has {X.shape[1]} columns but the model has {len(x)} "
+                         f"predictors ({', '.join(map(str, x))}).")
+    return X
 
 
 def _solve(mean, x, params, X, y, start, max_iter, residuals_and_jacobian):
@@ -337,20 +356,22 @@ def _step_in_region(J, r, radius):
     g = U.T @ r
     kept = s > RANK_TOLERANCE * (s[0] if len(s) else 0.0)
     gauss_newton = Vt.T[:, kept] @ (g[kept] / s[kept])
+    if not radius > 0 or not np.any(kept):
+        return np.zeros(J.shape[1])
     if np.linalg.norm(gauss_newton) <= radius:
         return gauss_newton
-    damping = 0.0
-    for _ in range(100):
-        z = s * g / (s * s + damping)
-        length = float(np.linalg.norm(z))
-        if abs(length - radius) <= 0.1 * radius and damping > 0:
-            break
-        slope = float(np.sum((s * g) ** 2 / (s * s + damping) ** 3)) / length ** 3
-        if not (slope > 0):
-            break
-        damping = max(damping + (1 / radius - 1 / length) / slope if length > 0 else 0.0,
-                      1e-300)
-    return Vt.T @ (s * g / (s * s + damping))
+    damping = np.float64(0.0)
+    with np.errstate(all="ignore"):          # NumPy scalars: inf, never OverflowError
+        for _ in range(100):
+            z = s * g / (s * s + damping)
+            length = np.linalg.norm(z)
+            if damping > 0 and abs(length - radius) <= 0.1 * radius:
+                break
+            slope = np.sum((s * g) ** 2 / (s * s + damping) ** 3) / length ** 3
+            if not (np.isfinite(slope) and slope > 0 and length > 0):
+                break
+            damping = max(damping + (1 / np.float64(radius) - 1 / length) / slope, 1e-300)
+        return Vt.T @ (s * g / (s * s + damping))
 
 
 def _polish(residuals_and_jacobian, beta, r, J, rss, steps=3):
@@ -377,7 +398,9 @@ def _warn_if_data_limit_digits(rss, y):
     \mathrm{rms}(y))` of theirs are significant, and fewer than six are said.
     """
     size = math.sqrt(rss / len(y))
-    rounding = np.finfo(float).eps * math.sqrt(float(np.mean(y * y)))
+    largest = float(np.max(np.abs(y)))
+    rounding = np.finfo(float).eps * (largest * math.sqrt(float(np.mean((y / largest) ** 2)))
+                                      if largest > 0 else 0.0)
     digits = math.log10(size / rounding) if size > 0 and rounding > 0 else 0.0
     if digits < DATA_DIGITS:
         warnings.warn(

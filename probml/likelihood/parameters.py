@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from .data import as_interval
+
 __all__ = ["Parameter", "as_domain"]
 
 _NAMED_DOMAINS = {
@@ -58,15 +60,7 @@ def as_domain(symbol, domain):
         return _NAMED_DOMAINS[domain]
     if isinstance(domain, sp.Interval):
         domain = (domain.start, domain.end)
-    try:
-        low, high = (float(bound) for bound in domain)
-    except (TypeError, ValueError):
-        raise ValueError(f"The domain of parameter {symbol} must be a name or a pair "
-                         f"(low, high) of numbers, got {domain!r}.") from None
-    if math.isnan(low) or math.isnan(high) or not low < high:
-        raise ValueError(f"The domain of parameter {symbol} must have low < high, "
-                         f"got ({low}, {high}).")
-    return low, high
+    return as_interval(domain, f"The domain of parameter {symbol} (params)")
 
 
 @dataclass(frozen=True)

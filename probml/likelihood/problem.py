@@ -23,13 +23,16 @@ import warnings
 import numpy as np
 import sympy as sp
 
-from .._validation import check_matrix
-from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning
+from .._validation import Real, check_matrix
+from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning, DivergenceError
 from ..optim.newton import Evaluation, maximise
 from .compiled import gammaln
 
 __all__ = ["Problem", "fit_problem"]
 
+# The most observations frequency weights may count (beyond, sums of log-densities
+# approach the largest double).
+MAX_TOTAL_WEIGHT = 1e15
 # Rows per chunk of a pass over the data: a chunk and its products stay in cache.
 CHUNK = 8192
 # Newton's last step moves no parameter by more than this share of it: the estimate is
@@ -77,6 +80,10 @@ class Problem:
             if len(weights) != n or np.any(weights < 0) or not weights.sum() > 0:
                 raise ValueError("sample_weight must hold one weight >= 0 per observation, "
                                  "not all zero.")
+            if weights.sum() > MAX_TOTAL_WEIGHT:
+                raise ValueError(f"sample_weight counts observations (frequency weights) and "
+                                 f"sums to {weights.sum():.3g}; at most {MAX_TOTAL_WEIGHT:.0e} "
+                                 "are supported (the log-likelihood must stay finite).")
             self.weights, self.total_weight = weights, float(weights.sum())
         self.X, self.feature_names, self.intercept = None, None, False
         if model.linked is not None:
@@ -178,13 +185,7 @@ class Problem:
             if value is None:
                 theta[j] = (model.scalar_parameters[j].default_start() if j < k else 0.0)
                 continue
-            try:
-                theta[j] = float(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"start[{names[j]!r}] must be a number, got "
-                                 f"{value!r}.") from None
-            if not math.isfinite(theta[j]):
-                raise ValueError(f"start[{names[j]!r}] must be finite, got {theta[j]}.")
+            theta[j] = Real()(value, f"start[{names[j]!r}]")
             if j < k and not model.scalar_parameters[j].contains(theta[j]):
                 raise ValueError(f"start[{names[j]!r}] = {theta[j]} is outside the domain "
                                  f"{model.scalar_parameters[j].describe()}.")
@@ -450,7 +451,7 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
                           step_tolerance=STEP_TOLERANCE, state=state, chord=chord,
                           stale=chord)
     if not np.all(np.isfinite(result.theta)) or not np.isfinite(result.evaluation.value):
-        raise FloatingPointError("The fit left the domain of the parameters: the "
+        raise DivergenceError("The fit left the domain of the parameters: the "
                                  "log-likelihood is not finite there. Pass a start closer "
                                  "to the data (or choose a link whose mean stays in the "
                                  "family's domain).")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import LEVEL, check_is_fitted
+from .._validation import LEVEL, Options, check_is_fitted
 from ..exceptions import FlatLikelihoodWarning
 from ..inference import CoefficientInference, critical_value, information_criteria
 from ..optim.newton import Evaluation, maximise
@@ -158,10 +158,8 @@ class LikelihoodFit(CoefficientInference):
             enough on one side).
         """
         level = LEVEL(level, "level")
-        if method == "wald":
+        if Options("wald", "profile")(method, "method") == "wald":
             return super().conf_int(level)
-        if method != "profile":
-            raise ValueError(f"method must be 'wald' or 'profile', got {method!r}.")
         check_is_fitted(self, "table_")
         return np.array([self._profile_interval(j, level) for j in range(len(self.params_))])
 

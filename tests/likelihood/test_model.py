@@ -291,9 +291,9 @@ def test_a_bad_model_is_refused_by_name(build, message):
 @pytest.mark.parametrize("data, message", [
     ([1, 2, -1], r"counts 0, 1, 2, \.\.\. \(the support of the model\); x\[2\] = -1"),
     ([1, 2.5], r"x\[1\] = 2.5"),
-    ([1, np.nan], "finite"),
+    ([1, np.nan], "x contains NaN"),
     ([], "empty"),
-    ([[1, 2]], "one-dimensional"),
+    ([[1, 2]], "x must be 1-D"),
 ])
 def test_data_outside_the_support_are_refused(data, message):
     with pytest.raises(ValueError, match=message):

@@ -124,7 +124,7 @@ def test_summary_predict_and_the_estimator_contract():
 @pytest.mark.parametrize("kwargs, message", [
     ({"start": None}, "start is required"),
     ({"start": [1.0]}, "2 finite numbers"),
-    ({"start": [1.0, np.nan]}, "finite"),
+    ({"start": [1.0, np.nan]}, "start contains NaN"),
     ({"params": [sp.Symbol("c")]}, "does not appear"),
     ({"max_iter": 0}, "max_iter"),
 ])
