@@ -544,7 +544,7 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
     # that limit, and no finite maximiser exists.
     geometric = _geometric_fit(counts)[2]
     no_better = _sbg_loglik(log_params, counts) <= geometric + 1e-9 * max(1.0, abs(geometric))
-    if no_better or covariance is None or not (
+    if no_better or covariance is None or not newton.converged or not (
             np.all(np.isfinite(covariance)) and np.isfinite(a) and np.isfinite(b)
             and abs(log_params).max() < 30):
         raise ValueError("survivors are fitted best at the edge of the sBG model (alpha or beta "
