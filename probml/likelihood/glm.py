@@ -39,8 +39,10 @@ from .._validation import (
     Optional,
     Options,
     Real,
+    check_finite,
     check_is_fitted,
     check_matrix,
+    validate_features,
 )
 from ..inference import CoefficientInference, information_criteria
 from ..models.base import Regressor
@@ -202,8 +204,11 @@ class GLM(CoefficientInference, Regressor):
         """
         self._check_params()
         family, link = self._family(), self._link()
+        X_input = X
         X, names = check_matrix(X, "X")
         n = len(X)
+        if n < 2:
+            raise ValueError(f"GLM needs at least 2 samples, got n_samples = {n}.")
         from .data import sample_array
         y = sample_array(y, "y")
         if len(y) != n:
@@ -227,6 +232,7 @@ class GLM(CoefficientInference, Regressor):
                         sample_weight=sample_weight, offset=total_offset, feature_names=names,
                         max_iter=self.max_iter, tol=self.tol)
         self._store(fit, family, link, y, data)
+        validate_features(self, X_input, reset=True)
         return self
 
     def _store(self, fit, family, link, y, data):
@@ -272,14 +278,19 @@ class GLM(CoefficientInference, Regressor):
             else:
                 information = problem.gram(np.broadcast_to(
                     functions["fisher_weight"](eta, *data[1:]), (len(y),)))
-            cov = np.linalg.inv(information)
+            # The directions the fit found flat (NaN standard errors, with its warning)
+            # stay undefined; the rest is inverted.
+            keep = ~np.isnan(fit.bse_[k:])
+            cov = np.full(information.shape, np.nan)
+            if np.any(keep):
+                cov[np.ix_(keep, keep)] = np.linalg.pinv(information[np.ix_(keep, keep)],
+                                                         hermitian=True)
             self.loglik_ = (fit.loglik_ if family.dispersion == "one" else
                             _loglik(family, link, y, mu, data, weights, self.scale_, n_obs))
             self.aic_, self.bic_ = information_criteria(self.loglik_, p, n_obs)
             self._store_table(names, beta, cov, None, noise_variance=self.scale_)
         self.mu_ = mu * (data[1] if family.name == "binomial" else 1.0)
         self.n_iter_, self.converged_ = fit.n_iter_, fit.converged_
-        self.n_features_in_ = problem.X.shape[1]
         self._beta = beta
         self.intercept_ = float(beta[0]) if self.fit_intercept else 0.0
         self.coef_ = beta[int(self.fit_intercept):]
@@ -287,10 +298,8 @@ class GLM(CoefficientInference, Regressor):
     def predict(self, X, *, offset=None, exposure=None):
         """The fitted mean :math:`g^{-1}(x^\\top\\hat\\beta + o)` (per trial for the binomial)."""
         check_is_fitted(self, "params_")
-        X, _ = check_matrix(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but the model was fitted with "
-                             f"{self.n_features_in_}.")
+        X, _ = validate_features(self, X, reset=False)
+        check_finite(X, "X")
         total = _offsets(offset, exposure, len(X), self._link())
         eta = X @ self._beta[int(self.fit_intercept):] + (self._beta[0] if self.fit_intercept
                                                          else 0.0)

@@ -15,6 +15,8 @@ from scipy.optimize import minimize
 
 from probml.likelihood import DISTRIBUTIONS, distribution_model, fit_distribution
 
+from .oracles import numeric_hessian
+
 SAMPLES = {
     "norm": (st.norm(3, 2), {}),
     "expon": (st.expon(scale=2), {"floc": 0}),
@@ -42,26 +44,6 @@ def logpdf(name, x, theta):
     if name in ("gamma", "weibull_min", "lognorm"):
         return method(x, theta[0], scale=theta[1])
     return method(x, *theta)
-
-
-def numeric_hessian(f, theta, relative_step=1e-4):
-    """Central differences on a 5-point stencil per direction (error O(h^4)), steps
-    relative to each parameter so that none leaves its domain."""
-    k = len(theta)
-    steps = relative_step * np.abs(theta)
-    H = np.empty((k, k))
-    offsets = [(-2, 1.0), (-1, -8.0), (1, 8.0), (2, -1.0)]
-    for a in range(k):
-        for b in range(k):
-            total = 0.0
-            for i, wa in offsets:
-                for j, wb in offsets:
-                    point = np.array(theta, dtype=float)
-                    point[a] += i * steps[a]
-                    point[b] += j * steps[b]
-                    total += wa * wb * f(point)
-            H[a, b] = total / (144 * steps[a] * steps[b])
-    return H
 
 
 def oracle(name, x, start):
