@@ -283,8 +283,11 @@ class GLM(CoefficientInference, Regressor):
             keep = ~np.isnan(fit.bse_[k:])
             cov = np.full(information.shape, np.nan)
             if np.any(keep):
-                cov[np.ix_(keep, keep)] = np.linalg.pinv(information[np.ix_(keep, keep)],
-                                                         hermitian=True)
+                block = information[np.ix_(keep, keep)]
+                try:
+                    cov[np.ix_(keep, keep)] = np.linalg.inv(block)
+                except np.linalg.LinAlgError:        # singular after all: the pseudo-inverse
+                    cov[np.ix_(keep, keep)] = np.linalg.pinv(block, hermitian=True)
             self.loglik_ = (fit.loglik_ if family.dispersion == "one" else
                             _loglik(family, link, y, mu, data, weights, self.scale_, n_obs))
             self.aic_, self.bic_ = information_criteria(self.loglik_, p, n_obs)
