@@ -301,14 +301,19 @@ def _losses_against_probml(d):
 _EXAMPLE_SEED = 20261130
 
 
+def _engine_page(model, data):
+    """A registered page of a model the engine derives (the registry's own footer)."""
+    derivation = model.derive(data)
+    derivation.footer = None
+    return derivation
+
+
 @register("poisson-daily-counts")
 def poisson_daily_counts():
     """The Poisson model of daily sign-ups, derived by the likelihood engine."""
     from ..likelihood import examples
     rng = np.random.default_rng(_EXAMPLE_SEED)
-    derivation = examples.daily_counts_model().derive(examples.daily_counts_data(rng))
-    derivation.footer = None
-    return derivation
+    return _engine_page(examples.daily_counts_model(), examples.daily_counts_data(rng))
 
 
 @register("weibull-time-to-churn")
@@ -316,9 +321,7 @@ def weibull_time_to_churn():
     """The Weibull model of days to churn, derived by the likelihood engine."""
     from ..likelihood import examples
     rng = np.random.default_rng(_EXAMPLE_SEED)
-    derivation = examples.churn_model().derive(examples.churn_data(rng))
-    derivation.footer = None
-    return derivation
+    return _engine_page(examples.churn_model(), examples.churn_data(rng))
 
 
 @register("growth-curve")

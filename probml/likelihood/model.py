@@ -45,7 +45,7 @@ from .compiled import compile_expressions, gammaln, stable
 from .data import SUPPORTS, as_interval, support_interval
 from .parameters import Parameter, as_domain
 from .priors import as_prior
-from .symbolic import as_expression, as_symbols
+from .symbolic import as_expression, as_symbols, parameter_symbols
 
 __all__ = ["LINKS", "SUPPORTS", "Model"]
 
@@ -101,11 +101,6 @@ class Model:
                  name=None):
         self.logpdf = as_expression(logpdf)
         self.data = as_symbols(data, "data")
-        free = self.logpdf.free_symbols
-        for symbol in self.data:
-            if symbol not in free:
-                raise ValueError(f"The data symbol {symbol} does not appear in logpdf "
-                                 f"{self.logpdf}.")
         self.parameters = _parameters(self.logpdf, self.data, params)
         self.support = _support(support)
         self.name = str(name) if name is not None else "user model"
@@ -285,26 +280,9 @@ class Model:
 # -- checks of the definition ----------------------------------------------------------
 
 def _parameters(logpdf, data, params):
-    free = logpdf.free_symbols - set(data)
-    if params is None:
-        symbols, domains = sorted(free, key=str), {}
-    elif isinstance(params, dict):
-        symbols, domains = list(params), dict(params)
-    else:
-        symbols, domains = list(as_symbols(params, "params")), {}
-    as_symbols(symbols, "params")
-    for symbol in symbols:
-        if symbol in data:
-            raise ValueError(f"{symbol} is listed both as data and as a parameter.")
-        if symbol not in free:
-            raise ValueError(f"The parameter {symbol} does not appear in logpdf {logpdf}: "
-                             "the data could not inform it.")
-    missing = free - set(symbols)
-    if missing:
-        raise ValueError(f"logpdf has symbols that are neither data nor parameters: "
-                         f"{sorted(map(str, missing))}. List them in data or params.")
-    if not symbols:
-        raise ValueError("The model has no parameters: logpdf depends on the data alone.")
+    domains = dict(params) if isinstance(params, dict) else {}
+    symbols = parameter_symbols(logpdf, data, list(params) if isinstance(params, dict)
+                                else params, expr_name="logpdf", data_name="data")
     return tuple(Parameter(s, *as_domain(s, domains.get(s))) for s in symbols)
 
 

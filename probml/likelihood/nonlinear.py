@@ -122,29 +122,10 @@ class NonlinearRegression(CoefficientInference, Regressor):
     # -- the model -----------------------------------------------------------------
 
     def _symbols(self):
-        from .symbolic import as_expression, as_symbols
+        from .symbolic import as_expression, as_symbols, parameter_symbols
         mean = as_expression(self.mean)
         x = as_symbols(self.x, "x")
-        free = mean.free_symbols
-        for symbol in x:
-            if symbol not in free:
-                raise ValueError(f"The predictor {symbol} does not appear in mean {mean}.")
-        if self.params is None:
-            params = tuple(sorted(free - set(x), key=str))
-        else:
-            params = as_symbols(self.params, "params")
-            for symbol in params:
-                if symbol in x:
-                    raise ValueError(f"{symbol} is listed both in x and in params.")
-                if symbol not in free:
-                    raise ValueError(f"The parameter {symbol} does not appear in mean {mean}: "
-                                     "the data could not inform it.")
-        missing = free - set(x) - set(params)
-        if missing:
-            raise ValueError(f"mean has symbols that are neither predictors nor parameters: "
-                             f"{sorted(map(str, missing))}.")
-        if not params:
-            raise ValueError("mean has no parameters to fit.")
+        params = parameter_symbols(mean, x, self.params, expr_name="mean", data_name="x")
         return mean, x, params
 
     def _compiled(self, mean, x, params):

@@ -19,7 +19,7 @@ parameter, and SymPy solves for it as for any equation.
 
 import sympy as sp
 
-__all__ = ["INDEX", "N", "as_expression", "as_symbols", "expected_value", "per_observation", "sample_sum", "solve_score",
+__all__ = ["INDEX", "N", "as_expression", "as_symbols", "parameter_symbols", "expected_value", "per_observation", "sample_sum", "solve_score",
            "split_sums", "textbook"]
 
 INDEX = sp.Symbol("i", integer=True, positive=True)
@@ -192,3 +192,35 @@ def as_symbols(values, what):
     if len(set(values)) != len(values):
         raise ValueError(f"{what} lists a symbol twice: {values}.")
     return tuple(values)
+
+
+def parameter_symbols(expr, data, params, *, expr_name, data_name):
+    """The parameters of ``expr`` given its ``data`` symbols, each checked to appear.
+
+    ``params`` None means every other free symbol, alphabetically; a symbol
+    in both lists, a parameter absent from ``expr`` (the data could not
+    inform it) and a symbol in neither list are refused by name.
+    """
+    free = expr.free_symbols
+    for symbol in data:
+        if symbol not in free:
+            raise ValueError(f"The {data_name} symbol {symbol} does not appear in {expr_name} "
+                             f"{expr}.")
+    if params is None:
+        symbols = tuple(sorted(free - set(data), key=str))
+    else:
+        symbols = as_symbols(params, "params")
+    for symbol in symbols:
+        if symbol in data:
+            raise ValueError(f"{symbol} is listed both as {data_name} and in params.")
+        if symbol not in free:
+            raise ValueError(f"The parameter {symbol} does not appear in {expr_name} {expr}: "
+                             "the data could not inform it.")
+    missing = free - set(data) - set(symbols)
+    if missing:
+        raise ValueError(f"{expr_name} has symbols that are neither {data_name} nor "
+                         f"parameters: {sorted(map(str, missing))}. List them in "
+                         f"{data_name} or params.")
+    if not symbols:
+        raise ValueError(f"{expr_name} has no parameters: it depends on the {data_name} alone.")
+    return symbols
