@@ -28,6 +28,7 @@ observed information, as statsmodels' ``NegativeBinomial`` does.
 
 import functools
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ from .._validation import (
     check_matrix,
     validate_features,
 )
+from ..exceptions import PerfectFitWarning
 from ..inference import CoefficientInference, information_criteria
 from ..models.base import Regressor
 from .compiled import compile_expressions, gammaln, stable
@@ -205,7 +207,7 @@ class GLM(CoefficientInference, Regressor):
         self._check_params()
         family, link = self._family(), self._link()
         X_input = X
-        X, names = check_matrix(X, "X")
+        X, names = check_matrix(X, "X", finite=False)     # the engine's Problem scans X
         n = len(X)
         if n < 2:
             raise ValueError(f"GLM needs at least 2 samples, got n_samples = {n}.")
@@ -441,14 +443,20 @@ def _link_function(link, mu):
 
 def _loglik(family, link, y, mu, data, weights, scale, n_obs):
     """statsmodels' GLM log-likelihood: at the estimated scale, or concentrated (Gaussian,
-    identity link) at :math:`\\hat\\sigma^2 = \\sum_i w_i (y_i - \\mu_i)^2 / n`."""
-    if family.dispersion == "estimated":
-        if family.name == "gaussian" and link == "identity":
-            scale = float(weights @ (y - mu) ** 2) / n_obs
-        logpdf = family.logpdf.subs(PHI, scale)
-    else:
-        logpdf = family.logpdf
-    symbols = [Y, MU] + ([TRIALS] if family.name == "binomial" else [])
-    function = compile_expressions(tuple(symbols), (), (stable(logpdf),))
-    values = function.evaluate(function.prepare(y, mu, *data[1:]))[0]
+    identity link) at :math:`\\hat\\sigma^2 = \\sum_i w_i (y_i - \\mu_i)^2 / n`.
+
+    A scale of 0 (the data fitted exactly) gives :math:`+\\infty`, said with a
+    ``PerfectFitWarning``.
+    """
+    if family.name == "gaussian" and link == "identity":
+        scale = float(weights @ (y - mu) ** 2) / n_obs
+    if not scale > 0:
+        warnings.warn(f"The {family.name} GLM fits the data exactly (dispersion 0): the "
+                      "log-likelihood is +inf and AIC/BIC -inf; the standard errors are 0.",
+                      PerfectFitWarning, stacklevel=4)
+        return math.inf
+    symbols = (Y, MU) + ((TRIALS,) if family.name == "binomial" else ())
+    function = compile_expressions(symbols, (PHI,), (stable(family.logpdf),))
+    with np.errstate(all="ignore"):
+        values = function.evaluate(function.prepare(y, mu, *data[1:]), scale)[0]
     return float(weights @ np.broadcast_to(values, y.shape))

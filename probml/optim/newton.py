@@ -128,16 +128,23 @@ def maximise(evaluate, theta, *, tol, n, max_iter, state=None, chord=False, stal
     """
     current = state or evaluate(theta, True)
     solve, previous, fixed_point, last_step = None, None, False, None
+    def negligible(step):
+        return step_tolerance == np.inf or step_is_negligible(step, theta, last_step,
+                                                              step_tolerance)
+
     for iteration in range(max_iter + 1):
         largest = np.max(np.abs(current.gradient), initial=0.0)
-        if largest <= tol * n and stale:
-            current, solve, stale = evaluate(theta, True), None, False
-            largest = np.max(np.abs(current.gradient), initial=0.0)
         if solve is None:
             solve = spd_solver(current.information)
         step = solve(current.gradient)
-        if largest <= tol * n and (step_tolerance == np.inf or step_is_negligible(
-                step, theta, last_step, step_tolerance)):
+        # Chord steps continue until their step too is negligible: gradient passes are
+        # cheap, and the information taken then is the last one needed.
+        if largest <= tol * n and stale and negligible(step):
+            current, stale = evaluate(theta, True), False
+            largest = np.max(np.abs(current.gradient), initial=0.0)
+            solve = spd_solver(current.information)
+            step = solve(current.gradient)
+        if largest <= tol * n and not stale and negligible(step):
             return NewtonResult(theta, current, iteration, True)
         if iteration == max_iter:
             break
