@@ -226,12 +226,6 @@ def closed_form_functions(model):
     return evaluate
 
 
-@functools.lru_cache(maxsize=64)
-def _compiled_expected(model_key, data, variables, expressions):
-    from .compiled import compile_expressions
-    return compile_expressions(data, variables, expressions)
-
-
 def expected_information_function(model):
     """``f(problem, theta) -> Fisher information`` on the user's scale, or None."""
     from .compiled import compile_expressions
@@ -240,7 +234,7 @@ def expected_information_function(model):
         return None
     size = matrix.shape[0]
     entries = tuple(matrix[a, b] for a in range(size) for b in range(a, size))
-    compiled = compile_expressions(model.data, model._variables, entries)
+    compiled = compile_expressions(model.data, model.variables, entries)
 
     def information(problem, theta):
         k = problem.n_scalar
@@ -250,7 +244,7 @@ def expected_information_function(model):
         values = compiled.evaluate(compiled.prepare(*problem.arrays), *arguments)
         # The layout of a pass with no value and no gradient: only second derivatives.
         zeros = [0.0] * (1 + size)
-        return problem._assemble(zeros + list(values), problem.X, problem.weights, problem.n,
+        return problem.assemble(zeros + list(values), problem.X, problem.weights, problem.n,
                                  True)[2]
     return information
 
@@ -396,7 +390,7 @@ def _scipy_check(model, sample):
     from scipy.differentiate import derivative
     from scipy.optimize import minimize
     fit = _fit(model, sample)
-    problem = fit._problem
+    problem = fit.problem
     data, X = sample
     logpdf = sp.lambdify([*model.data, *[p.symbol for p in model.scalar_parameters],
                           *([ETA] if model.linked is not None else [])],
@@ -436,7 +430,7 @@ def _probml_check(model, sample):
         errors = [abs(v - t) / max(abs(t), 1e-300) for v, t in zip(values, fit.params_)
                   if v is not None]
         return max(errors)
-    gradient = fit._problem.user_derivatives(fit.params_, hessian=False)[1]
+    gradient = fit.problem.user_derivatives(fit.params_, hessian=False)[1]
     return float(np.max(np.abs(gradient) * fit.bse_))
 
 

@@ -238,7 +238,7 @@ class GLM(CoefficientInference, Regressor):
         return self
 
     def _store(self, fit, family, link, y, data):
-        problem = fit._problem
+        problem = fit.problem
         weights = problem.weights if problem.weights is not None else np.ones(len(y))
         k = problem.n_scalar
         beta = fit.params_[k:]

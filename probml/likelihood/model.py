@@ -127,7 +127,7 @@ class Model:
         return self.logpdf.subs(self.linked.symbol, LINKS[self.link](ETA))
 
     @functools.cached_property
-    def _variables(self):
+    def variables(self):
         """The per-observation variables the derivatives are taken in."""
         return tuple(p.symbol for p in self.scalar_parameters) + (
             (ETA,) if self.linked is not None else ())
@@ -157,11 +157,11 @@ class Model:
         averages.
         """
         if sufficient:
-            statistics, rest = self._sufficient
+            statistics, rest = self.sufficient_form
             data = tuple(symbol for symbol, _ in statistics)
         else:
             data, rest = self.data, self._split[1]
-        variables = self._variables
+        variables = self.variables
         gradient = [sp.diff(rest, v) for v in variables]
         hessian = [sp.diff(gradient[a], variables[b])
                    for a in range(len(variables)) for b in range(a, len(variables))]
@@ -173,7 +173,7 @@ class Model:
         return sp.lambdify(self.data, self._split[0], modules=[{"loggamma": gammaln}, "numpy"])
 
     @functools.cached_property
-    def _sufficient(self):
+    def sufficient_form(self):
         r"""``([(symbol, T_k(x)), ...], rest)`` when :math:`\log f = c(x) + \sum_k a_k(\theta) T_k(x)`.
 
         Then :math:`\ell(\theta) = \sum_i c(x_i) + n\sum_k a_k(\theta)\bar T_k`:
@@ -202,7 +202,7 @@ class Model:
     @property
     def sufficient_statistics(self):
         """The statistics :math:`T_k(x)` whose sums are sufficient, or None."""
-        return None if self._sufficient is None else [t for _, t in self._sufficient[0]]
+        return None if self.sufficient_form is None else [t for _, t in self.sufficient_form[0]]
 
     # -- the derivation --------------------------------------------------------------
 

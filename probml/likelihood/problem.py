@@ -116,11 +116,11 @@ class Problem:
             if len(self.offset) != n:
                 raise ValueError(f"offset has {len(self.offset)} values but there are {n} "
                                  "observations.")
-        self.sufficient = model._sufficient is not None and self.X is None
+        self.sufficient = model.sufficient_form is not None and self.X is None
         if self.sufficient:
             means = [self._mean(sp.lambdify(model.data, statistic, modules=[
                 {"loggamma": gammaln}, "numpy"])(*arrays)) for _, statistic in
-                model._sufficient[0]]
+                model.sufficient_form[0]]
             self.prepared = model.compiled(True).prepare(*means)
         else:
             self.prepared = model.compiled().prepare(*arrays)
@@ -244,7 +244,7 @@ class Problem:
         compiled = self.model.compiled(self.sufficient)
         if self.X is None:
             values = compiled.evaluate(self.prepared, *theta[:k])
-            loglik, gradient, H = self._assemble(values, None, self.weights, self.n, hessian,
+            loglik, gradient, H = self.assemble(values, None, self.weights, self.n, hessian,
                                                  averages=self.sufficient)
             return self.data_loglik + loglik, gradient, H
         loglik, gradient, H = 0.0, np.zeros(len(theta)), (
@@ -253,7 +253,7 @@ class Problem:
             eta = self.linear_predictor(theta, rows)
             values = compiled.evaluate(self._rows(rows), *theta[:k], eta)
             weights = None if self.weights is None else self.weights[rows]
-            part = self._assemble(values, self.X[rows], weights, rows.stop - rows.start,
+            part = self.assemble(values, self.X[rows], weights, rows.stop - rows.start,
                                   hessian)
             loglik += part[0]
             gradient += part[1]
@@ -261,7 +261,7 @@ class Problem:
                 H += part[2]
         return self.data_loglik + loglik, gradient, H
 
-    def _assemble(self, values, X, weights, size, hessian, averages=False):
+    def assemble(self, values, X, weights, size, hessian, averages=False):
         """(value, gradient, Hessian) of one chunk from the compiled outputs.
 
         ``values`` are the log-density (without its data-only part), its
@@ -269,7 +269,7 @@ class Problem:
         second derivatives; ``averages`` marks per-observation averages
         (the sufficient-statistics path), which count ``size`` times.
         """
-        k, variables = self.n_scalar, len(self.model._variables)
+        k, variables = self.n_scalar, len(self.model.variables)
 
         def total(v):
             if averages:
@@ -353,7 +353,7 @@ class Problem:
                                         else [])
         values = compiled.evaluate(prepared, *arguments)
         parts = [np.broadcast_to(np.asarray(g, dtype=float), (self.n,))
-                 for g in values[1:1 + len(self.model._variables)]]
+                 for g in values[1:1 + len(self.model.variables)]]
         columns = parts[:k]
         if self.X is not None:
             if self.intercept:

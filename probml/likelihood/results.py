@@ -43,6 +43,9 @@ class LikelihoodFit(CoefficientInference):
 
     Attributes
     ----------
+    model : Model
+    problem : Problem
+        The model with its data (the passes over them).
     params_, bse_ : ndarray
         Estimates and standard errors on the user's scale.
     param_names_ : list of str
@@ -66,7 +69,7 @@ class LikelihoodFit(CoefficientInference):
 
     def __init__(self, model, problem, result, *, method, cov_type, objective):
         self.model, self.method, self.cov_type = model, method, cov_type
-        self._problem, self._objective = problem, objective
+        self.problem, self._objective = problem, objective
         self.param_names_ = problem.names
         self._phi = result.theta
         theta, d1, _ = problem.to_user(result.theta)
@@ -126,8 +129,8 @@ class LikelihoodFit(CoefficientInference):
             expected = self._expected_information(theta)
             inverse = np.linalg.inv(expected[np.ix_(keep, keep)])
         elif self.cov_type == "sandwich":
-            scores = self._problem.scores(theta)
-            weights = self._problem.weights
+            scores = self.problem.scores(theta)
+            weights = self.problem.weights
             weighted = scores if weights is None else scores * weights[:, None]
             meat = (weighted.T @ scores)[np.ix_(keep, keep)]
             inverse = inverse @ meat @ inverse
@@ -142,7 +145,7 @@ class LikelihoodFit(CoefficientInference):
                 f"SymPy could not take the expected information of {self.model.name} in closed "
                 "form (or the model has no support declared), so cov_type='expected' is not "
                 "available: use cov_type='observed' or 'sandwich'.")
-        return function(self._problem, theta)
+        return function(self.problem, theta)
 
     # -- intervals ---------------------------------------------------------------------
 
@@ -177,7 +180,7 @@ class LikelihoodFit(CoefficientInference):
         threshold = critical_value(level) ** 2 / 2       # chi2_1 quantile over 2
         best = self._objective(self._phi, False).value
         phi_hat = self._phi
-        free_se = self.bse_[j] / abs(self._problem.to_user(phi_hat)[1][j]) \
+        free_se = self.bse_[j] / abs(self.problem.to_user(phi_hat)[1][j]) \
             if np.isfinite(self.bse_[j]) and self.bse_[j] > 0 else 1.0
         state = {"start": np.delete(phi_hat, j)}
 
@@ -199,11 +202,11 @@ class LikelihoodFit(CoefficientInference):
             if not found:
                 ends.append(self._domain_end(j, direction))
                 continue
-            ends.append(self._problem.to_user(self._bisect(drop, inner, outer, phi_hat, j))[0][j])
+            ends.append(self.problem.to_user(self._bisect(drop, inner, outer, phi_hat, j))[0][j])
         return ends
 
     def _domain_end(self, j, direction):
-        if j < self._problem.n_scalar:
+        if j < self.problem.n_scalar:
             parameter = self.model.scalar_parameters[j]
             return parameter.low if direction < 0 else parameter.high
         return -math.inf if direction < 0 else math.inf
@@ -230,7 +233,7 @@ class LikelihoodFit(CoefficientInference):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = maximise(evaluate, state["start"], tol=1e-10,
-                              n=self._problem.total_weight, max_iter=100)
+                              n=self.problem.total_weight, max_iter=100)
         state["start"] = result.theta
         return result.evaluation.value
 

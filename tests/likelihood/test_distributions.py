@@ -95,9 +95,9 @@ def test_families_with_sufficient_statistics_are_fitted_from_them(name, statisti
     assert len(model.sufficient_statistics) == statistics
     x = SAMPLES[name][0].rvs(300, random_state=np.random.default_rng(6))
     fit = fit_distribution(x, name)
-    assert fit._problem.sufficient
+    assert fit.problem.sufficient
     # the per-observation pass (which the sandwich covariance uses) gives the same answer
-    per_observation = fit._problem.scores(fit.params_).sum(axis=0)
+    per_observation = fit.problem.scores(fit.params_).sum(axis=0)
     assert np.all(np.abs(per_observation) <= 1e-6 * np.sqrt(np.diag(fit.information_)))
 
 
