@@ -183,7 +183,8 @@ class GLM(CoefficientInference, Regressor):
 
     # -- the fit ---------------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None, *, offset=None, exposure=None, trials=None):
+    def fit(self, X, y, sample_weight=None, *, freq_weights=None, offset=None, exposure=None,
+            trials=None):
         """Fit by Newton's method from the GLM's usual start.
 
         Parameters
@@ -193,8 +194,13 @@ class GLM(CoefficientInference, Regressor):
             The response: counts of successes for the binomial (out of
             ``trials``), counts for Poisson and the negative binomial.
         sample_weight : array-like of shape (n,), optional
-            Frequency weights (statsmodels' ``freq_weights``): equal to
-            repeating rows.
+            Analytic (variance) weights, statsmodels' ``var_weights``: row
+            :math:`i` has dispersion :math:`\\phi / w_i` (an average of
+            :math:`w_i` observations); the residual degrees of freedom count
+            rows.
+        freq_weights : array-like of shape (n,), optional
+            Frequency weights: a row with weight 3 counts as three identical
+            rows (the fit equals the repeated data's).
         offset, exposure : array-like of shape (n,), optional
             :math:`\\eta = x^\\top\\beta + \\text{offset} + \\log(\\text{exposure})`.
         trials : array-like of shape (n,), optional
@@ -228,18 +234,29 @@ class GLM(CoefficientInference, Regressor):
             data.append(m)
         elif trials is not None:
             raise ValueError("trials applies to the binomial family only.")
+        analytic, frequency = _weights(sample_weight, "sample_weight", n), _weights(
+            freq_weights, "freq_weights", n)
+        if analytic is not None and family.dispersion == "alpha":
+            raise ValueError("sample_weight (analytic weights) is not defined for the negative "
+                             "binomial with its dispersion estimated; pass freq_weights.")
+        # Both weights multiply a row's score, so the estimate uses their product.
+        combined = (None if analytic is None and frequency is None else
+                    (1.0 if analytic is None else analytic)
+                    * (1.0 if frequency is None else frequency))
         model = self.model()
         start = _start(family, link, X, y, data, total_offset, self.fit_intercept)
         fit = model.fit(*data, X=X, fit_intercept=self.fit_intercept, start=start,
-                        sample_weight=sample_weight, offset=total_offset, feature_names=names,
+                        sample_weight=combined, offset=total_offset, feature_names=names,
                         max_iter=self.max_iter, tol=self.tol)
-        self._store(fit, family, link, y, data)
+        self._store(fit, family, link, y, data, analytic, frequency)
         validate_features(self, X_input, reset=True)
         return self
 
-    def _store(self, fit, family, link, y, data):
+    def _store(self, fit, family, link, y, data, analytic, frequency):
         problem = fit.problem
         weights = problem.weights if problem.weights is not None else np.ones(len(y))
+        analytic = np.ones(len(y)) if analytic is None else analytic
+        frequency = np.ones(len(y)) if frequency is None else frequency
         k = problem.n_scalar
         beta = fit.params_[k:]
         names = problem.feature_names
@@ -251,7 +268,7 @@ class GLM(CoefficientInference, Regressor):
         args = [mu, *data[1:], *extra]
         unit_deviance = functions["deviance"](y, *args)
         variance = functions["variance"](*args)
-        n_obs = problem.total_weight
+        n_obs = float(frequency.sum())                 # rows, counted with their frequency
         p = problem.n_coef
         self.df_resid_ = n_obs - p
         self.deviance_ = float(weights @ unit_deviance)
@@ -291,7 +308,8 @@ class GLM(CoefficientInference, Regressor):
                 except np.linalg.LinAlgError:        # singular after all: the pseudo-inverse
                     cov[np.ix_(keep, keep)] = np.linalg.pinv(block, hermitian=True)
             self.loglik_ = (fit.loglik_ if family.dispersion == "one" else
-                            _loglik(family, link, y, mu, data, weights, self.scale_, n_obs))
+                            _loglik(family, link, y, mu, data, analytic, frequency,
+                                    self.scale_, n_obs))
             self.aic_, self.bic_ = information_criteria(self.loglik_, p, n_obs)
             self._store_table(names, beta, cov, None, noise_variance=self.scale_)
         self.mu_ = mu * (data[1] if family.name == "binomial" else 1.0)
@@ -377,6 +395,18 @@ def _with_xlogy(expr):
                            [f for f in e.args if isinstance(f, sp.log)][0].args[0]))
 
 
+def _weights(values, name, n):
+    """Nonnegative weights, one per row, or None."""
+    if values is None:
+        return None
+    from .data import sample_array
+    weights = sample_array(values, name)
+    if len(weights) != n or np.any(weights < 0) or not weights.sum() > 0:
+        raise ValueError(f"{name} must hold one weight >= 0 per row of X ({n}), not all "
+                         "zero.")
+    return weights
+
+
 def _offsets(offset, exposure, n, link):
     from .data import sample_array
     total = None
@@ -441,15 +471,16 @@ def _link_function(link, mu):
                 "inverse_squared": lambda m: 1 / m ** 2}[link](mu)
 
 
-def _loglik(family, link, y, mu, data, weights, scale, n_obs):
+def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
     """statsmodels' GLM log-likelihood: at the estimated scale, or concentrated (Gaussian,
-    identity link) at :math:`\\hat\\sigma^2 = \\sum_i w_i (y_i - \\mu_i)^2 / n`.
+    identity link) at :math:`\\hat\\sigma^2 = \\sum_i w_i (y_i - \\mu_i)^2 / n`; row
+    :math:`i` has dispersion :math:`\\phi / w_i` under analytic weights.
 
     A scale of 0 (the data fitted exactly) gives :math:`+\\infty`, said with a
     ``PerfectFitWarning``.
     """
     if family.name == "gaussian" and link == "identity":
-        scale = float(weights @ (y - mu) ** 2) / n_obs
+        scale = float((analytic * frequency) @ (y - mu) ** 2) / n_obs
     if not scale > 0:
         warnings.warn(f"The {family.name} GLM fits the data exactly (dispersion 0): the "
                       "log-likelihood is +inf and AIC/BIC -inf; the standard errors are 0.",
@@ -458,5 +489,5 @@ def _loglik(family, link, y, mu, data, weights, scale, n_obs):
     symbols = (Y, MU) + ((TRIALS,) if family.name == "binomial" else ())
     function = compile_expressions(symbols, (PHI,), (stable(family.logpdf),))
     with np.errstate(all="ignore"):
-        values = function.evaluate(function.prepare(y, mu, *data[1:]), scale)[0]
-    return float(weights @ np.broadcast_to(values, y.shape))
+        values = function.evaluate(function.prepare(y, mu, *data[1:]), scale / analytic)[0]
+    return float(frequency @ np.broadcast_to(values, y.shape))

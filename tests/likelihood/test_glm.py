@@ -107,11 +107,28 @@ def test_exposure_offset_and_frequency_weights():
     ours = GLM("poisson").fit(X, y, offset=np.log(exposure))
     np.testing.assert_allclose(ours.params_, theirs.params, rtol=RTOL)
     weights = np.arange(1.0, len(y) + 1) % 3 + 1
-    weighted = GLM("gamma", "log").fit(X, y + 1, sample_weight=weights)
+    weighted = GLM("gamma", "log").fit(X, y + 1, freq_weights=weights)
     repeated = GLM("gamma", "log").fit(np.repeat(X, weights.astype(int), axis=0),
                                        np.repeat(y + 1, weights.astype(int)))
     np.testing.assert_allclose(weighted.params_, repeated.params_, rtol=1e-9)
     assert weighted.deviance_ == pytest.approx(repeated.deviance_, rel=1e-10)
+
+
+@pytest.mark.parametrize("family, sm_family", [
+    ("poisson", sm.families.Poisson()), ("gaussian", sm.families.Gaussian()),
+    ("gamma", sm.families.Gamma(sm.families.links.Log()))])
+def test_analytic_and_frequency_weights_match_statsmodels(family, sm_family):
+    data = sm.datasets.cpunish.load_pandas().data
+    X = np.log(data[["INCOME", "PERPOVERTY"]].to_numpy())
+    y = data["EXECUTIONS"].to_numpy(float) + (family == "gamma")
+    weights = np.linspace(0.5, 2.5, len(y))
+    counts = (np.arange(len(y)) % 3 + 1).astype(float)
+    link = "log" if family == "gamma" else None
+    ours = GLM(family, link).fit(X, y, sample_weight=weights)
+    assert_agrees(ours, statsmodels_fit(y, X, sm_family, var_weights=weights))
+    ours = GLM(family, link).fit(X, y, sample_weight=weights, freq_weights=counts)
+    assert_agrees(ours, statsmodels_fit(y, X, sm_family, var_weights=weights,
+                                        freq_weights=counts))
 
 
 def test_against_scikit_learn_regressors():
