@@ -7,7 +7,8 @@ import numpy as np
 
 from .._validation import check_vector
 
-__all__ = ["SUPPORTS", "as_interval", "check_support", "sample_array", "support_interval"]
+__all__ = ["SUPPORTS", "as_interval", "check_support", "check_weights", "sample_array",
+           "support_interval"]
 
 #: Supports of the data: (low, high, discrete), open at an infinite end.
 SUPPORTS = {
@@ -73,6 +74,17 @@ def sample_array(values, name):
                                               and values.ndim == 0):
         values = [values]
     return check_vector(values, name)
+
+
+def check_weights(values, name, n):
+    """Weights, one >= 0 per observation and not all zero, as a float array (None stays)."""
+    if values is None:
+        return None
+    weights = sample_array(values, name)
+    if len(weights) != n or np.any(weights < 0) or not weights.sum() > 0:
+        raise ValueError(f"{name} must hold one weight >= 0 per observation ({n}), not all "
+                         "zero.")
+    return weights
 
 
 def check_support(values, model):

@@ -27,8 +27,10 @@ import numpy as np
 import sympy as sp
 
 from .._derivation import Derivation, Eq, Step, Tex, is_zero
+from .compiled import compile_expressions
 from .data import support_interval
 from .model import ETA, LINKS
+from .nonlinear import linear_parameters
 from .symbolic import (
     INDEX,
     N,
@@ -40,7 +42,7 @@ from .symbolic import (
     textbook,
 )
 
-__all__ = ["closed_form_functions", "derive", "expected_information_function"]
+__all__ = ["derive", "derive_least_squares", "expected_information_function", "symbolic"]
 
 # The sample size at which the general-n identities are checked exactly.
 _CHECK_N = 3
@@ -95,6 +97,16 @@ class Symbolic:
     @functools.cached_property
     def expected(self):
         return self._expected_per_observation()
+
+    @functools.cached_property
+    def closed_form_function(self):
+        """``f(*data) -> [value or None per scalar parameter]``, or None without closed forms."""
+        return _closed_form_function(self.model, self.mle)
+
+    @functools.cached_property
+    def expected_information_function(self):
+        """``f(problem, theta) -> Fisher information`` on the user's scale, or None."""
+        return _expected_information_function(self.model, self.expected)
 
     def _closed_form(self):
         """Closed forms by parameter: (shown with hats, with the data only), or absent."""
@@ -209,13 +221,11 @@ def _statistic_function(expr, data):
     return evaluate
 
 
-def closed_form_functions(model):
-    """``f(*data) -> [value or None per scalar parameter]``, or None without closed forms."""
-    derived = symbolic(model)
-    if not derived.mle:
+def _closed_form_function(model, mle):
+    if not mle:
         return None
-    functions = [(_statistic_function(derived.mle[p.symbol][1], model.data)
-                  if p.symbol in derived.mle else None) for p in model.scalar_parameters]
+    functions = [(_statistic_function(mle[p.symbol][1], model.data)
+                  if p.symbol in mle else None) for p in model.scalar_parameters]
 
     def evaluate(*arrays):
         out = []
@@ -228,8 +238,10 @@ def closed_form_functions(model):
 
 def expected_information_function(model):
     """``f(problem, theta) -> Fisher information`` on the user's scale, or None."""
-    from .compiled import compile_expressions
-    matrix = symbolic(model).expected
+    return symbolic(model).expected_information_function
+
+
+def _expected_information_function(model, matrix):
     if matrix is None:
         return None
     size = matrix.shape[0]
@@ -452,7 +464,6 @@ def derive_least_squares(estimator, X, y, name, title):
     """
     from scipy.optimize import curve_fit
 
-    from .nonlinear import linear_parameters
     mean, x, params = estimator._symbols()
     y_i = sp.IndexedBase("y")[INDEX]
     f_i = per_observation(mean, x)

@@ -28,6 +28,7 @@ import math
 import numpy as np
 import sympy as sp
 
+from .data import check_support, sample_array
 from .model import Model
 
 __all__ = ["DISTRIBUTIONS", "distribution_model", "fit_distribution"]
@@ -117,7 +118,6 @@ def fit_distribution(x, family, *, cov_type="observed", sample_weight=None, star
     name = _family_name(family)
     model = distribution_model(name)
     if start is None and sample_weight is None:
-        from .data import check_support, sample_array
         values = sample_array(x, "x")
         check_support(values, model)
         start = _moment_start(name, values)

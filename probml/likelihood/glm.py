@@ -49,6 +49,7 @@ from ..exceptions import PerfectFitWarning
 from ..inference import CoefficientInference, information_criteria
 from ..models.base import Regressor
 from .compiled import compile_expressions, gammaln, stable
+from .data import check_weights, sample_array
 from .model import LINKS, Model
 
 __all__ = ["FAMILIES", "GLM", "Family"]
@@ -217,7 +218,6 @@ class GLM(CoefficientInference, Regressor):
         n = len(X)
         if n < 2:
             raise ValueError(f"GLM needs at least 2 samples, got n_samples = {n}.")
-        from .data import sample_array
         y = sample_array(y, "y")
         if len(y) != n:
             raise ValueError(f"y has {len(y)} values but X has {n} rows.")
@@ -234,8 +234,8 @@ class GLM(CoefficientInference, Regressor):
             data.append(m)
         elif trials is not None:
             raise ValueError("trials applies to the binomial family only.")
-        analytic, frequency = _weights(sample_weight, "sample_weight", n), _weights(
-            freq_weights, "freq_weights", n)
+        analytic = check_weights(sample_weight, "sample_weight", n)
+        frequency = check_weights(freq_weights, "freq_weights", n)
         if analytic is not None and family.dispersion == "alpha":
             raise ValueError("sample_weight (analytic weights) is not defined for the negative "
                              "binomial with its dispersion estimated; pass freq_weights.")
@@ -395,20 +395,7 @@ def _with_xlogy(expr):
                            [f for f in e.args if isinstance(f, sp.log)][0].args[0]))
 
 
-def _weights(values, name, n):
-    """Nonnegative weights, one per row, or None."""
-    if values is None:
-        return None
-    from .data import sample_array
-    weights = sample_array(values, name)
-    if len(weights) != n or np.any(weights < 0) or not weights.sum() > 0:
-        raise ValueError(f"{name} must hold one weight >= 0 per row of X ({n}), not all "
-                         "zero.")
-    return weights
-
-
 def _offsets(offset, exposure, n, link):
-    from .data import sample_array
     total = None
     if offset is not None:
         total = sample_array(offset, "offset")

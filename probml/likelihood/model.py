@@ -45,6 +45,8 @@ from .compiled import compile_expressions, gammaln, stable
 from .data import SUPPORTS, as_interval, support_interval
 from .parameters import Parameter, as_domain
 from .priors import as_prior
+from .problem import Problem, fit_problem
+from .results import LikelihoodFit
 from .symbolic import as_expression, as_symbols, parameter_symbols
 
 __all__ = ["LINKS", "SUPPORTS", "Model"]
@@ -146,6 +148,14 @@ class Model:
         return data_only, rest
 
     def compiled(self, sufficient=False):
+        """The compiled log-density and its derivatives, derived once per model (see
+        :meth:`_compile`); Newton's method asks for them on every pass."""
+        forms = self.__dict__.setdefault("_compiled_forms", {})
+        if sufficient not in forms:
+            forms[sufficient] = self._compile(sufficient)
+        return forms[sufficient]
+
+    def _compile(self, sufficient):
         r"""The compiled log-density and its derivatives (cached).
 
         Returns the :class:`~.compiled.Compiled` function of the data and the
@@ -204,6 +214,12 @@ class Model:
         """The statistics :math:`T_k(x)` whose sums are sufficient, or None."""
         return None if self.sufficient_form is None else [t for _, t in self.sufficient_form[0]]
 
+    @functools.cached_property
+    def sufficient_statistic_functions(self):
+        """The statistics :math:`T_k(x)` as NumPy functions of the data (compiled once)."""
+        return [sp.lambdify(self.data, statistic, modules=[{"loggamma": gammaln}, "numpy"])
+                for statistic in self.sufficient_statistics]
+
     # -- the derivation --------------------------------------------------------------
 
     def derive(self, *data, X=None):
@@ -255,8 +271,6 @@ class Model:
         -------
         LikelihoodFit
         """
-        from .problem import Problem, fit_problem
-        from .results import LikelihoodFit
         method = Options("mle", "map")(method, "method")
         cov_type = Options("observed", "expected", "sandwich")(cov_type, "cov_type")
         max_iter = Integer(1, 10_000_000)(max_iter, "max_iter")
@@ -272,9 +286,9 @@ class Model:
                              objective=objective)
 
     def closed_form(self):
-        """The closed-form MLE as numeric functions of the data, or None (cached)."""
-        from .derivation import closed_form_functions
-        return closed_form_functions(self)
+        """The closed-form MLE as a numeric function of the data, or None (built once)."""
+        from .derivation import symbolic
+        return symbolic(self).closed_form_function
 
 
 # -- checks of the definition ----------------------------------------------------------

@@ -57,6 +57,7 @@ from ..exceptions import (
 from ..inference import CoefficientInference, gaussian_loglik, information_criteria
 from ..models.base import Regressor
 from .compiled import compile_expressions, stable
+from .symbolic import as_expression, as_symbols, parameter_symbols
 
 __all__ = ["NonlinearRegression", "linear_parameters"]
 
@@ -122,7 +123,6 @@ class NonlinearRegression(CoefficientInference, Regressor):
     # -- the model -----------------------------------------------------------------
 
     def _symbols(self):
-        from .symbolic import as_expression, as_symbols, parameter_symbols
         mean = as_expression(self.mean)
         x = as_symbols(self.x, "x")
         params = parameter_symbols(mean, x, self.params, expr_name="mean", data_name="x")
@@ -486,10 +486,10 @@ def linear_parameters(mean, params):
 def _variable_projection(mean, x, params, linear, X, y, beta, max_iter):
     r"""Minimise over the nonlinear parameters with the linear ones solved out (VarPro).
 
-    With :math:`f = g_0(x;lpha) + \Phi(x;lpha)c`, affine in the linear
-    parameters :math:`c`, the best :math:`c` for each :math:`lpha` is a
+    With :math:`f = g_0(x;\alpha) + \Phi(x;\alpha)c`, affine in the linear
+    parameters :math:`c`, the best :math:`c` for each :math:`\alpha` is a
     linear least-squares solution, and Levenberg-Marquardt runs on the
-    projected residual :math:`r(lpha) = P^\perp_{\Phi}(y - g_0)` with
+    projected residual :math:`r(\alpha) = P^\perp_{\Phi}(y - g_0)` with
     Kaufman's Jacobian :math:`P^\perp_{\Phi}(\partial_k g_0 + \partial_k\Phi\, c)`
     (Golub and Pereyra 1973, Kaufman 1975).  The start needs values for the
     nonlinear parameters only, and the reduced problem has fewer, flatter

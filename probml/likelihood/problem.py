@@ -21,12 +21,11 @@ import math
 import warnings
 
 import numpy as np
-import sympy as sp
 
 from .._validation import Real, check_matrix
 from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning, DivergenceError
 from ..optim.newton import Evaluation, maximise
-from .compiled import gammaln
+from .data import check_support, check_weights, sample_array
 
 __all__ = ["Problem", "fit_problem"]
 
@@ -62,7 +61,6 @@ class Problem:
 
     def __init__(self, model, data, X, sample_weight, feature_names, offset=None,
                  fit_intercept=True):
-        from .data import check_support, sample_array
         self.model = model
         if len(data) != len(model.data):
             raise ValueError(f"fit takes one array per data symbol "
@@ -75,13 +73,10 @@ class Problem:
                                  f"{model.data[0]} has {n}: one per observation.")
         check_support(arrays[0], model)
         self.n, self.arrays, self.blocks = n, arrays, None
-        if sample_weight is None:
+        weights = check_weights(sample_weight, "sample_weight", n)
+        if weights is None:
             self.weights, self.total_weight = None, float(n)
         else:
-            weights = sample_array(sample_weight, "sample_weight")
-            if len(weights) != n or np.any(weights < 0) or not weights.sum() > 0:
-                raise ValueError("sample_weight must hold one weight >= 0 per observation, "
-                                 "not all zero.")
             if weights.sum() > MAX_TOTAL_WEIGHT:
                 raise ValueError(f"sample_weight counts observations (frequency weights) and "
                                  f"sums to {weights.sum():.3g}; at most {MAX_TOTAL_WEIGHT:.0e} "
@@ -118,9 +113,8 @@ class Problem:
                                  "observations.")
         self.sufficient = model.sufficient_form is not None and self.X is None
         if self.sufficient:
-            means = [self._mean(sp.lambdify(model.data, statistic, modules=[
-                {"loggamma": gammaln}, "numpy"])(*arrays)) for _, statistic in
-                model.sufficient_form[0]]
+            means = [self._mean(statistic(*arrays))
+                     for statistic in model.sufficient_statistic_functions]
             self.prepared = model.compiled(True).prepare(*means)
         else:
             self.prepared = model.compiled().prepare(*arrays)
@@ -222,9 +216,7 @@ class Problem:
         return float(values @ weights) if weights is not None else float(values.sum())
 
     def _mean(self, values):
-        values = np.broadcast_to(np.asarray(values, dtype=float), (self.n,))
-        total = float(values @ self.weights) if self.weights is not None else float(values.sum())
-        return total / self.total_weight
+        return self._sum(values, self.weights, self.n) / self.total_weight
 
     @functools.cached_property
     def data_loglik(self):
@@ -306,11 +298,11 @@ class Problem:
         return np.r_[v.sum(), product] if self.intercept else product
 
     def weighted_gram(self, values, X, weights, size):
-        """:math:`\\sum_i w_i v_i a_i a_i^\top` over a chunk.
+        r""":math:`\sum_i w_i v_i a_i a_i^\top` over a chunk.
 
         When the weights share a sign (always near the maximum of a concave
-        log-likelihood) the product is :math:`\\pm B^\top B` with
-        :math:`B = \\operatorname{diag}(\\sqrt{|v|}) X`, which BLAS computes as a
+        log-likelihood) the product is :math:`\pm B^\top B` with
+        :math:`B = \operatorname{diag}(\sqrt{|v|}) X`, which BLAS computes as a
         symmetric rank-k update at half the cost of a general product.
         """
         v = np.broadcast_to(np.asarray(values, dtype=float), (size,))
