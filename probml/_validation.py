@@ -284,7 +284,7 @@ _SMALLEST_SUM_OF_SQUARES = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
 
 
 def check_squares_representable(sums_of_squares, A, name="X", feature_names=None):
-    """Raise unless every column's sum of squares is a finite, normal double (or exactly 0).
+    r"""Raise unless every column's sum of squares is a finite, normal double (or exactly 0).
 
     Estimators built on a Gram matrix :math:`X^\top X` need the squares of the
     data: values beyond about 1e154 overflow when squared and values below

@@ -137,3 +137,17 @@ def test_every_module_compiles_without_a_warning():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def test_no_string_holds_a_control_character():
+    r"""A valid escape can be a wrong one: ``"\alpha"`` is a bell and ``"\top"`` a tab
+    followed by "op", so LaTeX in a docstring that is not raw renders wrong, silently."""
+    import ast
+
+    offences = []
+    for path in sorted((ROOT / "probml").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and any(
+                    character in node.value for character in "\a\b\t\v\f\r"):
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offences, offences

@@ -219,7 +219,7 @@ def _bridge_cd(xx, xy, yy, lam, p, w, tol, max_iter):
 # -- estimators --------------------------------------------------------------
 
 def _penalty(n, alpha):
-    """:math:`n\alpha`, the penalty on the unscaled objective, refused if it overflows."""
+    r""":math:`n\alpha`, the penalty on the unscaled objective, refused if it overflows."""
     lam = n * alpha
     if not math.isfinite(lam):
         raise ValueError(f"alpha={alpha!r} times n_samples={n} overflows float64; every "
