@@ -18,9 +18,13 @@ import functools
 
 import numpy as np
 import sympy as sp
-from scipy.special import expit, gammaln
+from scipy.special import expit, gammaln, xlogy
 
-__all__ = ["Compiled", "compile_expressions", "gammaln", "stable"]
+__all__ = ["MODULES", "Compiled", "compile_expressions", "loggamma", "stable"]
+
+# Arrays of at least this many whole numbers up to LOG_FACTORIAL_TABLE take log Gamma
+# from a table (counts: log y!, log binomial coefficients).
+LOG_FACTORIAL_ROWS, LOG_FACTORIAL_TABLE = 4096, 1 << 16
 
 
 def stable(expr):
@@ -93,6 +97,35 @@ def softplus(z):
 _EXPIT = sp.Function("expit")
 
 
+def loggamma(z):
+    r""":math:`\log\Gamma(z)` (``scipy.special.gammaln``), looked up in a table of
+    ``gammaln(0), gammaln(1), ...`` when ``z`` is a long array of whole numbers, as
+    :math:`\log y!` of counts is: the same numbers, four times faster.
+
+    >>> float(loggamma(np.full(5000, 4.0))[0]) == float(gammaln(4.0))
+    True
+    """
+    z = np.asarray(z)
+    if z.size < LOG_FACTORIAL_ROWS or z.dtype.kind != "f":
+        return gammaln(z)
+    whole = z.astype(np.intp)
+    if not (np.array_equal(whole, z) and 0 < whole.min() and whole.max() <= LOG_FACTORIAL_TABLE):
+        return gammaln(z)
+    return _log_factorials(int(whole.max()))[whole]
+
+
+@functools.lru_cache(maxsize=4)
+def _log_factorials(largest):
+    """``gammaln(k)`` for ``k = 0, ..., largest`` (``k = 0`` is a pole, never looked up)."""
+    with np.errstate(divide="ignore"):
+        return gammaln(np.arange(largest + 1.0))
+
+
+#: What SymPy's functions print to when a compiled expression is evaluated.
+MODULES = [{"loggamma": loggamma, "softplus": softplus, "expit": expit, "xlogy": xlogy},
+           "scipy", "numpy"]
+
+
 def _sigmoids(expr):
     r""":math:`e^{kz}/(1 + e^z)^k` as ``expit(z)**k`` and :math:`1/(1 + e^z)^k` as
     ``expit(-z)**k``: the logistic function's derivatives, evaluated without the
@@ -126,50 +159,127 @@ def _sigmoids(expr):
 
 
 class Compiled:
-    """A two-stage vectorised function of data arrays and scalar parameters.
+    r"""A staged vectorised function of data arrays and parameters.
 
-    ``prepare(*data)`` computes the data stage once and returns its arrays;
-    ``evaluate(prepared, *parameters)`` returns the values of the expressions
-    (each an array over observations, or a scalar broadcast to one).
+    ``prepare(*data)`` computes the *data stage* once and returns its
+    arrays; ``evaluate(prepared, *parameters)`` returns the values of the
+    expressions (each an array over observations, or a scalar broadcast to
+    one).  With ``order=1`` only the first ``first`` expressions are computed
+    (the log-density and its gradient: a pass without the Hessian skips its
+    subexpressions, a trigamma say).
+
+    When the last ``per_row`` parameters vary by observation (a linear
+    predictor :math:`\eta_i`), the subexpressions of the data and the other,
+    scalar, parameters alone (:math:`\log\Gamma(y_i + 1/\alpha)`) form the
+    *level stage*: ``levels(prepared, *scalars)`` evaluates them once per
+    pass on the distinct data values, and ``evaluate(..., levels=...)``
+    takes them, gathered to the rows, instead of computing them per row.
     """
 
-    def __init__(self, data_symbols, parameter_symbols, expressions):
+    def __init__(self, data_symbols, parameter_symbols, expressions, first=None, per_row=0):
         self.data_symbols = tuple(data_symbols)
         self.parameter_symbols = tuple(parameter_symbols)
-        data_set = set(self.data_symbols)
+        self.n_scalar = len(self.parameter_symbols) - per_row
         replacements, reduced = sp.cse([_sigmoids(_softplus(sp.sympify(e)))
                                         for e in expressions],
                                        symbols=sp.numbered_symbols("_c"), optimizations=None)
-        hoisted, per_iteration = [], []
-        data_only = set(data_set)
+        hoisted, level, per_iteration = [], [], []
+        data_only = set(self.data_symbols)
+        scalar = data_only | set(self.parameter_symbols[:self.n_scalar])
         for symbol, value in replacements:
             if value.free_symbols <= data_only:
                 hoisted.append((symbol, value))
                 data_only.add(symbol)
+                scalar.add(symbol)
+            elif per_row and value.free_symbols <= scalar:
+                level.append((symbol, value))
+                scalar.add(symbol)
             else:
                 per_iteration.append((symbol, value))
+        if per_row:
+            lift = _lifter(scalar, level)
+            per_iteration = [(symbol, lift(value)) for symbol, value in per_iteration]
+            reduced = [lift(e) for e in reduced]
         self.hoisted_symbols = tuple(symbol for symbol, _ in hoisted)
-        modules = [{"loggamma": gammaln, "softplus": softplus, "expit": expit},
-                   "scipy", "numpy"]
-        self._data_stage = sp.lambdify(self.data_symbols, list(self.hoisted_symbols),
-                                       modules=modules, cse=lambda _: (hoisted,
-                                                                       list(self.hoisted_symbols)))
-        stage_args = self.data_symbols + self.hoisted_symbols + self.parameter_symbols
-        # The elimination is done: lambdify prints the split it is handed.
-        self._parameter_stage = sp.lambdify(stage_args, list(reduced), modules=modules,
-                                            cse=lambda _: (per_iteration, list(reduced)))
+        self._data_stage = _lambdify(self.data_symbols, hoisted, self.hoisted_symbols)
+        prepared = self.data_symbols + self.hoisted_symbols
+        self._stages = {}
+        for order, outputs in ((1, reduced[:first or len(reduced)]), (2, reduced)):
+            rows = _needed(per_iteration, outputs)
+            levels = _needed(level, [value for _, value in rows] + list(outputs))
+            symbols = tuple(symbol for symbol, _ in levels)
+            self._stages[order] = (
+                symbols,
+                _lambdify(prepared + self.parameter_symbols[:self.n_scalar], levels, symbols),
+                _lambdify(prepared + symbols + self.parameter_symbols, rows, outputs))
+
+    @property
+    def has_levels(self):
+        """Whether any subexpression belongs to the level stage."""
+        return bool(self._stages[2][0])
 
     def prepare(self, *data):
         with np.errstate(all="ignore"):
             values = self._data_stage(*data)
         return tuple(data) + tuple(values)
 
-    def evaluate(self, prepared, *parameters):
+    def levels(self, prepared, *scalars, order=2):
+        """The level stage on ``prepared`` (the data stage of the distinct data values)."""
         with np.errstate(all="ignore"):
-            return self._parameter_stage(*prepared, *parameters)
+            return self._stages[order][1](*prepared, *scalars)
+
+    def evaluate(self, prepared, *parameters, order=2, levels=None):
+        _, level_stage, row_stage = self._stages[order]
+        with np.errstate(all="ignore"):
+            if levels is None:
+                levels = level_stage(*prepared, *parameters[:self.n_scalar])
+            return row_stage(*prepared, *levels, *parameters)
+
+
+def _lifter(scalar, level):
+    r"""A function moving the function applications of ``scalar`` symbols alone (a
+    :math:`\log\Gamma(y + 1/\alpha)` inside a per-row expression) to the level stage,
+    appending them to ``level``."""
+    names, lifted = sp.numbered_symbols("_l"), {}
+
+    def outermost(e, found):
+        if isinstance(e, sp.Function) and e.free_symbols and e.free_symbols <= scalar:
+            found.add(e)
+        else:
+            for argument in e.args:
+                outermost(argument, found)
+        return found
+
+    def lift(expr):
+        expr = sp.sympify(expr)
+        for e in outermost(expr, set()):
+            if e not in lifted:
+                lifted[e] = next(names)
+                level.append((lifted[e], e))
+        return expr.xreplace(lifted)
+    return lift
+
+
+def _needed(replacements, outputs):
+    """The ``(symbol, value)`` replacements that ``outputs`` depend on, in order."""
+    needed = set().union(*(sp.sympify(e).free_symbols for e in outputs))
+    kept = []
+    for symbol, value in reversed(replacements):
+        if symbol in needed:
+            kept.append((symbol, value))
+            needed |= value.free_symbols
+    return kept[::-1]
+
+
+def _lambdify(arguments, replacements, outputs):
+    """A NumPy function of ``arguments`` computing ``replacements`` in turn and returning
+    ``outputs`` (a list): the elimination is done, so lambdify prints the split given."""
+    outputs = list(outputs)
+    return sp.lambdify(arguments, outputs, modules=MODULES,
+                       cse=lambda _: (replacements, outputs))
 
 
 @functools.lru_cache(maxsize=64)
-def compile_expressions(data_symbols, parameter_symbols, expressions):
+def compile_expressions(data_symbols, parameter_symbols, expressions, first=None, per_row=0):
     """A cached :class:`Compiled` for these symbols and expressions (tuples)."""
-    return Compiled(data_symbols, parameter_symbols, expressions)
+    return Compiled(data_symbols, parameter_symbols, expressions, first, per_row)

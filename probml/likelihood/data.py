@@ -7,8 +7,11 @@ import numpy as np
 
 from .._validation import check_vector
 
-__all__ = ["SUPPORTS", "as_interval", "check_support", "check_weights", "sample_array",
-           "support_interval"]
+__all__ = ["SUPPORTS", "as_interval", "check_support", "check_weights", "distinct_rows",
+           "sample_array", "support_interval"]
+
+# Rows whose distinct values are counted before all rows are sorted for theirs.
+_PROBE_ROWS = 10_000
 
 #: Supports of the data: (low, high, discrete), open at an infinite end.
 SUPPORTS = {
@@ -103,3 +106,32 @@ def check_support(values, model):
         text = _SUPPORT_TEXT.get(model.support, f"numbers in ({low:g}, {high:g})")
         raise ValueError(f"{name} must be {text} (the support of the model); "
                          f"{name}[{bad[0]}] = {values[bad[0]]:g}.")
+
+
+def distinct_rows(arrays, most):
+    """The distinct rows of the data columns ``arrays`` and each row's index into them.
+
+    Returns ``(columns, index)`` with ``columns[j][index] == arrays[j]``, or None when
+    there are more than ``most`` distinct rows.  Whole numbers in a range of at most
+    ``most`` values (counts) are indexed by their value without sorting, and the first
+    rows are probed before all rows are sorted.
+
+    >>> columns, index = distinct_rows([np.array([3.0, 1.0, 3.0])], most=5)
+    >>> columns[0][index]
+    array([3., 1., 3.])
+    """
+    if len(arrays) == 1:
+        values = arrays[0]
+        whole = values.astype(np.intp)
+        if np.array_equal(whole, values):
+            low = int(whole.min())
+            if int(whole.max()) - low < most:
+                return [np.arange(low, whole.max() + 1.0)], whole - low
+    if len(np.unique(np.column_stack([a[:_PROBE_ROWS] for a in arrays]), axis=0)) > most * min(
+            1.0, _PROBE_ROWS / len(arrays[0])):
+        return None
+    stacked = np.column_stack(arrays)
+    levels, index = np.unique(stacked, axis=0, return_inverse=True)
+    if len(levels) > most:
+        return None
+    return list(levels.T), index.ravel()

@@ -48,7 +48,7 @@ from .._validation import (
 from ..exceptions import PerfectFitWarning
 from ..inference import CoefficientInference, information_criteria
 from ..models.base import Regressor
-from .compiled import compile_expressions, gammaln, stable
+from .compiled import MODULES, compile_expressions, stable
 from .data import check_weights, sample_array
 from .model import LINKS, Model
 
@@ -243,9 +243,11 @@ class GLM(CoefficientInference, Regressor):
         combined = (None if analytic is None and frequency is None else
                     (1.0 if analytic is None else analytic)
                     * (1.0 if frequency is None else frequency))
-        model = self.model()
+        # One trial per row (a Bernoulli response): the model without its trials.
+        bernoulli = family.name == "binomial" and trials is None
+        model = _model(family.name, link, bernoulli)
         start = _start(family, link, X, y, data, total_offset, self.fit_intercept)
-        fit = model.fit(*data, X=X, fit_intercept=self.fit_intercept, start=start,
+        fit = model.fit(*data[:1 if bernoulli else None], X=X, fit_intercept=self.fit_intercept, start=start,
                         sample_weight=combined, offset=total_offset, feature_names=names,
                         max_iter=self.max_iter, tol=self.tol)
         self._store(fit, family, link, y, data, analytic, frequency)
@@ -254,9 +256,10 @@ class GLM(CoefficientInference, Regressor):
 
     def _store(self, fit, family, link, y, data, analytic, frequency):
         problem = fit.problem
-        weights = problem.weights if problem.weights is not None else np.ones(len(y))
-        analytic = np.ones(len(y)) if analytic is None else analytic
-        frequency = np.ones(len(y)) if frequency is None else frequency
+
+        def total(values):                     # summed with the rows' combined weights
+            weights = problem.weights
+            return float(values.sum() if weights is None else weights @ values)
         k = problem.n_scalar
         beta = fit.params_[k:]
         names = problem.feature_names
@@ -268,16 +271,16 @@ class GLM(CoefficientInference, Regressor):
         args = [mu, *data[1:], *extra]
         unit_deviance = functions["deviance"](y, *args)
         variance = functions["variance"](*args)
-        n_obs = float(frequency.sum())                 # rows, counted with their frequency
+        n_obs = float(len(y) if frequency is None else frequency.sum())    # counted rows
         p = problem.n_coef
         self.df_resid_ = n_obs - p
-        self.deviance_ = float(weights @ unit_deviance)
+        self.deviance_ = total(unit_deviance)
         pearson = (y - mu * (data[1] if family.name == "binomial" else 1.0)) ** 2
         if family.name == "binomial":
             pearson = pearson / (data[1] ** 2 * variance)
         else:
             pearson = pearson / variance
-        self.pearson_chi2_ = float(weights @ pearson)
+        self.pearson_chi2_ = total(pearson)
         if family.dispersion == "estimated":
             self.scale_ = self.pearson_chi2_ / self.df_resid_ if self.df_resid_ > 0 else math.nan
         else:
@@ -346,9 +349,11 @@ class GLM(CoefficientInference, Regressor):
 # -- the family's model and its numeric parts --------------------------------------------
 
 @functools.cache
-def _model(name, link):
+def _model(name, link, bernoulli=False):
+    """The family's :class:`Model` with ``link``; ``bernoulli``: the binomial with one
+    trial per row."""
     family = FAMILIES[name]
-    logpdf = family.logpdf
+    logpdf = family.logpdf.subs(TRIALS, 1) if bernoulli else family.logpdf
     if family.dispersion == "estimated":
         # The MLE of beta does not depend on phi: it is fitted at phi = 1.
         logpdf = logpdf.subs(PHI, 1)
@@ -356,8 +361,9 @@ def _model(name, link):
     # parameter is never fitted on its own scale, but its log-density must be real there).
     domain = "unit" if name == "binomial" else "real" if name == "gaussian" else "positive"
     params = {ALPHA: "positive", MU: domain} if family.dispersion == "alpha" else {MU: domain}
-    return Model(logpdf, data=[Y, TRIALS] if name == "binomial" else [Y], params=params,
-                 support=family.support, link={MU: link}, name=f"{name} GLM, {link} link")
+    return Model(logpdf, data=[Y, TRIALS] if name == "binomial" and not bernoulli else [Y],
+                 params=params, support="binary" if bernoulli else family.support,
+                 link={MU: link}, name=f"{name} GLM, {link} link")
 
 
 @functools.cache
@@ -368,21 +374,15 @@ def _numeric(name, link):
     mean = LINKS[link](eta)
     extra = [TRIALS] if name == "binomial" else []
     extra_alpha = [ALPHA] if family.dispersion == "alpha" else []
-    modules = [{"loggamma": gammaln, "xlogy": _xlogy}, "scipy", "numpy"]
     deviance = _with_xlogy(family.deviance)
     weight = sp.diff(mean, eta) ** 2 / family.variance.subs(MU, mean)
     functions = {
-        "mean": sp.lambdify([eta], mean, modules=modules),
-        "variance": sp.lambdify([MU, *extra, *extra_alpha], family.variance, modules=modules),
-        "deviance": sp.lambdify([Y, MU, *extra, *extra_alpha], deviance, modules=modules),
-        "fisher_weight": sp.lambdify([eta, *extra], weight, modules=modules),
+        "mean": sp.lambdify([eta], mean, modules=MODULES),
+        "variance": sp.lambdify([MU, *extra, *extra_alpha], family.variance, modules=MODULES),
+        "deviance": sp.lambdify([Y, MU, *extra, *extra_alpha], deviance, modules=MODULES),
+        "fisher_weight": sp.lambdify([eta, *extra], weight, modules=MODULES),
     }
     return functions
-
-
-def _xlogy(a, b):
-    from scipy.special import xlogy
-    return xlogy(a, b)
 
 
 def _with_xlogy(expr):
@@ -466,6 +466,8 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
     A scale of 0 (the data fitted exactly) gives :math:`+\\infty`, said with a
     ``PerfectFitWarning``.
     """
+    analytic = np.ones(len(y)) if analytic is None else analytic
+    frequency = np.ones(len(y)) if frequency is None else frequency
     if family.name == "gaussian" and link == "identity":
         scale = float((analytic * frequency) @ (y - mu) ** 2) / n_obs
     if not scale > 0:

@@ -41,7 +41,7 @@ import math
 import sympy as sp
 
 from .._validation import Integer, Options, Real
-from .compiled import compile_expressions, gammaln, stable
+from .compiled import MODULES, compile_expressions, stable
 from .data import SUPPORTS, as_interval, support_interval
 from .parameters import Parameter, as_domain
 from .priors import as_prior
@@ -175,12 +175,14 @@ class Model:
         gradient = [sp.diff(rest, v) for v in variables]
         hessian = [sp.diff(gradient[a], variables[b])
                    for a in range(len(variables)) for b in range(a, len(variables))]
-        return compile_expressions(data, variables, tuple([rest, *gradient, *hessian]))
+        return compile_expressions(data, variables, tuple([rest, *gradient, *hessian]),
+                                   first=1 + len(variables),
+                                   per_row=int(self.linked is not None and not sufficient))
 
     @functools.cached_property
     def data_only_logpdf(self):
         r"""The terms of :math:`\log f` free of the parameters, as a NumPy function."""
-        return sp.lambdify(self.data, self._split[0], modules=[{"loggamma": gammaln}, "numpy"])
+        return sp.lambdify(self.data, self._split[0], modules=MODULES)
 
     @functools.cached_property
     def sufficient_form(self):
@@ -217,7 +219,7 @@ class Model:
     @functools.cached_property
     def sufficient_statistic_functions(self):
         """The statistics :math:`T_k(x)` as NumPy functions of the data (compiled once)."""
-        return [sp.lambdify(self.data, statistic, modules=[{"loggamma": gammaln}, "numpy"])
+        return [sp.lambdify(self.data, statistic, modules=MODULES)
                 for statistic in self.sufficient_statistics]
 
     # -- the derivation --------------------------------------------------------------

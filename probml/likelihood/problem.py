@@ -22,10 +22,11 @@ import warnings
 
 import numpy as np
 
+from .._blocks import PASS_ROWS, weighted_gram
 from .._validation import Real, check_matrix
 from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning, DivergenceError
 from ..optim.newton import Evaluation, maximise
-from .data import check_support, check_weights, sample_array
+from .data import check_support, check_weights, distinct_rows, sample_array
 
 __all__ = ["Problem", "fit_problem"]
 
@@ -33,7 +34,10 @@ __all__ = ["Problem", "fit_problem"]
 # approach the largest double).
 MAX_TOTAL_WEIGHT = 1e15
 # Rows per chunk of a pass over the data: a chunk and its products stay in cache.
-CHUNK = 8192
+CHUNK = PASS_ROWS
+# Terms of the data and scalar parameters alone are evaluated on the distinct values of
+# the data when there are at most 1/DISTINCT_SHARE as many as rows.
+DISTINCT_SHARE = 4
 # Newton's method stops when its step moves no parameter by more than this share of it;
 # that last step is then taken without another pass (see _last_step), which leaves the
 # estimate within about its square of the optimum, and the information, computed a
@@ -112,12 +116,20 @@ class Problem:
                 raise ValueError(f"offset has {len(self.offset)} values but there are {n} "
                                  "observations.")
         self.sufficient = model.sufficient_form is not None and self.X is None
+        compiled = model.compiled(self.sufficient)
+        self.levels = None
         if self.sufficient:
             means = [self._mean(statistic(*arrays))
                      for statistic in model.sufficient_statistic_functions]
-            self.prepared = model.compiled(True).prepare(*means)
+            self.prepared = compiled.prepare(*means)
         else:
-            self.prepared = model.compiled().prepare(*arrays)
+            self.prepared = compiled.prepare(*arrays)
+            if compiled.has_levels:
+                # Terms of the data and the scalar parameters alone are computed on the
+                # distinct data values, once per pass, when there are few of them.
+                distinct = distinct_rows(arrays, most=n // DISTINCT_SHARE)
+                if distinct is not None:
+                    self.levels = (compiled.prepare(*distinct[0]), distinct[1])
         self.n_scalar = len(model.scalar_parameters)
         self.n_coef = 0 if self.X is None else self.X.shape[1] + self.intercept
 
@@ -232,18 +244,25 @@ class Problem:
 
     def user_derivatives(self, theta, hessian=True):
         """Log-likelihood, gradient and Hessian on the user's scale at ``theta``."""
-        k = self.n_scalar
+        k, order = self.n_scalar, 2 if hessian else 1
         compiled = self.model.compiled(self.sufficient)
         if self.X is None:
-            values = compiled.evaluate(self.prepared, *theta[:k])
+            values = compiled.evaluate(self.prepared, *theta[:k], order=order)
             loglik, gradient, H = self.assemble(values, None, self.weights, self.n, hessian,
                                                  averages=self.sufficient)
             return self.data_loglik + loglik, gradient, H
         loglik, gradient, H = 0.0, np.zeros(len(theta)), (
             np.zeros((len(theta), len(theta))) if hessian else None)
+        levels = None
+        if self.levels is not None:
+            prepared, index = self.levels
+            levels = compiled.levels(prepared, *theta[:k], order=order)
         for rows in self.chunks():
             eta = self.linear_predictor(theta, rows)
-            values = compiled.evaluate(self._rows(rows), *theta[:k], eta)
+            gathered = None if levels is None else [
+                value[index[rows]] if np.ndim(value) else value for value in levels]
+            values = compiled.evaluate(self._rows(rows), *theta[:k], eta, order=order,
+                                       levels=gathered)
             weights = None if self.weights is None else self.weights[rows]
             part = self.assemble(values, self.X[rows], weights, rows.stop - rows.start,
                                   hessian)
@@ -298,33 +317,17 @@ class Problem:
         return np.r_[v.sum(), product] if self.intercept else product
 
     def weighted_gram(self, values, X, weights, size):
-        r""":math:`\sum_i w_i v_i a_i a_i^\top` over a chunk.
-
-        When the weights share a sign (always near the maximum of a concave
-        log-likelihood) the product is :math:`\pm B^\top B` with
-        :math:`B = \operatorname{diag}(\sqrt{|v|}) X`, which BLAS computes as a
-        symmetric rank-k update at half the cost of a general product.
-        """
+        r""":math:`\sum_i w_i v_i a_i a_i^\top` over a chunk (:func:`weighted_gram`)."""
         v = np.broadcast_to(np.asarray(values, dtype=float), (size,))
         if weights is not None:
             v = v * weights
-        if np.all(v <= 0) or np.all(v >= 0):
-            sign = -1.0 if np.any(v < 0) else 1.0
-            root = np.sqrt(np.abs(v))
-            scaled = np.multiply(X, root[:, None], out=self._buffer(X.shape))
-            gram = sign * (scaled.T @ scaled)
-        else:
-            gram = (X * v[:, None]).T @ X
-        if not self.intercept:
-            return gram
-        column = v @ X
-        return np.block([[np.array([[v.sum()]]), column[None, :]], [column[:, None], gram]])
+        return weighted_gram(X, v, self.intercept, scratch=self._scratch(X.shape))
 
-    def _buffer(self, shape):
-        buffer = self.__dict__.get("_scratch")
+    def _scratch(self, shape):
+        buffer = self.__dict__.get("_gram_scratch")
         if buffer is None or buffer.shape[1] != shape[1] or len(buffer) < shape[0]:
-            buffer = self.__dict__["_scratch"] = np.empty((max(shape[0], CHUNK), shape[1]))
-        return buffer[:shape[0]]
+            buffer = self.__dict__["_gram_scratch"] = np.empty((max(shape[0], CHUNK), shape[1]))
+        return buffer
 
     def gram(self, values):
         """:math:`\\sum_i w_i v_i a_i a_i^\\top` over all rows, for a per-observation
@@ -343,7 +346,7 @@ class Problem:
         prepared = compiled.prepare(*self.arrays)
         arguments = list(theta[:k]) + ([self.linear_predictor(theta)] if self.X is not None
                                         else [])
-        values = compiled.evaluate(prepared, *arguments)
+        values = compiled.evaluate(prepared, *arguments, order=1)
         parts = [np.broadcast_to(np.asarray(g, dtype=float), (self.n,))
                  for g in values[1:1 + len(self.model.variables)]]
         columns = parts[:k]

@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 
-from .._blocks import column_sums_of_squares
+from .._blocks import PASS_ROWS, column_sums_of_squares, weighted_gram
 from .._validation import (
     BOOLEAN,
     LEVEL,
@@ -69,7 +69,7 @@ __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logist
 
 # Rows per chunk of the data pass: small enough for a chunk and its products to stay
 # in cache, large enough for efficient matrix products.
-_CHUNK = 8192
+_CHUNK = PASS_ROWS
 # Above four times this many rows, Newton starts from fits to subsamples of a quarter
 # and then all of this many rows, so that a few passes over all rows finish the job.
 _SUBSAMPLE_ROWS = 50_000
@@ -126,7 +126,7 @@ def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None):
     gradient = np.zeros(p + 1)
     information = np.zeros((p + 1, p + 1)) if hessian else None
     loglik, min_weight = 0.0, np.inf
-    buffer = np.empty((min(_CHUNK, n), p)) if hessian else None
+    scratch = np.empty((min(_CHUNK, n), p)) if hessian else None
     chunks = [slice(start, min(start + _CHUNK, block.stop))
               for block in (blocks or [slice(0, n)])
               for start in range(block.start, block.stop, _CHUNK)]
@@ -144,13 +144,7 @@ def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None):
         if hessian:
             weight = mu * (1.0 - mu)
             min_weight = min(min_weight, float(weight.min()))
-            root = np.sqrt(weight)
-            scaled = np.multiply(X_chunk, root[:, None], out=buffer[:len(y_chunk)])
-            information[1:, 1:] += scaled.T @ scaled
-            information[0, 1:] += root @ scaled
-            information[0, 0] += weight.sum()
-    if hessian:
-        information[1:, 0] = information[0, 1:]
+            information += weighted_gram(X_chunk, weight, intercept=True, scratch=scratch)
     return loglik, gradient, information, min_weight
 
 

@@ -46,6 +46,10 @@ SMALLEST_STEP = 1e-10
 # A chord step that leaves more than this share of the gradient has stopped
 # converging fast: the information matrix is refreshed.
 CHORD_PROGRESS = 0.25
+# Chord steps are predicted to shrink by no more than this factor per step: the factor
+# varies as the error's components along the information's eigenvectors die out, and
+# an information pass taken too early must be repeated.
+FASTEST_CONTRACTION = 0.1
 # A step that does not at least halve the previous one is rounding noise.
 STEP_CONTRACTION = 0.5
 # Coefficients smaller than this share of the largest are measured against it.
@@ -148,10 +152,12 @@ def maximise(evaluate, theta, *, tol, n, max_iter, state=None, chord=False, stal
             return NewtonResult(theta, current, iteration, True)
         if iteration == max_iter:
             break
+        # A chord step shrinks the gradient and the step by roughly constant factors:
+        # when the next gradient and step should pass the tests, take the information
+        # in the same pass, so that it is the last pass.
+        expect_last = (chord and previous is not None and largest * largest / previous <= tol * n
+                       and _next_is_negligible(step, last_step, theta, step_tolerance))
         last_step = step
-        # A chord step shrinks the gradient by a roughly constant factor: when the
-        # next gradient should pass the test, take the information in the same pass.
-        expect_last = chord and previous is not None and largest * largest / previous <= tol * n
         candidate, result = _line_search(evaluate, theta, step, current.value,
                                          hessian=not chord or expect_last)
         if result is None:
@@ -171,6 +177,19 @@ def maximise(evaluate, theta, *, tol, n, max_iter, state=None, chord=False, stal
     if stale or current.information is None:
         current = evaluate(theta, True)
     return NewtonResult(theta, current, iteration + fixed_point, fixed_point)
+
+
+def _next_is_negligible(step, last_step, theta, tolerance):
+    """Whether the step after ``step`` should be negligible, were the steps to keep
+    shrinking by the factor from ``last_step`` to ``step`` (linear convergence), or
+    by ``FASTEST_CONTRACTION`` if that factor is smaller."""
+    if last_step is None:
+        return False
+    scale = np.maximum(np.abs(theta), SMALL_COEFFICIENT * np.max(np.abs(theta), initial=0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        now = np.max(np.abs(step) / scale, initial=0.0)
+        before = np.max(np.abs(last_step) / scale, initial=0.0)
+    return bool(now < before and now * max(now / before, FASTEST_CONTRACTION) <= tolerance)
 
 
 def _line_search(evaluate, theta, step, value, hessian):
