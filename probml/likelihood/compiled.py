@@ -94,6 +94,8 @@ def softplus(z):
     r""":math:`\log(1 + e^z) = \max(z, 0) + \log(1 + e^{-|z|})`, without overflow (and
     2.5 times faster than ``numpy.logaddexp(0, z)``)."""
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
 _EXPIT = sp.Function("expit")
 
 
@@ -206,8 +208,11 @@ class Compiled:
         self._stages = {}
         for order, outputs in ((1, reduced[:first or len(reduced)]), (2, reduced)):
             rows = _needed(per_iteration, outputs)
-            levels = _needed(level, [value for _, value in rows] + list(outputs))
-            symbols = tuple(symbol for symbol, _ in levels)
+            used = [value for _, value in rows] + list(outputs)
+            levels = _needed(level, used)
+            # The level stage hands the row stage only what it uses (each is gathered).
+            referenced = set().union(*(sp.sympify(e).free_symbols for e in used))
+            symbols = tuple(symbol for symbol, _ in levels if symbol in referenced)
             self._stages[order] = (
                 symbols,
                 _lambdify(prepared + self.parameter_symbols[:self.n_scalar], levels, symbols),

@@ -50,7 +50,7 @@ from ..inference import CoefficientInference, information_criteria
 from ..models.base import Regressor
 from .compiled import MODULES, compile_expressions, stable
 from .data import check_weights, sample_array
-from .model import LINKS, Model
+from .model import ETA, LINKS, Model
 
 __all__ = ["FAMILIES", "GLM", "Family"]
 
@@ -294,12 +294,9 @@ class GLM(CoefficientInference, Regressor):
             self.aic_, self.bic_ = fit.aic_, fit.bic_
             self._store_table(names, params, cov, None)
         else:
-            if link == family.canonical_link:
-                # Observed and expected information agree under the canonical link.
-                information = fit.information_
-            else:
-                information = problem.gram(np.broadcast_to(
-                    functions["fisher_weight"](eta, *data[1:]), (len(y),)))
+            # The expected information (Fisher scoring's, the observed one under the
+            # canonical link) at the estimate, from the fit's last pass.
+            information = fit.information_
             # The directions the fit found flat (NaN standard errors, with its warning)
             # stay undefined; the rest is inverted.
             keep = ~np.isnan(fit.bse_[k:])
@@ -361,26 +358,55 @@ def _model(name, link, bernoulli=False):
     # parameter is never fitted on its own scale, but its log-density must be real there).
     domain = "unit" if name == "binomial" else "real" if name == "gaussian" else "positive"
     params = {ALPHA: "positive", MU: domain} if family.dispersion == "alpha" else {MU: domain}
-    return Model(logpdf, data=[Y, TRIALS] if name == "binomial" and not bernoulli else [Y],
-                 params=params, support="binary" if bernoulli else family.support,
-                 link={MU: link}, name=f"{name} GLM, {link} link")
+    data = [Y, TRIALS] if name == "binomial" and not bernoulli else [Y]
+    options = dict(params=params, support="binary" if bernoulli else family.support,
+                   link={MU: link}, name=f"{name} GLM, {link} link")
+    if family.dispersion == "alpha" or link == family.canonical_link:
+        return Model(logpdf, data, **options)
+    return _ScoringModel(logpdf, data, fisher_weight=_fisher_weight(family, link, bernoulli),
+                         **options)
+
+
+def _fisher_weight(family, link, bernoulli=False):
+    r""":math:`w(\eta) = (d\mu/d\eta)^2 / V(\mu)`, the expected information of one
+    observation in :math:`\eta` (with the trials :math:`m` in the binomial's
+    :math:`V(\mu) = \mu(1 - \mu)/m`)."""
+    mean = LINKS[link](ETA)
+    weight = sp.diff(mean, ETA) ** 2 / family.variance.subs(MU, mean)
+    return weight.subs(TRIALS, 1) if bernoulli else weight
+
+
+class _ScoringModel(Model):
+    r"""A family's model under a non-canonical link, fitted by Fisher scoring as IRLS is.
+
+    The second derivative in :math:`\eta` is replaced by its expectation,
+    :math:`E[\partial^2\ell_i/\partial\eta_i^2] = -w(\eta_i)`, so that the
+    information of the fit's last pass is the expected information statsmodels
+    reports, with no pass of its own.  (Under the canonical link the observed
+    and expected information agree.)
+    """
+
+    def __init__(self, logpdf, data, *, fisher_weight, **options):
+        super().__init__(logpdf, data, **options)
+        self.fisher_weight = fisher_weight
+
+    def _second_derivatives(self, gradient, variables):
+        return super()._second_derivatives(gradient, variables)[:-1] + [-self.fisher_weight]
 
 
 @functools.cache
 def _numeric(name, link):
     """Compiled mean, variance, unit deviance and Fisher weight of a family and link."""
     family = FAMILIES[name]
-    eta = sp.Symbol("eta", real=True)
+    eta = ETA
     mean = LINKS[link](eta)
     extra = [TRIALS] if name == "binomial" else []
     extra_alpha = [ALPHA] if family.dispersion == "alpha" else []
     deviance = _with_xlogy(family.deviance)
-    weight = sp.diff(mean, eta) ** 2 / family.variance.subs(MU, mean)
     functions = {
         "mean": sp.lambdify([eta], mean, modules=MODULES),
         "variance": sp.lambdify([MU, *extra, *extra_alpha], family.variance, modules=MODULES),
         "deviance": sp.lambdify([Y, MU, *extra, *extra_alpha], deviance, modules=MODULES),
-        "fisher_weight": sp.lambdify([eta, *extra], weight, modules=MODULES),
     }
     return functions
 
@@ -466,10 +492,13 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
     A scale of 0 (the data fitted exactly) gives :math:`+\\infty`, said with a
     ``PerfectFitWarning``.
     """
-    analytic = np.ones(len(y)) if analytic is None else analytic
-    frequency = np.ones(len(y)) if frequency is None else frequency
+    def total(values):
+        values = np.broadcast_to(values, y.shape)
+        return float(values.sum() if frequency is None else frequency @ values)
+
     if family.name == "gaussian" and link == "identity":
-        scale = float((analytic * frequency) @ (y - mu) ** 2) / n_obs
+        squares = (y - mu) ** 2
+        scale = total(squares if analytic is None else analytic * squares) / n_obs
     if not scale > 0:
         warnings.warn(f"The {family.name} GLM fits the data exactly (dispersion 0): the "
                       "log-likelihood is +inf and AIC/BIC -inf; the standard errors are 0.",
@@ -478,5 +507,5 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
     symbols = (Y, MU) + ((TRIALS,) if family.name == "binomial" else ())
     function = compile_expressions(symbols, (PHI,), (stable(family.logpdf),))
     with np.errstate(all="ignore"):
-        values = function.evaluate(function.prepare(y, mu, *data[1:]), scale / analytic)[0]
-    return float(frequency @ np.broadcast_to(values, y.shape))
+        phi = scale if analytic is None else scale / analytic
+        return total(function.evaluate(function.prepare(y, mu, *data[1:]), phi)[0])

@@ -173,11 +173,15 @@ class Model:
             data, rest = self.data, self._split[1]
         variables = self.variables
         gradient = [sp.diff(rest, v) for v in variables]
-        hessian = [sp.diff(gradient[a], variables[b])
-                   for a in range(len(variables)) for b in range(a, len(variables))]
+        hessian = self._second_derivatives(gradient, variables)
         return compile_expressions(data, variables, tuple([rest, *gradient, *hessian]),
                                    first=1 + len(variables),
                                    per_row=int(self.linked is not None and not sufficient))
+
+    def _second_derivatives(self, gradient, variables):
+        """The upper triangle of the Hessian, row by row, from the ``gradient``."""
+        return [sp.diff(gradient[a], variables[b])
+                for a in range(len(variables)) for b in range(a, len(variables))]
 
     @functools.cached_property
     def data_only_logpdf(self):

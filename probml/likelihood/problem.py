@@ -329,16 +329,6 @@ class Problem:
             buffer = self.__dict__["_gram_scratch"] = np.empty((max(shape[0], CHUNK), shape[1]))
         return buffer
 
-    def gram(self, values):
-        """:math:`\\sum_i w_i v_i a_i a_i^\\top` over all rows, for a per-observation
-        array ``values`` (a Fisher weight), a chunk at a time."""
-        total = np.zeros((self.n_coef, self.n_coef))
-        for rows in self.chunks():
-            weights = None if self.weights is None else self.weights[rows]
-            total += self.weighted_gram(values[rows], self.X[rows], weights,
-                                        rows.stop - rows.start)
-        return total
-
     def scores(self, theta):
         """Per-observation scores on the user's scale, shape (n, k), for the sandwich."""
         k = self.n_scalar
