@@ -211,6 +211,15 @@ def _other_environments():
     return environments
 
 
+def test_saving_a_figure_twice_gives_the_same_bytes(tmp_path):
+    """Drawing must not change a figure (a layout engine that moves what it placed would
+    make the bytes depend on how often a figure was shown)."""
+    for name in NAMES:
+        first = figures.save_figure(rendered(name), tmp_path / "first.png").read_bytes()
+        again = figures.save_figure(rendered(name), tmp_path / "again.png").read_bytes()
+        assert first == again, f"{name} draws differently the second time"
+
+
 @pytest.mark.parametrize("environment", list(_other_environments().items()),
                          ids=lambda item: "=".join(item[0]) if isinstance(item, tuple) else "")
 def test_figures_do_not_depend_on_the_machine(environment, tmp_path):
@@ -238,24 +247,33 @@ def test_least_squares_figure_marks_the_library_fit_and_rss():
     x, y = hours.data[:, 0], hours.target
     A = np.column_stack([np.ones_like(x), x])
     (intercept, slope), rss, *_ = np.linalg.lstsq(A, y, rcond=None)
-    ax = built("least-squares-squares").axes[0]
-    assert f"{rss[0]:.2f}" in ax.get_title()
-    line = ax.lines[-1]
+    left, right = built("least-squares-squares").axes
+    line = [line for line in left.lines if line.get_label().startswith("least squares")][0]
     xs, ys = line.get_data()
     np.testing.assert_allclose(np.diff(ys) / np.diff(xs), slope, rtol=1e-10)
     np.testing.assert_allclose(ys[0] - slope * xs[0], intercept, rtol=1e-10)
-    # The squares' heights are the residuals' sizes, and there is one per student.
-    heights = sorted(patch.get_height() for patch in ax.patches)
-    np.testing.assert_allclose(heights, sorted(np.abs(y - A @ [intercept, slope])),
-                               rtol=1e-10)
+    assert f"{rss[0]:.2f}" in right.get_title()
+    # One square per student, side = the residual's size, drawn to scale (equal axes),
+    # and a second row for a steeper line whose squares add up to more.
+    assert right.get_aspect() == 1.0
+    squares = right.patches[:len(y)]
+    for patch in right.patches:
+        assert patch.get_width() == pytest.approx(patch.get_height(), rel=1e-12)
+    np.testing.assert_allclose(sorted(patch.get_height() for patch in squares),
+                               sorted(np.abs(y - A @ [intercept, slope])), rtol=1e-10)
+    other = sum(patch.get_height() ** 2 for patch in right.patches[len(y):])
+    assert other > rss[0]
 
 
 def test_sigmoid_figure_draws_the_sigmoid_and_its_inverse():
-    left = built("sigmoid-logit").axes[0]
+    left, middle, _ = built("sigmoid-logit").axes
     z, s = left.lines[0].get_data()
     np.testing.assert_allclose(s, special.expit(z), rtol=1e-14)
-    p, logit = left.lines[1].get_data()
+    p, logit = middle.lines[0].get_data()
     np.testing.assert_allclose(logit, special.logit(p), rtol=1e-12)
+    for ax in (left, middle):
+        assert ax.get_xlabel() and ax.get_ylabel()
+    assert left.get_ylim() == (0.0, 1.0)           # the sigmoid on its own scale
 
 
 def test_softmax_bars_are_scipy_softmax_at_each_temperature():

@@ -5,8 +5,8 @@
 >>> spec.concept
 'logistic function'
 >>> figure = figures.render("sigmoid-logit")
->>> len(figure.axes)
-2
+>>> [ax.get_title() for ax in figure.axes]
+['Sigmoid: z to p', 'Logit: p back to z', 'Odds against probability']
 
 Importing this package imports Matplotlib (with the Agg backend for
 figures built here); ``import probml`` does not.

@@ -15,28 +15,41 @@ from ._surfaces import pointwise
 
 
 @register("sigmoid-logit", concept="logistic function",
-          caption="The sigmoid and the logit are inverse functions: each is the other "
-                  "reflected across y = x; the odds p / (1 - p) grow without bound as p "
-                  "approaches 1.",
+          caption="The sigmoid maps a log-odds z to a probability p; the logit maps p back "
+                  "to z: the same curve with its axes swapped (the dashed guides follow "
+                  "z = 2 to p = 0.881 and back). The odds p / (1 - p) = e^z grow without "
+                  "bound as p approaches 1.",
           derivation="logistic-inverse-logit")
 def sigmoid_logit(rng):
-    figure = Figure()
-    left, right = figure.subplots(1, 2)
+    figure = Figure(figsize=(10.0, 3.6))
+    left, middle, right = figure.subplots(1, 3)
     z = np.linspace(-6, 6, 401)
     p = np.linspace(0.0025, 0.9975, 399)
-    left.plot(z, functions.sigmoid(z), label="sigmoid(z)")
-    left.plot(p, functions.logit(p), label="logit(p)")
-    left.plot(z, z, color="0.6", linestyle="--", linewidth=1, label="y = x")
+    z0 = 2.0
+    p0 = float(functions.sigmoid(z0))
+    left.plot(z, functions.sigmoid(z), color="C0", label="p = sigmoid(z)")
+    left.plot([z0, z0, -6], [0, p0, p0], color="0.5", linestyle="--", linewidth=1)
     left.set_xlim(-6, 6)
-    left.set_ylim(-6, 6)
-    left.set_aspect("equal")
-    left.set_title("Inverse functions")
-    left.legend(loc="lower right", fontsize=8)
+    left.set_ylim(0, 1)
+    left.set_xlabel("log-odds z")
+    left.set_ylabel("probability p")
+    left.set_title("Sigmoid: z to p")
+    middle.plot(p, functions.logit(p), color="C1", label="z = logit(p)")
+    middle.plot([p0, p0, 0], [-6, z0, z0], color="0.5", linestyle="--", linewidth=1)
+    middle.set_xlim(0, 1)
+    middle.set_ylim(-6, 6)
+    middle.set_xlabel("probability p")
+    middle.set_ylabel("log-odds z")
+    middle.set_title("Logit: p back to z")
     right.plot(p, p / (1 - p), color="C2")
+    right.set_xlim(0, 1)
     right.set_ylim(0, 20)
     right.set_xlabel("probability p")
     right.set_ylabel("odds p / (1 - p)")
     right.set_title("Odds against probability")
+    for ax in (left, middle):
+        ax.annotate(f"z = {z0:g}, p = {p0:.3f}", (p0, z0) if ax is middle else (z0, p0),
+                    xytext=(-8, 8), textcoords="offset points", ha="right", fontsize=8)
     figure.tight_layout()
     return figure
 
@@ -63,9 +76,11 @@ def softmax_temperature(rng):
 
 
 @register("binary-cross-entropy", concept="cross-entropy",
-          caption="Left: binary cross-entropy of a predicted probability when the label is "
-                  "1 and when it is 0; a confident wrong answer costs without bound. Right: "
-                  "the entropy of a Bernoulli variable, largest at p = 1/2.",
+          caption="Both panels in nats (natural logarithms; divide by log 2 = 0.693 for "
+                  "bits). Left: binary cross-entropy of a predicted probability when the "
+                  "label is 1 and when it is 0; a confident wrong answer costs without "
+                  "bound. Right: the entropy of a Bernoulli(p) variable, its expected "
+                  "cross-entropy against itself, largest (log 2) at p = 1/2.",
           derivation="cross-entropy-gradient")
 def binary_cross_entropy(rng):
     p = np.linspace(0.001, 0.999, 999)
@@ -78,14 +93,18 @@ def binary_cross_entropy(rng):
     left.plot(p, on_zero, label="label y = 0: -log(1 - p)")
     left.set_ylim(0, 5)
     left.set_xlabel("predicted probability p")
-    left.set_ylabel("loss")
+    left.set_ylabel("loss (nats)")
     left.set_title("Binary cross-entropy")
     left.legend(fontsize=8)
     # Entropy H(p) is the expected cross-entropy of the Bernoulli(p) against itself.
     entropy = p * on_one + (1 - p) * on_zero
-    right.plot(p, entropy / np.log(2), color="C2")
+    right.plot(p, entropy, color="C2")
+    right.axhline(np.log(2), color="0.5", linestyle=":", linewidth=1)
+    right.text(0.5, np.log(2), "log 2 = 0.693 nats (1 bit)", ha="center", va="bottom",
+               fontsize=8, color="0.3")
+    right.set_ylim(0, 0.8)
     right.set_xlabel("p")
-    right.set_ylabel("bits")
+    right.set_ylabel("entropy (nats)")
     right.set_title("Entropy of a Bernoulli(p)")
     figure.tight_layout()
     return figure

@@ -10,41 +10,54 @@ from . import register
 
 
 @register("least-squares-squares", concept="least squares",
-          caption="Study hours against exam score: the least-squares line, its residuals, "
-                  "and each squared residual drawn as a square; their total area is the "
-                  "residual sum of squares the line minimises.",
+          caption="Left: study hours against exam score, the least-squares line and its "
+                  "residuals. Right: each residual's square, side |r_i| in score points, "
+                  "drawn to scale; their total area is the residual sum of squares (RSS), "
+                  "which the least-squares line makes as small as any line can: a line "
+                  "with a 10% steeper slope leaves larger squares.",
           derivation="normal-equations")
 def least_squares_squares(rng):
     hours = load_study_hours()
     x, y = hours.data[:, 0], hours.target
     model = LinearRegression().fit(hours.data, y)
-    fitted = model.predict(hours.data)
-    residuals = y - fitted
-    rss = float(residuals @ residuals)
+    slope, intercept = float(model.coef_[0]), float(model.intercept_)
+    residuals = y - model.predict(hours.data)
+    # Another line through the data's centre, 10% steeper: its squares are larger.
+    other_slope = 1.1 * slope
+    other = y - (y.mean() + other_slope * (x - x.mean()))
+    figure = Figure(figsize=(10.0, 4.2))
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.25]})
+    grid = np.array([x.min() - 1.0, x.max() + 1.0])
+    for xi, yi, ri in zip(x, y, residuals):
+        left.plot([xi, xi], [yi, yi - ri], color="C1", linewidth=1.5)
+    left.plot(grid, intercept + slope * grid, color="C0",
+              label=f"least squares: y = {slope:.3f} x + {intercept:.3f}")
+    left.scatter(x, y, color="k", zorder=3, s=18, label="students")
+    left.set_xlabel("hours studied")
+    left.set_ylabel("exam score")
+    left.set_title("The line and its residuals (orange)", fontsize=10)
+    left.legend(loc="upper left", fontsize=8)
 
-    figure = Figure()
-    ax = figure.add_subplot()
-    x_limits = (x.min() - 1.0, x.max() + 1.5)
-    y_limits = (min(y.min(), fitted.min()) - 8, max(y.max(), fitted.max()) + 8)
-    ax.set_xlim(*x_limits)
-    ax.set_ylim(*y_limits)
-    # Squares must look square although the axes have different units: one score unit
-    # along y spans ``x_per_score`` hours along x on the page.
-    box = ax.get_position()
-    width_in, height_in = box.width * figure.get_figwidth(), box.height * figure.get_figheight()
-    x_per_score = ((x_limits[1] - x_limits[0]) / width_in) / (
-        (y_limits[1] - y_limits[0]) / height_in)
-    for xi, yi, fi, r in zip(x, y, fitted, residuals):
-        ax.add_patch(Rectangle((xi, min(yi, fi)), abs(r) * x_per_score, abs(r),
-                               facecolor="C1", alpha=0.25, edgecolor="C1", linewidth=0.8))
-        ax.plot([xi, xi], [yi, fi], color="C1", linewidth=1.2)
-    grid = np.array(x_limits)
-    ax.plot(grid, model.intercept_ + model.coef_[0] * grid, color="C0",
-            label=f"y = {model.coef_[0]:.3f} x + {model.intercept_:.3f}")
-    ax.scatter(x, y, color="k", zorder=3, s=18, label="students")
-    ax.set_xlabel("hours studied")
-    ax.set_ylabel("exam score")
-    ax.set_title(f"Least squares: the squares' total area (in score units) is the RSS, "
-                 f"{rss:.2f}", fontsize=10)
-    ax.legend(loc="upper left")
+    # The squares side by side along two rows, in score points on both axes.
+    gap, rows = 0.6, [(residuals, 0.0, "C0", "least squares"),
+                      (other, -1.0, "C3", "slope x 1.1")]
+    tallest = max(np.abs(r).max() for r, *_ in rows)
+    for row, (r, level, color, label) in enumerate(rows):
+        base = -row * (tallest + 2.5)
+        left_edge = 0.0
+        for side in np.abs(r):
+            right.add_patch(Rectangle((left_edge, base), side, side, facecolor=color,
+                                      alpha=0.3, edgecolor=color, linewidth=0.8))
+            left_edge += side + gap
+        right.text(0.0, base + tallest + 0.3, f"{label}: RSS = {float(r @ r):.2f}",
+                   fontsize=9, color=color)
+    width = max(np.abs(r).sum() + gap * len(r) for r, *_ in rows)
+    right.set_xlim(-0.5, width + 0.5)
+    right.set_ylim(-(tallest + 2.5) - 0.5, tallest + 1.5)
+    right.set_aspect("equal")
+    right.set_yticks([])
+    right.set_xlabel("score points (each square's side is one residual's size)")
+    right.set_title(f"The squared residuals to scale: total area {float(residuals @ residuals):.2f}"
+                    " is the RSS", fontsize=10)
+    figure.tight_layout()
     return figure

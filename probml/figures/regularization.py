@@ -33,8 +33,9 @@ def ridge_problem(rng):
           caption="Left: contours of the likelihood (red) and of the Gaussian prior (blue) on "
                   "two weights; the Ridge solution with alpha = prior precision / noise "
                   "precision sits where the two balance, and equals the posterior mean. "
-                  "Right: the posterior predictive band of the study-hours line widens away "
-                  "from the data.",
+                  "Right: the posterior predictive standard deviation of a study-hours exam "
+                  "score, the noise plus the uncertainty about the line, grows away from "
+                  "the data.",
           derivation="ridge-as-map")
 def ridge_as_map(rng):
     X, y = ridge_problem(rng)
@@ -48,7 +49,7 @@ def ridge_as_map(rng):
     mse = mse_surface(X, y, w)
     log_likelihood = -0.5 * RIDGE_NOISE_PRECISION * len(y) * mse
     log_prior = -0.5 * RIDGE_PRIOR_PRECISION * (w[0] ** 2 + w[1] ** 2)
-    figure = Figure(figsize=(9.0, 4.0))
+    figure = Figure(figsize=(9.0, 4.8))
     left, right = figure.subplots(1, 2)
     steps = -np.array([8, 4, 2, 1, 0.5, 0.125])
     contour(left, w[0], w[1], log_likelihood - log_likelihood.max(), levels=np.sort(steps),
@@ -64,28 +65,30 @@ def ridge_as_map(rng):
     left.set_xlabel("w1")
     left.set_ylabel("w2")
     left.set_title("MAP = where likelihood meets prior", fontsize=10)
-    left.legend(fontsize=7, loc="lower right")
+    # Below the axes, where it covers no contour.
+    figure.legend(*left.get_legend_handles_labels(), fontsize=7, loc="lower left",
+                  bbox_to_anchor=(0.06, 0.0), ncols=2)
 
     hours = load_study_hours()
     model = BayesianLinearRegression(fit_precisions=True).fit(hours.data, hours.target)
     grid = np.linspace(-6, 16, 221)[:, None]
     mean, std = model.predict(grid, return_std=True)
-    band = model.predict_interval(grid, 0.95)
-    # Drawn around the predictive mean, so the band's width is what shows.
-    right.fill_between(grid[:, 0], band[:, 0] - mean, band[:, 1] - mean, color="C0",
-                       alpha=0.25, label="95% predictive interval")
-    right.axhline(0, color="C0", linewidth=1.2, label="posterior predictive mean")
-    right.scatter(hours.data[:, 0], hours.target - model.predict(hours.data), color="k",
-                  s=15, zorder=3, label="students")
-    right.axvspan(hours.data.min(), hours.data.max(), color="0.92", zorder=0)
-    right.text(5.0, 0.97, "data", transform=right.get_xaxis_transform(), ha="center",
-               va="top", fontsize=8, color="0.4")
+    noise = 1.0 / np.sqrt(model.beta_)
+    # sd^2 = 1/beta (the noise) + a(x)' S a(x) (the uncertainty about the line).
+    right.fill_between(grid[:, 0], 0, noise, color="0.8", label="noise: 1 / sqrt(beta)")
+    right.fill_between(grid[:, 0], noise, std, color="C0", alpha=0.35,
+                       label="added by the weights' posterior")
+    right.plot(grid[:, 0], std, color="C0", linewidth=1.5, label="predictive sd")
+    right.axvspan(hours.data.min(), hours.data.max(), color="0.95", zorder=0)
+    right.text(5.0, 0.97, "hours in the data", transform=right.get_xaxis_transform(),
+               ha="center", va="top", fontsize=8, color="0.4")
+    right.set_ylim(0, 1.25 * std.max())
     right.set_xlabel("hours studied")
-    right.set_ylabel("exam score - predictive mean")
+    right.set_ylabel("predictive sd of the exam score (points)")
     right.set_title(f"Predictive sd {std.min():.1f} among the data, {std.max():.1f} "
                     f"far away", fontsize=10)
     right.legend(fontsize=7, loc="lower left")
-    figure.tight_layout()
+    figure.tight_layout(rect=(0.0, 0.1, 1.0, 1.0))        # the bottom tenth: the legend
     return figure
 
 
