@@ -124,3 +124,21 @@ def test_check_command_prints_a_table_and_fails_on_unknown_names(capsys):
     assert "bernoulli-mle" in out and "2 of 2 passed" in out and "vs SciPy" in out
     assert cli.main(["check", "no-such"]) == 2
     assert "no derivation named 'no-such'" in capsys.readouterr().err
+
+
+def test_the_gaussian_mle_is_derived_for_a_sample_of_any_size():
+    """Sums over i = 1..n with n a symbol, never a fixed sample; the textbook forms
+    (1/n) sum x_i and (1/n) sum (x_i - xbar)^2 are the results (the symbolic check
+    proves it), and E[sigma_hat^2] = (n - 1) sigma^2 / n holds for every n."""
+    derivation = derivations.get("gaussian-mle")
+    results = derivation.results
+    n = sp.Symbol("n", integer=True, positive=True)
+    for key in ("mu_hat", "sigma2_hat"):
+        sums = results[key].atoms(sp.Sum)
+        assert sums and all(s.limits[0][1:] == (1, n) for s in sums)
+    sigma2 = sp.Symbol("sigma^2", positive=True)
+    for size in range(2, 12):
+        assert results["E[sigma2_hat]"].subs(n, size) == sp.Rational(size - 1, size) * sigma2
+    page = derivation.to_markdown()
+    assert "x_{1}" not in page and "x_{5}" not in page
+    assert r"\left({x}_{i} - \bar x\right)^{2}" in page         # as a textbook writes it

@@ -4,13 +4,19 @@ import numpy as np
 import sympy as sp
 
 from .._derivation import Derivation, Eq, Step, Tex, is_zero
+from ..likelihood.symbolic import INDEX, split_sums
+from ..likelihood.symbolic import N as n_obs
 from . import register
 
 mu = sp.Symbol("mu", real=True)
 sigma2 = sp.Symbol("sigma^2", positive=True)
 N = 5
-_s2_hat_symbol = Tex(r"\hat\sigma^2", positive=True)
 xs_symbols = sp.symbols(f"x_1:{N + 1}", real=True)
+# A sample of any size n: x_i, i = 1..n, its mean and the MLE of the variance as symbols.
+X = sp.IndexedBase("x", real=True)
+X_I = X[INDEX]
+XBAR = Tex(r"\bar x", real=True)
+S2_HAT = Tex(r"\hat\sigma^2", positive=True)
 n = sp.Symbol("n", positive=True)
 
 # k successes in n Bernoulli trials with probability q.
@@ -46,48 +52,63 @@ def _expected_sum_of_squares(m, variance):
 
 @register("gaussian-mle")
 def gaussian_mle():
-    # An explicit sample of N = 5 lets solve() work on plain sums; the pattern
-    # (mean and 1/n variance) is then read off and checked for any n numerically.
-    loglik = sum(-sp.log(2 * sp.pi * sigma2) / 2 - (xi - mu) ** 2 / (2 * sigma2)
-                 for xi in xs_symbols)
-    score_mu, score_s = sp.diff(loglik, mu), sp.diff(loglik, sigma2)
-    mu_hat = sp.solve(score_mu, mu)[0]
-    s2_hat = sp.solve(score_s.subs(mu, mu_hat), sigma2)[0]
-    hessian = sp.hessian(loglik, (mu, sigma2)).subs({mu: mu_hat}).subs({sigma2: s2_hat})
-    # Unbiasedness: write x_i = mu + sigma e_i with independent standard e_i,
-    # expand the sum of squares about the mean, and take expectations term by
-    # term (E[e_i] = 0, E[e_i^2] = 1, E[e_i e_j] = 0), for n = 2, ..., 6.
-    expected_by_n = {m: _expected_sum_of_squares(m, sigma2) for m in range(2, 7)}
-    slope = sp.simplify(expected_by_n[3] - expected_by_n[2])
-    expected_ss = sp.expand(expected_by_n[2] + (n - 2) * slope)
+    r"""The Gaussian MLE for a sample of any size n, with sums over i = 1..n throughout."""
+    loglik = _sum(-sp.log(2 * sp.pi * sigma2) / 2 - (X_I - mu) ** 2 / (2 * sigma2))
+    squares = _sum((X_I - mu) ** 2)
+    written = split_sums(loglik)                   # -n/2 log(2 pi s2) - squares / (2 s2)
+    score_mu = split_sums(sp.diff(loglik, mu), expand=True)
+    (mu_hat,) = sp.solve(score_mu, mu)
+    score_s2 = split_sums(sp.diff(loglik, sigma2))
+    total = sp.Dummy("Q", positive=True)           # the sum of squares, as one number
+    (variance,) = sp.solve(score_s2.subs(squares, total), sigma2)
+    sigma2_hat = variance.subs(total, _sum((X_I - mu_hat) ** 2))
+    hessian = _gaussian_hessian_at_optimum(loglik, mu_hat, sigma2_hat)
+    # Unbiasedness by linearity of expectation, for any n: E x_i = mu,
+    # E x_i^2 = sigma^2 + mu^2, and E x_i x_j = mu^2 for i != j (independence).
+    squares_about_mean = split_sums(_sum(X_I ** 2), True) - n_obs * XBAR ** 2
+    e_square, e_cross = sigma2 + mu ** 2, mu ** 2
+    e_mean_square = (n_obs * e_square + n_obs * (n_obs - 1) * e_cross) / n_obs ** 2
+    expected_ss = sp.factor(n_obs * e_square - n_obs * e_mean_square)
     steps = [
-        Step(f"The log-likelihood of n Gaussian observations (written for n = {N}, so "
-             "SymPy can solve the sums) is",
-             Eq(Tex(r"\ell(\mu, \sigma^2)"),
-                   Tex(r"-\frac{n}{2}\log(2\pi\sigma^2) - \frac{1}{2\sigma^2}"
-                             r"\sum_i (x_i - \mu)^2"))),
-        Step("Setting the score for the mean to zero gives the sample mean,",
+        Step(r"For $n$ independent observations $x_i \sim \mathcal N(\mu, \sigma^2)$ the "
+             "log-likelihood is the sum of the log-densities,",
+             _shown(r"\ell(\mu, \sigma^2)", loglik)),
+        Step(r"and since $\log(2\pi\sigma^2)$ does not depend on $i$, its sum is $n$ "
+             "copies of it:",
+             _shown(r"\ell(\mu, \sigma^2)", written)),
+        Step(r"The score for $\mu$: the derivative of the sum is the sum of the "
+             r"derivatives, $\sum_i (x_i - \mu)/\sigma^2$, and splitting that sum gives",
+             _shown(r"\frac{\partial \ell}{\partial \mu}", sp.together(score_mu))),
+        Step(r"It vanishes where $n\mu = \sum_i x_i$: the MLE of the mean is the sample "
+             r"mean $\bar x$,",
              Eq(Tex(r"\hat\mu"), mu_hat)),
-        Step("and the score for the variance, at that mean, gives the 1/n variance:",
-             Eq(Tex(r"\hat\sigma^2"), sp.factor(s2_hat))),
-        Step("At the optimum the Hessian (SymPy's, in the x_i, equals the following "
-             "once the sum of squares is written as n times the variance estimate) is "
-             "diagonal with negative entries, so the optimum is a maximum:",
-             sp.Matrix([[-N / _s2_hat_symbol, 0], [0, -N / (2 * _s2_hat_symbol ** 2)]])),
-        Step("Writing x_i = mu + sigma e_i with independent standard e_i and taking "
-             "expectations term by term (E e_i = 0, E e_i^2 = 1, E e_i e_j = 0), the "
-             "expected sum of squares about the sample mean for n = 2, ..., 6 is",
-             sp.Matrix([list(expected_by_n.values())])),
-        Step("which grows by sigma^2 per observation from sigma^2 at n = 2:",
-             Eq(Tex(r"E\left[\sum_i (x_i - \bar x)^2\right]"),
-                   sp.factor(expected_ss))),
-        Step("so the MLE is biased low by the factor (n - 1)/n, and dividing by n - 1 "
-             "instead gives the unbiased estimator.",
-             Eq(Tex(r"E[\hat\sigma^2]"), sp.factor(expected_ss / n))),
+        Step(r"The score for $\sigma^2$ (differentiate $-\frac{n}{2}\log\sigma^2$ and "
+             r"$-\frac{1}{2\sigma^2}\sum_i (x_i - \mu)^2$):",
+             _shown(r"\frac{\partial \ell}{\partial \sigma^2}", score_s2)),
+        Step(r"Multiplying by $2\sigma^4$ and setting it to zero at $\mu = \bar x$ gives "
+             r"the average squared deviation from $\bar x$, with $1/n$:",
+             _shown(r"\hat\sigma^2", sigma2_hat.subs(mu_hat, XBAR))),
+        Step(r"At $(\hat\mu, \hat\sigma^2)$ the Hessian is diagonal (the mixed derivative "
+             r"is $-\sum_i (x_i - \hat\mu)/\sigma^4 = 0$) with negative entries, using "
+             r"$\sum_i (x_i - \hat\mu)^2 = n\hat\sigma^2$; so the stationary point is the "
+             "maximum:",
+             hessian),
+        Step(r"Is $\hat\sigma^2$ unbiased? Expand the squares and use $\sum_i x_i = "
+             r"n\bar x$:",
+             _shown(sp.latex(_sum((X_I - XBAR) ** 2), order="rev-lex"), squares_about_mean)),
+        Step(r"Each $x_i$ has $E[x_i^2] = \sigma^2 + \mu^2$. The mean $\bar x$ has "
+             r"variance $\sigma^2/n$ (the variance of a sum of $n$ independent terms is "
+             r"$n\sigma^2$, divided by $n^2$), so $E[\bar x^2] = \sigma^2/n + \mu^2$:",
+             Eq(Tex(r"E[\bar x^2]"), sp.expand(e_mean_square))),
+        Step("Taking expectations of the two terms, by linearity of expectation,",
+             Eq(Tex(r"E\left[\sum_{i=1}^{n} (x_i - \bar x)^2\right]"), expected_ss)),
+        Step(r"so the MLE is biased low by the factor $(n - 1)/n$; dividing the sum of "
+             r"squares by $n - 1$ instead gives the unbiased estimator $s^2$.",
+             Eq(Tex(r"E[\hat\sigma^2]"), expected_ss / n_obs)),
     ]
-    results = {"mu_hat": mu_hat, "sigma2_hat": s2_hat, "hessian at optimum": hessian,
-               "E[sum of squares], n = 2..6": sp.Matrix([list(expected_by_n.values())]),
-               "E[sigma2_hat]": expected_ss / n}
+    results = {"mu_hat": mu_hat, "sigma2_hat": sigma2_hat, "hessian at optimum": hessian,
+               "sum of squares about the mean": squares_about_mean,
+               "E[sum of squares]": expected_ss, "E[sigma2_hat]": expected_ss / n_obs}
 
     return Derivation(
         name="gaussian-mle", title="The Gaussian MLE: sample mean and the 1/n variance",
@@ -96,55 +117,116 @@ def gaussian_mle():
         scipy=_gaussian_mle_against_scipy, probml=_gaussian_mle_against_probml,
         tolerance=(1e-6, 1e-4),
         checked_against=("`scipy.optimize.minimize` on the negative log-likelihood "
-                         "(`scipy.stats.norm.logpdf`).",
+                         "(`scipy.stats.norm.logpdf`) of 200 draws, against the sums "
+                         "evaluated on them.",
                          "`probml.Normal` (`mean_`, `var_`, `var_unbiased_`), and a "
-                         "simulation of E[sigma_hat^2] = (n - 1)/n sigma^2."))
+                         "simulation of E[sigma_hat^2] = (n - 1)/n sigma^2."),
+        footer=_try_it("gaussian-mle", [
+            "from probml import Normal",
+            "from probml.datasets import load_study_hours",
+            "scores = load_study_hours().target",
+            "fit = Normal().fit(scores)",
+            "fit.mean_, fit.var_, fit.var_unbiased_    # x-bar, the 1/n and the 1/(n-1) "
+            "variance"]))
+
+
+def _shown(lhs, rhs):
+    r"""``lhs = rhs`` in LaTeX, the terms of ``rhs`` in the order a textbook writes
+    them (:math:`x_i - \mu`, not SymPy's alphabetical :math:`-\mu + x_i`)."""
+    return f"{lhs} = {sp.latex(rhs, order='rev-lex')}"
+
+
+def _sum(summand):
+    return sp.Sum(summand, (INDEX, 1, n_obs))
+
+
+def _try_it(name, lines):
+    """The page's last lines: the probml code that reproduces the result, then how to
+    regenerate and verify the page."""
+    code = "\n".join(lines)
+    return (f"## Try it\n\n```python\n{code}\n```\n\nRegenerate with `probml derive {name}`; "
+            f"verify with `probml check {name}`.")
+
+
+def _gaussian_hessian_at_optimum(loglik, mu_hat, sigma2_hat):
+    r"""The Hessian in :math:`(\mu, \sigma^2)` at the MLE, with :math:`\sum_i (x_i -
+    \hat\mu)^2` written as :math:`n\hat\sigma^2`."""
+    hessian = sp.hessian(loglik, (mu, sigma2)).applyfunc(lambda e: split_sums(e, True))
+    squares = split_sums(sp.expand(_sum((X_I - mu_hat) ** 2)), True)
+    at_mean = hessian.subs(mu, mu_hat).applyfunc(sp.expand)
+    # sum x_i^2 = n s2_hat + n xbar^2 at the optimum, so that the sums cancel.
+    sum_x2 = _sum(X_I ** 2)
+    solved = sp.solve(sp.Eq(squares, n_obs * S2_HAT), sum_x2)[0]
+    return at_mean.subs(sum_x2, solved).subs(sigma2, S2_HAT).applyfunc(sp.simplify)
+
+
+def _sample_value(expr, data):
+    """``expr`` (sums over i = 1..n of the x_i) evaluated on the sample ``data``."""
+    expr = expr.subs(n_obs, len(data))
+    t = sp.Dummy("t")
+    while expr.has(sp.Sum):
+        innermost = [s for s in expr.atoms(sp.Sum) if not s.function.has(sp.Sum)]
+        expr = expr.xreplace({s: float(np.sum(sp.lambdify(t, s.function.subs(X_I, t))(data)
+                                               * np.ones(len(data))))
+                              for s in innermost})
+    return float(expr)
 
 
 def _gaussian_mle_identities(d):
-    """The mean and 1/n variance; a negative diagonal Hessian; E[sigma_hat^2] = (n-1)/n sigma^2."""
+    r"""The textbook forms for general n, the same results on an explicit sample of five,
+    a negative diagonal Hessian, and E[sigma_hat^2] = (n-1)/n sigma^2 (also by expanding
+    the sum of squares in standard normals for n = 2..6)."""
     r = d.results
-    mean = sum(xs_symbols) / N
-    variance = sum((xi - mean) ** 2 for xi in xs_symbols) / N
+    xbar = _sum(X_I) / n_obs
+    textbook_variance = _sum((X_I - xbar) ** 2) / n_obs
+    general = (sp.simplify(r["mu_hat"] - xbar) == 0
+               and sp.simplify(split_sums(sp.expand(r["sigma2_hat"] - textbook_variance),
+                                          True)) == 0)
+    # The general-n results at n = 5 against solving the five-term likelihood directly.
+    explicit = {X[k]: xs_symbols[k - 1] for k in range(1, N + 1)}
+    loglik = sum(-sp.log(2 * sp.pi * sigma2) / 2 - (xi - mu) ** 2 / (2 * sigma2)
+                 for xi in xs_symbols)
+    (mu_5,) = sp.solve(sp.diff(loglik, mu), mu)
+    (s2_5,) = sp.solve(sp.diff(loglik, sigma2).subs(mu, mu_5), sigma2)
+    at_five = (is_zero(r["mu_hat"].subs(n_obs, N).doit().xreplace(explicit) - mu_5)
+               and is_zero(r["sigma2_hat"].subs(n_obs, N).doit().xreplace(explicit) - s2_5))
+    # sum (x_i - xbar)^2 = sum x_i^2 - n xbar^2, with xbar the mean of the sum.
+    about_mean = split_sums(sp.expand(_sum((X_I - xbar) ** 2)), True) - r[
+        "sum of squares about the mean"].subs(XBAR, xbar)
+    general = general and sp.simplify(split_sums(sp.expand(about_mean), True)) == 0
     H = r["hessian at optimum"]
-    # -n/v and -n/(2 v^2) at v = the variance estimate: negative, as v > 0.
-    return (is_zero(r["mu_hat"] - mean) and is_zero(r["sigma2_hat"] - variance)
-            and is_zero(H[0, 1]) and is_zero(H[0, 0] + N / variance)
-            and is_zero(H[1, 1] + N / (2 * variance ** 2))
-            and all(is_zero(e - (m - 1) * sigma2) for m, e in
-                    zip(range(2, 7), r["E[sum of squares], n = 2..6"]))
-            and is_zero(r["E[sigma2_hat]"] - (n - 1) / n * sigma2))
-
-
-def _gaussian_estimates(d, data):
-    """The n = 5 closed forms (the mean and 1/n variance) applied to ``data``."""
-    mean_fn = sp.lambdify(xs_symbols, d.results["mu_hat"])
-    var_fn = sp.lambdify(xs_symbols, d.results["sigma2_hat"])
-    return mean_fn(*data[:N]), var_fn(*data[:N])
+    hessian = (is_zero(H[0, 1]) and is_zero(H[1, 0]) and is_zero(H[0, 0] + n_obs / S2_HAT)
+               and is_zero(H[1, 1] + n_obs / (2 * S2_HAT ** 2)))
+    unbiased = (is_zero(r["E[sum of squares]"] - (n_obs - 1) * sigma2)
+                and is_zero(r["E[sigma2_hat]"] - (n_obs - 1) / n_obs * sigma2)
+                and all(is_zero(_expected_sum_of_squares(m, sigma2)
+                                - r["E[sum of squares]"].subs(n_obs, m)) for m in range(2, 7)))
+    return general and at_five and hessian and unbiased
 
 
 def _gaussian_mle_against_scipy(d):
     from scipy.optimize import minimize
     from scipy.stats import norm
 
-    data = _sample(5)[:N]
+    data = _sample(5)
     found = minimize(lambda t: -norm.logpdf(data, t[0], np.exp(t[1] / 2)).sum(),
                      [0.0, 0.0], method="BFGS", options={"gtol": 1e-10}).x
-    mean, var = _gaussian_estimates(d, data)
+    mean, var = (_sample_value(d.results[key], data) for key in ("mu_hat", "sigma2_hat"))
     return max(abs(found[0] - mean), abs(np.exp(found[1]) - var) / var)
 
 
 def _gaussian_mle_against_probml(d):
     from probml import Normal
 
-    data = _sample(6)[:N]
+    data = _sample(6)
     model = Normal().fit(data)
-    mean, var = _gaussian_estimates(d, data)
+    mean, var = (_sample_value(d.results[key], data) for key in ("mu_hat", "sigma2_hat"))
+    size = len(data)
     rng = np.random.default_rng(7)
     simulated = rng.normal(size=(200_000, N)).var(axis=1).mean()   # E of 1/n variance
-    expected = float(d.results["E[sigma2_hat]"].subs({n: N, sigma2: 1}))
+    expected = float(d.results["E[sigma2_hat]"].subs({n_obs: N, sigma2: 1}))
     return max(abs(model.mean_ - mean), abs(model.var_ - var),
-               abs(model.var_unbiased_ - var * N / (N - 1)),
+               abs(model.var_unbiased_ - var * size / (size - 1)),
                abs(simulated - expected) / 100)   # Monte-Carlo: sd about 0.0013
 
 
