@@ -171,11 +171,13 @@ class Derivation:
         lines = [f"# {self.title}", "",
                  f"*Concepts: {', '.join(self.concepts)}.*  "
                  f"Registry name: `{self.name}`.", ""]
+        # Numbered paragraphs, not a Markdown list: display math inside list items is
+        # where Markdown renderers break it.
         for number, step in enumerate(self.steps, start=1):
-            lines.append(f"{number}. {step.text}")
+            lines += [f"**{number}.** {step.text}", ""]
             if step.expr is not None:
-                lines += ["", f"   $$ {_latex(step.expr)} $$", ""]
-        lines += ["", "## Results", ""]
+                lines += [f"$$ {_latex(step.expr)} $$", ""]
+        lines += ["## Results", ""]
         for key, value in self.results.items():
             tex = _latex(value)
             shown = (f"${tex}$" if len(tex) <= _LONGEST_RESULT else

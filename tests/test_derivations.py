@@ -106,6 +106,9 @@ def test_a_page_shows_only_what_was_derived(name):
     page = derivations.get(name).to_markdown()
     found = [token for token in _NOT_DERIVED if token in page]
     assert not found, f"{name}: the page shows {found}"
+    # Display math stands on its own line, never indented into a list item.
+    for line in page.splitlines():
+        assert not (line.lstrip().startswith("$$") and line != line.lstrip()), line
 
 
 def test_a_step_that_evaluates_to_a_boolean_is_refused():
