@@ -7,7 +7,7 @@ Importing probml is light: SciPy's special functions, SymPy and Matplotlib are
 imported only by the functions that need them.
 """
 
-from . import calculus, datasets, functions, losses, optim
+from . import calculus, datasets, functions, information, losses, optim
 from .exceptions import (
     BoundaryMaximumWarning,
     CollinearityWarning,
@@ -84,6 +84,7 @@ __all__ = [
     "functions",
     "growth",
     "hypothesis_testing",
+    "information",
     "laplace_scale_to_lasso_alpha",
     "lasso_alpha_to_laplace_scale",
     "lasso_path",

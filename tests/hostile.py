@@ -383,7 +383,7 @@ def entries():
     from probml import (BayesianLinearRegression, Bernoulli, BridgeRegression, Lasso,
                         LinearRegression, LogisticRegression, Normal, Ridge,
                         calculus, datasets, derivations, figures, functions, growth, inference,
-                        losses, models, optim, selection)
+                        information, losses, models, optim, selection)
     from probml import hypothesis_testing as testing
     from probml.selection import bias_variance
 
@@ -545,6 +545,15 @@ def entries():
                              {"z": (X, "matrix"), "axis": (-1, "count"),
                               "temperature": (1.0, "scalar")},
                              exact_nonfinite=name == "log_softmax"))
+    distribution = np.array([0.1, 0.2, 0.3, 0.4])
+    out.append(_function("entropy", information.entropy,
+                         {"p": (distribution, "vector"), "axis": (-1, "count"),
+                          "base": (None, "scalar")}))
+    for name in ("cross_entropy", "kl_divergence"):      # +inf where q_k = 0 < p_k is exact
+        out.append(_function(name, getattr(information, name),
+                             {"p": (distribution, "vector"), "q": (distribution[::-1], "vector"),
+                              "axis": (-1, "count"), "base": (None, "scalar")},
+                             exact_nonfinite=True))
     for name in ("mean_squared_error", "root_mean_squared_error", "mean_absolute_error"):
         for suffix in ("", "_gradient"):
             out.append(_function(name + suffix, getattr(losses, name + suffix),

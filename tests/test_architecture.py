@@ -16,7 +16,8 @@ PACKAGE = ROOT / "probml"
 LAYERS = [
     {"exceptions"},
     {"_validation", "_blocks", "_files", "_registry"},                  # foundation
-    {"functions", "inference", "datasets", "calculus", "_derivation"},  # building blocks
+    {"functions", "information", "inference", "datasets", "calculus",  # building blocks
+     "_derivation"},
     {"losses"},
     {"optim"},
     {"models"},

@@ -16,7 +16,7 @@ def test_the_registry_has_every_derivation_of_the_issue():
         "mse-gradient", "normal-equations",                                  # regression
         "logistic-inverse-logit", "cross-entropy-gradient",                  # classification
         "gaussian-mle", "bernoulli-mle", "losses-as-likelihoods",            # likelihood
-        "poisson-daily-counts", "weibull-time-to-churn", "growth-curve",
+        "entropy-cross-entropy-kl", "poisson-daily-counts", "weibull-time-to-churn", "growth-curve",
         "beta-bernoulli", "bayesian-linear-posterior",                       # bayes
         "ridge-as-map", "lasso-as-map",                                      # regularization
         "gradient-descent-step-size", "adam-bias-correction",                # optimization

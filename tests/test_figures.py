@@ -65,7 +65,7 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
         "least-squares-squares",                                             # regression
         "sigmoid-logit", "softmax-temperature", "binary-cross-entropy",      # classification
         "logistic-regression-band", "perfect-separation",
-        "gaussian-mle", "robust-losses",                                     # likelihood
+        "gaussian-mle", "robust-losses", "entropy-cross-entropy-kl",         # likelihood
         "poisson-daily-counts", "weibull-time-to-churn", "growth-curve",
         "bayes-theorem", "bayesian-linear-sequential",                       # bayes
         "ridge-as-map", "norm-balls", "regularization-paths",                # regularization

@@ -47,7 +47,8 @@ ENTRIES = entries()
 def test_the_catalogue_covers_every_public_name():
     """Each public function and estimator of probml appears in the catalogue."""
     labels = " ".join(entry.label for entry in ENTRIES)
-    modules = [probml, probml.functions, probml.losses, probml.optim, probml.selection,
+    modules = [probml, probml.functions, probml.information, probml.losses, probml.optim,
+               probml.selection,
                probml.hypothesis_testing, probml.growth, probml.inference, probml.calculus,
                probml.likelihood]
     missing = []

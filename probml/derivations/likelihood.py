@@ -130,10 +130,11 @@ def gaussian_mle():
             "variance"]))
 
 
-def _shown(lhs, rhs):
+def _shown(lhs, rhs, order="rev-lex"):
     r"""``lhs = rhs`` in LaTeX, the terms of ``rhs`` in the order a textbook writes
-    them (:math:`x_i - \mu`, not SymPy's alphabetical :math:`-\mu + x_i`)."""
-    return f"{lhs} = {sp.latex(rhs, order='rev-lex')}"
+    them (:math:`x_i - \mu`, not SymPy's alphabetical :math:`-\mu + x_i`; with
+    ``order="old"``, :math:`p_k \log p_k`, not :math:`\log p_k \, p_k`)."""
+    return f"{lhs} = {sp.latex(rhs, order=order)}"
 
 
 def _sum(summand):
@@ -375,6 +376,160 @@ def _losses_against_probml(d):
                             + 3 / 1.3 * losses.mean_absolute_error(LOSS_Y, LOSS_F))),
         max(abs(v["bernoulli"][j] - losses.binary_cross_entropy([j], [0.8])) for j in (0, 1)),
         abs(v["categorical"] - losses.categorical_cross_entropy([2], [LOSS_P])))
+
+
+# -- entropy, cross-entropy and the KL divergence, over K outcomes -----------------------
+
+OUTCOME, OTHER = sp.symbols("k j", integer=True, positive=True)
+K_OUTCOMES = sp.Symbol("K", integer=True, positive=True)
+P_K, Q_K = sp.IndexedBase("p", positive=True), sp.IndexedBase("q", positive=True)
+LAMBDA = sp.Symbol("lambda", positive=True)
+COUNTS = sp.IndexedBase("n", positive=True)
+# The distributions the numeric checks use.
+_P4, _Q4 = np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.25, 0.25, 0.4, 0.1])
+
+
+def _over_outcomes(summand, index=OUTCOME):
+    return sp.Sum(summand, (index, 1, K_OUTCOMES))
+
+
+def _first_branch(expr):
+    """A derivative of a sum over j = 1..K in q_k holds Piecewise((value, k <= K), (0,
+    True)); for an outcome k of the K that is the value."""
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0][0])
+
+
+@register("entropy-cross-entropy-kl")
+def entropy_cross_entropy_kl():
+    r"""H(p, q) = H(p) + D(p || q); its minimum over q is q = p; so minimising
+    cross-entropy on the data's frequencies is maximum likelihood."""
+    p_k, q_k = P_K[OUTCOME], Q_K[OUTCOME]
+    entropy = -_over_outcomes(p_k * sp.log(p_k))
+    cross = -_over_outcomes(p_k * sp.log(q_k))
+    divergence = _over_outcomes(p_k * sp.log(p_k / q_k))
+    # One sum: the summands of H(p, q) - H(p) - D(p || q), with log(p/q) = log p - log q.
+    gap = sp.expand(sp.expand_log(-p_k * sp.log(q_k) + p_k * sp.log(p_k)
+                                  - p_k * sp.log(p_k / q_k), force=True))
+    p_j, q_j = P_K[OTHER], Q_K[OTHER]
+    lagrangian = (-_over_outcomes(p_j * sp.log(q_j), OTHER)
+                  + LAMBDA * (_over_outcomes(q_j, OTHER) - 1))
+    stationary = _first_branch(sp.diff(lagrangian, q_k).doit())
+    (q_star,) = sp.solve(stationary, q_k)                       # p_k / lambda
+    # sum_k q_k = 1: (1/lambda) sum_k p_k = 1, so lambda = sum_k p_k, which is 1.
+    total = sp.factor_terms(_over_outcomes(q_star))
+    (lam_star,) = sp.solve(total - 1, LAMBDA)
+    q_hat = q_star.subs(LAMBDA, lam_star.subs(_over_outcomes(p_k), 1))
+    curvature = _first_branch(sp.diff(lagrangian, q_k, 2).doit())
+    mean_nll = -_over_outcomes(COUNTS[OUTCOME] * sp.log(q_k)) / n_obs
+    frequencies = -_over_outcomes(COUNTS[OUTCOME] / n_obs * sp.log(q_k))
+    steps = [
+        Step(r"For distributions $p$ and $q$ over the same $K$ outcomes, the entropy of "
+             r"$p$ is the expected surprise $-\log p_k$ under $p$,",
+             _shown("H(p)", entropy, order="old")),
+        Step(r"the cross-entropy is the expected surprise under $p$ of a model $q$ (the "
+             "average loss when outcomes come from $p$ but are scored with $q$),",
+             _shown("H(p, q)", cross, order="old")),
+        Step(r"and the Kullback-Leibler divergence of $q$ from $p$ is the extra "
+             r"surprise, with $\log(p_k/q_k) = \log p_k - \log q_k$:",
+             _shown(r"D(p \,\|\, q)", divergence, order="old")),
+        Step(r"So the cross-entropy is the entropy plus the divergence: the summands of "
+             r"$H(p, q) - H(p) - D(p\,\|\,q)$ cancel,",
+             Eq(Tex(r"-p_k \log q_k + p_k \log p_k - p_k \log\frac{p_k}{q_k}"), gap)),
+        Step(r"Which model $q$ makes $H(p, q)$ smallest? With a multiplier $\lambda$ for "
+             r"$\sum_j q_j = 1$, the Lagrangian's derivative in $q_k$ is",
+             Eq(Tex(r"\frac{\partial}{\partial q_k}\left[-\sum_j p_j \log q_j + \lambda\left("
+                    r"\sum_j q_j - 1\right)\right]"), stationary)),
+        Step(r"It vanishes at $q_k = p_k/\lambda$; the $q_k$ sum to 1 only if "
+             r"$\lambda = \sum_k p_k = 1$, so",
+             Eq(Tex(r"\hat q_k"), q_hat)),
+        Step(r"and the second derivative $p_k/q_k^2 > 0$ makes it the minimum. As $H(p)$ "
+             r"does not depend on $q$, the divergence is smallest there too, where it is "
+             r"0: $D(p\,\|\,q) \ge 0$ with equality only at $q = p$ (Gibbs' inequality).",
+             Eq(Tex(r"\frac{\partial^2 H(p, q)}{\partial q_k^2}"), curvature)),
+        Step(r"Now $n$ observations, $n_k$ of them of outcome $k$, under a categorical "
+             r"model $q$: grouping the terms $\log q_{y_i}$ by outcome, the average "
+             r"negative log-likelihood is",
+             _shown(r"-\frac{1}{n}\sum_{i=1}^{n} \log q_{y_i}", mean_nll, order="old")),
+        Step(r"which is the cross-entropy $H(\hat p, q)$ against the observed frequencies "
+             r"$\hat p_k = n_k/n$. So the maximum-likelihood model is $\hat q = \hat p$, and "
+             "minimising the cross-entropy loss of a classifier is maximising its "
+             "likelihood.",
+             _shown(r"H(\hat p, q)", frequencies, order="old")),
+    ]
+    results = {"H(p, q) - H(p) - D(p||q), per outcome": gap, "minimiser q_k": q_hat,
+               "multiplier": lam_star, "curvature": curvature,
+               "mean negative log-likelihood": mean_nll}
+    return Derivation(
+        name="entropy-cross-entropy-kl",
+        title="Cross-entropy is entropy plus KL divergence, and minimising it is maximum "
+              "likelihood",
+        concepts=["entropy", "cross-entropy", "KL divergence", "maximum likelihood"],
+        steps=steps, results=results, symbolic=_information_identities,
+        scipy=_information_against_scipy, probml=_information_against_probml,
+        tolerance=(1e-6, 1e-12),
+        checked_against=("`scipy.stats.entropy` (entropy and KL divergence) for "
+                         "H(p, q) = H(p) + D(p || q) on four outcomes, and "
+                         "`scipy.optimize.minimize` of H(p, q) over q (softmax "
+                         "parameters) finding q = p.",
+                         "`probml.information` (`entropy`, `cross_entropy`, "
+                         "`kl_divergence`) against the derived sums, and "
+                         "`probml.losses.categorical_cross_entropy` of labels with those "
+                         "frequencies equal to H(p-hat, q)."),
+        footer=_try_it("entropy-cross-entropy-kl", [
+            "from probml.information import cross_entropy, entropy, kl_divergence",
+            "p, q = [0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.4, 0.1]",
+            "cross_entropy(p, q), entropy(p) + kl_divergence(p, q)   # equal, in nats",
+            "kl_divergence(p, p)                                     # 0"]))
+
+
+def _information_at(expr, p, q):
+    """A derived sum over k = 1..K evaluated for the distributions ``p`` and ``q``."""
+    explicit = expr.subs(K_OUTCOMES, len(p)).doit()
+    values = {P_K[k + 1]: sp.Float(p[k], 30) for k in range(len(p))}
+    values.update({Q_K[k + 1]: sp.Float(q[k], 30) for k in range(len(q))})
+    return float(explicit.xreplace(values))
+
+
+def _information_identities(d):
+    r = d.results
+    p_k = P_K[OUTCOME]
+    # At K = 3 with explicit symbols: minimise H(p, q) on the simplex directly.
+    ps, qs = sp.symbols("p1:4", positive=True), sp.symbols("q1:4", positive=True)
+    lam = sp.Symbol("lam")
+    lagrangian = -sum(pk * sp.log(qk) for pk, qk in zip(ps, qs)) + lam * (sum(qs) - 1)
+    solution = sp.solve([sp.diff(lagrangian, qk) for qk in qs] + [sum(qs) - 1],
+                        [*qs, lam], dict=True)
+    explicit = bool(solution) and all(
+        sp.simplify(solution[0][qk] - pk / sum(ps)) == 0 for pk, qk in zip(ps, qs))
+    return (r["H(p, q) - H(p) - D(p||q), per outcome"] == 0
+            and sp.simplify(r["minimiser q_k"] - p_k) == 0
+            and sp.simplify(r["curvature"] - p_k / Q_K[OUTCOME] ** 2) == 0
+            and explicit)
+
+
+def _information_against_scipy(d):
+    from scipy.optimize import minimize
+    from scipy.special import softmax
+    from scipy.stats import entropy
+
+    cross = -float(np.sum(_P4 * np.log(_Q4)))
+    identity = abs(cross - (entropy(_P4) + entropy(_P4, _Q4)))
+    found = minimize(lambda t: -np.sum(_P4 * np.log(softmax(np.r_[0.0, t]))), np.zeros(3),
+                     method="BFGS", options={"gtol": 1e-12}).x
+    return max(identity, float(np.max(np.abs(softmax(np.r_[0.0, found]) - _P4))))
+
+
+def _information_against_probml(d):
+    from .. import information, losses
+
+    p_hat = np.array([2, 3, 5]) / 10.0
+    labels = np.repeat([0, 1, 2], [2, 3, 5])
+    q = np.array([0.5, 0.3, 0.2])
+    derived = _information_at(-_over_outcomes(P_K[OUTCOME] * sp.log(Q_K[OUTCOME])), _P4, _Q4)
+    return max(abs(information.cross_entropy(_P4, _Q4) - derived),
+               abs(information.entropy(_P4) + information.kl_divergence(_P4, _Q4) - derived),
+               abs(losses.categorical_cross_entropy(labels, np.tile(q, (10, 1)))
+                   - information.cross_entropy(p_hat, q)))
 
 
 # -- models a user writes: the likelihood engine derives and checks them ---------------

@@ -114,6 +114,42 @@ def robust_losses(rng):
 
 # -- models a user writes, fitted by the likelihood engine ------------------------------
 
+CROSS_ENTROPY_P = 0.3
+
+
+@register("entropy-cross-entropy-kl", concept="cross-entropy and KL divergence",
+          caption="A coin with P(heads) = 0.3 scored by models q: the cross-entropy H(p, q) "
+                  "(in nats) is the entropy H(p), which no model can beat, plus the KL "
+                  "divergence D(p || q), the extra cost of the wrong model; both are "
+                  "smallest at q = p, where the divergence is 0.",
+          derivation="entropy-cross-entropy-kl")
+def entropy_cross_entropy_kl(rng):
+    from .. import information
+
+    q = np.linspace(0.01, 0.99, 393)
+    models = np.column_stack([q, 1 - q])
+    p = np.array([CROSS_ENTROPY_P, 1 - CROSS_ENTROPY_P])
+    cross = information.cross_entropy(p, models)
+    entropy = float(information.entropy(p))
+    divergence = information.kl_divergence(p, models)
+    figure = Figure(figsize=(6.4, 4.0))
+    ax = figure.add_subplot()
+    ax.fill_between(q, 0, entropy, color="0.85", label=f"entropy H(p) = {entropy:.3f}")
+    ax.fill_between(q, entropy, entropy + divergence, color="C0", alpha=0.3,
+                    label="KL divergence D(p || q)")
+    ax.plot(q, cross, color="C0", linewidth=1.8, label="cross-entropy H(p, q)")
+    ax.axvline(CROSS_ENTROPY_P, color="k", linestyle="--", linewidth=1,
+               label=f"q = p = {CROSS_ENTROPY_P:g}: D = 0")
+    ax.set_ylim(0, 2.5)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("model's probability of heads q")
+    ax.set_ylabel("nats")
+    ax.set_title("Cross-entropy = entropy + KL divergence", fontsize=10)
+    ax.legend(fontsize=8, loc="upper center")
+    figure.tight_layout()
+    return figure
+
+
 @register("poisson-daily-counts", concept="a user's Poisson model",
           caption="Eight weeks of daily sign-ups fitted as Poisson by the likelihood engine. "
                   "Left: the counts' histogram beside the fitted Poisson probabilities. "
