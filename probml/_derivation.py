@@ -31,7 +31,7 @@ from typing import Callable
 
 import sympy as sp
 
-__all__ = ["Check", "Derivation", "Report", "Step", "Tex"]
+__all__ = ["Check", "Derivation", "Report", "Step", "Tex", "shown"]
 
 
 class Tex(sp.Symbol):
@@ -197,6 +197,25 @@ class Derivation:
 
     def _repr_markdown_(self):
         return self.to_markdown()
+
+
+def shown(lhs, rhs, order="rev-lex"):
+    r"""The equation ``lhs = rhs`` as LaTeX, with the terms of ``rhs`` in the order a
+    textbook writes them.
+
+    SymPy prints the terms of a sum alphabetically: :math:`-\mu + x_i`,
+    :math:`-\bar x \hat w + \bar y`, :math:`-f(x) + f(h + x)`.  The
+    ``"rev-lex"`` order gives :math:`x_i - \mu`, :math:`\bar y - \bar x
+    \hat w` and :math:`f(x + h) - f(x)`; ``"old"`` puts a factor before a
+    function of it (:math:`p_k \log p_k`).  The expression is SymPy's, only
+    its printing order changes.
+
+    >>> x, mu = sp.symbols("x mu")
+    >>> shown("r", x - mu)
+    'r = x - \\mu'
+    """
+    left = lhs if isinstance(lhs, str) else sp.latex(lhs, order=order)
+    return f"{left} = {sp.latex(rhs, order=order)}"
 
 
 def _latex(expr):

@@ -3,7 +3,7 @@
 import numpy as np
 import sympy as sp
 
-from .._derivation import Derivation, Eq, Step, Tex, is_zero
+from .._derivation import Derivation, Eq, Step, Tex, is_zero, shown
 from . import register
 
 t, h = sp.symbols("x h", positive=True)         # the point x (t here) and the step h
@@ -21,8 +21,8 @@ def derivative_from_limit():
     central = sp.series((sp.exp(t + h) - sp.exp(t - h)) / (2 * h), h, 0, 3).removeO()
     steps = [
         Step("The derivative is the limit of the difference quotient:",
-             Eq(Tex("f'(x)"),
-                   sp.Limit((sp.Function("f")(t + h) - sp.Function("f")(t)) / h, h, 0))),
+             shown("f'(x)", sp.Limit((sp.Function("f")(t + h) - sp.Function("f")(t)) / h,
+                                     h, 0, dir="+-"))),
         Step("For the exponential the limit is the function itself,",
              Eq(sp.Derivative(sp.exp(t), t), limits["exp"])),
         Step("for the logarithm it is 1/x,", Eq(sp.Derivative(sp.log(t), t),

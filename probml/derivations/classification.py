@@ -3,7 +3,7 @@
 import numpy as np
 import sympy as sp
 
-from .._derivation import Derivation, Eq, Step, Tex, is_zero
+from .._derivation import Derivation, Eq, Step, Tex, is_zero, shown
 from . import register
 
 p, z = sp.symbols("p z", real=True)
@@ -24,22 +24,38 @@ def logistic_inverse_logit():
     logit = sp.log(odds)
     (inverse,) = sp.solve(Eq(z, logit), p)
     derivative = sp.diff(inverse, z)
+    slope = sp.diff(SIGMOID, z)                 # of 1/(1 + e^-z), as a textbook does
+    e_z = sp.exp(z)
+    # Inverting the logit a step at a time; each equation holds at p = inverse.
+    inversion = [
+        ("To solve for $p$, exponentiate both sides,", e_z, odds),
+        ("multiply both sides by $1 - p$,", e_z - e_z * p, p),
+        ("move the terms in $p$ to one side and factor,", e_z,
+         sp.Mul(p, 1 + e_z, evaluate=False)),
+        ("and divide by $1 + e^z$:", p, e_z / (1 + e_z)),
+    ]
     steps = [
-        Step("The odds of an event with probability p are", Eq(Tex("odds"), odds)),
-        Step("and the log-odds, or logit, map (0, 1) onto the whole real line:",
+        Step("The odds of an event with probability $p$ are",
+             Eq(Tex(r"\text{odds}"), odds)),
+        Step("and the log-odds, or logit, map $(0, 1)$ onto the whole real line:",
              Eq(z, logit)),
-        Step("Solving for p inverts the logit,", Eq(p, inverse)),
-        Step("which is the logistic function (dividing through by e^z):",
+        *[Step(text, shown(lhs, rhs)) for text, lhs, rhs in inversion],
+        Step("Dividing numerator and denominator by $e^z$ gives the logistic function:",
              Eq(Tex(r"\sigma(z)"), SIGMOID)),
-        Step("Its derivative is", Eq(Tex(r"\sigma'(z)"), sp.simplify(derivative))),
-        Step("which factors as the probability times its complement:",
+        Step("Its derivative, by the chain rule on $(1 + e^{-z})^{-1}$, is",
+             Eq(Tex(r"\sigma'(z)"), slope)),
+        Step(r"which factors as the probability times its complement, since "
+             r"$e^{-z}/(1 + e^{-z}) = 1 - \sigma(z)$:",
              Eq(Tex(r"\sigma'(z)"), Tex(r"\sigma(z)\,(1 - \sigma(z))"))),
     ]
+    results = {"p(z)": inverse, "d p / d z": derivative, "d sigma / d z": slope,
+               "inversion steps at p(z)": sp.Matrix(
+                   [sp.simplify((lhs - rhs).subs(p, inverse)) for _, lhs, rhs in inversion])}
     return Derivation(
         name="logistic-inverse-logit",
         title="The logistic function is the inverse of the logit",
         concepts=["odds", "logit", "sigmoid", "derivative of the sigmoid"],
-        steps=steps, results={"p(z)": inverse, "d p / d z": derivative},
+        steps=steps, results=results,
         symbolic=_inverse_logit_identities, scipy=_inverse_logit_against_scipy,
         probml=_inverse_logit_against_probml, tolerance=(1e-14, 1e-14),
         checked_against=("`scipy.special.expit` and `scipy.special.logit` on z in [-30, 30].",
@@ -51,6 +67,8 @@ def _inverse_logit_identities(d):
     r = d.results
     return (is_zero(r["p(z)"] - SIGMOID)
             and is_zero(r["d p / d z"] - SIGMOID * (1 - SIGMOID))
+            and is_zero(r["d sigma / d z"] - SIGMOID * (1 - SIGMOID))
+            and all(is_zero(gap) for gap in r["inversion steps at p(z)"])
             and is_zero(sp.simplify(LOGIT.subs(p, r["p(z)"])) - z))
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import sympy as sp
 
-from .._derivation import Derivation, Eq, Step, Tex, is_zero
+from .._derivation import Derivation, Eq, Step, Tex, is_zero, shown
 from ..likelihood.symbolic import INDEX, split_sums
 from ..likelihood.symbolic import N as n_obs
 from . import register
@@ -72,22 +72,22 @@ def gaussian_mle():
     steps = [
         Step(r"For $n$ independent observations $x_i \sim \mathcal N(\mu, \sigma^2)$ the "
              "log-likelihood is the sum of the log-densities,",
-             _shown(r"\ell(\mu, \sigma^2)", loglik)),
+             shown(r"\ell(\mu, \sigma^2)", loglik)),
         Step(r"and since $\log(2\pi\sigma^2)$ does not depend on $i$, its sum is $n$ "
              "copies of it:",
-             _shown(r"\ell(\mu, \sigma^2)", written)),
+             shown(r"\ell(\mu, \sigma^2)", written)),
         Step(r"The score for $\mu$: the derivative of the sum is the sum of the "
              r"derivatives, $\sum_i (x_i - \mu)/\sigma^2$, and splitting that sum gives",
-             _shown(r"\frac{\partial \ell}{\partial \mu}", sp.together(score_mu))),
+             shown(r"\frac{\partial \ell}{\partial \mu}", sp.together(score_mu))),
         Step(r"It vanishes where $n\mu = \sum_i x_i$: the MLE of the mean is the sample "
              r"mean $\bar x$,",
              Eq(Tex(r"\hat\mu"), mu_hat)),
         Step(r"The score for $\sigma^2$ (differentiate $-\frac{n}{2}\log\sigma^2$ and "
              r"$-\frac{1}{2\sigma^2}\sum_i (x_i - \mu)^2$):",
-             _shown(r"\frac{\partial \ell}{\partial \sigma^2}", score_s2)),
+             shown(r"\frac{\partial \ell}{\partial \sigma^2}", score_s2)),
         Step(r"Multiplying by $2\sigma^4$ and setting it to zero at $\mu = \bar x$ gives "
              r"the average squared deviation from $\bar x$, with $1/n$:",
-             _shown(r"\hat\sigma^2", sigma2_hat.subs(mu_hat, XBAR))),
+             shown(r"\hat\sigma^2", sigma2_hat.subs(mu_hat, XBAR))),
         Step(r"At $(\hat\mu, \hat\sigma^2)$ the Hessian is diagonal (the mixed derivative "
              r"is $-\sum_i (x_i - \hat\mu)/\sigma^4 = 0$) with negative entries, using "
              r"$\sum_i (x_i - \hat\mu)^2 = n\hat\sigma^2$; so the stationary point is the "
@@ -95,7 +95,7 @@ def gaussian_mle():
              hessian),
         Step(r"Is $\hat\sigma^2$ unbiased? Expand the squares and use $\sum_i x_i = "
              r"n\bar x$:",
-             _shown(sp.latex(_sum((X_I - XBAR) ** 2), order="rev-lex"), squares_about_mean)),
+             shown(sp.latex(_sum((X_I - XBAR) ** 2), order="rev-lex"), squares_about_mean)),
         Step(r"Each $x_i$ has $E[x_i^2] = \sigma^2 + \mu^2$. The mean $\bar x$ has "
              r"variance $\sigma^2/n$ (the variance of a sum of $n$ independent terms is "
              r"$n\sigma^2$, divided by $n^2$), so $E[\bar x^2] = \sigma^2/n + \mu^2$:",
@@ -128,13 +128,6 @@ def gaussian_mle():
             "fit = Normal().fit(scores)",
             "fit.mean_, fit.var_, fit.var_unbiased_    # x-bar, the 1/n and the 1/(n-1) "
             "variance"]))
-
-
-def _shown(lhs, rhs, order="rev-lex"):
-    r"""``lhs = rhs`` in LaTeX, the terms of ``rhs`` in the order a textbook writes
-    them (:math:`x_i - \mu`, not SymPy's alphabetical :math:`-\mu + x_i`; with
-    ``order="old"``, :math:`p_k \log p_k`, not :math:`\log p_k \, p_k`)."""
-    return f"{lhs} = {sp.latex(rhs, order=order)}"
 
 
 def _sum(summand):
@@ -305,8 +298,10 @@ def losses_as_likelihoods():
                            r"\,\mathrm{MSE}"))),
         Step("With Laplace noise of scale b it is a constant plus n/b times the mean "
              "absolute error:", Eq(Tex(r"-\log L"), results["Laplace NLL"])),
-        Step("One Bernoulli label y with probability p gives binary cross-entropy:",
-             Eq(Tex(r"-\log L"), results["Bernoulli NLL"])),
+        Step("One Bernoulli label $y$ with probability $p$ gives binary cross-entropy "
+             "(SymPy's expansion of the log of $p^y (1 - p)^{1 - y}$, collected):",
+             Eq(Tex(r"-\log L"), sp.Mul(-1, LABEL * sp.log(q) + (1 - LABEL) * sp.log(1 - q),
+                                       evaluate=False))),
         Step("and a one-hot label over K = 3 classes gives categorical cross-entropy:",
              Eq(Tex(r"-\log L"), results["categorical NLL"])),
         Step("Each loss is a negative sum of log-probabilities because the likelihood of "
@@ -425,13 +420,13 @@ def entropy_cross_entropy_kl():
     steps = [
         Step(r"For distributions $p$ and $q$ over the same $K$ outcomes, the entropy of "
              r"$p$ is the expected surprise $-\log p_k$ under $p$,",
-             _shown("H(p)", entropy, order="old")),
+             shown("H(p)", entropy, order="old")),
         Step(r"the cross-entropy is the expected surprise under $p$ of a model $q$ (the "
              "average loss when outcomes come from $p$ but are scored with $q$),",
-             _shown("H(p, q)", cross, order="old")),
+             shown("H(p, q)", cross, order="old")),
         Step(r"and the Kullback-Leibler divergence of $q$ from $p$ is the extra "
              r"surprise, with $\log(p_k/q_k) = \log p_k - \log q_k$:",
-             _shown(r"D(p \,\|\, q)", divergence, order="old")),
+             shown(r"D(p \,\|\, q)", divergence, order="old")),
         Step(r"So the cross-entropy is the entropy plus the divergence: the summands of "
              r"$H(p, q) - H(p) - D(p\,\|\,q)$ cancel,",
              Eq(Tex(r"-p_k \log q_k + p_k \log p_k - p_k \log\frac{p_k}{q_k}"), gap)),
@@ -449,12 +444,12 @@ def entropy_cross_entropy_kl():
         Step(r"Now $n$ observations, $n_k$ of them of outcome $k$, under a categorical "
              r"model $q$: grouping the terms $\log q_{y_i}$ by outcome, the average "
              r"negative log-likelihood is",
-             _shown(r"-\frac{1}{n}\sum_{i=1}^{n} \log q_{y_i}", mean_nll, order="old")),
+             shown(r"-\frac{1}{n}\sum_{i=1}^{n} \log q_{y_i}", mean_nll, order="old")),
         Step(r"which is the cross-entropy $H(\hat p, q)$ against the observed frequencies "
              r"$\hat p_k = n_k/n$. So the maximum-likelihood model is $\hat q = \hat p$, and "
              "minimising the cross-entropy loss of a classifier is maximising its "
              "likelihood.",
-             _shown(r"H(\hat p, q)", frequencies, order="old")),
+             shown(r"H(\hat p, q)", frequencies, order="old")),
     ]
     results = {"H(p, q) - H(p) - D(p||q), per outcome": gap, "minimiser q_k": q_hat,
                "multiplier": lam_star, "curvature": curvature,

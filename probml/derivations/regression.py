@@ -3,7 +3,7 @@
 import numpy as np
 import sympy as sp
 
-from .._derivation import Derivation, Eq, Step, Tex, is_zero
+from .._derivation import Derivation, Eq, Step, Tex, is_zero, shown
 from . import register
 
 n = sp.Symbol("n", integer=True, positive=True)
@@ -141,7 +141,7 @@ def normal_equations():
              "for n = 4 points, the explicit sums it needs) gives the slope",
              Eq(Tex(r"\hat w"), S_xy / S_xx)),
         Step("and the intercept, which makes the line pass through the means,",
-             Eq(Tex(r"\hat b"), ybar - Tex(r"\hat w") * xbar)),
+             shown(r"\hat b", ybar - Tex(r"\hat w") * xbar)),
         Step("with the centred sums",
              Eq(S_xx, Tex(r"\sum_i (x_i - \bar x)^2"))),
         Step("and", Eq(S_xy, Tex(r"\sum_i (x_i - \bar x)(y_i - \bar y)"))),
