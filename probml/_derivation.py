@@ -134,6 +134,9 @@ class Derivation:
     footer : str, optional
         The page's last line; by default how to regenerate and verify a
         registered page from the command line.
+    try_it : tuple of str, optional
+        Lines of probml code that reproduce the result (the page's "Try it"
+        block).
     """
 
     name: str
@@ -148,6 +151,7 @@ class Derivation:
     checked_against: tuple = ("", "")
     notes: list = field(default_factory=list)
     footer: str = None
+    try_it: tuple = ()
 
     def verify(self):
         """Run the three checks; a check that raises counts as failed."""
@@ -191,6 +195,8 @@ class Derivation:
                   f"3. Against probml: {probml_part}"]
         if self.notes:
             lines += ["", *self.notes]
+        if self.try_it:
+            lines += ["", "## Try it", "", "```python", *self.try_it, "```"]
         lines += ["", self.footer or f"Regenerate with `probml derive {self.name}`; verify with "
                                      f"`probml check {self.name}`.", ""]
         return "\n".join(lines)

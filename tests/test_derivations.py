@@ -145,3 +145,20 @@ def test_the_gaussian_mle_is_derived_for_a_sample_of_any_size():
     page = derivation.to_markdown()
     assert "x_{1}" not in page and "x_{5}" not in page
     assert r"\left({x}_{i} - \bar x\right)^{2}" in page         # as a textbook writes it
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_page_has_a_try_it_block_that_runs(name):
+    """The page's few lines of probml run as printed, without a warning."""
+    import contextlib
+    import io
+    import warnings
+
+    derivation = derivations.get(name)
+    assert derivation.try_it, f"{name} has no Try it block"
+    page = derivation.to_markdown()
+    code = "\n".join(derivation.try_it)
+    assert f"## Try it\n\n```python\n{code}\n```" in page
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("error")
+        exec(compile(code, f"<{name}: Try it>", "exec"), {})

@@ -8,6 +8,8 @@ True
 Importing this package imports SymPy; ``import probml`` does not.
 """
 
+import functools
+
 from .._derivation import Check, Derivation, Report, Step
 from .._registry import Registry
 
@@ -17,9 +19,16 @@ _REGISTRY = Registry(__name__, "derivation")
 
 
 def register(name):
-    """Register the decorated function as the builder of derivation ``name``."""
+    """Register the decorated function as the builder of derivation ``name``; its page
+    gets the "Try it" lines of :data:`.try_it.TRY_IT`."""
     def decorate(builder):
-        _REGISTRY.add(name, builder, builder.__module__)
+        @functools.wraps(builder)
+        def build():
+            from .try_it import TRY_IT
+            derivation = builder()
+            derivation.try_it = TRY_IT.get(name, ())
+            return derivation
+        _REGISTRY.add(name, build, builder.__module__)
         return builder
     return decorate
 

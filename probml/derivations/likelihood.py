@@ -120,26 +120,11 @@ def gaussian_mle():
                          "(`scipy.stats.norm.logpdf`) of 200 draws, against the sums "
                          "evaluated on them.",
                          "`probml.Normal` (`mean_`, `var_`, `var_unbiased_`), and a "
-                         "simulation of E[sigma_hat^2] = (n - 1)/n sigma^2."),
-        footer=_try_it("gaussian-mle", [
-            "from probml import Normal",
-            "from probml.datasets import load_study_hours",
-            "scores = load_study_hours().target",
-            "fit = Normal().fit(scores)",
-            "fit.mean_, fit.var_, fit.var_unbiased_    # x-bar, the 1/n and the 1/(n-1) "
-            "variance"]))
+                         "simulation of E[sigma_hat^2] = (n - 1)/n sigma^2."))
 
 
 def _sum(summand):
     return sp.Sum(summand, (INDEX, 1, n_obs))
-
-
-def _try_it(name, lines):
-    """The page's last lines: the probml code that reproduces the result, then how to
-    regenerate and verify the page."""
-    code = "\n".join(lines)
-    return (f"## Try it\n\n```python\n{code}\n```\n\nRegenerate with `probml derive {name}`; "
-            f"verify with `probml check {name}`.")
 
 
 def _gaussian_hessian_at_optimum(loglik, mu_hat, sigma2_hat):
@@ -469,12 +454,7 @@ def entropy_cross_entropy_kl():
                          "`probml.information` (`entropy`, `cross_entropy`, "
                          "`kl_divergence`) against the derived sums, and "
                          "`probml.losses.categorical_cross_entropy` of labels with those "
-                         "frequencies equal to H(p-hat, q)."),
-        footer=_try_it("entropy-cross-entropy-kl", [
-            "from probml.information import cross_entropy, entropy, kl_divergence",
-            "p, q = [0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.4, 0.1]",
-            "cross_entropy(p, q), entropy(p) + kl_divergence(p, q)   # equal, in nats",
-            "kl_divergence(p, p)                                     # 0"]))
+                         "frequencies equal to H(p-hat, q)."))
 
 
 def _information_at(expr, p, q):
