@@ -31,7 +31,7 @@ from typing import Callable
 
 import sympy as sp
 
-__all__ = ["Check", "Derivation", "Report", "Step", "Tex", "shown"]
+__all__ = ["Check", "Derivation", "Report", "Step", "Tex", "sample_value", "shown"]
 
 
 class Tex(sp.Symbol):
@@ -137,6 +137,9 @@ class Derivation:
     try_it : tuple of str, optional
         Lines of probml code that reproduce the result (the page's "Try it"
         block).
+    figures : tuple of (str, str), optional
+        The registered figures that draw the result, as (name, caption); the
+        page shows and links each.
     """
 
     name: str
@@ -152,6 +155,7 @@ class Derivation:
     notes: list = field(default_factory=list)
     footer: str = None
     try_it: tuple = ()
+    figures: tuple = ()
 
     def verify(self):
         """Run the three checks; a check that raises counts as failed."""
@@ -181,6 +185,9 @@ class Derivation:
             lines += [f"**{number}.** {step.text}", ""]
             if step.expr is not None:
                 lines += [f"$$ {_latex(step.expr)} $$", ""]
+        for name, caption in self.figures:
+            lines += [f"![{name}](../figures/{name}.png)", "",
+                      f"*Figure [`{name}`](../figures/README.md#{name}): {caption}*", ""]
         lines += ["## Results", ""]
         for key, value in self.results.items():
             tex = _latex(value)
@@ -222,6 +229,38 @@ def shown(lhs, rhs, order="rev-lex"):
     """
     left = lhs if isinstance(lhs, str) else sp.latex(lhs, order=order)
     return f"{left} = {sp.latex(rhs, order=order)}"
+
+
+def sample_value(expr, size, columns):
+    r"""A result written with sums over :math:`i = 1, \dots, n`, evaluated on a sample.
+
+    ``columns`` maps each ``IndexedBase`` (``x`` of :math:`x_i`) to its values
+    (arrays of one length, ``size``); the innermost sums are evaluated first,
+    so :math:`\sum_i (x_i - \bar x)^2` with :math:`\bar x` itself a sum works.
+
+    >>> i, n = sp.symbols("i n", integer=True, positive=True)
+    >>> x = sp.IndexedBase("x")
+    >>> sample_value(sp.Sum(x[i] ** 2, (i, 1, n)) / n, 3, {x: [1.0, 2.0, 3.0]})
+    4.666666666666667
+    """
+    import numpy as np
+
+    # The sample size: every sum's upper limit, and the same symbol outside the sums.
+    limits = {total.limits[0][2] for total in expr.atoms(sp.Sum)}
+    expr = expr.subs({limit: size for limit in limits if isinstance(limit, sp.Symbol)})
+    arrays = [np.asarray(values, dtype=float) for values in columns.values()]
+    while expr.has(sp.Sum):
+        innermost = [s for s in expr.atoms(sp.Sum) if not s.function.has(sp.Sum)]
+        values = {}
+        for total in innermost:
+            index = total.limits[0][0]
+            dummies = {base: sp.Dummy(str(base)) for base in columns}
+            summand = total.function.subs({base[index]: d for base, d in dummies.items()})
+            function = sp.lambdify(list(dummies.values()), summand, modules="numpy")
+            terms = np.broadcast_to(function(*arrays), (size,))
+            values[total] = sp.Float(float(np.sum(terms)), 30)
+        expr = expr.xreplace(values)
+    return float(expr)
 
 
 def _latex(expr):

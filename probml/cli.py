@@ -309,12 +309,16 @@ def _training_tour(hours, ols):
 def derive_command(args):
     """Write derivations/NAME.md for each derivation and the index by concept."""
 
-    from . import derivations
+    from . import derivations, figures
     from .derivations.index import derivation_index
 
     names = _derivation_names(args.names)
     out = prepare_folder(args.out)
     built = {name: derivations.get(name) for name in derivations.names()}
+    for derivation in built.values():        # each page shows the figures that draw it
+        derivation.figures = tuple(
+            (spec.name, spec.caption) for spec in map(figures.get, figures.names())
+            if spec.derivation == derivation.name)
     for file in [*(out / f"{name}.md" for name in names), out / "README.md"]:
         check_replaceable(file)
     for name in names:

@@ -60,6 +60,8 @@ def _wrong(name, key, change):
                             (0, True))),
     ("two-proportion-z-test", "z", lambda r: r * sp.Rational(99, 100)),
     ("sample-size", "n per arm", lambda r: r / 2),                   # one arm's variance
+    ("normal-equations", "slope", lambda r: r * sp.Rational(101, 100)),
+    ("entropy-cross-entropy-kl", "minimiser q_k", lambda r: r ** 2),
 ])
 def test_a_wrong_closed_form_is_rejected_by_every_part(name, key, change):
     report = _wrong(name, key, change)

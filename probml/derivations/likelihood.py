@@ -3,7 +3,7 @@
 import numpy as np
 import sympy as sp
 
-from .._derivation import Derivation, Eq, Step, Tex, is_zero, shown
+from .._derivation import Derivation, Eq, Step, Tex, is_zero, sample_value, shown
 from ..likelihood.symbolic import INDEX, split_sums
 from ..likelihood.symbolic import N as n_obs
 from . import register
@@ -139,18 +139,6 @@ def _gaussian_hessian_at_optimum(loglik, mu_hat, sigma2_hat):
     return at_mean.subs(sum_x2, solved).subs(sigma2, S2_HAT).applyfunc(sp.simplify)
 
 
-def _sample_value(expr, data):
-    """``expr`` (sums over i = 1..n of the x_i) evaluated on the sample ``data``."""
-    expr = expr.subs(n_obs, len(data))
-    t = sp.Dummy("t")
-    while expr.has(sp.Sum):
-        innermost = [s for s in expr.atoms(sp.Sum) if not s.function.has(sp.Sum)]
-        expr = expr.xreplace({s: float(np.sum(sp.lambdify(t, s.function.subs(X_I, t))(data)
-                                               * np.ones(len(data))))
-                              for s in innermost})
-    return float(expr)
-
-
 def _gaussian_mle_identities(d):
     r"""The textbook forms for general n, the same results on an explicit sample of five,
     a negative diagonal Hessian, and E[sigma_hat^2] = (n-1)/n sigma^2 (also by expanding
@@ -190,7 +178,7 @@ def _gaussian_mle_against_scipy(d):
     data = _sample(5)
     found = minimize(lambda t: -norm.logpdf(data, t[0], np.exp(t[1] / 2)).sum(),
                      [0.0, 0.0], method="BFGS", options={"gtol": 1e-10}).x
-    mean, var = (_sample_value(d.results[key], data) for key in ("mu_hat", "sigma2_hat"))
+    mean, var = (sample_value(d.results[key], len(data), {X: data}) for key in ("mu_hat", "sigma2_hat"))
     return max(abs(found[0] - mean), abs(np.exp(found[1]) - var) / var)
 
 
@@ -199,7 +187,7 @@ def _gaussian_mle_against_probml(d):
 
     data = _sample(6)
     model = Normal().fit(data)
-    mean, var = (_sample_value(d.results[key], data) for key in ("mu_hat", "sigma2_hat"))
+    mean, var = (sample_value(d.results[key], len(data), {X: data}) for key in ("mu_hat", "sigma2_hat"))
     size = len(data)
     rng = np.random.default_rng(7)
     simulated = rng.normal(size=(200_000, N)).var(axis=1).mean()   # E of 1/n variance
@@ -491,7 +479,8 @@ def _information_against_scipy(d):
     identity = abs(cross - (entropy(_P4) + entropy(_P4, _Q4)))
     found = minimize(lambda t: -np.sum(_P4 * np.log(softmax(np.r_[0.0, t]))), np.zeros(3),
                      method="BFGS", options={"gtol": 1e-12}).x
-    return max(identity, float(np.max(np.abs(softmax(np.r_[0.0, found]) - _P4))))
+    derived = [float(d.results["minimiser q_k"].subs(P_K[OUTCOME], pk)) for pk in _P4]
+    return max(identity, float(np.max(np.abs(softmax(np.r_[0.0, found]) - derived))))
 
 
 def _information_against_probml(d):

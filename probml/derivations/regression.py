@@ -3,7 +3,8 @@
 import numpy as np
 import sympy as sp
 
-from .._derivation import Derivation, Eq, Step, Tex, is_zero, shown
+from .._derivation import Derivation, Eq, Step, Tex, is_zero, sample_value, shown
+from ..likelihood.symbolic import split_sums
 from . import register
 
 n = sp.Symbol("n", integer=True, positive=True)
@@ -17,6 +18,13 @@ WEIGHTS = sp.Matrix(sp.symbols("w_1:3", real=True))
 TARGETS = sp.Matrix(sp.symbols("y_1:4", real=True))
 # Four explicit points, for the one-feature solution.
 XS4, YS4 = sp.symbols("x_1:5", real=True), sp.symbols("y_1:5", real=True)
+# A design of any size: n examples, p features; and the means as sums.
+p_features = sp.Symbol("p", integer=True, positive=True)
+DESIGN_N = sp.MatrixSymbol("X", n, p_features)
+WEIGHTS_P = sp.MatrixSymbol("w", p_features, 1)
+TARGETS_N = sp.MatrixSymbol("y", n, 1)
+XBAR_SUM = sp.Sum(x[i], (i, 1, n)) / n
+YBAR_SUM = sp.Sum(y[i], (i, 1, n)) / n
 
 
 def _summand(total):
@@ -124,30 +132,60 @@ def _mse_gradient_against_probml(d):
 
 @register("normal-equations")
 def normal_equations():
+    r"""Least squares for any n: the matrix gradient by SymPy's matrix calculus, then the
+    one-feature line with sums over i = 1..n."""
+    residual = DESIGN_N * WEIGHTS_P - TARGETS_N
+    mse = residual.T * residual / n
+    expanded = sp.expand(residual.T * residual)
+    gradient = sp.diff(mse, WEIGHTS_P)
+    # One feature and an intercept: the mean of (w x_i + b - y_i)^2 over the n points.
+    loss = _total((w * x[i] + b - y[i]) ** 2) / n
+    d_b = split_sums(sp.diff(loss, b), True)
+    d_w = split_sums(sp.diff(loss, w), True)
+    (b_of_w,) = sp.solve(d_b, b)
+    b_of_w = split_sums(sp.expand(b_of_w), True)      # solve() may merge the sums again
+    (slope,) = sp.solve(split_sums(sp.expand(d_w.subs(b, b_of_w)), True), w)
+    intercept = split_sums(sp.expand(b_of_w.subs(w, slope)), True)
     xbar, ybar = sp.symbols(r"\bar{x} \bar{y}", real=True)
     S_xx, S_xy = sp.symbols("S_{xx} S_{xy}", positive=True)
-    # With explicit small data the sums can be solved exactly; the general
-    # one-feature result is written through the centred sums S_xx and S_xy.
-    loss4 = sum((w * a + b - c) ** 2 for a, c in zip(XS4, YS4)) / 4
-    solution = sp.solve([sp.diff(loss4, w), sp.diff(loss4, b)], [w, b], dict=True)[0]
-    X, wv, yv = DESIGN, WEIGHTS, TARGETS
-    gradient = sp.Matrix([sp.diff(((X * wv - yv).T * (X * wv - yv))[0], wj) for wj in wv])
+    centred_xx = split_sums(_total((x[i] - XBAR_SUM) ** 2), True)
+    centred_xy = split_sums(_total((x[i] - XBAR_SUM) * (y[i] - YBAR_SUM)), True)
     steps = [
-        Step("At a minimum of the MSE its gradient is zero. For a design matrix X that "
-             "gives the normal equations (checked on an explicit 3 x 2 design: the "
-             "gradient is 2 X^T (X w - y), so it vanishes exactly when)",
+        Step(r"For a linear model $\hat y = Xw$ of $n$ examples with $p$ features ($X$ is "
+             r"$n \times p$), the mean squared error in matrix form is",
+             Eq(Tex(r"L(w)"), mse)),
+        Step(r"Multiplying out the square (the transpose of a product reverses it: "
+             r"$(Xw)^\top = w^\top X^\top$), where $y^\top X w = w^\top X^\top y$ as a "
+             r"number is its own transpose,",
+             Eq(Tex(r"n\,L(w)"), expanded)),
+        Step(r"SymPy's matrix calculus differentiates it with respect to the vector $w$ "
+             r"($\nabla_w\, w^\top A w = 2Aw$ for symmetric $A = X^\top X$, "
+             r"$\nabla_w\, w^\top c = c$):",
+             Eq(Tex(r"\nabla_w L"), gradient)),
+        Step(r"At a minimum the gradient is zero, which gives the normal equations; when "
+             r"$X^\top X$ is invertible, $\hat w = (X^\top X)^{-1} X^\top y$:",
              Eq(Tex(r"X^\top X w"), Tex(r"X^\top y"))),
-        Step("For one feature, setting dL/dw and dL/db to zero (solved exactly by SymPy "
-             "for n = 4 points, the explicit sums it needs) gives the slope",
-             Eq(Tex(r"\hat w"), S_xy / S_xx)),
-        Step("and the intercept, which makes the line pass through the means,",
+        Step(r"With one feature and an intercept $b$ the same conditions read, with sums over "
+             r"the $n$ points, first for $b$:",
+             Eq(Tex(r"\frac{\partial L}{\partial b}"), d_b)),
+        Step(r"It vanishes when the line passes through the means:",
              shown(r"\hat b", ybar - Tex(r"\hat w") * xbar)),
-        Step("with the centred sums",
-             Eq(S_xx, Tex(r"\sum_i (x_i - \bar x)^2"))),
-        Step("and", Eq(S_xy, Tex(r"\sum_i (x_i - \bar x)(y_i - \bar y)"))),
+        Step(r"Then for $w$, with that $b$:",
+             Eq(Tex(r"\frac{\partial L}{\partial w}"), d_w)),
+        Step(r"Solving gives the slope as a ratio of sums (SymPy's solution, written "
+             r"with $\bar x = \frac{1}{n}\sum_i x_i$ and $\bar y = \frac{1}{n}\sum_i y_i$),",
+             shown(r"\hat w", (_total(x[i] * y[i]) - n * xbar * ybar)
+                   / (_total(x[i] ** 2) - n * xbar ** 2))),
+        Step(r"which is $S_{xy}/S_{xx}$, since expanding the centred sums gives",
+             Eq(S_xx, Tex(r"\sum_{i=1}^{n} (x_i - \bar x)^2 = \sum_{i=1}^{n} x_i^2 - n\bar x^2"))),
+        Step("and",
+             Eq(S_xy, Tex(r"\sum_{i=1}^{n} (x_i - \bar x)(y_i - \bar y) = "
+                          r"\sum_{i=1}^{n} x_i y_i - n\bar x \bar y"))),
+        Step("so that",
+             Eq(Tex(r"\hat w"), S_xy / S_xx)),
     ]
-    results = {"slope (n = 4)": solution[w], "intercept (n = 4)": solution[b],
-               "normal equations residual": gradient / 2 - (X.T * X * wv - X.T * yv)}
+    results = {"gradient": gradient, "slope": slope, "intercept": intercept,
+               "S_xx expanded": centred_xx, "S_xy expanded": centred_xy}
 
     return Derivation(
         name="normal-equations", title="The normal equations and least squares by hand",
@@ -155,26 +193,45 @@ def normal_equations():
         steps=steps, results=results, symbolic=_normal_equations_identities,
         scipy=_normal_equations_against_scipy, probml=_normal_equations_against_probml,
         tolerance=(1e-6, 1e-10),
-        checked_against=("`scipy.optimize.minimize` on the MSE of random data.",
-                         "`probml.LinearRegression` on the bundled study-hours data."))
+        checked_against=("`scipy.optimize.minimize` on the MSE of random data (n = 50), "
+                         "against the sums evaluated on it.",
+                         "`probml.LinearRegression` on the bundled study-hours data, and "
+                         "the normal equations solved with NumPy."))
+
+
+def _total(summand):
+    return sp.Sum(summand, (i, 1, n))
 
 
 def _normal_equations_identities(d):
-    """The slope is S_xy / S_xx, the line passes through the means, X^T X w = X^T y."""
-    mean_x, mean_y = sum(XS4) / 4, sum(YS4) / 4
-    sxx = sum((a - mean_x) ** 2 for a in XS4)
-    sxy = sum((a - mean_x) * (c - mean_y) for a, c in zip(XS4, YS4))
-    slope = d.results["slope (n = 4)"]
-    return (is_zero(slope - sxy / sxx)
-            and is_zero(d.results["intercept (n = 4)"] - (mean_y - slope * mean_x))
-            and all(is_zero(e) for e in d.results["normal equations residual"]))
+    """The gradient is 2 X^T (X w - y) / n (also entry by entry on a 3 x 2 design); the
+    slope is S_xy / S_xx and the line passes through the means, for any n and (solved
+    directly) for four points."""
+    r = d.results
+    explicit = {DESIGN_N: DESIGN, WEIGHTS_P: WEIGHTS, TARGETS_N: TARGETS, n: 3}
+    gradient_3x2 = r["gradient"].subs(explicit).doit().as_explicit()
+    mse_3x2 = ((DESIGN * WEIGHTS - TARGETS).T * (DESIGN * WEIGHTS - TARGETS))[0] / 3
+    by_hand = sp.Matrix([sp.diff(mse_3x2, wj) for wj in WEIGHTS])
+    matrix = all(is_zero(a - c) for a, c in zip(gradient_3x2, by_hand))
+    sxx = split_sums(sp.expand(_total(x[i] ** 2)), True) - n * XBAR_SUM ** 2
+    sxy = split_sums(sp.expand(_total(x[i] * y[i])), True) - n * XBAR_SUM * YBAR_SUM
+    general = (sp.simplify(r["slope"] - sxy / sxx) == 0
+               and sp.simplify(r["intercept"] - (YBAR_SUM - r["slope"] * XBAR_SUM)) == 0
+               and sp.simplify(r["S_xx expanded"] - sxx) == 0
+               and sp.simplify(r["S_xy expanded"] - sxy) == 0)
+    # n = 4: the general result against solving the four-point loss directly.
+    loss4 = sum((w * a + b - c) ** 2 for a, c in zip(XS4, YS4)) / 4
+    four = sp.solve([sp.diff(loss4, w), sp.diff(loss4, b)], [w, b], dict=True)[0]
+    points = {**{x[k + 1]: XS4[k] for k in range(4)}, **{y[k + 1]: YS4[k] for k in range(4)}}
+    at_four = (is_zero(r["slope"].subs(n, 4).doit().xreplace(points) - four[w])
+               and is_zero(r["intercept"].subs(n, 4).doit().xreplace(points) - four[b]))
+    return matrix and general and at_four
 
 
 def _line_from(d, xs, ys):
-    """The derived slope and intercept of four points."""
-    slope = sp.lambdify((XS4, YS4), d.results["slope (n = 4)"])
-    intercept = sp.lambdify((XS4, YS4), d.results["intercept (n = 4)"])
-    return np.array([slope(xs, ys), intercept(xs, ys)])
+    """The derived slope and intercept, evaluated on the points (xs, ys)."""
+    return np.array([sample_value(d.results[key], len(xs), {x: xs, y: ys})
+                     for key in ("slope", "intercept")])
 
 
 def _normal_equations_against_scipy(d):
@@ -182,8 +239,8 @@ def _normal_equations_against_scipy(d):
 
     rng = np.random.default_rng(3)
     errors = []
-    for _ in range(5):
-        xs, ys = rng.normal(size=4), rng.normal(size=4)
+    for _ in range(3):
+        xs, ys = rng.normal(size=50), rng.normal(size=50)
         found = minimize(lambda t: np.mean((t[0] * xs + t[1] - ys) ** 2), np.zeros(2),
                          method="BFGS", options={"gtol": 1e-12}).x
         errors.append(np.max(np.abs(found - _line_from(d, xs, ys))))
@@ -196,12 +253,11 @@ def _normal_equations_against_probml(d):
 
     hours = load_study_hours()
     xs, ys = hours.data[:, 0], hours.target
-    # The n = 4 closed form, in its S_xy / S_xx shape, applied to all 12 points.
-    slope_general = float(np.sum((xs - xs.mean()) * (ys - ys.mean()))
-                          / np.sum((xs - xs.mean()) ** 2))
-    four = _line_from(d, xs[:4], ys[:4])
-    fit4 = LinearRegression().fit(xs[:4, None], ys[:4])
     fit = LinearRegression().fit(hours.data, ys)
-    return max(abs(four[0] - fit4.coef_[0]), abs(four[1] - fit4.intercept_),
-               abs(slope_general - fit.coef_[0]),
-               abs(ys.mean() - slope_general * xs.mean() - fit.intercept_))
+    line = _line_from(d, xs, ys)
+    design = np.column_stack([np.ones_like(xs), xs])
+    normal = np.linalg.solve(design.T @ design, design.T @ ys)        # X^T X w = X^T y
+    return max(abs(line[0] - fit.coef_[0]), abs(line[1] - fit.intercept_),
+               float(np.max(np.abs(normal - [fit.intercept_, fit.coef_[0]]))))
+
+
