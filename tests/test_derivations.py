@@ -164,3 +164,20 @@ def test_every_page_has_a_try_it_block_that_runs(name):
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("error")
         exec(compile(code, f"<{name}: Try it>", "exec"), {})
+
+
+_GREEK = ("alpha", "beta", "gamma", "epsilon", "theta", "lambda", "sigma", "tau",
+          "phi", "mu", "eta")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_symbols_in_the_prose_are_math(name):
+    """The steps' sentences write symbols as math ($\\sigma^2$, not sigma^2): outside
+    $...$ and `code`, no powers, subscripts or spelled-out Greek letters."""
+    import re
+
+    for number, step in enumerate(derivations.get(name).steps, start=1):
+        assert step.text.count("$") % 2 == 0, f"{name} step {number}: unbalanced $"
+        prose = re.sub(r"`[^`]*`", "", re.sub(r"\$[^$]*\$", "", step.text))
+        found = re.findall(r"\w*\^\w*|\b\w+_\w+\b|\b(?:%s)\b" % "|".join(_GREEK), prose)
+        assert not found, f"{name} step {number} writes {found} outside math: {step.text!r}"

@@ -95,7 +95,7 @@ def bayesian_linear_posterior():
         {wj: 0 for wj in w})
     mean = precision.LUsolve(gradient_at_zero)                    # m = S (beta X^T y)
     steps = [
-        Step("The prior w ~ N(0, alpha^-1 I) and the likelihood y ~ N(X w, beta^-1 I) "
+        Step("The prior $w \\sim \\mathcal N(0, \\alpha^{-1} I)$ and the likelihood $y \\sim \\mathcal N(X w, \\beta^{-1} I)$ "
              "have log-densities (up to constants, for an explicit 3 x 2 design)",
              Eq(Tex(r"\log p(w) + \log p(y \mid w)"),
                    Tex(r"-\frac{\alpha}{2} w^\top w - \frac{\beta}{2}"
@@ -105,7 +105,7 @@ def bayesian_linear_posterior():
         Step("that is", Eq(Tex(r"S^{-1}"),
                               Tex(r"\alpha I + \beta X^\top X"))),
         Step("and completing the square puts its mean where the gradient vanishes: the "
-             "gradient at w = 0 is beta X^T y, so",
+             "gradient at $w = 0$ is $\\beta X^\\top y$, so",
              Eq(Tex("m"), Tex(r"\beta S X^\top y"))),
     ]
     results = {"posterior precision": precision, "posterior mean": mean}

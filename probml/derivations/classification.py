@@ -100,18 +100,18 @@ def cross_entropy_gradient():
     cce = -sum(yk * sp.log(pk) for yk, pk in zip(LABELS, SOFTMAX))
     d_cce = sp.Matrix([sp.diff(cce, zk) for zk in LOGITS])
     steps = [
-        Step("Binary cross-entropy of one sample with label y and prediction "
-             "sigma(w x + b) is", Eq(Tex("L"), bce)),
-        Step("Differentiating through the sigmoid (its derivative sigma (1 - sigma) "
-             "cancels the 1/sigma and 1/(1 - sigma) of the logs) gives",
+        Step("Binary cross-entropy of one sample with label $y$ and prediction "
+             "$\\sigma(w x + b)$ is", Eq(Tex("L"), bce)),
+        Step("Differentiating through the sigmoid (its derivative $\\sigma (1 - \\sigma)$ "
+             "cancels the $1/\\sigma$ and $1/(1 - \\sigma)$ of the logs) gives",
              Eq(Tex(r"\frac{\partial L}{\partial w}"), sp.simplify(d_bce_dw))),
         Step("that is, prediction minus label, times the input: the same form as the "
              "squared error's gradient (w x + b - y) x, with the prediction passed "
              "through the link.",
              Eq(Tex(r"\frac{\partial L}{\partial w}"),
                    Tex(r"(\sigma(w x + b) - y)\, x"))),
-        Step("For K = 3 classes with softmax probabilities and one-hot labels "
-             "(y_1 + y_2 + y_3 = 1), the categorical cross-entropy", Eq(
+        Step("For $K = 3$ classes with softmax probabilities and one-hot labels "
+             "($y_1 + y_2 + y_3 = 1$), the categorical cross-entropy", Eq(
                  Tex("L"), Tex(r"-\sum_k y_k \log \mathrm{softmax}(z)_k"))),
         Step("has the gradient with respect to the logits",
              Eq(Tex(r"\nabla_z L"), sp.Matrix([Tex(f"p_{k} - y_{k}")

@@ -37,12 +37,12 @@ def two_proportion_z_test():
     chi2 = sum((table[i, j] - rows[i] * columns[j] / total) ** 2
                / (rows[i] * columns[j] / total) for i in range(2) for j in range(2))
     steps = [
-        Step("Under the null hypothesis both arms convert at one rate p; the joint "
-             "log-likelihood of x_A of n_A and x_B of n_B conversions is",
+        Step("Under the null hypothesis both arms convert at one rate $p$; the joint "
+             "log-likelihood of $x_A$ of $n_A$ and $x_B$ of $n_B$ conversions is",
              Eq(Tex(r"\ell(p)"), loglik)),
         Step("Its score vanishes at the pooled rate, the MLE of p under the null:",
              Eq(Tex(r"\bar p"), pooled)),
-        Step("One visitor's conversion b in {0, 1} has variance E[b^2] - E[b]^2 (summing "
+        Step("One visitor's conversion $b \\in \\{0, 1\\}$ has variance $E[b^2] - E[b]^2$ (summing "
              "its pmf over both values),", Eq(Tex(r"\operatorname{Var} b"),
                                                  bernoulli_variance)),
         Step("so a rate x/n, the mean of n independent visitors, has variance p(1 - p)/n "
@@ -53,7 +53,7 @@ def two_proportion_z_test():
              Eq(Tex("z"), z)),
         Step("Pearson's chi-square statistic of the 2 x 2 table (expected counts from the "
              "margins) is", Eq(Tex("X^2"), chi2)),
-        Step("and SymPy confirms that z^2 - X^2 simplifies to 0: the two-sided z-test and "
+        Step("and SymPy confirms that $z^2 - X^2$ simplifies to 0: the two-sided z-test and "
              "the uncorrected chi-square test are the same test.",
              Eq(Tex("z^2 - X^2"), sp.factor(sp.together(z ** 2 - chi2)))),
     ]
@@ -117,20 +117,22 @@ def sample_size():
         Step("Plan on Cohen's scale: the arcsine transform of a rate", Eq(Tex(r"\phi(p)"),
                                                                            phi)),
         Step("has derivative", Eq(Tex(r"\phi'(p)"), slope)),
-        Step("so by the delta method, Var phi(p_hat) = phi'(p)^2 p(1 - p)/n does not depend "
-             "on p (the transform stabilises the variance):",
+        Step("so by the delta method, $\\operatorname{Var}\\phi(\\hat p) = "
+             "\\phi'(p)^2 p(1 - p)/n$ does not depend on $p$ (the transform stabilises the "
+             "variance):",
              Eq(Tex(r"\operatorname{Var}\phi(\hat p)"), delta_variance)),
-        Step("With n visitors in arm A and r n in arm B, the difference of the transformed "
-             "rates estimates h = phi(p_B) - phi(p_A) with standard deviation",
+        Step("With $n$ visitors in arm A and $r n$ in arm B, the difference of the transformed "
+             "rates estimates $h = \\phi(p_B) - \\phi(p_A)$ with standard deviation",
              Eq(Tex(r"\mathrm{sd}"), sd)),
-        Step("A one-sided test at level alpha rejects when the standardised difference "
-             "exceeds z_{1-alpha}; when the true effect is h that statistic is about "
-             "N(h/sd, 1), so the power is Phi(h/sd - z_{1-alpha}). Setting the power to "
-             "1 - beta, h/sd - z_{1-alpha} = z_{1-beta}, and solving for n:",
+        Step("A one-sided test at level $\\alpha$ rejects when the standardised difference "
+             "exceeds $z_{1-\\alpha}$; when the true effect is $h$ that statistic is about "
+             "$\\mathcal N(h/\\mathrm{sd}, 1)$, so the power is "
+             "$\\Phi(h/\\mathrm{sd} - z_{1-\\alpha})$. Setting the power to $1 - \\beta$, "
+             "$h/\\mathrm{sd} - z_{1-\\alpha} = z_{1-\\beta}$, and solving for $n$:",
              Eq(Tex("n_A"), n_required)),
-        Step("A two-sided test uses z_{1-alpha/2} in place of z_{1-alpha}; the formula then "
+        Step("A two-sided test uses $z_{1-\\alpha/2}$ in place of $z_{1-\\alpha}$; the formula then "
              "ignores the chance of rejecting in the wrong direction, which is why "
-             "probml.hypothesis_testing.ab_test_design solves the full power equation "
+             "`probml.hypothesis_testing.ab_test_design` solves the full power equation "
              "numerically."),
     ]
     results = {"variance of phi(p_hat)": delta_variance, "n per arm": n_required}

@@ -264,7 +264,7 @@ def losses_as_likelihoods():
     steps = [
         Step("The negative log-likelihood of n = 3 observations with Gaussian noise about "
              "the predictions is", Eq(Tex(r"-\log L"), results["Gaussian NLL"])),
-        Step("a constant plus n/(2 sigma^2) times the mean squared error: minimising the "
+        Step("a constant plus $n/(2\\sigma^2)$ times the mean squared error: minimising the "
              "MSE is maximum likelihood.", Eq(
                  Tex(r"-\log L"),
                  Tex(r"\frac{n}{2}\log(2\pi\sigma^2) + \frac{n}{2\sigma^2}"

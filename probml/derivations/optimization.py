@@ -34,9 +34,9 @@ def gradient_descent_step_size():
              Tex(r"\eta \in " + sp.latex(region))),
         Step("and it lands on the minimum in one step when r = 0:",
              Eq(Tex(r"\eta^*"), fastest)),
-        Step("For a quadratic form with Hessian eigenvalues lambda_i, each eigendirection "
+        Step("For a quadratic form with Hessian eigenvalues $\\lambda_i$, each eigendirection "
              "is such a quadratic, with its own factor,", modes),
-        Step("so all converge only if eta < 2 / lambda_max: the stiffest direction sets "
+        Step("so all converge only if $\\eta < 2 / \\lambda_{\\max}$: the stiffest direction sets "
              "the step size, and the flattest one the speed."),
     ]
     results = {"contraction factor": factor, "stable steps": region, "fastest step": fastest}
@@ -95,17 +95,17 @@ def adam_bias_correction():
     for step in range(1, 5):
         explicit.append(sp.expand(beta1 * explicit[-1] + (1 - beta1) * g))
     steps = [
-        Step("Adam's first moment starts at m_0 = 0 and averages the gradients:",
+        Step("Adam's first moment starts at $m_0 = 0$ and averages the gradients:",
              Eq(Tex("m_t"), Tex(r"\beta_1 m_{t-1} + (1 - \beta_1) g_t"))),
         Step("Unrolled, it is a weighted sum of the gradients so far,",
              Eq(Tex("m_t"),
                    Tex(r"(1 - \beta_1)\sum_{k=1}^{t} \beta_1^{t-k} g_k"))),
         Step("whose weights sum to", Eq(Tex(r"\sum_k w_k"), sp.simplify(weights))),
-        Step("so for gradients with a stationary mean, E[m_t] = (1 - beta_1^t) E[g]: "
-             "biased towards 0 for small t. For a constant gradient g the first steps are",
+        Step("so for gradients with a stationary mean, $E[m_t] = (1 - \\beta_1^t) E[g]$: "
+             "biased towards 0 for small $t$. For a constant gradient $g$ the first steps are",
              sp.Matrix([explicit[1:]])),
-        Step("Dividing by 1 - beta_1^t removes the bias; the same holds for the second "
-             "moment with beta_2.",
+        Step("Dividing by $1 - \\beta_1^t$ removes the bias; the same holds for the second "
+             "moment with $\\beta_2$.",
              Eq(Tex(r"\hat m_t"), Tex(r"\frac{m_t}{1 - \beta_1^t}"))),
     ]
     results = {"sum of weights": weights, "m_t for constant g": sp.Matrix([explicit[1:]])}

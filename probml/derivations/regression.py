@@ -72,7 +72,7 @@ def mse_gradient():
         Step("With many features the same computation, written for a design matrix X "
              "(here an explicit 3 x 2 one, so SymPy can expand it), differentiated "
              "component by component,", componentwise),
-        Step("equals the matrix formula (2/n) X^T (X w - y):",
+        Step("equals the matrix formula $(2/n) X^\\top (X w - y)$:",
              Eq(Tex(r"\nabla_w L"),
                    Tex(r"\frac{2}{n} X^\top (X w - y)"))),
     ]

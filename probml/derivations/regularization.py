@@ -30,8 +30,8 @@ def ridge_as_map():
              "constant,", Eq(Tex(r"-\log p(w \mid y)"), Tex(
                  r"\frac{\beta}{2}\lVert y - X w\rVert^2 + \frac{\alpha}{2}\lVert w"
                  r"\rVert^2"))),
-        Step("Dividing by beta/2 leaves Ridge's objective with penalty lambda = "
-             "alpha / beta = sigma^2 / tau^2 (noise variance over prior variance):",
+        Step("Dividing by $\\beta/2$ leaves Ridge's objective with penalty $\\lambda = "
+             "\\alpha / \\beta = \\sigma^2 / \\tau^2$ (noise variance over prior variance):",
              Eq(Tex(r"\lVert y - X w\rVert^2 + \lambda \lVert w\rVert^2"),
                    Tex(r"\frac{2}{\beta}\left(-\log p(w \mid y)\right)"))),
         Step("Setting the gradient to zero (solved exactly by SymPy for a 3 x 2 design) "
@@ -100,12 +100,13 @@ def lasso_as_map():
         Step("A Laplace prior of scale b on a weight has negative log-density",
              Eq(Tex(r"-\log p(w)"), sp.expand(sp.expand_log(laplace, force=True)))),
         Step("so the negative log posterior with Gaussian noise is the squared error plus "
-             "|w|/b: the L1 penalty, with alpha = sigma^2 / (n b) in the Lasso's scaling."),
+             "$|w|/b$: the L1 penalty, with $\\alpha = \\sigma^2 / (n b)$ in the Lasso's "
+             "scaling."),
         Step("With one coefficient and an orthonormal design the objective is, up to a "
-             "constant, with z = x^T y / n the least-squares estimate,",
+             "constant, with $z = x^\\top y / n$ the least-squares estimate,",
              Eq(Tex("J(w)"), (t - zs) ** 2 / 2 + a * sp.Abs(t))),
         Step("For w > 0 its derivative vanishes at", Eq(t, positive)),
-        Step("which is positive only when z > alpha; for w < 0 at", Eq(t, negative)),
+        Step("which is positive only when $z > \\alpha$; for $w < 0$ at", Eq(t, negative)),
         Step("and otherwise the minimum is at the kink w = 0. Together: soft thresholding,",
              Eq(Tex(r"\hat w"), solution)),
     ]

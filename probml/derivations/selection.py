@@ -33,14 +33,14 @@ def bias_variance():
     steps = [
         Step("Write an estimator as its mean plus a zero-mean fluctuation of variance v:",
              Eq(Tex(r"\hat\theta"), estimator)),
-        Step("Expanding the square and taking expectations (E epsilon = 0, "
-             "E epsilon^2 = v) gives the mean squared error",
+        Step("Expanding the square and taking expectations ($E\\,\\epsilon = 0$, "
+             "$E\\,\\epsilon^2 = v$) gives the mean squared error",
              Eq(Tex(r"E[(\hat\theta - \theta)^2]"), mse)),
-        Step("which is the variance plus the squared bias m - theta:",
+        Step("which is the variance plus the squared bias $m - \\theta$:",
              Eq(Tex(r"E[(\hat\theta - \theta)^2]"),
                    Tex(r"\mathrm{Var}(\hat\theta) + \mathrm{Bias}(\hat\theta)^2"))),
-        Step("Predicting a new observation theta + eta, with independent noise of "
-             "variance sigma^2, adds the noise term:",
+        Step("Predicting a new observation $\\theta + \\eta$, with independent noise of "
+             "variance $\\sigma^2$, adds the noise term:",
              Eq(Tex(r"E[(y - \hat y)^2]"), prediction_error)),
     ]
     results = {"MSE": mse, "prediction error": prediction_error}
