@@ -245,43 +245,56 @@ def _bernoulli_mle_against_probml(d):
     return abs(model.p_ - float(d.results["p_hat"].subs({k: 7, n: 20})))
 
 
+# A sample of any size: targets y_i and predictions y-hat_i; K classes for the one-hot label.
+Y_OBS, Y_PRED = sp.IndexedBase("y", real=True), sp.IndexedBase(r"\hat{y}", real=True)
+CLASS, K_CLASSES = sp.Symbol("k", integer=True, positive=True), sp.Symbol("K", integer=True,
+                                                                          positive=True)
+CLASS_P, CLASS_Y = sp.IndexedBase("p", positive=True), sp.IndexedBase("y", nonnegative=True)
+MSE, MAE = sp.Symbol(r"\mathrm{MSE}", positive=True), sp.Symbol(r"\mathrm{MAE}", positive=True)
+
+
 @register("losses-as-likelihoods")
 def losses_as_likelihoods():
-    ys, preds, s2, scale, label = YS, PREDS, sigma2, SCALE, LABEL
-    P, Y = CLASS_PROBS, ONE_HOT
-    gauss = -sum(sp.log(sp.exp(-(y - f) ** 2 / (2 * s2)) / sp.sqrt(2 * sp.pi * s2))
-                 for y, f in zip(ys, preds))
-    laplace = -sum(sp.log(sp.exp(-sp.Abs(y - f) / scale) / (2 * scale))
-                   for y, f in zip(ys, preds))
-    bernoulli = -sp.log(q ** label * (1 - q) ** (1 - label))
-    categorical = -sp.log(sp.Mul(*[pk ** yk for pk, yk in zip(P, Y)]))
+    """Each loss is the negative log-likelihood of a noise model, for n observations."""
+    residual = Y_OBS[INDEX] - Y_PRED[INDEX]
+    gauss_term = _minus_log(sp.exp(-residual ** 2 / (2 * sigma2)) / sp.sqrt(2 * sp.pi * sigma2))
+    laplace_term = _minus_log(sp.exp(-sp.Abs(residual) / SCALE) / (2 * SCALE))
+    gauss = split_sums(_sum(gauss_term))
+    laplace = split_sums(_sum(laplace_term))
+    squares, absolutes = _sum(residual ** 2), _sum(sp.Abs(residual))
+    bernoulli = -sp.log(q ** LABEL * (1 - q) ** (1 - LABEL))
+    categorical_sum = -sp.Sum(sp.expand_log(sp.log(CLASS_P[CLASS] ** CLASS_Y[CLASS]),
+                                            force=True), (CLASS, 1, K_CLASSES))
     results = {
-        "Gaussian NLL": sp.expand(sp.expand_log(gauss, force=True)),
-        "Laplace NLL": sp.expand(sp.expand_log(laplace, force=True)),
+        "Gaussian NLL": gauss, "Laplace NLL": laplace,
+        "Gaussian NLL in the MSE": gauss.subs(squares, n_obs * MSE),
+        "Laplace NLL in the MAE": laplace.subs(absolutes, n_obs * MAE),
         "Bernoulli NLL": sp.expand(sp.expand_log(bernoulli, force=True)),
-        "categorical NLL": sp.expand(sp.expand_log(categorical, force=True)),
+        "categorical NLL": categorical_sum,
     }
     steps = [
-        Step("The negative log-likelihood of n = 3 observations with Gaussian noise about "
-             "the predictions is", Eq(Tex(r"-\log L"), results["Gaussian NLL"])),
-        Step("a constant plus $n/(2\\sigma^2)$ times the mean squared error: minimising the "
-             "MSE is maximum likelihood.", Eq(
-                 Tex(r"-\log L"),
-                 Tex(r"\frac{n}{2}\log(2\pi\sigma^2) + \frac{n}{2\sigma^2}"
-                           r"\,\mathrm{MSE}"))),
-        Step("With Laplace noise of scale b it is a constant plus n/b times the mean "
-             "absolute error:", Eq(Tex(r"-\log L"), results["Laplace NLL"])),
+        Step(r"With Gaussian noise of variance $\sigma^2$ about the predictions, each "
+             r"observation contributes $-\log$ of its density, and the $n$ independent "
+             "observations add up:",
+             shown(r"-\log L", gauss)),
+        Step(r"Writing the sum of squares as $n$ times the mean squared error "
+             r"$\mathrm{MSE} = \frac{1}{n}\sum_i (y_i - \hat y_i)^2$ leaves a constant plus "
+             r"$n/(2\sigma^2)$ times the MSE: minimising the MSE is maximum likelihood.",
+             shown(r"-\log L", results["Gaussian NLL in the MSE"], order="old")),
+        Step(r"With Laplace noise of scale $b$ the same steps give a constant plus $n/b$ "
+             "times the mean absolute error:",
+             shown(r"-\log L", results["Laplace NLL in the MAE"], order="old")),
         Step("One Bernoulli label $y$ with probability $p$ gives binary cross-entropy "
              "(SymPy's expansion of the log of $p^y (1 - p)^{1 - y}$, collected):",
              Eq(Tex(r"-\log L"), sp.Mul(-1, LABEL * sp.log(q) + (1 - LABEL) * sp.log(1 - q),
                                        evaluate=False))),
-        Step("and a one-hot label over K = 3 classes gives categorical cross-entropy:",
-             Eq(Tex(r"-\log L"), results["categorical NLL"])),
+        Step(r"and a one-hot label over $K$ classes ($y_k = 1$ for the observed class), "
+             r"whose likelihood is $\prod_k p_k^{y_k}$, gives categorical cross-entropy:",
+             shown(r"-\log L", categorical_sum, order="old")),
         Step("Each loss is a negative sum of log-probabilities because the likelihood of "
              "independent observations is a product, and the log turns the product into "
              "a sum; the minus sign turns maximising into minimising."),
     ]
-
     return Derivation(
         name="losses-as-likelihoods", title="Every loss is a negative log-likelihood",
         concepts=["mean squared error", "mean absolute error", "cross-entropy", "likelihood"],
@@ -292,17 +305,53 @@ def losses_as_likelihoods():
                          "`probml.losses`: MSE, MAE, binary and categorical cross-entropy."))
 
 
+def _minus_log(density):
+    r""":math:`-\log f` of one observation: the term in the data, and the constant as one
+    logarithm (:math:`\tfrac12\log(2\pi\sigma^2)`, not :math:`\tfrac12\log 2 +
+    \tfrac12\log\pi + \dots`)."""
+    terms = sp.Add.make_args(sp.expand(-sp.expand_log(sp.log(density), force=True),
+                                       multinomial=False))
+    data = sp.Add(*[t for t in terms if t.has(Y_OBS)])
+    constant = sp.Add(*[t for t in terms if not t.has(Y_OBS)])
+    # c = log(a)/k for the smallest whole k that makes e^(k c) free of logarithms.
+    for k in (1, 2):
+        argument = sp.simplify(sp.exp(k * constant))
+        if argument.is_polynomial(*argument.free_symbols):
+            return data + sp.log(argument) / k
+    return data + constant
+
+
 def _losses_identities(d):
-    """Each NLL is a constant plus a multiple of its loss: MSE, MAE, binary and categorical CE."""
-    r, n3 = d.results, LOSS_N
-    mse = sum((y - f) ** 2 for y, f in zip(YS, PREDS)) / n3
-    mae = sum(sp.Abs(y - f) for y, f in zip(YS, PREDS)) / n3
-    return (is_zero(r["Gaussian NLL"] - (n3 * sp.log(2 * sp.pi * sigma2) / 2
-                                         + n3 * mse / (2 * sigma2)))
-            and is_zero(r["Laplace NLL"] - (n3 * sp.log(2 * SCALE) + n3 * mae / SCALE))
+    """For any n each NLL is a constant plus a multiple of its loss; at n = 3 the sums equal
+    the explicit three-observation log-likelihoods; the categorical NLL is the log of the
+    product; binary cross-entropy is -(y log p + (1 - y) log(1 - p))."""
+    r = d.results
+    residual = Y_OBS[INDEX] - Y_PRED[INDEX]
+    general = (
+        sp.simplify(r["Gaussian NLL in the MSE"] - (n_obs * sp.log(2 * sp.pi * sigma2) / 2
+                                                    + n_obs * MSE / (2 * sigma2))) == 0
+        and sp.simplify(r["Laplace NLL in the MAE"] - (n_obs * sp.log(2 * SCALE)
+                                                      + n_obs * MAE / SCALE)) == 0
+        and sp.simplify(r["Gaussian NLL in the MSE"].subs(MSE, _sum(residual ** 2) / n_obs)
+                        - r["Gaussian NLL"]) == 0)
+    three = {**{Y_OBS[k + 1]: YS[k] for k in range(LOSS_N)},
+             **{Y_PRED[k + 1]: PREDS[k] for k in range(LOSS_N)}}
+    gauss3 = -sum(sp.log(sp.exp(-(y - f) ** 2 / (2 * sigma2)) / sp.sqrt(2 * sp.pi * sigma2))
+                  for y, f in zip(YS, PREDS))
+    laplace3 = -sum(sp.log(sp.exp(-sp.Abs(y - f) / SCALE) / (2 * SCALE))
+                    for y, f in zip(YS, PREDS))
+    at_three = (
+        is_zero(sp.expand_log(r["Gaussian NLL"].subs(n_obs, LOSS_N).doit().xreplace(three)
+                              - gauss3, force=True))
+        and is_zero(sp.expand_log(r["Laplace NLL"].subs(n_obs, LOSS_N).doit().xreplace(three)
+                                  - laplace3, force=True)))
+    classes = {**{CLASS_P[k + 1]: CLASS_PROBS[k] for k in range(3)},
+               **{CLASS_Y[k + 1]: ONE_HOT[k] for k in range(3)}}
+    categorical3 = r["categorical NLL"].subs(K_CLASSES, 3).doit().xreplace(classes)
+    return (general and at_three
             and is_zero(r["Bernoulli NLL"] + LABEL * sp.log(q) + (1 - LABEL) * sp.log(1 - q))
-            and is_zero(r["categorical NLL"] + sum(yk * sp.log(pk)
-                                                   for pk, yk in zip(CLASS_PROBS, ONE_HOT))))
+            and is_zero(categorical3 + sum(yk * sp.log(pk)
+                                           for pk, yk in zip(CLASS_PROBS, ONE_HOT))))
 
 
 # Where the checks evaluate the negative log-likelihoods: data, predictions, class
@@ -313,13 +362,14 @@ LOSS_P, LOSS_ONE_HOT = np.array([0.2, 0.5, 0.3]), np.array([0.0, 0.0, 1.0])
 
 
 def _losses_at_the_data(d):
-    r, data = d.results, {**dict(zip(YS, LOSS_Y)), **dict(zip(PREDS, LOSS_F))}
+    r, columns = d.results, {Y_OBS: LOSS_Y, Y_PRED: LOSS_F}
+    classes = {**{CLASS_P[k + 1]: LOSS_P[k] for k in range(3)},
+               **{CLASS_Y[k + 1]: LOSS_ONE_HOT[k] for k in range(3)}}
     return {
-        "gauss": float(r["Gaussian NLL"].subs({**data, sigma2: 0.7})),
-        "laplace": float(r["Laplace NLL"].subs({**data, SCALE: 1.3})),
+        "gauss": sample_value(r["Gaussian NLL"].subs(sigma2, 0.7), len(LOSS_Y), columns),
+        "laplace": sample_value(r["Laplace NLL"].subs(SCALE, 1.3), len(LOSS_Y), columns),
         "bernoulli": [float(r["Bernoulli NLL"].subs({q: 0.8, LABEL: v})) for v in (0, 1)],
-        "categorical": float(r["categorical NLL"].subs({**dict(zip(CLASS_PROBS, LOSS_P)),
-                                                        **dict(zip(ONE_HOT, LOSS_ONE_HOT))})),
+        "categorical": float(r["categorical NLL"].subs(K_CLASSES, 3).doit().xreplace(classes)),
     }
 
 
