@@ -20,6 +20,7 @@ def test_the_registry_has_every_derivation_of_the_issue():
         "beta-bernoulli", "bayesian-linear-posterior",                       # bayes
         "ridge-as-map", "lasso-as-map",                                      # regularization
         "gradient-descent-step-size", "adam-bias-correction",                # optimization
+        "l2-penalty-weight-decay",
         "bias-variance",                                                     # selection
         "two-proportion-z-test", "sample-size",                              # hypothesis tests
         "derivative-from-limit"]                                             # calculus
@@ -62,6 +63,9 @@ def _wrong(name, key, change):
     ("sample-size", "n per arm", lambda r: r / 2),                   # one arm's variance
     ("normal-equations", "slope", lambda r: r * sp.Rational(101, 100)),
     ("entropy-cross-entropy-kl", "minimiser q_k", lambda r: r ** 2),
+    ("l2-penalty-weight-decay", "AdamW first step",                   # decay divided by
+     lambda r: r.subs(sp.Symbol("lambda", positive=True),             # Adam's step
+                      sp.Symbol("lambda", positive=True) / 2)),
 ])
 def test_a_wrong_closed_form_is_rejected_by_every_part(name, key, change):
     report = _wrong(name, key, change)

@@ -276,3 +276,20 @@ def test_finite_difference_figure_marks_the_balancing_steps():
         h, error = line.get_data()
         best = h[np.nanargmin(error)]
         assert abs(np.log10(best / scheme_step)) < 1.5
+
+
+def test_weight_decay_paths_end_at_the_penalised_minimum_except_adamw():
+    """Gradient descent on L + lambda/2 |w|^2, gradient descent with weight decay and Adam
+    with the L2 penalty reach the penalised minimum (numpy.linalg.solve of the normal
+    equations (A + lambda I) w = A w*); AdamW does not."""
+    bowl = QuadraticBowl(**optimization.WEIGHT_DECAY_BOWL)
+    minimum = np.linalg.solve(bowl.hessian + optimization.WEIGHT_DECAY * np.eye(2),
+                              bowl.hessian @ bowl.minimizer)
+    ax = rendered("l2-penalty-weight-decay").axes[0]
+    ends = {line.get_label().split(":")[0]: np.array([line.get_xdata()[-1],
+                                                      line.get_ydata()[-1]])
+            for line in ax.lines if ":" in line.get_label()}
+    for label in ("gradient descent on L + penalty", "gradient descent with weight decay",
+                  "Adam + L2 penalty"):
+        np.testing.assert_allclose(ends[label], minimum, atol=2e-3)
+    assert np.linalg.norm(ends["AdamW"] - minimum) > 0.5

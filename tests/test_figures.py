@@ -70,7 +70,7 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
         "bayes-theorem", "bayesian-linear-sequential",                       # bayes
         "ridge-as-map", "norm-balls", "regularization-paths",                # regularization
         "loss-surface-paths", "learning-rate", "learning-rate-schedules",    # optimization
-        "epochs-and-early-stopping", "local-minima-and-saddles",
+        "epochs-and-early-stopping", "local-minima-and-saddles", "l2-penalty-weight-decay",
         "bias-variance-bullseye", "bias-variance-degree",                    # selection
         "splits-and-cross-validation",
         "ab-test", "pvalues-and-peeking",                                    # hypothesis tests

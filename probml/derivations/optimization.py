@@ -1,4 +1,5 @@
-"""Optimization: the gradient-descent step size, and Adam's bias correction."""
+"""Optimization: the gradient-descent step size, Adam's bias correction, and the L2
+penalty as weight decay (and where it is not)."""
 
 import numpy as np
 import sympy as sp
@@ -154,3 +155,118 @@ def _bias_correction_against_probml(d):
         predicted = float(d.results["m_t for constant g"][s - 1].subs({beta1: 0.9, g: 3.0}))
         errors.append(abs(state.slots["exp_avg"][0] - predicted))
     return max(errors)
+
+
+# A weight w, the loss gradient g_L at it, the penalty lambda, Adam's beta_2 and epsilon.
+WEIGHT = sp.Symbol("w", real=True)
+GRAD_L = sp.Symbol("g_L", real=True)
+DECAY = sp.Symbol("lambda", positive=True)
+beta2 = sp.Symbol("beta_2", positive=True)
+
+
+def _adam_first_step(gradient):
+    """Adam's first update of a weight from one gradient (epsilon -> 0): bias-corrected
+    moments m-hat = g and v-hat = g^2, so the step is -eta g / |g|."""
+    m_hat = (1 - beta1) * gradient / (1 - beta1)
+    v_hat = (1 - beta2) * gradient ** 2 / (1 - beta2)
+    return -eta * m_hat / sp.sqrt(v_hat)
+
+
+@register("l2-penalty-weight-decay")
+def l2_penalty_weight_decay():
+    """For gradient descent an L2 penalty is weight decay; for Adam it is not (AdamW)."""
+    penalised_gradient = GRAD_L + DECAY * WEIGHT           # d/dw [L + lambda/2 w^2]
+    gd_step = WEIGHT - eta * penalised_gradient
+    decayed = sp.collect(sp.expand(gd_step), WEIGHT)
+    coupled = WEIGHT + _adam_first_step(penalised_gradient)            # Adam + L2
+    decoupled = WEIGHT * (1 - eta * DECAY) + _adam_first_step(GRAD_L)  # AdamW
+    steps = [
+        Step(r"Adding the L2 penalty $\frac{\lambda}{2}\lVert w\rVert^2$ to a loss $L$ adds "
+             r"$\lambda w$ to its gradient $g_L = \nabla L(w)$:",
+             Eq(Tex(r"\nabla\left(L + \frac{\lambda}{2}\lVert w\rVert^2\right)"),
+                penalised_gradient)),
+        Step(r"A gradient-descent step with learning rate $\eta$ on the penalised loss is",
+             Eq(Tex(r"w_{t+1}"), gd_step)),
+        Step(r"which, collected in $w$, first shrinks the weight by the factor "
+             r"$1 - \eta\lambda$ and then takes the plain step: the L2 penalty *is* weight "
+             "decay for gradient descent (and for SGD with momentum, whose velocity only "
+             "adds past steps).",
+             Eq(Tex(r"w_{t+1}"), decayed)),
+        Step(r"Adam divides each step by $\sqrt{\hat v_t}$. Its first step from the "
+             r"penalised gradient ($\hat m_1 = g$, $\hat v_1 = g^2$, $\epsilon \to 0$) is",
+             Eq(Tex(r"w_1^{\mathrm{Adam}+L2}"), coupled)),
+        Step(r"a step of size $\eta$ in the direction of $g_L + \lambda w$: the penalty "
+             r"changes only the sign it follows, and a weight with large gradients is "
+             r"hardly decayed at all, since $\lambda w$ is divided by the same "
+             r"$\sqrt{\hat v}$. AdamW (Loshchilov and Hutter) decouples the decay, "
+             "shrinking the weight before Adam's step on the loss alone:",
+             Eq(Tex(r"w_1^{\mathrm{AdamW}}"), decoupled)),
+        Step(r"so every weight decays by the same factor $1 - \eta\lambda$, as in gradient "
+             "descent; Adam with an L2 penalty and AdamW are different methods, and only "
+             "the second is weight decay."),
+    ]
+    results = {"GD step": decayed, "Adam + L2 first step": coupled,
+               "AdamW first step": decoupled}
+    return Derivation(
+        name="l2-penalty-weight-decay",
+        title="An L2 penalty is weight decay for gradient descent, but not for Adam",
+        concepts=["weight decay", "L2 penalty", "Adam", "AdamW"], steps=steps,
+        results=results, symbolic=_weight_decay_identities,
+        scipy=_weight_decay_against_scipy, probml=_weight_decay_against_probml,
+        tolerance=(1e-6, 1e-12),
+        checked_against=("`scipy.optimize.approx_fprime` of the penalised loss "
+                         "1/2 (w - 3)^2 + lambda/2 w^2 against the penalised gradient.",
+                         "`probml.optim.gradient_descent` on the penalised gradient, "
+                         "`probml.optim.sgd(weight_decay=...)`, `probml.optim.adam("
+                         "weight_decay=...)` and `probml.optim.adamw` first steps."))
+
+
+def _weight_decay_identities(d):
+    """GD: w (1 - eta lambda) - eta g_L; Adam + L2: w - eta sign(g_L + lambda w); AdamW:
+    w (1 - eta lambda) - eta sign(g_L); and the two Adams differ."""
+    r = d.results
+    sign = lambda e: e / sp.Abs(e)                     # noqa: E731 (the sign, e != 0)
+    return (is_zero(r["GD step"] - (WEIGHT * (1 - eta * DECAY) - eta * GRAD_L))
+            and sp.simplify(r["Adam + L2 first step"]
+                            - (WEIGHT - eta * sign(GRAD_L + DECAY * WEIGHT))) == 0
+            and sp.simplify(r["AdamW first step"]
+                            - (WEIGHT * (1 - eta * DECAY) - eta * sign(GRAD_L))) == 0
+            and not is_zero(r["Adam + L2 first step"] - r["AdamW first step"]))
+
+
+_WD = {"w": 1.5, "g_L": -1.5, "lambda": 0.1, "eta": 0.05}      # L = (w - 3)^2 / 2 at w = 1.5
+
+
+def _evaluated(expr):
+    return float(expr.subs({WEIGHT: _WD["w"], GRAD_L: _WD["g_L"], DECAY: _WD["lambda"],
+                            eta: _WD["eta"], beta1: 0.9, beta2: 0.999}))
+
+
+def _weight_decay_against_scipy(d):
+    from scipy.optimize import approx_fprime
+
+    lam = _WD["lambda"]
+    numeric = approx_fprime([_WD["w"]], lambda v: 0.5 * (v[0] - 3) ** 2
+                            + 0.5 * lam * v[0] ** 2, 1e-7)[0]
+    gd = _evaluated(d.results["GD step"])
+    return abs((_WD["w"] - gd) / _WD["eta"] - numeric)         # the step's gradient
+
+
+def _weight_decay_against_probml(d):
+    from probml import optim
+
+    w, grad, lam, lr = (np.array([_WD["w"]]), np.array([_WD["g_L"]]), _WD["lambda"],
+                        _WD["eta"])
+
+    def first_step(optimizer, gradient):
+        update, _ = optimizer.update(gradient, optimizer.init(w), w)
+        return float((w + update)[0])
+
+    return max(
+        abs(first_step(optim.gradient_descent(lr), grad + lam * w)
+            - _evaluated(d.results["GD step"])),
+        abs(first_step(optim.sgd(lr, weight_decay=lam), grad) - _evaluated(d.results["GD step"])),
+        abs(first_step(optim.adam(lr, eps=1e-300, weight_decay=lam), grad)
+            - _evaluated(d.results["Adam + L2 first step"])),
+        abs(first_step(optim.adamw(lr, eps=1e-300, weight_decay=lam), grad)
+            - _evaluated(d.results["AdamW first step"])))

@@ -150,4 +150,13 @@ TRY_IT = {
         'cross_entropy(p, q), entropy(p) + kl_divergence(p, q)   # equal, in nats',
         'kl_divergence(p, p)                                     # 0',
     ),
+    'l2-penalty-weight-decay': (
+        'import numpy as np',
+        'from probml import optim',
+        'w, g = np.array([1.5]), np.array([-1.5])          # a weight and its loss gradient',
+        'for opt in (optim.sgd(0.05, weight_decay=0.1), optim.adam(0.05, weight_decay=0.1),',
+        '            optim.adamw(0.05, weight_decay=0.1)):',
+        '    update, _ = opt.update(g, opt.init(w), w)',
+        '    print(opt.name, w + update)                     # SGD: w (1 - 0.005) + 0.075',
+    ),
 }

@@ -267,3 +267,64 @@ def local_minima_and_saddles(rng):
     right.legend(fontsize=7)
     figure.tight_layout()
     return figure
+
+
+WEIGHT_DECAY_BOWL = dict(condition_number=25.0, minimizer=[2.0, 2.0])
+WEIGHT_DECAY, WEIGHT_DECAY_STEPS, WEIGHT_DECAY_START = 2.0, 400, (-1.0, 3.5)
+
+
+@register("l2-penalty-weight-decay", concept="weight decay",
+          caption="A loss whose two weights have curvatures 1 and 25, with the L2 penalty "
+                  "lambda/2 |w|^2 (lambda = 2). Gradient descent on the penalised loss and "
+                  "with weight decay take the same path, to the penalised minimum (star). "
+                  "Adam with the L2 penalty reaches the same minimum by another path; AdamW, "
+                  "whose decay is not rescaled by Adam's step, settles elsewhere: the two "
+                  "are different methods.",
+          derivation="l2-penalty-weight-decay")
+def l2_penalty_weight_decay(rng):
+    bowl = optim.QuadraticBowl(**WEIGHT_DECAY_BOWL)
+    penalised = np.linalg.solve(bowl.hessian + WEIGHT_DECAY * np.eye(2),
+                                bowl.hessian @ bowl.minimizer)
+    start = np.array(WEIGHT_DECAY_START)
+    runs = (("gradient descent on L + penalty", optim.gradient_descent(0.03), True, "C0", "-"),
+            ("gradient descent with weight decay",
+             optim.sgd(0.03, weight_decay=WEIGHT_DECAY), False, "C1", ":"),
+            ("Adam + L2 penalty", optim.adam(0.05, weight_decay=WEIGHT_DECAY), False, "C2", "-"),
+            ("AdamW", optim.adamw(0.05, weight_decay=WEIGHT_DECAY), False, "C3", "-"))
+    w1, w2 = np.meshgrid(np.linspace(-1.5, 3.0, 181), np.linspace(-1.0, 4.0, 201))
+    points = np.stack([w1 - bowl.minimizer[0], w2 - bowl.minimizer[1]], axis=-1)
+    loss = 0.5 * np.einsum("...i,ij,...j->...", points, bowl.hessian, points)
+    total = loss + 0.5 * WEIGHT_DECAY * (w1 ** 2 + w2 ** 2)
+    figure = Figure(figsize=(6.4, 5.0))
+    ax = figure.add_subplot()
+    contour(ax, w1, w2, total, levels=np.sort(total.min() + np.array([0.5, 2, 5, 10, 20])),
+            colors="0.7", linewidths=0.8)
+    for label, optimizer, explicit_penalty, colour, style in runs:
+        objective = _Penalised(bowl, WEIGHT_DECAY) if explicit_penalty else bowl
+        path = optim.trajectory(objective, start, optimizer, WEIGHT_DECAY_STEPS)
+        ax.plot(path[:, 0], path[:, 1], style, color=colour, linewidth=1.6 if style == "-"
+                else 2.4, label=f"{label}: ends at ({path[-1, 0]:.2f}, {path[-1, 1]:.2f})")
+    ax.plot(*penalised, "k*", markersize=13,
+            label=f"minimum of L + penalty ({penalised[0]:.2f}, {penalised[1]:.2f})")
+    ax.plot(*bowl.minimizer, "k+", markersize=11, label="minimum of L alone")
+    ax.set_aspect("equal")
+    ax.set_xlabel("w1 (curvature 1)")
+    ax.set_ylabel("w2 (curvature 25)")
+    ax.set_title("An L2 penalty is weight decay for gradient descent, not for Adam",
+                 fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    figure.tight_layout()
+    return figure
+
+
+class _Penalised:
+    """``objective`` plus the L2 penalty ``decay/2 |w|^2``, as an explicit loss."""
+
+    def __init__(self, objective, decay):
+        self.objective, self.decay = objective, decay
+
+    def value(self, w):
+        return self.objective.value(w) + 0.5 * self.decay * float(np.sum(np.square(w)))
+
+    def gradient(self, w):
+        return self.objective.gradient(w) + self.decay * np.asarray(w)
