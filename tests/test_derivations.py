@@ -13,7 +13,7 @@ NAMES = derivations.names()
 def test_the_registry_has_every_derivation_of_the_issue():
     # In teaching order: by topic (probml._registry.TOPICS), then as defined.
     assert NAMES == [
-        "mse-gradient", "normal-equations",                                  # regression
+        "mse-gradient", "normal-equations", "vectorised-gradient",           # regression
         "logistic-inverse-logit", "cross-entropy-gradient",                  # classification
         "gaussian-mle", "bernoulli-mle", "losses-as-likelihoods",            # likelihood
         "entropy-cross-entropy-kl", "poisson-daily-counts", "weibull-time-to-churn", "growth-curve",
@@ -63,6 +63,7 @@ def _wrong(name, key, change):
     ("sample-size", "n per arm", lambda r: r / 2),                   # one arm's variance
     ("normal-equations", "slope", lambda r: r * sp.Rational(101, 100)),
     ("entropy-cross-entropy-kl", "minimiser q_k", lambda r: r ** 2),
+    ("vectorised-gradient", "entry j", lambda r: r * 2),             # a factor 2 lost
     ("l2-penalty-weight-decay", "AdamW first step",                   # decay divided by
      lambda r: r.subs(sp.Symbol("lambda", positive=True),             # Adam's step
                       sp.Symbol("lambda", positive=True) / 2)),

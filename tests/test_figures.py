@@ -62,7 +62,7 @@ def built(name):
 def test_registry_lists_every_figure_and_rejects_unknown_names():
     # In teaching order: by topic (probml._registry.TOPICS), then as defined.
     assert NAMES == [
-        "least-squares-squares",                                             # regression
+        "least-squares-squares", "vectorised-gradient",                      # regression
         "sigmoid-logit", "softmax-temperature", "binary-cross-entropy",      # classification
         "logistic-regression-band", "perfect-separation",
         "gaussian-mle", "robust-losses", "entropy-cross-entropy-kl",         # likelihood

@@ -20,11 +20,11 @@ _REGISTRY = Registry(__name__, "derivation")
 
 def register(name):
     """Register the decorated function as the builder of derivation ``name``; its page
-    gets the "Try it" lines of :data:`.try_it.TRY_IT`."""
+    gets the "Try it" lines of :data:`._try_it.TRY_IT`."""
     def decorate(builder):
         @functools.wraps(builder)
         def build():
-            from .try_it import TRY_IT
+            from ._try_it import TRY_IT
             derivation = builder()
             derivation.try_it = TRY_IT.get(name, ())
             return derivation

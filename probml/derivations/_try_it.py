@@ -159,4 +159,14 @@ TRY_IT = {
         '    update, _ = opt.update(g, opt.init(w), w)',
         '    print(opt.name, w + update)                     # SGD: w (1 - 0.005) + 0.075',
     ),
+    'vectorised-gradient': (
+        'import numpy as np',
+        'from probml import losses',
+        'rng = np.random.default_rng(0)',
+        'X, w, y = rng.normal(size=(1000, 20)), rng.normal(size=20), rng.normal(size=1000)',
+        'matrix = X.T @ losses.mean_squared_error_gradient(y, X @ w)   # (2/n) X^T (X w - y)',
+        'loop = [sum(2 / 1000 * (X[i] @ w - y[i]) * X[i, j] for i in range(1000))',
+        '        for j in range(20)]',
+        'np.abs(matrix - loop).max()                                    # the same numbers',
+    ),
 }
