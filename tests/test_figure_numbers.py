@@ -293,3 +293,19 @@ def test_weight_decay_paths_end_at_the_penalised_minimum_except_adamw():
                   "Adam + L2 penalty"):
         np.testing.assert_allclose(ends[label], minimum, atol=2e-3)
     assert np.linalg.norm(ends["AdamW"] - minimum) > 0.5
+
+
+def test_convexity_figure_draws_the_swapped_network_losses():
+    """0 at the weights and at their swap, and halfway the loss the derivation computed
+    exactly (SymPy's tanh at 30 digits, an oracle independent of the module's NumPy)."""
+    import sympy as sp
+    from probml.derivations import optimization as derived
+
+    right = rendered("convexity").axes[1]
+    t, loss = right.lines[0].get_data()
+    assert loss[0] == pytest.approx(0.0, abs=1e-12) and loss[-1] == pytest.approx(0.0, abs=1e-12)
+    midpoint = {key: (derived.NETWORK[key] + derived.swap_hidden_units(derived.NETWORK)[key])
+                / 2 for key in derived.NETWORK}
+    exact = float(sp.N(derived._network_loss(midpoint, derived.NETWORK_X,
+                                             derived._network_targets()), 30))
+    assert loss[np.argmin(np.abs(t - 0.5))] == pytest.approx(exact, rel=1e-12)

@@ -169,4 +169,13 @@ TRY_IT = {
         '        for j in range(20)]',
         'np.abs(matrix - loop).max()                                    # the same numbers',
     ),
+    'convexity': (
+        'from probml import optim',
+        'from probml.derivations.optimization import NETWORK, NETWORK_X, swap_hidden_units',
+        'network = optim.OneHiddenLayerNetwork(n_hidden=2)',
+        'X = NETWORK_X.reshape(-1, 1)                      # four inputs, one feature',
+        'targets = network.forward(NETWORK, X)',
+        'halfway = {k: (NETWORK[k] + swap_hidden_units(NETWORK)[k]) / 2 for k in NETWORK}',
+        'network.loss(NETWORK, X, targets), network.loss(halfway, X, targets)   # 0, then > 0',
+    ),
 }

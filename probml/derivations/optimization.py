@@ -1,5 +1,5 @@
-"""Optimization: the gradient-descent step size, Adam's bias correction, and the L2
-penalty as weight decay (and where it is not)."""
+"""Optimization: the gradient-descent step size, Adam's bias correction, the L2 penalty
+as weight decay (and where it is not), and which losses are convex."""
 
 import numpy as np
 import sympy as sp
@@ -270,3 +270,158 @@ def _weight_decay_against_probml(d):
             - _evaluated(d.results["Adam + L2 first step"])),
         abs(first_step(optim.adamw(lr, eps=1e-300, weight_decay=lam), grad)
             - _evaluated(d.results["AdamW first step"])))
+
+
+# A one-hidden-layer tanh network with two units, and the four inputs it is checked on:
+# its own outputs are the targets, so these weights and their swap both fit exactly.
+NETWORK = {"W1": np.array([[2.0, -1.5]]), "b1": np.array([0.5, -0.5]),
+           "w2": np.array([1.0, -2.0]), "b2": np.array(0.0)}
+NETWORK_X = np.array([-1.0, 0.0, 1.0, 2.0])
+
+
+def swap_hidden_units(params):
+    """The same network with its two hidden units exchanged (the same function)."""
+    order = [1, 0]
+    return {"W1": params["W1"][:, order], "b1": params["b1"][order],
+            "w2": params["w2"][order], "b2": params["b2"]}
+
+
+def _network_loss(params, xs, ys):
+    """MSE of the network's outputs, exactly (SymPy rationals and tanh)."""
+    W1, b1 = [sp.nsimplify(v) for v in params["W1"][0]], [sp.nsimplify(v) for v in params["b1"]]
+    w2, b2 = [sp.nsimplify(v) for v in params["w2"]], sp.nsimplify(float(params["b2"]))
+    outputs = [sum(w2[u] * sp.tanh(W1[u] * sp.nsimplify(x0) + b1[u]) for u in range(2)) + b2
+               for x0 in xs]
+    return sum((o - t) ** 2 for o, t in zip(outputs, ys)) / len(xs)
+
+
+def _network_targets():
+    W1, b1 = [sp.nsimplify(v) for v in NETWORK["W1"][0]], [sp.nsimplify(v) for v in NETWORK["b1"]]
+    w2 = [sp.nsimplify(v) for v in NETWORK["w2"]]
+    return [sum(w2[u] * sp.tanh(W1[u] * sp.nsimplify(x0) + b1[u]) for u in range(2))
+            for x0 in NETWORK_X]
+
+
+@register("convexity")
+def convexity():
+    """The MSE and the logistic loss are convex (PSD Hessians, derived); a network's loss
+    is not (its hidden units can be swapped)."""
+    n_, p_ = sp.symbols("n p", integer=True, positive=True)
+    X = sp.MatrixSymbol("X", n_, p_)
+    w = sp.MatrixSymbol("w", p_, 1)
+    y = sp.MatrixSymbol("y", n_, 1)
+    gradient = sp.diff((X * w - y).T * (X * w - y) / n_, w)
+    hessian = sp.diff(gradient, w)
+    zz, label = sp.symbols("z y", real=True)
+    sigma = 1 / (1 + sp.exp(-zz))
+    log_loss = -label * sp.log(sigma) - (1 - label) * sp.log(1 - sigma)
+    curvature = sp.diff(log_loss, zz, 2)
+    # Written as e^-z / (1 + e^-z)^2, the derivative of sigma (the symbolic check proves it).
+    shown_curvature = sp.exp(-zz) / (1 + sp.exp(-zz)) ** 2
+    targets = _network_targets()
+    midpoint = {key: (NETWORK[key] + swap_hidden_units(NETWORK)[key]) / 2 for key in NETWORK}
+    at_weights = sp.simplify(_network_loss(NETWORK, NETWORK_X, targets))
+    at_swapped = sp.simplify(_network_loss(swap_hidden_units(NETWORK), NETWORK_X, targets))
+    at_midpoint = _network_loss(midpoint, NETWORK_X, targets)
+    steps = [
+        Step(r"A loss is convex when its Hessian is positive semi-definite everywhere: then "
+             r"every stationary point is a global minimum. The MSE $\frac{1}{n}\lVert Xw - "
+             r"y\rVert^2$ has the gradient $\frac{2}{n}X^\top(Xw - y)$, and SymPy's matrix "
+             "calculus differentiates it once more:",
+             Eq(Tex(r"\nabla^2_w L"), hessian)),
+        Step(r"for any direction $v$, $v^\top X^\top X v = \lVert Xv\rVert^2 \ge 0$: the "
+             r"MSE is convex in $w$ (strictly, when $X$ has full column rank).",
+             Eq(Tex(r"v^\top \nabla^2_w L\, v"), Tex(r"\frac{2}{n}\lVert Xv\rVert^2 \ge 0"))),
+        Step(r"The logistic loss of one example, as a function of its log-odds "
+             r"$z = x^\top w$, has the second derivative",
+             Eq(Tex(r"\frac{d^2}{dz^2}\left[-y\log\sigma(z) - (1 - y)\log(1 - \sigma(z))\right]"),
+                shown_curvature)),
+        Step(r"which is $\sigma(z)(1 - \sigma(z)) > 0$ whatever the label; by the chain "
+             r"rule its Hessian in $w$ is $\sigma(1 - \sigma)\, x x^\top$, positive "
+             "semi-definite, and a sum of such terms is too: the logistic loss is convex.",
+             Eq(Tex(r"\nabla^2_w \ell"), Tex(r"\sigma(z)\,(1 - \sigma(z))\; x x^\top"))),
+        Step(r"A network's loss is not. Exchanging the two hidden units of a network "
+             r"(their input weights, biases and output weights) gives the same function, "
+             r"so the same loss. Take targets the network fits exactly: its loss and the "
+             "swapped network's are both",
+             Eq(Tex(r"L(\theta) = L(\theta_{\mathrm{swap}})"), at_weights)),
+        Step(r"while halfway between them, where the two units are identical, the loss is "
+             r"positive. A convex loss would be at most $\frac12 L(\theta) + \frac12 "
+             r"L(\theta_{\mathrm{swap}}) = 0$ there, so the network's loss is not convex: "
+             "it has several minima, and where gradient descent ends depends on the start.",
+             Eq(Tex(r"L\left(\tfrac{1}{2}(\theta + \theta_{\mathrm{swap}})\right)"),
+                sp.Float(sp.N(at_midpoint, 15), 6))),
+    ]
+    results = {"MSE Hessian": hessian, "logistic curvature": curvature,
+               "logistic curvature as shown": shown_curvature,
+               "network loss at the weights": at_weights,
+               "network loss swapped": at_swapped, "network loss at the midpoint": at_midpoint}
+    return Derivation(
+        name="convexity", title="The MSE and the logistic loss are convex; a network's is not",
+        concepts=["convexity", "Hessian", "non-convex optimisation"], steps=steps,
+        results=results, symbolic=_convexity_identities, scipy=_convexity_against_scipy,
+        probml=_convexity_against_probml, tolerance=(1e-6, 1e-12),
+        checked_against=("`scipy.linalg.eigvalsh` of the MSE Hessian of random designs "
+                         "(>= 0) and of a finite-difference Hessian of the mean logistic "
+                         "loss (`scipy.optimize.approx_fprime`), and the midpoint loss "
+                         "against SciPy-free NumPy.",
+                         "`probml.optim.OneHiddenLayerNetwork.loss` at the weights, the "
+                         "swapped weights and the midpoint."))
+
+
+def _convexity_identities(d):
+    """Hessian 2 X^T X / n; curvature sigma (1 - sigma); exact fits for both orders of the
+    hidden units and a positive loss between them (the convexity inequality fails)."""
+    r = d.results
+    n_, p_ = sp.symbols("n p", integer=True, positive=True)
+    X = sp.MatrixSymbol("X", n_, p_)
+    zz = sp.Symbol("z", real=True)
+    sigma = 1 / (1 + sp.exp(-zz))
+    return (r["MSE Hessian"] == 2 * X.T * X / n_           # SymPy's canonical form
+            and is_zero(r["logistic curvature"] - sigma * (1 - sigma))
+            and is_zero(r["logistic curvature as shown"] - r["logistic curvature"])
+        and r["network loss at the weights"] == 0 and r["network loss swapped"] == 0
+        and is_zero(r["network loss at the midpoint"] - _network_loss(
+            {key: (NETWORK[key] + swap_hidden_units(NETWORK)[key]) / 2 for key in NETWORK},
+            NETWORK_X, _network_targets()))
+        and sp.N(r["network loss at the midpoint"], 30) > 1e-3)
+
+
+def _numeric_network_loss(params):
+    h = np.tanh(NETWORK_X[:, None] * params["W1"][0] + params["b1"])
+    targets = np.tanh(NETWORK_X[:, None] * NETWORK["W1"][0] + NETWORK["b1"]) @ NETWORK["w2"]
+    return float(np.mean((h @ params["w2"] + params["b2"] - targets) ** 2))
+
+
+def _convexity_against_scipy(d):
+    from scipy.linalg import eigvalsh
+    from scipy.optimize import approx_fprime
+
+    rng = np.random.default_rng(5)
+    X, labels = rng.normal(size=(30, 3)), rng.integers(0, 2, 30).astype(float)
+    smallest = eigvalsh(2 * X.T @ X / 30).min()
+
+    def gradient(w):
+        probabilities = 1 / (1 + np.exp(-X @ w))
+        return X.T @ (probabilities - labels) / 30
+    w0 = rng.normal(size=3)
+    numeric = np.array([approx_fprime(w0, lambda v, k=k: gradient(v)[k], 1e-6)
+                        for k in range(3)])
+    curvature = eigvalsh((numeric + numeric.T) / 2).min()
+    midpoint = {key: (NETWORK[key] + swap_hidden_units(NETWORK)[key]) / 2 for key in NETWORK}
+    derived = float(d.results["network loss at the midpoint"])
+    return max(0.0, -smallest, -curvature, abs(_numeric_network_loss(midpoint) - derived))
+
+
+def _convexity_against_probml(d):
+    from probml import optim
+
+    network = optim.OneHiddenLayerNetwork(n_hidden=2, activation="tanh")
+    X = NETWORK_X[:, None]
+    targets = network.forward(NETWORK, X)
+    midpoint = {key: (NETWORK[key] + swap_hidden_units(NETWORK)[key]) / 2 for key in NETWORK}
+    return max(abs(network.loss(NETWORK, X, targets) - float(d.results["network loss at the weights"])),
+               abs(network.loss(swap_hidden_units(NETWORK), X, targets)
+                   - float(d.results["network loss swapped"])),
+               abs(network.loss(midpoint, X, targets)
+                   - float(d.results["network loss at the midpoint"])))

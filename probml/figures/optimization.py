@@ -328,3 +328,58 @@ class _Penalised:
 
     def gradient(self, w):
         return self.objective.gradient(w) + self.decay * np.asarray(w)
+
+
+
+@register("convexity", concept="convexity",
+          caption="Each loss along a straight line between two parameter settings. Left: the "
+                  "MSE of the study-hours line and the logistic loss of the pass/fail model "
+                  "stay below the chord between the ends (convex). Right: a two-unit "
+                  "network that fits its targets exactly, and the same network with its "
+                  "hidden units swapped, both have loss 0, yet the loss between them rises: "
+                  "the network's loss is not convex.",
+          derivation="convexity")
+def convexity(rng):
+    from ..datasets import load_study_pass
+    from ..derivations.optimization import NETWORK, NETWORK_X, swap_hidden_units
+
+    t = np.linspace(0.0, 1.0, 201)
+    hours, passing = load_study_hours(), load_study_pass()
+    linear, logistic = optim.LinearRegressionModule(), optim.LogisticRegressionModule()
+    ends_linear = ({"w": np.array([5.0]), "b": np.array(20.0)},
+                   {"w": np.array([12.0]), "b": np.array(0.0)})
+    ends_logistic = ({"w": np.array([-0.5]), "b": np.array(2.0)},
+                     {"w": np.array([3.0]), "b": np.array(-6.0)})
+
+    def along(module, ends, X, y):
+        a, b = ends
+        return np.array([module.loss({k: (1 - s) * a[k] + s * b[k] for k in a}, X, y)
+                         for s in t])
+
+    mse = along(linear, ends_linear, hours.data, hours.target)
+    log_loss = along(logistic, ends_logistic, passing.data, passing.target)
+    network = optim.OneHiddenLayerNetwork(n_hidden=2, activation="tanh")
+    X = NETWORK_X[:, None]
+    targets = network.forward(NETWORK, X)
+    network_loss = along(network, (NETWORK, swap_hidden_units(NETWORK)), X, targets)
+    figure = Figure(figsize=(9.0, 3.8))
+    left, right = figure.subplots(1, 2)
+    for values, colour, label in ((mse / mse.max(), "C0", "MSE (study hours)"),
+                                  (log_loss / log_loss.max(), "C1",
+                                   "logistic loss (pass/fail)")):
+        left.plot(t, values, color=colour, label=f"{label}, scaled")
+        left.plot([0, 1], [values[0], values[-1]], color=colour, linestyle=":", linewidth=1)
+    left.set_xlabel("position t between the two settings")
+    left.set_ylabel("loss / its largest value")
+    left.set_title("Convex: below every chord (dotted)", fontsize=10)
+    left.legend(fontsize=8)
+    right.plot(t, network_loss, color="C3", label="two-unit network, MSE")
+    right.plot([0, 1], [network_loss[0], network_loss[-1]], color="C3", linestyle=":",
+               linewidth=1, label="chord")
+    right.set_xlabel("t from the weights (0) to their swap (1)")
+    right.set_ylabel("loss")
+    right.set_title(f"Not convex: 0 at both ends, {network_loss[100]:.2f} halfway",
+                    fontsize=10)
+    right.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
