@@ -309,3 +309,29 @@ def test_convexity_figure_draws_the_swapped_network_losses():
     exact = float(sp.N(derived._network_loss(midpoint, derived.NETWORK_X,
                                              derived._network_targets()), 30))
     assert loss[np.argmin(np.abs(t - 0.5))] == pytest.approx(exact, rel=1e-12)
+
+
+def test_stickiness_figure_marks_the_mean_share_of_days():
+    """DAU/MAU from probml.growth.stickiness equals the mean over active users of their
+    share of days, computed here with NumPy from the same simulated log."""
+    users, days = growth_figures.simulated_daily_activity(np.random.default_rng(3))
+    per_user = np.array([len(np.unique(days[users == u])) for u in np.unique(users)])
+    share = float(np.mean(per_user / growth_figures.STICKINESS_DAYS))
+    right = rendered("stickiness").axes[1]
+    marked = [line.get_xdata()[0] for line in right.lines][0]
+    assert marked == pytest.approx(share, rel=1e-12)
+    assert f"{share:.3f}" in rendered("stickiness").axes[0].get_title()
+
+
+def test_funnel_intervals_are_statsmodels_wilson_intervals():
+    from statsmodels.stats.proportion import proportion_confint
+
+    counts = growth_figures.FUNNEL_COUNTS
+    left, right = rendered("conversion-funnel").axes
+    for ax, trials in ((left, np.full(3, counts[0])), (right, counts[:-1])):
+        low, high = proportion_confint(counts[1:], trials, alpha=0.05, method="wilson")
+        bars = [patch.get_height() for patch in ax.patches]
+        np.testing.assert_allclose(bars, counts[1:] / trials, rtol=1e-12)
+        segments = ax.collections[0].get_segments()       # the error bars, low to high
+        np.testing.assert_allclose([seg[0][1] for seg in segments], low, rtol=1e-9)
+        np.testing.assert_allclose([seg[1][1] for seg in segments], high, rtol=1e-9)

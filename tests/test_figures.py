@@ -75,7 +75,7 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
         "bias-variance-bullseye", "bias-variance-degree",                    # selection
         "splits-and-cross-validation",
         "ab-test", "pvalues-and-peeking",                                    # hypothesis tests
-        "cohort-retention",                                                  # growth
+        "cohort-retention", "stickiness", "conversion-funnel",               # growth
         "finite-differences"]                                                # calculus
     with pytest.raises(KeyError, match="no figure named 'nope'"):
         figures.get("nope")

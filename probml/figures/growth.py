@@ -1,9 +1,9 @@
-"""Growth: cohort retention and the retention models fitted to it."""
+"""Growth: cohort retention and its models, stickiness, and a conversion funnel."""
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..growth import cohort_retention, fit_retention
+from ..growth import cohort_retention, conversion_rate, fit_retention, stickiness
 from . import register
 
 
@@ -68,5 +68,85 @@ def cohort_retention_figure(rng):
     right.set_ylabel("share still active")
     right.set_title("Fitted retention curves", fontsize=10)
     right.legend(fontsize=8, loc="lower left")
+    figure.tight_layout()
+    return figure
+
+
+STICKINESS_USERS, STICKINESS_DAYS = 400, 30
+# Each user's daily chance of showing up ~ Beta(a, b): a few daily users, many occasional.
+ENGAGEMENT_PRIOR = (0.6, 2.4)
+
+
+def simulated_daily_activity(rng):
+    """(user, day) rows of a month in which each user shows up on a day with their own
+    probability."""
+    engagement = rng.beta(*ENGAGEMENT_PRIOR, STICKINESS_USERS)
+    active = rng.random((STICKINESS_USERS, STICKINESS_DAYS)) < engagement[:, None]
+    users, days = np.nonzero(active)
+    return users, days
+
+
+@register("stickiness", concept="stickiness (DAU/MAU)",
+          caption="A month of daily activity of 400 users whose daily chance of showing up "
+                  "varies (Beta(0.6, 2.4)). Left: daily active users against the month's "
+                  "active users (MAU). Right: each active user's share of days active; "
+                  "DAU/MAU is their mean, with its 95% confidence interval.",
+          seed=3)
+def stickiness_figure(rng):
+    users, days = simulated_daily_activity(rng)
+    result = stickiness(users, days)
+    shares = np.bincount(users, minlength=STICKINESS_USERS) / STICKINESS_DAYS
+    shares = shares[shares > 0]
+    figure = Figure(figsize=(9.0, 3.8))
+    left, right = figure.subplots(1, 2)
+    left.bar(result.days + 1, result.dau, color="C0", label="daily active users (DAU)")
+    left.axhline(result.mau, color="C3", linestyle="--", label=f"MAU = {result.mau}")
+    left.axhline(result.dau.mean(), color="C0", linestyle=":",
+                 label=f"mean DAU = {result.dau.mean():.1f}")
+    left.set_xlabel("day")
+    left.set_ylabel("users")
+    left.set_title(f"DAU/MAU = {result.value:.3f}", fontsize=10)
+    left.legend(fontsize=8, loc="center right")
+    right.hist(shares, bins=np.linspace(0, 1, 31), color="0.7",
+               label="active users' share of days")
+    right.axvline(result.value, color="C0", label=f"mean = DAU/MAU = {result.value:.3f}")
+    right.axvspan(result.low, result.high, color="C0", alpha=0.25,
+                  label=f"95% CI {result.low:.3f} to {result.high:.3f}")
+    right.set_xlabel("share of the month's days a user was active")
+    right.set_ylabel("users")
+    right.set_title("Stickiness is the mean share of days", fontsize=10)
+    right.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+FUNNEL_STEPS = ("visited", "signed up", "activated", "purchased")
+FUNNEL_COUNTS = np.array([5000, 1150, 460, 92])
+
+
+@register("conversion-funnel", concept="conversion funnel",
+          caption="A four-step funnel: the share of visitors reaching each step (left) and "
+                  "each step's conversion from the one before (right), with 95% Wilson "
+                  "intervals: the later steps, with fewer users, are known less precisely.")
+def conversion_funnel(rng):
+    overall = conversion_rate(FUNNEL_COUNTS[1:], np.full(3, FUNNEL_COUNTS[0]))
+    stepwise = conversion_rate(FUNNEL_COUNTS[1:], FUNNEL_COUNTS[:-1])
+    positions = np.arange(1, len(FUNNEL_STEPS))
+    figure = Figure(figsize=(9.0, 3.8))
+    left, right = figure.subplots(1, 2)
+    for ax, estimate, title in ((left, overall, "Share of visitors reaching the step"),
+                                (right, stepwise, "Conversion from the step before")):
+        ax.bar(positions, estimate.rate, color="C0", alpha=0.6)
+        ax.errorbar(positions, estimate.rate,
+                    yerr=[estimate.rate - estimate.low, estimate.high - estimate.rate],
+                    fmt="none", color="k", capsize=4, label="95% Wilson interval")
+        for x0, rate, low, high in zip(positions, estimate.rate, estimate.low, estimate.high):
+            ax.text(x0, high, f"{rate:.3f}", ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(positions, FUNNEL_STEPS[1:])
+        ax.set_ylabel("rate")
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8)
+    left.set_xlabel(f"step (of {FUNNEL_COUNTS[0]} visitors)")
+    right.set_xlabel("step")
     figure.tight_layout()
     return figure
