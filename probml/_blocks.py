@@ -73,11 +73,8 @@ def weighted_gram(X, v, intercept=False, scratch=None):
         root = np.sqrt(v) if sign > 0 else np.sqrt(-v)
         out = scratch[:n] if scratch is not None else None
         scaled = np.multiply(X, root[:, None], out=out)
-        gram[intercept:, intercept:] = scaled.T @ scaled
-        column = root @ scaled
-        if sign < 0:
-            gram *= -1.0
-            column *= -1.0
+        gram[intercept:, intercept:] = sign * (scaled.T @ scaled)
+        column = sign * (root @ scaled)
     else:
         gram[intercept:, intercept:] = (X.T * v) @ X
         column = v @ X

@@ -243,11 +243,13 @@ class GLM(CoefficientInference, Regressor):
         combined = (None if analytic is None and frequency is None else
                     (1.0 if analytic is None else analytic)
                     * (1.0 if frequency is None else frequency))
-        # One trial per row (a Bernoulli response): the model without its trials.
+        # One trial per row (a Bernoulli response): the model without its trials, fitted
+        # by Fisher scoring.
         bernoulli = family.name == "binomial" and trials is None
-        model = _model(family.name, link, bernoulli)
+        model = _model(family.name, link, bernoulli, scoring=True)
         start = _start(family, link, X, y, data, total_offset, self.fit_intercept)
-        fit = model.fit(*data[:1 if bernoulli else None], X=X, fit_intercept=self.fit_intercept, start=start,
+        fit = model.fit(*data[:1 if bernoulli else None], X=X,
+                        fit_intercept=self.fit_intercept, start=start,
                         sample_weight=combined, offset=total_offset, feature_names=names,
                         max_iter=self.max_iter, tol=self.tol)
         self._store(fit, family, link, y, data, analytic, frequency)
@@ -346,9 +348,10 @@ class GLM(CoefficientInference, Regressor):
 # -- the family's model and its numeric parts --------------------------------------------
 
 @functools.cache
-def _model(name, link, bernoulli=False):
+def _model(name, link, bernoulli=False, scoring=False):
     """The family's :class:`Model` with ``link``; ``bernoulli``: the binomial with one
-    trial per row."""
+    trial per row; ``scoring``: with the expected second derivative in the linear
+    predictor (:class:`_ScoringModel`), for the fit."""
     family = FAMILIES[name]
     logpdf = family.logpdf.subs(TRIALS, 1) if bernoulli else family.logpdf
     if family.dispersion == "estimated":
@@ -361,7 +364,7 @@ def _model(name, link, bernoulli=False):
     data = [Y, TRIALS] if name == "binomial" and not bernoulli else [Y]
     options = dict(params=params, support="binary" if bernoulli else family.support,
                    link={MU: link}, name=f"{name} GLM, {link} link")
-    if family.dispersion == "alpha" or link == family.canonical_link:
+    if not scoring or family.dispersion == "alpha" or link == family.canonical_link:
         return Model(logpdf, data, **options)
     return _ScoringModel(logpdf, data, fisher_weight=_fisher_weight(family, link, bernoulli),
                          **options)
@@ -396,7 +399,7 @@ class _ScoringModel(Model):
 
 @functools.cache
 def _numeric(name, link):
-    """Compiled mean, variance, unit deviance and Fisher weight of a family and link."""
+    """Compiled mean, variance and unit deviance of a family and link."""
     family = FAMILIES[name]
     eta = ETA
     mean = LINKS[link](eta)
