@@ -20,7 +20,7 @@ def test_the_registry_has_every_derivation_of_the_issue():
         "beta-bernoulli", "bayesian-linear-posterior",                       # bayes
         "ridge-as-map", "lasso-as-map",                                      # regularization
         "gradient-descent-step-size", "adam-bias-correction",                # optimization
-        "l2-penalty-weight-decay", "convexity",
+        "l2-penalty-weight-decay", "convexity", "backpropagation",
         "bias-variance",                                                     # selection
         "two-proportion-z-test", "sample-size",                              # hypothesis tests
         "derivative-from-limit"]                                             # calculus
@@ -65,6 +65,7 @@ def _wrong(name, key, change):
     ("entropy-cross-entropy-kl", "minimiser q_k", lambda r: r ** 2),
     ("vectorised-gradient", "entry j", lambda r: r * 2),             # a factor 2 lost
     ("convexity", "network loss at the midpoint", lambda r: r / 2),
+    ("backpropagation", "tanh'", lambda r: 1 - sp.tanh(sp.Symbol("a", real=True))),
     ("l2-penalty-weight-decay", "AdamW first step",                   # decay divided by
      lambda r: r.subs(sp.Symbol("lambda", positive=True),             # Adam's step
                       sp.Symbol("lambda", positive=True) / 2)),

@@ -335,3 +335,16 @@ def test_funnel_intervals_are_statsmodels_wilson_intervals():
         segments = ax.collections[0].get_segments()       # the error bars, low to high
         np.testing.assert_allclose([seg[0][1] for seg in segments], low, rtol=1e-9)
         np.testing.assert_allclose([seg[1][1] for seg in segments], high, rtol=1e-9)
+
+
+def test_activation_slopes_are_the_derivatives_of_the_activations():
+    """Each slope curve against numpy.gradient of its activation curve (away from ReLU's
+    kink), and the sigmoid's largest slope is 1/4."""
+    left, right = rendered("activation-functions").axes
+    for value_line, slope_line in zip(left.lines, right.lines):
+        a, value = value_line.get_data()
+        _, slope = slope_line.get_data()
+        numeric = np.gradient(value, a)
+        away = np.abs(a) > 0.05
+        np.testing.assert_allclose(slope[away], numeric[away], atol=2e-4)
+    assert np.max(right.lines[0].get_ydata()) == pytest.approx(0.25, abs=1e-6)

@@ -71,7 +71,7 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
         "ridge-as-map", "norm-balls", "regularization-paths",                # regularization
         "loss-surface-paths", "learning-rate", "learning-rate-schedules",    # optimization
         "epochs-and-early-stopping", "local-minima-and-saddles", "l2-penalty-weight-decay",
-        "convexity",
+        "convexity", "activation-functions",
         "bias-variance-bullseye", "bias-variance-degree",                    # selection
         "splits-and-cross-validation",
         "ab-test", "pvalues-and-peeking",                                    # hypothesis tests

@@ -178,4 +178,13 @@ TRY_IT = {
         'halfway = {k: (NETWORK[k] + swap_hidden_units(NETWORK)[k]) / 2 for k in NETWORK}',
         'network.loss(NETWORK, X, targets), network.loss(halfway, X, targets)   # 0, then > 0',
     ),
+    'backpropagation': (
+        'import numpy as np',
+        'from probml import optim',
+        'rng = np.random.default_rng(0)',
+        'network = optim.OneHiddenLayerNetwork(n_hidden=3, activation="tanh")',
+        'X, y = rng.normal(size=(20, 2)), rng.normal(size=20)',
+        'params = network.init_parameters(X, y, rng)',
+        'network.gradient(params, X, y)["W1"]     # x_k Delta_u, averaged over the examples',
+    ),
 }

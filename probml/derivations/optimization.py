@@ -1,5 +1,5 @@
 """Optimization: the gradient-descent step size, Adam's bias correction, the L2 penalty
-as weight decay (and where it is not), and which losses are convex."""
+as weight decay (and where it is not), which losses are convex, and backpropagation."""
 
 import numpy as np
 import sympy as sp
@@ -425,3 +425,157 @@ def _convexity_against_probml(d):
                    - float(d.results["network loss swapped"])),
                abs(network.loss(midpoint, X, targets)
                    - float(d.results["network loss at the midpoint"])))
+
+
+# A 2-3-1 network with any activation phi, for the backpropagation page.
+BP_X = sp.symbols("x_1:3", real=True)
+BP_W1 = sp.Matrix(2, 3, lambda k, u: sp.Symbol(f"W_{k + 1}{u + 1}", real=True))
+BP_B1 = sp.symbols("b_1:4", real=True)
+BP_W2 = sp.symbols("v_1:4", real=True)
+BP_B2, BP_Y = sp.symbols("c y", real=True)
+PHI = sp.Function("phi")
+_ARG = sp.Symbol("a", real=True)
+ACTIVATIONS = {"sigmoid": 1 / (1 + sp.exp(-_ARG)), "tanh": sp.tanh(_ARG),
+               "ReLU": sp.Max(_ARG, 0), "softplus": sp.log(1 + sp.exp(_ARG))}
+
+
+def _network(activation=PHI):
+    """(pre-activations a_u, output y-hat, squared error) of the 2-3-1 network."""
+    a = [sum(BP_X[k] * BP_W1[k, u] for k in range(2)) + BP_B1[u] for u in range(3)]
+    y_hat = sum(BP_W2[u] * activation(a[u]) for u in range(3)) + BP_B2
+    return a, y_hat, (y_hat - BP_Y) ** 2
+
+
+def _backpropagated(a, y_hat, derivative):
+    """The backpropagation formulas, parameter by parameter, with phi' = ``derivative``."""
+    delta = 2 * (y_hat - BP_Y)
+    hidden = [delta * BP_W2[u] * derivative(a[u]) for u in range(3)]
+    formulas = {BP_B2: delta}
+    for u in range(3):
+        formulas[BP_W2[u]] = delta * PHI(a[u])
+        formulas[BP_B1[u]] = hidden[u]
+        for k in range(2):
+            formulas[BP_W1[k, u]] = BP_X[k] * hidden[u]
+    return formulas
+
+
+def _generic_slope(argument):
+    return sp.Subs(sp.Derivative(PHI(_ARG), _ARG), _ARG, argument)
+
+
+@register("backpropagation")
+def backpropagation():
+    """The chain rule through a one-hidden-layer network, checked parameter by parameter
+    against SymPy's derivative of the whole loss; the activations' derivatives."""
+    a, y_hat, loss = _network()
+    formulas = _backpropagated(a, y_hat, _generic_slope)
+    gaps = sp.Matrix([sp.simplify(sp.diff(loss, parameter) - formula)
+                      for parameter, formula in formulas.items()])
+    slopes = {name: sp.diff(f, _ARG) for name, f in ACTIVATIONS.items()}
+    steps = [
+        Step(r"A network with one hidden layer computes, for an input $x$, the hidden "
+             r"pre-activations $a = W_1^\top x + b_1$, the activations $h = \phi(a)$ and "
+             r"the output $\hat y = w_2^\top h + b_2$; with the squared error "
+             r"$\ell = (\hat y - y)^2$ the chain rule starts at the output:",
+             Eq(Tex(r"\delta = \frac{\partial \ell}{\partial \hat y}"),
+                Tex(r"2(\hat y - y)"))),
+        Step(r"The output layer's gradients are $\delta$ times what each weight multiplies:",
+             Eq(Tex(r"\nabla_{w_2}\ell,\ \frac{\partial \ell}{\partial b_2}"),
+                Tex(r"\delta\, h,\ \delta"))),
+        Step(r"The error passes back through $w_2$ and the activation's slope, unit by unit:",
+             Eq(Tex(r"\Delta_u = \frac{\partial \ell}{\partial a_u}"),
+                Tex(r"\delta\, w_{2,u}\, \phi'(a_u)"))),
+        Step(r"and the first layer's gradients are $\Delta$ times its inputs:",
+             Eq(Tex(r"\frac{\partial \ell}{\partial W_{1,ku}},\ "
+                    r"\frac{\partial \ell}{\partial b_{1,u}}"),
+                Tex(r"x_k \Delta_u,\ \Delta_u"))),
+        Step(r"SymPy differentiates the whole loss of a network with two inputs and three "
+             r"hidden units, for an unspecified activation $\phi$, with respect to each of "
+             r"its 13 parameters; every derivative minus its backpropagation formula is",
+             gaps.T),
+        Step(r"The slope $\phi'$ each activation contributes, derived: the sigmoid's is "
+             r"$\sigma(1 - \sigma)$, tanh's $1 - \tanh^2$, ReLU's a step (0 below 0, 1 "
+             r"above), softplus's the sigmoid:",
+             Eq(Tex(r"\sigma'(a),\ \tanh'(a),\ \mathrm{ReLU}'(a),\ \mathrm{softplus}'(a)"),
+                sp.Matrix([list(slopes.values())]))),
+    ]
+    results = {"gradient minus backpropagation": gaps, **{f"{name}'": slope
+                                                           for name, slope in slopes.items()}}
+    return Derivation(
+        name="backpropagation",
+        title="Backpropagation through one hidden layer, and the activations' slopes",
+        concepts=["backpropagation", "chain rule", "activation functions"], steps=steps,
+        results=results, symbolic=_backpropagation_identities,
+        scipy=_backpropagation_against_scipy, probml=_backpropagation_against_probml,
+        tolerance=(1e-6, 1e-12),
+        checked_against=("`scipy.optimize.approx_fprime` of the network's squared error "
+                         "(tanh) against the backpropagation formulas.",
+                         "`probml.optim.OneHiddenLayerNetwork(activation=...).gradient` for "
+                         "tanh and the sigmoid against the same formulas."))
+
+
+def _backpropagation_identities(d):
+    """Every gap is 0; the slopes are sigma (1 - sigma), 1 - tanh^2, the step, sigma."""
+    r = d.results
+    sigma = ACTIVATIONS["sigmoid"]
+
+    def same(a, b):
+        return sp.simplify((a - b).rewrite(sp.exp)) == 0
+    return (all(gap == 0 for gap in r["gradient minus backpropagation"])
+            and same(r["sigmoid'"], sigma * (1 - sigma))
+            and same(r["tanh'"], 1 - sp.tanh(_ARG) ** 2)
+            and all(r["ReLU'"].subs(_ARG, v) == (1 if v > 0 else 0) for v in (-2, -0.5, 0.5, 3))
+            and same(r["softplus'"], sigma))
+
+
+_BP_RNG = np.random.default_rng(17)
+_BP_PARAMS = {"W1": _BP_RNG.normal(size=(2, 3)), "b1": _BP_RNG.normal(size=3),
+              "w2": _BP_RNG.normal(size=3), "b2": np.array(0.3)}
+_BP_POINT = (np.array([0.7, -1.2]), 0.4)
+
+
+def _formula_gradient(d, activation):
+    """The backpropagation formulas evaluated at the checks' parameters and example, as the
+    flat vector (W1 row by row, b1, w2, b2)."""
+    phi = sp.Lambda(_ARG, ACTIVATIONS[activation])
+    slope = sp.Lambda(_ARG, d.results[f"{activation}'"])
+    a, y_hat, _ = _network(phi)
+    delta = 2 * (y_hat - BP_Y)
+    hidden = [delta * BP_W2[u] * slope(a[u]) for u in range(3)]
+    values = {**{BP_W1[k, u]: _BP_PARAMS["W1"][k, u] for k in range(2) for u in range(3)},
+              **dict(zip(BP_B1, _BP_PARAMS["b1"])), **dict(zip(BP_W2, _BP_PARAMS["w2"])),
+              BP_B2: float(_BP_PARAMS["b2"]), **dict(zip(BP_X, _BP_POINT[0])),
+              BP_Y: _BP_POINT[1]}
+    entries = ([BP_X[k] * hidden[u] for k in range(2) for u in range(3)] + hidden
+               + [delta * phi(a[u]) for u in range(3)] + [delta])
+    return np.array([float(e.subs(values)) for e in entries])
+
+
+def _network_squared_error(flat, activation):
+    W1, b1, w2, b2 = flat[:6].reshape(2, 3), flat[6:9], flat[9:12], flat[12]
+    x, target = _BP_POINT
+    h = activation(x @ W1 + b1)
+    return float((h @ w2 + b2 - target) ** 2)
+
+
+def _flat(params):
+    return np.r_[params["W1"].ravel(), params["b1"], params["w2"], params["b2"]]
+
+
+def _backpropagation_against_scipy(d):
+    from scipy.optimize import approx_fprime
+
+    numeric = approx_fprime(_flat(_BP_PARAMS), lambda v: _network_squared_error(v, np.tanh),
+                            1e-7)
+    return float(np.max(np.abs(numeric - _formula_gradient(d, "tanh"))))
+
+
+def _backpropagation_against_probml(d):
+    from probml import optim
+
+    errors = []
+    for activation in ("tanh", "sigmoid"):
+        network = optim.OneHiddenLayerNetwork(n_hidden=3, activation=activation)
+        gradient = network.gradient(_BP_PARAMS, _BP_POINT[0][None, :], np.array([_BP_POINT[1]]))
+        errors.append(np.max(np.abs(_flat(gradient) - _formula_gradient(d, activation))))
+    return float(max(errors))

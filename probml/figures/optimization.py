@@ -383,3 +383,38 @@ def convexity(rng):
     right.legend(fontsize=8)
     figure.tight_layout()
     return figure
+
+
+
+@register("activation-functions", concept="activation functions",
+          caption="The sigmoid, tanh, ReLU and softplus (left) and their slopes (right), the "
+                  "factor each contributes to backpropagation: the sigmoid's is at most 1/4 "
+                  "and tanh's at most 1, both vanishing for large |a|, while ReLU passes a "
+                  "slope of 1 for every positive input and 0 below.",
+          derivation="backpropagation")
+def activation_functions(rng):
+    from ..functions import sigmoid
+
+    a = np.linspace(-5, 5, 1001)
+    s = sigmoid(a)
+    curves = (("sigmoid", s, s * (1 - s)),
+              ("tanh", np.tanh(a), 1 - np.tanh(a) ** 2),
+              ("ReLU", np.maximum(a, 0.0), (a > 0).astype(float)),
+              ("softplus", np.logaddexp(0.0, a), s))
+    figure = Figure(figsize=(9.0, 3.8))
+    left, right = figure.subplots(1, 2)
+    for k, (name, value, slope) in enumerate(curves):
+        left.plot(a, value, color=f"C{k}", label=name)
+        right.plot(a, slope, color=f"C{k}", label=f"{name}'")
+    left.set_ylim(-1.2, 3.0)
+    left.set_xlabel("pre-activation a")
+    left.set_ylabel("activation")
+    left.set_title("Activation functions", fontsize=10)
+    left.legend(fontsize=8)
+    right.set_ylim(-0.05, 1.1)
+    right.set_xlabel("pre-activation a")
+    right.set_ylabel("slope")
+    right.set_title("Their slopes: the factor backpropagation multiplies by", fontsize=10)
+    right.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
