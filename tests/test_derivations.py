@@ -23,6 +23,7 @@ def test_the_registry_has_every_derivation_of_the_issue():
         "l2-penalty-weight-decay", "convexity", "backpropagation",
         "bias-variance",                                                     # selection
         "two-proportion-z-test", "sample-size",                              # hypothesis tests
+        "survivorship-bias",                                                 # growth
         "derivative-from-limit"]                                             # calculus
     with pytest.raises(KeyError, match="no derivation named 'nope'.*mse-gradient"):
         derivations.get("nope")
@@ -66,6 +67,7 @@ def _wrong(name, key, change):
     ("vectorised-gradient", "entry j", lambda r: r * 2),             # a factor 2 lost
     ("convexity", "network loss at the midpoint", lambda r: r / 2),
     ("backpropagation", "tanh'", lambda r: 1 - sp.tanh(sp.Symbol("a", real=True))),
+    ("survivorship-bias", "retention rate", lambda r: 1 - r),        # churn, not retention
     ("l2-penalty-weight-decay", "AdamW first step",                   # decay divided by
      lambda r: r.subs(sp.Symbol("lambda", positive=True),             # Adam's step
                       sp.Symbol("lambda", positive=True) / 2)),

@@ -348,3 +348,19 @@ def test_activation_slopes_are_the_derivatives_of_the_activations():
         away = np.abs(a) > 0.05
         np.testing.assert_allclose(slope[away], numeric[away], atol=2e-4)
     assert np.max(right.lines[0].get_ydata()) == pytest.approx(0.25, abs=1e-6)
+
+
+def test_survivorship_figure_follows_the_survivors_beta_posterior():
+    """The curve is the mean of Beta(a, b + t) (scipy.stats), and the churn measured among
+    the simulated survivors lies within four binomial standard errors of it."""
+    a, b = growth_figures.CHURN_PRIOR
+    left = rendered("survivorship-bias").axes[0]
+    dots, curve = left.lines[0], left.lines[1]
+    t, derived = curve.get_data()
+    np.testing.assert_allclose(derived, [stats.beta(a, b + m).mean() for m in t], rtol=1e-6)
+    _, measured = dots.get_data()
+    # About n B(a, b + t)/B(a, b) users survive t months; the binomial standard error.
+    alive = growth_figures.SURVIVOR_COHORT * np.exp(special.betaln(a, b + t)
+                                                    - special.betaln(a, b))
+    se = np.sqrt(derived * (1 - derived) / alive)
+    assert np.all(np.abs(measured - derived) < 4 * se)

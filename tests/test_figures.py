@@ -76,6 +76,7 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
         "splits-and-cross-validation",
         "ab-test", "pvalues-and-peeking",                                    # hypothesis tests
         "cohort-retention", "stickiness", "conversion-funnel",               # growth
+        "survivorship-bias",
         "finite-differences"]                                                # calculus
     with pytest.raises(KeyError, match="no figure named 'nope'"):
         figures.get("nope")

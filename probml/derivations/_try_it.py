@@ -187,4 +187,11 @@ TRY_IT = {
         'params = network.init_parameters(X, y, rng)',
         'network.gradient(params, X, y)["W1"]     # x_k Delta_u, averaged over the examples',
     ),
+    'survivorship-bias': (
+        'from probml.growth import fit_retention',
+        'fit = fit_retention([1000, 869, 743, 653, 593, 551, 517, 491], "sbg")',
+        'a, b = fit.params["alpha"], fit.params["beta"]',
+        '[round(a / (a + b + t), 3) for t in (0, 3, 6)]   # survivors\' mean churn falls',
+        '[round(fit.retention_rate(t), 3) for t in (1, 4, 7)]   # so retention rises',
+    ),
 }

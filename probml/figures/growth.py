@@ -1,4 +1,5 @@
-"""Growth: cohort retention and its models, stickiness, and a conversion funnel."""
+"""Growth: cohort retention and its models, stickiness, a conversion funnel, and
+survivorship bias."""
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -148,5 +149,43 @@ def conversion_funnel(rng):
         ax.legend(fontsize=8)
     left.set_xlabel(f"step (of {FUNNEL_COUNTS[0]} visitors)")
     right.set_xlabel("step")
+    figure.tight_layout()
+    return figure
+
+
+SURVIVOR_COHORT, SURVIVOR_PERIODS = 20_000, 12
+
+
+@register("survivorship-bias", concept="survivorship bias",
+          caption="A cohort of 20,000 users whose monthly churn rates vary as Beta(1.2, 3.0). "
+                  "Left: the churn rate measured among the users still active after t "
+                  "months falls (dots), as the derivation's a/(a + b + t) says (line), far "
+                  "below a new user's a/(a + b): estimating churn from survivors is biased. "
+                  "Right: the churn rates of all users and of those who stayed 6 months.",
+          derivation="survivorship-bias", seed=11)
+def survivorship_bias(rng):
+    a, b = CHURN_PRIOR
+    theta = rng.beta(a, b, SURVIVOR_COHORT)
+    lifetime = rng.geometric(theta)                    # the month each user churns in
+    months = np.arange(SURVIVOR_PERIODS)
+    measured = [float(np.mean(lifetime[lifetime > t] == t + 1)) for t in months]
+    figure = Figure(figsize=(9.0, 3.8))
+    left, right = figure.subplots(1, 2)
+    left.plot(months, measured, "o", color="C0", label="measured among the survivors")
+    left.plot(months, a / (a + b + months), color="C3", label="a / (a + b + t)")
+    left.axhline(a / (a + b), color="0.4", linestyle="--",
+                 label=f"a new user's a / (a + b) = {a / (a + b):.3f}")
+    left.set_xlabel("months survived t")
+    left.set_ylabel("churn rate in the next month")
+    left.set_title("Churn measured on survivors is biased low", fontsize=10)
+    left.legend(fontsize=8)
+    bins = np.linspace(0, 1, 41)
+    right.hist(theta, bins, density=True, color="0.7", label="all users")
+    right.hist(theta[lifetime > 6], bins, density=True, color="C0", alpha=0.6,
+               label="users active after 6 months")
+    right.set_xlabel("monthly churn rate theta")
+    right.set_ylabel("density")
+    right.set_title("Who is left: the low-churn users", fontsize=10)
+    right.legend(fontsize=8)
     figure.tight_layout()
     return figure
