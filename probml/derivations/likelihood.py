@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from .._derivation import Derivation, Eq, Step, Tex, is_zero, sample_value, shown
-from ..likelihood.symbolic import INDEX, split_sums
+from ..likelihood.symbolic import INDEX, sample_sum, split_sums
 from ..likelihood.symbolic import N as n_obs
 from . import register
 
@@ -53,19 +53,19 @@ def _expected_sum_of_squares(m, variance):
 @register("gaussian-mle")
 def gaussian_mle():
     r"""The Gaussian MLE for a sample of any size n, with sums over i = 1..n throughout."""
-    loglik = _sum(-sp.log(2 * sp.pi * sigma2) / 2 - (X_I - mu) ** 2 / (2 * sigma2))
-    squares = _sum((X_I - mu) ** 2)
+    loglik = sample_sum(-sp.log(2 * sp.pi * sigma2) / 2 - (X_I - mu) ** 2 / (2 * sigma2))
+    squares = sample_sum((X_I - mu) ** 2)
     written = split_sums(loglik)                   # -n/2 log(2 pi s2) - squares / (2 s2)
     score_mu = split_sums(sp.diff(loglik, mu), expand=True)
     (mu_hat,) = sp.solve(score_mu, mu)
     score_s2 = split_sums(sp.diff(loglik, sigma2))
     total = sp.Dummy("Q", positive=True)           # the sum of squares, as one number
     (variance,) = sp.solve(score_s2.subs(squares, total), sigma2)
-    sigma2_hat = variance.subs(total, _sum((X_I - mu_hat) ** 2))
+    sigma2_hat = variance.subs(total, sample_sum((X_I - mu_hat) ** 2))
     hessian = _gaussian_hessian_at_optimum(loglik, mu_hat, sigma2_hat)
     # Unbiasedness by linearity of expectation, for any n: E x_i = mu,
     # E x_i^2 = sigma^2 + mu^2, and E x_i x_j = mu^2 for i != j (independence).
-    squares_about_mean = split_sums(_sum(X_I ** 2), True) - n_obs * XBAR ** 2
+    squares_about_mean = split_sums(sample_sum(X_I ** 2), True) - n_obs * XBAR ** 2
     e_square, e_cross = sigma2 + mu ** 2, mu ** 2
     e_mean_square = (n_obs * e_square + n_obs * (n_obs - 1) * e_cross) / n_obs ** 2
     expected_ss = sp.factor(n_obs * e_square - n_obs * e_mean_square)
@@ -95,7 +95,8 @@ def gaussian_mle():
              hessian),
         Step(r"Is $\hat\sigma^2$ unbiased? Expand the squares and use $\sum_i x_i = "
              r"n\bar x$:",
-             shown(sp.latex(_sum((X_I - XBAR) ** 2), order="rev-lex"), squares_about_mean)),
+             shown(sp.latex(sample_sum((X_I - XBAR) ** 2), order="rev-lex"),
+                   squares_about_mean)),
         Step(r"Each $x_i$ has $E[x_i^2] = \sigma^2 + \mu^2$. The mean $\bar x$ has "
              r"variance $\sigma^2/n$ (the variance of a sum of $n$ independent terms is "
              r"$n\sigma^2$, divided by $n^2$), so $E[\bar x^2] = \sigma^2/n + \mu^2$:",
@@ -123,18 +124,14 @@ def gaussian_mle():
                          "simulation of E[sigma_hat^2] = (n - 1)/n sigma^2."))
 
 
-def _sum(summand):
-    return sp.Sum(summand, (INDEX, 1, n_obs))
-
-
 def _gaussian_hessian_at_optimum(loglik, mu_hat, sigma2_hat):
     r"""The Hessian in :math:`(\mu, \sigma^2)` at the MLE, with :math:`\sum_i (x_i -
     \hat\mu)^2` written as :math:`n\hat\sigma^2`."""
     hessian = sp.hessian(loglik, (mu, sigma2)).applyfunc(lambda e: split_sums(e, True))
-    squares = split_sums(sp.expand(_sum((X_I - mu_hat) ** 2)), True)
+    squares = split_sums(sp.expand(sample_sum((X_I - mu_hat) ** 2)), True)
     at_mean = hessian.subs(mu, mu_hat).applyfunc(sp.expand)
     # sum x_i^2 = n s2_hat + n xbar^2 at the optimum, so that the sums cancel.
-    sum_x2 = _sum(X_I ** 2)
+    sum_x2 = sample_sum(X_I ** 2)
     solved = sp.solve(sp.Eq(squares, n_obs * S2_HAT), sum_x2)[0]
     return at_mean.subs(sum_x2, solved).subs(sigma2, S2_HAT).applyfunc(sp.simplify)
 
@@ -144,8 +141,8 @@ def _gaussian_mle_identities(d):
     a negative diagonal Hessian, and E[sigma_hat^2] = (n-1)/n sigma^2 (also by expanding
     the sum of squares in standard normals for n = 2..6)."""
     r = d.results
-    xbar = _sum(X_I) / n_obs
-    textbook_variance = _sum((X_I - xbar) ** 2) / n_obs
+    xbar = sample_sum(X_I) / n_obs
+    textbook_variance = sample_sum((X_I - xbar) ** 2) / n_obs
     general = (sp.simplify(r["mu_hat"] - xbar) == 0
                and sp.simplify(split_sums(sp.expand(r["sigma2_hat"] - textbook_variance),
                                           True)) == 0)
@@ -158,7 +155,7 @@ def _gaussian_mle_identities(d):
     at_five = (is_zero(r["mu_hat"].subs(n_obs, N).doit().xreplace(explicit) - mu_5)
                and is_zero(r["sigma2_hat"].subs(n_obs, N).doit().xreplace(explicit) - s2_5))
     # sum (x_i - xbar)^2 = sum x_i^2 - n xbar^2, with xbar the mean of the sum.
-    about_mean = split_sums(sp.expand(_sum((X_I - xbar) ** 2)), True) - r[
+    about_mean = split_sums(sp.expand(sample_sum((X_I - xbar) ** 2)), True) - r[
         "sum of squares about the mean"].subs(XBAR, xbar)
     general = general and sp.simplify(split_sums(sp.expand(about_mean), True)) == 0
     H = r["hessian at optimum"]
@@ -259,9 +256,9 @@ def losses_as_likelihoods():
     residual = Y_OBS[INDEX] - Y_PRED[INDEX]
     gauss_term = _minus_log(sp.exp(-residual ** 2 / (2 * sigma2)) / sp.sqrt(2 * sp.pi * sigma2))
     laplace_term = _minus_log(sp.exp(-sp.Abs(residual) / SCALE) / (2 * SCALE))
-    gauss = split_sums(_sum(gauss_term))
-    laplace = split_sums(_sum(laplace_term))
-    squares, absolutes = _sum(residual ** 2), _sum(sp.Abs(residual))
+    gauss = split_sums(sample_sum(gauss_term))
+    laplace = split_sums(sample_sum(laplace_term))
+    squares, absolutes = sample_sum(residual ** 2), sample_sum(sp.Abs(residual))
     bernoulli = -sp.log(q ** LABEL * (1 - q) ** (1 - LABEL))
     categorical_sum = -sp.Sum(sp.expand_log(sp.log(CLASS_P[CLASS] ** CLASS_Y[CLASS]),
                                             force=True), (CLASS, 1, K_CLASSES))
@@ -332,7 +329,7 @@ def _losses_identities(d):
                                                     + n_obs * MSE / (2 * sigma2))) == 0
         and sp.simplify(r["Laplace NLL in the MAE"] - (n_obs * sp.log(2 * SCALE)
                                                       + n_obs * MAE / SCALE)) == 0
-        and sp.simplify(r["Gaussian NLL in the MSE"].subs(MSE, _sum(residual ** 2) / n_obs)
+        and sp.simplify(r["Gaussian NLL in the MSE"].subs(MSE, sample_sum(residual ** 2) / n_obs)
                         - r["Gaussian NLL"]) == 0)
     three = {**{Y_OBS[k + 1]: YS[k] for k in range(LOSS_N)},
              **{Y_PRED[k + 1]: PREDS[k] for k in range(LOSS_N)}}

@@ -5,7 +5,7 @@ import numpy as np
 import sympy as sp
 
 from .._derivation import Derivation, Eq, Step, Tex, is_zero, sample_value, shown
-from ..likelihood.symbolic import split_sums
+from ..likelihood.symbolic import sample_sum, split_sums
 from . import register
 
 n = sp.Symbol("n", integer=True, positive=True)
@@ -24,8 +24,8 @@ p_features = sp.Symbol("p", integer=True, positive=True)
 DESIGN_N = sp.MatrixSymbol("X", n, p_features)
 WEIGHTS_P = sp.MatrixSymbol("w", p_features, 1)
 TARGETS_N = sp.MatrixSymbol("y", n, 1)
-XBAR_SUM = sp.Sum(x[i], (i, 1, n)) / n
-YBAR_SUM = sp.Sum(y[i], (i, 1, n)) / n
+XBAR_SUM = sample_sum(x[i]) / n
+YBAR_SUM = sample_sum(y[i]) / n
 
 
 def _summand(total):
@@ -140,7 +140,7 @@ def normal_equations():
     expanded = sp.expand(residual.T * residual)
     gradient = sp.diff(mse, WEIGHTS_P)
     # One feature and an intercept: the mean of (w x_i + b - y_i)^2 over the n points.
-    loss = _total((w * x[i] + b - y[i]) ** 2) / n
+    loss = sample_sum((w * x[i] + b - y[i]) ** 2) / n
     d_b = split_sums(sp.diff(loss, b), True)
     d_w = split_sums(sp.diff(loss, w), True)
     (b_of_w,) = sp.solve(d_b, b)
@@ -149,8 +149,8 @@ def normal_equations():
     intercept = split_sums(sp.expand(b_of_w.subs(w, slope)), True)
     xbar, ybar = sp.symbols(r"\bar{x} \bar{y}", real=True)
     S_xx, S_xy = sp.symbols("S_{xx} S_{xy}", positive=True)
-    centred_xx = split_sums(_total((x[i] - XBAR_SUM) ** 2), True)
-    centred_xy = split_sums(_total((x[i] - XBAR_SUM) * (y[i] - YBAR_SUM)), True)
+    centred_xx = split_sums(sample_sum((x[i] - XBAR_SUM) ** 2), True)
+    centred_xy = split_sums(sample_sum((x[i] - XBAR_SUM) * (y[i] - YBAR_SUM)), True)
     steps = [
         Step(r"For a linear model $\hat y = Xw$ of $n$ examples with $p$ features ($X$ is "
              r"$n \times p$), the mean squared error in matrix form is",
@@ -175,8 +175,8 @@ def normal_equations():
              Eq(Tex(r"\frac{\partial L}{\partial w}"), d_w)),
         Step(r"Solving gives the slope as a ratio of sums (SymPy's solution, written "
              r"with $\bar x = \frac{1}{n}\sum_i x_i$ and $\bar y = \frac{1}{n}\sum_i y_i$),",
-             shown(r"\hat w", (_total(x[i] * y[i]) - n * xbar * ybar)
-                   / (_total(x[i] ** 2) - n * xbar ** 2))),
+             shown(r"\hat w", (sample_sum(x[i] * y[i]) - n * xbar * ybar)
+                   / (sample_sum(x[i] ** 2) - n * xbar ** 2))),
         Step(r"which is $S_{xy}/S_{xx}$, since expanding the centred sums gives",
              Eq(S_xx, Tex(r"\sum_{i=1}^{n} (x_i - \bar x)^2 = \sum_{i=1}^{n} x_i^2 - n\bar x^2"))),
         Step("and",
@@ -200,10 +200,6 @@ def normal_equations():
                          "the normal equations solved with NumPy."))
 
 
-def _total(summand):
-    return sp.Sum(summand, (i, 1, n))
-
-
 def _normal_equations_identities(d):
     """The gradient is 2 X^T (X w - y) / n (also entry by entry on a 3 x 2 design); the
     slope is S_xy / S_xx and the line passes through the means, for any n and (solved
@@ -214,8 +210,8 @@ def _normal_equations_identities(d):
     mse_3x2 = ((DESIGN * WEIGHTS - TARGETS).T * (DESIGN * WEIGHTS - TARGETS))[0] / 3
     by_hand = sp.Matrix([sp.diff(mse_3x2, wj) for wj in WEIGHTS])
     matrix = all(is_zero(a - c) for a, c in zip(gradient_3x2, by_hand))
-    sxx = split_sums(sp.expand(_total(x[i] ** 2)), True) - n * XBAR_SUM ** 2
-    sxy = split_sums(sp.expand(_total(x[i] * y[i])), True) - n * XBAR_SUM * YBAR_SUM
+    sxx = split_sums(sp.expand(sample_sum(x[i] ** 2)), True) - n * XBAR_SUM ** 2
+    sxy = split_sums(sp.expand(sample_sum(x[i] * y[i])), True) - n * XBAR_SUM * YBAR_SUM
     general = (sp.simplify(r["slope"] - sxy / sxx) == 0
                and sp.simplify(r["intercept"] - (YBAR_SUM - r["slope"] * XBAR_SUM)) == 0
                and sp.simplify(r["S_xx expanded"] - sxx) == 0
