@@ -25,7 +25,7 @@ import numpy as np
 from .._blocks import PASS_ROWS, weighted_gram
 from .._validation import Real, check_matrix
 from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning, DivergenceError
-from ..optim.newton import Evaluation, maximise
+from ..optim.newton import Evaluation, maximise, parameter_scale
 from .data import check_support, check_weights, distinct_rows, sample_array
 
 __all__ = ["Problem", "fit_problem"]
@@ -477,7 +477,7 @@ def _last_step(result):
         step = np.linalg.solve(state.information, state.gradient)
     except np.linalg.LinAlgError:
         return result.theta
-    scale = np.maximum(np.abs(result.theta), 1e-4 * np.max(np.abs(result.theta), initial=0.0))
+    scale = parameter_scale(result.theta)
     if not np.all(np.abs(step) <= STEP_TOLERANCE * scale):
         return result.theta
     return result.theta + step

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Evaluation", "NewtonResult", "maximise", "spd_solver", "step_is_negligible"]
+__all__ = ["Evaluation", "NewtonResult", "maximise", "parameter_scale", "spd_solver",
+           "step_is_negligible"]
 
 # A step that moves no parameter by more than this share of its value is rounding:
 # the iteration has reached its fixed point in double precision.
@@ -185,7 +186,7 @@ def _next_is_negligible(step, last_step, theta, tolerance):
     by ``FASTEST_CONTRACTION`` if that factor is smaller."""
     if last_step is None:
         return False
-    scale = np.maximum(np.abs(theta), SMALL_COEFFICIENT * np.max(np.abs(theta), initial=0.0))
+    scale = parameter_scale(theta)
     with np.errstate(divide="ignore", invalid="ignore"):
         now = np.max(np.abs(step) / scale, initial=0.0)
         before = np.max(np.abs(last_step) / scale, initial=0.0)
@@ -215,11 +216,18 @@ def step_is_negligible(step, theta, last_step, tolerance=STEP_TOLERANCE):
     that no longer shrinks (at least halving) is rounding noise, and counts as
     negligible: the parameters cannot get closer in double precision.
     """
-    scale = np.maximum(np.abs(theta), SMALL_COEFFICIENT * np.max(np.abs(theta), initial=0.0))
+    scale = parameter_scale(theta)
     if np.all(np.abs(step) <= tolerance * scale):
         return True
     return (last_step is not None
             and np.max(np.abs(step)) > STEP_CONTRACTION * np.max(np.abs(last_step)))
+
+
+def parameter_scale(theta):
+    r"""What a step in each parameter is measured against: :math:`|\theta_j|`, or
+    ``SMALL_COEFFICIENT`` of the largest :math:`|\theta|` for the parameters smaller than
+    that (a coefficient near 0 has no relative precision of its own)."""
+    return np.maximum(np.abs(theta), SMALL_COEFFICIENT * np.max(np.abs(theta), initial=0.0))
 
 
 def spd_solver(matrix):
