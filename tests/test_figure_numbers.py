@@ -304,10 +304,7 @@ def test_convexity_figure_draws_the_swapped_network_losses():
     right = rendered("convexity").axes[1]
     t, loss = right.lines[0].get_data()
     assert loss[0] == pytest.approx(0.0, abs=1e-12) and loss[-1] == pytest.approx(0.0, abs=1e-12)
-    midpoint = {key: (derived.NETWORK[key] + derived.swap_hidden_units(derived.NETWORK)[key])
-                / 2 for key in derived.NETWORK}
-    exact = float(sp.N(derived._network_loss(midpoint, derived.NETWORK_X,
-                                             derived._network_targets()), 30))
+    exact = float(sp.N(derived.network_loss(derived.NETWORK_MIDPOINT), 30))
     assert loss[np.argmin(np.abs(t - 0.5))] == pytest.approx(exact, rel=1e-12)
 
 

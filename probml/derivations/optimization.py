@@ -286,20 +286,23 @@ def swap_hidden_units(params):
             "w2": params["w2"][order], "b2": params["b2"]}
 
 
-def _network_loss(params, xs, ys):
-    """MSE of the network's outputs, exactly (SymPy rationals and tanh)."""
+def _network_outputs(params):
+    """The network's outputs at ``NETWORK_X``, exactly (SymPy rationals and tanh)."""
     W1, b1 = [sp.nsimplify(v) for v in params["W1"][0]], [sp.nsimplify(v) for v in params["b1"]]
     w2, b2 = [sp.nsimplify(v) for v in params["w2"]], sp.nsimplify(float(params["b2"]))
-    outputs = [sum(w2[u] * sp.tanh(W1[u] * sp.nsimplify(x0) + b1[u]) for u in range(2)) + b2
-               for x0 in xs]
-    return sum((o - t) ** 2 for o, t in zip(outputs, ys)) / len(xs)
-
-
-def _network_targets():
-    W1, b1 = [sp.nsimplify(v) for v in NETWORK["W1"][0]], [sp.nsimplify(v) for v in NETWORK["b1"]]
-    w2 = [sp.nsimplify(v) for v in NETWORK["w2"]]
-    return [sum(w2[u] * sp.tanh(W1[u] * sp.nsimplify(x0) + b1[u]) for u in range(2))
+    return [sum(w2[u] * sp.tanh(W1[u] * sp.nsimplify(x0) + b1[u]) for u in range(2)) + b2
             for x0 in NETWORK_X]
+
+
+def network_loss(params):
+    """The exact MSE of a network with ``NETWORK``'s shape against ``NETWORK``'s own
+    outputs (its targets, which it fits exactly)."""
+    targets = _network_outputs(NETWORK)
+    return sum((o - t) ** 2 for o, t in zip(_network_outputs(params), targets)) / len(targets)
+
+
+#: Halfway between ``NETWORK`` and its swapped twin: the two hidden units identical.
+NETWORK_MIDPOINT = {key: (NETWORK[key] + swap_hidden_units(NETWORK)[key]) / 2 for key in NETWORK}
 
 
 @register("convexity")
@@ -318,11 +321,9 @@ def convexity():
     curvature = sp.diff(log_loss, zz, 2)
     # Written as e^-z / (1 + e^-z)^2, the derivative of sigma (the symbolic check proves it).
     shown_curvature = sp.exp(-zz) / (1 + sp.exp(-zz)) ** 2
-    targets = _network_targets()
-    midpoint = {key: (NETWORK[key] + swap_hidden_units(NETWORK)[key]) / 2 for key in NETWORK}
-    at_weights = sp.simplify(_network_loss(NETWORK, NETWORK_X, targets))
-    at_swapped = sp.simplify(_network_loss(swap_hidden_units(NETWORK), NETWORK_X, targets))
-    at_midpoint = _network_loss(midpoint, NETWORK_X, targets)
+    at_weights = sp.simplify(network_loss(NETWORK))
+    at_swapped = sp.simplify(network_loss(swap_hidden_units(NETWORK)))
+    at_midpoint = network_loss(NETWORK_MIDPOINT)
     steps = [
         Step(r"A loss is convex when its Hessian is positive semi-definite everywhere: then "
              r"every stationary point is a global minimum. The MSE $\frac{1}{n}\lVert Xw - "
@@ -381,9 +382,7 @@ def _convexity_identities(d):
             and is_zero(r["logistic curvature"] - sigma * (1 - sigma))
             and is_zero(r["logistic curvature as shown"] - r["logistic curvature"])
         and r["network loss at the weights"] == 0 and r["network loss swapped"] == 0
-        and is_zero(r["network loss at the midpoint"] - _network_loss(
-            {key: (NETWORK[key] + swap_hidden_units(NETWORK)[key]) / 2 for key in NETWORK},
-            NETWORK_X, _network_targets()))
+        and is_zero(r["network loss at the midpoint"] - network_loss(NETWORK_MIDPOINT))
         and sp.N(r["network loss at the midpoint"], 30) > 1e-3)
 
 
@@ -408,9 +407,9 @@ def _convexity_against_scipy(d):
     numeric = np.array([approx_fprime(w0, lambda v, k=k: gradient(v)[k], 1e-6)
                         for k in range(3)])
     curvature = eigvalsh((numeric + numeric.T) / 2).min()
-    midpoint = {key: (NETWORK[key] + swap_hidden_units(NETWORK)[key]) / 2 for key in NETWORK}
     derived = float(d.results["network loss at the midpoint"])
-    return max(0.0, -smallest, -curvature, abs(_numeric_network_loss(midpoint) - derived))
+    return max(0.0, -smallest, -curvature,
+               abs(_numeric_network_loss(NETWORK_MIDPOINT) - derived))
 
 
 def _convexity_against_probml(d):
@@ -419,11 +418,11 @@ def _convexity_against_probml(d):
     network = optim.OneHiddenLayerNetwork(n_hidden=2, activation="tanh")
     X = NETWORK_X[:, None]
     targets = network.forward(NETWORK, X)
-    midpoint = {key: (NETWORK[key] + swap_hidden_units(NETWORK)[key]) / 2 for key in NETWORK}
-    return max(abs(network.loss(NETWORK, X, targets) - float(d.results["network loss at the weights"])),
+    return max(abs(network.loss(NETWORK, X, targets)
+                   - float(d.results["network loss at the weights"])),
                abs(network.loss(swap_hidden_units(NETWORK), X, targets)
                    - float(d.results["network loss swapped"])),
-               abs(network.loss(midpoint, X, targets)
+               abs(network.loss(NETWORK_MIDPOINT, X, targets)
                    - float(d.results["network loss at the midpoint"])))
 
 
