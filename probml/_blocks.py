@@ -3,19 +3,96 @@
 float32 data (and any array too large to copy) are read in blocks of about
 2 MiB converted to float64, so a pass over them takes a block of extra memory,
 never a float64 copy of the data.
+
+A likelihood's pass over a design (:func:`map_chunks`) runs over chunks of
+``PASS_ROWS`` rows, on a few threads when there are several chunks: one
+core cannot read memory as fast as two, and NumPy and BLAS release the
+GIL.  Each chunk's result is returned in chunk order and the caller sums
+them in that order, so the result does not depend on the number of threads.
+Products in a chunk are written ``np.dot``, which releases the GIL around
+its BLAS call where ``@`` (NumPy 2.4) does not for a vector times a matrix
+or a matrix's Gram product, and the dot product of two vectors is an
+``np.einsum``: OpenBLAS's ``ddot``, from ``@`` or ``np.dot``, makes
+concurrent callers wait for each other.  Otherwise the threads would take
+turns rather than share the work.
 """
 
 import functools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["PASS_ROWS", "column_sums_of_squares", "row_blocks", "weighted_gram"]
+__all__ = ["PASS_ROWS", "chunk_slices", "column_sums_of_squares", "map_chunks",
+           "pass_threads", "row_blocks", "weighted_gram"]
 
 # Elements of a block of rows converted to float64 at a time (2 MiB).
 _BLOCK_ELEMENTS = 1 << 18
 # Rows per chunk of a likelihood's pass over a design: the chunk's linear predictor
 # and per-row derivatives stay in cache while its products with X are formed.
 PASS_ROWS = 16384
+# Threads of a pass: memory bandwidth, which bounds a pass, gains little beyond four.
+MAX_PASS_THREADS = 4
+
+
+def pass_threads():
+    """Threads a pass over chunks may use.
+
+    ``PROBML_NUM_THREADS``, else ``OMP_NUM_THREADS`` (as scikit-learn's and
+    joblib's workers set it), else the CPUs this process may run on, at most
+    ``MAX_PASS_THREADS``.
+    """
+    for name in ("PROBML_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return min(int(value), MAX_PASS_THREADS)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, MAX_PASS_THREADS))
+
+
+_pools = {}
+
+
+def _pool(threads):
+    pool = _pools.get(threads)
+    if pool is None:
+        pool = _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="probml-pass")
+    return pool
+
+
+if hasattr(os, "register_at_fork"):
+    # A forked child has none of its parent's threads: it starts its own pools.
+    os.register_at_fork(after_in_child=_pools.clear)
+
+
+def chunk_slices(n, blocks=None, rows=PASS_ROWS):
+    """Slices of at most ``rows`` rows covering ``blocks`` (default: all ``n`` rows)."""
+    return [slice(start, min(start + rows, block.stop))
+            for block in (blocks or [slice(0, n)])
+            for start in range(block.start, block.stop, rows)]
+
+
+def map_chunks(function, chunks):
+    """``[function(rows) for rows in chunks]``, on up to :func:`pass_threads` threads.
+
+    Each thread takes a contiguous run of chunks.  The list comes back in
+    chunk order, so a sum over it in order is the same to the last bit
+    whatever the number of threads; NumPy's floating-point error state
+    (:func:`numpy.errstate`) is the caller's in every thread.
+    """
+    threads = min(pass_threads(), len(chunks))
+    if threads <= 1:
+        return [function(rows) for rows in chunks]
+    state = np.geterr()
+
+    def run(part):
+        with np.errstate(**state):
+            return [function(rows) for rows in part]
+
+    bounds = np.linspace(0, len(chunks), threads + 1).round().astype(int)
+    futures = [_pool(threads).submit(run, chunks[a:b]) for a, b in zip(bounds, bounds[1:])]
+    return [result for future in futures for result in future.result()]
 
 
 def row_blocks(X):
@@ -35,7 +112,7 @@ def column_sums_of_squares(X):
     return total
 
 
-def weighted_gram(X, v, intercept=False, scratch=None):
+def weighted_gram(X, v, intercept=False):
     r""":math:`\sum_i v_i a_i a_i^\top`, with :math:`a_i = (1, x_i)` if ``intercept``
     else :math:`x_i`: the information matrix of a linear predictor.
 
@@ -50,8 +127,6 @@ def weighted_gram(X, v, intercept=False, scratch=None):
     X : ndarray of shape (n, p)
     v : ndarray of shape (n,)
     intercept : bool
-    scratch : ndarray of shape (m, p) with m >= n, optional
-        Memory for :math:`B` (reused across calls, it saves an allocation).
 
     Returns
     -------
@@ -71,19 +146,31 @@ def weighted_gram(X, v, intercept=False, scratch=None):
     if low >= 0 or high <= 0:
         sign = 1.0 if low >= 0 else -1.0
         root = np.sqrt(v) if sign > 0 else np.sqrt(-v)
-        out = scratch[:n] if scratch is not None else None
+        # B goes into a buffer of the calling thread, reused across chunks.
+        out = _thread_scratch(p)[:n] if n <= PASS_ROWS else None
         scaled = np.multiply(X, root[:, None], out=out)
-        gram[intercept:, intercept:] = sign * (scaled.T @ scaled)
-        column = sign * (root @ scaled)
+        gram[intercept:, intercept:] = sign * np.dot(scaled.T, scaled)
+        column = sign * np.dot(root, scaled)
     else:
-        gram[intercept:, intercept:] = (X.T * v) @ X
-        column = v @ X
+        gram[intercept:, intercept:] = np.dot(X.T * v, X)
+        column = np.dot(v, X)
     if intercept:
         gram[0, 0] = v.sum()
         gram[0, 1:] = gram[1:, 0] = column
     upper = _upper_triangle(len(gram))
     gram.T[upper] = gram[upper]
     return gram
+
+
+_local = threading.local()
+
+
+def _thread_scratch(columns):
+    """A (PASS_ROWS, columns) buffer belonging to the calling thread."""
+    buffer = getattr(_local, "scratch", None)
+    if buffer is None or buffer.shape[1] != columns:
+        buffer = _local.scratch = np.empty((PASS_ROWS, columns))
+    return buffer
 
 
 @functools.lru_cache(maxsize=8)

@@ -113,7 +113,8 @@ def loggamma(z):
     whole = z.astype(np.intp)
     if not (np.array_equal(whole, z) and 0 < whole.min() and whole.max() <= LOG_FACTORIAL_TABLE):
         return gammaln(z)
-    return _log_factorials(int(whole.max()))[whole]
+    # A table up to the next power of two, shared by the chunks of a pass.
+    return _log_factorials(1 << int(whole.max()).bit_length())[whole]
 
 
 @functools.lru_cache(maxsize=4)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from .._blocks import chunk_slices, map_chunks
 from .._validation import (
     BOOLEAN,
     Integer,
@@ -258,31 +259,35 @@ class GLM(CoefficientInference, Regressor):
 
     def _store(self, fit, family, link, y, data, analytic, frequency):
         problem = fit.problem
-
-        def total(values):                     # summed with the rows' combined weights
-            weights = problem.weights
-            return float(values.sum() if weights is None else weights @ values)
         k = problem.n_scalar
         beta = fit.params_[k:]
         names = problem.feature_names
-        eta = problem.linear_predictor(fit.params_)
         functions = _numeric(family.name, link)
-        alpha = fit.params_[0] if family.dispersion == "alpha" else None
-        extra = [alpha] if alpha is not None else []
-        mu = functions["mean"](eta)
-        args = [mu, *data[1:], *extra]
-        unit_deviance = functions["deviance"](y, *args)
-        variance = functions["variance"](*args)
+        extra = [fit.params_[0]] if family.dispersion == "alpha" else []
+        binomial = family.name == "binomial"
+
+        def chunk(rows):
+            """The means of ``rows``, and their weighted deviance and Pearson chi-square."""
+            mu = functions["mean"](problem.linear_predictor(fit.params_, rows))
+            args = [mu, *(column[rows] for column in data[1:]), *extra]
+            variance = functions["variance"](*args)
+            observed = y[rows]
+            if binomial:                 # mu is per trial: the count's variance is m^2 V
+                trials = args[1]
+                pearson = (observed - mu * trials) ** 2 / (trials ** 2 * variance)
+            else:
+                pearson = (observed - mu) ** 2 / variance
+            weights = None if problem.weights is None else problem.weights[rows]
+            return (mu, _weighted_sum(functions["deviance"](observed, *args), weights),
+                    _weighted_sum(pearson, weights))
+
+        parts = map_chunks(chunk, chunk_slices(len(y)))
+        mu = np.concatenate([part[0] for part in parts])
+        self.deviance_ = math.fsum(part[1] for part in parts)
+        self.pearson_chi2_ = math.fsum(part[2] for part in parts)
         n_obs = float(len(y) if frequency is None else frequency.sum())    # counted rows
         p = problem.n_coef
         self.df_resid_ = n_obs - p
-        self.deviance_ = total(unit_deviance)
-        pearson = (y - mu * (data[1] if family.name == "binomial" else 1.0)) ** 2
-        if family.name == "binomial":
-            pearson = pearson / (data[1] ** 2 * variance)
-        else:
-            pearson = pearson / variance
-        self.pearson_chi2_ = total(pearson)
         if family.dispersion == "estimated":
             self.scale_ = self.pearson_chi2_ / self.df_resid_ if self.df_resid_ > 0 else math.nan
         else:
@@ -314,7 +319,7 @@ class GLM(CoefficientInference, Regressor):
                                     self.scale_, n_obs))
             self.aic_, self.bic_ = information_criteria(self.loglik_, p, n_obs)
             self._store_table(names, beta, cov, None, noise_variance=self.scale_)
-        self.mu_ = mu * (data[1] if family.name == "binomial" else 1.0)
+        self.mu_ = mu * (data[1] if binomial else 1.0)
         self.n_iter_, self.converged_ = fit.n_iter_, fit.converged_
         self._beta = beta
         self.intercept_ = float(beta[0]) if self.fit_intercept else 0.0
@@ -495,13 +500,10 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
     A scale of 0 (the data fitted exactly) gives :math:`+\\infty`, said with a
     ``PerfectFitWarning``.
     """
-    def total(values):
-        values = np.broadcast_to(values, y.shape)
-        return float(values.sum() if frequency is None else frequency @ values)
-
     if family.name == "gaussian" and link == "identity":
         squares = (y - mu) ** 2
-        scale = total(squares if analytic is None else analytic * squares) / n_obs
+        scale = _weighted_sum(squares if analytic is None else analytic * squares,
+                              frequency) / n_obs
     if not scale > 0:
         warnings.warn(f"The {family.name} GLM fits the data exactly (dispersion 0): the "
                       "log-likelihood is +inf and AIC/BIC -inf; the standard errors are 0.",
@@ -509,6 +511,19 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
         return math.inf
     symbols = (Y, MU) + ((TRIALS,) if family.name == "binomial" else ())
     function = compile_expressions(symbols, (PHI,), (stable(family.logpdf),))
+
+    def chunk(rows):
+        phi = scale if analytic is None else scale / analytic[rows]
+        prepared = function.prepare(y[rows], mu[rows], *(column[rows] for column in data[1:]))
+        values = np.broadcast_to(function.evaluate(prepared, phi)[0], (rows.stop - rows.start,))
+        return _weighted_sum(values, None if frequency is None else frequency[rows])
+
     with np.errstate(all="ignore"):
-        phi = scale if analytic is None else scale / analytic
-        return total(function.evaluate(function.prepare(y, mu, *data[1:]), phi)[0])
+        return math.fsum(map_chunks(chunk, chunk_slices(len(y))))
+
+
+def _weighted_sum(values, weights):
+    r""":math:`\sum_i w_i v_i`, or :math:`\sum_i v_i` without weights."""
+    if weights is None:
+        return float(np.sum(values))
+    return float(np.einsum("i,i", weights, values))    # no BLAS (see probml._blocks)

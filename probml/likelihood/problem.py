@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from .._blocks import PASS_ROWS, weighted_gram
+from .._blocks import chunk_slices, map_chunks, weighted_gram
 from .._validation import Real, check_matrix
 from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning, DivergenceError
 from ..optim.newton import Evaluation, maximise, parameter_scale
@@ -33,8 +33,6 @@ __all__ = ["Problem", "fit_problem"]
 # The most observations frequency weights may count (beyond, sums of log-densities
 # approach the largest double).
 MAX_TOTAL_WEIGHT = 1e15
-# Rows per chunk of a pass over the data: a chunk and its products stay in cache.
-CHUNK = PASS_ROWS
 # Terms of the data and scalar parameters alone are evaluated on the distinct values of
 # the data when there are at most 1/DISTINCT_SHARE as many as rows.
 DISTINCT_SHARE = 4
@@ -58,6 +56,14 @@ RUNNING_OFF_SHARE = 1e-3
 VALUE_SLACK = 1e-13
 # The gradient tolerance of the warm starts: the full-data steps finish the job.
 WARM_START_TOL = 1e-4
+
+
+def _row_values(values, weights, size):
+    """:math:`w_i v_i` for the ``size`` rows of a chunk (``values`` may be a constant)."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 0:
+        values = np.full(size, float(values))
+    return values if weights is None else values * weights
 
 
 class Problem:
@@ -202,15 +208,13 @@ class Problem:
     # -- passes over the data ----------------------------------------------------------
 
     def chunks(self):
-        """Row slices covering the problem's rows, ``CHUNK`` at a time."""
-        for block in self.blocks or [slice(0, self.n)]:
-            for start in range(block.start, block.stop, CHUNK):
-                yield slice(start, min(start + CHUNK, block.stop))
+        """Row slices covering the problem's rows, ``PASS_ROWS`` at a time."""
+        return chunk_slices(self.n, self.blocks)
 
     def linear_predictor(self, theta, rows=slice(None)):
         r""":math:`\eta = b + X\beta + \text{offset}` on ``rows``."""
         coef = theta[self.n_scalar + self.intercept:]
-        eta = self.X[rows] @ coef
+        eta = np.dot(self.X[rows], coef)
         if self.intercept:
             eta += theta[self.n_scalar]
         if self.offset is not None:
@@ -225,7 +229,9 @@ class Problem:
         values = np.asarray(values, dtype=float)
         if values.ndim == 0:
             return float(values) * (size if weights is None else float(weights.sum()))
-        return float(values @ weights) if weights is not None else float(values.sum())
+        if weights is None:
+            return float(values.sum())
+        return float(np.einsum("i,i", values, weights))     # no BLAS (see probml._blocks)
 
     def _mean(self, values):
         return self._sum(values, self.weights, self.n) / self.total_weight
@@ -233,14 +239,13 @@ class Problem:
     @functools.cached_property
     def data_loglik(self):
         """The data-only part of the log-likelihood (its :math:`\\log x!`), summed once."""
-        total = 0.0
+        def chunk(rows):
+            values = self.model.data_only_logpdf(*[a[rows] for a in self.arrays])
+            weights = None if self.weights is None else self.weights[rows]
+            return self._sum(values, weights, rows.stop - rows.start)
+
         with np.errstate(all="ignore"):
-            for rows in self.chunks() if self.blocks else [slice(None)]:
-                values = self.model.data_only_logpdf(*[a[rows] for a in self.arrays])
-                weights = None if self.weights is None else self.weights[rows]
-                size = len(self.arrays[0][rows])
-                total += self._sum(values, weights, size)
-        return total
+            return sum(map_chunks(chunk, self.chunks()))
 
     def user_derivatives(self, theta, hessian=True):
         """Log-likelihood, gradient and Hessian on the user's scale at ``theta``."""
@@ -251,21 +256,24 @@ class Problem:
             loglik, gradient, H = self.assemble(values, None, self.weights, self.n, hessian,
                                                  averages=self.sufficient)
             return self.data_loglik + loglik, gradient, H
-        loglik, gradient, H = 0.0, np.zeros(len(theta)), (
-            np.zeros((len(theta), len(theta))) if hessian else None)
         levels = None
         if self.levels is not None:
             prepared, index = self.levels
             levels = compiled.levels(prepared, *theta[:k], order=order)
-        for rows in self.chunks():
+
+        def chunk(rows):
             eta = self.linear_predictor(theta, rows)
             gathered = None if levels is None else [
                 value[index[rows]] if np.ndim(value) else value for value in levels]
             values = compiled.evaluate(self._rows(rows), *theta[:k], eta, order=order,
                                        levels=gathered)
             weights = None if self.weights is None else self.weights[rows]
-            part = self.assemble(values, self.X[rows], weights, rows.stop - rows.start,
-                                  hessian)
+            return self.assemble(values, self.X[rows], weights, rows.stop - rows.start,
+                                 hessian)
+
+        loglik, gradient = 0.0, np.zeros(len(theta))
+        H = np.zeros((len(theta), len(theta))) if hessian else None
+        for part in map_chunks(chunk, self.chunks()):
             loglik += part[0]
             gradient += part[1]
             if hessian:
@@ -310,24 +318,18 @@ class Problem:
 
     def design_products(self, values, X, weights, size):
         """:math:`\\sum_i w_i v_i a_i` with :math:`a_i = (1, x_i)` or :math:`x_i`."""
-        v = np.broadcast_to(np.asarray(values, dtype=float), (size,))
-        if weights is not None:
-            v = v * weights
-        product = v @ X
-        return np.r_[v.sum(), product] if self.intercept else product
+        v = _row_values(values, weights, size)
+        product = np.dot(v, X)      # np.dot releases the GIL (see probml._blocks)
+        if not self.intercept:
+            return product
+        out = np.empty(len(product) + 1)
+        out[0], out[1:] = v.sum(), product
+        return out
 
     def weighted_gram(self, values, X, weights, size):
         r""":math:`\sum_i w_i v_i a_i a_i^\top` over a chunk (:func:`weighted_gram`)."""
-        v = np.broadcast_to(np.asarray(values, dtype=float), (size,))
-        if weights is not None:
-            v = v * weights
-        return weighted_gram(X, v, self.intercept, scratch=self._scratch(X.shape))
-
-    def _scratch(self, shape):
-        buffer = self.__dict__.get("_gram_scratch")
-        if buffer is None or buffer.shape[1] != shape[1] or len(buffer) < shape[0]:
-            buffer = self.__dict__["_gram_scratch"] = np.empty((max(shape[0], CHUNK), shape[1]))
-        return buffer
+        v = _row_values(values, weights, size)
+        return weighted_gram(X, v, self.intercept)
 
     def scores(self, theta):
         """Per-observation scores on the user's scale, shape (n, k), for the sandwich."""

@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 
-from .._blocks import PASS_ROWS, column_sums_of_squares, weighted_gram
+from .._blocks import chunk_slices, column_sums_of_squares, map_chunks, weighted_gram
 from .._validation import (
     BOOLEAN,
     LEVEL,
@@ -67,9 +67,6 @@ from .base import Classifier, linear_prediction
 
 __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logistic_C"]
 
-# Rows per chunk of the data pass: small enough for a chunk and its products to stay
-# in cache, large enough for efficient matrix products.
-_CHUNK = PASS_ROWS
 # Above four times this many rows, Newton starts from fits to subsamples of a quarter
 # and then all of this many rows, so that a few passes over all rows finish the job.
 _SUBSAMPLE_ROWS = 50_000
@@ -117,34 +114,36 @@ def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None):
     each from :meth:`Classifier._validate_training_data`).
 
     The pass runs over row chunks small enough to stay in cache, so it reads
-    the data once.  With :math:`\\eta` clipped to ±700 (where :math:`\\sigma` is
+    the data once (:func:`~probml._blocks.map_chunks`).  With :math:`\\eta` clipped to ±700 (where :math:`\\sigma` is
     0 or 1 to double precision anyway), :math:`E = e^{-\\eta}` cannot
     overflow, and :math:`\\log\\mu = -\\log(1 + E)`,
     :math:`\\log(1 - \\mu) = -\\eta - \\log(1 + E)` need no other exponential.
     """
-    n, p = X.shape
-    gradient = np.zeros(p + 1)
-    information = np.zeros((p + 1, p + 1)) if hessian else None
-    loglik, min_weight = 0.0, np.inf
-    scratch = np.empty((min(_CHUNK, n), p)) if hessian else None
-    chunks = [slice(start, min(start + _CHUNK, block.stop))
-              for block in (blocks or [slice(0, n)])
-              for start in range(block.start, block.stop, _CHUNK)]
-    for rows in chunks:
+    def chunk(rows):
         X_chunk, y_chunk = X[rows], y[rows].astype(np.float64, copy=False)
-        eta = X_chunk @ coef
+        eta = np.dot(X_chunk, coef)     # np.dot releases the GIL (see probml._blocks)
         eta += intercept
         np.clip(eta, -_ETA_LIMIT, _ETA_LIMIT, out=eta)
         E = np.exp(-eta)
-        loglik -= np.sum(np.log1p(E)) + (np.sum(eta) - y_chunk @ eta)
+        loglik = -(np.sum(np.log1p(E)) + (np.sum(eta) - np.einsum("i,i", y_chunk, eta)))
         mu = 1.0 / (1.0 + E)
         residual = y_chunk - mu
-        gradient[0] += residual.sum()
-        gradient[1:] += residual @ X_chunk
+        gradient = np.empty(p + 1)
+        gradient[0], gradient[1:] = residual.sum(), np.dot(residual, X_chunk)
+        if not hessian:
+            return loglik, gradient, None, np.inf
+        weight = mu * (1.0 - mu)
+        return loglik, gradient, weighted_gram(X_chunk, weight, intercept=True), weight.min()
+
+    n, p = X.shape
+    loglik, gradient, min_weight = 0.0, np.zeros(p + 1), np.inf
+    information = np.zeros((p + 1, p + 1)) if hessian else None
+    for part in map_chunks(chunk, chunk_slices(n, blocks)):
+        loglik += part[0]
+        gradient += part[1]
         if hessian:
-            weight = mu * (1.0 - mu)
-            min_weight = min(min_weight, float(weight.min()))
-            information += weighted_gram(X_chunk, weight, intercept=True, scratch=scratch)
+            information += part[2]
+            min_weight = min(min_weight, float(part[3]))
     return loglik, gradient, information, min_weight
 
 

@@ -3,8 +3,11 @@
 Oracles: NumPy's direct products for the weighted Gram matrix, SciPy's
 ``gammaln`` for the log-factorial table, central differences for the
 compiled gradient (computed with and without the level stage), and the
-counts of passes over all rows that Newton's method with chord steps needs.
+counts of passes over all rows that Newton's method with chord steps needs;
+the same pass on one thread for the threaded passes.
 """
+
+import warnings
 
 import numpy as np
 import pytest
@@ -12,7 +15,7 @@ from scipy.special import gammaln
 
 import probml
 import probml.models.logistic as logistic_module
-from probml._blocks import weighted_gram
+from probml._blocks import PASS_ROWS, chunk_slices, map_chunks, pass_threads, weighted_gram
 from probml.likelihood import GLM
 from probml.likelihood.compiled import LOG_FACTORIAL_ROWS, LOG_FACTORIAL_TABLE, loggamma
 from probml.likelihood.data import distinct_rows
@@ -29,9 +32,67 @@ def test_weighted_gram_is_the_weighted_cross_product(signs, intercept):
          "mixed": rng.standard_normal(300)}[signs]
     A = np.column_stack([np.ones(300), X]) if intercept else X
     expected = np.einsum("i,ij,ik->jk", v, A, A)
-    gram = weighted_gram(X, v, intercept, scratch=np.empty((500, 4)))
-    np.testing.assert_allclose(gram, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
-    np.testing.assert_array_equal(gram, gram.T)
+    for rows in (slice(0, 300), slice(0, 7), slice(7, 300)):     # the scratch is reused
+        gram = weighted_gram(X[rows], v[rows], intercept)
+        want = np.einsum("i,ij,ik->jk", v[rows], A[rows], A[rows])
+        np.testing.assert_allclose(gram, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+        np.testing.assert_array_equal(gram, gram.T)
+    np.testing.assert_allclose(weighted_gram(X, v, intercept), expected, rtol=1e-12,
+                               atol=1e-12 * np.abs(expected).max())
+
+
+def test_chunk_slices_cover_the_blocks_in_order():
+    assert chunk_slices(10, None, 4) == [slice(0, 4), slice(4, 8), slice(8, 10)]
+    assert chunk_slices(99, [slice(2, 5), slice(50, 59)], 4) == [
+        slice(2, 5), slice(50, 54), slice(54, 58), slice(58, 59)]
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_map_chunks_returns_the_chunks_in_order_with_the_callers_error_state(
+        monkeypatch, threads):
+    monkeypatch.setenv("PROBML_NUM_THREADS", threads)
+    assert pass_threads() == int(threads)
+    chunks = chunk_slices(50, None, 3)
+    assert map_chunks(lambda rows: rows.start, chunks) == list(range(0, 50, 3))
+    with np.errstate(divide="raise"):
+        with pytest.raises(FloatingPointError):
+            map_chunks(lambda rows: np.log(np.zeros(rows.stop - rows.start)), chunks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(divide="ignore"):
+            assert np.isneginf(map_chunks(lambda rows: np.log(0.0), chunks)).all()
+
+
+def test_the_thread_count_follows_the_environment(monkeypatch):
+    monkeypatch.delenv("PROBML_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert pass_threads() == 1
+    monkeypatch.setenv("PROBML_NUM_THREADS", "64")
+    assert pass_threads() == 4                       # memory bandwidth: at most four
+    monkeypatch.setenv("PROBML_NUM_THREADS", "none")
+    assert pass_threads() == 1                       # OMP_NUM_THREADS, as it is not a count
+
+
+def test_fits_are_the_same_to_the_last_bit_on_one_thread_or_several(monkeypatch):
+    # Several chunks per thread, Newton's warm starts on subsamples included.
+    rng = np.random.default_rng(5)
+    n = 9 * PASS_ROWS + 123
+    X = rng.standard_normal((n, 3))
+    counts = rng.poisson(np.exp(0.3 * X[:, 0] + 0.5)).astype(float)
+    mean = np.exp(0.3 * X[:, 2] + 1.0)
+    overdispersed = rng.negative_binomial(2.0, 2.0 / (2.0 + mean)).astype(float)
+    labels = (rng.random(n) < 1 / (1 + np.exp(-X[:, 1]))).astype(float)
+    fits = {}
+    for threads in ("1", "2", "4"):
+        monkeypatch.setenv("PROBML_NUM_THREADS", threads)
+        glm = GLM("poisson").fit(X, counts)
+        nb2 = GLM("negative_binomial").fit(X, overdispersed)
+        logistic = probml.LogisticRegression().fit(X, labels)
+        fits[threads] = [glm.params_, glm.bse_, [glm.loglik_], nb2.params_, nb2.bse_,
+                         logistic.coef_, logistic.bse_]
+    for threads in ("2", "4"):
+        for a, b in zip(fits["1"], fits[threads]):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_the_log_factorial_table_gives_scipys_numbers():
