@@ -30,6 +30,7 @@ from .models import (
     LogisticRegression,
     Normal,
     Ridge,
+    StandardScaler,
     laplace_scale_to_lasso_alpha,
     lasso_alpha_to_laplace_scale,
     lasso_path,
@@ -38,6 +39,7 @@ from .models import (
     prior_std_to_ridge_alpha,
     ridge_alpha_to_prior_std,
     ridge_path,
+    standardize,
 )
 
 __version__ = "0.1.0"
@@ -79,6 +81,7 @@ __all__ = [
     "PerfectSeparationWarning",
     "ProbmlWarning",
     "Ridge",
+    "StandardScaler",
     "calculus",
     "datasets",
     "functions",
@@ -96,4 +99,5 @@ __all__ = [
     "ridge_alpha_to_prior_std",
     "ridge_path",
     "selection",
+    "standardize",
 ]

@@ -381,7 +381,8 @@ def _function(label, fn, args, **options):
 def entries():
     """Every public function, estimator and method, with a valid baseline call."""
     from probml import (BayesianLinearRegression, Bernoulli, BridgeRegression, Lasso,
-                        LinearRegression, LogisticRegression, Normal, Ridge,
+                        LinearRegression, LogisticRegression, Normal, Ridge, StandardScaler,
+                        standardize,
                         calculus, datasets, derivations, figures, functions, growth, inference,
                         information, losses, models, optim, selection)
     from probml import hypothesis_testing as testing
@@ -425,6 +426,16 @@ def entries():
                           {"alpha": (0.1, "scalar"), "p": (2.0, "scalar")}, xy))
     out.append(_estimator("Normal", Normal, {}, {"x": (y, "vector")}))
     out.append(_estimator("Bernoulli", Bernoulli, {}, {"x": (labels, "vector")}))
+    out.append(_estimator("StandardScaler", StandardScaler,
+                          {"with_mean": (True, "flag"), "with_std": (False, "flag")},
+                          {"X": (X, "matrix")}))
+    scaler = (lambda: StandardScaler().fit(X))
+    for method in ("transform", "inverse_transform", "partial_fit"):
+        out.append(_method("StandardScaler", scaler, method, {"X": (X, "matrix")}))
+    out.append(_method("StandardScaler", scaler, "fit", {"X": (X, "matrix"),
+                                                         "sample_weight": (None, "vector")}))
+    out.append(_function("standardize", standardize, {"X": (X, "matrix"),
+                                                      "sample_weight": (None, "vector")}))
     out.append(_estimator("PolynomialFeatures", selection.PolynomialFeatures,
                           {"degree": (2, "count"), "include_bias": (True, "flag"),
                            "interaction_only": (False, "flag")}, {"X": (X, "matrix")}))

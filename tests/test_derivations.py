@@ -19,7 +19,8 @@ def test_the_registry_has_every_derivation_of_the_issue():
         "entropy-cross-entropy-kl", "poisson-daily-counts", "weibull-time-to-churn", "growth-curve",
         "beta-bernoulli", "bayesian-linear-posterior",                       # bayes
         "ridge-as-map", "lasso-as-map",                                      # regularization
-        "gradient-descent-step-size", "adam-bias-correction",                # optimization
+        "gradient-descent-step-size", "feature-scaling",                     # optimization
+        "adam-bias-correction",
         "l2-penalty-weight-decay", "convexity", "backpropagation",
         "bias-variance",                                                     # selection
         "two-proportion-z-test", "sample-size",                              # hypothesis tests
@@ -66,6 +67,8 @@ def _wrong(name, key, change):
     ("entropy-cross-entropy-kl", "minimiser q_k", lambda r: r ** 2),
     ("vectorised-gradient", "entry j", lambda r: r * 2),             # a factor 2 lost
     ("convexity", "network loss at the midpoint", lambda r: r / 2),
+    ("feature-scaling", "eigenvalues",                                # s forgotten: s = 1
+     lambda r: [e.subs(sp.Symbol("s", positive=True), 1) for e in r]),
     ("backpropagation", "tanh'", lambda r: 1 - sp.tanh(sp.Symbol("a", real=True))),
     ("survivorship-bias", "retention rate", lambda r: 1 - r),        # churn, not retention
     ("l2-penalty-weight-decay", "AdamW first step",                   # decay divided by

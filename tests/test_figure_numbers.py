@@ -65,6 +65,38 @@ def test_learning_rate_figure_marks_two_over_the_largest_eigenvalue():
     assert np.all(final[rates > limit] > final[0]) and np.all(final[rates < 0.95 * limit] < 1)
 
 
+def test_feature_scaling_figure_follows_the_condition_number():
+    # Oracles: NumPy's condition number of the design's Gram matrix, scikit-learn's
+    # StandardScaler and least-squares fit, and gradient descent written out here.
+    from sklearn.preprocessing import StandardScaler as SklearnScaler
+
+    hours = load_study_hours()
+    x, y = hours.data, hours.target
+    raw_ax, scaled_ax, error_ax = rendered("feature-scaling").axes
+    for ax, design in ((raw_ax, x), (scaled_ax, SklearnScaler().fit_transform(x))):
+        A = np.column_stack([np.ones(len(design)), design])
+        kappa = np.linalg.cond(A.T @ A)
+        assert ax.get_title().endswith(f"$\\kappa = {kappa:.0f}$")
+        fit = SklearnLinear().fit(design, y)
+        star = [line for line in ax.lines if line.get_marker() == "*"][0]
+        np.testing.assert_allclose([star.get_xdata()[0], star.get_ydata()[0]],
+                                   [fit.intercept_, fit.coef_[0]], rtol=1e-6)
+        theta, step = np.zeros(2), 1 / np.linalg.eigvalsh(2 * A.T @ A / len(A)).max()
+        for _ in range(60):
+            theta = theta - step * 2 * A.T @ (A @ theta - y) / len(A)
+        path = ax.lines[0]
+        np.testing.assert_allclose([path.get_xdata()[60], path.get_ydata()[60]], theta,
+                                   rtol=1e-6)
+    assert path.get_xdata()[1] == pytest.approx(fit.intercept_, rel=1e-6)    # one step
+    raw, derived, scaled = error_ax.lines
+    kappa = np.linalg.cond(np.column_stack([np.ones(len(x)), x]).T
+                           @ np.column_stack([np.ones(len(x)), x]))
+    k, distance = raw.get_data()
+    slope = np.polyfit(k[10:-1], np.log(distance[10:-1]), 1)[0]
+    assert slope == pytest.approx(np.log(1 - 1 / kappa), rel=1e-5)
+    assert scaled.get_xdata()[-1] == 1 and k[-1] > 1000
+
+
 def test_robust_loss_paths_reach_the_mean_and_the_huber_minimiser_but_mae_oscillates():
     y = likelihood.ROBUST_DATA
     huber_minimiser = optimize.minimize_scalar(lambda c: special.huber(1.0, y - c).sum(),

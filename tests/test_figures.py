@@ -69,7 +69,8 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
         "poisson-daily-counts", "weibull-time-to-churn", "growth-curve",
         "bayes-theorem", "bayesian-linear-sequential",                       # bayes
         "ridge-as-map", "norm-balls", "regularization-paths",                # regularization
-        "loss-surface-paths", "learning-rate", "learning-rate-schedules",    # optimization
+        "loss-surface-paths", "learning-rate", "feature-scaling",            # optimization
+        "learning-rate-schedules",
         "epochs-and-early-stopping", "local-minima-and-saddles", "l2-penalty-weight-decay",
         "convexity", "activation-functions",
         "bias-variance-bullseye", "bias-variance-degree",                    # selection

@@ -16,6 +16,7 @@ from probml import (
     LogisticRegression,
     NonConvexWarning,
     Ridge,
+    StandardScaler,
 )
 from probml.likelihood import GLM
 
@@ -32,7 +33,7 @@ _GLM_UNIDENTIFIED = {"check_sample_weight_equivalence_on_dense_data":
                           LogisticRegression(), LogisticRegression(penalty="l2", C=0.5),
                           Lasso(alpha=0.1), BridgeRegression(alpha=0.1, p=1.5),
                           BridgeRegression(alpha=0.1, p=0.5, n_starts=2, random_state=0),
-                          GLM("gaussian")],
+                          GLM("gaussian"), StandardScaler(), StandardScaler(with_mean=False)],
                          expected_failed_checks=lambda estimator: _GLM_UNIDENTIFIED
                          if isinstance(estimator, GLM) else {})
 @pytest.mark.filterwarnings(f"ignore::{NonConvexWarning.__module__}.NonConvexWarning")

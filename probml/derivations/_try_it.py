@@ -83,6 +83,16 @@ TRY_IT = {
         '    path = optim.trajectory(bowl, np.array([1.0, 1.0]), optim.gradient_descent(rate), 400)',
         '    print(rate, np.abs(path[-1]).max())        # converges, then diverges',
     ),
+    'feature-scaling': (
+        'import numpy as np',
+        'from probml import StandardScaler',
+        'from probml.datasets import load_study_hours',
+        'hours = load_study_hours()',
+        'A = np.column_stack([np.ones(12), hours.data])',
+        'np.linalg.cond(A.T @ A)                          # kappa = 116 on hours',
+        'Z = StandardScaler().fit_transform(hours.data)',
+        'np.linalg.cond(np.column_stack([np.ones(12), Z]).T @ np.column_stack([np.ones(12), Z]))   # 1',
+    ),
     'adam-bias-correction': (
         'import numpy as np',
         'from probml import optim',

@@ -1,5 +1,8 @@
-"""Optimization: the gradient-descent step size, Adam's bias correction, the L2 penalty
-as weight decay (and where it is not), which losses are convex, and backpropagation."""
+"""Optimization: the gradient-descent step size, feature scaling, Adam's bias correction,
+the L2 penalty as weight decay (and where it is not), which losses are convex, and
+backpropagation."""
+
+import math
 
 import numpy as np
 import sympy as sp
@@ -86,6 +89,196 @@ def _step_size_against_probml(d):
             x_ = optim.apply_updates(x_, updates)
         outcomes.append((np.linalg.norm(x_) < 1e-6) == should_converge)
     return 0.0 if all(outcomes) else 1.0
+
+
+# The MSE of a line b + w x: the mean xbar and the (population) standard deviation s of
+# the feature, the correlation rho of two features, and the error reduction epsilon.
+XBAR, S_X = sp.Symbol(r"\bar x", real=True), sp.Symbol("s", positive=True)
+KAPPA, EPSILON = sp.symbols("kappa epsilon", positive=True)
+RHO = sp.Symbol("rho", real=True)
+_xi, _yi = sp.IndexedBase("x"), sp.IndexedBase("y")
+# Gradient descent from the origin (b, w) = (0, 0) until the error is 1e-6 of its start.
+SCALING_START, SCALING_EPSILON = np.zeros(2), 1e-6
+
+
+def mse_hessian(xbar, s):
+    r""":math:`H = 2\begin{pmatrix}1 & \bar x\\ \bar x & \bar x^2 + s^2\end{pmatrix}`, the
+    Hessian of the MSE of :math:`b + w x` in :math:`(b, w)`, as SymPy or NumPy."""
+    if isinstance(xbar, sp.Basic) or isinstance(s, sp.Basic):
+        return 2 * sp.Matrix([[1, xbar], [xbar, xbar ** 2 + s ** 2]])
+    return 2.0 * np.array([[1.0, xbar], [xbar, xbar ** 2 + s ** 2]])
+
+
+@register("feature-scaling")
+def feature_scaling():
+    """Gradient descent's step count grows with the condition number; standardising the
+    feature brings it to 1."""
+    from ..likelihood.symbolic import INDEX as i
+    from ..likelihood.symbolic import N as n
+    from ..likelihood.symbolic import sample_sum
+
+    b, w = sp.symbols("b w", real=True)
+    loss = sample_sum((b + w * _xi[i] - _yi[i]) ** 2) / n
+    raw = sp.Matrix(2, 2, lambda r, c: sp.diff(loss, (b, w)[r], (b, w)[c]))
+    raw = raw.applyfunc(lambda e: sp.expand(e.doit()))
+    # (1/n) sum x_i = xbar and (1/n) sum x_i^2 = xbar^2 + s^2.
+    moments = {sample_sum(_xi[i]): n * XBAR, sample_sum(_xi[i] ** 2): n * (XBAR ** 2 + S_X ** 2)}
+    hessian = raw.applyfunc(lambda e: sp.simplify(e.subs(moments)))
+    # The eigenvalues from the trace 2T and the determinant 4 s^2 of the 2 x 2 Hessian.
+    T = 1 + XBAR ** 2 + S_X ** 2
+    low, high = T - sp.sqrt(T ** 2 - 4 * S_X ** 2), T + sp.sqrt(T ** 2 - 4 * S_X ** 2)
+    lam_min, lam_max = sp.symbols(r"\lambda_{\min} \lambda_{\max}", positive=True)
+    (best,) = sp.solve(sp.Eq(1 - eta * lam_min, -(1 - eta * lam_max)), eta)
+    rate = sp.simplify((1 - best * lam_min).subs(lam_max, KAPPA * lam_min))
+    safe_rate = sp.expand((1 - lam_min / lam_max).subs(lam_max, KAPPA * lam_min))
+    steps_needed = sp.log(EPSILON) / sp.log(rate)
+    large_kappa = sp.limit(steps_needed / KAPPA, KAPPA, sp.oo)
+    standardised = hessian.subs({XBAR: 0, S_X: 1})
+    _, _, xbar_value, s_value = _study_hours_moments()
+    moments_value = {XBAR: xbar_value, S_X: s_value}
+    kappa_value = float((high / low).subs(moments_value))
+    steps_value = math.ceil(float(steps_needed.subs({KAPPA: kappa_value,
+                                                      EPSILON: SCALING_EPSILON})))
+    kappa_corr = (1 + RHO) / (1 - RHO)            # 2(1 + rho) / 2(1 - rho), rho >= 0
+    steps = [
+        Step(r"The mean squared error of the line $b + w x$ on $n$ points is",
+             Eq(Tex("L(b, w)"), loss)),
+        Step(r"Its second derivatives in $(b, w)$ are sums over the points,", Eq(Tex("H"), raw)),
+        Step(r"which depend on the feature only through its mean $\bar x = \frac1n\sum_i x_i$ "
+             r"and its variance $s^2 = \frac1n\sum_i (x_i - \bar x)^2$, since "
+             r"$\frac1n\sum_i x_i^2 = \bar x^2 + s^2$:",
+             Eq(Tex("H"), Tex("2" + sp.latex(hessian / 2)))),
+        Step(r"With trace $2T$, $T = 1 + \bar x^2 + s^2$, and $\det H = 4 s^2$, its "
+             "eigenvalues (the curvatures along its two axes) are",
+             Tex(r"\lambda_{\min}, \lambda_{\max} = T \mp \sqrt{T^2 - 4 s^2}")),
+        Step(r"and their ratio is the condition number $\kappa = \lambda_{\max}/\lambda_{\min}$. "
+             r"A mean far from zero makes $T$ large while $\lambda_{\min}\lambda_{\max} = 4s^2$ "
+             r"stays put, so $\kappa$ grows like $(1 + \bar x^2 + s^2)^2 / s^2$: the intercept "
+             "and the slope are coupled, and the MSE is a long narrow valley."),
+        Step(r"A gradient step of size $\eta$ multiplies the error along the axis with curvature "
+             r"$\lambda$ by $1 - \eta\lambda$. The best fixed step makes the two extremes equally "
+             r"fast, $1 - \eta\lambda_{\min} = -(1 - \eta\lambda_{\max})$:",
+             Eq(Tex(r"\eta^*"), best)),
+        Step(r"and then every step shrinks the error by the factor", Eq(Tex("r"), rate)),
+        Step(r"The step $\eta = 1/\lambda_{\max}$, which needs only the largest curvature, "
+             r"removes the stiff direction's error at once and shrinks the rest by",
+             Eq(Tex(r"r_{1/\lambda_{\max}}"), safe_rate)),
+        Step(r"per step, so it takes about twice as many steps; either way the count grows with "
+             r"$\kappa$."),
+        Step(r"so reducing the error by a factor $\epsilon$ takes",
+             Eq(Tex("k"), steps_needed)),
+        Step(r"steps, which for large $\kappa$ grows in proportion to it:",
+             Eq(Tex(r"\lim_{\kappa\to\infty} k / \kappa"), large_kappa)),
+        Step(rf"On the study-hours data ($\bar x = {xbar_value:.2f}$ h, $s = {s_value:.2f}$ h) "
+             rf"$\kappa = {kappa_value:.0f}$, and $\epsilon = 10^{{-6}}$ takes "
+             rf"$k = {steps_value}$ steps."),
+        Step(r"Standardising the feature, $z_i = (x_i - \bar x)/s$, gives $\bar z = 0$ and "
+             r"$s_z = 1$, so the Hessian becomes", Eq(Tex(r"H_z"), standardised)),
+        Step(r"with $\kappa = 1$ and $r = 0$: gradient descent with $\eta = 1/2$ reaches the "
+             "minimum in one step. Centring removes the coupling of intercept and slope, "
+             "scaling makes the curvatures equal. With several standardised features the "
+             r"Hessian is $2R$, $R$ their correlation matrix; for two features with correlation "
+             r"$\rho$ it has eigenvalues $2(1 \pm \rho)$ and", Eq(Tex(r"\kappa(R)"), kappa_corr)),
+        Step(r"so only the correlation between features is left to slow gradient descent down."),
+    ]
+    results = {"Hessian": hessian, "eigenvalues": [low, high], "best step": best,
+               "contraction": rate, "contraction at 1/lambda_max": safe_rate,
+               "steps": steps_needed, "steps per kappa": large_kappa,
+               "standardised Hessian": standardised, "correlated condition number": kappa_corr}
+    return Derivation(
+        name="feature-scaling",
+        title="Feature scaling: why gradient descent needs standardised features",
+        concepts=["feature scaling", "standardisation", "condition number",
+                  "gradient descent"],
+        steps=steps, results=results, symbolic=_scaling_identities,
+        scipy=_scaling_against_scipy, probml=_scaling_against_probml,
+        tolerance=(1e-10, 1e-12),
+        checked_against=(
+            "`scipy.linalg.eigvalsh` of the study-hours MSE's Hessian (2/n) A'A against the "
+            "derived eigenvalues at its mean and standard deviation, and "
+            "`scipy.optimize.brentq` on |1 - eta lambda_min| = |1 - eta lambda_max| against "
+            "the best step.",
+            "`probml.optim.trajectory` with `gradient_descent` at the best step on the raw "
+            "study-hours data (the step count against the derived k) and on "
+            "`probml.standardize`d data (one step to `LinearRegression`'s fit)."))
+
+
+def _scaling_identities(d):
+    """H against SymPy's Hessian of an explicit five-point MSE; the eigenvalues against
+    SymPy's; r = (kappa - 1)/(kappa + 1) from the best step; H_z = 2I; kappa(R) from the
+    eigenvalues of 2R."""
+    r = d.results
+    b, w = sp.symbols("b w", real=True)
+    xs, ys = sp.symbols("x1:6", real=True), sp.symbols("y1:6", real=True)
+    explicit = sp.hessian(sum((b + w * xv - yv) ** 2 for xv, yv in zip(xs, ys)) / 5, (b, w))
+    xbar = sum(xs) / 5
+    s2 = sum((xv - xbar) ** 2 for xv in xs) / 5
+    sample = r["Hessian"].subs({XBAR: xbar}).subs({S_X ** 2: s2})
+    low, high = r["eigenvalues"]
+    sympys = sorted(r["Hessian"].eigenvals(), key=lambda e: float(e.subs({XBAR: 1, S_X: 2})))
+    correlated = sorted((2 * sp.Matrix([[1, RHO], [RHO, 1]])).eigenvals(),
+                        key=lambda e: float(e.subs(RHO, 0.5)))
+    return (all(is_zero(e) for e in sp.expand(sample - explicit))
+            and is_zero(low - sympys[0]) and is_zero(high - sympys[1])
+            and is_zero(r["contraction"] - (KAPPA - 1) / (KAPPA + 1))
+            and is_zero(r["contraction at 1/lambda_max"] - (KAPPA - 1) / KAPPA)
+            and r["standardised Hessian"] == 2 * sp.eye(2)
+            and is_zero(r["steps per kappa"] + sp.log(EPSILON) / 2)
+            and is_zero(r["correlated condition number"] - correlated[1] / correlated[0]))
+
+
+def _study_hours_moments():
+    from ..datasets import load_study_hours
+
+    hours = load_study_hours()
+    x = hours.data[:, 0]
+    return hours.data, hours.target, float(x.mean()), float(x.std())
+
+
+def _scaling_numbers(d, xbar, s):
+    """(lambda_min, lambda_max, best step, r) of the derived formulas at a feature's moments."""
+    low, high = (float(e.subs({XBAR: xbar, S_X: s})) for e in d.results["eigenvalues"])
+    lam_min, lam_max = sorted(d.results["best step"].free_symbols, key=str)[::-1]
+    best = float(d.results["best step"].subs({lam_min: low, lam_max: high}))
+    rate = float(d.results["contraction"].subs(KAPPA, high / low))
+    return low, high, best, rate
+
+
+def _scaling_against_scipy(d):
+    from scipy.linalg import eigvalsh
+    from scipy.optimize import brentq
+
+    X, _, xbar, s = _study_hours_moments()
+    A = np.column_stack([np.ones(len(X)), X])
+    low, high, best, _ = _scaling_numbers(d, xbar, s)
+    eigenvalues = eigvalsh(2.0 * A.T @ A / len(A))
+    found = brentq(lambda e: abs(1 - e * low) - abs(1 - e * high), 1 / high, 1 / low,
+                   xtol=1e-15)
+    return max(np.max(np.abs(eigenvalues - [low, high]) / high), abs(found - best) / best)
+
+
+def _scaling_against_probml(d):
+    from probml import LinearRegression, losses, optim, standardize
+
+    X, y, xbar, s = _study_hours_moments()
+    low, high, best, rate = _scaling_numbers(d, xbar, s)
+    derived = math.ceil(float(d.results["steps"].subs({KAPPA: high / low,
+                                                        EPSILON: SCALING_EPSILON})))
+
+    def descend(design, n_steps, step):
+        A = np.column_stack([np.ones(len(design)), design])
+        target = LinearRegression().fit(design, y)
+        optimum = np.r_[target.intercept_, target.coef_]
+
+        def gradient(theta):
+            return A.T @ losses.mean_squared_error_gradient(y, A @ theta)
+        path = optim.trajectory(gradient, SCALING_START, optim.gradient_descent(step), n_steps)
+        return np.linalg.norm(path - optimum, axis=1) / np.linalg.norm(SCALING_START - optimum)
+
+    errors = descend(X, 2 * derived, best)
+    counted = int(np.argmax(errors <= SCALING_EPSILON))
+    one_step = descend(standardize(X), 1, 0.5)[1]
+    return max(abs(counted - derived), one_step)
 
 
 @register("adam-bias-correction")

@@ -24,6 +24,7 @@ from .ridge import (
     ridge_alpha_to_prior_std,
     ridge_path,
 )
+from .scaling import StandardScaler, standardize
 
 __all__ = [
     "BayesianLinearRegression",
@@ -39,6 +40,7 @@ __all__ = [
     "RegularizationPath",
     "Ridge",
     "RidgeCV",
+    "StandardScaler",
     "laplace_scale_to_lasso_alpha",
     "lasso_alpha_to_laplace_scale",
     "lasso_path",
@@ -47,4 +49,5 @@ __all__ = [
     "prior_std_to_ridge_alpha",
     "ridge_alpha_to_prior_std",
     "ridge_path",
+    "standardize",
 ]
