@@ -1,4 +1,5 @@
-r"""Growth metrics with their uncertainty: conversion, stickiness, cohort retention.
+r"""Growth metrics with their uncertainty: conversion, stickiness, cohort retention, and
+the attribution of conversions to marketing channels.
 
 Product metrics are estimates from samples, so each comes with an interval:
 
@@ -15,6 +16,8 @@ Product metrics are estimates from samples, so each comes with an interval:
   drawn from :math:`\mathrm{Beta}(\alpha, \beta)`, so the survivors are
   increasingly the loyal ones), fitted by maximum likelihood to a cohort's
   survivor counts.
+- :func:`attribution`: multi-touch attribution of conversions to channels
+  (first touch, last touch, linear, time decay, position-based, Shapley).
 """
 
 import math
@@ -25,8 +28,10 @@ import numpy as np
 
 from ._validation import (
     LEVEL,
+    POSITIVE,
     Integer,
     Options,
+    Real,
     plain,
     check_array_finite,
     check_sortable,
@@ -43,10 +48,13 @@ _PERIOD = Integer(-2 ** 53, 2 ** 53)
 _MAX_SPAN = 10 ** 7
 
 __all__ = [
+    "ATTRIBUTION_MODELS",
+    "Attribution",
     "CohortRetention",
     "RateEstimate",
     "RetentionModel",
     "Stickiness",
+    "attribution",
     "cohort_retention",
     "conversion_rate",
     "fit_retention",
@@ -559,3 +567,196 @@ def fit_retention(survivors, model="sbg", *, level=0.95):
         {"alpha": tuple(map(float, np.exp(log_params[0] + np.array([-z, z]) * se_log[0]))),
          "beta": tuple(map(float, np.exp(log_params[1] + np.array([-z, z]) * se_log[1])))},
         loglik, information_criteria(loglik, 2, counts[0])[0], counts, level)
+
+
+# -- multi-touch attribution ------------------------------------------------------------
+
+#: The attribution models, by name.
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position",
+                      "shapley")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Conversions credited to each channel by one attribution model.
+
+    Attributes
+    ----------
+    model : str
+    channels : ndarray
+        The channels, sorted.
+    credit : ndarray
+        The conversions (or conversion value) credited to each channel; they
+        sum to ``total``.
+    total : float
+        The conversions (or their value) attributed.
+    """
+
+    model: str
+    channels: np.ndarray
+    credit: np.ndarray
+    total: float
+
+    @property
+    def share(self):
+        """Each channel's share of the credit."""
+        return self.credit / self.total
+
+    def as_dict(self):
+        """``{channel: credit}``."""
+        return {plain(c): float(v) for c, v in zip(self.channels, self.credit)}
+
+
+def attribution(journey_ids, channels, converted, *, values=None, times=None,
+                model="linear", half_life=7.0, position_shares=(0.4, 0.4)):
+    r"""Credit each conversion to the marketing channels of the journey that led to it.
+
+    A converting journey :math:`j` of value :math:`v_j` touched the channels
+    :math:`c_{j1}, \dots, c_{jm}` in order; a model gives touch :math:`k` the
+    weight :math:`w_{jk}`, with :math:`\sum_k w_{jk} = 1`, and channel
+    :math:`c` the credit :math:`\sum_j v_j \sum_{k: c_{jk} = c} w_{jk}`, so
+    the credits sum to the conversions.
+
+    - ``"first_touch"`` / ``"last_touch"``: all to the first / last touch.
+    - ``"linear"``: :math:`1/m` to each touch.
+    - ``"time_decay"``: :math:`\propto 2^{-(t_{jm} - t_{jk})/h}`, halving
+      every ``half_life`` :math:`h` before the journey's last touch.
+    - ``"position"`` (U-shaped): ``position_shares`` (40% and 40%) to the
+      first and last touches, the rest spread over the touches between; a
+      journey of two touches gives each half, one touch gets all.
+    - ``"shapley"``: the Shapley value of the game in which a set :math:`S`
+      of channels is worth the conversions of the journeys whose channels
+      all lie in :math:`S`.  That game is a sum of unanimity games, and the
+      Shapley value of each is an equal split, so each conversion is shared
+      equally among the *distinct* channels of its journey (the derivation
+      ``multi-touch-attribution``), with no enumeration of coalitions.
+
+    Parameters
+    ----------
+    journey_ids, channels : array-likes of the same length
+        One row per touchpoint: the journey (user) it belongs to and its
+        channel.  Within a journey the rows are in time order, unless
+        ``times`` is given.
+    converted : array-like
+        The ids of the journeys that converted (each once); journeys not
+        listed did not convert, and get no credit.
+    values : array-like, optional
+        The value of each conversion in ``converted`` (default 1 each).
+    times : array-like, optional
+        Each touchpoint's time (any unit); the touches of a journey are put
+        in time order.  Needed by ``"time_decay"``.
+    model : str
+        One of :data:`ATTRIBUTION_MODELS`.
+    half_life : float
+        For ``"time_decay"``, in the units of ``times``.
+    position_shares : (float, float)
+        For ``"position"``: the first and last touches' shares.
+
+    Returns
+    -------
+    Attribution
+
+    Examples
+    --------
+    >>> ids = ["a", "a", "a", "b", "b"]
+    >>> touches = ["social", "email", "search", "search", "search"]
+    >>> attribution(ids, touches, ["a", "b"], model="linear").as_dict()
+    {'email': 0.3333333333333333, 'search': 1.3333333333333333, 'social': 0.3333333333333333}
+    >>> attribution(ids, touches, ["a", "b"], model="shapley").as_dict()
+    {'email': 0.3333333333333333, 'search': 1.3333333333333333, 'social': 0.3333333333333333}
+    >>> attribution(ids, touches, ["a"], model="first_touch").as_dict()
+    {'email': 0.0, 'search': 0.0, 'social': 1.0}
+    """
+    model = Options(*ATTRIBUTION_MODELS)(model, "model")
+    users = _user_ids(journey_ids)
+    labels = np.asarray(channels) if not isinstance(channels, np.ndarray) else channels
+    if users.ndim != 1 or labels.ndim != 1 or users.shape != labels.shape or not users.size:
+        raise ValueError(f"journey_ids and channels must be one-dimensional, of the same "
+                         f"non-zero length, got shapes {users.shape} and {labels.shape}.")
+    check_sortable(labels, "channels", "channel labels")
+    if labels.dtype.kind in "fc" and not np.all(np.isfinite(labels)):
+        raise ValueError("channels must be labels, not NaN or infinite numbers.")
+    if model == "time_decay" and times is None:
+        raise ValueError("model='time_decay' needs the touchpoints' times.")
+    if times is not None:
+        times = check_array_finite(times, "times")
+        if times.shape != users.shape:
+            raise ValueError(f"times must give one time per touchpoint ({users.size}), got "
+                             f"shape {times.shape}.")
+    journey_list, journey = np.unique(users, return_inverse=True)
+    channel_list, channel = np.unique(labels, return_inverse=True)
+    # Each journey's touches in order: by journey, then by time (stable: rows as given).
+    order = (np.lexsort((times, journey)) if times is not None
+             else np.argsort(journey, kind="stable"))
+    journey, channel = journey[order], channel[order]
+    per_journey = _conversion_values(converted, values, journey_list)
+    value = per_journey[journey]
+    counts = np.bincount(journey, minlength=len(journey_list))
+    start = np.r_[0, np.cumsum(counts)[:-1]]
+    position, length = np.arange(len(journey)) - start[journey], counts[journey]
+    if model == "first_touch":
+        weight = (position == 0).astype(float)
+    elif model == "last_touch":
+        weight = (position == length - 1).astype(float)
+    elif model == "linear":
+        weight = 1.0 / length
+    elif model == "time_decay":
+        half_life = POSITIVE(half_life, "half_life")
+        t = times[order]
+        last = t[start[journey] + length - 1]
+        if np.any(t > last):
+            raise ValueError("times: a journey's touches must come no later than its last.")
+        weight = np.exp2(-(last - t) / half_life)
+        weight = weight / np.bincount(journey, weight)[journey]
+    elif model == "position":
+        first_share, last_share = _position_shares(position_shares)
+        ends = (position == 0) * first_share + (position == length - 1) * last_share
+        middle = (1.0 - first_share - last_share) / np.maximum(length - 2, 1)
+        weight = np.where(length == 1, 1.0, np.where(
+            length == 2, 0.5, np.where((position == 0) | (position == length - 1), ends,
+                                        middle)))
+    else:                            # Shapley: an equal split among the distinct channels
+        pairs = journey * len(channel_list) + channel
+        first = np.zeros(len(pairs), bool)
+        first[np.unique(pairs, return_index=True)[1]] = True
+        distinct = np.bincount(journey[first], minlength=len(journey_list))
+        weight = first / distinct[journey]
+    credit = np.bincount(channel, value * weight, minlength=len(channel_list))
+    return Attribution(model, channel_list, credit, float(per_journey.sum()))
+
+
+def _conversion_values(converted, values, journeys):
+    """The value of each journey's conversion (0 if it did not convert), in ``journeys``' order."""
+    ids = _user_ids(converted)
+    if ids.ndim != 1 or ids.size == 0:
+        raise ValueError("converted must list the ids of the journeys that converted (at "
+                         f"least one), got shape {ids.shape}.")
+    if values is None:
+        amounts = np.ones(ids.size)
+    else:
+        amounts = check_array_finite(values, "values")
+        if amounts.shape != ids.shape or np.any(amounts < 0):
+            raise ValueError(f"values must give one conversion value >= 0 per id in "
+                             f"converted ({ids.size}), got {amounts.shape} values.")
+    unique, counts = np.unique(ids, return_counts=True)
+    if np.any(counts > 1):
+        raise ValueError(f"converted lists the journey {plain(unique[counts > 1][0])!r} more "
+                         "than once; list each converting journey once (sum its values).")
+    known = np.isin(ids, journeys)
+    if not np.all(known):
+        raise ValueError(f"converted names the journey {plain(ids[~known][0])!r}, which has "
+                         "no touchpoints in journey_ids: it cannot be attributed.")
+    out = np.zeros(len(journeys))
+    out[np.searchsorted(journeys, ids)] = amounts
+    return out
+
+
+def _position_shares(shares):
+    """(first, last) shares of the position-based model: two numbers >= 0 summing to <= 1."""
+    if isinstance(shares, (str, bytes)) or not hasattr(shares, "__len__") or len(shares) != 2:
+        raise ValueError(f"position_shares must be a pair (first, last), got {shares!r}.")
+    first, last = (Real(0, 1)(share, f"position_shares[{i}]") for i, share in
+                   enumerate(shares))
+    if first + last > 1:
+        raise ValueError(f"position_shares must sum to at most 1, got {first} + {last}.")
+    return first, last

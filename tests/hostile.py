@@ -865,6 +865,16 @@ def entries():
             {"horizon": (5, "count"), "t": (3, "vector")}),
         _function("CohortRetention.survivors", lambda cohort: growth.cohort_retention(
             [1, 2], [0, 1], [0, 1]).survivors(cohort), {"cohort": (0, "count")}),
+        _function("attribution", growth.attribution,
+                  {"journey_ids": ([1, 1, 1, 2, 2], "integers"),
+                   "channels": (["social", "email", "search", "search", "email"], "any"),
+                   "converted": ([1, 2], "integers"), "values": ([2.0, 1.0], "vector"),
+                   "times": ([0.0, 2.0, 5.0, 1.0, 3.0], "vector"),
+                   "model": ("time_decay", "choice"), "half_life": (7.0, "scalar"),
+                   "position_shares": ((0.4, 0.4), "vector")}),
+        _function("Attribution.as_dict", lambda model: growth.attribution(
+            [1, 1, 2], ["a", "b", "a"], [1, 2], model=model).as_dict(),
+            {"model": ("shapley", "choice")}),
     ]
 
     # -- the likelihood engine: a user's model, distributions, GLMs, nonlinear regression

@@ -97,6 +97,31 @@ def test_feature_scaling_figure_follows_the_condition_number():
     assert scaled.get_xdata()[-1] == 1 and k[-1] > 1000
 
 
+def test_attribution_figure_bars_are_the_shares_counted_by_hand():
+    # Oracle: first touch, last touch and the Shapley equal split counted journey by
+    # journey in plain Python on the figure's own simulated journeys.
+    from probml import figures
+
+    rng = np.random.default_rng(figures.get("multi-touch-attribution").seed)
+    users, channels, days, converted = growth_figures.simulated_journeys(rng)
+    counts = {"first_touch": {}, "last_touch": {}, "shapley": {}}
+    for user in converted:
+        rows = np.flatnonzero(users == user)
+        path = channels[rows[np.argsort(days[rows], kind="stable")]]
+        for model, credited in (("first_touch", {path[0]: 1.0}),
+                                ("last_touch", {path[-1]: 1.0}),
+                                ("shapley", {c: 1.0 / len(set(path)) for c in set(path)})):
+            for channel, credit in credited.items():
+                counts[model][channel] = counts[model].get(channel, 0.0) + credit
+    ax = rendered("multi-touch-attribution").axes[0]
+    bars = {container.get_label(): [patch.get_height() for patch in container]
+            for container in ax.containers}
+    for model in counts:
+        expected = [counts[model].get(c, 0.0) / len(converted)
+                    for c in growth_figures.ATTRIBUTION_CHANNELS]
+        np.testing.assert_allclose(bars[model.replace("_", " ")], expected, rtol=1e-6)
+
+
 def test_robust_loss_paths_reach_the_mean_and_the_huber_minimiser_but_mae_oscillates():
     y = likelihood.ROBUST_DATA
     huber_minimiser = optimize.minimize_scalar(lambda c: special.huber(1.0, y - c).sum(),

@@ -77,7 +77,7 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
         "splits-and-cross-validation",
         "ab-test", "pvalues-and-peeking",                                    # hypothesis tests
         "cohort-retention", "stickiness", "conversion-funnel",               # growth
-        "survivorship-bias",
+        "survivorship-bias", "multi-touch-attribution",
         "finite-differences"]                                                # calculus
     with pytest.raises(KeyError, match="no figure named 'nope'"):
         figures.get("nope")

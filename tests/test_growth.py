@@ -179,3 +179,104 @@ def test_geometric_fit_is_churn_over_exposure_with_binomial_standard_error():
 def test_bad_input_gets_a_specific_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# -- multi-touch attribution ---------------------------------------------------------------
+
+def _journeys(seed=0, n=60):
+    """Touchpoint rows (journey, channel, time) of simulated journeys, and the converters."""
+    rng = np.random.default_rng(seed)
+    channels = np.array(["display", "email", "search", "social", "direct"])
+    ids, touches, times = [], [], []
+    for j in range(n):
+        m = rng.integers(1, 6)
+        ids += [f"u{j}"] * m
+        touches += list(rng.choice(channels, m))
+        times += list(np.sort(rng.uniform(0, 30, m)))
+    converted = [f"u{j}" for j in range(n) if rng.random() < 0.4]
+    values = rng.uniform(1, 10, len(converted))
+    return np.array(ids), np.array(touches), np.array(times), converted, values
+
+
+def _by_hand(ids, touches, times, converted, values, weights):
+    """Credit per channel, journey by journey, from per-journey weight lists."""
+    credit = {}
+    for journey, value in zip(converted, values):
+        rows = [k for k in range(len(ids)) if ids[k] == journey]
+        rows.sort(key=lambda k: times[k])
+        for k, w in zip(rows, weights([touches[k] for k in rows], [times[k] for k in rows])):
+            credit[touches[k]] = credit.get(touches[k], 0.0) + value * w
+    return credit
+
+
+def _position(path, _):
+    m = len(path)
+    if m <= 2:
+        return [1.0 / m] * m
+    return [0.4] + [0.2 / (m - 2)] * (m - 2) + [0.4]
+
+
+@pytest.mark.parametrize("model, weights", [
+    ("first_touch", lambda path, t: [1.0] + [0.0] * (len(path) - 1)),
+    ("last_touch", lambda path, t: [0.0] * (len(path) - 1) + [1.0]),
+    ("linear", lambda path, t: [1.0 / len(path)] * len(path)),
+    ("time_decay", lambda path, t: [2 ** (-(t[-1] - s) / 7.0)
+                                    / sum(2 ** (-(t[-1] - u) / 7.0) for u in t) for s in t]),
+    ("position", _position),
+])
+def test_rule_based_attribution_matches_the_rules_written_out(model, weights):
+    ids, touches, times, converted, values = _journeys()
+    shuffled = np.random.default_rng(1).permutation(len(ids))    # times put rows in order
+    result = growth.attribution(ids[shuffled], touches[shuffled], converted, values=values,
+                                times=times[shuffled], model=model)
+    expected = _by_hand(ids, touches, times, converted, values, weights)
+    assert result.as_dict() == pytest.approx({c: expected.get(c, 0.0)
+                                              for c in result.channels}, rel=1e-12)
+    assert result.credit.sum() == pytest.approx(values.sum(), rel=1e-13)
+    assert result.total == pytest.approx(values.sum(), rel=1e-15)
+
+
+def _shapley_by_enumeration(ids, touches, converted, values):
+    """Shapley values of v(S) = the conversions whose channels all lie in S, by summing
+    over every coalition (the definition, with its factorial weights)."""
+    from itertools import combinations
+    from math import factorial
+
+    players = sorted(set(touches))
+    sets = [(frozenset(touches[ids == j]), v) for j, v in zip(converted, values)]
+
+    def worth(coalition):
+        return sum(v for channels, v in sets if channels <= coalition)
+    n = len(players)
+    out = {}
+    for player in players:
+        others = [p for p in players if p != player]
+        out[player] = sum(factorial(size) * factorial(n - size - 1) / factorial(n)
+                          * (worth(frozenset(S) | {player}) - worth(frozenset(S)))
+                          for size in range(n) for S in combinations(others, size))
+    return out
+
+
+def test_shapley_attribution_equals_the_shapley_values_by_enumeration():
+    ids, touches, times, converted, values = _journeys(seed=3, n=40)
+    result = growth.attribution(ids, touches, converted, values=values, model="shapley")
+    assert result.as_dict() == pytest.approx(
+        _shapley_by_enumeration(ids, touches, converted, values), rel=1e-12)
+
+
+def test_attribution_needs_clean_input():
+    ids, touches = ["a", "a", "b"], ["x", "y", "x"]
+    with pytest.raises(ValueError, match="model"):
+        growth.attribution(ids, touches, ["a"], model="markov")
+    with pytest.raises(ValueError, match="times"):
+        growth.attribution(ids, touches, ["a"], model="time_decay")
+    with pytest.raises(ValueError, match="no touchpoints"):
+        growth.attribution(ids, touches, ["c"])
+    with pytest.raises(ValueError, match="more than once"):
+        growth.attribution(ids, touches, ["a", "a"])
+    with pytest.raises(ValueError, match="values"):
+        growth.attribution(ids, touches, ["a"], values=[-1.0])
+    with pytest.raises(ValueError, match="position_shares"):
+        growth.attribution(ids, touches, ["a"], model="position", position_shares=(0.7, 0.6))
+    with pytest.raises(ValueError, match="same"):
+        growth.attribution(ids, touches[:2], ["a"])

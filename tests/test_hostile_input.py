@@ -73,7 +73,7 @@ _NOT_CALLED_DIRECTLY = {
     "Stickiness", "Pipeline", "make_pipeline", "clone", "cross_validate", "apply_updates",
     "check_counts", "LinearRegressionModule", "LogisticRegressionModule", "BiasVariance",
     "RegressionProblem", "LikelihoodFit", "LikelihoodRatioTest", "DISTRIBUTIONS", "FAMILIES",
-    "LINKS", "SUPPORTS",
+    "LINKS", "SUPPORTS", "Attribution", "ATTRIBUTION_MODELS",
 }
 
 

@@ -119,6 +119,15 @@ TRY_IT = {
         'from probml import hypothesis_testing as testing',
         'testing.ab_test_design(baseline=0.10, mde=0.02, power=0.8).n_per_arm   # per arm',
     ),
+    'multi-touch-attribution': (
+        'from probml import growth',
+        'ids = ["a", "a", "a", "b", "b", "c"]',
+        'touches = ["social", "email", "search", "search", "direct", "social"]',
+        'days = [0.0, 3.0, 9.0, 1.0, 2.0, 5.0]',
+        'for model in growth.ATTRIBUTION_MODELS:',
+        '    credit = growth.attribution(ids, touches, ["a", "b"], times=days, model=model)',
+        '    print(model, credit.as_dict())   # shapley: 1/3 each of a, 1/2 each of b',
+    ),
     'derivative-from-limit': (
         'import numpy as np',
         'from probml import calculus',

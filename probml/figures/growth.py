@@ -1,5 +1,5 @@
-"""Growth: cohort retention and its models, stickiness, a conversion funnel, and
-survivorship bias."""
+"""Growth: cohort retention and its models, stickiness, a conversion funnel, survivorship
+bias and multi-touch attribution."""
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -187,5 +187,62 @@ def survivorship_bias(rng):
     right.set_ylabel("density")
     right.set_title("Who is left: the low-churn users", fontsize=10)
     right.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+ATTRIBUTION_CHANNELS = ("display", "social", "email", "search", "direct")
+# Each channel's propensity at the start (awareness) and the end (closing) of a journey.
+_EARLY = np.array([4.0, 3.0, 1.5, 1.0, 0.5])
+_LATE = np.array([0.5, 1.0, 1.5, 4.0, 3.0])
+
+
+def simulated_journeys(rng, n_users=3000):
+    """Touchpoint rows (user, channel, day) and the users who converted: display and
+    social open journeys, search and direct close them, and journeys that reach more
+    channels convert more often."""
+    users, channels, days, converted = [], [], [], []
+    for user in range(n_users):
+        m = min(1 + int(rng.poisson(2.0)), 7)
+        position = np.linspace(0.0, 1.0, m) if m > 1 else np.ones(1)
+        propensity = (1 - position)[:, None] * _EARLY + position[:, None] * _LATE
+        picks = [rng.choice(len(ATTRIBUTION_CHANNELS), p=row / row.sum())
+                 for row in propensity]
+        users += [user] * m
+        channels += [ATTRIBUTION_CHANNELS[k] for k in picks]
+        days += list(np.sort(rng.uniform(0.0, 28.0, m)))
+        if rng.random() < 0.05 + 0.06 * len(set(picks)):
+            converted.append(user)
+    return np.array(users), np.array(channels), np.array(days), converted
+
+
+@register("multi-touch-attribution", concept="multi-touch attribution",
+          caption="The share of 3,000 simulated users' conversions credited to each channel "
+                  "by six attribution models. First touch credits the channels that open "
+                  "journeys (display, social), last touch those that close them (search, "
+                  "direct); linear, time decay (half-life 7 days) and position-based (40/20/40) "
+                  "fall in between, and the Shapley value splits each conversion equally "
+                  "among the distinct channels of its journey.",
+          derivation="multi-touch-attribution")
+def multi_touch_attribution(rng):
+    from ..growth import ATTRIBUTION_MODELS, attribution
+
+    users, channels, days, converted = simulated_journeys(rng)
+    figure = Figure(figsize=(7.6, 4.2))
+    ax = figure.add_subplot()
+    width = 0.8 / len(ATTRIBUTION_MODELS)
+    order = list(ATTRIBUTION_CHANNELS)
+    for m, model in enumerate(ATTRIBUTION_MODELS):
+        result = attribution(users, channels, converted, times=days, model=model)
+        share = dict(zip(result.channels, result.share))
+        ax.bar(np.arange(len(order)) + (m - (len(ATTRIBUTION_MODELS) - 1) / 2) * width,
+               [share[c] for c in order], width, label=model.replace("_", " "),
+               color=f"C{m}")
+    ax.set_xticks(np.arange(len(order)), order)
+    ax.set_ylabel("share of conversions credited")
+    ax.set_title(f"{len(converted):,} conversions of {users.max() + 1:,} users, six models",
+                 fontsize=10)
+    ax.legend(fontsize=8, ncol=3, loc="upper center")
+    ax.set_ylim(0, 0.56)
     figure.tight_layout()
     return figure
