@@ -122,6 +122,29 @@ def test_attribution_figure_bars_are_the_shares_counted_by_hand():
         np.testing.assert_allclose(bars[model.replace("_", " ")], expected, rtol=1e-6)
 
 
+def test_network_training_figure_draws_the_network_it_trained():
+    # Oracle: the network's forward pass written out in NumPy (ReLU hidden layer, linear
+    # output) from the recorded weights, and scikit-learn's mean squared error.
+    from sklearn.metrics import mean_squared_error
+
+    x, y, _, history = optimization.network_training_run()
+    fit_ax, loss_ax = rendered("network-training").axes
+    curves = [line for line in fit_ax.lines if line.get_label().startswith("epoch")]
+    assert [c.get_label() for c in curves] == [f"epoch {e}"
+                                              for e in optimization.TRAINING_SNAPSHOTS]
+    for epoch, curve in zip(optimization.TRAINING_SNAPSHOTS, curves):
+        W1, b1, w2, b2 = (history.params[k][epoch] for k in ("W1", "b1", "w2", "b2"))
+        grid = curve.get_xdata()
+        by_hand = np.maximum(grid[:, None] * W1[0] + b1, 0.0) @ w2 + b2
+        np.testing.assert_allclose(curve.get_ydata(), by_hand, rtol=1e-6, atol=1e-6)
+    # The loss of epoch e is measured after its update: at the weights of epoch e.
+    W1, b1, w2, b2 = (history.params[k][-1] for k in ("W1", "b1", "w2", "b2"))
+    final = np.maximum(x[:, None] * W1[0] + b1, 0.0) @ w2 + b2
+    losses = loss_ax.lines[0].get_ydata()
+    assert losses[-1] == pytest.approx(mean_squared_error(y, final), rel=1e-6)
+    assert losses[-1] < 0.01 * losses[0]
+
+
 def test_robust_loss_paths_reach_the_mean_and_the_huber_minimiser_but_mae_oscillates():
     y = likelihood.ROBUST_DATA
     huber_minimiser = optimize.minimize_scalar(lambda c: special.huber(1.0, y - c).sum(),

@@ -72,7 +72,7 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
         "loss-surface-paths", "learning-rate", "feature-scaling",            # optimization
         "learning-rate-schedules",
         "epochs-and-early-stopping", "local-minima-and-saddles", "l2-penalty-weight-decay",
-        "convexity", "activation-functions",
+        "convexity", "activation-functions", "network-training",
         "bias-variance-bullseye", "bias-variance-degree",                    # selection
         "splits-and-cross-validation",
         "ab-test", "pvalues-and-peeking",                                    # hypothesis tests
