@@ -266,7 +266,14 @@ def sample_value(expr, size, columns):
 def _latex(expr):
     if isinstance(expr, str):
         return expr
-    return sp.latex(expr)
+    return _tidy(sp.latex(expr))
+
+
+def _tidy(tex):
+    r"""SymPy's LaTeX for matrix expressions as a textbook writes them: a negative term of
+    a matrix sum as ``- \beta X^T X`` (SymPy prints ``+ - \beta X^T X``) and the identity
+    as :math:`I` (``\mathbb{I}``)."""
+    return tex.replace("+ -", "-").replace(r"\mathbb{I}", "I")
 
 
 def is_zero(expr):

@@ -54,7 +54,7 @@ def _wrong(name, key, change):
     ("gaussian-mle", "sigma2_hat", lambda r: r * sp.Rational(5, 4)),  # 1/(n-1) is not the MLE
     ("beta-bernoulli", "posterior mean", lambda r: r + sp.Rational(1, 100)),
     ("ridge-as-map", "w_MAP", lambda r: r * sp.Rational(101, 100)),
-    ("cross-entropy-gradient", "dCCE/dz (K = 3)", lambda r: -r),
+    ("cross-entropy-gradient", "dCCE/dz_j", lambda r: -r),
     ("bayesian-linear-posterior", "posterior mean", lambda r: r * 2),
     ("lasso-as-map", "w_MAP",                                         # hard, not soft,
      lambda r: sp.Piecewise((sp.Symbol("z", real=True),              # thresholding

@@ -16,8 +16,8 @@ from probml import (
     LogisticRegression,
     NonConvexWarning,
     Ridge,
-    StandardScaler,
 )
+from probml import StandardScaler as ProbmlStandardScaler
 from probml.likelihood import GLM
 
 # scikit-learn compares weighted and repeated fits on 30 features and fewer distinct rows:
@@ -33,7 +33,8 @@ _GLM_UNIDENTIFIED = {"check_sample_weight_equivalence_on_dense_data":
                           LogisticRegression(), LogisticRegression(penalty="l2", C=0.5),
                           Lasso(alpha=0.1), BridgeRegression(alpha=0.1, p=1.5),
                           BridgeRegression(alpha=0.1, p=0.5, n_starts=2, random_state=0),
-                          GLM("gaussian"), StandardScaler(), StandardScaler(with_mean=False)],
+                          GLM("gaussian"), ProbmlStandardScaler(),
+                          ProbmlStandardScaler(with_mean=False)],
                          expected_failed_checks=lambda estimator: _GLM_UNIDENTIFIED
                          if isinstance(estimator, GLM) else {})
 @pytest.mark.filterwarnings(f"ignore::{NonConvexWarning.__module__}.NonConvexWarning")

@@ -5,7 +5,19 @@ import sympy as sp
 
 from .._derivation import Derivation, Eq, Step, Tex, is_zero
 from . import register
-from ._linear_gaussian import X, alpha, beta, sample_data, substitutions, w, y
+from ._linear_gaussian import (
+    DESIGN,
+    TARGETS,
+    WEIGHTS,
+    X,
+    alpha,
+    beta,
+    explicit,
+    on_data,
+    p_cols,
+    sample_data,
+    y,
+)
 
 # A Beta(a, b) prior on the probability q, and k successes in n trials; the numbers
 # at which the checks compare.
@@ -87,28 +99,39 @@ def _beta_bernoulli_against_probml(d):
 
 @register("bayesian-linear-posterior")
 def bayesian_linear_posterior():
-    log_prior = -alpha / 2 * (w.T * w)[0]
-    log_likelihood = -beta / 2 * ((y - X * w).T * (y - X * w))[0]
-    log_posterior = sp.expand(log_prior + log_likelihood)
-    precision = -sp.hessian(log_posterior, list(w))              # S^-1
-    gradient_at_zero = sp.Matrix([sp.diff(log_posterior, wj) for wj in w]).subs(
-        {wj: 0 for wj in w})
-    mean = precision.LUsolve(gradient_at_zero)                    # m = S (beta X^T y)
+    """The posterior of w for n examples of p features, by matrix calculus."""
+    Xm, wm, ym = DESIGN, WEIGHTS, TARGETS
+    log_prior = -alpha / 2 * (wm.T * wm)
+    log_likelihood = -beta / 2 * ((Xm * wm - ym).T * (Xm * wm - ym))
+    log_posterior = log_prior + log_likelihood
+    gradient = sp.diff(log_posterior, wm)
+    hessian = sp.diff(gradient, wm)
+    precision = alpha * sp.Identity(p_cols) + beta * Xm.T * Xm              # S^-1 = -H
+    mean = beta * precision.I * Xm.T * ym                                    # m = beta S X^T y
     steps = [
-        Step("The prior $w \\sim \\mathcal N(0, \\alpha^{-1} I)$ and the likelihood $y \\sim \\mathcal N(X w, \\beta^{-1} I)$ "
-             "have log-densities (up to constants, for an explicit 3 x 2 design)",
-             Eq(Tex(r"\log p(w) + \log p(y \mid w)"),
-                   Tex(r"-\frac{\alpha}{2} w^\top w - \frac{\beta}{2}"
-                             r"\lVert y - X w\rVert^2"))),
-        Step("The sum is quadratic in w, so the posterior is Gaussian. Its precision is "
-             "minus the Hessian,", Eq(Tex(r"S^{-1}"), precision)),
-        Step("that is", Eq(Tex(r"S^{-1}"),
-                              Tex(r"\alpha I + \beta X^\top X"))),
-        Step("and completing the square puts its mean where the gradient vanishes: the "
-             "gradient at $w = 0$ is $\\beta X^\\top y$, so",
-             Eq(Tex("m"), Tex(r"\beta S X^\top y"))),
+        Step(r"For $n$ examples of $p$ features ($X$ is $n \times p$), the prior "
+             r"$w \sim \mathcal N(0, \alpha^{-1} I)$ and the likelihood "
+             r"$y \mid w \sim \mathcal N(Xw, \beta^{-1} I)$ have log-densities "
+             r"$-\frac{\alpha}{2} w^\top w$ and $-\frac{\beta}{2}\lVert Xw - y\rVert^2$ up to "
+             r"constants, so by Bayes' theorem the log posterior is, up to a constant,",
+             Eq(Tex(r"\log p(w \mid y)"), log_posterior)),
+        Step(r"SymPy's matrix calculus gives its gradient in $w$,",
+             Eq(Tex(r"\nabla_w \log p(w \mid y)"), gradient)),
+        Step(r"and its Hessian, which does not depend on $w$:",
+             Eq(Tex(r"\nabla_w^2 \log p(w \mid y)"), hessian)),
+        Step(r"A log-density that is quadratic in $w$ is a Gaussian's, with precision minus "
+             r"the Hessian,", Eq(Tex(r"S^{-1}"), precision)),
+        Step(r"Written with it, the gradient is $\beta X^\top y - S^{-1} w$ (SymPy checks "
+             r"the difference expands to 0), so it vanishes at the posterior mean, and "
+             r"completing the square gives "
+             r"$\log p(w \mid y) = -\frac12 (w - m)^\top S^{-1} (w - m) + \text{const}$ with",
+             Eq(Tex("m"), mean)),
+        Step(r"For the three rows and two features of a small example the precision is "
+             r"the $2 \times 2$ matrix",
+             Eq(Tex(r"S^{-1}"), explicit(precision))),
     ]
-    results = {"posterior precision": precision, "posterior mean": mean}
+    results = {"log-posterior Hessian": hessian, "posterior precision": precision,
+               "posterior mean": mean, "gradient": gradient}
 
     return Derivation(
         name="bayesian-linear-posterior", title="The posterior of Bayesian linear regression",
@@ -124,22 +147,27 @@ def bayesian_linear_posterior():
 
 
 def _linear_posterior_identities(d):
-    """S^-1 = alpha I + beta X^T X, and S^-1 m = beta X^T y (the square is completed).
+    """For any n and p: the Hessian is -S^-1, and the gradient is beta X^T y - S^-1 w.
+    For the explicit 3 x 2 design: S^-1 m = beta X^T y (the square is completed).
 
     Both the log posterior and -(w - m)^T S^-1 (w - m) / 2 are quadratics in w with
     Hessian -S^-1; their gradients differ by beta X^T y - S^-1 m, so the two differ
     by a constant exactly when that vanishes.
     """
-    S_inv, m = d.results["posterior precision"], d.results["posterior mean"]
-    return (all(is_zero(e) for e in S_inv - (alpha * sp.eye(2) + beta * X.T * X))
-            and all(is_zero(e) for e in S_inv * m - beta * X.T * y))
+    r = d.results
+    S_inv, m = r["posterior precision"], r["posterior mean"]
+    general = (sp.expand(r["log-posterior Hessian"] + S_inv) == sp.ZeroMatrix(p_cols, p_cols)
+               and sp.expand(r["gradient"] - (beta * DESIGN.T * TARGETS - S_inv * WEIGHTS))
+               == sp.ZeroMatrix(p_cols, 1))
+    small = explicit(S_inv) * explicit(m) - beta * X.T * y
+    return general and all(is_zero(sp.simplify(e)) for e in small)
 
 
 def _linear_posterior_moments(d, X_, y_):
     """The derived posterior mean and covariance on the sample data."""
-    values = substitutions(X_, y_, *LINEAR_PRECISIONS)
-    precision = np.array(d.results["posterior precision"].subs(values), dtype=float)
-    mean = np.array(d.results["posterior mean"].subs(values), dtype=float).ravel()
+    values = dict(zip((alpha, beta), LINEAR_PRECISIONS))
+    precision = on_data(d.results["posterior precision"], X_, y_[:, None], values)
+    mean = on_data(d.results["posterior mean"], X_, y_[:, None], values).ravel()
     return mean, np.linalg.inv(precision)
 
 

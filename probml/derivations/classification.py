@@ -14,6 +14,11 @@ GRID = np.linspace(-30, 30, 121)          # the logits where the checks compare 
 # One sample of the binary model, and the logits and one-hot labels of K = 3 classes.
 w, b, x, y = sp.symbols("w b x y", real=True)
 PREDICTION = 1 / (1 + sp.exp(-(w * x + b)))
+# K classes: logits z_k, one-hot labels y_k, the class j of a derivative and the indices
+# of the sums; three explicit logits and labels for the checks.
+K_CLASSES = sp.Symbol("K", integer=True, positive=True)
+CLASS_J, CLASS_K, CLASS_L = sp.symbols("j k l", integer=True, positive=True)
+Z_LOGIT, Y_LABEL = sp.IndexedBase("z"), sp.IndexedBase("y")
 LOGITS, LABELS = sp.symbols("z_1:4", real=True), sp.symbols("y_1:4", real=True)
 SOFTMAX = [sp.exp(zk) / sum(sp.exp(zj) for zj in LOGITS) for zk in LOGITS]
 
@@ -97,8 +102,15 @@ def _inverse_logit_against_probml(d):
 def cross_entropy_gradient():
     bce = -(y * sp.log(PREDICTION) + (1 - y) * sp.log(1 - PREDICTION))
     d_bce_dw = sp.diff(bce, w)
-    cce = -sum(yk * sp.log(pk) for yk, pk in zip(LABELS, SOFTMAX))
-    d_cce = sp.Matrix([sp.diff(cce, zk) for zk in LOGITS])
+    softmax_k = sp.exp(Z_LOGIT[CLASS_K]) / sp.Sum(sp.exp(Z_LOGIT[CLASS_L]), (CLASS_L, 1, K_CLASSES))
+    cce = -sp.Sum(Y_LABEL[CLASS_K] * sp.log(softmax_k), (CLASS_K, 1, K_CLASSES))
+    # Written out, log softmax(z)_k = z_k - log sum_l e^(z_l); then d/dz_j for any K.
+    written_out = -sp.Sum(Y_LABEL[CLASS_K] * (Z_LOGIT[CLASS_K] - sp.log(sp.Sum(
+        sp.exp(Z_LOGIT[CLASS_L]), (CLASS_L, 1, K_CLASSES)))), (CLASS_K, 1, K_CLASSES))
+    derivative = sp.simplify(sp.diff(written_out, Z_LOGIT[CLASS_J]).doit())
+    derivative = derivative.args[0][0] if isinstance(derivative, sp.Piecewise) else derivative
+    label_sum = sp.Sum(Y_LABEL[CLASS_K], (CLASS_K, 1, K_CLASSES))
+    d_cce = derivative.subs(label_sum, 1)                 # one-hot: the labels sum to 1
     steps = [
         Step("Binary cross-entropy of one sample with label $y$ and prediction "
              "$\\sigma(w x + b)$ is", Eq(Tex("L"), bce)),
@@ -110,18 +122,21 @@ def cross_entropy_gradient():
              "through the link.",
              Eq(Tex(r"\frac{\partial L}{\partial w}"),
                    Tex(r"(\sigma(w x + b) - y)\, x"))),
-        Step("For $K = 3$ classes with softmax probabilities and one-hot labels "
-             "($y_1 + y_2 + y_3 = 1$), the categorical cross-entropy", Eq(
-                 Tex("L"), Tex(r"-\sum_k y_k \log \mathrm{softmax}(z)_k"))),
-        Step("has the gradient with respect to the logits",
-             Eq(Tex(r"\nabla_z L"), sp.Matrix([Tex(f"p_{k} - y_{k}")
-                                                         for k in range(1, 4)]))),
+        Step(r"For $K$ classes with logits $z_1, \dots, z_K$, softmax probabilities "
+             r"$p_k = e^{z_k} / \sum_l e^{z_l}$ and a one-hot label $y$, the categorical "
+             r"cross-entropy is", shown("L", cce, order="old")),
+        Step(r"With $\log p_k = z_k - \log \sum_l e^{z_l}$, SymPy differentiates it with "
+             r"respect to the logit $z_j$ of any class $j$:",
+             Eq(Tex(r"\frac{\partial L}{\partial z_j}"), derivative)),
+        Step(r"The labels of a one-hot $y$ sum to 1, so the gradient is again prediction "
+             r"minus label, $p_j - y_j$, for every $K$:",
+             Eq(Tex(r"\frac{\partial L}{\partial z_j}"), d_cce)),
     ]
     return Derivation(
         name="cross-entropy-gradient",
         title="The gradient of cross-entropy: prediction minus label",
         concepts=["binary cross-entropy", "categorical cross-entropy", "softmax", "gradient"],
-        steps=steps, results={"dBCE/dw": d_bce_dw, "dCCE/dz (K = 3)": d_cce},
+        steps=steps, results={"dBCE/dw": sp.simplify(d_bce_dw), "dCCE/dz_j": d_cce},
         symbolic=_cross_entropy_identities, scipy=_cross_entropy_against_scipy,
         probml=_cross_entropy_against_probml, tolerance=(1e-6, 1e-12),
         checked_against=("`scipy.optimize.approx_fprime` on the mean log-loss and on "
@@ -131,11 +146,25 @@ def cross_entropy_gradient():
 
 
 def _cross_entropy_identities(d):
-    """dBCE/dw = (sigma - y) x; with one-hot labels, dCCE/dz_k = p_k - y_k."""
+    """dBCE/dw = (sigma - y) x; dCCE/dz_j = p_j - y_j for any K, and for K = 3 it equals
+    the derivative of the cross-entropy written out with three explicit logits."""
+    softmax_j = sp.exp(Z_LOGIT[CLASS_J]) / sp.Sum(sp.exp(Z_LOGIT[CLASS_L]),
+                                                  (CLASS_L, 1, K_CLASSES))
     one_hot = {LABELS[2]: 1 - LABELS[0] - LABELS[1]}
+    explicit = -sum(yk * sp.log(pk) for yk, pk in zip(LABELS, SOFTMAX))
+    three = [_cce_at(d.results["dCCE/dz_j"], j, LOGITS, LABELS) for j in (1, 2, 3)]
     return (is_zero(sp.simplify(d.results["dBCE/dw"] - (PREDICTION - y) * x))
-            and all(is_zero(sp.simplify((g - (pk - yk)).subs(one_hot)))
-                    for g, pk, yk in zip(d.results["dCCE/dz (K = 3)"], SOFTMAX, LABELS)))
+            and is_zero(sp.simplify(d.results["dCCE/dz_j"] - (softmax_j - Y_LABEL[CLASS_J])))
+            and all(is_zero(sp.simplify((g - sp.diff(explicit, zk)).subs(one_hot)))
+                    for g, zk in zip(three, LOGITS)))
+
+
+def _cce_at(gradient_j, j, logits, labels):
+    """The general dCCE/dz_j for class ``j`` of ``len(logits)`` classes, with the logits
+    and labels put in (symbols or numbers)."""
+    values = {Z_LOGIT[m + 1]: v for m, v in enumerate(logits)}
+    values.update({Y_LABEL[m + 1]: v for m, v in enumerate(labels)})
+    return gradient_j.subs({CLASS_J: j, K_CLASSES: len(logits)}).doit().subs(values)
 
 
 def _binary_data():
@@ -151,8 +180,8 @@ def _bce_gradient(d, theta, xs, labels):
 
 def _cce_gradient(d, logits, one_hot):
     """The derived dCCE/dz at ``logits`` for the label ``one_hot``."""
-    gradient = sp.lambdify((LOGITS, LABELS), d.results["dCCE/dz (K = 3)"])
-    return gradient(logits, one_hot).ravel()
+    return np.array([float(_cce_at(d.results["dCCE/dz_j"], j, logits, one_hot))
+                     for j in range(1, len(logits) + 1)])
 
 
 def _cross_entropy_against_scipy(d):

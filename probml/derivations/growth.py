@@ -150,7 +150,7 @@ def multi_touch_attribution():
              r"shared out on its own. For one journey with $t = |C_j|$ of the $N$ channels, "
              r"channel $c \in C_j$ adds 1 exactly to the coalitions $S \not\ni c$ that hold the "
              r"other $t - 1$, and a coalition of size $s$ has the Shapley weight",
-             Eq(Tex(r"\frac{s!\,(N - s - 1)!}{N!}"), Tex(r"\int_0^1 x^s (1 - x)^{N - 1 - s}\,dx"))),
+             Eq(weight, Tex(r"\int_0^1 x^s (1 - x)^{N - 1 - s}\,dx"))),
         Step(r"(a Beta integral, which SymPy evaluates to",
              Eq(Tex(r"\int_0^1 x^s (1 - x)^{N - 1 - s}\,dx"), beta)),
         Step(r"). The coalitions that count are $C_j \setminus \{c\}$ plus $r$ of the other "

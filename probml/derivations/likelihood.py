@@ -247,7 +247,8 @@ Y_OBS, Y_PRED = sp.IndexedBase("y", real=True), sp.IndexedBase(r"\hat{y}", real=
 CLASS, K_CLASSES = sp.Symbol("k", integer=True, positive=True), sp.Symbol("K", integer=True,
                                                                           positive=True)
 CLASS_P, CLASS_Y = sp.IndexedBase("p", positive=True), sp.IndexedBase("y", nonnegative=True)
-MSE, MAE = sp.Symbol(r"\mathrm{MSE}", positive=True), sp.Symbol(r"\mathrm{MAE}", positive=True)
+# Braced names sort after the other symbols, so SymPy writes n MSE, as a textbook does.
+MSE, MAE = sp.Symbol(r"{\mathrm{MSE}}", positive=True), sp.Symbol(r"{\mathrm{MAE}}", positive=True)
 
 
 @register("losses-as-likelihoods")
@@ -277,10 +278,10 @@ def losses_as_likelihoods():
         Step(r"Writing the sum of squares as $n$ times the mean squared error "
              r"$\mathrm{MSE} = \frac{1}{n}\sum_i (y_i - \hat y_i)^2$ leaves a constant plus "
              r"$n/(2\sigma^2)$ times the MSE: minimising the MSE is maximum likelihood.",
-             shown(r"-\log L", results["Gaussian NLL in the MSE"], order="old")),
+             Eq(Tex(r"-\log L"), results["Gaussian NLL in the MSE"])),
         Step(r"With Laplace noise of scale $b$ the same steps give a constant plus $n/b$ "
              "times the mean absolute error:",
-             shown(r"-\log L", results["Laplace NLL in the MAE"], order="old")),
+             Eq(Tex(r"-\log L"), results["Laplace NLL in the MAE"])),
         Step("One Bernoulli label $y$ with probability $p$ gives binary cross-entropy "
              "(SymPy's expansion of the log of $p^y (1 - p)^{1 - y}$, collected):",
              Eq(Tex(r"-\log L"), sp.Mul(-1, LABEL * sp.log(q) + (1 - LABEL) * sp.log(1 - q),
