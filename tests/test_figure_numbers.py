@@ -145,6 +145,54 @@ def test_network_training_figure_draws_the_network_it_trained():
     assert losses[-1] < 0.01 * losses[0]
 
 
+def test_bernoulli_likelihood_figure_against_scipy():
+    # Oracle: scipy.stats.binom's log-pmf (the binomial coefficient cancels in the
+    # difference) and the Wald interval written out.
+    y = load_study_pass().target
+    ax = rendered("bernoulli-likelihood").axes[0]
+    curves = [line for line in ax.lines if len(line.get_xdata()) > 2]
+    bars = [line for line in ax.lines if len(line.get_xdata()) == 2
+            and line.get_linewidth() == 3]
+    for curve, bar, repeats in zip(curves, bars, (1, 10)):
+        n, k = repeats * len(y), repeats * int(y.sum())
+        p, ell = curve.get_data()
+        expected = stats.binom.logpmf(k, n, p) - stats.binom.logpmf(k, n, k / n)
+        np.testing.assert_allclose(ell, expected, rtol=1e-6, atol=1e-9)
+        half = 1.96 * np.sqrt(k / n * (1 - k / n) / n)
+        np.testing.assert_allclose(bar.get_xdata(), [k / n - half, k / n + half], rtol=1e-6)
+
+
+def test_adam_bias_correction_figure_against_the_recursions_written_out():
+    first, second, ratio_ax = rendered("adam-bias-correction").axes
+    rng = np.random.default_rng(0)
+    g = 1.0 + optimization.ADAM_NOISE * rng.standard_normal(optimization.ADAM_STEPS)
+    b1, b2 = optimization.ADAM_BETAS
+    m, v = np.zeros(len(g) + 1), np.zeros(len(g) + 1)
+    for t in range(1, len(g) + 1):
+        m[t] = b1 * m[t - 1] + (1 - b1) * g[t - 1]
+        v[t] = b2 * v[t - 1] + (1 - b2) * g[t - 1] ** 2
+    t = np.arange(1, len(g) + 1)
+    np.testing.assert_allclose(first.lines[0].get_ydata(), m[1:], rtol=1e-6)
+    np.testing.assert_allclose(first.lines[1].get_ydata(), m[1:] / (1 - b1 ** t), rtol=1e-6)
+    np.testing.assert_allclose(second.lines[1].get_ydata(), v[1:] / (1 - b2 ** t), rtol=1e-6)
+    np.testing.assert_allclose(ratio_ax.lines[0].get_ydata(),
+                               (1 - b1 ** t) / np.sqrt(1 - b2 ** t), rtol=1e-6)
+
+
+def test_sample_size_figure_against_statsmodels():
+    ax = rendered("sample-size").axes[0]
+    eighty, ninety = ax.lines[0], ax.lines[1]
+    for line, power in ((eighty, 0.8), (ninety, 0.9)):
+        rates, sizes = line.get_data()
+        expected = [NormalIndPower().solve_power(proportion_effectsize(r, 0.10), power=power,
+                                                 alpha=0.05, ratio=1.0) for r in rates[::7]]
+        np.testing.assert_allclose(sizes[::7], expected, rtol=1e-6)
+    design = NormalIndPower().solve_power(proportion_effectsize(0.12, 0.10), power=0.8,
+                                          alpha=0.05)
+    cross = [line for line in ax.lines if line.get_marker() == "x"][0]
+    assert cross.get_ydata()[0] == pytest.approx(design, rel=1e-6)
+
+
 def test_robust_loss_paths_reach_the_mean_and_the_huber_minimiser_but_mae_oscillates():
     y = likelihood.ROBUST_DATA
     huber_minimiser = optimize.minimize_scalar(lambda c: special.huber(1.0, y - c).sum(),

@@ -65,17 +65,18 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
         "least-squares-squares", "vectorised-gradient",                      # regression
         "sigmoid-logit", "softmax-temperature", "binary-cross-entropy",      # classification
         "logistic-regression-band", "perfect-separation",
-        "gaussian-mle", "robust-losses", "entropy-cross-entropy-kl",         # likelihood
+        "gaussian-mle", "bernoulli-likelihood", "robust-losses",             # likelihood
+        "entropy-cross-entropy-kl",
         "poisson-daily-counts", "weibull-time-to-churn", "growth-curve",
         "bayes-theorem", "bayesian-linear-sequential",                       # bayes
         "ridge-as-map", "norm-balls", "regularization-paths",                # regularization
         "loss-surface-paths", "learning-rate", "feature-scaling",            # optimization
-        "learning-rate-schedules",
+        "learning-rate-schedules", "adam-bias-correction",
         "epochs-and-early-stopping", "local-minima-and-saddles", "l2-penalty-weight-decay",
         "convexity", "activation-functions", "network-training",
         "bias-variance-bullseye", "bias-variance-degree",                    # selection
         "splits-and-cross-validation",
-        "ab-test", "pvalues-and-peeking",                                    # hypothesis tests
+        "ab-test", "sample-size", "pvalues-and-peeking",                     # hypothesis tests
         "cohort-retention", "stickiness", "conversion-funnel",               # growth
         "survivorship-bias", "multi-touch-attribution",
         "finite-differences"]                                                # calculus
@@ -327,3 +328,23 @@ def test_teaching_order_does_not_depend_on_which_topic_was_imported_first():
         registry.add("late-topic", None, "probml.figures.classification")
     with pytest.raises(ValueError, match="not one of probml.figures's topics"):
         registry.add("stray", None, "probml.figures.elsewhere")
+
+
+_GREEK = ("alpha", "beta", "gamma", "epsilon", "theta", "lambda", "sigma", "tau", "phi", "mu",
+          "eta", "kappa", "rho", "pi")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_captions_write_symbols_as_math(name):
+    """A caption writes $\\sigma^2$, not sigma^2: outside $...$, no powers, subscripts,
+    spelled-out Greek letters (but for words such as shifted-beta-geometric and machine
+    epsilon) or absolute values."""
+    import re
+
+    caption = figures.get(name).caption
+    assert caption.count("$") % 2 == 0, f"{name}: unbalanced $"
+    prose = re.sub(r"`[^`]*`", "", re.sub(r"\$[^$]*\$", "", caption))
+    prose = re.sub(r"\w+(?:-\w+)+|machine epsilon", "", prose)    # hyphenated words
+    found = re.findall(r"\w*\^\w*|\b\w+_\w+\b|\|\w+\||\b(?:%s)\b" % "|".join(_GREEK),
+                       prose)
+    assert not found, f"{name} writes {found} outside math: {caption!r}"

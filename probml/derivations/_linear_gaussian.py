@@ -23,11 +23,6 @@ def sample_data(seed=10):
     return X_, X_ @ [1.0, -0.5] + rng.normal(scale=0.3, size=3)
 
 
-def substitutions(X_, y_, a, b_):
-    """The symbols of the explicit model bound to numbers."""
-    return {**dict(zip(X, X_.ravel())), **dict(zip(y, y_)), alpha: a, beta: b_}
-
-
 def on_data(expr, X_, y_, values):
     """A matrix expression in ``DESIGN`` and ``TARGETS`` (any size) evaluated on the arrays
     ``X_``, ``y_`` and the scalar ``values``, as a float array."""

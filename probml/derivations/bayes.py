@@ -3,7 +3,7 @@
 import numpy as np
 import sympy as sp
 
-from .._derivation import Derivation, Eq, Step, Tex, is_zero
+from .._derivation import Derivation, Eq, Step, Tex, is_zero, shown
 from . import register
 from ._linear_gaussian import (
     DESIGN,
@@ -36,15 +36,16 @@ def beta_bernoulli():
     log_posterior = sp.expand_log(sp.log(posterior), force=True)
     (mode,) = sp.solve(sp.diff(log_posterior, q), q)
     steps = [
-        Step("A Beta(a, b) prior has density proportional to",
-             Eq(Tex(r"\pi(p)"), prior)),
-        Step("and k successes in n trials have likelihood",
-             Eq(Tex(r"L(p)"), likelihood)),
+        Step(r"A $\mathrm{Beta}(a, b)$ prior on the success probability $p$ has density "
+             "proportional to", Eq(Tex(r"\pi(p)"), prior)),
+        Step(r"and $k$ successes in $n$ trials have likelihood",
+             shown("L(p)", likelihood)),
         Step("Their product, the unnormalised posterior, adds the exponents:",
              Eq(Tex(r"\pi(p \mid k)"), posterior)),
-        Step("which is Beta(a + k, b + n - k): the prior counts a - 1 and b - 1 act as "
-             "pseudo-observations. Its mean is", Eq(Tex("E[p \\mid k]"), mean)),
-        Step("and its mode, the MAP estimate (where the log-posterior's derivative is 0),",
+        Step(r"which is $\mathrm{Beta}(a + k, b + n - k)$: the prior's $a - 1$ and $b - 1$ "
+             r"act as pseudo-counts of successes and failures. Its mean is",
+             Eq(Tex("E[p \\mid k]"), mean)),
+        Step(r"and its mode, the MAP estimate (where the log posterior's derivative is 0),",
              Eq(Tex(r"\hat p_{\mathrm{MAP}}"), sp.simplify(mode))),
     ]
     results = {"posterior kernel": posterior, "posterior mean": mean, "MAP": mode}

@@ -72,7 +72,8 @@ def _gaussian_density(grid, mean, cov):
 
 
 @register("bayesian-linear-sequential", concept="Bayesian linear regression",
-          caption="Learning y = -0.3 + 0.5 x one batch at a time: the density over (w0, w1) "
+          caption="Learning $y = -0.3 + 0.5x$ one batch at a time: the density over "
+                  "$(w_0, w_1)$ "
                   "after 0, 1, 2 and 20 points (the cross is the truth) and six lines drawn "
                   "from it; each posterior is the next prior.",
           derivation="bayesian-linear-posterior", seed=3)

@@ -31,12 +31,12 @@ def truncation_errors():
 
 
 @register("finite-differences", concept="numeric vs analytic derivatives",
-          caption="Error of the forward and central differences of exp at x = 1 against the "
-                  "step h, with exp correctly rounded (so the rounding error is the same on "
-                  "every machine): truncation error falls like h and h^2 to the right, rounding "
-                  "error "
-                  "grows like eps/h to the left, and the bottom of each V sits near the "
-                  "balancing step sqrt(eps) or eps^(1/3).",
+          caption=r"Error of the forward and central differences of $e^x$ at $x = 1$ against "
+                  r"the step $h$, with $e^x$ correctly rounded (so the rounding error is the "
+                  r"same on every machine): truncation error falls like $h$ and $h^2$ to the "
+                  r"right, rounding error grows like $\epsilon/h$ to the left, and the bottom "
+                  r"of each V sits near the balancing step $\sqrt{\epsilon}$ or "
+                  r"$\epsilon^{1/3}$ ($\epsilon$ the machine epsilon).",
           derivation="derivative-from-limit")
 def finite_differences(rng):
     # The rounding error on the left of the V is the last bits of exp: take them

@@ -15,10 +15,10 @@ from ._surfaces import pointwise
 
 
 @register("sigmoid-logit", concept="logistic function",
-          caption="The sigmoid maps a log-odds z to a probability p; the logit maps p back "
-                  "to z: the same curve with its axes swapped (the dashed guides follow "
-                  "z = 2 to p = 0.881 and back). The odds p / (1 - p) = e^z grow without "
-                  "bound as p approaches 1.",
+          caption="The sigmoid maps a log-odds $z$ to a probability $p$; the logit maps $p$ "
+                  "back to $z$: the same curve with its axes swapped (the dashed guides follow "
+                  "$z = 2$ to $p = 0.881$ and back). The odds $p/(1 - p) = e^z$ grow without "
+                  "bound as $p$ approaches 1.",
           derivation="logistic-inverse-logit")
 def sigmoid_logit(rng):
     figure = Figure(figsize=(10.0, 3.6))
@@ -76,11 +76,11 @@ def softmax_temperature(rng):
 
 
 @register("binary-cross-entropy", concept="cross-entropy",
-          caption="Both panels in nats (natural logarithms; divide by log 2 = 0.693 for "
-                  "bits). Left: binary cross-entropy of a predicted probability when the "
-                  "label is 1 and when it is 0; a confident wrong answer costs without "
-                  "bound. Right: the entropy of a Bernoulli(p) variable, its expected "
-                  "cross-entropy against itself, largest (log 2) at p = 1/2.",
+          caption=r"Both panels in nats (natural logarithms; divide by $\log 2 = 0.693$ for "
+                  r"bits). Left: binary cross-entropy of a predicted probability when the "
+                  r"label is 1 and when it is 0; a confident wrong answer costs without "
+                  r"bound. Right: the entropy of a $\mathrm{Bernoulli}(p)$ variable, its "
+                  r"expected cross-entropy against itself, largest ($\log 2$) at $p = 1/2$.",
           derivation="cross-entropy-gradient")
 def binary_cross_entropy(rng):
     p = np.linspace(0.001, 0.999, 999)

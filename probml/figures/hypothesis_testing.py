@@ -1,4 +1,5 @@
-"""Hypothesis tests and A/B testing: the null distribution, power, Beta posteriors, p-values and peeking."""
+"""Hypothesis tests and A/B testing: the null distribution, power, sample size, Beta
+posteriors, p-values and peeking."""
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -19,9 +20,9 @@ EXPERIMENT = (200, 2000, 250, 2000)     # conversions and visitors of A, then of
 
 @register("ab-test", concept="A/B testing",
           caption="200 of 2,000 visitors convert on A and 250 of 2,000 on B. Left: the "
-                  "z statistic against its null distribution, the shaded tails being the "
-                  "p-value. Middle: the power to detect 10% -> 12% against visitors per arm, "
-                  "80% at the designed size. Right: the two Beta posteriors and P(B > A).",
+                  "$z$ statistic against its null distribution, the shaded tails being the "
+                  "p-value. Middle: the power to detect a rise from 10% to 12% against visitors per arm, "
+                  "80% at the designed size. Right: the two Beta posteriors and $P(B > A)$.",
           derivation="two-proportion-z-test")
 def ab_test(rng):
     from scipy import stats
@@ -74,11 +75,49 @@ def ab_test(rng):
 PEEKING_LOOKS, PEEKING_SIMULATIONS = 10, 10_000
 
 
+SAMPLE_SIZE_BASELINE, SAMPLE_SIZE_DESIGN = 0.10, 0.12
+
+
+@register("sample-size", concept="sample size",
+          caption=r"Visitors needed per arm to detect a rise from a 10% baseline, against the "
+                  r"rate to be detected, for 80% and 90% power at $\alpha = 0.05$ (two-sided), "
+                  r"from `ab_test_design`; the dots are the one-sided formula "
+                  r"$n_A = 2\big((z_{1-\alpha} + z_{1-\beta})/h\big)^2$ of the derivation at "
+                  r"$\alpha = 0.05$ and 80% power. Halving the detectable rise roughly "
+                  r"quadruples the visitors: $n$ grows as $1/h^2$. The cross marks the A/B "
+                  r"test's design, 10% against 12%.",
+          derivation="sample-size")
+def sample_size(rng):
+    from scipy import stats
+
+    rates = np.linspace(0.105, 0.20, 60)
+    figure = Figure(figsize=(6.4, 4.2))
+    ax = figure.add_subplot()
+    for power, colour in ((0.8, "C0"), (0.9, "C1")):
+        sizes = [ab_test_design(SAMPLE_SIZE_BASELINE, rate - SAMPLE_SIZE_BASELINE,
+                                power=power).n_per_arm for rate in rates]
+        ax.semilogy(rates, sizes, color=colour, label=f"{power:.0%} power, two-sided")
+    h = (2 * np.arcsin(np.sqrt(rates[::6])) - 2 * np.arcsin(np.sqrt(SAMPLE_SIZE_BASELINE)))
+    one_sided = 2 * ((stats.norm.ppf(0.95) + stats.norm.ppf(0.8)) / h) ** 2
+    ax.semilogy(rates[::6], one_sided, "o", color="C0", markersize=4,
+                label="one-sided formula, 80% power")
+    design = ab_test_design(SAMPLE_SIZE_BASELINE, SAMPLE_SIZE_DESIGN - SAMPLE_SIZE_BASELINE)
+    ax.plot(SAMPLE_SIZE_DESIGN, design.n_per_arm, "kx", markersize=9, markeredgewidth=2)
+    ax.annotate(f"10% vs 12%: {design.n_a:,} per arm", (SAMPLE_SIZE_DESIGN, design.n_per_arm),
+                xytext=(10, 6), textcoords="offset points", fontsize=9)
+    ax.set_xlabel("conversion rate to detect in arm B (baseline 10%)")
+    ax.set_ylabel("visitors per arm")
+    ax.set_title("Sample size against the detectable effect", fontsize=10)
+    ax.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
 @register("pvalues-and-peeking", concept="p-values and peeking",
           caption="Left: p-values of 20,000 simulated A/B tests without an effect are uniform, "
                   "so 5% fall below 0.05 by chance; with a real effect they pile up near 0. "
                   "Right: checking a test after each of 10 batches and stopping at the first "
-                  "p < 0.05 raises the false-positive rate far above 5%.")
+                  "$p < 0.05$ raises the false-positive rate far above 5%.")
 def pvalues_and_peeking(rng):
     figure = Figure(figsize=(8.6, 3.6))
     left, right = figure.subplots(1, 2)

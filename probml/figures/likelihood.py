@@ -14,10 +14,11 @@ MLE_SAMPLE_SIZE, MLE_REPEATS = 5, 20_000
 
 
 @register("gaussian-mle", concept="Gaussian maximum likelihood",
-          caption="Left: the log-likelihood of 20 draws from N(5, 4) over (mu, sigma^2), "
-                  "highest at the closed-form MLE (sample mean, 1/n variance). Right: over "
-                  "20,000 samples of size 5, the 1/n variance estimator centres below the "
-                  "true variance (at (n-1)/n of it) and the 1/(n-1) estimator on it.",
+          caption=r"Left: the log-likelihood of 20 draws from $\mathcal N(5, 4)$ over "
+                  r"$(\mu, \sigma^2)$, highest at the closed-form MLE (sample mean, $1/n$ "
+                  r"variance). Right: over 20,000 samples of size 5, the $1/n$ variance "
+                  r"estimator centres below the true variance (at $(n-1)/n$ of it) and the "
+                  r"$1/(n-1)$ estimator on it.",
           derivation="gaussian-mle")
 def gaussian_mle(rng):
     sample = rng.normal(5.0, 2.0, 20)
@@ -69,6 +70,48 @@ def location_gradient(gradient, y):
 ROBUST_DATA = np.array([-1.0, -0.5, 0.0, 0.5, 6.0])    # one outlier
 
 
+# The study-pass data, and the same share of passes in ten times as many students.
+BERNOULLI_REPEATS = 10
+
+
+@register("bernoulli-likelihood", concept="Bernoulli maximum likelihood",
+          caption=r"The Bernoulli log-likelihood $k \log p + (n - k) \log(1 - p)$, less its "
+                  r"maximum, for the $k$ passes of the $n = 20$ study-pass students and for ten "
+                  r"times as many students with the same share: both peak at $\hat p = k/n$, "
+                  r"and the larger sample's curve is ten times as sharp (curvature "
+                  r"$n/(\hat p(1 - \hat p))$), so its 95% Wald interval "
+                  r"$\hat p \pm 1.96\sqrt{\hat p(1 - \hat p)/n}$ (bars) is $\sqrt{10}$ times "
+                  r"narrower. The dashed line 1.92 below the top is where the likelihood-ratio "
+                  r"interval ends.",
+          derivation="bernoulli-mle")
+def bernoulli_likelihood(rng):
+    from ..datasets import load_study_pass
+    from ..models import Bernoulli
+
+    passed = load_study_pass().target
+    grid = np.linspace(0.02, 0.98, 481)
+    figure = Figure(figsize=(6.4, 4.2))
+    ax = figure.add_subplot()
+    for repeats, colour in ((1, "C0"), (BERNOULLI_REPEATS, "C3")):
+        fit = Bernoulli().fit(np.tile(passed, repeats))
+        curve = np.array([fit.loglik(q) for q in grid]) - fit.loglik_
+        ax.plot(grid, curve, color=colour,
+                label=fr"$n = {fit.n_samples_}$: $\hat p = {fit.p_:.2f}$, "
+                      fr"se $= {fit.bse_:.3f}$")
+        low, high = fit.p_ - 1.96 * fit.bse_, fit.p_ + 1.96 * fit.bse_
+        level = -0.25 if repeats == 1 else -0.5
+        ax.plot([low, high], [level, level], color=colour, linewidth=3, solid_capstyle="butt")
+    ax.axhline(-1.92, color="0.4", linestyle="--", linewidth=0.9)
+    ax.axvline(fit.p_, color="0.4", linewidth=0.8)
+    ax.set_ylim(-8.0, 0.6)
+    ax.set_xlabel("success probability $p$")
+    ax.set_ylabel(r"$\ell(p) - \ell(\hat p)$")
+    ax.set_title("Bernoulli log-likelihood of the study-pass data", fontsize=10)
+    ax.legend(fontsize=8, loc="lower center")
+    figure.tight_layout()
+    return figure
+
+
 @register("robust-losses", concept="MSE, MAE and Huber losses",
           caption="Left: the three losses of one prediction against its residual; middle: "
                   "their gradients, MAE's a constant +-1; right: gradient descent for the best "
@@ -118,10 +161,10 @@ CROSS_ENTROPY_P = 0.3
 
 
 @register("entropy-cross-entropy-kl", concept="cross-entropy and KL divergence",
-          caption="A coin with P(heads) = 0.3 scored by models q: the cross-entropy H(p, q) "
-                  "(in nats) is the entropy H(p), which no model can beat, plus the KL "
-                  "divergence D(p || q), the extra cost of the wrong model; both are "
-                  "smallest at q = p, where the divergence is 0.",
+          caption=r"A coin with $P(\text{heads}) = 0.3$ scored by models $q$: the "
+                  r"cross-entropy $H(p, q)$ (in nats) is the entropy $H(p)$, which no model can "
+                  r"beat, plus the KL divergence $D(p \,\|\, q)$, the extra cost of the wrong "
+                  r"model; both are smallest at $q = p$, where the divergence is 0.",
           derivation="entropy-cross-entropy-kl")
 def entropy_cross_entropy_kl(rng):
     from .. import information

@@ -72,8 +72,9 @@ LEARNING_RATE_FRACTIONS = (0.1, 0.9, 1.05)
 
 @register("learning-rate", concept="learning rate",
           caption="Gradient descent on a quadratic bowl with condition number 10: a small "
-                  "step crawls, a good one converges, one above 2/lambda_max diverges; the "
-                  "loss after 50 steps against the step size shows the cliff at 2/lambda_max.",
+                  r"step crawls, a good one converges, one above $2/\lambda_{\max}$ diverges; the "
+                  r"loss after 50 steps against the step size shows the cliff at "
+                  r"$2/\lambda_{\max}$.",
           derivation="gradient-descent-step-size")
 def learning_rate(rng):
     bowl = optim.QuadraticBowl(condition_number=10.0, angle=np.pi / 6)
@@ -238,6 +239,68 @@ def overfitting_run(rng):
                        optim.DataModule(X, y, validation_fraction=0.3, seed=1))
 
 
+# Adam's decay rates, and noisy gradients with mean 1 and standard deviation 0.5.
+ADAM_BETAS, ADAM_STEPS, ADAM_NOISE = (0.9, 0.999), 300, 0.5
+
+
+def adam_moments(gradients):
+    """Adam's raw and bias-corrected moments, and its step, for one parameter fed
+    ``gradients`` (from ``probml.optim.adam``'s own state)."""
+    optimizer = optim.adam(1.0, ADAM_BETAS, eps=1e-300)        # eps negligible
+    theta = np.zeros(1)
+    state = optimizer.init(theta)
+    rows = []
+    for t, g in enumerate(gradients, start=1):
+        update, state = optimizer.update(np.array([g]), state, theta)
+        m, v = state.slots["exp_avg"][0], state.slots["exp_avg_sq"][0]
+        rows.append((m, v, m / (1 - ADAM_BETAS[0] ** t), v / (1 - ADAM_BETAS[1] ** t),
+                     -update[0]))
+    return np.array(rows).T
+
+
+@register("adam-bias-correction", concept="Adam's bias correction",
+          caption=r"Adam fed noisy gradients of mean 1 (standard deviation 0.5), with "
+                  r"$\beta_1 = 0.9$ and $\beta_2 = 0.999$. Left: the first moment $m_t$ starts "
+                  r"at 0 and reaches the mean only after some 20 steps, as the derived "
+                  r"$(1 - \beta_1^t)\,E[g]$ (dashed) says; the corrected $\hat m_t$ is on it "
+                  r"from the first step. Middle: the same for the second moment, whose "
+                  r"$1 - \beta_2^t$ takes a thousand steps. Right: without the corrections "
+                  r"the step $m_t/\sqrt{v_t}$ is $(1 - \beta_1^t)/\sqrt{1 - \beta_2^t}$ times "
+                  r"the corrected one: 3.2 times too large at $t = 1$ and 6.5 at $t = 10$.",
+          derivation="adam-bias-correction")
+def adam_bias_correction(rng):
+    gradients = 1.0 + ADAM_NOISE * rng.standard_normal(ADAM_STEPS)
+    m, v, m_hat, v_hat, step = adam_moments(gradients)
+    t = np.arange(1, ADAM_STEPS + 1)
+    b1, b2 = ADAM_BETAS
+    figure = Figure(figsize=(11.0, 3.7))
+    first, second, ratio_ax = figure.subplots(1, 3)
+    first.semilogx(t, m, color="C0", label="$m_t$")
+    first.semilogx(t, m_hat, color="C1", label=r"$\hat m_t$")
+    first.semilogx(t, 1 - b1 ** t, "k--", linewidth=0.9, label=r"$(1 - \beta_1^t)\,E[g]$")
+    first.set_title("First moment", fontsize=10)
+    second.semilogx(t, v, color="C0", label="$v_t$")
+    second.semilogx(t, v_hat, color="C1", label=r"$\hat v_t$")
+    second.semilogx(t, (1 - b2 ** t) * (1 + ADAM_NOISE ** 2), "k--", linewidth=0.9,
+                    label=r"$(1 - \beta_2^t)\,E[g^2]$")
+    second.set_title("Second moment", fontsize=10)
+    for ax in (first, second):
+        ax.axhline(1.0 if ax is first else 1 + ADAM_NOISE ** 2, color="0.6", linewidth=0.8)
+        ax.set_xlabel("step $t$")
+        ax.legend(fontsize=8, loc="center right")
+    uncorrected = (m / np.sqrt(v)) / step
+    ratio_ax.loglog(t, uncorrected, color="C2", label=r"measured $(m_t/\sqrt{v_t})\,/\,$step")
+    ratio_ax.loglog(t, (1 - b1 ** t) / np.sqrt(1 - b2 ** t), "k--", linewidth=0.9,
+                    label=r"$(1 - \beta_1^t)/\sqrt{1 - \beta_2^t}$")
+    ratio_ax.axhline(1.0, color="0.6", linewidth=0.8)
+    ratio_ax.set_xlabel("step $t$")
+    ratio_ax.set_ylabel("uncorrected / corrected step")
+    ratio_ax.set_title("The step without the corrections", fontsize=10)
+    ratio_ax.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
 @register("epochs-and-early-stopping", concept="epochs, batches and iterations",
           caption="Left: training loss per epoch for full-batch gradient descent, mini-batches "
                   "and single-example SGD on the same data; an epoch is one pass, made of one, "
@@ -301,10 +364,10 @@ def network_runs():
 
 
 @register("local-minima-and-saddles", concept="non-convex optimisation",
-          caption="Left: on a tilted double well, gradient descent from x = 2.5 stops in the "
+          caption="Left: on a tilted double well, gradient descent from $x = 2.5$ stops in the "
                   "local minimum while momentum 0.9 rolls on to the global one. Middle: at the "
-                  "saddle of x^2 - y^2 gradient descent converges only from exactly on the "
-                  "x axis. Right: a small ReLU network from five random starts ends at "
+                  "saddle of $x^2 - y^2$ gradient descent converges only from exactly on the "
+                  "$x$ axis. Right: a small ReLU network from five random starts ends at "
                   "different losses.")
 def local_minima_and_saddles(rng):
     figure = Figure(figsize=(10.0, 3.5))
@@ -358,7 +421,8 @@ WEIGHT_DECAY, WEIGHT_DECAY_STEPS, WEIGHT_DECAY_START = 2.0, 400, (-1.0, 3.5)
 
 @register("l2-penalty-weight-decay", concept="weight decay",
           caption="A loss whose two weights have curvatures 1 and 25, with the L2 penalty "
-                  "lambda/2 |w|^2 (lambda = 2). Gradient descent on the penalised loss and "
+                  r"$\frac{\lambda}{2}\lVert w\rVert^2$ ($\lambda = 2$). Gradient descent on "
+                  "the penalised loss and "
                   "with weight decay take the same path, to the penalised minimum (star). "
                   "Adam with the L2 penalty reaches the same minimum by another path; AdamW, "
                   "whose decay is not rescaled by Adam's step, settles elsewhere: the two "
@@ -472,7 +536,7 @@ def convexity(rng):
 @register("activation-functions", concept="activation functions",
           caption="The sigmoid, tanh, ReLU and softplus (left) and their slopes (right), the "
                   "factor each contributes to backpropagation: the sigmoid's is at most 1/4 "
-                  "and tanh's at most 1, both vanishing for large |a|, while ReLU passes a "
+                  "and tanh's at most 1, both vanishing for large $|a|$, while ReLU passes a "
                   "slope of 1 for every positive input and 0 below.",
           derivation="backpropagation")
 def activation_functions(rng):

@@ -11,7 +11,7 @@ from . import register
 
 @register("least-squares-squares", concept="least squares",
           caption="Left: study hours against exam score, the least-squares line and its "
-                  "residuals. Right: each residual's square, side |r_i| in score points, "
+                  "residuals. Right: each residual's square, side $|r_i|$ in score points, "
                   "drawn to scale; their total area is the residual sum of squares (RSS), "
                   "which the least-squares line makes as small as any line can: a line "
                   "with a 10% steeper slope leaves larger squares.",
@@ -67,12 +67,12 @@ VECTORISED_ROWS = 1000
 
 
 @register("vectorised-gradient", concept="vectorisation",
-          caption="The MSE gradient of n = 1000 examples. Left: arithmetic operations "
-                  "against the number of features p: computed component by component "
-                  "(each recomputing the residuals) it grows as p^2; with the residuals "
-                  "computed once, as the matrix form X^T (X w - y) does, as 4np. Right: "
-                  "a loop that shares the residuals does the same 4np operations as the "
-                  "matrix form, but as n p steps of interpreted Python against three "
+          caption=r"The MSE gradient of $n = 1000$ examples. Left: arithmetic operations "
+                  r"against the number of features $p$: computed component by component "
+                  r"(each recomputing the residuals) it grows as $p^2$; with the residuals "
+                  r"computed once, as the matrix form $X^\top (Xw - y)$ does, as $4np$. Right: "
+                  r"a loop that shares the residuals does the same $4np$ operations as the "
+                  r"matrix form, but as $np$ steps of interpreted Python against three "
                   "calls into compiled code: vectorising moves the loops, it does not "
                   "save arithmetic.",
           derivation="vectorised-gradient")

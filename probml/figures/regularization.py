@@ -31,7 +31,7 @@ def ridge_problem(rng):
 
 @register("ridge-as-map", concept="Ridge as a MAP estimate",
           caption="Left: contours of the likelihood (red) and of the Gaussian prior (blue) on "
-                  "two weights; the Ridge solution with alpha = prior precision / noise "
+                  "two weights; the Ridge solution with $\\alpha$ = prior precision / noise "
                   "precision sits where the two balance, and equals the posterior mean. "
                   "Right: the posterior predictive standard deviation of a study-hours exam "
                   "score, the noise plus the uncertainty about the line, grows away from "
@@ -120,8 +120,8 @@ def _unit_sphere(p, n=721):
 @register("norm-balls", concept="L1, L2 and Lp penalties",
           caption="The same least-squares contours against three penalty regions, each grown "
                   "until it touches the contour of its penalised solution: the round L2 ball "
-                  "touches off the axes, the L1 diamond and the pinched p = 0.5 region touch "
-                  "at a corner on the axis, so those fits set w2 exactly to 0.",
+                  "touches off the axes, the L1 diamond and the pinched $p = 0.5$ region touch "
+                  "at a corner on the axis, so those fits set $w_2$ exactly to 0.",
           derivation="lasso-as-map", seed=0)
 def norm_balls(rng):
     X, y = two_feature_problem(rng)

@@ -40,8 +40,8 @@ BULLSEYE_NOISE, BULLSEYE_REFITS = 0.5, 150
 
 
 @register("bias-variance-bullseye", concept="bias and variance",
-          caption="Each dot is one refit on a fresh training sample: its errors at x = -0.5 "
-                  "and x = 0.5 when predicting sin(pi x). A straight line misses the centre "
+          caption="Each dot is one refit on a fresh training sample: its errors at $x = -0.5$ "
+                  "and $x = 0.5$ when predicting $\\sin(\\pi x)$. A straight line misses the centre "
                   "(bias), a few training points scatter the dots (variance); the titles give "
                   "the measured squared bias and variance averaged over the two points.")
 def bias_variance_bullseye(rng):
@@ -93,7 +93,7 @@ def degree_decomposition(rng):
 
 @register("bias-variance-degree", concept="bias-variance trade-off",
           caption="Left: the expected squared error of polynomial least squares on 30 fixed "
-                  "inputs (sin(pi x) plus noise of sd 0.3) split exactly into squared bias, "
+                  "inputs ($\\sin(\\pi x)$ plus noise of sd 0.3) split exactly into squared bias, "
                   "variance and noise for degrees 1 to 12. Middle and right: 20 refits on "
                   "fresh noise of an under-fitted (degree 1) and an over-fitted (degree 12) "
                   "polynomial.", derivation="bias-variance")

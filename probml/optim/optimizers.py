@@ -472,8 +472,10 @@ def adam(learning_rate=1e-3, betas=(0.9, 0.999), *, eps=1e-8, weight_decay=0.0,
 
     :math:`\epsilon` is added outside the square root.  With ``amsgrad``,
     :math:`\hat v_t` uses :math:`\max(v_1, \dots, v_t)` (Reddi et al. 2018).
-    The bias corrections undo the averages' start at zero: without them the
-    first steps would be :math:`1/(1-\beta_1) = 10` times too small.
+    The bias corrections undo the averages' start at zero: without them
+    :math:`m_1` is :math:`1 - \beta_1 = 0.1` of the gradient, and the step
+    :math:`m_t/\sqrt{v_t}` is :math:`(1 - \beta_1^t)/\sqrt{1 - \beta_2^t}` times
+    the corrected one (3.2 at :math:`t = 1`, 6.5 at :math:`t = 10`).
     Kingma & Ba (2015), Algorithm 1; matches ``torch.optim.Adam``.
 
     Weight decay here is an L2 penalty added to the gradient, so it is
