@@ -192,11 +192,14 @@ _GREEK = ("alpha", "beta", "gamma", "epsilon", "theta", "lambda", "sigma", "tau"
 @pytest.mark.parametrize("name", NAMES)
 def test_symbols_in_the_prose_are_math(name):
     """The steps' sentences write symbols as math ($\\sigma^2$, not sigma^2): outside
-    $...$ and `code`, no powers, subscripts or spelled-out Greek letters."""
+    $...$ and `code`, no powers, subscripts, spelled-out Greek letters, single-letter
+    variables or relations."""
     import re
 
     for number, step in enumerate(derivations.get(name).steps, start=1):
         assert step.text.count("$") % 2 == 0, f"{name} step {number}: unbalanced $"
         prose = re.sub(r"`[^`]*`", "", re.sub(r"\$[^$]*\$", "", step.text))
         found = re.findall(r"\w*\^\w*|\b\w+_\w+\b|\b(?:%s)\b" % "|".join(_GREEK), prose)
+        # Nor single-letter variables (but the articles a, A and I, and arm B) or relations.
+        found += re.findall(r"(?<![\w'-])(?!a\b|A\b|B\b|I\b)[a-zA-Z](?![\w'-])|[=<>]", prose)
         assert not found, f"{name} step {number} writes {found} outside math: {step.text!r}"

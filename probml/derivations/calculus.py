@@ -25,7 +25,7 @@ def derivative_from_limit():
                                      h, 0, dir="+-"))),
         Step("For the exponential the limit is the function itself,",
              Eq(sp.Derivative(sp.exp(t), t), limits["exp"])),
-        Step("for the logarithm it is 1/x,", Eq(sp.Derivative(sp.log(t), t),
+        Step(r"for the logarithm it is $1/x$,", Eq(sp.Derivative(sp.log(t), t),
                                                     limits["log"])),
         Step("and for powers (SymPy expands $(x + h)^k$ for $k = 1, \\dots, 5$) it is $k x^{k-1}$:",
              sp.Matrix([powers])),

@@ -118,7 +118,7 @@ def cross_entropy_gradient():
              "cancels the $1/\\sigma$ and $1/(1 - \\sigma)$ of the logs) gives",
              Eq(Tex(r"\frac{\partial L}{\partial w}"), sp.simplify(d_bce_dw))),
         Step("that is, prediction minus label, times the input: the same form as the "
-             "squared error's gradient (w x + b - y) x, with the prediction passed "
+             "squared error's gradient $(w x + b - y)\\,x$, with the prediction passed "
              "through the link.",
              Eq(Tex(r"\frac{\partial L}{\partial w}"),
                    Tex(r"(\sigma(w x + b) - y)\, x"))),

@@ -40,18 +40,18 @@ def two_proportion_z_test():
         Step("Under the null hypothesis both arms convert at one rate $p$; the joint "
              "log-likelihood of $x_A$ of $n_A$ and $x_B$ of $n_B$ conversions is",
              Eq(Tex(r"\ell(p)"), loglik)),
-        Step("Its score vanishes at the pooled rate, the MLE of p under the null:",
+        Step("Its score vanishes at the pooled rate, the MLE of $p$ under the null:",
              Eq(Tex(r"\bar p"), pooled)),
         Step("One visitor's conversion $b \\in \\{0, 1\\}$ has variance $E[b^2] - E[b]^2$ (summing "
              "its pmf over both values),", Eq(Tex(r"\operatorname{Var} b"),
                                                  bernoulli_variance)),
-        Step("so a rate x/n, the mean of n independent visitors, has variance p(1 - p)/n "
+        Step("so a rate $x/n$, the mean of $n$ independent visitors, has variance $p(1 - p)/n$ "
              "and the difference of two independent arms has variance",
              Eq(Tex(r"\operatorname{Var}(\hat p_B - \hat p_A)"), difference_variance)),
         Step("Standardising the observed difference with the null variance at the pooled "
-             "rate gives the z statistic, approximately N(0, 1) under the null:",
+             "rate gives the $z$ statistic, approximately $\\mathcal N(0, 1)$ under the null:",
              Eq(Tex("z"), z)),
-        Step("Pearson's chi-square statistic of the 2 x 2 table (expected counts from the "
+        Step("Pearson's chi-square statistic of the $2 \\times 2$ table (expected counts from the "
              "margins) is", Eq(Tex("X^2"), chi2)),
         Step("and SymPy confirms that $z^2 - X^2$ simplifies to 0: the two-sided z-test and "
              "the uncorrected chi-square test are the same test.",

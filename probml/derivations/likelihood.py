@@ -200,12 +200,12 @@ def bernoulli_mle():
     (p_hat,) = sp.solve(sp.diff(loglik, q), q)
     second = sp.simplify(sp.diff(loglik, q, 2).subs(q, p_hat))
     steps = [
-        Step("With k successes in n Bernoulli trials the log-likelihood of p is",
+        Step("With $k$ successes in $n$ Bernoulli trials the log-likelihood of $p$ is",
              Eq(Tex(r"\ell(p)"), loglik)),
         Step("Its derivative vanishes at the share of successes,",
              Eq(Tex(r"\hat p"), p_hat)),
-        Step("where the second derivative is negative (0 < k < n), so it is the maximum; "
-             "its inverse gives the Fisher variance p(1 - p)/n.",
+        Step("where the second derivative is negative ($0 < k < n$), so it is the maximum; "
+             "minus its inverse is the variance $\\hat p(1 - \\hat p)/n$ of the estimate.",
              Eq(Tex(r"\ell''(\hat p)"), second)),
     ]
     results = {"p_hat": p_hat, "second derivative": second}

@@ -30,13 +30,13 @@ def gradient_descent_step_size():
     lam1, lam2 = sp.symbols("lambda_1 lambda_2", positive=True)
     modes = sp.Matrix([1 - eta * lam1, 1 - eta * lam2])
     steps = [
-        Step("On a quadratic with curvature a, one gradient step maps x to",
+        Step("On a quadratic with curvature $a$, one gradient step maps $x$ to",
              Eq(Tex("x_{t+1}"), step)),
         Step("so each step multiplies the distance to the minimum by",
              Eq(Tex("r"), factor)),
-        Step("The iteration converges exactly when |r| < 1, that is for",
+        Step("The iteration converges exactly when $|r| < 1$, that is for",
              Tex(r"\eta \in " + sp.latex(region))),
-        Step("and it lands on the minimum in one step when r = 0:",
+        Step("and it lands on the minimum in one step when $r = 0$:",
              Eq(Tex(r"\eta^*"), fastest)),
         Step("For a quadratic form with Hessian eigenvalues $\\lambda_i$, each eigendirection "
              "is such a quadratic, with its own factor,", modes),
@@ -169,7 +169,8 @@ def feature_scaling():
              Eq(Tex("k"), steps_needed)),
         Step(r"steps, which for large $\kappa$ grows in proportion to it:",
              Eq(Tex(r"\lim_{\kappa\to\infty} k / \kappa"), large_kappa)),
-        Step(rf"On the study-hours data ($\bar x = {xbar_value:.2f}$ h, $s = {s_value:.2f}$ h) "
+        Step(rf"On the study-hours data ($\bar x = {xbar_value:.2f}$ hours, "
+             rf"$s = {s_value:.2f}$ hours) "
              rf"$\kappa = {kappa_value:.0f}$, and $\epsilon = 10^{{-6}}$ takes "
              rf"$k = {steps_value}$ steps."),
         Step(r"Standardising the feature, $z_i = (x_i - \bar x)/s$, gives $\bar z = 0$ and "

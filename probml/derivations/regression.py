@@ -53,31 +53,40 @@ def _sample(seed=0, size=50):
 
 @register("mse-gradient")
 def mse_gradient():
+    """The MSE's gradient for n points: the squares expanded and differentiated term by
+    term, the textbook form, the chain rule's shortcut, and the matrix form for p features."""
     residual = w * x[i] + b - y[i]
-    loss = sp.Sum(residual ** 2, (i, 1, n)) / n
-    dL_dw, dL_db = sp.diff(loss, w), sp.diff(loss, b)
-    X, wv, yv = DESIGN, WEIGHTS, TARGETS
-    matrix_loss = ((X * wv - yv).T * (X * wv - yv))[0] / 3
-    componentwise = sp.Matrix([sp.diff(matrix_loss, wj) for wj in wv])
+    expanded = sample_sum(sp.expand(residual ** 2)) / n
+    dL_dw = sample_sum(sp.diff(sp.expand(residual ** 2), w)) / n
+    dL_db = sample_sum(sp.diff(sp.expand(residual ** 2), b)) / n
+    matrix_loss = (DESIGN_N * WEIGHTS_P - TARGETS_N).T * (DESIGN_N * WEIGHTS_P - TARGETS_N) / n
+    gradient = sp.diff(matrix_loss, WEIGHTS_P)
+    r_i = sp.Symbol("r_i", real=True)
     steps = [
-        Step("The mean squared error of the line y = w x + b over n points is",
-             Eq(Tex("L"), loss)),
-        Step("Differentiation passes inside the sum (it is linear), and the chain rule "
-             "differentiates each square: with respect to w,",
+        Step(r"The mean squared error of the line $\hat y_i = w x_i + b$ over $n$ points "
+             r"$(x_i, y_i)$ is", Eq(Tex("L"), _mean_of(residual ** 2))),
+        Step(r"Multiplying out each square,", Eq(Tex("L"), expanded)),
+        Step(r"The derivative of a sum is the sum of the derivatives, so each term is "
+             r"differentiated on its own; with respect to $w$,",
              Eq(Tex(r"\frac{\partial L}{\partial w}"), dL_dw)),
-        Step("and with respect to b, where the inner derivative is 1,",
+        Step(r"which, taking out the 2, is twice the mean of the residual times the input:",
+             Eq(Tex(r"\frac{\partial L}{\partial w}"), _mean_of(residual * x[i], 2))),
+        Step(r"With respect to $b$, whose coefficient in each residual is 1,",
              Eq(Tex(r"\frac{\partial L}{\partial b}"), dL_db)),
-        Step("Each term is twice the residual times the input: the larger the error "
-             "and the input, the larger the push on w.",
-             Eq(sp.diff(residual ** 2, w), 2 * residual * x[i])),
-        Step("With many features the same computation, written for a design matrix X "
-             "(here an explicit 3 x 2 one, so SymPy can expand it), differentiated "
-             "component by component,", componentwise),
-        Step("equals the matrix formula $(2/n) X^\\top (X w - y)$:",
-             Eq(Tex(r"\nabla_w L"),
-                   Tex(r"\frac{2}{n} X^\top (X w - y)"))),
+        Step(r"that is, twice the mean residual:",
+             Eq(Tex(r"\frac{\partial L}{\partial b}"), _mean_of(residual, 2))),
+        Step(r"The chain rule gives the same without multiplying out: with the residual "
+             r"$r_i = w x_i + b - y_i$, $\partial r_i^2 / \partial w = 2 r_i\, \partial r_i / "
+             r"\partial w = 2 r_i x_i$ and $\partial r_i^2/\partial b = 2 r_i$. The larger the "
+             r"error and the input, the larger the push on $w$.",
+             Eq(sp.Derivative(r_i ** 2, w), 2 * r_i * sp.Derivative(r_i, w))),
+        Step(r"With $p$ features in an $n \times p$ design $X$, the MSE is "
+             r"$\frac{1}{n}(Xw - y)^\top (Xw - y)$, and SymPy's matrix calculus gives its "
+             r"gradient for any $n$ and $p$ (its component $j$, written out, is the "
+             r"one-feature formula with $x_i$ replaced by $X_{ij}$; see the "
+             r"`vectorised-gradient` page):", Eq(Tex(r"\nabla_w L"), gradient)),
     ]
-    results = {"dL/dw": dL_dw, "dL/db": dL_db, "gradient (3 x 2 design)": componentwise}
+    results = {"dL/dw": dL_dw, "dL/db": dL_db, "gradient": gradient}
 
     return Derivation(
         name="mse-gradient", title="The gradient of the mean squared error",
@@ -85,17 +94,36 @@ def mse_gradient():
         steps=steps, results=results, symbolic=_mse_gradient_identities,
         scipy=_mse_gradient_against_scipy, probml=_mse_gradient_against_probml,
         tolerance=(1e-5, 1e-12),
-        checked_against=("`scipy.optimize.check_grad` on random data and parameters.",
+        checked_against=("`scipy.optimize.check_grad` on random data and parameters, for "
+                         "the one-feature and the matrix gradient.",
                          "`probml.losses.mean_squared_error_gradient`, chained through "
-                         "the prediction w x + b."))
+                         "the prediction w x + b and through X w."))
+
+
+def _mean_of(summand, factor=1):
+    r""":math:`\frac{c}{n}\sum_{i=1}^n` of ``summand``, its terms in the order a textbook
+    writes them (:math:`w x_i + b - y_i`); for display, the results stay SymPy's."""
+    return Tex(rf"\frac{{{factor}}}{{n}}" + sp.latex(sample_sum(summand), order="grlex"))
 
 
 def _mse_gradient_identities(d):
-    """Each sample's term of dL/dw and dL/db, and the 3 x 2 gradient is (2/n) X^T (X w - y)."""
-    matrix_form = sp.Rational(2, 3) * DESIGN.T * (DESIGN * WEIGHTS - TARGETS)
+    """Each sample's term of dL/dw and dL/db is 2 r_i x_i and 2 r_i; the matrix gradient,
+    for the explicit 3 x 2 design, equals SymPy's derivative of the written-out MSE."""
+    explicit = {DESIGN_N: DESIGN, WEIGHTS_P: WEIGHTS, TARGETS_N: TARGETS, n: 3}
+    mse_3x2 = ((DESIGN * WEIGHTS - TARGETS).T * (DESIGN * WEIGHTS - TARGETS))[0] / 3
+    by_hand = sp.Matrix([sp.diff(mse_3x2, wj) for wj in WEIGHTS])
+    matrix = sp.Matrix(d.results["gradient"].subs(explicit).doit())
     return (is_zero(_summand(d.results["dL/dw"]) - 2 * (w * _xi + b - _yi) * _xi)
             and is_zero(_summand(d.results["dL/db"]) - 2 * (w * _xi + b - _yi))
-            and all(is_zero(e) for e in d.results["gradient (3 x 2 design)"] - matrix_form))
+            and all(is_zero(e) for e in matrix - by_hand))
+
+
+def _matrix_gradient(d, X_, w_, y_):
+    """The derived matrix gradient on arrays."""
+    bound = d.results["gradient"].subs({DESIGN_N: sp.ImmutableMatrix(X_),
+                                        WEIGHTS_P: sp.ImmutableMatrix(w_),
+                                        TARGETS_N: sp.ImmutableMatrix(y_), n: len(y_)})
+    return np.array(sp.Matrix(bound.doit()), dtype=float).ravel()
 
 
 def _mse(theta, xs, ys):
@@ -114,8 +142,13 @@ def _mse_gradient_against_scipy(d):
     xs, ys = _sample()
     gradient = _mse_gradient_function(d)
     rng = np.random.default_rng(1)
-    return max(check_grad(_mse, gradient, rng.normal(size=2), xs, ys, epsilon=1e-7)
-               for _ in range(5))
+    errors = [check_grad(_mse, gradient, rng.normal(size=2), xs, ys, epsilon=1e-7)
+              for _ in range(5)]
+    X_, y_ = rng.normal(size=(8, 3)), rng.normal(size=8)
+    errors.append(check_grad(lambda v: float(np.mean((X_ @ v - y_) ** 2)),
+                             lambda v: _matrix_gradient(d, X_, v, y_), rng.normal(size=3),
+                             epsilon=1e-7))
+    return max(errors)
 
 
 def _mse_gradient_against_probml(d):
@@ -128,6 +161,10 @@ def _mse_gradient_against_probml(d):
         dL_dpred = losses.mean_squared_error_gradient(ys, theta[0] * xs + theta[1])
         chain = np.array([dL_dpred @ xs, dL_dpred.sum()])
         errors.append(np.max(np.abs(gradient(theta, xs, ys) - chain)))
+    rng = np.random.default_rng(3)
+    X_, w_, y_ = rng.normal(size=(8, 3)), rng.normal(size=3), rng.normal(size=8)
+    chain = X_.T @ losses.mean_squared_error_gradient(y_, X_ @ w_)
+    errors.append(np.max(np.abs(_matrix_gradient(d, X_, w_, y_) - chain)))
     return max(errors)
 
 

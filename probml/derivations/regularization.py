@@ -161,7 +161,7 @@ def lasso_as_map():
     (negative,) = sp.solve(sp.diff(objective_negative, t), t)
     solution = sp.Piecewise((positive, zs > a), (negative, zs < -a), (0, True))
     steps = [
-        Step("A Laplace prior of scale b on a weight has negative log-density",
+        Step("A Laplace prior of scale $b$ on a weight has negative log-density",
              Eq(Tex(r"-\log p(w)"), sp.expand(sp.expand_log(laplace, force=True)))),
         Step("so the negative log posterior with Gaussian noise is the squared error plus "
              "$|w|/b$: the L1 penalty, with $\\alpha = \\sigma^2 / (n b)$ in the Lasso's "
@@ -169,9 +169,9 @@ def lasso_as_map():
         Step("With one coefficient and an orthonormal design the objective is, up to a "
              "constant, with $z = x^\\top y / n$ the least-squares estimate,",
              Eq(Tex("J(w)"), (t - zs) ** 2 / 2 + a * sp.Abs(t))),
-        Step("For w > 0 its derivative vanishes at", Eq(t, positive)),
+        Step("For $w > 0$ its derivative vanishes at", Eq(t, positive)),
         Step("which is positive only when $z > \\alpha$; for $w < 0$ at", Eq(t, negative)),
-        Step("and otherwise the minimum is at the kink w = 0. Together: soft thresholding,",
+        Step("and otherwise the minimum is at the kink $w = 0$. Together: soft thresholding,",
              Eq(Tex(r"\hat w"), solution)),
     ]
     results = {"w_MAP": solution, "Laplace -log density": laplace}

@@ -31,7 +31,7 @@ def bias_variance():
     mse = _expectation((estimator - theta) ** 2)
     prediction_error = _expectation((theta + noise - estimator) ** 2)
     steps = [
-        Step("Write an estimator as its mean plus a zero-mean fluctuation of variance v:",
+        Step("Write an estimator as its mean plus a zero-mean fluctuation of variance $v$:",
              Eq(Tex(r"\hat\theta"), estimator)),
         Step("Expanding the square and taking expectations ($E\\,\\epsilon = 0$, "
              "$E\\,\\epsilon^2 = v$) gives the mean squared error",
