@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from ._blocks import chunk_slices, map_chunks
 from .exceptions import (
     DataConversionWarning,
     FeatureNamesWarning,
@@ -203,18 +204,19 @@ _SCAN_BLOCK = 1 << 16
 def _first_non_finite(A):
     """The index of the first NaN or infinity in ``A`` (None if none), and how many there are.
 
-    A block of rows at a time, so the flags take a block's memory, not ``A``'s.
+    A block of rows at a time (on a few threads, :func:`~probml._blocks.map_chunks`),
+    so the flags take a block's memory, not ``A``'s.
     """
+    def scan(rows):
+        bad = ~np.isfinite(A[rows])
+        if not bad.any():
+            return None, 0
+        row, *rest = (int(i) for i in np.argwhere(bad)[0])
+        return (rows.start + row, *rest), int(np.count_nonzero(bad))
+
     step = max(1, _SCAN_BLOCK * len(A) // max(A.size, 1))
-    first, count = None, 0
-    for start in range(0, len(A), step):
-        bad = ~np.isfinite(A[start:start + step])
-        if bad.any():
-            if first is None:
-                row, *rest = (int(i) for i in np.argwhere(bad)[0])
-                first = (start + row, *rest)
-            count += int(np.count_nonzero(bad))
-    return first, count
+    found = [part for part in map_chunks(scan, chunk_slices(len(A), rows=step)) if part[1]]
+    return (found[0][0] if found else None), sum(count for _, count in found)
 
 
 def check_finite(A, name="X", feature_names=None, *, checksum=None):

@@ -15,7 +15,8 @@ PACKAGE = ROOT / "probml"
 # derivations and figures use the public API of the top-level package too.
 LAYERS = [
     {"exceptions"},
-    {"_validation", "_blocks", "_files", "_registry"},                  # foundation
+    {"_blocks"},                                                       # passes over rows
+    {"_validation", "_files", "_registry"},                            # foundation
     {"functions", "information", "inference", "datasets", "calculus",  # building blocks
      "_derivation"},
     {"losses"},

@@ -246,3 +246,15 @@ def test_each_function_refuses_values_outside_its_declared_domains_by_name(entry
 
     with pytest.raises(InvalidParameterError, match=rf"^{parameter} must be"):
         entry.call(**{**entry.baseline, parameter: value})
+
+
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_the_threaded_scan_names_the_first_non_finite_entry_and_counts_all(monkeypatch,
+                                                                            threads):
+    from probml._validation import check_finite
+
+    monkeypatch.setenv("PROBML_NUM_THREADS", threads)
+    X = np.zeros((300_000, 4))                    # many blocks, several per thread
+    X[299_999, 3], X[200_000, 0], X[100, 2] = np.nan, np.inf, np.nan
+    with pytest.raises(ValueError, match=r"NaN .* at row 100, column 2 \(3 non-finite"):
+        check_finite(X, "X")
