@@ -30,7 +30,7 @@ from .exceptions import UndefinedStatisticWarning
 
 # CoefficientInference, gaussian_loglik, information_criteria and parameter_names are the
 # estimators' building blocks, called with checked arguments; they are not user entry points.
-__all__ = ["CoefficientTable", "Summary", "check_counts", "critical_value",
+__all__ = ["CoefficientTable", "Summary", "check_counts", "coverage", "critical_value",
            "proportion_interval", "two_sided_pvalue"]
 
 # Below df = 0.01 the t has no finite critical value at most levels, and SciPy's
@@ -38,6 +38,38 @@ __all__ = ["CoefficientTable", "Summary", "check_counts", "critical_value",
 MIN_DF = 0.01
 DEGREES_OF_FREEDOM = Optional(Real(MIN_DF, None,
                                    meaning=" (degrees of freedom; None for the normal)"))
+# statsmodels' alpha is an error rate: above one half it would ask for an interval that
+# covers less than half, which is always alpha taken for a level.
+MAX_ALPHA = 0.5
+_ALPHA = Real(0, 1, closed="neither", meaning=" (the error rate: 0.05 for 95% intervals)")
+
+
+def coverage(alpha=0.05, level=None):
+    r"""The coverage of an interval asked for as statsmodels does, ``alpha=0.05`` for 95%,
+    or explicitly, ``level=0.95``.
+
+    An ``alpha`` above 0.5 is refused with the level it would have given, so that
+    ``conf_int(0.95)`` (a level passed where statsmodels expects alpha) can never
+    return a 5% interval.
+
+    >>> coverage(0.05), coverage(level=0.9)
+    (0.95, 0.9)
+    """
+    if level is not None:
+        if not (isinstance(alpha, float) and alpha == 0.05):
+            raise ValueError(f"Pass alpha (the error rate, statsmodels' convention) or level "
+                             f"(the coverage), not both: got alpha={alpha!r} and "
+                             f"level={level!r}.")
+        return LEVEL(level, "level")
+    alpha = _ALPHA(alpha, "alpha")
+    if alpha > MAX_ALPHA:
+        raise ValueError(f"alpha={alpha:g} is an error rate, as in statsmodels: it would give "
+                         f"{1 - alpha:.0%} intervals. For {alpha:.0%} intervals pass "
+                         f"level={alpha:g} (or alpha={1 - alpha:.2g}).")
+    if 1.0 - alpha == 1.0:
+        raise ValueError(f"alpha={alpha:g} is below double precision's resolution of 1 - alpha "
+                         "(an interval of coverage 1 to 16 digits): pass alpha >= 1e-16.")
+    return 1.0 - alpha
 
 # Counts beyond 2**53 are not exact as doubles, and SciPy's binomial routines
 # take 64-bit integers: larger counts are refused before they get there.
@@ -421,22 +453,26 @@ def information_criteria(loglik, n_params, n_obs):
 class CoefficientInference:
     """conf_int and summary for estimators that store a ``CoefficientTable``."""
 
-    def conf_int(self, level=0.95):
+    def conf_int(self, alpha=0.05, *, level=None):
         """Confidence intervals, shape (n_params, 2), the intercept first.
 
         Parameters
         ----------
-        level : float in (0, 1)
-            Coverage, e.g. 0.95 for 95% intervals.
+        alpha : float in (0, 0.5]
+            The error rate, as in statsmodels: ``alpha=0.05`` gives 95%
+            intervals (an ``alpha`` above 0.5 is refused, see :func:`coverage`).
+        level : float in (0, 1), optional
+            The coverage instead, e.g. ``level=0.95``.
         """
         self._check_inference()
-        return self.table_.conf_int(LEVEL(level, "level"))
+        return self.table_.conf_int(coverage(alpha, level))
 
-    def summary(self, level=0.95):
-        """A table of the fit: text in a terminal, HTML in a notebook."""
+    def summary(self, alpha=0.05, *, level=None):
+        """A table of the fit: text in a terminal, HTML in a notebook (intervals at
+        ``1 - alpha``, or ``level``)."""
         self._check_inference()
         return Summary(self._summary_title, self._summary_info(), self.table_,
-                       level=LEVEL(level, "level"), notes=self._summary_notes())
+                       level=coverage(alpha, level), notes=self._summary_notes())
 
     def _check_inference(self):
         check_is_fitted(self, "table_")

@@ -450,8 +450,9 @@ def entries():
         out.append(_method(label, make, "score", {"X": (X, "matrix"), "y": (y, "vector")}))
     for label, model in [("LinearRegression", LinearRegression()), ("Ridge", Ridge())]:
         make = (lambda model=model: _fitted(model, X, y))
-        out.append(_method(label, make, "conf_int", {"level": (0.95, "probability")}))
-        out.append(_method(label, make, "summary", {"level": (0.95, "probability")}))
+        for method in ("conf_int", "summary"):
+            out.append(_method(label, make, method, {"alpha": (0.05, "probability")}))
+            out.append(_method(label, make, method, {"level": (0.95, "probability")}))
     bayes = (lambda: _fitted(BayesianLinearRegression(), X, y))
     bayes_nig = (lambda: _fitted(BayesianLinearRegression(beta=None), X, y))
     for label, make in [("BayesianLinearRegression", bayes),
@@ -475,7 +476,9 @@ def entries():
                          ("predict_proba_interval", {"X": (X, "matrix"),
                                                      "level": (0.95, "probability")}),
                          ("odds_ratios", {"level": (0.95, "probability")}),
+                         ("odds_ratios", {"alpha": (0.05, "probability")}),
                          ("conf_int", {"level": (0.95, "probability")}),
+                         ("conf_int", {"alpha": (0.05, "probability")}),
                          ("summary", {"level": (0.95, "probability")})]:
         out.append(_method("LogisticRegression", logistic, method, args))
     normal = (lambda: Normal().fit(y))
@@ -484,6 +487,7 @@ def entries():
         _method("Normal", normal, "logpdf", {"x": (y, "vector")}),
         _method("Normal", normal, "conf_int", {"level": (0.95, "probability"),
                                                "method": ("exact", "choice")}),
+        _method("Normal", normal, "conf_int", {"alpha": (0.05, "probability")}),
         _method("Normal", normal, "posterior_known_variance",
                 {"prior_mean": (0.0, "scalar"), "prior_var": (1.0, "scalar"),
                  "variance": (1.0, "scalar")}),
@@ -497,6 +501,7 @@ def entries():
                 exact_nonfinite=True),
         _method("Bernoulli", bernoulli, "conf_int", {"level": (0.95, "probability"),
                                                      "method": ("wilson", "choice")}),
+        _method("Bernoulli", bernoulli, "conf_int", {"alpha": (0.05, "probability")}),
         _method("Bernoulli", bernoulli, "posterior", {"a": (1.0, "scalar"),
                                                       "b": (1.0, "scalar")}),
     ]
@@ -599,6 +604,8 @@ def entries():
         _function("proportion_interval", inference.proportion_interval,
                   {"successes": (3, "count"), "trials": (10, "count"),
                    "level": (0.95, "probability"), "method": ("wilson", "choice")}),
+        _function("coverage", inference.coverage, {"alpha": (0.05, "probability"),
+                                                   "level": (None, "probability")}),
         _function("CoefficientTable.conf_int",
                   lambda names, estimate, std_error, level: inference.CoefficientTable(
                       names, estimate, std_error).conf_int(level),

@@ -238,11 +238,12 @@ def test_intervals_at_levels_near_one_are_finite(method):
     y = X @ [1.0, 2.0] + rng.standard_normal(30)
     for model in (probml.LinearRegression().fit(X, y), probml.Ridge().fit(X, y),
                   probml.LogisticRegression().fit(X, (y > 0).astype(float))):
-        result = getattr(model, method)(1 - 1e-16)
-        if method == "conf_int":
-            assert np.all(np.isfinite(result))
-        else:
-            assert "inf" not in str(result)
+        for result in (getattr(model, method)(level=1 - 1e-16),
+                       getattr(model, method)(alpha=1e-16)):
+            if method == "conf_int":
+                assert np.all(np.isfinite(result))
+            else:
+                assert "inf" not in str(result)
 
 
 @pytest.mark.parametrize("rate", [10.0, 1e3, 1e100])

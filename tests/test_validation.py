@@ -162,8 +162,25 @@ def test_invalid_solver(data):
 
 def test_conf_int_level_is_checked(data):
     model = LinearRegression().fit(*data)
-    with pytest.raises(ValueError, match=r"level must be a number in \(0, 1\)"):
+    with pytest.raises(ValueError, match=r"alpha must be a number in \(0, 1\)"):
         model.conf_int(95)
+    with pytest.raises(ValueError, match=r"level must be a number in \(0, 1\)"):
+        model.conf_int(level=95)
+
+
+@pytest.mark.parametrize("call", [
+    lambda model: model.conf_int(0.95), lambda model: model.summary(0.9),
+    lambda model: model.conf_int(alpha=0.6)])
+def test_a_level_passed_as_alpha_is_refused_with_the_level_it_would_give(data, call):
+    # statsmodels' conf_int(alpha=0.05) is a 95% interval; conf_int(0.95) must never
+    # quietly return a 5% one.
+    model = LinearRegression().fit(*data)
+    with pytest.raises(ValueError, match=r"alpha=0\.\d+ is an error rate.*pass level="):
+        call(model)
+    with pytest.raises(ValueError, match="not both"):
+        model.conf_int(alpha=0.1, level=0.9)
+    np.testing.assert_array_equal(model.conf_int(0.1), model.conf_int(level=0.9))
+    np.testing.assert_array_equal(model.conf_int(), model.conf_int(level=0.95))
 
 
 def test_no_warning_on_clean_data(data):

@@ -222,7 +222,7 @@ def poisson_daily_counts(rng):
     relative = counts.sum() * np.log(grid / rate) - counts.size * (grid - rate)
     right.plot(grid, relative, color="C0", label="log-likelihood - maximum")
     right.axhline(-1.92, color="gray", linewidth=0.8, linestyle=":")
-    profile, wald = fit.conf_int(0.95, method="profile")[0], fit.conf_int(0.95)[0]
+    profile, wald = fit.conf_int(method="profile")[0], fit.conf_int()[0]
     right.axvspan(*profile, color="C2", alpha=0.15,
                   label=f"profile 95%: {profile[0]:.2f} to {profile[1]:.2f}")
     right.plot(wald, [-2.6, -2.6], "|-", color="C1",
@@ -293,7 +293,7 @@ def growth_curve(rng):
     from ..likelihood import examples
     days, users = examples.growth_curve_data(rng)
     model = examples.growth_curve_model().fit(days, users)
-    (ceiling, rate), intervals = model.params_, model.conf_int(0.95)
+    (ceiling, rate), intervals = model.params_, model.conf_int()
     grid = np.linspace(0, days[-1] * 1.5, 300)
     figure = Figure(figsize=(6.4, 3.8))
     axes = figure.subplots()

@@ -27,7 +27,7 @@ import numpy as np
 
 from .._validation import LEVEL, Options, check_is_fitted
 from ..exceptions import FlatLikelihoodWarning
-from ..inference import CoefficientInference, critical_value, information_criteria
+from ..inference import CoefficientInference, coverage, critical_value, information_criteria
 from ..optim.newton import Evaluation, maximise
 
 __all__ = ["LikelihoodFit", "LikelihoodRatioTest", "likelihood_ratio_test"]
@@ -149,20 +149,23 @@ class LikelihoodFit(CoefficientInference):
 
     # -- intervals ---------------------------------------------------------------------
 
-    def conf_int(self, level=0.95, method="wald"):
+    def conf_int(self, alpha=0.05, *, level=None, method="wald"):
         """Confidence intervals, shape (n_params, 2).
 
         Parameters
         ----------
-        level : float in (0, 1)
+        alpha : float in (0, 0.5]
+            The error rate, as in statsmodels (0.05 for 95% intervals).
+        level : float in (0, 1), optional
+            The coverage instead.
         method : {"wald", "profile"}
             Wald's symmetric interval, or the profile-likelihood interval
             (inside the domain; ``inf`` where the likelihood never falls far
             enough on one side).
         """
-        level = LEVEL(level, "level")
+        level = coverage(alpha, level)
         if Options("wald", "profile")(method, "method") == "wald":
-            return super().conf_int(level)
+            return super().conf_int(level=level)
         check_is_fitted(self, "table_")
         return np.array([self._profile_interval(j, level) for j in range(len(self.params_))])
 

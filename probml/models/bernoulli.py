@@ -25,7 +25,7 @@ from .._validation import (
     check_is_fitted,
     check_vector,
 )
-from ..inference import critical_value, proportion_interval
+from ..inference import coverage, critical_value, proportion_interval
 from .base import Estimator
 
 __all__ = ["Bernoulli", "BetaPosterior"]
@@ -51,7 +51,7 @@ class Bernoulli(Estimator):
     >>> model = Bernoulli().fit([1, 0, 1, 1, 0, 1, 1, 1, 0, 1])
     >>> model.p_
     0.7
-    >>> model.conf_int(0.95, method="wilson").round(4)
+    >>> model.conf_int(level=0.95, method="wilson").round(4)
     array([0.3968, 0.8922])
     >>> model.posterior(a=1, b=1).mode
     0.7
@@ -97,8 +97,9 @@ class Bernoulli(Estimator):
                      + ((n - k) * np.log1p(-p) if n - k else 0.0)) + np.zeros_like(p)
         return value[()] if value.ndim == 0 else value
 
-    def conf_int(self, level=0.95, method="wilson"):
-        r"""A confidence interval for p, as an array ``[low, high]``.
+    def conf_int(self, alpha=0.05, *, level=None, method="wilson"):
+        r"""A confidence interval for p, as an array ``[low, high]``, at ``1 - alpha``
+        (statsmodels' convention) or ``level``.
 
         ``"wald"``: :math:`\hat p \pm z\,\mathrm{se}`, clipped to [0, 1]
         (poor near 0 and 1, where it collapses to a point).  ``"wilson"``: the
@@ -107,7 +108,7 @@ class Bernoulli(Estimator):
         conservative (both from :func:`probml.inference.proportion_interval`).
         """
         check_is_fitted(self, "p_")
-        level = LEVEL(level, "level")
+        level = coverage(alpha, level)
         if Options(*_INTERVALS)(method, "method") == "wald":
             half = critical_value(level) * self.bse_
             return np.clip([self.p_ - half, self.p_ + half], 0.0, 1.0)

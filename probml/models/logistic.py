@@ -54,7 +54,7 @@ from ..exceptions import (
     UndefinedStatisticWarning,
 )
 from ..functions import log_softmax, sigmoid, softmax
-from ..inference import CoefficientInference, information_criteria, parameter_names
+from ..inference import CoefficientInference, coverage, information_criteria, parameter_names
 from ..optim.newton import Evaluation, maximise
 from ._least_squares import (
     collinear_columns,
@@ -634,13 +634,15 @@ class LogisticRegression(CoefficientInference, Classifier):
 
     # -- inference --------------------------------------------------------
 
-    def odds_ratios(self, level=0.95):
+    def odds_ratios(self, alpha=0.05, *, level=None):
         r"""Odds ratios :math:`e^{\beta_j}` with their Wald intervals, shape (n_params, 3).
 
         Columns: odds ratio, lower, upper; rows as in ``params_``.  The
-        interval is the exponentiated interval for :math:`\beta_j`.
+        interval is the exponentiated interval for :math:`\beta_j`, at
+        ``1 - alpha`` (statsmodels' convention) or ``level``.
         """
         self._check_inference()
+        level = coverage(alpha, level)
         with np.errstate(over="ignore"):
             ratios = np.exp(np.column_stack([self.params_, self.table_.conf_int(level)]))
         if np.any(np.isinf(ratios)):

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import (
-    LEVEL,
     POSITIVE,
     Options,
     Real,
@@ -32,6 +31,7 @@ from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import (
     MIN_DF,
     CoefficientTable,
+    coverage,
     critical_value,
     gaussian_loglik,
     information_criteria,
@@ -155,7 +155,7 @@ class Normal(Estimator):
     >>> model = Normal().fit([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0])
     >>> model.mean_, model.var_, model.std_
     (5.0, 4.0, 2.0)
-    >>> model.conf_int(0.95, method="exact").round(3)
+    >>> model.conf_int(level=0.95, method="exact").round(3)
     array([[ 3.213,  6.787],
            [ 1.998, 18.936]])
     """
@@ -249,8 +249,9 @@ class Normal(Estimator):
         _check_log_density(value, "x")
         return value
 
-    def conf_int(self, level=0.95, method="exact"):
-        r"""Confidence intervals for (mean, variance), shape (2, 2).
+    def conf_int(self, alpha=0.05, *, level=None, method="exact"):
+        r"""Confidence intervals for (mean, variance), shape (2, 2), at ``1 - alpha``
+        (statsmodels' convention) or ``level``.
 
         ``method="exact"``: the t interval :math:`\bar x \pm t_{n-1}\, s/\sqrt n`
         and the chi-square interval :math:`\big[(n-1)s^2/\chi^2_{n-1,1-a/2},\
@@ -258,7 +259,7 @@ class Normal(Estimator):
         ``method="wald"``: estimate :math:`\pm z\cdot` the Fisher standard error.
         """
         check_is_fitted(self, "mean_")
-        level = LEVEL(level, "level")
+        level = coverage(alpha, level)
         if Options("exact", "wald")(method, "method") == "wald":
             return self.table().conf_int(level)
         from scipy import special

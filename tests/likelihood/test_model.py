@@ -153,9 +153,9 @@ def test_profile_interval_matches_a_brute_force_profile():
                          options={"xatol": 1e-11, "fatol": 1e-13}).fun
     low = brentq(lambda c: best - profile(c) - threshold, 0.5, fit.params_[0])
     high = brentq(lambda c: best - profile(c) - threshold, fit.params_[0], 5.0)
-    interval = fit.conf_int(0.95, method="profile")
+    interval = fit.conf_int(method="profile")
     np.testing.assert_allclose(interval[0], [low, high], rtol=1e-6)
-    wald = fit.conf_int(0.95)
+    wald = fit.conf_int()
     assert wald[0, 0] < fit.params_[0] < wald[0, 1]
     assert not np.allclose(wald[0], interval[0], rtol=1e-3)     # the profile is asymmetric
 

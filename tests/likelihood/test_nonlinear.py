@@ -117,7 +117,7 @@ def test_summary_predict_and_the_estimator_contract():
     text = str(model.summary())
     assert "b1" in text and "Nonlinear least squares" in text
     assert model.get_params()["start"] == [100.0, 0.1]
-    low, high = model.conf_int(0.95)[0]
+    low, high = model.conf_int()[0]
     assert low < model.params_[0] < high
 
 

@@ -40,7 +40,7 @@ def test_ols_matches_statsmodels(name):
     np.testing.assert_allclose(model.tvalues_, reference.tvalues, rtol=rtol)
     np.testing.assert_allclose(model.cov_params_, reference.cov_params(), rtol=rtol,
                                atol=1e-12 * np.abs(reference.cov_params()).max())
-    np.testing.assert_allclose(model.conf_int(0.9), reference.conf_int(0.1), rtol=rtol)
+    np.testing.assert_allclose(model.conf_int(0.1), reference.conf_int(0.1), rtol=rtol)
     for ours, theirs in [("rsquared_", "rsquared"), ("rsquared_adj_", "rsquared_adj"),
                          ("fvalue_", "fvalue"), ("f_pvalue_", "f_pvalue"),
                          ("loglik_", "llf"), ("aic_", "aic"), ("bic_", "bic")]:

@@ -50,14 +50,14 @@ def test_mle_matches_statsmodels_logit(dataset, request):
     np.testing.assert_allclose(model.params_, reference.params, rtol=1e-6)
     np.testing.assert_allclose(model.bse_, reference.bse, rtol=1e-6)
     np.testing.assert_allclose(model.pvalues_, reference.pvalues, rtol=1e-6)
-    np.testing.assert_allclose(model.conf_int(0.9), reference.conf_int(0.1), rtol=1e-6)
+    np.testing.assert_allclose(model.conf_int(0.1), reference.conf_int(0.1), rtol=1e-6)
     for ours, theirs in [("loglik_", "llf"), ("llnull_", "llnull"), ("llr_", "llr"),
                          ("llr_pvalue_", "llr_pvalue"), ("prsquared_", "prsquared"),
                          ("aic_", "aic"), ("bic_", "bic")]:
         assert getattr(model, ours) == pytest.approx(getattr(reference, theirs), rel=1e-6)
     assert model.df_model_ == reference.df_model and model.df_resid_ == reference.df_resid
     np.testing.assert_allclose(model.predict_proba(X)[:, 1], reference.predict(), rtol=1e-6)
-    odds = model.odds_ratios(0.95)
+    odds = model.odds_ratios(0.05)
     np.testing.assert_allclose(odds[:, 0], np.exp(reference.params), rtol=1e-6)
     np.testing.assert_allclose(odds[:, 1:], np.exp(reference.conf_int(0.05)), rtol=1e-6)
     assert model.converged_ and not model.separation_

@@ -42,14 +42,14 @@ def test_fisher_standard_errors_match_the_numerical_hessian(rng):
 def test_exact_intervals_match_scipy(rng):
     x = rng.normal(10.0, 3.0, size=25)
     model = Normal().fit(x)
-    interval = model.conf_int(0.9)
+    interval = model.conf_int(level=0.9)
     s = np.std(x, ddof=1)
     np.testing.assert_allclose(interval[0], stats.t.interval(0.9, 24, loc=x.mean(),
                                                              scale=s / 5), rtol=1e-12)
     chi2_low, chi2_high = stats.chi2.ppf([0.95, 0.05], 24)
     np.testing.assert_allclose(interval[1], [24 * s**2 / chi2_low, 24 * s**2 / chi2_high],
                                rtol=1e-12)
-    wald = model.conf_int(0.9, method="wald")
+    wald = model.conf_int(level=0.9, method="wald")
     np.testing.assert_allclose(wald[0], model.mean_ + np.array([-1, 1]) * 1.6448536269514722
                                * model.bse_[0], rtol=1e-12)
 
@@ -187,7 +187,7 @@ def test_bernoulli_intervals_match_statsmodels(k, n, method, statsmodels_method)
     model = Bernoulli().fit(np.r_[np.ones(k), np.zeros(n - k)])
     assert model.p_ == k / n
     expected = proportion_confint(k, n, alpha=0.1, method=statsmodels_method)
-    np.testing.assert_allclose(model.conf_int(0.9, method=method), expected, rtol=1e-9,
+    np.testing.assert_allclose(model.conf_int(0.1, method=method), expected, rtol=1e-9,
                                atol=1e-12)
 
 
@@ -210,8 +210,10 @@ def test_bernoulli_bad_input():
         Bernoulli().fit([0, 1, 2])
     with pytest.raises(ValueError, match=r"a must be a number in \(0, 1e\+15\]"):
         Bernoulli().fit([0, 1]).posterior(a=0, b=1)
-    with pytest.raises(ValueError, match="level must be a number in"):
+    with pytest.raises(ValueError, match="alpha must be a number in"):
         Bernoulli().fit([0, 1]).conf_int(1.5)
+    with pytest.raises(ValueError, match="level must be a number in"):
+        Bernoulli().fit([0, 1]).conf_int(level=1.5)
     with pytest.raises(ValueError, match="no single mode"):
         _ = BetaPosterior(0.5, 0.5).mode
     assert BetaPosterior(3.0, 0.5).mode == 1.0
