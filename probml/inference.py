@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from ._blocks import chunk_slices, map_chunks, weighted_gram
 from ._validation import (
     LEVEL,
     Optional,
@@ -508,3 +509,76 @@ class CoefficientInference:
                                        df=df if df is not None and df >= MIN_DF else None)
         self.tvalues_ = self.table_.statistic
         self.pvalues_ = self.table_.pvalues
+
+
+# -- heteroskedasticity- and cluster-robust covariances -----------------------------
+
+#: The covariance types of a least-squares fit: the model's, White's and its three
+#: small-sample refinements, and clustered.
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
+# A leverage this close to 1 leaves the HC2/HC3 weight e^2 / (1 - h)^k undefined.
+_LEVERAGE_ONE = 1e-10
+
+
+def robust_covariance(X, residuals, bread, *, intercept, cov_type, df_resid, groups=None):
+    r"""The sandwich :math:`B M B` of a least-squares fit, as statsmodels computes it.
+
+    With :math:`a_i = (1, x_i)` (or :math:`x_i`), the bread
+    :math:`B = (A^\top A)^{-1}` and residuals :math:`e_i`,
+
+    .. math:: M_{\mathrm{HC0}} = \sum_i e_i^2 a_i a_i^\top,\quad
+        \mathrm{HC1} = \tfrac{n}{n - k}\mathrm{HC0},\quad
+        M_{\mathrm{HC2}} = \sum_i \frac{e_i^2}{1 - h_i} a_i a_i^\top,\quad
+        M_{\mathrm{HC3}} = \sum_i \frac{e_i^2}{(1 - h_i)^2} a_i a_i^\top,
+
+    with the leverages :math:`h_i = a_i^\top B a_i` (White 1980; MacKinnon and
+    White 1985), and for clusters :math:`g` with scores
+    :math:`s_g = \sum_{i \in g} e_i a_i`,
+    :math:`\frac{G}{G - 1}\frac{n - 1}{n - k}\sum_g s_g s_g^\top`.  One pass
+    over row chunks (:func:`~probml._blocks.map_chunks`).  HC2 and HC3 are
+    undefined where a leverage is 1 (that point alone sets a parameter): NaN.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p)
+    residuals : ndarray of shape (n,)
+    bread : ndarray of shape (k, k)
+        :math:`(A^\top A)^{-1}`, the intercept first.
+    intercept : bool
+    cov_type : one of ``COV_TYPES`` but ``"nonrobust"``
+    df_resid : float
+        :math:`n - k`.
+    groups : ndarray of int codes 0..G-1, for ``"cluster"``
+    """
+    n, k = len(X), len(bread)
+
+    def design(rows):
+        block = X[rows]
+        return np.column_stack([np.ones(len(block)), block]) if intercept else block
+
+    if cov_type == "cluster":
+        n_groups = int(groups.max()) + 1
+
+        def group_scores(rows):
+            scores = residuals[rows, None] * design(rows)
+            return np.column_stack([np.bincount(groups[rows], scores[:, j], n_groups)
+                                    for j in range(k)])
+        sums = sum(map_chunks(group_scores, chunk_slices(n)))
+        meat = sums.T @ sums
+        correction = n_groups / (n_groups - 1) * (n - 1) / df_resid
+    else:
+        power = {"HC0": 0, "HC1": 0, "HC2": 1, "HC3": 2}[cov_type]
+
+        def weighted(rows):
+            weight = residuals[rows] ** 2
+            if power:
+                A = design(rows)
+                leverage = np.einsum("ij,jk,ik->i", A, bread, A)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    weight = np.where(leverage < 1 - _LEVERAGE_ONE,
+                                      weight / (1 - leverage) ** power, np.nan)
+            return weighted_gram(X[rows], weight, intercept)
+        meat = sum(map_chunks(weighted, chunk_slices(n)))
+        correction = n / df_resid if cov_type == "HC1" else 1.0
+    covariance = correction * (bread @ meat @ bread)
+    return 0.5 * (covariance + covariance.T)

@@ -395,7 +395,8 @@ def entries():
     # -- estimators: hyperparameters and data, then every method on a fitted model
     estimators = [
         ("LinearRegression", LinearRegression,
-         {"fit_intercept": (True, "flag"), "solver": ("auto", "choice")}, xy),
+         {"fit_intercept": (True, "flag"), "solver": ("auto", "choice"),
+          "cov_type": ("nonrobust", "choice")}, xy),
         ("Ridge", Ridge, {"alpha": (1.0, "scalar"), "fit_intercept": (True, "flag")}, xy,
          ("prior_std_",)),
         ("BayesianLinearRegression", BayesianLinearRegression,
@@ -422,6 +423,10 @@ def entries():
     for label, cls, hyper, data, *documented in estimators:
         out.append(_estimator(label, cls, hyper, data,
                               documented=documented[0] if documented else ()))
+    out.append(_estimator("LinearRegression(cov_type='cluster')",
+                          lambda **h: LinearRegression(cov_type="cluster", **h),
+                          {}, {"X": (X, "matrix"), "y": (y, "vector"),
+                               "groups": (np.arange(12) % 3, "integers")}))
     out.append(_estimator("BridgeRegression(p=2)", BridgeRegression,
                           {"alpha": (0.1, "scalar"), "p": (2.0, "scalar")}, xy))
     out.append(_estimator("Normal", Normal, {}, {"x": (y, "vector")}))

@@ -27,7 +27,8 @@ _GLM_UNIDENTIFIED = {"check_sample_weight_equivalence_on_dense_data":
                      "more features than distinct rows: the MLE is not unique"}
 
 
-@parametrize_with_checks([LinearRegression(), Ridge(), BayesianLinearRegression(),
+@parametrize_with_checks([LinearRegression(), LinearRegression(cov_type="HC3"), Ridge(),
+                          BayesianLinearRegression(),
                           BayesianLinearRegression(beta=None),
                           BayesianLinearRegression(fit_precisions=True),
                           LogisticRegression(), LogisticRegression(penalty="l2", C=0.5),

@@ -19,13 +19,16 @@ import numpy as np
 from .._validation import (
     BOOLEAN,
     Options,
+    check_sortable,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import (
+    COV_TYPES,
     CoefficientInference,
     gaussian_loglik,
     information_criteria,
     parameter_names,
+    robust_covariance,
 )
 from ._least_squares import (
     SOLVERS,
@@ -98,6 +101,13 @@ class LinearRegression(CoefficientInference, Regressor):
         How to solve; ``"auto"`` takes the fast Gram/Cholesky path when the
         design is well conditioned and an accurate one otherwise (see
         :mod:`probml.models._least_squares`).  The choice is in ``solver_``.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}, default="nonrobust"
+        The covariance of the estimates: the model's
+        :math:`\hat\sigma^2 (A^\top A)^{-1}`, a heteroskedasticity-robust
+        sandwich, or one robust to correlation within the ``groups`` passed
+        to :meth:`fit` (:func:`probml.inference.robust_covariance`), as
+        statsmodels' ``OLS.fit(cov_type=...)``; the robust ones are used
+        with normal reference distributions (z statistics), as there.
 
     Attributes
     ----------
@@ -143,19 +153,23 @@ class LinearRegression(CoefficientInference, Regressor):
     """
 
     _summary_title = "Linear regression (OLS = Gaussian MLE)"
-    _parameter_domains = {"fit_intercept": BOOLEAN, "solver": Options(*SOLVERS)}
+    _parameter_domains = {"fit_intercept": BOOLEAN, "solver": Options(*SOLVERS),
+                          "cov_type": Options(*COV_TYPES)}
 
-    def __init__(self, fit_intercept=True, solver="auto"):
+    def __init__(self, fit_intercept=True, solver="auto", cov_type="nonrobust"):
         self.fit_intercept = fit_intercept
         self.solver = solver
+        self.cov_type = cov_type
 
-    def fit(self, X, y):
+    def fit(self, X, y, groups=None):
         """Fit by least squares and compute the inference.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
+        groups : array-like of shape (n_samples,), optional
+            The cluster of each row, for ``cov_type="cluster"`` (at least two).
 
         Returns
         -------
@@ -165,6 +179,7 @@ class LinearRegression(CoefficientInference, Regressor):
         fit_intercept = params["fit_intercept"]
         X, y, names = self._validate_training_data(X, y)
         n, p = X.shape
+        codes = _cluster_codes(groups, n, params["cov_type"])
         check_enough_samples(n, p + fit_intercept, type(self).__name__)
         moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
         solution = solve_ols(X, y, moments, solver=params["solver"], feature_names=names)
@@ -182,21 +197,50 @@ class LinearRegression(CoefficientInference, Regressor):
         scale = noise_variance(rss, self.df_resid_, "LinearRegression")
         self.sigma_ = math.sqrt(scale)
         params = np.r_[solution.intercept, solution.coef] if fit_intercept else solution.coef
-        self._store_table(parameter_names(names, p, fit_intercept), params,
-                          solution.unscaled_cov, self.df_resid_, scale)
+        names_out = parameter_names(names, p, fit_intercept)
+        if params_cov := self._robust_cov(X, y, solution, codes):
+            self._store_table(names_out, params, params_cov[0], None)
+        else:
+            self._store_table(names_out, params, solution.unscaled_cov, self.df_resid_, scale)
 
         tss = moments.yy                # centred with an intercept, raw without one
         self.rss_ = rss
         self.rsquared_ = 1.0 - rss / tss if tss > 0 else math.nan
         self.rsquared_adj_ = 1.0 - (1.0 - self.rsquared_) * (n - fit_intercept) / self.df_resid_
-        self.fvalue_, self.f_pvalue_ = _f_test(tss - rss, rss, self.df_model_, self.df_resid_)
+        if params_cov:
+            # The Wald test of the slopes with the robust covariance, as statsmodels: F with
+            # df_resid (or clusters - 1) denominator degrees of freedom.
+            df_denominator = (int(codes.max()) if codes is not None else self.df_resid_)
+            self.fvalue_, self.f_pvalue_ = _wald_f(params, params_cov[0], fit_intercept,
+                                                   self.df_model_, df_denominator)
+        else:
+            self.fvalue_, self.f_pvalue_ = _f_test(tss - rss, rss, self.df_model_,
+                                                   self.df_resid_)
         self.loglik_ = gaussian_loglik(n, rss / n)
         self.aic_, self.bic_ = information_criteria(self.loglik_, self.df_model_ + fit_intercept, n)
         return self
 
+    def _robust_cov(self, X, y, solution, codes):
+        """``(covariance,)`` of the robust type asked for, or ``()`` for the model's."""
+        cov_type = self._check_params()["cov_type"]
+        if cov_type == "nonrobust":
+            return ()
+        residuals = y - (X @ solution.coef + solution.intercept)
+        with np.errstate(invalid="ignore"):
+            covariance = robust_covariance(
+                X, residuals, solution.unscaled_cov, intercept=bool(self.fit_intercept),
+                cov_type=cov_type, df_resid=self.df_resid_, groups=codes)
+        if not np.all(np.isfinite(np.diagonal(covariance))):
+            warnings.warn(f"A point has leverage 1 (it alone determines a parameter), where "
+                          f"{cov_type}'s weight e^2/(1 - h)^k is undefined: the standard errors "
+                          "are NaN. Use cov_type='HC0' or 'HC1'.", UndefinedStatisticWarning,
+                          stacklevel=3)
+        return (covariance,)
+
     def _summary_info(self):
         return [
             ("No. observations", str(self.n_samples_)),
+            ("Covariance type", self._check_params()["cov_type"]),
             ("Df residuals", str(self.df_resid_)),
             ("Df model", str(self.df_model_)),
             ("Solver", self.solver_),
@@ -215,6 +259,44 @@ class LinearRegression(CoefficientInference, Regressor):
             return ["The design is rank deficient; the estimates are the minimum-norm "
                     "solution and the collinear coefficients are not identified."]
         return []
+
+
+def _cluster_codes(groups, n, cov_type):
+    """The clusters of ``groups`` as codes 0..G-1 (None unless ``cov_type="cluster"``)."""
+    if cov_type != "cluster":
+        if groups is not None:
+            raise ValueError(f"groups is for cov_type='cluster'; got cov_type={cov_type!r}.")
+        return None
+    if groups is None:
+        raise ValueError("cov_type='cluster' needs the cluster of each row: pass groups to fit.")
+    labels = np.asarray(groups)
+    if labels.ndim != 1 or len(labels) != n:
+        raise ValueError(f"groups must give one cluster label per row of X ({n}), got shape "
+                         f"{labels.shape}.")
+    if labels.dtype.kind in "fc" and not np.all(np.isfinite(labels)):
+        raise ValueError("groups must be cluster labels, not NaN or infinite numbers.")
+    check_sortable(labels, "groups", "cluster labels")
+    unique, codes = np.unique(labels, return_inverse=True)
+    if len(unique) < 2:
+        raise ValueError("cov_type='cluster' needs at least two clusters in groups, got "
+                         f"{len(unique)}.")
+    return codes
+
+
+def _wald_f(params, cov, fit_intercept, df_model, df_denominator):
+    r""":math:`F = \hat\beta_s^\top V_s^{-1} \hat\beta_s / q` for the slopes :math:`s` (all
+    the parameters without an intercept), and its p-value on :math:`F(q, \nu)`."""
+    from scipy import special
+
+    slopes = slice(int(fit_intercept), None)
+    beta, block = params[slopes], cov[slopes, slopes]
+    if df_model == 0 or not np.all(np.isfinite(block)):
+        return np.nan, np.nan
+    try:
+        statistic = float(beta @ np.linalg.solve(block, beta)) / df_model
+    except np.linalg.LinAlgError:
+        return np.nan, np.nan
+    return statistic, float(special.fdtrc(df_model, df_denominator, statistic))
 
 
 def _f_test(explained, rss, df_model, df_resid):

@@ -29,6 +29,68 @@ DATASETS = ["diabetes", "longley", "stackloss", "scotland"]
 
 
 @pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("cov_type", ["HC0", "HC1", "HC2", "HC3"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_robust_covariances_match_statsmodels(name, cov_type, fit_intercept):
+    X, y = _statsmodels_data(name)
+    design = np.asarray(X, float)
+    exog = sm.add_constant(design) if fit_intercept else design
+    reference = sm.OLS(np.asarray(y, float), exog).fit(cov_type=cov_type)
+    model = LinearRegression(fit_intercept=fit_intercept, cov_type=cov_type).fit(X, y)
+    # Longley's design has condition number 5e9: both libraries keep 8 digits there.
+    rtol = 1e-6 if name == "longley" else 1e-8
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=rtol)
+    np.testing.assert_allclose(model.cov_params_, reference.cov_params(), rtol=rtol,
+                               atol=rtol * np.abs(reference.cov_params()).max())
+    np.testing.assert_allclose(model.pvalues_, reference.pvalues, rtol=rtol, atol=1e-300)
+    np.testing.assert_allclose(model.conf_int(0.1), reference.conf_int(0.1), rtol=rtol,
+                               atol=rtol * np.abs(reference.params).max())
+    assert model.fvalue_ == pytest.approx(reference.fvalue, rel=rtol)
+    assert model.f_pvalue_ == pytest.approx(reference.f_pvalue, rel=1e-6, abs=1e-300)
+    assert "Covariance type" in str(model.summary()) and " z " in str(model.summary())
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_cluster_robust_covariance_matches_statsmodels(fit_intercept):
+    # Grunfeld's investment data: ten firms observed over twenty years.
+    data = sm.datasets.grunfeld.load_pandas().data
+    X, y, firms = data[["value", "capital"]], data["invest"], data["firm"]
+    exog = sm.add_constant(np.asarray(X, float)) if fit_intercept else np.asarray(X, float)
+    reference = sm.OLS(np.asarray(y, float), exog).fit(
+        cov_type="cluster", cov_kwds={"groups": firms.astype("category").cat.codes})
+    model = LinearRegression(fit_intercept=fit_intercept, cov_type="cluster").fit(
+        X, y, groups=firms)
+    np.testing.assert_allclose(model.cov_params_, reference.cov_params(), rtol=1e-8)
+    np.testing.assert_allclose(model.pvalues_, reference.pvalues, rtol=1e-8)
+    assert model.fvalue_ == pytest.approx(reference.fvalue, rel=1e-8)
+    assert model.f_pvalue_ == pytest.approx(reference.f_pvalue, rel=1e-8)
+
+
+def test_robust_covariances_need_their_inputs_and_say_when_undefined():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20, 2)), rng.standard_normal(20)
+    with pytest.raises(ValueError, match="pass groups"):
+        LinearRegression(cov_type="cluster").fit(X, y)
+    with pytest.raises(ValueError, match="groups is for cov_type='cluster'"):
+        LinearRegression().fit(X, y, groups=np.arange(20) % 2)
+    with pytest.raises(ValueError, match="at least two clusters"):
+        LinearRegression(cov_type="cluster").fit(X, y, groups=np.zeros(20))
+    with pytest.raises(ValueError, match="one cluster label per row"):
+        LinearRegression(cov_type="cluster").fit(X, y, groups=[0, 1])
+    with pytest.raises(ValueError, match="cov_type"):
+        LinearRegression(cov_type="HC4").fit(X, y)
+    # A dummy column that is 1 in one row only: that row has leverage 1.
+    X[:, 1] = 0.0
+    X[0, 1] = 1.0
+    from probml.exceptions import UndefinedStatisticWarning
+
+    with pytest.warns(UndefinedStatisticWarning, match="leverage 1"):
+        model = LinearRegression(cov_type="HC3").fit(X, y)
+    assert np.isnan(model.bse_).all()
+    assert np.all(np.isfinite(LinearRegression(cov_type="HC1").fit(X, y).bse_))
+
+
+@pytest.mark.parametrize("name", DATASETS)
 def test_ols_matches_statsmodels(name):
     X, y = _statsmodels_data(name)
     reference = sm.OLS(np.asarray(y, float), sm.add_constant(np.asarray(X, float))).fit()
