@@ -25,6 +25,7 @@ from ._validation import (
     Real,
     check_array_finite,
     check_is_fitted,
+    check_sortable,
     validate_params,
 )
 from .exceptions import UndefinedStatisticWarning
@@ -518,6 +519,28 @@ class CoefficientInference:
 COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
 # A leverage this close to 1 leaves the HC2/HC3 weight e^2 / (1 - h)^k undefined.
 _LEVERAGE_ONE = 1e-10
+
+
+def cluster_codes(groups, n, cov_type):
+    """The clusters of ``groups`` as codes 0..G-1 (None unless ``cov_type="cluster"``)."""
+    if cov_type != "cluster":
+        if groups is not None:
+            raise ValueError(f"groups is for cov_type='cluster'; got cov_type={cov_type!r}.")
+        return None
+    if groups is None:
+        raise ValueError("cov_type='cluster' needs the cluster of each row: pass groups to fit.")
+    labels = np.asarray(groups)
+    if labels.ndim != 1 or len(labels) != n:
+        raise ValueError(f"groups must give one cluster label per row of X ({n}), got shape "
+                         f"{labels.shape}.")
+    if labels.dtype.kind in "fc" and not np.all(np.isfinite(labels)):
+        raise ValueError("groups must be cluster labels, not NaN or infinite numbers.")
+    check_sortable(labels, "groups", "cluster labels")
+    unique, codes = np.unique(labels, return_inverse=True)
+    if len(unique) < 2:
+        raise ValueError("cov_type='cluster' needs at least two clusters in groups, got "
+                         f"{len(unique)}.")
+    return codes
 
 
 def robust_covariance(X, residuals, bread, *, intercept, cov_type, df_resid, groups=None):

@@ -953,8 +953,12 @@ def _likelihood_entries(X, y):
         _estimator("GLM", likelihood.GLM,
                    {"family": ("poisson", "choice"), "link": (None, "choice"),
                     "fit_intercept": (True, "flag"), "max_iter": (100, "count"),
-                    "tol": (1e-9, "scalar")},
+                    "tol": (1e-9, "scalar"), "cov_type": ("nonrobust", "choice")},
                    {"X": (X, "matrix"), "y": (counts, "vector")}),
+        _function("GLM(cov_type='cluster').fit", lambda X, y, groups: likelihood.GLM(
+            "poisson", cov_type="cluster").fit(X, y, groups=groups),
+            {"X": (X, "matrix"), "y": (counts, "vector"),
+             "groups": (np.arange(len(counts)) % 3, "integers")}),
         _method("GLM", lambda: likelihood.GLM("poisson").fit(X, counts), "predict",
                 {"X": (X, "matrix")}),
         _estimator("NonlinearRegression", lambda start, max_iter: likelihood.NonlinearRegression(

@@ -47,7 +47,12 @@ from .._validation import (
     validate_features,
 )
 from ..exceptions import PerfectFitWarning
-from ..inference import CoefficientInference, information_criteria
+from ..inference import (
+    CoefficientInference,
+    cluster_codes,
+    information_criteria,
+    robust_covariance,
+)
 from ..models.base import Regressor
 from .compiled import MODULES, compile_expressions, stable
 from .data import check_weights, sample_array
@@ -150,15 +155,17 @@ class GLM(CoefficientInference, Regressor):
         "fit_intercept": BOOLEAN,
         "max_iter": Integer(1, 100_000),
         "tol": Real(0, 1, closed="neither"),
+        "cov_type": Options("nonrobust", "HC0", "cluster"),
     }
 
     def __init__(self, family="gaussian", link=None, *, fit_intercept=True, max_iter=100,
-                 tol=1e-9):
+                 tol=1e-9, cov_type="nonrobust"):
         self.family = family
         self.link = link
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
         self.tol = tol
+        self.cov_type = cov_type
 
     @property
     def _summary_title(self):
@@ -186,7 +193,7 @@ class GLM(CoefficientInference, Regressor):
     # -- the fit ---------------------------------------------------------------------
 
     def fit(self, X, y, sample_weight=None, *, freq_weights=None, offset=None, exposure=None,
-            trials=None):
+            trials=None, groups=None):
         """Fit by Newton's method from the GLM's usual start.
 
         Parameters
@@ -207,18 +214,20 @@ class GLM(CoefficientInference, Regressor):
             :math:`\\eta = x^\\top\\beta + \\text{offset} + \\log(\\text{exposure})`.
         trials : array-like of shape (n,), optional
             Binomial trials per row (default 1: a Bernoulli response).
+        groups : array-like of shape (n,), optional
+            The cluster of each row, for ``cov_type="cluster"``.
 
         Returns
         -------
         self
         """
-        self._check_params()
+        params = self._check_params()
         family, link = self._family(), self._link()
         X_input = X
         X, names = check_matrix(X, "X", finite=False)     # the engine's Problem scans X
         n = len(X)
         if n < 2:
-            raise ValueError(f"GLM needs at least 2 samples, got n_samples = {n}.")
+            raise ValueError(f"GLM needs at least 2 samples: X has n_samples = {n}.")
         y = sample_array(y, "y")
         if len(y) != n:
             raise ValueError(f"y has {len(y)} values but X has {n} rows.")
@@ -253,11 +262,17 @@ class GLM(CoefficientInference, Regressor):
                         fit_intercept=self.fit_intercept, start=start,
                         sample_weight=combined, offset=total_offset, feature_names=names,
                         max_iter=self.max_iter, tol=self.tol)
-        self._store(fit, family, link, y, data, analytic, frequency)
+        if params["cov_type"] != "nonrobust" and (family.dispersion == "alpha" or combined
+                                                   is not None):
+            raise ValueError(f"cov_type={params['cov_type']!r} is available for the GLMs without "
+                             "weights and with a fixed or moment-estimated dispersion; fit the "
+                             "negative binomial or weighted data with cov_type='nonrobust'.")
+        codes = cluster_codes(groups, n, params["cov_type"])
+        self._store(fit, family, link, y, data, analytic, frequency, codes)
         validate_features(self, X_input, reset=True)
         return self
 
-    def _store(self, fit, family, link, y, data, analytic, frequency):
+    def _store(self, fit, family, link, y, data, analytic, frequency, codes=None):
         problem = fit.problem
         k = problem.n_scalar
         beta = fit.params_[k:]
@@ -307,18 +322,29 @@ class GLM(CoefficientInference, Regressor):
             # The directions the fit found flat (NaN standard errors, with its warning)
             # stay undefined; the rest is inverted.
             keep = ~np.isnan(fit.bse_[k:])
-            cov = np.full(information.shape, np.nan)
-            if np.any(keep):
-                block = information[np.ix_(keep, keep)]
-                try:
-                    cov[np.ix_(keep, keep)] = np.linalg.inv(block)
-                except np.linalg.LinAlgError:        # singular after all: the pseudo-inverse
-                    cov[np.ix_(keep, keep)] = np.linalg.pinv(block, hermitian=True)
+            cov = _inverse(information, keep)
             self.loglik_ = (fit.loglik_ if family.dispersion == "one" else
                             _loglik(family, link, y, mu, data, analytic, frequency,
                                     self.scale_, n_obs))
             self.aic_, self.bic_ = information_criteria(self.loglik_, p, n_obs)
-            self._store_table(names, beta, cov, None, noise_variance=self.scale_)
+            cov_type = self._check_params()["cov_type"]
+            if cov_type == "nonrobust":
+                self._store_table(names, beta, cov, None, noise_variance=self.scale_)
+            else:
+                # The sandwich of the unit-scale quasi-likelihood: the dispersion cancels.
+                # Its bread is the observed information, as statsmodels', which differs
+                # from the fit's expected one under a non-canonical link.
+                scores = problem.linear_predictor_scores(fit.params_)
+                if link != family.canonical_link:
+                    bernoulli = family.name == "binomial" and len(problem.arrays) == 1
+                    observed = problem.with_model(_model(family.name, link, bernoulli))
+                    with np.errstate(all="ignore"):
+                        hessian = observed.user_derivatives(fit.params_)[2]
+                    cov = _inverse(-hessian, keep)
+                robust = robust_covariance(problem.X, scores, cov, intercept=problem.intercept,
+                                           cov_type=cov_type, df_resid=self.df_resid_,
+                                           groups=codes)
+                self._store_table(names, beta, robust, None)
         self.mu_ = mu * (data[1] if binomial else 1.0)
         self.n_iter_, self.converged_ = fit.n_iter_, fit.converged_
         self._beta = beta
@@ -520,6 +546,19 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
 
     with np.errstate(all="ignore"):
         return math.fsum(map_chunks(chunk, chunk_slices(len(y))))
+
+
+def _inverse(information, keep):
+    """The covariance: the inverse of ``information`` on the directions ``keep`` (those the
+    fit found flat stay NaN), by the pseudo-inverse if it is singular after all."""
+    cov = np.full(information.shape, np.nan)
+    if np.any(keep):
+        block = information[np.ix_(keep, keep)]
+        try:
+            cov[np.ix_(keep, keep)] = np.linalg.inv(block)
+        except np.linalg.LinAlgError:
+            cov[np.ix_(keep, keep)] = np.linalg.pinv(block, hermitian=True)
+    return cov
 
 
 def _weighted_sum(values, weights):

@@ -139,6 +139,13 @@ class Problem:
         self.n_scalar = len(model.scalar_parameters)
         self.n_coef = 0 if self.X is None else self.X.shape[1] + self.intercept
 
+    def with_model(self, model):
+        """The same data, weights, covariates and offset under another ``model`` of the same
+        data symbols and parameters (the plain model of a Fisher-scoring fit, say)."""
+        names = None if self.X is None else self.feature_names[int(self.intercept):]
+        return Problem(model, self.arrays, self.X, self.weights, names, offset=self.offset,
+                       fit_intercept=self.intercept)
+
     def restricted(self, blocks):
         """The same problem on the rows of ``blocks`` only (a subsample, no copy)."""
         sub = object.__new__(Problem)
@@ -334,19 +341,29 @@ class Problem:
     def scores(self, theta):
         """Per-observation scores on the user's scale, shape (n, k), for the sandwich."""
         k = self.n_scalar
-        compiled = self.model.compiled()
-        prepared = compiled.prepare(*self.arrays)
-        arguments = list(theta[:k]) + ([self.linear_predictor(theta)] if self.X is not None
-                                        else [])
-        values = compiled.evaluate(prepared, *arguments, order=1)
-        parts = [np.broadcast_to(np.asarray(g, dtype=float), (self.n,))
-                 for g in values[1:1 + len(self.model.variables)]]
+        parts = self._score_parts(theta)
         columns = parts[:k]
         if self.X is not None:
             if self.intercept:
                 columns.append(parts[k])
             columns += list((self.X * parts[k][:, None]).T)
         return np.column_stack(columns) if columns else np.zeros((self.n, 0))
+
+    def linear_predictor_scores(self, theta):
+        r""":math:`\partial\ell_i/\partial\eta_i` for each observation (without weights): the
+        score of a coefficient is this times its covariate."""
+        return self._score_parts(theta)[self.n_scalar]
+
+    def _score_parts(self, theta):
+        """Each model variable's per-observation first derivative, shape (n,) each."""
+        k = self.n_scalar
+        compiled = self.model.compiled()
+        prepared = compiled.prepare(*self.arrays)
+        arguments = list(theta[:k]) + ([self.linear_predictor(theta)] if self.X is not None
+                                        else [])
+        values = compiled.evaluate(prepared, *arguments, order=1)
+        return [np.broadcast_to(np.asarray(g, dtype=float), (self.n,))
+                for g in values[1:1 + len(self.model.variables)]]
 
     # -- the objective -----------------------------------------------------------------
 

@@ -19,12 +19,12 @@ import numpy as np
 from .._validation import (
     BOOLEAN,
     Options,
-    check_sortable,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import (
     COV_TYPES,
     CoefficientInference,
+    cluster_codes,
     gaussian_loglik,
     information_criteria,
     parameter_names,
@@ -179,7 +179,7 @@ class LinearRegression(CoefficientInference, Regressor):
         fit_intercept = params["fit_intercept"]
         X, y, names = self._validate_training_data(X, y)
         n, p = X.shape
-        codes = _cluster_codes(groups, n, params["cov_type"])
+        codes = cluster_codes(groups, n, params["cov_type"])
         check_enough_samples(n, p + fit_intercept, type(self).__name__)
         moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
         solution = solve_ols(X, y, moments, solver=params["solver"], feature_names=names)
@@ -259,28 +259,6 @@ class LinearRegression(CoefficientInference, Regressor):
             return ["The design is rank deficient; the estimates are the minimum-norm "
                     "solution and the collinear coefficients are not identified."]
         return []
-
-
-def _cluster_codes(groups, n, cov_type):
-    """The clusters of ``groups`` as codes 0..G-1 (None unless ``cov_type="cluster"``)."""
-    if cov_type != "cluster":
-        if groups is not None:
-            raise ValueError(f"groups is for cov_type='cluster'; got cov_type={cov_type!r}.")
-        return None
-    if groups is None:
-        raise ValueError("cov_type='cluster' needs the cluster of each row: pass groups to fit.")
-    labels = np.asarray(groups)
-    if labels.ndim != 1 or len(labels) != n:
-        raise ValueError(f"groups must give one cluster label per row of X ({n}), got shape "
-                         f"{labels.shape}.")
-    if labels.dtype.kind in "fc" and not np.all(np.isfinite(labels)):
-        raise ValueError("groups must be cluster labels, not NaN or infinite numbers.")
-    check_sortable(labels, "groups", "cluster labels")
-    unique, codes = np.unique(labels, return_inverse=True)
-    if len(unique) < 2:
-        raise ValueError("cov_type='cluster' needs at least two clusters in groups, got "
-                         f"{len(unique)}.")
-    return codes
 
 
 def _wald_f(params, cov, fit_intercept, df_model, df_denominator):

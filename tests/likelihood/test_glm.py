@@ -72,6 +72,73 @@ def test_binary_links_on_spector(link, sm_link):
     assert_agrees(GLM("binomial", link).fit(X, y), statsmodels_fit(y, X, family))
 
 
+def _robust_reference(y, X, family, cov_type, groups=None):
+    """statsmodels' robust fit at its tightest solution."""
+    model = sm.GLM(y, sm.add_constant(X, has_constant="add"), family=family)
+    start = statsmodels_fit(y, X, family).params
+    kwds = {"groups": groups} if groups is not None else None
+    return model.fit(start_params=start, tol=1e-15, maxiter=200, cov_type=cov_type,
+                     cov_kwds=kwds)
+
+
+def _cpunish():
+    data = sm.datasets.cpunish.load_pandas().data
+    X = data[["INCOME", "PERPOVERTY", "PERBLACK", "VC100k96", "SOUTH", "DEGREE"]].to_numpy()
+    return np.column_stack([np.log(X[:, 0]), X[:, 1:]]), data["EXECUTIONS"].to_numpy(float)
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.DomainWarning")
+@pytest.mark.parametrize("case", ["poisson", "gamma", "probit", "binomial-trials"])
+def test_robust_sandwich_matches_statsmodels(case):
+    if case == "poisson":
+        X, y = _cpunish()
+        ours, family, fit_args = GLM("poisson", cov_type="HC0"), sm.families.Poisson(), {}
+    elif case == "gamma":
+        data = sm.datasets.scotland.load_pandas()
+        X, y = data.exog.to_numpy(), data.endog.to_numpy()
+        ours, family, fit_args = GLM("gamma", cov_type="HC0"), sm.families.Gamma(), {}
+    elif case == "probit":
+        data = sm.datasets.spector.load_pandas()
+        X, y = data.exog.to_numpy(), data.endog.to_numpy()
+        ours = GLM("binomial", "probit", cov_type="HC0")
+        family, fit_args = sm.families.Binomial(sm.families.links.Probit()), {}
+    else:
+        data = sm.datasets.star98.load_pandas()
+        X = data.exog.to_numpy()[:, :8]
+        successes = data.endog["NABOVE"].to_numpy()
+        trials = successes + data.endog["NBELOW"].to_numpy()
+        ours, family = GLM("binomial", cov_type="HC0"), sm.families.Binomial()
+        fit_args, y = {"trials": trials}, successes
+    fitted = ours.fit(X, y, **fit_args)
+    endog = (np.column_stack([y, fit_args["trials"] - y]) if fit_args else y)
+    theirs = _robust_reference(endog, X, family, "HC0")
+    np.testing.assert_allclose(fitted.bse_, theirs.bse, rtol=RTOL)
+    np.testing.assert_allclose(fitted.pvalues_, theirs.pvalues, rtol=RTOL, atol=1e-300)
+    np.testing.assert_allclose(fitted.conf_int(0.1), theirs.conf_int(0.1), rtol=RTOL,
+                               atol=RTOL * np.abs(theirs.params).max())
+
+
+def test_cluster_robust_glm_matches_statsmodels():
+    X, y = _cpunish()
+    groups = 2 * X[:, 4].astype(int) + (X[:, 5] > np.median(X[:, 5]))     # four clusters
+    fitted = GLM("poisson", cov_type="cluster").fit(X, y, groups=groups)
+    theirs = _robust_reference(y, X, sm.families.Poisson(), "cluster", groups.astype(int))
+    np.testing.assert_allclose(fitted.cov_params_, theirs.cov_params(), rtol=RTOL)
+    assert "z" in str(fitted.summary())
+
+
+def test_robust_glm_refuses_what_it_does_not_support():
+    X, y = _cpunish()
+    with pytest.raises(ValueError, match="cov_type"):
+        GLM("poisson", cov_type="HC3").fit(X, y)
+    with pytest.raises(ValueError, match="without weights"):
+        GLM("poisson", cov_type="HC0").fit(X, y, freq_weights=np.ones(len(y)))
+    with pytest.raises(ValueError, match="negative binomial"):
+        GLM("negative_binomial", cov_type="HC0").fit(X, y)
+    with pytest.raises(ValueError, match="pass groups"):
+        GLM("poisson", cov_type="cluster").fit(X, y)
+
+
 def test_inverse_gaussian_and_gaussian_log_link_on_scotland():
     data = sm.datasets.scotland.load_pandas()
     X, y = data.exog.to_numpy()[:, :3], data.endog.to_numpy()
