@@ -171,24 +171,8 @@ def fit_command(args):
     else:
         model = BayesianLinearRegression(alpha=args.alpha, fit_precisions=True)
     model.fit(_NamedColumns(X, names), y)
-    if args.model == "bayes":
-        print(_bayes_report(model, names))
-    else:
-        print(model.summary(level=args.level))
+    print(model.summary(level=args.level))
     return 0
-
-
-def _bayes_report(model, names):
-    std = np.sqrt(np.diagonal(model.posterior_cov_))
-    lines = ["Bayesian linear regression (evidence-maximised precisions)",
-             f"alpha (prior precision) = {model.alpha_:.6g}",
-             f"beta (noise precision)  = {model.beta_:.6g}",
-             f"log evidence            = {model.log_evidence_:.6g}",
-             "", f"{'':12} {'posterior mean':>15} {'posterior std':>15}"]
-    lines += [f"{name:12} {mean:15.6g} {sd:15.6g}"
-              for name, mean, sd in zip(names, model.posterior_mean_, std)]
-    lines.append(f"{'intercept':12} {model.intercept_:15.6g} {model.intercept_std_:15.6g}")
-    return "\n".join(lines)
 
 
 def tour_command(args):

@@ -470,6 +470,8 @@ def entries():
                                                              "rng": (0, "count")}))
         out.append(_method(label, make, "partial_fit", {"X": (X, "matrix"),
                                                         "y": (y, "vector")}))
+        out.append(_method(label, make, "summary", {"alpha": (0.05, "probability")}))
+        out.append(_method(label, make, "summary", {"level": (0.95, "probability")}))
     out.append(_method("Lasso", lambda: _fitted(Lasso(alpha=0.1), X, y), "laplace_scale",
                        {"noise_std": (1.0, "scalar")}))
     logistic = (lambda: _fitted(LogisticRegression(), X, labels))

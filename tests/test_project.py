@@ -78,7 +78,8 @@ def test_cli_fit_prints_a_summary_with_column_names(capsys):
     assert "Ridge regression" in out and "x3" in out
     hours = path.with_name("study_hours.csv")
     assert cli.main(["fit", str(hours), "--target", "score", "--model", "bayes"]) == 0
-    assert "log evidence" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Log evidence" in out and "hours" in out and "posterior" in out
 
 
 @pytest.mark.parametrize("content, message", [

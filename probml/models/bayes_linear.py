@@ -57,7 +57,8 @@ from .._validation import (
     validate_features,
 )
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
-from ..inference import critical_value
+from ..inference import Summary, coverage, critical_value, parameter_names
+from ..inference import _number
 from ._least_squares import (
     accuracy_digits,
     equilibrate,
@@ -280,6 +281,7 @@ class BayesianLinearRegression(Regressor):
                     if self._fit_intercept else self._weight_scale())
             self.intercept_std_ = (math.sqrt(full[0, 0] * self._t_variance_factor())
                                    if self._fit_intercept else 0.0)
+            self._intercept_scale = math.sqrt(full[0, 0]) if self._fit_intercept else 0.0
         undefined = np.isinf(self._t_variance_factor())     # warned in _noise_posterior
         slopes = full[1:, 1:] if self._fit_intercept else full
         if not undefined and not (np.all(np.isfinite(slopes)) and not np.isinf(full[0, 0])
@@ -516,6 +518,38 @@ class BayesianLinearRegression(Regressor):
         mixing = np.sqrt(dof / rng.chisquare(dof, size=(n_samples, 1)))
         return self.posterior_mean_ + draws * mixing
 
+    def summary(self, alpha=0.05, *, level=None):
+        r"""The posterior of each weight: mean, standard deviation and the equal-tailed
+        credible interval at ``1 - alpha`` (or ``level``), normal with the noise known
+        and Student-t with :math:`2a_n` degrees of freedom when it is not; with the
+        precisions and the log evidence.  Text in a terminal, HTML in a notebook.
+        """
+        check_is_fitted(self, "posterior_mean_")
+        level = coverage(alpha, level)
+        fit_intercept = bool(self._fit_intercept)
+        names = parameter_names(getattr(self, "feature_names_in_", None),
+                                len(self.posterior_mean_), fit_intercept)
+        with np.errstate(invalid="ignore"):
+            scales = np.sqrt(np.diagonal(self._weight_scale()))
+            stds = np.sqrt(np.diagonal(self.posterior_cov_))
+        means = self.posterior_mean_
+        if fit_intercept:
+            means = np.r_[self.intercept_, means]
+            scales, stds = np.r_[self._intercept_scale, scales], np.r_[self.intercept_std_, stds]
+        unknown = self.beta_is_unknown_
+        table = _PosteriorTable(names, means, stds, scales,
+                                2 * self.noise_shape_ if unknown else None)
+        info = [("No. observations", str(self._moments.n)),
+                ("Noise precision", "unknown (NIG)" if unknown else
+                 "evidence-maximised" if self.fit_precisions else "known"),
+                ("alpha (prior)", self.alpha_), ("beta (noise)", self.beta_),
+                ("Log evidence", self.log_evidence_), ("Iterations", str(self.n_iter_))]
+        notes = ["Intervals are equal-tailed posterior credible intervals"
+                 + (f" (Student-t, {2 * self.noise_shape_:.4g} degrees of freedom)."
+                    if unknown else " (normal).")]
+        return Summary("Bayesian linear regression (posterior)", info, table, level=level,
+                       notes=notes)
+
     def map_estimate(self):
         r"""The posterior mode of the weights and the intercept.
 
@@ -534,6 +568,28 @@ class BayesianLinearRegression(Regressor):
 
 # Relative error of the Gram route above which fit (which has the data) takes the SVD.
 _GRAM_ERROR_LIMIT = 1e-12
+
+
+class _PosteriorTable:
+    """The rows of a posterior summary: mean, sd and the credible interval of each weight
+    (a duck-typed stand-in for :class:`~probml.inference.CoefficientTable`)."""
+
+    def __init__(self, names, means, stds, scales, df):
+        self.names, self.means, self.stds, self.scales, self.df = names, means, stds, scales, df
+
+    def credible_interval(self, level):
+        """Mean -+ the two-sided quantile times the marginal's scale, shape (n, 2)."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            half = critical_value(level, self.df) * self.scales
+        return np.column_stack([self.means - half, self.means + half])
+
+    def rows(self, level):
+        low, high = (1 - level) / 2, 1 - (1 - level) / 2
+        header = ["", "mean", "sd", f"[{low:g}", f"{high:g}]"]
+        body = [[name, _number(m), _number(sd), _number(lo), _number(hi)]
+                for name, m, sd, (lo, hi) in zip(self.names, self.means, self.stds,
+                                                 self.credible_interval(level))]
+        return [header] + body
 
 
 @dataclass(frozen=True)

@@ -303,3 +303,45 @@ def test_data_whose_squares_underflow_are_fitted_not_crashed(method):
     model = getattr(BayesianLinearRegression(), method)(X, y)
     np.testing.assert_array_equal(model.coef_, [0.0, 0.0])
     assert np.all(np.isfinite(model.posterior_cov_))
+
+
+@pytest.mark.parametrize("beta", [0.5, None])
+def test_summary_gives_the_posterior_with_credible_intervals(diabetes, beta):
+    """Oracle: the posterior written out in NumPy (the intercept's flat prior is centring:
+    Sigma = (alpha I + beta Xc'Xc)^-1, the intercept's variance 1/(beta n) + xbar' Sigma
+    xbar), and scipy.stats' normal or Student-t intervals."""
+    X, y = diabetes
+    X, y = np.asarray(X)[:, :3], np.asarray(y) / 100
+    alpha = 2.0
+    model = BayesianLinearRegression(alpha=alpha, beta=beta).fit(X, y)
+    n, xbar = len(y), X.mean(axis=0)
+    Xc, yc = X - xbar, y - y.mean()
+    if beta is None:                      # Normal-Inverse-Gamma: the t scale uses b_n / a_n
+        V = np.linalg.inv(Xc.T @ Xc + alpha * np.eye(3))
+        mean = V @ Xc.T @ yc
+        df = 2 * model.noise_shape_
+        scale2 = model.noise_rate_ / model.noise_shape_
+        cov_w = scale2 * V
+        var_b = scale2 * (1 / n + xbar @ V @ xbar)
+        quantile = stats.t.ppf(0.95, df)
+        variance_factor = df / (df - 2)
+    else:
+        cov_w = np.linalg.inv(alpha * np.eye(3) + beta * Xc.T @ Xc)
+        mean = beta * cov_w @ Xc.T @ yc
+        var_b = 1 / (beta * n) + xbar @ cov_w @ xbar
+        quantile, variance_factor = stats.norm.ppf(0.95), 1.0
+    means = np.r_[y.mean() - xbar @ mean, mean]
+    scales = np.sqrt(np.r_[var_b, np.diagonal(cov_w)])
+    summary = model.summary(alpha=0.1)
+    table = summary.table
+    np.testing.assert_allclose(table.means, means, rtol=1e-10)
+    np.testing.assert_allclose(table.stds, scales * np.sqrt(variance_factor), rtol=1e-10)
+    np.testing.assert_allclose(table.credible_interval(0.9),
+                               np.column_stack([means - quantile * scales,
+                                                means + quantile * scales]), rtol=1e-10)
+    text = str(summary)
+    assert "[0.05" in text and "0.95]" in text and "Log evidence" in text
+    assert ("Student-t" in text) == (beta is None)
+    assert "<table>" in summary._repr_html_()
+    with pytest.raises(ValueError, match="error rate"):
+        model.summary(0.9)
