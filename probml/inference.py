@@ -338,8 +338,8 @@ class CoefficientTable:
                   f"P>|{self.statistic_name}|", f"[{low:g}", f"{high:g}]"]
         interval = self.conf_int(level)
         body = [
-            [name, _number(est), _number(se), _number(stat, 3), f"{p:.3f}",
-             _number(lo), _number(hi)]
+            [name, format_number(est), format_number(se), format_number(stat, 3), f"{p:.3f}",
+             format_number(lo), format_number(hi)]
             for name, est, se, stat, p, (lo, hi) in zip(
                 self.names, self.estimate, self.std_error, self.statistic,
                 self.pvalues, interval)
@@ -347,7 +347,7 @@ class CoefficientTable:
         return [header] + body
 
 
-def _number(value, digits=4):
+def format_number(value, digits=4):
     """Format like statsmodels: fixed point where readable, else scientific."""
     if not np.isfinite(value):
         return str(value)
@@ -366,7 +366,7 @@ class Summary:
 
     def __init__(self, title, info, table, *, level=0.95, notes=()):
         self.title = title
-        self.info = [(str(k), v if isinstance(v, str) else _number(v)) for k, v in info]
+        self.info = [(str(k), v if isinstance(v, str) else format_number(v)) for k, v in info]
         self.table = table
         self.level = level
         self.notes = list(notes)

@@ -57,8 +57,7 @@ from .._validation import (
     validate_features,
 )
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
-from ..inference import Summary, coverage, critical_value, parameter_names
-from ..inference import _number
+from ..inference import Summary, coverage, critical_value, format_number, parameter_names
 from ._least_squares import (
     accuracy_digits,
     equilibrate,
@@ -586,7 +585,7 @@ class _PosteriorTable:
     def rows(self, level):
         low, high = (1 - level) / 2, 1 - (1 - level) / 2
         header = ["", "mean", "sd", f"[{low:g}", f"{high:g}]"]
-        body = [[name, _number(m), _number(sd), _number(lo), _number(hi)]
+        body = [[name, format_number(m), format_number(sd), format_number(lo), format_number(hi)]
                 for name, m, sd, (lo, hi) in zip(self.names, self.means, self.stds,
                                                  self.credible_interval(level))]
         return [header] + body
