@@ -543,47 +543,59 @@ def cluster_codes(groups, n, cov_type):
     return codes
 
 
-def robust_covariance(X, residuals, bread, *, intercept, cov_type, df_resid, groups=None):
-    r"""The sandwich :math:`B M B` of a least-squares fit, as statsmodels computes it.
+def robust_covariance(X, residuals, bread=None, *, intercept, cov_type, df_resid,
+                      groups=None):
+    r"""The sandwich :math:`B M B` of a least-squares (or other M-) estimate, as statsmodels
+    computes it.
 
-    With :math:`a_i = (1, x_i)` (or :math:`x_i`), the bread
-    :math:`B = (A^\top A)^{-1}` and residuals :math:`e_i`,
+    With :math:`a_i = (1, x_i)` (or :math:`x_i`), the bread :math:`B` and the
+    residuals (or per-observation scores in the linear predictor) :math:`e_i`,
 
     .. math:: M_{\mathrm{HC0}} = \sum_i e_i^2 a_i a_i^\top,\quad
         \mathrm{HC1} = \tfrac{n}{n - k}\mathrm{HC0},\quad
         M_{\mathrm{HC2}} = \sum_i \frac{e_i^2}{1 - h_i} a_i a_i^\top,\quad
         M_{\mathrm{HC3}} = \sum_i \frac{e_i^2}{(1 - h_i)^2} a_i a_i^\top,
 
-    with the leverages :math:`h_i = a_i^\top B a_i` (White 1980; MacKinnon and
-    White 1985), and for clusters :math:`g` with scores
-    :math:`s_g = \sum_{i \in g} e_i a_i`,
-    :math:`\frac{G}{G - 1}\frac{n - 1}{n - k}\sum_g s_g s_g^\top`.  One pass
-    over row chunks (:func:`~probml._blocks.map_chunks`).  HC2 and HC3 are
-    undefined where a leverage is 1 (that point alone sets a parameter): NaN.
+    with the leverages :math:`h_i` (White 1980; MacKinnon and White 1985), and
+    for clusters :math:`g` with scores :math:`s_g = \sum_{i \in g} e_i a_i`,
+    :math:`\frac{G}{G - 1}\frac{n - 1}{n - k}\sum_g s_g s_g^\top`.
+
+    For least squares (``bread=None``, :math:`B = (A^\top A)^{-1}`) everything is
+    computed in the frame of :math:`A D = QR` (:math:`D` scaling the columns to
+    unit norm): :math:`h_i = \lVert q_i\rVert^2` and
+    :math:`B M B = T\,(Q^\top W Q)\,T^\top` with :math:`T = D R^{-1}`, so an
+    ill-conditioned design costs no more digits than it must.  Otherwise
+    (a GLM's inverse information) the rows :math:`a_i` are used as they are.
+    One pass over row chunks (:func:`~probml._blocks.map_chunks`).  HC2 and HC3
+    are undefined where a leverage is 1 (that point alone sets a parameter): NaN.
 
     Parameters
     ----------
     X : ndarray of shape (n, p)
     residuals : ndarray of shape (n,)
-    bread : ndarray of shape (k, k)
-        :math:`(A^\top A)^{-1}`, the intercept first.
+    bread : ndarray of shape (k, k), optional
+        The bread, the intercept first; None for least squares.
     intercept : bool
     cov_type : one of ``COV_TYPES`` but ``"nonrobust"``
     df_resid : float
         :math:`n - k`.
     groups : ndarray of int codes 0..G-1, for ``"cluster"``
     """
-    n, k = len(X), len(bread)
-
-    def design(rows):
-        block = X[rows]
-        return np.column_stack([np.ones(len(block)), block]) if intercept else block
-
+    n = len(X)
+    A = np.column_stack([np.ones(n), X]) if intercept else X
+    if bread is None:
+        norms = np.linalg.norm(A, axis=0)
+        norms = np.where(norms > 0, norms, 1.0)
+        Q, R = np.linalg.qr(A / norms)
+        rows_of, transform = Q, np.linalg.pinv(R) / norms[:, None]
+    else:
+        rows_of, transform = A, bread
+    k = rows_of.shape[1]
     if cov_type == "cluster":
         n_groups = int(groups.max()) + 1
 
         def group_scores(rows):
-            scores = residuals[rows, None] * design(rows)
+            scores = residuals[rows, None] * rows_of[rows]
             return np.column_stack([np.bincount(groups[rows], scores[:, j], n_groups)
                                     for j in range(k)])
         sums = sum(map_chunks(group_scores, chunk_slices(n)))
@@ -591,17 +603,95 @@ def robust_covariance(X, residuals, bread, *, intercept, cov_type, df_resid, gro
         correction = n_groups / (n_groups - 1) * (n - 1) / df_resid
     else:
         power = {"HC0": 0, "HC1": 0, "HC2": 1, "HC3": 2}[cov_type]
+        if power and bread is not None:
+            raise ValueError(f"cov_type={cov_type!r} needs the leverages of least squares.")
 
         def weighted(rows):
             weight = residuals[rows] ** 2
             if power:
-                A = design(rows)
-                leverage = np.einsum("ij,jk,ik->i", A, bread, A)
+                leverage = np.einsum("ij,ij->i", rows_of[rows], rows_of[rows])
                 with np.errstate(divide="ignore", invalid="ignore"):
                     weight = np.where(leverage < 1 - _LEVERAGE_ONE,
                                       weight / (1 - leverage) ** power, np.nan)
-            return weighted_gram(X[rows], weight, intercept)
+            return weighted_gram(rows_of[rows], weight)
         meat = sum(map_chunks(weighted, chunk_slices(n)))
         correction = n / df_resid if cov_type == "HC1" else 1.0
-    covariance = correction * (bread @ meat @ bread)
+    covariance = correction * (transform @ meat @ transform.T)
     return 0.5 * (covariance + covariance.T)
+
+
+# -- predictions with their uncertainty ----------------------------------------------
+
+class Prediction:
+    r"""Predictions with their uncertainty, as statsmodels' ``get_prediction(...)``.
+
+    For a linear predictor :math:`\hat\eta = a^\top\hat\beta` with standard error
+    :math:`\mathrm{se}(\hat\eta) = \sqrt{a^\top \widehat{\mathrm{Cov}}(\hat\beta)\, a}`
+    and a mean :math:`\mu = g^{-1}(\eta)`:
+
+    - ``predicted_mean`` :math:`g^{-1}(\hat\eta)` and ``se_mean``
+      :math:`|\mathrm d\mu/\mathrm d\eta|\,\mathrm{se}(\hat\eta)` (delta method);
+    - the mean's interval :math:`g^{-1}(\hat\eta \pm q\,\mathrm{se}(\hat\eta))`, on
+      the linear predictor's scale and transformed (inside the mean's range);
+    - for least squares (identity link, noise variance :math:`\hat\sigma^2`) the
+      prediction interval of a new observation,
+      :math:`\hat\mu \pm q\sqrt{\mathrm{se}(\hat\mu)^2 + \hat\sigma^2}`;
+
+    :math:`q` the t quantile with the fit's residual degrees of freedom, or the
+    normal one.
+    """
+
+    def __init__(self, linear, linear_se, *, df=None, inverse_link=None, slope=None,
+                 noise_variance=None, index=None):
+        self.linear, self.linear_se, self.df = linear, linear_se, df
+        self._inverse_link = inverse_link if inverse_link is not None else (lambda eta: eta)
+        with np.errstate(all="ignore"):
+            self.predicted_mean = self._inverse_link(linear)
+            self.se_mean = (np.abs(slope(linear)) if slope is not None else 1.0) * linear_se
+        self.noise_variance, self.index = noise_variance, index
+
+    @property
+    def se_obs(self):
+        """The standard error of a new observation (least squares only)."""
+        self._need_observations()
+        return np.sqrt(self.se_mean ** 2 + self.noise_variance)
+
+    def _need_observations(self):
+        if self.noise_variance is None:
+            raise ValueError("Prediction intervals for new observations are defined for least "
+                             "squares (a Gaussian noise variance); this model has none.")
+
+    def conf_int(self, alpha=0.05, *, level=None, obs=False):
+        """Intervals for the mean (or, with ``obs``, for a new observation), shape (n, 2)."""
+        q = critical_value(coverage(alpha, level), self.df)
+        if obs:
+            half = q * self.se_obs
+            return np.column_stack([self.predicted_mean - half, self.predicted_mean + half])
+        with np.errstate(all="ignore"):
+            ends = np.column_stack([self._inverse_link(self.linear - q * self.linear_se),
+                                    self._inverse_link(self.linear + q * self.linear_se)])
+        return np.sort(ends, axis=1)          # a decreasing link swaps the ends
+
+    def summary_frame(self, alpha=0.05, *, level=None):
+        """statsmodels' table: ``mean``, ``mean_se``, ``mean_ci_lower``, ``mean_ci_upper``
+        and, for least squares, ``obs_ci_lower``, ``obs_ci_upper`` (a pandas DataFrame,
+        indexed as the rows predicted when they came as one)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("summary_frame returns a pandas DataFrame: install pandas, or "
+                              "use predicted_mean, se_mean and conf_int().") from None
+        mean_ci = self.conf_int(alpha, level=level)
+        columns = {"mean": self.predicted_mean, "mean_se": self.se_mean,
+                   "mean_ci_lower": mean_ci[:, 0], "mean_ci_upper": mean_ci[:, 1]}
+        if self.noise_variance is not None:
+            obs_ci = self.conf_int(alpha, level=level, obs=True)
+            columns.update(obs_ci_lower=obs_ci[:, 0], obs_ci_upper=obs_ci[:, 1])
+        return pd.DataFrame(columns, index=self.index)
+
+
+def linear_predictor_se(X, cov, intercept):
+    r""":math:`\sqrt{a_i^\top C a_i}` for each row, :math:`a_i = (1, x_i)` or :math:`x_i`."""
+    A = np.column_stack([np.ones(len(X)), X]) if intercept else X
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(np.clip(np.einsum("ij,jk,ik->i", A, cov, A), 0.0, None))

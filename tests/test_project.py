@@ -152,3 +152,18 @@ def test_no_string_holds_a_control_character():
                     character in node.value for character in "\a\b\t\v\f\r"):
                 offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offences, offences
+
+
+def test_the_licence_and_the_supported_pythons_are_stated_consistently():
+    import re
+    import sys
+
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'license = "BSD-3-Clause"' in pyproject and 'license-files = ["LICENSE"]' in pyproject
+    assert (ROOT / "LICENSE").read_text().startswith("BSD 3-Clause License")
+    minimum = re.search(r'requires-python = ">=3\.(\d+)"', pyproject).group(1)
+    versions = [int(v) for v in re.findall(r"Python :: 3\.(\d+)", pyproject)]
+    assert min(versions) == int(minimum) and versions == list(range(min(versions),
+                                                                    max(versions) + 1))
+    assert sys.version_info[:2] >= (3, int(minimum))
+    assert f"Python 3.{minimum} or newer" in (ROOT / "README.md").read_text()

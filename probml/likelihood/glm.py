@@ -49,8 +49,10 @@ from .._validation import (
 from ..exceptions import PerfectFitWarning
 from ..inference import (
     CoefficientInference,
+    Prediction,
     cluster_codes,
     information_criteria,
+    linear_predictor_se,
     robust_covariance,
 )
 from ..models.base import Regressor
@@ -351,6 +353,25 @@ class GLM(CoefficientInference, Regressor):
         self.intercept_ = float(beta[0]) if self.fit_intercept else 0.0
         self.coef_ = beta[int(self.fit_intercept):]
 
+    def get_prediction(self, X, *, offset=None, exposure=None):
+        """The fitted means with their standard errors and intervals, as statsmodels'
+        ``GLM(...).fit().get_prediction(exog)``: the interval is formed on the linear
+        predictor and transformed by the inverse link (:class:`~probml.inference.Prediction`)."""
+        check_is_fitted(self, "params_")
+        index = getattr(X, "index", None)
+        X, _ = validate_features(self, X, reset=False)
+        check_finite(X, "X")
+        total = _offsets(offset, exposure, len(X), self._link())
+        intercept = bool(self.fit_intercept)
+        eta = X @ self._beta[int(intercept):] + (self._beta[0] if intercept else 0.0)
+        if total is not None:
+            eta = eta + total
+        k = len(self._beta)
+        functions = _numeric(self._family().name, self._link())
+        return Prediction(eta, linear_predictor_se(X, self.cov_params_[:k, :k], intercept),
+                          inverse_link=functions["mean"], slope=functions["mean_slope"],
+                          index=index)
+
     def predict(self, X, *, offset=None, exposure=None):
         """The fitted mean :math:`g^{-1}(x^\\top\\hat\\beta + o)` (per trial for the binomial)."""
         check_is_fitted(self, "params_")
@@ -439,6 +460,7 @@ def _numeric(name, link):
     deviance = _with_xlogy(family.deviance)
     functions = {
         "mean": sp.lambdify([eta], mean, modules=MODULES),
+        "mean_slope": sp.lambdify([eta], sp.diff(mean, eta), modules=MODULES),
         "variance": sp.lambdify([MU, *extra, *extra_alpha], family.variance, modules=MODULES),
         "deviance": sp.lambdify([Y, MU, *extra, *extra_alpha], deviance, modules=MODULES),
     }

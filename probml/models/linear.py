@@ -24,9 +24,11 @@ from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import (
     COV_TYPES,
     CoefficientInference,
+    Prediction,
     cluster_codes,
     gaussian_loglik,
     information_criteria,
+    linear_predictor_se,
     parameter_names,
     robust_covariance,
 )
@@ -220,6 +222,18 @@ class LinearRegression(CoefficientInference, Regressor):
         self.aic_, self.bic_ = information_criteria(self.loglik_, self.df_model_ + fit_intercept, n)
         return self
 
+    def get_prediction(self, X):
+        """Predictions with their standard errors and intervals, as statsmodels'
+        ``OLS(...).fit().get_prediction(exog)``: ``summary_frame(alpha)`` gives the mean,
+        its standard error, and the confidence and prediction intervals
+        (:class:`~probml.inference.Prediction`)."""
+        index = getattr(X, "index", None)
+        X = self._validate_prediction_data(X)
+        intercept = bool(self.fit_intercept)
+        linear = X @ self.coef_ + self.intercept_
+        return Prediction(linear, linear_predictor_se(X, self.cov_params_, intercept),
+                          df=self.table_.df, noise_variance=self.sigma_ ** 2, index=index)
+
     def _robust_cov(self, X, y, solution, codes):
         """``(covariance,)`` of the robust type asked for, or ``()`` for the model's."""
         cov_type = self._check_params()["cov_type"]
@@ -228,8 +242,8 @@ class LinearRegression(CoefficientInference, Regressor):
         residuals = y - (X @ solution.coef + solution.intercept)
         with np.errstate(invalid="ignore"):
             covariance = robust_covariance(
-                X, residuals, solution.unscaled_cov, intercept=bool(self.fit_intercept),
-                cov_type=cov_type, df_resid=self.df_resid_, groups=codes)
+                X, residuals, intercept=bool(self.fit_intercept), cov_type=cov_type,
+                df_resid=self.df_resid_, groups=codes)
         if not np.all(np.isfinite(np.diagonal(covariance))):
             warnings.warn(f"A point has leverage 1 (it alone determines a parameter), where "
                           f"{cov_type}'s weight e^2/(1 - h)^k is undefined: the standard errors "

@@ -139,6 +139,38 @@ def test_robust_glm_refuses_what_it_does_not_support():
         GLM("poisson", cov_type="cluster").fit(X, y)
 
 
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.DomainWarning")
+@pytest.mark.parametrize("case", ["poisson", "gamma-log", "gamma-inverse", "probit"])
+def test_get_prediction_matches_statsmodels(case):
+    if case == "poisson":
+        X, y = _cpunish()
+        ours, family = GLM("poisson"), sm.families.Poisson()
+    elif case.startswith("gamma"):
+        data = sm.datasets.scotland.load_pandas()
+        X, y = data.exog.to_numpy(), data.endog.to_numpy()
+        log = case == "gamma-log"
+        ours = GLM("gamma", "log" if log else None)
+        family = sm.families.Gamma(sm.families.links.Log()) if log else sm.families.Gamma()
+    else:
+        data = sm.datasets.spector.load_pandas()
+        X, y = data.exog.to_numpy(), data.endog.to_numpy()
+        ours = GLM("binomial", "probit")
+        family = sm.families.Binomial(sm.families.links.Probit())
+    theirs = statsmodels_fit(y, X, family)
+    expected = theirs.get_prediction(sm.add_constant(X, has_constant="add")).summary_frame(
+        alpha=0.1)
+    got = ours.fit(X, y).get_prediction(X).summary_frame(alpha=0.1)
+    assert list(got.columns) == list(expected.columns)
+    expected = expected.to_numpy().copy()
+    # Under a decreasing link (the Gamma's inverse) statsmodels transforms the ends of the
+    # linear predictor's interval without swapping them, so its "lower" end is the upper.
+    expected[:, 2:] = np.sort(expected[:, 2:], axis=1)
+    np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-7)
+    assert np.all(got["mean_ci_lower"] < got["mean"]) and np.all(got["mean"] < got["mean_ci_upper"])
+    with pytest.raises(ValueError, match="least squares"):
+        ours.get_prediction(X).conf_int(obs=True)
+
+
 def test_inverse_gaussian_and_gaussian_log_link_on_scotland():
     data = sm.datasets.scotland.load_pandas()
     X, y = data.exog.to_numpy()[:, :3], data.endog.to_numpy()
