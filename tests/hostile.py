@@ -453,6 +453,9 @@ def entries():
         make = (lambda model=model: _fitted(model, X, y))
         out.append(_method(label, make, "predict", {"X": (X, "matrix")}))
         out.append(_method(label, make, "score", {"X": (X, "matrix"), "y": (y, "vector")}))
+    ols = (lambda: _fitted(LinearRegression(), X, y))
+    out.append(_function("LinearRegression.get_prediction", lambda X, alpha: ols().get_prediction(
+        X).conf_int(alpha, obs=True), {"X": (X, "matrix"), "alpha": (0.05, "probability")}))
     for label, model in [("LinearRegression", LinearRegression()), ("Ridge", Ridge())]:
         make = (lambda model=model: _fitted(model, X, y))
         for method in ("conf_int", "summary"):
@@ -911,6 +914,7 @@ def _likelihood_entries(X, y):
     rate = sp.Symbol("lambda", positive=True)
     poisson_logpdf = x * sp.log(rate) - rate - sp.log(sp.factorial(x))
     counts = np.array([2.0, 4.0, 3.0, 5.0, 1.0, 0.0, 2.0, 3.0, 6.0, 2.0, 1.0, 4.0])
+    X_fit = X.copy()
     positive = np.abs(y) + 0.5
     weights = np.ones(12)
     poisson = likelihood.Model(poisson_logpdf, data=x, support="counts")
@@ -963,6 +967,9 @@ def _likelihood_entries(X, y):
              "groups": (np.arange(len(counts)) % 3, "integers")}),
         _method("GLM", lambda: likelihood.GLM("poisson").fit(X, counts), "predict",
                 {"X": (X, "matrix")}),
+        _function("GLM.get_prediction", lambda X, alpha: likelihood.GLM("poisson").fit(
+            X_fit, counts).get_prediction(X).conf_int(alpha),
+            {"X": (X, "matrix"), "alpha": (0.05, "probability")}),
         _estimator("NonlinearRegression", lambda start, max_iter: likelihood.NonlinearRegression(
             b1 * (1 - sp.exp(-b2 * t)), x=t, params=[b1, b2], start=start, max_iter=max_iter),
             {"start": ([50.0, 0.1], "vector"), "max_iter": (2000, "count")},
