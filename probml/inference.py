@@ -543,6 +543,29 @@ def cluster_codes(groups, n, cov_type):
     return codes
 
 
+def _scaled_qr(A):
+    """``Q, R, norms`` with ``A / norms = QR``: the columns scaled to unit norm first, so
+    that the factorisation's accuracy does not depend on their units."""
+    norms = np.linalg.norm(A, axis=0)
+    norms = np.where(norms > 0, norms, 1.0)
+    Q, R = np.linalg.qr(A / norms)
+    return Q, R, norms
+
+
+def leverages(X, intercept=True):
+    r"""The diagonal of the hat matrix :math:`H = A(A^\top A)^{-1}A^\top`,
+    :math:`h_i = \lVert q_i\rVert^2` for the rows of :math:`Q` in :math:`AD = QR`
+    (accurate where :math:`a_i^\top (A^\top A)^{-1} a_i` loses digits to an
+    ill-conditioned design).
+
+    >>> leverages(np.array([[0.0], [1.0], [2.0]])).round(4)
+    array([0.8333, 0.3333, 0.8333])
+    """
+    A = np.column_stack([np.ones(len(X)), X]) if intercept else X
+    Q = _scaled_qr(A)[0]
+    return np.einsum("ij,ij->i", Q, Q)
+
+
 def robust_covariance(X, residuals, bread=None, *, intercept, cov_type, df_resid,
                       groups=None):
     r"""The sandwich :math:`B M B` of a least-squares (or other M-) estimate, as statsmodels
@@ -584,9 +607,7 @@ def robust_covariance(X, residuals, bread=None, *, intercept, cov_type, df_resid
     n = len(X)
     A = np.column_stack([np.ones(n), X]) if intercept else X
     if bread is None:
-        norms = np.linalg.norm(A, axis=0)
-        norms = np.where(norms > 0, norms, 1.0)
-        Q, R = np.linalg.qr(A / norms)
+        Q, R, norms = _scaled_qr(A)
         rows_of, transform = Q, np.linalg.pinv(R) / norms[:, None]
     else:
         rows_of, transform = A, bread

@@ -193,6 +193,25 @@ def test_sample_size_figure_against_statsmodels():
     assert cross.get_ydata()[0] == pytest.approx(design, rel=1e-6)
 
 
+def test_regression_diagnostics_figure_against_statsmodels_influence():
+    data = load_study_hours()
+    influence = sm.OLS(data.target, sm.add_constant(data.data)).fit().get_influence()
+    residual_ax, qq_ax, leverage_ax = rendered("regression-diagnostics").axes
+    fitted_resid = residual_ax.collections[0].get_offsets()
+    np.testing.assert_allclose(fitted_resid[:, 1], influence.resid, rtol=1e-6, atol=1e-9)
+    qq = qq_ax.collections[0].get_offsets()
+    np.testing.assert_allclose(qq[:, 1], np.sort(influence.resid_studentized_internal),
+                               rtol=1e-6)
+    np.testing.assert_allclose(qq[:, 0], stats.norm.ppf((np.arange(1, 13) - 0.5) / 12),
+                               rtol=1e-6)
+    points = leverage_ax.collections[0].get_offsets()
+    np.testing.assert_allclose(points[:, 0], influence.hat_matrix_diag, rtol=1e-6)
+    # On a Cook's contour, D computed by statsmodels' formula is the level.
+    h, r = leverage_ax.lines[0].get_data()
+    k = data.data.shape[1] + 1
+    np.testing.assert_allclose(r ** 2 / k * h / (1 - h), 0.5, rtol=1e-6)
+
+
 def test_robust_loss_paths_reach_the_mean_and_the_huber_minimiser_but_mae_oscillates():
     y = likelihood.ROBUST_DATA
     huber_minimiser = optimize.minimize_scalar(lambda c: special.huber(1.0, y - c).sum(),

@@ -62,7 +62,7 @@ def built(name):
 def test_registry_lists_every_figure_and_rejects_unknown_names():
     # In teaching order: by topic (probml._registry.TOPICS), then as defined.
     assert NAMES == [
-        "least-squares-squares", "vectorised-gradient",                      # regression
+        "least-squares-squares", "vectorised-gradient", "regression-diagnostics",  # regression
         "sigmoid-logit", "softmax-temperature", "binary-cross-entropy",      # classification
         "logistic-regression-band", "perfect-separation",
         "gaussian-mle", "bernoulli-likelihood", "robust-losses",             # likelihood

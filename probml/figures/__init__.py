@@ -20,7 +20,7 @@ from .._registry import Registry
 from ._save import FIGURE_SIZE, STYLE, FigureWriteError, save_figure
 
 __all__ = ["FIGURE_SIZE", "FigureSpec", "FigureWriteError", "STYLE", "get", "names",
-           "register", "render", "save_figure"]
+           "register", "regression_diagnostics", "render", "save_figure"]
 
 _REGISTRY = Registry(__name__, "figure")
 
@@ -77,3 +77,7 @@ def render(name, *, quantise=True):
     with matplotlib.rc_context(STYLE):
         figure = spec.build(np.random.default_rng(spec.seed))
     return quantise_figure(figure) if BOOLEAN(quantise, "quantise") else figure
+
+
+# The diagnostic panels of any fitted linear model (defined with the regression figures).
+from .regression import regression_diagnostics  # noqa: E402

@@ -1,4 +1,4 @@
-"""Least squares on the study-hours data."""
+"""Least squares on the study-hours data, and the diagnostics of any linear fit."""
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -101,3 +101,69 @@ def vectorised_gradient(rng):
     right.legend(fontsize=8)
     figure.tight_layout()
     return figure
+
+
+# Cook's distances drawn as contours on the leverage panel.
+COOK_LEVELS = (0.5, 1.0)
+
+
+def regression_diagnostics(model, X, y):
+    r"""The three diagnostic panels of a fitted :class:`~probml.LinearRegression` on its
+    training data ``X, y``: residuals against fitted values, a normal QQ plot of the
+    internally studentised residuals, and those residuals against the leverage with
+    Cook's distance contours :math:`D = 0.5, 1` (where
+    :math:`r = \pm\sqrt{D k (1 - h)/h}`), from :meth:`~probml.LinearRegression.get_influence`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from scipy import stats
+
+    influence = model.get_influence(X, y)
+    fitted = model.predict(X)
+    r = influence.resid_studentized_internal
+    h = influence.hat_matrix_diag
+    k = model.df_model_ + bool(model.fit_intercept)
+    figure = Figure(figsize=(11.0, 3.8))
+    residual_ax, qq_ax, leverage_ax = figure.subplots(1, 3)
+    residual_ax.scatter(fitted, influence.resid, s=14, color="C0")
+    residual_ax.axhline(0.0, color="0.5", linewidth=0.8)
+    residual_ax.set_xlabel(r"fitted value $\hat y_i$")
+    residual_ax.set_ylabel(r"residual $e_i$")
+    residual_ax.set_title("Residuals against fitted values", fontsize=10)
+    theoretical = stats.norm.ppf((np.arange(1, len(r) + 1) - 0.5) / len(r))
+    qq_ax.scatter(theoretical, np.sort(r), s=14, color="C0")
+    ends = [theoretical[0], theoretical[-1]]
+    qq_ax.plot(ends, ends, color="0.5", linewidth=0.8)
+    qq_ax.set_xlabel("normal quantile")
+    qq_ax.set_ylabel(r"studentised residual $r_i$ (sorted)")
+    qq_ax.set_title("Normal QQ plot", fontsize=10)
+    leverage_ax.scatter(h, r, s=14, color="C0")
+    grid = np.linspace(max(h.min() * 0.9, 1e-3), min(h.max() * 1.1, 0.99), 200)
+    for level, style in zip(COOK_LEVELS, ("--", ":")):
+        bound = np.sqrt(level * k * (1 - grid) / grid)
+        leverage_ax.plot(grid, bound, style, color="C3", linewidth=0.9,
+                         label=f"Cook's distance {level:g}")
+        leverage_ax.plot(grid, -bound, style, color="C3", linewidth=0.9)
+    leverage_ax.set_ylim(min(r.min(), -2.5) - 0.5, max(r.max(), 2.5) + 0.5)
+    leverage_ax.set_xlabel(r"leverage $h_i$")
+    leverage_ax.set_ylabel(r"studentised residual $r_i$")
+    leverage_ax.set_title("Residuals against leverage", fontsize=10)
+    leverage_ax.legend(fontsize=8, loc="upper right")
+    figure.tight_layout()
+    return figure
+
+
+@register("regression-diagnostics", concept="regression diagnostics",
+          caption=r"The diagnostics of least squares on the study-hours data (12 students): "
+                  r"residuals against fitted values (no pattern is what a linear model "
+                  r"with constant variance predicts), a normal QQ plot of the studentised "
+                  r"residuals $r_i = e_i/(\hat\sigma\sqrt{1 - h_i})$, and $r_i$ against the "
+                  r"leverage $h_i$ with the contours where Cook's distance is 0.5 and 1; "
+                  r"`probml.figures.regression_diagnostics(model, X, y)` draws them for any "
+                  r"fitted linear model.")
+def regression_diagnostics_figure(rng):
+    hours = load_study_hours()
+    model = LinearRegression().fit(hours.data, hours.target)
+    return regression_diagnostics(model, hours.data, hours.target)

@@ -19,6 +19,8 @@ import numpy as np
 from .._validation import (
     BOOLEAN,
     Options,
+    check_is_fitted,
+    check_vector,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import (
@@ -28,6 +30,7 @@ from ..inference import (
     cluster_codes,
     gaussian_loglik,
     information_criteria,
+    leverages,
     linear_predictor_se,
     parameter_names,
     robust_covariance,
@@ -41,6 +44,7 @@ from ._moments import Moments
 from .base import Regressor
 
 __all__ = [
+    "Influence",
     "LinearRegression",
 ]
 
@@ -234,6 +238,21 @@ class LinearRegression(CoefficientInference, Regressor):
         return Prediction(linear, linear_predictor_se(X, self.cov_params_, intercept),
                           df=self.table_.df, noise_variance=self.sigma_ ** 2, index=index)
 
+    def get_influence(self, X, y):
+        """Regression diagnostics of the training data ``X, y``, as statsmodels'
+        ``OLSInfluence``: leverages, studentised residuals and Cook's distance
+        (:class:`Influence`)."""
+        check_is_fitted(self, "coef_")
+        X_checked = self._validate_prediction_data(X)
+        y = check_vector(y, "y", n_samples=len(X_checked))
+        if len(y) != self.n_samples_:
+            raise ValueError(f"get_influence takes the training data: {self.n_samples_} rows, "
+                             f"got {len(y)}.")
+        residuals = y - (X_checked @ self.coef_ + self.intercept_)
+        h = leverages(X_checked, bool(self.fit_intercept))
+        return Influence(residuals, h, self.sigma_ ** 2, self.df_resid_,
+                         self.df_model_ + bool(self.fit_intercept))
+
     def _robust_cov(self, X, y, solution, codes):
         """``(covariance,)`` of the robust type asked for, or ``()`` for the model's."""
         cov_type = self._check_params()["cov_type"]
@@ -273,6 +292,52 @@ class LinearRegression(CoefficientInference, Regressor):
             return ["The design is rank deficient; the estimates are the minimum-norm "
                     "solution and the collinear coefficients are not identified."]
         return []
+
+
+class Influence:
+    r"""How much each observation moves a least-squares fit.
+
+    With residuals :math:`e_i`, leverages :math:`h_i` (the hat matrix's
+    diagonal), :math:`\hat\sigma^2 = \mathrm{RSS}/(n - k)` and :math:`k`
+    parameters:
+
+    .. math::
+        r_i = \frac{e_i}{\hat\sigma\sqrt{1 - h_i}},\qquad
+        t_i = \frac{e_i}{\hat\sigma_{(i)}\sqrt{1 - h_i}},\quad
+        \hat\sigma_{(i)}^2 = \frac{\mathrm{RSS} - e_i^2/(1 - h_i)}{n - k - 1},\qquad
+        D_i = \frac{r_i^2}{k}\,\frac{h_i}{1 - h_i}
+
+    (internally and externally studentised residuals, Cook's distance with its
+    :math:`F(k, n - k)` tail probability), as statsmodels' ``OLSInfluence``.
+    A point with leverage 1 has undefined residuals there (NaN).
+    """
+
+    def __init__(self, residuals, leverages, noise_variance, df_resid, n_params):
+        self.resid, self.hat_matrix_diag = residuals, leverages
+        self._variance, self._df_resid, self._k = noise_variance, df_resid, n_params
+
+    @property
+    def resid_studentized_internal(self):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.resid / np.sqrt(self._variance * (1 - self.hat_matrix_diag))
+
+    @property
+    def resid_studentized_external(self):
+        h = self.hat_matrix_diag
+        with np.errstate(divide="ignore", invalid="ignore"):
+            deleted = ((self._variance * self._df_resid - self.resid ** 2 / (1 - h))
+                       / (self._df_resid - 1))
+            return self.resid / np.sqrt(deleted * (1 - h))
+
+    @property
+    def cooks_distance(self):
+        """``(D, p)``: Cook's distances and their ``F(k, n - k)`` upper tail probabilities."""
+        from scipy import special
+
+        h = self.hat_matrix_diag
+        with np.errstate(divide="ignore", invalid="ignore"):
+            distance = self.resid_studentized_internal ** 2 / self._k * h / (1 - h)
+        return distance, special.fdtrc(self._k, self._df_resid, distance)
 
 
 def _wald_f(params, cov, fit_intercept, df_model, df_denominator):

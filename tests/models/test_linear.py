@@ -271,3 +271,29 @@ def test_predictions_on_arrays_do_not_import_pandas():
             "p.conf_int(); p.conf_int(obs=True); p.se_obs\n"
             "assert 'pandas' not in sys.modules, 'pandas imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", ["stackloss", "scotland", "longley"])
+def test_influence_matches_statsmodels(name):
+    X, y = _statsmodels_data(name)
+    theirs = sm.OLS(np.asarray(y, float), sm.add_constant(np.asarray(X, float))).fit(
+    ).get_influence()
+    ours = LinearRegression().fit(X, y).get_influence(X, y)
+    # Longley's residuals are 1e-9 of its data: they keep 9 digits in either library.
+    rtol = 1e-8 if name == "longley" else 1e-10
+    np.testing.assert_allclose(ours.hat_matrix_diag, theirs.hat_matrix_diag, rtol=1e-10)
+    for attribute in ("resid_studentized_internal", "resid_studentized_external"):
+        np.testing.assert_allclose(getattr(ours, attribute), getattr(theirs, attribute),
+                                   rtol=rtol)
+    for ours_part, theirs_part in zip(ours.cooks_distance, theirs.cooks_distance):
+        np.testing.assert_allclose(ours_part, theirs_part, rtol=rtol)
+
+
+def test_influence_needs_the_training_data():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20, 2)), rng.standard_normal(20)
+    model = LinearRegression().fit(X, y)
+    with pytest.raises(ValueError, match="training data"):
+        model.get_influence(X[:10], y[:10])
+    with pytest.raises(ValueError, match="y"):
+        model.get_influence(X, y[:5])
