@@ -97,7 +97,7 @@ def check_support(values, model):
     low, high, discrete = interval
     name = str(model.data[0])
     closed_low = discrete or model.support == "nonnegative"
-    outside = (values < low) | (values > high) | (~closed_low & (values == low)) | (
+    outside = (values < low) | (values > high) | ((not closed_low) & (values == low)) | (
         (values == high) & (not discrete))
     if discrete:
         outside |= values != np.round(values)
