@@ -19,6 +19,7 @@ from probml import (
 )
 from probml import StandardScaler as ProbmlStandardScaler
 from probml.likelihood import GLM
+from probml.selection import PolynomialFeatures, RidgeCV
 
 # scikit-learn compares weighted and repeated fits on 30 features and fewer distinct rows:
 # the likelihood has no unique maximum there (FlatLikelihoodWarning), and two maximisers
@@ -35,7 +36,8 @@ _GLM_UNIDENTIFIED = {"check_sample_weight_equivalence_on_dense_data":
                           Lasso(alpha=0.1), BridgeRegression(alpha=0.1, p=1.5),
                           BridgeRegression(alpha=0.1, p=0.5, n_starts=2, random_state=0),
                           GLM("gaussian"), ProbmlStandardScaler(),
-                          ProbmlStandardScaler(with_mean=False)],
+                          ProbmlStandardScaler(with_mean=False), RidgeCV(),
+                          RidgeCV(criterion="gcv"), PolynomialFeatures(2)],
                          expected_failed_checks=lambda estimator: _GLM_UNIDENTIFIED
                          if isinstance(estimator, GLM) else {})
 @pytest.mark.filterwarnings(f"ignore::{NonConvexWarning.__module__}.NonConvexWarning")

@@ -588,6 +588,9 @@ class RidgeCV(Regressor):
         alphas = check_penalties(self.alphas)[::-1]
         X, y, _ = self._validate_training_data(X, y)
         fit_intercept = params["fit_intercept"]
+        if len(X) < 2:
+            raise ValueError(f"RidgeCV leaves each sample out in turn, so it needs at least 2 "
+                             f"samples; got n_samples = {len(X)}.")
         spectrum = _ridge_spectrum(X, y, fit_intercept)
         scores = []
         for alpha in alphas:

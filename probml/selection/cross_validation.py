@@ -351,6 +351,13 @@ class PolynomialFeatures(Estimator):
     def fit_transform(self, X, y=None):
         return self.fit(X).transform(X)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        from sklearn.utils import TransformerTags
+
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float64"])
+        return tags
+
     def get_feature_names_out(self, input_features=None):
         names = list(input_features) if input_features is not None else self._names
         out = []
