@@ -454,6 +454,8 @@ def entries():
         out.append(_method(label, make, "predict", {"X": (X, "matrix")}))
         out.append(_method(label, make, "score", {"X": (X, "matrix"), "y": (y, "vector")}))
     ols = (lambda: _fitted(LinearRegression(), X, y))
+    out.append(_method("LinearRegression", ols, "predict", {"X": (X, "matrix"),
+                                                         "return_std": (True, "flag")}))
     out.append(_function("LinearRegression.get_influence", lambda X, y: ols().get_influence(
         X, y).cooks_distance, {"X": (X, "matrix"), "y": (y, "vector")}))
     out.append(_function("LinearRegression.get_prediction", lambda X, alpha: ols().get_prediction(

@@ -226,6 +226,17 @@ class LinearRegression(CoefficientInference, Regressor):
         self.aic_, self.bic_ = information_criteria(self.loglik_, self.df_model_ + fit_intercept, n)
         return self
 
+    def predict(self, X, return_std=False):
+        r"""Predicted mean response :math:`\hat y = X\hat w + \hat b`; with ``return_std``
+        also the standard deviation of a new observation's prediction error,
+        :math:`\sqrt{\mathrm{se}(\hat y)^2 + \hat\sigma^2}` (the frequentist counterpart of
+        :class:`BayesianLinearRegression`'s predictive standard deviation; see
+        :meth:`get_prediction` for the standard error of the mean alone)."""
+        if not BOOLEAN(return_std, "return_std"):
+            return super().predict(X)
+        prediction = self.get_prediction(X)
+        return prediction.predicted_mean, prediction.se_obs
+
     def get_prediction(self, X):
         """Predictions with their standard errors and intervals, as statsmodels'
         ``OLS(...).fit().get_prediction(exog)``: ``summary_frame(alpha)`` gives the mean,

@@ -297,3 +297,17 @@ def test_influence_needs_the_training_data():
         model.get_influence(X[:10], y[:10])
     with pytest.raises(ValueError, match="y"):
         model.get_influence(X, y[:5])
+
+
+def test_predict_return_std_is_the_new_observations_standard_deviation():
+    X, y = _statsmodels_data("stackloss")
+    reference = sm.OLS(np.asarray(y, float), sm.add_constant(np.asarray(X, float))).fit()
+    prediction = reference.get_prediction(sm.add_constant(np.asarray(X, float)))
+    model = LinearRegression().fit(X, y)
+    mean, std = model.predict(X, return_std=True)
+    np.testing.assert_allclose(mean, reference.fittedvalues, rtol=1e-10)
+    np.testing.assert_allclose(std, np.sqrt(prediction.se_mean ** 2 + reference.scale),
+                               rtol=1e-10)
+    np.testing.assert_array_equal(model.predict(X), mean)
+    with pytest.raises(ValueError, match="return_std"):
+        model.predict(X, return_std="yes")
