@@ -452,8 +452,46 @@ def information_criteria(loglik, n_params, n_obs):
     return -2.0 * loglik + 2.0 * n_params, -2.0 * loglik + math.log(n_obs) * n_params
 
 
+def _fitted_result(name, matrix=False):
+    """A fitted result as a property: an array, or labelled by the parameter names (a pandas
+    Series, or DataFrame for a matrix) when the estimator was fitted on a data frame."""
+    def get(self):
+        values = self.__dict__.get("_results", {}).get(name)
+        if values is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute "
+                                 f"'{name}_' (it is set by fit)")
+        return self._labelled(values, matrix)
+    return property(get, doc=f"``{name}``, labelled when fitted on a data frame.")
+
+
 class CoefficientInference:
-    """conf_int and summary for estimators that store a ``CoefficientTable``."""
+    """conf_int and summary for estimators that store a ``CoefficientTable``.
+
+    ``params_``, ``bse_``, ``tvalues_``, ``pvalues_``, ``cov_params_`` and
+    ``conf_int()`` are arrays, or, when the estimator was fitted on a pandas
+    DataFrame, a Series or DataFrame labelled with the parameter names, as
+    statsmodels returns them (pandas is imported only then).
+    """
+
+    params_ = _fitted_result("params")
+    bse_ = _fitted_result("bse")
+    tvalues_ = _fitted_result("tvalues")
+    pvalues_ = _fitted_result("pvalues")
+    cov_params_ = _fitted_result("cov_params", matrix=True)
+
+    def _labelled(self, values, matrix=False, columns=None):
+        if getattr(self, "feature_names_in_", None) is None:
+            return values
+        import pandas as pd
+
+        names = self.table_.names
+        if matrix:
+            return pd.DataFrame(values, index=names, columns=names if columns is None else columns)
+        return pd.Series(values, index=names)
+
+    def _result(self, name):
+        """A fitted result as the array it was computed as (for the estimator's own use)."""
+        return self.__dict__["_results"][name]
 
     def conf_int(self, alpha=0.05, *, level=None):
         """Confidence intervals, shape (n_params, 2), the intercept first.
@@ -467,7 +505,7 @@ class CoefficientInference:
             The coverage instead, e.g. ``level=0.95``.
         """
         self._check_inference()
-        return self.table_.conf_int(coverage(alpha, level))
+        return self._labelled(self.table_.conf_int(coverage(alpha, level)), True, [0, 1])
 
     def summary(self, alpha=0.05, *, level=None):
         """A table of the fit: text in a terminal, HTML in a notebook (intervals at
@@ -490,14 +528,14 @@ class CoefficientInference:
         leave double precision (data in units near 1e-150) when neither
         factor, nor the standard error itself, does.
         """
-        self.params_ = params
+        params = np.asarray(params, dtype=float)
         with np.errstate(under="ignore", over="ignore"):
-            self.cov_params_ = noise_variance * cov
-            self.bse_ = np.sqrt(noise_variance) * np.sqrt(np.clip(np.diagonal(cov), 0, None))
-        if np.any(np.isinf(self.bse_)):
+            cov_params = noise_variance * cov
+            bse = np.sqrt(noise_variance) * np.sqrt(np.clip(np.diagonal(cov), 0, None))
+        if np.any(np.isinf(bse)):
             raise ValueError("The standard errors overflow float64: y is very large against X "
                              "(or X very small); rescale them.")
-        table_errors = self.bse_
+        table_errors = bse
         if df is not None and 0 < df < MIN_DF:
             warnings.warn(
                 f"{type(self).__name__} leaves {df:.3g} residual degrees of freedom: sigma_ and "
@@ -505,11 +543,11 @@ class CoefficientInference:
                 f"fewer than {MIN_DF} degrees of freedom has no usable quantiles, so the "
                 "t statistics, p-values and intervals are NaN. Use a larger alpha or fewer "
                 "features.", UndefinedStatisticWarning, stacklevel=3)
-            table_errors = np.full_like(self.bse_, np.nan)
+            table_errors = np.full_like(bse, np.nan)
         self.table_ = CoefficientTable(names, params, table_errors,
                                        df=df if df is not None and df >= MIN_DF else None)
-        self.tvalues_ = self.table_.statistic
-        self.pvalues_ = self.table_.pvalues
+        self._results = {"params": params, "cov_params": cov_params, "bse": bse,
+                         "tvalues": self.table_.statistic, "pvalues": self.table_.pvalues}
 
 
 # -- heteroskedasticity- and cluster-robust covariances -----------------------------

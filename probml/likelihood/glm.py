@@ -368,7 +368,8 @@ class GLM(CoefficientInference, Regressor):
             eta = eta + total
         k = len(self._beta)
         functions = _numeric(self._family().name, self._link())
-        return Prediction(eta, linear_predictor_se(X, self.cov_params_[:k, :k], intercept),
+        se = linear_predictor_se(X, self._result("cov_params")[:k, :k], intercept)
+        return Prediction(eta, se,
                           inverse_link=functions["mean"], slope=functions["mean_slope"],
                           index=index)
 

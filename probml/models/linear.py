@@ -246,7 +246,7 @@ class LinearRegression(CoefficientInference, Regressor):
         X = self._validate_prediction_data(X)
         intercept = bool(self.fit_intercept)
         linear = X @ self.coef_ + self.intercept_
-        return Prediction(linear, linear_predictor_se(X, self.cov_params_, intercept),
+        return Prediction(linear, linear_predictor_se(X, self._result("cov_params"), intercept),
                           df=self.table_.df, noise_variance=self.sigma_ ** 2, index=index)
 
     def get_influence(self, X, y):

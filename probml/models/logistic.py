@@ -114,8 +114,9 @@ def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None):
     each from :meth:`Classifier._validate_training_data`).
 
     The pass runs over row chunks small enough to stay in cache, so it reads
-    the data once (:func:`~probml._blocks.map_chunks`).  With :math:`\\eta` clipped to ±700 (where :math:`\\sigma` is
-    0 or 1 to double precision anyway), :math:`E = e^{-\\eta}` cannot
+    the data once (:func:`~probml._blocks.map_chunks`).  With :math:`\\eta` clipped
+    to ±700 (where :math:`\\sigma` is 0 or 1 to double precision anyway),
+    :math:`E = e^{-\\eta}` cannot
     overflow, and :math:`\\log\\mu = -\\log(1 + E)`,
     :math:`\\log(1 - \\mu) = -\\eta - \\log(1 + E)` need no other exponential.
     """
@@ -615,8 +616,9 @@ class LogisticRegression(CoefficientInference, Classifier):
                              f"{len(self.classes_)}.")
         eta = self.decision_function(X)
         X = self._validate_prediction_data(X)
-        A = np.column_stack([np.ones(len(X)), X]) if len(self.params_) > X.shape[1] else X
-        variance, lost = quadratic_forms(A, self.cov_params_)
+        A = (np.column_stack([np.ones(len(X)), X]) if len(self._result("params")) > X.shape[1]
+             else X)
+        variance, lost = quadratic_forms(A, self._result("cov_params"))
         if np.any(lost) and not self.separation_:
             warnings.warn(
                 f"The variance of the linear predictor is lost to rounding at "
@@ -644,7 +646,7 @@ class LogisticRegression(CoefficientInference, Classifier):
         self._check_inference()
         level = coverage(alpha, level)
         with np.errstate(over="ignore"):
-            ratios = np.exp(np.column_stack([self.params_, self.table_.conf_int(level)]))
+            ratios = np.exp(np.column_stack([self._result("params"), self.table_.conf_int(level)]))
         if np.any(np.isinf(ratios)):
             row = int(np.flatnonzero(np.any(np.isinf(ratios), axis=1))[0])
             raise ValueError(f"The odds ratio of {self.table_.names[row]} (or its interval at "

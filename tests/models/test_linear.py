@@ -311,3 +311,41 @@ def test_predict_return_std_is_the_new_observations_standard_deviation():
     np.testing.assert_array_equal(model.predict(X), mean)
     with pytest.raises(ValueError, match="return_std"):
         model.predict(X, return_std="yes")
+
+
+def test_results_are_labelled_when_fitted_on_a_data_frame():
+    # As statsmodels returns them: Series and DataFrames indexed by the parameter names.
+    import pandas as pd
+
+    from probml import LogisticRegression, Ridge
+    from probml.likelihood import GLM
+
+    X, y = _statsmodels_data("stackloss")
+    names = ["intercept", *X.columns]
+    for model in (LinearRegression().fit(X, y), LinearRegression(cov_type="HC1").fit(X, y),
+                  Ridge().fit(X, y), GLM("gaussian").fit(X, y),
+                  LogisticRegression().fit(X, (y > y.median()).astype(int))):
+        for attribute in ("params_", "bse_", "tvalues_", "pvalues_"):
+            value = getattr(model, attribute)
+            assert isinstance(value, pd.Series) and list(value.index) == names, attribute
+        assert list(model.cov_params_.index) == names == list(model.cov_params_.columns)
+        interval = model.conf_int(0.1)
+        assert isinstance(interval, pd.DataFrame) and list(interval.columns) == [0, 1]
+        np.testing.assert_array_equal(interval.to_numpy(), model.table_.conf_int(0.9))
+        refit = type(model)(**model.get_params()).fit(
+            X.to_numpy(), (y > y.median()).astype(int).to_numpy()
+            if isinstance(model, LogisticRegression) else y.to_numpy())
+        assert isinstance(refit.params_, np.ndarray) and isinstance(refit.conf_int(), np.ndarray)
+        np.testing.assert_allclose(refit.params_, model.params_.to_numpy(), rtol=1e-12)
+
+
+def test_fits_on_arrays_never_import_pandas():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, probml\n"
+            "X = np.arange(20.0).reshape(10, 2); y = X @ [1.0, 2.0] + np.sin(np.arange(10))\n"
+            "m = probml.LinearRegression().fit(X, y)\n"
+            "m.params_, m.bse_, m.cov_params_, m.conf_int(), str(m.summary())\n"
+            "assert 'pandas' not in sys.modules, 'pandas imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
