@@ -783,6 +783,8 @@ def validate_features(estimator, X, *, reset, dtypes=(np.float64,)):
             estimator.feature_names_in_ = names
         elif hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_
+        # Results are labelled (pandas) only for a pandas input, never for other tables.
+        estimator._fitted_on_pandas = type(X).__module__.split(".")[0] == "pandas"
         return array, names
 
     fitted_names = getattr(estimator, "feature_names_in_", None)

@@ -480,7 +480,7 @@ class CoefficientInference:
     cov_params_ = _fitted_result("cov_params", matrix=True)
 
     def _labelled(self, values, matrix=False, columns=None):
-        if getattr(self, "feature_names_in_", None) is None:
+        if not getattr(self, "_fitted_on_pandas", False):
             return values
         import pandas as pd
 
