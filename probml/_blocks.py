@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 __all__ = ["PASS_ROWS", "chunk_slices", "column_sums_of_squares", "map_chunks",
-           "pass_threads", "row_blocks", "weighted_gram"]
+           "pass_threads", "row_blocks", "weighted_gram", "weighted_sum"]
 
 # Elements of a block of rows converted to float64 at a time (2 MiB).
 _BLOCK_ELEMENTS = 1 << 18
@@ -110,6 +110,22 @@ def column_sums_of_squares(X):
         for _, block in row_blocks(X):
             total += np.einsum("ij,ij->j", block, block)
     return total
+
+
+def weighted_sum(values, weights, size=None):
+    r""":math:`\sum_i w_i v_i`, or :math:`\sum_i v_i` without weights; a constant
+    ``values`` counts ``size`` times (or the total weight).  The weighted sum is an
+    ``einsum``, not BLAS's ``ddot`` (see the module's note on threads).
+
+    >>> weighted_sum(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    11.0
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 0:
+        return float(values) * (size if weights is None else float(weights.sum()))
+    if weights is None:
+        return float(values.sum())
+    return float(np.einsum("i,i", values, weights))
 
 
 def weighted_gram(X, v, intercept=False):

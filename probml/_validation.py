@@ -391,6 +391,29 @@ def check_vector(y, name="y", *, n_samples=None, finite=True, dtypes=(np.float64
     return array
 
 
+def sample_array(values, name):
+    """``values`` as a 1-D float64 array of finite numbers (a scalar is one observation).
+
+    The conversion is :func:`check_vector`'s: text, complex numbers, dates and
+    ragged lists are refused by name.
+    """
+    if isinstance(values, numbers.Number) or (isinstance(values, np.ndarray)
+                                              and values.ndim == 0):
+        values = [values]
+    return check_vector(values, name)
+
+
+def check_weights(values, name, n):
+    """Weights, one >= 0 per observation and not all zero, as a float array (None stays)."""
+    if values is None:
+        return None
+    weights = sample_array(values, name)
+    if len(weights) != n or np.any(weights < 0) or not weights.sum() > 0:
+        raise ValueError(f"{name} must hold one weight >= 0 per observation ({n}), not all "
+                         "zero.")
+    return weights
+
+
 def check_sortable(values, name, what):
     """Raise a TypeError naming ``name`` unless its ``what`` can be sorted (one type).
 

@@ -5,10 +5,7 @@ import numbers
 
 import numpy as np
 
-from .._validation import check_vector
-
-__all__ = ["SUPPORTS", "as_interval", "check_support", "check_weights", "distinct_rows",
-           "sample_array", "support_interval"]
+__all__ = ["SUPPORTS", "as_interval", "check_support", "distinct_rows", "support_interval"]
 
 # Rows whose distinct values are counted before all rows are sorted for theirs.
 _PROBE_ROWS = 10_000
@@ -65,29 +62,6 @@ def support_interval(support):
     if isinstance(support, str):
         return SUPPORTS[support]
     return (support[0], support[1], False)
-
-
-def sample_array(values, name):
-    """``values`` as a 1-D float64 array of finite numbers (a scalar is one observation).
-
-    The conversion is probml's (:func:`probml._validation.check_vector`): text,
-    complex numbers, dates and ragged lists are refused by name.
-    """
-    if isinstance(values, numbers.Number) or (isinstance(values, np.ndarray)
-                                              and values.ndim == 0):
-        values = [values]
-    return check_vector(values, name)
-
-
-def check_weights(values, name, n):
-    """Weights, one >= 0 per observation and not all zero, as a float array (None stays)."""
-    if values is None:
-        return None
-    weights = sample_array(values, name)
-    if len(weights) != n or np.any(weights < 0) or not weights.sum() > 0:
-        raise ValueError(f"{name} must hold one weight >= 0 per observation ({n}), not all "
-                         "zero.")
-    return weights
 
 
 def check_support(values, model):

@@ -28,7 +28,8 @@ import math
 import numpy as np
 import sympy as sp
 
-from .data import check_support, sample_array
+from .._validation import sample_array
+from .data import check_support
 from .model import Model
 
 __all__ = ["DISTRIBUTIONS", "distribution_model", "fit_distribution"]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .._blocks import chunk_slices, map_chunks
+from .._blocks import chunk_slices, map_chunks, weighted_sum
 from .._validation import (
     BOOLEAN,
     Integer,
@@ -44,6 +44,8 @@ from .._validation import (
     check_finite,
     check_is_fitted,
     check_matrix,
+    check_weights,
+    sample_array,
     validate_features,
 )
 from ..exceptions import PerfectFitWarning
@@ -57,7 +59,6 @@ from ..inference import (
 )
 from ..models.base import Regressor
 from .compiled import MODULES, compile_expressions, stable
-from .data import check_weights, sample_array
 from .model import ETA, LINKS, Model
 
 __all__ = ["FAMILIES", "GLM", "Family"]
@@ -295,8 +296,8 @@ class GLM(CoefficientInference, Regressor):
             else:
                 pearson = (observed - mu) ** 2 / variance
             weights = None if problem.weights is None else problem.weights[rows]
-            return (mu, _weighted_sum(functions["deviance"](observed, *args), weights),
-                    _weighted_sum(pearson, weights))
+            return (mu, weighted_sum(functions["deviance"](observed, *args), weights),
+                    weighted_sum(pearson, weights))
 
         parts = map_chunks(chunk, chunk_slices(len(y)))
         mu = np.concatenate([part[0] for part in parts])
@@ -551,7 +552,7 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
     """
     if family.name == "gaussian" and link == "identity":
         squares = (y - mu) ** 2
-        scale = _weighted_sum(squares if analytic is None else analytic * squares,
+        scale = weighted_sum(squares if analytic is None else analytic * squares,
                               frequency) / n_obs
     if not scale > 0:
         warnings.warn(f"The {family.name} GLM fits the data exactly (dispersion 0): the "
@@ -565,7 +566,7 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
         phi = scale if analytic is None else scale / analytic[rows]
         prepared = function.prepare(y[rows], mu[rows], *(column[rows] for column in data[1:]))
         values = np.broadcast_to(function.evaluate(prepared, phi)[0], (rows.stop - rows.start,))
-        return _weighted_sum(values, None if frequency is None else frequency[rows])
+        return weighted_sum(values, None if frequency is None else frequency[rows])
 
     with np.errstate(all="ignore"):
         return math.fsum(map_chunks(chunk, chunk_slices(len(y))))
@@ -584,8 +585,3 @@ def _inverse(information, keep):
     return cov
 
 
-def _weighted_sum(values, weights):
-    r""":math:`\sum_i w_i v_i`, or :math:`\sum_i v_i` without weights."""
-    if weights is None:
-        return float(np.sum(values))
-    return float(np.einsum("i,i", weights, values))    # no BLAS (see probml._blocks)

@@ -22,11 +22,11 @@ import warnings
 
 import numpy as np
 
-from .._blocks import chunk_slices, map_chunks, weighted_gram
-from .._validation import Real, check_matrix
+from .._blocks import chunk_slices, map_chunks, weighted_gram, weighted_sum
+from .._validation import Real, check_matrix, check_weights, sample_array
 from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning, DivergenceError
 from ..optim.newton import Evaluation, maximise, parameter_scale
-from .data import check_support, check_weights, distinct_rows, sample_array
+from .data import check_support, distinct_rows
 
 __all__ = ["Problem", "fit_problem"]
 
@@ -231,17 +231,8 @@ class Problem:
     def _rows(self, rows):
         return [a[rows] if np.ndim(a) else a for a in self.prepared]
 
-    def _sum(self, values, weights, size):
-        """:math:`\\sum_i w_i v_i` over a chunk (``values`` an array or a constant)."""
-        values = np.asarray(values, dtype=float)
-        if values.ndim == 0:
-            return float(values) * (size if weights is None else float(weights.sum()))
-        if weights is None:
-            return float(values.sum())
-        return float(np.einsum("i,i", values, weights))     # no BLAS (see probml._blocks)
-
     def _mean(self, values):
-        return self._sum(values, self.weights, self.n) / self.total_weight
+        return weighted_sum(values, self.weights, self.n) / self.total_weight
 
     @functools.cached_property
     def data_loglik(self):
@@ -249,7 +240,7 @@ class Problem:
         def chunk(rows):
             values = self.model.data_only_logpdf(*[a[rows] for a in self.arrays])
             weights = None if self.weights is None else self.weights[rows]
-            return self._sum(values, weights, rows.stop - rows.start)
+            return weighted_sum(values, weights, rows.stop - rows.start)
 
         with np.errstate(all="ignore"):
             return sum(map_chunks(chunk, self.chunks()))
@@ -300,7 +291,7 @@ class Problem:
         def total(v):
             if averages:
                 return float(v) * self.total_weight
-            return self._sum(v, weights, size)
+            return weighted_sum(v, weights, size)
 
         value = total(values[0])
         parts = values[1:1 + variables]

@@ -204,8 +204,9 @@ class LinearRegression(CoefficientInference, Regressor):
         self.sigma_ = math.sqrt(scale)
         params = np.r_[solution.intercept, solution.coef] if fit_intercept else solution.coef
         names_out = parameter_names(names, p, fit_intercept)
-        if params_cov := self._robust_cov(X, y, solution, codes):
-            self._store_table(names_out, params, params_cov[0], None)
+        robust = self._robust_cov(X, y, solution, codes)
+        if robust is not None:
+            self._store_table(names_out, params, robust, None)
         else:
             self._store_table(names_out, params, solution.unscaled_cov, self.df_resid_, scale)
 
@@ -213,11 +214,11 @@ class LinearRegression(CoefficientInference, Regressor):
         self.rss_ = rss
         self.rsquared_ = 1.0 - rss / tss if tss > 0 else math.nan
         self.rsquared_adj_ = 1.0 - (1.0 - self.rsquared_) * (n - fit_intercept) / self.df_resid_
-        if params_cov:
+        if robust is not None:
             # The Wald test of the slopes with the robust covariance, as statsmodels: F with
             # df_resid (or clusters - 1) denominator degrees of freedom.
             df_denominator = (int(codes.max()) if codes is not None else self.df_resid_)
-            self.fvalue_, self.f_pvalue_ = _wald_f(params, params_cov[0], fit_intercept,
+            self.fvalue_, self.f_pvalue_ = _wald_f(params, robust, fit_intercept,
                                                    self.df_model_, df_denominator)
         else:
             self.fvalue_, self.f_pvalue_ = _f_test(tss - rss, rss, self.df_model_,
@@ -265,10 +266,10 @@ class LinearRegression(CoefficientInference, Regressor):
                          self.df_model_ + bool(self.fit_intercept))
 
     def _robust_cov(self, X, y, solution, codes):
-        """``(covariance,)`` of the robust type asked for, or ``()`` for the model's."""
+        """The covariance of the robust type asked for, or None for the model's."""
         cov_type = self._check_params()["cov_type"]
         if cov_type == "nonrobust":
-            return ()
+            return None
         residuals = y - (X @ solution.coef + solution.intercept)
         with np.errstate(invalid="ignore"):
             covariance = robust_covariance(
@@ -279,7 +280,7 @@ class LinearRegression(CoefficientInference, Regressor):
                           f"{cov_type}'s weight e^2/(1 - h)^k is undefined: the standard errors "
                           "are NaN. Use cov_type='HC0' or 'HC1'.", UndefinedStatisticWarning,
                           stacklevel=3)
-        return (covariance,)
+        return covariance
 
     def _summary_info(self):
         return [

@@ -17,7 +17,7 @@ from .._validation import (
     BOOLEAN,
     check_finite,
     check_is_fitted,
-    check_vector,
+    check_weights,
     validate_features,
 )
 from .base import Estimator
@@ -26,16 +26,6 @@ __all__ = ["StandardScaler", "standardize"]
 
 # Variances below this have lost digits to gradual underflow.
 _SMALLEST_VARIANCE = np.finfo(np.float64).tiny
-
-
-def _check_sample_weight(sample_weight, n):
-    if sample_weight is None:
-        return None
-    weights = check_vector(sample_weight, "sample_weight")
-    if len(weights) != n or np.any(weights < 0) or not weights.sum() > 0:
-        raise ValueError(f"sample_weight must hold one weight >= 0 per row of X ({n}), not "
-                         "all zero.")
-    return weights
 
 
 def _column_moments(X, weights):
@@ -129,11 +119,11 @@ class StandardScaler(Estimator):
     def partial_fit(self, X, y=None, sample_weight=None):
         r"""Update the moments with the rows of ``X`` (merged with Chan et al.'s update:
         :math:`M_2 = M_{2,a} + M_{2,b} + \delta^2 W_a W_b / (W_a + W_b)`)."""
-        self._check_params()
+        params = self._check_params()
         first = not hasattr(self, "mean_")
         X, names = validate_features(self, X, reset=first)
         check_finite(X, "X", names)
-        weights = _check_sample_weight(sample_weight, len(X))
+        weights = check_weights(sample_weight, "sample_weight", len(X))
         total, mean, m2, spread, largest = _column_moments(X, weights)
         if not first:
             seen, before = self.n_samples_seen_, self.mean_
@@ -159,8 +149,7 @@ class StandardScaler(Estimator):
                              f"it in {'larger' if size == 'large' else 'smaller'} units.")
         self.mean_, self.var_, self.n_samples_seen_ = mean, variance, total
         self._m2, self._largest = m2, largest
-        self.scale_ = (np.where(constant, 1.0, spread) if self._check_params()["with_std"]
-                       else None)
+        self.scale_ = np.where(constant, 1.0, spread) if params["with_std"] else None
         return self
 
     def transform(self, X):
