@@ -352,7 +352,7 @@ def _estimator(label, cls, hyper, data, *, names=(), documented=()):
     def call(**kwargs):
         h = {k: kwargs[k] for k in hyper}
         d = {k: kwargs[k] for k in data}
-        return cls(**h).fit(*d.values())
+        return cls(**h).fit(**d)
     baseline = {**{k: v for k, (v, _) in hyper.items()}, **{k: v for k, (v, _) in data.items()}}
     kinds = {**{k: kind for k, (_, kind) in hyper.items()},
              **{k: kind for k, (_, kind) in data.items()}}
@@ -427,6 +427,18 @@ def entries():
                           lambda **h: LinearRegression(cov_type="cluster", **h),
                           {}, {"X": (X, "matrix"), "y": (y, "vector"),
                                "groups": (np.arange(12) % 3, "integers")}))
+    weights = np.linspace(0.5, 2.0, 12)
+    out.append(_estimator("LinearRegression(weighted)", LinearRegression,
+                          {"cov_type": ("HC1", "choice")},
+                          {"X": (X, "matrix"), "y": (y, "vector"),
+                           "sample_weight": (weights, "vector")}))
+    out.append(_estimator("LinearRegression(frequency-weighted)", LinearRegression, {},
+                          {"X": (X, "matrix"), "y": (y, "vector"),
+                           "freq_weights": (np.arange(12) % 3 + 1.0, "vector")}))
+    out.append(_estimator("LogisticRegression(weighted)", LogisticRegression, {},
+                          {"X": (X, "matrix"), "y": (labels, "labels"),
+                           "sample_weight": (weights, "vector"),
+                           "freq_weights": (np.arange(12) % 3 + 1.0, "vector")}))
     out.append(_estimator("BridgeRegression(p=2)", BridgeRegression,
                           {"alpha": (0.1, "scalar"), "p": (2.0, "scalar")}, xy))
     out.append(_estimator("Normal", Normal, {}, {"x": (y, "vector")}))

@@ -20,6 +20,7 @@ from .._validation import (
     check_params,
     check_sortable,
     check_vector,
+    check_weights,
     plain,
     validate_features,
 )
@@ -144,12 +145,13 @@ class Regressor(Estimator):
         As in scikit-learn, a constant ``y`` (TSS = 0) scores 1.0 when it is
         predicted exactly and 0.0 otherwise, and one sample has no TSS at all
         (NaN, with a warning).  The sums are taken on ``y`` scaled by its
-        largest value, so they neither overflow nor underflow.
+        largest value, so they neither overflow nor underflow.  With
+        ``sample_weight`` both sums are weighted, about the weighted mean (scikit-learn's
+        ``r2_score``).
         """
-        if sample_weight is not None:
-            raise ValueError("sample_weight is not supported by this estimator.")
         prediction = self.predict(X)
         y = check_vector(y, "y", n_samples=prediction.shape[0])
+        weights = check_weights(sample_weight, "sample_weight", len(y))
         if y.shape[0] < 2:
             warnings.warn("R^2 is not defined for a single sample (it has no variance to "
                           "explain); returning NaN.", UndefinedStatisticWarning, stacklevel=2)
@@ -160,8 +162,13 @@ class Regressor(Estimator):
         with np.errstate(under="ignore"):
             y, prediction = y / scale, prediction / scale
         residual = y - prediction
-        deviation = y - y.mean()
-        rss, tss = float(residual @ residual), float(deviation @ deviation)
+        if weights is None:
+            deviation = y - y.mean()
+            rss, tss = float(residual @ residual), float(deviation @ deviation)
+        else:
+            deviation = y - np.average(y, weights=weights)
+            rss = float(np.einsum("i,i,i", weights, residual, residual))
+            tss = float(np.einsum("i,i,i", weights, deviation, deviation))
         if tss == 0:
             return 1.0 if rss == 0 else 0.0
         return 1.0 - rss / tss
@@ -206,12 +213,12 @@ class Classifier(Estimator):
         return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, sample_weight=None):
-        """Accuracy: the share of rows whose predicted class equals ``y``."""
-        if sample_weight is not None:
-            raise ValueError("sample_weight is not supported by this estimator.")
+        """Accuracy: the share of rows (of the weight, with ``sample_weight``) whose
+        predicted class equals ``y``."""
         prediction = self.predict(X)
         labels = _labels(y, prediction.shape[0])
-        return float(np.mean(prediction == labels))
+        weights = check_weights(sample_weight, "sample_weight", len(labels))
+        return float(np.average(prediction == labels, weights=weights))
 
 
 def _labels(y, n_samples, warn_column=False):

@@ -21,6 +21,7 @@ from .._validation import (
     Options,
     check_is_fitted,
     check_vector,
+    check_weights,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import (
@@ -158,7 +159,12 @@ class LinearRegression(CoefficientInference, Regressor):
     array([0.248 , 0.0906])
     """
 
-    _summary_title = "Linear regression (OLS = Gaussian MLE)"
+    @property
+    def _summary_title(self):
+        if getattr(self, "weighted_", False):
+            return "Weighted least squares (Gaussian MLE, variances sigma^2/w)"
+        return "Linear regression (OLS = Gaussian MLE)"
+
     _parameter_domains = {"fit_intercept": BOOLEAN, "solver": Options(*SOLVERS),
                           "cov_type": Options(*COV_TYPES)}
 
@@ -167,13 +173,33 @@ class LinearRegression(CoefficientInference, Regressor):
         self.solver = solver
         self.cov_type = cov_type
 
-    def fit(self, X, y, groups=None):
-        """Fit by least squares and compute the inference.
+    def fit(self, X, y, sample_weight=None, *, freq_weights=None, groups=None):
+        r"""Fit by (weighted) least squares and compute the inference.
+
+        With weights the fit is weighted least squares, statsmodels' ``WLS``:
+        ordinary least squares on the whitened data :math:`\sqrt{w_i}\,(1, x_i)`,
+        :math:`\sqrt{w_i}\,y_i`, so that
+
+        .. math:: \hat\beta = (A^\top W A)^{-1} A^\top W y,\qquad
+            \widehat{\mathrm{Cov}}(\hat\beta) = \hat\sigma^2 (A^\top W A)^{-1},\qquad
+            \hat\sigma^2 = \frac{\sum_i w_i e_i^2}{n - k},
+
+        and :math:`R^2` compares :math:`\sum_i w_i e_i^2` with the weighted
+        total sum of squares about the weighted mean.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Analytic (precision) weights, statsmodels' WLS ``weights``: row
+            :math:`i` has noise variance :math:`\sigma^2/w_i` (say, the mean of
+            :math:`w_i` measurements).  The residual degrees of freedom count
+            the rows (of positive weight).
+        freq_weights : array-like of shape (n_samples,), optional
+            Frequency weights: a row with weight 3 stands for three identical
+            rows, and the fit, its standard errors and its log-likelihood
+            equal those of the repeated data (:math:`n = \sum_i f_i`).
         groups : array-like of shape (n_samples,), optional
             The cluster of each row, for ``cov_type="cluster"`` (at least two).
 
@@ -182,50 +208,107 @@ class LinearRegression(CoefficientInference, Regressor):
         self
         """
         params = self._check_params()
-        fit_intercept = params["fit_intercept"]
+        fit_intercept, cov_type = params["fit_intercept"], params["cov_type"]
         X, y, names = self._validate_training_data(X, y)
         n, p = X.shape
-        codes = cluster_codes(groups, n, params["cov_type"])
-        check_enough_samples(n, p + fit_intercept, type(self).__name__)
-        moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
-        solution = solve_ols(X, y, moments, solver=params["solver"], feature_names=names)
-        self.coef_, self.intercept_ = solution.coef, solution.intercept
-        self.rank_, self.solver_ = solution.rank, solution.solver
+        analytic = check_weights(sample_weight, "sample_weight", n)
+        frequency = check_weights(freq_weights, "freq_weights", n)
+        if frequency is not None and cov_type != "nonrobust":
+            raise ValueError(f"cov_type={cov_type!r} is not defined with freq_weights here: "
+                             "expand the repeated rows, or fit cov_type='nonrobust'.")
+        codes = cluster_codes(groups, n, cov_type)
+        self.n_samples_ = n
+        if analytic is None and frequency is None:
+            check_enough_samples(n, p + fit_intercept, type(self).__name__)
+            moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
+            solution = solve_ols(X, y, moments, solver=params["solver"], feature_names=names)
+            params_ = (np.r_[solution.intercept, solution.coef] if fit_intercept
+                       else solution.coef)
+            design, nobs, tss, log_weights = (X, y), n, moments.yy, 0.0
+        else:
+            solution, design, nobs, tss, log_weights = self._fit_weighted(
+                X, y, analytic, frequency, names, params["solver"], codes)
+            params_ = solution.coef
+            if codes is not None:
+                codes = np.unique(codes[design[2]], return_inverse=True)[1]
+        self.nobs_ = nobs
+        weighted = analytic is not None or frequency is not None
+        # The weighted solution's rank counts the whitened intercept column too.
+        self.rank_ = solution.rank - (fit_intercept if weighted else 0)
+        self.solver_, self.weighted_ = solution.solver, weighted
+        self.coef_ = params_[fit_intercept:]
+        self.intercept_ = float(params_[0]) if fit_intercept else 0.0
         self.condition_number_ = solution.condition_number
         self.accuracy_digits_ = solution.digits
         warn_if_inaccurate("LinearRegression", solution.digits, solution.condition_number,
                            solution.solver)
-        self.n_samples_ = n
 
         rss = solution.rss
-        self.df_model_ = solution.rank
-        self.df_resid_ = n - solution.rank - fit_intercept
+        self.df_model_ = self.rank_
+        self.df_resid_ = nobs - self.rank_ - fit_intercept
         scale = noise_variance(rss, self.df_resid_, "LinearRegression")
         self.sigma_ = math.sqrt(scale)
-        params = np.r_[solution.intercept, solution.coef] if fit_intercept else solution.coef
         names_out = parameter_names(names, p, fit_intercept)
-        robust = self._robust_cov(X, y, solution, codes)
+        robust = self._robust_cov(design, params_, codes)
         if robust is not None:
-            self._store_table(names_out, params, robust, None)
+            self._store_table(names_out, params_, robust, None)
         else:
-            self._store_table(names_out, params, solution.unscaled_cov, self.df_resid_, scale)
+            self._store_table(names_out, params_, solution.unscaled_cov, self.df_resid_, scale)
 
-        tss = moments.yy                # centred with an intercept, raw without one
         self.rss_ = rss
         self.rsquared_ = 1.0 - rss / tss if tss > 0 else math.nan
-        self.rsquared_adj_ = 1.0 - (1.0 - self.rsquared_) * (n - fit_intercept) / self.df_resid_
+        self.rsquared_adj_ = (1.0 - (1.0 - self.rsquared_) * (nobs - fit_intercept)
+                              / self.df_resid_)
         if robust is not None:
             # The Wald test of the slopes with the robust covariance, as statsmodels: F with
             # df_resid (or clusters - 1) denominator degrees of freedom.
             df_denominator = (int(codes.max()) if codes is not None else self.df_resid_)
-            self.fvalue_, self.f_pvalue_ = _wald_f(params, robust, fit_intercept,
+            self.fvalue_, self.f_pvalue_ = _wald_f(params_, robust, fit_intercept,
                                                    self.df_model_, df_denominator)
         else:
             self.fvalue_, self.f_pvalue_ = _f_test(tss - rss, rss, self.df_model_,
                                                    self.df_resid_)
-        self.loglik_ = gaussian_loglik(n, rss / n)
-        self.aic_, self.bic_ = information_criteria(self.loglik_, self.df_model_ + fit_intercept, n)
+        # Analytic weights scale each row's variance: log N(y; mu, sigma^2/w) carries
+        # log(w)/2 (statsmodels' WLS log-likelihood).
+        self.loglik_ = gaussian_loglik(nobs, rss / nobs) + log_weights
+        self.aic_, self.bic_ = information_criteria(self.loglik_, self.df_model_ + fit_intercept,
+                                                    nobs)
         return self
+
+    def _fit_weighted(self, X, y, analytic, frequency, names, solver, codes):
+        """Weighted least squares as least squares on the whitened rows of positive weight.
+
+        Returns the solution over the whole parameter vector, the whitened design
+        (with its residuals and the rows kept), the number of observations, the
+        weighted total sum of squares and the log-likelihood's weight term.
+        """
+        fit_intercept = bool(self.fit_intercept)
+        weights = ((1.0 if analytic is None else analytic)
+                   * (1.0 if frequency is None else frequency))
+        keep = np.flatnonzero(weights > 0)
+        X, y, weights = X[keep].astype(np.float64), y[keep].astype(np.float64), weights[keep]
+        nobs = len(keep) if frequency is None else float(frequency[keep].sum())
+        if nobs == round(nobs):
+            nobs = int(nobs)
+        check_enough_samples(nobs, X.shape[1] + fit_intercept, type(self).__name__)
+        root = np.sqrt(weights)
+        design = root[:, None] * X
+        if fit_intercept:
+            design = np.column_stack([root, design])
+        target = root * y
+        labels = (["const"] if fit_intercept else []) + list(
+            names if names is not None else [f"x{j}" for j in range(X.shape[1])])
+        moments = Moments.from_data(design, target, fit_intercept=False, feature_names=labels)
+        solution = solve_ols(design, target, moments, solver=solver, feature_names=labels)
+        # The total sum of squares about the weighted mean (about 0 without an intercept).
+        centre = (np.einsum("i,i", weights, y) / weights.sum()) if fit_intercept else 0.0
+        deviation = y - centre
+        tss = float(np.einsum("i,i,i", weights, deviation, deviation))
+        log_weights = 0.0
+        if analytic is not None:
+            counts = 1.0 if frequency is None else frequency[keep]
+            log_weights = 0.5 * float(np.sum(counts * np.log(analytic[keep])))
+        return solution, (design, target, keep), nobs, tss, log_weights
 
     def predict(self, X, return_std=False):
         r"""Predicted mean response :math:`\hat y = X\hat w + \hat b`; with ``return_std``
@@ -255,6 +338,9 @@ class LinearRegression(CoefficientInference, Regressor):
         ``OLSInfluence``: leverages, studentised residuals and Cook's distance
         (:class:`Influence`)."""
         check_is_fitted(self, "coef_")
+        if self.weighted_:
+            raise ValueError("get_influence is defined here for unweighted fits; this one was "
+                             "fitted with sample_weight or freq_weights.")
         X_checked = self._validate_prediction_data(X)
         y = check_vector(y, "y", n_samples=len(X_checked))
         if len(y) != self.n_samples_:
@@ -265,15 +351,25 @@ class LinearRegression(CoefficientInference, Regressor):
         return Influence(residuals, h, self.sigma_ ** 2, self.df_resid_,
                          self.df_model_ + bool(self.fit_intercept))
 
-    def _robust_cov(self, X, y, solution, codes):
-        """The covariance of the robust type asked for, or None for the model's."""
+    def _robust_cov(self, design, params, codes):
+        """The covariance of the robust type asked for, or None for the model's.
+
+        ``design`` is ``(X, y)``, or the whitened ``(A, y, rows)`` of a weighted fit,
+        whose sandwich is that of least squares on the whitened data (statsmodels'
+        WLS)."""
         cov_type = self._check_params()["cov_type"]
         if cov_type == "nonrobust":
             return None
-        residuals = y - (X @ solution.coef + solution.intercept)
+        if len(design) == 2:
+            X, y = design
+            residuals, intercept = y - (X @ params[self.fit_intercept:] + self.intercept_), \
+                bool(self.fit_intercept)
+        else:
+            X, y, _ = design
+            residuals, intercept = y - X @ params, False
         with np.errstate(invalid="ignore"):
             covariance = robust_covariance(
-                X, residuals, intercept=bool(self.fit_intercept), cov_type=cov_type,
+                X, residuals, intercept=intercept, cov_type=cov_type,
                 df_resid=self.df_resid_, groups=codes)
         if not np.all(np.isfinite(np.diagonal(covariance))):
             warnings.warn(f"A point has leverage 1 (it alone determines a parameter), where "
@@ -284,9 +380,9 @@ class LinearRegression(CoefficientInference, Regressor):
 
     def _summary_info(self):
         return [
-            ("No. observations", str(self.n_samples_)),
+            ("No. observations", f"{self.nobs_:g}"),
             ("Covariance type", self._check_params()["cov_type"]),
-            ("Df residuals", str(self.df_resid_)),
+            ("Df residuals", f"{self.df_resid_:g}"),
             ("Df model", str(self.df_model_)),
             ("Solver", self.solver_),
             ("R-squared", self.rsquared_),

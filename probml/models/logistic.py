@@ -45,6 +45,7 @@ from .._validation import (
     Real,
     check_finite,
     check_squares_representable,
+    check_weights,
     positive_result,
 )
 from ..exceptions import (
@@ -107,8 +108,10 @@ def prior_std_to_logistic_C(prior_std):
 
 # -- the binary likelihood, one pass over the data --------------------------
 
-def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None):
+def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None, weights=None):
     """Log-likelihood, its gradient and its negative Hessian at (intercept, coef).
+
+    With ``weights`` each row's log-likelihood counts :math:`w_i` times.
 
     ``y`` holds the 0/1 codes of the classes in any numeric type (one byte
     each from :meth:`Classifier._validate_training_data`).
@@ -126,15 +129,23 @@ def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None):
         eta += intercept
         np.clip(eta, -_ETA_LIMIT, _ETA_LIMIT, out=eta)
         E = np.exp(-eta)
-        loglik = -(np.sum(np.log1p(E)) + (np.sum(eta) - np.einsum("i,i", y_chunk, eta)))
         mu = 1.0 / (1.0 + E)
         residual = y_chunk - mu
+        if weights is None:
+            loglik = -(np.sum(np.log1p(E)) + (np.sum(eta) - np.einsum("i,i", y_chunk, eta)))
+        else:
+            w = weights[rows]
+            loglik = -np.einsum("i,i", w, np.log1p(E) + (1.0 - y_chunk) * eta)
+            residual *= w
         gradient = np.empty(p + 1)
         gradient[0], gradient[1:] = residual.sum(), np.dot(residual, X_chunk)
         if not hessian:
             return loglik, gradient, None, np.inf
         weight = mu * (1.0 - mu)
-        return loglik, gradient, weighted_gram(X_chunk, weight, intercept=True), weight.min()
+        smallest = weight.min()
+        if weights is not None:
+            weight *= w
+        return loglik, gradient, weighted_gram(X_chunk, weight, intercept=True), smallest
 
     n, p = X.shape
     loglik, gradient, min_weight = 0.0, np.zeros(p + 1), np.inf
@@ -151,14 +162,17 @@ def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None):
 class _Objective:
     """The penalised log-likelihood of the binary model, and Newton's method on it."""
 
-    def __init__(self, X, y, lam, fit_intercept, blocks=None):
+    def __init__(self, X, y, lam, fit_intercept, blocks=None, weights=None):
         self.X, self.y, self.lam, self.fit_intercept = X, y, lam, fit_intercept
-        self.blocks = blocks
+        self.blocks, self.weights = blocks, weights
         self.n = sum(b.stop - b.start for b in blocks) if blocks else X.shape[0]
+        # The weight of the rows, which the per-observation gradient test divides by.
+        self.total = self.n if weights is None else float(
+            sum(weights[b].sum() for b in blocks) if blocks else weights.sum())
 
     def evaluate(self, beta, hessian=True):
         loglik, gradient, information, min_weight = _binary_pass(
-            self.X, self.y, beta[0], beta[1:], hessian, self.blocks)
+            self.X, self.y, beta[0], beta[1:], hessian, self.blocks, self.weights)
         penalty = np.r_[0.0, self.lam * beta[1:]]
         value = loglik - 0.5 * self.lam * float(beta[1:] @ beta[1:])
         gradient = gradient - penalty
@@ -173,7 +187,8 @@ class _Objective:
 
     def maximise(self, beta, tol, max_iter, **options):
         """Newton's method on this objective (see :func:`probml.optim.newton.maximise`)."""
-        return maximise(self.evaluate, beta, tol=tol, n=self.n, max_iter=max_iter, **options)
+        return maximise(self.evaluate, beta, tol=tol, n=self.total, max_iter=max_iter,
+                        **options)
 
 
 def _separation_direction(rows, penalised):
@@ -321,14 +336,23 @@ class LogisticRegression(CoefficientInference, Classifier):
                              "float64.")
         return lam if params["penalty"] == "l2" else 0.0
 
-    def fit(self, X, y):
-        """Fit by Newton's method and compute the inference.
+    def fit(self, X, y, sample_weight=None, *, freq_weights=None):
+        r"""Fit by Newton's method and compute the inference.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             Class labels of any type (numbers, strings, booleans).
+        sample_weight : array-like of shape (n_samples,), optional
+            Each row's log-likelihood counts :math:`w_i` times, as in
+            scikit-learn (statsmodels' GLM ``var_weights``: with the
+            dispersion fixed at 1 the estimates and standard errors are those
+            of :math:`w_i` copies); the residual degrees of freedom and BIC
+            count the rows of positive weight.
+        freq_weights : array-like of shape (n_samples,), optional
+            Frequency weights: a row with weight 3 is three identical rows;
+            the fit and all its statistics equal the repeated data's.
 
         Returns
         -------
@@ -339,23 +363,37 @@ class LogisticRegression(CoefficientInference, Classifier):
         self._max_iter = params["max_iter"]
         X, labels, names = self._validate_training_data(X, y)
         n, p = X.shape
+        analytic = check_weights(sample_weight, "sample_weight", n)
+        frequency = check_weights(freq_weights, "freq_weights", n)
+        weights = None
+        self.nobs_ = n
+        if analytic is not None or frequency is not None:
+            weights = ((1.0 if analytic is None else analytic)
+                       * (1.0 if frequency is None else frequency))
+            keep = np.flatnonzero(weights > 0)
+            X, labels, weights = X[keep], labels[keep], weights[keep]
+            self.nobs_ = len(keep) if frequency is None else _whole(frequency[keep].sum())
+            if len(np.unique(labels)) < len(self.classes_):
+                raise ValueError("Every class needs a row of positive weight: the classes "
+                                 f"{list(self.classes_)} are not all present once the rows "
+                                 "weighted 0 are left out.")
         fit_intercept = params["fit_intercept"]
         self.n_samples_ = n
         self._names = parameter_names(names, p, True)
         if len(self.classes_) == 2:
-            self._fit_binary(X, labels, lam, tol, fit_intercept, names)
+            self._fit_binary(X, labels, lam, tol, fit_intercept, names, weights)
         else:
             X = X.astype(np.float64, copy=False)   # the K-class Hessian needs it whole
             _check_columns(X, names)
             if lam == 0 and fit_intercept:
                 _check_identifiable(_gram_with_intercept(X), names)
-            self._fit_multinomial(X, labels, lam, tol, fit_intercept)
+            self._fit_multinomial(X, labels, lam, tol, fit_intercept, weights)
         self.penalized_ = lam > 0
         return self
 
-    def _fit_binary(self, X, y, lam, tol, fit_intercept, names):
+    def _fit_binary(self, X, y, lam, tol, fit_intercept, names, weights=None):
         n, p = X.shape
-        objective = _Objective(X, y, lam, fit_intercept)
+        objective = _Objective(X, y, lam, fit_intercept, weights=weights)
         start, preconditioner = np.zeros(p + 1), None
         if n >= 4 * _SUBSAMPLE_ROWS:
             # One pass for the columns' sums of squares (the small-data path reads
@@ -375,13 +413,14 @@ class LogisticRegression(CoefficientInference, Classifier):
                     spacing, size = n // n_blocks, rows // n_blocks
                     blocks = [slice(k * spacing, k * spacing + size)
                               for k in range(n_blocks)]
-                    sub = _Objective(X, y, lam * n_blocks * size / n, fit_intercept,
-                                     blocks)
+                    sub = _Objective(X, y, lam, fit_intercept, blocks, weights)
+                    # The penalty scaled to the subsample's share of the data.
+                    sub.lam = lam * sub.total / objective.total
                     # A warm start: the gradient test alone is enough.
                     warm = sub.maximise(start, _WARM_START_TOL, self._max_iter,
                                         step_tolerance=np.inf)
                     start, sub_information = warm.theta, warm.evaluation.information
-            m = sub.n
+            m, n = sub.total, objective.total
             if not (np.all(np.isfinite(start)) and np.all(np.isfinite(sub_information))):
                 start = np.zeros(p + 1)
             else:
@@ -413,6 +452,7 @@ class LogisticRegression(CoefficientInference, Classifier):
         fit = objective.maximise(start, tol, self._max_iter, state=state,
                                  chord=preconditioner is not None,
                                  stale=preconditioner is not None)
+        n = X.shape[0]
         beta, information = fit.theta, fit.evaluation.information
         loglik, min_weight = fit.evaluation.extra
         n_iter, converged = fit.n_iter, fit.converged
@@ -432,7 +472,8 @@ class LogisticRegression(CoefficientInference, Classifier):
         keep = slice(0, None) if fit_intercept else slice(1, None)
         self._store_inference(names, beta[keep], information[keep, keep], loglik,
                               n_estimated=p + fit_intercept,
-                              null=_binary_null_loglik(y, fit_intercept), df_model=p)
+                              null=_binary_null_loglik(y, fit_intercept, weights),
+                              df_model=p)
 
     def _check_separation(self, X, y, fit_intercept):
         A = np.column_stack([np.ones(len(y)), X]) if fit_intercept else X
@@ -477,12 +518,13 @@ class LogisticRegression(CoefficientInference, Classifier):
             "are set to NaN. Fit penalty='l2' for the MAP, which exists.",
             PerfectSeparationWarning, stacklevel=4)
 
-    def _fit_multinomial(self, X, labels, lam, tol, fit_intercept):
+    def _fit_multinomial(self, X, labels, lam, tol, fit_intercept, weights=None):
         n, p = X.shape
         K = len(self.classes_)
         A = np.column_stack([np.ones(n), X])
         Y = np.zeros((n, K))
-        Y[np.arange(n), labels] = 1.0
+        Y[np.arange(n), labels] = 1.0 if weights is None else weights
+        row_weight = np.ones(n) if weights is None else weights
         # Free parameters of Theta (p + 1, K): without a penalty, class 0 is the
         # reference (its column is 0); with one, every weight is penalised and
         # identified, and only the intercept of class 0 is fixed at 0.
@@ -504,7 +546,7 @@ class LogisticRegression(CoefficientInference, Classifier):
             log_p = log_softmax(A @ theta.reshape(p + 1, K), axis=1)
             loglik = float(np.sum(Y * log_p))
             P = np.exp(log_p)
-            gradient = (A.T @ (Y - P)).ravel()[index] - penalty * theta_free
+            gradient = (A.T @ (Y - row_weight[:, None] * P)).ravel()[index] - penalty * theta_free
             value = loglik - 0.5 * float(penalty @ theta_free ** 2)
             return Evaluation(value, gradient, information(P) if hessian else None, (loglik, P))
 
@@ -513,14 +555,15 @@ class LogisticRegression(CoefficientInference, Classifier):
             H = np.zeros((p + 1, K, p + 1, K))
             for k in range(K):
                 for l in range(k, K):
-                    weight = P[:, k] * ((k == l) - P[:, l])
+                    weight = row_weight * P[:, k] * ((k == l) - P[:, l])
                     block = A.T @ (A * weight[:, None])
                     H[:, k, :, l] = block
                     H[:, l, :, k] = block.T
             H = H.reshape((p + 1) * K, (p + 1) * K)[np.ix_(index, index)]
             return H + np.diag(penalty)
 
-        fit = maximise(evaluate, np.zeros(len(index)), tol=tol, n=n, max_iter=self._max_iter)
+        fit = maximise(evaluate, np.zeros(len(index)), tol=tol, n=float(row_weight.sum()),
+                       max_iter=self._max_iter)
         theta = np.zeros((p + 1) * K)
         theta[index] = fit.theta
         theta = theta.reshape(p + 1, K)
@@ -540,9 +583,10 @@ class LogisticRegression(CoefficientInference, Classifier):
         # theta.ravel() runs over (feature j, class k) with k fastest.
         flat_names = np.array([f"{self.classes_[k]}:{self._names[j]}"
                                for j in range(p + 1) for k in range(K)], dtype=object)
-        counts = np.bincount(np.asarray(np.argmax(Y, axis=1)), minlength=K)
-        null = float(np.sum(counts * np.log(counts / n))) if fit_intercept else n * math.log(
-            1.0 / K)
+        counts = np.bincount(labels, row_weight, minlength=K)
+        total = counts.sum()
+        null = (float(np.sum(counts * np.log(counts / total))) if fit_intercept
+                else total * math.log(1.0 / K))
         self._store_inference(list(flat_names[index]), theta.ravel()[index], H, loglik,
                               n_estimated=len(index), null=null,
                               df_model=p * (K - 1))
@@ -551,7 +595,7 @@ class LogisticRegression(CoefficientInference, Classifier):
                          df_model):
         from scipy import special
 
-        n = self.n_samples_
+        n = self.nobs_
         if self.separation_:
             cov = np.full_like(information, np.nan)
         else:
@@ -658,7 +702,7 @@ class LogisticRegression(CoefficientInference, Classifier):
     def _summary_info(self):
         kind = "L2 MAP" if self.penalized_ else "MLE"
         return [
-            ("No. observations", str(self.n_samples_)),
+            ("No. observations", f"{self.nobs_:g}"),
             ("Df residuals", str(self.df_resid_)),
             ("Df model", str(self.df_model_)),
             ("Method", kind),
@@ -699,14 +743,22 @@ def _not_converged(n_iter, max_iter, tol):
             "increase max_iter.")
 
 
-def _binary_null_loglik(y, fit_intercept):
+def _binary_null_loglik(y, fit_intercept, weights=None):
     """The log-likelihood of the intercept-only model (or of p = 1/2 without one)."""
-    n, k = len(y), float(y.sum())
+    if weights is None:
+        n, k = len(y), float(y.sum())
+    else:
+        n, k = float(weights.sum()), float(np.einsum("i,i", weights, y.astype(float)))
     if not fit_intercept:
         return n * math.log(0.5)
     if k in (0.0, n):
         return 0.0
     return k * math.log(k / n) + (n - k) * math.log1p(-k / n)
+
+
+def _whole(count):
+    """A total of frequency weights: an int when it is whole."""
+    return int(count) if count == round(count) else float(count)
 
 
 def _inverse_spd(matrix):

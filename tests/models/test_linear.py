@@ -349,3 +349,88 @@ def test_fits_on_arrays_never_import_pandas():
             "m.params_, m.bse_, m.cov_params_, m.conf_int(), str(m.summary())\n"
             "assert 'pandas' not in sys.modules, 'pandas imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _weights(X):
+    """Deterministic analytic weights from the data: larger for rows near the centre."""
+    first = np.asarray(X, float)[:, 0]
+    return 1.0 / (1.0 + np.abs(first - first.mean()) / first.std())
+
+
+@pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0", "HC1", "HC2", "HC3"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_weighted_least_squares_matches_statsmodels_wls(name, cov_type, fit_intercept):
+    X, y = _statsmodels_data(name)
+    w = _weights(X)
+    design = np.asarray(X, float)
+    exog = sm.add_constant(design) if fit_intercept else design
+    reference = sm.WLS(np.asarray(y, float), exog, weights=w).fit(cov_type=cov_type)
+    model = LinearRegression(fit_intercept=fit_intercept, cov_type=cov_type).fit(
+        X, y, sample_weight=w)
+    rtol = 1e-6 if name == "longley" else 1e-8
+    np.testing.assert_allclose(model.params_, reference.params, rtol=rtol,
+                               atol=rtol * np.abs(reference.params).max())
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=rtol)
+    np.testing.assert_allclose(model.conf_int(0.1), reference.conf_int(0.1), rtol=rtol,
+                               atol=rtol * np.abs(reference.params).max())
+    assert model.fvalue_ == pytest.approx(reference.fvalue, rel=rtol)
+    assert model.loglik_ == pytest.approx(reference.llf, rel=1e-10)
+    assert model.rsquared_ == pytest.approx(reference.rsquared, rel=rtol)
+    assert model.rsquared_adj_ == pytest.approx(reference.rsquared_adj, rel=rtol)
+    assert model.aic_ == pytest.approx(reference.aic, rel=1e-10)
+    assert model.bic_ == pytest.approx(reference.bic, rel=1e-10)
+    assert model.df_resid_ == reference.df_resid
+    assert "Weighted least squares" in str(model.summary())
+    if cov_type == "nonrobust":
+        new = design[:5]
+        frame = model.get_prediction(X.iloc[:5]).summary_frame(0.1)
+        expected = reference.get_prediction(sm.add_constant(new, has_constant="add")
+                                            if fit_intercept else new).summary_frame(0.1)
+        np.testing.assert_allclose(np.asarray(frame, float), np.asarray(expected, float),
+                                   rtol=rtol)
+
+
+def test_cluster_robust_weighted_least_squares_matches_statsmodels():
+    data = sm.datasets.grunfeld.load_pandas().data
+    X, y, firms = data[["value", "capital"]], data["invest"], data["firm"]
+    w = _weights(X)
+    codes = firms.astype("category").cat.codes
+    reference = sm.WLS(np.asarray(y, float), sm.add_constant(np.asarray(X, float)),
+                       weights=w).fit(cov_type="cluster", cov_kwds={"groups": codes})
+    model = LinearRegression(cov_type="cluster").fit(X, y, sample_weight=w, groups=firms)
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=1e-8)
+    assert model.fvalue_ == pytest.approx(reference.fvalue, rel=1e-8)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_frequency_weights_equal_repeated_rows(fit_intercept):
+    X, y = _statsmodels_data("stackloss")
+    X, y = np.asarray(X, float), np.asarray(y, float)
+    counts = np.arange(len(y)) % 4          # 0 drops a row
+    analytic = _weights(X)
+    model = LinearRegression(fit_intercept=fit_intercept).fit(
+        X, y, sample_weight=analytic, freq_weights=counts)
+    rows = np.repeat(np.arange(len(y)), counts)
+    exog = sm.add_constant(X[rows]) if fit_intercept else X[rows]
+    reference = sm.WLS(y[rows], exog, weights=analytic[rows]).fit()
+    np.testing.assert_allclose(model.params_, reference.params, rtol=1e-10)
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=1e-10)
+    assert model.df_resid_ == reference.df_resid and model.nobs_ == len(rows)
+    assert model.loglik_ == pytest.approx(reference.llf, rel=1e-12)
+    assert model.rsquared_ == pytest.approx(reference.rsquared, rel=1e-10)
+
+
+def test_weights_are_checked_and_robust_frequency_weights_refused():
+    X, y = _statsmodels_data("stackloss")
+    with pytest.raises(ValueError, match="sample_weight"):
+        LinearRegression().fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="freq_weights"):
+        LinearRegression().fit(X, y, freq_weights=np.ones(3))
+    with pytest.raises(ValueError, match="freq_weights"):
+        LinearRegression(cov_type="HC1").fit(X, y, freq_weights=np.ones(len(y)))
+    fitted = LinearRegression().fit(X, y, sample_weight=np.ones(len(y)))
+    unweighted = LinearRegression().fit(X, y)
+    np.testing.assert_allclose(fitted.bse_, unweighted.bse_, rtol=1e-12)
+    with pytest.raises(ValueError, match="unweighted"):
+        fitted.get_influence(X, y)

@@ -304,3 +304,83 @@ def test_probability_interval_needs_two_classes_and_a_fit(multiclass):
     model = LogisticRegression().fit(*multiclass)
     with pytest.raises(ValueError, match="two classes; this model has 4"):
         model.predict_proba_interval(multiclass[0])
+
+
+def _spector():
+    data = sm.datasets.spector.load_pandas()
+    return data.exog, data.endog
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sample_weight_matches_statsmodels_glm_var_weights(fit_intercept):
+    X, y = _spector()
+    w = 1.0 / (1.0 + np.abs(X["GPA"] - X["GPA"].mean()))
+    exog = sm.add_constant(X) if fit_intercept else X
+    reference = sm.GLM(y, exog, family=sm.families.Binomial(), var_weights=w).fit(tol=1e-14)
+    model = LogisticRegression(fit_intercept=fit_intercept).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(model.params_, reference.params, rtol=1e-8)
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=1e-8)
+    np.testing.assert_allclose(model.pvalues_, reference.pvalues, rtol=1e-7)
+    assert model.loglik_ == pytest.approx(reference.llf, rel=1e-10)
+    if fit_intercept:    # statsmodels' null model without a constant is not probml's p = 1/2
+        assert model.llnull_ == pytest.approx(reference.llnull, rel=1e-10)
+    assert model.aic_ == pytest.approx(reference.aic, rel=1e-10)
+    assert model.df_resid_ == reference.df_resid
+
+
+def test_frequency_weights_equal_repeated_rows_binary_and_multinomial():
+    X, y = _spector()
+    counts = np.arange(len(y)) % 3 + (np.arange(len(y)) < 4)   # some rows weighted 0
+    rows = np.repeat(np.arange(len(y)), counts)
+    model = LogisticRegression().fit(X, y, freq_weights=counts)
+    reference = sm.Logit(y.iloc[rows], sm.add_constant(X.iloc[rows])).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(model.params_, reference.params, rtol=1e-8)
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=1e-8)
+    assert model.loglik_ == pytest.approx(reference.llf, rel=1e-10)
+    assert model.bic_ == pytest.approx(reference.bic, rel=1e-10)
+    assert model.nobs_ == len(rows) and model.df_resid_ == reference.df_resid
+
+    data = sm.datasets.anes96.load_pandas().data
+    X, y = data[["logpopul", "age", "educ"]], data["vote"] + 2 * (data["income"] > 15)
+    counts = np.arange(len(y)) % 3
+    rows = np.repeat(np.arange(len(y)), counts)
+    model = LogisticRegression().fit(X, y, freq_weights=counts)
+    reference = sm.MNLogit(np.asarray(y)[rows], sm.add_constant(np.asarray(X)[rows])).fit(
+        disp=0, method="newton", tol=1e-12)
+    # statsmodels' table is (feature, class), probml's vector feature-major as well.
+    np.testing.assert_allclose(model.bse_, np.asarray(reference.bse).ravel(), rtol=1e-7)
+    assert model.loglik_ == pytest.approx(reference.llf, rel=1e-10)
+    assert model.llnull_ == pytest.approx(reference.llnull, rel=1e-10)
+
+
+def test_sample_weight_matches_scikit_learn_l2_and_weighted_accuracy():
+    from sklearn.metrics import accuracy_score
+
+    data = sm.datasets.anes96.load_pandas().data
+    X, y = data[["logpopul", "age", "educ"]], data["vote"] + 2 * (data["income"] > 15)
+    w = 1.0 + (data["age"] > 40)
+    for labels in (data["vote"], y):
+        ours = LogisticRegression(penalty="l2", C=0.5).fit(X, labels, sample_weight=w)
+        theirs = sklearn_fit(X, labels, C=0.5, solver="newton-cholesky").fit(
+            X, labels, sample_weight=w)
+        np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-9)
+        assert ours.score(X, labels, sample_weight=w) == pytest.approx(
+            accuracy_score(labels, theirs.predict(X), sample_weight=w))
+    with pytest.raises(ValueError, match="sample_weight"):
+        LogisticRegression().fit(X, y, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="positive weight"):
+        LogisticRegression().fit(X, data["vote"], sample_weight=data["vote"].astype(float))
+
+
+def test_weighted_fit_on_many_rows_takes_the_subsample_start_and_agrees():
+    # 200,000 rows start from weighted subsample fits; statsmodels' IRLS is the oracle.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((200_000, 3))
+    y = (rng.random(200_000) < 1 / (1 + np.exp(-(X @ [1.0, -1.0, 0.5] + 0.3)))).astype(int)
+    w = rng.uniform(0.2, 3.0, 200_000)
+    reference = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(),
+                       var_weights=w).fit(tol=1e-14)
+    model = LogisticRegression().fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(model.params_, reference.params, rtol=1e-7)
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=1e-7)
+    assert model.loglik_ == pytest.approx(reference.llf, rel=1e-12)
