@@ -439,6 +439,10 @@ def entries():
                           {"X": (X, "matrix"), "y": (labels, "labels"),
                            "sample_weight": (weights, "vector"),
                            "freq_weights": (np.arange(12) % 3 + 1.0, "vector")}))
+    out.append(_estimator("Ridge(weighted)", Ridge, {"alpha": (1.0, "scalar")},
+                          {"X": (X, "matrix"), "y": (y, "vector"),
+                           "sample_weight": (weights, "vector")},
+                          documented=("prior_std_",)))
     out.append(_estimator("BridgeRegression(p=2)", BridgeRegression,
                           {"alpha": (0.1, "scalar"), "p": (2.0, "scalar")}, xy))
     out.append(_estimator("Normal", Normal, {}, {"x": (y, "vector")}))

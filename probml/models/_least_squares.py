@@ -51,6 +51,7 @@ from ..exceptions import (
     UndefinedStatisticWarning,
 )
 from ._error_free import residuals, two_product
+from ._moments import Moments
 
 SOLVERS = ("auto", "cholesky", "qr", "mpmath")
 
@@ -377,6 +378,50 @@ def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
                                     accuracy_digits(10 * len(coef) * condition * EPS
                                                     * moments.centring_loss + rss_error))
     return _solve_accurately(X, y, moments, solver, feature_names)
+
+
+def solve_wls(X, y, weights, fit_intercept, solver="auto", feature_names=None):
+    r"""Weighted least squares, as least squares on the whitened rows (statsmodels' WLS).
+
+    .. math:: \min_\theta \sum_i w_i (y_i - a_i^\top\theta)^2
+        = \min_\theta \lVert \tilde y - \tilde A\theta\rVert^2,\qquad
+        \tilde a_i = \sqrt{w_i}\,a_i,\quad \tilde y_i = \sqrt{w_i}\,y_i,
+
+    with :math:`a_i = (1, x_i)` or :math:`x_i`: the intercept's column becomes
+    :math:`\sqrt{w_i}`, no longer constant, so the whitened problem has no
+    intercept and :func:`solve_ols` solves it over the whole parameter vector,
+    choosing its algorithm from the whitened design's conditioning.
+
+    Parameters
+    ----------
+    X, y : ndarray
+    weights : ndarray of shape (n,), all > 0
+    fit_intercept : bool
+    solver, feature_names : as for :func:`solve_ols`
+
+    Returns
+    -------
+    solution : LeastSquaresSolution
+        ``coef`` is the whole parameter vector, the intercept first.
+    design, target : ndarray
+        The whitened :math:`\tilde A` and :math:`\tilde y`.
+    tss : float
+        :math:`\sum_i w_i (y_i - \bar y_w)^2` about the weighted mean (about 0
+        without an intercept), the total sum of squares of :math:`R^2`.
+    """
+    X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
+    root = np.sqrt(weights)
+    design = root[:, None] * X
+    if fit_intercept:
+        design = np.column_stack([root, design])
+    target = root * y
+    labels = (["intercept"] if fit_intercept else []) + list(
+        feature_names if feature_names is not None else [f"x{j}" for j in range(X.shape[1])])
+    moments = Moments.from_data(design, target, fit_intercept=False, feature_names=labels)
+    solution = solve_ols(design, target, moments, solver=solver, feature_names=labels)
+    centre = np.einsum("i,i", weights, y) / weights.sum() if fit_intercept else 0.0
+    deviation = y - centre
+    return solution, design, target, float(np.einsum("i,i,i", weights, deviation, deviation))
 
 
 def _scaled_design(X, y, moments):

@@ -39,6 +39,7 @@ from ..inference import (
 from ._least_squares import (
     SOLVERS,
     solve_ols,
+    solve_wls,
     warn_if_inaccurate,
 )
 from ._moments import Moments
@@ -276,7 +277,7 @@ class LinearRegression(CoefficientInference, Regressor):
         return self
 
     def _fit_weighted(self, X, y, analytic, frequency, names, solver, codes):
-        """Weighted least squares as least squares on the whitened rows of positive weight.
+        """Weighted least squares on the rows of positive weight (:func:`solve_wls`).
 
         Returns the solution over the whole parameter vector, the whitened design
         (with its residuals and the rows kept), the number of observations, the
@@ -286,24 +287,12 @@ class LinearRegression(CoefficientInference, Regressor):
         weights = ((1.0 if analytic is None else analytic)
                    * (1.0 if frequency is None else frequency))
         keep = np.flatnonzero(weights > 0)
-        X, y, weights = X[keep].astype(np.float64), y[keep].astype(np.float64), weights[keep]
         nobs = len(keep) if frequency is None else float(frequency[keep].sum())
         if nobs == round(nobs):
             nobs = int(nobs)
         check_enough_samples(nobs, X.shape[1] + fit_intercept, type(self).__name__)
-        root = np.sqrt(weights)
-        design = root[:, None] * X
-        if fit_intercept:
-            design = np.column_stack([root, design])
-        target = root * y
-        labels = (["const"] if fit_intercept else []) + list(
-            names if names is not None else [f"x{j}" for j in range(X.shape[1])])
-        moments = Moments.from_data(design, target, fit_intercept=False, feature_names=labels)
-        solution = solve_ols(design, target, moments, solver=solver, feature_names=labels)
-        # The total sum of squares about the weighted mean (about 0 without an intercept).
-        centre = (np.einsum("i,i", weights, y) / weights.sum()) if fit_intercept else 0.0
-        deviation = y - centre
-        tss = float(np.einsum("i,i,i", weights, deviation, deviation))
+        solution, design, target, tss = solve_wls(X[keep], y[keep], weights[keep],
+                                                  fit_intercept, solver, names)
         log_weights = 0.0
         if analytic is not None:
             counts = 1.0 if frequency is None else frequency[keep]

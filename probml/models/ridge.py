@@ -34,6 +34,7 @@ from .._validation import (
     check_matrix,
     check_positive,
     check_vector,
+    check_weights,
     positive_result,
 )
 from ..inference import CoefficientInference, parameter_names
@@ -48,6 +49,7 @@ from ._least_squares import (
     residual_sum_of_squares,
     rss_relative_error,
     solve_ols,
+    solve_wls,
     spd_inverse,
     warn_if_inaccurate,
 )
@@ -400,8 +402,20 @@ class Ridge(CoefficientInference, Regressor):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
 
-    def fit(self, X, y):
-        """Fit the MAP estimate and its posterior covariance.
+    def fit(self, X, y, sample_weight=None):
+        r"""Fit the MAP estimate and its posterior covariance.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Analytic weights, scikit-learn's: the objective is
+            :math:`\sum_i w_i (y_i - b - x_i^\top w)^2 + \alpha\lVert w\rVert^2`
+            (row :math:`i` has noise variance :math:`\sigma^2/w_i`).  It is
+            solved on the rows of positive weight, centred about the weighted
+            means and whitened, :math:`\sqrt{w_i}(x_i - \bar x_w)`; the
+            residual degrees of freedom count those rows.
 
         Returns
         -------
@@ -411,20 +425,39 @@ class Ridge(CoefficientInference, Regressor):
         alpha, fit_intercept = params["alpha"], params["fit_intercept"]
         X, y, names = self._validate_training_data(X, y)
         n, p = X.shape
-        moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
+        weights = check_weights(sample_weight, "sample_weight", n)
+        if weights is not None:
+            keep = np.flatnonzero(weights > 0)
+            X, y, weights, n = X[keep], y[keep], weights[keep], len(keep)
+        intercept = None
         if alpha == 0:
             check_enough_samples(n, p + fit_intercept, "Ridge with alpha=0 (OLS)")
-            solution = solve_ols(X, y, moments, feature_names=names)
-            fitted = RidgeFit(solution.coef, solution.unscaled_cov, float(solution.rank),
-                              solution.rss, float(n - fit_intercept - solution.rank),
+            if weights is None:
+                moments = Moments.from_data(X, y, fit_intercept=fit_intercept,
+                                            feature_names=names)
+                solution = solve_ols(X, y, moments, feature_names=names)
+                coef = solution.coef
+            else:
+                solution = solve_wls(X, y, weights, fit_intercept, feature_names=names)[0]
+                coef = solution.coef[fit_intercept:]
+                intercept = float(solution.coef[0]) if fit_intercept else 0.0
+            rank = solution.rank - (fit_intercept if weights is not None else 0)
+            fitted = RidgeFit(coef, solution.unscaled_cov, float(rank),
+                              solution.rss, float(n - fit_intercept - rank),
                               solution.condition_number, solution.digits, solution.solver)
         else:
+            if weights is None:
+                moments = Moments.from_data(X, y, fit_intercept=fit_intercept,
+                                            feature_names=names)
+            else:
+                X, y, moments = _whitened_moments(X, y, weights, fit_intercept, names)
             fitted = solve_ridge(X, y, moments, alpha)
         self.condition_number_, self.accuracy_digits_ = fitted.condition, fitted.digits
         warn_if_inaccurate(f"Ridge(alpha={alpha:g})", fitted.digits, fitted.condition,
                            fitted.solver)
         coef, rss = fitted.coef, fitted.rss
-        intercept = intercept_from_moments(coef, moments)
+        if intercept is None:
+            intercept = intercept_from_moments(coef, moments)
         self.coef_, self.intercept_ = coef, intercept
         self.n_samples_ = n
         self.effective_df_, self.df_resid_ = fitted.effective_df, fitted.df_resid
@@ -449,6 +482,30 @@ class Ridge(CoefficientInference, Regressor):
     def _summary_notes(self):
         return ["Standard errors, intervals and p-values are those of the Gaussian "
                 "posterior given alpha: they are conditional on the penalty."]
+
+
+def _whitened_moments(X, y, weights, fit_intercept, names):
+    r"""The weighted problem as an unweighted one with the same sufficient statistics.
+
+    Centred about the weighted means and whitened,
+    :math:`\tilde x_i = \sqrt{w_i}(x_i - \bar x_w)` and
+    :math:`\tilde y_i = \sqrt{w_i}(y_i - \bar y_w)` have the weighted co-moments
+    :math:`\sum_i w_i (x_i - \bar x_w)(x_i - \bar x_w)^\top`, and the returned
+    :class:`Moments` carries :math:`n = \sum_i w_i` and the weighted means, so the
+    intercept :math:`\bar y_w - \bar x_w^\top w` and its variance
+    :math:`\sigma^2/\sum_i w_i + \bar x_w^\top S \bar x_w` come out of the
+    unweighted formulas (:func:`full_covariance`).
+    """
+    X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
+    root = np.sqrt(weights)
+    total = float(weights.sum())
+    x_mean = weights @ X / total if fit_intercept else np.zeros(X.shape[1])
+    y_mean = float(weights @ y) / total if fit_intercept else 0.0
+    X_white, y_white = root[:, None] * (X - x_mean), root * (y - y_mean)
+    moments = Moments.from_data(X_white, y_white, fit_intercept=False, feature_names=names)
+    return X_white, y_white, Moments(
+        total, x_mean, y_mean, moments.xx, moments.xy, moments.yy, fit_intercept,
+        (X_white, y_white) if fit_intercept else None)
 
 
 # -- every alpha at once ---------------------------------------------------------------

@@ -1,7 +1,10 @@
 """The Ridge family: Ridge against scikit-learn and statsmodels, and leave-one-out against refits."""
 
+import math
+
 import numpy as np
 import pytest
+import statsmodels.api as sm
 from sklearn import linear_model as sk_linear
 from sklearn.datasets import load_diabetes
 
@@ -162,3 +165,31 @@ def test_a_path_with_more_features_than_rows_is_solved_as_ridge_solves_each_alph
         reference = sk_linear.Ridge(alpha=alpha, solver="svd").fit(X, y)
         np.testing.assert_allclose(coef, reference.coef_, rtol=0,
                                    atol=1e-10 * np.abs(reference.coef_).max())
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 20.0])
+def test_sample_weight_matches_scikit_learn_and_the_augmented_wls(fit_intercept, alpha):
+    from sklearn.linear_model import Ridge as Reference
+
+    data = sm.datasets.stackloss.load_pandas()
+    X, y = np.asarray(data.exog, float), np.asarray(data.endog, float)
+    w = 1.0 / (1.0 + np.abs(X[:, 0] - X[:, 0].mean()) / X[:, 0].std())
+    w[3] = 0.0                                   # a row weighted 0 is left out
+    model = Ridge(alpha=alpha, fit_intercept=fit_intercept).fit(X, y, sample_weight=w)
+    theirs = Reference(alpha=alpha, fit_intercept=fit_intercept, solver="svd").fit(
+        X, y, sample_weight=w)
+    np.testing.assert_allclose(model.coef_, theirs.coef_, rtol=1e-9)
+    assert model.intercept_ == pytest.approx(theirs.intercept_, rel=1e-9, abs=1e-12)
+    # The Gaussian posterior's unscaled covariance is the inverse Gram matrix of the
+    # whitened design with sqrt(alpha) I appended for the penalised coefficients:
+    # statsmodels' WLS on the augmented rows.
+    keep = w > 0
+    A = sm.add_constant(X[keep]) if fit_intercept else X[keep]
+    penalty = math.sqrt(alpha) * np.eye(A.shape[1])[int(fit_intercept):]
+    augmented = sm.WLS(np.r_[y[keep], np.zeros(len(penalty))], np.vstack([A, penalty]),
+                       weights=np.r_[w[keep], np.ones(len(penalty))]).fit()
+    np.testing.assert_allclose(model.cov_params_ / model.sigma_ ** 2,
+                               augmented.normalized_cov_params, rtol=1e-9,
+                               atol=1e-12 * np.abs(augmented.normalized_cov_params).max())
+    assert model.n_samples_ == keep.sum()
