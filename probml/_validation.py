@@ -785,6 +785,18 @@ FLOATS = (np.float64, np.float32)
 """The floating types estimators read as they are, converting a block at a time."""
 
 
+def label_rows(estimator, values, X):
+    """``values``, one per row of ``X``, as a pandas Series with ``X``'s index when the
+    estimator was fitted on a pandas object and ``X`` is one (statsmodels' habit);
+    otherwise unchanged.  pandas is imported only then."""
+    if not (getattr(estimator, "_fitted_on_pandas", False)
+            and type(X).__module__.split(".")[0] == "pandas" and hasattr(X, "index")):
+        return values
+    import pandas as pd
+
+    return pd.Series(values, index=X.index)
+
+
 def validate_features(estimator, X, *, reset, dtypes=(np.float64,)):
     """Check or record ``n_features_in_`` and ``feature_names_in_``.
 

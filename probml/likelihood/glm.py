@@ -45,6 +45,7 @@ from .._validation import (
     check_is_fitted,
     check_matrix,
     check_weights,
+    label_rows,
     sample_array,
     validate_features,
 )
@@ -374,23 +375,33 @@ class GLM(CoefficientInference, Regressor):
                           inverse_link=functions["mean"], slope=functions["mean_slope"],
                           index=index)
 
-    def predict(self, X, *, offset=None, exposure=None):
-        """The fitted mean :math:`g^{-1}(x^\\top\\hat\\beta + o)` (per trial for the binomial)."""
-        check_is_fitted(self, "params_")
-        X, _ = validate_features(self, X, reset=False)
-        check_finite(X, "X")
-        total = _offsets(offset, exposure, len(X), self._link())
-        eta = X @ self._beta[int(self.fit_intercept):] + (self._beta[0] if self.fit_intercept
-                                                         else 0.0)
-        if total is not None:
-            eta = eta + total
-        with np.errstate(all="ignore"):
-            mean = _numeric(self._family().name, self._link())["mean"](eta)
+    def predict(self, X, return_std=False, *, offset=None, exposure=None):
+        r"""The fitted mean :math:`g^{-1}(x^\top\hat\beta + o)` (per trial for the binomial).
+
+        With ``return_std`` also the standard deviation of a new observation
+        about the prediction, :math:`\sqrt{\mathrm{se}(\hat\mu)^2 + \hat\phi\,V(\hat\mu)}`:
+        the mean's delta-method standard error and the family's variance at the
+        mean (one trial for the binomial), as :class:`~probml.LinearRegression`
+        gives it for least squares.  Series indexed like ``X`` when fitted and
+        called on pandas data frames.
+        """
+        return_std = BOOLEAN(return_std, "return_std")
+        prediction = self.get_prediction(X, offset=offset, exposure=exposure)
+        mean = prediction.predicted_mean
         bad = np.flatnonzero(~np.isfinite(mean))
         if len(bad):
-            raise ValueError(f"X[{bad[0]}] gives the linear predictor {eta[bad[0]]:.6g}, whose "
-                             f"mean under the {self._link()} link is not a finite number.")
-        return mean
+            raise ValueError(f"X[{bad[0]}] gives the linear predictor "
+                             f"{prediction.linear[bad[0]]:.6g}, whose mean under the "
+                             f"{self._link()} link is not a finite number.")
+        if not return_std:
+            return label_rows(self, mean, X)
+        family = self._family()
+        variance = _numeric(family.name, self._link())["variance"]
+        extra = ([1.0] if family.name == "binomial" else []) + (
+            [float(self._result("params")[-1])] if family.dispersion == "alpha" else [])
+        with np.errstate(all="ignore"):
+            spread = np.sqrt(prediction.se_mean ** 2 + self.scale_ * variance(mean, *extra))
+        return label_rows(self, mean, X), label_rows(self, spread, X)
 
     def _summary_info(self):
         return [("Family", self._family().name), ("Link", self._link()),

@@ -21,6 +21,7 @@ from .._validation import (
     check_sortable,
     check_vector,
     check_weights,
+    label_rows,
     plain,
     validate_features,
 )
@@ -135,9 +136,10 @@ class Regressor(Estimator):
         return check_regression_data(self, X, y)
 
     def predict(self, X):
-        r"""Predicted mean response :math:`\hat y = X \hat w + \hat b`."""
-        X = self._validate_prediction_data(X)
-        return linear_prediction(X, self.coef_, self.intercept_)
+        r"""Predicted mean response :math:`\hat y = X \hat w + \hat b` (a Series indexed
+        like ``X`` when fitted and called on pandas data frames)."""
+        rows = self._validate_prediction_data(X)
+        return label_rows(self, linear_prediction(rows, self.coef_, self.intercept_), X)
 
     def score(self, X, y, sample_weight=None):
         r"""Coefficient of determination :math:`R^2 = 1 - \mathrm{RSS}/\mathrm{TSS}` on (X, y).
@@ -208,9 +210,10 @@ class Classifier(Estimator):
         return X, encoded, names
 
     def predict(self, X):
-        """The most probable class for each row."""
+        """The most probable class for each row (a Series indexed like ``X`` when fitted
+        and called on pandas data frames)."""
         proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        return label_rows(self, self.classes_[np.argmax(proba, axis=1)], X)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy: the share of rows (of the weight, with ``sample_weight``) whose

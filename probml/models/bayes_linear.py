@@ -54,6 +54,7 @@ from .._validation import (
     check_array_finite,
     check_is_fitted,
     check_vector,
+    label_rows,
     validate_features,
 )
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
@@ -469,11 +470,12 @@ class BayesianLinearRegression(Regressor):
         :math:`\nu/(\nu-2)`.
         """
         return_std = BOOLEAN(return_std, "return_std")
-        X = self._validate_prediction_data(X)
-        mean = linear_prediction(X, self.coef_, self.intercept_)
+        rows = self._validate_prediction_data(X)
+        mean = linear_prediction(rows, self.coef_, self.intercept_)
         if not return_std:
-            return mean
-        return mean, self._predictive_scale(X) * math.sqrt(self._t_variance_factor())
+            return label_rows(self, mean, X)
+        return (label_rows(self, mean, X), label_rows(
+            self, self._predictive_scale(rows) * math.sqrt(self._t_variance_factor()), X))
 
     def predict_interval(self, X, level=0.95):
         """Posterior predictive intervals (Gaussian, or Student-t for unknown noise).

@@ -22,6 +22,7 @@ from .._validation import (
     check_is_fitted,
     check_vector,
     check_weights,
+    label_rows,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import (
@@ -304,11 +305,13 @@ class LinearRegression(CoefficientInference, Regressor):
         also the standard deviation of a new observation's prediction error,
         :math:`\sqrt{\mathrm{se}(\hat y)^2 + \hat\sigma^2}` (the frequentist counterpart of
         :class:`BayesianLinearRegression`'s predictive standard deviation; see
-        :meth:`get_prediction` for the standard error of the mean alone)."""
+        :meth:`get_prediction` for the standard error of the mean alone).  Series
+        indexed like ``X`` when fitted and called on pandas data frames."""
         if not BOOLEAN(return_std, "return_std"):
             return super().predict(X)
         prediction = self.get_prediction(X)
-        return prediction.predicted_mean, prediction.se_obs
+        return (label_rows(self, prediction.predicted_mean, X),
+                label_rows(self, prediction.se_obs, X))
 
     def get_prediction(self, X):
         """Predictions with their standard errors and intervals, as statsmodels'

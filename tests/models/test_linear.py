@@ -339,6 +339,49 @@ def test_results_are_labelled_when_fitted_on_a_data_frame():
         np.testing.assert_allclose(refit.params_, model.params_.to_numpy(), rtol=1e-12)
 
 
+def test_predictions_are_labelled_with_the_rows_of_a_data_frame():
+    import pandas as pd
+
+    from probml import BayesianLinearRegression, LogisticRegression, Ridge
+    from probml.likelihood import GLM
+
+    X, y = _statsmodels_data("stackloss")
+    X, y = X.set_axis(X.index + 100), y.set_axis(y.index + 100)
+    labels = (y > y.median()).astype(int)
+    new = X.iloc[[3, 1, 4]]
+    for model, target in ((LinearRegression(), y), (Ridge(), y), (GLM("poisson"), y),
+                          (BayesianLinearRegression(), y), (LogisticRegression(), labels)):
+        model.fit(X, target)
+        prediction = model.predict(new)
+        assert isinstance(prediction, pd.Series) and list(prediction.index) == [103, 101, 104]
+        assert isinstance(type(model)(**model.get_params()).fit(
+            X.to_numpy(), target.to_numpy()).predict(new.to_numpy()), np.ndarray)
+    for model in (LinearRegression().fit(X, y), GLM("gaussian").fit(X, y),
+                  BayesianLinearRegression().fit(X, y)):
+        mean, std = model.predict(new, return_std=True)
+        assert list(mean.index) == list(std.index) == [103, 101, 104]
+
+
+@pytest.mark.parametrize("family", ["gaussian", "poisson", "gamma", "binomial"])
+def test_glm_predict_return_std_is_the_new_observations_spread(family):
+    from probml.likelihood import GLM
+
+    X, y = _statsmodels_data("spector" if family == "binomial" else "stackloss")
+    families = {"gaussian": sm.families.Gaussian(), "poisson": sm.families.Poisson(),
+                "gamma": sm.families.Gamma(sm.families.links.Log()),
+                "binomial": sm.families.Binomial()}
+    reference = sm.GLM(y, sm.add_constant(X), family=families[family]).fit(tol=1e-14)
+    model = GLM(family, "log" if family == "gamma" else None).fit(X, y)
+    mean, std = model.predict(X, return_std=True)
+    expected = reference.get_prediction(sm.add_constant(X))
+    variance = reference.family.variance(expected.predicted_mean) * reference.scale
+    np.testing.assert_allclose(mean, expected.predicted_mean, rtol=1e-8)
+    np.testing.assert_allclose(std, np.sqrt(expected.se_mean ** 2 + variance), rtol=1e-7)
+    if family == "gaussian":
+        ols = LinearRegression().fit(X, y).predict(X, return_std=True)[1]
+        np.testing.assert_allclose(std, ols, rtol=1e-10)
+
+
 def test_fits_on_arrays_never_import_pandas():
     import subprocess
     import sys
