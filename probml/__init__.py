@@ -46,8 +46,8 @@ __version__ = "0.1.0"
 
 # Submodules with heavier imports load on first use:
 # ``probml.hypothesis_testing.two_proportion_z_test``.
-_LAZY_SUBMODULES = ("derivations", "figures", "growth", "hypothesis_testing", "likelihood",
-                    "selection")
+_LAZY_SUBMODULES = ("derivations", "figures", "formula", "growth", "hypothesis_testing",
+                    "likelihood", "selection")
 
 
 def __getattr__(name):
@@ -55,11 +55,15 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "from_formula":     # ``probml.from_formula(...)``, loaded on first use
+        from .formula import from_formula
+
+        return from_formula
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES) | {"from_formula"})
 
 __all__ = [
     "BayesianLinearRegression",
@@ -84,6 +88,8 @@ __all__ = [
     "StandardScaler",
     "calculus",
     "datasets",
+    "formula",
+    "from_formula",
     "functions",
     "growth",
     "hypothesis_testing",

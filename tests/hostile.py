@@ -916,6 +916,7 @@ def entries():
 
     # -- the likelihood engine: a user's model, distributions, GLMs, nonlinear regression
     out += _likelihood_entries(X, y)
+    out += _formula_entries(X, y)
 
     # -- data sets, derivations, figures
     out += [
@@ -924,6 +925,28 @@ def entries():
         _function("figures.get", figures.get, {"name": ("sigmoid-logit", "choice")}),
     ]
     return out
+
+
+def _formula_entries(X, y):
+    import pandas as pd
+
+    from probml.formula import from_formula
+
+    frame = pd.DataFrame({"y": y, "x0": X[:, 0], "x1": X[:, 1],
+                          "g": np.array(["a", "b", "c"])[np.arange(len(y)) % 3]})
+
+    def predict(data):
+        return from_formula("y ~ x0 + C(g)", frame).predict(data)
+
+    return [
+        _function("from_formula", lambda formula, data, model, sample_weight: from_formula(
+            formula, data, model=model, sample_weight=sample_weight),
+            {"formula": ("y ~ x0 + np.log(x1 ** 2 + 1) + C(g)", "choice"),
+             "data": (frame, "table"), "model": ("linear", "choice"),
+             "sample_weight": (np.ones(len(y)), "vector")}, names=("X", "y")),
+        _function("FormulaFit.predict", predict, {"data": (frame.iloc[:4], "table")},
+                  names=("X",)),
+    ]
 
 
 def _likelihood_entries(X, y):

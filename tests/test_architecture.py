@@ -23,7 +23,7 @@ LAYERS = [
     {"optim"},
     {"models"},
     {"likelihood"},
-    {"selection", "hypothesis_testing", "growth"},
+    {"selection", "hypothesis_testing", "growth", "formula"},
     {"derivations"},
     {"figures"},
     {"cli", "__init__"},

@@ -50,7 +50,7 @@ def test_the_catalogue_covers_every_public_name():
     modules = [probml, probml.functions, probml.information, probml.losses, probml.optim,
                probml.selection,
                probml.hypothesis_testing, probml.growth, probml.inference, probml.calculus,
-               probml.likelihood]
+               probml.likelihood, probml.formula]
     missing = []
     for module in modules:
         for name in module.__all__:
@@ -73,7 +73,7 @@ _NOT_CALLED_DIRECTLY = {
     "Stickiness", "Pipeline", "make_pipeline", "clone", "cross_validate", "apply_updates",
     "check_counts", "LinearRegressionModule", "LogisticRegressionModule", "BiasVariance",
     "RegressionProblem", "LikelihoodFit", "LikelihoodRatioTest", "DISTRIBUTIONS", "FAMILIES",
-    "LINKS", "SUPPORTS", "Attribution", "ATTRIBUTION_MODELS",
+    "LINKS", "SUPPORTS", "Attribution", "ATTRIBUTION_MODELS", "FormulaFit", "MODELS",
 }
 
 
