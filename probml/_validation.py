@@ -785,6 +785,17 @@ FLOATS = (np.float64, np.float32)
 """The floating types estimators read as they are, converting a block at a time."""
 
 
+def record_features(estimator, n_features, feature_names=None):
+    """Set ``n_features_in_`` (and ``feature_names_in_``) as ``fit`` does, for a fit from
+    statistics rather than from an ``X``."""
+    estimator.n_features_in_ = n_features
+    if feature_names is not None:
+        estimator.feature_names_in_ = np.asarray(list(feature_names), dtype=object)
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+    estimator._fitted_on_pandas = False
+
+
 def label_rows(estimator, values, X):
     """``values``, one per row of ``X``, as a pandas Series with ``X``'s index when the
     estimator was fitted on a pandas object and ``X`` is one (statsmodels' habit);

@@ -1,7 +1,8 @@
 """The ``probml`` command.
 
-``probml fit data.csv --target y --model linear|ridge|bayes [--alpha A]``
-    Fit a model to a CSV file and print its summary.
+``probml fit data.csv (--formula "y ~ x + C(g)" | --target y [--features ...]) [--model M]``
+    Fit a model to a CSV file and print its summary (``--format text|json|csv``), or
+    predict new rows (``--predict new.csv [--out predictions.csv]``).
 ``probml tour``
     Fit the example models on the bundled data and print what they show.
 ``probml derive [NAME ...] [--out DIR]``
@@ -12,12 +13,17 @@
 
 import argparse
 import csv
+import inspect
+import json
+import math
+import os
 import sys
 
 import numpy as np
 
-from . import datasets, optim
+from . import __version__, datasets, optim
 from ._files import MARKDOWN_MARK, check_replaceable, prepare_folder, write_generated
+from ._tables import InputError, map_numeric_blocks, open_csv, printable, read_table
 from .models import (
     BayesianLinearRegression,
     Bernoulli,
@@ -26,126 +32,6 @@ from .models import (
     Normal,
     Ridge,
 )
-
-_MISSING = {"", "na", "nan", "n/a", "null", "none"}
-# The longest line and the most cells a data file may have: a wider file is a
-# mistake (or not a CSV), and is refused before it fills the memory.
-_MAX_LINE = 1 << 20
-_MAX_COLUMNS = 10_000
-_MAX_BYTES = 1 << 30
-
-
-class InputError(Exception):
-    """Bad input to a command: reported as one line, exit status 2."""
-
-
-def _printable(text):
-    """``text`` with control characters escaped, so a hostile name cannot drive the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
-
-
-def _lines(path):
-    """The file's lines, read with a cap on each line and on the whole, BOM removed."""
-    try:
-        handle = open(path, encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise InputError(f"{_printable(path)}: no such file") from None
-    except (IsADirectoryError, PermissionError, OSError) as error:
-        raise InputError(f"{_printable(path)}: cannot be read ({error.strerror or error})") \
-            from None
-    lines, total = [], 0
-    try:
-        with handle:
-            while True:
-                line = handle.readline(_MAX_LINE + 1)
-                if not line:
-                    break
-                if len(line) > _MAX_LINE:
-                    raise InputError(f"{_printable(path)}, line {len(lines) + 1}: longer than "
-                                     f"{_MAX_LINE:,} characters; this is not a CSV file probml "
-                                     "can read")
-                if "\0" in line:
-                    raise InputError(f"{_printable(path)}, line {len(lines) + 1}: contains NUL "
-                                     "bytes; this is a binary file, not a CSV file")
-                total += len(line)
-                if total > _MAX_BYTES:
-                    raise InputError(f"{_printable(path)}: larger than {_MAX_BYTES >> 30} GiB; "
-                                     "fit such data from Python, in chunks")
-                lines.append(line)
-    except UnicodeDecodeError as error:
-        raise InputError(f"{_printable(path)}: not UTF-8 text ({error.reason} at byte "
-                         f"{error.start} of a line)") from None
-    except OSError as error:
-        raise InputError(f"{_printable(path)}: cannot be read ({error.strerror or error})") \
-            from None
-    return lines
-
-
-def read_csv(path, target):
-    """Read a numeric CSV with a header; return (X, y, feature names).
-
-    Every problem is reported with the file's line number and the column
-    name.  A UTF-8 byte-order mark is ignored; an unnamed first column (the
-    index pandas writes) is dropped with a note rather than used as a
-    feature; duplicate column names are an error.
-    """
-    try:
-        rows = list(csv.reader(_lines(path)))
-    except csv.Error as error:
-        raise InputError(f"{_printable(path)}: not a CSV file probml can read ({error})") \
-            from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise InputError(f"{_printable(path)}: the file is empty; expected a header line of "
-                         "column names")
-    header = [name.strip() for name in rows[0]]
-    if len(header) > _MAX_COLUMNS:
-        raise InputError(f"{_printable(path)}: {len(header):,} columns; at most "
-                         f"{_MAX_COLUMNS:,} are supported from the command line")
-    duplicated = sorted({name for name in header if header.count(name) > 1})
-    if duplicated:
-        names = ", ".join(repr(_printable(name)) for name in duplicated)
-        raise InputError(f"{_printable(path)}: the header names {names} more than once; give "
-                         "every column its own name")
-    index_column = header[0] == "" and len(header) > 1
-    if target not in header:
-        raise InputError(f"{_printable(path)}: no column {_printable(target)!r}; the columns are "
-                         f"{[_printable(name) for name in header]}")
-    body = [(number, row) for number, row in enumerate(rows[1:], start=2)
-            if any(cell.strip() for cell in row)]
-    if not body:
-        raise InputError(f"{_printable(path)}: the file has a header but no data rows")
-    values = np.empty((len(body), len(header)))
-    for i, (line, row) in enumerate(body):
-        if len(row) != len(header):
-            raise InputError(f"{_printable(path)}, line {line}: {len(row)} cells, but the header "
-                             f"has {len(header)}")
-        for j, cell in enumerate(row):
-            if index_column and j == 0:
-                values[i, j] = 0.0
-                continue
-            text = cell.strip()
-            where = (f"{_printable(path)}, line {line} (row {i}), column "
-                     f"{_printable(header[j])!r}")
-            if text.lower() in _MISSING:
-                raise InputError(f"{where}: missing value; remove or impute that row")
-            try:
-                values[i, j] = float(text)
-            except ValueError:
-                raise InputError(f"{where}: {_printable(text[:40])!r} is not a number") \
-                    from None
-            if not np.isfinite(values[i, j]):
-                raise InputError(f"{where}: {_printable(text[:40])!r} is not finite")
-    column = header.index(target)
-    keep = [j for j in range(len(header)) if j != column and not (index_column and j == 0)]
-    features = [header[j] for j in keep]
-    if not features:
-        raise InputError(f"{_printable(path)}: no feature columns besides the target "
-                         f"{_printable(target)!r}")
-    if index_column:
-        print(f"note: the first column of {_printable(path)} has no name (a saved index); it "
-              "is not used as a feature", file=sys.stderr)
-    return values[:, keep], values[:, column], features
-
 
 class _NamedColumns:
     """A float table with column names, which probml reads as it reads a DataFrame.
@@ -161,18 +47,316 @@ class _NamedColumns:
         return self._values.astype(dtype or self._values.dtype)
 
 
+# -- probml fit ------------------------------------------------------------------------
+
+
 def fit_command(args):
-    X, y, names = read_csv(args.data, args.target)
-    names = [_printable(name) for name in names]
-    if args.model == "linear":
-        model = LinearRegression()
-    elif args.model == "ridge":
-        model = Ridge(alpha=args.alpha)
+    """Fit a model to a data file; print its summary, or write predictions for new rows."""
+    from .formula import make_model
+
+    data = open_csv(args.data, args.sep)
+    for note in data.notes:
+        print(f"note: {note}", file=sys.stderr)
+    model = make_model(args.model, **_hyperparameters(args))
+    if args.formula is not None:
+        fitted, encoder = _fit_formula(args, data, model)
     else:
-        model = BayesianLinearRegression(alpha=args.alpha, fit_precisions=True)
-    model.fit(_NamedColumns(X, names), y)
-    print(model.summary(level=args.level))
+        fitted, encoder = _fit_columns(args, data, model)
+    if args.predict is not None:
+        _write_predictions(args, fitted, encoder)
+        if args.out is None:
+            return 0
+    summary = fitted.summary(level=args.level)
+    notes = encoder.notes()
+    summary.notes = notes + list(summary.notes)
+    _print_summary(summary, args.format)
     return 0
+
+
+def _hyperparameters(args):
+    """The model's hyperparameters from the options that apply to it (an error for the
+    ones that do not)."""
+    name, params = args.model, {}
+    glm = name not in ("linear", "ridge", "bayes", "lasso", "logistic")
+    if args.alpha is not None:
+        if name in ("ridge", "lasso", "bayes"):
+            params["alpha"] = args.alpha
+        elif name == "logistic":
+            params.update(penalty="l2", alpha=args.alpha)
+        else:
+            raise InputError(f"--alpha does not apply to --model {name}")
+    elif name == "lasso":
+        raise InputError("--model lasso needs --alpha (the L1 penalty)")
+    if name == "bayes":
+        params["fit_precisions"] = True
+    if args.link is not None:
+        if not glm:
+            raise InputError(f"--link applies to the GLM families, not --model {name}")
+        params["link"] = args.link
+    if args.cov_type is not None:
+        if name != "linear" and not glm:
+            raise InputError(f"--cov-type applies to --model linear and the GLMs, not {name}")
+        params["cov_type"] = args.cov_type
+    return params
+
+
+def _fit_formula(args, data, model):
+    from .formula import from_formula
+
+    if args.features:
+        raise InputError("--features goes with --target; with --formula the formula names "
+                         "the features")
+    pandas = _need("pandas", "--formula")
+    _need("formulaic", "--formula")
+    table = read_table(data, data.columns)
+    frame = pandas.DataFrame(table.columns)
+    try:
+        fitted = from_formula(args.formula, frame, model=model,
+                              sample_weight=_weights_option(args, data))
+    except ImportError as error:
+        raise InputError(str(error)) from None
+    return fitted, _FormulaEncoder(fitted, data)
+
+
+def _weights_option(args, data):
+    if args.weights is None:
+        return None
+    data.column(args.weights, "--weights column")
+    return args.weights
+
+
+def _need(module, option):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise InputError(f"{option} needs {module}: pip install 'probml[formula]'") from None
+
+
+def _fit_columns(args, data, model):
+    """Fit ``--target`` on ``--features`` (default: every other column): streamed for the
+    linear-Gaussian models, read whole for the others or when the rows are needed."""
+    from .models.streaming import (
+        STREAMED,
+        DataRequired,
+        block_statistics,
+        fit_statistics,
+        needs_centred,
+    )
+
+    target = args.target
+    data.column(target, "target")
+    excluded = {target, args.weights}
+    features = args.features or [n for n in data.columns if n not in excluded]
+    for name in features:
+        data.column(name, "feature")
+    if target in features:
+        raise InputError(f"{printable(target)!r} is the target; it cannot be a feature too")
+    if not features:
+        raise InputError(f"{data.label}: no feature columns besides the target "
+                         f"{printable(target)!r}")
+    names = [printable(name) for name in features]
+    if (args.weights is None and isinstance(model, STREAMED)
+            and getattr(model, "cov_type", "nonrobust") == "nonrobust"):
+        centred = needs_centred(model)
+        try:
+            statistics = map_numeric_blocks(
+                data, [*features, target], lambda block: block_statistics(block, centred))
+            return fit_statistics(model, statistics, names), _ColumnEncoder(data, features, {})
+        except (ValueError, DataRequired):
+            pass        # text, a problem to name by line, or a model that needs the rows
+    columns = [*features, target] + ([args.weights] if args.weights else [])
+    table = read_table(data, columns)
+    encoder = _ColumnEncoder.from_table(data, features, table)
+    X = encoder.design(table)
+    y = table[target]
+    if y.dtype == object and not hasattr(model, "predict_proba"):
+        raise InputError(f"{data.label}, column {printable(target)!r}: the target of "
+                         f"--model {args.model} must be numbers, and it holds text (such as "
+                         f"{printable(str(y[0])[:40])!r}); --model logistic takes classes")
+    options = {}
+    if args.weights is not None:
+        weights = table[args.weights]
+        if weights.dtype == object or np.any(weights < 0) or not np.any(weights > 0):
+            raise InputError(f"--weights {printable(args.weights)!r}: weights must be numbers "
+                             ">= 0, not all zero")
+        if "sample_weight" not in inspect.signature(model.fit).parameters:
+            raise InputError(f"--weights is not available for --model {args.model}")
+        options["sample_weight"] = weights
+    model.fit(_NamedColumns(X, encoder.columns), y, **options)
+    return model, encoder
+
+
+class _ColumnEncoder:
+    """The design of ``--features``: numbers as they are, text as treatment (dummy) columns
+    against the first level in sorted order, named as statsmodels names them (``g[T.b]``)."""
+
+    def __init__(self, data, features, levels):
+        self.data, self.features, self.levels = data, list(features), levels
+        self.columns = []
+        for name in features:
+            if name in levels:
+                self.columns += [f"{printable(name)}[T.{printable(level)}]"
+                                 for level in levels[name][1:]]
+            else:
+                self.columns.append(printable(name))
+
+    @classmethod
+    def from_table(cls, data, features, table):
+        levels = {}
+        for name in features:
+            if table[name].dtype == object:
+                found = sorted(set(table[name]))
+                if len(found) < 2:
+                    raise InputError(f"{data.label}, column {printable(name)!r}: one level "
+                                     f"({printable(found[0])!r}) in every row; a constant "
+                                     "column has no effect to estimate, so leave it out")
+                levels[name] = found
+        return cls(data, features, levels)
+
+    def notes(self):
+        return [f"{printable(name)} is categorical: {len(levels)} levels, reference level "
+                f"{printable(levels[0])!r}" for name, levels in self.levels.items()]
+
+    def design(self, table, label=None):
+        parts = []
+        for name in self.features:
+            column = table[name]
+            if name not in self.levels:
+                if column.dtype == object:
+                    raise InputError(f"{label or self.data.label}, column {printable(name)!r}: "
+                                     "holds text, but the model was fitted on numbers there")
+                parts.append(column[:, None])
+                continue
+            if column.dtype != object:
+                column = np.array([_number_text(v) for v in column], dtype=object)
+            known = self.levels[name]
+            unseen = sorted(set(column) - set(known))
+            if unseen:
+                raise InputError(f"{label or self.data.label}, column {printable(name)!r}: "
+                                 f"level {printable(unseen[0])!r} was not in the training "
+                                 f"data (levels {', '.join(printable(k) for k in known)})")
+            parts.append(np.column_stack([(column == level).astype(float)
+                                          for level in known[1:]]))
+        return np.column_stack(parts)
+
+    def predict_table(self, path, sep):
+        new = open_csv(path, sep)
+        return read_table(new, self.features), new.label
+
+
+def _number_text(value):
+    return repr(float(value)) if float(value) != int(value) else str(int(value))
+
+
+class _FormulaEncoder:
+    """New rows through a fitted formula's encoding."""
+
+    def __init__(self, fitted, data):
+        self.fitted, self.data = fitted, data
+
+    def notes(self):
+        return []          # the formula's summary notes them already
+
+    def predict_table(self, path, sep):
+        new = open_csv(path, sep)
+        return read_table(new, new.columns), new.label
+
+
+def _write_predictions(args, fitted, encoder):
+    """Predictions for the rows of ``--predict``, with intervals where the model has them."""
+    table, label = encoder.predict_table(args.predict, args.sep)
+    alpha = 1 - args.level
+    if isinstance(encoder, _FormulaEncoder):
+        pandas = _need("pandas", "--formula")
+        design = encoder.fitted.design(pandas.DataFrame(table.columns))
+        model = encoder.fitted.model
+    else:
+        design, model = _NamedColumns(encoder.design(table, label), encoder.columns), fitted
+    columns, values = _prediction_columns(model, design, alpha)
+    lines = [",".join(columns)]
+    lines += [",".join(_cell(v) for v in row) for row in zip(*values)]
+    text = "\n".join(lines) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return
+    check_replaceable_data(args.out)
+    with open(args.out, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    print(f"wrote {len(lines) - 1} predictions to {printable(args.out)}", file=sys.stderr)
+
+
+def _prediction_columns(model, design, alpha):
+    """Column names and value arrays: statsmodels' summary_frame where the model has one."""
+    if hasattr(model, "get_prediction"):
+        frame = model.get_prediction(design)
+        names = ["mean", "mean_se", "mean_ci_lower", "mean_ci_upper"]
+        lower, upper = frame.conf_int(alpha).T
+        values = [frame.predicted_mean, frame.se_mean, lower, upper]
+        if frame.noise_variance is not None:
+            low, high = frame.conf_int(alpha, obs=True).T
+            names += ["obs_ci_lower", "obs_ci_upper"]
+            values += [low, high]
+        return names, [np.asarray(v, dtype=float) for v in values]
+    if hasattr(model, "predict_interval"):
+        mean, std = model.predict(design, return_std=True)
+        low, high = model.predict_interval(design, level=1 - alpha).T
+        return ["mean", "sd", "ci_lower", "ci_upper"], [mean, std, low, high]
+    if hasattr(model, "predict_proba"):
+        proba = np.asarray(model.predict_proba(design))
+        labels = np.array([_label(c) for c in np.asarray(model.predict(design))], dtype=object)
+        return (["class"] + [f"p_{printable(_label(c))}" for c in model.classes_],
+                [labels] + [proba[:, k] for k in range(proba.shape[1])])
+    return ["prediction"], [np.asarray(model.predict(design), dtype=float)]
+
+
+def _label(value):
+    """A class label as text: a whole number read as a float (1.0) as the integer."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _cell(value):
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    text = str(value)
+    return f'"{text}"' if any(c in text for c in ',"\n') else text
+
+
+def check_replaceable_data(path):
+    """``--out`` may be a new file or an old one, never a folder or a symlink."""
+    if os.path.islink(path):
+        raise InputError(f"--out {printable(path)} is a symbolic link; give a plain file name")
+    if os.path.isdir(path):
+        raise InputError(f"--out {printable(path)} is a folder; give a file name")
+
+
+def _print_summary(summary, form):
+    if form == "text":
+        print(summary)
+        return
+    record = summary.to_dict()
+    if form == "json":
+        print(json.dumps(_json_safe(record), indent=2))
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    keys = list(record["parameters"][0])
+    writer.writerow(keys)
+    for row in record["parameters"]:
+        writer.writerow([repr(v) if isinstance(v, float) else v for v in row.values()])
+
+
+def _json_safe(value):
+    """NaN and infinities (not JSON) as null and as the strings "inf" and "-inf"."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
 
 
 def tour_command(args):
@@ -234,10 +418,10 @@ def tour_command(args):
         # By default a new folder of its own: a checkout's committed figures/ (drawn with
         # one Matplotlib and FreeType) is never rewritten, and no file is overwritten.
         out = args.figures_out or tempfile.mkdtemp(prefix="probml-tour-figures-")
-        print(f"\n== Figures: every teaching figure, redrawn into {_printable(out)}")
+        print(f"\n== Figures: every teaching figure, redrawn into {printable(out)}")
         figures_command(argparse.Namespace(names=[], out=out, format="png",
                                            jobs=min(2, os.cpu_count() or 1)))
-        print(f"Open {_printable(os.path.join(out, 'README.md'))} for the gallery.")
+        print(f"Open {printable(os.path.join(out, 'README.md'))} for the gallery.")
     return status
 
 
@@ -308,7 +492,7 @@ def derive_command(args):
     for name in names:
         write_generated(out / f"{name}.md", f"{MARKDOWN_MARK}\n\n{built[name].to_markdown()}")
     write_generated(out / "README.md", derivation_index(built.values()))
-    print(f"wrote {len(names)} derivation page(s) and the index to {_printable(out)}")
+    print(f"wrote {len(names)} derivation page(s) and the index to {printable(out)}")
     return 0
 
 
@@ -358,7 +542,7 @@ def figures_command(args):
     known = figures.names()
     unknown = [name for name in args.names if name not in known]
     if unknown:
-        raise InputError(f"no figure named {', '.join(map(repr, map(_printable, unknown)))}; "
+        raise InputError(f"no figure named {', '.join(map(repr, map(printable, unknown)))}; "
                          f"the figures are {', '.join(known)}")
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}")
@@ -372,21 +556,51 @@ def figures_command(args):
     write_generated(out / "README.md", gallery([figures.get(n) for n in known], args.format))
     update_manifest(out, written)
     print(f"wrote {len(written)} figure(s), the gallery (README.md) and the manifest "
-          f"(figures.json) to {_printable(out)}")
+          f"(figures.json) to {printable(out)}")
     return 0
+
+
+_MODEL_NAMES = ("linear", "ridge", "bayes", "lasso", "logistic", "gaussian", "poisson",
+                "binomial", "gamma", "inverse_gaussian", "negative_binomial")
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="probml", description="Derive, verify, fit and draw probabilistic models.")
+    parser.add_argument("--version", action="version", version=f"probml {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    fit = commands.add_parser("fit", help="fit a model to a CSV file and print a summary")
-    fit.add_argument("data", help="CSV file with a header line")
-    fit.add_argument("--target", required=True, help="name of the response column")
-    fit.add_argument("--model", choices=["linear", "ridge", "bayes"], default="linear")
-    fit.add_argument("--alpha", type=float, default=1.0,
-                     help="Ridge penalty, or the starting prior precision for bayes")
-    fit.add_argument("--level", type=float, default=0.95, help="confidence level")
+    fit = commands.add_parser(
+        "fit", help="fit a model to a CSV file and print a summary",
+        description="Fit a model to a delimited text file with a header line.  Give the "
+        "response and the features as a formula (--formula 'y ~ x1 + C(g)', which needs "
+        "probml[formula]) or as columns (--target y [--features x1 x2], default every other "
+        "column; a text column is categorical, coded against its first level).")
+    fit.add_argument("data", help="CSV file with a header line (delimiter detected)")
+    response = fit.add_mutually_exclusive_group(required=True)
+    response.add_argument("--formula", help="model formula, as in R and statsmodels")
+    response.add_argument("--target", help="name of the response column")
+    fit.add_argument("--features", nargs="+", metavar="NAME",
+                     help="feature columns (default: every column but the target)")
+    fit.add_argument("--model", choices=list(_MODEL_NAMES), default="linear",
+                     help="linear (OLS), ridge, bayes, lasso, logistic, or a GLM family")
+    fit.add_argument("--alpha", type=float, default=None,
+                     help="penalty: Ridge/Lasso alpha, the logistic L2 strength, or the "
+                          "starting prior precision for bayes")
+    fit.add_argument("--link", default=None, help="link of a GLM (default: canonical)")
+    fit.add_argument("--cov-type", default=None, dest="cov_type",
+                     choices=["nonrobust", "HC0", "HC1", "HC2", "HC3"],
+                     help="covariance of the estimates (linear, GLMs)")
+    fit.add_argument("--weights", metavar="COLUMN", help="column of analytic weights")
+    fit.add_argument("--level", type=float, default=0.95,
+                     help="confidence level of intervals (default 0.95)")
+    fit.add_argument("--format", choices=["text", "json", "csv"], default="text",
+                     help="the summary as a table, JSON, or the coefficients as CSV")
+    fit.add_argument("--sep", default=None, help="delimiter (default: detected among , ; "
+                     "tab |)")
+    fit.add_argument("--predict", metavar="NEW.csv",
+                     help="predict the rows of this file (with intervals where the model "
+                          "has them) as CSV: to --out, else instead of the summary")
+    fit.add_argument("--out", metavar="FILE", help="file for the --predict output")
     fit.set_defaults(run=fit_command)
     tour = commands.add_parser("tour", help="verify the derivations, fit the example models "
                                "on the bundled data and redraw the figures")
@@ -429,9 +643,9 @@ def main(argv=None):
     except Exception as error:  # noqa: BLE001 - the command line never shows a traceback
         message = (f"internal error ({type(error).__name__}: {error}); please report it at "
                    "the project's issue tracker")
-        print(f"probml {args.command}: error: {_printable(message)}", file=sys.stderr)
+        print(f"probml {args.command}: error: {printable(message)}", file=sys.stderr)
         return 1
-    print(f"probml {args.command}: error: {_printable(message)}", file=sys.stderr)
+    print(f"probml {args.command}: error: {printable(message)}", file=sys.stderr)
     return 2
 
 

@@ -30,8 +30,6 @@ import warnings
 import numpy as np
 
 from .exceptions import DataConversionWarning
-from .likelihood import GLM
-from .likelihood.glm import FAMILIES
 from .models import (
     BayesianLinearRegression,
     Lasso,
@@ -40,7 +38,7 @@ from .models import (
     Ridge,
 )
 
-__all__ = ["FormulaFit", "MODELS", "from_formula"]
+__all__ = ["FormulaFit", "GLM_FAMILIES", "MODELS", "from_formula", "make_model"]
 
 #: The estimators by the name ``from_formula`` and ``probml fit --model`` know them;
 #: the GLM families (``"poisson"``, ``"gamma"``, ...) are models too.
@@ -52,6 +50,11 @@ MODELS = {
     "logistic": LogisticRegression,
 }
 
+#: The GLM families, which are model names too (``probml.likelihood.FAMILIES``, whose
+#: SymPy expressions load only when a GLM is made).
+GLM_FAMILIES = ("gaussian", "poisson", "binomial", "gamma", "inverse_gaussian",
+                "negative_binomial")
+
 # Arguments of fit that may name a column of the data instead of giving the values.
 _ROW_ARGUMENTS = ("sample_weight", "freq_weights", "groups", "offset", "exposure", "trials")
 
@@ -62,17 +65,19 @@ def make_model(model, **params):
     if not isinstance(model, str):
         if not hasattr(model, "fit"):
             raise TypeError(f"model must be a name ({sorted(MODELS)} or a GLM family "
-                            f"{sorted(FAMILIES)}) or an unfitted estimator, got "
+                            f"{list(GLM_FAMILIES)}) or an unfitted estimator, got "
                             f"{type(model).__name__}.")
         if params:
             model.set_params(**params)
         return model
     if model in MODELS:
         return MODELS[model](**params)
-    if model in FAMILIES:
+    if model in GLM_FAMILIES:
+        from .likelihood import GLM
+
         return GLM(model, **params)
     raise ValueError(f"model must be one of {sorted(MODELS)} or a GLM family "
-                     f"{sorted(FAMILIES)}, got {model!r}.")
+                     f"{list(GLM_FAMILIES)}, got {model!r}.")
 
 
 def _formulaic():

@@ -32,7 +32,7 @@ from .exceptions import UndefinedStatisticWarning
 
 # CoefficientInference, gaussian_loglik, information_criteria and parameter_names are the
 # estimators' building blocks, called with checked arguments; they are not user entry points.
-__all__ = ["CoefficientTable", "Summary", "check_counts", "coverage", "critical_value",
+__all__ = ["CoefficientTable", "EstimateTable", "Summary", "check_counts", "coverage", "critical_value",
            "proportion_interval", "two_sided_pvalue"]
 
 # Below df = 0.01 the t has no finite critical value at most levels, and SciPy's
@@ -331,6 +331,17 @@ class CoefficientTable:
                                   critical_value(level, self.df) * self.std_error)
             return np.column_stack([self.estimate - half_width, self.estimate + half_width])
 
+    def records(self, level=0.95):
+        """One dict per parameter: name, coef, std_err, the statistic (``t`` or ``z``),
+        p_value and the interval's ci_lower and ci_upper."""
+        interval = self.conf_int(level)
+        return [{"name": name, "coef": float(est), "std_err": float(se),
+                 self.statistic_name: float(stat), "p_value": float(p),
+                 "ci_lower": float(lo), "ci_upper": float(hi)}
+                for name, est, se, stat, p, (lo, hi) in zip(
+                    self.names, self.estimate, self.std_error, self.statistic, self.pvalues,
+                    interval)]
+
     def rows(self, level=0.95):
         """The table as rows of strings, header first."""
         low, high = (1 - level) / 2, 1 - (1 - level) / 2
@@ -345,6 +356,32 @@ class CoefficientTable:
                 self.pvalues, interval)
         ]
         return [header] + body
+
+
+class EstimateTable:
+    """Point estimates without a sampling distribution (a penalised fit such as the Lasso):
+    the rows of a :class:`Summary` with the estimates alone.
+
+    >>> EstimateTable(["a", "b"], [1.5, 0.0]).records()
+    [{'name': 'a', 'coef': 1.5}, {'name': 'b', 'coef': 0.0}]
+    """
+
+    def __init__(self, names, estimate):
+        self.names = [str(name) for name in names]
+        self.estimate = check_array_finite(estimate, "estimate")
+
+    def records(self, level=0.95):
+        return [{"name": name, "coef": float(value)}
+                for name, value in zip(self.names, self.estimate)]
+
+    def rows(self, level=0.95):
+        return [["", "coef"]] + [[name, format_number(value)]
+                                 for name, value in zip(self.names, self.estimate)]
+
+
+def _plain(value):
+    """A NumPy number as the Python number it holds; text as it is."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def format_number(value, digits=4):
@@ -366,10 +403,24 @@ class Summary:
 
     def __init__(self, title, info, table, *, level=0.95, notes=()):
         self.title = title
-        self.info = [(str(k), v if isinstance(v, str) else format_number(v)) for k, v in info]
+        self.values = [(str(k), v) for k, v in info]
+        self.info = [(k, v if isinstance(v, str) else format_number(v)) for k, v in self.values]
         self.table = table
         self.level = level
         self.notes = list(notes)
+
+    def to_dict(self):
+        """The summary as plain data (for JSON or CSV): the title, the model statistics
+        (numbers as numbers), one record per parameter and the notes.
+
+        >>> table = CoefficientTable(["a"], [2.0], [1.0])
+        >>> record = Summary("A fit", [("AIC", 9.5)], table).to_dict()["parameters"][0]
+        >>> record["name"], record["coef"], record["z"], round(record["p_value"], 4)
+        ('a', 2.0, 2.0, 0.0455)
+        """
+        return {"title": self.title, "level": self.level,
+                "statistics": {k: _plain(v) for k, v in self.values},
+                "parameters": self.table.records(self.level), "notes": list(self.notes)}
 
     def __str__(self):
         rows = self.table.rows(self.level)

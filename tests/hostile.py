@@ -497,6 +497,8 @@ def entries():
         out.append(_method(label, make, "summary", {"level": (0.95, "probability")}))
     out.append(_method("Lasso", lambda: _fitted(Lasso(alpha=0.1), X, y), "laplace_scale",
                        {"noise_std": (1.0, "scalar")}))
+    out.append(_method("Lasso", lambda: _fitted(Lasso(alpha=0.1), X, y), "summary",
+                       {"alpha": (0.05, "probability")}))
     logistic = (lambda: _fitted(LogisticRegression(), X, labels))
     for method, args in [("predict", {"X": (X, "matrix")}),
                          ("predict_proba", {"X": (X, "matrix")}),
@@ -930,7 +932,7 @@ def entries():
 def _formula_entries(X, y):
     import pandas as pd
 
-    from probml.formula import from_formula
+    from probml.formula import from_formula, make_model
 
     frame = pd.DataFrame({"y": y, "x0": X[:, 0], "x1": X[:, 1],
                           "g": np.array(["a", "b", "c"])[np.arange(len(y)) % 3]})
@@ -939,6 +941,8 @@ def _formula_entries(X, y):
         return from_formula("y ~ x0 + C(g)", frame).predict(data)
 
     return [
+        _function("make_model", make_model, {"model": ("ridge", "choice"),
+                                             "alpha": (1.0, "scalar")}),
         _function("from_formula", lambda formula, data, model, sample_weight: from_formula(
             formula, data, model=model, sample_weight=sample_weight),
             {"formula": ("y ~ x0 + np.log(x1 ** 2 + 1) + C(g)", "choice"),

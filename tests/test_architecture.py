@@ -16,7 +16,7 @@ PACKAGE = ROOT / "probml"
 LAYERS = [
     {"exceptions"},
     {"_blocks"},                                                       # passes over rows
-    {"_validation", "_files", "_registry"},                            # foundation
+    {"_validation", "_files", "_registry", "_tables"},                 # foundation
     {"functions", "information", "inference", "datasets", "calculus",  # building blocks
      "_derivation"},
     {"losses"},

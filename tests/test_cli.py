@@ -1,13 +1,20 @@
 """The command line: one clear line and a non-zero exit for every failure, and safe file writing."""
 
+import csv
+import io
+import json
 import os
 import stat
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from probml import cli
+import probml
+import probml.likelihood
+from probml import _tables, cli
 
 from .conftest import ROOT
 
@@ -187,3 +194,227 @@ def test_the_command_itself_never_prints_a_traceback(tmp_path):
                              "y"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+# -- probml fit: models, formats, predictions ---------------------------------------------------
+
+def _frame_csv(tmp_path, name="data.csv", sep=",", rows=60, seed=0):
+    """A small data set with a numeric target, counts, classes and a categorical column."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=rows), rng.uniform(0, 2, size=rows)
+    group = np.array(["north", "south", "west"])[np.arange(rows) % 3]
+    y = 1.0 + 2.0 * x1 - x2 + (group == "south") * 0.7 + rng.normal(size=rows)
+    counts = rng.poisson(np.exp(0.3 + 0.4 * x1))
+    passed = (rng.random(rows) < 1 / (1 + np.exp(-x1))).astype(int)
+    weight = 0.5 + rng.random(rows)
+    header = ["x1", "x2", "group", "y", "counts", "passed", "weight"]
+    lines = [sep.join(header)]
+    for row in zip(x1, x2, group, y, counts, passed, weight):
+        lines.append(sep.join(repr(float(v)) if isinstance(v, float) else str(v) for v in row))
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    columns = {"x1": x1, "x2": x2, "group": group, "y": y, "counts": counts.astype(float),
+               "passed": passed, "weight": weight}
+    return path, columns
+
+
+def _json(capsys, *argv):
+    status = cli.main(list(argv) + ["--format", "json"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    return json.loads(captured.out), captured.err
+
+
+def _design(columns, features):
+    parts = []
+    for name in features:
+        if name == "group":
+            parts += [(columns["group"] == level).astype(float) for level in ("south", "west")]
+        else:
+            parts.append(columns[name])
+    return np.column_stack(parts)
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"probml {probml.__version__}"
+
+
+@pytest.mark.parametrize("model, target, expected", [
+    ("linear", "y", lambda: probml.LinearRegression()),
+    ("ridge", "y", lambda: probml.Ridge(alpha=2.0)),
+    ("lasso", "y", lambda: probml.Lasso(alpha=0.1)),
+    ("logistic", "passed", lambda: probml.LogisticRegression()),
+    ("poisson", "counts", lambda: probml.likelihood.GLM("poisson")),
+    ("gamma", "weight", lambda: probml.likelihood.GLM("gamma", "log")),
+])
+def test_every_model_from_the_command_line_equals_the_python_fit(tmp_path, capsys, model,
+                                                                 target, expected):
+    path, columns = _frame_csv(tmp_path)
+    features = ["x1", "x2", "group"]
+    argv = ["fit", str(path), "--target", target, "--features", *features, "--model", model]
+    if model in ("ridge", "lasso"):
+        argv += ["--alpha", "2.0" if model == "ridge" else "0.1"]
+    if model == "gamma":
+        argv += ["--link", "log"]
+    record, err = _json(capsys, *argv)
+    assert "group is categorical: 3 levels, reference level 'north'" in record["notes"]
+    names = ["x1", "x2", "group[T.south]", "group[T.west]"]
+    fitted = expected().fit(pd.DataFrame(_design(columns, features), columns=names),
+                            columns[target])
+    estimates = {p["name"]: p["coef"] for p in record["parameters"]}
+    reference = {p["name"]: p["coef"] for p in fitted.summary().to_dict()["parameters"]}
+    assert estimates.keys() == reference.keys()
+    for name, value in reference.items():
+        assert estimates[name] == pytest.approx(value, rel=1e-10, abs=1e-12), name
+
+
+def test_bayes_text_csv_and_weights(tmp_path, capsys):
+    path, columns = _frame_csv(tmp_path)
+    status, out, _ = run(capsys, "fit", str(path), "--target", "y", "--features", "x1", "x2",
+                         "--model", "bayes")
+    assert status == 0 and "Log evidence" in out
+    status, out, _ = run(capsys, "fit", str(path), "--target", "y", "--features", "x1", "x2",
+                         "--weights", "weight", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    fitted = probml.LinearRegression().fit(np.column_stack([columns["x1"], columns["x2"]]),
+                                           columns["y"], sample_weight=columns["weight"])
+    assert [row["name"] for row in rows] == ["intercept", "x1", "x2"]
+    np.testing.assert_allclose([float(row["std_err"]) for row in rows], fitted.bse_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_the_delimiter_is_detected_and_can_be_given(tmp_path, capsys, sep):
+    comma, _ = _frame_csv(tmp_path, "comma.csv")
+    other, _ = _frame_csv(tmp_path, "other.csv", sep=sep)
+    first, _ = _json(capsys, "fit", str(comma), "--target", "y")
+    second, _ = _json(capsys, "fit", str(other), "--target", "y")
+    assert first["parameters"] == second["parameters"]
+    given, _ = _json(capsys, "fit", str(other), "--target", "y", "--sep",
+                     "tab" if sep == "\t" else sep)
+    assert given["parameters"] == first["parameters"]
+
+
+def test_predictions_with_intervals_to_a_file_or_the_screen(tmp_path, capsys):
+    path, columns = _frame_csv(tmp_path)
+    new, new_columns = _frame_csv(tmp_path, "new.csv", rows=7, seed=1)
+    out_file = tmp_path / "predictions.csv"
+    status, out, err = run(capsys, "fit", str(path), "--target", "y", "--features", "x1",
+                           "group", "--predict", str(new), "--out", str(out_file),
+                           "--level", "0.9")
+    assert status == 0 and "Linear regression" in out and "wrote 7 predictions" in err
+    rows = list(csv.DictReader(out_file.open()))
+    names = ["x1", "group[T.south]", "group[T.west]"]
+    fitted = probml.LinearRegression().fit(
+        pd.DataFrame(_design(columns, ["x1", "group"]), columns=names), columns["y"])
+    expected = fitted.get_prediction(pd.DataFrame(_design(new_columns, ["x1", "group"]),
+                                                  columns=names)).summary_frame(0.1)
+    assert list(rows[0]) == list(expected.columns)
+    np.testing.assert_allclose([[float(v) for v in row.values()] for row in rows],
+                               expected.to_numpy(), rtol=1e-12)
+    status, out, _ = run(capsys, "fit", str(path), "--target", "passed", "--features", "x1",
+                         "--model", "logistic", "--predict", str(new))
+    assert status == 0 and out.splitlines()[0] == "class,p_0,p_1" and len(out.splitlines()) == 8
+    unseen = tmp_path / "unseen.csv"
+    unseen.write_text("x1,group\n0.5,east\n")
+    status, _, err = run(capsys, "fit", str(path), "--target", "y", "--features", "x1",
+                         "group", "--predict", str(unseen))
+    assert_one_clear_line(status, err, "level 'east' was not in the training data")
+
+
+def test_a_formula_from_the_command_line_equals_statsmodels(tmp_path, capsys):
+    pytest.importorskip("formulaic")
+    import statsmodels.formula.api as smf
+
+    path, columns = _frame_csv(tmp_path)
+    formula = "y ~ x1 + np.log(x2) + C(group, Treatment(reference='west'))"
+    record, _ = _json(capsys, "fit", str(path), "--formula", formula)
+    reference = smf.ols(formula, pd.DataFrame(columns)).fit()
+    estimates = {p["name"].replace("intercept", "Intercept"): p for p in record["parameters"]}
+    for name, value in reference.params.items():
+        assert estimates[name]["coef"] == pytest.approx(value, rel=1e-10)
+        assert estimates[name]["std_err"] == pytest.approx(reference.bse[name], rel=1e-10)
+    assert any("reference level 'west'" in note for note in record["notes"])
+
+
+def test_dates_text_targets_and_bad_options_get_one_clear_line(tmp_path, capsys):
+    path, _ = _frame_csv(tmp_path)
+    dates = tmp_path / "dates.csv"
+    dates.write_text("day,y\n2024-01-02,1\n2024-01-03,2\n2024-01-05,4\n")
+    status, _, err = run(capsys, "fit", str(dates), "--target", "y")
+    assert_one_clear_line(status, err, "line 2, column 'day'", "is a date",
+                          "days since a start date")
+    status, _, err = run(capsys, "fit", str(path), "--target", "group")
+    assert_one_clear_line(status, err, "the target of --model linear must be numbers")
+    for argv, fragment in [(["--model", "lasso"], "--model lasso needs --alpha"),
+                           (["--link", "log"], "--link applies to the GLM families"),
+                           (["--model", "bayes", "--weights", "weight"],
+                            "--weights is not available for --model bayes"),
+                           (["--weights", "nothere"], "no column 'nothere'"),
+                           (["--sep", "ab"], "--sep must be one character")]:
+        status, _, err = run(capsys, "fit", str(path), "--target", "y", *argv)
+        assert_one_clear_line(status, err, fragment)
+
+
+def test_a_large_file_is_streamed_and_equals_the_fit_in_memory(tmp_path, capsys):
+    # 60,000 rows: two byte ranges and several blocks, each block's statistics merged.
+    rng = np.random.default_rng(7)
+    data = rng.normal(size=(60_000, 4)) + [0.0, 5.0, -3.0, 0.0]
+    data[:, 3] = data[:, :3] @ [1.0, -2.0, 0.5] + rng.normal(size=60_000)
+    path = tmp_path / "large.csv"
+    np.savetxt(path, data, delimiter=",", header="a,b,c,y", comments="", fmt="%.17g")
+    assert len(_tables._byte_ranges(_tables.open_csv(str(path)))) == 2
+    streamed, _ = _json(capsys, "fit", str(path), "--target", "y")
+    whole = probml.LinearRegression().fit(data[:, :3], data[:, 3])
+    np.testing.assert_allclose([p["std_err"] for p in streamed["parameters"]], whole.bse_,
+                               rtol=1e-10)
+    np.testing.assert_allclose([p["coef"] for p in streamed["parameters"]], whole.params_,
+                               rtol=1e-10)
+    # A bad cell far into the file is still named by its line, as an editor numbers it.
+    lines = path.read_text().splitlines()
+    lines[45_000] = lines[45_000].replace(",", ",x", 1)
+    path.write_text("\n".join(lines) + "\n")
+    status, _, err = run(capsys, "fit", str(path), "--target", "y")
+    assert_one_clear_line(status, err, "line 45001, column 'b'", "is not a number")
+
+
+def test_without_pandas_the_numpy_readers_give_the_same_answers(tmp_path, capsys, monkeypatch):
+    path, _ = _frame_csv(tmp_path)
+    with_pandas, _ = _json(capsys, "fit", str(path), "--target", "y")
+    numeric, _ = _json(capsys, "fit", str(path), "--target", "y", "--features", "x1", "x2")
+    monkeypatch.setattr(_tables, "_pandas", lambda: None)
+    assert _json(capsys, "fit", str(path), "--target", "y")[0] == with_pandas
+    assert _json(capsys, "fit", str(path), "--target", "y", "--features", "x1",
+                 "x2")[0] == numeric
+
+
+def test_quoted_cells_may_hold_line_ends_and_errors_keep_the_editor_line(tmp_path, capsys):
+    path = tmp_path / "quoted.csv"
+    path.write_text('note,x,y\n"two\nlines",1,2\nplain,2,3\nplain,3,5\nplain,oops,6\n')
+    status, _, err = run(capsys, "fit", str(path), "--target", "y", "--features", "x")
+    assert_one_clear_line(status, err, "line 6, column 'x'", "'oops' is not a number")
+
+
+def test_the_readme_command_line_examples_run(tmp_path, capsys, monkeypatch):
+    import re
+    import shlex
+
+    from .conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line for block in re.findall(r"```bash\n(.*?)```", text, re.S)
+                for line in block.splitlines() if line.startswith("probml ")
+                and not line.startswith(("probml tour",))]
+    fits = [c for c in commands if c.startswith("probml fit")]
+    assert len(fits) >= 5 and "probml --version" in commands
+    monkeypatch.chdir(tmp_path)
+    for command in fits:
+        argv = [str(ROOT / arg) if arg.startswith("probml/datasets/") else arg
+                for arg in shlex.split(command)[1:]]
+        status = cli.main(argv)
+        captured = capsys.readouterr()
+        assert status == 0, (command, captured.err)
+        assert captured.out.strip(), command
+    assert (tmp_path / "predictions.csv").read_text().startswith("mean,mean_se,")

@@ -74,6 +74,7 @@ _NOT_CALLED_DIRECTLY = {
     "check_counts", "LinearRegressionModule", "LogisticRegressionModule", "BiasVariance",
     "RegressionProblem", "LikelihoodFit", "LikelihoodRatioTest", "DISTRIBUTIONS", "FAMILIES",
     "LINKS", "SUPPORTS", "Attribution", "ATTRIBUTION_MODELS", "FormulaFit", "MODELS",
+    "GLM_FAMILIES", "EstimateTable",
 }
 
 

@@ -83,9 +83,9 @@ def test_cli_fit_prints_a_summary_with_column_names(capsys):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("a,b,y\n1,2,3\n4,x,6\n", r"line 3 \(row 1\), column 'b': 'x' is not a number"),
-    ("a,b,y\n1,2,3\n4,,6\n", r"line 3 \(row 1\), column 'b': missing value"),
-    ("a,b,y\n1,2,3\nNA,5,6\n", r"line 3 \(row 1\), column 'a': missing value"),
+    ("a,b,y\n1,2,3\n4,x,6\n", r"line 3, column 'b': 'x' is not a number"),
+    ("a,b,y\n1,2,3\n4,,6\n", r"line 3, column 'b': missing value"),
+    ("a,b,y\n1,2,3\nNA,5,6\n", r"line 3, column 'a': missing value"),
     ("a,b,y\n1,2,3\n4,5\n", "line 3: 2 cells, but the header has 3"),
     ("a,b,z\n1,2,3\n", "no column 'y'; the columns are"),
     ("", "the file is empty"),

@@ -80,6 +80,10 @@ class LeastSquaresSolution:
     digits: float = math.nan
 
 
+class DataRequired(Exception):
+    """The solver needs the rows themselves, not only their sufficient statistics."""
+
+
 EPS = np.finfo(float).eps
 # Fewer trustworthy digits than this earn a NumericalAccuracyWarning.
 ACCURACY_DIGITS_WARNING = 6
@@ -304,6 +308,8 @@ def residual_sum_of_squares(X, y, coef, intercept, moments):
     from_moments = moments.rss(coef)
     if from_moments > _RSS_PASS_LIMIT * moments.yy:
         return from_moments
+    if X is None and moments.centred_data is None:
+        raise DataRequired("the residual sum of squares is below what the moments resolve")
     if moments.centred_data is not None:
         X_centred, y_centred = moments.centred_data
         residual = y_centred - X_centred @ coef
@@ -365,6 +371,8 @@ def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
         if eigenvalues[0] <= top * np.finfo(float).eps * len(scale):
             # Singular to working precision: only a rank-revealing QR can tell
             # an ill-conditioned design from a rank-deficient one.
+            if X is None:
+                raise DataRequired("the design is singular to working precision")
             return _solve_accurately(X, y, moments, "qr", feature_names)
         root = eigenvectors / np.sqrt(eigenvalues) / scale[:, None]
         inverse = root @ root.T
@@ -377,6 +385,8 @@ def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
                                     rss, len(coef), "cholesky", math.sqrt(condition),
                                     accuracy_digits(10 * len(coef) * condition * EPS
                                                     * moments.centring_loss + rss_error))
+    if X is None:
+        raise DataRequired("the design is too ill-conditioned for its moments alone")
     return _solve_accurately(X, y, moments, solver, feature_names)
 
 

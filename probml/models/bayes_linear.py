@@ -55,11 +55,13 @@ from .._validation import (
     check_is_fitted,
     check_vector,
     label_rows,
+    record_features,
     validate_features,
 )
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
 from ..inference import Summary, coverage, critical_value, format_number, parameter_names
 from ._least_squares import (
+    DataRequired,
     accuracy_digits,
     equilibrate,
     full_covariance,
@@ -205,6 +207,17 @@ class BayesianLinearRegression(Regressor):
                                     keep_centred=False)
         self._fit_intercept = params["fit_intercept"]
         return self._update_posterior(params, moments, (X, y))
+
+    def _fit_moments(self, moments, feature_names=None):
+        """The posterior from the sufficient statistics alone (see
+        :func:`probml.models.streaming.fit_statistics`): ``moments`` centred, as
+        :meth:`fit` computes them whatever ``fit_intercept``."""
+        params = self._check_params()
+        if not moments.fit_intercept:
+            raise DataRequired("the posterior is computed from centred statistics")
+        record_features(self, len(moments.x_mean), feature_names)
+        self._fit_intercept = params["fit_intercept"]
+        return self._update_posterior(params, moments)
 
     def partial_fit(self, X, y):
         """Update the posterior with a new batch of data.
@@ -583,6 +596,13 @@ class _PosteriorTable:
         with np.errstate(invalid="ignore", over="ignore"):
             half = critical_value(level, self.df) * self.scales
         return np.column_stack([self.means - half, self.means + half])
+
+    def records(self, level):
+        """One dict per weight: name, posterior mean, sd and the credible interval."""
+        return [{"name": name, "mean": float(m), "sd": float(sd), "ci_lower": float(lo),
+                 "ci_upper": float(hi)}
+                for name, m, sd, (lo, hi) in zip(self.names, self.means, self.stds,
+                                                 self.credible_interval(level))]
 
     def rows(self, level):
         low, high = (1 - level) / 2, 1 - (1 - level) / 2

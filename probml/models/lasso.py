@@ -43,6 +43,7 @@ from .._validation import (
     validate_params,
 )
 from ..exceptions import ConvergenceWarning, NonConvexWarning
+from ..inference import EstimateTable, Summary, coverage, parameter_names
 from ._moments import Moments
 from ._paths import MAX_PENALTIES, RegularizationPath, check_penalties, path_moments
 from .base import Regressor
@@ -330,6 +331,23 @@ class Lasso(_PenalizedRegressor):
         self._set_coefficients(moments, coef)
         self.dual_gap_, self.n_iter_ = gap / moments.n, n_iter
         return self
+
+    def summary(self, alpha=0.05, *, level=None):
+        """The coefficients, the penalty and the fit's convergence.  The Lasso's estimates
+        have no simple sampling distribution, so no standard errors are reported."""
+        check_is_fitted(self, "coef_")
+        coverage(alpha, level)
+        fit_intercept = bool(self._check_params()["fit_intercept"])
+        names = parameter_names(getattr(self, "feature_names_in_", None), len(self.coef_),
+                                fit_intercept)
+        estimates = np.r_[self.intercept_, self.coef_] if fit_intercept else self.coef_
+        info = [("No. observations", str(self.n_samples_)), ("alpha", float(self.alpha)),
+                ("Non-zero coefficients", str(int(np.count_nonzero(self.coef_)))),
+                ("Duality gap", self.dual_gap_), ("Sweeps", str(self.n_iter_))]
+        return Summary("Lasso (Laplace-prior MAP)", info, EstimateTable(names, estimates),
+                       notes=["The Lasso's estimates have no simple sampling distribution: "
+                              "no standard errors are reported (bootstrap them, or refit the "
+                              "selected features by least squares)."])
 
     def laplace_scale(self, noise_std):
         """The Laplace prior scale this fit is the MAP under, for noise s.d. ``noise_std``."""

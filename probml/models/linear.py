@@ -23,6 +23,7 @@ from .._validation import (
     check_vector,
     check_weights,
     label_rows,
+    record_features,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import (
@@ -39,6 +40,7 @@ from ..inference import (
 )
 from ._least_squares import (
     SOLVERS,
+    DataRequired,
     solve_ols,
     solve_wls,
     warn_if_inaccurate,
@@ -233,8 +235,34 @@ class LinearRegression(CoefficientInference, Regressor):
             params_ = solution.coef
             if codes is not None:
                 codes = np.unique(codes[design[2]], return_inverse=True)[1]
-        self.nobs_ = nobs
         weighted = analytic is not None or frequency is not None
+        return self._store_fit(solution, params_, names, p, nobs, tss, log_weights,
+                               weighted, design, codes)
+
+    def _fit_moments(self, moments, feature_names=None):
+        """Fit from the sufficient statistics alone, with the inference of :meth:`fit`
+        (see :func:`probml.models.streaming.fit_statistics`); :class:`DataRequired` when
+        the solver needs the rows (an ill-conditioned design, a residual sum of squares
+        below what the moments resolve, a robust covariance)."""
+        params = self._check_params()
+        fit_intercept = params["fit_intercept"]
+        if params["cov_type"] != "nonrobust" or moments.fit_intercept != fit_intercept:
+            raise DataRequired("a robust covariance needs the rows")
+        n, p = moments.n, len(moments.x_mean)
+        check_enough_samples(n, p + fit_intercept, type(self).__name__)
+        solution = solve_ols(None, None, moments, solver=params["solver"],
+                             feature_names=feature_names)
+        record_features(self, p, feature_names)
+        self.n_samples_ = n
+        params_ = np.r_[solution.intercept, solution.coef] if fit_intercept else solution.coef
+        return self._store_fit(solution, params_, feature_names, p, n, moments.yy, 0.0, False,
+                               None, None)
+
+    def _store_fit(self, solution, params_, names, p, nobs, tss, log_weights, weighted,
+                   design, codes):
+        """The estimates and their inference, from a least-squares solution."""
+        fit_intercept = bool(self.fit_intercept)
+        self.nobs_ = nobs
         # The weighted solution's rank counts the whitened intercept column too.
         self.rank_ = solution.rank - (fit_intercept if weighted else 0)
         self.solver_, self.weighted_ = solution.solver, weighted

@@ -36,10 +36,12 @@ from .._validation import (
     check_vector,
     check_weights,
     positive_result,
+    record_features,
 )
 from ..inference import CoefficientInference, parameter_names
 from ._least_squares import (
     EPS,
+    DataRequired,
     accuracy_digits,
     equilibrate,
     full_covariance,
@@ -328,7 +330,7 @@ def solve_ridge(X, y, moments, alpha, centred=None):
     residual degrees of freedom cannot go negative by rounding.  ``centred``
     (a :class:`CentredDesign`) lets several penalties share one SVD.
     """
-    n, p = X.shape
+    n, p = X.shape if X is not None else (moments.n, len(moments.xy))
     fit_intercept = moments.fit_intercept
     if p + fit_intercept < n:
         coef, inverse, effective_df = ridge_solution(moments.xx, moments.xy, alpha)
@@ -342,6 +344,9 @@ def solve_ridge(X, y, moments, alpha, centred=None):
             return RidgeFit(coef, full_covariance(inverse, moments), effective_df, rss,
                             max(n - fit_intercept - effective_df, 0.0), condition, digits,
                             "cholesky")
+    if X is None and centred is None:
+        raise DataRequired("the penalised problem needs the rows (too few digits from the "
+                           "Gram matrix, or more features than rows)")
     centred = centred or CentredDesign(X, y, moments)
     spectrum = ridge_by_svd(centred.X, centred.y, alpha, fit_intercept, centred.svd)
     return RidgeFit(spectrum.coef, full_covariance(spectrum.inverse, moments,
@@ -452,12 +457,32 @@ class Ridge(CoefficientInference, Regressor):
             else:
                 X, y, moments = _whitened_moments(X, y, weights, fit_intercept, names)
             fitted = solve_ridge(X, y, moments, alpha)
+        if intercept is None:
+            intercept = intercept_from_moments(fitted.coef, moments)
+        return self._store_fit(fitted, intercept, names, p, n)
+
+    def _fit_moments(self, moments, feature_names=None):
+        """Fit from the sufficient statistics alone (see
+        :func:`probml.models.streaming.fit_statistics`); :class:`DataRequired` when the
+        penalised problem needs the rows (more features than rows, or too few digits from
+        the Gram matrix)."""
+        params = self._check_params()
+        alpha, fit_intercept = params["alpha"], params["fit_intercept"]
+        if alpha == 0 or moments.fit_intercept != fit_intercept:
+            raise DataRequired("Ridge with alpha=0 is least squares, fitted from the rows")
+        p = len(moments.x_mean)
+        fitted = solve_ridge(None, None, moments, alpha)
+        record_features(self, p, feature_names)
+        return self._store_fit(fitted, intercept_from_moments(fitted.coef, moments),
+                               feature_names, p, moments.n)
+
+    def _store_fit(self, fitted, intercept, names, p, n):
+        """The estimates and their posterior, from a solution."""
+        alpha, fit_intercept = self.alpha, bool(self.fit_intercept)
         self.condition_number_, self.accuracy_digits_ = fitted.condition, fitted.digits
         warn_if_inaccurate(f"Ridge(alpha={alpha:g})", fitted.digits, fitted.condition,
                            fitted.solver)
         coef, rss = fitted.coef, fitted.rss
-        if intercept is None:
-            intercept = intercept_from_moments(coef, moments)
         self.coef_, self.intercept_ = coef, intercept
         self.n_samples_ = n
         self.effective_df_, self.df_resid_ = fitted.effective_df, fitted.df_resid
