@@ -39,6 +39,19 @@ def clone(estimator):
     return type(estimator)(**{key: _clone_value(value) for key, value in params.items()})
 
 
+def _final_step_method(name):
+    """A method that runs the transformers, then the last step's ``name``; absent (an
+    AttributeError, so ``hasattr`` is False) when the last step has no such method."""
+    def get(pipeline):
+        method = getattr(pipeline.steps[-1][1], name)       # AttributeError if it has none
+
+        def run(X):
+            return method(pipeline._transform(X))
+        run.__name__, run.__doc__ = name, f"The transformers, then the last step's {name}."
+        return run
+    return property(get)
+
+
 class Pipeline:
     """Transformers then a final estimator, fitted in order (scikit-learn's ``Pipeline``).
 
@@ -79,12 +92,15 @@ class Pipeline:
         return params
 
     def set_params(self, **params):
+        if "steps" in params:
+            self.steps = params.pop("steps")
+        if not params:
+            return self
+        self._validate()
         steps = dict(self.steps)
         for key, value in params.items():
             name, _, inner = key.partition("__")
-            if key == "steps":
-                self.steps = value
-            elif name in steps and inner:
+            if name in steps and inner:
                 steps[name].set_params(**{inner: value})
             elif name in steps:
                 self.steps = [(n, value if n == name else s) for n, s in self.steps]
@@ -105,14 +121,43 @@ class Pipeline:
         self.steps[-1][1].fit(X, y)
         return self
 
-    def predict(self, X):
-        return self.steps[-1][1].predict(self._transform(X))
+    predict = _final_step_method("predict")
+    predict_proba = _final_step_method("predict_proba")
+    predict_log_proba = _final_step_method("predict_log_proba")
+    decision_function = _final_step_method("decision_function")
 
-    def predict_proba(self, X):
-        return self.steps[-1][1].predict_proba(self._transform(X))
+    def score(self, X, y, sample_weight=None):
+        options = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return self.steps[-1][1].score(self._transform(X), y, **options)
 
-    def score(self, X, y):
-        return self.steps[-1][1].score(self._transform(X), y)
+    @property
+    def n_features_in_(self):
+        return self.steps[0][1].n_features_in_
+
+    @property
+    def feature_names_in_(self):
+        return self.steps[0][1].feature_names_in_
+
+    @property
+    def classes_(self):
+        return self.steps[-1][1].classes_
+
+    def __sklearn_is_fitted__(self):
+        last = self.steps[-1][1]
+        checker = getattr(last, "__sklearn_is_fitted__", None)
+        if checker is not None:
+            return checker()
+        return any(name.endswith("_") and not name.startswith("__") for name in vars(last))
+
+    def __sklearn_tags__(self):
+        """The last step's tags (whether it is a regressor, a classifier, ...), as
+        scikit-learn's Pipeline reports them."""
+        from sklearn.utils import get_tags
+
+        self._validate()
+        tags = get_tags(self.steps[-1][1])
+        tags.input_tags = get_tags(self.steps[0][1]).input_tags
+        return tags
 
     def __repr__(self):
         return f"Pipeline({self.steps!r})"
