@@ -59,6 +59,9 @@ _DATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d*)?
                    r"(Z|[+-]\d{2}:?\d{2})?|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}:\d{2}(:\d{2})?)\s*$")
 
 
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+([eE][-+]?\d+)?\s*$")
+
+
 class InputError(Exception):
     """Bad input to a command: reported as one line, exit status 2."""
 
@@ -285,6 +288,10 @@ def _typed_column(label, name, values, lines):
         raise InputError(f"{where}: {printable(text[:40])!r} is a date or time, which has no "
                          "single numeric encoding; add a column of what matters (days since a "
                          "start date, the month or weekday as categories) and fit on that")
+    if _DECIMAL_COMMA.match(text):
+        raise InputError(f"{where}: {printable(text[:40])!r} looks like a number with a decimal "
+                         "comma; probml reads '.' as the decimal mark: write the file with "
+                         "decimal points (pandas: to_csv(decimal='.'))")
     return np.array(values, dtype=object)
 
 
@@ -346,7 +353,8 @@ def _pandas_table(pandas, csv_file, names, positions):
         else:
             values = column.to_numpy(dtype=object)
             stripped = np.array([str(v).strip() for v in values], dtype=object)
-            if any(v.lower() in MISSING or _is_number(v) or _DATE.match(v) for v in stripped):
+            if any(v.lower() in MISSING or _is_number(v) or _DATE.match(v)
+                   or _DECIMAL_COMMA.match(v) for v in stripped):
                 raise _Unexpected()
             values = stripped
         columns[name] = values

@@ -443,6 +443,9 @@ def entries():
                           {"X": (X, "matrix"), "y": (y, "vector"),
                            "sample_weight": (weights, "vector")},
                           documented=("prior_std_",)))
+    out.append(_estimator("Lasso(weighted)", Lasso, {"alpha": (0.1, "scalar")},
+                          {"X": (X, "matrix"), "y": (y, "vector"),
+                           "sample_weight": (weights, "vector")}))
     out.append(_estimator("BridgeRegression(p=2)", BridgeRegression,
                           {"alpha": (0.1, "scalar"), "p": (2.0, "scalar")}, xy))
     out.append(_estimator("Normal", Normal, {}, {"x": (y, "vector")}))

@@ -418,3 +418,10 @@ def test_the_readme_command_line_examples_run(tmp_path, capsys, monkeypatch):
         assert status == 0, (command, captured.err)
         assert captured.out.strip(), command
     assert (tmp_path / "predictions.csv").read_text().startswith("mean,mean_se,")
+
+
+def test_a_decimal_comma_is_named_rather_than_read_as_categories(tmp_path, capsys):
+    path = tmp_path / "euro.csv"
+    path.write_text("x;y\n1,5;2\n2,5;4\n3,1;5\n")
+    status, _, err = run(capsys, "fit", str(path), "--target", "y")
+    assert_one_clear_line(status, err, "line 2, column 'x'", "decimal comma")

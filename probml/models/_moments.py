@@ -146,6 +146,35 @@ class Moments:
         return cls(n, x_mean, float(y_mean), xx, xy, float(yy), True,
                    centring_loss=_centring_loss(raw.xx, xx, n, y_mean, yy))
 
+    @classmethod
+    def weighted(cls, X, y, weights, *, fit_intercept, feature_names=None):
+        r"""The statistics of weighted rows, and the rows that have them unweighted.
+
+        Centred about the weighted means and whitened,
+        :math:`\tilde x_i = \sqrt{w_i}(x_i - \bar x_w)` and
+        :math:`\tilde y_i = \sqrt{w_i}(y_i - \bar y_w)` have the weighted
+        co-moments :math:`\sum_i w_i (x_i - \bar x_w)(x_i - \bar x_w)^\top`; the
+        statistics carry :math:`n = \sum_i w_i` and the weighted means, so the
+        unweighted formulas (the intercept :math:`\bar y_w - \bar x_w^\top w`, its
+        variance :math:`\sigma^2/\sum_i w_i + \bar x_w^\top S \bar x_w`, the Lasso's
+        :math:`1/(2n)` scaling) give the weighted fit's.  ``weights`` must be > 0.
+
+        Returns
+        -------
+        X_white, y_white : ndarray
+        moments : Moments
+            With ``centred_data`` the whitened rows (when centred).
+        """
+        X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
+        root = np.sqrt(weights)
+        total = float(weights.sum())
+        x_mean = weights @ X / total if fit_intercept else np.zeros(X.shape[1])
+        y_mean = float(weights @ y) / total if fit_intercept else 0.0
+        X_white, y_white = root[:, None] * (X - x_mean), root * (y - y_mean)
+        raw = cls.from_data(X_white, y_white, fit_intercept=False, feature_names=feature_names)
+        return X_white, y_white, cls(total, x_mean, y_mean, raw.xx, raw.xy, raw.yy,
+                                     fit_intercept, (X_white, y_white) if fit_intercept else None)
+
     def uncentred(self):
         """The same statistics about the origin (for models without an intercept)."""
         if not self.fit_intercept:

@@ -39,6 +39,7 @@ from .._validation import (
     Integer,
     Real,
     check_is_fitted,
+    check_weights,
     positive_result,
     validate_params,
 )
@@ -240,12 +241,19 @@ def _stopped(n_iter, max_iter, state):
 class _PenalizedRegressor(Regressor):
     """Validation, centring and the intercept shared by the Lasso and bridge fits."""
 
-    def _moments(self, X, y, fit_intercept):
+    def _moments(self, X, y, fit_intercept, sample_weight=None):
+        """The statistics of the data, weighted as scikit-learn weights its objective:
+        :math:`\frac{1}{2\sum_i w_i}\sum_i w_i (y_i - b - x_i^\top w)^2` (the rows of
+        positive weight, :meth:`Moments.weighted`)."""
         X, y, names = self._validate_training_data(X, y)
-        moments = Moments.from_data(X, y, fit_intercept=fit_intercept,
-                                    feature_names=names, keep_centred=False)
+        weights = check_weights(sample_weight, "sample_weight", X.shape[0])
         self.n_samples_ = X.shape[0]
-        return moments
+        if weights is not None:
+            keep = np.flatnonzero(weights > 0)
+            return Moments.weighted(X[keep], y[keep], weights[keep], fit_intercept=fit_intercept,
+                                    feature_names=names)[2]
+        return Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names,
+                                 keep_centred=False)
 
     def _set_coefficients(self, moments, coef):
         self.coef_ = coef
@@ -316,11 +324,12 @@ class Lasso(_PenalizedRegressor):
         self.max_iter = max_iter
         self.warm_start = warm_start
 
-    def fit(self, X, y):
-        """Fit by coordinate descent; returns self."""
+    def fit(self, X, y, sample_weight=None):
+        """Fit by coordinate descent; returns self.  ``sample_weight`` weights each row's
+        squared error, as scikit-learn's Lasso does (the weights scaled to sum to n)."""
         params = self._check_params()
         alpha, tol, max_iter = params["alpha"], params["tol"], params["max_iter"]
-        moments = self._moments(X, y, params["fit_intercept"])
+        moments = self._moments(X, y, params["fit_intercept"], sample_weight)
         p = moments.xx.shape[0]
         coef, gap, n_iter, converged = _lasso_cd(moments.xx, moments.xy, moments.yy,
                                                  _penalty(moments.n, alpha), self._start(p),

@@ -455,7 +455,8 @@ class Ridge(CoefficientInference, Regressor):
                 moments = Moments.from_data(X, y, fit_intercept=fit_intercept,
                                             feature_names=names)
             else:
-                X, y, moments = _whitened_moments(X, y, weights, fit_intercept, names)
+                X, y, moments = Moments.weighted(X, y, weights, fit_intercept=fit_intercept,
+                                                 feature_names=names)
             fitted = solve_ridge(X, y, moments, alpha)
         if intercept is None:
             intercept = intercept_from_moments(fitted.coef, moments)
@@ -507,30 +508,6 @@ class Ridge(CoefficientInference, Regressor):
     def _summary_notes(self):
         return ["Standard errors, intervals and p-values are those of the Gaussian "
                 "posterior given alpha: they are conditional on the penalty."]
-
-
-def _whitened_moments(X, y, weights, fit_intercept, names):
-    r"""The weighted problem as an unweighted one with the same sufficient statistics.
-
-    Centred about the weighted means and whitened,
-    :math:`\tilde x_i = \sqrt{w_i}(x_i - \bar x_w)` and
-    :math:`\tilde y_i = \sqrt{w_i}(y_i - \bar y_w)` have the weighted co-moments
-    :math:`\sum_i w_i (x_i - \bar x_w)(x_i - \bar x_w)^\top`, and the returned
-    :class:`Moments` carries :math:`n = \sum_i w_i` and the weighted means, so the
-    intercept :math:`\bar y_w - \bar x_w^\top w` and its variance
-    :math:`\sigma^2/\sum_i w_i + \bar x_w^\top S \bar x_w` come out of the
-    unweighted formulas (:func:`full_covariance`).
-    """
-    X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
-    root = np.sqrt(weights)
-    total = float(weights.sum())
-    x_mean = weights @ X / total if fit_intercept else np.zeros(X.shape[1])
-    y_mean = float(weights @ y) / total if fit_intercept else 0.0
-    X_white, y_white = root[:, None] * (X - x_mean), root * (y - y_mean)
-    moments = Moments.from_data(X_white, y_white, fit_intercept=False, feature_names=names)
-    return X_white, y_white, Moments(
-        total, x_mean, y_mean, moments.xx, moments.xy, moments.yy, fit_intercept,
-        (X_white, y_white) if fit_intercept else None)
 
 
 # -- every alpha at once ---------------------------------------------------------------

@@ -176,3 +176,22 @@ def test_bad_data_and_paths(diabetes):
         probml.lasso_path(X, y, alphas=[1.0, -1.0])
     with pytest.raises(ValueError, match="every penalty in alphas must be > 0"):
         probml.ridge_path(X, y, [0.0])
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sample_weight_matches_scikit_learn(fit_intercept):
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Lasso as Reference
+
+    X, y = load_diabetes(return_X_y=True)
+    w = 1.0 + (X[:, 0] > 0) + np.arange(len(y)) % 3
+    w[::7] = 0.0                                  # rows weighted 0 are left out
+    ours = Lasso(alpha=0.05, fit_intercept=fit_intercept).fit(X, y, sample_weight=w)
+    theirs = Reference(alpha=0.05, fit_intercept=fit_intercept, tol=1e-14,
+                       max_iter=1_000_000).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-7, atol=1e-7)
+    assert ours.intercept_ == pytest.approx(theirs.intercept_, rel=1e-9, abs=1e-9)
+    # Integer weights are repeated rows.
+    rows = np.repeat(np.arange(len(y)), w.astype(int))
+    repeated = Lasso(alpha=0.05, fit_intercept=fit_intercept).fit(X[rows], y[rows])
+    np.testing.assert_allclose(ours.coef_, repeated.coef_, rtol=1e-8, atol=1e-10)
