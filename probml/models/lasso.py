@@ -242,7 +242,7 @@ class _PenalizedRegressor(Regressor):
     """Validation, centring and the intercept shared by the Lasso and bridge fits."""
 
     def _moments(self, X, y, fit_intercept, sample_weight=None):
-        """The statistics of the data, weighted as scikit-learn weights its objective:
+        r"""The statistics of the data, weighted as scikit-learn weights its objective:
         :math:`\frac{1}{2\sum_i w_i}\sum_i w_i (y_i - b - x_i^\top w)^2` (the rows of
         positive weight, :meth:`Moments.weighted`)."""
         X, y, names = self._validate_training_data(X, y)
