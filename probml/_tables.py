@@ -161,12 +161,13 @@ def open_csv(path, sep=None):
     with _open(path) as handle:
         lines = []
         for line in _capped_lines(handle, label):
-            if line.strip() or lines:
-                lines.append(line)
+            lines.append(line)
             if len(lines) >= SNIFF_LINES:
                 break
-    if not lines or not lines[0].strip():
+    if not any(line.strip() for line in lines):
         raise InputError(f"{label}: the file is empty; expected a header line of column names")
+    if not lines[0].strip():
+        raise InputError(f"{label}, line 1: blank; the first line must name the columns")
     try:
         if sep is None:
             sep = _detect_delimiter(lines)

@@ -446,6 +446,10 @@ def entries():
     out.append(_estimator("Lasso(weighted)", Lasso, {"alpha": (0.1, "scalar")},
                           {"X": (X, "matrix"), "y": (y, "vector"),
                            "sample_weight": (weights, "vector")}))
+    out.append(_estimator("BayesianLinearRegression(weighted)", BayesianLinearRegression,
+                          {"beta": (None, "scalar")},
+                          {"X": (X, "matrix"), "y": (y, "vector"),
+                           "sample_weight": (weights, "vector")}))
     out.append(_estimator("BridgeRegression(p=2)", BridgeRegression,
                           {"alpha": (0.1, "scalar"), "p": (2.0, "scalar")}, xy))
     out.append(_estimator("Normal", Normal, {}, {"x": (y, "vector")}))

@@ -350,8 +350,7 @@ def test_dates_text_targets_and_bad_options_get_one_clear_line(tmp_path, capsys)
     assert_one_clear_line(status, err, "the target of --model linear must be numbers")
     for argv, fragment in [(["--model", "lasso"], "--model lasso needs --alpha"),
                            (["--link", "log"], "--link applies to the GLM families"),
-                           (["--model", "bayes", "--weights", "weight"],
-                            "--weights is not available for --model bayes"),
+                           (["--weights", "group"], "weights must be numbers >= 0"),
                            (["--weights", "nothere"], "no column 'nothere'"),
                            (["--sep", "ab"], "--sep must be one character")]:
         status, _, err = run(capsys, "fit", str(path), "--target", "y", *argv)

@@ -54,6 +54,7 @@ from .._validation import (
     check_array_finite,
     check_is_fitted,
     check_vector,
+    check_weights,
     label_rows,
     record_features,
     validate_features,
@@ -190,8 +191,23 @@ class BayesianLinearRegression(Regressor):
 
     # -- fitting -----------------------------------------------------------
 
-    def fit(self, X, y):
-        """Compute the posterior from the data (the prior is not updated in place).
+    def fit(self, X, y, sample_weight=None, *, freq_weights=None):
+        r"""Compute the posterior from the data (the prior is not updated in place).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Precision weights: row :math:`i` has noise precision
+            :math:`\beta w_i` (the mean of :math:`w_i` measurements), so the
+            posterior is that of the whitened rows and the evidence gains
+            :math:`\tfrac12\sum_i \log w_i`; the evidence's and the noise
+            posterior's :math:`n` count the rows of positive weight.
+        freq_weights : array-like of shape (n_samples,), optional
+            Frequency weights: a row with weight 3 is three identical rows (the
+            posterior, the evidence and the evidence-maximised precisions equal
+            those of the repeated data).
 
         Returns
         -------
@@ -199,14 +215,38 @@ class BayesianLinearRegression(Regressor):
         """
         params = self._check_params()
         X, y, names = self._validate_training_data(X, y)
-        # The posterior needs only the statistics: no centred copy of X is kept.
-        # Centred statistics (about the means, kept as double-doubles) with or without an
-        # intercept: without one, the uncentred problem is solved from them and the mean
-        # row (see _Prior.update), which keeps its digits for data far from the origin.
-        moments = Moments.from_data(X, y, fit_intercept=True, feature_names=names,
-                                    keep_centred=False)
         self._fit_intercept = params["fit_intercept"]
-        return self._update_posterior(params, moments, (X, y))
+        moments, count, log_weights, data = self._statistics(X, y, sample_weight, freq_weights,
+                                                             names)
+        self._count, self._log_weights = count, log_weights
+        return self._update_posterior(params, moments, data)
+
+    @staticmethod
+    def _statistics(X, y, sample_weight, freq_weights=None, names=None):
+        """Centred statistics, the number of rows, the weights' log term and the data for
+        the accurate path (None for weighted rows, solved from their statistics).
+
+        The posterior needs only the statistics: no centred copy of X is kept.
+        Centred statistics (about the means, kept as double-doubles) with or without an
+        intercept: without one, the uncentred problem is solved from them and the mean
+        row (see _Prior.update), which keeps its digits for data far from the origin.
+        """
+        analytic = check_weights(sample_weight, "sample_weight", X.shape[0])
+        frequency = check_weights(freq_weights, "freq_weights", X.shape[0])
+        if analytic is None and frequency is None:
+            moments = Moments.from_data(X, y, fit_intercept=True, feature_names=names,
+                                        keep_centred=False)
+            return moments, X.shape[0], 0.0, (X, y)
+        weights = ((1.0 if analytic is None else analytic)
+                   * (1.0 if frequency is None else frequency))
+        keep = np.flatnonzero(weights > 0)
+        moments = Moments.weighted(X[keep], y[keep], weights[keep], fit_intercept=True,
+                                   feature_names=names)[2]
+        moments.centred_data = None
+        counts = np.ones(len(keep)) if frequency is None else frequency[keep]
+        log_weights = (0.0 if analytic is None
+                       else 0.5 * float(np.sum(counts * np.log(analytic[keep]))))
+        return moments, float(counts.sum()), log_weights, None
 
     def _fit_moments(self, moments, feature_names=None):
         """The posterior from the sufficient statistics alone (see
@@ -217,10 +257,11 @@ class BayesianLinearRegression(Regressor):
             raise DataRequired("the posterior is computed from centred statistics")
         record_features(self, len(moments.x_mean), feature_names)
         self._fit_intercept = params["fit_intercept"]
+        self._count, self._log_weights = moments.n, 0.0
         return self._update_posterior(params, moments)
 
-    def partial_fit(self, X, y):
-        """Update the posterior with a new batch of data.
+    def partial_fit(self, X, y, sample_weight=None, *, freq_weights=None):
+        """Update the posterior with a new batch of data (the weights as in :meth:`fit`).
 
         The sufficient statistics of the batches are merged exactly, so the
         posterior after several calls equals the posterior of one ``fit`` on
@@ -231,14 +272,16 @@ class BayesianLinearRegression(Regressor):
         self
         """
         if not hasattr(self, "_moments"):
-            return self.fit(X, y)
+            return self.fit(X, y, sample_weight, freq_weights=freq_weights)
         params = self._check_params()
         if params["fit_intercept"] != self._fit_intercept:
             raise ValueError("fit_intercept changed since the first fit; partial_fit continues "
                              "the same model, so call fit to start a new one.")
         X, _ = validate_features(self, X, reset=False, dtypes=FLOATS)
         y = check_vector(y, "y", n_samples=X.shape[0], dtypes=FLOATS)
-        batch = Moments.from_data(X, y, fit_intercept=True, keep_centred=False)
+        batch, count, log_weights, _ = self._statistics(X, y, sample_weight, freq_weights)
+        self._count += count
+        self._log_weights += log_weights
         return self._update_posterior(params, self._moments.merge(batch))
 
     def _update_posterior(self, params, moments, data=None):
@@ -250,7 +293,7 @@ class BayesianLinearRegression(Regressor):
             self.__dict__.pop(stale, None)
         self._moments = moments
         # Observations left after integrating out the flat-prior intercept.
-        self._n_effective = moments.n - self._fit_intercept
+        self._n_effective = self._count - self._fit_intercept
         self._noise_shape0, self._noise_rate0 = params["noise_shape"], params["noise_rate"]
         self.n_iter_ = 1
         known_noise = params["beta"] is not None
@@ -409,7 +452,8 @@ class BayesianLinearRegression(Regressor):
         """
         value = (0.5 * posterior.log_det_ratio
                  + 0.5 * self._n_effective * math.log(beta / (2 * math.pi))
-                 - 0.5 * beta * self._rss(posterior.mean) - 0.5 * prior_term)
+                 - 0.5 * beta * self._rss(posterior.mean) - 0.5 * prior_term
+                 + self._log_weights)
         return float(value - 0.5 * math.log(self._moments.n) * self._fit_intercept)
 
     def _nig_log_evidence(self, posterior):
@@ -424,7 +468,7 @@ class BayesianLinearRegression(Regressor):
         value = (-0.5 * self._n_effective * math.log(2 * math.pi)
                  + 0.5 * posterior.log_det_ratio
                  + a0 * math.log(b0) - an * math.log(bn)
-                 + math.lgamma(an) - math.lgamma(a0))
+                 + math.lgamma(an) - math.lgamma(a0) + self._log_weights)
         return float(value - 0.5 * math.log(self._moments.n) * self._fit_intercept)
 
     # -- using the posterior ---------------------------------------------
@@ -553,7 +597,7 @@ class BayesianLinearRegression(Regressor):
         unknown = self.beta_is_unknown_
         table = _PosteriorTable(names, means, stds, scales,
                                 2 * self.noise_shape_ if unknown else None)
-        info = [("No. observations", str(self._moments.n)),
+        info = [("No. observations", f"{self._count:g}"),
                 ("Noise precision", "unknown (NIG)" if unknown else
                  "evidence-maximised" if self.fit_precisions else "known"),
                 ("alpha (prior)", self.alpha_), ("beta (noise)", self.beta_),

@@ -345,3 +345,62 @@ def test_summary_gives_the_posterior_with_credible_intervals(diabetes, beta):
     assert "<table>" in summary._repr_html_()
     with pytest.raises(ValueError, match="error rate"):
         model.summary(0.9)
+
+
+def _flat_intercept_marginal(X, y, covariance):
+    r"""log of the integral of N(y; b 1, covariance) over the intercept b (a flat prior)."""
+    n = len(y)
+    inverse = np.linalg.inv(covariance)
+    one = np.ones(n)
+    q = one @ inverse @ one
+    return (-(n - 1) / 2 * np.log(2 * np.pi) - 0.5 * np.linalg.slogdet(covariance)[1]
+            - 0.5 * np.log(q) - 0.5 * (y @ inverse @ y - (one @ inverse @ y) ** 2 / q))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sample_weight_gives_the_posterior_and_evidence_of_precision_weighted_rows(
+        fit_intercept):
+    rng = np.random.default_rng(11)
+    n, p, alpha, beta = 40, 3, 2.0, 3.0
+    X = rng.normal(size=(n, p)) + 1.0
+    y = X @ [1.0, -1.0, 2.0] + 0.5 + rng.normal(size=n) / 2
+    w = rng.uniform(0.3, 3.0, n)
+    model = BayesianLinearRegression(alpha=alpha, beta=beta, fit_intercept=fit_intercept).fit(
+        X, y, sample_weight=w)
+    # y | w ~ N(X w (+ b), diag(1 / (beta w_i))), w ~ N(0, I / alpha): dense marginal.
+    covariance = np.diag(1 / (beta * w)) + X @ X.T / alpha
+    if fit_intercept:
+        expected = _flat_intercept_marginal(X, y, covariance)
+        ridge = Ridge(alpha=alpha / beta).fit(X, y, sample_weight=w)
+        np.testing.assert_allclose(model.posterior_mean_, ridge.coef_, rtol=1e-12)
+    else:
+        expected = stats.multivariate_normal(np.zeros(n), covariance).logpdf(y)
+        precision = alpha * np.eye(p) + beta * X.T @ (w[:, None] * X)
+        np.testing.assert_allclose(model.posterior_cov_, np.linalg.inv(precision), rtol=1e-12)
+    assert model.log_evidence_ == pytest.approx(expected, rel=1e-12)
+    # Batches merge to the same posterior; a zero weight leaves a row out.
+    batches = BayesianLinearRegression(alpha=alpha, beta=beta, fit_intercept=fit_intercept)
+    batches.partial_fit(X[:15], y[:15], sample_weight=w[:15])
+    batches.partial_fit(X[15:], y[15:], sample_weight=w[15:])
+    np.testing.assert_allclose(batches.posterior_mean_, model.posterior_mean_, rtol=1e-12)
+    assert batches.log_evidence_ == pytest.approx(model.log_evidence_, rel=1e-12)
+    dropped = BayesianLinearRegression(alpha=alpha, beta=beta, fit_intercept=fit_intercept).fit(
+        X, y, sample_weight=np.r_[0.0, w[1:]])
+    alone = BayesianLinearRegression(alpha=alpha, beta=beta, fit_intercept=fit_intercept).fit(
+        X[1:], y[1:], sample_weight=w[1:])
+    assert dropped.log_evidence_ == pytest.approx(alone.log_evidence_, rel=1e-12)
+
+
+@pytest.mark.parametrize("beta", [None, 2.0, "fitted"])
+def test_frequency_weights_equal_repeated_rows(beta):
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(30, 2))
+    y = X @ [1.5, -0.5] + rng.normal(size=30)
+    counts = np.arange(30) % 4
+    options = ({"fit_precisions": True} if beta == "fitted" else {"beta": beta})
+    weighted = BayesianLinearRegression(**options).fit(X, y, freq_weights=counts)
+    rows = np.repeat(np.arange(30), counts)
+    repeated = BayesianLinearRegression(**options).fit(X[rows], y[rows])
+    np.testing.assert_allclose(weighted.posterior_mean_, repeated.posterior_mean_, rtol=1e-10)
+    np.testing.assert_allclose(weighted.posterior_cov_, repeated.posterior_cov_, rtol=1e-9)
+    assert weighted.log_evidence_ == pytest.approx(repeated.log_evidence_, rel=1e-10)
