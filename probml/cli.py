@@ -18,6 +18,7 @@ import json
 import math
 import os
 import sys
+import warnings
 
 import numpy as np
 
@@ -630,8 +631,15 @@ def main(argv=None):
     """Run a command: every failure is one line on stderr and a non-zero exit, no traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
+
+    def show_warning(message, category, filename, lineno, file=None, line=None):
+        """A warning as one line, without the source line Python would quote."""
+        print(f"probml {args.command}: warning: {printable(message)}", file=sys.stderr)
+
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = show_warning
+            return args.run(args)
     except (InputError, ValueError, TypeError, OSError) as error:
         message = str(error) or type(error).__name__
     except MemoryError:

@@ -11,6 +11,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import probml
 import probml.likelihood
@@ -424,3 +426,48 @@ def test_a_decimal_comma_is_named_rather_than_read_as_categories(tmp_path, capsy
     path.write_text("x;y\n1,5;2\n2,5;4\n3,1;5\n")
     status, _, err = run(capsys, "fit", str(path), "--target", "y")
     assert_one_clear_line(status, err, "line 2, column 'x'", "decimal comma")
+
+
+def test_warnings_are_one_line_without_source(tmp_path, capsys):
+    path = tmp_path / "separated.csv"
+    path.write_text("x,y\n1,0\n2,0\n3,1\n4,1\n")
+    status, out, err = run(capsys, "fit", str(path), "--target", "y", "--model", "logistic")
+    assert status == 0 and "Logistic regression" in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("probml fit: warning: The classes are")
+    assert "cli.py" not in err
+
+
+_CELLS = ["1", "2.5", "-3", "1e300", "1e-300", "inf", "nan", "", "NA", "abc", "b", "2024-01-01",
+          '"q,1"', "1,5", " 7 ", "0", "1e309", "\u00e9", "\x1b[1m", "0x10", "1_000", "TRUE"]
+
+
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_file_and_options_get_a_result_or_one_clear_line(tmp_path, capsys, data):
+    """Hostile files and option mixes: exit 0, or 2 with one line; never an internal error."""
+    n_columns = data.draw(st.integers(1, 4))
+    header = data.draw(st.lists(st.sampled_from(["x0", "x1", "g", "w", "", "y"]),
+                                min_size=n_columns, max_size=n_columns))
+    numeric = st.floats(-5, 5, allow_nan=False).map(lambda v: repr(round(v, 3)))
+    cell = st.one_of(numeric, numeric, numeric, st.sampled_from(_CELLS))
+    rows = data.draw(st.lists(st.lists(cell, min_size=n_columns, max_size=n_columns),
+                              max_size=12))
+    sep = data.draw(st.sampled_from([",", ";", "\t"]))
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(sep.join(row) for row in [header, *rows]) + "\n")
+    argv = ["fit", str(path)]
+    argv += data.draw(st.sampled_from([["--target", "y"], ["--formula", "y ~ x0"],
+                                       ["--formula", "y ~ C(g) + np.log(x0)"]]))
+    argv += ["--model", data.draw(st.sampled_from(["linear", "ridge", "bayes", "logistic",
+                                                   "poisson", "gamma", "binomial"]))]
+    argv += data.draw(st.sampled_from([[], ["--format", "json"], ["--format", "csv"],
+                                       ["--predict", str(path)], ["--weights", "w"],
+                                       ["--alpha", "-1"], ["--alpha", "2"]]))
+    capsys.readouterr()
+    status = cli.main(argv)
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if not line.startswith("probml fit: warning:")]
+    assert "internal error" not in err and "Traceback" not in err, (argv, err)
+    assert status == 0 and not errors or status == 2 and len(errors) == 1, (argv, err)
