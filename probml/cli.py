@@ -56,8 +56,6 @@ def fit_command(args):
     from .formula import make_model
 
     data = open_csv(args.data, args.sep)
-    for note in data.notes:
-        print(f"note: {note}", file=sys.stderr)
     model = make_model(args.model, **_hyperparameters(args))
     if args.formula is not None:
         fitted, encoder = _fit_formula(args, data, model)
@@ -65,12 +63,13 @@ def fit_command(args):
         fitted, encoder = _fit_columns(args, data, model)
     if args.predict is not None:
         _write_predictions(args, fitted, encoder)
-        if args.out is None:
-            return 0
-    summary = fitted.summary(level=args.level)
-    notes = encoder.notes()
-    summary.notes = notes + list(summary.notes)
-    _print_summary(summary, args.format)
+    if args.predict is None or args.out is not None:
+        summary = fitted.summary(level=args.level)
+        summary.notes = encoder.notes() + list(summary.notes)
+        _print_summary(summary, args.format)
+    # Notes on how the file was read, once it was read and fitted (a failure is one line).
+    for note in data.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 
