@@ -785,6 +785,23 @@ FLOATS = (np.float64, np.float32)
 """The floating types estimators read as they are, converting a block at a time."""
 
 
+def check_aligned(X, y, y_name="y"):
+    """Refuse pandas ``X`` and ``y`` whose indexes differ: rows are paired by position, so
+    ``y`` from another ordering (a reset or re-sorted index) would be paired wrongly,
+    silently (statsmodels refuses them too)."""
+    x_index, y_index = getattr(X, "index", None), getattr(y, "index", None)
+    if (x_index is None or y_index is None or type(X).__module__.split(".")[0] != "pandas"
+            or type(y).__module__.split(".")[0] != "pandas" or len(x_index) != len(y_index)
+            or x_index.equals(y_index)):
+        return
+    position = int(np.flatnonzero(np.asarray(x_index) != np.asarray(y_index))[0])
+    raise ValueError(
+        f"X and {y_name} are pandas objects whose indexes differ (at row {position}, X has "
+        f"{plain(x_index[position])!r} and {y_name} has {plain(y_index[position])!r}): probml "
+        f"pairs rows by position, so they would be mismatched. Align them "
+        f"({y_name}.loc[X.index]) or pass arrays.")
+
+
 def record_features(estimator, n_features, feature_names=None):
     """Set ``n_features_in_`` (and ``feature_names_in_``) as ``fit`` does, for a fit from
     statistics rather than from an ``X``."""

@@ -41,6 +41,7 @@ from .._validation import (
     Optional,
     Options,
     Real,
+    check_aligned,
     check_finite,
     check_is_fitted,
     check_matrix,
@@ -228,6 +229,7 @@ class GLM(CoefficientInference, Regressor):
         params = self._check_params()
         family, link = self._family(), self._link()
         X_input = X
+        check_aligned(X, y)
         X, names = check_matrix(X, "X", finite=False)     # the engine's Problem scans X
         n = len(X)
         if n < 2:

@@ -15,6 +15,7 @@ import numpy as np
 from .._blocks import row_blocks
 from .._validation import (
     FLOATS,
+    check_aligned,
     check_finite,
     check_is_fitted,
     check_params,
@@ -181,6 +182,7 @@ def check_regression_data(estimator, X, y):
 
     Finiteness of ``X`` is left to the fit, which scans it once as it reads it.
     """
+    check_aligned(X, y)
     X, names = validate_features(estimator, X, reset=True, dtypes=FLOATS)
     y = check_vector(y, "y", n_samples=X.shape[0], finite=False, dtypes=FLOATS)
     return X, y, names
@@ -200,6 +202,7 @@ class Classifier(Estimator):
 
     def _validate_training_data(self, X, y):
         """Validate X and encode y as indices into ``classes_`` (float32 X kept as it is)."""
+        check_aligned(X, y)
         X, names = validate_features(self, X, reset=True, dtypes=FLOATS)
         labels = _labels(y, X.shape[0], warn_column=True)
         self.classes_, encoded = _encode(labels)

@@ -477,3 +477,19 @@ def test_weights_are_checked_and_robust_frequency_weights_refused():
     np.testing.assert_allclose(fitted.bse_, unweighted.bse_, rtol=1e-12)
     with pytest.raises(ValueError, match="unweighted"):
         fitted.get_influence(X, y)
+
+
+def test_pandas_x_and_y_with_different_indexes_are_refused():
+    from probml import LogisticRegression
+    from probml.likelihood import GLM
+
+    X, y = _statsmodels_data("stackloss")
+    shuffled = y.sample(frac=1.0, random_state=0)
+    for model, target in ((LinearRegression(), shuffled), (GLM("poisson"), shuffled),
+                          (LogisticRegression(), (shuffled > shuffled.median()).astype(int))):
+        with pytest.raises(ValueError, match="indexes differ"):
+            model.fit(X, target)
+    # Aligned (or arrays) fit as before.
+    np.testing.assert_allclose(LinearRegression().fit(X, shuffled.loc[X.index]).params_,
+                               LinearRegression().fit(X, y).params_, rtol=1e-14)
+    assert LinearRegression().fit(X, shuffled.to_numpy()).coef_.shape == (3,)
