@@ -414,6 +414,18 @@ def check_weights(values, name, n):
     return weights
 
 
+def as_labels(values, name):
+    """``values`` as a NumPy array of labels (ids, channels, clusters), or a ValueError
+    naming ``name`` where they are ragged (a label that is itself a sequence)."""
+    if isinstance(values, np.ndarray):
+        return values
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a 1-D sequence of labels, one per row; some of its "
+                         "entries are sequences themselves.") from None
+
+
 def check_sortable(values, name, what):
     """Raise a TypeError naming ``name`` unless its ``what`` can be sorted (one type).
 

@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 
+from ._validation import as_labels
 from .exceptions import DataConversionWarning
 from .models import (
     BayesianLinearRegression,
@@ -316,7 +317,7 @@ def from_formula(formula, data, model="linear", **kwargs):
                 raise ValueError(f"{key}={value!r} names no column of data; the columns are "
                                  f"{list(frame.columns)}.")
             value = frame[value].to_numpy()
-        values = np.asarray(value)
+        values = as_labels(value, key)
         if values.ndim != 1 or len(values) != len(frame):
             raise ValueError(f"{key} must give one value per row of data ({len(frame)}), got "
                              f"shape {values.shape}.")

@@ -32,13 +32,19 @@ from ._validation import (
     Integer,
     Options,
     Real,
-    plain,
+    as_labels,
     check_array_finite,
     check_sortable,
     check_vector,
+    plain,
 )
 from .exceptions import UndefinedStatisticWarning
-from .inference import check_counts, critical_value, information_criteria, proportion_interval
+from .inference import (
+    check_counts,
+    critical_value,
+    information_criteria,
+    proportion_interval,
+)
 from .optim.newton import Evaluation, maximise
 
 # Day and period indices beyond 2**53 are not exact as doubles.
@@ -131,18 +137,14 @@ def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
 
 # -- engagement --------------------------------------------------------------------
 
-def _user_ids(user_ids):
-    """User ids of one sortable type, as a 1-D array."""
-    try:
-        users = np.asarray(user_ids)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"user_ids must be a 1-D array of ids ({error}).") from None
+def _user_ids(user_ids, name="user_ids"):
+    """Ids of one sortable type (users, journeys), as a 1-D array; errors name ``name``."""
+    users = as_labels(user_ids, name)
     if users.dtype.kind in "fc":
-        users = check_array_finite(users.real if users.dtype.kind == "c" else users,
-                                   "user_ids")
+        users = check_array_finite(users.real if users.dtype.kind == "c" else users, name)
         if np.iscomplexobj(user_ids):
-            raise ValueError("user_ids must be numbers or strings, not complex.")
-    check_sortable(users, "user_ids", "ids")
+            raise ValueError(f"{name} must be numbers or strings, not complex.")
+    check_sortable(users, name, "ids")
     return users
 
 
@@ -668,8 +670,8 @@ def attribution(journey_ids, channels, converted, *, values=None, times=None,
     {'email': 0.0, 'search': 0.0, 'social': 1.0}
     """
     model = Options(*ATTRIBUTION_MODELS)(model, "model")
-    users = _user_ids(journey_ids)
-    labels = np.asarray(channels) if not isinstance(channels, np.ndarray) else channels
+    users = _user_ids(journey_ids, "journey_ids")
+    labels = as_labels(channels, "channels")
     if users.ndim != 1 or labels.ndim != 1 or users.shape != labels.shape or not users.size:
         raise ValueError(f"journey_ids and channels must be one-dimensional, of the same "
                          f"non-zero length, got shapes {users.shape} and {labels.shape}.")
@@ -706,7 +708,10 @@ def attribution(journey_ids, channels, converted, *, values=None, times=None,
         last = t[start[journey] + length - 1]
         if np.any(t > last):
             raise ValueError("times: a journey's touches must come no later than its last.")
-        weight = np.exp2(-(last - t) / half_life)
+        # A gap of many half-lives overflows to an infinite exponent: a weight of 0 (the
+        # last touch, at gap 0, keeps its weight 1, so every journey's sum stays >= 1).
+        with np.errstate(over="ignore"):
+            weight = np.exp2(-(last - t) / half_life)
         weight = weight / np.bincount(journey, weight)[journey]
     elif model == "position":
         first_share, last_share = _position_shares(position_shares)
@@ -727,7 +732,7 @@ def attribution(journey_ids, channels, converted, *, values=None, times=None,
 
 def _conversion_values(converted, values, journeys):
     """The value of each journey's conversion (0 if it did not convert), in ``journeys``' order."""
-    ids = _user_ids(converted)
+    ids = _user_ids(converted, "converted")
     if ids.ndim != 1 or ids.size == 0:
         raise ValueError("converted must list the ids of the journeys that converted (at "
                          f"least one), got shape {ids.shape}.")

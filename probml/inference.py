@@ -23,6 +23,7 @@ from ._validation import (
     Optional,
     Options,
     Real,
+    as_labels,
     check_array_finite,
     check_is_fitted,
     check_sortable,
@@ -618,7 +619,7 @@ def cluster_codes(groups, n, cov_type):
         return None
     if groups is None:
         raise ValueError("cov_type='cluster' needs the cluster of each row: pass groups to fit.")
-    labels = np.asarray(groups)
+    labels = as_labels(groups, "groups")
     if labels.ndim != 1 or len(labels) != n:
         raise ValueError(f"groups must give one cluster label per row of X ({n}), got shape "
                          f"{labels.shape}.")
@@ -764,7 +765,7 @@ class Prediction:
     def se_obs(self):
         """The standard error of a new observation (least squares only)."""
         self._need_observations()
-        return np.sqrt(self.se_mean ** 2 + self.noise_variance)
+        return np.hypot(self.se_mean, np.sqrt(self.noise_variance))
 
     def _need_observations(self):
         if self.noise_variance is None:
@@ -801,7 +802,16 @@ class Prediction:
 
 
 def linear_predictor_se(X, cov, intercept):
-    r""":math:`\sqrt{a_i^\top C a_i}` for each row, :math:`a_i = (1, x_i)` or :math:`x_i`."""
-    A = np.column_stack([np.ones(len(X)), X]) if intercept else X
-    with np.errstate(invalid="ignore"):
-        return np.sqrt(np.clip(np.einsum("ij,jk,ik->i", A, cov, A), 0.0, None))
+    r""":math:`\sqrt{a_i^\top C a_i}` for each row, :math:`a_i = (1, x_i)` or :math:`x_i`.
+
+    Each row is scaled by its largest entry :math:`s_i` first,
+    :math:`s_i\sqrt{(a_i/s_i)^\top C (a_i/s_i)}`, so the quadratic form neither
+    overflows nor underflows where the standard error itself is representable.
+    """
+    A = np.column_stack([np.ones(len(X)), X]) if intercept else np.asarray(X, dtype=float)
+    scale = np.max(np.abs(A), axis=1, initial=0.0)
+    scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    scaled = A / scale[:, None]
+    with np.errstate(invalid="ignore", over="ignore"):
+        return scale * np.sqrt(np.clip(np.einsum("ij,jk,ik->i", scaled, cov, scaled), 0.0,
+                                       None))

@@ -26,7 +26,10 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_array_finite
+from ._validation import Real, check_array_finite
+
+# The base of a logarithm: any finite number > 0 but 1.
+BASE = Real(0, None, closed="neither", meaning=" other than 1 (2 for bits)")
 
 __all__ = ["cross_entropy", "entropy", "kl_divergence"]
 
@@ -167,9 +170,8 @@ def _pair(p, q, axis):
 def _total(terms, axis, base):
     total = terms.sum(axis=axis)
     if base is not None:
-        if (isinstance(base, (bool, np.bool_)) or not isinstance(base, numbers.Real)
-                or not math.isfinite(base) or base <= 0 or base == 1):
-            raise ValueError(f"base must be a finite number > 0 other than 1 (2 for bits), "
-                             f"got {base!r}.")
-        total = total / math.log(base)
+        number = BASE(base, "base")           # a finite number > 0, huge integers included
+        if number == 1:
+            BASE.fail(base, "base", BASE.meaning)
+        total = total / math.log(number)
     return total[()] if np.ndim(total) == 0 else total

@@ -59,7 +59,7 @@ from ..inference import (
     linear_predictor_se,
     robust_covariance,
 )
-from ..models.base import Regressor
+from ..models.base import Regressor, linear_prediction
 from .compiled import MODULES, compile_expressions, stable
 from .model import ETA, LINKS, Model
 
@@ -367,11 +367,18 @@ class GLM(CoefficientInference, Regressor):
         check_finite(X, "X")
         total = _offsets(offset, exposure, len(X), self._link())
         intercept = bool(self.fit_intercept)
-        eta = X @ self._beta[int(intercept):] + (self._beta[0] if intercept else 0.0)
+        eta = linear_prediction(X, self._beta[int(intercept):],
+                                self._beta[0] if intercept else 0.0)
         if total is not None:
             eta = eta + total
         k = len(self._beta)
         functions = _numeric(self._family().name, self._link())
+        with np.errstate(all="ignore"):
+            mean = functions["mean"](eta)
+        bad = np.flatnonzero(~np.isfinite(mean))
+        if len(bad):
+            raise ValueError(f"X[{bad[0]}] gives the linear predictor {eta[bad[0]]:.6g}, whose "
+                             f"mean under the {self._link()} link is not a finite number.")
         se = linear_predictor_se(X, self._result("cov_params")[:k, :k], intercept)
         return Prediction(eta, se,
                           inverse_link=functions["mean"], slope=functions["mean_slope"],
@@ -390,11 +397,6 @@ class GLM(CoefficientInference, Regressor):
         return_std = BOOLEAN(return_std, "return_std")
         prediction = self.get_prediction(X, offset=offset, exposure=exposure)
         mean = prediction.predicted_mean
-        bad = np.flatnonzero(~np.isfinite(mean))
-        if len(bad):
-            raise ValueError(f"X[{bad[0]}] gives the linear predictor "
-                             f"{prediction.linear[bad[0]]:.6g}, whose mean under the "
-                             f"{self._link()} link is not a finite number.")
         if not return_std:
             return label_rows(self, mean, X)
         family = self._family()

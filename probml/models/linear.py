@@ -46,7 +46,7 @@ from ._least_squares import (
     warn_if_inaccurate,
 )
 from ._moments import Moments
-from .base import Regressor
+from .base import Regressor, linear_prediction
 
 __all__ = [
     "Influence",
@@ -349,7 +349,7 @@ class LinearRegression(CoefficientInference, Regressor):
         index = getattr(X, "index", None)
         X = self._validate_prediction_data(X)
         intercept = bool(self.fit_intercept)
-        linear = X @ self.coef_ + self.intercept_
+        linear = linear_prediction(X, self.coef_, self.intercept_)
         return Prediction(linear, linear_predictor_se(X, self._result("cov_params"), intercept),
                           df=self.table_.df, noise_variance=self.sigma_ ** 2, index=index)
 
@@ -364,8 +364,8 @@ class LinearRegression(CoefficientInference, Regressor):
         X_checked = self._validate_prediction_data(X)
         y = check_vector(y, "y", n_samples=len(X_checked))
         if len(y) != self.n_samples_:
-            raise ValueError(f"get_influence takes the training data: {self.n_samples_} rows, "
-                             f"got {len(y)}.")
+            raise ValueError(f"X and y must be the training data ({self.n_samples_} rows) for "
+                             f"get_influence, got {len(y)} rows.")
         residuals = y - (X_checked @ self.coef_ + self.intercept_)
         h = leverages(X_checked, bool(self.fit_intercept))
         return Influence(residuals, h, self.sigma_ ** 2, self.df_resid_,

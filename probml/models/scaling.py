@@ -139,7 +139,8 @@ class StandardScaler(Estimator):
         # A spread below one unit in the last place of the values is rounding: the column
         # is constant.  Otherwise a variance that overflows, or underflows below the
         # normal doubles, has lost its digits: the units must change.
-        constant = spread <= np.spacing(largest)
+        with np.errstate(over="ignore"):      # the spacing above the largest double is inf
+            constant = spread <= np.spacing(largest)
         lost = ~np.isfinite(variance) | ((variance < _SMALLEST_VARIANCE) & ~constant)
         if np.any(lost):
             column = int(np.flatnonzero(lost)[0])
