@@ -127,6 +127,11 @@ class BiasVariance:
                 "expected_error": float(self.expected_error.mean())}
 
 
+# Fits a decomposition may make: each is a fit, and at this many the Monte Carlo error of
+# the terms is about 1% of their spread (a call stays within seconds).
+MAX_REPEATS = 10_000
+
+
 def bias_variance_decomposition(estimator, data_generator, x_eval, n_repeats=200, rng=None):
     """Measure bias, variance and expected squared error by refitting on fresh samples.
 
@@ -137,7 +142,8 @@ def bias_variance_decomposition(estimator, data_generator, x_eval, n_repeats=200
     x_eval : array-like of shape (m, p)
         Where to evaluate the predictions.
     n_repeats : int
-        Training samples drawn (>= 2).
+        Training samples drawn, from 2 to ``MAX_REPEATS`` (10,000: each is a fit, and
+        the Monte Carlo error of the terms is then about 1% of their spread).
     rng : int, Generator or None
 
     Returns
@@ -151,7 +157,7 @@ def bias_variance_decomposition(estimator, data_generator, x_eval, n_repeats=200
         raise TypeError(f"estimator must have fit and predict, got {estimator!r}.")
     if not isinstance(data_generator, RegressionProblem):
         raise TypeError(f"data_generator must be a RegressionProblem, got {data_generator!r}.")
-    n_repeats = Integer(2, 100_000, meaning=" (each is a fit)")(n_repeats, "n_repeats")
+    n_repeats = Integer(2, MAX_REPEATS, meaning=" (each is a fit)")(n_repeats, "n_repeats")
     rng = np.random.default_rng(SEED(rng, "rng"))
     x_eval, _ = check_matrix(x_eval, "x_eval")
     if x_eval.shape[0] * n_repeats > 2 ** 27:
