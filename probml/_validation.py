@@ -426,6 +426,42 @@ def as_labels(values, name):
                          "entries are sequences themselves.") from None
 
 
+def combined_weights(analytic, frequency):
+    """Each row's weight in the estimating equations: its analytic weight times its
+    frequency weight (None without either)."""
+    if analytic is None and frequency is None:
+        return None
+    return (1.0 if analytic is None else analytic) * (1.0 if frequency is None else frequency)
+
+
+class WeightedRows:
+    r"""The rows a weighted fit uses: those of positive combined weight.
+
+    Attributes
+    ----------
+    keep : ndarray of int
+        Their indices.
+    weights : ndarray
+        Their combined weights (:func:`combined_weights`).
+    nobs : int or float
+        The observations they stand for: the rows kept, or the sum of their
+        frequency weights (an int when it is whole).
+    log_weights : float
+        :math:`\tfrac12\sum_i f_i \log a_i` over them, the term analytic weights
+        add to a Gaussian log-likelihood (0 without analytic weights).
+    """
+
+    def __init__(self, analytic, frequency=None):
+        weights = combined_weights(analytic, frequency)
+        self.keep = np.flatnonzero(weights > 0)
+        self.weights = weights[self.keep]
+        counts = 1.0 if frequency is None else frequency[self.keep]
+        total = len(self.keep) if frequency is None else float(np.sum(counts))
+        self.nobs = int(total) if total == round(total) else total
+        self.log_weights = (0.0 if analytic is None else
+                            0.5 * float(np.sum(counts * np.log(analytic[self.keep]))))
+
+
 def check_sortable(values, name, what):
     """Raise a TypeError naming ``name`` unless its ``what`` can be sorted (one type).
 

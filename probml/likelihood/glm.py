@@ -46,6 +46,7 @@ from .._validation import (
     check_is_fitted,
     check_matrix,
     check_weights,
+    combined_weights,
     label_rows,
     sample_array,
     validate_features,
@@ -256,9 +257,7 @@ class GLM(CoefficientInference, Regressor):
             raise ValueError("sample_weight (analytic weights) is not defined for the negative "
                              "binomial with its dispersion estimated; pass freq_weights.")
         # Both weights multiply a row's score, so the estimate uses their product.
-        combined = (None if analytic is None and frequency is None else
-                    (1.0 if analytic is None else analytic)
-                    * (1.0 if frequency is None else frequency))
+        combined = combined_weights(analytic, frequency)
         # One trial per row (a Bernoulli response): the model without its trials, fitted
         # by Fisher scoring.
         bernoulli = family.name == "binomial" and trials is None

@@ -40,7 +40,7 @@ made automatically from the conditioning of the problem and reported:
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -400,7 +400,9 @@ def solve_wls(X, y, weights, fit_intercept, solver="auto", feature_names=None):
     with :math:`a_i = (1, x_i)` or :math:`x_i`: the intercept's column becomes
     :math:`\sqrt{w_i}`, no longer constant, so the whitened problem has no
     intercept and :func:`solve_ols` solves it over the whole parameter vector,
-    choosing its algorithm from the whitened design's conditioning.
+    choosing its algorithm from the whitened design's conditioning.  The
+    solution is returned as :func:`solve_ols` returns one: the slopes, the
+    intercept, the covariance over (intercept, slopes) and the slopes' rank.
 
     Parameters
     ----------
@@ -412,7 +414,6 @@ def solve_wls(X, y, weights, fit_intercept, solver="auto", feature_names=None):
     Returns
     -------
     solution : LeastSquaresSolution
-        ``coef`` is the whole parameter vector, the intercept first.
     design, target : ndarray
         The whitened :math:`\tilde A` and :math:`\tilde y`.
     tss : float
@@ -429,6 +430,9 @@ def solve_wls(X, y, weights, fit_intercept, solver="auto", feature_names=None):
         feature_names if feature_names is not None else [f"x{j}" for j in range(X.shape[1])])
     moments = Moments.from_data(design, target, fit_intercept=False, feature_names=labels)
     solution = solve_ols(design, target, moments, solver=solver, feature_names=labels)
+    if fit_intercept:           # the whitened intercept column is a column of the solve
+        solution = replace(solution, coef=solution.coef[1:], intercept=float(solution.coef[0]),
+                           rank=solution.rank - 1)
     centre = np.einsum("i,i", weights, y) / weights.sum() if fit_intercept else 0.0
     deviation = y - centre
     return solution, design, target, float(np.einsum("i,i,i", weights, deviation, deviation))

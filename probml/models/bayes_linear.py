@@ -51,6 +51,7 @@ from .._validation import (
     Integer,
     Optional,
     Real,
+    WeightedRows,
     check_array_finite,
     check_is_fitted,
     check_vector,
@@ -60,7 +61,13 @@ from .._validation import (
     validate_features,
 )
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
-from ..inference import Summary, coverage, critical_value, format_number, parameter_names
+from ..inference import (
+    Summary,
+    coverage,
+    critical_value,
+    format_number,
+    parameter_names,
+)
 from ._least_squares import (
     DataRequired,
     accuracy_digits,
@@ -237,16 +244,11 @@ class BayesianLinearRegression(Regressor):
             moments = Moments.from_data(X, y, fit_intercept=True, feature_names=names,
                                         keep_centred=False)
             return moments, X.shape[0], 0.0, (X, y)
-        weights = ((1.0 if analytic is None else analytic)
-                   * (1.0 if frequency is None else frequency))
-        keep = np.flatnonzero(weights > 0)
-        moments = Moments.weighted(X[keep], y[keep], weights[keep], fit_intercept=True,
+        rows = WeightedRows(analytic, frequency)
+        moments = Moments.weighted(X[rows.keep], y[rows.keep], rows.weights, fit_intercept=True,
                                    feature_names=names)[2]
         moments.centred_data = None
-        counts = np.ones(len(keep)) if frequency is None else frequency[keep]
-        log_weights = (0.0 if analytic is None
-                       else 0.5 * float(np.sum(counts * np.log(analytic[keep]))))
-        return moments, float(counts.sum()), log_weights, None
+        return moments, rows.nobs, rows.log_weights, None
 
     def _fit_moments(self, moments, feature_names=None):
         """The posterior from the sufficient statistics alone (see

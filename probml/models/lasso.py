@@ -38,6 +38,7 @@ from .._validation import (
     SEED,
     Integer,
     Real,
+    WeightedRows,
     check_is_fitted,
     check_weights,
     positive_result,
@@ -249,9 +250,9 @@ class _PenalizedRegressor(Regressor):
         weights = check_weights(sample_weight, "sample_weight", X.shape[0])
         self.n_samples_ = X.shape[0]
         if weights is not None:
-            keep = np.flatnonzero(weights > 0)
-            return Moments.weighted(X[keep], y[keep], weights[keep], fit_intercept=fit_intercept,
-                                    feature_names=names)[2]
+            rows = WeightedRows(weights)
+            return Moments.weighted(X[rows.keep], y[rows.keep], rows.weights,
+                                    fit_intercept=fit_intercept, feature_names=names)[2]
         return Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names,
                                  keep_centred=False)
 

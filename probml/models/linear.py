@@ -19,6 +19,7 @@ import numpy as np
 from .._validation import (
     BOOLEAN,
     Options,
+    WeightedRows,
     check_is_fitted,
     check_vector,
     check_weights,
@@ -222,22 +223,26 @@ class LinearRegression(CoefficientInference, Regressor):
                              "expand the repeated rows, or fit cov_type='nonrobust'.")
         codes = cluster_codes(groups, n, cov_type)
         self.n_samples_ = n
-        if analytic is None and frequency is None:
+        weighted = analytic is not None or frequency is not None
+        if not weighted:
             check_enough_samples(n, p + fit_intercept, type(self).__name__)
             moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
             solution = solve_ols(X, y, moments, solver=params["solver"], feature_names=names)
-            params_ = (np.r_[solution.intercept, solution.coef] if fit_intercept
-                       else solution.coef)
-            design, nobs, tss, log_weights = (X, y), n, moments.yy, 0.0
+            # The residuals' design: the rows, with the intercept added to them.
+            design, intercept, nobs, tss, log_weights = (X, y), fit_intercept, n, moments.yy, 0.0
         else:
-            solution, design, nobs, tss, log_weights = self._fit_weighted(
-                X, y, analytic, frequency, names, params["solver"], codes)
-            params_ = solution.coef
+            rows = WeightedRows(analytic, frequency)
+            nobs, log_weights = rows.nobs, rows.log_weights
+            check_enough_samples(nobs, p + fit_intercept, type(self).__name__)
+            solution, *design, tss = solve_wls(X[rows.keep], y[rows.keep], rows.weights,
+                                               fit_intercept, params["solver"], names)
+            # The residuals' design: the whitened rows, whose first column is the intercept's.
+            intercept = False
             if codes is not None:
-                codes = np.unique(codes[design[2]], return_inverse=True)[1]
-        weighted = analytic is not None or frequency is not None
-        return self._store_fit(solution, params_, names, p, nobs, tss, log_weights,
-                               weighted, design, codes)
+                codes = np.unique(codes[rows.keep], return_inverse=True)[1]
+        self.weighted_ = weighted
+        return self._store_fit(solution, names, p, nobs, tss, log_weights, design, intercept,
+                               codes)
 
     def _fit_moments(self, moments, feature_names=None):
         """Fit from the sufficient statistics alone, with the inference of :meth:`fit`
@@ -253,21 +258,20 @@ class LinearRegression(CoefficientInference, Regressor):
         solution = solve_ols(None, None, moments, solver=params["solver"],
                              feature_names=feature_names)
         record_features(self, p, feature_names)
-        self.n_samples_ = n
-        params_ = np.r_[solution.intercept, solution.coef] if fit_intercept else solution.coef
-        return self._store_fit(solution, params_, feature_names, p, n, moments.yy, 0.0, False,
-                               None, None)
+        self.n_samples_, self.weighted_ = n, False
+        return self._store_fit(solution, feature_names, p, n, moments.yy, 0.0, None, False,
+                               None)
 
-    def _store_fit(self, solution, params_, names, p, nobs, tss, log_weights, weighted,
-                   design, codes):
-        """The estimates and their inference, from a least-squares solution."""
+    def _store_fit(self, solution, names, p, nobs, tss, log_weights, design, intercept,
+                   codes):
+        """The estimates and their inference, from a least-squares solution; ``design``
+        (the rows and the target the residuals are formed from, with an intercept
+        added to them if ``intercept``) serves a robust covariance."""
         fit_intercept = bool(self.fit_intercept)
+        params_ = np.r_[solution.intercept, solution.coef] if fit_intercept else solution.coef
         self.nobs_ = nobs
-        # The weighted solution's rank counts the whitened intercept column too.
-        self.rank_ = solution.rank - (fit_intercept if weighted else 0)
-        self.solver_, self.weighted_ = solution.solver, weighted
-        self.coef_ = params_[fit_intercept:]
-        self.intercept_ = float(params_[0]) if fit_intercept else 0.0
+        self.rank_, self.solver_ = solution.rank, solution.solver
+        self.coef_, self.intercept_ = solution.coef, solution.intercept
         self.condition_number_ = solution.condition_number
         self.accuracy_digits_ = solution.digits
         warn_if_inaccurate("LinearRegression", solution.digits, solution.condition_number,
@@ -279,7 +283,7 @@ class LinearRegression(CoefficientInference, Regressor):
         scale = noise_variance(rss, self.df_resid_, "LinearRegression")
         self.sigma_ = math.sqrt(scale)
         names_out = parameter_names(names, p, fit_intercept)
-        robust = self._robust_cov(design, params_, codes)
+        robust = self._robust_cov(design, intercept, params_, codes)
         if robust is not None:
             self._store_table(names_out, params_, robust, None)
         else:
@@ -304,29 +308,6 @@ class LinearRegression(CoefficientInference, Regressor):
         self.aic_, self.bic_ = information_criteria(self.loglik_, self.df_model_ + fit_intercept,
                                                     nobs)
         return self
-
-    def _fit_weighted(self, X, y, analytic, frequency, names, solver, codes):
-        """Weighted least squares on the rows of positive weight (:func:`solve_wls`).
-
-        Returns the solution over the whole parameter vector, the whitened design
-        (with its residuals and the rows kept), the number of observations, the
-        weighted total sum of squares and the log-likelihood's weight term.
-        """
-        fit_intercept = bool(self.fit_intercept)
-        weights = ((1.0 if analytic is None else analytic)
-                   * (1.0 if frequency is None else frequency))
-        keep = np.flatnonzero(weights > 0)
-        nobs = len(keep) if frequency is None else float(frequency[keep].sum())
-        if nobs == round(nobs):
-            nobs = int(nobs)
-        check_enough_samples(nobs, X.shape[1] + fit_intercept, type(self).__name__)
-        solution, design, target, tss = solve_wls(X[keep], y[keep], weights[keep],
-                                                  fit_intercept, solver, names)
-        log_weights = 0.0
-        if analytic is not None:
-            counts = 1.0 if frequency is None else frequency[keep]
-            log_weights = 0.5 * float(np.sum(counts * np.log(analytic[keep])))
-        return solution, (design, target, keep), nobs, tss, log_weights
 
     def predict(self, X, return_std=False):
         r"""Predicted mean response :math:`\hat y = X\hat w + \hat b`; with ``return_std``
@@ -371,22 +352,17 @@ class LinearRegression(CoefficientInference, Regressor):
         return Influence(residuals, h, self.sigma_ ** 2, self.df_resid_,
                          self.df_model_ + bool(self.fit_intercept))
 
-    def _robust_cov(self, design, params, codes):
+    def _robust_cov(self, design, intercept, params, codes):
         """The covariance of the robust type asked for, or None for the model's.
 
-        ``design`` is ``(X, y)``, or the whitened ``(A, y, rows)`` of a weighted fit,
-        whose sandwich is that of least squares on the whitened data (statsmodels'
-        WLS)."""
+        ``design`` is ``(X, y)`` with the intercept added to the rows if
+        ``intercept``, or a weighted fit's whitened rows, whose first column is the
+        intercept's: the sandwich is that of least squares on them (statsmodels' WLS)."""
         cov_type = self._check_params()["cov_type"]
         if cov_type == "nonrobust":
             return None
-        if len(design) == 2:
-            X, y = design
-            residuals, intercept = y - (X @ params[self.fit_intercept:] + self.intercept_), \
-                bool(self.fit_intercept)
-        else:
-            X, y, _ = design
-            residuals, intercept = y - X @ params, False
+        X, y = design
+        residuals = y - (X @ params[intercept:] + (params[0] if intercept else 0.0))
         with np.errstate(invalid="ignore"):
             covariance = robust_covariance(
                 X, residuals, intercept=intercept, cov_type=cov_type,

@@ -43,6 +43,7 @@ from .._validation import (
     Optional,
     Options,
     Real,
+    WeightedRows,
     check_finite,
     check_squares_representable,
     check_weights,
@@ -55,7 +56,12 @@ from ..exceptions import (
     UndefinedStatisticWarning,
 )
 from ..functions import log_softmax, sigmoid, softmax
-from ..inference import CoefficientInference, coverage, information_criteria, parameter_names
+from ..inference import (
+    CoefficientInference,
+    coverage,
+    information_criteria,
+    parameter_names,
+)
 from ..optim.newton import Evaluation, maximise
 from ._least_squares import (
     collinear_columns,
@@ -368,11 +374,9 @@ class LogisticRegression(CoefficientInference, Classifier):
         weights = None
         self.nobs_ = n
         if analytic is not None or frequency is not None:
-            weights = ((1.0 if analytic is None else analytic)
-                       * (1.0 if frequency is None else frequency))
-            keep = np.flatnonzero(weights > 0)
-            X, labels, weights = X[keep], labels[keep], weights[keep]
-            self.nobs_ = len(keep) if frequency is None else _whole(frequency[keep].sum())
+            rows = WeightedRows(analytic, frequency)
+            X, labels, weights = X[rows.keep], labels[rows.keep], rows.weights
+            self.nobs_ = rows.nobs
             if len(np.unique(labels)) < len(self.classes_):
                 raise ValueError("Every class needs a row of positive weight: the classes "
                                  f"{list(self.classes_)} are not all present once the rows "
@@ -754,11 +758,6 @@ def _binary_null_loglik(y, fit_intercept, weights=None):
     if k in (0.0, n):
         return 0.0
     return k * math.log(k / n) + (n - k) * math.log1p(-k / n)
-
-
-def _whole(count):
-    """A total of frequency weights: an int when it is whole."""
-    return int(count) if count == round(count) else float(count)
 
 
 def _inverse_spd(matrix):

@@ -31,6 +31,7 @@ from .._validation import (
     BOOLEAN,
     NONNEGATIVE,
     Options,
+    WeightedRows,
     check_matrix,
     check_positive,
     check_vector,
@@ -432,8 +433,8 @@ class Ridge(CoefficientInference, Regressor):
         n, p = X.shape
         weights = check_weights(sample_weight, "sample_weight", n)
         if weights is not None:
-            keep = np.flatnonzero(weights > 0)
-            X, y, weights, n = X[keep], y[keep], weights[keep], len(keep)
+            rows = WeightedRows(weights)
+            X, y, weights, n = X[rows.keep], y[rows.keep], rows.weights, len(rows.keep)
         intercept = None
         if alpha == 0:
             check_enough_samples(n, p + fit_intercept, "Ridge with alpha=0 (OLS)")
@@ -441,14 +442,11 @@ class Ridge(CoefficientInference, Regressor):
                 moments = Moments.from_data(X, y, fit_intercept=fit_intercept,
                                             feature_names=names)
                 solution = solve_ols(X, y, moments, feature_names=names)
-                coef = solution.coef
             else:
                 solution = solve_wls(X, y, weights, fit_intercept, feature_names=names)[0]
-                coef = solution.coef[fit_intercept:]
-                intercept = float(solution.coef[0]) if fit_intercept else 0.0
-            rank = solution.rank - (fit_intercept if weights is not None else 0)
-            fitted = RidgeFit(coef, solution.unscaled_cov, float(rank),
-                              solution.rss, float(n - fit_intercept - rank),
+                intercept = solution.intercept
+            fitted = RidgeFit(solution.coef, solution.unscaled_cov, float(solution.rank),
+                              solution.rss, float(n - fit_intercept - solution.rank),
                               solution.condition_number, solution.digits, solution.solver)
         else:
             if weights is None:
