@@ -25,6 +25,7 @@ import numpy as np
 from . import __version__, datasets, optim
 from ._files import MARKDOWN_MARK, check_replaceable, prepare_folder, write_generated
 from ._tables import InputError, map_numeric_blocks, open_csv, printable, read_table
+from .formula import GLM_FAMILIES, MODELS, from_formula, make_model
 from .models import (
     BayesianLinearRegression,
     Bernoulli,
@@ -53,8 +54,6 @@ class _NamedColumns:
 
 def fit_command(args):
     """Fit a model to a data file; print its summary, or write predictions for new rows."""
-    from .formula import make_model
-
     data = open_csv(args.data, args.sep)
     model = make_model(args.model, **_hyperparameters(args))
     if args.formula is not None:
@@ -77,7 +76,7 @@ def _hyperparameters(args):
     """The model's hyperparameters from the options that apply to it (an error for the
     ones that do not)."""
     name, params = args.model, {}
-    glm = name not in ("linear", "ridge", "bayes", "lasso", "logistic")
+    glm = name in GLM_FAMILIES
     if args.alpha is not None:
         if name in ("ridge", "lasso", "bayes"):
             params["alpha"] = args.alpha
@@ -101,8 +100,6 @@ def _hyperparameters(args):
 
 
 def _fit_formula(args, data, model):
-    from .formula import from_formula
-
     if args.features:
         raise InputError("--features goes with --target; with --formula the formula names "
                          "the features")
@@ -115,7 +112,7 @@ def _fit_formula(args, data, model):
                               sample_weight=_weights_option(args, data))
     except ImportError as error:
         raise InputError(str(error)) from None
-    return fitted, _FormulaEncoder(fitted, data)
+    return fitted, _FormulaEncoder(fitted)
 
 
 def _weights_option(args, data):
@@ -253,8 +250,8 @@ def _number_text(value):
 class _FormulaEncoder:
     """New rows through a fitted formula's encoding."""
 
-    def __init__(self, fitted, data):
-        self.fitted, self.data = fitted, data
+    def __init__(self, fitted):
+        self.fitted = fitted
 
     def notes(self):
         return []          # the formula's summary notes them already
@@ -560,10 +557,6 @@ def figures_command(args):
     return 0
 
 
-_MODEL_NAMES = ("linear", "ridge", "bayes", "lasso", "logistic", "gaussian", "poisson",
-                "binomial", "gamma", "inverse_gaussian", "negative_binomial")
-
-
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="probml", description="Derive, verify, fit and draw probabilistic models.")
@@ -581,7 +574,7 @@ def build_parser():
     response.add_argument("--target", help="name of the response column")
     fit.add_argument("--features", nargs="+", metavar="NAME",
                      help="feature columns (default: every column but the target)")
-    fit.add_argument("--model", choices=list(_MODEL_NAMES), default="linear",
+    fit.add_argument("--model", choices=[*MODELS, *GLM_FAMILIES], default="linear",
                      help="linear (OLS), ridge, bayes, lasso, logistic, or a GLM family")
     fit.add_argument("--alpha", type=float, default=None,
                      help="penalty: Ridge/Lasso alpha, the logistic L2 strength, or the "

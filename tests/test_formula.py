@@ -148,3 +148,10 @@ def test_from_formula_is_lazy_and_the_dict_of_columns_works():
         fit = probml.from_formula("y ~ x", data)
     reference = smf.ols("y ~ x", pd.DataFrame(data)).fit()
     _agree(fit, reference)
+
+
+def test_the_glm_family_names_are_the_engines():
+    from probml.formula import GLM_FAMILIES
+    from probml.likelihood import FAMILIES
+
+    assert sorted(GLM_FAMILIES) == sorted(FAMILIES)

@@ -261,16 +261,23 @@ def test_get_prediction_matches_statsmodels(name, cov_type):
                                theirs[["obs_ci_lower", "obs_ci_upper"]].to_numpy(), rtol=rtol)
 
 
-def test_predictions_on_arrays_do_not_import_pandas():
+def _assert_pandas_stays_unimported(*lines):
+    """Run ``lines`` on a fit to arrays in a fresh interpreter, which must not import pandas."""
     import subprocess
     import sys
 
-    code = ("import sys, numpy as np, probml\n"
-            "X = np.arange(20.0).reshape(10, 2); y = X @ [1.0, 2.0] + np.sin(np.arange(10))\n"
-            "p = probml.LinearRegression().fit(X, y).get_prediction(X)\n"
-            "p.conf_int(); p.conf_int(obs=True); p.se_obs\n"
-            "assert 'pandas' not in sys.modules, 'pandas imported'\n")
+    code = "\n".join([
+        "import sys, numpy as np, probml",
+        "X = np.arange(20.0).reshape(10, 2); y = X @ [1.0, 2.0] + np.sin(np.arange(10))",
+        *lines,
+        "assert 'pandas' not in sys.modules, 'pandas imported'"])
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_predictions_on_arrays_do_not_import_pandas():
+    _assert_pandas_stays_unimported(
+        "p = probml.LinearRegression().fit(X, y).get_prediction(X)",
+        "p.conf_int(); p.conf_int(obs=True); p.se_obs")
 
 
 @pytest.mark.parametrize("name", ["stackloss", "scotland", "longley"])
@@ -383,15 +390,9 @@ def test_glm_predict_return_std_is_the_new_observations_spread(family):
 
 
 def test_fits_on_arrays_never_import_pandas():
-    import subprocess
-    import sys
-
-    code = ("import sys, numpy as np, probml\n"
-            "X = np.arange(20.0).reshape(10, 2); y = X @ [1.0, 2.0] + np.sin(np.arange(10))\n"
-            "m = probml.LinearRegression().fit(X, y)\n"
-            "m.params_, m.bse_, m.cov_params_, m.conf_int(), str(m.summary())\n"
-            "assert 'pandas' not in sys.modules, 'pandas imported'\n")
-    subprocess.run([sys.executable, "-c", code], check=True)
+    _assert_pandas_stays_unimported(
+        "m = probml.LinearRegression().fit(X, y)",
+        "m.params_, m.bse_, m.cov_params_, m.conf_int(), str(m.summary())")
 
 
 def _weights(X):
