@@ -15,6 +15,7 @@ import numpy as np
 from .._blocks import row_blocks
 from .._validation import (
     FLOATS,
+    as_labels,
     check_aligned,
     check_finite,
     check_is_fitted,
@@ -233,10 +234,7 @@ def _labels(y, n_samples, warn_column=False):
         raise ValueError("This estimator requires y to be passed, but the target y is None")
     if isinstance(y, np.ma.MaskedArray) and np.ma.getmaskarray(y).any():
         raise ValueError("y has masked (missing) labels; remove those rows or fill them.")
-    try:
-        labels = np.asarray(y)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"y must be a 1-D array of class labels ({error}).") from None
+    labels = as_labels(y, "y")
     if labels.ndim == 2 and labels.shape[1] == 1:
         if warn_column:
             warnings.warn("A column-vector y was passed when a 1d array was expected; using "

@@ -14,6 +14,7 @@ from .._validation import (
     SEED,
     Integer,
     Real,
+    as_labels,
     check_sortable,
 )
 
@@ -155,10 +156,7 @@ def _labels(y, n, name="y"):
     """Labels of any sortable type, one per row."""
     if isinstance(y, (str, bytes)) or not hasattr(y, "__len__") and not hasattr(y, "shape"):
         raise TypeError(f"{name} must be an array-like of labels, got {type(y).__name__}.")
-    try:
-        labels = np.asarray(y)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{name} must be a 1-D array of labels ({error}).") from None
+    labels = as_labels(y, name)
     if labels.ndim != 1 or labels.shape[0] != n:
         raise ValueError(f"{name} must have one label per row ({n}), got shape "
                          f"{labels.shape}.")
