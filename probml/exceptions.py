@@ -5,6 +5,9 @@ can silence or escalate all of them at once, and each names the statistical
 situation it reports (collinearity, non-convergence, ...), not the code path.
 """
 
+import os
+import sys
+
 __all__ = [
     "BoundaryMaximumWarning",
     "CollinearityWarning",
@@ -22,6 +25,19 @@ __all__ = [
     "ProbmlWarning",
     "UndefinedStatisticWarning",
 ]
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that attributes a warning, raised by the caller of this
+    function, to the first frame outside probml (the user's line), however deep
+    inside the package it is raised (as pandas' ``find_stack_level``)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class InvalidParameterError(ValueError, TypeError):

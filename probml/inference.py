@@ -29,7 +29,7 @@ from ._validation import (
     check_sortable,
     validate_params,
 )
-from .exceptions import UndefinedStatisticWarning
+from .exceptions import UndefinedStatisticWarning, user_stacklevel
 
 # CoefficientInference, gaussian_loglik, information_criteria and parameter_names are the
 # estimators' building blocks, called with checked arguments; they are not user entry points.
@@ -657,7 +657,7 @@ def leverages(X, intercept=True):
 
 
 def robust_covariance(X, residuals, bread=None, *, intercept, cov_type, df_resid,
-                      groups=None):
+                      groups=None, leverage=None):
     r"""The sandwich :math:`B M B` of a least-squares (or other M-) estimate, as statsmodels
     computes it.
 
@@ -678,9 +678,10 @@ def robust_covariance(X, residuals, bread=None, *, intercept, cov_type, df_resid
     unit norm): :math:`h_i = \lVert q_i\rVert^2` and
     :math:`B M B = T\,(Q^\top W Q)\,T^\top` with :math:`T = D R^{-1}`, so an
     ill-conditioned design costs no more digits than it must.  Otherwise
-    (a GLM's inverse information) the rows :math:`a_i` are used as they are.
-    One pass over row chunks (:func:`~probml._blocks.map_chunks`).  HC2 and HC3
-    are undefined where a leverage is 1 (that point alone sets a parameter): NaN.
+    (a GLM's inverse information) the rows :math:`a_i` are used as they are,
+    and HC2 and HC3 take the model's ``leverage``.  One pass over row chunks
+    (:func:`~probml._blocks.map_chunks`).  HC2 and HC3 are undefined where a
+    leverage is 1 (that point alone sets a parameter): NaN.
 
     Parameters
     ----------
@@ -693,6 +694,8 @@ def robust_covariance(X, residuals, bread=None, *, intercept, cov_type, df_resid
     df_resid : float
         :math:`n - k`.
     groups : ndarray of int codes 0..G-1, for ``"cluster"``
+    leverage : ndarray of shape (n,), optional
+        The leverages :math:`h_i`, for HC2 and HC3 with a ``bread`` given.
     """
     n = len(X)
     A = np.column_stack([np.ones(n), X]) if intercept else X
@@ -714,18 +717,27 @@ def robust_covariance(X, residuals, bread=None, *, intercept, cov_type, df_resid
         correction = n_groups / (n_groups - 1) * (n - 1) / df_resid
     else:
         power = {"HC0": 0, "HC1": 0, "HC2": 1, "HC3": 2}[cov_type]
-        if power and bread is not None:
-            raise ValueError(f"cov_type={cov_type!r} needs the leverages of least squares.")
+        if power and bread is not None and leverage is None:
+            raise ValueError(f"cov_type={cov_type!r} needs the leverages: pass leverage.")
 
         def weighted(rows):
             weight = residuals[rows] ** 2
+            one = False
             if power:
-                leverage = np.einsum("ij,ij->i", rows_of[rows], rows_of[rows])
+                h = (np.einsum("ij,ij->i", rows_of[rows], rows_of[rows]) if leverage is None
+                     else leverage[rows])
+                one = bool(np.any(h >= 1 - _LEVERAGE_ONE))
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    weight = np.where(leverage < 1 - _LEVERAGE_ONE,
-                                      weight / (1 - leverage) ** power, np.nan)
-            return weighted_gram(rows_of[rows], weight)
-        meat = sum(map_chunks(weighted, chunk_slices(n)))
+                    weight = np.where(h < 1 - _LEVERAGE_ONE, weight / (1 - h) ** power,
+                                      np.nan)
+            return weighted_gram(rows_of[rows], weight), one
+        parts = map_chunks(weighted, chunk_slices(n))
+        meat = sum(part[0] for part in parts)
+        if any(part[1] for part in parts):
+            warnings.warn(f"A point has leverage 1 (it alone determines a parameter), where "
+                          f"{cov_type}'s weight e^2/(1 - h)^k is undefined: the standard errors "
+                          "are NaN. Use cov_type='HC0' or 'HC1'.", UndefinedStatisticWarning,
+                          stacklevel=user_stacklevel())
         correction = n / df_resid if cov_type == "HC1" else 1.0
     covariance = correction * (transform @ meat @ transform.T)
     return 0.5 * (covariance + covariance.T)

@@ -273,6 +273,20 @@ def test_every_model_from_the_command_line_equals_the_python_fit(tmp_path, capsy
         assert estimates[name] == pytest.approx(value, rel=1e-10, abs=1e-12), name
 
 
+@pytest.mark.parametrize("model, target, cov_type", [
+    ("linear", "y", "HC3"), ("poisson", "counts", "HC2"), ("gamma", "weight", "HC1")])
+def test_robust_standard_errors_from_the_command_line(tmp_path, capsys, model, target,
+                                                       cov_type):
+    path, columns = _frame_csv(tmp_path)
+    record, err = _json(capsys, "fit", str(path), "--target", target, "--features", "x1",
+                        "x2", "--model", model, "--cov-type", cov_type)
+    estimator = (probml.LinearRegression(cov_type=cov_type) if model == "linear" else
+                 probml.likelihood.GLM(model, cov_type=cov_type))
+    fitted = estimator.fit(np.column_stack([columns["x1"], columns["x2"]]), columns[target])
+    assert [p["std_err"] for p in record["parameters"]] == pytest.approx(
+        list(fitted.bse_), rel=1e-10)
+
+
 def test_bayes_text_csv_and_weights(tmp_path, capsys):
     path, columns = _frame_csv(tmp_path)
     status, out, _ = run(capsys, "fit", str(path), "--target", "y", "--features", "x1", "x2",

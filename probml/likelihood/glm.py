@@ -53,6 +53,7 @@ from .._validation import (
 )
 from ..exceptions import PerfectFitWarning
 from ..inference import (
+    COV_TYPES,
     CoefficientInference,
     Prediction,
     cluster_codes,
@@ -138,6 +139,18 @@ class GLM(CoefficientInference, Regressor):
     fit_intercept : bool
         Add a column of ones to ``X``.
     max_iter, tol : Newton's iteration limit and per-observation gradient tolerance.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}, default="nonrobust"
+        The coefficients' covariance: the inverse Fisher information times the
+        dispersion, or the sandwich :math:`B M B` of the scores
+        :math:`s_i = (\\partial\\ell_i/\\partial\\eta_i)\\,a_i` with statsmodels'
+        bread :math:`B` (the inverse observed information).  HC0 is statsmodels'
+        (which returns HC0 for all four names); HC1 scales it by
+        :math:`n/(n - k)`; HC2 and HC3 divide each :math:`s_i s_i^\\top` by
+        :math:`1 - h_i` and :math:`(1 - h_i)^2`, with the leverages
+        :math:`h_i = w_i a_i^\\top (A^\\top W A)^{-1} a_i` of IRLS's last weighted
+        least squares (:math:`w_i` the Fisher weights), as R's
+        ``sandwich::vcovHC`` defines them for a GLM.  "cluster" sums the scores
+        within the ``groups`` passed to ``fit``.
 
     Attributes
     ----------
@@ -161,7 +174,7 @@ class GLM(CoefficientInference, Regressor):
         "fit_intercept": BOOLEAN,
         "max_iter": Integer(1, 100_000),
         "tol": Real(0, 1, closed="neither"),
-        "cov_type": Options("nonrobust", "HC0", "cluster"),
+        "cov_type": Options(*COV_TYPES),
     }
 
     def __init__(self, family="gaussian", link=None, *, fit_intercept=True, max_iter=100,
@@ -340,6 +353,11 @@ class GLM(CoefficientInference, Regressor):
                 # Its bread is the observed information, as statsmodels', which differs
                 # from the fit's expected one under a non-canonical link.
                 scores = problem.linear_predictor_scores(fit.params_)
+                leverage = None
+                if cov_type in ("HC2", "HC3"):
+                    trials = data[1:] or ([np.ones(len(y))] if binomial else [])
+                    leverage = _leverages(problem, fit.params_, cov,
+                                          functions["fisher_weight"], trials)
                 if link != family.canonical_link:
                     bernoulli = family.name == "binomial" and len(problem.arrays) == 1
                     observed = problem.with_model(_model(family.name, link, bernoulli))
@@ -348,7 +366,7 @@ class GLM(CoefficientInference, Regressor):
                     cov = _inverse(-hessian, keep)
                 robust = robust_covariance(problem.X, scores, cov, intercept=problem.intercept,
                                            cov_type=cov_type, df_resid=self.df_resid_,
-                                           groups=codes)
+                                           groups=codes, leverage=leverage)
                 self._store_table(names, beta, robust, None)
         self.mu_ = mu * (data[1] if binomial else 1.0)
         self.n_iter_, self.converged_ = fit.n_iter_, fit.converged_
@@ -478,6 +496,8 @@ def _numeric(name, link):
         "mean": sp.lambdify([eta], mean, modules=MODULES),
         "mean_slope": sp.lambdify([eta], sp.diff(mean, eta), modules=MODULES),
         "variance": sp.lambdify([MU, *extra, *extra_alpha], family.variance, modules=MODULES),
+        "fisher_weight": sp.lambdify([eta, *extra], _fisher_weight(family, link),
+                                     modules=MODULES),
         "deviance": sp.lambdify([Y, MU, *extra, *extra_alpha], deviance, modules=MODULES),
     }
     return functions
@@ -584,6 +604,28 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
 
     with np.errstate(all="ignore"):
         return math.fsum(map_chunks(chunk, chunk_slices(len(y))))
+
+
+def _leverages(problem, theta, inverse_information, fisher_weight, extra):
+    r"""The leverages :math:`h_i = w_i\, a_i^\top (A^\top W A)^{-1} a_i` of a GLM.
+
+    The diagonal of the hat matrix of IRLS's last weighted least squares:
+    :math:`w_i = (\mathrm d\mu_i/\mathrm d\eta_i)^2 / V(\mu_i)` (the Fisher
+    weights, ``fisher_weight(eta, *extra)``) and :math:`A^\top W A` the
+    expected information at unit dispersion; R's ``hatvalues`` of a ``glm``
+    and statsmodels' ``get_hat_matrix_diag(observed=False)``.  One pass over
+    row chunks.
+    """
+    def chunk(rows):
+        A = problem.X[rows]
+        if problem.intercept:
+            A = np.column_stack([np.ones(len(A)), A])
+        eta = problem.linear_predictor(theta, rows)
+        weight = fisher_weight(eta, *(column[rows] for column in extra))
+        return weight * np.einsum("ij,ij->i", A @ inverse_information, A)
+
+    with np.errstate(all="ignore"):
+        return np.concatenate(map_chunks(chunk, problem.chunks()))
 
 
 def _inverse(information, keep):

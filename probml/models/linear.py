@@ -364,15 +364,8 @@ class LinearRegression(CoefficientInference, Regressor):
         X, y = design
         residuals = y - (X @ params[intercept:] + (params[0] if intercept else 0.0))
         with np.errstate(invalid="ignore"):
-            covariance = robust_covariance(
-                X, residuals, intercept=intercept, cov_type=cov_type,
-                df_resid=self.df_resid_, groups=codes)
-        if not np.all(np.isfinite(np.diagonal(covariance))):
-            warnings.warn(f"A point has leverage 1 (it alone determines a parameter), where "
-                          f"{cov_type}'s weight e^2/(1 - h)^k is undefined: the standard errors "
-                          "are NaN. Use cov_type='HC0' or 'HC1'.", UndefinedStatisticWarning,
-                          stacklevel=3)
-        return covariance
+            return robust_covariance(X, residuals, intercept=intercept, cov_type=cov_type,
+                                     df_resid=self.df_resid_, groups=codes)
 
     def _summary_info(self):
         return [

@@ -87,35 +87,101 @@ def _cpunish():
     return np.column_stack([np.log(X[:, 0]), X[:, 1:]]), data["EXECUTIONS"].to_numpy(float)
 
 
-@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.DomainWarning")
-@pytest.mark.parametrize("case", ["poisson", "gamma", "probit", "binomial-trials"])
-def test_robust_sandwich_matches_statsmodels(case):
+def _robust_case(case, cov_type):
+    """(our unfitted GLM, X, y, statsmodels' family, fit keywords) of a robust-SE case."""
     if case == "poisson":
         X, y = _cpunish()
-        ours, family, fit_args = GLM("poisson", cov_type="HC0"), sm.families.Poisson(), {}
-    elif case == "gamma":
+        return GLM("poisson", cov_type=cov_type), X, y, sm.families.Poisson(), {}
+    if case in ("gamma", "gamma-log"):
         data = sm.datasets.scotland.load_pandas()
-        X, y = data.exog.to_numpy(), data.endog.to_numpy()
-        ours, family, fit_args = GLM("gamma", cov_type="HC0"), sm.families.Gamma(), {}
-    elif case == "probit":
+        link = "log" if case == "gamma-log" else None
+        family = sm.families.Gamma(sm.families.links.Log() if link else None)
+        return (GLM("gamma", link, cov_type=cov_type), data.exog.to_numpy(),
+                data.endog.to_numpy(), family, {})
+    if case == "probit":
         data = sm.datasets.spector.load_pandas()
-        X, y = data.exog.to_numpy(), data.endog.to_numpy()
-        ours = GLM("binomial", "probit", cov_type="HC0")
-        family, fit_args = sm.families.Binomial(sm.families.links.Probit()), {}
-    else:
-        data = sm.datasets.star98.load_pandas()
-        X = data.exog.to_numpy()[:, :8]
-        successes = data.endog["NABOVE"].to_numpy()
-        trials = successes + data.endog["NBELOW"].to_numpy()
-        ours, family = GLM("binomial", cov_type="HC0"), sm.families.Binomial()
-        fit_args, y = {"trials": trials}, successes
+        return (GLM("binomial", "probit", cov_type=cov_type), data.exog.to_numpy(),
+                data.endog.to_numpy(), sm.families.Binomial(sm.families.links.Probit()), {})
+    data = sm.datasets.star98.load_pandas()
+    successes = data.endog["NABOVE"].to_numpy()
+    trials = successes + data.endog["NBELOW"].to_numpy()
+    return (GLM("binomial", cov_type=cov_type), data.exog.to_numpy()[:, :8], successes,
+            sm.families.Binomial(), {"trials": trials})
+
+
+ROBUST_CASES = ["poisson", "gamma", "gamma-log", "probit", "binomial-trials"]
+
+
+def _endog(y, fit_args):
+    return np.column_stack([y, fit_args["trials"] - y]) if fit_args else y
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.DomainWarning")
+@pytest.mark.parametrize("case", ROBUST_CASES)
+def test_robust_sandwich_matches_statsmodels(case):
+    ours, X, y, family, fit_args = _robust_case(case, "HC0")
     fitted = ours.fit(X, y, **fit_args)
-    endog = (np.column_stack([y, fit_args["trials"] - y]) if fit_args else y)
-    theirs = _robust_reference(endog, X, family, "HC0")
+    theirs = _robust_reference(_endog(y, fit_args), X, family, "HC0")
     np.testing.assert_allclose(fitted.bse_, theirs.bse, rtol=RTOL)
     np.testing.assert_allclose(fitted.pvalues_, theirs.pvalues, rtol=RTOL, atol=1e-300)
     np.testing.assert_allclose(fitted.conf_int(0.1), theirs.conf_int(0.1), rtol=RTOL,
                                atol=RTOL * np.abs(theirs.params).max())
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.DomainWarning")
+@pytest.mark.parametrize("cov_type", ["HC1", "HC2", "HC3"])
+@pytest.mark.parametrize("case", ROBUST_CASES)
+def test_small_sample_sandwiches_match_their_definition(case, cov_type):
+    """HC1-HC3, which statsmodels' GLM does not compute (it returns HC0 under all four
+    names), assembled from statsmodels' parts as R's ``sandwich::vcovHC`` defines them:
+    its bread (the inverse observed information), its per-observation scores and its
+    expected-information leverages (``get_hat_matrix_diag(observed=False)``); the same
+    parts give statsmodels' own HC0, checked first."""
+    ours, X, y, family, fit_args = _robust_case(case, cov_type)
+    endog = _endog(y, fit_args)
+    model = sm.GLM(endog, sm.add_constant(X, has_constant="add"), family=family)
+    theirs = _robust_reference(endog, X, family, "HC0")
+    bread = np.linalg.inv(-model.hessian(theirs.params, scale=1.0, observed=True))
+    scores = model.score_obs(theirs.params, scale=1.0)
+    np.testing.assert_allclose(bread @ scores.T @ scores @ bread, theirs.cov_params(),
+                               rtol=RTOL)
+    leverage = theirs.get_hat_matrix_diag(observed=False)
+    n, k = scores.shape
+    power = {"HC1": 0, "HC2": 1, "HC3": 2}[cov_type]
+    reference = bread @ (scores.T / (1 - leverage) ** power) @ scores @ bread
+    if cov_type == "HC1":
+        reference *= n / (n - k)
+    np.testing.assert_allclose(ours.fit(X, y, **fit_args).cov_params_, reference, rtol=RTOL)
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC1", "HC2", "HC3"])
+def test_canonical_sandwiches_are_the_working_least_squares_ones(cov_type):
+    """Under the canonical link the GLM's sandwich is that of IRLS's last weighted least
+    squares (working response z = eta + (y - mu)/mu, weights mu for Poisson), which
+    statsmodels' WLS computes with its own HC formulas; for the Gaussian identity GLM it
+    is OLS's."""
+    X, y = _cpunish()
+    fitted = GLM("poisson", cov_type=cov_type).fit(X, y)
+    A = sm.add_constant(X, has_constant="add")
+    mu = fitted.mu_
+    working = sm.WLS(np.log(mu) + (y - mu) / mu, A, weights=mu).fit(cov_type=cov_type)
+    np.testing.assert_allclose(fitted.cov_params_, working.cov_params(), rtol=RTOL)
+    data = sm.datasets.stackloss.load_pandas()
+    gaussian = GLM("gaussian", cov_type=cov_type).fit(data.exog, data.endog)
+    ols = sm.OLS(data.endog, sm.add_constant(data.exog)).fit(cov_type=cov_type)
+    np.testing.assert_allclose(gaussian.bse_.to_numpy(), ols.bse.to_numpy(), rtol=RTOL)
+
+
+@pytest.mark.parametrize("cov_type", ["HC2", "HC3"])
+def test_leverage_one_leaves_hc2_hc3_undefined_and_says_so(cov_type):
+    from probml.exceptions import UndefinedStatisticWarning
+    X, y = _cpunish()
+    X = np.column_stack([X, np.eye(len(y))[0]])       # a dummy of one row: leverage 1
+    with pytest.warns(UndefinedStatisticWarning, match="leverage 1") as caught:
+        fitted = GLM("poisson", cov_type=cov_type).fit(X, y)
+    assert caught[0].filename == __file__
+    assert np.all(np.isnan(fitted.bse_))
+    assert np.all(np.isfinite(GLM("poisson", cov_type="HC1").fit(X, y).bse_))
 
 
 def test_cluster_robust_glm_matches_statsmodels():
@@ -130,7 +196,7 @@ def test_cluster_robust_glm_matches_statsmodels():
 def test_robust_glm_refuses_what_it_does_not_support():
     X, y = _cpunish()
     with pytest.raises(ValueError, match="cov_type"):
-        GLM("poisson", cov_type="HC3").fit(X, y)
+        GLM("poisson", cov_type="HC4").fit(X, y)
     with pytest.raises(ValueError, match="without weights"):
         GLM("poisson", cov_type="HC0").fit(X, y, freq_weights=np.ones(len(y)))
     with pytest.raises(ValueError, match="negative binomial"):
