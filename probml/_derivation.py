@@ -98,6 +98,14 @@ class Report:
     def passed(self):
         return self.symbolic.passed and self.scipy.passed and self.probml.passed
 
+    def _repr_markdown_(self):
+        verdict = "passed" if self.passed else "**FAILED**"
+        rows = [f"| {part} | {check} |" for part, check in
+                (("symbolic (SymPy)", self.symbolic), ("numeric, against SciPy", self.scipy),
+                 ("numeric, against probml", self.probml))]
+        return "\n".join([f"Verification of `{self.name}`: {verdict} in {self.seconds:.2f} s",
+                          "", "| check | outcome (largest error) |", "|---|---|", *rows])
+
 
 _LONGEST_RESULT = 400
 

@@ -29,7 +29,7 @@ from ._validation import (
     check_sortable,
     validate_params,
 )
-from .exceptions import UndefinedStatisticWarning, user_stacklevel
+from .exceptions import NotFittedError, UndefinedStatisticWarning, user_stacklevel
 
 # CoefficientInference, gaussian_loglik, information_criteria and parameter_names are the
 # estimators' building blocks, called with checked arguments; they are not user entry points.
@@ -465,6 +465,18 @@ class Summary:
                 f"{notes}</div>")
 
 
+def summary_html(fitted):
+    """A notebook's view of a model (``_repr_html_``): its summary table once fitted, or
+    before the fit (or for a model without a summary) its ``repr``."""
+    summary = getattr(fitted, "summary", None)
+    if callable(summary):
+        try:
+            return summary()._repr_html_()
+        except NotFittedError:
+            pass
+    return f"<pre>{html.escape(repr(fitted))}</pre>"
+
+
 # -- what every likelihood fit reports ----------------------------------------------
 
 def parameter_names(feature_names, n_features, fit_intercept):
@@ -558,6 +570,9 @@ class CoefficientInference:
         """
         self._check_inference()
         return self._labelled(self.table_.conf_int(coverage(alpha, level)), True, [0, 1])
+
+    def _repr_html_(self):
+        return summary_html(self)
 
     def summary(self, alpha=0.05, *, level=None):
         """A table of the fit: text in a terminal, HTML in a notebook (intervals at

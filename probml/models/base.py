@@ -28,6 +28,7 @@ from .._validation import (
     validate_features,
 )
 from ..exceptions import DataConversionWarning, UndefinedStatisticWarning
+from ..inference import summary_html
 
 
 class Estimator:
@@ -102,6 +103,9 @@ class Estimator:
             if not _same(value, defaults.get(name, inspect.Parameter.empty))
         ]
         return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _repr_html_(self):
+        return summary_html(self)
 
     def __sklearn_tags__(self):
         from sklearn.utils import Tags, TargetTags
