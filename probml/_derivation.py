@@ -182,8 +182,9 @@ class Derivation:
     def _symbolic_check(derivation):
         return Check(bool(derivation.symbolic(derivation)))
 
-    def to_markdown(self):
-        """The derivation as a Markdown page with LaTeX."""
+    def to_markdown(self, figures=True):
+        """The derivation as a Markdown page with LaTeX; ``figures=False`` leaves out the
+        figures (links into the repository's ``figures/`` folder)."""
         lines = [f"# {self.title}", "",
                  f"*Concepts: {', '.join(self.concepts)}.*  "
                  f"Registry name: `{self.name}`.", ""]
@@ -193,7 +194,7 @@ class Derivation:
             lines += [f"**{number}.** {step.text}", ""]
             if step.expr is not None:
                 lines += [f"$$ {_latex(step.expr)} $$", ""]
-        for name, caption in self.figures:
+        for name, caption in self.figures if figures else ():
             lines += [f"![{name}](../figures/{name}.png)", "",
                       f"*Figure [`{name}`](../figures/README.md#{name}): {caption}*", ""]
         lines += ["## Results", ""]
@@ -217,7 +218,9 @@ class Derivation:
         return "\n".join(lines)
 
     def _repr_markdown_(self):
-        return self.to_markdown()
+        # A notebook draws its figures itself (probml.figures.render): no links into a
+        # folder it does not have.
+        return self.to_markdown(figures=False)
 
 
 def shown(lhs, rhs, order="rev-lex"):

@@ -557,6 +557,44 @@ def figures_command(args):
     return 0
 
 
+def docs_command(args):
+    """Build the documentation site; with --check, load every page in headless Chromium."""
+    from . import site
+
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be a whole number >= 1, got {args.jobs}")
+    if args.screenshot and not args.check:
+        raise InputError("--screenshot goes with --check (the browser takes it)")
+    out = prepare_folder(args.out)
+    if any(out.iterdir()) and not (out / ".buildinfo").is_file():
+        raise InputError(f"--out {printable(out)} holds files that are not a site probml "
+                         "built; give a new or empty folder")
+    try:
+        pages, seconds = site.build(out, args.source, jobs=args.jobs)
+    except site.SiteError as error:
+        raise InputError(str(error)) from None
+    print(f"built {len(pages)} pages in {seconds:.0f} s into {printable(out)}; open "
+          f"{printable(out / 'index.html')}")
+    if not args.check:
+        return 0
+    from ._browser import check_site, chromium
+
+    if chromium() is None:
+        raise InputError("--check needs Chromium: apt-get install chromium (or set "
+                         "PROBML_CHROMIUM)")
+    shots = [("derivations/gaussian-mle.html", args.screenshot)] if args.screenshot else []
+    try:
+        problems, count = check_site(out, screenshots=shots)
+    except RuntimeError as error:           # Chromium did not start or stopped answering
+        raise InputError(f"--check: {error}") from None
+    for page, found in problems.items():
+        for problem in found:
+            print(f"{printable(page)}: {printable(problem)}", file=sys.stderr)
+    print(f"checked {count} pages in Chromium: "
+          f"{sum(map(len, problems.values()))} problem(s)")
+    return 1 if problems else 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="probml", description="Derive, verify, fit and draw probabilistic models.")
@@ -616,6 +654,18 @@ def build_parser():
     draw.add_argument("--format", choices=["png", "svg", "pdf"], default="png")
     draw.add_argument("--jobs", type=int, default=1, help="processes to draw with")
     draw.set_defaults(run=figures_command)
+    docs = commands.add_parser("docs", help="build the documentation site (needs "
+                               "probml[docs]; run it in a clone)")
+    docs.add_argument("--out", default="site", help="folder for the site (default: site)")
+    docs.add_argument("--source", default=None, metavar="CLONE",
+                      help="the clone to build from (default: the one around this folder)")
+    docs.add_argument("--jobs", type=int, default=1, help="notebooks to execute at a time")
+    docs.add_argument("--check", action="store_true",
+                      help="then load every page in headless Chromium and report broken "
+                           "links, missing images, unrendered math and script errors")
+    docs.add_argument("--screenshot", metavar="PNG", default=None,
+                      help="with --check: the Gaussian MLE derivation page as a PNG here")
+    docs.set_defaults(run=docs_command)
     return parser
 
 

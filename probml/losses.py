@@ -260,8 +260,8 @@ def root_mean_squared_error(y_true, y_pred, *, check_input=True):
     :math:`n \log L + \frac{n}{2}(1 + \log 2\pi)`, increasing in the RMSE:
     the same minimiser as the MSE, in the units of ``y``.
 
-    Examples
-    --------
+    Notes
+    -----
     The residuals are scaled by the largest before squaring, so an RMSE of
     1e-200 or 1e200 is exact where squaring first would underflow or
     overflow.

@@ -16,7 +16,7 @@ PACKAGE = ROOT / "probml"
 LAYERS = [
     {"exceptions"},
     {"_blocks"},                                                       # passes over rows
-    {"_validation", "_files", "_registry", "_tables"},                 # foundation
+    {"_validation", "_files", "_registry", "_tables", "_browser"},     # foundation
     {"functions", "information", "inference", "datasets", "calculus",  # building blocks
      "_derivation"},
     {"losses"},
@@ -26,6 +26,7 @@ LAYERS = [
     {"selection", "hypothesis_testing", "growth", "formula"},
     {"derivations"},
     {"figures"},
+    {"site"},                                                          # the docs site
     {"cli", "__init__"},
 ]
 LAYER = {part: level for level, parts in enumerate(LAYERS) for part in parts}

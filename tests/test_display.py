@@ -1,6 +1,7 @@
 """What a notebook shows: estimators, summaries, derivations and verification reports
 render richly (``_repr_html_``, ``_repr_markdown_``), and the HTML is well formed."""
 
+import dataclasses
 from html.parser import HTMLParser
 
 import numpy as np
@@ -79,7 +80,10 @@ def test_a_likelihood_fit_renders_its_table():
 
 def test_derivations_and_their_verification_render_as_markdown():
     derivation = derivations.get("gaussian-mle")
-    assert derivation._repr_markdown_() == derivation.to_markdown()
+    assert derivation._repr_markdown_() == derivation.to_markdown(figures=False)
+    illustrated = dataclasses.replace(derivation, figures=[("gaussian-mle", "a caption")])
+    assert "../figures/gaussian-mle.png" in illustrated.to_markdown()
+    assert "../figures/" not in illustrated._repr_markdown_()
     report = derivation.verify()
     shown = report._repr_markdown_()
     assert shown.startswith("Verification of `gaussian-mle`: passed")

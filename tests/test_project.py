@@ -30,7 +30,9 @@ def test_readme_quick_start_is_two_commands_and_ci_runs_the_test_one():
     assert commands[0].endswith("probml tour")
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
     assert script[-1] == commands[1]
-    assert "pytest" in script[-1] and ".[test]" in script[-1]
+    assert "pytest" in script[-1] and ".[test,docs]" in script[-1]
+    # ... after installing what the browser checks need, so that CI never skips them.
+    assert "tests/tools/install_render_check.sh" in script
     # ... in a virtual environment of its own, made before the install.
     made = next(i for i, line in enumerate(script) if "-m venv" in line)
     activated = next(i for i, line in enumerate(script) if "/bin/activate" in line)

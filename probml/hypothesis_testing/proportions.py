@@ -30,8 +30,10 @@ def _normal():
 class ProportionsTestResult(HypothesisTestResult):
     """A two-proportion test, with the two rates and the relative lift of B over A.
 
-    Attributes (beyond :class:`HypothesisTestResult`)
-    --------------------------------------------------
+    Beyond the attributes of :class:`HypothesisTestResult`:
+
+    Attributes
+    ----------
     rate_a, rate_b : float
     lift : float
         :math:`\\hat p_B / \\hat p_A - 1`.
