@@ -71,6 +71,7 @@ def test_the_notebooks_are_text_one_per_chapter_and_install_probml_where_missing
         # A derivation rendered from the registry, a fit and a figure, not retyped.
         assert "derivations.get(" in text or ".derive()" in text, path.name
         assert "figures.render(" in text, path.name
+        assert "from probml.datasets import load_" in text, path.name     # bundled data
 
 
 def test_bad_arguments_get_clear_errors(tmp_path):
