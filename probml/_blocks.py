@@ -17,6 +17,7 @@ concurrent callers wait for each other.  Otherwise the threads would take
 turns rather than share the work.
 """
 
+import contextlib
 import functools
 import os
 import threading
@@ -64,6 +65,18 @@ def _pool(threads):
 if hasattr(os, "register_at_fork"):
     # A forked child has none of its parent's threads: it starts its own pools.
     os.register_at_fork(after_in_child=_pools.clear)
+
+
+def one_blas_thread():
+    """A context in which BLAS runs on one thread (threadpoolctl, when installed), for
+    work already spread over threads of its own (a file's parser threads, a Dask
+    scheduler's workers): more BLAS threads per block would only compete for the
+    same cores."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 def chunk_slices(n, blocks=None, rows=PASS_ROWS):

@@ -25,7 +25,6 @@ that say what to do.  Blank lines are skipped.  The file cut and the blocks
 do not depend on the machine, so neither do the sums over them.
 """
 
-import contextlib
 import csv
 import io
 import math
@@ -36,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ._blocks import one_blas_thread
 
 __all__ = ["CsvFile", "InputError", "careful_table", "map_numeric_blocks", "open_csv",
            "printable", "read_table"]
@@ -425,7 +426,9 @@ def map_numeric_blocks(csv_file, names, function, block_rows=BLOCK_ROWS):
         return [function(block) for block in reader(csv_file, positions, byte_range,
                                                     block_rows)]
 
-    with _one_blas_thread():
+    # A block's small products gain nothing from more BLAS threads, and OpenBLAS's
+    # spinning workers would take the parser threads' cores.
+    with one_blas_thread():
         if len(ranges) == 1:
             parts = [run(ranges[0])]
         else:
@@ -435,17 +438,6 @@ def map_numeric_blocks(csv_file, names, function, block_rows=BLOCK_ROWS):
     if not results:
         raise ValueError("no data rows")
     return results
-
-
-def _one_blas_thread():
-    """BLAS on one thread while the parser threads run (threadpoolctl, when installed):
-    a block's small products gain nothing from more, and OpenBLAS's spinning workers
-    would take the parsers' cores."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def _byte_ranges(csv_file):

@@ -310,6 +310,12 @@ def check_squares_representable(sums_of_squares, A, name="X", feature_names=None
         f"express it in {'larger' if size == 'large' else 'smaller'} units.")
 
 
+def is_dask_collection(value):
+    """Whether ``value`` is a Dask collection (array, data frame, series), without
+    importing Dask."""
+    return type(value).__module__.startswith("dask") and hasattr(value, "__dask_graph__")
+
+
 def check_matrix(X, name="X", *, finite=True, min_samples=1, dtypes=(np.float64,)):
     """Validate a 2-D design matrix and convert it to float64.
 

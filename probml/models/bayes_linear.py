@@ -56,6 +56,7 @@ from .._validation import (
     check_is_fitted,
     check_vector,
     check_weights,
+    is_dask_collection,
     label_rows,
     record_features,
     validate_features,
@@ -220,6 +221,11 @@ class BayesianLinearRegression(Regressor):
         -------
         self
         """
+        if is_dask_collection(X) or is_dask_collection(y):
+            from .streaming import fit_chunks      # streaming builds on this module
+
+            return fit_chunks(self, X, y, sample_weight=sample_weight,
+                              freq_weights=freq_weights)
         params = self._check_params()
         X, y, names = self._validate_training_data(X, y)
         self._fit_intercept = params["fit_intercept"]

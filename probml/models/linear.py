@@ -23,6 +23,7 @@ from .._validation import (
     check_is_fitted,
     check_vector,
     check_weights,
+    is_dask_collection,
     label_rows,
     record_features,
 )
@@ -212,6 +213,11 @@ class LinearRegression(CoefficientInference, Regressor):
         -------
         self
         """
+        if is_dask_collection(X) or is_dask_collection(y):
+            from .streaming import fit_chunks      # streaming builds on this module
+
+            return fit_chunks(self, X, y, sample_weight=sample_weight, freq_weights=freq_weights,
+                              groups=groups)
         params = self._check_params()
         fit_intercept, cov_type = params["fit_intercept"], params["cov_type"]
         X, y, names = self._validate_training_data(X, y)

@@ -36,6 +36,7 @@ from .._validation import (
     check_positive,
     check_vector,
     check_weights,
+    is_dask_collection,
     positive_result,
     record_features,
 )
@@ -427,6 +428,10 @@ class Ridge(CoefficientInference, Regressor):
         -------
         self
         """
+        if is_dask_collection(X) or is_dask_collection(y):
+            from .streaming import fit_chunks      # streaming builds on this module
+
+            return fit_chunks(self, X, y, sample_weight=sample_weight)
         params = self._check_params()
         alpha, fit_intercept = params["alpha"], params["fit_intercept"]
         X, y, names = self._validate_training_data(X, y)

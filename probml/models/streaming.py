@@ -23,13 +23,17 @@ True
 
 from functools import reduce
 
+import numpy as np
+
+from .._blocks import one_blas_thread
 from ._least_squares import DataRequired
 from ._moments import Moments
 from .bayes_linear import BayesianLinearRegression
 from .linear import LinearRegression
 from .ridge import Ridge
 
-__all__ = ["DataRequired", "STREAMED", "block_statistics", "fit_statistics", "needs_centred"]
+__all__ = ["DataRequired", "STREAMED", "block_statistics", "fit_chunks", "fit_statistics",
+           "needs_centred"]
 
 #: The estimators that can be fitted from merged block statistics.
 STREAMED = (LinearRegression, Ridge, BayesianLinearRegression)
@@ -62,3 +66,93 @@ def fit_statistics(estimator, statistics, feature_names=None):
 def needs_centred(estimator):
     """Whether :func:`fit_statistics` wants the blocks' statistics centred."""
     return isinstance(estimator, BayesianLinearRegression) or bool(estimator.fit_intercept)
+
+
+# -- Dask collections: the same statistics, a chunk of rows at a time -----------------------
+
+def fit_chunks(estimator, X, y, **options):
+    """Fit ``estimator`` (one of :data:`STREAMED`) on Dask ``X`` and ``y`` without holding
+    them in memory: one pass computes each row chunk's statistics with
+    :func:`block_statistics` (the code of the in-memory fit), the client merges
+    them in the chunks' order, and :func:`fit_statistics` fits from the merge.
+
+    ``X`` is a 2-D Dask array or a Dask data frame (its columns name the
+    features), ``y`` a 1-D Dask array or series, or a NumPy array, with as many
+    rows; each chunk spans every column.  ``options`` are the fit's other
+    arguments, none of which is available with Dask input yet (each is refused
+    by name).  A design whose solve needs the rows themselves (ill-conditioned)
+    is refused with a clear error rather than read into memory.
+    """
+    import dask
+
+    given = [name for name, value in options.items() if value is not None]
+    if given:
+        raise ValueError(f"{given[0]} is not available with Dask input yet: fit without it, "
+                         f"or on X.compute() and y.compute() in memory.")
+    X, y, names = _dask_design(X, y)
+    centred = needs_centred(estimator)
+    starts = np.r_[0, np.cumsum(X.chunks[0])[:-1]]
+    tasks = [dask.delayed(_chunk_statistics)(X_block, y_block, int(start), centred)
+             for X_block, y_block, start, rows in zip(
+                 X.to_delayed().ravel(), y.to_delayed().ravel(), starts, X.chunks[0]) if rows]
+    with one_blas_thread():             # the scheduler's threads share the cores
+        parts = dask.compute(*tasks)
+    for part in parts:
+        if isinstance(part, str):
+            raise ValueError(part)
+    try:
+        fitted = fit_statistics(estimator, parts, names)
+    except DataRequired as reason:
+        raise ValueError(f"{type(estimator).__name__} cannot be fitted from the chunks' "
+                         f"statistics here ({reason}): its accurate solve needs the rows in "
+                         f"memory; fit it on X.compute() and y.compute().") from None
+    # Fitted on a (Dask) data frame: results labelled with pandas, as for a pandas fit.
+    fitted._fitted_on_pandas = names is not None
+    return fitted
+
+
+def _dask_design(X, y):
+    """``X`` and ``y`` as float64 Dask arrays in the same row chunks (``X``'s, each
+    spanning every column), and the feature names."""
+    import dask.array as da
+
+    names = None
+    if hasattr(X, "columns"):                        # a Dask data frame
+        names = [str(column) for column in X.columns]
+        X = X.to_dask_array(lengths=True)
+    if hasattr(y, "to_dask_array"):                  # a Dask series
+        y = y.to_dask_array(lengths=True)
+    X = X if isinstance(X, da.Array) else da.asarray(np.asarray(X))
+    y = y if isinstance(y, da.Array) else da.asarray(np.asarray(y))
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}.")
+    if np.isnan(X.shape[0]):
+        X.compute_chunk_sizes()
+    if np.isnan(y.shape[0]):
+        y.compute_chunk_sizes()
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"y has {y.shape[0]} values but X has {X.shape[0]} rows.")
+    for name, array in (("X", X), ("y", y)):
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}.")
+    X = X.astype(np.float64).rechunk({1: -1})
+    return X, y.astype(np.float64).rechunk((X.chunks[0],)), names
+
+
+def _chunk_statistics(X, y, start, centred):
+    """One chunk's statistics, by the in-memory fit's code, or the message of what is
+    wrong with it (a value that is not finite named by its index in the whole data)."""
+    try:
+        return Moments.from_data(X, y, fit_intercept=centred, keep_centred=False)
+    except ValueError as error:
+        for name, values in (("X", X), ("y", y)):
+            bad = np.argwhere(~np.isfinite(values))
+            if len(bad):
+                index = (start + int(bad[0][0]), *map(int, bad[0][1:]))
+                value = values[tuple(bad[0])]
+                kind = "NaN" if np.isnan(value) else f"{value}"
+                shown = index[0] if len(index) == 1 else index
+                return f"{name} contains {kind} at index {shown}; pass finite numbers."
+        return str(error)

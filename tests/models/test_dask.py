@@ -1,0 +1,121 @@
+"""The linear-Gaussian models on Dask: the same fit as in memory, a chunk of rows at a time,
+without ever turning the collection into one in-memory array."""
+
+import numpy as np
+import pytest
+
+import probml
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+
+MODELS = {
+    "linear": lambda: probml.LinearRegression(),
+    "linear-no-intercept": lambda: probml.LinearRegression(fit_intercept=False),
+    "ridge": lambda: probml.Ridge(alpha=2.0),
+    "bayes": lambda: probml.BayesianLinearRegression(alpha=0.5, beta=2.0),
+    "bayes-evidence": lambda: probml.BayesianLinearRegression(fit_precisions=True),
+}
+# One chunk, regular chunks, ragged chunks (with a single row among them), one row each.
+CHUNKINGS = {"one": (400,), "regular": (100,) * 4, "ragged": (37, 1, 262, 100),
+             "single-rows": (1,) * 400}
+
+
+def _data(seed=0, n=400):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)) * [1.0, 3.0, 0.5] + [0.0, 5.0, -3.0]
+    return X, X @ [1.0, -0.5, 4.0] + 2.0 + rng.normal(size=n)
+
+
+def _record(fitted):
+    """What a fit reports: its statistics (log-likelihood or evidence, R², AIC, ...), and
+    each estimate with its standard error (not the p-values: a p-value of 1e-70 moves by
+    t² times the t statistic's rounding)."""
+    summary = fitted.summary().to_dict()
+    numbers = [value for value in summary["statistics"].values()
+               if isinstance(value, float)]
+    for parameter in summary["parameters"]:       # a posterior reports its mean and sd
+        numbers += [parameter.get("coef", parameter.get("mean")),
+                    parameter.get("std_err", parameter.get("sd"))]
+    return np.array(numbers)
+
+
+@pytest.fixture
+def no_materialising(monkeypatch):
+    """Turning a whole Dask array into a NumPy one is an error while a test runs."""
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a fit turned a whole Dask array into a NumPy array")
+    monkeypatch.setattr(da.Array, "__array__", refuse)
+
+
+@pytest.mark.parametrize("chunking", CHUNKINGS)
+@pytest.mark.parametrize("model", MODELS)
+def test_the_dask_fit_is_the_in_memory_fit(model, chunking, no_materialising):
+    X, y = _data()
+    chunks = CHUNKINGS[chunking]
+    lazy = MODELS[model]().fit(da.from_array(X, chunks=(chunks, 3)),
+                               da.from_array(y, chunks=(chunks,)))
+    eager = MODELS[model]().fit(X, y)
+    np.testing.assert_allclose(lazy.coef_, eager.coef_, rtol=1e-10)
+    np.testing.assert_allclose(_record(lazy), _record(eager), rtol=1e-10, atol=1e-300)
+
+
+def test_a_dask_data_frame_names_the_features(no_materialising):
+    pandas = pytest.importorskip("pandas")
+    X, y = _data(1)
+    frame = pandas.DataFrame(X, columns=["hours", "sleep", "coffee"])
+    lazy = probml.LinearRegression().fit(dd.from_pandas(frame, npartitions=3),
+                                         dd.from_pandas(pandas.Series(y), npartitions=3))
+    eager = probml.LinearRegression().fit(frame, y)
+    assert list(lazy.feature_names_in_) == ["hours", "sleep", "coffee"]
+    np.testing.assert_allclose(lazy.bse_, eager.bse_, rtol=1e-10)
+    assert list(lazy.params_.index) == list(eager.params_.index)
+
+
+def test_chunks_of_x_and_y_need_not_match():
+    X, y = _data(2)
+    lazy = probml.Ridge(alpha=1.0).fit(da.from_array(X, chunks=(70, 2)),
+                                       da.from_array(y, chunks=(150,)))
+    np.testing.assert_allclose(lazy.coef_, probml.Ridge(alpha=1.0).fit(X, y).coef_,
+                               rtol=1e-10)
+
+
+def test_on_a_local_cluster_of_two_workers():
+    distributed = pytest.importorskip("distributed")
+    X, y = _data(3)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        lazy = probml.LinearRegression().fit(da.from_array(X, chunks=(50, 3)),
+                                             da.from_array(y, chunks=(50,)))
+    np.testing.assert_allclose(_record(lazy), _record(probml.LinearRegression().fit(X, y)),
+                               rtol=1e-10, atol=1e-300)
+
+
+def test_bad_dask_input_gets_a_clear_error():
+    X, y = _data(4)
+    X[123, 1] = np.nan
+    with pytest.raises(ValueError, match=r"X contains NaN at index \(123, 1\)"):
+        probml.LinearRegression().fit(da.from_array(X, chunks=(50, 3)), da.from_array(y))
+    X, y = _data(4)
+    y[7] = np.inf
+    with pytest.raises(ValueError, match="y contains inf at index 7"):
+        probml.Ridge().fit(da.from_array(X, chunks=(50, 3)), da.from_array(y))
+    with pytest.raises(ValueError, match="sample_weight is not available with Dask input"):
+        probml.Ridge().fit(da.from_array(X), da.from_array(y), sample_weight=np.ones(len(y)))
+    with pytest.raises(ValueError, match="y has 399 values but X has 400 rows"):
+        probml.LinearRegression().fit(da.from_array(X), da.from_array(y[:-1]))
+    with pytest.raises(ValueError, match="X must hold numbers"):
+        probml.LinearRegression().fit(da.from_array(X.astype(str)), da.from_array(y))
+
+
+def test_a_design_that_needs_its_rows_is_refused_not_read_into_memory(no_materialising):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=400)
+    X = np.column_stack([x, x + 1e-9 * rng.normal(size=400)])     # condition ~1e9
+    y = x + rng.normal(size=400)
+    with pytest.raises(ValueError, match=r"needs the rows in memory.*X.compute\(\)"):
+        probml.LinearRegression().fit(da.from_array(X, chunks=(100, 2)), da.from_array(y))
+    with pytest.raises(ValueError, match="robust covariance needs the rows"):
+        probml.LinearRegression(cov_type="HC1").fit(da.from_array(X[:, :1]),
+                                                    da.from_array(y))
