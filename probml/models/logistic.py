@@ -34,7 +34,13 @@ import warnings
 
 import numpy as np
 
-from .._blocks import chunk_slices, column_sums_of_squares, map_chunks, weighted_gram
+from .._blocks import (
+    chunk_slices,
+    column_sums_of_squares,
+    map_chunks,
+    one_blas_thread,
+    weighted_gram,
+)
 from .._validation import (
     BOOLEAN,
     LEVEL,
@@ -47,7 +53,9 @@ from .._validation import (
     check_finite,
     check_squares_representable,
     check_weights,
+    is_dask_collection,
     positive_result,
+    record_features,
 )
 from ..exceptions import (
     CollinearityWarning,
@@ -176,9 +184,12 @@ class _Objective:
         self.total = self.n if weights is None else float(
             sum(weights[b].sum() for b in blocks) if blocks else weights.sum())
 
+    def _pass(self, beta, hessian):
+        return _binary_pass(self.X, self.y, beta[0], beta[1:], hessian, self.blocks,
+                            self.weights)
+
     def evaluate(self, beta, hessian=True):
-        loglik, gradient, information, min_weight = _binary_pass(
-            self.X, self.y, beta[0], beta[1:], hessian, self.blocks, self.weights)
+        loglik, gradient, information, min_weight = self._pass(beta, hessian)
         penalty = np.r_[0.0, self.lam * beta[1:]]
         value = loglik - 0.5 * self.lam * float(beta[1:] @ beta[1:])
         gradient = gradient - penalty
@@ -195,6 +206,42 @@ class _Objective:
         """Newton's method on this objective (see :func:`probml.optim.newton.maximise`)."""
         return maximise(self.evaluate, beta, tol=tol, n=self.total, max_iter=max_iter,
                         **options)
+
+
+class _ChunkedObjective(_Objective):
+    """The objective over the row chunks of a Dask collection: a pass runs
+    :func:`_binary_pass` (the in-memory code) on every chunk, where the chunk is, and
+    sums the chunks' results in order on the client."""
+
+    def __init__(self, chunks, n, lam, fit_intercept):
+        self.chunks, self.lam, self.fit_intercept = chunks, lam, fit_intercept
+        self.blocks, self.weights = None, None
+        self.n = self.total = n
+
+    def _pass(self, beta, hessian):
+        import dask
+
+        tasks = [dask.delayed(_binary_pass)(X, y, beta[0], beta[1:], hessian)
+                 for X, y in self.chunks]
+        with one_blas_thread():             # the scheduler's threads share the cores
+            parts = dask.compute(*tasks)
+        loglik = sum(part[0] for part in parts)
+        gradient = sum(part[1] for part in parts)
+        information = sum(part[2] for part in parts) if hessian else None
+        return loglik, gradient, information, min(float(part[3]) for part in parts)
+
+
+def _chord_preconditioner(sub_information, lam, m, n, fit_intercept):
+    """The subsample's information (``m`` of ``n`` rows' worth), scaled up to all rows: it
+    stands in for the full one (chord steps) until Newton's last step."""
+    p = len(sub_information) - 1
+    penalty = np.diag(np.r_[0.0, np.ones(p)])
+    preconditioner = (n / m) * (sub_information - lam * m / n * penalty)
+    preconditioner += lam * penalty
+    if not fit_intercept:
+        preconditioner[0, :] = preconditioner[:, 0] = 0.0
+        preconditioner[0, 0] = 1.0
+    return preconditioner
 
 
 def _separation_direction(rows, penalised):
@@ -364,6 +411,9 @@ class LogisticRegression(CoefficientInference, Classifier):
         -------
         self
         """
+        if is_dask_collection(X) or is_dask_collection(y):
+            return self._fit_chunks(X, y, sample_weight=sample_weight,
+                                    freq_weights=freq_weights)
         params = self._check_params()
         lam, tol = self._penalty_strength(params), params["tol"]
         self._max_iter = params["max_iter"]
@@ -431,12 +481,8 @@ class LogisticRegression(CoefficientInference, Classifier):
                 # A Hessian pass costs two (p = 20) to six (p = 200) gradient
                 # passes, so the subsample's Hessian, scaled up to n rows, stands
                 # in for the full one (chord steps) until the last step.
-                penalty = np.diag(np.r_[0.0, np.ones(p)])
-                preconditioner = (n / m) * (sub_information - lam * m / n * penalty)
-                preconditioner += lam * penalty
-                if not fit_intercept:
-                    preconditioner[0, :] = preconditioner[:, 0] = 0.0
-                    preconditioner[0, 0] = 1.0
+                preconditioner = _chord_preconditioner(sub_information, lam, m, n,
+                                                       fit_intercept)
         if preconditioner is None:
             with np.errstate(all="ignore"):      # non-finite X is reported just below
                 state = objective.evaluate(start)
@@ -456,12 +502,10 @@ class LogisticRegression(CoefficientInference, Classifier):
         fit = objective.maximise(start, tol, self._max_iter, state=state,
                                  chord=preconditioner is not None,
                                  stale=preconditioner is not None)
-        n = X.shape[0]
-        beta, information = fit.theta, fit.evaluation.information
-        loglik, min_weight = fit.evaluation.extra
+        min_weight = fit.evaluation.extra[1]
         n_iter, converged = fit.n_iter, fit.converged
         if lam == 0 and fit_intercept:
-            _check_identifiable(information, names)
+            _check_identifiable(fit.evaluation.information, names)
         self.n_iter_, self.converged_ = n_iter, converged
         self.separation_, self.separating_features_ = False, []
         if lam == 0 and (not converged or min_weight < _SATURATED_WEIGHT):
@@ -469,15 +513,99 @@ class LogisticRegression(CoefficientInference, Classifier):
         if not converged and not self.separation_:
             warnings.warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning,
                           stacklevel=3)
+        self._store_binary(fit, fit_intercept, _binary_null_loglik(y, fit_intercept, weights))
+
+    def _store_binary(self, fit, fit_intercept, null):
+        """The estimates of a binary fit and their inference."""
+        beta, information = fit.theta, fit.evaluation.information
+        p = len(beta) - 1
         self.intercept_ = np.array([beta[0]])
         self.coef_ = beta[1:][None, :]
-        self.loglik_ = loglik
+        self.loglik_ = loglik = fit.evaluation.extra[0]
         names = self._names if fit_intercept else self._names[1:]
         keep = slice(0, None) if fit_intercept else slice(1, None)
         self._store_inference(names, beta[keep], information[keep, keep], loglik,
-                              n_estimated=p + fit_intercept,
-                              null=_binary_null_loglik(y, fit_intercept, weights),
-                              df_model=p)
+                              n_estimated=p + fit_intercept, null=null, df_model=p)
+
+    def _fit_chunks(self, X, y, **options):
+        """Fit on Dask ``X`` and ``y`` (two classes) a row chunk at a time: Newton's method
+        with one pass over the chunks per step (:class:`_ChunkedObjective`), warm
+        started, as in memory, from a fit to a few evenly spaced chunks."""
+        import dask
+        import dask.array as da
+
+        from .streaming import dask_design, first_non_finite
+
+        given = [name for name, value in options.items() if value is not None]
+        if given:
+            raise ValueError(f"{given[0]} is not available with Dask input yet: fit without "
+                             "it, or on X.compute() and y.compute() in memory.")
+        params = self._check_params()
+        lam, tol, fit_intercept = (self._penalty_strength(params), params["tol"],
+                                   params["fit_intercept"])
+        self._max_iter = params["max_iter"]
+        X, y, names = dask_design(X, y)
+        self.classes_ = np.unique(da.unique(y).compute())
+        if len(self.classes_) != 2:
+            raise ValueError(f"LogisticRegression on Dask input fits two classes; y has "
+                             f"{len(self.classes_)}. Fit more classes on y.compute().")
+        n, p = X.shape
+        record_features(self, p, names)
+        self._fitted_on_pandas = names is not None
+        self.nobs_ = self.n_samples_ = n
+        self._names = parameter_names(names, p, True)
+        codes = (y == self.classes_[1]).astype(np.uint8)
+        chunks = [(X_chunk, y_chunk) for X_chunk, y_chunk, rows in zip(
+            X.to_delayed().ravel(), codes.to_delayed().ravel(), X.chunks[0]) if rows]
+        objective = _ChunkedObjective(chunks, n, lam, fit_intercept)
+        start, preconditioner = np.zeros(p + 1), None
+        if n >= 4 * _SUBSAMPLE_ROWS:
+            # The warm start: the in-memory fit's, on evenly spaced chunks of about
+            # _SUBSAMPLE_ROWS rows, read into memory.
+            per_chunk = n / len(chunks)
+            picks = np.unique(np.linspace(0, len(chunks) - 1, max(
+                1, int(np.ceil(_SUBSAMPLE_ROWS / per_chunk)))).round().astype(int))
+            X_sub, y_sub = dask.compute([chunks[k][0] for k in picks],
+                                        [chunks[k][1] for k in picks])
+            X_sub, y_sub = np.concatenate(X_sub), np.concatenate(y_sub)
+            m = len(y_sub)
+            sub = _Objective(X_sub, y_sub, lam * m / n, fit_intercept)
+            with np.errstate(all="ignore"):
+                warm = sub.maximise(start, _WARM_START_TOL, self._max_iter,
+                                    step_tolerance=np.inf)
+            information = warm.evaluation.information
+            if np.all(np.isfinite(warm.theta)) and np.all(np.isfinite(information)):
+                start = warm.theta
+                preconditioner = _chord_preconditioner(information, lam, m, n, fit_intercept)
+        with np.errstate(all="ignore"):
+            state = objective.evaluate(start, hessian=preconditioner is None)
+        checksum = state.gradient if preconditioner is not None else np.r_[
+            state.gradient, np.diagonal(state.information)]
+        if not np.all(np.isfinite(checksum)):
+            raise ValueError(first_non_finite(X, "X"))
+        if preconditioner is not None:
+            state.information = preconditioner
+        elif lam == 0 and fit_intercept:
+            _check_identifiable(state.information, names)
+        fit = objective.maximise(start, tol, self._max_iter, state=state,
+                                 chord=preconditioner is not None,
+                                 stale=preconditioner is not None)
+        if lam == 0 and fit_intercept:
+            _check_identifiable(fit.evaluation.information, names)
+        self.n_iter_, self.converged_ = fit.n_iter, fit.converged
+        self.separation_, self.separating_features_ = False, []
+        if lam == 0 and (not fit.converged or fit.evaluation.extra[1] < _SATURATED_WEIGHT):
+            raise ValueError("The classes may be separated (the fit is running off to "
+                             "infinity); the check that names the separating features needs "
+                             "the rows in memory: fit on X.compute() and y.compute(), or "
+                             "add a penalty.")
+        if not fit.converged:
+            warnings.warn(_not_converged(fit.n_iter, self._max_iter, tol), ConvergenceWarning,
+                          stacklevel=3)
+        k = float(codes.sum().compute())
+        self._store_binary(fit, fit_intercept, _null_from_counts(n, k, fit_intercept))
+        self.penalized_ = lam > 0
+        return self
 
     def _check_separation(self, X, y, fit_intercept):
         A = np.column_stack([np.ones(len(y)), X]) if fit_intercept else X
@@ -753,6 +881,11 @@ def _binary_null_loglik(y, fit_intercept, weights=None):
         n, k = len(y), float(y.sum())
     else:
         n, k = float(weights.sum()), float(np.einsum("i,i", weights, y.astype(float)))
+    return _null_from_counts(n, k, fit_intercept)
+
+
+def _null_from_counts(n, k, fit_intercept):
+    """:func:`_binary_null_loglik` from the (weighted) count of rows ``n`` and of ones ``k``."""
     if not fit_intercept:
         return n * math.log(0.5)
     if k in (0.0, n):

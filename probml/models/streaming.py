@@ -32,8 +32,8 @@ from .bayes_linear import BayesianLinearRegression
 from .linear import LinearRegression
 from .ridge import Ridge
 
-__all__ = ["DataRequired", "STREAMED", "block_statistics", "fit_chunks", "fit_statistics",
-           "needs_centred"]
+__all__ = ["DataRequired", "STREAMED", "block_statistics", "dask_design", "first_non_finite",
+           "fit_chunks", "fit_statistics", "needs_centred"]
 
 #: The estimators that can be fitted from merged block statistics.
 STREAMED = (LinearRegression, Ridge, BayesianLinearRegression)
@@ -89,7 +89,7 @@ def fit_chunks(estimator, X, y, **options):
     if given:
         raise ValueError(f"{given[0]} is not available with Dask input yet: fit without it, "
                          f"or on X.compute() and y.compute() in memory.")
-    X, y, names = _dask_design(X, y)
+    X, y, names = dask_design(X, y)
     centred = needs_centred(estimator)
     starts = np.r_[0, np.cumsum(X.chunks[0])[:-1]]
     tasks = [dask.delayed(_chunk_statistics)(X_block, y_block, int(start), centred)
@@ -111,7 +111,7 @@ def fit_chunks(estimator, X, y, **options):
     return fitted
 
 
-def _dask_design(X, y):
+def dask_design(X, y):
     """``X`` and ``y`` as float64 Dask arrays in the same row chunks (``X``'s, each
     spanning every column), and the feature names."""
     import dask.array as da
@@ -147,12 +147,29 @@ def _chunk_statistics(X, y, start, centred):
     try:
         return Moments.from_data(X, y, fit_intercept=centred, keep_centred=False)
     except ValueError as error:
-        for name, values in (("X", X), ("y", y)):
-            bad = np.argwhere(~np.isfinite(values))
-            if len(bad):
-                index = (start + int(bad[0][0]), *map(int, bad[0][1:]))
-                value = values[tuple(bad[0])]
-                kind = "NaN" if np.isnan(value) else f"{value}"
-                shown = index[0] if len(index) == 1 else index
-                return f"{name} contains {kind} at index {shown}; pass finite numbers."
-        return str(error)
+        return _non_finite(X, "X", start) or _non_finite(y, "y", start) or str(error)
+
+
+def _non_finite(values, name, start):
+    """The message naming the first value of a chunk (its rows from ``start``) that is not
+    finite, by its index in the whole data; None if all are."""
+    bad = np.argwhere(~np.isfinite(values))
+    if not len(bad):
+        return None
+    index = (start + int(bad[0][0]), *map(int, bad[0][1:]))
+    value = values[tuple(bad[0])]
+    kind = "NaN" if np.isnan(value) else f"{value}"
+    return (f"{name} contains {kind} at index {index[0] if len(index) == 1 else index}; "
+            "pass finite numbers.")
+
+
+def first_non_finite(array, name):
+    """The message naming the first value of a Dask ``array`` that is not finite (one pass
+    over its chunks), or saying that its values overflow when all are finite."""
+    import dask
+
+    starts = np.r_[0, np.cumsum(array.chunks[0])[:-1]]
+    found = dask.compute(*[dask.delayed(_non_finite)(block, name, int(start))
+                           for block, start in zip(array.to_delayed().ravel(), starts)])
+    return next((message for message in found if message), f"{name} has values so large "
+                "that their sums overflow float64; rescale it.")

@@ -119,3 +119,57 @@ def test_a_design_that_needs_its_rows_is_refused_not_read_into_memory(no_materia
     with pytest.raises(ValueError, match="robust covariance needs the rows"):
         probml.LinearRegression(cov_type="HC1").fit(da.from_array(X[:, :1]),
                                                     da.from_array(y))
+
+
+# -- logistic regression: Newton's method, one pass over the chunks per step --------------
+
+def _classes(seed=0, n=600):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    eta = X @ [1.0, -0.8, 0.3] + 0.4
+    return X, (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+
+
+def _logistic_record(fitted):
+    return np.r_[fitted.params_, fitted.bse_, fitted.loglik_, fitted.llnull_, fitted.aic_,
+                 fitted.bic_, fitted.prsquared_]
+
+
+@pytest.mark.parametrize("chunking", ["one", "ragged", "single-rows"])
+@pytest.mark.parametrize("make", [lambda: probml.LogisticRegression(),
+                                  lambda: probml.LogisticRegression(penalty="l2", C=0.5),
+                                  lambda: probml.LogisticRegression(fit_intercept=False)])
+def test_logistic_regression_on_dask_is_the_in_memory_fit(make, chunking, no_materialising):
+    X, y = _classes(n=400)
+    chunks = CHUNKINGS[chunking]
+    lazy = make().fit(da.from_array(X, chunks=(chunks, 3)), da.from_array(y, chunks=(chunks,)))
+    eager = make().fit(X, y)
+    np.testing.assert_array_equal(lazy.classes_, eager.classes_)
+    np.testing.assert_allclose(_logistic_record(lazy), _logistic_record(eager), rtol=1e-10)
+
+
+def test_logistic_regression_warm_starts_from_a_few_chunks(no_materialising):
+    """Past 200,000 rows both fits start from a subsample (other rows for each), so they
+    agree to their convergence tolerance: at tol=1e-12, to 1e-10."""
+    X, y = _classes(n=240_000, seed=1)
+    lazy = probml.LogisticRegression(tol=1e-12).fit(da.from_array(X, chunks=(25_000, 3)),
+                                                    da.from_array(y, chunks=(25_000,)))
+    eager = probml.LogisticRegression(tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(_logistic_record(lazy), _logistic_record(eager), rtol=1e-10)
+
+
+def test_logistic_regression_on_dask_refuses_clearly():
+    X, y = _classes(2)
+    Xd = da.from_array(X, chunks=(100, 3))
+    with pytest.raises(ValueError, match="fits two classes; y has 3"):
+        probml.LogisticRegression().fit(Xd, da.from_array(y + (X[:, 0] > 1), chunks=100))
+    with pytest.raises(ValueError, match="the check that names the separating features"):
+        probml.LogisticRegression().fit(Xd, da.from_array((X[:, 0] > 0).astype(int),
+                                                          chunks=100))
+    with pytest.raises(ValueError, match="sample_weight is not available with Dask input"):
+        probml.LogisticRegression().fit(Xd, da.from_array(y, chunks=100),
+                                        sample_weight=np.ones(len(y)))
+    X[250, 2] = np.inf
+    with pytest.raises(ValueError, match=r"X contains inf at index \(250, 2\)"):
+        probml.LogisticRegression().fit(da.from_array(X, chunks=(100, 3)),
+                                        da.from_array(y, chunks=100))
