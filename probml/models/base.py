@@ -7,6 +7,7 @@ depending on scikit-learn: ``get_params``/``set_params`` are read from the
 when scikit-learn itself asks for the tags.
 """
 
+import functools
 import inspect
 import warnings
 
@@ -23,12 +24,55 @@ from .._validation import (
     check_sortable,
     check_vector,
     check_weights,
+    is_dask_collection,
     label_rows,
     plain,
     validate_features,
 )
 from ..exceptions import DataConversionWarning, UndefinedStatisticWarning
 from ..inference import summary_html
+
+
+def chunkwise(columns=None, dtype_of=None):
+    """Make a prediction method lazy on Dask input: on a Dask array or data frame ``X`` it
+    returns a Dask array, each chunk of rows computed by the method itself (so the same
+    code as on NumPy input); on anything else it runs as it is.
+
+    ``columns`` names the attribute whose length is the number of output columns
+    (``"classes_"`` for probabilities); None for one value per row.  ``dtype_of``
+    names the attribute whose dtype the values have (``"classes_"`` for a
+    predicted class); float64 by default.
+    """
+    def decorate(method):
+        @functools.wraps(method)
+        def lazy_on_dask(self, X, *args, **kwargs):
+            if not is_dask_collection(X):
+                return method(self, X, *args, **kwargs)
+            if args or any(kwargs.values()):
+                raise ValueError(f"{method.__name__} on Dask input returns the values only "
+                                 "for now: call it without other options, or on X.compute().")
+            names = None
+            if hasattr(X, "columns"):                # a Dask data frame
+                names = list(X.columns)
+                X = X.to_dask_array(lengths=True)
+            if X.ndim != 2:
+                raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim}-D.")
+            X = X.rechunk({1: -1})
+
+            def chunk(block):
+                if names is not None:
+                    import pandas as pd
+
+                    block = pd.DataFrame(block, columns=names)
+                return np.asarray(method(self, block))
+
+            dtype = getattr(self, dtype_of).dtype if dtype_of else np.dtype(np.float64)
+            if columns is None:
+                return X.map_blocks(chunk, drop_axis=1, dtype=dtype)
+            width = len(getattr(self, columns))
+            return X.map_blocks(chunk, chunks=(X.chunks[0], (width,)), dtype=dtype)
+        return lazy_on_dask
+    return decorate
 
 
 class Estimator:
@@ -141,6 +185,7 @@ class Regressor(Estimator):
         """
         return check_regression_data(self, X, y)
 
+    @chunkwise()
     def predict(self, X):
         r"""Predicted mean response :math:`\hat y = X \hat w + \hat b` (a Series indexed
         like ``X`` when fitted and called on pandas data frames)."""
@@ -217,6 +262,7 @@ class Classifier(Estimator):
                 f"contains only one class: {plain(self.classes_[0])!r}.")
         return X, encoded, names
 
+    @chunkwise(dtype_of="classes_")
     def predict(self, X):
         """The most probable class for each row (a Series indexed like ``X`` when fitted
         and called on pandas data frames)."""

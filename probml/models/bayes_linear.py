@@ -80,7 +80,7 @@ from ._least_squares import (
     warn_if_inaccurate,
 )
 from ._moments import Moments
-from .base import Regressor, linear_prediction
+from .base import Regressor, chunkwise, linear_prediction
 
 __all__ = ["BayesianLinearRegression"]
 
@@ -523,6 +523,7 @@ class BayesianLinearRegression(Regressor):
             variance[lost] = np.nan
         return np.sqrt(variance)
 
+    @chunkwise()
     def predict(self, X, return_std=False):
         r"""Posterior predictive mean, and optionally its standard deviation.
 

@@ -48,7 +48,7 @@ from ._least_squares import (
     warn_if_inaccurate,
 )
 from ._moments import Moments
-from .base import Regressor, linear_prediction
+from .base import Regressor, chunkwise, linear_prediction
 
 __all__ = [
     "Influence",
@@ -315,6 +315,7 @@ class LinearRegression(CoefficientInference, Regressor):
                                                     nobs)
         return self
 
+    @chunkwise()
     def predict(self, X, return_std=False):
         r"""Predicted mean response :math:`\hat y = X\hat w + \hat b`; with ``return_std``
         also the standard deviation of a new observation's prediction error,

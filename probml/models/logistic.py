@@ -78,7 +78,7 @@ from ._least_squares import (
     range_and_null_space,
     spd_inverse,
 )
-from .base import Classifier, linear_prediction
+from .base import Classifier, chunkwise, linear_prediction
 
 __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logistic_C"]
 
@@ -749,6 +749,7 @@ class LogisticRegression(CoefficientInference, Classifier):
         scores = linear_prediction(X, self.coef_.T, self.intercept_)
         return scores[:, 0] if len(self.classes_) == 2 else scores
 
+    @chunkwise(columns="classes_")
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, K), columns in the order of ``classes_``."""
         scores = self.decision_function(X)
@@ -756,6 +757,7 @@ class LogisticRegression(CoefficientInference, Classifier):
             return softmax(np.column_stack([np.zeros_like(scores), scores]), axis=1)
         return softmax(scores, axis=1)
 
+    @chunkwise(columns="classes_")
     def predict_log_proba(self, X):
         """Log class probabilities, exact in the tails."""
         scores = self.decision_function(X)

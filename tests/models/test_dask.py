@@ -173,3 +173,39 @@ def test_logistic_regression_on_dask_refuses_clearly():
     with pytest.raises(ValueError, match=r"X contains inf at index \(250, 2\)"):
         probml.LogisticRegression().fit(da.from_array(X, chunks=(100, 3)),
                                         da.from_array(y, chunks=100))
+
+
+# -- predictions: lazy, a chunk of rows at a time, by the NumPy code --------------------------
+
+@pytest.mark.parametrize("make, method", [
+    (lambda: probml.LinearRegression(), "predict"), (lambda: probml.Ridge(), "predict"),
+    (lambda: probml.BayesianLinearRegression(), "predict"),
+    (lambda: probml.LogisticRegression(), "predict"),
+    (lambda: probml.LogisticRegression(), "predict_proba"),
+    (lambda: probml.LogisticRegression(), "predict_log_proba")])
+def test_predictions_on_dask_are_lazy_and_equal_the_numpy_ones(make, method,
+                                                               no_materialising):
+    X, y = _classes(6, n=400) if "Logistic" in repr(make()) else _data(6)
+    fitted = make().fit(X, y)
+    lazy = getattr(fitted, method)(da.from_array(X, chunks=(CHUNKINGS["ragged"], 3)))
+    assert isinstance(lazy, da.Array)
+    values = lazy.compute()
+    expected = getattr(fitted, method)(X)
+    assert values.dtype == expected.dtype and lazy.dtype == expected.dtype
+    np.testing.assert_array_equal(values, expected)
+
+
+def test_predictions_from_a_dask_data_frame_keep_the_feature_names():
+    pandas = pytest.importorskip("pandas")
+    X, y = _data(7)
+    frame = pandas.DataFrame(X, columns=["a", "b", "c"])
+    fitted = probml.LinearRegression().fit(dd.from_pandas(frame, npartitions=4),
+                                           dd.from_pandas(pandas.Series(y), npartitions=4))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")           # no feature-names warning per chunk
+        lazy = fitted.predict(dd.from_pandas(frame, npartitions=3)).compute()
+    np.testing.assert_allclose(lazy, fitted.predict(frame).to_numpy(), rtol=1e-15)
+    with pytest.raises(ValueError, match="on Dask input returns the values only"):
+        fitted.predict(dd.from_pandas(frame, npartitions=3), return_std=True)
