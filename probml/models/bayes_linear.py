@@ -38,6 +38,7 @@ evidence then has a factor :math:`n^{-1/2}` and is relative to the unit of
 import math
 import warnings
 from dataclasses import dataclass
+from functools import reduce
 
 import numpy as np
 
@@ -285,6 +286,17 @@ class BayesianLinearRegression(Regressor):
         if params["fit_intercept"] != self._fit_intercept:
             raise ValueError("fit_intercept changed since the first fit; partial_fit continues "
                              "the same model, so call fit to start a new one.")
+        if is_dask_collection(X) or is_dask_collection(y):
+            from .streaming import chunk_statistics, refuse_options
+
+            refuse_options({"sample_weight": sample_weight, "freq_weights": freq_weights})
+            parts, names = chunk_statistics(X, y, centred=True)
+            batch = reduce(Moments.merge, parts)
+            if batch.xx.shape[0] != self.n_features_in_:
+                raise ValueError(f"X has {batch.xx.shape[0]} features, but this model was "
+                                 f"fitted with {self.n_features_in_}.")
+            self._count += batch.n
+            return self._update_posterior(params, self._moments.merge(batch))
         X, _ = validate_features(self, X, reset=False, dtypes=FLOATS)
         y = check_vector(y, "y", n_samples=X.shape[0], dtypes=FLOATS)
         batch, count, log_weights, _ = self._statistics(X, y, sample_weight, freq_weights)

@@ -534,12 +534,9 @@ class LogisticRegression(CoefficientInference, Classifier):
         import dask
         import dask.array as da
 
-        from .streaming import dask_design, first_non_finite
+        from .streaming import dask_design, first_non_finite, refuse_options
 
-        given = [name for name, value in options.items() if value is not None]
-        if given:
-            raise ValueError(f"{given[0]} is not available with Dask input yet: fit without "
-                             "it, or on X.compute() and y.compute() in memory.")
+        refuse_options(options)
         params = self._check_params()
         lam, tol, fit_intercept = (self._penalty_strength(params), params["tol"],
                                    params["fit_intercept"])

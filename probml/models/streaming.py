@@ -32,8 +32,9 @@ from .bayes_linear import BayesianLinearRegression
 from .linear import LinearRegression
 from .ridge import Ridge
 
-__all__ = ["DataRequired", "STREAMED", "block_statistics", "dask_design", "first_non_finite",
-           "fit_chunks", "fit_statistics", "needs_centred"]
+__all__ = ["DataRequired", "STREAMED", "block_statistics", "chunk_statistics", "dask_design",
+           "first_non_finite", "fit_chunks", "fit_statistics", "needs_centred",
+           "refuse_options"]
 
 #: The estimators that can be fitted from merged block statistics.
 STREAMED = (LinearRegression, Ridge, BayesianLinearRegression)
@@ -83,23 +84,8 @@ def fit_chunks(estimator, X, y, **options):
     by name).  A design whose solve needs the rows themselves (ill-conditioned)
     is refused with a clear error rather than read into memory.
     """
-    import dask
-
-    given = [name for name, value in options.items() if value is not None]
-    if given:
-        raise ValueError(f"{given[0]} is not available with Dask input yet: fit without it, "
-                         f"or on X.compute() and y.compute() in memory.")
-    X, y, names = dask_design(X, y)
-    centred = needs_centred(estimator)
-    starts = np.r_[0, np.cumsum(X.chunks[0])[:-1]]
-    tasks = [dask.delayed(_chunk_statistics)(X_block, y_block, int(start), centred)
-             for X_block, y_block, start, rows in zip(
-                 X.to_delayed().ravel(), y.to_delayed().ravel(), starts, X.chunks[0]) if rows]
-    with one_blas_thread():             # the scheduler's threads share the cores
-        parts = dask.compute(*tasks)
-    for part in parts:
-        if isinstance(part, str):
-            raise ValueError(part)
+    refuse_options(options)
+    parts, names = chunk_statistics(X, y, needs_centred(estimator))
     try:
         fitted = fit_statistics(estimator, parts, names)
     except DataRequired as reason:
@@ -109,6 +95,32 @@ def fit_chunks(estimator, X, y, **options):
     # Fitted on a (Dask) data frame: results labelled with pandas, as for a pandas fit.
     fitted._fitted_on_pandas = names is not None
     return fitted
+
+
+def refuse_options(options):
+    """A clear error for the first of a fit's ``options`` given with Dask input."""
+    given = [name for name, value in options.items() if value is not None]
+    if given:
+        raise ValueError(f"{given[0]} is not available with Dask input yet: fit without it, "
+                         f"or on X.compute() and y.compute() in memory.")
+
+
+def chunk_statistics(X, y, centred):
+    """Each row chunk's statistics of Dask ``X`` and ``y`` (:func:`block_statistics`'s, in
+    one pass, in the chunks' order), and the feature names."""
+    import dask
+
+    X, y, names = dask_design(X, y)
+    starts = np.r_[0, np.cumsum(X.chunks[0])[:-1]]
+    tasks = [dask.delayed(_chunk_statistics)(X_block, y_block, int(start), centred)
+             for X_block, y_block, start, rows in zip(
+                 X.to_delayed().ravel(), y.to_delayed().ravel(), starts, X.chunks[0]) if rows]
+    with one_blas_thread():             # the scheduler's threads share the cores
+        parts = dask.compute(*tasks)
+    for part in parts:
+        if isinstance(part, str):
+            raise ValueError(part)
+    return parts, names
 
 
 def dask_design(X, y):

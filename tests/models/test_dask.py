@@ -212,3 +212,15 @@ def test_predictions_from_a_dask_data_frame_keep_the_feature_names():
     np.testing.assert_allclose(lazy, fitted.predict(frame).to_numpy(), rtol=1e-15)
     with pytest.raises(ValueError, match="on Dask input returns the values only"):
         fitted.predict(dd.from_pandas(frame, npartitions=3), return_std=True)
+
+
+def test_bayesian_partial_fit_takes_dask_batches(no_materialising):
+    X, y = _data(8)
+    model = probml.BayesianLinearRegression(fit_precisions=True)
+    model.partial_fit(da.from_array(X[:150], chunks=(40, 3)), da.from_array(y[:150]))
+    model.partial_fit(X[150:300], y[150:300])                  # NumPy and Dask batches mix
+    model.partial_fit(da.from_array(X[300:], chunks=(33, 3)), da.from_array(y[300:]))
+    whole = probml.BayesianLinearRegression(fit_precisions=True).fit(X, y)
+    np.testing.assert_allclose(_record(model), _record(whole), rtol=1e-10)
+    with pytest.raises(ValueError, match="X has 2 features, but this model was fitted with 3"):
+        model.partial_fit(da.from_array(X[:, :2]), da.from_array(y))
