@@ -24,6 +24,7 @@ from .._validation import (
     check_array_finite,
     check_is_fitted,
     check_vector,
+    is_dask_collection,
 )
 from ..inference import coverage, critical_value, proportion_interval
 from .base import Estimator
@@ -64,16 +65,21 @@ class Bernoulli(Estimator):
         -------
         self
         """
-        x = check_vector(x, "x", dtypes=FLOATS)
-        n, k = x.shape[0], 0
-        for rows, block in row_blocks(x):       # float32 is read a block at a time
-            bad = (block != 0) & (block != 1)
-            if bad.any():
-                row = rows.start + int(np.argmax(bad))
-                raise ValueError(
-                    f"x must contain only 0 and 1 (failure and success), but row {row} "
-                    f"is {float(x[row])!r}; encode the outcomes as 0/1.")
-            k += int(np.count_nonzero(block))
+        if is_dask_collection(x):               # one pass over the chunks
+            from .streaming import dask_sample
+
+            x, each = dask_sample(x)
+            starts = np.r_[0, np.cumsum(x.chunks[0])[:-1]]
+            counts = each(_successes)
+            for start, count in zip(starts[np.asarray(x.chunks[0]) > 0], counts):
+                if isinstance(count, tuple):        # (row in the chunk, its value)
+                    raise ValueError(_not_binary(start + count[0], count[1]))
+            n, k = x.shape[0], sum(counts)
+        else:
+            x = check_vector(x, "x", dtypes=FLOATS)
+            n, k = x.shape[0], _successes(x)
+            if isinstance(k, tuple):
+                raise ValueError(_not_binary(*k))
         self.n_samples_, self.n_successes_ = n, k
         self.p_ = k / n
         self.bse_ = math.sqrt(self.p_ * (1 - self.p_) / n)
@@ -131,6 +137,24 @@ class Bernoulli(Estimator):
 
 # SciPy's inverse incomplete beta function loses digits for parameters beyond 1e15.
 _PSEUDO_COUNT = Real(0, 1e15, closed="right", meaning=" (a pseudo-count)")
+
+
+def _successes(x):
+    """The number of ones in 0/1 outcomes ``x``, or ``(row, value)`` of its first value
+    that is neither."""
+    k = 0
+    for rows, block in row_blocks(x):           # float32 is read a block at a time
+        bad = (block != 0) & (block != 1)
+        if bad.any():
+            row = rows.start + int(np.argmax(bad))
+            return row, float(x[row])
+        k += int(np.count_nonzero(block))
+    return k
+
+
+def _not_binary(row, value):
+    return (f"x must contain only 0 and 1 (failure and success), but row {row} is "
+            f"{value!r}; encode the outcomes as 0/1.")
 
 
 def _xlogy(count, probability):

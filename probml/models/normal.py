@@ -26,6 +26,7 @@ from .._validation import (
     check_finite,
     check_is_fitted,
     check_vector,
+    is_dask_collection,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
 from ..inference import (
@@ -46,37 +47,48 @@ _FINITE = Real()
 _SMALLEST_VARIANCE = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
 
 
-def _two_pass(x, scale):
-    r"""Mean, 1/n sum of squared deviations and the mean's rounding error, of ``scale * x``.
-
-    Chunk by chunk in float64.  The exact mean is ``mean + remainder`` to
-    about :math:`\epsilon^2` relative.
-    """
-    n = x.shape[0]
-    buffer = np.empty(min(n, _CHUNK))
+def _scaled_sum(x, scale):
+    r""":math:`\sum_i s\,x_i` in float64, chunk by chunk when scaling (the raw sum may
+    overflow)."""
     if scale == 1.0:
-        provisional = float(np.add.reduce(x, dtype=np.float64)) / n
-    else:                                   # scale before summing: the raw sum may overflow
-        provisional = 0.0
-        for start in range(0, n, _CHUNK):
-            chunk = buffer[:min(_CHUNK, n - start)]
-            np.multiply(x[start:start + _CHUNK], scale, out=chunk, dtype=np.float64)
-            provisional += float(np.add.reduce(chunk)) / n
-    if not math.isfinite(provisional):
-        return provisional, math.nan, 0.0
-    total = 0.0
-    squares = 0.0
-    for start in range(0, n, _CHUNK):
+        return float(np.add.reduce(x, dtype=np.float64))
+    buffer, total = np.empty(min(x.shape[0], _CHUNK)), 0.0
+    for start in range(0, x.shape[0], _CHUNK):
+        chunk = buffer[:min(_CHUNK, x.shape[0] - start)]
+        np.multiply(x[start:start + _CHUNK], scale, out=chunk, dtype=np.float64)
+        total += float(np.add.reduce(chunk))
+    return total
+
+
+def _deviation_sums(x, scale, provisional):
+    r""":math:`\sum_i d_i` and :math:`\sum_i d_i^2` for :math:`d_i = s\,x_i - m`, over
+    cache-sized chunks in float64 (float32 converted a chunk at a time)."""
+    buffer, total, squares = np.empty(min(x.shape[0], _CHUNK)), 0.0, 0.0
+    for start in range(0, x.shape[0], _CHUNK):
         chunk = x[start:start + _CHUNK]
         deviation = buffer[:chunk.shape[0]]
-        # float32 becomes float64 a chunk at a time, in the same pass as the subtraction.
         if scale != 1.0:
             np.multiply(chunk, scale, out=deviation, dtype=np.float64)
             deviation -= provisional
         else:
             np.subtract(chunk, provisional, out=deviation, dtype=np.float64)
-        total += np.add.reduce(deviation)
-        squares += np.dot(deviation, deviation)
+        total += float(np.add.reduce(deviation))
+        squares += float(np.dot(deviation, deviation))
+    return total, squares
+
+
+def _two_pass(each, n, scale):
+    r"""Mean, 1/n sum of squared deviations and the mean's rounding error, of ``scale * x``.
+
+    ``each(function)`` applies ``function`` to every part of ``x`` (the array
+    itself, or the chunks of a Dask array) and lists the results.  The exact
+    mean is ``mean + remainder`` to about :math:`\epsilon^2` relative.
+    """
+    provisional = sum(each(lambda part: _scaled_sum(part, scale))) / n
+    if not math.isfinite(provisional):
+        return provisional, math.nan, 0.0
+    parts = each(lambda part: _deviation_sums(part, scale, provisional))
+    total, squares = sum(part[0] for part in parts), sum(part[1] for part in parts)
     mean = float(provisional + total / n)
     # What rounding the mean to a double left out of it (provisional - mean is exact:
     # the two are within a factor 2 of each other, Sterbenz).
@@ -111,20 +123,24 @@ def mean_and_variance(x):
     return _mean_variance_remainder(x)[:2]
 
 
-def _mean_variance_remainder(x):
-    """:func:`mean_and_variance` and the rounding error of the mean (see :func:`_two_pass`)."""
+def _mean_variance_remainder(x, each=None):
+    """:func:`mean_and_variance` and the rounding error of the mean (see :func:`_two_pass`);
+    ``each`` runs a function on the parts of ``x`` (default: ``x`` is one part)."""
+    each = each or (lambda function: [function(x)])
+    n = x.shape[0]
     with np.errstate(over="ignore", invalid="ignore"):
-        mean, variance, remainder = _two_pass(x, 1.0)
+        mean, variance, remainder = _two_pass(each, n, 1.0)
     if math.isfinite(mean) and math.isfinite(variance) and (
             variance == 0 or variance >= _SMALLEST_VARIANCE):
         return mean, variance, remainder
-    largest = max(abs(float(np.max(x))), abs(float(np.min(x))))
+    largest = max(each(lambda part: max(abs(float(np.max(part))), abs(float(np.min(part))))))
     if not math.isfinite(largest):
         return math.nan, math.nan, 0.0
     if largest == 0:
         return 0.0, 0.0, 0.0
     scale = math.ldexp(1.0, -math.frexp(largest)[1])
-    mean, variance, remainder = _two_pass(x, scale)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, variance, remainder = _two_pass(each, n, scale)
     with np.errstate(over="ignore", under="ignore"):
         return mean / scale, float(np.float64(variance) / scale / scale), remainder / scale
 
@@ -167,10 +183,18 @@ class Normal(Estimator):
         -------
         self
         """
-        x = check_vector(x, "x", finite=False, dtypes=(np.float64, np.float32))
+        each = None
+        if is_dask_collection(x):               # two passes over the chunks
+            from .streaming import dask_sample, first_non_finite
+
+            x, each = dask_sample(x)
+        else:
+            x = check_vector(x, "x", finite=False, dtypes=(np.float64, np.float32))
         n = x.shape[0]
-        mean, variance, remainder = _mean_variance_remainder(x)
+        mean, variance, remainder = _mean_variance_remainder(x, each)
         if not np.isfinite(mean) or not np.isfinite(variance):
+            if each is not None:
+                raise ValueError(first_non_finite(x, "x"))
             check_finite(x, "x", checksum=np.array([mean, variance]))
             raise ValueError(f"the variance of x overflows float64 (x has values up to "
                              f"{np.max(np.abs(x)):.3g}); rescale x.")

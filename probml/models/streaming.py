@@ -33,6 +33,7 @@ from .linear import LinearRegression
 from .ridge import Ridge
 
 __all__ = ["DataRequired", "STREAMED", "block_statistics", "chunk_statistics", "dask_design",
+           "dask_sample",
            "first_non_finite", "fit_chunks", "fit_statistics", "needs_centred",
            "refuse_options"]
 
@@ -121,6 +122,29 @@ def chunk_statistics(X, y, centred):
         if isinstance(part, str):
             raise ValueError(part)
     return parts, names
+
+
+def dask_sample(x, name="x"):
+    """A 1-D Dask sample (array or series) of numbers, and ``each(function)``: the
+    function's results on its chunks, in order, computed in one pass."""
+    import dask
+
+    if hasattr(x, "to_dask_array"):
+        x = x.to_dask_array(lengths=True)
+    if x.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {x.shape}.")
+    if np.isnan(x.shape[0]):
+        x.compute_chunk_sizes()
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers, got dtype {x.dtype}.")
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} is empty: at least one observation is needed.")
+    blocks = [block for block, rows in zip(x.to_delayed().ravel(), x.chunks[0]) if rows]
+
+    def each(function):
+        with one_blas_thread():
+            return list(dask.compute(*[dask.delayed(function)(block) for block in blocks]))
+    return x, each
 
 
 def dask_design(X, y):

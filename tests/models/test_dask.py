@@ -224,3 +224,40 @@ def test_bayesian_partial_fit_takes_dask_batches(no_materialising):
     np.testing.assert_allclose(_record(model), _record(whole), rtol=1e-10)
     with pytest.raises(ValueError, match="X has 2 features, but this model was fitted with 3"):
         model.partial_fit(da.from_array(X[:, :2]), da.from_array(y))
+
+
+@pytest.mark.parametrize("chunking", CHUNKINGS)
+def test_normal_and_bernoulli_on_dask_are_the_in_memory_fits(chunking, no_materialising):
+    rng = np.random.default_rng(9)
+    chunks = CHUNKINGS[chunking]
+    x = 1e7 + rng.normal(size=400)                  # an offset the two passes must survive
+    lazy, eager = (probml.Normal().fit(da.from_array(x, chunks=(chunks,))),
+                   probml.Normal().fit(x))
+    np.testing.assert_allclose([lazy.mean_, lazy.var_, lazy.loglik_, *lazy.bse_],
+                               [eager.mean_, eager.var_, eager.loglik_, *eager.bse_],
+                               rtol=1e-10)
+    assert lazy.loglik(1e7, 1.0) == pytest.approx(eager.loglik(1e7, 1.0), rel=1e-10)
+    outcomes = (rng.random(400) < 0.3).astype(int)
+    lazy = probml.Bernoulli().fit(da.from_array(outcomes, chunks=(chunks,)))
+    eager = probml.Bernoulli().fit(outcomes)
+    assert (lazy.n_samples_, lazy.n_successes_) == (eager.n_samples_, eager.n_successes_)
+    assert lazy.bse_ == eager.bse_ and lazy.loglik_ == eager.loglik_
+
+
+def test_normal_and_bernoulli_name_bad_values_in_the_whole_sample():
+    x = np.arange(400.0)
+    x[271] = np.nan
+    with pytest.raises(ValueError, match="x contains NaN at index 271"):
+        probml.Normal().fit(da.from_array(x, chunks=100))
+    outcomes = np.zeros(400)
+    outcomes[333] = 2.0
+    with pytest.raises(ValueError, match="row 333 is 2.0"):
+        probml.Bernoulli().fit(da.from_array(outcomes, chunks=(37, 63, 300)))
+    huge = np.full(10, 1e308)
+    huge[3] = -1e308
+    with pytest.raises(ValueError, match="overflow"):
+        probml.Normal().fit(da.from_array(huge, chunks=4))
+    # Squares that underflow: both paths scale by a power of two first.
+    tiny = 1e-155 * (1 + np.random.default_rng(10).normal(size=50))
+    assert probml.Normal().fit(da.from_array(tiny, chunks=7)).var_ == pytest.approx(
+        probml.Normal().fit(tiny).var_, rel=1e-12)
