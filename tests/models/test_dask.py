@@ -261,3 +261,53 @@ def test_normal_and_bernoulli_name_bad_values_in_the_whole_sample():
     tiny = 1e-155 * (1 + np.random.default_rng(10).normal(size=50))
     assert probml.Normal().fit(da.from_array(tiny, chunks=7)).var_ == pytest.approx(
         probml.Normal().fit(tiny).var_, rel=1e-12)
+
+
+# -- data larger than the memory the fit uses ------------------------------------------------
+
+# Two scheduler threads and one BLAS thread, so that the chunks in flight, and the memory,
+# do not depend on the machine's cores.
+_IMPORTS = ("import sys, dask, dask.array as da, dask.threaded, zarr, probml, scipy.special\n"
+            "dask.config.set(num_workers=2)\n")
+_FIT_FROM_STORE = """
+data = da.from_zarr(sys.argv[1])
+probml.LinearRegression().fit(data[:, :-1], data[:, -1]).summary()
+"""
+# The child's own peak: VmHWM of its memory after exec (ru_maxrss would count the forked
+# test process's pages too).
+_PEAK = "\nprint(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"
+
+
+def _peak_mib(code, *argv):
+    """Peak resident memory (MiB) of ``code`` run in a fresh Python."""
+    import subprocess
+    import sys
+
+    import os
+
+    environment = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    result = subprocess.run([sys.executable, "-c", code + _PEAK, *argv], capture_output=True,
+                            text=True, check=True, timeout=300, env=environment)
+    return int(result.stdout.split()[-1]) / 1024
+
+
+def test_a_fit_from_a_zarr_store_holds_a_few_chunks_not_the_data(tmp_path):
+    """A 3,000,000 x 11 store (250 MiB) in chunks of 50,000 rows: the fit's memory beyond
+    what its imports take is under a third of the store (a few chunks' worth)."""
+    import os
+
+    zarr = pytest.importorskip("zarr")
+    if not os.path.exists("/proc/self/status"):
+        pytest.skip("the peak memory is read from /proc/self/status (Linux)")
+    rows, chunk, columns = 3_000_000, 50_000, 11
+    store = zarr.open_array(str(tmp_path / "data.zarr"), mode="w", shape=(rows, columns),
+                            chunks=(chunk, columns), dtype="f8")
+    rng = np.random.default_rng(11)
+    for start in range(0, rows, chunk):
+        X = rng.standard_normal((chunk, columns - 1))
+        store[start:start + chunk] = np.column_stack([X, X.sum(axis=1) + rng.normal(
+            size=chunk)])
+    size = rows * columns * 8 / 2 ** 20
+    imports = _peak_mib(_IMPORTS)
+    fit = _peak_mib(_IMPORTS + _FIT_FROM_STORE, str(tmp_path / "data.zarr"))
+    assert fit - imports < size / 3, (fit, imports, size)
