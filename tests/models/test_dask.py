@@ -311,3 +311,43 @@ def test_a_fit_from_a_zarr_store_holds_a_few_chunks_not_the_data(tmp_path):
     imports = _peak_mib(_IMPORTS)
     fit = _peak_mib(_IMPORTS + _FIT_FROM_STORE, str(tmp_path / "data.zarr"))
     assert fit - imports < size / 3, (fit, imports, size)
+
+
+def test_a_worker_killed_during_a_fit_changes_nothing():
+    """distributed reruns the lost worker's tasks elsewhere: the fit is the same."""
+    import threading
+    import time
+
+    distributed = pytest.importorskip("distributed")
+    X, y = _classes(12, n=40_000)
+    expected = probml.LogisticRegression().fit(X, y)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        Xd = da.from_array(X, chunks=(1000, 3))
+        yd = da.from_array(y, chunks=(1000,))
+        fitted, errors = {}, []
+
+        def fit():
+            try:
+                fitted["model"] = probml.LogisticRegression().fit(Xd, yd)
+            except Exception as error:          # noqa: BLE001 - reported below
+                errors.append(error)
+
+        worker = threading.Thread(target=fit)
+        worker.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:          # until a worker has the fit's tasks
+            busy = [address for address, tasks in client.processing().items() if tasks]
+            if busy:
+                break
+            time.sleep(0.005)
+        assert busy, "no task of the fit reached a worker"
+        victim = next(nanny for nanny in cluster.workers.values()
+                      if nanny.worker_address == busy[0])
+        victim.process.process.kill()               # the worker dies holding its tasks
+        worker.join(timeout=120)
+        assert not worker.is_alive() and not errors, errors
+        assert len(client.scheduler_info()["workers"]) >= 1
+    np.testing.assert_allclose(_logistic_record(fitted["model"]), _logistic_record(expected),
+                               rtol=1e-10)
