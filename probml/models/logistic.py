@@ -231,6 +231,13 @@ class _ChunkedObjective(_Objective):
         return loglik, gradient, information, min(float(part[3]) for part in parts)
 
 
+def _misclassified(X, y, beta):
+    r"""How many rows of a chunk fall on the wrong side of the fit (:math:`\eta > 0` against
+    class 0, or :math:`\eta \le 0` against class 1)."""
+    eta = np.dot(X, beta[1:]) + beta[0]
+    return int(np.count_nonzero((eta > 0) != (y == 1)))
+
+
 def _chord_preconditioner(sub_information, lam, m, n, fit_intercept):
     """The subsample's information (``m`` of ``n`` rows' worth), scaled up to all rows: it
     stands in for the full one (chord steps) until Newton's last step."""
@@ -592,10 +599,22 @@ class LogisticRegression(CoefficientInference, Classifier):
         self.n_iter_, self.converged_ = fit.n_iter, fit.converged
         self.separation_, self.separating_features_ = False, []
         if lam == 0 and (not fit.converged or fit.evaluation.extra[1] < _SATURATED_WEIGHT):
-            raise ValueError("The classes may be separated (the fit is running off to "
-                             "infinity); the check that names the separating features needs "
-                             "the rows in memory: fit on X.compute() and y.compute(), or "
-                             "add a penalty.")
+            # Rows fitted at probability 0 or 1: separated classes, or a strong signal.  One
+            # pass tells complete separation (no row on the wrong side) from the rest; the
+            # check that names separating features needs the rows.
+            beta = fit.theta
+            wrong = sum(dask.compute(*[dask.delayed(_misclassified)(X_chunk, y_chunk, beta)
+                                       for X_chunk, y_chunk in chunks]))
+            if wrong == 0 or not fit.converged:
+                raise ValueError("The classes are separated (every row falls on its class's "
+                                 "side of a fit running off to infinity): the MLE does not "
+                                 "exist. Add a penalty, or fit on X.compute() and y.compute() "
+                                 "for the check that names the separating features.")
+            warnings.warn("Some rows are fitted at probabilities within 1e-12 of 0 or 1. If "
+                          "the classes are quasi-separated the MLE does not exist; the check "
+                          "that names the separating features needs the rows in memory (fit "
+                          "on X.compute() and y.compute()).", PerfectSeparationWarning,
+                          stacklevel=3)
         if not fit.converged:
             warnings.warn(_not_converged(fit.n_iter, self._max_iter, tol), ConvergenceWarning,
                           stacklevel=3)

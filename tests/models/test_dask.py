@@ -158,12 +158,25 @@ def test_logistic_regression_warm_starts_from_a_few_chunks(no_materialising):
     np.testing.assert_allclose(_logistic_record(lazy), _logistic_record(eager), rtol=1e-10)
 
 
+def test_a_strong_signal_is_fitted_with_a_warning_not_refused():
+    """Rows fitted at probability 0 or 1 with rows on the wrong side too: not separated; the
+    fit stands, with a warning that quasi-separation is checked in memory only."""
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(4000, 2)) * 10
+    y = (X @ [3.0, -2.0] + rng.logistic(size=4000) > 0).astype(int)
+    with pytest.warns(probml.exceptions.PerfectSeparationWarning, match="quasi-separated"):
+        lazy = probml.LogisticRegression().fit(da.from_array(X, chunks=(500, 2)),
+                                               da.from_array(y, chunks=500))
+    eager = probml.LogisticRegression().fit(X, y)
+    np.testing.assert_allclose(lazy.params_, eager.params_, rtol=1e-10)
+
+
 def test_logistic_regression_on_dask_refuses_clearly():
     X, y = _classes(2)
     Xd = da.from_array(X, chunks=(100, 3))
     with pytest.raises(ValueError, match="fits two classes; y has 3"):
         probml.LogisticRegression().fit(Xd, da.from_array(y + (X[:, 0] > 1), chunks=100))
-    with pytest.raises(ValueError, match="the check that names the separating features"):
+    with pytest.raises(ValueError, match="The classes are separated"):
         probml.LogisticRegression().fit(Xd, da.from_array((X[:, 0] > 0).astype(int),
                                                           chunks=100))
     with pytest.raises(ValueError, match="sample_weight is not available with Dask input"):
