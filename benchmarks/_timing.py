@@ -1,5 +1,7 @@
-"""Timing shared by the benchmark scripts."""
+"""Timing and generated data shared by the benchmark scripts."""
 
+import os
+import tempfile
 import time
 
 
@@ -32,3 +34,16 @@ def _matrix_size(text):
     if n < 1 or p < 1:
         raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
     return n, p
+
+
+def generated_data(parser, name, write):
+    """Parse the arguments (adding ``--keep PATH``) and return them with the path of the
+    generated data: ``--keep`` (written there once, then reused) or ``name`` in a new
+    temporary folder; ``write(path, args)`` makes it."""
+    parser.add_argument("--keep", default=None,
+                        help=f"write the {name} here and keep it (reused when present)")
+    args = parser.parse_args()
+    path = args.keep or os.path.join(tempfile.mkdtemp(), name)
+    if not os.path.exists(path):
+        write(path, args)
+    return args, path

@@ -24,10 +24,11 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
+
+from _timing import generated_data
 
 
 def write_csv(path, rows, seed=0):
@@ -59,12 +60,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--keep", default=None, help="write the CSV here and keep it")
-    args = parser.parse_args()
-    folder = tempfile.mkdtemp()
-    path = args.keep or os.path.join(folder, "data.csv")
-    if not os.path.exists(path):
-        write_csv(path, args.rows)
+    args, path = generated_data(parser, "data.csv", lambda path, args: write_csv(path, args.rows))
     python = sys.executable
     probml_cli = [python, "-m", "probml.cli"]
     runs = {

@@ -21,10 +21,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
+
+from _timing import generated_data
 
 IMPORTS = "import sys, dask.array as da, zarr, probml, scipy.special\n"
 PEAK = "\nprint(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"
@@ -65,12 +66,8 @@ def main():
     parser.add_argument("--rows", type=int, default=30_000_000)
     parser.add_argument("--columns", type=int, default=11)
     parser.add_argument("--chunk", type=int, default=250_000)
-    parser.add_argument("--keep", default=None, help="write the store here and keep it")
-    args = parser.parse_args()
-    folder = tempfile.mkdtemp()
-    path = args.keep or os.path.join(folder, "data.zarr")
-    if not os.path.exists(path):
-        write_store(path, args.rows, args.columns, args.chunk)
+    args, path = generated_data(parser, "data.zarr", lambda path, args: write_store(
+        path, args.rows, args.columns, args.chunk))
     size = sum(os.path.getsize(os.path.join(root, name))
                for root, _, names in os.walk(path) for name in names) / 2 ** 20
     python = sys.executable
@@ -84,7 +81,7 @@ def main():
         print(f"{model:34s} {seconds:8.1f} {args.rows / seconds:12,.0f} {peak:9.0f} "
               f"{size / max(peak - floor, 1):25.1f}")
     if not args.keep:
-        shutil.rmtree(folder)
+        shutil.rmtree(os.path.dirname(path))
 
 
 if __name__ == "__main__":
