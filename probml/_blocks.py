@@ -108,6 +108,33 @@ def map_chunks(function, chunks):
     return [result for future in futures for result in future.result()]
 
 
+def map_dask_chunks(function, *arrays):
+    """``[function(start, *blocks) for each row chunk]`` of Dask ``arrays`` that share
+    their row chunks (each spanning all its columns), computed in one pass.
+
+    ``start`` is the chunk's first row in the whole data; empty chunks are
+    skipped.  The list comes back in chunk order, so a sum over it in order does
+    not depend on the scheduler.  As in :func:`map_chunks`, NumPy's
+    floating-point error state is the caller's in every chunk; BLAS runs on one
+    thread (:func:`one_blas_thread`), the scheduler's threads sharing the cores.
+    """
+    import dask
+
+    state = np.geterr()
+
+    def run(start, *blocks):
+        with np.errstate(**state):
+            return function(start, *blocks)
+
+    rows = arrays[0].chunks[0]
+    starts = np.r_[0, np.cumsum(rows)[:-1]]
+    blocks = zip(*(array.to_delayed().ravel() for array in arrays))
+    tasks = [dask.delayed(run)(int(start), *chunk)
+             for start, size, chunk in zip(starts, rows, blocks) if size]
+    with one_blas_thread():
+        return list(dask.compute(*tasks))
+
+
 def row_blocks(X):
     """``(rows, block)`` pairs covering ``X`` in order, each block as float64."""
     rows = max(1, _BLOCK_ELEMENTS // max(X.shape[1] if X.ndim > 1 else 1, 1))

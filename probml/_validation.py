@@ -316,6 +316,26 @@ def is_dask_collection(value):
     return type(value).__module__.startswith("dask") and hasattr(value, "__dask_graph__")
 
 
+def dask_array(value, name, ndim):
+    """A Dask collection (array, data frame, series; or a NumPy array given beside one)
+    as a non-empty ``ndim``-D Dask array of numbers whose chunk sizes are known."""
+    import dask.array as da
+
+    if hasattr(value, "to_dask_array"):                 # a Dask data frame or series
+        value = value.to_dask_array(lengths=True)
+    elif not isinstance(value, da.Array):
+        value = da.asarray(np.asarray(value))
+    if value.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {value.shape}.")
+    if np.isnan(value.shape[0]):
+        value.compute_chunk_sizes()
+    if value.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers, got dtype {value.dtype}.")
+    if value.shape[0] == 0:
+        raise ValueError(f"{name} is empty: at least one row is needed.")
+    return value
+
+
 def check_matrix(X, name="X", *, finite=True, min_samples=1, dtypes=(np.float64,)):
     """Validate a 2-D design matrix and convert it to float64.
 

@@ -613,19 +613,13 @@ def _leverages(problem, theta, inverse_information, fisher_weight, extra):
     :math:`w_i = (\mathrm d\mu_i/\mathrm d\eta_i)^2 / V(\mu_i)` (the Fisher
     weights, ``fisher_weight(eta, *extra)``) and :math:`A^\top W A` the
     expected information at unit dispersion; R's ``hatvalues`` of a ``glm``
-    and statsmodels' ``get_hat_matrix_diag(observed=False)``.  One pass over
-    row chunks.
+    and statsmodels' ``get_hat_matrix_diag(observed=False)``.  The quadratic
+    form is :func:`~probml.inference.linear_predictor_se`'s, squared.
     """
-    def chunk(rows):
-        A = problem.X[rows]
-        if problem.intercept:
-            A = np.column_stack([np.ones(len(A)), A])
-        eta = problem.linear_predictor(theta, rows)
-        weight = fisher_weight(eta, *(column[rows] for column in extra))
-        return weight * np.einsum("ij,ij->i", A @ inverse_information, A)
-
     with np.errstate(all="ignore"):
-        return np.concatenate(map_chunks(chunk, problem.chunks()))
+        weight = fisher_weight(problem.linear_predictor(theta), *extra)
+        return weight * linear_predictor_se(problem.X, inverse_information,
+                                            problem.intercept) ** 2
 
 
 def _inverse(information, keep):

@@ -24,6 +24,7 @@ from .._validation import (
     check_sortable,
     check_vector,
     check_weights,
+    dask_array,
     is_dask_collection,
     label_rows,
     plain,
@@ -51,13 +52,8 @@ def chunkwise(columns=None, dtype_of=None):
             if args or any(kwargs.values()):
                 raise ValueError(f"{method.__name__} on Dask input returns the values only "
                                  "for now: call it without other options, or on X.compute().")
-            names = None
-            if hasattr(X, "columns"):                # a Dask data frame
-                names = list(X.columns)
-                X = X.to_dask_array(lengths=True)
-            if X.ndim != 2:
-                raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim}-D.")
-            X = X.rechunk({1: -1})
+            names = list(X.columns) if hasattr(X, "columns") else None   # a data frame
+            X = dask_array(X, "X", 2).rechunk({1: -1})
 
             def chunk(block):
                 if names is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._blocks import row_blocks
+from .._blocks import map_dask_chunks, row_blocks
 from .._validation import (
     FLOATS,
     LEVEL,
@@ -24,6 +24,7 @@ from .._validation import (
     check_array_finite,
     check_is_fitted,
     check_vector,
+    dask_array,
     is_dask_collection,
 )
 from ..inference import coverage, critical_value, proportion_interval
@@ -66,15 +67,12 @@ class Bernoulli(Estimator):
         self
         """
         if is_dask_collection(x):               # one pass over the chunks
-            from .streaming import dask_sample
-
-            x, each = dask_sample(x)
-            starts = np.r_[0, np.cumsum(x.chunks[0])[:-1]]
-            counts = each(_successes)
-            for start, count in zip(starts[np.asarray(x.chunks[0]) > 0], counts):
+            x = dask_array(x, "x", 1)
+            counts = map_dask_chunks(lambda start, chunk: (start, _successes(chunk)), x)
+            for start, count in counts:
                 if isinstance(count, tuple):        # (row in the chunk, its value)
                     raise ValueError(_not_binary(start + count[0], count[1]))
-            n, k = x.shape[0], sum(counts)
+            n, k = x.shape[0], sum(count for _, count in counts)
         else:
             x = check_vector(x, "x", dtypes=FLOATS)
             n, k = x.shape[0], _successes(x)

@@ -38,7 +38,7 @@ from .._blocks import (
     chunk_slices,
     column_sums_of_squares,
     map_chunks,
-    one_blas_thread,
+    map_dask_chunks,
     weighted_gram,
 )
 from .._validation import (
@@ -209,22 +209,18 @@ class _Objective:
 
 
 class _ChunkedObjective(_Objective):
-    """The objective over the row chunks of a Dask collection: a pass runs
+    """The objective over the row chunks of Dask ``X`` and 0/1 ``y``: a pass runs
     :func:`_binary_pass` (the in-memory code) on every chunk, where the chunk is, and
     sums the chunks' results in order on the client."""
 
-    def __init__(self, chunks, n, lam, fit_intercept):
-        self.chunks, self.lam, self.fit_intercept = chunks, lam, fit_intercept
+    def __init__(self, X, y, lam, fit_intercept):
+        self.X, self.y, self.lam, self.fit_intercept = X, y, lam, fit_intercept
         self.blocks, self.weights = None, None
-        self.n = self.total = n
+        self.n = self.total = X.shape[0]
 
     def _pass(self, beta, hessian):
-        import dask
-
-        tasks = [dask.delayed(_binary_pass)(X, y, beta[0], beta[1:], hessian)
-                 for X, y in self.chunks]
-        with one_blas_thread():             # the scheduler's threads share the cores
-            parts = dask.compute(*tasks)
+        parts = map_dask_chunks(lambda start, X, y: _binary_pass(
+            X, y, beta[0], beta[1:], hessian), self.X, self.y)
         loglik = sum(part[0] for part in parts)
         gradient = sum(part[1] for part in parts)
         information = sum(part[2] for part in parts) if hessian else None
@@ -559,19 +555,16 @@ class LogisticRegression(CoefficientInference, Classifier):
         self.nobs_ = self.n_samples_ = n
         self._names = parameter_names(names, p, True)
         codes = (y == self.classes_[1]).astype(np.uint8)
-        chunks = [(X_chunk, y_chunk) for X_chunk, y_chunk, rows in zip(
-            X.to_delayed().ravel(), codes.to_delayed().ravel(), X.chunks[0]) if rows]
-        objective = _ChunkedObjective(chunks, n, lam, fit_intercept)
+        objective = _ChunkedObjective(X, codes, lam, fit_intercept)
         start, preconditioner = np.zeros(p + 1), None
         if n >= 4 * _SUBSAMPLE_ROWS:
             # The warm start: the in-memory fit's, on evenly spaced chunks of about
             # _SUBSAMPLE_ROWS rows, read into memory.
-            per_chunk = n / len(chunks)
-            picks = np.unique(np.linspace(0, len(chunks) - 1, max(
-                1, int(np.ceil(_SUBSAMPLE_ROWS / per_chunk)))).round().astype(int))
-            X_sub, y_sub = dask.compute([chunks[k][0] for k in picks],
-                                        [chunks[k][1] for k in picks])
-            X_sub, y_sub = np.concatenate(X_sub), np.concatenate(y_sub)
+            chunks = np.flatnonzero(np.asarray(X.chunks[0]) > 0)
+            picks = chunks[np.unique(np.linspace(0, len(chunks) - 1, max(
+                1, int(np.ceil(_SUBSAMPLE_ROWS * len(chunks) / n)))).round().astype(int))]
+            X_sub, y_sub = dask.compute(da.concatenate([X.blocks[k] for k in picks]),
+                                        da.concatenate([codes.blocks[k] for k in picks]))
             m = len(y_sub)
             sub = _Objective(X_sub, y_sub, lam * m / n, fit_intercept)
             with np.errstate(all="ignore"):
@@ -603,8 +596,8 @@ class LogisticRegression(CoefficientInference, Classifier):
             # pass tells complete separation (no row on the wrong side) from the rest; the
             # check that names separating features needs the rows.
             beta = fit.theta
-            wrong = sum(dask.compute(*[dask.delayed(_misclassified)(X_chunk, y_chunk, beta)
-                                       for X_chunk, y_chunk in chunks]))
+            wrong = sum(map_dask_chunks(lambda start, X_chunk, y_chunk: _misclassified(
+                X_chunk, y_chunk, beta), X, codes))
             if wrong == 0 or not fit.converged:
                 raise ValueError("The classes are separated (every row falls on its class's "
                                  "side of a fit running off to infinity): the MLE does not "

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._blocks import map_dask_chunks
 from .._validation import (
     POSITIVE,
     Options,
@@ -26,6 +27,7 @@ from .._validation import (
     check_finite,
     check_is_fitted,
     check_vector,
+    dask_array,
     is_dask_collection,
 )
 from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
@@ -185,9 +187,12 @@ class Normal(Estimator):
         """
         each = None
         if is_dask_collection(x):               # two passes over the chunks
-            from .streaming import dask_sample, first_non_finite
+            from .streaming import first_non_finite
 
-            x, each = dask_sample(x)
+            x = dask_array(x, "x", 1)
+
+            def each(function):
+                return map_dask_chunks(lambda start, part: function(part), x)
         else:
             x = check_vector(x, "x", finite=False, dtypes=(np.float64, np.float32))
         n = x.shape[0]

@@ -25,7 +25,8 @@ from functools import reduce
 
 import numpy as np
 
-from .._blocks import one_blas_thread
+from .._blocks import map_dask_chunks
+from .._validation import dask_array
 from ._least_squares import DataRequired
 from ._moments import Moments
 from .bayes_linear import BayesianLinearRegression
@@ -33,7 +34,6 @@ from .linear import LinearRegression
 from .ridge import Ridge
 
 __all__ = ["DataRequired", "STREAMED", "block_statistics", "chunk_statistics", "dask_design",
-           "dask_sample",
            "first_non_finite", "fit_chunks", "fit_statistics", "needs_centred",
            "refuse_options"]
 
@@ -109,70 +109,22 @@ def refuse_options(options):
 def chunk_statistics(X, y, centred):
     """Each row chunk's statistics of Dask ``X`` and ``y`` (:func:`block_statistics`'s, in
     one pass, in the chunks' order), and the feature names."""
-    import dask
-
     X, y, names = dask_design(X, y)
-    starts = np.r_[0, np.cumsum(X.chunks[0])[:-1]]
-    tasks = [dask.delayed(_chunk_statistics)(X_block, y_block, int(start), centred)
-             for X_block, y_block, start, rows in zip(
-                 X.to_delayed().ravel(), y.to_delayed().ravel(), starts, X.chunks[0]) if rows]
-    with one_blas_thread():             # the scheduler's threads share the cores
-        parts = dask.compute(*tasks)
+    parts = map_dask_chunks(lambda start, X_chunk, y_chunk: _chunk_statistics(
+        X_chunk, y_chunk, start, centred), X, y)
     for part in parts:
         if isinstance(part, str):
             raise ValueError(part)
     return parts, names
 
 
-def dask_sample(x, name="x"):
-    """A 1-D Dask sample (array or series) of numbers, and ``each(function)``: the
-    function's results on its chunks, in order, computed in one pass."""
-    import dask
-
-    if hasattr(x, "to_dask_array"):
-        x = x.to_dask_array(lengths=True)
-    if x.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {x.shape}.")
-    if np.isnan(x.shape[0]):
-        x.compute_chunk_sizes()
-    if x.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold numbers, got dtype {x.dtype}.")
-    if x.shape[0] == 0:
-        raise ValueError(f"{name} is empty: at least one observation is needed.")
-    blocks = [block for block, rows in zip(x.to_delayed().ravel(), x.chunks[0]) if rows]
-
-    def each(function):
-        with one_blas_thread():
-            return list(dask.compute(*[dask.delayed(function)(block) for block in blocks]))
-    return x, each
-
-
 def dask_design(X, y):
     """``X`` and ``y`` as float64 Dask arrays in the same row chunks (``X``'s, each
     spanning every column), and the feature names."""
-    import dask.array as da
-
-    names = None
-    if hasattr(X, "columns"):                        # a Dask data frame
-        names = [str(column) for column in X.columns]
-        X = X.to_dask_array(lengths=True)
-    if hasattr(y, "to_dask_array"):                  # a Dask series
-        y = y.to_dask_array(lengths=True)
-    X = X if isinstance(X, da.Array) else da.asarray(np.asarray(X))
-    y = y if isinstance(y, da.Array) else da.asarray(np.asarray(y))
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}.")
-    if np.isnan(X.shape[0]):
-        X.compute_chunk_sizes()
-    if np.isnan(y.shape[0]):
-        y.compute_chunk_sizes()
+    names = [str(column) for column in X.columns] if hasattr(X, "columns") else None
+    X, y = dask_array(X, "X", 2), dask_array(y, "y", 1)
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"y has {y.shape[0]} values but X has {X.shape[0]} rows.")
-    for name, array in (("X", X), ("y", y)):
-        if array.dtype.kind not in "biuf":
-            raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}.")
     X = X.astype(np.float64).rechunk({1: -1})
     return X, y.astype(np.float64).rechunk((X.chunks[0],)), names
 
@@ -202,10 +154,6 @@ def _non_finite(values, name, start):
 def first_non_finite(array, name):
     """The message naming the first value of a Dask ``array`` that is not finite (one pass
     over its chunks), or saying that its values overflow when all are finite."""
-    import dask
-
-    starts = np.r_[0, np.cumsum(array.chunks[0])[:-1]]
-    found = dask.compute(*[dask.delayed(_non_finite)(block, name, int(start))
-                           for block, start in zip(array.to_delayed().ravel(), starts)])
+    found = map_dask_chunks(lambda start, block: _non_finite(block, name, start), array)
     return next((message for message in found if message), f"{name} has values so large "
                 "that their sums overflow float64; rescale it.")
