@@ -19,14 +19,16 @@ turns rather than share the work.
 
 import contextlib
 import functools
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["PASS_ROWS", "chunk_slices", "column_sums_of_squares", "map_chunks",
-           "pass_threads", "row_blocks", "weighted_gram", "weighted_sum"]
+__all__ = ["PASS_ROWS", "chunk_slices", "chunk_total", "column_sums_of_squares", "dask_head_rows",
+           "map_chunks", "map_dask_chunks", "one_blas_thread", "pass_threads", "row_blocks", "row_sum",
+           "weighted_gram", "weighted_sum"]
 
 # Elements of a block of rows converted to float64 at a time (2 MiB).
 _BLOCK_ELEMENTS = 1 << 18
@@ -133,6 +135,48 @@ def map_dask_chunks(function, *arrays):
              for start, size, chunk in zip(starts, rows, blocks) if size]
     with one_blas_thread():
         return list(dask.compute(*tasks))
+
+
+def chunk_total(function, *arrays):
+    """``function(*arrays)`` (a tuple of arrays or numbers that add over rows): in memory
+    one call; on Dask arrays sharing their row chunks, the sum of its values over the
+    chunks, in one pass and in chunk order."""
+    if not hasattr(arrays[0], "__dask_graph__"):
+        return function(*arrays)
+    parts = map_dask_chunks(lambda start, *blocks: function(*blocks), *arrays)
+    return tuple(sum(values[1:], values[0]) for values in zip(*parts))
+
+
+def row_sum(function, *arrays):
+    r""":math:`\sum_i f(a_i, b_i, \dots)`, the sum over the rows of ``function(*arrays)``
+    (which may return a constant): NumPy's sum in memory; on Dask arrays sharing their
+    row chunks, each chunk's sum in one pass (:func:`map_dask_chunks`), added exactly."""
+    def chunk(*blocks):
+        rows = np.shape(blocks[0])[0]
+        return float(np.sum(np.broadcast_to(function(*blocks), (rows,))))
+    if not hasattr(arrays[0], "__dask_graph__"):
+        return chunk(*arrays)
+    return math.fsum(map_dask_chunks(lambda start, *blocks: chunk(*blocks), *arrays))
+
+
+def dask_head_rows(arrays, rows):
+    """About ``rows`` rows of Dask ``arrays`` (sharing their row chunks) read into memory:
+    the first rows of evenly spaced non-empty chunks (a warm start's subsample).
+
+    As many chunks are taken as hold ``rows`` rows on average, and from each as
+    many rows as make ``rows`` in all; NumPy arrays come back, one per array.
+    """
+    import dask
+    import dask.array as da
+
+    sizes = np.asarray(arrays[0].chunks[0])
+    chunks = np.flatnonzero(sizes > 0)
+    count = min(len(chunks), max(1, math.ceil(rows * len(chunks) / sizes.sum())))
+    picks = chunks[np.unique(np.linspace(0, len(chunks) - 1, count).round().astype(int))]
+    each = max(1, math.ceil(rows / len(picks)))
+    heads = [da.concatenate([array.blocks[k][:each] for k in picks]) for array in arrays]
+    with one_blas_thread():
+        return list(dask.compute(*heads))
 
 
 def row_blocks(X):

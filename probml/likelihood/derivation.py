@@ -26,6 +26,7 @@ import math
 import numpy as np
 import sympy as sp
 
+from .._blocks import row_sum
 from .._derivation import Derivation, Eq, Step, Tex, is_zero
 from .compiled import compile_expressions
 from .data import support_interval
@@ -211,11 +212,11 @@ def _statistic_function(expr, data):
     outer = sp.lambdify([N, *statistics], expr, modules=["scipy", "numpy"])
 
     def evaluate(*arrays):
-        n = len(arrays[0])
+        n = np.shape(arrays[0])[0]
         values = []
         with np.errstate(all="ignore"):
             for stage in stages:
-                values += [float(np.sum(np.broadcast_to(f(n, *arrays, *values), (n,))))
+                values += [row_sum(lambda *rows: f(n, *rows, *values), *arrays)
                            for f in stage]
             return float(outer(n, *values))
     return evaluate
@@ -237,7 +238,8 @@ def _closed_form_function(model, mle):
 
 
 def expected_information_function(model):
-    """``f(problem, theta) -> Fisher information`` on the user's scale, or None."""
+    """``f(problem, theta, rows=slice(None)) -> Fisher information`` of the problem's
+    ``rows``, on the user's scale, or None."""
     return symbolic(model).expected_information_function
 
 
@@ -248,16 +250,19 @@ def _expected_information_function(model, matrix):
     entries = tuple(matrix[a, b] for a in range(size) for b in range(a, size))
     compiled = compile_expressions(model.data, model.variables, entries)
 
-    def information(problem, theta):
+    def information(problem, theta, rows=slice(None)):
         k = problem.n_scalar
         arguments = list(theta[:k])
         if problem.X is not None:
-            arguments.append(problem.linear_predictor(theta))
-        values = compiled.evaluate(compiled.prepare(*problem.arrays), *arguments)
+            arguments.append(problem.linear_predictor(theta, rows))
+        values = compiled.evaluate(compiled.prepare(*(a[rows] for a in problem.arrays)),
+                                   *arguments)
         # The layout of a pass with no value and no gradient: only second derivatives.
         zeros = [0.0] * (1 + size)
-        return problem.assemble(zeros + list(values), problem.X, problem.weights, problem.n,
-                                 True)[2]
+        X = None if problem.X is None else problem.X[rows]
+        weights = None if problem.weights is None else problem.weights[rows]
+        size_rows = len(problem.arrays[0][rows])
+        return problem.assemble(zeros + list(values), X, weights, size_rows, True)[2]
     return information
 
 

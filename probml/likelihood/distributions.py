@@ -28,9 +28,11 @@ import math
 import numpy as np
 import sympy as sp
 
-from .._validation import sample_array
+from .._blocks import dask_head_rows, row_sum
+from .._validation import dask_array, is_dask_collection, sample_array
 from .data import check_support
 from .model import Model
+from .problem import SUBSAMPLE_ROWS
 
 __all__ = ["DISTRIBUTIONS", "distribution_model", "fit_distribution"]
 
@@ -119,41 +121,55 @@ def fit_distribution(x, family, *, cov_type="observed", sample_weight=None, star
     name = _family_name(family)
     model = distribution_model(name)
     if start is None and sample_weight is None:
-        values = sample_array(x, "x")
-        check_support(values, model)
+        if is_dask_collection(x):          # the fit's first pass checks the support
+            values = dask_array(x, "x", 1).astype(np.float64)
+        else:
+            values = sample_array(x, "x")
+            check_support(values, model)
         start = _moment_start(name, values)
     return model.fit(x, start=start, cov_type=cov_type, sample_weight=sample_weight)
 
 
 def _moment_start(name, x):
-    """Method-of-moments starting values inside each domain (None: the default)."""
+    """Method-of-moments starting values inside each domain (None: the default).
+
+    The moments are sums over the sample (:func:`~probml._blocks.row_sum`),
+    passes over its chunks for a Dask array; the Student t's median and median
+    absolute deviation are then those of a subsample of evenly spaced chunks.
+    """
+    n = x.shape[0]
+
+    def mean(function):
+        return row_sum(function, x) / n
+
     with np.errstate(all="ignore"):
-        mean, var = float(np.mean(x)), float(np.var(x))
+        average = mean(lambda v: v)
+        var = mean(lambda v: (v - average) ** 2)
+        if name in ("gamma", "weibull_min", "lognorm"):
+            log_mean = mean(np.log)
+            log_spread = math.sqrt(mean(lambda v: (np.log(v) - log_mean) ** 2))
         if name == "gamma":
-            spread = math.log(mean) - float(np.mean(np.log(x)))
+            spread = math.log(average) - log_mean
             if not spread > 0:
                 return None
             shape = (3 - spread + math.sqrt((spread - 3) ** 2 + 24 * spread)) / (12 * spread)
-            return {"a": shape, "scale": mean / shape}
+            return {"a": shape, "scale": average / shape}
         if name == "weibull_min":
-            logs = np.log(x)
-            spread = float(np.std(logs))
-            if not spread > 0:
+            if not log_spread > 0:
                 return None
-            shape = 1.2825 / spread                        # Menon (1963)
-            return {"c": shape, "scale": math.exp(float(np.mean(logs)) + 0.5772 / shape)}
+            shape = 1.2825 / log_spread                    # Menon (1963)
+            return {"c": shape, "scale": math.exp(log_mean + 0.5772 / shape)}
         if name == "lognorm":
-            logs = np.log(x)
-            spread = float(np.std(logs))
-            return {"s": spread, "scale": math.exp(float(np.mean(logs)))} if spread > 0 else None
+            return {"s": log_spread, "scale": math.exp(log_mean)} if log_spread > 0 else None
         if name == "beta":
-            common = mean * (1 - mean) / var - 1 if var > 0 else -1
-            return {"a": mean * common, "b": (1 - mean) * common} if common > 0 else None
+            common = average * (1 - average) / var - 1 if var > 0 else -1
+            return {"a": average * common, "b": (1 - average) * common} if common > 0 else None
         if name == "t":
-            median = float(np.median(x))
-            spread = 1.4826 * float(np.median(np.abs(x - median)))
+            sample = dask_head_rows([x], SUBSAMPLE_ROWS)[0] if is_dask_collection(x) else x
+            median = float(np.median(sample))
+            spread = 1.4826 * float(np.median(np.abs(sample - median)))
             spread = spread if spread > 0 else math.sqrt(var)
             return {"df": 5.0, "loc": median, "scale": spread} if spread > 0 else None
-        if name == "nbinom" and var > mean > 0:
-            return {"n": mean * mean / (var - mean), "p": mean / var}
+        if name == "nbinom" and var > average > 0:
+            return {"n": average * average / (var - average), "p": average / var}
     return None

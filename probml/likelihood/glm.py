@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .._blocks import chunk_slices, map_chunks, weighted_sum
+from .._blocks import chunk_total, row_sum, weighted_sum
 from .._validation import (
     BOOLEAN,
     Integer,
@@ -47,7 +47,10 @@ from .._validation import (
     check_matrix,
     check_weights,
     combined_weights,
+    dask_array,
+    is_dask_collection,
     label_rows,
+    record_features,
     sample_array,
     validate_features,
 )
@@ -240,6 +243,10 @@ class GLM(CoefficientInference, Regressor):
         -------
         self
         """
+        if any(is_dask_collection(values) for values in (X, y, offset, exposure, trials)):
+            return self._fit_chunks(X, y, offset=offset, exposure=exposure, trials=trials,
+                                    sample_weight=sample_weight, freq_weights=freq_weights,
+                                    groups=groups)
         params = self._check_params()
         family, link = self._family(), self._link()
         X_input = X
@@ -254,14 +261,7 @@ class GLM(CoefficientInference, Regressor):
         total_offset = _offsets(offset, exposure, n, link)
         data = [y]
         if family.name == "binomial":
-            m = np.ones(n) if trials is None else sample_array(trials, "trials")
-            if len(m) != n or np.any(m < 1) or np.any(m != np.round(m)):
-                raise ValueError("trials must be one whole number >= 1 per row.")
-            bad = np.flatnonzero(y > m)
-            if len(bad):
-                raise ValueError(f"y counts successes out of trials, so y <= trials; "
-                                 f"y[{bad[0]}] = {y[bad[0]]:g} > trials = {m[bad[0]]:g}.")
-            data.append(m)
+            data.append(np.ones(n) if trials is None else _trials(y, trials))
         elif trials is not None:
             raise ValueError("trials applies to the binomial family only.")
         analytic = check_weights(sample_weight, "sample_weight", n)
@@ -286,11 +286,64 @@ class GLM(CoefficientInference, Regressor):
                              "weights and with a fixed or moment-estimated dispersion; fit the "
                              "negative binomial or weighted data with cov_type='nonrobust'.")
         codes = cluster_codes(groups, n, params["cov_type"])
-        self._store(fit, family, link, y, data, analytic, frequency, codes)
+        self._store(fit, family, link, analytic, frequency, codes)
         validate_features(self, X_input, reset=True)
         return self
 
-    def _store(self, fit, family, link, y, data, analytic, frequency, codes=None):
+    def _fit_chunks(self, X, y, *, offset, exposure, trials, **options):
+        """Fit on Dask ``X`` and ``y`` (and ``offset``, ``exposure``, ``trials``) a row chunk
+        at a time: the in-memory checks on every chunk, the same start (sums over the
+        chunks), and Newton's method on the engine's passes over the chunks
+        (:class:`~probml.likelihood.chunked.ChunkedProblem`)."""
+        import dask.array as da
+
+        from ..models.streaming import dask_design, refuse_options
+        from .chunked import check_chunks
+
+        refuse_options(options)
+        params = self._check_params()
+        family, link = self._family(), self._link()
+        if params["cov_type"] != "nonrobust":
+            raise ValueError(f"cov_type={params['cov_type']!r} is not available with Dask input "
+                             "yet: fit cov_type='nonrobust', or on X.compute() and "
+                             "y.compute() in memory.")
+        if trials is not None and family.name != "binomial":
+            raise ValueError("trials applies to the binomial family only.")
+        X, y, names = dask_design(X, y)
+        n = X.shape[0]
+        if n < 2:
+            raise ValueError(f"GLM needs at least 2 samples: X has n_samples = {n}.")
+        given = {name: dask_array(values, name, 1) for name, values in (
+            ("offset", offset), ("exposure", exposure), ("trials", trials)) if values is not None}
+        for name, values in given.items():
+            if values.shape[0] != n:
+                raise ValueError(f"{name} has {values.shape[0]} values but X has {n} rows.")
+            given[name] = values.astype(np.float64).rechunk((X.chunks[0],))
+
+        def check(y, *columns):
+            """The in-memory checks of a chunk's y, offset, exposure and trials."""
+            chunk = dict(zip(given, columns))
+            _offsets(chunk.get("offset"), chunk.get("exposure"), len(y), link)
+            if "trials" in chunk:
+                _trials(y, chunk["trials"])
+        check_chunks(check, y, *given.values())
+        total_offset = given.get("offset")
+        if "exposure" in given:
+            logs = da.log(given["exposure"])
+            total_offset = logs if total_offset is None else total_offset + logs
+        data = [y, *([given["trials"]] if "trials" in given else [])]
+        model = _model(family.name, link, family.name == "binomial" and trials is None,
+                       scoring=True)
+        start = _start(family, link, X, y, data, total_offset, self.fit_intercept)
+        fit = model.fit(*data, X=X, fit_intercept=self.fit_intercept, start=start,
+                        offset=total_offset, feature_names=names, max_iter=self.max_iter,
+                        tol=self.tol)
+        self._store(fit, family, link, None, None)
+        record_features(self, X.shape[1], names)
+        self._fitted_on_pandas = names is not None
+        return self
+
+    def _store(self, fit, family, link, analytic, frequency, codes=None):
         problem = fit.problem
         k = problem.n_scalar
         beta = fit.params_[k:]
@@ -298,27 +351,28 @@ class GLM(CoefficientInference, Regressor):
         functions = _numeric(family.name, link)
         extra = [fit.params_[0]] if family.dispersion == "alpha" else []
         binomial = family.name == "binomial"
+        in_memory = isinstance(problem.X, np.ndarray)
 
-        def chunk(rows):
+        def chunk(part, rows):
             """The means of ``rows``, and their weighted deviance and Pearson chi-square."""
-            mu = functions["mean"](problem.linear_predictor(fit.params_, rows))
-            args = [mu, *(column[rows] for column in data[1:]), *extra]
+            mu = functions["mean"](part.linear_predictor(fit.params_, rows))
+            trials = [_trials_of(part, rows)] if binomial else []
+            args = [mu, *trials, *extra]
             variance = functions["variance"](*args)
-            observed = y[rows]
+            observed = part.arrays[0][rows]
             if binomial:                 # mu is per trial: the count's variance is m^2 V
-                trials = args[1]
-                pearson = (observed - mu * trials) ** 2 / (trials ** 2 * variance)
+                pearson = (observed - mu * trials[0]) ** 2 / (trials[0] ** 2 * variance)
             else:
                 pearson = (observed - mu) ** 2 / variance
-            weights = None if problem.weights is None else problem.weights[rows]
-            return (mu, weighted_sum(functions["deviance"](observed, *args), weights),
+            weights = None if part.weights is None else part.weights[rows]
+            return (mu if in_memory else None,
+                    weighted_sum(functions["deviance"](observed, *args), weights),
                     weighted_sum(pearson, weights))
 
-        parts = map_chunks(chunk, chunk_slices(len(y)))
-        mu = np.concatenate([part[0] for part in parts])
+        parts = problem.map_rows(chunk)
         self.deviance_ = math.fsum(part[1] for part in parts)
         self.pearson_chi2_ = math.fsum(part[2] for part in parts)
-        n_obs = float(len(y) if frequency is None else frequency.sum())    # counted rows
+        n_obs = float(problem.n if frequency is None else frequency.sum())    # counted rows
         p = problem.n_coef
         self.df_resid_ = n_obs - p
         if family.dispersion == "estimated":
@@ -342,7 +396,7 @@ class GLM(CoefficientInference, Regressor):
             keep = ~np.isnan(fit.bse_[k:])
             cov = _inverse(information, keep)
             self.loglik_ = (fit.loglik_ if family.dispersion == "one" else
-                            _loglik(family, link, y, mu, data, analytic, frequency,
+                            _loglik(family, link, problem, fit.params_, analytic, frequency,
                                     self.scale_, n_obs))
             self.aic_, self.bic_ = information_criteria(self.loglik_, p, n_obs)
             cov_type = self._check_params()["cov_type"]
@@ -355,7 +409,7 @@ class GLM(CoefficientInference, Regressor):
                 scores = problem.linear_predictor_scores(fit.params_)
                 leverage = None
                 if cov_type in ("HC2", "HC3"):
-                    trials = data[1:] or ([np.ones(len(y))] if binomial else [])
+                    trials = problem.arrays[1:] or ([np.ones(problem.n)] if binomial else [])
                     leverage = _leverages(problem, fit.params_, cov,
                                           functions["fisher_weight"], trials)
                 if link != family.canonical_link:
@@ -368,7 +422,11 @@ class GLM(CoefficientInference, Regressor):
                                            cov_type=cov_type, df_resid=self.df_resid_,
                                            groups=codes, leverage=leverage)
                 self._store_table(names, beta, robust, None)
-        self.mu_ = mu * (data[1] if binomial else 1.0)
+        if in_memory:
+            mu = np.concatenate([part[0] for part in parts])
+            self.mu_ = mu * (problem.arrays[1] if len(problem.arrays) > 1 else 1.0)
+        else:                                                 # a lazy Dask array
+            self.mu_ = _lazy_means(problem, fit.params_, functions["mean"])
         self.n_iter_, self.converged_ = fit.n_iter_, fit.converged_
         self._beta = beta
         self.intercept_ = float(beta[0]) if self.fit_intercept else 0.0
@@ -513,6 +571,36 @@ def _with_xlogy(expr):
                            [f for f in e.args if isinstance(f, sp.log)][0].args[0]))
 
 
+def _trials(y, trials):
+    """The binomial trials: one whole number >= 1 per row, at least its successes ``y``."""
+    m = sample_array(trials, "trials")
+    if len(m) != len(y) or np.any(m < 1) or np.any(m != np.round(m)):
+        raise ValueError("trials must be one whole number >= 1 per row.")
+    bad = np.flatnonzero(y > m)
+    if len(bad):
+        raise ValueError(f"y counts successes out of trials, so y <= trials; "
+                         f"y[{bad[0]}] = {y[bad[0]]:g} > trials = {m[bad[0]]:g}.")
+    return m
+
+
+def _trials_of(problem, rows):
+    """The binomial trials of a problem's ``rows`` (1 for a Bernoulli response)."""
+    return problem.arrays[1][rows] if len(problem.arrays) > 1 else 1.0
+
+
+def _lazy_means(problem, theta, mean):
+    """The fitted means (counts for the binomial) of a Dask problem, as a lazy Dask array."""
+    import dask.array as da
+
+    eta = problem.X @ theta[problem.n_scalar + problem.intercept:]
+    if problem.intercept:
+        eta = eta + theta[problem.n_scalar]
+    if problem.offset is not None:
+        eta = eta + problem.offset
+    mu = da.map_blocks(lambda values: mean(values), eta, dtype=np.float64)
+    return mu * problem.arrays[1] if len(problem.arrays) > 1 else mu
+
+
 def _offsets(offset, exposure, n, link):
     total = None
     if offset is not None:
@@ -538,8 +626,9 @@ def _start(family, link, X, y, data, offset, fit_intercept):
     the rest); without one, the least-squares fit of :math:`g(\mu_0)` with
     statsmodels' :math:`\mu_0 = (y + \bar y)/2`, by the normal equations.
     """
-    m = data[1] if family.name == "binomial" else 1.0
-    average = float(np.sum(y) / np.sum(m * np.ones_like(y)))
+    n = y.shape[0]
+    counts = row_sum(lambda m: m, data[1]) if len(data) > 1 else float(n)
+    average = row_sum(lambda v: v, y) / counts
     if family.name == "binomial":
         average = min(max(average, 0.01), 0.99)
     elif family.support != "real":
@@ -548,19 +637,28 @@ def _start(family, link, X, y, data, offset, fit_intercept):
     if fit_intercept:
         intercept = float(_link_function(link, np.array([average]))[0])
         if offset is not None:
-            intercept -= float(np.mean(offset))
+            intercept -= row_sum(lambda o: o, offset) / n
         beta0 = np.r_[intercept if math.isfinite(intercept) else 0.0, np.zeros(p)]
     else:
-        mu0 = (y / m + average) / 2.0
-        if family.support != "real":
-            mu0 = np.clip(mu0, 1e-3 * average, None if family.name != "binomial" else 0.99)
-        eta0 = _link_function(link, mu0)
-        if offset is not None:
-            eta0 = eta0 - offset
+        def normal_equations(X, y, *rest):
+            """X'X and X'eta0 for statsmodels' start mu0 = (y + average) / 2."""
+            rest = list(rest)
+            m = rest.pop(0) if len(data) > 1 else 1.0
+            mu0 = (y / m + average) / 2.0
+            if family.support != "real":
+                mu0 = np.clip(mu0, 1e-3 * average,
+                              None if family.name != "binomial" else 0.99)
+            eta0 = _link_function(link, mu0)
+            if rest:
+                eta0 = eta0 - rest[0]
+            return X.T @ X, X.T @ eta0
+
+        columns = [X, y, *data[1:], *([] if offset is None else [offset])]
+        gram, cross = chunk_total(normal_equations, *columns)
         try:
-            beta0 = np.linalg.solve(X.T @ X, X.T @ eta0)
+            beta0 = np.linalg.solve(gram, cross)
         except np.linalg.LinAlgError:
-            beta0 = np.linalg.lstsq(X, eta0, rcond=None)[0]
+            beta0 = np.linalg.pinv(gram, hermitian=True) @ cross
         if not np.all(np.isfinite(beta0)):
             beta0 = np.zeros(p)
     if family.dispersion == "alpha":
@@ -576,7 +674,7 @@ def _link_function(link, mu):
                 "inverse_squared": lambda m: 1 / m ** 2}[link](mu)
 
 
-def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
+def _loglik(family, link, problem, theta, analytic, frequency, scale, n_obs):
     """statsmodels' GLM log-likelihood: at the estimated scale, or concentrated (Gaussian,
     identity link) at :math:`\\hat\\sigma^2 = \\sum_i w_i (y_i - \\mu_i)^2 / n`; row
     :math:`i` has dispersion :math:`\\phi / w_i` under analytic weights.
@@ -584,10 +682,22 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
     A scale of 0 (the data fitted exactly) gives :math:`+\\infty`, said with a
     ``PerfectFitWarning``.
     """
+    mean = _numeric(family.name, link)["mean"]
+
+    def fitted(part, rows):
+        """The observations and fitted means of ``rows``."""
+        return part.arrays[0][rows], mean(part.linear_predictor(theta, rows))
+
+    def selected(weights, rows):
+        return None if weights is None else weights[rows]
+
     if family.name == "gaussian" and link == "identity":
-        squares = (y - mu) ** 2
-        scale = weighted_sum(squares if analytic is None else analytic * squares,
-                              frequency) / n_obs
+        def squares(part, rows):
+            y, mu = fitted(part, rows)
+            weights = selected(analytic, rows)
+            return weighted_sum((y - mu) ** 2 * (1.0 if weights is None else weights),
+                                selected(frequency, rows))
+        scale = math.fsum(problem.map_rows(squares)) / n_obs
     if not scale > 0:
         warnings.warn(f"The {family.name} GLM fits the data exactly (dispersion 0): the "
                       "log-likelihood is +inf and AIC/BIC -inf; the standard errors are 0.",
@@ -596,14 +706,17 @@ def _loglik(family, link, y, mu, data, analytic, frequency, scale, n_obs):
     symbols = (Y, MU) + ((TRIALS,) if family.name == "binomial" else ())
     function = compile_expressions(symbols, (PHI,), (stable(family.logpdf),))
 
-    def chunk(rows):
+    def chunk(part, rows):
         phi = scale if analytic is None else scale / analytic[rows]
-        prepared = function.prepare(y[rows], mu[rows], *(column[rows] for column in data[1:]))
-        values = np.broadcast_to(function.evaluate(prepared, phi)[0], (rows.stop - rows.start,))
-        return weighted_sum(values, None if frequency is None else frequency[rows])
+        y, mu = fitted(part, rows)
+        trials = [np.broadcast_to(_trials_of(part, rows), y.shape)] \
+            if family.name == "binomial" else []
+        prepared = function.prepare(y, mu, *trials)
+        values = np.broadcast_to(function.evaluate(prepared, phi)[0], y.shape)
+        return weighted_sum(values, selected(frequency, rows))
 
     with np.errstate(all="ignore"):
-        return math.fsum(map_chunks(chunk, chunk_slices(len(y))))
+        return math.fsum(problem.map_rows(chunk))
 
 
 def _leverages(problem, theta, inverse_information, fisher_weight, extra):

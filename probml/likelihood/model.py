@@ -40,7 +40,7 @@ import math
 
 import sympy as sp
 
-from .._validation import Integer, Options, Real
+from .._validation import Integer, Options, Real, is_dask_collection
 from .compiled import MODULES, compile_expressions, stable
 from .data import SUPPORTS, as_interval, support_interval
 from .parameters import Parameter, as_domain
@@ -284,7 +284,10 @@ class Model:
         if method == "map" and not self.priors:
             raise ValueError("method='map' needs a prior: pass prior={parameter: ...} to "
                              "Model.")
-        problem = Problem(self, data, X, sample_weight, feature_names, offset, fit_intercept)
+        kind = Problem
+        if any(is_dask_collection(values) for values in (*data, X, sample_weight, offset)):
+            from .chunked import ChunkedProblem as kind     # Dask is imported only then
+        problem = kind(self, data, X, sample_weight, feature_names, offset, fit_intercept)
         phi = problem.free_start(start)
         objective, result = fit_problem(problem, phi, with_prior=method == "map",
                                         max_iter=max_iter, tol=tol)

@@ -28,7 +28,7 @@ from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning, DivergenceE
 from ..optim.newton import Evaluation, maximise, parameter_scale
 from .data import check_support, distinct_rows
 
-__all__ = ["Problem", "fit_problem"]
+__all__ = ["Problem", "check_data_count", "fit_problem"]
 
 # The most observations frequency weights may count (beyond, sums of log-densities
 # approach the largest double).
@@ -66,15 +66,20 @@ def _row_values(values, weights, size):
     return values if weights is None else values * weights
 
 
+def check_data_count(model, data):
+    """A clear error unless ``data`` holds one array per data symbol of ``model``."""
+    if len(data) != len(model.data):
+        raise ValueError(f"fit takes one array per data symbol "
+                         f"({', '.join(map(str, model.data))}), got {len(data)}.")
+
+
 class Problem:
     """A :class:`~probml.likelihood.Model` with its data, ready for Newton's method."""
 
     def __init__(self, model, data, X, sample_weight, feature_names, offset=None,
                  fit_intercept=True):
         self.model = model
-        if len(data) != len(model.data):
-            raise ValueError(f"fit takes one array per data symbol "
-                             f"({', '.join(map(str, model.data))}), got {len(data)}.")
+        check_data_count(model, data)
         arrays = [sample_array(values, str(symbol)) for values, symbol in zip(data, model.data)]
         n = len(arrays[0])
         for values, symbol in zip(arrays, model.data):
@@ -121,16 +126,35 @@ class Problem:
             if len(self.offset) != n:
                 raise ValueError(f"offset has {len(self.offset)} values but there are {n} "
                                  "observations.")
+        self._prepare(levels=True)
+
+    @classmethod
+    def part(cls, model, arrays, X, weights, offset, fit_intercept, feature_names):
+        """The problem of some rows of data already checked (a row chunk of a Dask
+        problem): float64 ``arrays``, ``X`` (or None), ``weights`` and ``offset`` (or
+        None) as they are, ``feature_names`` with the intercept's."""
+        problem = object.__new__(cls)
+        problem.model, problem.arrays, problem.blocks = model, arrays, None
+        problem.n = len(arrays[0])
+        problem.weights = weights
+        problem.total_weight = float(problem.n if weights is None else weights.sum())
+        problem.X, problem.offset = X, offset
+        problem.intercept = bool(fit_intercept) and X is not None
+        problem.feature_names = feature_names
+        problem._prepare(levels=False)
+        return problem
+
+    def _prepare(self, levels):
+        """The compiled model's data stage (and, with ``levels``, the distinct rows)."""
+        model, arrays, n = self.model, self.arrays, self.n
         self.sufficient = model.sufficient_form is not None and self.X is None
         compiled = model.compiled(self.sufficient)
         self.levels = None
         if self.sufficient:
-            means = [self._mean(statistic(*arrays))
-                     for statistic in model.sufficient_statistic_functions]
-            self.prepared = compiled.prepare(*means)
+            self.prepared = compiled.prepare(*self.sufficient_means())
         else:
             self.prepared = compiled.prepare(*arrays)
-            if compiled.has_levels:
+            if compiled.has_levels and levels:
                 # Terms of the data and the scalar parameters alone are computed on the
                 # distinct data values, once per pass, when there are few of them.
                 distinct = distinct_rows(arrays, most=n // DISTINCT_SHARE)
@@ -139,12 +163,26 @@ class Problem:
         self.n_scalar = len(model.scalar_parameters)
         self.n_coef = 0 if self.X is None else self.X.shape[1] + self.intercept
 
+    def sufficient_means(self):
+        """The (weighted) means of the model's sufficient statistics over the rows."""
+        return [self._mean(statistic(*self.arrays))
+                for statistic in self.model.sufficient_statistic_functions]
+
     def with_model(self, model):
         """The same data, weights, covariates and offset under another ``model`` of the same
         data symbols and parameters (the plain model of a Fisher-scoring fit, say)."""
         names = None if self.X is None else self.feature_names[int(self.intercept):]
         return Problem(model, self.arrays, self.X, self.weights, names, offset=self.offset,
                        fit_intercept=self.intercept)
+
+    def subsample(self, rows):
+        """The same problem on about ``rows`` of its rows, in evenly spaced blocks of
+        contiguous rows (a warm start's subsample; no copy)."""
+        n_blocks = min(max(rows // SUBSAMPLE_BLOCK_ROWS, MIN_SUBSAMPLE_BLOCKS),
+                       MAX_SUBSAMPLE_BLOCKS)
+        spacing, size = self.n // n_blocks, rows // n_blocks
+        return self.restricted([slice(k * spacing, k * spacing + size)
+                                for k in range(n_blocks)])
 
     def restricted(self, blocks):
         """The same problem on the rows of ``blocks`` only (a subsample, no copy)."""
@@ -218,6 +256,12 @@ class Problem:
         """Row slices covering the problem's rows, ``PASS_ROWS`` at a time."""
         return chunk_slices(self.n, self.blocks)
 
+    def map_rows(self, function):
+        """``[function(problem, rows) for each chunk of rows]``, in order: this problem
+        and row slices of it, on a few threads (a Dask problem passes each row chunk's
+        own problem and ``slice(None)``)."""
+        return map_chunks(lambda rows: function(self, rows), self.chunks())
+
     def linear_predictor(self, theta, rows=slice(None)):
         r""":math:`\eta = b + X\beta + \text{offset}` on ``rows``."""
         coef = theta[self.n_scalar + self.intercept:]
@@ -247,13 +291,17 @@ class Problem:
 
     def user_derivatives(self, theta, hessian=True):
         """Log-likelihood, gradient and Hessian on the user's scale at ``theta``."""
+        loglik, gradient, H = self.pass_derivatives(theta, hessian)
+        return self.data_loglik + loglik, gradient, H
+
+    def pass_derivatives(self, theta, hessian=True):
+        """:meth:`user_derivatives` without the data-only part of the log-likelihood."""
         k, order = self.n_scalar, 2 if hessian else 1
         compiled = self.model.compiled(self.sufficient)
         if self.X is None:
             values = compiled.evaluate(self.prepared, *theta[:k], order=order)
-            loglik, gradient, H = self.assemble(values, None, self.weights, self.n, hessian,
-                                                 averages=self.sufficient)
-            return self.data_loglik + loglik, gradient, H
+            return self.assemble(values, None, self.weights, self.n, hessian,
+                                 averages=self.sufficient)
         levels = None
         if self.levels is not None:
             prepared, index = self.levels
@@ -276,7 +324,7 @@ class Problem:
             gradient += part[1]
             if hessian:
                 H += part[2]
-        return self.data_loglik + loglik, gradient, H
+        return loglik, gradient, H
 
     def assemble(self, values, X, weights, size, hessian, averages=False):
         """(value, gradient, Hessian) of one chunk from the compiled outputs.
@@ -339,6 +387,13 @@ class Problem:
                 columns.append(parts[k])
             columns += list((self.X * parts[k][:, None]).T)
         return np.column_stack(columns) if columns else np.zeros((self.n, 0))
+
+    def score_outer(self, theta):
+        r""":math:`\sum_i w_i s_i s_i^\top`, the per-observation scores' weighted outer
+        products on the user's scale (the sandwich's meat)."""
+        scores = self.scores(theta)
+        weighted = scores if self.weights is None else scores * self.weights[:, None]
+        return weighted.T @ scores
 
     def linear_predictor_scores(self, theta):
         r""":math:`\partial\ell_i/\partial\eta_i` for each observation (without weights): the
@@ -533,16 +588,11 @@ def _warm_start(problem, phi, with_prior, max_iter):
     Returns the start and the subsample's information scaled to all rows
     (None where the subsample fit failed: the full fit then starts cold).
     """
-    n = problem.n
     information, sub = None, None
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for rows in (SUBSAMPLE_ROWS // 4, SUBSAMPLE_ROWS):
-            n_blocks = min(max(rows // SUBSAMPLE_BLOCK_ROWS, MIN_SUBSAMPLE_BLOCKS),
-                           MAX_SUBSAMPLE_BLOCKS)
-            spacing, size = n // n_blocks, rows // n_blocks
-            sub = problem.restricted([slice(k * spacing, k * spacing + size)
-                                      for k in range(n_blocks)])
+            sub = problem.subsample(rows)
             warm = maximise(sub.objective(with_prior), phi, tol=WARM_START_TOL,
                             n=sub.total_weight, max_iter=max_iter, step_tolerance=np.inf)
             if not (np.all(np.isfinite(warm.theta)) and np.isfinite(warm.evaluation.value)):

@@ -129,10 +129,7 @@ class LikelihoodFit(CoefficientInference):
             expected = self._expected_information(theta)
             inverse = np.linalg.inv(expected[np.ix_(keep, keep)])
         elif self.cov_type == "sandwich":
-            scores = self.problem.scores(theta)
-            weights = self.problem.weights
-            weighted = scores if weights is None else scores * weights[:, None]
-            meat = (weighted.T @ scores)[np.ix_(keep, keep)]
+            meat = self.problem.score_outer(theta)[np.ix_(keep, keep)]
             inverse = inverse @ meat @ inverse
         cov[np.ix_(keep, keep)] = 0.5 * (inverse + inverse.T)
         return cov
@@ -145,7 +142,7 @@ class LikelihoodFit(CoefficientInference):
                 f"SymPy could not take the expected information of {self.model.name} in closed "
                 "form (or the model has no support declared), so cov_type='expected' is not "
                 "available: use cov_type='observed' or 'sandwich'.")
-        return function(self.problem, theta)
+        return sum(self.problem.map_rows(lambda part, rows: function(part, theta, rows)))
 
     # -- intervals ---------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ and it stops on the duality gap, as scikit-learn does.
 
 import math
 import warnings
+from functools import reduce
 
 import numpy as np
 
@@ -41,7 +42,9 @@ from .._validation import (
     WeightedRows,
     check_is_fitted,
     check_weights,
+    is_dask_collection,
     positive_result,
+    record_features,
     validate_params,
 )
 from ..exceptions import ConvergenceWarning, NonConvexWarning
@@ -245,7 +248,18 @@ class _PenalizedRegressor(Regressor):
     def _moments(self, X, y, fit_intercept, sample_weight=None):
         r"""The statistics of the data, weighted as scikit-learn weights its objective:
         :math:`\frac{1}{2\sum_i w_i}\sum_i w_i (y_i - b - x_i^\top w)^2` (the rows of
-        positive weight, :meth:`Moments.weighted`)."""
+        positive weight, :meth:`Moments.weighted`).  On Dask ``X`` and ``y``, each row
+        chunk's statistics, in one pass, merged in the chunks' order."""
+        if is_dask_collection(X) or is_dask_collection(y):
+            from .streaming import chunk_statistics, refuse_options   # builds on this module
+
+            refuse_options({"sample_weight": sample_weight})
+            parts, names = chunk_statistics(X, y, fit_intercept)
+            moments = reduce(Moments.merge, parts)
+            record_features(self, len(moments.x_mean), names)
+            self._fitted_on_pandas = names is not None
+            self.n_samples_ = moments.n
+            return moments
         X, y, names = self._validate_training_data(X, y)
         weights = check_weights(sample_weight, "sample_weight", X.shape[0])
         self.n_samples_ = X.shape[0]
@@ -327,7 +341,9 @@ class Lasso(_PenalizedRegressor):
 
     def fit(self, X, y, sample_weight=None):
         """Fit by coordinate descent; returns self.  ``sample_weight`` weights each row's
-        squared error, as scikit-learn's Lasso does (the weights scaled to sum to n)."""
+        squared error, as scikit-learn's Lasso does (the weights scaled to sum to n).
+        ``X`` and ``y`` may be Dask collections: one pass over their row chunks gives the
+        Gram matrix, and the data are never held in memory at once."""
         params = self._check_params()
         alpha, tol, max_iter = params["alpha"], params["tol"], params["max_iter"]
         moments = self._moments(X, y, params["fit_intercept"], sample_weight)

@@ -37,6 +37,7 @@ import numpy as np
 from .._blocks import (
     chunk_slices,
     column_sums_of_squares,
+    dask_head_rows,
     map_chunks,
     map_dask_chunks,
     weighted_gram,
@@ -534,7 +535,6 @@ class LogisticRegression(CoefficientInference, Classifier):
         """Fit on Dask ``X`` and ``y`` (two classes) a row chunk at a time: Newton's method
         with one pass over the chunks per step (:class:`_ChunkedObjective`), warm
         started, as in memory, from a fit to a few evenly spaced chunks."""
-        import dask
         import dask.array as da
 
         from .streaming import dask_design, first_non_finite, refuse_options
@@ -558,13 +558,9 @@ class LogisticRegression(CoefficientInference, Classifier):
         objective = _ChunkedObjective(X, codes, lam, fit_intercept)
         start, preconditioner = np.zeros(p + 1), None
         if n >= 4 * _SUBSAMPLE_ROWS:
-            # The warm start: the in-memory fit's, on evenly spaced chunks of about
-            # _SUBSAMPLE_ROWS rows, read into memory.
-            chunks = np.flatnonzero(np.asarray(X.chunks[0]) > 0)
-            picks = chunks[np.unique(np.linspace(0, len(chunks) - 1, max(
-                1, int(np.ceil(_SUBSAMPLE_ROWS * len(chunks) / n)))).round().astype(int))]
-            X_sub, y_sub = dask.compute(da.concatenate([X.blocks[k] for k in picks]),
-                                        da.concatenate([codes.blocks[k] for k in picks]))
+            # The warm start: the in-memory fit's, on about _SUBSAMPLE_ROWS rows of evenly
+            # spaced chunks, read into memory.
+            X_sub, y_sub = dask_head_rows([X, codes], _SUBSAMPLE_ROWS)
             m = len(y_sub)
             sub = _Objective(X_sub, y_sub, lam * m / n, fit_intercept)
             with np.errstate(all="ignore"):

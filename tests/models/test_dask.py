@@ -60,6 +60,29 @@ def test_the_dask_fit_is_the_in_memory_fit(model, chunking, no_materialising):
     np.testing.assert_allclose(_record(lazy), _record(eager), rtol=1e-10, atol=1e-300)
 
 
+PENALISED = {
+    "lasso": lambda: probml.Lasso(alpha=0.3),
+    "lasso-no-intercept": lambda: probml.Lasso(alpha=0.1, fit_intercept=False),
+    "bridge": lambda: probml.BridgeRegression(alpha=0.3, p=1.5),
+}
+
+
+@pytest.mark.parametrize("chunking", CHUNKINGS)
+@pytest.mark.parametrize("model", PENALISED)
+def test_the_lasso_on_dask_is_the_in_memory_fit(model, chunking, no_materialising):
+    """Coordinate descent runs on the Gram matrix, merged from the chunks' statistics."""
+    X, y = _data()
+    chunks = CHUNKINGS[chunking]
+    lazy = PENALISED[model]().fit(da.from_array(X, chunks=(chunks, 3)),
+                                  da.from_array(y, chunks=(chunks,)))
+    eager = PENALISED[model]().fit(X, y)
+    np.testing.assert_allclose(np.r_[lazy.intercept_, lazy.coef_],
+                               np.r_[eager.intercept_, eager.coef_], rtol=1e-10)
+    assert lazy.n_samples_ == eager.n_samples_ == len(y)
+    with pytest.raises(ValueError, match="sample_weight is not available with Dask"):
+        probml.Lasso().fit(da.from_array(X), y, sample_weight=np.ones(len(y)))
+
+
 def test_a_dask_data_frame_names_the_features(no_materialising):
     pandas = pytest.importorskip("pandas")
     X, y = _data(1)

@@ -1,0 +1,210 @@
+r"""The likelihood engine on Dask: the same passes, one row chunk at a time.
+
+A :class:`ChunkedProblem` holds Dask arrays and never brings them into memory
+whole.  Each pass builds the in-memory :class:`~.problem.Problem` of every row
+chunk (:meth:`Problem.part <probml.likelihood.problem.Problem.part>`) where the
+chunk is, runs the in-memory pass on it, and the client sums the chunks'
+results in the chunks' order (:func:`~probml._blocks.map_dask_chunks`).  A fit
+therefore equals the in-memory fit to rounding, for any chunking.
+
+The first pass checks every chunk with the in-memory checks (support, finite
+values) and sums what does not change during the fit: the data-only part of
+the log-likelihood, the total weight and, for a model with sufficient
+statistics and no covariates, their sums (its Newton steps then need no pass at
+all, as in memory).  Newton's method starts where it does in memory: at the
+closed-form MLE (its sums are passes over the chunks), or at the caller's
+start and, on large data, at the fit to a subsample, here the first rows of a
+few evenly spaced chunks (:func:`~probml._blocks.dask_head_rows`).
+
+>>> import numpy as np, dask.array as da
+>>> from probml.likelihood import fit_distribution
+>>> x = np.random.default_rng(0).gamma(2.0, 3.0, size=1000)
+>>> lazy = fit_distribution(da.from_array(x, chunks=300), "gamma")
+>>> bool(np.allclose(lazy.params_, fit_distribution(x, "gamma").params_, rtol=1e-10))
+True
+"""
+
+import numpy as np
+
+from .._blocks import dask_head_rows, map_dask_chunks
+from .._validation import dask_array, sample_array
+from .problem import MAX_TOTAL_WEIGHT, Problem, check_data_count
+
+__all__ = ["ChunkedProblem", "check_chunks"]
+
+
+def check_chunks(check, *arrays):
+    """Run ``check(*blocks)`` (the in-memory checks, raising a ValueError) on every row
+    chunk of Dask ``arrays`` in one pass, and raise the first chunk's error, saying
+    where that chunk starts."""
+    def run(start, *blocks):
+        try:
+            check(*blocks)
+        except ValueError as error:
+            return _in_chunk(error, start)
+        return None
+    message = next((found for found in map_dask_chunks(run, *arrays) if found), None)
+    if message:
+        raise ValueError(message)
+
+
+def _in_chunk(error, start):
+    """A chunk's error message, saying that its indices count from the chunk's start."""
+    if not start:
+        return str(error)
+    return f"{error} (The index counts from row {start}, where this Dask row chunk starts.)"
+
+
+class ChunkedProblem(Problem):
+    """A :class:`~.problem.Problem` whose data, covariates, weights and offset are Dask
+    arrays (or data frames and series, or NumPy arrays given beside them)."""
+
+    def __init__(self, model, data, X, sample_weight, feature_names, offset=None,
+                 fit_intercept=True):
+        self.model = model
+        check_data_count(model, data)
+        arrays = [dask_array(values, str(symbol), 1) for values, symbol in zip(data, model.data)]
+        n = arrays[0].shape[0]
+        for values, symbol in zip(arrays, model.data):
+            if values.shape[0] != n:
+                raise ValueError(f"{symbol} has {values.shape[0]} values but "
+                                 f"{model.data[0]} has {n}: one per observation.")
+        self.X, self.feature_names, self.intercept, names = None, None, False, None
+        if model.linked is not None:
+            if X is None:
+                raise ValueError(f"The model links {model.linked.name} to covariates: pass X.")
+            if not isinstance(fit_intercept, (bool, np.bool_)):
+                raise ValueError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
+            names = feature_names if feature_names is not None else (
+                [str(column) for column in X.columns] if hasattr(X, "columns") else None)
+            X = dask_array(X, "X", 2).astype(np.float64).rechunk({1: -1})
+            if X.shape[0] != n:
+                raise ValueError(f"X has {X.shape[0]} rows but there are {n} observations.")
+            p = X.shape[1]
+            names = [str(name) for name in names] if names is not None else [
+                f"x{j}" for j in range(p)]
+            if len(names) != p:
+                raise ValueError(f"feature_names must name the {p} columns of X.")
+            self.X, self.intercept = X, bool(fit_intercept)
+            self.feature_names = ["intercept", *names] if self.intercept else names
+        elif X is not None:
+            raise ValueError("X was given but the model has no linked parameter: pass "
+                             "link={parameter: 'log'} (or another link) to Model.")
+        self.offset = None
+        if offset is not None:
+            if self.X is None:
+                raise ValueError("offset needs covariates: it is added to the linear "
+                                 "predictor of a linked parameter.")
+            self.offset = dask_array(offset, "offset", 1)
+            if self.offset.shape[0] != n:
+                raise ValueError(f"offset has {self.offset.shape[0]} values but there are "
+                                 f"{n} observations.")
+        self.weights = None
+        if sample_weight is not None:
+            self.weights = dask_array(sample_weight, "sample_weight", 1)
+            if self.weights.shape[0] != n:
+                raise ValueError(f"sample_weight must hold one weight >= 0 per observation "
+                                 f"({n}), not all zero.")
+        # Every column in the row chunks of X (or of the first data array).
+        rows = (self.X if self.X is not None else arrays[0]).chunks[0]
+        self.arrays = [values.astype(np.float64).rechunk((rows,)) for values in arrays]
+        self.offset, self.weights = (
+            None if values is None else values.astype(np.float64).rechunk((rows,))
+            for values in (self.offset, self.weights))
+        self.n, self.blocks, self.levels = n, None, None
+        self.n_scalar = len(model.scalar_parameters)
+        self.n_coef = 0 if self.X is None else self.X.shape[1] + self.intercept
+        self.sufficient = model.sufficient_form is not None and self.X is None
+        self._first_pass(names)
+
+    @property
+    def _columns(self):
+        """The Dask arrays a chunk's problem is built from, in :meth:`_part`'s order."""
+        return [*self.arrays, *(values for values in (self.X, self.weights, self.offset)
+                                if values is not None)]
+
+    def _split(self, blocks):
+        """A chunk's blocks of :attr:`_columns` as (data arrays, X, weights, offset)."""
+        rest = iter(blocks[len(self.arrays):])
+        return (list(blocks[:len(self.arrays)]),
+                *(next(rest) if values is not None else None
+                  for values in (self.X, self.weights, self.offset)))
+
+    def _part(self, blocks):
+        """The in-memory problem of one row chunk (its blocks of :attr:`_columns`)."""
+        arrays, X, weights, offset = self._split(blocks)
+        return Problem.part(self.model, arrays, X, weights, offset, self.intercept,
+                            self.feature_names)
+
+    def _first_pass(self, names):
+        """Check every chunk as a fit in memory would, and sum what the fit keeps fixed:
+        the total weight, the data-only log-likelihood, the sufficient statistics."""
+        sufficient = self.sufficient
+
+        def check(start, *blocks):
+            data, X, weights, offset = self._split(blocks)
+            try:
+                Problem(self.model, data, X, None, names, offset, self.intercept)
+                if weights is not None:
+                    weights = sample_array(weights, "sample_weight")
+                    if np.any(weights < 0):
+                        raise ValueError(f"sample_weight must hold weights >= 0; "
+                                         f"sample_weight[{np.argmax(weights < 0)}] = "
+                                         f"{weights[np.argmax(weights < 0)]:g}.")
+            except ValueError as error:
+                return _in_chunk(error, start)
+            part = self._part(blocks)
+            sums = [mean * part.total_weight for mean in part.sufficient_means()] \
+                if sufficient else None
+            return part.total_weight, part.data_loglik, sums
+
+        parts = map_dask_chunks(check, *self._columns)
+        for part in parts:
+            if isinstance(part, str):
+                raise ValueError(part)
+        self.total_weight = float(sum(part[0] for part in parts))
+        if self.weights is not None and not self.total_weight > 0:
+            raise ValueError(f"sample_weight must hold one weight >= 0 per observation "
+                             f"({self.n}), not all zero.")
+        if self.total_weight > MAX_TOTAL_WEIGHT:
+            raise ValueError(f"sample_weight counts observations (frequency weights) and "
+                             f"sums to {self.total_weight:.3g}; at most "
+                             f"{MAX_TOTAL_WEIGHT:.0e} are supported (the log-likelihood "
+                             "must stay finite).")
+        self.data_loglik = sum(part[1] for part in parts)
+        compiled = self.model.compiled(sufficient)
+        if sufficient:
+            means = [sum(part[2][j] for part in parts) / self.total_weight
+                     for j in range(len(parts[0][2]))]
+            self.prepared = compiled.prepare(*means)
+
+    # -- passes over the chunks -----------------------------------------------------------
+
+    def map_rows(self, function):
+        """``[function(problem, slice(None)) for each row chunk's problem]``, in order."""
+        return map_dask_chunks(lambda start, *blocks: function(self._part(blocks),
+                                                               slice(None)), *self._columns)
+
+    def pass_derivatives(self, theta, hessian=True):
+        if self.sufficient:                   # from the sums of the first pass
+            return super().pass_derivatives(theta, hessian)
+        parts = self.map_rows(lambda part, rows: part.pass_derivatives(theta, hessian))
+        loglik = sum(part[0] for part in parts)
+        gradient = sum(part[1] for part in parts)
+        return loglik, gradient, sum(part[2] for part in parts) if hessian else None
+
+    def score_outer(self, theta):
+        return sum(self.map_rows(lambda part, rows: part.score_outer(theta)))
+
+    def scores(self, theta):
+        raise ValueError("Per-observation scores of Dask data would fill memory: they are "
+                         "summed over the chunks instead (cov_type='sandwich').")
+
+    linear_predictor_scores = scores
+
+    def subsample(self, rows):
+        """About ``rows`` rows of evenly spaced chunks, in memory, as an in-memory problem."""
+        return self._part(dask_head_rows(self._columns, rows))
+
+    def with_model(self, model):
+        raise ValueError("This needs the rows in memory; fit on the computed arrays.")
