@@ -322,7 +322,9 @@ def dask_array(value, name, ndim):
     import dask.array as da
 
     if hasattr(value, "to_dask_array"):                 # a Dask data frame or series
-        value = value.to_dask_array(lengths=True)
+        # Its partition lengths are computed below: lengths=True counts the partitions
+        # before Dask's optimiser merges small files (read_parquet), and then fails.
+        value = value.to_dask_array()
     elif not isinstance(value, da.Array):
         value = da.asarray(np.asarray(value))
     if value.ndim != ndim:

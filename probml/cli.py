@@ -54,6 +54,9 @@ class _NamedColumns:
 
 def fit_command(args):
     """Fit a model to a data file; print its summary, or write predictions for new rows."""
+    files = _dataset_files(args.data)
+    if files is not None:
+        return _fit_dataset(args, *files)
     data = open_csv(args.data, args.sep)
     model = make_model(args.model, **_hyperparameters(args))
     if args.formula is not None:
@@ -69,6 +72,97 @@ def fit_command(args):
     # Notes on how the file was read, once it was read and fitted (a failure is one line).
     for note in data.notes:
         print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+# -- a Parquet file or a folder of files, streamed by Dask --------------------------------
+
+_PARQUET, _CSV = (".parquet", ".pq"), (".csv", ".tsv", ".txt")
+
+
+def _dataset_files(path):
+    """``(kind, files)`` for a Parquet file or a folder of CSV or Parquet files (sorted by
+    name); None for a single delimited text file."""
+    if os.path.isdir(path):
+        names = sorted(name for name in os.listdir(path) if not name.startswith((".", "_")))
+        files = {kind: [os.path.join(path, name) for name in names
+                        if name.lower().endswith(suffixes)
+                        and os.path.isfile(os.path.join(path, name))]
+                 for kind, suffixes in (("parquet", _PARQUET), ("csv", _CSV))}
+        if files["parquet"] and files["csv"]:
+            raise InputError(f"{printable(path)}: the folder holds both Parquet and CSV files; "
+                             "give a folder of one kind")
+        kind = "parquet" if files["parquet"] else "csv"
+        if not files[kind]:
+            raise InputError(f"{printable(path)}: the folder holds no .csv or .parquet files")
+        return kind, files[kind]
+    if path.lower().endswith(_PARQUET):
+        return "parquet", [path]
+    return None
+
+
+def _fit_dataset(args, kind, files):
+    """Fit ``--target`` on ``--features`` (numbers) from a Parquet file or a folder of files,
+    streamed a partition at a time by Dask (the estimators' Dask path)."""
+    label = printable(args.data)
+    for option, name in ((args.formula, "--formula"), (args.predict, "--predict"),
+                         (args.weights, "--weights")):
+        if option is not None:
+            raise InputError(f"{name} is not available for a Parquet file or a folder yet; "
+                             "fit a single CSV file for it")
+    dd = _need("dask.dataframe", "a Parquet file or a folder of files", "dask")
+    model = make_model(args.model, **_hyperparameters(args))
+    if kind == "csv":
+        layouts = [open_csv(path, args.sep) for path in files]
+        for layout in layouts[1:]:
+            if layout.columns != layouts[0].columns or layout.sep != layouts[0].sep:
+                raise InputError(f"{layout.label}: its header or delimiter differs from "
+                                 f"{layouts[0].label}'s; the files of a folder share them")
+        columns = layouts[0].columns
+    else:
+        try:
+            frame = dd.read_parquet(files)
+        except Exception as error:  # noqa: BLE001 - pyarrow's errors have many types
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else ""
+            raise InputError(f"{label}: not readable as Parquet ({reason or error!r})") \
+                from None
+        columns = [str(name) for name in frame.columns]
+    target = args.target
+    if target not in columns:
+        raise InputError(f"{label}: no column {printable(target)!r}; the columns are "
+                         f"{[printable(n) for n in columns]} (the target)")
+    features = args.features or [name for name in columns if name != target]
+    missing = [name for name in features if name not in columns]
+    if missing:
+        raise InputError(f"{label}: no column {printable(missing[0])!r}; the columns are "
+                         f"{[printable(n) for n in columns]} (the feature)")
+    if target in features:
+        raise InputError(f"{printable(target)!r} is the target; it cannot be a feature too")
+    if not features:
+        raise InputError(f"{label}: no feature columns besides the target "
+                         f"{printable(target)!r}")
+    used = [*features, target]
+    if kind == "csv":
+        frame = dd.read_csv(files, sep=layouts[0].sep, usecols=used, dtype="float64",
+                            blocksize="64MB")
+    frame = frame[used]
+    text = [name for name in used if frame[name].dtype.kind not in "biuf"]
+    if text:
+        raise InputError(f"{label}, column {printable(text[0])!r}: it does not hold numbers "
+                         f"({frame[text[0]].dtype}); from a Parquet file or a folder the "
+                         "columns must be numbers")
+    try:
+        with warnings.catch_warnings():
+            # Dask's own notices about the pandas it runs on are not the user's business.
+            warnings.filterwarnings("ignore", module=r"dask(\.|$)")
+            model.fit(frame[features], frame[target])
+    except ValueError as error:
+        if "could not convert" not in str(error):
+            raise
+        raise InputError(f"{label}: a value of the columns {[printable(n) for n in used]} is "
+                         f"not a number ({error})") from None
+    summary = model.summary(level=args.level)
+    _print_summary(summary, args.format)
     return 0
 
 
@@ -122,13 +216,13 @@ def _weights_option(args, data):
     return args.weights
 
 
-def _need(module, option):
+def _need(module, option, extra="formula"):
     import importlib
 
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise InputError(f"{option} needs {module}: pip install 'probml[formula]'") from None
+        raise InputError(f"{option} needs {module}: pip install 'probml[{extra}]'") from None
 
 
 def _fit_columns(args, data, model):
@@ -606,7 +700,9 @@ def build_parser():
         "response and the features as a formula (--formula 'y ~ x1 + C(g)', which needs "
         "probml[formula]) or as columns (--target y [--features x1 x2], default every other "
         "column; a text column is categorical, coded against its first level).")
-    fit.add_argument("data", help="CSV file with a header line (delimiter detected)")
+    fit.add_argument("data", help="CSV file with a header line (delimiter detected); or a "
+                     "Parquet file, or a folder of CSV or Parquet files, streamed with Dask "
+                     "(probml[dask])")
     response = fit.add_mutually_exclusive_group(required=True)
     response.add_argument("--formula", help="model formula, as in R and statsmodels")
     response.add_argument("--target", help="name of the response column")

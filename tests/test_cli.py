@@ -502,3 +502,61 @@ def test_every_reader_rounds_each_number_as_python_float_does(tmp_path):
     blocks = _tables.map_numeric_blocks(data, ["a", "b"], lambda block: block.copy(),
                                         block_rows=1000)
     np.testing.assert_array_equal(np.concatenate(blocks), expected)
+
+
+def test_a_parquet_file_or_a_folder_of_files_is_streamed_and_equals_the_csv_fit(tmp_path,
+                                                                                 capsys):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    frame["y"] = 1 + 2 * frame.x1 - frame.x2 + rng.normal(size=n)
+    frame["c"] = rng.poisson(np.exp(0.2 + 0.3 * frame.x1)).astype(float)
+    frame.to_csv(tmp_path / "all.csv", index=False)
+    frame.to_parquet(tmp_path / "all.parquet")
+    for name, suffix in (("csvs", "csv"), ("parquets", "parquet")):
+        (tmp_path / name).mkdir()
+        for k in range(3):
+            part = frame.iloc[k * 1000:(k + 1) * 1000]
+            getattr(part, f"to_{suffix}")(tmp_path / name / f"part{k}.{suffix}", index=False)
+
+    def coefficients(path, *options):
+        status, out, err = run(capsys, "fit", str(path), *options, "--format", "csv")
+        assert status == 0, err
+        return np.array([[float(cell) for cell in line.split(",")[1:3]]
+                         for line in out.strip().splitlines()[1:]])
+
+    for options in (["--target", "y", "--features", "x1", "x2"],
+                    ["--target", "c", "--features", "x1", "--model", "poisson"],
+                    ["--target", "y", "--model", "ridge", "--alpha", "2"]):
+        expected = coefficients(tmp_path / "all.csv", *options)
+        for source in ("all.parquet", "csvs", "parquets"):
+            np.testing.assert_allclose(coefficients(tmp_path / source, *options), expected,
+                                       rtol=1e-10)
+    # What cannot be streamed, or is not there, gets one clear line.
+    frame.assign(g=np.where(frame.x1 > 0, "a", "b")).to_parquet(tmp_path / "text.parquet")
+    (tmp_path / "bad.parquet").write_text("not parquet\n")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "mixed").mkdir()
+    frame.to_csv(tmp_path / "mixed" / "a.csv", index=False)
+    frame.to_parquet(tmp_path / "mixed" / "b.parquet")
+    (tmp_path / "differ").mkdir()
+    frame.to_csv(tmp_path / "differ" / "a.csv", index=False)
+    frame.rename(columns={"x2": "z"}).to_csv(tmp_path / "differ" / "b.csv", index=False)
+    (tmp_path / "text").mkdir()
+    frame.to_csv(tmp_path / "text" / "a.csv", index=False)
+    frame.astype(object).assign(x1="abc").to_csv(tmp_path / "text" / "b.csv", index=False)
+    for arguments, fragment in [
+            (["text.parquet", "--target", "y"], "column 'g': it does not hold numbers"),
+            (["bad.parquet", "--target", "y"], "bad.parquet: not readable as Parquet"),
+            (["empty", "--target", "y"], "holds no .csv or .parquet files"),
+            (["mixed", "--target", "y"], "both Parquet and CSV files"),
+            (["differ", "--target", "y"], "its header or delimiter differs"),
+            (["text", "--target", "y"], "is not a number (could not convert string"),
+            (["all.parquet", "--target", "nope"], "no column 'nope'"),
+            (["all.parquet", "--target", "y", "--features", "x1", "nope"], "no column 'nope'"),
+            (["all.parquet", "--formula", "y ~ x1"], "--formula is not available for a Parquet"),
+            (["csvs", "--target", "y", "--predict", "x.csv"], "--predict is not available")]:
+        status, _, err = run(capsys, "fit", str(tmp_path / arguments[0]), *arguments[1:])
+        assert_one_clear_line(status, err, fragment)

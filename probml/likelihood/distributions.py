@@ -138,16 +138,24 @@ def _moment_start(name, x):
     absolute deviation are then those of a subsample of evenly spaced chunks.
     """
     n = x.shape[0]
+    # In memory the logarithms are taken once; on Dask in each pass, inside the chunks'
+    # error state (a lazy np.log would run outside it).
+    in_memory = not is_dask_collection(x)
 
-    def mean(function):
-        return row_sum(function, x) / n
+    def mean(function, logarithms=False):
+        if not logarithms:
+            return row_sum(function, x) / n
+        if in_memory:
+            return row_sum(function, logs) / n
+        return row_sum(lambda v: function(np.log(v)), x) / n
 
     with np.errstate(all="ignore"):
         average = mean(lambda v: v)
-        var = mean(lambda v: (v - average) ** 2)
+        var = mean(lambda v: (v - average) ** 2) if name in ("beta", "t", "nbinom") else None
         if name in ("gamma", "weibull_min", "lognorm"):
-            log_mean = mean(np.log)
-            log_spread = math.sqrt(mean(lambda v: (np.log(v) - log_mean) ** 2))
+            logs = np.log(x) if in_memory else None
+            log_mean = mean(lambda v: v, logarithms=True)
+            log_spread = math.sqrt(mean(lambda v: (v - log_mean) ** 2, logarithms=True))
         if name == "gamma":
             spread = math.log(average) - log_mean
             if not spread > 0:
