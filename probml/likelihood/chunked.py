@@ -28,7 +28,7 @@ import numpy as np
 
 from .._blocks import dask_head_rows, map_dask_chunks
 from .._validation import dask_array, sample_array
-from .problem import MAX_TOTAL_WEIGHT, Problem, check_data_count
+from .problem import MAX_TOTAL_WEIGHT, Problem
 
 __all__ = ["ChunkedProblem", "check_chunks"]
 
@@ -62,43 +62,7 @@ class ChunkedProblem(Problem):
     def __init__(self, model, data, X, sample_weight, feature_names, offset=None,
                  fit_intercept=True):
         self.model = model
-        check_data_count(model, data)
-        arrays = [dask_array(values, str(symbol), 1) for values, symbol in zip(data, model.data)]
-        n = arrays[0].shape[0]
-        for values, symbol in zip(arrays, model.data):
-            if values.shape[0] != n:
-                raise ValueError(f"{symbol} has {values.shape[0]} values but "
-                                 f"{model.data[0]} has {n}: one per observation.")
-        self.X, self.feature_names, self.intercept, names = None, None, False, None
-        if model.linked is not None:
-            if X is None:
-                raise ValueError(f"The model links {model.linked.name} to covariates: pass X.")
-            if not isinstance(fit_intercept, (bool, np.bool_)):
-                raise ValueError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
-            names = feature_names if feature_names is not None else (
-                [str(column) for column in X.columns] if hasattr(X, "columns") else None)
-            X = dask_array(X, "X", 2).astype(np.float64).rechunk({1: -1})
-            if X.shape[0] != n:
-                raise ValueError(f"X has {X.shape[0]} rows but there are {n} observations.")
-            p = X.shape[1]
-            names = [str(name) for name in names] if names is not None else [
-                f"x{j}" for j in range(p)]
-            if len(names) != p:
-                raise ValueError(f"feature_names must name the {p} columns of X.")
-            self.X, self.intercept = X, bool(fit_intercept)
-            self.feature_names = ["intercept", *names] if self.intercept else names
-        elif X is not None:
-            raise ValueError("X was given but the model has no linked parameter: pass "
-                             "link={parameter: 'log'} (or another link) to Model.")
-        self.offset = None
-        if offset is not None:
-            if self.X is None:
-                raise ValueError("offset needs covariates: it is added to the linear "
-                                 "predictor of a linked parameter.")
-            self.offset = dask_array(offset, "offset", 1)
-            if self.offset.shape[0] != n:
-                raise ValueError(f"offset has {self.offset.shape[0]} values but there are "
-                                 f"{n} observations.")
+        arrays, n = self._layout(data, X, feature_names, offset, fit_intercept)
         self.weights = None
         if sample_weight is not None:
             self.weights = dask_array(sample_weight, "sample_weight", 1)
@@ -115,7 +79,16 @@ class ChunkedProblem(Problem):
         self.n_scalar = len(model.scalar_parameters)
         self.n_coef = 0 if self.X is None else self.X.shape[1] + self.intercept
         self.sufficient = model.sufficient_form is not None and self.X is None
-        self._first_pass(names)
+        self._first_pass(None if self.X is None else self.feature_names[int(self.intercept):])
+
+    @staticmethod
+    def _vector(values, name):
+        return dask_array(values, name, 1)
+
+    @staticmethod
+    def _matrix(X):
+        names = [str(column) for column in X.columns] if hasattr(X, "columns") else None
+        return dask_array(X, "X", 2).astype(np.float64).rechunk({1: -1}), names
 
     @property
     def _columns(self):

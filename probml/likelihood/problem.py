@@ -79,13 +79,7 @@ class Problem:
     def __init__(self, model, data, X, sample_weight, feature_names, offset=None,
                  fit_intercept=True):
         self.model = model
-        check_data_count(model, data)
-        arrays = [sample_array(values, str(symbol)) for values, symbol in zip(data, model.data)]
-        n = len(arrays[0])
-        for values, symbol in zip(arrays, model.data):
-            if len(values) != n:
-                raise ValueError(f"{symbol} has {len(values)} values but "
-                                 f"{model.data[0]} has {n}: one per observation.")
+        arrays, n = self._layout(data, X, feature_names, offset, fit_intercept)
         check_support(arrays[0], model)
         self.n, self.arrays, self.blocks = n, arrays, None
         weights = check_weights(sample_weight, "sample_weight", n)
@@ -97,16 +91,41 @@ class Problem:
                                  f"sums to {weights.sum():.3g}; at most {MAX_TOTAL_WEIGHT:.0e} "
                                  "are supported (the log-likelihood must stay finite).")
             self.weights, self.total_weight = weights, float(weights.sum())
+        self._prepare(levels=True)
+
+    @staticmethod
+    def _vector(values, name):
+        """One value per observation, as the problem holds it (a float64 NumPy array)."""
+        return sample_array(values, name)
+
+    @staticmethod
+    def _matrix(X):
+        """The covariates as the problem holds them, and their column names (or None)."""
+        return check_matrix(X, "X")
+
+    def _layout(self, data, X, feature_names, offset, fit_intercept):
+        """The data arrays and their number of rows, after checking that the data, ``X``
+        and ``offset`` agree in length and with the model; sets ``X``, ``offset``,
+        ``intercept`` and ``feature_names`` (with the intercept's)."""
+        model = self.model
+        check_data_count(model, data)
+        arrays = [self._vector(values, str(symbol)) for values, symbol in zip(data, model.data)]
+        n = arrays[0].shape[0]
+        for values, symbol in zip(arrays, model.data):
+            if values.shape[0] != n:
+                raise ValueError(f"{symbol} has {values.shape[0]} values but "
+                                 f"{model.data[0]} has {n}: one per observation.")
         self.X, self.feature_names, self.intercept = None, None, False
         if model.linked is not None:
             if X is None:
                 raise ValueError(f"The model links {model.linked.name} to covariates: pass X.")
             if not isinstance(fit_intercept, (bool, np.bool_)):
                 raise ValueError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
-            self.X, names = check_matrix(X, "X")
+            self.X, names = self._matrix(X)
             names = feature_names if feature_names is not None else names
-            if len(self.X) != n:
-                raise ValueError(f"X has {len(self.X)} rows but there are {n} observations.")
+            if self.X.shape[0] != n:
+                raise ValueError(f"X has {self.X.shape[0]} rows but there are {n} "
+                                 "observations.")
             p = self.X.shape[1]
             names = ([str(name) for name in names] if names is not None
                      else [f"x{j}" for j in range(p)])
@@ -122,11 +141,11 @@ class Problem:
             if self.X is None:
                 raise ValueError("offset needs covariates: it is added to the linear "
                                  "predictor of a linked parameter.")
-            self.offset = sample_array(offset, "offset")
-            if len(self.offset) != n:
-                raise ValueError(f"offset has {len(self.offset)} values but there are {n} "
-                                 "observations.")
-        self._prepare(levels=True)
+            self.offset = self._vector(offset, "offset")
+            if self.offset.shape[0] != n:
+                raise ValueError(f"offset has {self.offset.shape[0]} values but there are "
+                                 f"{n} observations.")
+        return arrays, n
 
     @classmethod
     def part(cls, model, arrays, X, weights, offset, fit_intercept, feature_names):
