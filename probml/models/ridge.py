@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._blocks import map_dask_chunks
 from .._validation import (
     BOOLEAN,
     NONNEGATIVE,
@@ -540,13 +541,36 @@ def ridge_path(X, y, alphas, *, fit_intercept=True):
 _SQUARED_CONDITION_LIMIT = 1e-6
 
 
+@dataclass
+class _Spectrum:
+    r"""The centred design in the eigenbasis of :math:`X_c^\top X_c` (for every alpha at
+    once): the kept eigenvalues :math:`\lambda_j`, :math:`Z^\top y_c`, the number of
+    rows, the statistics, and the basis :math:`V` that gives :math:`Z = X_c V` for any
+    rows (None where :math:`Z = U\Sigma` came from the SVD of all rows)."""
+
+    eigenvalues: np.ndarray
+    projected: np.ndarray
+    n: int
+    moments: Moments
+    basis: np.ndarray = None
+
+    def rows(self, X, y):
+        """:math:`Z` and :math:`y_c` of some rows (a Dask chunk, or all of them)."""
+        X_centred, y_centred = self.moments.centred(X, y)
+        return X_centred @ self.basis, y_centred
+
+
 def _ridge_spectrum(X, y, fit_intercept):
-    r"""The centred design in the eigenbasis of :math:`X_c^\top X_c`, for every alpha at once.
+    r"""The spectrum (:class:`_Spectrum`) of the data, with :math:`Z` and :math:`y_c`.
 
     For a well-conditioned design, from ``eigh`` of :math:`X_c^\top X_c`; when
     its eigenvalues span more than six orders of magnitude, from the SVD
     :math:`X_c = U\Sigma V^\top` (:math:`Z = U\Sigma`), whose small singular
-    values, and so the leverages, keep their digits.
+    values, and so the leverages, keep their digits.  Dask ``X`` and ``y`` are
+    read a row chunk at a time: their spectrum comes from the merged statistics
+    (:func:`~probml.models.streaming.chunk_statistics`, one pass), and
+    :math:`Z`, :math:`y_c` are then the Dask arrays themselves, turned into rows
+    of :math:`Z` chunk by chunk (:meth:`_Spectrum.rows`).
 
     Directions whose eigenvalue is rounding noise (below :math:`p\,\epsilon`
     of the largest, or singular values below :func:`rank_tolerance`, as in
@@ -555,31 +579,46 @@ def _ridge_spectrum(X, y, fit_intercept):
     by a small alpha.
     """
     fit_intercept = BOOLEAN(fit_intercept, "fit_intercept")
-    X, names = check_matrix(X, finite=False)
-    y = check_vector(y, "y", n_samples=X.shape[0])
-    moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
-    Xc, yc = moments.centred(X, y)
+    chunked = is_dask_collection(X) or is_dask_collection(y)
+    if chunked:
+        from functools import reduce
+
+        from .streaming import chunk_statistics, dask_design   # builds on this module
+
+        X, y, names = dask_design(X, y)
+        moments = reduce(Moments.merge, chunk_statistics(X, y, fit_intercept)[0])
+    else:
+        X, names = check_matrix(X, finite=False)
+        y = check_vector(y, "y", n_samples=X.shape[0])
+        moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
+    n = X.shape[0]
     eigenvalues, V = np.linalg.eigh(moments.xx)
-    eps = np.finfo(float).eps
     if eigenvalues[0] < _SQUARED_CONDITION_LIMIT * eigenvalues[-1]:
+        if chunked:
+            raise ValueError("The design is ill-conditioned (its Gram matrix's eigenvalues "
+                             "span more than six orders of magnitude): its leverages need the "
+                             "SVD of the rows in memory; compute X and y, or rescale them.")
         # Eigenvalues of X_c'X_c below ~1e-6 of the largest carry its rounding error
         # relative to the largest: take the spectrum from the SVD of X_c instead.
+        Xc, yc = moments.centred(X, y)
         U, singular_values, _ = np.linalg.svd(Xc, full_matrices=False)
         keep = singular_values > rank_tolerance(*Xc.shape) * singular_values[0]
         Z = U[:, keep] * singular_values[keep]
-        return singular_values[keep] ** 2, Z, Z.T @ yc, yc
-    keep = eigenvalues > max(X.shape[1], 1) * eps * max(eigenvalues[-1], 0.0)
-    Z = Xc @ V[:, keep]
-    return eigenvalues[keep], Z, Z.T @ yc, yc
+        return _Spectrum(singular_values[keep] ** 2, Z.T @ yc, n, moments), Z, yc
+    keep = eigenvalues > max(X.shape[1], 1) * EPS * max(eigenvalues[-1], 0.0)
+    spectrum = _Spectrum(eigenvalues[keep], V[:, keep].T @ moments.xy, n, moments,
+                         V[:, keep])
+    if chunked:
+        return spectrum, X, y
+    return (spectrum, *spectrum.rows(X, y))
 
 
-def _fits_and_leverages(spectrum, alpha, fit_intercept):
-    eigenvalues, Z, projected, yc = spectrum
-    n = Z.shape[0]
-    shrink = 1.0 / (eigenvalues + alpha)
-    fitted = Z @ (projected * shrink)
-    leverage = (Z * Z) @ shrink + (1.0 / n if fit_intercept else 0.0)
-    return fitted, leverage, yc
+def _fits_and_leverages(spectrum, Z, alpha, fit_intercept):
+    """The fitted (centred) values and the leverages of the rows ``Z`` at ``alpha``."""
+    shrink = 1.0 / (spectrum.eigenvalues + alpha)
+    fitted = Z @ (spectrum.projected * shrink)
+    leverage = (Z * Z) @ shrink + (1.0 / spectrum.n if fit_intercept else 0.0)
+    return fitted, leverage
 
 
 def loo_residuals(X, y, alpha=0.0, *, fit_intercept=True):
@@ -589,20 +628,31 @@ def loo_residuals(X, y, alpha=0.0, *, fit_intercept=True):
        h_{ii} = \tfrac1n + x_{c,i}^\top (X_c^\top X_c + \alpha I)^{-1} x_{c,i}
 
     (the intercept, unpenalised, contributes the :math:`1/n`).  Equal to
-    refitting without each row in turn, at the cost of one fit.
+    refitting without each row in turn, at the cost of one fit.  For Dask ``X``
+    and ``y`` the residuals are a lazy Dask array in ``X``'s row chunks (one pass
+    for the statistics now, one over the chunks when computed).
 
     >>> X = np.array([[0.0], [1.0], [2.0], [4.0]]); y = np.array([0.0, 1.0, 1.0, 3.0])
     >>> loo_residuals(X, y).round(4)
     array([ 0.    ,  0.4167, -0.5769,  0.8333])
     """
     alpha = NONNEGATIVE(alpha, "alpha")
-    return _loo(_ridge_spectrum(X, y, fit_intercept), alpha, fit_intercept)
+    spectrum, Z, yc = _ridge_spectrum(X, y, fit_intercept)
+    if not is_dask_collection(Z):
+        return _loo(spectrum, Z, yc, alpha, fit_intercept)
+    import dask.array as da
+
+    def chunk(X, y, block_info=None):
+        start = block_info[0]["array-location"][0][0]
+        return _loo(spectrum, *spectrum.rows(X, y[:, 0]), alpha, fit_intercept, start)
+    return da.map_blocks(chunk, Z, yc[:, None], drop_axis=1, dtype=np.float64)
 
 
-def _loo(spectrum, alpha, fit_intercept):
-    fitted, leverage, yc = _fits_and_leverages(spectrum, alpha, fit_intercept)
+def _loo(spectrum, Z, yc, alpha, fit_intercept, start=0):
+    """The LOO residuals of the rows ``Z``, ``yc`` (the first at row ``start``)."""
+    fitted, leverage = _fits_and_leverages(spectrum, Z, alpha, fit_intercept)
     if np.any(leverage >= 1 - 1e-12):
-        row = int(np.argmax(leverage))
+        row = start + int(np.argmax(leverage))
         raise ValueError(f"row {row} has leverage 1: the fit without it is not determined "
                          f"(too few rows for the parameters, or a unique feature value) at "
                          f"alpha={alpha!r}; use a larger alpha.")
@@ -610,19 +660,37 @@ def _loo(spectrum, alpha, fit_intercept):
 
 
 def gcv_score(X, y, alpha=0.0, *, fit_intercept=True):
-    r"""Generalised cross-validation: :math:`\frac1n\mathrm{RSS} / (1 - \operatorname{tr}H/n)^2`."""
+    r"""Generalised cross-validation: :math:`\frac1n\mathrm{RSS} / (1 - \operatorname{tr}H/n)^2`
+    (for Dask ``X`` and ``y``, two passes over their row chunks)."""
     alpha = NONNEGATIVE(alpha, "alpha")
-    return _gcv(_ridge_spectrum(X, y, fit_intercept), alpha, fit_intercept)
+    spectrum, Z, yc = _ridge_spectrum(X, y, fit_intercept)
+    return _gcv(spectrum, _chunk_sums(
+        spectrum, Z, yc, lambda Z, yc, start: _gcv_sums(spectrum, Z, yc, alpha, fit_intercept)),
+        alpha)
 
 
-def _gcv(spectrum, alpha, fit_intercept):
-    fitted, leverage, yc = _fits_and_leverages(spectrum, alpha, fit_intercept)
-    n = len(yc)
-    unexplained = 1.0 - leverage.sum() / n
+def _gcv_sums(spectrum, Z, yc, alpha, fit_intercept):
+    """The residual sum of squares and the trace of the hat matrix over the rows ``Z``."""
+    fitted, leverage = _fits_and_leverages(spectrum, Z, alpha, fit_intercept)
+    return np.array([np.sum((yc - fitted) ** 2), leverage.sum()])
+
+
+def _gcv(spectrum, sums, alpha):
+    rss, trace = sums
+    unexplained = 1.0 - trace / spectrum.n
     if unexplained <= 1e-12:
         raise ValueError(f"GCV is undefined at alpha={alpha!r}: the fit interpolates the data "
                          "(the trace of the hat matrix is n); use a larger alpha.")
-    return float(np.mean((yc - fitted) ** 2) / unexplained ** 2)
+    return float(rss / spectrum.n / unexplained ** 2)
+
+
+def _chunk_sums(spectrum, Z, yc, function):
+    """``function(Z, yc, start)`` of all rows; for Dask rows, summed over their row chunks
+    (each chunk's rows of Z by :meth:`_Spectrum.rows`) in one pass."""
+    if not is_dask_collection(Z):
+        return function(Z, yc, 0)
+    return sum(map_dask_chunks(lambda start, X, y: function(*spectrum.rows(X, y), start),
+                               Z, yc))
 
 
 class RidgeCV(Regressor):
@@ -646,22 +714,40 @@ class RidgeCV(Regressor):
         self.fit_intercept = fit_intercept
 
     def fit(self, X, y):
+        """Score every alpha and fit Ridge at the best.  ``X`` and ``y`` may be Dask
+        collections: one pass gives the Gram matrix, one more every alpha's score."""
         params = self._check_params()
         alphas = check_penalties(self.alphas)[::-1]
-        X, y, _ = self._validate_training_data(X, y)
         fit_intercept = params["fit_intercept"]
-        if len(X) < 2:
+        chunked = is_dask_collection(X) or is_dask_collection(y)
+        if not chunked:
+            X, y, _ = self._validate_training_data(X, y)
+        spectrum, Z, yc = _ridge_spectrum(X, y, fit_intercept)
+        if spectrum.n < 2:
             raise ValueError(f"RidgeCV leaves each sample out in turn, so it needs at least 2 "
-                             f"samples; got n_samples = {len(X)}.")
-        spectrum = _ridge_spectrum(X, y, fit_intercept)
-        scores = []
-        for alpha in alphas:
-            if params["criterion"] == "loo":
-                scores.append(float(np.mean(_loo(spectrum, alpha, fit_intercept) ** 2)))
-            else:
-                scores.append(_gcv(spectrum, alpha, fit_intercept))
-        self.cv_values_ = np.array(scores)
-        self.alpha_ = float(alphas[int(np.argmin(scores))])
-        model = Ridge(alpha=self.alpha_, fit_intercept=fit_intercept).fit(X, y)
+                             f"samples; got n_samples = {spectrum.n}.")
+        loo = params["criterion"] == "loo"
+
+        def scores(Z, yc, start):
+            """Per alpha: the sum of squared LOO residuals, or GCV's two sums."""
+            return np.array([np.sum(_loo(spectrum, Z, yc, alpha, fit_intercept, start) ** 2)
+                             if loo else _gcv_sums(spectrum, Z, yc, alpha, fit_intercept)
+                             for alpha in alphas])
+        sums = _chunk_sums(spectrum, Z, yc, scores)
+        self.cv_values_ = (sums / spectrum.n if loo else
+                           np.array([_gcv(spectrum, pair, alpha)
+                                     for pair, alpha in zip(sums, alphas)]))
+        self.alpha_ = float(alphas[int(np.argmin(self.cv_values_))])
+        model = Ridge(alpha=self.alpha_, fit_intercept=fit_intercept)
+        if chunked:
+            from .streaming import fit_statistics
+
+            names = getattr(X, "columns", None)
+            fit_statistics(model, [spectrum.moments], None if names is None else
+                           [str(name) for name in names])
+            record_features(self, model.n_features_in_, getattr(model, "feature_names_in_",
+                                                                  None))
+        else:
+            model.fit(X, y)
         self.coef_, self.intercept_ = model.coef_, model.intercept_
         return self

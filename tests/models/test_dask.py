@@ -83,6 +83,50 @@ def test_the_lasso_on_dask_is_the_in_memory_fit(model, chunking, no_materialisin
         probml.Lasso().fit(da.from_array(X), y, sample_weight=np.ones(len(y)))
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("chunking", CHUNKINGS)
+def test_loo_gcv_and_ridge_cv_on_dask_are_the_in_memory_ones(chunking, fit_intercept,
+                                                            no_materialising):
+    from probml.selection import RidgeCV, gcv_score, loo_residuals
+
+    X, y = _data(4)
+    chunks = CHUNKINGS[chunking]
+    lazy_X, lazy_y = da.from_array(X, chunks=(chunks, 3)), da.from_array(y, chunks=(chunks,))
+    residuals = loo_residuals(lazy_X, lazy_y, 2.0, fit_intercept=fit_intercept)
+    assert isinstance(residuals, da.Array)           # computed a chunk at a time, on demand
+    eager = loo_residuals(X, y, 2.0, fit_intercept=fit_intercept)
+    # Each residual's rounding is that of y's scale, not its own (some are near 0).
+    np.testing.assert_allclose(residuals.compute(), eager, rtol=1e-10,
+                               atol=1e-12 * np.max(np.abs(eager)))
+    assert gcv_score(lazy_X, lazy_y, 1.0, fit_intercept=fit_intercept) == pytest.approx(
+        gcv_score(X, y, 1.0, fit_intercept=fit_intercept), rel=1e-10)
+    for criterion in ("loo", "gcv"):
+        alphas = [0.1, 1.0, 10.0, 100.0]
+        lazy = RidgeCV(alphas, criterion=criterion, fit_intercept=fit_intercept).fit(lazy_X,
+                                                                                     lazy_y)
+        eager = RidgeCV(alphas, criterion=criterion, fit_intercept=fit_intercept).fit(X, y)
+        assert lazy.alpha_ == eager.alpha_
+        np.testing.assert_allclose(lazy.cv_values_, eager.cv_values_, rtol=1e-10)
+        np.testing.assert_allclose(np.r_[lazy.intercept_, lazy.coef_],
+                                   np.r_[eager.intercept_, eager.coef_], rtol=1e-10)
+
+
+def test_loo_on_dask_names_a_row_of_leverage_one_and_refuses_an_ill_conditioned_design():
+    from probml.selection import RidgeCV, loo_residuals
+
+    X, y = _data(5, n=40)
+    X = np.column_stack([X, np.eye(40)[33]])         # row 33 has a feature of its own
+    lazy = loo_residuals(da.from_array(X, chunks=(10, 4)), da.from_array(y, chunks=10))
+    with pytest.raises(ValueError, match="row 33 has leverage 1"):
+        lazy.compute()
+    with pytest.raises(ValueError, match="row 33 has leverage 1"):
+        RidgeCV([1e-14]).fit(da.from_array(X, chunks=(10, 4)), da.from_array(y, chunks=10))
+    X, y = _data(6)
+    X[:, 2] = X[:, 1] + 1e-5 * X[:, 0]
+    with pytest.raises(ValueError, match="ill-conditioned.*SVD of the rows in memory"):
+        RidgeCV().fit(da.from_array(X, chunks=(100, 3)), da.from_array(y, chunks=100))
+
+
 def test_a_dask_data_frame_names_the_features(no_materialising):
     pandas = pytest.importorskip("pandas")
     X, y = _data(1)
