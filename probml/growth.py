@@ -36,6 +36,7 @@ from ._validation import (
     check_array_finite,
     check_sortable,
     check_vector,
+    is_dask_collection,
     plain,
 )
 from .exceptions import UndefinedStatisticWarning
@@ -121,11 +122,7 @@ def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
     level = LEVEL(level, "level")
     method = Options("wilson", "exact", "jeffreys")(method, "method")
     if trials is None:
-        outcomes = check_vector(successes, "successes")
-        if not np.all((outcomes == 0) | (outcomes == 1)):
-            raise ValueError("successes must be 0/1 outcomes when trials is not given (pass "
-                             "trials to give counts).")
-        successes, trials = outcomes.sum(), outcomes.size
+        successes, trials = _count_outcomes(successes)
     k, n = check_counts(successes, trials)
     low, high = proportion_interval(k, n, level, method)
     scalar = k.ndim == 0 and n.ndim == 0
@@ -133,6 +130,30 @@ def conversion_rate(successes, trials=None, *, level=0.95, method="wilson"):
     as_count = (lambda a: int(a)) if scalar else (lambda a: a.astype(np.int64))
     return RateEstimate(as_out(k / n), as_out(low), as_out(high), as_count(k), as_count(n),
                         level, method)
+
+
+def _count_outcomes(outcomes):
+    """Successes and trials of 0/1 ``outcomes``: NumPy's, or a Dask array's or series',
+    counted a chunk at a time."""
+    def count(values):
+        values = check_vector(values, "successes")
+        if not np.all((values == 0) | (values == 1)):
+            raise ValueError("successes must be 0/1 outcomes when trials is not given (pass "
+                             "trials to give counts).")
+        return values.sum(), values.size
+    if not is_dask_collection(outcomes):
+        return count(outcomes)
+    from ._blocks import map_dask_chunks
+
+    array = outcomes.to_dask_array() if hasattr(outcomes, "to_dask_array") else outcomes
+    if array.ndim != 1:
+        raise ValueError(f"successes must be 1-D, got shape {array.shape}.")
+    if np.isnan(array.shape[0]):
+        array.compute_chunk_sizes()
+    if array.shape[0] == 0:
+        raise ValueError("successes is empty; at least one value is required.")
+    counts = map_dask_chunks(lambda start, chunk: count(chunk), array)
+    return sum(k for k, _ in counts), sum(n for _, n in counts)
 
 
 # -- engagement --------------------------------------------------------------------
@@ -146,6 +167,44 @@ def _user_ids(user_ids, name="user_ids"):
             raise ValueError(f"{name} must be numbers or strings, not complex.")
     check_sortable(users, name, "ids")
     return users
+
+
+def _distinct_events(columns, names):
+    """The distinct rows of an event log's columns given as Dask series or arrays (the
+    columns of one Dask data frame, or arrays in the same chunks), as NumPy arrays.
+
+    Each partition's distinct rows are found where the partition is (pandas'
+    ``drop_duplicates``) and the client keeps the distinct rows of their union:
+    the metrics below count users, days and cells once however many events
+    repeat them, so they are the same on the distinct rows, and those are far
+    fewer than the events.
+    """
+    import dask
+    import pandas as pd
+
+    from ._blocks import one_blas_thread
+
+    parts = []
+    for column, name in zip(columns, names):
+        if not is_dask_collection(column):
+            raise ValueError(f"{name} must be a Dask collection like {names[0]} (the columns "
+                             "of one Dask data frame), or all of them in memory.")
+        delayed = column.to_delayed()
+        parts.append(list(np.ravel(delayed)) if hasattr(delayed, "ravel") else list(delayed))
+    if len({len(part) for part in parts}) != 1:
+        raise ValueError(f"{' and '.join(names)} must come in the same partitions (the "
+                         "columns of one Dask data frame).")
+
+    def distinct(*values):
+        table = pd.DataFrame({k: np.asarray(v).ravel() for k, v in enumerate(values)})
+        if len({len(np.ravel(v)) for v in values}) != 1:
+            raise ValueError(f"{' and '.join(names)} must have the same length in every "
+                             "partition (the columns of one Dask data frame).")
+        return table.drop_duplicates()
+    with one_blas_thread():
+        tables = dask.compute(*[dask.delayed(distinct)(*chunk) for chunk in zip(*parts)])
+    table = pd.concat(tables, ignore_index=True).drop_duplicates()
+    return [table[k].to_numpy() for k in range(len(columns))]
 
 
 def _event_log(user_ids, periods, name):
@@ -217,6 +276,8 @@ def stickiness(user_ids, days, *, window=None, level=0.95):
     ([1, 2, 3], 3, 0.6667)
     """
     level = LEVEL(level, "level")
+    if is_dask_collection(user_ids) or is_dask_collection(days):
+        user_ids, days = _distinct_events([user_ids, days], ["user_ids", "days"])
     users, days = _event_log(user_ids, days, "days")
     if window is None:
         first, last = int(days.min()), int(days.max())
@@ -309,6 +370,10 @@ def cohort_retention(user_ids, signup_periods, active_periods, *, level=0.95):
     ([2, 1], [[2, 1, 1], [1, 1, -1]])
     """
     level = LEVEL(level, "level")
+    if any(map(is_dask_collection, (user_ids, signup_periods, active_periods))):
+        user_ids, signup_periods, active_periods = _distinct_events(
+            [user_ids, signup_periods, active_periods],
+            ["user_ids", "signup_periods", "active_periods"])
     users, signup = _event_log(user_ids, signup_periods, "signup_periods")
     _, active = _event_log(user_ids, active_periods, "active_periods")
     order = np.argsort(users, kind="stable")

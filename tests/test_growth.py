@@ -280,3 +280,45 @@ def test_attribution_needs_clean_input():
         growth.attribution(ids, touches, ["a"], model="position", position_shares=(0.7, 0.6))
     with pytest.raises(ValueError, match="same"):
         growth.attribution(ids, touches[:2], ["a"])
+
+
+def test_growth_metrics_from_a_dask_event_table_equal_the_in_memory_ones():
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(11)
+    n = 20_000
+    users = rng.integers(0, 500, n)
+    signup = users % 7
+    events = pd.DataFrame({"user": np.char.add("u", users.astype(str)), "signup": signup,
+                           "day": signup + rng.integers(0, 10, n),
+                           "bought": (rng.random(n) < 0.1).astype(int)})
+    for partitions in (1, 7, 150):
+        lazy = dd.from_pandas(events, npartitions=partitions)
+        for window in (None, (3, 9)):
+            got, want = (growth.stickiness(table.user, table.day, window=window)
+                         for table in (lazy, events))
+            assert (got.value, got.low, got.high, got.mau) == (want.value, want.low, want.high,
+                                                               want.mau)
+            np.testing.assert_array_equal(got.dau, want.dau)
+        got, want = (growth.cohort_retention(table.user, table.signup, table.day)
+                     for table in (lazy, events))
+        np.testing.assert_array_equal(got.active, want.active)
+        np.testing.assert_array_equal(got.sizes, want.sizes)
+        np.testing.assert_allclose(got.low, want.low, rtol=1e-15, equal_nan=True)
+        assert growth.conversion_rate(lazy.bought) == growth.conversion_rate(events.bought)
+    outcomes = da.from_array(events.bought.to_numpy(), chunks=3_000)
+    assert growth.conversion_rate(outcomes) == growth.conversion_rate(events.bought.to_numpy())
+    # Bad values are named as in memory; columns of different frames are refused.
+    bad = events.assign(bought=events.bought.where(events.index != 12_345, 2))
+    with pytest.raises(ValueError, match="successes must be 0/1 outcomes"):
+        growth.conversion_rate(dd.from_pandas(bad, npartitions=4).bought)
+    twice = events.assign(signup=np.where(events.index == 17, 99, events.signup))
+    with pytest.raises(ValueError, match="more than one signup period"):
+        frame = dd.from_pandas(twice, npartitions=4)
+        growth.cohort_retention(frame.user, frame.signup, frame.day)
+    with pytest.raises(ValueError, match="same partitions"):
+        growth.stickiness(dd.from_pandas(events, npartitions=3).user,
+                   dd.from_pandas(events, npartitions=4).day)
+    with pytest.raises(ValueError, match="days must be a Dask collection like user_ids"):
+        growth.stickiness(dd.from_pandas(events, npartitions=3).user, events.day)
