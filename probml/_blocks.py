@@ -26,12 +26,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["PASS_ROWS", "chunk_slices", "chunk_total", "column_sums_of_squares", "dask_head_rows",
-           "map_chunks", "map_dask_chunks", "one_blas_thread", "pass_threads", "row_blocks", "row_sum",
-           "weighted_gram", "weighted_sum"]
+__all__ = ["PASS_ROWS", "chunk_slices", "chunk_total", "column_sums_of_squares",
+           "dask_head_rows", "gram_and_cross", "map_chunks", "map_dask_chunks",
+           "one_blas_thread", "pass_threads", "row_blocks", "row_sum", "weighted_gram",
+           "weighted_sum"]
 
 # Elements of a block of rows converted to float64 at a time (2 MiB).
 _BLOCK_ELEMENTS = 1 << 18
+# Elements of a block of rows whose Gram matrix and cross-products are formed while it
+# is in cache (512 KiB), and the most columns read that way (wider, the Gram matrix is
+# bound by arithmetic, not by reading X).
+_GRAM_BLOCK_ELEMENTS, _GRAM_BLOCK_COLUMNS = 1 << 16, 64
 # Rows per chunk of a likelihood's pass over a design: the chunk's linear predictor
 # and per-row derivatives stay in cache while its products with X are formed.
 PASS_ROWS = 16384
@@ -210,6 +215,36 @@ def weighted_sum(values, weights, size=None):
     if weights is None:
         return float(values.sum())
     return float(np.einsum("i,i", values, weights))
+
+
+def gram_and_cross(X, y):
+    r""":math:`X^\top X` and :math:`X^\top [\mathbf 1, y]` (shape ``(p, 2)``) from one
+    read of ``X``.
+
+    A narrow ``X`` is read in blocks of rows small enough to stay in cache,
+    and each block's Gram matrix (a symmetric rank-k update) and
+    cross-products are formed while it is there, on up to
+    :func:`pass_threads` threads; the blocks' results are summed in order.
+    A wide ``X``, whose Gram matrix is bound by arithmetic rather than by
+    reading ``X``, and a small one are multiplied whole.
+
+    >>> X = np.arange(6.0).reshape(3, 2)
+    >>> gram, cross = gram_and_cross(X, np.array([1.0, 0.0, 2.0]))
+    >>> gram.tolist(), cross.tolist()
+    ([[20.0, 26.0], [26.0, 35.0]], [[6.0, 8.0], [9.0, 11.0]])
+    """
+    n, p = X.shape
+    if p > _GRAM_BLOCK_COLUMNS or n * p <= 2 * _GRAM_BLOCK_ELEMENTS:
+        return X.T @ X, X.T @ np.column_stack([np.ones(n), y])
+
+    def block(rows):
+        X_block = X[rows]
+        ones_y = np.empty((rows.stop - rows.start, 2))
+        ones_y[:, 0], ones_y[:, 1] = 1.0, y[rows]
+        return X_block.T @ X_block, X_block.T @ ones_y
+
+    parts = map_chunks(block, chunk_slices(n, rows=max(256, _GRAM_BLOCK_ELEMENTS // p)))
+    return sum(part[0] for part in parts), sum(part[1] for part in parts)
 
 
 def weighted_gram(X, v, intercept=False):

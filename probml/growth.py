@@ -50,6 +50,8 @@ from .optim.newton import Evaluation, maximise
 
 # Day and period indices beyond 2**53 are not exact as doubles.
 _PERIOD = Integer(-2 ** 53, 2 ** 53)
+# Partitions' distinct events merged by one task of a Dask event log's tree reduction.
+_MERGED = 8
 # The widest table of days or periods computed (a window of ten million days is
 # 27,000 years; anything wider is a unit mistake).
 _MAX_SPAN = 10 ** 7
@@ -174,7 +176,8 @@ def _distinct_events(columns, names):
     columns of one Dask data frame, or arrays in the same chunks), as NumPy arrays.
 
     Each partition's distinct rows are found where the partition is (pandas'
-    ``drop_duplicates``) and the client keeps the distinct rows of their union:
+    ``drop_duplicates``), then those of groups of ``_MERGED`` partitions' results,
+    and so on up a tree, so no task holds more than a few sets of distinct rows:
     the metrics below count users, days and cells once however many events
     repeat them, so they are the same on the distinct rows, and those are far
     fewer than the events.
@@ -201,9 +204,15 @@ def _distinct_events(columns, names):
             raise ValueError(f"{' and '.join(names)} must have the same length in every "
                              "partition (the columns of one Dask data frame).")
         return table.drop_duplicates()
+    def merged(*tables):
+        return pd.concat(tables, ignore_index=True).drop_duplicates()
+
+    tasks = [dask.delayed(distinct)(*chunk) for chunk in zip(*parts)]
+    while len(tasks) > 1:
+        tasks = [dask.delayed(merged)(*tasks[k:k + _MERGED])
+                 for k in range(0, len(tasks), _MERGED)]
     with one_blas_thread():
-        tables = dask.compute(*[dask.delayed(distinct)(*chunk) for chunk in zip(*parts)])
-    table = pd.concat(tables, ignore_index=True).drop_duplicates()
+        table = dask.compute(tasks[0])[0]
     return [table[k].to_numpy() for k in range(len(columns))]
 
 

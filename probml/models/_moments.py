@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._blocks import row_blocks
+from .._blocks import gram_and_cross, row_blocks
 from .._validation import check_finite, check_squares_representable
 from ._error_free import two_sum
 
@@ -91,14 +91,14 @@ class Moments:
             return cls._from_blocks(X, y, fit_intercept, feature_names)
         check_finite(y, "y")
         with np.errstate(over="ignore", invalid="ignore"):
-            gram = X.T @ X
+            gram, products = gram_and_cross(X, y)       # one read of X
         check_finite(X, "X", feature_names, checksum=np.diagonal(gram))
         check_squares_representable(np.diagonal(gram), X, "X", feature_names)
         with np.errstate(over="ignore"):
             check_squares_representable(y @ y, y, "y")
+        sums, cross = products.T
         if not fit_intercept:
-            return cls(n, np.zeros(p), 0.0, gram, X.T @ y, float(y @ y), False)
-        sums, cross = (X.T @ np.column_stack([np.ones(n), y])).T
+            return cls(n, np.zeros(p), 0.0, gram, cross, float(y @ y), False)
         x_mean, y_mean = sums / n, float(np.mean(y))
         xx = gram - n * np.outer(x_mean, x_mean)
         y_centred = y - y_mean
