@@ -51,7 +51,7 @@ from .optim.newton import Evaluation, maximise
 # Day and period indices beyond 2**53 are not exact as doubles.
 _PERIOD = Integer(-2 ** 53, 2 ** 53)
 # Partitions' distinct events merged by one task of a Dask event log's tree reduction.
-_MERGED = 8
+_MERGED = 2
 # The widest table of days or periods computed (a window of ten million days is
 # 27,000 years; anything wider is a unit mistake).
 _MAX_SPAN = 10 ** 7
@@ -171,9 +171,13 @@ def _user_ids(user_ids, name="user_ids"):
     return users
 
 
-def _distinct_events(columns, names):
+def _distinct_events(columns, names, check, keep=None):
     """The distinct rows of an event log's columns given as Dask series or arrays (the
     columns of one Dask data frame, or arrays in the same chunks), as NumPy arrays.
+
+    Every partition is first checked as the log in memory would be
+    (``check(*columns)`` raises), then reduced to the rows that ``keep(*columns)``
+    marks (all by default).
 
     Each partition's distinct rows are found where the partition is (pandas'
     ``drop_duplicates``), then those of groups of ``_MERGED`` partitions' results,
@@ -199,11 +203,15 @@ def _distinct_events(columns, names):
                          "columns of one Dask data frame).")
 
     def distinct(*values):
-        table = pd.DataFrame({k: np.asarray(v).ravel() for k, v in enumerate(values)})
-        if len({len(np.ravel(v)) for v in values}) != 1:
+        values = [np.asarray(v).ravel() for v in values]
+        if len({len(v) for v in values}) != 1:
             raise ValueError(f"{' and '.join(names)} must have the same length in every "
                              "partition (the columns of one Dask data frame).")
-        return table.drop_duplicates()
+        check(*values)
+        if keep is not None:
+            rows = keep(*values)
+            values = [v[rows] for v in values]
+        return pd.DataFrame(dict(enumerate(values))).drop_duplicates()
     def merged(*tables):
         return pd.concat(tables, ignore_index=True).drop_duplicates()
 
@@ -285,18 +293,24 @@ def stickiness(user_ids, days, *, window=None, level=0.95):
     ([1, 2, 3], 3, 0.6667)
     """
     level = LEVEL(level, "level")
-    if is_dask_collection(user_ids) or is_dask_collection(days):
-        user_ids, days = _distinct_events([user_ids, days], ["user_ids", "days"])
-    users, days = _event_log(user_ids, days, "days")
-    if window is None:
-        first, last = int(days.min()), int(days.max())
-    else:
+    if window is not None:
         if isinstance(window, (str, bytes)) or not hasattr(window, "__len__") or \
                 len(window) != 2:
             raise ValueError(f"window must be a pair (first_day, last_day), got {window!r}.")
         first, last = (_PERIOD(day, f"window[{i}]") for i, day in enumerate(window))
         if last < first:
             raise ValueError(f"window must run forwards, got {window!r}.")
+    if is_dask_collection(user_ids) or is_dask_collection(days):
+        # Each partition's events in the window, each (user, day) once.
+        user_ids, days = _distinct_events(
+            [user_ids, days], ["user_ids", "days"],
+            lambda users, days: _event_log(users, days, "days"),
+            None if window is None else lambda users, days: (days >= first) & (days <= last))
+        if not len(days):
+            raise ValueError(f"no activity in the window {first}..{last}.")
+    users, days = _event_log(user_ids, days, "days")
+    if window is None:
+        first, last = int(days.min()), int(days.max())
     if last - first + 1 > _MAX_SPAN:
         raise ValueError(f"the window spans {last - first + 1:,} days (from the days given"
                          f"{'' if window is None else ' or window'}); at most "
@@ -304,10 +318,12 @@ def stickiness(user_ids, days, *, window=None, level=0.95):
     inside = (days >= first) & (days <= last)
     if not np.any(inside):
         raise ValueError(f"no activity in the window {first}..{last}.")
-    pairs = np.unique(np.rec.fromarrays([users[inside], days[inside]]))
     n_days = last - first + 1
-    dau = np.bincount(pairs.f1 - first, minlength=n_days)
-    _, active_days = np.unique(pairs.f0, return_counts=True)
+    # Each (user, day) once, as the integer user * n_days + day (users by sorted code).
+    codes = np.unique(users[inside], return_inverse=True)[1].ravel()
+    pairs = np.unique(codes * n_days + (days[inside] - first))
+    dau = np.bincount(pairs % n_days, minlength=n_days)
+    active_days = np.bincount(pairs // n_days)
     shares = active_days / n_days
     mau = shares.size
     value = float(shares.mean())
@@ -380,17 +396,21 @@ def cohort_retention(user_ids, signup_periods, active_periods, *, level=0.95):
     """
     level = LEVEL(level, "level")
     if any(map(is_dask_collection, (user_ids, signup_periods, active_periods))):
+        def check(users, signup, active):
+            _event_log(users, signup, "signup_periods")
+            _event_log(users, active, "active_periods")
         user_ids, signup_periods, active_periods = _distinct_events(
             [user_ids, signup_periods, active_periods],
-            ["user_ids", "signup_periods", "active_periods"])
+            ["user_ids", "signup_periods", "active_periods"], check)
     users, signup = _event_log(user_ids, signup_periods, "signup_periods")
     _, active = _event_log(user_ids, active_periods, "active_periods")
-    order = np.argsort(users, kind="stable")
-    boundaries = np.flatnonzero(users[order][1:] != users[order][:-1]) + 1
-    user_signup = np.split(signup[order], boundaries)
-    if any(np.any(s != s[0]) for s in user_signup):
-        bad = next(users[order][start] for start, s in zip(
-            np.r_[0, boundaries], user_signup) if np.any(s != s[0]))
+    names, codes = np.unique(users, return_inverse=True)
+    codes = codes.ravel()
+    order = np.argsort(codes, kind="stable")
+    same_user = codes[order][1:] == codes[order][:-1]
+    changed = np.flatnonzero(same_user & (signup[order][1:] != signup[order][:-1]))
+    if len(changed):
+        bad = names[codes[order][changed[0] + 1]]
         raise ValueError(f"signup_periods gives user {plain(bad)!r} more than one signup "
                          "period.")
     offsets = active - signup
@@ -400,17 +420,20 @@ def cohort_retention(user_ids, signup_periods, active_periods, *, level=0.95):
                          f"{active[i]}, before their signup period {signup[i]} "
                          "(signup_periods).")
     cohorts, cohort_index = np.unique(signup, return_inverse=True)
-    unique_users = np.unique(np.rec.fromarrays([users, signup]))
-    sizes = np.bincount(np.searchsorted(cohorts, unique_users.f1), minlength=cohorts.size)
+    user_cohort = np.empty(len(names), dtype=np.int64)
+    user_cohort[codes] = cohort_index.ravel()               # one cohort per user (checked)
+    sizes = np.bincount(user_cohort, minlength=cohorts.size)
     last = int(active.max())
     width = last - int(cohorts.min()) + 1
     if width * cohorts.size > _MAX_SPAN:
         raise ValueError(f"the table would have {cohorts.size:,} cohorts x {width:,} periods; "
                          f"at most {_MAX_SPAN:,} cells are supported: check the units of "
                          "signup_periods and active_periods.")
-    cells = np.unique(np.rec.fromarrays([users, cohort_index, offsets]))
-    counts = np.zeros((cohorts.size, width), dtype=np.int64)
-    np.add.at(counts, (cells.f1, cells.f2), 1)
+    # Each (user, offset) once, as the integer user * width + offset; a user's cohort is
+    # theirs alone, so the cell (cohort, offset) counts distinct users.
+    cells = np.unique(codes * width + offsets)
+    counts = np.bincount(user_cohort[cells // width] * width + cells % width,
+                         minlength=cohorts.size * width).reshape(cohorts.size, width)
     observed = cohorts[:, None] + np.arange(width)[None, :] <= last
     counts[~observed] = -1
     with np.errstate(invalid="ignore", divide="ignore"):

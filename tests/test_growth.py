@@ -317,6 +317,14 @@ def test_growth_metrics_from_a_dask_event_table_equal_the_in_memory_ones():
     with pytest.raises(ValueError, match="more than one signup period"):
         frame = dd.from_pandas(twice, npartitions=4)
         growth.cohort_retention(frame.user, frame.signup, frame.day)
+    # Every event is checked, also those outside the window (which are then left out).
+    missing = events.assign(day=np.where(events.index == 19_000, np.nan, events.day))
+    with pytest.raises(ValueError, match="days"):
+        frame = dd.from_pandas(missing, npartitions=4)
+        growth.stickiness(frame.user, frame.day, window=(3, 4))
+    with pytest.raises(ValueError, match="no activity in the window 200..300"):
+        frame = dd.from_pandas(events, npartitions=4)
+        growth.stickiness(frame.user, frame.day, window=(200, 300))
     with pytest.raises(ValueError, match="same partitions"):
         growth.stickiness(dd.from_pandas(events, npartitions=3).user,
                    dd.from_pandas(events, npartitions=4).day)
