@@ -310,6 +310,20 @@ def check_squares_representable(sums_of_squares, A, name="X", feature_names=None
         f"express it in {'larger' if size == 'large' else 'smaller'} units.")
 
 
+def non_finite_message(values, name, start=0):
+    """The message naming the first value of ``values`` (rows of a larger array, the
+    first of them at row ``start``, as a Dask chunk) that is not finite, by its index in
+    the whole data; None if all are finite."""
+    bad = np.argwhere(~np.isfinite(values))
+    if not len(bad):
+        return None
+    index = (start + int(bad[0][0]), *map(int, bad[0][1:]))
+    value = values[tuple(bad[0])]
+    kind = "NaN" if np.isnan(value) else f"{value}"
+    return (f"{name} contains {kind} at index {index[0] if len(index) == 1 else index}; "
+            "pass finite numbers.")
+
+
 def is_dask_collection(value):
     """Whether ``value`` is a Dask collection (array, data frame, series), without
     importing Dask."""

@@ -27,7 +27,8 @@ True
 import numpy as np
 
 from .._blocks import dask_head_rows, map_dask_chunks
-from .._validation import dask_array, sample_array
+from .._validation import dask_array, non_finite_message, sample_array
+from .data import check_support
 from .problem import MAX_TOTAL_WEIGHT, Problem
 
 __all__ = ["ChunkedProblem", "check_chunks"]
@@ -116,6 +117,17 @@ class ChunkedProblem(Problem):
 
         def check(start, *blocks):
             data, X, weights, offset = self._split(blocks)
+            columns = [*zip(data, map(str, self.model.data)), (X, "X"),
+                       (weights, "sample_weight"), (offset, "offset")]
+            found = next((message for values, name in columns if values is not None
+                          for message in [non_finite_message(values, name, start)]
+                          if message), None)
+            if found:                       # named by its index in the whole data
+                return found
+            try:
+                check_support(data[0], self.model, first_row=start)
+            except ValueError as error:
+                return str(error)
             try:
                 Problem(self.model, data, X, None, names, offset, self.intercept)
                 if weights is not None:

@@ -64,7 +64,9 @@ def support_interval(support):
     return (support[0], support[1], False)
 
 
-def check_support(values, model):
+def check_support(values, model, first_row=0):
+    """A clear error naming the first value outside the model's support (its index counts
+    from ``first_row``: the start of a Dask row chunk)."""
     interval = support_interval(model.support)
     if interval is None:
         return
@@ -79,7 +81,7 @@ def check_support(values, model):
     if len(bad):
         text = _SUPPORT_TEXT.get(model.support, f"numbers in ({low:g}, {high:g})")
         raise ValueError(f"{name} must be {text} (the support of the model); "
-                         f"{name}[{bad[0]}] = {values[bad[0]]:g}.")
+                         f"{name}[{first_row + bad[0]}] = {values[bad[0]]:g}.")
 
 
 def distinct_rows(arrays, most):

@@ -157,6 +157,8 @@ def _moment_start(name, x):
             log_mean = mean(lambda v: v, logarithms=True)
             log_spread = math.sqrt(mean(lambda v: (v - log_mean) ** 2, logarithms=True))
         if name == "gamma":
+            if not average > 0:          # data outside the support: the fit names them
+                return None
             spread = math.log(average) - log_mean
             if not spread > 0:
                 return None

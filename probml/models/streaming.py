@@ -26,7 +26,7 @@ from functools import reduce
 import numpy as np
 
 from .._blocks import map_dask_chunks
-from .._validation import dask_array
+from .._validation import dask_array, non_finite_message
 from ._least_squares import DataRequired
 from ._moments import Moments
 from .bayes_linear import BayesianLinearRegression
@@ -135,25 +135,13 @@ def _chunk_statistics(X, y, start, centred):
     try:
         return Moments.from_data(X, y, fit_intercept=centred, keep_centred=False)
     except ValueError as error:
-        return _non_finite(X, "X", start) or _non_finite(y, "y", start) or str(error)
-
-
-def _non_finite(values, name, start):
-    """The message naming the first value of a chunk (its rows from ``start``) that is not
-    finite, by its index in the whole data; None if all are."""
-    bad = np.argwhere(~np.isfinite(values))
-    if not len(bad):
-        return None
-    index = (start + int(bad[0][0]), *map(int, bad[0][1:]))
-    value = values[tuple(bad[0])]
-    kind = "NaN" if np.isnan(value) else f"{value}"
-    return (f"{name} contains {kind} at index {index[0] if len(index) == 1 else index}; "
-            "pass finite numbers.")
+        return non_finite_message(X, "X", start) or non_finite_message(y, "y", start) or str(error)
 
 
 def first_non_finite(array, name):
     """The message naming the first value of a Dask ``array`` that is not finite (one pass
     over its chunks), or saying that its values overflow when all are finite."""
-    found = map_dask_chunks(lambda start, block: _non_finite(block, name, start), array)
+    found = map_dask_chunks(lambda start, block: non_finite_message(block, name, start),
+                            array)
     return next((message for message in found if message), f"{name} has values so large "
                 "that their sums overflow float64; rescale it.")
