@@ -44,13 +44,21 @@ PASS_ROWS = 16384
 MAX_PASS_THREADS = 4
 
 
+# Set in a thread that already runs one of several parallel tasks (a Dask chunk's):
+# passes inside it run on that thread alone.
+_in_parallel_task = threading.local()
+
+
 def pass_threads():
     """Threads a pass over chunks may use.
 
     ``PROBML_NUM_THREADS``, else ``OMP_NUM_THREADS`` (as scikit-learn's and
     joblib's workers set it), else the CPUs this process may run on, at most
-    ``MAX_PASS_THREADS``.
+    ``MAX_PASS_THREADS``; one inside a Dask chunk's task
+    (:func:`map_dask_chunks`), whose scheduler already runs tasks side by side.
     """
+    if getattr(_in_parallel_task, "active", False):
+        return 1
     for name in ("PROBML_NUM_THREADS", "OMP_NUM_THREADS"):
         value = os.environ.get(name, "").strip()
         if value.isdigit() and int(value) > 0:
@@ -115,6 +123,17 @@ def map_chunks(function, chunks):
     return [result for future in futures for result in future.result()]
 
 
+def _chunk_task(function, state, start, *blocks):
+    """One chunk's task of :func:`map_dask_chunks` (a module-level function, so that a
+    cluster's workers import it rather than unpickle a closure over this module)."""
+    _in_parallel_task.active = True
+    try:
+        with np.errstate(**state):
+            return function(start, *blocks)
+    finally:
+        _in_parallel_task.active = False
+
+
 def map_dask_chunks(function, *arrays):
     """``[function(start, *blocks) for each row chunk]`` of Dask ``arrays`` that share
     their row chunks (each spanning all its columns), computed in one pass.
@@ -123,20 +142,18 @@ def map_dask_chunks(function, *arrays):
     skipped.  The list comes back in chunk order, so a sum over it in order does
     not depend on the scheduler.  As in :func:`map_chunks`, NumPy's
     floating-point error state is the caller's in every chunk; BLAS runs on one
-    thread (:func:`one_blas_thread`), the scheduler's threads sharing the cores.
+    thread (:func:`one_blas_thread`) and probml's own passes inside a chunk on one
+    thread (:func:`pass_threads`), the scheduler's threads sharing the cores.
     """
     import dask
 
     state = np.geterr()
 
-    def run(start, *blocks):
-        with np.errstate(**state):
-            return function(start, *blocks)
 
     rows = arrays[0].chunks[0]
     starts = np.r_[0, np.cumsum(rows)[:-1]]
     blocks = zip(*(array.to_delayed().ravel() for array in arrays))
-    tasks = [dask.delayed(run)(int(start), *chunk)
+    tasks = [dask.delayed(_chunk_task)(function, state, int(start), *chunk)
              for start, size, chunk in zip(starts, rows, blocks) if size]
     with one_blas_thread():
         return list(dask.compute(*tasks))
