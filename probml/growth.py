@@ -36,6 +36,7 @@ from ._validation import (
     check_array_finite,
     check_sortable,
     check_vector,
+    dask_array,
     is_dask_collection,
     plain,
 )
@@ -147,14 +148,8 @@ def _count_outcomes(outcomes):
         return count(outcomes)
     from ._blocks import map_dask_chunks
 
-    array = outcomes.to_dask_array() if hasattr(outcomes, "to_dask_array") else outcomes
-    if array.ndim != 1:
-        raise ValueError(f"successes must be 1-D, got shape {array.shape}.")
-    if np.isnan(array.shape[0]):
-        array.compute_chunk_sizes()
-    if array.shape[0] == 0:
-        raise ValueError("successes is empty; at least one value is required.")
-    counts = map_dask_chunks(lambda start, chunk: count(chunk), array)
+    counts = map_dask_chunks(lambda start, chunk: count(chunk),
+                             dask_array(outcomes, "successes", 1))
     return sum(k for k, _ in counts), sum(n for _, n in counts)
 
 

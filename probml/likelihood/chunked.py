@@ -56,6 +56,28 @@ def _in_chunk(error, start):
     return f"{error} (The index counts from row {start}, where this Dask row chunk starts.)"
 
 
+class _ChunkLayout:
+    """How a row chunk's blocks make its in-memory problem: the model, which columns are
+    there, the intercept and the names.  Tasks carry this, not the Dask problem (whose
+    graph a cluster's workers need not receive with every task)."""
+
+    def __init__(self, model, n_arrays, present, intercept, feature_names):
+        self.model, self.n_arrays, self.present = model, n_arrays, present
+        self.intercept, self.feature_names = intercept, feature_names
+
+    def split(self, blocks):
+        """A chunk's blocks as (data arrays, X, weights, offset), absent ones None."""
+        rest = iter(blocks[self.n_arrays:])
+        return (list(blocks[:self.n_arrays]),
+                *(next(rest) if there else None for there in self.present))
+
+    def part(self, blocks):
+        """The in-memory problem of one row chunk."""
+        arrays, X, weights, offset = self.split(blocks)
+        return Problem.part(self.model, arrays, X, weights, offset, self.intercept,
+                            self.feature_names)
+
+
 class ChunkedProblem(Problem):
     """A :class:`~.problem.Problem` whose data, covariates, weights and offset are Dask
     arrays (or data frames and series, or NumPy arrays given beside them)."""
@@ -80,6 +102,9 @@ class ChunkedProblem(Problem):
         self.n_scalar = len(model.scalar_parameters)
         self.n_coef = 0 if self.X is None else self.X.shape[1] + self.intercept
         self.sufficient = model.sufficient_form is not None and self.X is None
+        self._chunk = _ChunkLayout(model, len(self.arrays), [
+            values is not None for values in (self.X, self.weights, self.offset)],
+            self.intercept, self.feature_names)
         self._first_pass(None if self.X is None else self.feature_names[int(self.intercept):])
 
     @staticmethod
@@ -93,31 +118,20 @@ class ChunkedProblem(Problem):
 
     @property
     def _columns(self):
-        """The Dask arrays a chunk's problem is built from, in :meth:`_part`'s order."""
+        """The Dask arrays a chunk's problem is built from, in :class:`_ChunkLayout`'s
+        order."""
         return [*self.arrays, *(values for values in (self.X, self.weights, self.offset)
                                 if values is not None)]
-
-    def _split(self, blocks):
-        """A chunk's blocks of :attr:`_columns` as (data arrays, X, weights, offset)."""
-        rest = iter(blocks[len(self.arrays):])
-        return (list(blocks[:len(self.arrays)]),
-                *(next(rest) if values is not None else None
-                  for values in (self.X, self.weights, self.offset)))
-
-    def _part(self, blocks):
-        """The in-memory problem of one row chunk (its blocks of :attr:`_columns`)."""
-        arrays, X, weights, offset = self._split(blocks)
-        return Problem.part(self.model, arrays, X, weights, offset, self.intercept,
-                            self.feature_names)
 
     def _first_pass(self, names):
         """Check every chunk as a fit in memory would, and sum what the fit keeps fixed:
         the total weight, the data-only log-likelihood, the sufficient statistics."""
-        sufficient = self.sufficient
+        sufficient, layout, model, intercept = (self.sufficient, self._chunk, self.model,
+                                                self.intercept)
 
         def check(start, *blocks):
-            data, X, weights, offset = self._split(blocks)
-            columns = [*zip(data, map(str, self.model.data)), (X, "X"),
+            data, X, weights, offset = layout.split(blocks)
+            columns = [*zip(data, map(str, model.data)), (X, "X"),
                        (weights, "sample_weight"), (offset, "offset")]
             found = next((message for values, name in columns if values is not None
                           for message in [non_finite_message(values, name, start)]
@@ -125,11 +139,11 @@ class ChunkedProblem(Problem):
             if found:                       # named by its index in the whole data
                 return found
             try:
-                check_support(data[0], self.model, first_row=start)
+                check_support(data[0], model, first_row=start)
             except ValueError as error:
                 return str(error)
             try:
-                Problem(self.model, data, X, None, names, offset, self.intercept)
+                Problem(model, data, X, None, names, offset, intercept)
                 if weights is not None:
                     weights = sample_array(weights, "sample_weight")
                     if np.any(weights < 0):
@@ -138,7 +152,7 @@ class ChunkedProblem(Problem):
                                          f"{weights[np.argmax(weights < 0)]:g}.")
             except ValueError as error:
                 return _in_chunk(error, start)
-            part = self._part(blocks)
+            part = layout.part(blocks)
             sums = [mean * part.total_weight for mean in part.sufficient_means()] \
                 if sufficient else None
             return part.total_weight, part.data_loglik, sums
@@ -157,17 +171,17 @@ class ChunkedProblem(Problem):
                              f"{MAX_TOTAL_WEIGHT:.0e} are supported (the log-likelihood "
                              "must stay finite).")
         self.data_loglik = sum(part[1] for part in parts)
-        compiled = self.model.compiled(sufficient)
         if sufficient:
             means = [sum(part[2][j] for part in parts) / self.total_weight
                      for j in range(len(parts[0][2]))]
-            self.prepared = compiled.prepare(*means)
+            self.prepared = self.model.compiled(True).prepare(*means)
 
     # -- passes over the chunks -----------------------------------------------------------
 
     def map_rows(self, function):
         """``[function(problem, slice(None)) for each row chunk's problem]``, in order."""
-        return map_dask_chunks(lambda start, *blocks: function(self._part(blocks),
+        layout = self._chunk
+        return map_dask_chunks(lambda start, *blocks: function(layout.part(blocks),
                                                                slice(None)), *self._columns)
 
     def pass_derivatives(self, theta, hessian=True):
@@ -189,7 +203,7 @@ class ChunkedProblem(Problem):
 
     def subsample(self, rows):
         """About ``rows`` rows of evenly spaced chunks, in memory, as an in-memory problem."""
-        return self._part(dask_head_rows(self._columns, rows))
+        return self._chunk.part(dask_head_rows(self._columns, rows))
 
     def with_model(self, model):
         raise ValueError("This needs the rows in memory; fit on the computed arrays.")

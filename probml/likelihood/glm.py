@@ -64,7 +64,7 @@ from ..inference import (
     linear_predictor_se,
     robust_covariance,
 )
-from ..models.base import Regressor, linear_prediction
+from ..models.base import Regressor, chunkwise, linear_prediction
 from .compiled import MODULES, compile_expressions, stable
 from .model import ETA, LINKS, Model
 
@@ -352,10 +352,11 @@ class GLM(CoefficientInference, Regressor):
         extra = [fit.params_[0]] if family.dispersion == "alpha" else []
         binomial = family.name == "binomial"
         in_memory = isinstance(problem.X, np.ndarray)
+        theta = fit.params_
 
         def chunk(part, rows):
             """The means of ``rows``, and their weighted deviance and Pearson chi-square."""
-            mu = functions["mean"](part.linear_predictor(fit.params_, rows))
+            mu = functions["mean"](part.linear_predictor(theta, rows))
             trials = [_trials_of(part, rows)] if binomial else []
             args = [mu, *trials, *extra]
             variance = functions["variance"](*args)
@@ -459,6 +460,7 @@ class GLM(CoefficientInference, Regressor):
                           inverse_link=functions["mean"], slope=functions["mean_slope"],
                           index=index)
 
+    @chunkwise()
     def predict(self, X, return_std=False, *, offset=None, exposure=None):
         r"""The fitted mean :math:`g^{-1}(x^\top\hat\beta + o)` (per trial for the binomial).
 

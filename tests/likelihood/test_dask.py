@@ -117,6 +117,9 @@ def test_a_glms_fitted_means_are_computed_lazily():
     eager = GLM(**options).fit(X_GLM, y, **columns)
     np.testing.assert_allclose(lazy.mu_.compute(), eager.mu_, rtol=1e-13)
     np.testing.assert_allclose(lazy.predict(X_GLM), eager.predict(X_GLM), rtol=1e-13)
+    predicted = lazy.predict(_lazy(X_GLM, 70))               # lazy on Dask input
+    assert isinstance(predicted, da.Array)
+    np.testing.assert_allclose(predicted.compute(), eager.predict(X_GLM), rtol=1e-13)
 
 
 def test_a_glm_on_a_large_dask_array_warm_starts_from_a_few_chunks(no_materialising):
