@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from ._blocks import chunk_slices, map_chunks, weighted_gram
+from ._blocks import chunk_slices, map_chunks, map_dask_chunks, weighted_gram
 from ._validation import (
     LEVEL,
     Optional,
@@ -736,25 +736,58 @@ def robust_covariance(X, residuals, bread=None, *, intercept, cov_type, df_resid
             raise ValueError(f"cov_type={cov_type!r} needs the leverages: pass leverage.")
 
         def weighted(rows):
-            weight = residuals[rows] ** 2
-            one = False
+            h = None
             if power:
                 h = (np.einsum("ij,ij->i", rows_of[rows], rows_of[rows]) if leverage is None
                      else leverage[rows])
-                one = bool(np.any(h >= 1 - _LEVERAGE_ONE))
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    weight = np.where(h < 1 - _LEVERAGE_ONE, weight / (1 - h) ** power,
-                                      np.nan)
-            return weighted_gram(rows_of[rows], weight), one
-        parts = map_chunks(weighted, chunk_slices(n))
-        meat = sum(part[0] for part in parts)
-        if any(part[1] for part in parts):
-            warnings.warn(f"A point has leverage 1 (it alone determines a parameter), where "
-                          f"{cov_type}'s weight e^2/(1 - h)^k is undefined: the standard errors "
-                          "are NaN. Use cov_type='HC0' or 'HC1'.", UndefinedStatisticWarning,
-                          stacklevel=user_stacklevel())
-        correction = n / df_resid if cov_type == "HC1" else 1.0
+            return _meat(rows_of[rows], residuals[rows], power, h)
+        meat, correction = _hc_meat(map_chunks(weighted, chunk_slices(n)), cov_type, n,
+                                    df_resid)
     covariance = correction * (transform @ meat @ transform.T)
+    return 0.5 * (covariance + covariance.T)
+
+
+def _meat(rows, residuals, power, leverage):
+    r"""One block's :math:`\sum_i e_i^2 a_i a_i^	op / (1 - h_i)^k` (HC0-HC3's meat), and
+    whether a leverage in it is 1 (its weight is then NaN)."""
+    weight, one = residuals ** 2, False
+    if power:
+        one = bool(np.any(leverage >= 1 - _LEVERAGE_ONE))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weight = np.where(leverage < 1 - _LEVERAGE_ONE, weight / (1 - leverage) ** power,
+                              np.nan)
+    return weighted_gram(rows, weight), one
+
+
+def _hc_meat(parts, cov_type, n, df_resid):
+    """The blocks' meats summed, with HC1's correction; a warning where a leverage is 1."""
+    if any(part[1] for part in parts):
+        warnings.warn(f"A point has leverage 1 (it alone determines a parameter), where "
+                      f"{cov_type}'s weight e^2/(1 - h)^k is undefined: the standard errors "
+                      "are NaN. Use cov_type='HC0' or 'HC1'.", UndefinedStatisticWarning,
+                      stacklevel=user_stacklevel())
+    return sum(part[0] for part in parts), n / df_resid if cov_type == "HC1" else 1.0
+
+
+def robust_covariance_chunks(X, y, params, bread, *, intercept, cov_type, df_resid):
+    r"""HC0-HC3 (:func:`robust_covariance`) of least squares on Dask ``X`` and ``y``, one
+    pass over their row chunks.
+
+    The bread is the fit's :math:`(A^	op A)^{-1}` (from the merged statistics),
+    the residuals :math:`e_i = y_i - a_i^	op\hateta` and the leverages
+    :math:`h_i = a_i^	op (A^	op A)^{-1} a_i` are formed chunk by chunk, and
+    each chunk's meat is :func:`robust_covariance`'s.
+    """
+    power = {"HC0": 0, "HC1": 0, "HC2": 1, "HC3": 2}[cov_type]
+
+    def chunk(start, X, y):
+        rows = np.column_stack([np.ones(len(X)), X]) if intercept else X
+        leverage = np.einsum("ij,jk,ik->i", rows, bread, rows) if power else None
+        return _meat(rows, y - rows @ params, power, leverage)
+
+    meat, correction = _hc_meat(map_dask_chunks(chunk, X, y), cov_type, X.shape[0],
+                                df_resid)
+    covariance = correction * (bread @ meat @ bread)
     return 0.5 * (covariance + covariance.T)
 
 

@@ -39,6 +39,7 @@ from ..inference import (
     linear_predictor_se,
     parameter_names,
     robust_covariance,
+    robust_covariance_chunks,
 )
 from ._least_squares import (
     SOLVERS,
@@ -250,14 +251,17 @@ class LinearRegression(CoefficientInference, Regressor):
         return self._store_fit(solution, names, p, nobs, tss, log_weights, design, intercept,
                                codes)
 
-    def _fit_moments(self, moments, feature_names=None):
+    def _fit_moments(self, moments, feature_names=None, design=None):
         """Fit from the sufficient statistics alone, with the inference of :meth:`fit`
         (see :func:`probml.models.streaming.fit_statistics`); :class:`DataRequired` when
         the solver needs the rows (an ill-conditioned design, a residual sum of squares
-        below what the moments resolve, a robust covariance)."""
+        below what the moments resolve, a robust covariance without ``design``: Dask
+        ``(X, y)``, read once more for HC0-HC3)."""
         params = self._check_params()
         fit_intercept = params["fit_intercept"]
-        if params["cov_type"] != "nonrobust" or moments.fit_intercept != fit_intercept:
+        robust = params["cov_type"] != "nonrobust"
+        if (robust and (design is None or params["cov_type"] == "cluster")) \
+                or moments.fit_intercept != fit_intercept:
             raise DataRequired("a robust covariance needs the rows")
         n, p = moments.n, len(moments.x_mean)
         check_enough_samples(n, p + fit_intercept, type(self).__name__)
@@ -265,8 +269,8 @@ class LinearRegression(CoefficientInference, Regressor):
                              feature_names=feature_names)
         record_features(self, p, feature_names)
         self.n_samples_, self.weighted_ = n, False
-        return self._store_fit(solution, feature_names, p, n, moments.yy, 0.0, None, False,
-                               None)
+        return self._store_fit(solution, feature_names, p, n, moments.yy, 0.0,
+                               design if robust else None, fit_intercept, None)
 
     def _store_fit(self, solution, names, p, nobs, tss, log_weights, design, intercept,
                    codes):
@@ -289,7 +293,7 @@ class LinearRegression(CoefficientInference, Regressor):
         scale = noise_variance(rss, self.df_resid_, "LinearRegression")
         self.sigma_ = math.sqrt(scale)
         names_out = parameter_names(names, p, fit_intercept)
-        robust = self._robust_cov(design, intercept, params_, codes)
+        robust = self._robust_cov(design, intercept, params_, codes, solution.unscaled_cov)
         if robust is not None:
             self._store_table(names_out, params_, robust, None)
         else:
@@ -359,16 +363,21 @@ class LinearRegression(CoefficientInference, Regressor):
         return Influence(residuals, h, self.sigma_ ** 2, self.df_resid_,
                          self.df_model_ + bool(self.fit_intercept))
 
-    def _robust_cov(self, design, intercept, params, codes):
+    def _robust_cov(self, design, intercept, params, codes, bread):
         """The covariance of the robust type asked for, or None for the model's.
 
         ``design`` is ``(X, y)`` with the intercept added to the rows if
         ``intercept``, or a weighted fit's whitened rows, whose first column is the
-        intercept's: the sandwich is that of least squares on them (statsmodels' WLS)."""
+        intercept's: the sandwich is that of least squares on them (statsmodels' WLS).
+        On Dask ``X`` and ``y`` the bread is the fit's ``(A'A)^-1`` from the merged
+        statistics (:func:`~probml.inference.robust_covariance_chunks`)."""
         cov_type = self._check_params()["cov_type"]
         if cov_type == "nonrobust":
             return None
         X, y = design
+        if is_dask_collection(X):
+            return robust_covariance_chunks(X, y, params, bread, intercept=intercept,
+                                            cov_type=cov_type, df_resid=self.df_resid_)
         residuals = y - (X @ params[intercept:] + (params[0] if intercept else 0.0))
         with np.errstate(invalid="ignore"):
             return robust_covariance(X, residuals, intercept=intercept, cov_type=cov_type,

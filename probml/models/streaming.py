@@ -47,12 +47,14 @@ def block_statistics(block, fit_intercept=True):
                              keep_centred=False)
 
 
-def fit_statistics(estimator, statistics, feature_names=None):
+def fit_statistics(estimator, statistics, feature_names=None, design=None):
     """Fit ``estimator`` (one of :data:`STREAMED`) from the blocks' statistics, merged in order.
 
     The blocks' statistics must be centred (``fit_intercept=True`` in
     :func:`block_statistics`) for an estimator with an intercept and for the
-    Bayesian model, and uncentred otherwise.
+    Bayesian model, and uncentred otherwise.  ``design``, the Dask ``(X, y)``
+    the statistics came from, serves a ``LinearRegression``'s HC0-HC3 covariance
+    (one more pass over them).
 
     Raises
     ------
@@ -62,6 +64,9 @@ def fit_statistics(estimator, statistics, feature_names=None):
     if not isinstance(estimator, STREAMED):
         raise DataRequired(f"{type(estimator).__name__} is fitted from the rows")
     merged = reduce(Moments.merge, statistics)
+    if design is not None and isinstance(estimator, LinearRegression):
+        # Dask rows for a robust covariance (HC0-HC3), read once more.
+        return estimator._fit_moments(merged, feature_names, design)
     return estimator._fit_moments(merged, feature_names)
 
 
@@ -82,13 +87,15 @@ def fit_chunks(estimator, X, y, **options):
     features), ``y`` a 1-D Dask array or series, or a NumPy array, with as many
     rows; each chunk spans every column.  ``options`` are the fit's other
     arguments, none of which is available with Dask input yet (each is refused
-    by name).  A design whose solve needs the rows themselves (ill-conditioned)
-    is refused with a clear error rather than read into memory.
+    by name).  A ``LinearRegression``'s HC0-HC3 covariance reads the chunks once
+    more; a design whose solve needs the rows themselves (ill-conditioned) is
+    refused with a clear error rather than read into memory.
     """
     refuse_options(options)
-    parts, names = chunk_statistics(X, y, needs_centred(estimator))
+    X, y, names = dask_design(X, y)
+    parts, _ = chunk_statistics(X, y, needs_centred(estimator))
     try:
-        fitted = fit_statistics(estimator, parts, names)
+        fitted = fit_statistics(estimator, parts, names, design=(X, y))
     except DataRequired as reason:
         raise ValueError(f"{type(estimator).__name__} cannot be fitted from the chunks' "
                          f"statistics here ({reason}): its accurate solve needs the rows in "

@@ -12,6 +12,11 @@ dd = pytest.importorskip("dask.dataframe")
 MODELS = {
     "linear": lambda: probml.LinearRegression(),
     "linear-no-intercept": lambda: probml.LinearRegression(fit_intercept=False),
+    # The sandwich: one more pass for the residuals and leverages of each chunk.
+    "linear-HC1": lambda: probml.LinearRegression(cov_type="HC1"),
+    "linear-HC3": lambda: probml.LinearRegression(cov_type="HC3"),
+    "linear-HC2-no-intercept": lambda: probml.LinearRegression(cov_type="HC2",
+                                                               fit_intercept=False),
     "ridge": lambda: probml.Ridge(alpha=2.0),
     "bayes": lambda: probml.BayesianLinearRegression(alpha=0.5, beta=2.0),
     "bayes-evidence": lambda: probml.BayesianLinearRegression(fit_precisions=True),
@@ -183,9 +188,9 @@ def test_a_design_that_needs_its_rows_is_refused_not_read_into_memory(no_materia
     y = x + rng.normal(size=400)
     with pytest.raises(ValueError, match=r"needs the rows in memory.*X.compute\(\)"):
         probml.LinearRegression().fit(da.from_array(X, chunks=(100, 2)), da.from_array(y))
-    with pytest.raises(ValueError, match="robust covariance needs the rows"):
-        probml.LinearRegression(cov_type="HC1").fit(da.from_array(X[:, :1]),
-                                                    da.from_array(y))
+    with pytest.raises(ValueError, match="groups is not available with Dask input"):
+        probml.LinearRegression(cov_type="cluster").fit(
+            da.from_array(X[:, :1]), da.from_array(y), groups=np.arange(400) % 7)
 
 
 # -- logistic regression: Newton's method, one pass over the chunks per step --------------
