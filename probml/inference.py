@@ -731,7 +731,7 @@ def robust_covariance(X, residuals, bread=None, *, intercept, cov_type, df_resid
         meat = sums.T @ sums
         correction = n_groups / (n_groups - 1) * (n - 1) / df_resid
     else:
-        power = {"HC0": 0, "HC1": 0, "HC2": 1, "HC3": 2}[cov_type]
+        power = HC_POWER[cov_type]
         if power and bread is not None and leverage is None:
             raise ValueError(f"cov_type={cov_type!r} needs the leverages: pass leverage.")
 
@@ -740,16 +740,26 @@ def robust_covariance(X, residuals, bread=None, *, intercept, cov_type, df_resid
             if power:
                 h = (np.einsum("ij,ij->i", rows_of[rows], rows_of[rows]) if leverage is None
                      else leverage[rows])
-            return _meat(rows_of[rows], residuals[rows], power, h)
-        meat, correction = _hc_meat(map_chunks(weighted, chunk_slices(n)), cov_type, n,
-                                    df_resid)
-    covariance = correction * (transform @ meat @ transform.T)
+            return hc_meat(rows_of[rows], residuals[rows], power, h)
+        meat, correction = summed_meat(map_chunks(weighted, chunk_slices(n)), cov_type, n,
+                                       df_resid)
+    return sandwich(transform, meat, correction)
+
+
+def sandwich(bread, meat, correction=1.0):
+    r""":math:`c\,B M B^\top`, made exactly symmetric."""
+    covariance = correction * (bread @ meat @ bread.T)
     return 0.5 * (covariance + covariance.T)
 
 
-def _meat(rows, residuals, power, leverage):
-    r"""One block's :math:`\sum_i e_i^2 a_i a_i^	op / (1 - h_i)^k` (HC0-HC3's meat), and
-    whether a leverage in it is 1 (its weight is then NaN)."""
+#: The power k of 1 - h in each HC covariance's weights e^2 / (1 - h)^k.
+HC_POWER = {"HC0": 0, "HC1": 0, "HC2": 1, "HC3": 2}
+
+
+def hc_meat(rows, residuals, power, leverage):
+    r"""One block's :math:`\sum_i e_i^2 a_i a_i^\top / (1 - h_i)^k` (HC0-HC3's meat, ``k``
+    = ``power``, the rows :math:`a_i` and leverages :math:`h_i` given), and whether a
+    leverage in it is 1 (its weight is then NaN)."""
     weight, one = residuals ** 2, False
     if power:
         one = bool(np.any(leverage >= 1 - _LEVERAGE_ONE))
@@ -759,8 +769,9 @@ def _meat(rows, residuals, power, leverage):
     return weighted_gram(rows, weight), one
 
 
-def _hc_meat(parts, cov_type, n, df_resid):
-    """The blocks' meats summed, with HC1's correction; a warning where a leverage is 1."""
+def summed_meat(parts, cov_type, n, df_resid):
+    r"""The blocks' meats (:func:`hc_meat`) summed, and HC1's correction :math:`n/(n-k)`
+    (else 1); a warning where a leverage is 1."""
     if any(part[1] for part in parts):
         warnings.warn(f"A point has leverage 1 (it alone determines a parameter), where "
                       f"{cov_type}'s weight e^2/(1 - h)^k is undefined: the standard errors "
@@ -773,22 +784,20 @@ def robust_covariance_chunks(X, y, params, bread, *, intercept, cov_type, df_res
     r"""HC0-HC3 (:func:`robust_covariance`) of least squares on Dask ``X`` and ``y``, one
     pass over their row chunks.
 
-    The bread is the fit's :math:`(A^	op A)^{-1}` (from the merged statistics),
-    the residuals :math:`e_i = y_i - a_i^	op\hateta` and the leverages
-    :math:`h_i = a_i^	op (A^	op A)^{-1} a_i` are formed chunk by chunk, and
+    The bread is the fit's :math:`(A^\top A)^{-1}` (from the merged statistics),
+    the residuals :math:`e_i = y_i - a_i^\top\hat\beta` and the leverages
+    :math:`h_i = a_i^\top (A^\top A)^{-1} a_i` are formed chunk by chunk, and
     each chunk's meat is :func:`robust_covariance`'s.
     """
-    power = {"HC0": 0, "HC1": 0, "HC2": 1, "HC3": 2}[cov_type]
+    power = HC_POWER[cov_type]
 
     def chunk(start, X, y):
         rows = np.column_stack([np.ones(len(X)), X]) if intercept else X
         leverage = np.einsum("ij,jk,ik->i", rows, bread, rows) if power else None
-        return _meat(rows, y - rows @ params, power, leverage)
+        return hc_meat(rows, y - rows @ params, power, leverage)
 
-    meat, correction = _hc_meat(map_dask_chunks(chunk, X, y), cov_type, X.shape[0],
-                                df_resid)
-    covariance = correction * (bread @ meat @ bread)
-    return 0.5 * (covariance + covariance.T)
+    return sandwich(bread, *summed_meat(map_dask_chunks(chunk, X, y), cov_type, X.shape[0],
+                                        df_resid))
 
 
 # -- predictions with their uncertainty ----------------------------------------------

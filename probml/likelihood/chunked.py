@@ -199,11 +199,12 @@ class ChunkedProblem(Problem):
         raise ValueError("Per-observation scores of Dask data would fill memory: they are "
                          "summed over the chunks instead (cov_type='sandwich').")
 
-    linear_predictor_scores = scores
-
     def subsample(self, rows):
         """About ``rows`` rows of evenly spaced chunks, in memory, as an in-memory problem."""
         return self._chunk.part(dask_head_rows(self._columns, rows))
 
     def with_model(self, model):
-        raise ValueError("This needs the rows in memory; fit on the computed arrays.")
+        """The same Dask data under another ``model`` (one more first pass)."""
+        names = None if self.X is None else self.feature_names[int(self.intercept):]
+        return ChunkedProblem(model, self.arrays, self.X, self.weights, names,
+                              offset=self.offset, fit_intercept=self.intercept)

@@ -57,12 +57,16 @@ from .._validation import (
 from ..exceptions import PerfectFitWarning
 from ..inference import (
     COV_TYPES,
+    HC_POWER,
     CoefficientInference,
     Prediction,
     cluster_codes,
+    hc_meat,
     information_criteria,
     linear_predictor_se,
     robust_covariance,
+    sandwich,
+    summed_meat,
 )
 from ..models.base import Regressor, chunkwise, linear_prediction
 from .compiled import MODULES, compile_expressions, stable
@@ -303,10 +307,10 @@ class GLM(CoefficientInference, Regressor):
         refuse_options(options)
         params = self._check_params()
         family, link = self._family(), self._link()
-        if params["cov_type"] != "nonrobust":
-            raise ValueError(f"cov_type={params['cov_type']!r} is not available with Dask input "
-                             "yet: fit cov_type='nonrobust', or on X.compute() and "
-                             "y.compute() in memory.")
+        if params["cov_type"] == "cluster":
+            raise ValueError("cov_type='cluster' is not available with Dask input yet: fit "
+                             "cov_type='HC0'...'HC3', or on X.compute() and y.compute() in "
+                             "memory.")
         if trials is not None and family.name != "binomial":
             raise ValueError("trials applies to the binomial family only.")
         X, y, names = dask_design(X, y)
@@ -407,21 +411,36 @@ class GLM(CoefficientInference, Regressor):
                 # The sandwich of the unit-scale quasi-likelihood: the dispersion cancels.
                 # Its bread is the observed information, as statsmodels', which differs
                 # from the fit's expected one under a non-canonical link.
-                scores = problem.linear_predictor_scores(fit.params_)
-                leverage = None
-                if cov_type in ("HC2", "HC3"):
-                    trials = problem.arrays[1:] or ([np.ones(problem.n)] if binomial else [])
-                    leverage = _leverages(problem, fit.params_, cov,
-                                          functions["fisher_weight"], trials)
+                bread = cov
                 if link != family.canonical_link:
                     bernoulli = family.name == "binomial" and len(problem.arrays) == 1
                     observed = problem.with_model(_model(family.name, link, bernoulli))
                     with np.errstate(all="ignore"):
-                        hessian = observed.user_derivatives(fit.params_)[2]
-                    cov = _inverse(-hessian, keep)
-                robust = robust_covariance(problem.X, scores, cov, intercept=problem.intercept,
-                                           cov_type=cov_type, df_resid=self.df_resid_,
-                                           groups=codes, leverage=leverage)
+                        hessian = observed.user_derivatives(theta)[2]
+                    bread = _inverse(-hessian, keep)
+                if cov_type == "cluster":
+                    robust = robust_covariance(
+                        problem.X, problem.linear_predictor_scores(theta), bread,
+                        intercept=problem.intercept, cov_type=cov_type,
+                        df_resid=self.df_resid_, groups=codes)
+                else:
+                    power = HC_POWER[cov_type]
+
+                    def meat(part, rows):
+                        """A chunk's meat: the scores' outer products, weighted by the
+                        leverages for HC2 and HC3 (of the fit's expected information)."""
+                        X = part.X[rows]
+                        leverage = None
+                        if power:
+                            trials = [values[rows] for values in part.arrays[1:]] or (
+                                [np.ones(len(X))] if binomial else [])
+                            leverage = _leverages(part, theta, cov, functions["fisher_weight"],
+                                                  trials, rows)
+                        A = np.column_stack([np.ones(len(X)), X]) if part.intercept else X
+                        return hc_meat(A, part.linear_predictor_scores(theta, rows), power,
+                                       leverage)
+                    robust = sandwich(bread, *summed_meat(problem.map_rows(meat), cov_type,
+                                                          problem.n, self.df_resid_))
                 self._store_table(names, beta, robust, None)
         if in_memory:
             mu = np.concatenate([part[0] for part in parts])
@@ -721,7 +740,7 @@ def _loglik(family, link, problem, theta, analytic, frequency, scale, n_obs):
         return math.fsum(problem.map_rows(chunk))
 
 
-def _leverages(problem, theta, inverse_information, fisher_weight, extra):
+def _leverages(problem, theta, inverse_information, fisher_weight, extra, rows=slice(None)):
     r"""The leverages :math:`h_i = w_i\, a_i^\top (A^\top W A)^{-1} a_i` of a GLM.
 
     The diagonal of the hat matrix of IRLS's last weighted least squares:
@@ -729,11 +748,12 @@ def _leverages(problem, theta, inverse_information, fisher_weight, extra):
     weights, ``fisher_weight(eta, *extra)``) and :math:`A^\top W A` the
     expected information at unit dispersion; R's ``hatvalues`` of a ``glm``
     and statsmodels' ``get_hat_matrix_diag(observed=False)``.  The quadratic
-    form is :func:`~probml.inference.linear_predictor_se`'s, squared.
+    form is :func:`~probml.inference.linear_predictor_se`'s, squared.  ``extra`` and
+    the leverages are those of the problem's ``rows``.
     """
     with np.errstate(all="ignore"):
-        weight = fisher_weight(problem.linear_predictor(theta), *extra)
-        return weight * linear_predictor_se(problem.X, inverse_information,
+        weight = fisher_weight(problem.linear_predictor(theta, rows), *extra)
+        return weight * linear_predictor_se(problem.X[rows], inverse_information,
                                             problem.intercept) ** 2
 
 

@@ -414,20 +414,21 @@ class Problem:
         weighted = scores if self.weights is None else scores * self.weights[:, None]
         return weighted.T @ scores
 
-    def linear_predictor_scores(self, theta):
-        r""":math:`\partial\ell_i/\partial\eta_i` for each observation (without weights): the
-        score of a coefficient is this times its covariate."""
-        return self._score_parts(theta)[self.n_scalar]
+    def linear_predictor_scores(self, theta, rows=slice(None)):
+        r""":math:`\partial\ell_i/\partial\eta_i` for each observation of ``rows`` (without
+        weights): the score of a coefficient is this times its covariate."""
+        return self._score_parts(theta, rows)[self.n_scalar]
 
-    def _score_parts(self, theta):
-        """Each model variable's per-observation first derivative, shape (n,) each."""
+    def _score_parts(self, theta, rows=slice(None)):
+        """Each model variable's per-observation first derivative on ``rows``."""
         k = self.n_scalar
         compiled = self.model.compiled()
-        prepared = compiled.prepare(*self.arrays)
-        arguments = list(theta[:k]) + ([self.linear_predictor(theta)] if self.X is not None
-                                        else [])
+        arrays = [values[rows] for values in self.arrays]
+        prepared = compiled.prepare(*arrays)
+        arguments = list(theta[:k]) + ([self.linear_predictor(theta, rows)]
+                                        if self.X is not None else [])
         values = compiled.evaluate(prepared, *arguments, order=1)
-        return [np.broadcast_to(np.asarray(g, dtype=float), (self.n,))
+        return [np.broadcast_to(np.asarray(g, dtype=float), arrays[0].shape)
                 for g in values[1:1 + len(self.model.variables)]]
 
     # -- the objective -----------------------------------------------------------------
