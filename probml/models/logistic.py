@@ -63,6 +63,7 @@ from ..exceptions import (
     ConvergenceWarning,
     PerfectSeparationWarning,
     UndefinedStatisticWarning,
+    user_stacklevel,
 )
 from ..functions import log_softmax, sigmoid, softmax
 from ..inference import (
@@ -274,6 +275,31 @@ def _separation_direction(rows, penalised):
     if result.status != 0:
         return None
     return (result.x[:k] - result.x[k:]) / scale
+
+
+def _multinomial_pass(A, labels, weights, theta, hessian):
+    r"""The K-class log-likelihood of some rows at :math:`\Theta` (shape (p + 1, K), the
+    intercepts first), its gradient :math:`A^\top (Y - P)` in :math:`\Theta`, the
+    blocks :math:`A^\top \operatorname{diag}(w P_k (\delta_{kl} - P_l)) A` of its
+    information (shape (p + 1, K, p + 1, K); None without ``hessian``) and the
+    smallest fitted probability.  ``A`` is the rows with a leading column of ones,
+    ``labels`` their classes 0..K-1, ``weights`` their weights (None: 1)."""
+    n, K = len(A), theta.shape[1]
+    w = np.ones(n) if weights is None else weights
+    log_p = log_softmax(A @ theta, axis=1)
+    P = np.exp(log_p)
+    Y = np.zeros((n, K))
+    Y[np.arange(n), labels] = w
+    gradient = A.T @ (Y - w[:, None] * P)
+    H = None
+    if hessian:
+        H = np.zeros((A.shape[1], K, A.shape[1], K))
+        for k in range(K):
+            for l in range(k, K):
+                block = weighted_gram(A, w * P[:, k] * ((k == l) - P[:, l]))
+                H[:, k, :, l] = block
+                H[:, l, :, k] = block.T
+    return float(np.sum(Y * log_p)), gradient, H, float(P.min(initial=1.0))
 
 
 def _multinomial_rows(A, labels, K):
@@ -546,14 +572,18 @@ class LogisticRegression(CoefficientInference, Classifier):
         self._max_iter = params["max_iter"]
         X, y, names = dask_design(X, y)
         self.classes_ = np.unique(da.unique(y).compute())
-        if len(self.classes_) != 2:
-            raise ValueError(f"LogisticRegression on Dask input fits two classes; y has "
-                             f"{len(self.classes_)}. Fit more classes on y.compute().")
+        if len(self.classes_) < 2:
+            raise ValueError(f"LogisticRegression needs at least 2 classes in y; it has "
+                             f"{len(self.classes_)} ({list(self.classes_)}).")
         n, p = X.shape
         record_features(self, p, names)
         self._fitted_on_pandas = names is not None
         self.nobs_ = self.n_samples_ = n
         self._names = parameter_names(names, p, True)
+        if len(self.classes_) > 2:
+            self._fit_softmax_chunks(X, y, lam, tol, fit_intercept, names)
+            self.penalized_ = lam > 0
+            return self
         codes = (y == self.classes_[1]).astype(np.uint8)
         objective = _ChunkedObjective(X, codes, lam, fit_intercept)
         start, preconditioner = np.zeros(p + 1), None
@@ -612,6 +642,51 @@ class LogisticRegression(CoefficientInference, Classifier):
         self.penalized_ = lam > 0
         return self
 
+    def _fit_softmax_chunks(self, X, y, lam, tol, fit_intercept, names):
+        """K > 2 classes on Dask ``X`` and ``y``: the in-memory Newton's method
+        (:meth:`_fit_softmax`), each pass :func:`_multinomial_pass` on every chunk."""
+        from .streaming import first_non_finite
+
+        classes, K = self.classes_, len(self.classes_)
+
+        def rows(X, y):
+            return np.column_stack([np.ones(len(X)), X]), np.searchsorted(classes, y)
+
+        def rows_pass(theta, hessian):
+            parts = map_dask_chunks(lambda start, X, y: _multinomial_pass(
+                *rows(X, y), None, theta, hessian), X, y)
+            return (sum(part[0] for part in parts), sum(part[1] for part in parts),
+                    sum(part[2] for part in parts) if hessian else None,
+                    min(part[3] for part in parts))
+
+        def separation(theta):
+            # Rows fitted at probability 0 or 1: separated classes, or a strong signal.  One
+            # pass tells complete separation (every row in its class's region) from the rest.
+            wrong = sum(map_dask_chunks(lambda start, X, y: int(np.count_nonzero(
+                np.argmax(rows(X, y)[0] @ theta, axis=1) != rows(X, y)[1])), X, y))
+            if wrong == 0 or not self.converged_:
+                raise ValueError("The classes are separated (every row falls in its class's "
+                                 "region of a fit running off to infinity): the multinomial "
+                                 "MLE does not exist. Add a penalty, or fit on X.compute() "
+                                 "and y.compute() for the check that names the separating "
+                                 "features.")
+            warnings.warn("Some rows are fitted at probabilities within 1e-12 of 0 or 1. If "
+                          "classes are quasi-separated the MLE does not exist; the check that "
+                          "names the separating features needs the rows in memory (fit on "
+                          "X.compute() and y.compute()).", PerfectSeparationWarning,
+                          stacklevel=user_stacklevel())
+
+        counts = sum(map_dask_chunks(lambda start, y: np.bincount(
+            np.searchsorted(classes, y), minlength=K), y)).astype(float)
+        # One pass for the Gram matrix: its finiteness checks X's values (named by their
+        # index in the whole data), and without a penalty it shows what is identified.
+        gram = sum(map_dask_chunks(lambda start, X: _gram_with_intercept(X), X))
+        if not np.all(np.isfinite(gram)):
+            raise ValueError(first_non_finite(X, "X"))
+        if lam == 0 and fit_intercept:
+            _check_identifiable(gram, names)
+        self._fit_softmax(rows_pass, X.shape[1], counts, lam, tol, fit_intercept, separation)
+
     def _check_separation(self, X, y, fit_intercept):
         A = np.column_stack([np.ones(len(y)), X]) if fit_intercept else X
         direction = _separation_direction(A * np.where(y == 1, 1.0, -1.0)[:, None],
@@ -659,9 +734,18 @@ class LogisticRegression(CoefficientInference, Classifier):
         n, p = X.shape
         K = len(self.classes_)
         A = np.column_stack([np.ones(n), X])
-        Y = np.zeros((n, K))
-        Y[np.arange(n), labels] = 1.0 if weights is None else weights
-        row_weight = np.ones(n) if weights is None else weights
+        counts = np.bincount(labels, np.ones(n) if weights is None else weights, minlength=K)
+        self._fit_softmax(
+            lambda theta, hessian: _multinomial_pass(A, labels, weights, theta, hessian),
+            p, counts, lam, tol, fit_intercept,
+            lambda theta: self._check_multinomial_separation(A, labels, K, fit_intercept))
+
+    def _fit_softmax(self, rows_pass, p, counts, lam, tol, fit_intercept, separation):
+        """Newton's method for K > 2 classes on ``rows_pass(theta, hessian)`` (the sums of
+        :func:`_multinomial_pass` over the rows; X's values are finite), the class
+        ``counts`` (weighted), and ``separation(theta)``, called at the estimate where
+        some fitted probabilities are 0 or 1."""
+        K = len(self.classes_)
         # Free parameters of Theta (p + 1, K): without a penalty, class 0 is the
         # reference (its column is 0); with one, every weight is penalised and
         # identified, and only the intercept of class 0 is fixed at 0.
@@ -680,36 +764,28 @@ class LogisticRegression(CoefficientInference, Classifier):
         def evaluate(theta_free, hessian=True):
             theta = np.zeros((p + 1) * K)
             theta[index] = theta_free
-            log_p = log_softmax(A @ theta.reshape(p + 1, K), axis=1)
-            loglik = float(np.sum(Y * log_p))
-            P = np.exp(log_p)
-            gradient = (A.T @ (Y - row_weight[:, None] * P)).ravel()[index] - penalty * theta_free
+            loglik, gradient, H, smallest = rows_pass(theta.reshape(p + 1, K), hessian)
+            gradient = gradient.ravel()[index] - penalty * theta_free
             value = loglik - 0.5 * float(penalty @ theta_free ** 2)
-            return Evaluation(value, gradient, information(P) if hessian else None, (loglik, P))
+            if hessian:
+                H = H.reshape((p + 1) * K, (p + 1) * K)[np.ix_(index, index)] + np.diag(penalty)
+            return Evaluation(value, gradient, H, (loglik, smallest))
 
-        def information(P):
-            # Block (k, l) of the negative Hessian: A^T diag(P_k (delta_kl - P_l)) A.
-            H = np.zeros((p + 1, K, p + 1, K))
-            for k in range(K):
-                for l in range(k, K):
-                    weight = row_weight * P[:, k] * ((k == l) - P[:, l])
-                    block = A.T @ (A * weight[:, None])
-                    H[:, k, :, l] = block
-                    H[:, l, :, k] = block.T
-            H = H.reshape((p + 1) * K, (p + 1) * K)[np.ix_(index, index)]
-            return H + np.diag(penalty)
-
-        fit = maximise(evaluate, np.zeros(len(index)), tol=tol, n=float(row_weight.sum()),
-                       max_iter=self._max_iter)
+        start = evaluate(np.zeros(len(index)))
+        if not (np.isfinite(start.value) and np.all(np.isfinite(start.gradient))):
+            raise ValueError("X has values so large that the class probabilities overflow; "
+                             "rescale X.")
+        fit = maximise(evaluate, np.zeros(len(index)), tol=tol, n=float(counts.sum()),
+                       max_iter=self._max_iter, state=start)
         theta = np.zeros((p + 1) * K)
         theta[index] = fit.theta
         theta = theta.reshape(p + 1, K)
-        H, (loglik, P) = fit.evaluation.information, fit.evaluation.extra
+        H, (loglik, smallest) = fit.evaluation.information, fit.evaluation.extra
         n_iter, converged = fit.n_iter, fit.converged
         self.n_iter_, self.converged_ = n_iter, converged
         self.separation_, self.separating_features_ = False, []
-        if lam == 0 and (not converged or np.min(P) < _SATURATED_WEIGHT):
-            self._check_multinomial_separation(A, labels, K, fit_intercept)
+        if lam == 0 and (not converged or smallest < _SATURATED_WEIGHT):
+            separation(theta)
         if not converged and not self.separation_:
             warnings.warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning,
                           stacklevel=3)
@@ -720,7 +796,6 @@ class LogisticRegression(CoefficientInference, Classifier):
         # theta.ravel() runs over (feature j, class k) with k fastest.
         flat_names = np.array([f"{self.classes_[k]}:{self._names[j]}"
                                for j in range(p + 1) for k in range(K)], dtype=object)
-        counts = np.bincount(labels, row_weight, minlength=K)
         total = counts.sum()
         null = (float(np.sum(counts * np.log(counts / total))) if fit_intercept
                 else total * math.log(1.0 / K))

@@ -245,11 +245,43 @@ def test_a_strong_signal_is_fitted_with_a_warning_not_refused():
     np.testing.assert_allclose(lazy.params_, eager.params_, rtol=1e-10)
 
 
+def _three_classes(seed=4, n=600):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    eta = np.column_stack([np.zeros(n), X @ [1.0, -0.5, 0.2] + 0.3,
+                           X @ [-0.4, 0.8, 0.1] - 0.2])
+    P = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+    return X, (rng.random(n)[:, None] > np.cumsum(P, axis=1)).sum(axis=1).astype(float)
+
+
+@pytest.mark.parametrize("chunking", ["one", "ragged", "single-rows"])
+@pytest.mark.parametrize("make", [lambda: probml.LogisticRegression(),
+                                  lambda: probml.LogisticRegression(penalty="l2", C=0.5),
+                                  lambda: probml.LogisticRegression(fit_intercept=False)])
+def test_softmax_regression_on_dask_is_the_in_memory_fit(make, chunking, no_materialising):
+    """K > 2 classes: the in-memory Newton's method, each pass summed over the chunks."""
+    X, y = _three_classes()
+    chunks = {"one": (600,), "ragged": (37, 1, 262, 300), "single-rows": (1,) * 600}[chunking]
+    lazy = make().fit(da.from_array(X, chunks=(chunks, 3)), da.from_array(y, chunks=(chunks,)))
+    eager = make().fit(X, y)
+    assert list(lazy.classes_) == list(eager.classes_) == [0.0, 1.0, 2.0]
+    np.testing.assert_allclose(_logistic_record(lazy), _logistic_record(eager), rtol=1e-10)
+
+
 def test_logistic_regression_on_dask_refuses_clearly():
     X, y = _classes(2)
     Xd = da.from_array(X, chunks=(100, 3))
-    with pytest.raises(ValueError, match="fits two classes; y has 3"):
-        probml.LogisticRegression().fit(Xd, da.from_array(y + (X[:, 0] > 1), chunks=100))
+    with pytest.raises(ValueError, match="at least 2 classes in y; it has 1"):
+        probml.LogisticRegression().fit(Xd, da.from_array(np.zeros(len(y)), chunks=100))
+    with pytest.raises(ValueError, match="The classes are separated.*multinomial MLE"):
+        probml.LogisticRegression().fit(Xd, da.from_array(np.digitize(X[:, 0], [-0.5, 0.5]),
+                                                          chunks=100))
+    with pytest.raises(ValueError, match=r"X contains NaN at index \(144, 1\)"):
+        X_missing = X.copy()
+        X_missing[144, 1] = np.nan
+        probml.LogisticRegression(penalty="l2").fit(
+            da.from_array(X_missing, chunks=(100, 3)),
+            da.from_array(y + (X[:, 0] > 1), chunks=100))
     with pytest.raises(ValueError, match="The classes are separated"):
         probml.LogisticRegression().fit(Xd, da.from_array((X[:, 0] > 0).astype(int),
                                                           chunks=100))
