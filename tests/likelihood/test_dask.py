@@ -200,17 +200,39 @@ def test_bad_dask_input_to_the_engine_gets_a_clear_error():
             fit_distribution(_lazy(-SAMPLES["gamma"], 100), "weibull")
 
 
-def test_the_engine_runs_on_a_local_cluster_of_two_workers():
+def test_the_dask_paths_run_on_a_local_cluster_of_two_workers():
+    """Worker processes receive each task pickled: the engine's passes, a GLM's sandwich,
+    softmax regression, RidgeCV's scores and an event log's distinct rows."""
     distributed = pytest.importorskip("distributed")
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    import probml
+    from probml import growth
+    from probml.selection import RidgeCV
+
     options, y, columns = GLM_CASES["poisson-exposure"]
     x = SAMPLES["weibull_min"]
+    classes = np.digitize(X_GLM @ [1.0, -1.0, 0.5] + np.random.default_rng(2).normal(
+        size=len(X_GLM)), [-0.5, 0.5]).astype(float)
+    events = pd.DataFrame({"user": np.arange(2000) % 50, "day": np.arange(2000) % 17})
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster):
-        glm = GLM(**options).fit(_lazy(X_GLM, 100), _lazy(y, 100),
-                                 **{name: _lazy(values, 100) for name, values in columns.items()})
+        glm = GLM(**options, cov_type="HC3").fit(
+            _lazy(X_GLM, 100), _lazy(y, 100),
+            **{name: _lazy(values, 100) for name, values in columns.items()})
         weibull = fit_distribution(_lazy(x, 100), "weibull_min")
-    np.testing.assert_allclose(_record(glm), _record(GLM(**options).fit(X_GLM, y, **columns)),
-                               rtol=1e-10)
+        softmax = probml.LogisticRegression().fit(_lazy(X_GLM, 100), _lazy(classes, 100))
+        ridge = RidgeCV().fit(_lazy(X_GLM, 100), _lazy(y, 100))
+        log = dd.from_pandas(events, npartitions=4)
+        sticky = growth.stickiness(log.user, log.day)
+    np.testing.assert_allclose(
+        _record(glm), _record(GLM(**options, cov_type="HC3").fit(X_GLM, y, **columns)),
+        rtol=1e-10)
     np.testing.assert_allclose(_record(weibull), _record(fit_distribution(x, "weibull_min")),
                                rtol=1e-10)
+    np.testing.assert_allclose(softmax.bse_, probml.LogisticRegression().fit(X_GLM,
+                                                                             classes).bse_,
+                               rtol=1e-10)
+    np.testing.assert_allclose(ridge.coef_, RidgeCV().fit(X_GLM, y).coef_, rtol=1e-10)
+    assert sticky.value == growth.stickiness(events.user, events.day).value
