@@ -662,8 +662,10 @@ class LogisticRegression(CoefficientInference, Classifier):
         def separation(theta):
             # Rows fitted at probability 0 or 1: separated classes, or a strong signal.  One
             # pass tells complete separation (every row in its class's region) from the rest.
-            wrong = sum(map_dask_chunks(lambda start, X, y: int(np.count_nonzero(
-                np.argmax(rows(X, y)[0] @ theta, axis=1) != rows(X, y)[1])), X, y))
+            def misclassified(start, X, y):
+                A, labels = rows(X, y)
+                return int(np.count_nonzero(np.argmax(A @ theta, axis=1) != labels))
+            wrong = sum(map_dask_chunks(misclassified, X, y))
             if wrong == 0 or not self.converged_:
                 raise ValueError("The classes are separated (every row falls in its class's "
                                  "region of a fit running off to infinity): the multinomial "

@@ -142,7 +142,8 @@ def _chunk_statistics(X, y, start, centred):
     try:
         return Moments.from_data(X, y, fit_intercept=centred, keep_centred=False)
     except ValueError as error:
-        return non_finite_message(X, "X", start) or non_finite_message(y, "y", start) or str(error)
+        return (non_finite_message(X, "X", start) or non_finite_message(y, "y", start)
+                or str(error))
 
 
 def first_non_finite(array, name):
