@@ -588,9 +588,11 @@ class LogisticRegression(CoefficientInference, Classifier):
         objective = _ChunkedObjective(X, codes, lam, fit_intercept)
         start, preconditioner = np.zeros(p + 1), None
         if n >= 4 * _SUBSAMPLE_ROWS:
-            # The warm start: the in-memory fit's, on about _SUBSAMPLE_ROWS rows of evenly
-            # spaced chunks, read into memory.
-            X_sub, y_sub = dask_head_rows([X, codes], _SUBSAMPLE_ROWS)
+            # The warm start: the in-memory fit's, on evenly spaced chunks of at least
+            # _SUBSAMPLE_ROWS rows in all, read into memory whole (a pass holds a chunk in
+            # memory anyway, and the larger subsample's information makes a better
+            # preconditioner for the chord steps: a pass fewer on 250,000-row chunks).
+            X_sub, y_sub = dask_head_rows([X, codes], max(_SUBSAMPLE_ROWS, max(X.chunks[0])))
             m = len(y_sub)
             sub = _Objective(X_sub, y_sub, lam * m / n, fit_intercept)
             with np.errstate(all="ignore"):
