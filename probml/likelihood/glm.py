@@ -402,7 +402,7 @@ class GLM(CoefficientInference, Regressor):
             cov = _inverse(information, keep)
             self.loglik_ = (fit.loglik_ if family.dispersion == "one" else
                             _loglik(family, link, problem, fit.params_, analytic, frequency,
-                                    self.scale_, n_obs))
+                                    self.scale_, n_obs, self.deviance_))
             self.aic_, self.bic_ = information_criteria(self.loglik_, p, n_obs)
             cov_type = self._check_params()["cov_type"]
             if cov_type == "nonrobust":
@@ -695,10 +695,11 @@ def _link_function(link, mu):
                 "inverse_squared": lambda m: 1 / m ** 2}[link](mu)
 
 
-def _loglik(family, link, problem, theta, analytic, frequency, scale, n_obs):
+def _loglik(family, link, problem, theta, analytic, frequency, scale, n_obs, deviance):
     """statsmodels' GLM log-likelihood: at the estimated scale, or concentrated (Gaussian,
-    identity link) at :math:`\\hat\\sigma^2 = \\sum_i w_i (y_i - \\mu_i)^2 / n`; row
-    :math:`i` has dispersion :math:`\\phi / w_i` under analytic weights.
+    identity link) at :math:`\\hat\\sigma^2 = \\sum_i w_i (y_i - \\mu_i)^2 / n`, which is
+    the (weighted) ``deviance`` over n; row :math:`i` has dispersion :math:`\\phi / w_i`
+    under analytic weights.
 
     A scale of 0 (the data fitted exactly) gives :math:`+\\infty`, said with a
     ``PerfectFitWarning``.
@@ -713,12 +714,7 @@ def _loglik(family, link, problem, theta, analytic, frequency, scale, n_obs):
         return None if weights is None else weights[rows]
 
     if family.name == "gaussian" and link == "identity":
-        def squares(part, rows):
-            y, mu = fitted(part, rows)
-            weights = selected(analytic, rows)
-            return weighted_sum((y - mu) ** 2 * (1.0 if weights is None else weights),
-                                selected(frequency, rows))
-        scale = math.fsum(problem.map_rows(squares)) / n_obs
+        scale = deviance / n_obs        # the Gaussian unit deviance is (y - mu)^2
     if not scale > 0:
         warnings.warn(f"The {family.name} GLM fits the data exactly (dispersion 0): the "
                       "log-likelihood is +inf and AIC/BIC -inf; the standard errors are 0.",

@@ -38,7 +38,6 @@ evidence then has a factor :math:`n^{-1/2}` and is relative to the unit of
 import math
 import warnings
 from dataclasses import dataclass
-from functools import reduce
 
 import numpy as np
 
@@ -287,11 +286,10 @@ class BayesianLinearRegression(Regressor):
             raise ValueError("fit_intercept changed since the first fit; partial_fit continues "
                              "the same model, so call fit to start a new one.")
         if is_dask_collection(X) or is_dask_collection(y):
-            from .streaming import chunk_statistics, refuse_options
+            from .streaming import merged_statistics, refuse_options
 
             refuse_options({"sample_weight": sample_weight, "freq_weights": freq_weights})
-            parts, names = chunk_statistics(X, y, centred=True)
-            batch = reduce(Moments.merge, parts)
+            batch = merged_statistics(X, y, centred=True)[0]
             if batch.xx.shape[0] != self.n_features_in_:
                 raise ValueError(f"X has {batch.xx.shape[0]} features, but this model was "
                                  f"fitted with {self.n_features_in_}.")

@@ -29,7 +29,6 @@ and it stops on the duality gap, as scikit-learn does.
 
 import math
 import warnings
-from functools import reduce
 
 import numpy as np
 
@@ -251,11 +250,10 @@ class _PenalizedRegressor(Regressor):
         positive weight, :meth:`Moments.weighted`).  On Dask ``X`` and ``y``, each row
         chunk's statistics, in one pass, merged in the chunks' order."""
         if is_dask_collection(X) or is_dask_collection(y):
-            from .streaming import chunk_statistics, refuse_options   # builds on this module
+            from .streaming import merged_statistics, refuse_options  # builds on this module
 
             refuse_options({"sample_weight": sample_weight})
-            parts, names = chunk_statistics(X, y, fit_intercept)
-            moments = reduce(Moments.merge, parts)
+            moments, names = merged_statistics(X, y, fit_intercept)
             record_features(self, len(moments.x_mean), names)
             self._fitted_on_pandas = names is not None
             self.n_samples_ = moments.n

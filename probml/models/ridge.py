@@ -581,12 +581,10 @@ def _ridge_spectrum(X, y, fit_intercept):
     fit_intercept = BOOLEAN(fit_intercept, "fit_intercept")
     chunked = is_dask_collection(X) or is_dask_collection(y)
     if chunked:
-        from functools import reduce
-
-        from .streaming import chunk_statistics, dask_design   # builds on this module
+        from .streaming import dask_design, merged_statistics   # builds on this module
 
         X, y, names = dask_design(X, y)
-        moments = reduce(Moments.merge, chunk_statistics(X, y, fit_intercept)[0])
+        moments = merged_statistics(X, y, fit_intercept)[0]
     else:
         X, names = check_matrix(X, finite=False)
         y = check_vector(y, "y", n_samples=X.shape[0])

@@ -34,8 +34,8 @@ from .linear import LinearRegression
 from .ridge import Ridge
 
 __all__ = ["DataRequired", "STREAMED", "block_statistics", "chunk_statistics", "dask_design",
-           "first_non_finite", "fit_chunks", "fit_statistics", "needs_centred",
-           "refuse_options"]
+           "first_non_finite", "fit_chunks", "fit_statistics", "merged_statistics",
+           "needs_centred", "refuse_options"]
 
 #: The estimators that can be fitted from merged block statistics.
 STREAMED = (LinearRegression, Ridge, BayesianLinearRegression)
@@ -123,6 +123,13 @@ def chunk_statistics(X, y, centred):
         if isinstance(part, str):
             raise ValueError(part)
     return parts, names
+
+
+def merged_statistics(X, y, centred):
+    """The statistics of all rows of Dask ``X`` and ``y`` (:func:`chunk_statistics`'s,
+    merged in the chunks' order), and the feature names."""
+    parts, names = chunk_statistics(X, y, centred)
+    return reduce(Moments.merge, parts), names
 
 
 def dask_design(X, y):
