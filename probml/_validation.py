@@ -237,23 +237,36 @@ def check_finite(A, name="X", feature_names=None, *, checksum=None):
     if checksum is not None and np.all(np.isfinite(checksum)):
         return
     A = np.atleast_1d(A)
+    message = non_finite_message(A, name, feature_names)
+    if message is not None:
+        raise ValueError(message)
+    if checksum is not None:
+        raise ValueError(
+            f"{name} has values so large that their sums overflow float64 "
+            f"(largest magnitude {np.max(np.abs(A)):.3g}); rescale it, "
+            "e.g. express it in larger units."
+        )
+
+
+def non_finite_message(A, name="X", feature_names=None, first_row=None):
+    """The message :func:`check_finite` raises for the first NaN or infinite entry of
+    ``A``, or None if every entry is finite.
+
+    With ``first_row``, ``A`` is a chunk of rows of a larger array (a Dask
+    chunk) whose first row is ``first_row`` in the whole: the entry's row is
+    counted from there, and the count of non-finite entries (the chunk's
+    alone) is left out.
+    """
+    A = np.atleast_1d(A)
     index, count = _first_non_finite(A)
     if index is None:
-        if checksum is not None:
-            raise ValueError(
-                f"{name} has values so large that their sums overflow float64 "
-                f"(largest magnitude {np.max(np.abs(A)):.3g}); rescale it, "
-                "e.g. express it in larger units."
-            )
-        return
+        return None
     value = A[index]
     kind = "NaN (a missing value)" if np.isnan(value) else f"{value}"
-    where = _where(A.ndim, index[0], index[-1], feature_names)
-    more = f" ({count} non-finite entries in all)" if count > 1 else ""
-    raise ValueError(
-        f"{name} contains {kind} at {where}{more}; remove or impute those rows "
-        "before fitting."
-    )
+    where = _where(A.ndim, (first_row or 0) + index[0], index[-1], feature_names)
+    more = f" ({count} non-finite entries in all)" if count > 1 and first_row is None else ""
+    return (f"{name} contains {kind} at {where}{more}; remove or impute those rows before "
+            "fitting.")
 
 
 def check_array_finite(values, name, *, allow_inf=False, allow_nan=False,
@@ -308,20 +321,6 @@ def check_squares_representable(sums_of_squares, A, name="X", feature_names=None
         f"{name}{where} has values so {size} (largest magnitude {largest:.3g}) that their "
         f"squares {'overflow' if size == 'large' else 'underflow'} float64; rescale it, e.g. "
         f"express it in {'larger' if size == 'large' else 'smaller'} units.")
-
-
-def non_finite_message(values, name, start=0):
-    """The message naming the first value of ``values`` (rows of a larger array, the
-    first of them at row ``start``, as a Dask chunk) that is not finite, by its index in
-    the whole data; None if all are finite."""
-    bad = np.argwhere(~np.isfinite(values))
-    if not len(bad):
-        return None
-    index = (start + int(bad[0][0]), *map(int, bad[0][1:]))
-    value = values[tuple(bad[0])]
-    kind = "NaN" if np.isnan(value) else f"{value}"
-    return (f"{name} contains {kind} at index {index[0] if len(index) == 1 else index}; "
-            "pass finite numbers.")
 
 
 def is_dask_collection(value):

@@ -134,7 +134,8 @@ class ChunkedProblem(Problem):
             columns = [*zip(data, map(str, model.data)), (X, "X"),
                        (weights, "sample_weight"), (offset, "offset")]
             found = next((message for values, name in columns if values is not None
-                          for message in [non_finite_message(values, name, start)]
+                          for message in [non_finite_message(values, name,
+                                                             first_row=start)]
                           if message), None)
             if found:                       # named by its index in the whole data
                 return found

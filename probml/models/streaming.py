@@ -149,14 +149,15 @@ def _chunk_statistics(X, y, start, centred):
     try:
         return Moments.from_data(X, y, fit_intercept=centred, keep_centred=False)
     except ValueError as error:
-        return (non_finite_message(X, "X", start) or non_finite_message(y, "y", start)
+        return (non_finite_message(X, "X", first_row=start)
+                or non_finite_message(y, "y", first_row=start)
                 or str(error))
 
 
 def first_non_finite(array, name):
     """The message naming the first value of a Dask ``array`` that is not finite (one pass
     over its chunks), or saying that its values overflow when all are finite."""
-    found = map_dask_chunks(lambda start, block: non_finite_message(block, name, start),
-                            array)
+    found = map_dask_chunks(
+        lambda start, block: non_finite_message(block, name, first_row=start), array)
     return next((message for message in found if message), f"{name} has values so large "
                 "that their sums overflow float64; rescale it.")
