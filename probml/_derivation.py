@@ -148,6 +148,9 @@ class Derivation:
     figures : tuple of (str, str), optional
         The registered figures that draw the result, as (name, caption); the
         page shows and links each.
+    latex : callable, optional
+        ``expr -> str``, how the page writes an expression in LaTeX
+        (``sympy.latex`` by default).
     """
 
     name: str
@@ -164,6 +167,7 @@ class Derivation:
     footer: str = None
     try_it: tuple = ()
     figures: tuple = ()
+    latex: Callable = None
 
     def verify(self):
         """Run the three checks; a check that raises counts as failed."""
@@ -183,8 +187,13 @@ class Derivation:
         return Check(bool(derivation.symbolic(derivation)))
 
     def to_markdown(self, figures=True):
-        """The derivation as a Markdown page with LaTeX; ``figures=False`` leaves out the
-        figures (links into the repository's ``figures/`` folder)."""
+        """The derivation as a Markdown page with LaTeX.
+
+        ``figures`` is the folder of the figures' PNGs and gallery, relative to
+        the page (``True``: ``../figures``, the repository's layout), or
+        ``False`` to leave the figures out.
+        """
+        folder = "../figures" if figures is True else figures
         lines = [f"# {self.title}", "",
                  f"*Concepts: {', '.join(self.concepts)}.*  "
                  f"Registry name: `{self.name}`.", ""]
@@ -193,13 +202,13 @@ class Derivation:
         for number, step in enumerate(self.steps, start=1):
             lines += [f"**{number}.** {step.text}", ""]
             if step.expr is not None:
-                lines += [f"$$ {_latex(step.expr)} $$", ""]
-        for name, caption in self.figures if figures else ():
-            lines += [f"![{name}](../figures/{name}.png)", "",
-                      f"*Figure [`{name}`](../figures/README.md#{name}): {caption}*", ""]
+                lines += [f"$$ {_latex(step.expr, self.latex)} $$", ""]
+        for name, caption in self.figures if folder else ():
+            lines += [f"![{name}]({folder}/{name}.png)", "",
+                      f"*Figure [`{name}`]({folder}/README.md#{name}): {caption}*", ""]
         lines += ["## Results", ""]
         for key, value in self.results.items():
-            tex = _latex(value)
+            tex = _latex(value, self.latex)
             shown = (f"${tex}$" if len(tex) <= _LONGEST_RESULT else
                      "a long expression in the sample; its readable form is in the steps")
             lines.append(f"- `{key}`: {shown}")
@@ -274,10 +283,10 @@ def sample_value(expr, size, columns):
     return float(expr)
 
 
-def _latex(expr):
+def _latex(expr, printer=None):
     if isinstance(expr, str):
         return expr
-    return _tidy(sp.latex(expr))
+    return _tidy((printer or sp.latex)(expr))
 
 
 def _tidy(tex):

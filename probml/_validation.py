@@ -16,7 +16,6 @@ import inspect
 import math
 import numbers
 import sys
-import warnings
 
 import numpy as np
 
@@ -26,6 +25,7 @@ from .exceptions import (
     FeatureNamesWarning,
     InvalidParameterError,
     NotFittedError,
+    warn,
 )
 
 __all__ = [
@@ -57,7 +57,10 @@ __all__ = [
     "check_vector",
     "check_params",
     "check_whole_number",
+    "did_you_mean",
+    "edit_distance",
     "feature_names_of",
+    "near_names",
     "validate_features",
     "validate_params",
 ]
@@ -408,11 +411,10 @@ def check_vector(y, name="y", *, n_samples=None, finite=True, dtypes=(np.float64
     """
     array, _ = as_float_array(y, name, dtypes)
     if array.ndim == 2 and array.shape[1] == 1:
-        warnings.warn(
+        warn(
             f"A column-vector {name} was passed when a 1d array was expected; "
             f"using its only column. Pass {name}.ravel() to silence this.",
             DataConversionWarning,
-            stacklevel=3,
         )
         array = array[:, 0]
     if array.ndim != 1:
@@ -536,6 +538,48 @@ def _shown(value):
     if len(text) > 60:
         text = f"{text[:40]}... ({len(text)} characters)"
     return text
+
+
+# A name at most this many edits from another, and at most half as many as its length,
+# is offered as what was meant: "lamda" for "lambda", not "b" for "a".
+MOST_EDITS = 2
+
+
+def edit_distance(a, b):
+    """The Damerau-Levenshtein distance (optimal string alignment) between two names: the
+    fewest insertions, deletions, substitutions and swaps of neighbours from ``a`` to ``b``.
+
+    >>> edit_distance("lam", "lamda"), edit_distance("sigma", "sgima")
+    (2, 1)
+    """
+    previous, current = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        before, previous, current = previous, current, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1,
+                             previous[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+    return current[-1]
+
+
+def near_names(name, candidates):
+    """The ``candidates`` a misspelling of ``name`` could have meant (one or two edits
+    away, and no more than half the longer name), nearest first."""
+    name = str(name)
+    scored = []
+    for candidate in dict.fromkeys(map(str, candidates)):
+        distance = edit_distance(name, candidate)
+        if candidate != name and distance <= min(MOST_EDITS, max(len(name), len(candidate)) // 2):
+            scored.append((distance, candidate))
+    return [candidate for _, candidate in sorted(scored)]
+
+
+def did_you_mean(name, candidates):
+    """The hint ``" Did you mean lam?"`` for a ``name`` one or two edits from a candidate
+    (see :func:`near_names`), else an empty string: appended to an error message."""
+    near = near_names(name, candidates)
+    return f" Did you mean {' or '.join(near)}?" if near else ""
 
 
 class Domain:
@@ -941,17 +985,15 @@ def validate_features(estimator, X, *, reset, dtypes=(np.float64,)):
 
     fitted_names = getattr(estimator, "feature_names_in_", None)
     if names is not None and fitted_names is None:
-        warnings.warn(
+        warn(
             f"X has feature names, but {class_name} was fitted without feature names",
             FeatureNamesWarning,
-            stacklevel=3,
         )
     elif names is None and fitted_names is not None:
-        warnings.warn(
+        warn(
             f"X does not have valid feature names, but {class_name} was fitted "
             "with feature names",
             FeatureNamesWarning,
-            stacklevel=3,
         )
     elif names is not None and (
         len(names) != len(fitted_names) or np.any(names != fitted_names)

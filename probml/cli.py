@@ -19,6 +19,7 @@ import math
 import os
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -574,17 +575,43 @@ def derive_command(args):
     names = _derivation_names(args.names)
     out = prepare_folder(args.out)
     built = {name: derivations.get(name) for name in derivations.names()}
+    folder = _figure_folder(out)
     for derivation in built.values():        # each page shows the figures that draw it
-        derivation.figures = tuple(
-            (spec.name, spec.caption) for spec in map(figures.get, figures.names())
-            if spec.derivation == derivation.name)
+        drawn = [(spec.name, spec.caption) for spec in map(figures.get, figures.names())
+                 if spec.derivation == derivation.name]
+        derivation.figures = tuple((name, caption) for name, caption in drawn
+                                   if folder and (out / folder / f"{name}.png").is_file())
+        derivation.notes = derivation.notes + [
+            f"*Figure `{name}` draws this result: `probml figures {name}`, run in the folder "
+            "that holds this page's folder, draws it beside the pages, and `probml derive` "
+            "then shows it here.*"
+            for name, caption in drawn if (name, caption) not in derivation.figures]
     for file in [*(out / f"{name}.md" for name in names), out / "README.md"]:
         check_replaceable(file)
     for name in names:
-        write_generated(out / f"{name}.md", f"{MARKDOWN_MARK}\n\n{built[name].to_markdown()}")
+        page = built[name].to_markdown(figures=folder or False)
+        write_generated(out / f"{name}.md", f"{MARKDOWN_MARK}\n\n{page}")
     write_generated(out / "README.md", derivation_index(built.values()))
     print(f"wrote {len(names)} derivation page(s) and the index to {printable(out)}")
     return 0
+
+
+# The committed figures of the clone probml runs from (absent from an installed probml).
+CLONE_FIGURES = Path(__file__).resolve().parent.parent / "figures"
+
+
+def _figure_folder(out):
+    """Where the pages in ``out`` find the figures, as a relative link, or None.
+
+    The folder beside them (``../figures``, as in the repository, or where
+    ``probml figures`` wrote), else the figures of the clone probml runs from;
+    an installed probml has none, and its pages then name the command that
+    draws each figure rather than link to a file that does not exist.
+    """
+    for folder in (out.parent / "figures", CLONE_FIGURES):
+        if (folder / "README.md").is_file():
+            return Path(os.path.relpath(os.path.abspath(folder), os.path.abspath(out))).as_posix()
+    return None
 
 
 def check_command(args):

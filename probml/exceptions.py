@@ -5,8 +5,11 @@ can silence or escalate all of them at once, and each names the statistical
 situation it reports (collinearity, non-convergence, ...), not the code path.
 """
 
+import contextlib
+import functools
 import os
 import sys
+import warnings
 
 __all__ = [
     "BoundaryMaximumWarning",
@@ -23,21 +26,38 @@ __all__ = [
     "PerfectFitWarning",
     "PerfectSeparationWarning",
     "ProbmlWarning",
+    "UnboundedLikelihoodError",
     "UndefinedStatisticWarning",
 ]
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# Standard-library frames that can stand between two probml frames (a cached property, a
+# context manager): they are passed over on the way out to the user's line.
+_PLUMBING = frozenset(os.path.abspath(module.__file__) for module in (functools, contextlib))
 
 
 def user_stacklevel():
     """The ``stacklevel`` that attributes a warning, raised by the caller of this
     function, to the first frame outside probml (the user's line), however deep
-    inside the package it is raised (as pandas' ``find_stack_level``)."""
+    inside the package it is raised (as pandas' ``find_stack_level``).
+
+    Frames of ``functools`` and ``contextlib`` between probml frames are passed
+    over; counting frames by hand breaks whenever the call depth varies (a
+    public function called directly, through an estimator, or from a module's
+    top level, where a level too many names ``sys:1``).
+    """
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE)
+                                 or frame.f_code.co_filename in _PLUMBING):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def warn(message, category):
+    """``warnings.warn(message, category)`` attributed to the user's line (the first
+    frame outside probml, see :func:`user_stacklevel`), wherever probml raises it."""
+    warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -73,6 +93,31 @@ class DivergenceError(FloatingPointError, ValueError):
     def __init__(self, message, history=None):
         super().__init__(message)
         self.history = history
+
+
+class UnboundedLikelihoodError(DivergenceError):
+    """The log-likelihood (or log posterior) grows without bound: there is no maximum.
+
+    Raised when the objective keeps rising along a direction of the
+    parameters however far it is followed (a misspelt parameter that made a
+    second one, a scale collapsing onto data with no spread), rather than
+    returning wherever Newton's method stopped.  The message names the
+    direction in the model's parameter names.  A supremum approached at the
+    edge of a domain at a finite value (a Poisson rate of 0 for all-zero
+    counts, separated classes) is not this error but a
+    :class:`BoundaryMaximumWarning`.
+
+    Attributes
+    ----------
+    direction : dict
+        ``{parameter name: component}`` of the direction on the fit's free
+        scale (log- and logit-transformed parameters on that scale), the
+        largest component 1 in size.
+    """
+
+    def __init__(self, message, direction=None):
+        super().__init__(message)
+        self.direction = direction or {}
 
 
 class ProbmlWarning(UserWarning):

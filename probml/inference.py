@@ -13,7 +13,6 @@ needed, so ``import probml`` stays light.
 
 import html
 import math
-import warnings
 
 import numpy as np
 
@@ -29,7 +28,7 @@ from ._validation import (
     check_sortable,
     validate_params,
 )
-from .exceptions import NotFittedError, UndefinedStatisticWarning, user_stacklevel
+from .exceptions import NotFittedError, UndefinedStatisticWarning, warn
 
 # CoefficientInference, gaussian_loglik, information_criteria and parameter_names are the
 # estimators' building blocks, called with checked arguments; they are not user entry points.
@@ -604,12 +603,12 @@ class CoefficientInference:
                              "(or X very small); rescale them.")
         table_errors = bse
         if df is not None and 0 < df < MIN_DF:
-            warnings.warn(
+            warn(
                 f"{type(self).__name__} leaves {df:.3g} residual degrees of freedom: sigma_ and "
                 "bse_ rest on almost no residual information, and a Student-t reference with "
                 f"fewer than {MIN_DF} degrees of freedom has no usable quantiles, so the "
                 "t statistics, p-values and intervals are NaN. Use a larger alpha or fewer "
-                "features.", UndefinedStatisticWarning, stacklevel=3)
+                "features.", UndefinedStatisticWarning)
             table_errors = np.full_like(bse, np.nan)
         self.table_ = CoefficientTable(names, params, table_errors,
                                        df=df if df is not None and df >= MIN_DF else None)
@@ -773,10 +772,9 @@ def summed_meat(parts, cov_type, n, df_resid):
     r"""The blocks' meats (:func:`hc_meat`) summed, and HC1's correction :math:`n/(n-k)`
     (else 1); a warning where a leverage is 1."""
     if any(part[1] for part in parts):
-        warnings.warn(f"A point has leverage 1 (it alone determines a parameter), where "
-                      f"{cov_type}'s weight e^2/(1 - h)^k is undefined: the standard errors "
-                      "are NaN. Use cov_type='HC0' or 'HC1'.", UndefinedStatisticWarning,
-                      stacklevel=user_stacklevel())
+        warn(f"A point has leverage 1 (it alone determines a parameter), where "
+             f"{cov_type}'s weight e^2/(1 - h)^k is undefined: the standard errors "
+             "are NaN. Use cov_type='HC0' or 'HC1'.", UndefinedStatisticWarning)
     return sum(part[0] for part in parts), n / df_resid if cov_type == "HC1" else 1.0
 
 

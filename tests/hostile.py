@@ -176,6 +176,24 @@ def tables():
         st.builds(lambda m: m, matrices(max_rows=3, max_cols=3)))
 
 
+def logpdfs():
+    """Log-densities of one count ``x`` a user gets wrong: a misspelt parameter that made a
+    second one (``lam`` and ``lamda``), a term with the wrong sign (no maximum), a
+    parameter of the normalising constant alone, two symbols of one name."""
+    import sympy as sp
+    x = sp.Symbol("x")
+    lam, lamda = sp.Symbol("lam", positive=True), sp.Symbol("lamda", positive=True)
+    return st.sampled_from([
+        x * sp.log(lam) - lamda - sp.log(sp.factorial(x)),
+        x * sp.log(lam) + lam - sp.log(sp.factorial(x)),
+        x * sp.log(lam) - lam - lam * lamda,
+        x * sp.log(lam) - lam + lamda * x,
+        -sp.log(lamda),
+        x * sp.log(lam) - sp.Symbol("lam"),
+        x * sp.log(lam) - lam + sp.Symbol("lamba") - sp.log(sp.factorial(x)),
+    ])
+
+
 KINDS = {
     "matrix": lambda: st.one_of(matrices(), generic()),
     "vector": lambda: st.one_of(vectors(), generic()),
@@ -192,6 +210,7 @@ KINDS = {
         st.sampled_from([lambda *a, **k: math.nan, lambda *a, **k: "x",
                          lambda *a, **k: 1 / 0, np.sin]), generic()),
     "any": generic,
+    "logpdf": lambda: st.one_of(logpdfs(), generic()),
 }
 
 
@@ -989,8 +1008,12 @@ def _likelihood_entries(X, y):
     return [
         _function("Model", lambda logpdf, data, support: likelihood.Model(
             logpdf, data=data, support=support),
-            {"logpdf": (poisson_logpdf, "any"), "data": (x, "any"),
+            {"logpdf": (poisson_logpdf, "logpdf"), "data": (x, "any"),
              "support": ("counts", "choice")}),
+        # a model the data cannot bound: refused at construction, or at the fit
+        _function("Model(logpdf).fit", lambda logpdf, data: likelihood.Model(
+            logpdf, data=x, support="counts").fit(data),
+            {"logpdf": (poisson_logpdf, "logpdf"), "data": (counts, "vector")}, names=("x",)),
         _function("Model.fit", lambda data, start, method, cov_type, sample_weight, max_iter,
                   tol: poisson.fit(data, start=start, method=method, cov_type=cov_type,
                                    sample_weight=sample_weight, max_iter=max_iter, tol=tol),

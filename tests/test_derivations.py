@@ -1,5 +1,7 @@
 """The derivations: each verifies, each can fail, and the committed pages are current."""
 
+import re
+
 import sympy as sp
 import pytest
 
@@ -90,14 +92,39 @@ def test_a_result_that_breaks_the_check_fails_instead_of_crashing():
 
 
 def test_pages_are_current(tmp_path):
-    assert cli.main(["derive", "--out", str(tmp_path)]) == 0
+    # The repository's layout: the pages link the figures beside them.
+    (tmp_path / "figures").symlink_to(ROOT / "figures", target_is_directory=True)
+    out = tmp_path / "derivations"
+    assert cli.main(["derive", "--out", str(out)]) == 0
     committed = ROOT / "derivations"
-    generated = sorted(path.name for path in tmp_path.iterdir())
+    generated = sorted(path.name for path in out.iterdir())
     assert generated == sorted(path.name for path in committed.iterdir()), (
         "derivations/ is out of date: run `probml derive`")
     for name in generated:
-        assert (tmp_path / name).read_text() == (committed / name).read_text(), (
+        assert (out / name).read_text() == (committed / name).read_text(), (
             f"derivations/{name} is stale: run `probml derive`")
+
+
+MARKDOWN_LINK = re.compile(r"\]\(([^)#\s]+)[^)]*\)")
+
+
+@pytest.mark.parametrize("installed", [False, True])
+def test_derive_elsewhere_writes_only_links_that_resolve(tmp_path, monkeypatch, installed):
+    """`probml derive` from another folder links the clone's figures by a path that
+    resolves from the page; an installed probml (no figures) names the command that
+    draws each figure instead of linking to a file that does not exist."""
+    pages = ["poisson-daily-counts", "weibull-time-to-churn"]
+    monkeypatch.setattr(derivations, "names", lambda: pages)   # two pages: a quick run
+    if installed:
+        monkeypatch.setattr(cli, "CLONE_FIGURES", tmp_path / "no-figures")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["derive", "--out", "elsewhere/pages"]) == 0
+    for page in (tmp_path / "elsewhere" / "pages").glob("*.md"):
+        for target in MARKDOWN_LINK.findall(page.read_text()):
+            assert (page.parent / target).exists(), (page.name, target)
+    shown = (tmp_path / "elsewhere" / "pages" / "weibull-time-to-churn.md").read_text()
+    assert ("![weibull-time-to-churn](" in shown) is not installed
+    assert ("`probml figures weibull-time-to-churn`" in shown) is installed
 
 
 def test_pages_read_as_markdown_with_latex():

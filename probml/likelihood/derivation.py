@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from .._blocks import row_sum
 from .._derivation import Derivation, Eq, Step, Tex, is_zero
@@ -32,14 +33,18 @@ from .compiled import compile_expressions
 from .data import support_interval
 from .model import ETA, LINKS
 from .nonlinear import linear_parameters
+from .parameters import Parameter
 from .symbolic import (
     INDEX,
     N,
+    REAL,
+    assumed_symbol,
+    data_assumptions,
+    domain_assumptions,
     expected_value,
     per_observation,
     sample_sum,
     solve_score,
-    split_sums,
     textbook,
 )
 
@@ -52,19 +57,34 @@ _SAMPLE_SIZE = 200
 
 
 class Symbolic:
-    """Everything derived about a model, computed once per model."""
+    r"""Everything derived about a model, computed once per model.
+
+    The derivation's symbols carry what the model declares: a datum its
+    support's assumptions (real; positive, or a nonnegative integer, ...)
+    and a parameter its domain's (real; positive), so that SymPy writes
+    :math:`\log e^{a_0 + a_1 x_i}` as :math:`a_0 + a_1 x_i` and
+    :math:`\log(t_i/\lambda)` as :math:`\log t_i - \log\lambda`.  A
+    parameter symbol that already carries them is kept.
+    """
 
     def __init__(self, model):
         self.model = model
         linked = model.linked
-        self.scalars = model.scalar_parameters
-        logpdf_i = per_observation(model.logpdf, model.data)
+        self.symbols = {p.symbol: assumed_symbol(p.symbol, domain_assumptions(p.low, p.high))
+                        for p in model.parameters}
+        self.scalars = tuple(Parameter(self.symbols[p.symbol], p.low, p.high)
+                             for p in model.scalar_parameters)
+        self.data_assumptions = ([data_assumptions(support_interval(model.support))]
+                                 + [REAL] * (len(model.data) - 1))
+        logpdf_i = per_observation(model.logpdf.xreplace(self.symbols), model.data,
+                                   self.data_assumptions)
         if linked is not None:
-            eta_i = sp.IndexedBase("eta")[INDEX]
-            self.link_equation = Eq(sp.IndexedBase(linked.name)[INDEX],
-                                    LINKS[model.link](eta_i))
-            logpdf_i = sp.expand_log(logpdf_i.subs(linked.symbol, LINKS[model.link](eta_i)),
-                                     force=True)
+            eta_i = sp.IndexedBase("eta", real=True)[INDEX]
+            mean = LINKS[model.link](eta_i)
+            self.link_equation = Eq(sp.IndexedBase(linked.name)[INDEX], mean)
+            # log(alpha mu / (1 + alpha mu)) with mu = e^eta: log alpha + eta - log(1 + ...)
+            logpdf_i = logpdf_i.xreplace({self.symbols[linked.symbol]: mean}).replace(
+                lambda e: isinstance(e, sp.log) and e.has(eta_i), sp.expand_log)
             self.eta_i = eta_i
         self.logpdf_i = logpdf_i
 
@@ -74,7 +94,7 @@ class Symbolic:
 
     @functools.cached_property
     def scores(self):
-        return {p.symbol: textbook(split_sums(sample_sum(sp.diff(self.logpdf_i, p.symbol))))
+        return {p.symbol: textbook(sample_sum(sp.diff(self.logpdf_i, p.symbol)))
                 for p in self.scalars}
 
     @functools.cached_property
@@ -92,8 +112,13 @@ class Symbolic:
     @functools.cached_property
     def information(self):
         scalars, logpdf_i = self.scalars, self.logpdf_i
-        return sp.Matrix(len(scalars), len(scalars), lambda a, b: textbook(split_sums(
-            sample_sum(-sp.diff(logpdf_i, scalars[a].symbol, scalars[b].symbol)))))
+        size = len(scalars)
+        matrix = sp.zeros(size, size)
+        for a in range(size):
+            for b in range(a, size):
+                matrix[a, b] = matrix[b, a] = textbook(sample_sum(
+                    -sp.diff(logpdf_i, scalars[a].symbol, scalars[b].symbol)))
+        return matrix
 
     @functools.cached_property
     def expected(self):
@@ -102,12 +127,15 @@ class Symbolic:
     @functools.cached_property
     def closed_form_function(self):
         """``f(*data) -> [value or None per scalar parameter]``, or None without closed forms."""
-        return _closed_form_function(self.model, self.mle)
+        return _closed_form_function(self.model.data, self.scalars, self.mle)
 
     @functools.cached_property
     def expected_information_function(self):
         """``f(problem, theta) -> Fisher information`` on the user's scale, or None."""
-        return _expected_information_function(self.model, self.expected)
+        if self.expected is None:
+            return None
+        model_symbols = {derived: own for own, derived in self.symbols.items()}
+        return _expected_information_function(self.model, self.expected.xreplace(model_symbols))
 
     def _closed_form(self):
         """Closed forms by parameter: (shown with hats, with the data only), or absent."""
@@ -133,10 +161,10 @@ class Symbolic:
         interval = support_interval(model.support)
         if interval is None or len(model.data) != 1:
             return None
-        x = model.data[0]
-        logpdf = model.logpdf
+        x = sp.Symbol(str(model.data[0]), **self.data_assumptions[0])
+        logpdf = model.logpdf.xreplace({**self.symbols, model.data[0]: x})
         density = _density(logpdf)
-        symbols = [p.symbol for p in model.parameters]
+        symbols = [self.symbols[p.symbol] for p in model.parameters]
         size = len(symbols)
         matrix = sp.zeros(size, size)
         for a in range(size):
@@ -151,11 +179,12 @@ class Symbolic:
         # Chain rule to eta: the term with g'' has expectation 0 (the score's mean is 0).
         mean = LINKS[model.link](ETA)
         derivative = sp.diff(mean, ETA)
-        order = [s for s in symbols if s != model.linked.symbol] + [model.linked.symbol]
+        linked = self.symbols[model.linked.symbol]
+        order = [s for s in symbols if s != linked] + [linked]
         permuted = matrix.extract([symbols.index(s) for s in order],
                                   [symbols.index(s) for s in order])
         scale = sp.diag(*([1] * (size - 1) + [derivative]))
-        return (scale * permuted * scale).subs(model.linked.symbol, mean)
+        return (scale * permuted * scale).subs(linked, mean)
 
 
 def _density(logpdf):
@@ -197,7 +226,8 @@ def _statistic_function(expr, data):
     :math:`\sum_i (x_i - \frac1n\sum_j x_j)^2` the inner mean is a number
     by the time the outer summand is evaluated over the data.
     """
-    bases = {sp.IndexedBase(str(s))[INDEX]: s for s in data}
+    bases = {indexed: symbol for indexed in expr.atoms(sp.Indexed) for symbol in data
+             if str(indexed.base) == str(symbol)}
     stages, statistics = [], []
     while True:
         innermost = sorted((s for s in expr.atoms(sp.Sum) if not s.function.has(sp.Sum)),
@@ -222,11 +252,11 @@ def _statistic_function(expr, data):
     return evaluate
 
 
-def _closed_form_function(model, mle):
+def _closed_form_function(data, scalars, mle):
     if not mle:
         return None
-    functions = [(_statistic_function(mle[p.symbol][1], model.data)
-                  if p.symbol in mle else None) for p in model.scalar_parameters]
+    functions = [(_statistic_function(mle[p.symbol][1], data) if p.symbol in mle else None)
+                 for p in scalars]
 
     def evaluate(*arrays):
         out = []
@@ -268,6 +298,48 @@ def _expected_information_function(model, matrix):
 
 # -- the page ------------------------------------------------------------------------
 
+class _PagePrinter(LatexPrinter):
+    r"""SymPy's LaTeX as a textbook writes it: a sum starting with a positive term
+    where it has one (:math:`x_i - \mu`, not :math:`-\mu + x_i`),
+    :math:`\log\Gamma(a)` for ``loggamma``, :math:`\psi(a)` and :math:`\psi'(a)`
+    for the digamma and trigamma functions."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        positive = [term for term in terms if not term.could_extract_minus_sign()]
+        if positive and terms[0].could_extract_minus_sign():
+            terms.remove(positive[0])
+            terms.insert(0, positive[0])
+        return terms
+
+    def _print_loggamma(self, expr, exp=None):
+        tex = rf"\log\Gamma\left({self._print(expr.args[0])}\right)"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+    def _print_log(self, expr, exp=None):
+        if isinstance(expr.args[0], sp.gamma):     # log Gamma(y + 1) of a count
+            return self._print_loggamma(sp.loggamma(expr.args[0].args[0]), exp)
+        return super()._print_log(expr, exp)
+
+    def _print_polygamma(self, expr, exp=None):
+        order, argument = expr.args
+        name = {0: r"\psi", 1: r"\psi'"}.get(order, rf"\psi^{{({self._print(order)})}}")
+        tex = rf"{name}\left({self._print(argument)}\right)"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+
+def _renamed(model):
+    """The sample size as :math:`N` (the index as :math:`j`) on a page whose model has a
+    symbol named n (i): the negative binomial's n is not the sample size."""
+    names = {str(s) for s in model.logpdf.free_symbols}
+    return {symbol: new for symbol, new in ((N, "N"), (INDEX, "j")) if str(symbol) in names}
+
+
+def _page_latex(model):
+    """The LaTeX printer of ``model``'s page (:class:`_PagePrinter`)."""
+    return _PagePrinter({"symbol_names": _renamed(model)}).doprint
+
+
 def _slug(name):
     return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split()) or "model"
 
@@ -292,7 +364,7 @@ def derive(model, data, X):
     return Derivation(
         name=_slug(model.name), title=f"The likelihood of the {model.name} model",
         concepts=["log-likelihood", "score", "information", "maximum likelihood"],
-        steps=steps, results=results,
+        steps=steps, results=results, latex=_page_latex(model),
         symbolic=lambda d: _symbolic_check(model, d),
         scipy=lambda d: _scipy_check(model, sample),
         probml=lambda d: _probml_check(model, sample),
@@ -308,17 +380,18 @@ def derive(model, data, X):
 
 
 def _steps(model, derived):
-    x_i = [sp.IndexedBase(str(s))[INDEX] for s in model.data]
-    params = ", ".join(sp.latex(p.symbol) for p in model.parameters)
+    x_i = [sp.IndexedBase(str(s), **given)[INDEX]
+           for s, given in zip(model.data, derived.data_assumptions)]
+    params = ", ".join(sp.latex(derived.symbols[p.symbol]) for p in model.parameters)
     density = Tex(rf"\log f({', '.join(sp.latex(v) for v in x_i)};\ {params})")
-    steps = [Step("Each observation has the log-density", Eq(density, model.logpdf.subs(
-        dict(zip(model.data, x_i)))))]
+    steps = [Step("Each observation has the log-density", Eq(density, model.logpdf.xreplace(
+        {**derived.symbols, **dict(zip(model.data, x_i))})))]
     if model.linked is not None:
         steps.append(Step(f"The parameter ${sp.latex(model.linked.symbol)}$ varies with the "
                           f"covariates through the {model.link} link, "
                           r"$\eta_i = x_i^\top\beta$:", derived.link_equation))
     steps.append(Step("The observations are independent, so the log-likelihood of a sample "
-                      "of $n$ is the sum of their log-densities:",
+                      f"of ${_renamed(model).get(N, 'n')}$ is the sum of their log-densities:",
                       Eq(Tex(r"\ell"), derived.loglik)))
     for parameter in derived.scalars:
         label = Tex(rf"\frac{{\partial \ell}}{{\partial {sp.latex(parameter.symbol)}}}")
@@ -470,11 +543,11 @@ def derive_least_squares(estimator, X, y, name, title):
     from scipy.optimize import curve_fit
 
     mean, x, params = estimator._symbols()
-    y_i = sp.IndexedBase("y")[INDEX]
+    y_i = sp.IndexedBase("y", **REAL)[INDEX]
     f_i = per_observation(mean, x)
     residual = y_i - f_i
     rss = sample_sum(residual ** 2)
-    gradient = {b: textbook(split_sums(sample_sum(sp.diff(residual ** 2, b))))
+    gradient = {b: textbook(sample_sum(sp.diff(residual ** 2, b)))
                 for b in params}
     linear = linear_parameters(mean, params)
     closed = {}
@@ -546,7 +619,7 @@ def derive_least_squares(estimator, X, y, name, title):
         concepts=["nonlinear least squares", "Gauss-Newton", "Levenberg-Marquardt",
                   "variable projection"],
         steps=steps, results=results, symbolic=symbolic_check, scipy=scipy_check,
-        probml=probml_check, tolerance=(1e-5, 1e-9),
+        probml=probml_check, tolerance=(1e-5, 1e-9), latex=_PagePrinter().doprint,
         footer="Regenerate with `model.derive(X, y)`; verify with `.verify()` on it.",
         checked_against=("`scipy.optimize.curve_fit` on the same data: estimates and "
                          "standard errors, in units of the standard error.",

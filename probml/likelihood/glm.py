@@ -28,7 +28,6 @@ observed information, as statsmodels' ``NegativeBinomial`` does.
 
 import functools
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +53,7 @@ from .._validation import (
     sample_array,
     validate_features,
 )
-from ..exceptions import PerfectFitWarning
+from ..exceptions import PerfectFitWarning, warn
 from ..inference import (
     COV_TYPES,
     HC_POWER,
@@ -716,9 +715,9 @@ def _loglik(family, link, problem, theta, analytic, frequency, scale, n_obs, dev
     if family.name == "gaussian" and link == "identity":
         scale = deviance / n_obs        # the Gaussian unit deviance is (y - mu)^2
     if not scale > 0:
-        warnings.warn(f"The {family.name} GLM fits the data exactly (dispersion 0): the "
-                      "log-likelihood is +inf and AIC/BIC -inf; the standard errors are 0.",
-                      PerfectFitWarning, stacklevel=4)
+        warn(f"The {family.name} GLM fits the data exactly (dispersion 0): the "
+             "log-likelihood is +inf and AIC/BIC -inf; the standard errors are 0.",
+             PerfectFitWarning)
         return math.inf
     symbols = (Y, MU) + ((TRIALS,) if family.name == "binomial" else ())
     function = compile_expressions(symbols, (PHI,), (stable(family.logpdf),))

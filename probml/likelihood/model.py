@@ -40,7 +40,7 @@ import math
 
 import sympy as sp
 
-from .._validation import Integer, Options, Real, is_dask_collection
+from .._validation import Integer, Options, Real, did_you_mean, is_dask_collection
 from .compiled import MODULES, compile_expressions, stable
 from .data import SUPPORTS, as_interval, support_interval
 from .parameters import Parameter, as_domain
@@ -109,6 +109,11 @@ class Model:
         self.linked, self.link = _linked(self.parameters, link)
         self.priors = _priors(self.parameters, prior)
         _check_real_valued(self)
+        self.unidentified = _data_free_terms(self.logpdf, self.data, self.parameters)
+        without_prior = {p: terms for p, terms in self.unidentified.items()
+                         if p.symbol not in self.priors}
+        if without_prior:
+            raise ValueError(_unidentified_message(self, without_prior))
 
     # -- what the model is ---------------------------------------------------------
 
@@ -284,6 +289,8 @@ class Model:
         if method == "map" and not self.priors:
             raise ValueError("method='map' needs a prior: pass prior={parameter: ...} to "
                              "Model.")
+        if method == "mle" and self.unidentified:
+            raise ValueError(_unidentified_message(self, self.unidentified))
         kind = Problem
         if any(is_dask_collection(values) for values in (*data, X, sample_weight, offset)):
             from .chunked import ChunkedProblem as kind     # Dask is imported only then
@@ -329,7 +336,8 @@ def _linked(parameters, link):
     (symbol, name), = link.items()
     matches = [p for p in parameters if p.symbol == symbol or p.name == str(symbol)]
     if not matches:
-        raise ValueError(f"link names {symbol}, which is not a parameter of the model.")
+        raise ValueError(f"link names {symbol}, which is not a parameter of the model."
+                         + did_you_mean(symbol, [p.name for p in parameters]))
     if name not in LINKS:
         raise ValueError(f"The link of {symbol} must be one of {sorted(LINKS)}, got {name!r}.")
     return matches[0], name
@@ -345,9 +353,51 @@ def _priors(parameters, prior):
     for key, value in prior.items():
         parameter = by_name.get(str(key))
         if parameter is None:
-            raise ValueError(f"prior names {key}, which is not a parameter of the model.")
+            raise ValueError(f"prior names {key}, which is not a parameter of the model."
+                             + did_you_mean(key, by_name))
         out[parameter.symbol] = as_prior(value, parameter)
     return out
+
+
+def _data_free_terms(logpdf, data, parameters):
+    r"""``{parameter: its terms}`` for each parameter found only in terms of ``logpdf``
+    free of the data.
+
+    Such a parameter is not identified: it moves every observation's
+    log-density alike, so the data cannot inform it.  Nor is ``logpdf`` a
+    density in it: :math:`\int e^{g(\theta) + h(x)}\,dx = 1` for every
+    :math:`\theta` forces :math:`g` to be constant.  It is a misspelling
+    (``lamda`` for ``lam``, which made a second parameter), a term with the
+    wrong sign, or a bound of the support (``-log(theta)`` of a uniform on
+    :math:`(0, \theta)`), which a model cannot express.
+    """
+    terms = sp.Add.make_args(sp.expand(logpdf, multinomial=False, power_exp=False,
+                                       power_base=False, log=False))
+    with_data = set().union(*(term.free_symbols for term in terms if term.has(*data)))
+    return {parameter: [term for term in terms if term.has(parameter.symbol)]
+            for parameter in parameters if parameter.symbol not in with_data}
+
+
+def _unidentified_message(model, unidentified):
+    """Why the ``unidentified`` parameters cannot be estimated from the data, by name."""
+    names = [p.name for p in model.parameters]
+    data = ", ".join(map(str, model.data))
+    parts = []
+    for parameter, terms in unidentified.items():
+        shown = " and ".join(map(str, terms[:3]))
+        parts.append(f"The parameter {parameter.name} enters logpdf only through {shown}, "
+                     f"which {'does' if len(terms) == 1 else 'do'} not involve the data "
+                     f"({data}).{did_you_mean(parameter.name, names)}")
+    which = ", ".join(p.name for p in unidentified)
+    first = next(iter(unidentified)).name
+    if all(p.symbol in model.priors for p in unidentified):
+        remedy = ("It has a prior: fit the posterior with method='map' (its value then comes "
+                  "from the prior, not the data).")
+    else:
+        remedy = (f"Correct the name or the term; to estimate {which} from a prior alone, "
+                  f"give it one (prior={{{first}: ...}}) and fit with method='map'.")
+    return (" ".join(parts) + f" The data cannot inform {which} (it is not identified: the "
+            "likelihood has no maximum in it), and logpdf is not a density in it. " + remedy)
 
 
 def _check_real_valued(model):

@@ -53,6 +53,7 @@ from ..exceptions import (
     DivergenceError,
     FlatLikelihoodWarning,
     NumericalAccuracyWarning,
+    warn,
 )
 from ..inference import CoefficientInference, gaussian_loglik, information_criteria
 from ..models.base import Regressor
@@ -177,9 +178,9 @@ class NonlinearRegression(CoefficientInference, Regressor):
                 "start (the sum of squares or the Jacobian overflowed): choose a start on the "
                 "scale of the data.")
         if not converged:
-            warnings.warn(f"Levenberg-Marquardt stopped after {n_iter} iterations without "
-                          "converging; raise max_iter or pass a better start.",
-                          ConvergenceWarning, stacklevel=2)
+            warn(f"Levenberg-Marquardt stopped after {n_iter} iterations without "
+                 "converging; raise max_iter or pass a better start.",
+                 ConvergenceWarning)
         with np.errstate(all="ignore"):
             rss = _accurate_rss(mean, x, params, X, y, beta, r)[1]
         n = len(y)
@@ -384,13 +385,13 @@ def _warn_if_data_limit_digits(rss, y):
                                       if largest > 0 else 0.0)
     digits = math.log10(size / rounding) if size > 0 and rounding > 0 else 0.0
     if digits < DATA_DIGITS:
-        warnings.warn(
+        warn(
             f"The fit is nearly exact: the residuals (rms {size:.2g}) are within "
             f"{max(digits, 0):.1f} powers of ten of the rounding of y in double precision, "
             f"so the residual standard deviation and the standard errors have only about "
             f"{max(int(digits), 0)} significant digits (they depend on digits of y that "
             "float64 does not hold). The estimates themselves are not affected.",
-            NumericalAccuracyWarning, stacklevel=3)
+            NumericalAccuracyWarning)
 
 
 def _needs_extra_digits(y, r):
@@ -426,11 +427,11 @@ def _refine(mean, x, params, X, y, beta, r, J, residuals_and_jacobian, steps=3):
     if not _needs_extra_digits(y, r):
         return beta, r, J
     if len(y) > EXACT_RESIDUALS_MAX_ROWS:
-        warnings.warn(
+        warn(
             f"The fit is nearly exact, so its residuals are below the rounding of the model "
             f"in double precision; with {len(y)} rows they are not recomputed in extended "
             "precision, and the residual standard deviation and standard errors have only a "
-            "few correct digits.", NumericalAccuracyWarning, stacklevel=3)
+            "few correct digits.", NumericalAccuracyWarning)
         return beta, r, J
     for _ in range(steps):
         exact, _ = _accurate_rss(mean, x, params, X, y, beta, r)
@@ -448,10 +449,10 @@ def _inverse_gram(J, names):
     free = s <= RANK_TOLERANCE * (s[0] if len(s) else 0.0)
     if np.any(free):
         involved = np.any(np.abs(Vt[free]) > 1e-3, axis=0)
-        warnings.warn(
+        warn(
             f"The Jacobian is singular at the fit: {', '.join(np.array(names)[involved])} are "
             "not identified by the data (the sum of squares is flat along a combination of "
-            "them); their standard errors are NaN.", FlatLikelihoodWarning, stacklevel=3)
+            "them); their standard errors are NaN.", FlatLikelihoodWarning)
         cov = np.full((len(s), len(s)), np.nan)
         keep = ~involved
         V = Vt.T

@@ -28,7 +28,11 @@ import sympy as sp
 
 from .data import as_interval
 
-__all__ = ["Parameter", "as_domain"]
+__all__ = ["LARGEST_FREE", "Parameter", "as_domain"]
+
+#: The largest free value a log transform is taken at: e^700 is near the largest double,
+#: so a free value beyond it maps to the same parameter (where the fit has run away).
+LARGEST_FREE = 700.0
 
 _NAMED_DOMAINS = {
     "real": (-math.inf, math.inf),
@@ -107,10 +111,10 @@ class Parameter:
         if self.transform == "identity":
             return phi, 1.0, 0.0
         if math.isinf(high):
-            e = math.exp(min(phi, 700.0))
+            e = math.exp(min(phi, LARGEST_FREE))
             return low + e, e, e
         if math.isinf(low):
-            e = math.exp(min(phi, 700.0))
+            e = math.exp(min(phi, LARGEST_FREE))
             return high - e, -e, -e
         # sigma(phi) without overflow, and without rounding a tiny sigma to 0
         s = 1.0 / (1.0 + math.exp(-phi)) if phi >= 0 else math.exp(phi) / (1.0 + math.exp(phi))

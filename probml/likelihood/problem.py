@@ -23,10 +23,24 @@ import warnings
 import numpy as np
 
 from .._blocks import chunk_slices, map_chunks, weighted_gram, weighted_sum
-from .._validation import Real, check_matrix, check_weights, sample_array
-from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning, DivergenceError
+from .._validation import (
+    Real,
+    check_matrix,
+    check_weights,
+    did_you_mean,
+    near_names,
+    sample_array,
+)
+from ..exceptions import (
+    BoundaryMaximumWarning,
+    ConvergenceWarning,
+    DivergenceError,
+    UnboundedLikelihoodError,
+    warn,
+)
 from ..optim.newton import Evaluation, maximise, parameter_scale
 from .data import check_support, distinct_rows
+from .parameters import LARGEST_FREE
 
 __all__ = ["Problem", "check_data_count", "fit_problem"]
 
@@ -56,6 +70,17 @@ RUNNING_OFF_SHARE = 1e-3
 VALUE_SLACK = 1e-13
 # The gradient tolerance of the warm starts: the full-data steps finish the job.
 WARM_START_TOL = 1e-4
+# A fit not converged after this many Newton steps is checked for a log-likelihood without
+# a maximum before it takes the rest of max_iter: a converging fit needs far fewer, and a
+# free parameter running off at MAX_FREE_STEP a step is then still far from LARGEST_FREE.
+UNBOUNDED_CHECK_ITER = 50
+# Along a running-off direction the objective is read at distances 0, 1, 3 and 7 times
+# the running parameters' size: the last two gains (over lengths 2 and 4) shrink at
+# least geometrically (by half for -1/t, faster for exp(-t)) towards a finite supremum,
+# but not when it grows without bound (equal gains for log t, doubling ones for t).
+UNBOUNDED_LADDER = (0.0, 1.0, 3.0, 7.0)
+# The last gain above this share of the one before counts as not shrinking.
+UNBOUNDED_GROWTH = 0.75
 
 
 def _row_values(values, weights, size):
@@ -252,7 +277,8 @@ class Problem:
             unknown = set(given) - set(names)
             if unknown:
                 raise ValueError(f"start names unknown parameters {sorted(unknown)}; the "
-                                 f"parameters are {names}.")
+                                 f"parameters are {names}." + "".join(
+                                     did_you_mean(name, names) for name in sorted(unknown)))
             values = [given.get(name) for name in names]
         else:
             values = list(np.ravel(np.asarray(start, dtype=object)))
@@ -506,7 +532,12 @@ class Problem:
 
 
 def fit_problem(problem, phi, *, with_prior, max_iter, tol):
-    """Newton's method on ``problem`` from ``phi``; warm-started on large regressions."""
+    """Newton's method on ``problem`` from ``phi``; warm-started on large regressions.
+
+    A fit still running after ``UNBOUNDED_CHECK_ITER`` steps is checked for a
+    log-likelihood without a maximum (:func:`_refuse_unbounded`) before it
+    takes the rest of ``max_iter``, and every fit is checked where it stops.
+    """
     objective = problem.objective(with_prior)
     state, chord = None, False
     if problem.X is not None and problem.n >= 4 * SUBSAMPLE_ROWS and problem.blocks is None:
@@ -517,33 +548,49 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
                 state.information, chord = preconditioner, True
             else:
                 state = None
+    first = min(max_iter, UNBOUNDED_CHECK_ITER)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        result = maximise(objective, phi, tol=tol, n=problem.total_weight, max_iter=max_iter,
+        result = maximise(objective, phi, tol=tol, n=problem.total_weight, max_iter=first,
                           step_tolerance=STEP_TOLERANCE, state=state, chord=chord,
                           stale=chord)
-    if not np.all(np.isfinite(result.theta)) or not np.isfinite(result.evaluation.value):
-        raise DivergenceError("The fit left the domain of the parameters: the "
-                                 "log-likelihood is not finite there. Pass a start closer "
-                                 "to the data (or choose a link whose mean stays in the "
-                                 "family's domain).")
-    result.running_off = _running_off(objective, result)
+        if not result.converged and result.n_iter >= first and first < max_iter:
+            _check_finite(result)
+            _refuse_unbounded(problem, objective, result, with_prior)
+            done = result.n_iter
+            result = maximise(objective, result.theta, tol=tol, n=problem.total_weight,
+                              max_iter=max_iter - first, step_tolerance=STEP_TOLERANCE,
+                              state=result.evaluation, chord=chord)
+            result.n_iter += done
+    _check_finite(result)
+    result.running_off = (_refuse_unbounded(problem, objective, result, with_prior)
+                          | _on_boundary(problem, result.theta))
     if result.converged and not np.any(result.running_off):
         result.theta = _last_step(result)
     names = problem.names
     boundary = [names[j] for j in np.flatnonzero(result.running_off)]
     if boundary:
-        warnings.warn(
+        warn(
             f"The likelihood keeps rising towards the edge of the parameter space along "
             f"{', '.join(boundary)} (towards a boundary of a domain, or to infinity as with "
-            "separated classes): there is no interior maximum, so the estimate is where "
-            "Newton's method stopped and its standard errors are undefined (NaN).",
-            BoundaryMaximumWarning, stacklevel=4)
+            "separated classes), where it approaches a finite supremum: there is no interior "
+            "maximum, so the estimate is where Newton's method stopped and its standard "
+            "errors are undefined (NaN).",
+            BoundaryMaximumWarning)
     elif not result.converged:
-        warnings.warn(f"Newton's method stopped after {result.n_iter} iterations without "
-                      "converging; raise max_iter or pass a better start.",
-                      ConvergenceWarning, stacklevel=4)
+        warn(f"Newton's method stopped after {result.n_iter} iterations without "
+             "converging; raise max_iter or pass a better start.",
+             ConvergenceWarning)
     return objective, result
+
+
+def _check_finite(result):
+    """A clear error where Newton's method left the region the log-likelihood is finite in."""
+    if not np.all(np.isfinite(result.theta)) or not np.isfinite(result.evaluation.value):
+        raise DivergenceError("The fit left the domain of the parameters: the "
+                              "log-likelihood is not finite there. Pass a start closer "
+                              "to the data (or choose a link whose mean stays in the "
+                              "family's domain).")
 
 
 def _last_step(result):
@@ -568,21 +615,23 @@ def _last_step(result):
     return result.theta + step
 
 
-def _running_off(objective, result):
-    r"""Which free parameters Newton's method is still pushing towards infinity.
+def _running_off(problem, objective, result):
+    r"""Which free parameters Newton's method is still pushing towards infinity, and the
+    Newton step that pushes them.
 
     At an interior maximum the last Newton step :math:`\delta = \mathcal
     I^{-1} g` is negligible.  When the supremum is at the edge (all-zero
     Bernoulli data, separated classes) the step on the free scale stays of
     order one however far the iteration has gone, and the objective still
     rises a long way along it: at :math:`\phi + 8\delta` and again at
-    :math:`\phi + 64\delta`.  The parameters that carry that step are
-    returned (a boolean mask).
+    :math:`\phi + 64\delta` (unless a parameter has rounded to its bound by
+    then: a probability of 1).  The parameters that carry that step are
+    returned (a boolean mask), with the step.
     """
     phi, state = result.theta, result.evaluation
     mask = np.zeros(len(phi), dtype=bool)
     if state.information is None or not np.all(np.isfinite(state.gradient)):
-        return mask
+        return mask, None
     with np.errstate(all="ignore"):
         try:
             step = np.linalg.solve(state.information, state.gradient)
@@ -590,16 +639,127 @@ def _running_off(objective, result):
             step = np.linalg.lstsq(state.information, state.gradient, rcond=None)[0]
     size = np.abs(step)
     if not np.any(size > RUNNING_OFF_STEP * np.maximum(np.abs(phi), 1.0)):
-        return mask
+        return mask, step
     value = state.value
     for factor in (8.0, 64.0):
+        if factor > 8.0 and np.any(_on_boundary(problem, phi + factor * step)):
+            break       # a parameter rounds to its bound there: the rise so far tells
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             further = objective.value(phi + factor * step)
         if not (np.isfinite(further) and further >= value - VALUE_SLACK * abs(value)):
-            return mask
+            return mask, step
         value = further
-    return size > RUNNING_OFF_SHARE * np.max(size)
+    return size > RUNNING_OFF_SHARE * np.max(size), step
+
+
+def _on_boundary(problem, phi):
+    """Which scalar parameters have reached a bound of their open domain in double
+    precision (a probability of exactly 1 once its logit passes 37): the supremum is on
+    the boundary, though Newton's method, finding the objective flat there, stopped."""
+    mask = np.zeros(len(phi), dtype=bool)
+    theta = problem.to_user(phi)[0]
+    for j, parameter in enumerate(problem.model.scalar_parameters):
+        mask[j] = not parameter.contains(theta[j])
+    return mask
+
+
+def _refuse_unbounded(problem, objective, result, with_prior):
+    """The parameters running off towards the edge (:func:`_running_off`); an
+    :class:`~probml.exceptions.UnboundedLikelihoodError` naming the direction where the
+    objective grows without bound (:func:`_grows_without_bound`).
+
+    Two directions are followed: the running-off part of Newton's step, and,
+    for a fit that has not converged, the gradient.  Newton's step can be
+    all along a flat direction (a mean that no longer matters once a scale
+    has run off to infinity) while the gradient points where the objective
+    still rises.
+    """
+    running_off, step = _running_off(problem, objective, result)
+    directions = [np.where(running_off, step, 0.0)] if np.any(running_off) else []
+    if not result.converged:
+        directions.append(result.evaluation.gradient)
+    for direction in directions:
+        largest = np.max(np.abs(direction))
+        if not (np.isfinite(largest) and largest > 0):
+            continue
+        direction = direction / largest
+        direction[np.abs(direction) <= RUNNING_OFF_SHARE] = 0.0
+        if _grows_without_bound(problem, objective, result, direction):
+            raise UnboundedLikelihoodError(
+                _unbounded_message(problem, result.theta, direction, with_prior),
+                {problem.names[j]: float(direction[j]) for j in np.flatnonzero(direction)})
+    return running_off
+
+
+def _grows_without_bound(problem, objective, result, direction):
+    r"""Whether the objective rises without bound along ``direction`` from the fit.
+
+    It is read at :math:`\phi + r\,t\,u` for :math:`t` in
+    ``UNBOUNDED_LADDER`` (0, 1, 3, 7), with :math:`r` the size of the running
+    parameters (at least 1): lengths that double, so the gains over them
+    shrink geometrically when the objective approaches a finite supremum
+    (:math:`\lambda \to 0` in :math:`-n\lambda`, separated classes), and
+    do not when it grows like :math:`\log t` or faster (a Poisson rate
+    :math:`\lambda \to \infty` that no :math:`-\lambda` holds back).  A
+    log- or logit-transformed parameter is followed no further than
+    ``LARGEST_FREE``, where its value stops changing.
+    """
+    phi = result.theta
+    moving = direction != 0
+    reach = max(1.0, float(np.max(np.abs(phi[moving]))))
+    for j, parameter in enumerate(problem.model.scalar_parameters):
+        if moving[j] and parameter.transform != "identity":
+            room = (LARGEST_FREE - abs(phi[j])) / (UNBOUNDED_LADDER[-1] * abs(direction[j]))
+            reach = min(reach, room)
+    if not reach > 0:
+        return False
+    values = [result.evaluation.value]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for t in UNBOUNDED_LADDER[1:]:
+            value = objective.value(phi + reach * t * direction)
+            if value == math.inf:
+                return True
+            if not np.isfinite(value):
+                return False
+            values.append(value)
+    values = np.array(values)
+    gains = np.diff(values)
+    rising = gains > VALUE_SLACK * np.maximum(np.abs(values[:-1]), np.abs(values[1:]))
+    return bool(rising[-2] and rising[-1] and gains[-1] >= UNBOUNDED_GROWTH * gains[-2])
+
+
+def _unbounded_message(problem, phi, direction, with_prior):
+    """Where the objective grows without bound, in the user's parameter names."""
+    names, k = problem.names, problem.n_scalar
+    parts, hints = [], []
+    for j in np.flatnonzero(direction):
+        if j < k:
+            parameter = problem.model.scalar_parameters[j]
+            rising = parameter.from_free(float(phi[j]))[1] * direction[j] > 0
+            bound = parameter.high if rising else parameter.low
+            near = near_names(parameter.name, [p.name for p in problem.model.parameters])
+            if near:
+                hints.append(f" {parameter.name} is one or two edits from "
+                             f"{' and '.join(near)}: is one a misspelling of the other?")
+        else:
+            bound = math.inf if direction[j] > 0 else -math.inf
+        shown = "∞" if bound == math.inf else "-∞" if bound == -math.inf else f"{bound:g}"
+        parts.append(f"{names[j]} → {shown}")
+    coefficients = [j for j in np.flatnonzero(direction) if j >= k]
+    along = ""
+    if len(coefficients) > 1:
+        along = (" (the coefficients along " + " ".join(
+            f"{direction[j]:+.3g}·{names[j]}" for j in coefficients) + ")")
+    data = ", ".join(map(str, problem.model.data))
+    objective = "log posterior" if with_prior else "log-likelihood"
+    return (f"The {objective} grows without bound as {', '.join(parts)}{along}: it has no "
+            f"maximum on these data ({data}), so there is no estimate to report. The model "
+            "is not a density in these parameters (a misspelt parameter that made a second "
+            "one, a term with the wrong sign, a linear predictor the density does not "
+            "bound), or the data leave it unbounded (no spread from which to estimate a "
+            "scale)." + "".join(dict.fromkeys(hints)))
 
 
 def _warm_start(problem, phi, with_prior, max_iter):

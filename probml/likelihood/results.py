@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import LEVEL, Options, check_is_fitted
-from ..exceptions import FlatLikelihoodWarning
+from ..exceptions import FlatLikelihoodWarning, warn
 from ..inference import CoefficientInference, coverage, critical_value, information_criteria
 from ..optim.newton import Evaluation, maximise
 
@@ -110,12 +110,12 @@ class LikelihoodFit(CoefficientInference):
             involved = np.any(np.abs(vectors[:, flat]) > 1e-3, axis=1)
             undefined |= involved
             names = [name for name, bad in zip(self.param_names_, involved) if bad]
-            warnings.warn(
+            warn(
                 f"The log-likelihood is flat along a direction of {', '.join(names)} at the "
                 "fit: the information matrix is singular, so these parameters are not "
                 "identified (they cancel, only a combination of them matters, or their "
                 "maximum is at infinity, as with separated classes); their standard errors "
-                "are NaN.", FlatLikelihoodWarning, stacklevel=5)
+                "are NaN.", FlatLikelihoodWarning)
         return undefined
 
     def _covariance(self, theta, undefined):

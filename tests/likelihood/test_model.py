@@ -5,6 +5,7 @@ general n), SciPy's distributions and optimizers for fits and intervals,
 statsmodels for regression covariances.
 """
 
+import functools
 import math
 import warnings
 
@@ -14,8 +15,15 @@ import scipy.stats as st
 import sympy as sp
 from scipy.optimize import brentq, minimize
 
-from probml import BoundaryMaximumWarning, FlatLikelihoodWarning
-from probml.likelihood import Model, likelihood_ratio_test
+from probml import BoundaryMaximumWarning, FlatLikelihoodWarning, ProbmlWarning
+from probml.exceptions import UnboundedLikelihoodError
+from probml.likelihood import (
+    GLM,
+    Model,
+    NonlinearRegression,
+    fit_distribution,
+    likelihood_ratio_test,
+)
 from probml.likelihood.symbolic import INDEX, N
 
 from .oracles import numeric_hessian
@@ -72,6 +80,18 @@ TEXTBOOK = {
 }
 
 
+def like(expected, derived):
+    """``expected`` written in the symbols of ``derived``, matched by name: a
+    derivation's data and parameters carry the assumptions the model declares (real,
+    positive, a count, ...)."""
+    bases = {str(base): base for base in derived.atoms(sp.IndexedBase)}
+    expected = expected.replace(lambda e: isinstance(e, sp.Indexed) and str(e.base) in bases,
+                                lambda e: bases[str(e.base)][e.indices])
+    symbols = {s.name: s for s in derived.free_symbols if isinstance(s, sp.Symbol)}
+    return expected.xreplace({s: symbols[s.name] for s in expected.free_symbols
+                              if isinstance(s, sp.Symbol) and s.name in symbols})
+
+
 @pytest.mark.parametrize("make", [normal, poisson, bernoulli, exponential, geometric])
 def test_the_closed_form_mle_is_the_textbook_formula_for_general_n(make):
     model = make()
@@ -79,10 +99,12 @@ def test_the_closed_form_mle_is_the_textbook_formula_for_general_n(make):
     for name, expected in TEXTBOOK[model.name].items():
         derived = results[f"mle_{name}"]
         assert derived.has(sp.Sum) and not derived.has(sp.Symbol("x1"))
+        expected = like(expected, derived)
         assert sp.simplify(derived - expected) == 0, (name, derived)
         # and the same for a concrete sample size, written out
+        base = next(iter(derived.atoms(sp.IndexedBase)))
         for n in (2, 5):
-            values = {sp.IndexedBase("x")[i]: sp.Rational(3 * i + 1, 7) for i in range(1, n + 1)}
+            values = {base[i]: sp.Rational(3 * i + 1, 7) for i in range(1, n + 1)}
             left = derived.subs(N, n).doit().subs(values)
             right = expected.subs(N, n).doit().subs(values)
             assert sp.simplify(left - right) == 0
@@ -103,7 +125,7 @@ def test_the_weibull_shape_has_no_closed_form_and_says_so():
 ])
 def test_the_fisher_information_per_observation(make, expected):
     derived = make().derive().results["expected_information"]
-    assert sp.simplify(derived - expected) == sp.zeros(*expected.shape)
+    assert sp.simplify(derived - like(expected, derived)) == sp.zeros(*expected.shape)
 
 
 @pytest.mark.parametrize("make", [normal, poisson, bernoulli, exponential, geometric, weibull])
@@ -122,6 +144,73 @@ def test_the_page_writes_the_sums_and_the_estimate():
     page = poisson().derive().to_markdown()
     assert r"\sum_{i=1}^{n}" in page
     assert r"\hat{\lambda}" in page
+
+
+# -- the page: simplified under the declared support and domains -------------------------
+
+@pytest.mark.parametrize("support, logpdf, expected", [
+    # a Poisson regression written by hand: log(exp(a0 + a1 y)) is a0 + a1 y for real data
+    # and parameters
+    ("counts", lambda a0, a1: x * sp.log(sp.exp(a0 + a1 * y)) - sp.exp(a0 + a1 * y)
+     - sp.log(sp.factorial(x)),
+     lambda a0, a1, x_i, y_i: x_i * (a0 + a1 * y_i) - sp.exp(a0 + a1 * y_i)
+     - sp.log(sp.factorial(x_i))),
+    ("real", lambda a0, a1: -(x - sp.log(sp.exp(a0 + a1 * y))) ** 2 / 2,
+     lambda a0, a1, x_i, y_i: -(x_i - a0 - a1 * y_i) ** 2 / 2),
+])
+def test_the_page_simplifies_under_the_support_and_the_domains(support, logpdf, expected):
+    """The issue's pages showed log(exp(a0 + a1 x_i)): SymPy keeps it unless it knows
+    the data and the parameters are real, which the support and the domains say."""
+    a0, a1 = sp.symbols("a0 a1")
+    derivation = Model(logpdf(a0, a1), data=[x, y], params=[a0, a1], support=support).derive()
+    summand = derivation.results["loglik"].function
+    bases = {str(b): b for b in summand.atoms(sp.IndexedBase)}
+    oracle = like(expected(a0, a1, bases["x"][INDEX], bases["y"][INDEX]), summand)
+    assert sp.expand(summand - oracle) == 0
+    assert not summand.has(sp.log(sp.exp(sp.Wild("u"))))
+    assert r"\log{\left(e^{" not in derivation.to_markdown()
+
+
+def test_the_information_sums_only_what_varies_with_the_observation():
+    """The normal model's observed information, as a textbook writes it: a sum over
+    i of a constant is n, taken out of the sum."""
+    from probml.likelihood.derivation import symbolic
+    J = symbolic(normal()).information
+    teacher = sp.Matrix([
+        [N / sigma ** 2, 2 * (total(X_i) - N * mu) / sigma ** 3],
+        [2 * (total(X_i) - N * mu) / sigma ** 3,
+         3 * total((X_i - mu) ** 2) / sigma ** 4 - N / sigma ** 2]])
+    assert (J - like(teacher, J)).applyfunc(sp.expand) == sp.zeros(2, 2)
+    for entry in J:
+        for inner in entry.atoms(sp.Sum):
+            assert all(term.has(INDEX) for term in sp.Add.make_args(inner.function)), entry
+
+
+def test_common_factors_are_cancelled():
+    """The Weibull score for the scale is k (sum_i (x_i/lambda)^k - n) / lambda, no
+    longer than that (it was lambda^-k (-k lambda^k n + k sum_i x_i^k) / lambda)."""
+    score = weibull().derive().results["score_lambda"]
+    teacher = like(k * (total((X_i / lam) ** k) - N) / lam, score)
+    assert sp.simplify(score - teacher) == 0
+    assert sp.count_ops(score) <= sp.count_ops(teacher)
+
+
+def test_the_page_writes_special_functions_and_the_sample_size_as_a_teacher_does():
+    """log Gamma and psi rather than ``loggamma`` and ``polygamma``; the gamma's Fisher
+    information for the scale is a / scale^2 (its closed form), not an unsimplified
+    exp(-log Gamma(a)) Gamma(a + 1); and where a parameter is named n (the negative
+    binomial's), the sample size is N."""
+    from probml.likelihood import distribution_model
+    gamma = distribution_model("gamma").derive()
+    page = gamma.to_markdown()
+    assert r"\psi\left(a\right)" in page and r"\log\Gamma\left(a\right)" in page
+    assert "polygamma" not in page and "loggamma" not in page
+    expected = gamma.results["expected_information"]
+    shape, scale = sp.symbols("a scale", positive=True)
+    assert expected[1, 1] == like(shape / scale ** 2, expected)
+    page = distribution_model("nbinom").derive().to_markdown()
+    assert r"\sum_{i=1}^{N}" in page and r"\frac{n N}{p}" in page
+    assert r"\sum_{i=1}^{n}" not in page
 
 
 # -- the fit against SciPy ----------------------------------------------------------------
@@ -257,6 +346,100 @@ def test_a_parameter_the_data_cannot_separate_is_flat():
     assert np.all(np.isnan(fit.bse_))
 
 
+def test_all_ones_is_a_boundary_maximum_too():
+    """p-hat = 1 (the sample mean, on the bound of (0, 1)): the logit passes 37, where p
+    rounds to 1, and the fit once stopped there silently with a finite standard error."""
+    with pytest.warns(BoundaryMaximumWarning, match="edge of the parameter space along p"):
+        fit = bernoulli().fit(np.ones(20))
+    assert fit.params_[0] == pytest.approx(np.mean(np.ones(20)), abs=1e-8)
+    assert np.isnan(fit.bse_[0])
+
+
+def test_a_misspelt_parameter_is_named_as_unidentified_with_a_hint():
+    """The issue's case: ``lam`` in one term and ``lamda`` in another made a second
+    parameter, which enters only through a term free of the data."""
+    lam_, lamda = sp.Symbol("lam", positive=True), sp.Symbol("lamda", positive=True)
+    with pytest.raises(ValueError, match=r"lamda enters logpdf only through -lamda, which does "
+                                         r"not involve the data \(x\)\. Did you mean lam\?"):
+        Model(x * sp.log(lam_) - lamda - sp.log(sp.factorial(x)), data=x, support="counts")
+
+
+def test_an_unidentified_parameter_with_a_prior_has_a_map_but_no_mle():
+    """With a proper prior the posterior mode exists: here it is the closed form
+    lamda = (a - 1)/(n + 1/scale) of a Gamma(a, scale) prior times exp(-n lamda), and
+    lam-hat is the sample mean (a flat prior on it)."""
+    lam_, lamda = sp.Symbol("lam", positive=True), sp.Symbol("lamda", positive=True)
+    data = np.array([2.0, 4.0, 3.0, 5.0, 1.0, 0.0, 2.0])
+    model = Model(x * sp.log(lam_) - lam_ - lamda - sp.log(sp.factorial(x)), data=x,
+                  support="counts", prior={lamda: st.gamma(3.0, scale=0.5)})
+    with pytest.raises(ValueError, match="lamda enters logpdf only through .*method='map'"):
+        model.fit(data)
+    fit = model.fit(data, method="map")
+    np.testing.assert_allclose(fit.params_, [data.mean(), 2.0 / (len(data) + 2.0)], rtol=1e-9)
+
+
+@pytest.mark.parametrize("logpdf, params, data, direction", [
+    # a sign slip: +lam for -lam; the log-likelihood is sum(x) log(lam) + n lam
+    (lambda: x * sp.log(lam) + lam - sp.log(sp.factorial(x)), None, [2.0, 4.0, 3.0, 0.0],
+     "lambda → ∞"),
+    # a second rate the data multiply: lamda * sum(x) with sum(x) > 0 has no maximum
+    (lambda: x * sp.log(lam) - lam + k * x - sp.log(sp.factorial(x)), [lam, k],
+     [2.0, 4.0, 3.0, 0.0], "k → ∞"),
+    # a normal model whose scale term has the wrong sign: +log(sigma) - ..., rising as
+    # sigma -> infinity like (n) log(sigma)
+    (lambda: sp.log(sigma) - (x - mu) ** 2 / (2 * sigma ** 2), [mu, sigma],
+     [1.0, 2.0, 4.0], "sigma → ∞"),
+])
+def test_an_unbounded_likelihood_is_an_error_naming_its_direction(logpdf, params, data,
+                                                                   direction):
+    """Each log-likelihood grows without bound along the named direction (in closed
+    form: linearly in lambda, in k, and like n log(sigma)); the fit refuses instead of
+    returning where Newton's method stopped."""
+    model = Model(logpdf(), data=x, params=params,
+                  support="counts" if params != [mu, sigma] else "real")
+    with pytest.raises(UnboundedLikelihoodError, match=f"grows without bound as .*{direction}"):
+        model.fit(np.array(data))
+
+
+def test_an_unbounded_regression_names_the_combination_of_coefficients():
+    """A log-density linear in the linear predictor, y * eta, has no maximum: the
+    log-likelihood is g'beta with g = [sum y, sum x y], so it rises along any direction
+    u with g'u > 0; the error names such a direction of the coefficients."""
+    m = sp.Symbol("m")
+    rng = np.random.default_rng(4)
+    X, values = rng.standard_normal((20, 1)), rng.standard_normal(20)
+    with pytest.raises(UnboundedLikelihoodError, match="intercept → .*x0 → ") as refused:
+        Model(y * m, data=y, params=[m], link={m: "identity"}).fit(values, X=X)
+    direction = refused.value.direction
+    assert set(direction) == {"intercept", "x0"}
+    gradient = np.array([values.sum(), X[:, 0] @ values])
+    assert gradient @ [direction["intercept"], direction["x0"]] > 0
+
+
+def test_names_one_or_two_edits_apart_get_a_hint():
+    from probml._validation import edit_distance
+    # known distances (optimal string alignment): a swap of neighbours is one edit
+    pairs = [("kitten", "sitting"), ("ab", "ba"), ("ca", "abc"), ("", "lam"), ("lam", "lamda")]
+    assert [edit_distance(a, b) for a, b in pairs] == [3, 1, 3, 3, 2]
+    model = poisson()
+    with pytest.raises(ValueError, match=r"Did you mean lambda\?"):
+        model.fit([1.0, 2.0], start={"lamda": 1.0})
+    with pytest.raises(ValueError, match=r"Did you mean lambda\?"):
+        Model(x * sp.log(lam) - lam, data=x, prior={sp.Symbol("lamba"): st.gamma(2.0)})
+    with pytest.raises(ValueError, match=r"neither data nor parameters: \['lamda'\]\. .*"
+                                         r"Did you mean lambda\?"):
+        Model(x * sp.log(lam) - sp.Symbol("lamda"), data=x, params=[lam])
+    with pytest.raises(ValueError) as refused:      # one letter against another: no hint
+        Model(x * sp.log(lam) - sp.Symbol("a") * x - sp.Symbol("b"), data=x)
+    assert "Did you mean" not in str(refused.value)
+
+
+def test_two_symbols_of_one_name_are_refused():
+    plain = sp.Symbol("lambda")
+    with pytest.raises(ValueError, match="2 different symbols named lambda"):
+        Model(x * sp.log(lam) - plain, data=x)
+
+
 def test_separated_classes_make_the_logit_likelihood_flat():
     q = sp.Symbol("q")
     model = Model(y * sp.log(q) + (1 - y) * sp.log(1 - q), data=y, params={q: "unit"},
@@ -266,6 +449,50 @@ def test_separated_classes_make_the_logit_likelihood_flat():
     with pytest.warns((FlatLikelihoodWarning, BoundaryMaximumWarning)):
         fit = model.fit(labels, X=X)
     assert np.any(np.isnan(fit.bse_))
+
+
+# -- warnings name the user's line ------------------------------------------------------
+
+def _growth(max_iter):
+    t, b1, b2 = sp.symbols("t b1 b2")
+    days = np.arange(1.0, 13.0)
+    return functools.partial(
+        NonlinearRegression(b1 * (1 - sp.exp(-b2 * t)), x=t, params=[b1, b2],
+                            start=[50.0, 0.1], max_iter=max_iter).fit,
+        days, 100 * (1 - np.exp(-0.2 * days)) + np.sin(days))
+
+
+# Each makes a call (a partial, which adds no frame of its own) that warns.
+WARNING_CALLS = {
+    "Model.fit at a boundary": lambda: functools.partial(bernoulli().fit, np.zeros(20)),
+    "Model.fit out of iterations": lambda: functools.partial(
+        poisson().fit, [1.0, 5.0, 2.0], max_iter=1, start=[100.0]),
+    "Model.fit flat": lambda: functools.partial(
+        Model(-(x - sp.Symbol("a") * sp.Symbol("b")) ** 2 / 2, data=x, support="real").fit,
+        [1.0, 2.0, 3.0], start=[1.0, 1.5]),
+    "GLM exact fit": lambda: functools.partial(GLM("gaussian").fit, np.arange(5.0)[:, None],
+                                               2 * np.arange(5.0) + 1),
+    "GLM column y": lambda: functools.partial(GLM("poisson").fit, np.arange(6.0)[:, None],
+                                              np.arange(6.0)[:, None]),
+    "fit_distribution at a boundary": lambda: functools.partial(fit_distribution, np.zeros(8),
+                                                                "poisson"),
+    "NonlinearRegression out of iterations": lambda: _growth(max_iter=1),
+}
+
+
+@pytest.mark.parametrize("make", WARNING_CALLS.values(), ids=WARNING_CALLS)
+def test_engine_warnings_name_the_callers_line(make):
+    """Every warning of an engine fit points at the line that called probml (here, this
+    test), however deep in probml it is raised: not at probml's own code, nor past the
+    caller (``sys:1`` from a script's top level)."""
+    call = make()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    ours = [w for w in caught if issubclass(w.category, ProbmlWarning)]
+    assert ours
+    assert [w.filename for w in ours] == [__file__] * len(ours), [
+        (w.category.__name__, w.filename, w.lineno) for w in ours]
 
 
 # -- bad input: each a clear error naming the problem -----------------------------------
