@@ -361,6 +361,13 @@ class GLM(CoefficientInference, Regressor):
         # One trial per row (a Bernoulli response): the model without its trials, fitted
         # by Fisher scoring.
         bernoulli = family.name == "binomial" and trials is None
+        # A free dispersion makes the family scale-equivariant: it is fitted to y / c, a
+        # power of two that brings y near 1, so that no mean, variance or score leaves
+        # double precision (and the gradient test is met at any scale).
+        c, factor = _response_scale(family, link, y)
+        if c != 1.0:
+            y = data[0] = y / c
+            total_offset = _scaled_offset(total_offset, c, factor, link, n)
         start = _start(family, link, X, y, data, total_offset, self.fit_intercept)
         responses = data[:1 if bernoulli else None]
         options = dict(fit_intercept=self.fit_intercept, feature_names=names,
@@ -380,6 +387,8 @@ class GLM(CoefficientInference, Regressor):
                                               **restricted, **options)
                 iterations += more
         unidentified = self._store(fit, family, link, analytic, frequency, codes, test, edge)
+        if c != 1.0:
+            self._unscale(c, factor, family)
         self.n_iter_ = iterations
         _issue(caught, edge, unidentified)
         validate_features(self, X_input, reset=True)
@@ -512,6 +521,26 @@ class GLM(CoefficientInference, Regressor):
         if edge is not None:
             self._notes.insert(0, edge.note(unidentified))
         return unidentified
+
+    def _unscale(self, c, factor, family):
+        r"""The fit to :math:`y/c` as the fit to :math:`y`: the coefficients times
+        ``factor`` (:math:`c^q` under the power link :math:`\eta = \mu^q`, 1 under the
+        log link, whose offset took :math:`\log c`), the means times :math:`c`, the
+        deviance, Pearson's chi-square and the dispersion times :math:`c^{2 - v}` (the
+        variance :math:`V(\mu) = \mu^v`), and the log-likelihood less :math:`n\log c`
+        (each density divided by :math:`c`)."""
+        self._store_table(self.table_.names, self._result("params") * factor,
+                          self._result("cov_params"), None, noise_variance=factor ** 2)
+        self._beta = self._beta * factor
+        self.intercept_ = float(self._beta[0]) if self.fit_intercept else 0.0
+        self.coef_ = self._beta[int(self.fit_intercept):]
+        power = c ** (2 - _variance_power(family))
+        self.deviance_ *= power
+        self.pearson_chi2_ *= power
+        self.scale_ *= power
+        self.loglik_ -= self.n_obs_ * math.log(c)
+        self.aic_, self.bic_ = information_criteria(self.loglik_, len(self._beta), self.n_obs_)
+        self.mu_ = self.mu_ * c
 
     def _robust(self, fit, family, link, cov, edge, codes, cov_type, functions):
         """The sandwich covariance of the unit-scale quasi-likelihood (the dispersion cancels),
@@ -1094,6 +1123,49 @@ def _lazy_means(problem, theta, mean):
         eta = eta + problem.offset
     mu = da.map_blocks(lambda values: mean(values), eta, dtype=np.float64)
     return mu * problem.arrays[1] if len(problem.arrays) > 1 else mu
+
+
+# The power of a power link, eta = mu^q.
+_LINK_POWERS = {"identity": 1, "inverse": -1, "inverse_squared": -2}
+# A response whose largest magnitude lies in [2^-SCALE_BITS, 2^SCALE_BITS] is fitted as it
+# is (its fit then the same to the last bit as ever); beyond, it is rescaled.
+SCALE_BITS = 8
+
+
+def _response_scale(family, link, y):
+    r"""The power of two :math:`c` by which a family with a free dispersion is fitted to
+    :math:`y/c` (1 when :math:`y` is near 1, or for the other families), and the factor
+    :math:`c^q` that takes the coefficients back under the power link
+    :math:`\eta = \mu^q` (1 under the log link)."""
+    with np.errstate(invalid="ignore"):
+        largest = float(np.max(np.abs(y), initial=0.0))
+    if family.dispersion != "estimated" or not 0 < largest < math.inf:
+        return 1.0, 1.0
+    exponent = math.frexp(largest)[1]
+    if abs(exponent) <= SCALE_BITS:
+        return 1.0, 1.0
+    power = _LINK_POWERS.get(link, 0)
+    # The coefficients' covariance scales as c^(2q), the deviance and dispersion as
+    # c^(2 - v): beyond double precision's exponents they cannot be given.
+    if max(abs(2 * exponent * power), abs(exponent * (2 - _variance_power(family)))) > 1000:
+        raise ValueError(f"y reaches {largest:.3g}: at that scale the {family.name} GLM's "
+                         f"{'coefficients, ' if power else ''}deviance or dispersion leave "
+                         f"double precision; rescale y"
+                         f"{' or use the log link' if power else ''}.")
+    return math.ldexp(1.0, exponent), math.ldexp(1.0, exponent * power)
+
+
+def _variance_power(family):
+    r""":math:`v` in the family's variance function :math:`V(\mu) = \mu^v`."""
+    return sp.Poly(family.variance, MU).degree()
+
+
+def _scaled_offset(offset, c, factor, link, n):
+    r"""The offset of the fit to :math:`y/c`: less :math:`\log c` under the log link, over
+    the coefficients' ``factor`` under a power link."""
+    if link == "log":
+        return (np.zeros(n) if offset is None else offset) - math.log(c)
+    return None if offset is None else offset / factor
 
 
 def _offsets(offset, exposure, n, link):

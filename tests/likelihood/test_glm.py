@@ -401,8 +401,11 @@ def test_negative_binomial_on_counts_that_are_not_overdispersed_is_the_poisson_f
     with pytest.warns(BoundaryMaximumWarning):
         default = GLM("negative_binomial").fit(X, y)
     np.testing.assert_array_equal(default.params_, fit.params_)
-    with pytest.warns(ConvergenceWarning, match="raise max_iter"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         GLM("negative_binomial", max_iter=1).fit(X, y)
+    assert any(w.category is ConvergenceWarning and "raise max_iter" in str(w.message)
+               for w in caught)
 
 
 def test_the_score_of_alpha_at_zero_is_its_limit():
@@ -540,9 +543,10 @@ def test_log_binomial_near_the_edge_of_its_link_converges_where_scoring_stalls()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit = GLM("binomial", "log").fit(x[:, None], y)
-    model = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial(sm.families.links.Log()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")        # statsmodels' DomainWarning about the log link
+        model = sm.GLM(y, sm.add_constant(x),
+                       family=sm.families.Binomial(sm.families.links.Log()))
         # From a start inside the link's reach (its default start leaves it).
         newton = model.fit(start_params=[-1.0, 0.8], method="newton", tol=1e-14, maxiter=200)
         theirs = model.fit(start_params=newton.params, tol=1e-15, maxiter=200)
@@ -628,3 +632,32 @@ def test_the_command_line_takes_max_iter(tmp_path, capsys):
     assert "raise max_iter" in capsys.readouterr().err
     assert cli.main([*argv[:-4], "--model", "linear", "--max-iter", "5"]) == 2
     assert "--max-iter applies to" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.DomainWarning")
+@pytest.mark.parametrize("family, link, sm_family", [
+    ("gamma", "inverse", lambda: sm.families.Gamma()),
+    ("inverse_gaussian", "identity",
+     lambda: sm.families.InverseGaussian(sm.families.links.Identity())),
+    ("gaussian", "log", lambda: sm.families.Gaussian(sm.families.links.Log()))])
+def test_families_with_a_free_dispersion_fit_a_response_at_any_scale(family, link, sm_family):
+    """y times s is fitted as statsmodels fits y, transformed: coefficients times s^q under
+    eta = mu^q (the intercept plus log s under the log link), standard errors alike, deviance
+    times s^(2 - v) for V = mu^v, log-likelihood less n log s.  Beyond double precision's
+    exponents, a clear error."""
+    data = sm.datasets.scotland.load_pandas()
+    X, y = data.exog.to_numpy()[:, :2], data.endog.to_numpy()
+    theirs = statsmodels_fit(y, X, sm_family())
+    q = {"identity": 1, "inverse": -1}.get(link, 0)
+    v = {"gaussian": 0, "gamma": 2, "inverse_gaussian": 3}[family]
+    for s in (1e-60, 1e60):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ours = GLM(family, link).fit(X, y * s)
+        params = theirs.params * s ** q + (np.log(s) * (np.arange(3) == 0) if not q else 0)
+        np.testing.assert_allclose(ours.params_, params, rtol=1e-7)
+        np.testing.assert_allclose(ours.bse_, theirs.bse * s ** q, rtol=1e-7)
+        assert ours.deviance_ == pytest.approx(theirs.deviance * s ** (2 - v), rel=1e-7)
+        assert ours.loglik_ == pytest.approx(theirs.llf - len(y) * np.log(s), rel=1e-7)
+    with pytest.raises(ValueError, match="y reaches"):
+        GLM(family, link).fit(X, y * 1e300)
