@@ -31,7 +31,7 @@ reported as such (:class:`~probml.exceptions.BoundaryMaximumWarning`):
 * **the dispersion at 0.**  At :math:`\alpha = 0` the negative binomial is the
   Poisson model, and the score of :math:`\alpha` there is
   :math:`\tfrac12\sum_i [(y_i - \hat\mu_i)^2 - y_i]` at the Poisson fit
-  (SymPy takes the limit; Cameron and Trivedi 1990).  When it is not positive
+  (Cameron and Trivedi 1990).  When it is not positive
   the counts are not overdispersed and the Poisson fit is the maximum: it is
   reported with :math:`\hat\alpha = 0`, no standard error for
   :math:`\alpha`, and the likelihood-ratio test of :math:`\alpha = 0` against
@@ -43,10 +43,14 @@ reported as such (:class:`~probml.exceptions.BoundaryMaximumWarning`):
   when no direction of the coefficients moves those rows towards their edges
   while leaving the others where they are (separation; Albert and Anderson
   1984, Santos Silva and Tenreyro 2010), which a linear program decides.  The
-  coefficients are then where Newton's method stopped, the standard errors of
-  those the remaining rows do not identify are NaN, and the deviance and
-  Pearson's :math:`\chi^2` take each edge row at its limit (a fitted 0 or 1
-  at an observed 0 or 1 contributes 0).
+  supremum is then the maximum over the other rows (to which the model is
+  fitted again) with each edge row at its limit, adding 0 to the
+  log-likelihood, the deviance and Pearson's :math:`\chi^2` (a fitted 0 or 1
+  at an observed 0 or 1); the coefficients the other rows do not identify
+  are where Newton's method stopped, with NaN standard errors.  Under a link
+  whose reach ends inside the domain (identity for counts, log for a
+  probability) such a maximum is a finite point on the boundary, with no
+  standard errors.
 """
 
 import contextlib
@@ -117,6 +121,9 @@ EDGE = 1e-6
 # A parameter whose share of a flat direction of the information exceeds this is not
 # identified.
 UNIDENTIFIED_SHARE = 1e-3
+# An edge row whose linear predictor a direction of the null space moves by more than
+# this (the columns scaled to a largest entry of 1, the basis orthonormal) can be separated.
+MOVED = 1e-9
 # The links whose inverse maps the real line onto the family's mean domain: there a
 # mean reaches the edge of its domain only as the linear predictor runs off to infinity.
 LINKS_ONTO = {"binomial": ("logit", "probit", "cloglog"), "poisson": ("log",),
@@ -490,6 +497,15 @@ class GLM(CoefficientInference, Regressor):
         if family.dispersion == "alpha":
             self.alpha_test_ = alpha_test
             self._notes += _alpha_notes(alpha_test, on_edge=not k)
+            if not k:
+                warnings.warn(
+                    "The negative binomial's dispersion alpha has its maximum at 0, the edge "
+                    "of its domain: the counts are not overdispersed (the score of alpha "
+                    "there, sum((y - mu)^2 - y)/2 at the Poisson fit, is not positive), so "
+                    "the Poisson fit is the maximum. alpha is reported as 0 with no standard "
+                    "error (NaN); alpha_test_ is the likelihood-ratio test of alpha = 0 "
+                    "(chibar2(01) = 0, p = 1).", BoundaryMaximumWarning,
+                    stacklevel=user_stacklevel())
             if k:                                     # alpha last, as statsmodels
                 order = [*range(k, p + k), 0]
                 params, cov = fit.params_[order], cov[np.ix_(order, order)]
@@ -552,8 +568,9 @@ class GLM(CoefficientInference, Regressor):
         bread = cov
         if link != family.canonical_link:
             bernoulli = family.name == "binomial" and len(problem.arrays) == 1
-            hessian = problem.with_model(_model(family.name, link, bernoulli)).user_derivatives(
-                theta)[2]
+            observed = problem.with_model(_model(family.name, link, bernoulli))
+            with np.errstate(all="ignore"):
+                hessian = observed.user_derivatives(theta)[2]
             bread = (_inverse(-hessian, keep) if edge is None else
                      _identified_covariance(-hessian))
         if edge is not None:
@@ -752,17 +769,13 @@ def _fit_family(family, link, bernoulli, data, start, **options):
         # From the limit's coefficients, unless a mean there is on the edge of its domain
         # (an identity link's 0), where the log-density has no slope to follow.
         beta = limit.params_ if smallest > 0 else start
-        fit = model.fit(*data, start=[2.0 * score / squares, *beta], **options)
+        alpha = 2.0 * score / squares
+        fit = model.fit(*data, start=[alpha if 0 < alpha < math.inf else 1.0, *beta],
+                        **options)
         iterations += fit.n_iter_
         # No higher than the edge to double precision: the edge is the maximum.
         if fit.loglik_ > limit.loglik_:
             return fit, iterations, boundary_likelihood_ratio_test(limit.loglik_, fit.loglik_)
-    warnings.warn(
-        f"The {family.name.replace('_', ' ')} dispersion alpha has its maximum at 0, the "
-        f"edge of its domain: the counts are not overdispersed (the score of alpha at 0 is "
-        f"{score:.4g}), so the {family.limit} fit is the maximum. alpha is reported as 0 "
-        "with no standard error (NaN); alpha_test_ is the likelihood-ratio test of "
-        "alpha = 0 (chibar2(01) = 0, p = 1).", BoundaryMaximumWarning, stacklevel=2)
     return limit, iterations, boundary_likelihood_ratio_test(limit.loglik_, limit.loglik_)
 
 
@@ -941,34 +954,47 @@ def _separated_rows(A, side):
     predictor towards its edge or not at all and leaves the others' alone,
     :math:`s_i a_i^\top d \ge 0` on the edges and :math:`a_i^\top d = 0` inside,
     some edge row strictly (Albert and Anderson 1984 for binary data; Santos Silva
-    and Tenreyro 2010 for counts).  The sum of two such directions moves the rows
-    of both, so one direction moves them all: the linear program
+    and Tenreyro 2010 for counts).  So :math:`d = Nz` for a basis :math:`N` of the
+    null space of the rows inside (usually none: then the MLE exists, found by one
+    QR factorisation), and as the sum of two such directions moves the rows of
+    both, one direction moves them all: the linear program
 
     .. math:: \max \sum_i t_i \quad\text{subject to}\quad 0 \le t_i \le \min(1,
-        s_i a_i^\top d) \text{ on the edges}, \quad a_i^\top d = 0 \text{ inside}
+        s_i a_i^\top N z)
 
-    puts :math:`t_i = 1` on exactly those rows (Konis 2007's test, made maximal).
+    over the edge rows that :math:`N` can move puts :math:`t_i = 1` on exactly those
+    rows (Konis 2007's test, made maximal).
     """
     from scipy import sparse
     from scipy.optimize import linprog
 
     A = A / np.maximum(np.abs(A).max(axis=0, initial=0.0), 1e-300)
-    on_edge = side != 0
-    k, m = A.shape[1], int(on_edge.sum())
     separated = np.zeros(len(A), dtype=bool)
+    null = _null_space(A[side == 0])
+    if null.shape[1] == 0:
+        return separated
+    moved = A @ null
+    movable = np.flatnonzero((side != 0) & np.any(np.abs(moved) > MOVED, axis=1))
+    m, r = len(movable), null.shape[1]
     if m == 0:
         return separated
-    inside = A[~on_edge]
-    upper = sparse.hstack([sparse.csr_matrix(-side[on_edge, None] * A[on_edge]),
+    upper = sparse.hstack([sparse.csr_matrix(-side[movable, None] * moved[movable]),
                            sparse.identity(m)], format="csr")
-    equal = (sparse.hstack([sparse.csr_matrix(inside), sparse.csr_matrix((len(inside), m))],
-                           format="csr") if len(inside) else None)
-    result = linprog(np.r_[np.zeros(k), -np.ones(m)], A_ub=upper, b_ub=np.zeros(m),
-                     A_eq=equal, b_eq=np.zeros(len(inside)) if len(inside) else None,
-                     bounds=[(None, None)] * k + [(0.0, 1.0)] * m, method="highs")
+    result = linprog(np.r_[np.zeros(r), -np.ones(m)], A_ub=upper, b_ub=np.zeros(m),
+                     bounds=[(None, None)] * r + [(0.0, 1.0)] * m, method="highs")
     if result.status == 0:
-        separated[on_edge] = result.x[k:] > 0.5
+        separated[movable] = result.x[r:] > 0.5
     return separated
+
+
+def _null_space(rows):
+    """An orthonormal basis (columns) of the directions :math:`d` with ``rows @ d = 0``,
+    from the triangle of a QR factorisation (no matrix as tall as ``rows``)."""
+    if len(rows) == 0:
+        return np.eye(rows.shape[1])
+    _, values, vectors = np.linalg.svd(np.linalg.qr(rows, mode="r"))     # vectors: k x k
+    rank = int(np.sum(values > max(rows.shape) * np.finfo(float).eps * values[0]))
+    return vectors[rank:].T
 
 
 def _identified_covariance(information):
@@ -1078,7 +1104,9 @@ def _fitted_counts(problem, parts, edge):
     """The fitted means (counts for the binomial) of every row: those of ``problem``'s
     rows from ``parts``, and at an edge at infinity the separated rows' limits, their
     observed values."""
-    mu = np.concatenate([part[0] for part in parts]) if parts else np.zeros(0)
+    if edge is not None and edge.at_infinity and edge.rows.all():
+        return edge.observed.copy()
+    mu = np.concatenate([part[0] for part in parts])
     mu = mu * (problem.arrays[1] if len(problem.arrays) > 1 else 1.0)
     if edge is None or not edge.at_infinity:
         return mu

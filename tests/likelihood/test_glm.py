@@ -481,6 +481,11 @@ def test_separated_classes_give_the_statistics_limits_and_name_the_cause(link):
     assert np.all(np.isnan(fit.bse_))
     np.testing.assert_array_equal(fit.mu_, BINARY_Y)
     assert "nan" not in str(fit.summary()).split("coef")[0]
+    with pytest.warns(PerfectSeparationWarning):          # counts of 0 and 5 of 5 trials
+        fit = GLM("binomial", link).fit(SEPARATED_X[:, None], 5 * BINARY_Y,
+                                        trials=np.full(8, 5.0))
+    assert (fit.deviance_, fit.loglik_) == (0.0, 0.0)
+    np.testing.assert_array_equal(fit.mu_, 5 * BINARY_Y)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("error", RuntimeWarning)
