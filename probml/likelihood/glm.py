@@ -250,6 +250,8 @@ class GLM(CoefficientInference, Regressor):
         :class:`~probml.exceptions.BoundaryMaximumWarning`) and ``bse_`` of
         alpha is NaN.
 
+    Notes
+    -----
     Where fitted means reach the edge of their domain (separated classes, counts
     of 0 that the coefficients can fit exactly) the MLE does not exist: a
     :class:`~probml.exceptions.PerfectSeparationWarning` (binomial) or
@@ -449,9 +451,10 @@ class GLM(CoefficientInference, Regressor):
                 family, link, family.name == "binomial" and trials is None, data, start, X=X,
                 fit_intercept=self.fit_intercept, offset=total_offset, feature_names=names,
                 max_iter=self.max_iter, tol=self.tol)
-        _issue(caught)
-        self._store(fit, family, link, None, None, alpha_test=test)
+        edge = _chunked_mean_edge(family, link, fit, caught)
+        unidentified = self._store(fit, family, link, None, None, alpha_test=test, edge=edge)
         self.n_iter_ = iterations
+        _issue(caught, edge, unidentified)
         record_features(self, X.shape[1], names)
         self._fitted_on_pandas = names is not None
         return self
@@ -795,7 +798,10 @@ def _fit_scoring(name, link, bernoulli, data, start, **options):
         warnings.simplefilter("always")
         fit = model.fit(*data, start=start, **options)
     if not fit.converged_ and isinstance(model, _ScoringModel):
-        newton = _model(name, link, bernoulli).fit(*data, start=list(fit.params_), **options)
+        with warnings.catch_warnings(record=True):       # the scoring fit's stand if it fails
+            warnings.simplefilter("always")
+            newton = _model(name, link, bernoulli).fit(*data, start=list(fit.params_),
+                                                       **options)
         if newton.converged_:
             polished = model.fit(*data, start=list(newton.params_), **options)
             return polished, fit.n_iter_ + newton.n_iter_ + polished.n_iter_
@@ -844,6 +850,7 @@ class _Edge:
     at_infinity: bool
     category: type
     cause: str
+    summary: str = "The maximum is on the edge of the link's reach: no standard errors."
 
     def message(self, unidentified):
         """The warning, naming the ``unidentified`` parameters."""
@@ -860,7 +867,7 @@ class _Edge:
     def note(self, unidentified):
         """The summary's note."""
         if not self.at_infinity:
-            return "The maximum is on the edge of the link's reach: no standard errors."
+            return self.summary
         return (f"The MLE does not exist ({int(self.rows.sum())} rows fitted on the edge of "
                 f"the mean's domain in the limit): {_listed(unidentified)} not identified.")
 
@@ -928,6 +935,38 @@ def _mean_edge(family, link, fit, data, weights, caught):
                  f"{family.name.replace('_', ' ')} likelihood keeps rising as those means go "
                  "to 0, the edge of their domain, and the coefficients run off to infinity")
     return _Edge(rows, np.array(y, dtype=float), at_infinity, category, cause)
+
+
+def _chunked_mean_edge(family, link, fit, caught):
+    """On Dask, an :class:`_Edge` (not located) where a fit that did not converge cleanly
+    leaves rows observed on the edge with fitted means within ``EDGE`` of it, counted in one
+    pass: the MLE may not exist, and the linear program that tells needs the rows."""
+    stalled = not fit.converged_ or any(issubclass(held.category, ConvergenceWarning)
+                                        for held in caught)
+    if family.support != "counts" or not stalled:
+        return None
+    binomial = family.name == "binomial"
+    mean = _numeric(family.name, link)["mean"]
+
+    def near(part, rows):
+        y = part.arrays[0][rows]
+        mu = mean(part.linear_predictor(fit.params_, rows))
+        upper = (y == _trials_of(part, rows)) & binomial
+        with np.errstate(invalid="ignore"):
+            return int(np.sum((y == 0) & (mu < EDGE) | upper & (1.0 - mu < EDGE)))
+    count = sum(fit.problem.map_rows(near))
+    if not count:
+        return None
+    what = ("the classes may be (quasi-)completely separated" if binomial else
+            "counts of 0 may be fitted by means of 0")
+    return _Edge(None, None, False,
+                 PerfectSeparationWarning if binomial else BoundaryMaximumWarning,
+                 f"Newton's method did not converge, and {count} rows of the {family.name} "
+                 f"GLM are fitted at the edge of their means' domain: {what}, and then the "
+                 "maximum-likelihood estimate does not exist. The linear program that tells "
+                 "needs the rows in memory (fit on X.compute() and y.compute())",
+                 f"The MLE may not exist ({count} rows fitted at the edge of the mean's "
+                 "domain): no standard errors.")
 
 
 def _edge_value(binomial, side):

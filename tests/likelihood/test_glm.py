@@ -666,3 +666,18 @@ def test_families_with_a_free_dispersion_fit_a_response_at_any_scale(family, lin
         assert ours.loglik_ == pytest.approx(theirs.llf - len(y) * np.log(s), rel=1e-7)
     with pytest.raises(ValueError, match="y reaches"):
         GLM(family, link).fit(X, y * 1e300)
+
+
+def test_separated_classes_on_dask_are_named_and_have_no_standard_errors():
+    """On Dask the linear program would need the rows: a fit that stalls with rows fitted at
+    0 or 1 says the classes may be separated, and reports no standard errors."""
+    da = pytest.importorskip("dask.array")
+    from probml.exceptions import PerfectSeparationWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", RuntimeWarning)
+        fit = GLM("binomial", "probit").fit(da.from_array(SEPARATED_X[:, None], chunks=(3, 1)),
+                                            da.from_array(BINARY_Y, chunks=3))
+    assert [w.category for w in caught] == [PerfectSeparationWarning]
+    assert "X.compute()" in str(caught[0].message)
+    assert np.all(np.isnan(fit.bse_)) and np.isfinite(fit.deviance_)
