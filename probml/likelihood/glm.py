@@ -124,6 +124,11 @@ UNIDENTIFIED_SHARE = 1e-3
 # An edge row whose linear predictor a direction of the null space moves by more than
 # this (the columns scaled to a largest entry of 1, the basis orthonormal) can be separated.
 MOVED = 1e-9
+# A Newton step longer than this share of a parameter (or of 1) at a fit that claims
+# convergence shows the parameter running off.
+MOVING = 1e-3
+# The rows of a linear program of separation at a time (constraint generation).
+LP_ROWS = 1024
 # The links whose inverse maps the real line onto the family's mean domain: there a
 # mean reaches the edge of its domain only as the linear predictor runs off to infinity.
 LINKS_ONTO = {"binomial": ("logit", "probit", "cloglog"), "poisson": ("log",),
@@ -906,10 +911,15 @@ def _mean_edge(family, link, fit, data, weights, caught):
     stalled = not fit.converged_ or any(issubclass(held.category, ConvergenceWarning)
                                         for held in caught)
     at_infinity = link in LINKS_ONTO.get(family.name, ())
-    if not (near.any() or stalled) or not (at_infinity or near.any() and stalled):
-        return None
-    rows = near
-    if at_infinity:
+    if not at_infinity:
+        if not (near.any() and stalled):
+            return None
+        rows = near
+    else:
+        # A fit that claims convergence with means near their edge is asked once more:
+        # running off, its Newton step stays long while its gradient vanishes.
+        if not (stalled or near.any() and _still_moving(fit)):
+            return None
         rows = np.zeros(n, dtype=bool)
         A = np.column_stack([np.ones(n), problem.X]) if problem.intercept else problem.X
         rows[active] = _separated_rows(A[active], side[active])
@@ -969,6 +979,15 @@ def _chunked_mean_edge(family, link, fit, caught):
                  "domain): no standard errors.")
 
 
+def _still_moving(fit):
+    """Whether Newton's step at ``fit`` still moves a parameter by more than ``MOVING`` of
+    it (or of 1): no interior maximum is there, whatever the gradient's size."""
+    _, gradient, hessian = fit.problem.user_derivatives(fit.params_)
+    with np.errstate(all="ignore"):
+        step = np.linalg.lstsq(-hessian, gradient, rcond=None)[0]
+    return bool(np.any(np.abs(step) > MOVING * np.maximum(np.abs(fit.params_), 1.0)))
+
+
 def _edge_value(binomial, side):
     """The mean on the edge a row's ``side`` draws it to, in words."""
     return (("a probability of 1" if side > 0 else "a probability of 0") if binomial
@@ -995,16 +1014,12 @@ def _separated_rows(A, side):
     some edge row strictly (Albert and Anderson 1984 for binary data; Santos Silva
     and Tenreyro 2010 for counts).  So :math:`d = Nz` for a basis :math:`N` of the
     null space of the rows inside (usually none: then the MLE exists, found by one
-    QR factorisation), and as the sum of two such directions moves the rows of
-    both, one direction moves them all: the linear program
-
-    .. math:: \max \sum_i t_i \quad\text{subject to}\quad 0 \le t_i \le \min(1,
-        s_i a_i^\top N z)
-
-    over the edge rows that :math:`N` can move puts :math:`t_i = 1` on exactly those
-    rows (Konis 2007's test, made maximal).
+    QR factorisation), and Konis (2007)'s linear program, :math:`s_i a_i^\top Nz
+    \ge 0` with :math:`\sum_i s_i a_i^\top Nz = 1`, finds a direction.  The rows it
+    moves are separated; those left are asked again (a large multiple of the first
+    direction keeps its rows moving whatever the next one does), until no direction
+    moves any: then every separated row is found.
     """
-    from scipy import sparse
     from scipy.optimize import linprog
 
     A = A / np.maximum(np.abs(A).max(axis=0, initial=0.0), 1e-300)
@@ -1012,18 +1027,43 @@ def _separated_rows(A, side):
     null = _null_space(A[side == 0])
     if null.shape[1] == 0:
         return separated
-    moved = A @ null
-    movable = np.flatnonzero((side != 0) & np.any(np.abs(moved) > MOVED, axis=1))
-    m, r = len(movable), null.shape[1]
-    if m == 0:
-        return separated
-    upper = sparse.hstack([sparse.csr_matrix(-side[movable, None] * moved[movable]),
-                           sparse.identity(m)], format="csr")
-    result = linprog(np.r_[np.zeros(r), -np.ones(m)], A_ub=upper, b_ub=np.zeros(m),
-                     bounds=[(None, None)] * r + [(0.0, 1.0)] * m, method="highs")
-    if result.status == 0:
-        separated[movable] = result.x[r:] > 0.5
+    moved = side[:, None] * (A @ null)
+    left = np.flatnonzero((side != 0) & np.any(np.abs(moved) > MOVED, axis=1))
+    while len(left):
+        direction = _separating_direction(moved[left])
+        if direction is None:
+            break
+        shift = moved[left] @ direction
+        moving = shift > MOVED * np.max(shift)
+        separated[left[moving]] = True
+        left = left[~moving]
     return separated
+
+
+def _separating_direction(rows):
+    r"""A :math:`z` with ``rows @ z >= 0`` and ``sum(rows @ z) = 1`` (Konis 2007), or None.
+
+    Most of the inequalities are slack at any solution, so the linear program is
+    solved on a few of them, evenly spaced, and the ones its solution breaks are
+    added until none is broken (constraint generation): a handful of small programs
+    in place of one over every row.  Infeasible on some rows is infeasible on all.
+    """
+    from scipy.optimize import linprog
+
+    total = rows.sum(axis=0)[None, :]
+    chosen = np.zeros(len(rows), dtype=bool)
+    chosen[np.linspace(0, len(rows) - 1, min(len(rows), LP_ROWS)).astype(int)] = True
+    while True:
+        result = linprog(np.zeros(rows.shape[1]), A_ub=-rows[chosen],
+                         b_ub=np.zeros(int(chosen.sum())), A_eq=total, b_eq=[1.0],
+                         bounds=[(None, None)] * rows.shape[1], method="highs")
+        if result.status != 0:
+            return None
+        shift = rows @ result.x
+        broken = np.flatnonzero(~chosen & (shift < -MOVED * np.max(np.abs(shift))))
+        if not len(broken):
+            return result.x
+        chosen[broken[np.argsort(shift[broken])[:LP_ROWS]]] = True
 
 
 def _null_space(rows):
