@@ -893,8 +893,10 @@ def _mean_edge(family, link, fit, data, weights, caught):
     separated (:func:`_separated_rows`).  Under a link whose reach ends inside the
     domain (an identity link for counts, the log link for a probability of 1) a
     maximum that leaves a mean on the edge is a finite point on the boundary of
-    the coefficients, where the information is degenerate.  Asked only when a
-    mean comes within ``EDGE`` of its edge or the fit did not converge cleanly.
+    the coefficients, where the information is degenerate.  Asked where the fit
+    did not converge cleanly and, under ``LINKS_ONTO``, where it claims to with a
+    mean within ``EDGE`` of its edge and Newton's step still long
+    (:func:`_still_moving`).
     """
     if family.support != "counts":
         return None
@@ -925,26 +927,32 @@ def _mean_edge(family, link, fit, data, weights, caught):
         rows[active] = _separated_rows(A[active], side[active])
         if not rows.any():
             return None
-    count, first = int(rows.sum()), int(np.argmax(rows))
-    where = f"{count} of {int(active.sum())} rows (row {first} first)"
-    category = BoundaryMaximumWarning
-    if not at_infinity:
-        cause = (f"The {family.name} GLM's maximum leaves fitted means on the edge of their "
-                 f"domain, where the {link} link ends: {where} fitted at "
-                 f"{_edge_value(binomial, side[first])} "
-                 f"(y[{first}] = {y[first]:g}); the {family.canonical_link} link keeps every "
-                 "mean inside its domain")
-    elif binomial:
-        cause = (f"The classes are (quasi-)completely separated: {where} are fitted at "
-                 "probabilities of 0 or 1 in the limit, towards which the binomial "
-                 "likelihood keeps rising as the coefficients run off to infinity")
-        category = PerfectSeparationWarning
-    else:
-        cause = (f"{where} have counts of 0 that the coefficients can fit by means of 0 "
-                 "without changing the fit of the other rows, so the "
-                 f"{family.name.replace('_', ' ')} likelihood keeps rising as those means go "
-                 "to 0, the edge of their domain, and the coefficients run off to infinity")
+    category, cause = _edge_cause(family, link, rows, side, y, at_infinity,
+                                  int(active.sum()))
     return _Edge(rows, np.array(y, dtype=float), at_infinity, category, cause)
+
+
+def _edge_cause(family, link, rows, side, y, at_infinity, active):
+    """The warning's class and its account of ``rows`` on the edge (of ``active`` rows)."""
+    count, first = int(rows.sum()), int(np.argmax(rows))
+    where = f"{count} of {active} rows (row {first} first)"
+    binomial = family.name == "binomial"
+    if not at_infinity:
+        return BoundaryMaximumWarning, (
+            f"The {family.name} GLM's maximum leaves fitted means on the edge of their "
+            f"domain, where the {link} link ends: {where} fitted at "
+            f"{_edge_value(binomial, side[first])} (y[{first}] = {y[first]:g}); the "
+            f"{family.canonical_link} link keeps every mean inside its domain")
+    if binomial:
+        return PerfectSeparationWarning, (
+            f"The classes are (quasi-)completely separated: {where} are fitted at "
+            "probabilities of 0 or 1 in the limit, towards which the binomial likelihood "
+            "keeps rising as the coefficients run off to infinity")
+    return BoundaryMaximumWarning, (
+        f"{where} have counts of 0 that the coefficients can fit by means of 0 without "
+        f"changing the fit of the other rows, so the {family.name.replace('_', ' ')} "
+        "likelihood keeps rising as those means go to 0, the edge of their domain, and the "
+        "coefficients run off to infinity")
 
 
 def _chunked_mean_edge(family, link, fit, caught):
