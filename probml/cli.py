@@ -191,6 +191,11 @@ def _hyperparameters(args):
         if name != "linear" and not glm:
             raise InputError(f"--cov-type applies to --model linear and the GLMs, not {name}")
         params["cov_type"] = args.cov_type
+    if args.max_iter is not None:
+        if not glm and "max_iter" not in MODELS[name]().get_params():
+            raise InputError(f"--max-iter applies to the iterative fits (logistic, lasso, "
+                             f"the GLMs), not --model {name}")
+        params["max_iter"] = args.max_iter
     return params
 
 
@@ -744,6 +749,8 @@ def build_parser():
     fit.add_argument("--cov-type", default=None, dest="cov_type",
                      choices=["nonrobust", "HC0", "HC1", "HC2", "HC3"],
                      help="covariance of the estimates (linear, GLMs)")
+    fit.add_argument("--max-iter", type=int, default=None, dest="max_iter",
+                     help="iteration limit of an iterative fit (logistic, lasso, GLMs)")
     fit.add_argument("--weights", metavar="COLUMN", help="column of analytic weights")
     fit.add_argument("--level", type=float, default=0.95,
                      help="confidence level of intervals (default 0.95)")

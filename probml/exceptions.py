@@ -141,24 +141,29 @@ class NonConvexWarning(ProbmlWarning):
     """The objective is not convex, so the fit is a local minimum that depends on its start."""
 
 
-class PerfectSeparationWarning(ConvergenceWarning):
+class BoundaryMaximumWarning(ConvergenceWarning):
+    """The likelihood rises towards the edge of a parameter's domain: no interior maximum.
+
+    A Bernoulli sample of all zeros (the MLE of p is 0), a Poisson sample of
+    zeros, a scale that collapses to 0, the dispersion of a negative binomial
+    fitted to counts that are not overdispersed (its maximum is at alpha = 0,
+    the Poisson model): the supremum is on the boundary, where the
+    information is degenerate and Wald's standard errors mean nothing.  The
+    fit reports the boundary (or where it stopped, when the edge is at
+    infinity) and sets the affected standard errors to NaN.
+    """
+
+
+class PerfectSeparationWarning(BoundaryMaximumWarning):
     """The classes are (quasi-)completely separated, so the MLE does not exist.
 
     Some direction of the coefficients classifies every sample correctly (or
     ties on a boundary), so the likelihood keeps rising as the coefficients
     grow without bound.  The returned coefficients are wherever the iterations
     stopped, and their standard errors are meaningless, so they are set to
-    NaN.  A penalised fit (the MAP under a Gaussian prior) exists.
-    """
-
-
-class BoundaryMaximumWarning(ConvergenceWarning):
-    """The likelihood rises towards the edge of a parameter's domain: no interior maximum.
-
-    A Bernoulli sample of all zeros (the MLE of p is 0), a Poisson sample of
-    zeros, a scale that collapses to 0: the supremum is on the boundary,
-    where the information is degenerate.  The fit reports where it stopped
-    and sets the affected standard errors to NaN.
+    NaN.  A penalised fit (the MAP under a Gaussian prior) exists.  It is the
+    boundary maximum of a binary or binomial response: the fitted probabilities
+    reach 0 and 1, the edges of their domain.
     """
 
 

@@ -990,6 +990,7 @@ def _likelihood_entries(X, y):
     poisson_logpdf = x * sp.log(rate) - rate - sp.log(sp.factorial(x))
     counts = np.array([2.0, 4.0, 3.0, 5.0, 1.0, 0.0, 2.0, 3.0, 6.0, 2.0, 1.0, 4.0])
     X_fit = X.copy()
+    separated = np.linspace(-1.0, 1.0, 12)[:, None]
     positive = np.abs(y) + 0.5
     weights = np.ones(12)
     poisson = likelihood.Model(poisson_logpdf, data=x, support="counts")
@@ -1049,6 +1050,22 @@ def _likelihood_entries(X, y):
         _function("GLM.get_prediction", lambda X, alpha: likelihood.GLM("poisson").fit(
             X_fit, counts).get_prediction(X).conf_int(alpha),
             {"X": (X, "matrix"), "alpha": (0.05, "probability")}),
+        # Maxima on the edge of a domain: separated classes, counts of 0 that a dummy fits,
+        # a negative binomial whose alpha is 0, exposures at the ends of double precision.
+        _function("GLM('binomial').fit on separated classes", lambda link, X, y: likelihood.GLM(
+            "binomial", link).fit(X, y),
+            {"link": ("probit", "choice"), "X": (separated, "matrix"),
+             "y": ((separated[:, 0] > 0).astype(float), "vector")}),
+        _function("GLM('poisson').fit with counts of 0 a dummy fits", lambda X, y, exposure:
+                  likelihood.GLM("poisson").fit(X, y, exposure=exposure),
+                  {"X": (np.column_stack([X[:, 0], np.arange(12) % 2]), "matrix"),
+                   "y": (counts * (np.arange(12) % 2 == 0), "vector"),
+                   "exposure": (np.full(12, 1e300), "vector")}),
+        _function("GLM('negative_binomial').fit on counts that are not overdispersed",
+                  lambda X, y, max_iter: likelihood.GLM("negative_binomial",
+                                                        max_iter=max_iter).fit(X, y),
+                  {"X": (X, "matrix"), "y": (np.array([2.0, 3, 2, 3, 2, 2, 3, 2, 3, 2, 2, 3]),
+                                             "vector"), "max_iter": (100, "count")}),
         _estimator("NonlinearRegression", lambda start, max_iter: likelihood.NonlinearRegression(
             b1 * (1 - sp.exp(-b2 * t)), x=t, params=[b1, b2], start=start, max_iter=max_iter),
             {"start": ([50.0, 0.1], "vector"), "max_iter": (2000, "count")},

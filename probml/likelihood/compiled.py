@@ -90,6 +90,49 @@ def _softplus(expr):
 _SOFTPLUS = sp.Function("softplus")
 
 
+def _log1mexp(expr):
+    r""":math:`\log(1 - e^z)` as ``log1mexp(z)`` and :math:`\log(e^z - 1)` as
+    :math:`z + \mathrm{log1mexp}(-z)`: the complementary log-log link's
+    :math:`\log(1 - e^{-e^\eta})` is put over one denominator by :func:`stable` as
+    :math:`\log(e^{e^\eta} - 1) - e^\eta`, whose :math:`e^{e^\eta}` overflows
+    (inf - inf) once :math:`\eta > 6.6`."""
+    def exponent(e):
+        """:math:`z` of a two-term sum :math:`\pm(1 - e^z)`, with its sign; else None."""
+        if not isinstance(e, sp.Add) or len(e.args) != 2:
+            return None
+        one = [t for t in e.args if t in (sp.S.One, sp.S.NegativeOne)]
+        power = [t for t in e.args if isinstance(-t, sp.exp) or isinstance(t, sp.exp)]
+        if len(one) != 1 or len(power) != 1:
+            return None
+        sign = 1 if isinstance(-power[0], sp.exp) else -1
+        if one[0] != sign:
+            return None
+        return sign, (-power[0] if sign == 1 else power[0]).args[0]
+
+    def rewrite(e):
+        sign, z = exponent(e.args[0])
+        return _LOG1MEXP(z) if sign == 1 else z + _LOG1MEXP(-z)
+    return expr.replace(lambda e: isinstance(e, sp.log) and exponent(e.args[0]) is not None,
+                        rewrite)
+
+
+_LOG1MEXP = sp.Function("log1mexp")
+
+
+def log1mexp(z):
+    r""":math:`\log(1 - e^z)` for :math:`z \le 0`, accurate on both sides of
+    :math:`-\log 2` (Mächler 2012): ``log(-expm1(z))`` near 0, ``log1p(-exp(z))``
+    below.
+
+    >>> float(log1mexp(np.float64(-1e-20))) == float(np.log(1e-20))
+    True
+    """
+    z = np.asarray(z, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(z > -np.log(2.0), np.log(-np.expm1(z)),
+                        np.log1p(-np.exp(np.minimum(z, 0.0))))
+
+
 def softplus(z):
     r""":math:`\log(1 + e^z) = \max(z, 0) + \log(1 + e^{-|z|})`, without overflow (and
     2.5 times faster than ``numpy.logaddexp(0, z)``)."""
@@ -125,7 +168,8 @@ def _log_factorials(largest):
 
 
 #: What SymPy's functions print to when a compiled expression is evaluated.
-MODULES = [{"loggamma": loggamma, "softplus": softplus, "expit": expit, "xlogy": xlogy},
+MODULES = [{"loggamma": loggamma, "softplus": softplus, "log1mexp": log1mexp, "expit": expit,
+            "xlogy": xlogy},
            "scipy", "numpy"]
 
 
@@ -183,7 +227,7 @@ class Compiled:
         self.data_symbols = tuple(data_symbols)
         self.parameter_symbols = tuple(parameter_symbols)
         self.n_scalar = len(self.parameter_symbols) - per_row
-        replacements, reduced = sp.cse([_sigmoids(_softplus(sp.sympify(e)))
+        replacements, reduced = sp.cse([_sigmoids(_log1mexp(_softplus(sp.sympify(e))))
                                         for e in expressions],
                                        symbols=sp.numbered_symbols("_c"), optimizations=None)
         hoisted, level, per_iteration = [], [], []

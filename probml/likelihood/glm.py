@@ -24,10 +24,39 @@ binomial and Poisson).  The negative binomial (NB2,
 :math:`V = \mu + \alpha\mu^2`) is not an exponential dispersion family in
 :math:`\alpha`, which is estimated jointly by maximum likelihood, with the
 observed information, as statsmodels' ``NegativeBinomial`` does.
+
+Two maxima lie on the edge of a domain rather than inside it, and are
+reported as such (:class:`~probml.exceptions.BoundaryMaximumWarning`):
+
+* **the dispersion at 0.**  At :math:`\alpha = 0` the negative binomial is the
+  Poisson model, and the score of :math:`\alpha` there is
+  :math:`\tfrac12\sum_i [(y_i - \hat\mu_i)^2 - y_i]` at the Poisson fit
+  (Cameron and Trivedi 1990).  When it is not positive
+  the counts are not overdispersed and the Poisson fit is the maximum: it is
+  reported with :math:`\hat\alpha = 0`, no standard error for
+  :math:`\alpha`, and the likelihood-ratio test of :math:`\alpha = 0` against
+  the 50:50 mixture of :math:`\chi^2_0` and :math:`\chi^2_1`
+  (``alpha_test_``; Self and Liang 1987);
+* **means at the edge of their domain.**  A count of 0 or a binomial count of
+  0 or :math:`m` draws its fitted mean to the edge (0, or a probability of 1).
+  Under a link that reaches the edge only at infinity, the MLE exists exactly
+  when no direction of the coefficients moves those rows towards their edges
+  while leaving the others where they are (separation; Albert and Anderson
+  1984, Santos Silva and Tenreyro 2010), which a linear program decides.  The
+  supremum is then the maximum over the other rows (to which the model is
+  fitted again) with each edge row at its limit, adding 0 to the
+  log-likelihood, the deviance and Pearson's :math:`\chi^2` (a fitted 0 or 1
+  at an observed 0 or 1); the coefficients the other rows do not identify
+  are where Newton's method stopped, with NaN standard errors.  Under a link
+  whose reach ends inside the domain (identity for counts, log for a
+  probability) such a maximum is a finite point on the boundary, with no
+  standard errors.
 """
 
+import contextlib
 import functools
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +82,13 @@ from .._validation import (
     sample_array,
     validate_features,
 )
-from ..exceptions import PerfectFitWarning, warn
+from ..exceptions import (
+    BoundaryMaximumWarning,
+    ConvergenceWarning,
+    PerfectFitWarning,
+    PerfectSeparationWarning,
+    warn,
+)
 from ..inference import (
     COV_TYPES,
     HC_POWER,
@@ -70,6 +105,8 @@ from ..inference import (
 from ..models.base import Regressor, chunkwise, linear_prediction
 from .compiled import MODULES, compile_expressions, stable
 from .model import ETA, LINKS, Model
+from .problem import Problem
+from .results import FLAT, boundary_likelihood_ratio_test
 
 __all__ = ["FAMILIES", "GLM", "Family"]
 
@@ -77,10 +114,37 @@ Y, MU, TRIALS = sp.Symbol("y"), sp.Symbol("mu", positive=True), sp.Symbol("m", p
 PHI = sp.Symbol("phi", positive=True)
 ALPHA = sp.Symbol("alpha", positive=True)
 
+# A fitted mean within this share of the edge of its domain (a probability of 0 or 1, a
+# count's mean of 0, relative to the mean count) at a row observed on that edge sends
+# the fit to the test of whether the maximum is on the edge.
+EDGE = 1e-6
+# A parameter whose share of a flat direction of the information exceeds this is not
+# identified.
+UNIDENTIFIED_SHARE = 1e-3
+# An edge row whose linear predictor a direction of the null space moves by more than
+# this (the columns scaled to a largest entry of 1, the basis orthonormal) can be separated.
+MOVED = 1e-9
+# A Newton step longer than this share of a parameter (or of 1) at a fit that claims
+# convergence shows the parameter running off.
+MOVING = 1e-3
+# The rows of a linear program of separation at a time (constraint generation).
+LP_ROWS = 1024
+# The links whose inverse maps the real line onto the family's mean domain: there a
+# mean reaches the edge of its domain only as the linear predictor runs off to infinity.
+LINKS_ONTO = {"binomial": ("logit", "probit", "cloglog"), "poisson": ("log",),
+              "negative_binomial": ("log",)}
+
 
 @dataclass(frozen=True)
 class Family:
-    """An exponential dispersion family: log-density, variance function, unit deviance."""
+    """An exponential dispersion family: log-density, variance function, unit deviance.
+
+    ``limit`` names the family that the edge of the extra parameter's domain gives
+    (the negative binomial at :math:`\\alpha = 0` is the Poisson), where its maximum
+    lies when the data do not pull it inside, and ``edge_score`` is the score of
+    that parameter there, :math:`\\lim_{\\alpha\\to 0^+}\\partial\\ell/\\partial\\alpha`
+    (the tests check the limit).
+    """
 
     name: str
     logpdf: sp.Expr
@@ -89,6 +153,8 @@ class Family:
     links: tuple
     support: str
     dispersion: str = "estimated"        # "one" (binomial, Poisson) or "alpha" (NB2)
+    limit: str = None
+    edge_score: sp.Expr = None
 
     @property
     def canonical_link(self):
@@ -124,7 +190,9 @@ def _families():
             - sp.log(1 + alpha * mu) / alpha, mu + alpha * mu ** 2,
             2 * (y * sp.log(y / mu) - (y + 1 / alpha) * sp.log((1 + alpha * y)
                                                                 / (1 + alpha * mu))),
-            ("log", "identity"), "counts", "alpha"),
+            ("log", "identity"), "counts", "alpha", limit="poisson",
+            # Cameron and Trivedi (1990)'s score test of overdispersion
+            edge_score=((y - mu) ** 2 - y) / 2),
     }
 
 
@@ -144,7 +212,9 @@ class GLM(CoefficientInference, Regressor):
         The family's canonical link by default; see ``FAMILIES[f].links``.
     fit_intercept : bool
         Add a column of ones to ``X``.
-    max_iter, tol : Newton's iteration limit and per-observation gradient tolerance.
+    max_iter, tol : Newton's iteration limit and per-observation gradient tolerance, for
+        each of the fits a GLM may take (Fisher scoring and the Newton steps that
+        finish it where it stalls; the Poisson fit the negative binomial starts from).
     cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}, default="nonrobust"
         The coefficients' covariance: the inverse Fisher information times the
         dispersion, or the sandwich :math:`B M B` of the scores
@@ -170,7 +240,29 @@ class GLM(CoefficientInference, Regressor):
         parameters, and :math:`\\alpha` for the negative binomial).
     mu_ : ndarray
         The fitted means.
-    df_resid_ : float
+    n_obs_, df_resid_ : float
+        The number of observations (the sum of the frequency weights) and
+        :math:`n - p`.
+    n_iter_ : int
+        Newton iterations, over every fit taken.
+    converged_ : bool
+    alpha_test_ : LikelihoodRatioTest
+        The negative binomial's likelihood-ratio test of :math:`\\alpha = 0`
+        against the Poisson model, on the boundary: ``boundary=True``, the
+        p-value from :math:`\\tfrac12\\chi^2_0 + \\tfrac12\\chi^2_1` (Stata's
+        "LR test of alpha=0: chibar2(01)").  Where the counts are not
+        overdispersed its statistic is 0, :math:`\\hat\\alpha = 0` (with a
+        :class:`~probml.exceptions.BoundaryMaximumWarning`) and ``bse_`` of
+        alpha is NaN.
+
+    Notes
+    -----
+    Where fitted means reach the edge of their domain (separated classes, counts
+    of 0 that the coefficients can fit exactly) the MLE does not exist: a
+    :class:`~probml.exceptions.PerfectSeparationWarning` (binomial) or
+    :class:`~probml.exceptions.BoundaryMaximumWarning` says so, the statistics
+    are their limits and the coefficients the other rows do not identify have
+    NaN standard errors (see the module's notes).
     """
 
     _parameter_domains = {
@@ -274,22 +366,45 @@ class GLM(CoefficientInference, Regressor):
                              "binomial with its dispersion estimated; pass freq_weights.")
         # Both weights multiply a row's score, so the estimate uses their product.
         combined = combined_weights(analytic, frequency)
-        # One trial per row (a Bernoulli response): the model without its trials, fitted
-        # by Fisher scoring.
-        bernoulli = family.name == "binomial" and trials is None
-        model = _model(family.name, link, bernoulli, scoring=True)
-        start = _start(family, link, X, y, data, total_offset, self.fit_intercept)
-        fit = model.fit(*data[:1 if bernoulli else None], X=X,
-                        fit_intercept=self.fit_intercept, start=start,
-                        sample_weight=combined, offset=total_offset, feature_names=names,
-                        max_iter=self.max_iter, tol=self.tol)
         if params["cov_type"] != "nonrobust" and (family.dispersion == "alpha" or combined
                                                    is not None):
             raise ValueError(f"cov_type={params['cov_type']!r} is available for the GLMs without "
                              "weights and with a fixed or moment-estimated dispersion; fit the "
                              "negative binomial or weighted data with cov_type='nonrobust'.")
         codes = cluster_codes(groups, n, params["cov_type"])
-        self._store(fit, family, link, analytic, frequency, codes)
+        # One trial per row (a Bernoulli response): the model without its trials, fitted
+        # by Fisher scoring.
+        bernoulli = family.name == "binomial" and trials is None
+        # A free dispersion makes the family scale-equivariant: it is fitted to y / c, a
+        # power of two that brings y near 1, so that no mean, variance or score leaves
+        # double precision (and the gradient test is met at any scale).
+        c, factor = _response_scale(family, link, y)
+        if c != 1.0:
+            y = data[0] = y / c
+            total_offset = _scaled_offset(total_offset, c, factor, link, n)
+        start = _start(family, link, X, y, data, total_offset, self.fit_intercept)
+        responses = data[:1 if bernoulli else None]
+        options = dict(fit_intercept=self.fit_intercept, feature_names=names,
+                       max_iter=self.max_iter, tol=self.tol)
+        with _held_warnings() as caught:
+            fit, iterations, test = _fit_family(family, link, bernoulli, responses, start,
+                                                X=X, sample_weight=combined,
+                                                offset=total_offset, **options)
+            edge = _mean_edge(family, link, fit, data, combined, caught)
+            if edge is not None and edge.at_infinity and not edge.rows.all():
+                # The supremum's finite part: the maximum over the rows off the edge,
+                # from where Newton's method stopped.
+                kept, restricted = _restricted(responses, X, combined, total_offset,
+                                               ~edge.rows)
+                fit, more, test = _fit_family(family, link, bernoulli, kept,
+                                              list(fit.params_[fit.problem.n_scalar:]),
+                                              **restricted, **options)
+                iterations += more
+        unidentified = self._store(fit, family, link, analytic, frequency, codes, test, edge)
+        if c != 1.0:
+            self._unscale(c, factor, family)
+        self.n_iter_ = iterations
+        _issue(caught, edge, unidentified)
         validate_features(self, X_input, reset=True)
         return self
 
@@ -335,71 +450,80 @@ class GLM(CoefficientInference, Regressor):
             logs = da.log(given["exposure"])
             total_offset = logs if total_offset is None else total_offset + logs
         data = [y, *([given["trials"]] if "trials" in given else [])]
-        model = _model(family.name, link, family.name == "binomial" and trials is None,
-                       scoring=True)
         start = _start(family, link, X, y, data, total_offset, self.fit_intercept)
-        fit = model.fit(*data, X=X, fit_intercept=self.fit_intercept, start=start,
-                        offset=total_offset, feature_names=names, max_iter=self.max_iter,
-                        tol=self.tol)
-        self._store(fit, family, link, None, None)
+        with _held_warnings() as caught:
+            fit, iterations, test = _fit_family(
+                family, link, family.name == "binomial" and trials is None, data, start, X=X,
+                fit_intercept=self.fit_intercept, offset=total_offset, feature_names=names,
+                max_iter=self.max_iter, tol=self.tol)
+        edge = _chunked_mean_edge(family, link, fit, caught)
+        unidentified = self._store(fit, family, link, None, None, alpha_test=test, edge=edge)
+        self.n_iter_ = iterations
+        _issue(caught, edge, unidentified)
         record_features(self, X.shape[1], names)
         self._fitted_on_pandas = names is not None
         return self
 
-    def _store(self, fit, family, link, analytic, frequency, codes=None):
+    def _store(self, fit, family, link, analytic, frequency, codes=None, alpha_test=None,
+               edge=None):
+        """The estimates and their inference from ``fit``; ``alpha_test`` is the negative
+        binomial's test of :math:`\\alpha = 0` (its ``fit`` then the Poisson one when
+        :math:`\\alpha` is on that edge), ``edge`` what :func:`_mean_edge` found (``fit``
+        then covers the rows off the edge).  Returns the names of the parameters whose
+        standard errors are NaN at an edge."""
         problem = fit.problem
         k = problem.n_scalar
         beta = fit.params_[k:]
         names = problem.feature_names
-        functions = _numeric(family.name, link)
-        extra = [fit.params_[0]] if family.dispersion == "alpha" else []
-        binomial = family.name == "binomial"
-        in_memory = isinstance(problem.X, np.ndarray)
+        # The negative binomial at alpha = 0 is the Poisson model, and was fitted as such.
+        fitted = family if k or family.limit is None else FAMILIES[family.limit]
+        functions = _numeric(fitted.name, link)
         theta = fit.params_
-
-        def chunk(part, rows):
-            """The means of ``rows``, and their weighted deviance and Pearson chi-square."""
-            mu = functions["mean"](part.linear_predictor(theta, rows))
-            trials = [_trials_of(part, rows)] if binomial else []
-            args = [mu, *trials, *extra]
-            variance = functions["variance"](*args)
-            observed = part.arrays[0][rows]
-            if binomial:                 # mu is per trial: the count's variance is m^2 V
-                pearson = (observed - mu * trials[0]) ** 2 / (trials[0] ** 2 * variance)
-            else:
-                pearson = (observed - mu) ** 2 / variance
-            weights = None if part.weights is None else part.weights[rows]
-            return (mu if in_memory else None,
-                    weighted_sum(functions["deviance"](observed, *args), weights),
-                    weighted_sum(pearson, weights))
-
-        parts = problem.map_rows(chunk)
+        # Every row separated: in the limit each adds 0 to every statistic.
+        vanished = edge is not None and edge.at_infinity and edge.rows.all()
+        parts = [] if vanished else problem.map_rows(
+            lambda part, rows: _row_statistics(part, rows, theta, functions, fitted))
         self.deviance_ = math.fsum(part[1] for part in parts)
         self.pearson_chi2_ = math.fsum(part[2] for part in parts)
-        n_obs = float(problem.n if frequency is None else frequency.sum())    # counted rows
+        rows = problem.n if edge is None or not edge.at_infinity else len(edge.rows)
+        n_obs = float(rows if frequency is None else frequency.sum())    # counted rows
         p = problem.n_coef
-        self.df_resid_ = n_obs - p
+        self.n_obs_, self.df_resid_ = n_obs, n_obs - p
         if family.dispersion == "estimated":
             self.scale_ = self.pearson_chi2_ / self.df_resid_ if self.df_resid_ > 0 else math.nan
         else:
             self.scale_ = 1.0
+        # At an edge the rows off it identify what they can; the flat directions the fit
+        # found (NaN standard errors, with its warning) stay undefined.
+        cov = (_edge_covariance(fit, edge, vanished) if edge is not None else
+               fit.cov_params_ if k else _inverse(fit.information_, ~np.isnan(fit.bse_)))
+        loglik = 0.0 if vanished else fit.loglik_
+        unidentified = [name for name, variance in zip(problem.names, np.diagonal(cov))
+                        if np.isnan(variance)] if edge is not None else []
+        self.__dict__.pop("alpha_test_", None)
+        self._notes = []
         if family.dispersion == "alpha":
-            cov, params = fit.cov_params_, fit.params_
-            order = [*range(k, len(params)), 0]           # alpha last, as statsmodels
-            self.loglik_ = fit.loglik_
-            names = [*names, "alpha"]
-            params, cov = params[order], cov[np.ix_(order, order)]
-            self.aic_, self.bic_ = fit.aic_, fit.bic_
-            self._store_table(names, params, cov, None)
+            self.alpha_test_ = alpha_test
+            self._notes += _alpha_notes(alpha_test, on_edge=not k)
+            if not k:
+                warn(
+                    "The negative binomial's dispersion alpha has its maximum at 0, the edge "
+                    "of its domain: the counts are not overdispersed (the score of alpha "
+                    "there, sum((y - mu)^2 - y)/2 at the Poisson fit, is not positive), so "
+                    "the Poisson fit is the maximum. alpha is reported as 0 with no standard "
+                    "error (NaN); alpha_test_ is the likelihood-ratio test of alpha = 0 "
+                    "(chibar2(01) = 0, p = 1).", BoundaryMaximumWarning)
+            if k:                                     # alpha last, as statsmodels
+                order = [*range(k, p + k), 0]
+                params, cov = fit.params_[order], cov[np.ix_(order, order)]
+            else:            # alpha = 0, on the edge of its domain: no standard error
+                params, cov = np.r_[fit.params_, 0.0], np.pad(cov, (0, 1),
+                                                              constant_values=np.nan)
+            self.loglik_ = loglik
+            self.aic_, self.bic_ = information_criteria(self.loglik_, p + 1, n_obs)
+            self._store_table([*names, "alpha"], params, cov, None)
         else:
-            # The expected information (Fisher scoring's, the observed one under the
-            # canonical link) at the estimate, from the fit's last pass.
-            information = fit.information_
-            # The directions the fit found flat (NaN standard errors, with its warning)
-            # stay undefined; the rest is inverted.
-            keep = ~np.isnan(fit.bse_[k:])
-            cov = _inverse(information, keep)
-            self.loglik_ = (fit.loglik_ if family.dispersion == "one" else
+            self.loglik_ = (loglik if family.dispersion == "one" else
                             _loglik(family, link, problem, fit.params_, analytic, frequency,
                                     self.scale_, n_obs, self.deviance_))
             self.aic_, self.bic_ = information_criteria(self.loglik_, p, n_obs)
@@ -407,49 +531,83 @@ class GLM(CoefficientInference, Regressor):
             if cov_type == "nonrobust":
                 self._store_table(names, beta, cov, None, noise_variance=self.scale_)
             else:
-                # The sandwich of the unit-scale quasi-likelihood: the dispersion cancels.
-                # Its bread is the observed information, as statsmodels', which differs
-                # from the fit's expected one under a non-canonical link.
-                bread = cov
-                if link != family.canonical_link:
-                    bernoulli = family.name == "binomial" and len(problem.arrays) == 1
-                    observed = problem.with_model(_model(family.name, link, bernoulli))
-                    with np.errstate(all="ignore"):
-                        hessian = observed.user_derivatives(theta)[2]
-                    bread = _inverse(-hessian, keep)
-                if cov_type == "cluster":
-                    robust = robust_covariance(
-                        problem.X, problem.linear_predictor_scores(theta), bread,
-                        intercept=problem.intercept, cov_type=cov_type,
-                        df_resid=self.df_resid_, groups=codes)
-                else:
-                    power = HC_POWER[cov_type]
-
-                    def meat(part, rows):
-                        """A chunk's meat: the scores' outer products, weighted by the
-                        leverages for HC2 and HC3 (of the fit's expected information)."""
-                        X = part.X[rows]
-                        leverage = None
-                        if power:
-                            trials = [values[rows] for values in part.arrays[1:]] or (
-                                [np.ones(len(X))] if binomial else [])
-                            leverage = _leverages(part, theta, cov, functions["fisher_weight"],
-                                                  trials, rows)
-                        A = np.column_stack([np.ones(len(X)), X]) if part.intercept else X
-                        return hc_meat(A, part.linear_predictor_scores(theta, rows), power,
-                                       leverage)
-                    robust = sandwich(bread, *summed_meat(problem.map_rows(meat), cov_type,
-                                                          problem.n, self.df_resid_))
-                self._store_table(names, beta, robust, None)
-        if in_memory:
-            mu = np.concatenate([part[0] for part in parts])
-            self.mu_ = mu * (problem.arrays[1] if len(problem.arrays) > 1 else 1.0)
+                self._store_table(names, beta, self._robust(fit, family, link, cov, edge,
+                                                            codes, cov_type, functions), None)
+        if isinstance(problem.X, np.ndarray):
+            self.mu_ = _fitted_counts(problem, parts, edge)
         else:                                                 # a lazy Dask array
             self.mu_ = _lazy_means(problem, fit.params_, functions["mean"])
-        self.n_iter_, self.converged_ = fit.n_iter_, fit.converged_
+        self.converged_ = fit.converged_
         self._beta = beta
         self.intercept_ = float(beta[0]) if self.fit_intercept else 0.0
         self.coef_ = beta[int(self.fit_intercept):]
+        if edge is not None:
+            self._notes.insert(0, edge.note(unidentified))
+        return unidentified
+
+    def _unscale(self, c, factor, family):
+        r"""The fit to :math:`y/c` as the fit to :math:`y`: the coefficients times
+        ``factor`` (:math:`c^q` under the power link :math:`\eta = \mu^q`, 1 under the
+        log link, whose offset took :math:`\log c`), the means times :math:`c`, the
+        deviance, Pearson's chi-square and the dispersion times :math:`c^{2 - v}` (the
+        variance :math:`V(\mu) = \mu^v`), and the log-likelihood less :math:`n\log c`
+        (each density divided by :math:`c`)."""
+        self._store_table(self.table_.names, self._result("params") * factor,
+                          self._result("cov_params"), None, noise_variance=factor ** 2)
+        self._beta = self._beta * factor
+        self.intercept_ = float(self._beta[0]) if self.fit_intercept else 0.0
+        self.coef_ = self._beta[int(self.fit_intercept):]
+        power = c ** (2 - _variance_power(family))
+        self.deviance_ *= power
+        self.pearson_chi2_ *= power
+        self.scale_ *= power
+        self.loglik_ -= self.n_obs_ * math.log(c)
+        self.aic_, self.bic_ = information_criteria(self.loglik_, len(self._beta), self.n_obs_)
+        self.mu_ = self.mu_ * c
+
+    def _robust(self, fit, family, link, cov, edge, codes, cov_type, functions):
+        """The sandwich covariance of the unit-scale quasi-likelihood (the dispersion cancels),
+        NaN where ``cov`` (the model's) is.  Its bread is the observed information, as
+        statsmodels', which differs from the fit's expected one under a non-canonical
+        link; at an ``edge``, the identified parameters' generalised inverse."""
+        problem, theta = fit.problem, fit.params_
+        keep = ~np.isnan(np.diagonal(cov))
+        bread = cov
+        if link != family.canonical_link:
+            bernoulli = family.name == "binomial" and len(problem.arrays) == 1
+            observed = problem.with_model(_model(family.name, link, bernoulli))
+            with np.errstate(all="ignore"):
+                hessian = observed.user_derivatives(theta)[2]
+            bread = (_inverse(-hessian, keep) if edge is None else
+                     _identified_covariance(-hessian))
+        if edge is not None:
+            bread, cov = np.nan_to_num(bread), np.nan_to_num(cov)
+        if cov_type == "cluster":
+            robust = robust_covariance(
+                problem.X, problem.linear_predictor_scores(theta), bread,
+                intercept=problem.intercept, cov_type=cov_type, df_resid=self.df_resid_,
+                groups=codes)
+        else:
+            power = HC_POWER[cov_type]
+            binomial = family.name == "binomial"
+
+            def meat(part, rows):
+                """A chunk's meat: the scores' outer products, weighted by the leverages
+                for HC2 and HC3 (of the fit's expected information)."""
+                X = part.X[rows]
+                leverage = None
+                if power:
+                    trials = [values[rows] for values in part.arrays[1:]] or (
+                        [np.ones(len(X))] if binomial else [])
+                    leverage = _leverages(part, theta, cov, functions["fisher_weight"],
+                                          trials, rows)
+                A = np.column_stack([np.ones(len(X)), X]) if part.intercept else X
+                return hc_meat(A, part.linear_predictor_scores(theta, rows), power, leverage)
+            robust = sandwich(bread, *summed_meat(problem.map_rows(meat), cov_type,
+                                                  problem.n, self.df_resid_))
+        robust[~keep] = np.nan
+        robust[:, ~keep] = np.nan
+        return robust
 
     def get_prediction(self, X, *, offset=None, exposure=None):
         """The fitted means with their standard errors and intervals, as statsmodels'
@@ -502,11 +660,26 @@ class GLM(CoefficientInference, Regressor):
             spread = np.sqrt(prediction.se_mean ** 2 + self.scale_ * variance(mean, *extra))
         return label_rows(self, mean, X), label_rows(self, spread, X)
 
+    def summary(self, alpha=0.05, *, level=None):
+        """A table of the fit, as statsmodels' ``GLMResults.summary()``: text in a terminal,
+        HTML in a notebook (intervals at ``1 - alpha``, or ``level``); counts print as
+        whole numbers."""
+        summary = super().summary(alpha, level=level)
+        summary.info = [(key, str(value) if isinstance(value, int) else text)
+                        for (key, value), (_, text) in zip(summary.values, summary.info)]
+        return summary
+
     def _summary_info(self):
         return [("Family", self._family().name), ("Link", self._link()),
+                ("No. observations", _count(self.n_obs_)),
+                ("Df residuals", _count(self.df_resid_)),
+                ("Df model", len(self._beta) - int(self.fit_intercept)),
                 ("Deviance", self.deviance_), ("Pearson chi2", self.pearson_chi2_),
                 ("Scale", self.scale_), ("Log-likelihood", self.loglik_),
-                ("AIC", self.aic_), ("BIC", self.bic_), ("Df residuals", self.df_resid_)]
+                ("AIC", self.aic_), ("BIC", self.bic_), ("Iterations", self.n_iter_)]
+
+    def _summary_notes(self):
+        return list(self._notes)
 
 
 # -- the family's model and its numeric parts --------------------------------------------
@@ -561,24 +734,420 @@ class _ScoringModel(Model):
         return super()._second_derivatives(gradient, variables)[:-1] + [-self.fisher_weight]
 
 
+# -- maxima on the edge of a domain ------------------------------------------------------
+
+@contextlib.contextmanager
+def _held_warnings():
+    """Hold the warnings of a fit until the GLM knows their cause (see :func:`_issue`)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+
+
+def _issue(caught, edge=None, unidentified=()):
+    """Issue the held warnings at the user's line; an ``edge`` replaces the fit's account of
+    its cause (not converging, a parameter running off, a flat direction) by its own,
+    naming the ``unidentified`` parameters."""
+    for held in caught:
+        if edge is None or not issubclass(held.category, ConvergenceWarning):
+            warn(held.message, held.category)
+    if edge is not None:
+        warn(edge.message(unidentified), edge.category)
+
+
+def _fit_family(family, link, bernoulli, data, start, **options):
+    r"""The engine's fit of the family, its test of :math:`\alpha = 0` for the negative
+    binomial (None for the other families), and the Newton iterations of every fit.
+
+    The negative binomial starts from its limit at :math:`\alpha = 0`, the
+    Poisson fit.  Where the score of :math:`\alpha` there, :math:`s`, is not
+    positive, the counts are not overdispersed and that fit is the maximum, on
+    the edge of :math:`\alpha`'s domain; otherwise Newton's method starts from
+    it with :math:`\alpha_0 = 2s/\sum_i \hat\mu_i^2`, the moment estimate of
+    Cameron and Trivedi's regression of :math:`(y - \hat\mu)^2 - y` on
+    :math:`\hat\mu^2`.
+    """
+    if family.limit is None:
+        return (*_fit_scoring(family.name, link, bernoulli, data, start, **options), None)
+    model = _model(family.name, link, bernoulli, scoring=True)
+    limit, iterations = _fit_scoring(family.limit, link, False, data, start, **options)
+    score, squares, smallest = _edge_score(family, link, limit)
+    if score > 0:
+        # From the limit's coefficients, unless a mean there is on the edge of its domain
+        # (an identity link's 0), where the log-density has no slope to follow.
+        beta = limit.params_ if smallest > 0 else start
+        alpha = 2.0 * score / squares
+        fit = model.fit(*data, start=[alpha if 0 < alpha < math.inf else 1.0, *beta],
+                        **options)
+        iterations += fit.n_iter_
+        # No higher than the edge to double precision: the edge is the maximum.
+        if fit.loglik_ > limit.loglik_:
+            return fit, iterations, boundary_likelihood_ratio_test(limit.loglik_, fit.loglik_)
+    return limit, iterations, boundary_likelihood_ratio_test(limit.loglik_, limit.loglik_)
+
+
+def _fit_scoring(name, link, bernoulli, data, start, **options):
+    """The family's fit by Fisher scoring (Newton's method under the canonical link), and
+    its Newton iterations.
+
+    Fisher scoring converges linearly, and where its rate is slow (a log-binomial
+    near the edge of its link's reach) the log-likelihood reaches its rounding
+    floor before the gradient its test: raising ``max_iter`` would change nothing.
+    Newton's method on the observed information then finishes, quadratically,
+    and one scoring pass at its estimate gives the expected information that the
+    covariance uses (statsmodels' IRLS).
+    """
+    model = _model(name, link, bernoulli, scoring=True)
+    with warnings.catch_warnings(record=True) as scoring:
+        warnings.simplefilter("always")
+        fit = model.fit(*data, start=start, **options)
+    if not fit.converged_ and isinstance(model, _ScoringModel):
+        with warnings.catch_warnings(record=True):       # the scoring fit's stand if it fails
+            warnings.simplefilter("always")
+            newton = _model(name, link, bernoulli).fit(*data, start=list(fit.params_),
+                                                       **options)
+        if newton.converged_:
+            polished = model.fit(*data, start=list(newton.params_), **options)
+            return polished, fit.n_iter_ + newton.n_iter_ + polished.n_iter_
+    for held in scoring:
+        warn(held.message, held.category)
+    return fit, fit.n_iter_
+
+
+def _edge_score(family, link, limit):
+    r"""The score of the extra parameter at the edge of its domain, summed over the rows
+    at the ``limit`` fit, :math:`\sum_i w_i\hat\mu_i^2` and the smallest mean."""
+    score = _quiet(sp.lambdify([Y, MU], family.edge_score, modules=MODULES))
+    mean = _numeric(family.limit, link)["mean"]
+    theta = limit.params_
+
+    def chunk(part, rows):
+        mu = mean(part.linear_predictor(theta, rows))
+        weights = None if part.weights is None else part.weights[rows]
+        with np.errstate(over="ignore"):
+            return (weighted_sum(score(part.arrays[0][rows], mu), weights),
+                    weighted_sum(mu ** 2, weights), np.min(mu, initial=np.inf))
+    parts = limit.problem.map_rows(chunk)
+    return (math.fsum(part[0] for part in parts), math.fsum(part[1] for part in parts),
+            min(part[2] for part in parts))
+
+
+def _alpha_notes(test, on_edge):
+    """The summary's notes on the negative binomial's alpha: where it is, and its test."""
+    notes = ["alpha = 0, the edge of its domain, is the maximum: the counts are not "
+             "overdispersed, the Poisson fit is the negative binomial's, and alpha has no "
+             "standard error."] if on_edge else []
+    return notes + [f"LR test of alpha = 0: chibar2(01) = {test.statistic:.4f}, "
+                    f"Prob >= chibar2 = {test.pvalue:.4g} (Self and Liang's 50:50 mixture "
+                    "of chi2(0) and chi2(1))."]
+
+
+@dataclass(frozen=True)
+class _Edge:
+    """Fitted means on the edge of their domain: the rows there (``rows``), the observed
+    counts (``observed``: in the limit, the fitted ones of those rows), and whether the
+    edge is at infinity (``LINKS_ONTO``: the MLE does not exist) or a finite point on the
+    boundary of the coefficients."""
+
+    rows: np.ndarray
+    observed: np.ndarray
+    at_infinity: bool
+    category: type
+    cause: str
+    summary: str = "The maximum is on the edge of the link's reach: no standard errors."
+
+    def message(self, unidentified):
+        """The warning, naming the ``unidentified`` parameters."""
+        if not self.at_infinity:
+            return (f"{self.cause}. There the information is degenerate, so the standard "
+                    "errors are NaN; the estimates are where Newton's method stopped.")
+        return (f"{self.cause}: the maximum-likelihood estimate does not exist. The "
+                "log-likelihood, deviance and Pearson chi2 are their limits, to which those "
+                "rows add 0, and the other coefficients are the maximum over the other "
+                f"rows; {_listed(unidentified)} run off to infinity or are not identified "
+                "by the other rows: their estimates are where Newton's method stopped and "
+                "their standard errors are NaN.")
+
+    def note(self, unidentified):
+        """The summary's note."""
+        if not self.at_infinity:
+            return self.summary
+        return (f"The MLE does not exist ({int(self.rows.sum())} rows fitted on the edge of "
+                f"the mean's domain in the limit): {_listed(unidentified)} not identified.")
+
+
+def _listed(names, most=5):
+    """Parameter names for a message: the first ``most``, and how many more."""
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown} and {len(names) - most} more"
+
+
+def _mean_edge(family, link, fit, data, weights, caught):
+    r"""Whether the maximum puts fitted means on the edge of their domain (a count's
+    mean of 0, a probability of 0 or 1): an :class:`_Edge`, or None.
+
+    Only rows observed on the edge (a count of 0, a binomial count of :math:`m`)
+    draw their means there.  Under the links of ``LINKS_ONTO`` a mean reaches its
+    edge only at infinity: the MLE does not exist exactly when some rows are
+    separated (:func:`_separated_rows`).  Under a link whose reach ends inside the
+    domain (an identity link for counts, the log link for a probability of 1) a
+    maximum that leaves a mean on the edge is a finite point on the boundary of
+    the coefficients, where the information is degenerate.  Asked where the fit
+    did not converge cleanly and, under ``LINKS_ONTO``, where it claims to with a
+    mean within ``EDGE`` of its edge and Newton's step still long
+    (:func:`_still_moving`).
+    """
+    if family.support != "counts":
+        return None
+    problem, theta = fit.problem, fit.params_
+    y, n = data[0], len(data[0])
+    binomial = family.name == "binomial"
+    trials = data[1] if len(data) > 1 else np.ones(n)
+    active = np.ones(n, dtype=bool) if weights is None else weights > 0
+    side = np.where(y == 0, -1.0, np.where((y == trials) & binomial, 1.0, 0.0)) * active
+    mu = _numeric(family.name, link)["mean"](problem.linear_predictor(theta))
+    scale = 1.0 if binomial else max(float(np.mean(y)), 1.0)
+    with np.errstate(invalid="ignore"):
+        near = (side != 0) & (np.where(side < 0, mu, 1.0 - mu) < EDGE * scale)
+    stalled = not fit.converged_ or any(issubclass(held.category, ConvergenceWarning)
+                                        for held in caught)
+    at_infinity = link in LINKS_ONTO.get(family.name, ())
+    if not at_infinity:
+        if not (near.any() and stalled):
+            return None
+        rows = near
+    else:
+        # A fit that claims convergence with means near their edge is asked once more:
+        # running off, its Newton step stays long while its gradient vanishes.
+        if not (stalled or near.any() and _still_moving(fit)):
+            return None
+        rows = np.zeros(n, dtype=bool)
+        A = np.column_stack([np.ones(n), problem.X]) if problem.intercept else problem.X
+        rows[active] = _separated_rows(A[active], side[active])
+        if not rows.any():
+            return None
+    category, cause = _edge_cause(family, link, rows, side, y, at_infinity,
+                                  int(active.sum()))
+    return _Edge(rows, np.array(y, dtype=float), at_infinity, category, cause)
+
+
+def _edge_cause(family, link, rows, side, y, at_infinity, active):
+    """The warning's class and its account of ``rows`` on the edge (of ``active`` rows)."""
+    count, first = int(rows.sum()), int(np.argmax(rows))
+    where = f"{count} of {active} rows (row {first} first)"
+    binomial = family.name == "binomial"
+    if not at_infinity:
+        return BoundaryMaximumWarning, (
+            f"The {family.name} GLM's maximum leaves fitted means on the edge of their "
+            f"domain, where the {link} link ends: {where} fitted at "
+            f"{_edge_value(binomial, side[first])} (y[{first}] = {y[first]:g}); the "
+            f"{family.canonical_link} link keeps every mean inside its domain")
+    if binomial:
+        return PerfectSeparationWarning, (
+            f"The classes are (quasi-)completely separated: {where} are fitted at "
+            "probabilities of 0 or 1 in the limit, towards which the binomial likelihood "
+            "keeps rising as the coefficients run off to infinity")
+    return BoundaryMaximumWarning, (
+        f"{where} have counts of 0 that the coefficients can fit by means of 0 without "
+        f"changing the fit of the other rows, so the {family.name.replace('_', ' ')} "
+        "likelihood keeps rising as those means go to 0, the edge of their domain, and the "
+        "coefficients run off to infinity")
+
+
+def _chunked_mean_edge(family, link, fit, caught):
+    """On Dask, an :class:`_Edge` (not located) where a fit that did not converge cleanly
+    leaves rows observed on the edge with fitted means within ``EDGE`` of it, counted in one
+    pass: the MLE may not exist, and the linear program that tells needs the rows."""
+    stalled = not fit.converged_ or any(issubclass(held.category, ConvergenceWarning)
+                                        for held in caught)
+    if family.support != "counts" or not stalled:
+        return None
+    binomial = family.name == "binomial"
+    mean = _numeric(family.name, link)["mean"]
+
+    def near(part, rows):
+        y = part.arrays[0][rows]
+        mu = mean(part.linear_predictor(fit.params_, rows))
+        upper = (y == _trials_of(part, rows)) & binomial
+        with np.errstate(invalid="ignore"):
+            return int(np.sum((y == 0) & (mu < EDGE) | upper & (1.0 - mu < EDGE)))
+    count = sum(fit.problem.map_rows(near))
+    if not count:
+        return None
+    what = ("the classes may be (quasi-)completely separated" if binomial else
+            "counts of 0 may be fitted by means of 0")
+    return _Edge(None, None, False,
+                 PerfectSeparationWarning if binomial else BoundaryMaximumWarning,
+                 f"Newton's method did not converge, and {count} rows of the {family.name} "
+                 f"GLM are fitted at the edge of their means' domain: {what}, and then the "
+                 "maximum-likelihood estimate does not exist. The linear program that tells "
+                 "needs the rows in memory (fit on X.compute() and y.compute())",
+                 f"The MLE may not exist ({count} rows fitted at the edge of the mean's "
+                 "domain): no standard errors.")
+
+
+def _still_moving(fit):
+    """Whether Newton's step at ``fit`` still moves a parameter by more than ``MOVING`` of
+    it (or of 1): no interior maximum is there, whatever the gradient's size."""
+    _, gradient, hessian = fit.problem.user_derivatives(fit.params_)
+    with np.errstate(all="ignore"):
+        step = np.linalg.lstsq(-hessian, gradient, rcond=None)[0]
+    return bool(np.any(np.abs(step) > MOVING * np.maximum(np.abs(fit.params_), 1.0)))
+
+
+def _edge_value(binomial, side):
+    """The mean on the edge a row's ``side`` draws it to, in words."""
+    return (("a probability of 1" if side > 0 else "a probability of 0") if binomial
+            else "a mean of 0")
+
+
+def _restricted(data, X, weights, offset, rows):
+    """The data, ``X``, weights and offset of ``rows`` (None stays None)."""
+    def pick(values):
+        return None if values is None else values[rows]
+    return [values[rows] for values in data], dict(X=X[rows], sample_weight=pick(weights),
+                                                  offset=pick(offset))
+
+
+def _separated_rows(A, side):
+    r"""The rows of design ``A`` whose fitted means the likelihood drives to the edge of
+    their domain at infinity.
+
+    ``side`` is :math:`s_i = -1` for a row observed on the lower edge (a count of
+    0), :math:`+1` on the upper one (every trial a success) and 0 inside.  The MLE
+    does not exist exactly when a direction :math:`d` moves every edge row's linear
+    predictor towards its edge or not at all and leaves the others' alone,
+    :math:`s_i a_i^\top d \ge 0` on the edges and :math:`a_i^\top d = 0` inside,
+    some edge row strictly (Albert and Anderson 1984 for binary data; Santos Silva
+    and Tenreyro 2010 for counts).  So :math:`d = Nz` for a basis :math:`N` of the
+    null space of the rows inside (usually none: then the MLE exists, found by one
+    QR factorisation), and Konis (2007)'s linear program, :math:`s_i a_i^\top Nz
+    \ge 0` with :math:`\sum_i s_i a_i^\top Nz = 1`, finds a direction.  The rows it
+    moves are separated; those left are asked again (a large multiple of the first
+    direction keeps its rows moving whatever the next one does), until no direction
+    moves any: then every separated row is found.
+    """
+    from scipy.optimize import linprog
+
+    A = A / np.maximum(np.abs(A).max(axis=0, initial=0.0), 1e-300)
+    separated = np.zeros(len(A), dtype=bool)
+    null = _null_space(A[side == 0])
+    if null.shape[1] == 0:
+        return separated
+    moved = side[:, None] * (A @ null)
+    left = np.flatnonzero((side != 0) & np.any(np.abs(moved) > MOVED, axis=1))
+    while len(left):
+        direction = _separating_direction(moved[left])
+        if direction is None:
+            break
+        shift = moved[left] @ direction
+        moving = shift > MOVED * np.max(shift)
+        separated[left[moving]] = True
+        left = left[~moving]
+    return separated
+
+
+def _separating_direction(rows):
+    r"""A :math:`z` with ``rows @ z >= 0`` and ``sum(rows @ z) = 1`` (Konis 2007), or None.
+
+    Most of the inequalities are slack at any solution, so the linear program is
+    solved on a few of them, evenly spaced, and the ones its solution breaks are
+    added until none is broken (constraint generation): a handful of small programs
+    in place of one over every row.  Infeasible on some rows is infeasible on all.
+    """
+    from scipy.optimize import linprog
+
+    total = rows.sum(axis=0)[None, :]
+    chosen = np.zeros(len(rows), dtype=bool)
+    chosen[np.linspace(0, len(rows) - 1, min(len(rows), LP_ROWS)).astype(int)] = True
+    while True:
+        result = linprog(np.zeros(rows.shape[1]), A_ub=-rows[chosen],
+                         b_ub=np.zeros(int(chosen.sum())), A_eq=total, b_eq=[1.0],
+                         bounds=[(None, None)] * rows.shape[1], method="highs")
+        if result.status != 0:
+            return None
+        shift = rows @ result.x
+        broken = np.flatnonzero(~chosen & (shift < -MOVED * np.max(np.abs(shift))))
+        if not len(broken):
+            return result.x
+        chosen[broken[np.argsort(shift[broken])[:LP_ROWS]]] = True
+
+
+def _null_space(rows):
+    """An orthonormal basis (columns) of the directions :math:`d` with ``rows @ d = 0``,
+    from the triangle of a QR factorisation (no matrix as tall as ``rows``)."""
+    if len(rows) == 0:
+        return np.eye(rows.shape[1])
+    _, values, vectors = np.linalg.svd(np.linalg.qr(rows, mode="r"))     # vectors: k x k
+    rank = int(np.sum(values > max(rows.shape) * np.finfo(float).eps * values[0]))
+    return vectors[rank:].T
+
+
+def _identified_covariance(information):
+    """The covariance of the identified parameters: the pseudo-inverse of ``information``,
+    NaN for the parameters that its flat directions (the null space) involve."""
+    scale = np.sqrt(np.abs(np.diagonal(information)))
+    scale[scale == 0] = 1.0
+    values, vectors = np.linalg.eigh(information / np.outer(scale, scale))
+    flat = values <= FLAT * max(np.max(np.abs(values), initial=0.0), 1e-300)
+    unidentified = np.any(np.abs(vectors[:, flat]) > UNIDENTIFIED_SHARE, axis=1)
+    kept = vectors[:, ~flat]
+    cov = (kept / values[~flat]) @ kept.T / np.outer(scale, scale)
+    cov[unidentified] = np.nan
+    cov[:, unidentified] = np.nan
+    return cov
+
+
 @functools.cache
 def _numeric(name, link):
-    """Compiled mean, variance and unit deviance of a family and link."""
+    """Compiled mean, variance, unit deviance and Pearson residual of a family and link.
+
+    Each is evaluated without NumPy's floating-point warnings: at the edge of
+    the mean's domain the deviance takes its limit (:func:`_xlogy`), and the
+    callers check what else may not be finite (an overflowing mean).
+    """
     family = FAMILIES[name]
     eta = ETA
     mean = LINKS[link](eta)
     extra = [TRIALS] if name == "binomial" else []
     extra_alpha = [ALPHA] if family.dispersion == "alpha" else []
-    deviance = _with_xlogy(family.deviance)
+    observation = [Y, MU, *extra, *extra_alpha]
     functions = {
         "mean": sp.lambdify([eta], mean, modules=MODULES),
         "mean_slope": sp.lambdify([eta], sp.diff(mean, eta), modules=MODULES),
         "variance": sp.lambdify([MU, *extra, *extra_alpha], family.variance, modules=MODULES),
         "fisher_weight": sp.lambdify([eta, *extra], _fisher_weight(family, link),
                                      modules=MODULES),
-        "deviance": sp.lambdify([Y, MU, *extra, *extra_alpha], deviance, modules=MODULES),
+        "deviance": sp.lambdify(observation, _with_xlogy(family.deviance),
+                                modules=[{"xlogy": _xlogy}, *MODULES]),
+        "pearson": sp.lambdify(observation, _pearson_residual(family), modules=MODULES),
     }
-    return functions
+    return {name: _quiet(function) for name, function in functions.items()}
+
+
+def _quiet(function):
+    """``function`` evaluated with NumPy's floating-point warnings off."""
+    @functools.wraps(function)
+    def quiet(*args):
+        with np.errstate(all="ignore"):
+            return function(*args)
+    return quiet
+
+
+def _pearson_residual(family):
+    r"""Pearson's residual :math:`(y - m\mu)/(m\sqrt{V(\mu)})` (:math:`m` the binomial's
+    trials, 1 otherwise), with :math:`\sqrt{V}` simplified (:math:`\sqrt{\mu^2} = \mu`),
+    so that its square does not overflow where the residual does not."""
+    trials = TRIALS if family.name == "binomial" else sp.S.One
+    return (Y - trials * MU) / (trials * sp.sqrt(family.variance))
+
+
+def _xlogy(x, z):
+    r""":math:`x\log z` with its limit 0 where :math:`x = 0`, whatever :math:`z`: the
+    deviance's :math:`y\log(y/\mu)` of a count of 0 at a fitted mean of 0 (0/0),
+    which ``scipy.special.xlogy`` leaves NaN."""
+    x, z = np.broadcast_arrays(x, z)
+    return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, z)))
 
 
 def _with_xlogy(expr):
@@ -589,6 +1158,55 @@ def _with_xlogy(expr):
                                                         if isinstance(f, sp.log)]) == 1,
         lambda e: function(sp.Mul(*[f for f in e.args if not isinstance(f, sp.log)]),
                            [f for f in e.args if isinstance(f, sp.log)][0].args[0]))
+
+
+def _count(value):
+    """A count as the whole number it is (frequency weights may make it a fraction)."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _row_statistics(part, rows, theta, functions, family):
+    """The fitted means of ``rows`` (in memory), their weighted deviance and Pearson
+    chi-square, at their limits on the edge of the mean's domain."""
+    binomial = family.name == "binomial"
+    mu = functions["mean"](part.linear_predictor(theta, rows))
+    trials = [_trials_of(part, rows)] if binomial else []
+    extra = [theta[0]] if part.n_scalar else []
+    observed = part.arrays[0][rows]
+    # A mean past the edge of its domain by rounding (an identity link's -1e-17) is on it.
+    edge = np.clip(mu, 0.0, 1.0 if binomial else None) if family.support == "counts" else mu
+    deviance = functions["deviance"](observed, edge, *trials, *extra)
+    # A row observed at its fitted mean adds 0 to Pearson's chi-square, also on the edge
+    # of the mean's domain, where V(mu) = 0 (a count of 0 fitted by a mean of 0).
+    with np.errstate(all="ignore"):
+        pearson = np.where(observed == edge * (trials[0] if binomial else 1.0), 0.0,
+                           functions["pearson"](observed, edge, *trials, *extra) ** 2)
+    weights = None if part.weights is None else part.weights[rows]
+    return (mu if isinstance(part.X, np.ndarray) else None, weighted_sum(deviance, weights),
+            weighted_sum(pearson, weights))
+
+
+def _fitted_counts(problem, parts, edge):
+    """The fitted means (counts for the binomial) of every row: those of ``problem``'s
+    rows from ``parts``, and at an edge at infinity the separated rows' limits, their
+    observed values."""
+    if edge is not None and edge.at_infinity and edge.rows.all():
+        return edge.observed.copy()
+    mu = np.concatenate([part[0] for part in parts])
+    mu = mu * (problem.arrays[1] if len(problem.arrays) > 1 else 1.0)
+    if edge is None or not edge.at_infinity:
+        return mu
+    full = edge.observed.copy()
+    full[~edge.rows] = mu
+    return full
+
+
+def _edge_covariance(fit, edge, vanished):
+    """The covariance at an ``edge``: the identified parameters' from the information of
+    the rows off it (``fit``'s); none at a finite edge or with every row ``vanished``."""
+    if edge.at_infinity and not vanished:
+        return _identified_covariance(fit.information_)
+    return np.full(fit.information_.shape, np.nan)
 
 
 def _trials(y, trials):
@@ -621,6 +1239,49 @@ def _lazy_means(problem, theta, mean):
     return mu * problem.arrays[1] if len(problem.arrays) > 1 else mu
 
 
+# The power of a power link, eta = mu^q.
+_LINK_POWERS = {"identity": 1, "inverse": -1, "inverse_squared": -2}
+# A response whose largest magnitude lies in [2^-SCALE_BITS, 2^SCALE_BITS] is fitted as it
+# is (its fit then the same to the last bit as ever); beyond, it is rescaled.
+SCALE_BITS = 8
+
+
+def _response_scale(family, link, y):
+    r"""The power of two :math:`c` by which a family with a free dispersion is fitted to
+    :math:`y/c` (1 when :math:`y` is near 1, or for the other families), and the factor
+    :math:`c^q` that takes the coefficients back under the power link
+    :math:`\eta = \mu^q` (1 under the log link)."""
+    with np.errstate(invalid="ignore"):
+        largest = float(np.max(np.abs(y), initial=0.0))
+    if family.dispersion != "estimated" or not 0 < largest < math.inf:
+        return 1.0, 1.0
+    exponent = math.frexp(largest)[1]
+    if abs(exponent) <= SCALE_BITS:
+        return 1.0, 1.0
+    power = _LINK_POWERS.get(link, 0)
+    # The coefficients' covariance scales as c^(2q), the deviance and dispersion as
+    # c^(2 - v): beyond double precision's exponents they cannot be given.
+    if max(abs(2 * exponent * power), abs(exponent * (2 - _variance_power(family)))) > 1000:
+        raise ValueError(f"y reaches {largest:.3g}: at that scale the {family.name} GLM's "
+                         f"{'coefficients, ' if power else ''}deviance or dispersion leave "
+                         f"double precision; rescale y"
+                         f"{' or use the log link' if power else ''}.")
+    return math.ldexp(1.0, exponent), math.ldexp(1.0, exponent * power)
+
+
+def _variance_power(family):
+    r""":math:`v` in the family's variance function :math:`V(\mu) = \mu^v`."""
+    return sp.Poly(family.variance, MU).degree()
+
+
+def _scaled_offset(offset, c, factor, link, n):
+    r"""The offset of the fit to :math:`y/c`: less :math:`\log c` under the log link, over
+    the coefficients' ``factor`` under a power link."""
+    if link == "log":
+        return (np.zeros(n) if offset is None else offset) - math.log(c)
+    return None if offset is None else offset / factor
+
+
 def _offsets(offset, exposure, n, link):
     total = None
     if offset is not None:
@@ -639,7 +1300,7 @@ def _offsets(offset, exposure, n, link):
 
 
 def _start(family, link, X, y, data, offset, fit_intercept):
-    r"""The start: every mean at the average response, :math:`\eta_0 = g(\bar y)`.
+    r"""The coefficients' start: every mean at the average response, :math:`\eta_0 = g(\bar y)`.
 
     With an intercept that is :math:`\beta_0 = (g(\bar y) - \bar o, 0, \dots, 0)`,
     free of any pass over :math:`X` (Newton's warm start on a subsample does
@@ -681,8 +1342,6 @@ def _start(family, link, X, y, data, offset, fit_intercept):
             beta0 = np.linalg.pinv(gram, hermitian=True) @ cross
         if not np.all(np.isfinite(beta0)):
             beta0 = np.zeros(p)
-    if family.dispersion == "alpha":
-        return [1.0, *beta0]
     return list(beta0)
 
 

@@ -30,7 +30,8 @@ from ..exceptions import FlatLikelihoodWarning, warn
 from ..inference import CoefficientInference, coverage, critical_value, information_criteria
 from ..optim.newton import Evaluation, maximise
 
-__all__ = ["LikelihoodFit", "LikelihoodRatioTest", "likelihood_ratio_test"]
+__all__ = ["LikelihoodFit", "LikelihoodRatioTest", "boundary_likelihood_ratio_test",
+           "likelihood_ratio_test"]
 
 # Eigenvalues of the (scaled) information below this share of the largest are flat.
 FLAT = 1e-12
@@ -257,13 +258,23 @@ class LikelihoodFit(CoefficientInference):
 
 @dataclass(frozen=True)
 class LikelihoodRatioTest:
-    r"""The likelihood-ratio test :math:`\Lambda = 2(\ell_1 - \ell_0) \sim \chi^2_{k_1 - k_0}`."""
+    r"""The likelihood-ratio test :math:`\Lambda = 2(\ell_1 - \ell_0) \sim \chi^2_{k_1 - k_0}`.
+
+    With ``boundary`` the null value of the one parameter tested is the edge of
+    its domain, and :math:`\Lambda` follows the mixture
+    :math:`\bar\chi^2_{01} = \tfrac12\chi^2_0 + \tfrac12\chi^2_1`
+    (:func:`boundary_likelihood_ratio_test`).
+    """
 
     statistic: float
     df: int
     pvalue: float
+    boundary: bool = False
 
     def __str__(self):
+        if self.boundary:
+            return (f"Likelihood-ratio test on the boundary: chibar2(01) = "
+                    f"{self.statistic:.4f}, p = {self.pvalue:.4g}")
         return (f"Likelihood-ratio test: chi2({self.df}) = {self.statistic:.4f}, "
                 f"p = {self.pvalue:.4g}")
 
@@ -297,3 +308,29 @@ def likelihood_ratio_test(restricted, full):
                          "a fit did not reach its maximum.")
     statistic = max(statistic, 0.0)
     return LikelihoodRatioTest(statistic, df, float(chi2.sf(statistic, df)))
+
+
+def boundary_likelihood_ratio_test(restricted_loglik, full_loglik):
+    r"""The likelihood-ratio test of one parameter whose null value is the edge of its
+    domain (the negative binomial's :math:`\alpha = 0`, the Poisson model).
+
+    Half the samples under the null put the unrestricted maximum on the edge
+    (:math:`\Lambda = 0`), the other half inside, so :math:`\Lambda =
+    2(\ell_1 - \ell_0)` follows :math:`\tfrac12\chi^2_0 + \tfrac12\chi^2_1`
+    (Self and Liang 1987), and the p-value is
+
+    .. math:: P(\Lambda \ge \lambda) = \tfrac12 P(\chi^2_1 \ge \lambda)
+        \quad (\lambda > 0), \qquad 1 \quad (\lambda = 0),
+
+    Stata's "LR test of alpha=0: chibar2(01)" (Gutierrez, Carter and Drukker
+    2001).  The maximised log-likelihoods are those of the restricted fit (on
+    the edge) and of the full one.
+
+    >>> test = boundary_likelihood_ratio_test(-120.0, -118.0)
+    >>> test.statistic, round(test.pvalue, 6)
+    (4.0, 0.02275)
+    """
+    from scipy.stats import chi2
+    statistic = max(2.0 * (float(full_loglik) - float(restricted_loglik)), 0.0)
+    pvalue = 0.5 * float(chi2.sf(statistic, 1)) if statistic > 0 else 1.0
+    return LikelihoodRatioTest(statistic, 1, pvalue, boundary=True)

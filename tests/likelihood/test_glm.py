@@ -6,6 +6,8 @@ the oracle is therefore statsmodels' Newton fit, polished by IRLS from there
 so that its covariance is the expected-information one statsmodels reports.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -354,3 +356,328 @@ def test_a_family_or_link_that_does_not_fit_the_data_is_refused(kwargs, fit, mes
         fit["exposure"] = np.full(20, fit["exposure"])
     with pytest.raises(ValueError, match=message):
         GLM(**kwargs).fit(X, y, **fit)
+
+
+# -- maxima on the edge of a domain (issue 31) ---------------------------------------------
+
+def _underdispersed(seed=4, n=150):
+    """Counts less dispersed than Poisson (binomial(4, p)): NB2's alpha has its maximum at 0."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 2))
+    y = rng.binomial(4, 1 / (1 + np.exp(-0.3 * X[:, 0])), n).astype(float)
+    return X, y
+
+
+def test_negative_binomial_on_counts_that_are_not_overdispersed_is_the_poisson_fit():
+    """alpha = 0 is the maximum: the Poisson fit (statsmodels' Poisson GLM) is reported, alpha
+    has no standard error, the boundary LR test says chibar2(01) = 0, p = 1, and statsmodels'
+    own NegativeBinomial finds nothing higher; max_iter is honoured (a larger one changes
+    nothing, since nothing is left unconverged; a limit of 1 stops the fit)."""
+    from probml.exceptions import BoundaryMaximumWarning, ConvergenceWarning
+    X, y = _underdispersed()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", RuntimeWarning)
+        fit = GLM("negative_binomial", max_iter=1000).fit(X, y)
+    assert [w.category for w in caught] == [BoundaryMaximumWarning]
+    assert "alpha" in str(caught[0].message) and caught[0].filename == __file__
+    poisson = statsmodels_fit(y, X, sm.families.Poisson())
+    np.testing.assert_allclose(fit.params_[:-1], poisson.params, rtol=RTOL)
+    np.testing.assert_allclose(fit.bse_[:-1], poisson.bse, rtol=RTOL)
+    assert fit.loglik_ == pytest.approx(poisson.llf, rel=RTOL)
+    assert fit.deviance_ == pytest.approx(poisson.deviance, rel=RTOL)
+    assert fit.params_[-1] == 0.0
+    assert np.isnan(fit.bse_[-1]) and np.isnan(fit.pvalues_[-1])
+    assert np.all(np.isnan(fit.conf_int()[-1]))
+    test = fit.alpha_test_
+    assert (test.statistic, test.pvalue, test.boundary) == (0.0, 1.0, True)
+    text = str(fit.summary())
+    assert "chibar2(01) = 0.0000" in text and "alpha = 0, the edge of its domain" in text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nb = sm.NegativeBinomial(y, sm.add_constant(X)).fit(method="bfgs", maxiter=2000,
+                                                            disp=0)
+    assert nb.llf <= fit.loglik_ + 1e-9 * abs(fit.loglik_)
+    with pytest.warns(BoundaryMaximumWarning):
+        default = GLM("negative_binomial").fit(X, y)
+    np.testing.assert_array_equal(default.params_, fit.params_)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GLM("negative_binomial", max_iter=1).fit(X, y)
+    assert any(w.category is ConvergenceWarning and "raise max_iter" in str(w.message)
+               for w in caught)
+
+
+def test_the_score_of_alpha_at_zero_is_its_limit():
+    """The family's edge score equals lim d(log f)/d(alpha) as alpha -> 0 of the NB2 pmf,
+    differentiated by mpmath at 40 digits (the pmf from Gamma functions, not from SymPy)."""
+    import mpmath
+    family = FAMILIES["negative_binomial"]
+    score = sp.lambdify([Y, MU], family.edge_score)
+    mpmath.mp.dps = 40
+    try:
+        for y in (0, 1, 3, 12):
+            for mu in (0.4, 2.5, 9.0):
+                def logpmf(a, y=y, mu=mu):
+                    r = 1 / a
+                    return (mpmath.loggamma(y + r) - mpmath.loggamma(r) - mpmath.loggamma(y + 1)
+                            + r * mpmath.log(r / (r + mu)) + y * mpmath.log(mu / (r + mu)))
+                limit = mpmath.diff(logpmf, mpmath.mpf("1e-25"))
+                assert score(y, mu) == pytest.approx(float(limit), rel=1e-12, abs=1e-12)
+    finally:
+        mpmath.mp.dps = 15
+
+
+def test_the_boundary_likelihood_ratio_test_of_alpha_matches_statsmodels_fits():
+    """Where the counts are overdispersed: the LR statistic is twice statsmodels'
+    NegativeBinomial log-likelihood over its Poisson one, and the p-value half the chi2(1)
+    tail (Stata's chibar2(01)), computed by SciPy."""
+    from scipy.stats import chi2
+    data = sm.datasets.randhie.load_pandas()
+    X, y = data.exog.to_numpy()[:1000, :3], data.endog.to_numpy()[:1000]
+    fit = GLM("negative_binomial").fit(X, y)
+    nb = sm.NegativeBinomial(y, sm.add_constant(X)).fit(method="newton", tol=1e-14,
+                                                        maxiter=200, disp=0)
+    np.testing.assert_allclose(fit.params_, nb.params, rtol=1e-7)
+    poisson = statsmodels_fit(y, X, sm.families.Poisson())
+    statistic = 2 * (nb.llf - poisson.llf)
+    assert fit.alpha_test_.statistic == pytest.approx(statistic, rel=1e-7)
+    assert fit.alpha_test_.pvalue == pytest.approx(0.5 * chi2.sf(statistic, 1), rel=1e-6)
+    assert "chibar2(01)" in str(fit.summary())
+
+
+def test_negative_binomial_on_dask_finds_the_same_boundary():
+    da = pytest.importorskip("dask.array")
+    from probml.exceptions import BoundaryMaximumWarning
+    X, y = _underdispersed()
+    with pytest.warns(BoundaryMaximumWarning, match="alpha"):
+        lazy = GLM("negative_binomial").fit(da.from_array(X, chunks=(75, 2)),
+                                            da.from_array(y, chunks=75))
+    with pytest.warns(BoundaryMaximumWarning):
+        eager = GLM("negative_binomial").fit(X, y)
+    np.testing.assert_allclose(lazy.params_, eager.params_, rtol=1e-10)
+    assert np.isnan(lazy.bse_[-1]) and lazy.alpha_test_ == eager.alpha_test_
+
+
+SEPARATED_X = np.array([-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0])
+QUASI_X = np.array([-2.0, -1.5, -1.0, 0.0, 0.0, 1.0, 1.5, 2.0])
+BINARY_Y = np.array([0.0, 0, 0, 0, 1, 1, 1, 1])
+
+
+@pytest.mark.parametrize("link", ["logit", "probit", "cloglog"])
+def test_separated_classes_give_the_statistics_limits_and_name_the_cause(link):
+    """Complete separation: the supremum of the likelihood is 1 (log-likelihood, deviance and
+    Pearson chi2 all 0, the fitted 0s and 1s contributing 0), no standard error; quasi-
+    separation: the two tied rows at x = 0 keep the intercept, which statsmodels fits on those
+    rows alone, and the slope runs off.  No NumPy warning leaks."""
+    from probml.exceptions import BoundaryMaximumWarning, PerfectSeparationWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", RuntimeWarning)
+        fit = GLM("binomial", link).fit(SEPARATED_X[:, None], BINARY_Y)
+    assert [w.category for w in caught] == [PerfectSeparationWarning]
+    assert issubclass(PerfectSeparationWarning, BoundaryMaximumWarning)
+    assert (fit.deviance_, fit.pearson_chi2_, fit.loglik_) == (0.0, 0.0, 0.0)
+    assert np.all(np.isnan(fit.bse_))
+    np.testing.assert_array_equal(fit.mu_, BINARY_Y)
+    assert "nan" not in str(fit.summary()).split("coef")[0]
+    with pytest.warns(PerfectSeparationWarning):          # counts of 0 and 5 of 5 trials
+        fit = GLM("binomial", link).fit(SEPARATED_X[:, None], 5 * BINARY_Y,
+                                        trials=np.full(8, 5.0))
+    assert (fit.deviance_, fit.loglik_) == (0.0, 0.0)
+    np.testing.assert_array_equal(fit.mu_, 5 * BINARY_Y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", RuntimeWarning)
+        fit = GLM("binomial", link).fit(QUASI_X[:, None], BINARY_Y)
+    assert [w.category for w in caught] == [PerfectSeparationWarning]
+    assert "x0" in str(caught[0].message)
+    sm_link = {"logit": "Logit", "probit": "Probit", "cloglog": "CLogLog"}[link]
+    tied = statsmodels_fit(np.array([0.0, 1.0]), np.zeros((2, 0)),
+                           sm.families.Binomial(getattr(sm.families.links, sm_link)()))
+    assert fit.params_[0] == pytest.approx(tied.params[0], rel=RTOL, abs=1e-12)
+    assert fit.bse_[0] == pytest.approx(tied.bse[0], rel=RTOL)
+    assert np.isnan(fit.bse_[1])
+    assert fit.loglik_ == pytest.approx(tied.llf, rel=RTOL)
+    assert fit.deviance_ == pytest.approx(tied.deviance, rel=RTOL)
+    assert fit.pearson_chi2_ == pytest.approx(tied.pearson_chi2, rel=RTOL)
+
+
+@pytest.mark.parametrize("family", ["poisson", "negative_binomial"])
+def test_counts_of_zero_that_a_dummy_fits_leave_the_rest_at_the_maximum_of_the_others(family):
+    """A group whose counts are all 0: its dummy runs off to -inf (no MLE), and the other
+    coefficients, standard errors and statistics are statsmodels' fit to the other rows
+    (the group's rows contribute 0 in the limit)."""
+    from probml.exceptions import BoundaryMaximumWarning
+    rng = np.random.default_rng(3)
+    n = 90
+    group = np.arange(n) % 3
+    x = rng.standard_normal(n)
+    X = np.column_stack([x, group == 1, group == 2]).astype(float)
+    y = rng.negative_binomial(2, 2 / (2 + np.exp(0.8 + 0.3 * x))).astype(float)
+    y[group == 2] = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", RuntimeWarning)
+        fit = GLM(family).fit(X, y)
+    assert [w.category for w in caught] == [BoundaryMaximumWarning]
+    assert "30 of 90 rows" in str(caught[0].message) and "x2" in str(caught[0].message)
+    kept = group != 2
+    if family == "poisson":
+        theirs = statsmodels_fit(y[kept], X[kept, :2], sm.families.Poisson())
+        assert fit.deviance_ == pytest.approx(theirs.deviance, rel=RTOL)
+        assert fit.pearson_chi2_ == pytest.approx(theirs.pearson_chi2, rel=RTOL)
+    else:
+        theirs = sm.NegativeBinomial(y[kept], sm.add_constant(X[kept, :2])).fit(
+            method="newton", tol=1e-14, maxiter=200, disp=0)
+    identified = [0, 1, 2] + ([4] if family == "negative_binomial" else [])
+    np.testing.assert_allclose(fit.params_[identified], theirs.params, rtol=1e-7)
+    np.testing.assert_allclose(fit.bse_[identified], theirs.bse, rtol=1e-7)
+    assert np.isnan(fit.bse_[3]) and fit.params_[3] < -10
+    assert fit.loglik_ == pytest.approx(theirs.llf, rel=RTOL)
+    assert np.all(fit.mu_[~kept] == 0.0)
+
+
+def test_log_binomial_near_the_edge_of_its_link_converges_where_scoring_stalls():
+    """Fisher scoring reaches the log-likelihood's rounding floor before its gradient test
+    here (raising max_iter changes nothing); Newton's steps finish it, and the covariance is
+    still the expected information, as statsmodels' IRLS reports it."""
+    x = np.linspace(-1, 1, 30)
+    y = (x > 0).astype(float)
+    y[-1], y[15] = 0.0, 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = GLM("binomial", "log").fit(x[:, None], y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")        # statsmodels' DomainWarning about the log link
+        model = sm.GLM(y, sm.add_constant(x),
+                       family=sm.families.Binomial(sm.families.links.Log()))
+        # From a start inside the link's reach (its default start leaves it).
+        newton = model.fit(start_params=[-1.0, 0.8], method="newton", tol=1e-14, maxiter=200)
+        theirs = model.fit(start_params=newton.params, tol=1e-15, maxiter=200)
+    np.testing.assert_allclose(fit.params_, theirs.params, rtol=RTOL)
+    np.testing.assert_allclose(fit.bse_, theirs.bse, rtol=1e-7)
+    assert fit.converged_
+
+
+# One degenerate response per class: a count family's responses all on an edge, separated,
+# quasi-separated, or with an exposure at the ends of double precision.
+DEGENERATE = {
+    "all zero": (SEPARATED_X, np.zeros(8), None),
+    "all one": (SEPARATED_X, np.ones(8), None),
+    "separated": (SEPARATED_X, BINARY_Y, None),
+    "quasi-separated": (QUASI_X, BINARY_Y, None),
+    "huge exposure": (SEPARATED_X, np.array([0.0, 1, 3, 0, 2, 5, 1, 4]), 1e300),
+    "tiny exposure": (SEPARATED_X, np.array([0.0, 1, 3, 0, 2, 5, 1, 4]), 1e-300),
+}
+
+
+@pytest.mark.parametrize("family, link", [(name, link) for name in ("binomial", "poisson",
+                                                                      "negative_binomial")
+                                          for link in FAMILIES[name].links])
+def test_degenerate_counts_get_finite_statistics_or_a_named_warning(family, link):
+    """Every count family and link on every degenerate class: finite deviance, Pearson chi2
+    and log-likelihood, a NaN standard error only with a probml warning that names the
+    cause, never a standard error of 0, no NumPy warning."""
+    import probml
+    for label, (x, y, exposure) in DEGENERATE.items():
+        if (label == "all one" and family != "binomial") or (exposure and (
+                link != "log" or family == "binomial")):
+            continue
+        if family != "binomial" and label in ("separated", "quasi-separated"):
+            y = 3 * y          # counts of 0 beside positive counts
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warnings.simplefilter("error", RuntimeWarning)
+            fit = GLM(family, link).fit(x[:, None], y, exposure=None if exposure is None
+                                        else np.full(8, exposure))
+        assert all(issubclass(w.category, probml.ProbmlWarning) for w in caught), label
+        # The cause is named: not "raise max_iter", which would change nothing here.
+        assert not any("raise max_iter" in str(w.message) for w in caught), label
+        assert not np.any(fit.bse_ == 0), f"{label}: a standard error of 0"
+        for value in (fit.deviance_, fit.pearson_chi2_, fit.loglik_):
+            assert np.isfinite(value), (label, value)
+        assert np.all(np.isfinite(fit.params_)), label
+        if np.any(np.isnan(fit.bse_)):
+            assert caught, f"{label}: NaN standard errors without a warning"
+
+
+def test_glm_summary_gives_the_number_of_observations_and_counts_as_whole_numbers():
+    X, y = _cpunish()
+    fit = GLM("poisson").fit(X, y)
+    text = str(fit.summary())
+    assert "No. observations:" in text and f"{len(y)}    " in text
+    assert "7.0000" not in text and ".0000    Df" not in text
+    statistics = fit.summary().to_dict()["statistics"]
+    assert statistics["No. observations"] == len(y) == fit.n_obs_
+    assert isinstance(statistics["No. observations"], int)
+    assert statistics["Df residuals"] == len(y) - 7 and isinstance(
+        statistics["Df residuals"], int)
+    weights = np.full(len(y), 0.5)
+    halves = GLM("poisson").fit(X, y, freq_weights=weights).summary().to_dict()
+    assert halves["statistics"]["No. observations"] == len(y) / 2
+
+
+def test_the_command_line_takes_max_iter(tmp_path, capsys):
+    import json
+
+    from probml import cli
+    X, y = _underdispersed(n=60)
+    path = tmp_path / "counts.csv"
+    path.write_text("x0,x1,y\n" + "".join(f"{a!r},{b!r},{c!r}\n" for a, b, c in
+                                          zip(X[:, 0].tolist(), X[:, 1].tolist(), y.tolist())))
+    argv = ["fit", str(path), "--target", "y", "--model", "negative_binomial", "--format",
+            "json"]
+    assert cli.main([*argv, "--max-iter", "500"]) == 0
+    captured = capsys.readouterr()
+    record = json.loads(captured.out)
+    assert record["parameters"][-1]["name"] == "alpha" and record["parameters"][-1]["coef"] == 0
+    assert "alpha has its maximum at 0" in captured.err and "raise max_iter" not in captured.err
+    assert cli.main([*argv, "--max-iter", "1"]) == 0
+    assert "raise max_iter" in capsys.readouterr().err
+    assert cli.main([*argv[:-4], "--model", "linear", "--max-iter", "5"]) == 2
+    assert "--max-iter applies to" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.DomainWarning")
+@pytest.mark.parametrize("family, link, sm_family", [
+    ("gamma", "inverse", lambda: sm.families.Gamma()),
+    ("inverse_gaussian", "identity",
+     lambda: sm.families.InverseGaussian(sm.families.links.Identity())),
+    ("gaussian", "log", lambda: sm.families.Gaussian(sm.families.links.Log()))])
+def test_families_with_a_free_dispersion_fit_a_response_at_any_scale(family, link, sm_family):
+    """y times s is fitted as statsmodels fits y, transformed: coefficients times s^q under
+    eta = mu^q (the intercept plus log s under the log link), standard errors alike, deviance
+    times s^(2 - v) for V = mu^v, log-likelihood less n log s.  Beyond double precision's
+    exponents, a clear error."""
+    data = sm.datasets.scotland.load_pandas()
+    X, y = data.exog.to_numpy()[:, :2], data.endog.to_numpy()
+    theirs = statsmodels_fit(y, X, sm_family())
+    q = {"identity": 1, "inverse": -1}.get(link, 0)
+    v = {"gaussian": 0, "gamma": 2, "inverse_gaussian": 3}[family]
+    for s in (1e-60, 1e60):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ours = GLM(family, link).fit(X, y * s)
+        params = theirs.params * s ** q + (np.log(s) * (np.arange(3) == 0) if not q else 0)
+        np.testing.assert_allclose(ours.params_, params, rtol=1e-7)
+        np.testing.assert_allclose(ours.bse_, theirs.bse * s ** q, rtol=1e-7)
+        assert ours.deviance_ == pytest.approx(theirs.deviance * s ** (2 - v), rel=1e-7)
+        assert ours.loglik_ == pytest.approx(theirs.llf - len(y) * np.log(s), rel=1e-7)
+    with pytest.raises(ValueError, match="y reaches"):
+        GLM(family, link).fit(X, y * 1e300)
+
+
+def test_separated_classes_on_dask_are_named_and_have_no_standard_errors():
+    """On Dask the linear program would need the rows: a fit that stalls with rows fitted at
+    0 or 1 says the classes may be separated, and reports no standard errors."""
+    da = pytest.importorskip("dask.array")
+    from probml.exceptions import PerfectSeparationWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", RuntimeWarning)
+        fit = GLM("binomial").fit(da.from_array(SEPARATED_X[:, None], chunks=(4, 1)),
+                                  da.from_array(BINARY_Y, chunks=4))
+    assert [w.category for w in caught] == [PerfectSeparationWarning]
+    assert "X.compute()" in str(caught[0].message)
+    assert np.all(np.isnan(fit.bse_)) and np.isfinite(fit.deviance_)
