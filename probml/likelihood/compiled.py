@@ -97,7 +97,7 @@ def _log1mexp(expr):
     :math:`\log(e^{e^\eta} - 1) - e^\eta`, whose :math:`e^{e^\eta}` overflows
     (inf - inf) once :math:`\eta > 6.6`."""
     def exponent(e):
-        """:math:`z` of a two-term sum :math:`\pm(1 - e^z)`, with its sign; else None."""
+        r""":math:`z` of a two-term sum :math:`\pm(1 - e^z)`, with its sign; else None."""
         if not isinstance(e, sp.Add) or len(e.args) != 2:
             return None
         one = [t for t in e.args if t in (sp.S.One, sp.S.NegativeOne)]
