@@ -24,6 +24,7 @@ A derivation is built by a function registered under a name.  It holds
      same quantity.
 """
 
+import math
 import random
 import time
 from dataclasses import dataclass, field
@@ -113,6 +114,10 @@ _LONGEST_RESULT = 400
 def _numeric(function, tolerance):
     def check(derivation):
         error = float(function(derivation))
+        if math.isnan(error):
+            # Never within tolerance, and never a silent NaN: the check says what it found.
+            return Check(False, tolerance=tolerance,
+                         detail="the error is NaN: a value compared was not a number")
         return Check(error <= tolerance, error, tolerance)
     return check
 

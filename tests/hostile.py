@@ -1024,6 +1024,9 @@ def _likelihood_entries(X, y):
                    "tol": (1e-9, "scalar")}, names=("x",)),
         _function("Model.derive", lambda data: poisson.derive(data),
                   {"data": (counts, "vector")}, names=("x",)),
+        # a sample without an interior maximum (all zeros) is a check verify() cannot make
+        _function("Model.verify", lambda data: poisson.verify(data),
+                  {"data": (counts, "vector")}, names=("x",)),
         _method("LikelihoodFit", fitted_poisson, "conf_int",
                 {"level": (0.95, "probability"), "method": ("wald", "choice")}),
         _method("LikelihoodFit", map_fit, "credible_interval", {"level": (0.9, "probability")}),

@@ -17,21 +17,28 @@ derivative of the log-likelihood, and the closed form solves the score
 equations, both for a sample of concrete size), against SciPy (the compiled
 score against finite differences, and the Newton fit against
 ``scipy.optimize.minimize`` on the same log-likelihood), and against probml
-(the closed form against the Newton fit, or the score at the fit).
+(the closed form against the Newton fit, or the score at the fit).  The
+numeric checks fit the caller's data, or a sample the model could have
+generated: drawn from its own density at a parameter inside its domains, and
+fitted from that parameter (:func:`_drawn_sample`).
 """
 
 import functools
 import math
+import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
+from scipy.special import expit, log_expit
 from sympy.printing.latex import LatexPrinter
 
 from .._blocks import row_sum
 from .._derivation import Derivation, Eq, Step, Tex, is_zero
-from .compiled import compile_expressions
+from ..exceptions import ConvergenceWarning, DivergenceError, warn
+from .compiled import MODULES, compile_expressions, stable
 from .data import support_interval
-from .model import ETA, LINKS
+from .model import ETA, LINKS, link_function
 from .nonlinear import linear_parameters
 from .parameters import Parameter
 from .symbolic import (
@@ -52,8 +59,18 @@ __all__ = ["derive", "derive_least_squares", "expected_information_function", "s
 
 # The sample size at which the general-n identities are checked exactly.
 _CHECK_N = 3
-# Size of the sample drawn from the support when verify() is given no data.
+# The sample verify() draws from the model when given no data: its size and seed, and
+# the largest whole number in a further data column (a binomial's trials).
 _SAMPLE_SIZE = 200
+_SEED = 20261130
+_LARGEST_COVARIATE = 8
+# Drawing from the model's density on a grid: counts from 64 up to 65,536 values; a
+# continuous response on t in [-36, 36] mapped into its support (e^36 = 4e15 past a
+# bound), on grids of 2,049 points.  Mass below _NEGLIGIBLE is outside the fine grid; a
+# density still above _EDGE_DENSITY of its peak at the grid's ends does not fall off.
+_FIRST_COUNTS, _MOST_COUNTS = 64, 1 << 16
+_REACH, _GRID_POINTS = 36.0, 2049
+_NEGLIGIBLE, _EDGE_DENSITY = 1e-14, 1e-8
 
 
 class Symbolic:
@@ -359,15 +376,14 @@ def derive(model, data, X):
         results["information"] = derived.information
     if derived.expected is not None:
         results["expected_information"] = derived.expected
-    sample = _sample(model, data, X)
+    checks = _Checks(model, data, X)
     closed = bool(derived.mle)
     return Derivation(
         name=_slug(model.name), title=f"The likelihood of the {model.name} model",
         concepts=["log-likelihood", "score", "information", "maximum likelihood"],
         steps=steps, results=results, latex=_page_latex(model),
         symbolic=lambda d: _symbolic_check(model, d),
-        scipy=lambda d: _scipy_check(model, sample),
-        probml=lambda d: _probml_check(model, sample),
+        scipy=checks.scipy, probml=checks.probml,
         tolerance=(1e-5, 1e-8),
         footer="Regenerate with `model.derive()`; verify with `model.verify()`.",
         checked_against=(
@@ -446,42 +462,244 @@ def _symbolic_check(model, d):
     return True
 
 
+# -- the verification sample ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Sample:
+    """The data the numeric checks fit: arrays per data symbol, the covariates, the start
+    (the parameter that generated a drawn sample; None for the caller's data: the fit's
+    own start), and what the data are, for a message."""
+
+    data: tuple
+    X: object
+    start: object
+    origin: str
+
+
 def _sample(model, data, X):
-    """The data the numeric checks use: the caller's, or a sample from the support."""
+    """The caller's data, or a sample drawn from the model (:func:`_drawn_sample`)."""
     if data:
-        return data, X
-    rng = np.random.default_rng(20261130)
+        return _Sample(tuple(data), X, None, "the data given to verify()")
+    return _drawn_sample(model)
+
+
+def _drawn_sample(model):
+    r"""``_SAMPLE_SIZE`` observations the model could have generated, and the parameter
+    that generated them.
+
+    Each scalar parameter sits in the middle of its
+    :meth:`~.parameters.Parameter.typical_range`.  A linked parameter varies over
+    that range with one covariate :math:`x_i \sim U(-1, 1)`: its coefficients
+    are those that map :math:`x = \mp 1` to the range's ends,
+    :math:`\beta_0 \pm \beta_1 = g(\theta_{\text{low}}), g(\theta_{\text{high}})`,
+    so that every observation's parameter is inside the domain whatever the link
+    (a rate stays positive under the identity link, a mean away from the inverse
+    link's pole).  Further data columns (a binomial's trials, an exposure) are
+    whole numbers 1 to 8, and the response is drawn from the model's own density
+    given them (:func:`_draw_response`): a count never exceeds its trials, and
+    the sample, spread over the range with 200 observations, has an interior
+    maximum.
+    """
+    rng = np.random.default_rng(_SEED)
     n = _SAMPLE_SIZE
-    low, high, discrete = support_interval(model.support) or (-math.inf, math.inf, False)
-    if discrete:
-        top = min(high, low + 8)
-        values = rng.integers(low, int(top) + 1, n).astype(float)
-        if high == low + 1:
-            values[:2] = [low, high]
-    elif math.isinf(low) and math.isinf(high):
-        values = rng.standard_normal(n) + 1.0
-    elif math.isinf(high):
-        values = low + rng.gamma(2.0, 1.0, n)
-    else:
-        values = low + (high - low) * rng.beta(2.0, 3.0, n)
-    arrays = [values] + [rng.uniform(0.5, 2.0, n) for _ in model.data[1:]]
+    values = {p.symbol: sum(p.typical_range()) / 2 for p in model.scalar_parameters}
+    start, X = list(values.values()), None
     if model.linked is not None:
-        X = 0.3 * rng.standard_normal((n, 1))           # the fit adds the intercept
-    return tuple(arrays), X
+        x = rng.uniform(-1.0, 1.0, n)
+        low, high = _linear_predictor_range(model)
+        intercept, slope = (low + high) / 2, (high - low) / 2
+        inverse_link = sp.lambdify(ETA, LINKS[model.link](ETA), modules=MODULES)
+        values[model.linked.symbol] = inverse_link(intercept + slope * x)
+        start += [intercept, slope]
+        X = x[:, None]
+    extra = [rng.integers(1, _LARGEST_COVARIATE + 1, n).astype(float) for _ in model.data[1:]]
+    y = _draw_response(model, values, extra, rng.random(n))
+    shown = ", ".join(f"{name} = {value:.4g}" for name, value in zip(
+        [p.name for p in model.scalar_parameters] + ["intercept", "x0"], start))
+    return _Sample((y, *extra), X, start,
+                   f"the sample of {n} drawn from the model at {shown or 'its parameters'}")
 
 
-def _fit(model, sample):
-    data, X = sample
-    return model.fit(*data, X=X)
+def _linear_predictor_range(model):
+    """:math:`(\\eta_{\\text{low}}, \\eta_{\\text{high}})`, the link of the linked parameter's
+    typical range, or an error saying that the link does not reach it."""
+    linked, link = model.linked, model.link
+    ends = np.array(linked.typical_range())
+    with np.errstate(all="ignore"):
+        eta = link_function(link)(ends)
+        back = sp.lambdify(ETA, LINKS[link](ETA), modules=MODULES)(eta)
+    if not (np.all(np.isfinite(eta)) and np.allclose(back, ends)):
+        raise ValueError(f"verify() cannot draw a sample from the model: the {link} link does "
+                         f"not reach {linked.name} between {ends[0]:g} and {ends[1]:g}, inside "
+                         f"its domain {linked.describe()}. Pass data: verify(*data, X=X).")
+    return float(min(eta)), float(max(eta))
 
 
-def _scipy_check(model, sample):
+def _draw_response(model, values, extra, u):
+    """The response drawn by inverting its distribution function at ``u``, given the
+    parameters ``values`` (a number, or an array per observation) and the ``extra``
+    data columns; the density is the model's own, normalised numerically."""
+    symbols = list(values)
+    function = sp.lambdify([*model.data, *symbols], stable(model.logpdf), modules=MODULES)
+    arguments = [np.reshape(v, (-1, 1)) if np.ndim(v) else v for v in [*extra, *values.values()]]
+
+    def log_density(y):
+        """:math:`\\log f` at the grid ``y`` (one row, or one per observation), a density
+        of 0 where it is not a number."""
+        with np.errstate(all="ignore"):
+            logf = np.asarray(function(y, *arguments), dtype=float)
+        logf = np.broadcast_to(logf, np.broadcast_shapes(y.shape, *map(np.shape, arguments)))
+        return np.where(np.isnan(logf), -np.inf, logf)
+
+    low, high, discrete = support_interval(model.support) or (-math.inf, math.inf, False)
+    draw = _draw_count if discrete else _draw_continuous
+    return draw(log_density, low, high, u, str(model.data[0]))
+
+
+def _cannot_draw(name, why):
+    return ValueError(f"verify() cannot draw a sample of {name} from the model: {why}. Declare "
+                      "the support and the parameters' domains, or pass data: "
+                      "verify(*data, X=X).")
+
+
+def _normalised(logf, name):
+    """``exp(logf)`` scaled to a largest value of 1 in each row."""
+    top = np.max(logf, axis=1, keepdims=True)
+    if not np.all(np.isfinite(top)):
+        raise _cannot_draw(name, "its log-density is not a finite number anywhere in the "
+                                 "support, or is +inf")
+    return np.exp(logf - top)
+
+
+def _inverted(cdf, u):
+    """For each ``u[i]``, the index ``k >= 1`` with ``cdf[i, k-1] < u[i] <= cdf[i, k]``
+    (``cdf`` a row per observation, or one row for all)."""
+    cdf = np.broadcast_to(cdf, (len(u), cdf.shape[1]))
+    return np.clip(np.sum(cdf < u[:, None], axis=1), 1, cdf.shape[1] - 1), cdf
+
+
+def _draw_count(log_density, low, high, u, name):
+    """Counts from ``low`` up, the grid widened until its last quarter holds no mass."""
+    size = _FIRST_COUNTS
+    while True:
+        grid = np.arange(low, min(high, low + size - 1) + 1.0)
+        p = _normalised(log_density(grid[None, :]), name)
+        tail = np.sum(p[:, 3 * len(grid) // 4:], axis=1)
+        if grid[-1] == high or np.all(tail <= _NEGLIGIBLE * np.sum(p, axis=1)):
+            break
+        if size >= _MOST_COUNTS:
+            raise _cannot_draw(name, f"its probabilities do not fall off below {grid[-1]:g}")
+        size *= 4
+    cdf = np.cumsum(np.c_[np.zeros(len(p)), p], axis=1)
+    index, _ = _inverted(cdf / cdf[:, -1:], u)
+    return grid[index - 1]
+
+
+def _draw_continuous(log_density, low, high, u, name):
+    r"""Numbers inside the open support ``(low, high)``, through
+    :math:`y = y(t)` onto :math:`t \in [-36, 36]` (:func:`_support_map`): a coarse
+    grid finds where the mass is, a fine grid there inverts the distribution
+    function (trapezoids, linear between the grid points)."""
+    to_support = _support_map(low, high)
+
+    def log_mass(t):
+        y, log_jacobian = to_support(t)
+        return log_density(y) + log_jacobian
+
+    t = np.linspace(-_REACH, _REACH, _GRID_POINTS)
+    p = _normalised(log_mass(t[None, :]), name)
+    if np.any(p[:, [0, -1]] > _EDGE_DENSITY):
+        raise _cannot_draw(name, "its density does not fall off towards the ends of the "
+                                 "support (it may not be a density there)")
+    # The grid points either side of the mass, one more each way.
+    cdf = np.cumsum(p, axis=1) / np.sum(p, axis=1, keepdims=True)
+    first = np.maximum(np.sum(cdf < _NEGLIGIBLE, axis=1) - 1, 0)
+    final = np.minimum(len(t) + 1 - np.sum(cdf > 1 - _NEGLIGIBLE, axis=1), len(t) - 1)
+    fine = t[first, None] + (t[final] - t[first])[:, None] * np.linspace(0.0, 1.0, len(t))
+    p = _normalised(log_mass(fine), name)
+    cells = (p[:, 1:] + p[:, :-1]) / 2 * np.diff(fine, axis=1)
+    cdf = np.cumsum(np.c_[np.zeros(len(p)), cells], axis=1)
+    index, cdf = _inverted(cdf / cdf[:, -1:], u)
+    fine, rows = np.broadcast_to(fine, cdf.shape), np.arange(len(u))
+    below, above = cdf[rows, index - 1], cdf[rows, index]
+    share = (u - below) / np.maximum(above - below, np.finfo(float).tiny)
+    drawn = fine[rows, index - 1] + share * (fine[rows, index] - fine[rows, index - 1])
+    return np.clip(to_support(drawn)[0], np.nextafter(low, math.inf),
+                   np.nextafter(high, -math.inf))
+
+
+def _support_map(low, high):
+    r""":math:`t \mapsto (y(t), \log y'(t))` from the line onto the open support:
+    :math:`\sinh t` on the line, a bound plus or minus :math:`e^t` past it, and the
+    logistic function across an interval."""
+    if math.isinf(low) and math.isinf(high):
+        return lambda t: (np.sinh(t), np.log(np.cosh(t)))
+    if math.isinf(high):
+        return lambda t: (low + np.exp(t), t)
+    if math.isinf(low):
+        return lambda t: (high - np.exp(t), t)
+    width = high - low
+    return lambda t: (low + width * expit(t), math.log(width) + log_expit(t) + log_expit(-t))
+
+
+# -- the numeric checks, on one fit ---------------------------------------------------
+
+class _Checks:
+    """The SciPy and probml checks of a model on one sample, sharing one fit.
+
+    The sample is drawn, and the model fitted, when a check first needs them
+    (``derive()`` alone draws nothing).  The fits start at the parameter that
+    generated a drawn sample, or where ``Model.fit`` starts on the caller's data.
+    """
+
+    def __init__(self, model, data, X):
+        self.model, self.data, self.X = model, data, X
+
+    @functools.cached_property
+    def sample(self):
+        return _sample(self.model, self.data, self.X)
+
+    @functools.cached_property
+    def outcome(self):
+        """The fit of the sample, or the error saying why the checks cannot be made (the
+        fit failed, or found no interior maximum to compare at), made once for both."""
+        sample, model = self.sample, self.model
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                fit = model.fit(*sample.data, X=sample.X, start=sample.start)
+            except DivergenceError as error:
+                return ValueError(f"verify() cannot check the derivation numerically: the "
+                                  f"fit of {sample.origin} failed: {error}")
+        for warning in caught:
+            if issubclass(warning.category, ConvergenceWarning):
+                return ValueError(f"verify() cannot check the derivation numerically: the "
+                                  f"fit of {sample.origin} found no interior maximum to "
+                                  f"compare at ({warning.category.__name__}: "
+                                  f"{warning.message})")
+        for warning in caught:
+            warn(str(warning.message), warning.category)
+        return fit
+
+    @property
+    def fit(self):
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+    def scipy(self, derivation):
+        return _scipy_check(self.model, self.sample, self.fit)
+
+    def probml(self, derivation):
+        return _probml_check(self.model, self.sample, self.fit)
+
+
+def _scipy_check(model, sample, fit):
     """The larger of the score's and the fit's relative errors against SciPy."""
     from scipy.differentiate import derivative
     from scipy.optimize import minimize
-    fit = _fit(model, sample)
     problem = fit.problem
-    data, X = sample
+    data, X = sample.data, sample.X
     logpdf = sp.lambdify([*model.data, *[p.symbol for p in model.scalar_parameters],
                           *([ETA] if model.linked is not None else [])],
                          model.observation_logpdf, modules=["scipy", "numpy"])
@@ -505,7 +723,7 @@ def _scipy_check(model, sample):
         errors.append(abs(numeric - compiled[j]) / max(abs(compiled[j]), 1.0))
     bounds = [(p.low if math.isfinite(p.low) else None, p.high if math.isfinite(p.high)
                else None) for p in model.scalar_parameters] + [(None, None)] * problem.n_coef
-    start = problem.to_user(problem.free_start(None))[0]
+    start = problem.to_user(problem.free_start(sample.start))[0]
     found = minimize(negative_loglik, start, method="L-BFGS-B", bounds=bounds,
                      options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10_000})
     # L-BFGS with a numeric gradient stops about 1e-6 from the optimum: a derivative-free
@@ -514,14 +732,13 @@ def _scipy_check(model, sample):
                      options={"xatol": 1e-11 * max(1.0, float(np.max(np.abs(found.x)))),
                               "fatol": 1e-14, "maxiter": 5_000})
     errors += list(np.abs(found.x - fit.params_) / np.maximum(np.abs(fit.params_), fit.bse_))
-    return float(max(errors))
+    return float(np.max(errors))       # NaN, if any, and not the largest of the others
 
 
-def _probml_check(model, sample):
-    fit = _fit(model, sample)
+def _probml_check(model, sample, fit):
     closed = model.closed_form()
     if closed is not None:
-        values = closed(*sample[0])
+        values = closed(*sample.data)
         errors = [abs(v - t) / max(abs(t), 1e-300) for v, t in zip(values, fit.params_)
                   if v is not None]
         return max(errors)

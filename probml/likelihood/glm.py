@@ -104,7 +104,7 @@ from ..inference import (
 )
 from ..models.base import Regressor, chunkwise, linear_prediction
 from .compiled import MODULES, compile_expressions, stable
-from .model import ETA, LINKS, Model
+from .model import ETA, LINKS, Model, link_function
 from .problem import Problem
 from .results import FLAT, boundary_likelihood_ratio_test
 
@@ -1346,11 +1346,9 @@ def _start(family, link, X, y, data, offset, fit_intercept):
 
 
 def _link_function(link, mu):
-    from scipy.special import logit, ndtri
+    """:math:`g(\\mu)`, NaN or infinite outside the link's range (:func:`.model.link_function`)."""
     with np.errstate(all="ignore"):
-        return {"identity": lambda m: m, "log": np.log, "logit": logit, "probit": ndtri,
-                "cloglog": lambda m: np.log(-np.log1p(-m)), "inverse": lambda m: 1 / m,
-                "inverse_squared": lambda m: 1 / m ** 2}[link](mu)
+        return link_function(link)(mu)
 
 
 def _loglik(family, link, problem, theta, analytic, frequency, scale, n_obs, deviance):

@@ -38,6 +38,7 @@ with the :math:`X` parts done by BLAS.
 import functools
 import math
 
+import numpy as np
 import sympy as sp
 
 from .._validation import Integer, Options, Real, did_you_mean, is_dask_collection
@@ -49,7 +50,7 @@ from .problem import Problem, fit_problem
 from .results import LikelihoodFit
 from .symbolic import as_expression, as_symbols, parameter_symbols
 
-__all__ = ["LINKS", "SUPPORTS", "Model"]
+__all__ = ["LINKS", "SUPPORTS", "Model", "link_function"]
 
 ETA = sp.Symbol("eta", real=True)
 
@@ -63,6 +64,29 @@ LINKS = {
     "inverse": lambda eta: 1 / eta,
     "inverse_squared": lambda eta: 1 / sp.sqrt(eta),
 }
+
+
+@functools.cache
+def link_function(name):
+    r"""The link :math:`g` itself, :math:`\eta = g(\theta)`, as a NumPy function.
+
+    SymPy solves :math:`g^{-1}(\eta) = \theta` for the inverse link of
+    :data:`LINKS` (:math:`\log\frac{\theta}{1 - \theta}` for the logit,
+    :math:`\sqrt2\,\mathrm{erf}^{-1}(2\theta - 1)` for the probit), so that
+    each link is written once.  It is evaluated as SymPy writes it, to a relative
+    accuracy of about :math:`10^{-16}/\min(\theta, 1 - \theta)` near the ends of
+    (0, 1): enough for a start or a simulated parameter.
+
+    >>> float(link_function("cloglog")(1 - np.exp(-1.0)))
+    0.0
+    """
+    theta = sp.Dummy("theta", positive=True)
+    # Each inverse link is one-to-one, so its one solution needs no checking by SymPy (ten
+    # times faster).
+    solution, = sp.solve(LINKS[name](ETA) - theta, ETA, check=False, simplify=False,
+                         rational=False)
+    return sp.lambdify(theta, solution, modules=MODULES)
+
 
 # Iteration limit and per-observation gradient tolerance of the fit.
 MAX_ITER = 200
@@ -238,7 +262,10 @@ class Model:
 
         Returns a :class:`~probml._derivation.Derivation`: its page shows
         the steps, and its ``verify()`` checks them three ways on ``data``
-        (by default a sample drawn from the support).
+        and ``X``, by default on a sample drawn from the model's own density at
+        a parameter inside its domains (a linked parameter varying over its
+        domain with one covariate).  A check it cannot make (no sample can be
+        drawn, or the fit has no interior maximum) fails saying why.
         """
         from .derivation import derive
         return derive(self, data, X)
@@ -264,7 +291,8 @@ class Model:
             Give the linear predictor an intercept (named ``intercept``).
         start : dict or sequence, optional
             Starting values on the user's scale; by default the closed-form
-            MLE where there is one, else a point inside each domain.
+            MLE where there is one, else a point inside each domain, and the
+            coefficients at :meth:`coefficient_start`.
         method : {"mle", "map"}
         cov_type : {"observed", "expected", "sandwich"}
             The covariance of the estimates: inverse observed information,
@@ -300,6 +328,27 @@ class Model:
                                         max_iter=max_iter, tol=tol)
         return LikelihoodFit(self, problem, result, method=method, cov_type=cov_type,
                              objective=objective)
+
+    def coefficient_start(self, n_coef, intercept):
+        r"""Where the fit starts the ``n_coef`` coefficients of the linear predictor
+        (the first an ``intercept``, if given).
+
+        At 0, unless that puts the linked parameter outside its domain (a
+        Poisson rate of 0 under the identity link, the inverse links' pole at
+        :math:`\eta = 0`): then the intercept starts at :math:`g(\theta_0)`,
+        :math:`\theta_0` the middle of the parameter's
+        :meth:`~.parameters.Parameter.typical_range`, so that every observation
+        starts inside the domain.
+        """
+        coefficients = np.zeros(n_coef)
+        at_zero = LINKS[self.link](sp.Integer(0))
+        if not intercept or at_zero.is_finite and self.linked.contains(float(at_zero)):
+            return coefficients
+        with np.errstate(all="ignore"):
+            value = float(link_function(self.link)(sum(self.linked.typical_range()) / 2))
+        if math.isfinite(value):
+            coefficients[0] = value
+        return coefficients
 
     def closed_form(self):
         """The closed-form MLE as a numeric function of the data, or None (built once)."""

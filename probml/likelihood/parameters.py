@@ -132,6 +132,24 @@ class Parameter:
             return self.high - 1.0
         return 0.5 * (self.low + self.high)
 
+    def typical_range(self):
+        """A stretch well inside the domain: 1 to 3 on the line or past a bound, the middle
+        two fifths of an interval.
+
+        On the line it stays clear of 0, where the inverse links have their pole
+        and a scale written as a real symbol collapses.  A verification sample's
+        parameter varies over it, and a linked parameter whose coefficients at 0
+        would put it outside its domain starts at its middle.
+        """
+        if self.transform == "identity":
+            return 1.0, 3.0
+        if math.isinf(self.high):
+            return self.low + 1.0, self.low + 3.0
+        if math.isinf(self.low):
+            return self.high - 3.0, self.high - 1.0
+        width = self.high - self.low
+        return self.low + 0.3 * width, self.low + 0.7 * width
+
     def describe(self):
         def bound(value):
             return "∞" if value == math.inf else "-∞" if value == -math.inf else f"{value:g}"

@@ -260,7 +260,8 @@ class Problem:
         return phi
 
     def free_start(self, start):
-        """The start on the free scale: the caller's, the closed form, or inside the domain."""
+        """The start on the free scale: the caller's, the closed form, or inside the domain
+        (the coefficients too: :meth:`~.model.Model.coefficient_start`)."""
         model, k = self.model, self.n_scalar
         theta = np.zeros(k + self.n_coef)
         if start is None:
@@ -270,6 +271,8 @@ class Problem:
                 value = values[j] if values is not None else None
                 theta[j] = (value if value is not None and parameter.contains(value)
                             else parameter.default_start())
+            if self.n_coef:
+                theta[k:] = model.coefficient_start(self.n_coef, self.intercept)
             return self.to_free(theta)
         names = self.names
         if isinstance(start, dict):
