@@ -306,14 +306,16 @@ def is_zero(expr):
 
     Expand; then put everything over one denominator and expand the numerator
     (far cheaper than ``cancel`` on large rational functions, and just as
-    exact); then, for what is left (logs, exponentials), ``simplify``.
+    exact); then, for what is left (logs, exponentials, symbolic sums),
+    ``simplify``.
     """
     transforms = (_numerator,) if _has_denominator(expr) else (sp.expand, _numerator)
     for transform in transforms:
         if transform(expr) == 0:
             return True
-    if _nonzero_somewhere(expr):
-        return False          # a witness: certainly not identically zero
+    # A witness that it is not identically zero, where a value is cheap (not a symbolic sum).
+    if not expr.has(sp.Sum, sp.Product, sp.Integral) and _nonzero_somewhere(expr):
+        return False
     return sp.simplify(expr) == 0
 
 

@@ -459,7 +459,7 @@ def _json_safe(value):
 def tour_command(args):
     """Verify every derivation, fit every example model on the bundled data, draw the figures."""
     print("== Derivations: SymPy, checked against SciPy and against probml")
-    status = check_command(argparse.Namespace(names=[]))
+    status = check_command(argparse.Namespace(names=[], jobs=CHECK_JOBS))
     print()
     hours = datasets.load_study_hours()
     x, y = hours.data[:, 0], hours.target
@@ -619,17 +619,26 @@ def _figure_folder(out):
     return None
 
 
-def check_command(args):
-    """Verify derivations and print a table; exit 1 if any part fails."""
-    from . import derivations
+# Processes that verify the derivations: two where there are two CPUs (each verification is
+# independent of the others, and the table comes out in the same order).
+CHECK_JOBS = min(2, os.cpu_count() or 1)
 
+
+def check_command(args):
+    """Verify derivations and print a table; exit 1 if any part fails.
+
+    With ``--jobs`` above 1 the derivations are verified in that many processes
+    (never more than there are CPUs); each is verified as it would be alone,
+    and the table keeps the registry's order.
+    """
     names = _derivation_names(args.names)
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be a whole number >= 1, got {args.jobs}")
     header = f"{'derivation':28} {'symbolic':10} {'vs SciPy':18} {'vs probml':18} {'time':>7}"
     print(header)
     print("-" * len(header))
     failed, total = [], 0.0
-    for name in names:
-        report = derivations.get(name).verify()
+    for name, report in zip(names, _verified(names, args.jobs)):
         total += report.seconds
         print(f"{name:28} {str(report.symbolic):10} {str(report.scipy):18} "
               f"{str(report.probml):18} {report.seconds:6.2f}s")
@@ -643,6 +652,26 @@ def check_command(args):
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _verify(name):
+    from . import derivations
+
+    return derivations.get(name).verify()
+
+
+def _verified(names, jobs):
+    """Each derivation's verification report, in the order of ``names``."""
+    jobs = max(1, min(jobs, len(names), os.cpu_count() or 1))
+    if jobs == 1:
+        yield from map(_verify, names)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import derivations  # noqa: F401 (SymPy, imported once before the workers start)
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_verify, names)
 
 
 def _derivation_names(requested):
@@ -776,6 +805,9 @@ def build_parser():
     check = commands.add_parser("check", help="verify derivations symbolically and "
                                 "numerically")
     check.add_argument("names", nargs="*", help="derivations to check (default: all)")
+    check.add_argument("--jobs", type=int, default=CHECK_JOBS,
+                       help="processes to verify with (default: 2 where there are 2 CPUs; "
+                            "the table is the same)")
     check.set_defaults(run=check_command)
     draw = commands.add_parser("figures", help="regenerate the teaching figures and their "
                                "gallery")

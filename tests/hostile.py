@@ -666,6 +666,8 @@ def entries():
                    "level": (0.95, "probability"), "method": ("wilson", "choice")}),
         _function("coverage", inference.coverage, {"alpha": (0.05, "probability"),
                                                    "level": (None, "probability")}),
+        _function("rounding_level_fit", inference.rounding_level_fit,
+                  {"rss": (1e-20, "scalar"), "y": ([1.0, 2.0, 3.0], "vector")}),
         _function("CoefficientTable.conf_int",
                   lambda names, estimate, std_error, level: inference.CoefficientTable(
                       names, estimate, std_error).conf_int(level),

@@ -177,6 +177,19 @@ def test_check_command_prints_a_table_and_fails_on_unknown_names(capsys):
     assert "no derivation named 'no-such'" in capsys.readouterr().err
 
 
+def test_check_in_several_processes_prints_the_same_table_in_the_same_order(capsys):
+    names = ["lasso-as-map", "bernoulli-mle", "l2-penalty-weight-decay"]
+    tables = []
+    for jobs in ("1", "2"):
+        assert cli.main(["check", "--jobs", jobs, *names]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        tables.append([line[:76] for line in lines[2:-1]])     # without the timings
+    assert tables[0] == tables[1]
+    assert [line.split()[0] for line in tables[1]] == names
+    assert cli.main(["check", "--jobs", "0", "bernoulli-mle"]) == 2
+    assert "--jobs must be a whole number >= 1" in capsys.readouterr().err
+
+
 def test_the_gaussian_mle_is_derived_for_a_sample_of_any_size():
     """Sums over i = 1..n with n a symbol, never a fixed sample; the textbook forms
     (1/n) sum x_i and (1/n) sum (x_i - xbar)^2 are the results (the symbolic check

@@ -2,6 +2,7 @@
 
 import numpy as np
 import sympy as sp
+from sympy.simplify.simplify import factor_sum
 
 from .._derivation import Derivation, Eq, Step, Tex, is_zero, shown
 from . import register
@@ -27,7 +28,7 @@ SOFTMAX = [sp.exp(zk) / sum(sp.exp(zj) for zj in LOGITS) for zk in LOGITS]
 def logistic_inverse_logit():
     odds = p / (1 - p)
     logit = sp.log(odds)
-    (inverse,) = sp.solve(Eq(z, logit), p)
+    (inverse,) = sp.solve(Eq(z, logit), p, check=False)
     derivative = sp.diff(inverse, z)
     slope = sp.diff(SIGMOID, z)                 # of 1/(1 + e^-z), as a textbook does
     e_z = sp.exp(z)
@@ -101,14 +102,17 @@ def _inverse_logit_against_probml(d):
 @register("cross-entropy-gradient")
 def cross_entropy_gradient():
     bce = -(y * sp.log(PREDICTION) + (1 - y) * sp.log(1 - PREDICTION))
-    d_bce_dw = sp.diff(bce, w)
+    d_bce_dw = sp.simplify(sp.diff(bce, w))
     softmax_k = sp.exp(Z_LOGIT[CLASS_K]) / sp.Sum(sp.exp(Z_LOGIT[CLASS_L]), (CLASS_L, 1, K_CLASSES))
     cce = -sp.Sum(Y_LABEL[CLASS_K] * sp.log(softmax_k), (CLASS_K, 1, K_CLASSES))
     # Written out, log softmax(z)_k = z_k - log sum_l e^(z_l); then d/dz_j for any K.
     written_out = -sp.Sum(Y_LABEL[CLASS_K] * (Z_LOGIT[CLASS_K] - sp.log(sp.Sum(
         sp.exp(Z_LOGIT[CLASS_L]), (CLASS_L, 1, K_CLASSES)))), (CLASS_K, 1, K_CLASSES))
-    derivative = sp.simplify(sp.diff(written_out, Z_LOGIT[CLASS_J]).doit())
+    # SymPy's derivative is a Piecewise whose first branch holds for a class j <= K;
+    # expanding it and taking the constant factors out of the sums tidies it.
+    derivative = sp.piecewise_fold(sp.diff(written_out, Z_LOGIT[CLASS_J]).doit())
     derivative = derivative.args[0][0] if isinstance(derivative, sp.Piecewise) else derivative
+    derivative = sp.expand(derivative).replace(lambda e: isinstance(e, sp.Sum), factor_sum)
     label_sum = sp.Sum(Y_LABEL[CLASS_K], (CLASS_K, 1, K_CLASSES))
     d_cce = derivative.subs(label_sum, 1)                 # one-hot: the labels sum to 1
     steps = [
@@ -116,7 +120,7 @@ def cross_entropy_gradient():
              "$\\sigma(w x + b)$ is", Eq(Tex("L"), bce)),
         Step("Differentiating through the sigmoid (its derivative $\\sigma (1 - \\sigma)$ "
              "cancels the $1/\\sigma$ and $1/(1 - \\sigma)$ of the logs) gives",
-             Eq(Tex(r"\frac{\partial L}{\partial w}"), sp.simplify(d_bce_dw))),
+             Eq(Tex(r"\frac{\partial L}{\partial w}"), d_bce_dw)),
         Step("that is, prediction minus label, times the input: the same form as the "
              "squared error's gradient $(w x + b - y)\\,x$, with the prediction passed "
              "through the link.",
@@ -136,7 +140,7 @@ def cross_entropy_gradient():
         name="cross-entropy-gradient",
         title="The gradient of cross-entropy: prediction minus label",
         concepts=["binary cross-entropy", "categorical cross-entropy", "softmax", "gradient"],
-        steps=steps, results={"dBCE/dw": sp.simplify(d_bce_dw), "dCCE/dz_j": d_cce},
+        steps=steps, results={"dBCE/dw": d_bce_dw, "dCCE/dz_j": d_cce},
         symbolic=_cross_entropy_identities, scipy=_cross_entropy_against_scipy,
         probml=_cross_entropy_against_probml, tolerance=(1e-6, 1e-12),
         checked_against=("`scipy.optimize.approx_fprime` on the mean log-loss and on "
@@ -153,9 +157,9 @@ def _cross_entropy_identities(d):
     one_hot = {LABELS[2]: 1 - LABELS[0] - LABELS[1]}
     explicit = -sum(yk * sp.log(pk) for yk, pk in zip(LABELS, SOFTMAX))
     three = [_cce_at(d.results["dCCE/dz_j"], j, LOGITS, LABELS) for j in (1, 2, 3)]
-    return (is_zero(sp.simplify(d.results["dBCE/dw"] - (PREDICTION - y) * x))
-            and is_zero(sp.simplify(d.results["dCCE/dz_j"] - (softmax_j - Y_LABEL[CLASS_J])))
-            and all(is_zero(sp.simplify((g - sp.diff(explicit, zk)).subs(one_hot)))
+    return (is_zero(d.results["dBCE/dw"] - (PREDICTION - y) * x)
+            and is_zero(d.results["dCCE/dz_j"] - (softmax_j - Y_LABEL[CLASS_J]))
+            and all(is_zero((g - sp.diff(explicit, zk)).subs(one_hot))
                     for g, zk in zip(three, LOGITS)))
 
 

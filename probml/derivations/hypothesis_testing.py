@@ -24,7 +24,7 @@ z_alpha, z_beta = sp.symbols(r"z_{1-\alpha} z_{1-\beta}", positive=True)
 @register("two-proportion-z-test")
 def two_proportion_z_test():
     loglik = (x_a + x_b) * sp.log(p) + (n_a + n_b - x_a - x_b) * sp.log(1 - p)
-    (pooled,) = sp.solve(sp.diff(loglik, p), p)
+    (pooled,) = sp.solve(sp.diff(loglik, p), p, check=False)
     pmf = p ** b * (1 - p) ** (1 - b)
     mean = sum(v * pmf.subs(b, v) for v in (0, 1))
     bernoulli_variance = sp.factor(sum(v ** 2 * pmf.subs(b, v) for v in (0, 1)) - mean ** 2)
@@ -111,7 +111,9 @@ def sample_size():
     slope = sp.diff(phi, p)
     delta_variance = sp.simplify(slope ** 2 * p * (1 - p) / n)
     sd = sp.sqrt(delta_variance.subs(n, n) + delta_variance.subs(n, r * n))
-    (n_required,) = sp.solve(Eq(h / sd - z_alpha, z_beta), n)
+    # Without SymPy's check of each root, n = 0 (where sd is not defined) comes back too.
+    (n_required,) = [root for root in sp.solve(Eq(h / sd - z_alpha, z_beta), n, check=False)
+                     if root.is_positive]
     n_required = sp.factor(n_required)
     steps = [
         Step("Plan on Cohen's scale: the arcsine transform of a rate", Eq(Tex(r"\phi(p)"),

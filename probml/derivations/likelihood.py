@@ -57,7 +57,7 @@ def gaussian_mle():
     squares = sample_sum((X_I - mu) ** 2)
     written = split_sums(loglik)                   # -n/2 log(2 pi s2) - squares / (2 s2)
     score_mu = split_sums(sp.diff(loglik, mu), expand=True)
-    (mu_hat,) = sp.solve(score_mu, mu)
+    (mu_hat,) = sp.solve(score_mu, mu, check=False)
     score_s2 = split_sums(sp.diff(loglik, sigma2))
     total = sp.Dummy("Q", positive=True)           # the sum of squares, as one number
     (variance,) = sp.solve(score_s2.subs(squares, total), sigma2)
@@ -132,7 +132,7 @@ def _gaussian_hessian_at_optimum(loglik, mu_hat, sigma2_hat):
     at_mean = hessian.subs(mu, mu_hat).applyfunc(sp.expand)
     # sum x_i^2 = n s2_hat + n xbar^2 at the optimum, so that the sums cancel.
     sum_x2 = sample_sum(X_I ** 2)
-    solved = sp.solve(sp.Eq(squares, n_obs * S2_HAT), sum_x2)[0]
+    solved = sp.solve(sp.Eq(squares, n_obs * S2_HAT), sum_x2, check=False)[0]
     return at_mean.subs(sum_x2, solved).subs(sigma2, S2_HAT).applyfunc(sp.simplify)
 
 
@@ -143,21 +143,20 @@ def _gaussian_mle_identities(d):
     r = d.results
     xbar = sample_sum(X_I) / n_obs
     textbook_variance = sample_sum((X_I - xbar) ** 2) / n_obs
-    general = (sp.simplify(r["mu_hat"] - xbar) == 0
-               and sp.simplify(split_sums(sp.expand(r["sigma2_hat"] - textbook_variance),
-                                          True)) == 0)
+    general = (is_zero(r["mu_hat"] - xbar)
+               and is_zero(split_sums(sp.expand(r["sigma2_hat"] - textbook_variance), True)))
     # The general-n results at n = 5 against solving the five-term likelihood directly.
     explicit = {X[k]: xs_symbols[k - 1] for k in range(1, N + 1)}
     loglik = sum(-sp.log(2 * sp.pi * sigma2) / 2 - (xi - mu) ** 2 / (2 * sigma2)
                  for xi in xs_symbols)
-    (mu_5,) = sp.solve(sp.diff(loglik, mu), mu)
+    (mu_5,) = sp.solve(sp.diff(loglik, mu), mu, check=False)
     (s2_5,) = sp.solve(sp.diff(loglik, sigma2).subs(mu, mu_5), sigma2)
     at_five = (is_zero(r["mu_hat"].subs(n_obs, N).doit().xreplace(explicit) - mu_5)
                and is_zero(r["sigma2_hat"].subs(n_obs, N).doit().xreplace(explicit) - s2_5))
     # sum (x_i - xbar)^2 = sum x_i^2 - n xbar^2, with xbar the mean of the sum.
     about_mean = split_sums(sp.expand(sample_sum((X_I - xbar) ** 2)), True) - r[
         "sum of squares about the mean"].subs(XBAR, xbar)
-    general = general and sp.simplify(split_sums(sp.expand(about_mean), True)) == 0
+    general = general and is_zero(split_sums(sp.expand(about_mean), True))
     H = r["hessian at optimum"]
     hessian = (is_zero(H[0, 1]) and is_zero(H[1, 0]) and is_zero(H[0, 0] + n_obs / S2_HAT)
                and is_zero(H[1, 1] + n_obs / (2 * S2_HAT ** 2)))
@@ -197,7 +196,7 @@ def _gaussian_mle_against_probml(d):
 @register("bernoulli-mle")
 def bernoulli_mle():
     loglik = k * sp.log(q) + (n - k) * sp.log(1 - q)
-    (p_hat,) = sp.solve(sp.diff(loglik, q), q)
+    (p_hat,) = sp.solve(sp.diff(loglik, q), q, check=False)
     second = sp.simplify(sp.diff(loglik, q, 2).subs(q, p_hat))
     steps = [
         Step("With $k$ successes in $n$ Bernoulli trials the log-likelihood of $p$ is",
@@ -222,8 +221,7 @@ def bernoulli_mle():
 def _bernoulli_mle_identities(d):
     """p_hat = k / n, and minus the inverse second derivative is p (1 - p) / n."""
     return (is_zero(d.results["p_hat"] - k / n)
-            and is_zero(sp.simplify(-1 / d.results["second derivative"]
-                                    - (k / n) * (1 - k / n) / n)))
+            and is_zero(-1 / d.results["second derivative"] - (k / n) * (1 - k / n) / n))
 
 
 def _bernoulli_mle_against_scipy(d):
@@ -326,12 +324,12 @@ def _losses_identities(d):
     r = d.results
     residual = Y_OBS[INDEX] - Y_PRED[INDEX]
     general = (
-        sp.simplify(r["Gaussian NLL in the MSE"] - (n_obs * sp.log(2 * sp.pi * sigma2) / 2
-                                                    + n_obs * MSE / (2 * sigma2))) == 0
-        and sp.simplify(r["Laplace NLL in the MAE"] - (n_obs * sp.log(2 * SCALE)
-                                                      + n_obs * MAE / SCALE)) == 0
-        and sp.simplify(r["Gaussian NLL in the MSE"].subs(MSE, sample_sum(residual ** 2) / n_obs)
-                        - r["Gaussian NLL"]) == 0)
+        is_zero(r["Gaussian NLL in the MSE"] - (n_obs * sp.log(2 * sp.pi * sigma2) / 2
+                                                + n_obs * MSE / (2 * sigma2)))
+        and is_zero(r["Laplace NLL in the MAE"] - (n_obs * sp.log(2 * SCALE)
+                                                  + n_obs * MAE / SCALE))
+        and is_zero(r["Gaussian NLL in the MSE"].subs(MSE, sample_sum(residual ** 2) / n_obs)
+                    - r["Gaussian NLL"]))
     three = {**{Y_OBS[k + 1]: YS[k] for k in range(LOSS_N)},
              **{Y_PRED[k + 1]: PREDS[k] for k in range(LOSS_N)}}
     gauss3 = -sum(sp.log(sp.exp(-(y - f) ** 2 / (2 * sigma2)) / sp.sqrt(2 * sp.pi * sigma2))
@@ -430,10 +428,10 @@ def entropy_cross_entropy_kl():
     lagrangian = (-_over_outcomes(p_j * sp.log(q_j), OTHER)
                   + LAMBDA * (_over_outcomes(q_j, OTHER) - 1))
     stationary = _first_branch(sp.diff(lagrangian, q_k).doit())
-    (q_star,) = sp.solve(stationary, q_k)                       # p_k / lambda
+    (q_star,) = sp.solve(stationary, q_k, check=False)                     # p_k / lambda
     # sum_k q_k = 1: (1/lambda) sum_k p_k = 1, so lambda = sum_k p_k, which is 1.
     total = sp.factor_terms(_over_outcomes(q_star))
-    (lam_star,) = sp.solve(total - 1, LAMBDA)
+    (lam_star,) = sp.solve(total - 1, LAMBDA, check=False)
     q_hat = q_star.subs(LAMBDA, lam_star.subs(_over_outcomes(p_k), 1))
     curvature = _first_branch(sp.diff(lagrangian, q_k, 2).doit())
     mean_nll = -_over_outcomes(COUNTS[OUTCOME] * sp.log(q_k)) / n_obs
@@ -509,12 +507,12 @@ def _information_identities(d):
     lam = sp.Symbol("lam")
     lagrangian = -sum(pk * sp.log(qk) for pk, qk in zip(ps, qs)) + lam * (sum(qs) - 1)
     solution = sp.solve([sp.diff(lagrangian, qk) for qk in qs] + [sum(qs) - 1],
-                        [*qs, lam], dict=True)
+                        [*qs, lam], dict=True, check=False)
     explicit = bool(solution) and all(
-        sp.simplify(solution[0][qk] - pk / sum(ps)) == 0 for pk, qk in zip(ps, qs))
+        is_zero(solution[0][qk] - pk / sum(ps)) for pk, qk in zip(ps, qs))
     return (r["H(p, q) - H(p) - D(p||q), per outcome"] == 0
-            and sp.simplify(r["minimiser q_k"] - p_k) == 0
-            and sp.simplify(r["curvature"] - p_k / Q_K[OUTCOME] ** 2) == 0
+            and is_zero(r["minimiser q_k"] - p_k)
+            and is_zero(r["curvature"] - p_k / Q_K[OUTCOME] ** 2)
             and explicit)
 
 

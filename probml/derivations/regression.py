@@ -180,9 +180,9 @@ def normal_equations():
     loss = sample_sum((w * x[i] + b - y[i]) ** 2) / n
     d_b = split_sums(sp.diff(loss, b), True)
     d_w = split_sums(sp.diff(loss, w), True)
-    (b_of_w,) = sp.solve(d_b, b)
+    (b_of_w,) = sp.solve(d_b, b, check=False)
     b_of_w = split_sums(sp.expand(b_of_w), True)      # solve() may merge the sums again
-    (slope,) = sp.solve(split_sums(sp.expand(d_w.subs(b, b_of_w)), True), w)
+    (slope,) = sp.solve(split_sums(sp.expand(d_w.subs(b, b_of_w)), True), w, check=False)
     intercept = split_sums(sp.expand(b_of_w.subs(w, slope)), True)
     xbar, ybar = sp.symbols(r"\bar{x} \bar{y}", real=True)
     S_xx, S_xy = sp.symbols("S_{xx} S_{xy}", positive=True)
@@ -249,13 +249,14 @@ def _normal_equations_identities(d):
     matrix = all(is_zero(a - c) for a, c in zip(gradient_3x2, by_hand))
     sxx = split_sums(sp.expand(sample_sum(x[i] ** 2)), True) - n * XBAR_SUM ** 2
     sxy = split_sums(sp.expand(sample_sum(x[i] * y[i])), True) - n * XBAR_SUM * YBAR_SUM
-    general = (sp.simplify(r["slope"] - sxy / sxx) == 0
-               and sp.simplify(r["intercept"] - (YBAR_SUM - r["slope"] * XBAR_SUM)) == 0
-               and sp.simplify(r["S_xx expanded"] - sxx) == 0
-               and sp.simplify(r["S_xy expanded"] - sxy) == 0)
+    general = (is_zero(r["slope"] - sxy / sxx)
+               and is_zero(r["intercept"] - (YBAR_SUM - r["slope"] * XBAR_SUM))
+               and is_zero(r["S_xx expanded"] - sxx)
+               and is_zero(r["S_xy expanded"] - sxy))
     # n = 4: the general result against solving the four-point loss directly.
     loss4 = sum((w * a + b - c) ** 2 for a, c in zip(XS4, YS4)) / 4
-    four = sp.solve([sp.diff(loss4, w), sp.diff(loss4, b)], [w, b], dict=True)[0]
+    four = sp.solve([sp.diff(loss4, w), sp.diff(loss4, b)], [w, b], dict=True,
+                    check=False)[0]
     points = {**{x[k + 1]: XS4[k] for k in range(4)}, **{y[k + 1]: YS4[k] for k in range(4)}}
     at_four = (is_zero(r["slope"].subs(n, 4).doit().xreplace(points) - four[w])
                and is_zero(r["intercept"].subs(n, 4).doit().xreplace(points) - four[b]))
@@ -373,7 +374,7 @@ def _vectorised_identities(d):
     y = sp.MatrixSymbol("y", N_ROWS, 1)
     component = 2 * sp.Sum((sp.Sum(X[ROW, FEATURE] * w[FEATURE, 0], (FEATURE, 0, P_COLS - 1))
                             - y[ROW, 0]) * X[ROW, COMPONENT], (ROW, 0, N_ROWS - 1)) / N_ROWS
-    same = sp.simplify(r["entry j"] - component) == 0
+    same = is_zero(r["entry j"] - component)
     counted = True
     for rows, cols in ((2, 2), (3, 2), (4, 3), (5, 4)):
         Xe = sp.Matrix(rows, cols, sp.symbols(f"X0:{rows * cols}"))

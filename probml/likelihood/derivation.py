@@ -727,10 +727,13 @@ def _scipy_check(model, sample, fit):
     found = minimize(negative_loglik, start, method="L-BFGS-B", bounds=bounds,
                      options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10_000})
     # L-BFGS with a numeric gradient stops about 1e-6 from the optimum: a derivative-free
-    # polish from there, still wholly SciPy's.
+    # polish from there, still wholly SciPy's.  Its simplex's values agree to a few
+    # roundings of the log-likelihood long before its points agree to xatol: a smaller
+    # fatol would only keep it running to maxiter.
     found = minimize(negative_loglik, found.x, method="Nelder-Mead",
                      options={"xatol": 1e-11 * max(1.0, float(np.max(np.abs(found.x)))),
-                              "fatol": 1e-14, "maxiter": 5_000})
+                              "fatol": 16 * np.finfo(float).eps * max(1.0, abs(found.fun)),
+                              "maxiter": 5_000})
     errors += list(np.abs(found.x - fit.params_) / np.maximum(np.abs(fit.params_), fit.bse_))
     return float(np.max(errors))       # NaN, if any, and not the largest of the others
 

@@ -21,8 +21,13 @@ its SVD:
           = s^2 V \Sigma^{-2} V^\top,\qquad s^2 = \frac{S(\hat\beta)}{n - p}.
 
 When the fit is nearly exact, so that the residuals are below the rounding
-of :math:`f` in double precision (NIST's Lanczos1), the residual sum of
-squares is recomputed in 40-digit arithmetic (mpmath) at the estimate.
+of :math:`f` in double precision (NIST's Lanczos1), the residuals are
+recomputed in 40-digit arithmetic (mpmath, the same on every machine, where
+NumPy's ``exp`` carries the CPU's last bits) from the data as written: a
+column whose every value prints in at most 15 significant digits is read as
+those decimals (as a decimal file gives them), else as its exact binary
+values.  Gauss-Newton steps on those residuals refine the estimate, and the
+sum of squares, hence :math:`s` and the standard errors, comes from them.
 
 >>> import numpy as np, sympy as sp
 >>> from probml.likelihood import NonlinearRegression
@@ -53,9 +58,15 @@ from ..exceptions import (
     DivergenceError,
     FlatLikelihoodWarning,
     NumericalAccuracyWarning,
+    PerfectFitWarning,
     warn,
 )
-from ..inference import CoefficientInference, gaussian_loglik, information_criteria
+from ..inference import (
+    CoefficientInference,
+    gaussian_loglik,
+    information_criteria,
+    rounding_level_fit,
+)
 from ..models.base import Regressor
 from .compiled import compile_expressions, stable
 from .symbolic import as_expression, as_symbols, parameter_symbols
@@ -76,6 +87,10 @@ RESIDUAL_DIGITS = 8
 DATA_DIGITS = 6
 # Nearly exact fits up to this many rows get their residuals in 40 digits (mpmath).
 EXACT_RESIDUALS_MAX_ROWS = 100_000
+# Any decimal of up to 15 significant digits survives float64 and prints back unchanged;
+# values computed in binary mostly need 16 or 17, so a column all of whose values print
+# in 15 or fewer was read from decimal text.
+DECIMAL_DIGITS = 15
 # Singular values below this share of the largest mark parameters the data leave free.
 RANK_TOLERANCE = 1e-13
 
@@ -170,7 +185,8 @@ class NonlinearRegression(CoefficientInference, Regressor):
         with np.errstate(all="ignore"):
             beta, r, J, n_iter, converged = _solve(mean, x, params, X, y, beta, self.max_iter,
                                                    residuals_and_jacobian)
-            beta, r, J = _refine(mean, x, params, X, y, beta, r, J, residuals_and_jacobian)
+            exact = _exact_residuals(mean, x, params, X, y, r)
+            beta, r, J = _refine(exact, beta, r, J, residuals_and_jacobian)
             rss = float(r @ r)
         if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(J)) and math.isfinite(rss)):
             raise DivergenceError(
@@ -181,10 +197,17 @@ class NonlinearRegression(CoefficientInference, Regressor):
             warn(f"Levenberg-Marquardt stopped after {n_iter} iterations without "
                  "converging; raise max_iter or pass a better start.",
                  ConvergenceWarning)
-        with np.errstate(all="ignore"):
-            rss = _accurate_rss(mean, x, params, X, y, beta, r)[1]
+        if exact is not None:
+            rss = exact.minimum(beta, J)
         n = len(y)
-        _warn_if_data_limit_digits(rss, y)
+        if rounding_level_fit(rss, y):
+            warn(
+                f"The fit is exact to the rounding of y (residual sum of squares {rss:.3g}): "
+                "what is left is rounding, not scatter, so sigma_, the standard errors and the "
+                "t statistics are not defined by these data. The estimates are the exact fit.",
+                PerfectFitWarning)
+        elif exact is None or not exact.as_written:
+            _warn_if_data_limit_digits(rss, y)
         self.n_iter_, self.converged_ = n_iter, converged
         self.rss_, self.df_resid_, self.n_obs_ = rss, n - p, n
         self.sigma_ = math.sqrt(rss / (n - p)) if n > p else math.nan
@@ -400,23 +423,80 @@ def _needs_extra_digits(y, r):
     return not math.sqrt(float(r @ r) / len(r)) > rounding * 10.0 ** RESIDUAL_DIGITS
 
 
-def _accurate_rss(mean, x, params, X, y, beta, r):
-    """(residuals, RSS), recomputed in 40 digits when the residuals are below double's
-    rounding of f (a nearly exact fit)."""
+def _exact_residuals(mean, x, params, X, y, r):
+    """The 40-digit residuals of a nearly exact fit (an :class:`_ExactResiduals`), or None
+    when double precision holds enough of their digits (or there are too many rows)."""
     if not _needs_extra_digits(y, r):
-        return r, float(r @ r)
-    import mpmath
-    with mpmath.workdps(40):
-        f = sp.lambdify([*x, *params], mean, modules="mpmath")
-        b = [mpmath.mpf(float(v)) for v in beta]
-        residuals = [mpmath.mpf(float(target)) - f(*[mpmath.mpf(float(v)) for v in row], *b)
-                     for row, target in zip(X, y)]
-        total = mpmath.fsum(residual * residual for residual in residuals)
+        return None
+    if len(y) > EXACT_RESIDUALS_MAX_ROWS:
+        warn(
+            f"The fit is nearly exact, so its residuals are below the rounding of the model "
+            f"in double precision; with {len(y)} rows they are not recomputed in extended "
+            "precision, and the residual standard deviation and standard errors have only a "
+            "few correct digits.", NumericalAccuracyWarning)
+        return None
+    return _ExactResiduals(mean, x, params, X, y)
+
+
+class _ExactResiduals:
+    r"""Residuals :math:`y_i - f(x_i; \beta)` in 40-digit arithmetic, from the data as written.
+
+    ``as_written`` says whether every column was read as decimals
+    (:func:`_as_written`): then the residuals, and the sum of squares, are
+    those of the data as written to within :math:`10^{-40}`.
+    """
+
+    def __init__(self, mean, x, params, X, y):
+        import mpmath
+        self._mpmath = mpmath
+        with mpmath.workdps(40):
+            self._f = sp.lambdify([*x, *params], mean, modules="mpmath")
+            columns = [_as_written(column) for column in X.T]
+            self._targets, decimal = _as_written(y)
+        self._rows = list(zip(*[values for values, _ in columns]))
+        self.as_written = decimal and all(column_decimal for _, column_decimal in columns)
+
+    def __call__(self, beta):
+        """(residuals as float64, their sum of squares) at ``beta``."""
+        mpmath = self._mpmath
+        with mpmath.workdps(40):
+            b = [mpmath.mpf(float(v)) for v in beta]
+            residuals = [target - self._f(*row, *b) for target, row in zip(self._targets,
+                                                                           self._rows)]
+            total = mpmath.fsum(residual * residual for residual in residuals)
         return np.array([float(v) for v in residuals]), float(total)
 
+    def minimum(self, beta, J):
+        r"""The least sum of squares near ``beta``, over real parameters.
 
-def _refine(mean, x, params, X, y, beta, r, J, residuals_and_jacobian, steps=3):
-    r"""Gauss-Newton steps on residuals computed in 40 digits, for a nearly exact fit.
+        The minimiser is not a double: at ``beta``, rounded to doubles, the sum
+        of squares exceeds its minimum by :math:`\lVert J\delta\rVert^2`,
+        :math:`\delta = J^+ r` the last Gauss-Newton step, which is
+        :math:`10^{-7}` of Lanczos1's; it is taken off (never below 0, which only a fit
+        exact to rounding could reach).
+        """
+        residuals, total = self(beta)
+        step = np.linalg.lstsq(J, residuals, rcond=None)[0]
+        return max(total - float(np.sum((J @ step) ** 2)), 0.0)
+
+
+def _as_written(column):
+    """(the values as 40-digit mpmath numbers, whether they were read as decimals).
+
+    The decimals each value prints as (Python's shortest repr, which reads
+    back as the same double) when all of them have at most ``DECIMAL_DIGITS``
+    significant digits; else each value's exact binary expansion.
+    """
+    import mpmath
+    texts = [repr(float(value)) for value in column]
+    if all(len(text.lower().split("e")[0].lstrip("-").replace(".", "").strip("0"))
+           <= DECIMAL_DIGITS for text in texts):
+        return [mpmath.mpf(text) for text in texts], True
+    return [mpmath.mpf(float(value)) for value in column], False
+
+
+def _refine(exact, beta, r, J, residuals_and_jacobian, steps=3):
+    r"""Gauss-Newton steps on the 40-digit residuals ``exact`` of a nearly exact fit.
 
     In double precision the residuals of such a fit (:math:`10^{-13}` against
     data near 1) are mostly rounding, which limits the estimate to about
@@ -424,18 +504,10 @@ def _refine(mean, x, params, X, y, beta, r, J, residuals_and_jacobian, steps=3):
     errors, to a few digits.  With exact residuals each step
     :math:`\delta = J^+ r` recovers the digits (iterative refinement).
     """
-    if not _needs_extra_digits(y, r):
-        return beta, r, J
-    if len(y) > EXACT_RESIDUALS_MAX_ROWS:
-        warn(
-            f"The fit is nearly exact, so its residuals are below the rounding of the model "
-            f"in double precision; with {len(y)} rows they are not recomputed in extended "
-            "precision, and the residual standard deviation and standard errors have only a "
-            "few correct digits.", NumericalAccuracyWarning)
+    if exact is None:
         return beta, r, J
     for _ in range(steps):
-        exact, _ = _accurate_rss(mean, x, params, X, y, beta, r)
-        step = np.linalg.lstsq(J, exact, rcond=None)[0]
+        step = np.linalg.lstsq(J, exact(beta)[0], rcond=None)[0]
         if np.all(np.abs(step) <= np.finfo(float).eps * np.abs(beta)):
             break
         beta = beta + step

@@ -6,6 +6,8 @@ is the pytree idea of JAX and optax, reduced to the two containers a NumPy
 model needs.
 """
 
+import math
+
 import numpy as np
 
 from .._validation import as_float_array
@@ -97,10 +99,90 @@ def scaled_global_norm(tree):
 
     Scaling by the largest entry keeps the sum of squares from overflowing
     (or underflowing) when the entries are near the ends of double precision.
+    The squares are summed by NumPy in an order fixed by the shapes (a BLAS dot
+    product would sum them in a CPU-dependent order).
     """
     leaves = tree_leaves(tree)
     largest = max((float(np.max(np.abs(leaf))) if np.size(leaf) else 0.0) for leaf in leaves)
     if largest == 0 or not np.isfinite(largest):
         return largest, 1.0
-    return largest, float(np.sqrt(sum(float(np.vdot(leaf / largest, leaf / largest))
-                                      for leaf in leaves)))
+    total = 0.0
+    for leaf in leaves:
+        scaled = np.divide(leaf, largest)
+        total += float(np.sum(scaled * scaled))
+    return largest, math.sqrt(total)
+
+
+class FlatLayout:
+    """A parameter tree's leaves laid end to end in one float64 vector, and back.
+
+    The optimizers work entry by entry, so the Trainer steps one vector
+    rather than each leaf in turn: a handful of NumPy calls a step whatever
+    the number of leaves.
+    """
+
+    def __init__(self, tree):
+        self.is_dict = isinstance(tree, dict)
+        self.leaves, stop = [], 0         # (path, start, stop, shape) of each leaf
+        for path, leaf in _leaf_paths(tree, ()):
+            start, stop = stop, stop + int(np.size(leaf))
+            self.leaves.append((path, start, stop, np.shape(leaf)))
+        self.size = stop
+        self.depth = max((len(path) for path, *_ in self.leaves), default=0)
+
+    def flatten(self, tree):
+        """A new vector holding the leaves of ``tree`` (shaped like the layout's) in order."""
+        vector = np.empty(self.size)
+        if not self.is_dict:
+            vector[:] = np.ravel(tree)
+            return vector
+        for path, start, stop, shape in self.leaves:
+            leaf = tree[path[0]] if len(path) == 1 else _at(tree, path)
+            if len(shape) == 1:
+                vector[start:stop] = leaf
+            elif not shape:
+                vector[start] = leaf
+            else:
+                vector[start:stop].reshape(shape)[...] = leaf
+        return vector
+
+    def unflatten(self, vector):
+        """The tree whose leaves are views of ``vector`` (NumPy scalars for 0-d leaves)."""
+        if self.is_dict and self.depth == 1:        # the common case, once a training step
+            return {path[0]: vector[start] if not shape else vector[start:stop]
+                    if len(shape) == 1 else vector[start:stop].reshape(shape)
+                    for path, start, stop, shape in self.leaves}
+        return self._tree_of(lambda start, stop, shape: vector[start] if not shape else
+                             vector[start:stop].reshape(shape))
+
+    def unflatten_rows(self, matrix):
+        """The tree whose leaves stack the rows of ``matrix``: leaf shape ``(rows, *shape)``."""
+        rows = matrix.shape[0]
+        return self._tree_of(
+            lambda start, stop, shape: matrix[:, start:stop].reshape((rows,) + shape))
+
+    def _tree_of(self, leaf):
+        """The tree whose leaf at each path is ``leaf(start, stop, shape)``."""
+        if not self.is_dict:
+            return leaf(0, self.size, self.leaves[0][3])
+        tree = {}
+        for path, start, stop, shape in self.leaves:
+            node = tree
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            node[path[-1]] = leaf(start, stop, shape)
+        return tree
+
+
+def _leaf_paths(tree, path):
+    if not isinstance(tree, dict):
+        yield path, tree
+        return
+    for key, value in tree.items():
+        yield from _leaf_paths(value, path + (key,))
+
+
+def _at(tree, path):
+    for key in path:
+        tree = tree[key]
+    return tree

@@ -35,17 +35,52 @@ __all__ = [
     "matmul",
 ]
 
-# Elements of the temporary products below: small enough to stay in cache.
-_BLOCK = 1 << 16
+# Elements of the temporary products below: about an L2 cache's worth.
+_BLOCK = 1 << 17
+
+
+def _block_rows(width):
+    """Rows in a block: about ``_BLOCK`` elements of a temporary ``width`` wide."""
+    return max(1, _BLOCK // max(width, 1))
+
+
+def _transposed(A):
+    """``A.T`` as a C-ordered copy, for a mini-batch's two products."""
+    return np.ascontiguousarray(A.T)
+
+
+def _times(AT, B):
+    r""":math:`AB` from :math:`A^\top`: each entry summed over ``j`` in index order.
+
+    The products :math:`A_{ij}B_{j\cdot}` are written as a C-ordered (k, n[, m])
+    array (``AT`` a transposed view is transposed on the way) whose first axis
+    NumPy sums one slice after another, :math:`j = 0, 1, \dots`: its inner
+    loops run along the rows, not along the short ``k``.
+    """
+    if B.ndim == 1:
+        products = np.multiply(AT, B[:, None], order="C")
+    else:
+        products = np.multiply(AT[:, :, None], B[:, None, :], order="C")
+    if products.size == products.shape[0]:
+        # A single entry: NumPy would sum its k terms pairwise, not in index order.
+        return np.add.accumulate(products, axis=0)[-1]
+    return np.add.reduce(products, axis=0)
+
+
+def _transposed_times(AT, D):
+    r""":math:`A^\top D` from :math:`A^\top`: each entry NumPy's sum along a C-ordered row."""
+    if D.ndim == 1:
+        return np.add.reduce(np.multiply(AT, D, order="C"), axis=1)
+    return np.add.reduce(np.multiply(AT[:, :, None], D[None, :, :], order="C"), axis=1)
 
 
 def matmul(A, B):
     r""":math:`AB` for a short inner dimension, each entry summed in index order.
 
     ``A`` is (n, k) and ``B`` is (k,) or (k, m); each output entry is the sum of
-    :math:`A_{ij}B_{j\cdot}` over ``j`` taken by NumPy's sum along one axis, in
-    an order fixed by the shapes alone, so the result is the same on every
-    machine (unlike ``A @ B``, which BLAS sums in a CPU-dependent order).
+    :math:`A_{ij}B_{j\cdot}` over ``j`` taken by NumPy one term after another,
+    so the result is the same on every machine (unlike ``A @ B``, which BLAS
+    sums in a CPU-dependent order).
 
     Examples
     --------
@@ -54,12 +89,37 @@ def matmul(A, B):
     """
     # A block of rows at a time: the products stay in cache, and no (n, k) temporary
     # is made for a whole data set (the end of an epoch's loss).
-    rows = max(1, _BLOCK // max(A.shape[1] * (B.shape[1] if B.ndim == 2 else 1), 1))
+    rows = _block_rows(A.shape[1] * (B.shape[1] if B.ndim == 2 else 1))
+    if A.shape[0] <= rows:
+        return _times(A.T, B)
     out = np.empty((A.shape[0],) + B.shape[1:])
+    if B.ndim == 1:
+        return _matvec_by_columns(A, B, out)
     for start in range(0, A.shape[0], rows):
-        block = A[start:start + rows]
-        out[start:start + rows] = (np.sum(block * B, axis=1) if B.ndim == 1 else
-                                   np.sum(block[:, :, None] * B[None, :, :], axis=1))
+        out[start:start + rows] = _times(A[start:start + rows].T, B)
+    return out
+
+
+# Rows a block of _matvec_by_columns: its products (32 to 640 KiB) stay in L2.
+_COLUMN_BLOCK = 4096
+
+
+def _matvec_by_columns(A, b, out):
+    """``out = A b`` with the sums of :func:`_times`, for many rows: in each block the
+    products come from one contiguous multiply (``b`` repeated along the rows) and are
+    added column after column, with no transposed copy of ``A``."""
+    k = A.shape[1]
+    repeated = np.tile(b, _COLUMN_BLOCK)
+    for start in range(0, A.shape[0], _COLUMN_BLOCK):
+        block = np.ascontiguousarray(A[start:start + _COLUMN_BLOCK])
+        products = np.multiply(block.reshape(-1), repeated[:block.size]).reshape(block.shape)
+        total = out[start:start + len(block)]
+        if k == 1:
+            total[:] = products[:, 0]
+            continue
+        np.add(products[:, 0], products[:, 1], out=total)
+        for j in range(2, k):
+            np.add(total, products[:, j], out=total)
     return out
 
 
@@ -74,12 +134,12 @@ def crossprod(X, D):
     >>> crossprod(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
     array([4., 6.])
     """
-    rows = max(1, _BLOCK // max(X.shape[1] * (D.shape[1] if D.ndim == 2 else 1), 1))
+    rows = _block_rows(X.shape[1] * (D.shape[1] if D.ndim == 2 else 1))
+    if X.shape[0] <= rows:
+        return _transposed_times(X.T, D)
     out = np.zeros((X.shape[1],) + D.shape[1:])
     for start in range(0, X.shape[0], rows):
-        block, weights = X[start:start + rows], D[start:start + rows]
-        out += (np.sum(block * weights[:, None], axis=0) if D.ndim == 1 else
-                np.sum(block[:, :, None] * weights[:, None, :], axis=0))
+        out += _transposed_times(X[start:start + rows].T, D[start:start + rows])
     return out
 
 
@@ -117,10 +177,16 @@ class _LinearPredictorModule(Module):
         return self.loss_and_gradient(params, X, y)[1]
 
     def loss_and_gradient(self, params, X, y):
-        predictor = self.forward(params, X)
-        loss = self._loss(y, predictor, check_input=False)
-        dL = self._loss_gradient(y, predictor, check_input=False)
-        return loss, {"w": crossprod(X, dL), "b": dL.sum()}
+        if X.shape[0] > _block_rows(X.shape[1]):
+            predictor = self.forward(params, X)
+            dL = self._loss_gradient(y, predictor, check_input=False)
+            grad_w = crossprod(X, dL)
+        else:       # a mini-batch: one transposed copy serves both products
+            XT = _transposed(X)
+            predictor = _times(XT, params["w"]) + params["b"]
+            dL = self._loss_gradient(y, predictor, check_input=False)
+            grad_w = _transposed_times(XT, dL)
+        return self._loss(y, predictor, check_input=False), {"w": grad_w, "b": dL.sum()}
 
 
 class LinearRegressionModule(_LinearPredictorModule):

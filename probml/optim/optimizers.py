@@ -36,6 +36,7 @@ Examples
 """
 
 import functools
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
@@ -103,9 +104,10 @@ class Optimizer:
     init: Callable[[Any], OptimizerState]
     update: Callable[..., tuple]
     hyperparameters: dict = field(default_factory=dict)
-    # ``update`` without its checks of the arguments' types and structure (the
-    # step's own finiteness checks stay): for a caller, such as the Trainer, whose
-    # grads and params are its own float64 arrays, already checked by ``update``.
+    # ``update`` of one float64 vector holding all the parameters, without the
+    # checks of the arguments' types and structure (the finiteness checks stay):
+    # for an optimizer that works entry by entry, as all of this module's do, and a
+    # caller such as the Trainer that lays the parameters end to end.
     _step: Callable[..., tuple] = field(default=None, repr=False, compare=False)
     # Builds this optimizer with another learning rate (a number or a schedule).
     _rebuild: Callable[..., "Optimizer"] = field(default=None, repr=False, compare=False)
@@ -180,17 +182,25 @@ def _check_beta(value, name):
     return _BETA(value, name)
 
 
-def _check_finite_leaves(trees, t):
-    """Raise a DivergenceError naming the first of ``trees`` ({name: tree}) with NaN or inf.
+def _all_finite(array):
+    """Whether every entry is finite: one sum (NaN and inf carry through it), in full only
+    when the sum itself overflows."""
+    return math.isfinite(array.sum()) or bool(np.isfinite(array).all())
 
-    The trees are an update's grads, its step and its running statistics: a
-    non-finite gradient makes the step non-finite too, so the step and the
+
+def _check_finite_leaves(grads, updates, slots, t):
+    """Raise a DivergenceError naming the first of the grads, step or running statistics
+    with NaN or inf.
+
+    A non-finite gradient makes the step non-finite too, so the step and the
     statistics are checked on every update and the grads only to say where
-    the failure began (one pass over the leaves, not three).
+    the failure began.
     """
-    (_, grads), *results = trees.items()
-    if all(np.isfinite(leaf).all() for _, tree in results for leaf in tree_leaves(tree)):
+    if all(_all_finite(leaf) for leaf in tree_leaves(updates)) and all(
+            _all_finite(leaf) for tree in slots.values() for leaf in tree_leaves(tree)):
         return
+    trees = {"grads": grads, "the updates": updates,
+             **{f"the running statistics ({slot!r})": tree for slot, tree in slots.items()}}
     for name, tree in trees.items():
         if not all(np.isfinite(leaf).all() for leaf in tree_leaves(tree)):
             raise DivergenceError(
@@ -199,12 +209,22 @@ def _check_finite_leaves(trees, t):
                 "function.")
 
 
+def _checked_rate(value, count):
+    """A schedule's value at update ``count``, checked as a learning rate."""
+    if type(value) is float and 0.0 <= value < math.inf:
+        return value + 0.0
+    return _LEARNING_RATE.domains[0](value, f"learning_rate (the schedule's value at step "
+                                            f"{count})")
+
+
 def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameters,
                     uses_params=False, initial_slot=0.0):
     """Build an Optimizer from the update of one leaf.
 
     ``leaf_update(g, p, *slots, lr, t)`` returns ``(update, *new_slots)`` for
-    one parameter array, ``t`` counting updates from 1.
+    one parameter array, ``t`` counting updates from 1.  It works entry by
+    entry, so the optimizer's ``_step`` may be handed all parameters laid
+    end to end in one vector (the Trainer does).
     """
     schedule = learning_rate if callable(learning_rate) else None
 
@@ -216,8 +236,7 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
         except (ValueError, TypeError) as error:
             raise ValueError(f"the learning_rate schedule failed at step {count}: "
                              f"{error}") from error
-        return _LEARNING_RATE.domains[0](value, f"learning_rate (the schedule's value at "
-                                         f"step {count})")
+        return _checked_rate(value, count)
 
     def init(params):
         params = as_float_tree(params, "params")
@@ -241,29 +260,37 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
                                  "grads", "the optimizer state")
             if params is not None:
                 check_same_structure(grads, params, "grads", "params")
-        return step(grads, state, params)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return step(grads, state, params)
 
     def step(grads, state, params=None):
-        t = state.count + 1
         # Without weight decay the parameters are not read; grads stand in for them.
-        leaf_step = functools.partial(leaf_update, lr=state.learning_rate, t=t)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            results = tree_map_unzip(leaf_step, 1 + len(slot_names), grads,
-                                     grads if params is None else params,
-                                     *(state.slots[slot] for slot in slot_names))
+        t = state.count + 1
+        results = tree_map_unzip(functools.partial(leaf_update, lr=state.learning_rate, t=t),
+                                 1 + len(slot_names), grads, grads if params is None else params,
+                                 *(state.slots[slot] for slot in slot_names))
         new_slots = dict(zip(slot_names, results[1:]))
         # Squared gradients overflow first (for |g| > 1e154): the step is then wrong.
-        _check_finite_leaves({"grads": grads, "the updates": results[0],
-                              **{f"the running statistics ({slot!r})": values
-                                 for slot, values in new_slots.items()}}, t)
+        _check_finite_leaves(grads, results[0], new_slots, t)
         return results[0], OptimizerState(t, rate(t), new_slots)
+
+    def vector_step(grads, state, params):
+        # ``step`` for one vector holding every parameter (the Trainer's), unchecked.
+        t = state.count + 1
+        slots = state.slots
+        updates, *new = leaf_update(grads, params, *[slots[slot] for slot in slot_names],
+                                    lr=state.learning_rate, t=t)
+        new_slots = dict(zip(slot_names, new))
+        if not (_all_finite(updates) and all(_all_finite(value) for value in new)):
+            _check_finite_leaves(grads, updates, new_slots, t)
+        return updates, OptimizerState(t, rate(t), new_slots)
 
     def rebuild(new_rate):
         return _make_optimizer(name, _check_learning_rate(new_rate), slot_names, leaf_update,
                                hyperparameters, uses_params, initial_slot)
 
     return Optimizer(name, init, update, {"learning_rate": learning_rate, **hyperparameters},
-                     step, rebuild)
+                     vector_step, rebuild)
 
 
 def sgd(learning_rate=1e-3, momentum=0.0, *, dampening=0.0, nesterov=False,
@@ -434,7 +461,7 @@ def _adam_family(name, learning_rate, betas, eps, weight_decay, amsgrad, decoupl
     slot_names = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
 
     def leaf_update(g, p, exp_avg, exp_avg_sq, *rest, lr, t):
-        decay_step = 0.0
+        decay_step = None
         if weight_decay:
             if decoupled:
                 decay_step = -lr * weight_decay * p
@@ -449,9 +476,9 @@ def _adam_family(name, learning_rate, betas, eps, weight_decay, amsgrad, decoupl
         if amsgrad:
             second_moment = np.maximum(rest[0], exp_avg_sq)
             new_slots += (second_moment,)
-        denom = np.sqrt(second_moment) / np.sqrt(bias_correction2) + eps
+        denom = np.sqrt(second_moment) / math.sqrt(bias_correction2) + eps
         step = -(lr / bias_correction1) * exp_avg / denom
-        return (step + decay_step, *new_slots)
+        return (step if decay_step is None else step + decay_step, *new_slots)
 
     hyper = {"betas": (beta1, beta2), "eps": eps, "weight_decay": weight_decay,
              "amsgrad": amsgrad}

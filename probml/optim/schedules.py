@@ -66,7 +66,9 @@ class Schedule:
         self.settings = settings
 
     def __call__(self, t):
-        t = _STEP(t, "t")
+        # An int in range (an optimizer's count, every update) is taken as it is.
+        if type(t) is not int or not 0 <= t <= _LAST_STEP:
+            t = _STEP(t, "t")
         try:
             rate = float(self._rate(t))
         except OverflowError:
@@ -86,7 +88,8 @@ class Schedule:
 
 
 # Steps beyond this are not a training run (and 2**62 steps of any rate stay exact).
-_STEP = Integer(0, 2 ** 62)
+_LAST_STEP = 2 ** 62
+_STEP = Integer(0, _LAST_STEP)
 
 
 # A period (steps between decays, warm-up steps, a cosine's half-period) is >= 1 step.

@@ -55,7 +55,7 @@ from .._validation import (
     check_whole_number,
 )
 from ..exceptions import DivergenceError
-from ._tree import as_float_tree, tree_leaves, tree_map
+from ._tree import FlatLayout, as_float_tree, check_same_structure, tree_leaves, tree_map
 from .optimizers import Optimizer, clip_norm, gradient_descent
 
 # Iterations a run may record (its loss and rate: 2 GiB of float64 between them).
@@ -445,13 +445,12 @@ class Trainer:
 
     def _run(self, module, data, params, batch_size):
         per_epoch = math.ceil(data.n_train / batch_size)
-        optimizer = self._scheduled_optimizer(per_epoch)
-        run = _Run(self, data, params, optimizer.init(params), per_epoch)
+        run = _Run(self, data, params, self._scheduled_optimizer(per_epoch), per_epoch)
         bar = self._progress(per_epoch * self.max_epochs)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(self.max_epochs):
-                    self._train_epoch(run, module, optimizer, data, batch_size, epoch, bar)
+                    self._train_epoch(run, module, data, batch_size, epoch, bar)
                     if self._after_epoch(run, module, data, epoch):
                         break
                     if bar is not None:
@@ -484,45 +483,33 @@ class Trainer:
                 lambda step: schedule(min(step, last) // per_epoch))
         return self.optimizer.with_learning_rate(lambda step: schedule(min(step, last)))
 
-    def _train_epoch(self, run, module, optimizer, data, batch_size, epoch, bar):
+    def _train_epoch(self, run, module, data, batch_size, epoch, bar):
         """One pass over the training batches: a loss, a gradient and an update each."""
-        max_norm = self.clip_norm
         for X_batch, y_batch in data.batches(batch_size, epoch):
             i = run.i
-            loss, grads = run.evaluate(module.loss_and_gradient, params=run.params,
-                                       X=X_batch, y=y_batch, epoch=epoch)
-            if not math.isfinite(loss) or (i and loss > DIVERGENCE_FACTOR * run.losses[0] > 0):
+            try:
+                loss, grads = module.loss_and_gradient(run.params, X_batch, y_batch)
+            except ValueError as error:         # e.g. logits that overflowed to +inf
+                raise run.failure(error, epoch, "loss") from None
+            if not math.isfinite(loss) or (i and loss > run.divergent_loss):
                 raise run.divergence(loss, epoch)
             run.losses[i], run.rates[i] = loss, run.state.learning_rate
             try:
-                if max_norm is not None:
-                    grads, run.grad_norms[i] = clip_norm(grads, max_norm)
-                # Checked in full on the first step; the same arrays after.
-                update = optimizer.update if i == 0 or optimizer._step is None \
-                    else optimizer._step
-                updates, run.state = update(grads, run.state, run.params)
+                run.step(grads)
             except (DivergenceError, ValueError) as error:
                 raise run.divergence(loss, epoch, cause=str(error)) from None
-            # The optimizer checked the structure on its first update; the public
-            # apply_updates would check it again on every step.
-            run.params = tree_map(np.add, run.params, updates)
-            if run.trajectory is not None:
-                run.trajectory.append(run.params)
-            run.i += 1
             if bar is not None:
                 bar.update()
 
     def _after_epoch(self, run, module, data, epoch):
         """The epoch's training and validation losses, and early stopping; True to stop."""
-        train_loss = run.evaluate(module.loss, params=run.params, X=data.X_train,
-                                  y=data.y_train, epoch=epoch)
+        train_loss = run.evaluate(module.loss, data.X_train, data.y_train, epoch)
         run.train_losses.append(train_loss)
-        if not math.isfinite(train_loss) or train_loss > DIVERGENCE_FACTOR * run.losses[0] > 0:
+        if not math.isfinite(train_loss) or train_loss > run.divergent_loss:
             raise run.divergence(train_loss, epoch, end_of_epoch=True)
         if not data.has_validation:
             return False
-        val_loss = run.evaluate(module.loss, params=run.params, X=data.X_val, y=data.y_val,
-                                epoch=epoch)
+        val_loss = run.evaluate(module.loss, data.X_val, data.y_val, epoch)
         run.val_losses.append(val_loss)
         if val_loss < run.best[0] - self.min_delta:
             run.best, run.since_best = (val_loss, epoch, run.params), 0
@@ -536,22 +523,63 @@ class Trainer:
 
 
 class _Run:
-    """The state of one training run: parameters, optimizer state, and what it records."""
+    """The state of one training run: parameters, optimizer state, and what it records.
 
-    def __init__(self, trainer, data, params, state, per_epoch):
+    The parameters are kept as one vector (``vector``, laid out by a
+    :class:`~probml.optim._tree.FlatLayout`) that the module sees as a tree
+    of views (``params``).  The optimizers of this package update entry by
+    entry, so their unchecked ``_step`` moves the whole vector in a few NumPy
+    calls; an optimizer made otherwise gets the tree through its ``update``.
+    """
+
+    def __init__(self, trainer, data, params, optimizer, per_epoch):
         total = per_epoch * trainer.max_epochs
-        self.data, self.per_epoch, self.params, self.state = data, per_epoch, params, state
+        self.data, self.per_epoch, self.optimizer = data, per_epoch, optimizer
+        self.max_norm = trainer.clip_norm
+        self.layout = FlatLayout(params)
+        self.vector = self.layout.flatten(params)
+        self.params = self.layout.unflatten(self.vector)
+        self.state = optimizer.init(self.vector if optimizer._step is not None else params)
         self.losses, self.rates = np.empty(total), np.empty(total)
+        # DIVERGENCE_FACTOR times the first loss, once there is one (and it is positive).
+        self.divergent_loss = math.inf
         self.grad_norms = np.empty(total) if trainer.clip_norm is not None else None
-        self.trajectory = [params] if trainer.record_params else None
+        self.trajectory = None
+        if trainer.record_params:
+            self.trajectory = np.empty((total + 1, self.layout.size))
+            self.trajectory[0] = self.vector
         self.train_losses, self.val_losses = [], []
         self.best = (math.inf, None, None)      # validation loss, epoch, parameters
         self.since_best, self.stopped_early, self.i = 0, False, 0
 
+    def step(self, grads):
+        """Update the parameters with ``grads`` (a tree like them) and record the step."""
+        i, optimizer = self.i, self.optimizer
+        if i == 0:          # checked in full once: the module returns the same arrays after
+            grads = as_float_tree(grads, "grads", finite=False, copy=False)
+            check_same_structure(grads, self.params, "grads", "module.params")
+            self.divergent_loss = DIVERGENCE_FACTOR * self.losses[0] if self.losses[0] > 0 \
+                else math.inf
+        if optimizer._step is None:
+            if self.max_norm is not None:
+                grads, self.grad_norms[i] = clip_norm(grads, self.max_norm)
+            updates, self.state = optimizer.update(grads, self.state, self.params)
+            self.vector = self.layout.flatten(tree_map(np.add, self.params, updates))
+        else:
+            gradient = self.layout.flatten(grads)
+            if self.max_norm is not None:
+                gradient, self.grad_norms[i] = clip_norm(gradient, self.max_norm)
+            step, self.state = optimizer._step(gradient, self.state, self.vector)
+            self.vector = self.vector + step
+        self.params = self.layout.unflatten(self.vector)
+        if self.trajectory is not None:
+            self.trajectory[i + 1] = self.vector
+        self.i = i + 1
+
     def history(self):
         """The :class:`History` of the run so far."""
         n = self.i
-        stacked = (tree_map(lambda *leaves: np.stack(leaves), *self.trajectory[:n + 1])
+        stacked = (self.layout.unflatten_rows(self.trajectory[:n + 1].copy())
                    if self.trajectory is not None else None)
         return History(self.losses[:n], self.rates[:n], stacked,
                        None if self.grad_norms is None else self.grad_norms[:n],
@@ -559,14 +587,18 @@ class _Run:
                        np.array(self.val_losses) if self.data.has_validation else None,
                        self.per_epoch, self.best[1], self.stopped_early)
 
-    def evaluate(self, function, *, params, X, y, epoch):
+    def evaluate(self, function, X, y, epoch):
         """``function(params, X, y)``; once the parameters have moved, a failure is divergence."""
         try:
-            return function(params, X, y)
-        except ValueError as error:         # e.g. logits that overflowed to +inf
-            if self.i == 0:
-                raise                       # the initial parameters: the module's own error
-            raise self.divergence(math.inf, epoch, cause=str(error), stage="loss") from None
+            return function(self.params, X, y)
+        except ValueError as error:
+            raise self.failure(error, epoch, "loss") from None
+
+    def failure(self, error, epoch, stage):
+        """The module's own error at the initial parameters; divergence after they moved."""
+        if self.i == 0:
+            return error
+        return self.divergence(math.inf, epoch, cause=str(error), stage=stage)
 
     def divergence(self, loss, epoch, end_of_epoch=False, cause=None, stage="gradient step"):
         """The :class:`DivergenceError` for a loss that blew up at this point of the run."""

@@ -1,5 +1,10 @@
 """The training loop against closed-form and library fits, and its bookkeeping."""
 
+import os
+import platform
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -17,6 +22,7 @@ from probml.optim import (
     Trainer,
 )
 from probml.optim._tree import scaled_global_norm
+from probml.optim.modules import matmul
 
 
 @pytest.fixture
@@ -340,3 +346,73 @@ def test_bad_data_and_labels(linear_data):
         DataModule(X, y, validation_fraction=0.2, X_val=X, y_val=y)
     with pytest.raises(TypeError, match="DataModule or an"):
         Trainer(1).fit(LinearRegressionModule(), X)
+
+
+# -- the same bits on every machine -----------------------------------------
+
+# Training runs whose every number is printed as a digest: linear regression and a ReLU
+# network (no exponentials, whose last bits NumPy leaves to the CPU's vector instructions),
+# mini-batches, momentum, Adam, a schedule, gradient clipping (a norm of hundreds of entries)
+# and, at the end of each epoch, a loss over more rows than one block of the products.
+_RUNS = """
+import hashlib
+import numpy as np
+from probml import optim
+
+rng = np.random.default_rng(3)
+X = rng.normal(size=(9000, 8))
+y = np.maximum(X[:, 0] - 2.0 * X[:, 1], 0.0) + rng.normal(size=9000)
+data = optim.DataModule(X, y, validation_fraction=0.1, seed=1)
+runs = [
+    (optim.LinearRegressionModule(), optim.sgd(0.05, momentum=0.9, nesterov=True), 0.5),
+    (optim.LinearRegressionModule(), optim.adam(0.05), None),
+    (optim.OneHiddenLayerNetwork(32, "relu"), optim.adam(0.02), 0.5),
+]
+digest = hashlib.sha256()
+for module, optimizer, clip in runs:
+    history = optim.Trainer(2, 500, optimizer, optim.cosine_annealing(0.05, T_max=40),
+                            clip_norm=clip).fit(module, data)
+    for values in (history.loss, history.train_loss, history.val_loss, history.grad_norm,
+                   *history.params.values()):
+        if values is not None:
+            digest.update(np.ascontiguousarray(values).tobytes())
+print(digest.hexdigest())
+"""
+
+
+def _other_machine():
+    """Another BLAS kernel on one thread, and NumPy without its vector extensions."""
+    from numpy._core import _multiarray_umath as umath
+
+    variables = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    core = {"x86_64": "Prescott", "AMD64": "Prescott", "aarch64": "ARMV8",
+            "arm64": "ARMV8"}.get(platform.machine())
+    if core:
+        variables["OPENBLAS_CORETYPE"] = core
+    extensions = [feature for feature in umath.__cpu_dispatch__
+                  if umath.__cpu_features__.get(feature)]
+    if extensions:
+        variables["NPY_DISABLE_CPU_FEATURES"] = " ".join(extensions)
+    return variables
+
+
+def test_training_is_the_same_bits_on_another_blas_kernel_and_cpu_features(capsys):
+    exec(_RUNS, {})
+    here = capsys.readouterr().out.strip()
+    other = subprocess.run([sys.executable, "-c", _RUNS], capture_output=True, text=True,
+                           env={**os.environ, **_other_machine()}, check=True, timeout=300)
+    assert other.stdout.strip() == here, f"training differs under {_other_machine()}"
+
+
+@pytest.mark.parametrize("rows", [1, 256, 9000])
+def test_products_sum_each_entry_in_index_order(rows, rng):
+    """matmul's entries are A[i, 0] B[0] + A[i, 1] B[1] + ... added left to right, for a
+    single row, a mini-batch and a data set of many blocks, whatever A's memory order."""
+    A = rng.normal(size=(rows, 12)) * 10.0 ** rng.integers(-8, 9, size=(rows, 12))
+    b, B = rng.normal(size=12), rng.normal(size=(12, 3))
+    by_hand, by_hand_matrix = A[:, 0] * b[0], A[:, :1] * B[0]
+    for j in range(1, 12):
+        by_hand, by_hand_matrix = by_hand + A[:, j] * b[j], by_hand_matrix + A[:, j:j + 1] * B[j]
+    for layout in (A, np.asfortranarray(A)):
+        np.testing.assert_array_equal(matmul(layout, b), by_hand)
+        np.testing.assert_array_equal(matmul(layout, B), by_hand_matrix)
