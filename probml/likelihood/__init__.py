@@ -18,6 +18,6 @@ from .model import LINKS, Model
 from .nonlinear import NonlinearRegression
 from .results import LikelihoodFit, LikelihoodRatioTest, likelihood_ratio_test
 
-__all__ = ["DISTRIBUTIONS", "DistributionFit", "FAMILIES", "GLM", "LINKS", "LikelihoodFit", "LikelihoodRatioTest", "Model", "NonlinearRegression",
-           "SUPPORTS",
+__all__ = ["DISTRIBUTIONS", "FAMILIES", "GLM", "LINKS", "LikelihoodFit", "LikelihoodRatioTest", "Model", "NonlinearRegression",
+           "DistributionFit", "SUPPORTS",
            "distribution_model", "fit_distribution", "likelihood_ratio_test"]

@@ -245,7 +245,7 @@ def _memory_problem(name, x, sample_weight):
             check_support(data, model)
     guess = _start(name, problem)
     if guess is None:
-        _check_spread(name, problem.arrays[0])
+        _check_spread(name, data)
     return problem, (offset, unit), guess
 
 
@@ -284,23 +284,23 @@ def _counts(values, weights):
 def _standardised(name, values):
     """``(values - o) / u``, ``o`` and ``u``, for a family with a scale (else 0 and 1).
 
-    From an evenly spaced subsample: ``o`` is its median where that is more than
-    ``LOCATION_RANGE`` times its spread from 0 (a location family), else 0; ``u`` a
-    power of two near the largest magnitude of ``values - o`` where that is beyond
-    ``2**+-UNIT_RANGE``, else 1 (both exact operations).  Data beyond
-    ``2**+-LARGEST_UNIT`` are refused by name.
+    From an evenly spaced subsample: for a location family, ``o`` is its median
+    where all of it lies within ``1 / LOCATION_RANGE`` of that (relatively), else
+    0; ``u`` is a power of two near the largest magnitude of ``values - o`` where
+    that is beyond ``2**+-UNIT_RANGE``, else 1 (both exact operations).  Data
+    beyond ``2**+-LARGEST_UNIT`` are refused by name.
     """
     if name not in _IN_UNITS_OF_X:
         return values, 0.0, 1.0
     head = values[::max(1, len(values) // CENTRE_ROWS)]
-    offset = 0.0
     with np.errstate(all="ignore"):
-        if "loc" in _IN_UNITS_OF_X[name]:
-            centre = float(np.median(head))
-            spread = float(np.max(head) - np.min(head))
-            if math.isfinite(centre) and 0 < spread * LOCATION_RANGE < abs(centre):
-                offset, head = centre, head - centre
-        largest = float(np.max(np.abs(head)))
+        low, high = float(head.min()), float(head.max())
+        offset = 0.0
+        if "loc" in _IN_UNITS_OF_X[name] and low * high > 0 and \
+                0 < (high - low) * LOCATION_RANGE < min(abs(low), abs(high)):
+            offset = float(np.median(head))
+            low, high = low - offset, high - offset
+    largest = max(abs(low), abs(high))
     if not math.isfinite(largest) or largest == 0.0:
         # checked (and refused, if need be) from the statistics
         return (values - offset if offset else values), offset, 1.0
@@ -308,12 +308,12 @@ def _standardised(name, values):
     if abs(exponent) <= UNIT_RANGE:
         return (values - offset if offset else values), offset, 1.0
     if abs(exponent) > LARGEST_UNIT:
+        fitted = "loc and scale" if "loc" in _IN_UNITS_OF_X[name] else "scale"
         raise ValueError(
             f"x has values of magnitude {largest:.3g}: beyond 2**+-{LARGEST_UNIT} (about "
             f"{2.0 ** LARGEST_UNIT:.1e} and {2.0 ** -LARGEST_UNIT:.1e}) the variance of the "
-            f"fitted {'scale' if name != 'norm' else 'loc and scale'} leaves double "
-            "precision. Rescale x (divide it by a power of ten near that magnitude) and "
-            "multiply the fitted loc and scale back.")
+            f"fitted {fitted} leaves double precision. Rescale x (divide it by a power of "
+            f"ten near that magnitude) and multiply the fitted {fitted} back.")
     unit = math.ldexp(1.0, exponent)
     return (values - offset) / unit, offset, unit
 
@@ -392,13 +392,13 @@ def gamma_shape(spread):
     >>> round(gamma_shape(0.1), 6)
     5.160876
     """
-    from scipy.special import digamma, polygamma
+    from scipy.special import digamma, zeta
 
     if not spread > 0:
         return None
     shape = (3 - spread + math.sqrt((spread - 3) ** 2 + 24 * spread)) / (12 * spread)
     for _ in range(PROFILE_STEPS):
-        slope = 1.0 / shape - float(polygamma(1, shape))
+        slope = 1.0 / shape - float(zeta(2.0, shape))     # psi'(a) = zeta(2, a), a ufunc
         if not slope < 0:                # beyond double precision: keep Minka's value
             return shape
         inverse = 1.0 / shape + (math.log(shape) - float(digamma(shape)) - spread) / (
@@ -444,13 +444,15 @@ def weibull_shape(log_x, weights=None):
         value = first - 1.0 / shape
         slope = second - first * first + 1.0 / (shape * shape)
         step = value / slope
+        if not math.isfinite(step):     # the powers left double precision: no start
+            return None
         while shape - step <= 0:
             step /= 2
         shape -= step
         if abs(step) <= PROFILE_TOLERANCE * shape:
             break
     log_scale = centre + top + math.log(mean(np.exp(shape * (centred - top)))) / shape
-    return shape, math.exp(log_scale)
+    return (shape, math.exp(log_scale)) if math.isfinite(log_scale) else None
 
 
 def _moment_start(name, x, weights=None):
@@ -500,12 +502,12 @@ def _moment_start(name, x, weights=None):
 # -- the result --------------------------------------------------------------------------
 
 class _TableWithFixed(CoefficientTable):
-    """A coefficient table whose ``fixed`` rows (constants, standard error 0) have no test:
-    their statistic and p-value are NaN, where 0/0 or 1/0 would be."""
+    """A coefficient table whose rows named ``"... (fixed)"`` (constants, standard error
+    0) have no test: their statistic and p-value are NaN, where 0/0 or 1/0 would be."""
 
-    def __init__(self, names, estimate, std_error, *, fixed):
-        super().__init__(names, estimate, std_error)
-        self.fixed = fixed
+    def __init__(self, names, estimate, std_error, *, df=None):
+        super().__init__(names, estimate, std_error, df=df)
+        self.fixed = np.array([name.endswith(" (fixed)") for name in self.names])
 
     @property
     def statistic(self):
@@ -541,6 +543,7 @@ class DistributionFit(LikelihoodFit):
     """
 
     _summary_title = "Maximum likelihood fit of a distribution"
+    _table_type = _TableWithFixed
 
     def __init__(self, family, problem, result, *, cov_type, objective, units=(0.0, 1.0)):
         self.family, (self._offset, self._unit) = family, map(float, units)
@@ -586,9 +589,6 @@ class DistributionFit(LikelihoodFit):
         labels = [f"{name} (fixed)" if name in self.fixed_params_ else name
                   for name in arguments]
         super()._store_table(labels, full, full_cov, df)
-        fixed = np.array([name in self.fixed_params_ for name in arguments])
-        self.table_ = _TableWithFixed(labels, full, self.table_.std_error, fixed=fixed)
-        self._results.update(tvalues=self.table_.statistic, pvalues=self.table_.pvalues)
 
     def conf_int(self, alpha=0.05, *, level=None, method="wald"):
         intervals = super().conf_int(alpha, level=level, method=method)
@@ -619,11 +619,12 @@ class DistributionFit(LikelihoodFit):
         if not self.fixed_params_:
             return []
         fixed = ", ".join(f"{name} = {value:g}" for name, value in self.fixed_params_.items())
-        return [f"{fixed} fixed, not estimated (scipy.stats' "
-                f"{', '.join(f'f{name}={value:g}' for name, value in self.fixed_params_.items())}"
-                f"); scipy.stats.{self.family}(*params_) is the fitted distribution."]
+        keywords = ", ".join(f"f{name}={value:g}" for name, value in self.fixed_params_.items())
+        return [f"{fixed} fixed, not estimated (scipy.stats' {keywords}); "
+                f"scipy.stats.{self.family}(*params_) is the fitted distribution."]
 
     def __repr__(self):
         values = ", ".join(f"{name}={value:.6g}" for name, value in
                            zip(self.param_names_, self._result("params")))
-        return f"<DistributionFit of scipy.stats.{self.family}({values}), loglik={self.loglik_:.6g}>"
+        return (f"<DistributionFit of scipy.stats.{self.family}({values}), "
+                f"loglik={self.loglik_:.6g}>")

@@ -24,7 +24,8 @@ import numpy as np
 
 from .._blocks import chunk_slices, map_chunks, weighted_gram, weighted_sum
 from .._validation import Real, check_matrix, check_weights, sample_array
-from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning, DivergenceError
+from ..exceptions import (BoundaryMaximumWarning, ConvergenceWarning, DivergenceError,
+                          user_stacklevel)
 from ..optim.newton import Evaluation, maximise, parameter_scale
 from .data import check_support, distinct_rows
 
@@ -577,9 +578,10 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
                                  "log-likelihood is not finite there. Pass a start closer "
                                  "to the data (or choose a link whose mean stays in the "
                                  "family's domain).")
-    result.running_off = _running_off(objective, result)
+    step = _newton_step(result.evaluation)
+    result.running_off = _running_off(objective, result, step)
     if result.converged and not np.any(result.running_off):
-        result.theta = _last_step(result)
+        result.theta = _last_step(result, step)
     names = problem.names
     boundary = [names[j] for j in np.flatnonzero(result.running_off)]
     if boundary:
@@ -588,15 +590,27 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
             f"{', '.join(boundary)} (towards a boundary of a domain, or to infinity as with "
             "separated classes): there is no interior maximum, so the estimate is where "
             "Newton's method stopped and its standard errors are undefined (NaN).",
-            BoundaryMaximumWarning, stacklevel=4)
+            BoundaryMaximumWarning, stacklevel=user_stacklevel())
     elif not result.converged:
         warnings.warn(f"Newton's method stopped after {result.n_iter} iterations without "
                       "converging; raise max_iter or pass a better start.",
-                      ConvergenceWarning, stacklevel=4)
+                      ConvergenceWarning, stacklevel=user_stacklevel())
     return objective, result
 
 
-def _last_step(result):
+def _newton_step(state):
+    r"""Newton's step :math:`\delta = \mathcal I^{-1}g` from the last pass (None without
+    an information matrix, or where it is singular: least squares then)."""
+    if state.information is None or not np.all(np.isfinite(state.gradient)):
+        return None
+    with np.errstate(all="ignore"):
+        try:
+            return np.linalg.solve(state.information, state.gradient), True
+        except np.linalg.LinAlgError:
+            return np.linalg.lstsq(state.information, state.gradient, rcond=None)[0], False
+
+
+def _last_step(result, step):
     r"""The estimate after the final Newton step, taken without another pass.
 
     Newton's method stops when its step :math:`\delta = \mathcal I^{-1}g` is
@@ -605,20 +619,16 @@ def _last_step(result):
     (quadratic convergence) at no cost, where another Hessian pass over the
     data would cost as much as the whole chord phase of a large fit.
     """
-    state = result.evaluation
-    if state.information is None:
+    if step is None or not step[1]:
         return result.theta
-    try:
-        step = np.linalg.solve(state.information, state.gradient)
-    except np.linalg.LinAlgError:
-        return result.theta
+    step = step[0]
     scale = parameter_scale(result.theta)
     if not np.all(np.abs(step) <= STEP_TOLERANCE * scale):
         return result.theta
     return result.theta + step
 
 
-def _running_off(objective, result):
+def _running_off(objective, result, step):
     r"""Which free parameters Newton's method is still pushing towards infinity.
 
     At an interior maximum the last Newton step :math:`\delta = \mathcal
@@ -631,13 +641,9 @@ def _running_off(objective, result):
     """
     phi, state = result.theta, result.evaluation
     mask = np.zeros(len(phi), dtype=bool)
-    if state.information is None or not np.all(np.isfinite(state.gradient)):
+    if step is None:
         return mask
-    with np.errstate(all="ignore"):
-        try:
-            step = np.linalg.solve(state.information, state.gradient)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(state.information, state.gradient, rcond=None)[0]
+    step = step[0]
     size = np.abs(step)
     if not np.any(size > RUNNING_OFF_STEP * np.maximum(np.abs(phi), 1.0)):
         return mask

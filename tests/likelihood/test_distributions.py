@@ -398,3 +398,12 @@ def test_samples_without_an_interior_maximum_or_precision_are_refused(name, x, m
         warnings.simplefilter("error")          # and nothing leaks from NumPy or SciPy
         with pytest.raises(ValueError, match=message):
             fit_distribution(x, name)
+
+
+def test_a_warning_names_the_callers_line():
+    """Normal data leave the Student t's df rising to infinity."""
+    x = np.random.default_rng(8).standard_normal(500)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_distribution(x, "t")
+    assert caught and all(w.filename == __file__ for w in caught)
