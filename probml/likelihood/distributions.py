@@ -501,6 +501,18 @@ def _moment_start(name, x, weights=None):
 
 # -- the result --------------------------------------------------------------------------
 
+@functools.cache
+def _layout(family, names):
+    """``family``'s scipy.stats arguments, where its estimated parameters ``names`` sit
+    among them (read-only), the fixed ones with their values, and the table's labels."""
+    arguments = SCIPY_ARGUMENTS[family]
+    positions = np.array([arguments.index(name) for name in names])
+    positions.flags.writeable = False
+    fixed = {name: _FIXED[name] for name in arguments if name not in names}
+    labels = tuple(f"{name} (fixed)" if name in fixed else name for name in arguments)
+    return arguments, positions, fixed, labels
+
+
 class _TableWithFixed(CoefficientTable):
     """A coefficient table whose rows named ``"... (fixed)"`` (constants, standard error
     0) have no test: their statistic and p-value are NaN, where 0/0 or 1/0 would be."""
@@ -564,6 +576,8 @@ class DistributionFit(LikelihoodFit):
     def _in_units_of_x(self, names, values):
         """Estimates (or interval ends, by row) of the fit to (x - offset) / unit in the
         units of x."""
+        if (self._offset, self._unit) == (0.0, 1.0):
+            return values
         units = self._units(names).reshape((-1,) + (1,) * (np.ndim(values) - 1))
         shift = np.array([self._offset if name == "loc" else 0.0 for name in names])
         return values * units + shift.reshape(units.shape)
@@ -576,19 +590,17 @@ class DistributionFit(LikelihoodFit):
         half-width of its interval are 0 (so the delta method applies to any function
         of ``params_``), and it has no test (its statistic and p-value are NaN).
         """
-        arguments = list(SCIPY_ARGUMENTS[self.family])
-        positions = np.array([arguments.index(name) for name in names])
+        arguments, positions, fixed, labels = _layout(self.family, tuple(names))
         self._estimated_names, self._estimated_positions = list(names), positions
-        self.fixed_params_ = {name: _FIXED[name] for name in arguments if name not in names}
-        self.param_names_ = arguments
-        units = self._units(names)
-        full = np.array([_FIXED.get(name, 0.0) for name in arguments])
+        self.fixed_params_, self.param_names_ = dict(fixed), list(arguments)
+        full = np.array([fixed.get(name, 0.0) for name in arguments])
         full[positions] = self._in_units_of_x(names, params)
+        if self._unit != 1.0:
+            units = self._units(names)
+            cov = cov * np.outer(units, units)
         full_cov = np.zeros((len(arguments), len(arguments)))
-        full_cov[np.ix_(positions, positions)] = cov * np.outer(units, units)
-        labels = [f"{name} (fixed)" if name in self.fixed_params_ else name
-                  for name in arguments]
-        super()._store_table(labels, full, full_cov, df)
+        full_cov[np.ix_(positions, positions)] = cov
+        super()._store_table(list(labels), full, full_cov, df)
 
     def conf_int(self, alpha=0.05, *, level=None, method="wald"):
         intervals = super().conf_int(alpha, level=level, method=method)
