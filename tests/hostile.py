@@ -202,6 +202,7 @@ def tables():
 
 
 KINDS = {
+    "sample": lambda: st.one_of(samples(), vectors(), generic()),
     "matrix": lambda: st.one_of(matrices(), generic()),
     "vector": lambda: st.one_of(vectors(), generic()),
     "labels": lambda: st.one_of(labels(), generic()),
@@ -217,7 +218,6 @@ KINDS = {
         st.sampled_from([lambda *a, **k: math.nan, lambda *a, **k: "x",
                          lambda *a, **k: 1 / 0, np.sin]), generic()),
     "any": generic,
-    "sample": lambda: st.one_of(samples(), vectors(), generic()),
 }
 
 

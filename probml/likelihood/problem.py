@@ -24,8 +24,7 @@ import numpy as np
 
 from .._blocks import chunk_slices, map_chunks, weighted_gram, weighted_sum
 from .._validation import Real, check_matrix, check_weights, sample_array
-from ..exceptions import (BoundaryMaximumWarning, ConvergenceWarning, DivergenceError,
-                          user_stacklevel)
+from ..exceptions import BoundaryMaximumWarning, ConvergenceWarning, DivergenceError
 from ..optim.newton import Evaluation, maximise, parameter_scale
 from .data import check_support, distinct_rows
 
@@ -37,6 +36,12 @@ MAX_TOTAL_WEIGHT = 1e15
 # Terms of the data and scalar parameters alone are evaluated on the distinct values of
 # the data when there are at most 1/DISTINCT_SHARE as many as rows.
 DISTINCT_SHARE = 4
+# Rows (evenly spaced) whose mean centres the centred sufficient statistics.
+CENTRE_ROWS = 1024
+# Rows per chunk of the pass that sums the sufficient statistics: a chunk's logarithms
+# and centred powers stay in cache (1 MiB an array), and no array the size of the data
+# is allocated (and its pages faulted in) per statistic.
+STATISTICS_ROWS = 1 << 17
 # Newton's method stops when its step moves no parameter by more than this share of it;
 # that last step is then taken without another pass (see _last_step), which leaves the
 # estimate within about its square of the optimum, and the information, computed a
@@ -57,12 +62,6 @@ RUNNING_OFF_SHARE = 1e-3
 VALUE_SLACK = 1e-13
 # The gradient tolerance of the warm starts: the full-data steps finish the job.
 WARM_START_TOL = 1e-4
-# Rows (evenly spaced) whose mean centres the centred sufficient statistics.
-CENTRE_ROWS = 1024
-# Rows per chunk of the pass that sums the sufficient statistics: a chunk's logarithms
-# and centred powers stay in cache (1 MiB an array), and no array the size of the data
-# is allocated (and its pages faulted in) per statistic.
-STATISTICS_ROWS = 1 << 17
 
 
 def _row_values(values, weights, size):
@@ -578,10 +577,9 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
                                  "log-likelihood is not finite there. Pass a start closer "
                                  "to the data (or choose a link whose mean stays in the "
                                  "family's domain).")
-    step = _newton_step(result.evaluation)
-    result.running_off = _running_off(objective, result, step)
+    result.running_off = _running_off(objective, result)
     if result.converged and not np.any(result.running_off):
-        result.theta = _last_step(result, step)
+        result.theta = _last_step(result)
     names = problem.names
     boundary = [names[j] for j in np.flatnonzero(result.running_off)]
     if boundary:
@@ -590,27 +588,15 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
             f"{', '.join(boundary)} (towards a boundary of a domain, or to infinity as with "
             "separated classes): there is no interior maximum, so the estimate is where "
             "Newton's method stopped and its standard errors are undefined (NaN).",
-            BoundaryMaximumWarning, stacklevel=user_stacklevel())
+            BoundaryMaximumWarning, stacklevel=4)
     elif not result.converged:
         warnings.warn(f"Newton's method stopped after {result.n_iter} iterations without "
                       "converging; raise max_iter or pass a better start.",
-                      ConvergenceWarning, stacklevel=user_stacklevel())
+                      ConvergenceWarning, stacklevel=4)
     return objective, result
 
 
-def _newton_step(state):
-    r"""Newton's step :math:`\delta = \mathcal I^{-1}g` from the last pass (None without
-    an information matrix, or where it is singular: least squares then)."""
-    if state.information is None or not np.all(np.isfinite(state.gradient)):
-        return None
-    with np.errstate(all="ignore"):
-        try:
-            return np.linalg.solve(state.information, state.gradient), True
-        except np.linalg.LinAlgError:
-            return np.linalg.lstsq(state.information, state.gradient, rcond=None)[0], False
-
-
-def _last_step(result, step):
+def _last_step(result):
     r"""The estimate after the final Newton step, taken without another pass.
 
     Newton's method stops when its step :math:`\delta = \mathcal I^{-1}g` is
@@ -619,16 +605,20 @@ def _last_step(result, step):
     (quadratic convergence) at no cost, where another Hessian pass over the
     data would cost as much as the whole chord phase of a large fit.
     """
-    if step is None or not step[1]:
+    state = result.evaluation
+    if state.information is None:
         return result.theta
-    step = step[0]
+    try:
+        step = np.linalg.solve(state.information, state.gradient)
+    except np.linalg.LinAlgError:
+        return result.theta
     scale = parameter_scale(result.theta)
     if not np.all(np.abs(step) <= STEP_TOLERANCE * scale):
         return result.theta
     return result.theta + step
 
 
-def _running_off(objective, result, step):
+def _running_off(objective, result):
     r"""Which free parameters Newton's method is still pushing towards infinity.
 
     At an interior maximum the last Newton step :math:`\delta = \mathcal
@@ -641,9 +631,13 @@ def _running_off(objective, result, step):
     """
     phi, state = result.theta, result.evaluation
     mask = np.zeros(len(phi), dtype=bool)
-    if step is None:
+    if state.information is None or not np.all(np.isfinite(state.gradient)):
         return mask
-    step = step[0]
+    with np.errstate(all="ignore"):
+        try:
+            step = np.linalg.solve(state.information, state.gradient)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(state.information, state.gradient, rcond=None)[0]
     size = np.abs(step)
     if not np.any(size > RUNNING_OFF_STEP * np.maximum(np.abs(phi), 1.0)):
         return mask
