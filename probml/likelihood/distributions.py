@@ -30,10 +30,11 @@ distinct count).  Newton's method then starts at the maximum: the closed
 form (normal, log-normal, exponential, Poisson, geometric), the root of a
 one-dimensional profile equation (the gamma shape :math:`a`,
 :math:`\log a - \psi(a) = \log\bar x - \overline{\log x}`; the Weibull shape
-:math:`c`, :math:`\sum x_i^c\log x_i / \sum x_i^c - 1/c = \overline{\log x}`)
-or, for the beta, Student t and negative binomial, the method of moments;
-its first pass confirms the maximum and gives the information, from which
-the standard errors come.
+:math:`c`, :math:`\sum x_i^c\log x_i / \sum x_i^c - 1/c = \overline{\log x}`),
+an approximation (the beta's, from the means of :math:`\log x` and
+:math:`\log(1-x)`) or the method of moments (Student t, negative
+binomial); where it starts at the maximum its first pass confirms it and
+gives the information, from which the standard errors come.
 """
 
 import functools
@@ -68,6 +69,10 @@ SCIPY_ARGUMENTS = {
 }
 _FIXED = {"loc": 0.0, "scale": 1.0}
 _DISCRETE = ("poisson", "geom", "nbinom")
+# Families whose likelihood grows without bound on a sample of one distinct value (the
+# exponential's on all zeros, the only such sample without a start); the others reach a
+# finite supremum at the edge of a domain, which the engine reports.
+_UNBOUNDED_ON_ONE_VALUE = ("norm", "expon", "gamma", "weibull_min", "lognorm", "beta", "t")
 # Families whose statistics are finite only inside the support: the normal's (any finite
 # x), and those with log x (x > 0) and log(1 - x) (x < 1) among them.
 _SUPPORT_FROM_STATISTICS = ("norm", "gamma", "lognorm", "beta")
@@ -244,8 +249,10 @@ def _memory_problem(name, x, sample_weight):
         if name not in _SUPPORT_FROM_STATISTICS:
             check_support(data, model)
     guess = _start(name, problem)
-    if guess is None:
-        _check_spread(name, data)
+    if guess is None and name in _UNBOUNDED_ON_ONE_VALUE and data.min() == data.max():
+        raise ValueError(f"x holds one distinct value ({data[0]:g}): a {name} fit needs at "
+                         "least two, as its likelihood otherwise grows without bound (a "
+                         "scale of 0, or a shape at infinity, puts all the density there).")
     return problem, (offset, unit), guess
 
 
@@ -316,25 +323,6 @@ def _standardised(name, values):
             f"ten near that magnitude) and multiply the fitted {fitted} back.")
     unit = math.ldexp(1.0, exponent)
     return (values - offset) / unit, offset, unit
-
-
-def _check_spread(name, values):
-    """A clear error where the sample leaves the family no interior maximum (its start
-    is None): one distinct value (a normal's scale of 0, a gamma shape at infinity), all
-    zeros where the mean must be positive, all ones for the geometric."""
-    if name in ("expon", "poisson") and not np.any(values):
-        raise ValueError(f"x is all zero: the {name} fit's maximum likelihood is at a "
-                         f"{'scale' if name == 'expon' else 'mean'} of 0, the edge of its "
-                         "domain, where the distribution degenerates; there is no interior "
-                         "maximum to report.")
-    if name == "geom" and np.all(values == 1.0):
-        raise ValueError("x is all 1: the geometric fit's maximum likelihood is at p = 1, "
-                         "the edge of its domain, where the distribution degenerates; "
-                         "there is no interior maximum to report.")
-    if values.min() == values.max():
-        raise ValueError(f"x holds one distinct value ({values[0]:g}): a {name} fit needs at "
-                         "least two, as its maximum likelihood is otherwise at a degenerate "
-                         "distribution (a scale of 0 or a shape at infinity).")
 
 
 # -- starting values ---------------------------------------------------------------------
