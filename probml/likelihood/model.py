@@ -65,6 +65,7 @@ LINKS = {
     "inverse_squared": lambda eta: 1 / sp.sqrt(eta),
 }
 
+
 class SufficientForm(NamedTuple):
     """A log-density through sufficient statistics (see :attr:`Model.sufficient_form`)."""
 
