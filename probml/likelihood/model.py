@@ -65,16 +65,6 @@ LINKS = {
     "inverse_squared": lambda eta: 1 / sp.sqrt(eta),
 }
 
-
-class SufficientForm(NamedTuple):
-    """A log-density through sufficient statistics (see :attr:`Model.sufficient_form`)."""
-
-    statistics: list
-    rest: sp.Expr
-    centres: list
-    data_rest: sp.Expr
-
-
 # Iteration limit and per-observation gradient tolerance of the fit.
 MAX_ITER = 200
 TOL = 1e-9
@@ -374,6 +364,15 @@ class Model:
 
 
 # -- sufficient statistics ------------------------------------------------------------
+
+class SufficientForm(NamedTuple):
+    """A log-density through sufficient statistics (see :attr:`Model.sufficient_form`)."""
+
+    statistics: list
+    rest: sp.Expr
+    centres: list
+    data_rest: sp.Expr
+
 
 def _separated(term, data):
     """``[(a(theta), T(x))]`` when ``term`` is a product of the two, else None."""
