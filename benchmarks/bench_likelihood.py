@@ -7,10 +7,10 @@
   standard-normal design ``w = N(0, 1)/sqrt(p)`` and a stronger signal
   (the log link for the Gamma and inverse Gaussian, as scikit-learn's).
   ``LogisticRegression`` runs on the same data for comparison.
-* ``fit_distribution`` on 1,000,000 points against ``scipy.stats.<family>.fit``
-  (its default three-parameter fit, and with ``floc=0``, the model probml
-  fits).
 * Compiling a family's derivatives: the first time, and again (cached).
+
+``fit_distribution`` against SciPy's fit of the same model is in
+``bench_distributions.py``.
 
     python3 benchmarks/bench_likelihood.py [--size 1000000x20] [--repeat 2]
 
@@ -48,11 +48,10 @@ def main():
     parser.add_argument("--size", type=_matrix_size, default=(1_000_000, 20), metavar="NxP")
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    from scipy import stats
     from sklearn.linear_model import GammaRegressor, PoissonRegressor
 
     import probml
-    from probml.likelihood import GLM, distribution_model, fit_distribution
+    from probml.likelihood import GLM, distribution_model
 
     n, p = args.size
     rng = np.random.default_rng(0)
@@ -84,19 +83,6 @@ def main():
                     line += (f"\n{'probml LogisticRegression':40s} {strength:7.1f} "
                              f"{logistic:8.3f} {logistic / floor:8.2f}")
             print(line + f"   ({model.n_iter_} Newton steps)")
-
-    print(f"\n{'fit_distribution, 1,000,000 points':40s} {'seconds':>8s} {'x fit()':>8s} "
-          f"{'x floc=0':>9s}")
-    samples = {"gamma": stats.gamma(2.5, scale=3.0), "weibull_min": stats.weibull_min(1.7,
-                                                                                     scale=30)}
-    for name, frozen in samples.items():
-        x = frozen.rvs(1_000_000, random_state=np.random.default_rng(2))
-        fit_distribution(x[:100], name)                 # compiled once, outside the timing
-        ours, _ = best_time(lambda: fit_distribution(x, name), args.repeat)
-        full, _ = best_time(lambda: getattr(stats, name).fit(x), 1)
-        fixed, _ = best_time(lambda: getattr(stats, name).fit(x, floc=0), 1)
-        print(f"{'probml ' + name:40s} {ours:8.3f} {ours / full:8.3f} {ours / fixed:9.3f}   "
-              f"(scipy {full:.2f} s, floc=0 {fixed:.2f} s)")
 
     print()
     for name in ("t", "nbinom"):

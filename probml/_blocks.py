@@ -109,7 +109,7 @@ def map_chunks(function, chunks):
     whatever the number of threads; NumPy's floating-point error state
     (:func:`numpy.errstate`) is the caller's in every thread.
     """
-    threads = min(pass_threads(), len(chunks))
+    threads = min(pass_threads(), len(chunks)) if len(chunks) > 1 else 1
     if threads <= 1:
         return [function(rows) for rows in chunks]
     state = np.geterr()

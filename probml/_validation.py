@@ -434,16 +434,17 @@ def check_vector(y, name="y", *, n_samples=None, finite=True, dtypes=(np.float64
     return array
 
 
-def sample_array(values, name):
+def sample_array(values, name, *, finite=True):
     """``values`` as a 1-D float64 array of finite numbers (a scalar is one observation).
 
     The conversion is :func:`check_vector`'s: text, complex numbers, dates and
-    ragged lists are refused by name.
+    ragged lists are refused by name.  With ``finite=False`` the values are not
+    scanned for NaN and infinities (the caller finds them in a pass it makes anyway).
     """
     if isinstance(values, numbers.Number) or (isinstance(values, np.ndarray)
                                               and values.ndim == 0):
         values = [values]
-    return check_vector(values, name)
+    return check_vector(values, name, finite=finite)
 
 
 def check_weights(values, name, n):

@@ -565,6 +565,8 @@ class CoefficientInference:
     statsmodels returns them (pandas is imported only then).
     """
 
+    # The table's class (a subclass may mark rows its model holds fixed).
+    _table_type = CoefficientTable
     params_ = _fitted_result("params")
     bse_ = _fitted_result("bse")
     tvalues_ = _fitted_result("tvalues")
@@ -639,7 +641,7 @@ class CoefficientInference:
                 "t statistics, p-values and intervals are NaN. Use a larger alpha or fewer "
                 "features.", UndefinedStatisticWarning)
             table_errors = np.full_like(bse, np.nan)
-        self.table_ = CoefficientTable(names, params, table_errors,
+        self.table_ = self._table_type(names, params, table_errors,
                                        df=df if df is not None and df >= MIN_DF else None)
         self._results = {"params": params, "cov_params": cov_params, "bse": bse,
                          "tvalues": self.table_.statistic, "pvalues": self.table_.pvalues}

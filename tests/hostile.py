@@ -139,6 +139,31 @@ def _structured_vector(draw, rng, size, kind):
     ]))
 
 
+@st.composite
+def samples(draw):
+    """Samples a distribution fit meets at its edges: one point or one distinct value,
+    magnitudes from the subnormals to 1e300, a zero among positive values, counts of
+    any size, values in (0, 1) and a huge offset."""
+    size = draw(st.integers(1, 8))
+    kind = draw(st.integers(0, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    base = rng.gamma(2.0, 1.0, size)
+    scale = draw(st.sampled_from([5e-324, 1e-310, 1e-300, 1e-160, 1e-20, 1.0, 1e20, 1e160,
+                                  1e300]))
+    with np.errstate(all="ignore"):
+        if kind == 0:
+            return np.full(size, draw(floats()))
+        if kind == 1:
+            return base * scale
+        if kind == 2:
+            return np.round(base * draw(st.sampled_from([1.0, 10.0, 1e10, 1e17, 1e300])))
+        if kind == 3:
+            return np.concatenate([[0.0], base * scale])
+        if kind == 4:
+            return base / (1.0 + base * scale)
+        return draw(st.sampled_from([1e9, -1e15, 1e300])) + base
+
+
 def labels():
     return st.one_of(vectors(elements=st.sampled_from([0.0, 1.0, 2.0, 0.5, -1.0, math.nan])),
                      st.sampled_from([["a", "b"] * 4, [True, False] * 4, [0, 1] * 4,
@@ -195,6 +220,7 @@ def logpdfs():
 
 
 KINDS = {
+    "sample": lambda: st.one_of(samples(), vectors(), generic()),
     "matrix": lambda: st.one_of(matrices(), generic()),
     "vector": lambda: st.one_of(vectors(), generic()),
     "labels": lambda: st.one_of(labels(), generic()),
@@ -983,6 +1009,15 @@ def _formula_entries(X, y):
     ]
 
 
+def _distribution_samples():
+    """A valid sample of each family fit_distribution knows."""
+    counts = np.array([2.0, 4.0, 3.0, 5.0, 1.0, 0.0, 2.0, 3.0, 6.0, 2.0, 1.0, 4.0])
+    positive = np.array([1.2, 0.4, 2.2, 0.9, 1.7, 0.6, 3.1, 0.8, 1.1, 2.6, 0.3, 1.4])
+    return {"norm": positive - 1.0, "expon": positive, "gamma": positive,
+            "weibull_min": positive, "lognorm": positive, "beta": positive / 4.0,
+            "t": positive - 1.0, "poisson": counts, "geom": counts + 1.0, "nbinom": counts}
+
+
 def _likelihood_entries(X, y):
     import sympy as sp
 
@@ -1041,6 +1076,13 @@ def _likelihood_entries(X, y):
                    "start": (None, "any")}),
         _function("distribution_model", likelihood.distribution_model,
                   {"family": ("weibull_min", "choice")}),
+        *[_function(f"fit_distribution({family!r})",
+                    lambda x, sample_weight, family=family: likelihood.fit_distribution(
+                        x, family, sample_weight=sample_weight),
+                    {"x": (sample, "sample"), "sample_weight": (None, "vector")})
+          for family, sample in _distribution_samples().items()],
+        _method("DistributionFit", lambda: likelihood.fit_distribution(positive, "gamma"),
+                "conf_int", {"alpha": (0.05, "probability"), "method": ("profile", "choice")}),
         _estimator("GLM", likelihood.GLM,
                    {"family": ("poisson", "choice"), "link": (None, "choice"),
                     "fit_intercept": (True, "flag"), "max_iter": (100, "count"),

@@ -11,12 +11,13 @@ Importing this package imports SymPy; ``import probml`` does not.
 """
 
 from .data import SUPPORTS
-from .distributions import DISTRIBUTIONS, distribution_model, fit_distribution
+from .distributions import (DISTRIBUTIONS, DistributionFit, distribution_model,
+                            fit_distribution)
 from .glm import FAMILIES, GLM
 from .model import LINKS, Model
 from .nonlinear import NonlinearRegression
 from .results import LikelihoodFit, LikelihoodRatioTest, likelihood_ratio_test
 
 __all__ = ["DISTRIBUTIONS", "FAMILIES", "GLM", "LINKS", "LikelihoodFit", "LikelihoodRatioTest", "Model", "NonlinearRegression",
-           "SUPPORTS",
+           "DistributionFit", "SUPPORTS",
            "distribution_model", "fit_distribution", "likelihood_ratio_test"]

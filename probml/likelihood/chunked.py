@@ -29,7 +29,7 @@ import numpy as np
 from .._blocks import dask_head_rows, map_dask_chunks
 from .._validation import dask_array, non_finite_message, sample_array
 from .data import check_support
-from .problem import MAX_TOTAL_WEIGHT, Problem
+from .problem import CENTRE_ROWS, MAX_TOTAL_WEIGHT, Problem
 
 __all__ = ["ChunkedProblem", "check_chunks"]
 
@@ -64,6 +64,7 @@ class _ChunkLayout:
     def __init__(self, model, n_arrays, present, intercept, feature_names):
         self.model, self.n_arrays, self.present = model, n_arrays, present
         self.intercept, self.feature_names = intercept, feature_names
+        self.centres = None         # of the sufficient statistics, the same for every chunk
 
     def split(self, blocks):
         """A chunk's blocks as (data arrays, X, weights, offset), absent ones None."""
@@ -75,7 +76,7 @@ class _ChunkLayout:
         """The in-memory problem of one row chunk."""
         arrays, X, weights, offset = self.split(blocks)
         return Problem.part(self.model, arrays, X, weights, offset, self.intercept,
-                            self.feature_names)
+                            self.feature_names, centres=self.centres)
 
 
 class ChunkedProblem(Problem):
@@ -128,6 +129,9 @@ class ChunkedProblem(Problem):
         the total weight, the data-only log-likelihood, the sufficient statistics."""
         sufficient, layout, model, intercept = (self.sufficient, self._chunk, self.model,
                                                 self.intercept)
+        if sufficient:
+            layout.centres = self.sufficient_centres(dask_head_rows(self.arrays,
+                                                                    CENTRE_ROWS))
 
         def check(start, *blocks):
             data, X, weights, offset = layout.split(blocks)
@@ -154,7 +158,7 @@ class ChunkedProblem(Problem):
             except ValueError as error:
                 return _in_chunk(error, start)
             part = layout.part(blocks)
-            sums = [mean * part.total_weight for mean in part.sufficient_means()] \
+            sums = [mean * part.total_weight for mean in part.statistics] \
                 if sufficient else None
             return part.total_weight, part.data_loglik, sums
 
@@ -175,7 +179,9 @@ class ChunkedProblem(Problem):
         if sufficient:
             means = [sum(part[2][j] for part in parts) / self.total_weight
                      for j in range(len(parts[0][2]))]
-            self.prepared = self.model.compiled(True).prepare(*means)
+            self.centres = layout.centres
+            self.statistics = means
+            self.prepared = self.model.compiled(True).prepare(*means, *self.centres)
 
     # -- passes over the chunks -----------------------------------------------------------
 

@@ -71,8 +71,10 @@ def check_support(values, model, first_row=0):
     if interval is None:
         return
     low, high, discrete = interval
-    name = str(model.data[0])
     closed_low = discrete or model.support == "nonnegative"
+    if _inside(values, low, high, discrete, closed_low):
+        return
+    name = str(model.data[0])
     outside = (values < low) | (values > high) | ((not closed_low) & (values == low)) | (
         (values == high) & (not discrete))
     if discrete:
@@ -82,6 +84,24 @@ def check_support(values, model, first_row=0):
         text = _SUPPORT_TEXT.get(model.support, f"numbers in ({low:g}, {high:g})")
         raise ValueError(f"{name} must be {text} (the support of the model); "
                          f"{name}[{first_row + bad[0]}] = {values[bad[0]]:g}.")
+
+
+def _inside(values, low, high, discrete, closed_low):
+    """Whether every value is inside the support, from the smallest and largest values
+    (reductions, without an array of flags); False sends the caller to find the first
+    value outside (a NaN also gives False, and is no value outside)."""
+    if values.size == 0:
+        return True
+    with np.errstate(invalid="ignore"):
+        if low > -math.inf:
+            smallest = values.min()
+            if not (smallest > low or (closed_low and smallest == low)):
+                return False
+        if high < math.inf:
+            largest = values.max()
+            if not (largest < high or (discrete and largest == high)):
+                return False
+        return not discrete or bool(np.all(np.round(values) == values))
 
 
 def distinct_rows(arrays, most):

@@ -37,6 +37,7 @@ with the :math:`X` parts done by BLAS.
 
 import functools
 import math
+from typing import NamedTuple
 
 import numpy as np
 import sympy as sp
@@ -191,13 +192,14 @@ class Model:
         variables (scalar parameters, then :math:`\eta`) whose outputs are
         the log-density without its data-only part, the gradient, and the
         upper triangle of the Hessian, per observation.  With ``sufficient``
-        the data are the means of the sufficient statistics instead (see
-        :attr:`sufficient_statistics`), and the outputs are per-observation
-        averages.
+        the data are the means of the sufficient statistics and the centres
+        they are taken about instead (see :attr:`sufficient_form`), and the
+        outputs are per-observation averages.
         """
         if sufficient:
-            statistics, rest = self.sufficient_form
-            data = tuple(symbol for symbol, _ in statistics)
+            form = self.sufficient_form
+            data = tuple(symbol for symbol, _ in [*form.statistics, *form.centres])
+            rest = form.rest
         else:
             data, rest = self.data, self._split[1]
         variables = self.variables
@@ -219,41 +221,102 @@ class Model:
 
     @functools.cached_property
     def sufficient_form(self):
-        r"""``([(symbol, T_k(x)), ...], rest)`` when :math:`\log f = c(x) + \sum_k a_k(\theta) T_k(x)`.
+        r"""The log-density as :math:`c(x) + \sum_k a_k(\theta)\,T_k(x)`, or None.
 
         Then :math:`\ell(\theta) = \sum_i c(x_i) + n\sum_k a_k(\theta)\bar T_k`:
         the means :math:`\bar T_k` are sufficient, and each Newton step
-        costs nothing per observation.  Powers such as :math:`(x-\mu)^2`
-        are not multiplied out (that would trade accuracy for speed), so the
-        normal model is fitted per observation.
+        costs nothing per observation.  A term in which the data enter only
+        through a polynomial in one expression :math:`g(x)`, as
+        :math:`(x-\mu)^2` or :math:`(\log x - \log\sigma)^2`, is expanded
+        in powers of :math:`g - c` about a centre :math:`c` of :math:`g` over
+        the data (a symbol the fit sets), with Taylor coefficients that keep
+        :math:`c - \mu` together:
+
+        .. math:: -\frac{(x-\mu)^2}{2\sigma^2} = -\frac{(c-\mu)^2}{2\sigma^2}
+                  - \frac{c-\mu}{\sigma^2}(x-c) - \frac{(x-c)^2}{2\sigma^2}.
+
+        Expanding about 0 instead (:math:`\overline{x^2} - 2\mu\bar x +
+        \mu^2`) would lose every digit to cancellation when the data sit far
+        from 0 against their spread; about a centre inside the data it loses
+        none.
+
+        The data-only part :math:`c(x)` is written in the same statistics
+        where it can be (the gamma's :math:`-\log x`), so that its sum too
+        comes from their means.
+
+        Returns a :class:`SufficientForm`: the statistics as ``(symbol,
+        T_k(x))`` pairs (a centred one holds its centre's symbol), ``rest``
+        (:math:`\sum_k a_k(\theta) T_k` in the statistics' symbols and the
+        centres), the centres as ``(symbol, g(x))`` pairs, and
+        ``data_rest``, :math:`c(x)` in the statistics' symbols and the
+        centres.
         """
         if self.linked is not None or len(self.data) != 1:
             return None
-        statistics, rest = {}, sp.S.Zero
+        statistics, centres = {}, {}
+
+        def statistic(expression):
+            if expression not in statistics:
+                statistics[expression] = sp.Dummy(f"T{len(statistics)}")
+            return statistics[expression]
+
+        def in_statistics(expansion):
+            return sp.Add(*(coefficient if inside == 1 else coefficient * statistic(inside)
+                            for coefficient, inside in expansion))
+
+        rest = sp.S.Zero
         for term in sp.Add.make_args(self._split[1]):
-            outside, inside = term.as_independent(*self.data, as_Add=False)
-            if outside.has(*self.data) or inside.free_symbols - set(self.data):
+            expansion = _separated(term, self.data) or _centred_expansion(term, self.data,
+                                                                           centres)
+            if expansion is None:
                 return None
-            if inside == 1:
-                rest += outside
-                continue
-            if inside not in statistics:
-                statistics[inside] = sp.Dummy(f"T{len(statistics)}")
-            rest += outside * statistics[inside]
+            rest += in_statistics(expansion)
         if not statistics:
             return None
-        return [(symbol, statistic) for statistic, symbol in statistics.items()], rest
+        # A data-only term in a centred expression uses that expression's statistics.
+        data_rest = sp.S.Zero
+        for term in sp.Add.make_args(self._split[0]):
+            if term == 0:
+                continue
+            expansion = next((found for g in centres for found in
+                              [_centred_expansion(term, self.data, centres, g)] if found),
+                             None)
+            data_rest += in_statistics(expansion or _separated(term, self.data))
+        return SufficientForm([(symbol, t) for t, symbol in statistics.items()], rest,
+                              [(symbol, g) for g, symbol in centres.items()], data_rest)
 
     @property
     def sufficient_statistics(self):
-        """The statistics :math:`T_k(x)` whose sums are sufficient, or None."""
-        return None if self.sufficient_form is None else [t for _, t in self.sufficient_form[0]]
+        """The statistics :math:`T_k(x)` whose sums are sufficient, or None (those of the
+        data-only part alone left out)."""
+        form = self.sufficient_form
+        if form is None:
+            return None
+        return [t for symbol, t in form.statistics if form.rest.has(symbol)]
 
     @functools.cached_property
-    def sufficient_statistic_functions(self):
-        """The statistics :math:`T_k(x)` as NumPy functions of the data (compiled once)."""
-        return [sp.lambdify(self.data, statistic, modules=MODULES)
-                for statistic in self.sufficient_statistics]
+    def sufficient_statistics_function(self):
+        r"""``(x, *centres) -> [T_1(x), ..., T_k(x)]``: the statistics in one NumPy
+        function (compiled once), so that what they share (a :math:`\log x`) is
+        computed once per pass."""
+        form = self.sufficient_form
+        return sp.lambdify([*self.data, *(c for c, _ in form.centres)],
+                           [t for _, t in form.statistics], modules=MODULES, cse=True)
+
+    @functools.cached_property
+    def sufficient_data_logpdf(self):
+        r"""``(*means, *centres) -> mean of c(x)``: the data-only log-density's mean from
+        the statistics' means (``data_rest`` of :attr:`sufficient_form`)."""
+        form = self.sufficient_form
+        return sp.lambdify([symbol for symbol, _ in [*form.statistics, *form.centres]],
+                           form.data_rest, modules=MODULES)
+
+    @functools.cached_property
+    def centred_expressions_function(self):
+        """The expressions :math:`g(x)` the statistics are centred on, as one NumPy function
+        of the data returning a list (compiled once)."""
+        return sp.lambdify(self.data, [g for _, g in self.sufficient_form.centres],
+                           modules=MODULES)
 
     # -- the derivation --------------------------------------------------------------
 
@@ -354,6 +417,68 @@ class Model:
         """The closed-form MLE as a numeric function of the data, or None (built once)."""
         from .derivation import symbolic
         return symbolic(self).closed_form_function
+
+
+# -- sufficient statistics ------------------------------------------------------------
+
+class SufficientForm(NamedTuple):
+    """A log-density through sufficient statistics (see :attr:`Model.sufficient_form`)."""
+
+    statistics: list
+    rest: sp.Expr
+    centres: list
+    data_rest: sp.Expr
+
+
+def _separated(term, data):
+    """``[(a(theta), T(x))]`` when ``term`` is a product of the two, else None."""
+    outside, inside = term.as_independent(*data, as_Add=False)
+    if outside.has(*data) or inside.free_symbols - set(data):
+        return None
+    return [(outside, inside)]
+
+
+def _centred_expansion(term, data, centres, generator=None):
+    r"""``term`` as :math:`\sum_j a_j(\theta, c)\,(g - c)^j`, or None.
+
+    :math:`g(x)` is the one largest expression of the data alone in
+    ``term`` (:math:`x` in :math:`(x-\mu)^2`), and ``term`` must be a
+    polynomial in it.  The coefficients are the Taylor coefficients in
+    :math:`v = g - c` at :math:`v = 0`, which keep differences such as
+    :math:`c - \mu` unexpanded.  ``centres`` maps each :math:`g` to its
+    centre's symbol (one is added for a new :math:`g`).  With ``generator``,
+    :math:`g` is that expression, already centred (a data-only term in it).
+    """
+    if generator is None:
+        generators = _data_expressions(term, set(data))
+        if len(generators) != 1:
+            return None
+        g, = generators
+    else:
+        g = generator
+    v = sp.Dummy("v")
+    centre = centres.get(g, sp.Dummy(f"c{len(centres)}"))
+    shifted = term.xreplace({g: centre + v})
+    if shifted.has(*data) or not shifted.is_polynomial(v):
+        return None
+    centres[g] = centre
+    expansion, derivative = [], shifted
+    for j in range(sp.Poly(shifted, v).degree() + 1):
+        coefficient = derivative.subs(v, 0) / sp.factorial(j)
+        if coefficient != 0:
+            expansion.append((coefficient, (g - centre) ** j))
+        derivative = sp.diff(derivative, v)
+    return expansion
+
+
+def _data_expressions(expr, data):
+    """The largest subexpressions of ``expr`` free of everything but the data."""
+    free = expr.free_symbols
+    if not free & data:
+        return set()
+    if free <= data:
+        return {expr}
+    return set().union(*(_data_expressions(argument, data) for argument in expr.args))
 
 
 # -- checks of the definition ----------------------------------------------------------

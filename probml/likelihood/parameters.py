@@ -20,6 +20,7 @@ with :math:`J = \operatorname{diag} g'(\hat\phi)`, which at an interior
 maximum equals the inverse information computed on the :math:`\theta` scale.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -75,9 +76,9 @@ class Parameter:
     low: float = -math.inf
     high: float = math.inf
 
-    @property
+    @functools.cached_property
     def name(self):
-        return str(self.symbol)
+        return str(self.symbol)     # SymPy's printer, once: fits ask for names often
 
     @property
     def transform(self):

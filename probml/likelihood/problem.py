@@ -42,7 +42,7 @@ from ..optim.newton import Evaluation, maximise, parameter_scale
 from .data import check_support, distinct_rows
 from .parameters import LARGEST_FREE
 
-__all__ = ["Problem", "check_data_count", "fit_problem"]
+__all__ = ["Problem", "check_data_count", "check_total_weight", "fit_problem"]
 
 # The most observations frequency weights may count (beyond, sums of log-densities
 # approach the largest double).
@@ -50,6 +50,12 @@ MAX_TOTAL_WEIGHT = 1e15
 # Terms of the data and scalar parameters alone are evaluated on the distinct values of
 # the data when there are at most 1/DISTINCT_SHARE as many as rows.
 DISTINCT_SHARE = 4
+# Rows (evenly spaced) whose mean centres the centred sufficient statistics.
+CENTRE_ROWS = 1024
+# Rows per chunk of the pass that sums the sufficient statistics: a chunk's logarithms
+# and centred powers stay in cache (1 MiB an array), and no array the size of the data
+# is allocated (and its pages faulted in) per statistic.
+STATISTICS_ROWS = 1 << 17
 # Newton's method stops when its step moves no parameter by more than this share of it;
 # that last step is then taken without another pass (see _last_step), which leaves the
 # estimate within about its square of the optimum, and the information, computed a
@@ -98,6 +104,15 @@ def check_data_count(model, data):
                          f"({', '.join(map(str, model.data))}), got {len(data)}.")
 
 
+def check_total_weight(weights):
+    """A clear error where frequency weights count more observations than a
+    log-likelihood can sum (``MAX_TOTAL_WEIGHT``)."""
+    if weights is not None and weights.sum() > MAX_TOTAL_WEIGHT:
+        raise ValueError(f"sample_weight counts observations (frequency weights) and "
+                         f"sums to {weights.sum():.3g}; at most {MAX_TOTAL_WEIGHT:.0e} "
+                         "are supported (the log-likelihood must stay finite).")
+
+
 class Problem:
     """A :class:`~probml.likelihood.Model` with its data, ready for Newton's method."""
 
@@ -108,14 +123,9 @@ class Problem:
         check_support(arrays[0], model)
         self.n, self.arrays, self.blocks = n, arrays, None
         weights = check_weights(sample_weight, "sample_weight", n)
-        if weights is None:
-            self.weights, self.total_weight = None, float(n)
-        else:
-            if weights.sum() > MAX_TOTAL_WEIGHT:
-                raise ValueError(f"sample_weight counts observations (frequency weights) and "
-                                 f"sums to {weights.sum():.3g}; at most {MAX_TOTAL_WEIGHT:.0e} "
-                                 "are supported (the log-likelihood must stay finite).")
-            self.weights, self.total_weight = weights, float(weights.sum())
+        check_total_weight(weights)
+        self.weights = weights
+        self.total_weight = float(n) if weights is None else float(weights.sum())
         self._prepare(levels=True)
 
     @staticmethod
@@ -173,10 +183,13 @@ class Problem:
         return arrays, n
 
     @classmethod
-    def part(cls, model, arrays, X, weights, offset, fit_intercept, feature_names):
+    def part(cls, model, arrays, X, weights, offset, fit_intercept, feature_names,
+             centres=None):
         """The problem of some rows of data already checked (a row chunk of a Dask
         problem): float64 ``arrays``, ``X`` (or None), ``weights`` and ``offset`` (or
-        None) as they are, ``feature_names`` with the intercept's."""
+        None) as they are, ``feature_names`` with the intercept's; a model with
+        sufficient statistics takes them about ``centres`` (by default its own, see
+        :meth:`sufficient_centres`)."""
         problem = object.__new__(cls)
         problem.model, problem.arrays, problem.blocks = model, arrays, None
         problem.n = len(arrays[0])
@@ -185,17 +198,26 @@ class Problem:
         problem.X, problem.offset = X, offset
         problem.intercept = bool(fit_intercept) and X is not None
         problem.feature_names = feature_names
-        problem._prepare(levels=False)
+        problem._prepare(levels=False, centres=centres)
         return problem
 
-    def _prepare(self, levels):
-        """The compiled model's data stage (and, with ``levels``, the distinct rows)."""
+    def _prepare(self, levels, centres=None):
+        """The compiled model's data stage (and, with ``levels``, the distinct rows).
+
+        With sufficient statistics, the data stage is their means (about
+        ``centres``), and the data-only log-likelihood comes from the same pass.
+        """
         model, arrays, n = self.model, self.arrays, self.n
         self.sufficient = model.sufficient_form is not None and self.X is None
         compiled = model.compiled(self.sufficient)
         self.levels = None
         if self.sufficient:
-            self.prepared = compiled.prepare(*self.sufficient_means())
+            self.centres = self.sufficient_centres() if centres is None else list(centres)
+            self.statistics = self.sufficient_means(self.centres)
+            with np.errstate(all="ignore"):
+                self.data_loglik = self.total_weight * float(
+                    model.sufficient_data_logpdf(*self.statistics, *self.centres))
+            self.prepared = compiled.prepare(*self.statistics, *self.centres)
         else:
             self.prepared = compiled.prepare(*arrays)
             if compiled.has_levels and levels:
@@ -207,10 +229,38 @@ class Problem:
         self.n_scalar = len(model.scalar_parameters)
         self.n_coef = 0 if self.X is None else self.X.shape[1] + self.intercept
 
-    def sufficient_means(self):
-        """The (weighted) means of the model's sufficient statistics over the rows."""
-        return [self._mean(statistic(*self.arrays))
-                for statistic in self.model.sufficient_statistic_functions]
+    def sufficient_means(self, centres):
+        """The (weighted) means over the rows of the model's sufficient statistics, taken
+        about ``centres``.
+
+        One pass, over chunks of ``STATISTICS_ROWS`` rows on a few threads, so that the
+        statistics of a chunk (its logarithms, its centred squares) are summed while in
+        cache and no array the size of the data is made.
+        """
+        function = self.model.sufficient_statistics_function
+
+        def chunk(rows):
+            values = function(*(a[rows] for a in self.arrays), *centres)
+            weights = None if self.weights is None else self.weights[rows]
+            return [weighted_sum(v, weights, rows.stop - rows.start) for v in values]
+
+        with np.errstate(all="ignore"):
+            parts = map_chunks(chunk, chunk_slices(self.n, rows=STATISTICS_ROWS))
+        return [sum(sums) / self.total_weight for sums in zip(*parts)]
+
+    def sufficient_centres(self, arrays=None):
+        """The centres of the sufficient statistics (:attr:`Model.sufficient_form`): the
+        mean of each centred expression over ``arrays``, by default ``CENTRE_ROWS``
+        evenly spaced rows (any centre inside the data keeps the centred statistics
+        accurate, and the statistics' own means correct it exactly)."""
+        if not self.model.sufficient_form.centres:
+            return []
+        if arrays is None:
+            step = max(1, self.n // CENTRE_ROWS)
+            arrays = [values[::step] for values in self.arrays]
+        with np.errstate(all="ignore"):
+            return [float(np.mean(np.broadcast_to(g, np.shape(arrays[0]))))
+                    for g in self.model.centred_expressions_function(*arrays)]
 
     def with_model(self, model):
         """The same data, weights, covariates and offset under another ``model`` of the same

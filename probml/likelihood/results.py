@@ -84,6 +84,11 @@ class LikelihoodFit(CoefficientInference):
         self.aic_, self.bic_ = information_criteria(self.loglik_, k, self.n_obs_)
         undefined = self._undefined(result.theta, result.running_off)
         cov = self._covariance(theta, undefined)
+        # The parameters Newton's method estimated: where they sit in params_ (a subclass
+        # may report parameters its model holds fixed beside them) and their standard
+        # errors on the fit's own scale.
+        self._estimated_positions = np.arange(k)
+        self._estimated_bse = np.sqrt(np.clip(np.diagonal(cov), 0, None))
         self._store_table(self.param_names_, theta, cov, None)
         if method == "map":
             self._summary_title = "Maximum a posteriori fit (Laplace approximation)"
@@ -165,7 +170,11 @@ class LikelihoodFit(CoefficientInference):
         if Options("wald", "profile")(method, "method") == "wald":
             return super().conf_int(level=level)
         check_is_fitted(self, "table_")
-        return np.array([self._profile_interval(j, level) for j in range(len(self.params_))])
+        params = self._result("params")
+        intervals = np.column_stack([params, params])     # a fixed parameter's is itself
+        for j, position in enumerate(self._estimated_positions):
+            intervals[position] = self._profile_interval(j, level)
+        return intervals
 
     def credible_interval(self, level=0.95):
         """The Laplace approximation's equal-tailed credible intervals (MAP fits)."""
@@ -181,8 +190,9 @@ class LikelihoodFit(CoefficientInference):
         threshold = critical_value(level) ** 2 / 2       # chi2_1 quantile over 2
         best = self._objective(self._phi, False).value
         phi_hat = self._phi
-        free_se = self.bse_[j] / abs(self.problem.to_user(phi_hat)[1][j]) \
-            if np.isfinite(self.bse_[j]) and self.bse_[j] > 0 else 1.0
+        se = self._estimated_bse[j]
+        free_se = se / abs(self.problem.to_user(phi_hat)[1][j]) \
+            if np.isfinite(se) and se > 0 else 1.0
         state = {"start": np.delete(phi_hat, j)}
 
         def drop(t):
@@ -296,11 +306,12 @@ def likelihood_ratio_test(restricted, full):
     if restricted.n_obs_ != full.n_obs_:
         raise ValueError(f"restricted and full were fitted to different numbers of "
                          f"observations ({restricted.n_obs_:g} and {full.n_obs_:g}).")
-    df = len(full.params_) - len(restricted.params_)
+    # Parameters a model holds fixed (a distribution's loc = 0) are not counted.
+    full_k, restricted_k = (len(fit._estimated_positions) for fit in (full, restricted))
+    df = full_k - restricted_k
     if df < 1:
-        raise ValueError("full must have more parameters than restricted (it is the larger "
-                         f"model); they have {len(full.params_)} and "
-                         f"{len(restricted.params_)}.")
+        raise ValueError("full must estimate more parameters than restricted (it is the "
+                         f"larger model); they estimate {full_k} and {restricted_k}.")
     statistic = 2.0 * (full.loglik_ - restricted.loglik_)
     slack = 1e-8 * max(1.0, abs(full.loglik_))
     if statistic < -slack:
