@@ -29,12 +29,7 @@ from ._validation import (
     check_sortable,
     validate_params,
 )
-from .exceptions import (
-    NotFittedError,
-    PerfectFitWarning,
-    UndefinedStatisticWarning,
-    user_stacklevel,
-)
+from .exceptions import NotFittedError, UndefinedStatisticWarning, user_stacklevel
 
 # CoefficientInference, gaussian_loglik, information_criteria and parameter_names are the
 # estimators' building blocks, called with checked arguments; they are not user entry points.
@@ -539,25 +534,6 @@ def rounding_level_rss(magnitude, n_params, condition=0.0):
         return float(((n_params + 1 + condition) * np.finfo(float).eps * magnitude) ** 2)
 
 
-def warn_exact_fit(model, rss, rounding_rss):
-    """Whether ``rss`` is at the rounding level :func:`rounding_level_rss` gave (an exact fit to
-    working precision), said with a :class:`~probml.exceptions.PerfectFitWarning`: the
-    test statistics that divide by the noise are then undefined, and the caller reports
-    them as NaN."""
-    if not (rss == 0 or rss <= rounding_rss):
-        return False
-    level = ("the residual sum of squares is 0" if rss == 0 else
-             f"the residual sum of squares ({rss:.3g}) is at the rounding level of the data "
-             f"(below {rounding_rss:.3g})")
-    warnings.warn(
-        f"{model} fits the data exactly to working precision: {level}, so the noise "
-        "variance measures rounding, not noise, and the t (or z) statistics, p-values, "
-        "intervals and F test are undefined (NaN). The estimates are exact up to rounding; "
-        "their uncertainty cannot be measured from these data.",
-        PerfectFitWarning, stacklevel=user_stacklevel())
-    return True
-
-
 def information_criteria(loglik, n_params, n_obs):
     r"""Akaike's and Schwarz's criteria from a maximised log-likelihood.
 
@@ -649,7 +625,7 @@ class CoefficientInference:
         :math:`\sqrt{\hat\sigma^2 v_{jj}}`: the product of the two factors can
         leave double precision (data in units near 1e-150) when neither
         factor, nor the standard error itself, does.  ``exact`` marks a fit
-        exact to working precision (:func:`warn_exact_fit`): the standard
+        exact to working precision (:func:`probml.models.base.warn_exact_fit`): the standard
         errors are kept, and the statistics, p-values and intervals are NaN.
         """
         params = np.asarray(params, dtype=float)
@@ -666,7 +642,7 @@ class CoefficientInference:
                 "bse_ rest on almost no residual information, and a Student-t reference with "
                 f"fewer than {MIN_DF} degrees of freedom has no usable quantiles, so the "
                 "t statistics, p-values and intervals are NaN. Use a larger alpha or fewer "
-                "features.", UndefinedStatisticWarning, stacklevel=user_stacklevel())
+                "features.", UndefinedStatisticWarning, stacklevel=3)
             table_errors = np.full_like(bse, np.nan)
         if exact:
             table_errors = np.full_like(bse, np.nan)

@@ -43,7 +43,6 @@ from ..inference import (
     parameter_names,
     robust_covariance,
     robust_covariance_chunks,
-    warn_exact_fit,
 )
 from ._least_squares import (
     SOLVERS,
@@ -54,7 +53,7 @@ from ._least_squares import (
     warn_if_inaccurate,
 )
 from ._moments import Moments
-from .base import Regressor, chunkwise, linear_prediction
+from .base import Regressor, chunkwise, linear_prediction, warn_exact_fit
 
 __all__ = [
     "Influence",

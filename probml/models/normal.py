@@ -39,9 +39,8 @@ from ..inference import (
     gaussian_loglik,
     information_criteria,
     rounding_level_rss,
-    warn_exact_fit,
 )
-from .base import Estimator
+from .base import Estimator, warn_exact_fit
 
 __all__ = ["Normal", "NormalPosterior", "NormalInverseGammaPosterior", "mean_and_variance"]
 

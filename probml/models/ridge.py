@@ -46,7 +46,6 @@ from ..inference import (
     CoefficientInference,
     parameter_names,
     rounding_level_rss,
-    warn_exact_fit,
 )
 from ._least_squares import (
     EPS,
@@ -68,7 +67,7 @@ from ._least_squares import (
 )
 from ._moments import Moments
 from ._paths import RegularizationPath, check_penalties, path_moments
-from .base import Regressor
+from .base import Regressor, warn_exact_fit
 from .linear import change_units, check_enough_samples, noise_variance, refused_weights
 
 __all__ = [

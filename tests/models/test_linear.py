@@ -634,15 +634,19 @@ def test_subnormal_data_are_refused_by_name_without_a_numpy_warning(y_unit):
 # -- degenerate designs (issue 31) -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("column", [0.0, 7.5, -1e-300])
-def test_a_design_of_constant_columns_gives_the_minimum_norm_fit(column):
-    """Every column constant (rank 0 after centring) raised IndexError. Oracle: NumPy's
-    minimum-norm least squares on [1, X]: the mean of y, slopes 0."""
-    y = np.array([1.0, 4.0, 2.0, 8.0, 5.0])
-    X = np.full((5, 2), column)
-    with pytest.warns(CollinearityWarning, match="rank 0 of 2"):
-        model = LinearRegression().fit(X, y)
-    np.testing.assert_allclose(model.coef_, [0.0, 0.0], atol=1e-15)
+@pytest.mark.parametrize("solver", ["auto", "qr", "mpmath", "cholesky"])
+@pytest.mark.parametrize("column, p", [(0.0, 2), (7.5, 2), (-1e-300, 2), (0.1, 1), (1e100, 1),
+                                       (1.7e308, 1)])
+def test_a_design_of_constant_columns_gives_the_minimum_norm_fit(column, p, solver):
+    """Every column constant (rank 0 after centring) raised IndexError; a column of 0.1s,
+    whose mean rounds off 0.1, raised ZeroDivisionError (mpmath) or was fitted to the
+    rounding (qr: slope 0.66). Oracle: the minimum-norm least squares on [1, X] of the
+    exactly constant design: the mean of y, slopes 0."""
+    y = np.array([1.0, 4.0, 2.0, 8.0, 5.0, 3.0, 9.0])
+    X = np.full((7, p), column)
+    with pytest.warns(CollinearityWarning, match=f"rank 0 of {p}"):
+        model = LinearRegression(solver=solver).fit(X, y)
+    np.testing.assert_array_equal(model.coef_, np.zeros(p))
     assert model.intercept_ == pytest.approx(y.mean(), rel=1e-15)
     assert model.sigma_ == pytest.approx(np.std(y, ddof=1), rel=1e-14)
 
@@ -675,3 +679,18 @@ def test_influence_of_rows_that_were_not_fitted_is_refused():
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match="must be the training data for get_influence"):
             model.get_influence(other, y)
+
+
+def test_weighted_least_squares_follows_a_change_of_units():
+    """Oracle: statsmodels' WLS of the data at scale 1, scaled analytically."""
+    X, y = _units_data()
+    weights = np.linspace(0.5, 3.0, len(y))
+    reference = sm.WLS(y, sm.add_constant(X), weights=weights).fit()
+    c, t = 2.0 ** 520, 2.0 ** 490
+    model = LinearRegression().fit(X * c, y * t, sample_weight=weights)
+    g = t * np.r_[1.0, np.full(3, 1.0 / c)]
+    np.testing.assert_allclose(model.params_, reference.params * g, rtol=1e-12)
+    np.testing.assert_allclose(model.bse_, reference.bse * g, rtol=1e-12)
+    assert model.loglik_ == pytest.approx(reference.llf - len(y) * np.log(t), rel=1e-12)
+    with pytest.raises(ValueError, match="weights .* span so many orders of magnitude"):
+        LinearRegression().fit(X, y, sample_weight=np.r_[1e-300, np.ones(23), 1e300])
