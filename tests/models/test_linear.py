@@ -631,6 +631,17 @@ def test_subnormal_data_are_refused_by_name_without_a_numpy_warning(y_unit):
             LinearRegression().fit(X, y)
 
 
+@pytest.mark.parametrize("solver", ["auto", "qr", "mpmath"])
+def test_a_subnormal_rank_deficient_design_gets_no_lapack_failure(solver):
+    """Found by fuzzing: LAPACK's SVD "did not converge" (after DLASCL's illegal-value
+    message) on this design; rescaled, it is solved, and its weights (about 1e459) are
+    refused as beyond double precision."""
+    X = np.array([[-1e-310, 0.0], [-1e-310, -0.0], [0.0, 0.0], [0.0, -1e-310]])
+    y = np.array([-3.63e149, -8.92e149, -7.00e149, 2.14e150])
+    with pytest.raises(ValueError, match="an estimate is about 1e459, beyond double"):
+        LinearRegression(solver=solver).fit(X, y)
+
+
 # -- degenerate designs (issue 31) -------------------------------------------------------------
 
 
