@@ -101,9 +101,11 @@ class Units:
         G = 2^c \operatorname{diag}(1, D^{-1}),
 
     and every unit-free result (t and F statistics, p-values, :math:`R^2`,
-    degrees of freedom, condition numbers) is the same.  Data whose squares
-    leave double precision (values beyond about 1e154 or below 1e-146, where
-    :math:`X^\top X` overflows or underflows) are fitted in the units
+    degrees of freedom, condition numbers) is the same.  Data whose sums of
+    squares leave the working range
+    (:data:`~probml.models._moments.WORKING_RANGE`, values beyond about 1e90
+    or below 1e-90, where :math:`X^\top X`, its inverse or the variances
+    would near the ends of double precision) are fitted in the units
     :math:`X_s, y_s` and the answer converted back.  Powers of two make the
     change exact: the fit of the scaled data is the scaled fit of the data,
     to the last bit.

@@ -231,9 +231,10 @@ class LinearRegression(CoefficientInference, Regressor):
     Notes
     -----
     Least squares does not depend on the data's units, and neither does this
-    fit: data whose squares leave double precision (values beyond about
-    1e154 or below 1e-146, where :math:`X^\top X` would overflow or lose its
-    digits) are fitted in units that are powers of two and converted back
+    fit: data whose squares near the ends of double precision (values beyond
+    about 1e90 or below 1e-90, where :math:`X^\top X`, its inverse or the
+    variances would overflow or lose digits) are fitted in units that are
+    powers of two and converted back
     exactly (:class:`~probml.models._least_squares.Units`); only a result that
     no double can hold in the data's own units (a variance beyond 1e308 or
     below 1e-308) is refused, naming X and y.
