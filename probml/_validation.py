@@ -44,6 +44,7 @@ __all__ = [
     "Real",
     "SEED",
     "Seed",
+    "SquaresOutOfRange",
     "check_array_finite",
     "check_finite",
     "check_is_fitted",
@@ -164,7 +165,7 @@ def as_float_array(A, name, dtypes=(np.float64,)):
         return array.astype(np.float64), None
     if array.dtype.kind == "f":
         keep = array.dtype in dtypes
-        return (array if keep else array.astype(np.float64)), None
+        return (array if keep else _to_float64(array, array, name)), None
     if array.dtype.kind == "c":
         raise ValueError(
             f"Complex data not supported: {name} is complex; probml models "
@@ -174,7 +175,9 @@ def as_float_array(A, name, dtypes=(np.float64,)):
         raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}; convert dates, "
                         "durations and records to numbers first.")
     try:
-        return array.astype(np.float64), None
+        return _to_float64(array, array.astype(object), name), None
+    except _TooLarge:
+        raise
     except (TypeError, ValueError, OverflowError):
         bad = _first_unconvertible(array.astype(object))
     if bad is not None:
@@ -190,6 +193,29 @@ def as_float_array(A, name, dtypes=(np.float64,)):
             "entry must be a number."
         ) from None
     raise ValueError(f"{name} could not be converted to numbers.")
+
+
+def _to_float64(array, values, name):
+    """``array`` as float64, refusing a finite value beyond float64's range.
+
+    A wider float (``np.longdouble``) or a number object (``Decimal``) above
+    1.8e308 becomes infinite in the cast, silently; such a cell is found
+    among the infinities of the result as a value that is not its own double
+    (an infinity is: ``v * 2 == v``), and named.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        converted = array.astype(np.float64)
+    for index in map(tuple, np.argwhere(np.isinf(converted))):
+        value = values[index]
+        if not value * 2 == value:
+            where = _where(array.ndim, index[0], index[-1]) if index else "its only entry"
+            raise _TooLarge(f"{name} has a value too large for a float64 at {where} "
+                            f"({_shown(value)}); rescale it.")
+    return converted
+
+
+class _TooLarge(ValueError):
+    """A finite value beyond float64's range (kept apart from the cast's own errors)."""
 
 
 def _dtype_kind(dtype):
@@ -301,17 +327,28 @@ def check_array_finite(values, name, *, allow_inf=False, allow_nan=False,
 _SMALLEST_SUM_OF_SQUARES = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
 
 
-def check_squares_representable(sums_of_squares, A, name="X", feature_names=None):
+class SquaresOutOfRange(ValueError):
+    """Data whose squares leave double precision: a change of units (an exact power of
+    two) would bring them back, which the least-squares fits make themselves."""
+
+
+def check_squares_representable(sums_of_squares, A, name="X", feature_names=None, *,
+                                strict_zeros=False):
     r"""Raise unless every column's sum of squares is a finite, normal double (or exactly 0).
 
     Estimators built on a Gram matrix :math:`X^\top X` need the squares of the
     data: values beyond about 1e154 overflow when squared and values below
     about 1e-146 underflow (losing their digits silently).  Either way the
-    fix is a change of units, which the message names.  ``A`` is the data,
-    scanned only when a column fails, to report its largest value.
+    fix is a change of units, which the message (a :class:`SquaresOutOfRange`)
+    names.  A column of values below 1e-162 has a sum of squares of exactly 0;
+    with ``strict_zeros`` only a column of zeros may have it (scanned for).
+    ``A`` is the data, scanned only when a column fails, to report its largest
+    value.
     """
     sums = np.atleast_1d(np.asarray(sums_of_squares, dtype=float))
     bad = ~np.isfinite(sums) | ((sums > 0) & (sums < _SMALLEST_SUM_OF_SQUARES))
+    for column in np.flatnonzero(sums == 0) if strict_zeros else ():
+        bad[column] = np.any((A if A.ndim == 1 else A[:, column]) != 0)
     if not bad.any():
         return
     column = int(np.flatnonzero(bad)[0])
@@ -320,7 +357,7 @@ def check_squares_representable(sums_of_squares, A, name="X", feature_names=None
     where = "" if A.ndim == 1 else (
         f" column '{feature_names[column]}'" if feature_names is not None else f" column {column}")
     size = "large" if not np.isfinite(sums[column]) else "small"
-    raise ValueError(
+    raise SquaresOutOfRange(
         f"{name}{where} has values so {size} (largest magnitude {largest:.3g}) that their "
         f"squares {'overflow' if size == 'large' else 'underflow'} float64; rescale it, e.g. "
         f"express it in {'larger' if size == 'large' else 'smaller'} units.")

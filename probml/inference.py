@@ -33,7 +33,7 @@ from .exceptions import NotFittedError, UndefinedStatisticWarning, warn
 # CoefficientInference, gaussian_loglik, information_criteria and parameter_names are the
 # estimators' building blocks, called with checked arguments; they are not user entry points.
 __all__ = ["CoefficientTable", "EstimateTable", "Summary", "check_counts", "coverage", "critical_value",
-           "proportion_interval", "rounding_level_fit", "two_sided_pvalue"]
+           "proportion_interval", "two_sided_pvalue"]
 
 # Below df = 0.01 the t has no finite critical value at most levels, and SciPy's
 # incomplete Beta inverse, which gives the others, returns wrong numbers (tested above it).
@@ -502,33 +502,35 @@ def gaussian_loglik(n, variance):
     return -0.5 * n * (math.log(2 * math.pi) + math.log(variance) + 1)
 
 
-# Residuals within this many times the rounding of y in double precision (eps ||y||) are
-# rounding, not scatter: a fit that exact has no noise variance to measure.
-ROUNDING_LEVEL = 100.0
+def rounding_level_rss(magnitude, n_params, condition=0.0):
+    r"""The residual sum of squares that rounding alone leaves in an exact fit.
 
+    A residual :math:`e_i = y_i - \sum_j a_{ij}\theta_j` is the difference of
+    :math:`k + 1` terms of total magnitude :math:`u_i = |y_i| + \sum_j
+    |a_{ij}\theta_j|`.  Each datum is a double, the nearest to the value meant
+    (relative error up to :math:`\epsilon/2`); each estimate is rounded too;
+    and forming the difference in floating point adds up to :math:`k\epsilon
+    u_i` more (Higham, *Accuracy and Stability of Numerical Algorithms*, 2002,
+    §3.1).  So when the model fits exactly, the computed residuals can still be
+    as large as :math:`(k + 1)\epsilon u_i`, and with ``magnitude``
+    :math:`M \ge \lVert u\rVert`
 
-def rounding_level_fit(rss, y):
-    r"""Whether a residual sum of squares is at the rounding level of ``y``.
+    .. math:: \mathrm{RSS}_{\text{round}} = \big((k + 1 + \kappa)\,\epsilon M\big)^2,
 
-    .. math:: \sqrt{\mathrm{RSS}} \le c\,\epsilon\,\lVert y\rVert, \qquad c = 100
+    where ``condition`` :math:`\kappa` adds a solver's own error when its
+    residuals are those of coefficients off by :math:`\kappa\epsilon` in the
+    directions the data determine (the normal equations'; 0 for an exact or
+    refined solution).  An RSS at or below this level cannot be told from an
+    exact fit: the noise variance it gives measures rounding, and t, z and F
+    statistics built on it mean nothing.  (R's ``summary.lm`` warns of an
+    "essentially perfect fit" at a similar level, a residual variance below
+    :math:`10^{-30}` of the fitted values' mean square.)
 
-    with :math:`\epsilon` the float64 machine epsilon: every :math:`y_i`
-    carries a representation error up to :math:`\epsilon|y_i|/2`, so
-    residuals this small are that rounding (and the arithmetic's), and the
-    noise variance, standard errors and test statistics computed from them
-    are noise.  NIST's Lanczos1, fitted to 13-digit data, stays above it
-    (:math:`\sqrt{\mathrm{RSS}} \approx 390\,\epsilon\lVert y\rVert`).
-
-    >>> rounding_level_fit(1e-31, [1.0, 2.0, 3.0]), rounding_level_fit(1e-20, [1.0, 2.0])
-    (True, False)
+    >>> bool(rounding_level_rss(1.0, 1) == (2 * np.finfo(float).eps) ** 2)
+    True
     """
-    rss = Real(0, None, meaning=" (a residual sum of squares)")(rss, "rss")
-    y = check_array_finite(y, "y").ravel()
-    largest = float(np.max(np.abs(y), initial=0.0))
-    if largest == 0:
-        return rss == 0
-    norm = largest * math.sqrt(float(np.sum((y / largest) ** 2)))
-    return math.sqrt(rss) <= ROUNDING_LEVEL * float(np.finfo(float).eps) * norm
+    with np.errstate(over="ignore"):
+        return float(((n_params + 1 + condition) * np.finfo(float).eps * magnitude) ** 2)
 
 
 def information_criteria(loglik, n_params, n_obs):
@@ -617,13 +619,15 @@ class CoefficientInference:
     def _summary_notes(self):
         return []
 
-    def _store_table(self, names, params, cov, df, noise_variance=1.0):
+    def _store_table(self, names, params, cov, df, noise_variance=1.0, *, exact=False):
         r"""Store the coefficient table for ``noise_variance`` times the covariance ``cov``.
 
         The standard errors are :math:`\hat\sigma\sqrt{v_{jj}}`, not
         :math:`\sqrt{\hat\sigma^2 v_{jj}}`: the product of the two factors can
         leave double precision (data in units near 1e-150) when neither
-        factor, nor the standard error itself, does.
+        factor, nor the standard error itself, does.  ``exact`` marks a fit
+        exact to working precision (:func:`probml.models.base.warn_exact_fit`): the standard
+        errors are kept, and the statistics, p-values and intervals are NaN.
         """
         params = np.asarray(params, dtype=float)
         with np.errstate(under="ignore", over="ignore"):
@@ -640,6 +644,8 @@ class CoefficientInference:
                 f"fewer than {MIN_DF} degrees of freedom has no usable quantiles, so the "
                 "t statistics, p-values and intervals are NaN. Use a larger alpha or fewer "
                 "features.", UndefinedStatisticWarning)
+            table_errors = np.full_like(bse, np.nan)
+        if exact:
             table_errors = np.full_like(bse, np.nan)
         self.table_ = self._table_type(names, params, table_errors,
                                        df=df if df is not None and df >= MIN_DF else None)
@@ -678,10 +684,20 @@ def cluster_codes(groups, n, cov_type):
     return codes
 
 
+def _column_norms(A):
+    """The Euclidean norms of the columns of ``A``, each summed over the column divided by its
+    largest magnitude, so that squares of values near 1e-160 or 1e160 neither underflow
+    nor overflow."""
+    largest = np.max(np.abs(A), axis=0, initial=0.0)
+    largest = np.where(largest > 0, largest, 1.0)
+    with np.errstate(under="ignore"):
+        return largest * np.linalg.norm(A / largest, axis=0)
+
+
 def _scaled_qr(A):
     """``Q, R, norms`` with ``A / norms = QR``: the columns scaled to unit norm first, so
     that the factorisation's accuracy does not depend on their units."""
-    norms = np.linalg.norm(A, axis=0)
+    norms = _column_norms(A)
     norms = np.where(norms > 0, norms, 1.0)
     Q, R = np.linalg.qr(A / norms)
     return Q, R, norms
@@ -902,14 +918,22 @@ class Prediction:
 def linear_predictor_se(X, cov, intercept):
     r""":math:`\sqrt{a_i^\top C a_i}` for each row, :math:`a_i = (1, x_i)` or :math:`x_i`.
 
-    Each row is scaled by its largest entry :math:`s_i` first,
-    :math:`s_i\sqrt{(a_i/s_i)^\top C (a_i/s_i)}`, so the quadratic form neither
-    overflows nor underflows where the standard error itself is representable.
+    In correlation form, :math:`a_i^\top C a_i = u_i^\top R\, u_i` with
+    :math:`u_{ij} = a_{ij}\sqrt{C_{jj}}` (each column's contribution, in the
+    units of the prediction) and :math:`R = S^{-1} C S^{-1}`,
+    :math:`S = \operatorname{diag}(\sqrt{C_{jj}})`; each :math:`u_i` is then
+    scaled by its largest entry :math:`s_i`, so the quadratic form neither
+    overflows nor underflows where the standard error itself is representable,
+    columns of any units alike (one near 1e-150, another near 1e150).
     """
     A = np.column_stack([np.ones(len(X)), X]) if intercept else np.asarray(X, dtype=float)
-    scale = np.max(np.abs(A), axis=1, initial=0.0)
-    scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
-    scaled = A / scale[:, None]
-    with np.errstate(invalid="ignore", over="ignore"):
-        return scale * np.sqrt(np.clip(np.einsum("ij,jk,ik->i", scaled, cov, scaled), 0.0,
-                                       None))
+    root = np.sqrt(np.clip(np.diagonal(cov), 0.0, None))
+    unit = np.where(root > 0, root, 1.0)
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        contribution = A * root
+        correlation = cov / unit[:, None] / unit[None, :]
+        scale = np.max(np.abs(contribution), axis=1, initial=0.0)
+        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+        scaled = contribution / scale[:, None]
+        return scale * np.sqrt(np.clip(np.einsum("ij,jk,ik->i", scaled, correlation, scaled),
+                                       0.0, None))

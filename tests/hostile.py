@@ -197,7 +197,8 @@ def tables():
         st.lists(st.lists(st.integers(-2, 10 ** 16), min_size=2, max_size=3),
                  min_size=2, max_size=3),
         st.sampled_from([[[10 ** 8, 5], [3, 4]], [[10 ** 15, 5], [3, 4]], [[10 ** 30, 1], [1, 1]],
-                         [[0, 0], [3, 4]], [[1.5, 2], [3, 4]], [[math.nan, 1], [1, 1]]]),
+                         [[0, 0], [3, 4]], [[1.5, 2], [3, 4]], [[math.nan, 1], [1, 1]],
+                         [[5, 0], [0, 5]], [[10, 10 ** 6], [1, 10 ** 5]]]),
         st.builds(lambda m: m, matrices(max_rows=3, max_cols=3)))
 
 
@@ -451,7 +452,7 @@ def entries():
           "prior_cov": (None, "matrix"), "fit_precisions": (False, "flag"),
           "noise_shape": (1e-6, "scalar"), "noise_rate": (1e-6, "scalar"),
           "fit_intercept": (True, "flag"), "max_iter": (300, "count"),
-          "tol": (1e-10, "scalar")}, xy),
+          "tol": (1e-10, "scalar")}, xy, ("alpha_",)),
         ("Lasso", Lasso, {"alpha": (0.1, "scalar"), "fit_intercept": (True, "flag"),
                           "tol": (1e-10, "scalar"), "max_iter": (10_000, "count"),
                           "warm_start": (False, "flag")}, xy),
@@ -501,6 +502,21 @@ def entries():
                           {"alpha": (0.1, "scalar"), "p": (2.0, "scalar")}, xy))
     out.append(_estimator("Normal", Normal, {}, {"x": (y, "vector")}))
     out.append(_estimator("Bernoulli", Bernoulli, {}, {"x": (labels, "vector")}))
+    # Degenerate baselines (issue 31): a fit exact to rounding, data whose squares leave
+    # double precision (fitted in other units), columns 2**1000 apart, a sample one
+    # number up to rounding.
+    exact = np.arange(12.0)[:, None] * [1.0, -0.5]
+    out.append(_estimator("LinearRegression(exact fit)", LinearRegression,
+                          {"cov_type": ("HC1", "choice")},
+                          {"X": (exact, "matrix"), "y": (0.1 * exact[:, 0] + 0.3, "vector")}))
+    out.append(_estimator("LinearRegression(units near 1e-150)", LinearRegression, {},
+                          {"X": (X * 2.0 ** -500, "matrix"), "y": (y * 2.0 ** -500, "vector")}))
+    out.append(_estimator("Ridge(columns near 1e-150 and 1e150)", Ridge,
+                          {"alpha": (1.0, "scalar")},
+                          {"X": (X * [2.0 ** -500, 2.0 ** 500], "matrix"), "y": (y, "vector")},
+                          documented=("prior_std_",)))
+    out.append(_estimator("Normal(one number up to rounding)", Normal, {},
+                          {"x": (np.array([0.1 + 0.2, 0.3, 0.3]), "vector")}))
     out.append(_estimator("StandardScaler", StandardScaler,
                           {"with_mean": (True, "flag"), "with_std": (False, "flag")},
                           {"X": (X, "matrix")}))
@@ -581,8 +597,11 @@ def entries():
                 {"prior_mean": (0.0, "scalar"), "prior_count": (1.0, "scalar"),
                  "prior_shape": (1.0, "scalar"), "prior_rate": (1.0, "scalar")}),
     ]
+    out.append(_method("Normal", normal, "score", {"x": (y, "vector")}, exact_nonfinite=True))
     bernoulli = (lambda: Bernoulli().fit(labels))
     out += [
+        _method("Bernoulli", bernoulli, "score", {"x": (labels, "vector")},
+                exact_nonfinite=True),
         _method("Bernoulli", bernoulli, "loglik", {"p": (0.5, "vector")},
                 exact_nonfinite=True),
         _method("Bernoulli", bernoulli, "conf_int", {"level": (0.95, "probability"),
@@ -692,8 +711,6 @@ def entries():
                    "level": (0.95, "probability"), "method": ("wilson", "choice")}),
         _function("coverage", inference.coverage, {"alpha": (0.05, "probability"),
                                                    "level": (None, "probability")}),
-        _function("rounding_level_fit", inference.rounding_level_fit,
-                  {"rss": (1e-20, "scalar"), "y": ([1.0, 2.0, 3.0], "vector")}),
         _function("CoefficientTable.conf_int",
                   lambda names, estimate, std_error, level: inference.CoefficientTable(
                       names, estimate, std_error).conf_int(level),
@@ -856,6 +873,9 @@ def entries():
     out.append(_function("cross_val_score", lambda X, y, cv, scoring: selection.cross_val_score(
         LinearRegression(), X, y, cv=cv, scoring=scoring),
         {**xy, "cv": (3, "count"), "scoring": (None, "choice")}))
+    out.append(_function("cross_val_score(Normal)", lambda X, cv: selection.cross_val_score(
+        Normal(), X, cv=cv), {"X": (y, "vector"), "cv": (3, "count")}, names=("x",),
+        exact_nonfinite=True))
     out.append(_function("validation_curve", lambda X, y, param_range: selection.validation_curve(
         Ridge(), X, y, param_name="alpha", param_range=param_range, cv=3),
         {**xy, "param_range": ([0.1, 1.0], "vector")}, names=("alpha",)))
@@ -898,9 +918,11 @@ def entries():
                   documented=intervals),
         _function("chi2_independence_test", testing.chi2_independence_test,
                   {"table": ([[20, 30], [35, 15]], "table"), "correction": (True, "flag")}),
+        # A zero cell makes the sample odds ratio and the conditional MLE exactly 0 or inf.
         _function("fisher_exact_test", testing.fisher_exact_test,
                   {"table": ([[8, 2], [1, 5]], "table"), "alternative": ("two-sided", "choice"),
-                   "level": (0.95, "probability")}, documented=("conf_int", "lift_conf_int")),
+                   "level": (0.95, "probability")}, documented=("conf_int", "lift_conf_int"),
+                  exact_nonfinite=True),
         _function("binomial_test", testing.binomial_test,
                   {"successes": (7, "count"), "trials": (20, "count"),
                    "p": (0.5, "probability"), "alternative": ("two-sided", "choice"),

@@ -1,6 +1,7 @@
 """Hypothesis tests and A/B testing against statsmodels, SciPy and Monte Carlo."""
 
 import re
+import warnings
 
 import mpmath
 import numpy as np
@@ -73,6 +74,98 @@ def test_t_tests_on_subnormal_data_equal_statsmodels_on_the_data_scaled_up():
                                         weightstats.DescrStatsW(up * 2))
     assert (welch.statistic, welch.pvalue) == pytest.approx(
         compared.ttest_ind(usevar="unequal")[:2], rel=1e-12)
+
+
+def _welch_and_one_sample_t_in_60_digits(a, b, popmean):
+    """The one-sample and Welch t statistics of the doubles, in mpmath (no overflow)."""
+    context = mpmath.MPContext()
+    context.dps = 60
+    a, b = [context.mpf(float(v)) for v in a], [context.mpf(float(v)) for v in b]
+
+    def moments(x):
+        mean = sum(x) / len(x)
+        return mean, sum((v - mean) ** 2 for v in x) / (len(x) - 1)
+
+    (mean_a, var_a), (mean_b, var_b) = moments(a), moments(b)
+    one = (mean_a - context.mpf(popmean)) / context.sqrt(var_a / len(a))
+    welch = (mean_a - mean_b) / context.sqrt(var_a / len(a) + var_b / len(b))
+    return float(one), float(welch)
+
+
+@pytest.mark.parametrize("centre, spread", [(1.7e308, 1e-3), (-1.7e308, 1e-12), (1e300, 1e-15),
+                                            (1e-300, 1e-3), (3e-320, 0.25)])
+def test_t_tests_near_the_ends_of_double_precision_match_exact_arithmetic(centre, spread):
+    """Values near +-1.8e308 made np.median overflow (an even count averages the two middle
+    values), a NumPy RuntimeWarning; SciPy itself returns 0, inf or NaN at these scales.
+    Oracle: the t statistics of the same doubles in 60-digit arithmetic."""
+    rng = np.random.default_rng(12)
+    a = centre * (1 + spread * rng.uniform(-1, 1, 10))
+    b = centre * (1 + spread * rng.uniform(-1, 1, 8))
+    one, welch = _welch_and_one_sample_t_in_60_digits(a, b, a[3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert T.one_sample_t_test(a, a[3]).statistic == pytest.approx(one, rel=1e-12)
+        assert T.two_sample_t_test(a, b).statistic == pytest.approx(welch, rel=1e-12)
+        paired = T.paired_t_test(a[:8], b)
+    expected = stats.ttest_1samp(np.ldexp(a[:8] - b, -int(np.frexp(centre)[1])), 0.0)
+    assert (paired.statistic, paired.pvalue) == pytest.approx(
+        (expected.statistic, expected.pvalue), rel=1e-12)
+
+
+@pytest.mark.parametrize("table", [[[5, 0], [0, 5]], [[0, 3], [4, 2]], [[3, 0], [2, 4]],
+                                   [[1000, 0], [1, 1]], [[0, 1], [1, 1000]]])
+@pytest.mark.parametrize("alternative", ["two-sided", "less", "greater"])
+def test_fisher_with_a_zero_cell_gives_scipys_sample_odds_ratio(table, alternative):
+    """A zero cell makes the sample odds ratio ad/bc exactly 0 or inf, which SciPy reports:
+    the statistic and p-value equal SciPy's; the conditional MLE is 0 or inf with it."""
+    result = T.fisher_exact_test(table, alternative=alternative)
+    expected = stats.fisher_exact(table, alternative=alternative)
+    assert result.statistic == expected.statistic
+    assert result.pvalue == pytest.approx(expected.pvalue, rel=1e-13)
+    assert result.effect == expected.statistic
+
+
+def _conditional_odds_ratio_in_40_digits(table, level=0.95):
+    """Fisher's noncentral hypergeometric distribution of a table's first cell, in mpmath:
+    the psi solving E X = a, and the exact limits P(X >= a) = P(X <= a) = (1 - level)/2."""
+    context = mpmath.MPContext()
+    context.dps = 40
+    (a, b), (c, d) = table
+    row, column, total = a + b, a + c, a + b + c + d
+    support = range(max(0, row + column - total), min(row, column) + 1)
+    central = [context.binomial(column, k) * context.binomial(total - column, row - k)
+               for k in support]
+
+    def probabilities(theta):
+        weights = [h * context.exp(k * theta) for h, k in zip(central, support)]
+        return [w / context.fsum(weights) for w in weights]
+
+    def mean(theta):
+        return context.fsum(k * q for k, q in zip(support, probabilities(theta)))
+
+    def tail(theta, upper):
+        return context.fsum(q for k, q in zip(support, probabilities(theta))
+                            if (k >= a if upper else k <= a))
+
+    alpha = (1 - context.mpf(level)) / 2
+    estimate = context.findroot(lambda t: mean(t) - a, (-5, 5), solver="illinois")
+    low = context.findroot(lambda t: tail(t, True) - alpha, (-10, 5), solver="illinois")
+    high = context.findroot(lambda t: tail(t, False) - alpha, (-5, 10), solver="illinois")
+    return [float(context.exp(t)) for t in (estimate, low, high)]
+
+
+@pytest.mark.parametrize("table", [[[10, 1000000], [1, 100000]], [[100, 1], [100000, 1000]],
+                                   [[3, 7], [12, 4]]])
+def test_fisher_conditional_odds_ratio_matches_exact_arithmetic_where_scipy_fails(table):
+    """SciPy's noncentral hypergeometric returns NaN for totals near a million (a
+    RuntimeWarning, then its root search fails; some tables abort the process). Oracle:
+    the conditional MLE and exact limits solved in 40-digit arithmetic."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = T.fisher_exact_test(table)
+    estimate, low, high = _conditional_odds_ratio_in_40_digits(table)
+    assert result.effect == pytest.approx(estimate, rel=1e-13)
+    assert result.conf_int == pytest.approx((low, high), rel=1e-13)
 
 
 def _t_critical_value_in_50_digits(level, df):

@@ -18,8 +18,8 @@ from .._validation import (
 from ..inference import MAX_COUNT
 from ._common import check_alternative, check_counts
 
-# routines overflow beyond these counts, and the conditional odds ratio's exact
-# interval takes seconds once the smallest margin passes a few thousand.
+# SciPy's routines overflow beyond these counts; beyond a smallest margin of a few
+# thousand the exact test is slow and the normal approximation accurate.
 _FISHER_MAX_COUNT = 10 ** 7
 _FISHER_MAX_MARGIN = 5_000
 
@@ -42,7 +42,10 @@ def _standardise(*samples, shift=True):
     (an original value is ``shift + value / scale``).
     """
     pooled = np.concatenate(samples)
-    centre = float(np.median(pooled)) if shift else 0.0
+    # The lower median, a value of the data: the mean of the two middle values, which
+    # np.median takes for an even count, overflows for values near 1.8e308.
+    centre = float(np.partition(pooled, (len(pooled) - 1) // 2)[(len(pooled) - 1) // 2]) \
+        if shift else 0.0
     with np.errstate(over="ignore"):
         spread = float(np.max(np.abs(pooled - centre)))
     if not np.isfinite(spread):
@@ -333,7 +336,6 @@ def fisher_exact_test(table, *, alternative="two-sided", level=0.95):
     (0.035, 15.47)
     """
     from scipy import stats
-    from scipy.stats.contingency import odds_ratio
 
     table = _check_table(table, (2, 2), max_count=_FISHER_MAX_COUNT)
     level, alternative = LEVEL(level, "level"), check_alternative(alternative)
@@ -344,12 +346,100 @@ def fisher_exact_test(table, *, alternative="two-sided", level=0.95):
                          "; at these counts the normal approximation is accurate: use "
                          "chi2_independence_test or two_proportion_z_test.")
     result = stats.fisher_exact(table, alternative=alternative)
-    conditional = odds_ratio(table, kind="conditional")
-    interval = conditional.confidence_interval(confidence_level=level, alternative=alternative)
+    conditional = _ConditionalOddsRatio(table)
     return HypothesisTestResult(
         "Fisher's exact test", float(result.statistic), float(result.pvalue),
-        float(conditional.statistic), "Odds ratio (conditional MLE)", 1.0,
-        (float(interval.low), float(interval.high)), level, alternative)
+        conditional.estimate(), "Odds ratio (conditional MLE)", 1.0,
+        conditional.interval(level, alternative), level, alternative)
+
+
+class _ConditionalOddsRatio:
+    r"""The conditional MLE of a 2 x 2 table's odds ratio and its exact interval, as
+    :func:`scipy.stats.contingency.odds_ratio` (``kind="conditional"``) defines them.
+
+    Given the margins, :math:`X = a` follows Fisher's noncentral hypergeometric
+    distribution, :math:`P(X = k) \propto h_k \psi^k` with
+    :math:`h_k = \binom{c}{k}\binom{N - c}{r - k}` (row and column margins
+    :math:`r, c`, total :math:`N`); the estimate solves :math:`E_\psi X = a`
+    and the interval's ends solve :math:`P_\psi(X \le a) = \alpha` and
+    :math:`P_\psi(X \ge a) = \alpha` (Cornfield's exact limits).  SciPy
+    evaluates the distribution through its BiasedUrn code, which returns NaN
+    (with a RuntimeWarning, then a failed root search) for tables with totals
+    near a million; here every sum is a log-sum-exp over the support (at most
+    5,001 values) of :math:`\log h_k + k\theta`, :math:`\theta = \log\psi`,
+    solved for :math:`\theta` by Brent's method.  The :math:`\log h_k` are
+    sums of the logs of the ratios
+
+    .. math:: \frac{h_{k+1}}{h_k} = \frac{(c - k)(r - k)}{(k + 1)(N - c - r + k + 1)}
+
+    (products of counts, exact in double precision), from :math:`\log h_a = 0`
+    outwards: near :math:`a`, where the equations are decided, they keep
+    nearly every digit, where differences of log-gamma functions of numbers
+    near :math:`N` would lose ten.
+    """
+
+    def __init__(self, table):
+        self.a = int(table[0, 0])
+        total, row, column = int(table.sum()), int(table[0].sum()), int(table[:, 0].sum())
+        self.support = np.arange(max(0, row + column - total), min(row, column) + 1)
+        k = self.support[:-1].astype(float)
+        steps = (np.log((column - k) * (row - k))
+                 - np.log((k + 1) * (total - column - row + k + 1)))
+        at = self.a - self.support[0]
+        self.log_central = np.concatenate([-np.cumsum(steps[:at][::-1])[::-1], [0.0],
+                                           np.cumsum(steps[at:])])
+
+    def _log_weights(self, theta):
+        return self.log_central + self.support * theta
+
+    def _mean(self, theta):
+        from scipy.special import softmax
+
+        return float(softmax(self._log_weights(theta)) @ self.support)
+
+    def _log_tail(self, theta, lower):
+        r""":math:`\log P_\psi(X \le a)` (``lower``) or :math:`\log P_\psi(X \ge a)`."""
+        from scipy.special import logsumexp
+
+        weights = self._log_weights(theta)
+        tail = self.support <= self.a if lower else self.support >= self.a
+        return float(logsumexp(weights[tail]) - logsumexp(weights))
+
+    def estimate(self):
+        """The conditional MLE: 0 or inf where ``a`` ends the support."""
+        if self.a in (self.support[0], self.support[-1]):
+            return 0.0 if self.a == self.support[0] else math.inf
+        return _exp_of_root(lambda theta: self._mean(theta) - self.a)
+
+    def interval(self, level, alternative):
+        """The exact interval at ``level``, one-sided for a one-sided ``alternative``."""
+        alpha = (1 - level) / 2 if alternative == "two-sided" else 1 - level
+        low, high = 0.0, math.inf
+        if alternative != "less" and self.a != self.support[0]:
+            low = _exp_of_root(lambda theta: self._log_tail(theta, False) - math.log(alpha))
+        if alternative != "greater" and self.a != self.support[-1]:
+            high = _exp_of_root(lambda theta: math.log(alpha) - self._log_tail(theta, True))
+        return low, high
+
+
+def _exp_of_root(function):
+    r""":math:`e^\theta` for the root of an increasing ``function`` of :math:`\theta`,
+    bracketed by doubling outwards from :math:`[-1, 1]`."""
+    from scipy.optimize import brentq
+
+    low, high = -1.0, 1.0
+    while function(low) > 0:
+        low *= 2
+    while function(high) < 0:
+        high *= 2
+    theta = brentq(function, low, high, xtol=1e-14, rtol=4 * np.finfo(float).eps)
+    if theta > _LARGEST_LOG:
+        raise ValueError("the table's odds ratio (or an end of its interval) is beyond "
+                         "1.8e308, outside double precision.")
+    return math.exp(theta)
+
+
+_LARGEST_LOG = math.log(np.finfo(float).max)
 
 
 # SciPy's binomial distribution overflows (inside Boost) from about p = 1e-300 with 2**53

@@ -58,16 +58,15 @@ from ..exceptions import (
     DivergenceError,
     FlatLikelihoodWarning,
     NumericalAccuracyWarning,
-    PerfectFitWarning,
     warn,
 )
 from ..inference import (
     CoefficientInference,
     gaussian_loglik,
     information_criteria,
-    rounding_level_fit,
+    rounding_level_rss,
 )
-from ..models.base import Regressor
+from ..models.base import Regressor, warn_exact_fit
 from .compiled import compile_expressions, stable
 from .symbolic import as_expression, as_symbols, parameter_symbols
 
@@ -200,13 +199,11 @@ class NonlinearRegression(CoefficientInference, Regressor):
         if exact is not None:
             rss = exact.minimum(beta, J)
         n = len(y)
-        if rounding_level_fit(rss, y):
-            warn(
-                f"The fit is exact to the rounding of y (residual sum of squares {rss:.3g}): "
-                "what is left is rounding, not scatter, so sigma_, the standard errors and the "
-                "t statistics are not defined by these data. The estimates are the exact fit.",
-                PerfectFitWarning)
-        elif exact is None or not exact.as_written:
+        # A residual is y_i - f(x_i, beta): two terms, each known to its last bit, and f
+        # evaluated from p estimates.
+        rounding = rounding_level_rss(float(np.linalg.norm(y) + np.linalg.norm(y - r)), p)
+        exact_fit = warn_exact_fit(type(self).__name__, rss, rounding)
+        if not exact_fit and (exact is None or not exact.as_written):
             _warn_if_data_limit_digits(rss, y)
         self.n_iter_, self.converged_ = n_iter, converged
         self.rss_, self.df_resid_, self.n_obs_ = rss, n - p, n
@@ -215,7 +212,8 @@ class NonlinearRegression(CoefficientInference, Regressor):
         self.n_features_in_ = len(x)
         cov = _inverse_gram(J, self.param_names_)
         self._store_table(self.param_names_, beta, cov, n - p if n > p else None,
-                          noise_variance=self.sigma_ ** 2 if n > p else math.nan)
+                          noise_variance=self.sigma_ ** 2 if n > p else math.nan,
+                          exact=exact_fit)
         self.loglik_ = gaussian_loglik(n, rss / n)
         self.aic_, self.bic_ = information_criteria(self.loglik_, p + 1, n)
         self._fitted = (compiled, x)

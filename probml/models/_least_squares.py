@@ -49,9 +49,11 @@ from ..exceptions import (
     CollinearityWarning,
     NumericalAccuracyWarning,
     UndefinedStatisticWarning,
+    user_stacklevel,
 )
+from ..inference import rounding_level_rss
 from ._error_free import residuals, two_product
-from ._moments import Moments
+from ._moments import Moments, whitened
 
 SOLVERS = ("auto", "cholesky", "qr", "mpmath")
 
@@ -78,10 +80,99 @@ class LeastSquaresSolution:
     solver: str
     condition_number: float
     digits: float = math.nan
+    #: The residual sum of squares that rounding alone leaves in an exact fit
+    #: (:func:`probml.inference.rounding_level_rss`).
+    rounding_rss: float = 0.0
 
 
 class DataRequired(Exception):
     """The solver needs the rows themselves, not only their sufficient statistics."""
+
+
+@dataclass(frozen=True)
+class Units:
+    r"""Powers of two that bring the columns of X and y to magnitudes near 1.
+
+    Least squares is equivariant under a change of units: with
+    :math:`X = X_s D` (:math:`D = \operatorname{diag}(2^{a_j})`) and :math:`y = 2^c y_s`,
+
+    .. math:: w = 2^c D^{-1} w_s,\quad b = 2^c b_s,\quad \mathrm{RSS} = 4^c\,\mathrm{RSS}_s,
+        \quad \mathrm{Cov}(\hat\theta) = G\,\mathrm{Cov}_s G,\quad
+        G = 2^c \operatorname{diag}(1, D^{-1}),
+
+    and every unit-free result (t and F statistics, p-values, :math:`R^2`,
+    degrees of freedom, condition numbers) is the same.  Data whose sums of
+    squares leave the working range
+    (:data:`~probml.models._moments.WORKING_RANGE`, values beyond about 1e90
+    or below 1e-90, where :math:`X^\top X`, its inverse or the variances
+    would near the ends of double precision) are fitted in the units
+    :math:`X_s, y_s` and the answer converted back.  Powers of two make the
+    change exact: the fit of the scaled data is the scaled fit of the data,
+    to the last bit.
+
+    Attributes
+    ----------
+    x : ndarray of int, shape (p,)
+        :math:`a_j`, the binary exponent of the largest magnitude in column j
+        (0 for a column of zeros); one common exponent for every column when
+        ``common`` was asked and the columns' magnitudes allow it.
+    y : int
+        :math:`c`, the same for y.
+    """
+
+    x: np.ndarray
+    y: int
+
+    @classmethod
+    def of(cls, X, y, *, common=False):
+        """The units of ``X`` and ``y`` (finite); with ``common``, one power of two for every
+        column of ``X`` where their magnitudes are within 2**300 of each other (so a penalty
+        on the weights stays one number, see :class:`~probml.models.ridge.Ridge`)."""
+        largest = np.max(np.abs(X), axis=0, initial=0.0)
+        exponents = np.where(largest > 0, np.frexp(largest)[1], 0)
+        nonzero = exponents[largest > 0]
+        if common and nonzero.size and np.ptp(nonzero) <= _COMMON_UNIT_SPAN:
+            exponents = np.full(len(exponents), np.max(nonzero))
+        y_largest = float(np.max(np.abs(y), initial=0.0))
+        return cls(exponents, math.frexp(y_largest)[1] if y_largest > 0 else 0)
+
+    @property
+    def common(self):
+        """Whether every column has the same unit."""
+        return bool(np.all(self.x == self.x[0])) if len(self.x) else True
+
+    def scaled(self, X, y):
+        """``X / D`` and ``y / 2^c`` (float64 copies; exact, but for values that become
+        subnormal, whose lost bits are below the rounding of their column)."""
+        with np.errstate(under="ignore"):
+            return np.ldexp(X, -self.x), np.ldexp(y, -self.y)
+
+    def parameters(self, fit_intercept):
+        r"""The binary exponents of :math:`G`'s diagonal, what multiplies each parameter (the
+        intercept first)."""
+        return self.y - (np.r_[0, self.x] if fit_intercept else self.x)
+
+
+# Column magnitudes within this many binary orders of each other share a unit (squares
+# within 2**600 of each other stay inside double precision together).
+_COMMON_UNIT_SPAN = 300
+
+
+def residual_magnitude(moments, coef, intercept):
+    r"""A bound on :math:`\lVert u\rVert`, :math:`u_i = |y_i| + |b| + \sum_j |x_{ij} w_j|`
+    the magnitude of the terms whose difference is the residual :math:`e_i`.
+
+    By the triangle inequality :math:`\lVert u\rVert \le \lVert y\rVert + \sqrt n\,|b|
+    + \sum_j |w_j|\,\lVert x_j\rVert`, with the uncentred norms from the moments.  It
+    sets the scale of the residuals' rounding errors
+    (:func:`probml.inference.rounding_level_rss`).
+    """
+    root_n = math.sqrt(moments.n)
+    with np.errstate(over="ignore"):
+        columns = np.hypot(np.sqrt(np.clip(np.diagonal(moments.xx), 0, None)),
+                           root_n * (moments.x_mean + moments.x_mean_low))
+        target = math.hypot(math.sqrt(max(moments.yy, 0.0)), root_n * moments.y_mean)
+        return float(target + root_n * abs(intercept) + np.abs(coef) @ columns)
 
 
 EPS = np.finfo(float).eps
@@ -112,7 +203,7 @@ def warn_if_inaccurate(model, digits, condition, solver):
         f"column-scaled design has condition number {condition:.3g} ({solver} solver). "
         f"Centring and rescaling the columns, or dropping near-collinear ones, helps; "
         f"{advice}orthogonal polynomials instead of powers remove the cause.",
-        NumericalAccuracyWarning, stacklevel=3)
+        NumericalAccuracyWarning, stacklevel=user_stacklevel())
 
 
 def equilibrate(gram):
@@ -285,7 +376,7 @@ def full_covariance(inverse_xx, moments, noise_variance=1.0, root=None):
             f"The intercept's variance is lost to rounding (x_mean' S x_mean cancels, with "
             f"column means up to {np.max(np.abs(moments.x_mean)):.3g}): its standard error "
             "and covariances are NaN. Centre X (subtract its column means) to have them.",
-            UndefinedStatisticWarning, stacklevel=4)
+            UndefinedStatisticWarning, stacklevel=user_stacklevel())
         cov[0, 0] = np.nan
         shift = np.full(p, np.nan)
     cov[0, 1:] = cov[1:, 0] = -shift
@@ -379,12 +470,19 @@ def solve_ols(X, y, moments, *, solver="auto", feature_names=None):
         coef = inverse @ moments.xy
         intercept = intercept_from_moments(coef, moments)
         rss = residual_sum_of_squares(X, y, coef, intercept, moments)
+        # The normal equations' error moves the residuals by up to about kappa eps |u|:
+        # an RSS below that may be all error, and the rows are solved accurately.
+        rounding = rounding_level_rss(residual_magnitude(moments, coef, intercept),
+                                      len(coef) + moments.fit_intercept, math.sqrt(condition))
+        if solver == "auto" and rss <= rounding and X is not None:
+            return _solve_accurately(X, y, moments, solver, feature_names)
         # The residual sum of squares from the moments carries eps * yy (see there).
         rss_error = rss_relative_error(rss, moments.yy)
         return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments, root=root),
                                     rss, len(coef), "cholesky", math.sqrt(condition),
                                     accuracy_digits(10 * len(coef) * condition * EPS
-                                                    * moments.centring_loss + rss_error))
+                                                    * moments.centring_loss + rss_error),
+                                    rounding)
     if X is None:
         raise DataRequired("the design is too ill-conditioned for its moments alone")
     return _solve_accurately(X, y, moments, solver, feature_names)
@@ -422,13 +520,13 @@ def solve_wls(X, y, weights, fit_intercept, solver="auto", feature_names=None):
     """
     X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
     root = np.sqrt(weights)
-    design = root[:, None] * X
+    design, target = whitened(root, X, y, feature_names)
     if fit_intercept:
         design = np.column_stack([root, design])
-    target = root * y
     labels = (["intercept"] if fit_intercept else []) + list(
         feature_names if feature_names is not None else [f"x{j}" for j in range(X.shape[1])])
-    moments = Moments.from_data(design, target, fit_intercept=False, feature_names=labels)
+    moments = Moments.from_data(design, target, fit_intercept=False, feature_names=labels,
+                                squares="working")
     solution = solve_ols(design, target, moments, solver=solver, feature_names=labels)
     if fit_intercept:           # the whitened intercept column is a column of the solve
         solution = replace(solution, coef=solution.coef[1:], intercept=float(solution.coef[0]),
@@ -549,8 +647,11 @@ def _solve_refined_qr(X, y, moments, design, scale, q_factor, r_factor, pivots, 
     # comes from R, with the relative error of a backward-stable QR, 10 p kappa eps.
     digits = min(accuracy_digits(min(change, previous)),
                  accuracy_digits(10 * len(coef) * condition * EPS))
+    # The refined residuals are those of the exact solution: no solver error to add.
+    rounding = rounding_level_rss(residual_magnitude(moments, coef, intercept),
+                                  len(coef) + intercept_column)
     return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments, root=root),
-                                rss, len(coef), "qr", condition, digits)
+                                rss, len(coef), "qr", condition, digits, rounding)
 
 
 def _solve_multiprecision(X, y, moments):
@@ -604,8 +705,10 @@ def _solve_multiprecision(X, y, moments):
     unscaled_cov = np.array(inverse.tolist(), dtype=float)
     intercept = float(params[0]) if moments.fit_intercept else 0.0
     coef = params[1:] if moments.fit_intercept else params
+    # The RSS is the exact solution's: no solver error to add.
+    rounding = rounding_level_rss(residual_magnitude(moments, coef, intercept), k)
     return LeastSquaresSolution(coef, intercept, unscaled_cov, rss, p, "mpmath",
-                                float(condition), accuracy_digits(16 * EPS))
+                                float(condition), accuracy_digits(16 * EPS), rounding)
 
 
 def collinear_columns(null_space, tolerance=1e-8):
@@ -632,14 +735,19 @@ def _solve_rank_deficient(X, y, moments, feature_names):
         "are not identified. Returning the minimum-norm least-squares solution; drop "
         "or combine those columns for coefficients that can be interpreted.",
         CollinearityWarning,
-        stacklevel=4,
+        stacklevel=user_stacklevel(),
     )
     root = vt[keep].T / singular_values[keep]
     inverse = root @ root.T
-    kept_condition = singular_values[0] / singular_values[keep][-1]
+    # Rank 0 (every column constant): no direction is kept, the slopes are 0.
+    kept_condition = singular_values[0] / singular_values[keep][-1] if rank else 1.0
     coef = inverse @ moments.xy
     intercept = intercept_from_moments(coef, moments)
     rss = residual_sum_of_squares(X, y, coef, intercept, moments)
+    # The minimum-norm solution comes from the normal equations of the kept directions.
+    rounding = rounding_level_rss(residual_magnitude(moments, coef, intercept),
+                                  rank + moments.fit_intercept, kept_condition)
     return LeastSquaresSolution(coef, intercept, full_covariance(inverse, moments, root=root),
                                 rss, rank, "svd", np.inf,
-                                accuracy_digits(10 * len(scale) * kept_condition**2 * EPS))
+                                accuracy_digits(10 * len(scale) * kept_condition**2 * EPS),
+                                rounding)

@@ -11,12 +11,14 @@ precision, and merges two sets with the pairwise update, which is what
 sequential Bayesian updating and chunked data need.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._blocks import gram_and_cross, row_blocks
-from .._validation import check_finite, check_squares_representable
+from .._validation import SquaresOutOfRange, check_finite, check_squares_representable
+from ..inference import rounding_level_rss
 from ._error_free import two_sum
 
 __all__ = ["Moments"]
@@ -51,6 +53,10 @@ class Moments:
         when they were centred through :math:`G - n\bar x\bar x^\top`; 1 when
         the data were centred explicitly.  The solvers' accuracy estimates
         include it.
+    constant : ndarray of bool or None
+        The columns constant to working precision (:func:`_constant_columns`),
+        whose centred values, co-moments and means' rounding errors are set to
+        exactly 0; None when there are none.
     x_mean_low, y_mean_low : ndarray, float
         The rounding errors of the means (the exact mean is
         ``x_mean + x_mean_low``, a double-double), where the data are far
@@ -69,14 +75,25 @@ class Moments:
     x_mean_low: np.ndarray = None
     y_mean_low: float = 0.0
     centring_loss: float = 1.0
+    constant: np.ndarray = None
 
     def __post_init__(self):
         if self.x_mean_low is None:
             self.x_mean_low = np.zeros_like(self.x_mean)
 
     @classmethod
-    def from_data(cls, X, y, *, fit_intercept, feature_names=None, keep_centred=True):
+    def from_data(cls, X, y, *, fit_intercept, feature_names=None, keep_centred=True,
+                  squares="representable"):
         """Compute the statistics, checking finiteness through them.
+
+        The columns' sums of squares (and y's) are checked as ``squares`` says,
+        with a :class:`~probml._validation.SquaresOutOfRange` where they fail:
+        ``"representable"``, each a normal double (squares that overflow or
+        underflow, to exactly 0 too, are refused); ``"working"``, each within
+        :data:`WORKING_RANGE` (least squares, which then changes its units and
+        fits again); ``"may_vanish"``, as ``"representable"`` but squares that
+        underflow to 0 are taken as 0 (a model whose prior outweighs data that
+        small: Bayesian linear regression).
 
         The fast route is one Gram matrix :math:`G = X^\\top X` and one product
         :math:`X^\\top [\\mathbf 1, y]`, then :math:`C = G - n \\bar x \\bar x^\\top`.
@@ -90,12 +107,11 @@ class Moments:
         if X.dtype != np.float64 or y.dtype != np.float64:
             return cls._from_blocks(X, y, fit_intercept, feature_names)
         check_finite(y, "y")
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             gram, products = gram_and_cross(X, y)       # one read of X
-        check_finite(X, "X", feature_names, checksum=np.diagonal(gram))
-        check_squares_representable(np.diagonal(gram), X, "X", feature_names)
-        with np.errstate(over="ignore"):
-            check_squares_representable(y @ y, y, "y")
+        _check_data(np.diagonal(gram), X, "X", feature_names, squares)
+        with np.errstate(over="ignore", under="ignore"):
+            _check_data(y @ y, y, "y", None, squares)
         sums, cross = products.T
         if not fit_intercept:
             return cls(n, np.zeros(p), 0.0, gram, cross, float(y @ y), False)
@@ -112,8 +128,13 @@ class Moments:
             x_low, y_low = X_centred.mean(axis=0), float(y_centred.mean())
             xx = X_centred.T @ X_centred - n * np.outer(x_low, x_low)
             xy = X_centred.T @ y_centred - n * x_low * y_low
+            constant = _constant_columns(np.diagonal(gram), xx, n, x_mean)
+            if constant is not None:
+                X_centred[:, constant] = 0.0
+                xx[constant], xx[:, constant], xy[constant], x_low[constant] = 0, 0, 0, 0
             return cls(n, x_mean, y_mean, xx, xy, yy - n * y_low ** 2, True,
-                       (X_centred, y_centred) if keep_centred else None, x_low, y_low)
+                       (X_centred, y_centred) if keep_centred else None, x_low, y_low,
+                       constant=constant)
         xy = cross - x_mean * (n * y_mean)
         return cls(n, x_mean, y_mean, xx, xy, yy, True,
                    centring_loss=_centring_loss(gram, xx, n, y_mean, yy))
@@ -123,10 +144,9 @@ class Moments:
         """The statistics of data in another floating type, one float64 block of rows at a time."""
         n, p = X.shape
         raw = _block_products(X, y, np.zeros(p), 0.0)
-        check_finite(y, "y", checksum=np.array([raw.yy, raw.y_sum]))
-        check_finite(X, "X", feature_names, checksum=np.diagonal(raw.xx))
-        check_squares_representable(np.diagonal(raw.xx), X, "X", feature_names)
-        check_squares_representable(raw.yy, y, "y")
+        check_finite(y, "y", checksum=np.array([raw.y_sum]))
+        _check_data(raw.yy, y, "y", None, "representable")
+        _check_data(np.diagonal(raw.xx), X, "X", feature_names, "representable")
         if not fit_intercept:
             return cls(n, np.zeros(p), 0.0, raw.xx, raw.xy, raw.yy, False)
         x_mean, y_mean = raw.x_sum / n, raw.y_sum / n
@@ -140,14 +160,18 @@ class Moments:
             xx = centred.xx - np.outer(centred.x_sum, centred.x_sum) / n
             xy = centred.xy - centred.x_sum * (centred.y_sum / n)
             yy = centred.yy - centred.y_sum ** 2 / n
+            constant = _constant_columns(np.diagonal(raw.xx), xx, n, x_high)
+            if constant is not None:
+                xx[constant], xx[:, constant], xy[constant], x_low[constant] = 0, 0, 0, 0
             return cls(n, x_high, float(y_high), xx, xy, float(max(yy, 0.0)), True,
-                       None, x_low, float(y_low))
+                       None, x_low, float(y_low), constant=constant)
         xy = raw.xy - x_mean * (n * y_mean)
         return cls(n, x_mean, float(y_mean), xx, xy, float(yy), True,
                    centring_loss=_centring_loss(raw.xx, xx, n, y_mean, yy))
 
     @classmethod
-    def weighted(cls, X, y, weights, *, fit_intercept, feature_names=None):
+    def weighted(cls, X, y, weights, *, fit_intercept, feature_names=None,
+                 squares="representable"):
         r"""The statistics of weighted rows, and the rows that have them unweighted.
 
         Centred about the weighted means and whitened,
@@ -168,10 +192,17 @@ class Moments:
         X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
         root = np.sqrt(weights)
         total = float(weights.sum())
-        x_mean = weights @ X / total if fit_intercept else np.zeros(X.shape[1])
-        y_mean = float(weights @ y) / total if fit_intercept else 0.0
-        X_white, y_white = root[:, None] * (X - x_mean), root * (y - y_mean)
-        raw = cls.from_data(X_white, y_white, fit_intercept=False, feature_names=feature_names)
+        with np.errstate(over="ignore", invalid="ignore"):      # overflow: whitened says
+            x_mean = weights @ X / total if fit_intercept else np.zeros(X.shape[1])
+            y_mean = float(weights @ y) / total if fit_intercept else 0.0
+        X_white, y_white = whitened(root, X, y, feature_names, x_mean, y_mean)
+        raw = cls.from_data(X_white, y_white, fit_intercept=False, feature_names=feature_names,
+                            squares=squares)
+        if squares == "working":        # the uncentred squares, means included, too
+            with np.errstate(over="ignore", invalid="ignore"):
+                _check_data(np.diagonal(raw.xx) + total * x_mean ** 2, X, "X", feature_names,
+                            squares)
+                _check_data(raw.yy + total * y_mean ** 2, y, "y", None, squares)
         return X_white, y_white, cls(total, x_mean, y_mean, raw.xx, raw.xy, raw.yy,
                                      fit_intercept, (X_white, y_white) if fit_intercept else None)
 
@@ -190,6 +221,8 @@ class Moments:
             X_centred, y_centred = self.centred_data
         else:
             X_centred, y_centred = X - self.x_mean, y - self.y_mean
+            if self.constant is not None:
+                X_centred[:, self.constant] = 0.0
         return X_centred.astype(np.float64, copy=False), y_centred.astype(np.float64, copy=False)
 
     def rss(self, coef):
@@ -226,6 +259,59 @@ class Moments:
             True, None, self.x_mean_low + x_error, float(self.y_mean_low + y_error),
             max(self.centring_loss, other.centring_loss),
         )
+
+
+def _constant_columns(squares, xx, n, x_mean):
+    r"""The columns whose deviations from their mean are at the rounding level of their
+    values, or None: constant to working precision.
+
+    The mean of equal doubles need not round to their value, and centring then
+    leaves deviations of an ulp, which a solver scaling the centred columns to
+    unit norm would take for data.  A column whose centred sum of squares is
+    within :func:`~probml.inference.rounding_level_rss` of its values (as a
+    regression on a constant, :math:`M = \lVert x\rVert + \sqrt n\,|\bar x|`)
+    varies by rounding alone.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        magnitude = np.sqrt(np.clip(squares, 0, None)) + math.sqrt(n) * np.abs(x_mean)
+        constant = np.diagonal(xx) <= np.array([rounding_level_rss(m, 1) for m in magnitude])
+    return constant if constant.any() else None
+
+
+#: The sums of squares within which least squares works on the data as they are: 2**400
+#: of headroom each way for the products, inverses and variances that follow (a
+#: variance of the weights is about y^2 / x^2).  Outside it, it changes units.
+WORKING_RANGE = (2.0 ** -600, 2.0 ** 600)
+
+
+def _check_data(squares, A, name, feature_names, policy):
+    """A ValueError naming the first NaN or infinity of ``A``, else a
+    :class:`~probml._validation.SquaresOutOfRange` where the columns' sums of ``squares``
+    fail ``policy`` (see :meth:`Moments.from_data`; a sum that is not finite is one or
+    the other)."""
+    squares = np.atleast_1d(squares)
+    if not np.all(np.isfinite(squares)):
+        check_finite(A, name, feature_names)
+    low, high = WORKING_RANGE
+    if policy == "working" and np.any((squares > 0) & ~((squares >= low) & (squares <= high))):
+        raise SquaresOutOfRange(f"{name} has values whose squares leave the working range of "
+                                "least squares; it is fitted in other units.")
+    check_squares_representable(squares, A, name, feature_names,
+                                strict_zeros=policy != "may_vanish")
+
+
+def whitened(root, X, y, feature_names=None, x_mean=0.0, y_mean=0.0):
+    r""":math:`\sqrt{w_i}\,(x_i - \bar x)` and :math:`\sqrt{w_i}\,(y_i - \bar y)`; a
+    :class:`~probml._validation.SquaresOutOfRange` where finite data overflow on the way
+    (weighted least squares then changes units), else a ValueError naming a NaN or
+    infinity of X or y."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        X_white, y_white = root[:, None] * (X - x_mean), root * (y - y_mean)
+    for name, data, white, names in (("X", X, X_white, feature_names), ("y", y, y_white, None)):
+        if not np.all(np.isfinite(white)):
+            check_finite(data, name, names)
+            raise SquaresOutOfRange(f"{name} is so large that its weighted values overflow.")
+    return X_white, y_white
 
 
 def _centring_loss(gram, xx, n, y_mean, yy):

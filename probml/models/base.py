@@ -30,7 +30,12 @@ from .._validation import (
     plain,
     validate_features,
 )
-from ..exceptions import DataConversionWarning, UndefinedStatisticWarning
+from ..exceptions import (
+    DataConversionWarning,
+    PerfectFitWarning,
+    UndefinedStatisticWarning,
+    user_stacklevel,
+)
 from ..inference import summary_html
 
 
@@ -221,6 +226,26 @@ class Regressor(Estimator):
         if tss == 0:
             return 1.0 if rss == 0 else 0.0
         return 1.0 - rss / tss
+
+
+def warn_exact_fit(model, rss, rounding_rss):
+    """Whether ``rss`` is at the rounding level
+    :func:`~probml.inference.rounding_level_rss` gave (an exact fit to
+    working precision), said with a :class:`~probml.exceptions.PerfectFitWarning`: the
+    test statistics that divide by the noise are then undefined, and the caller reports
+    them as NaN."""
+    if not (rss == 0 or rss <= rounding_rss):
+        return False
+    level = ("the residual sum of squares is 0" if rss == 0 else
+             f"the residual sum of squares ({rss:.3g}) is at the rounding level of the data "
+             f"(below {rounding_rss:.3g})")
+    warnings.warn(
+        f"{model} fits the data exactly to working precision: {level}, so the noise "
+        "variance measures rounding, not noise, and the t (or z) statistics, p-values, "
+        "intervals and F test are undefined (NaN). The estimates are exact up to rounding; "
+        "their uncertainty cannot be measured from these data.",
+        PerfectFitWarning, stacklevel=user_stacklevel())
+    return True
 
 
 def check_regression_data(estimator, X, y):

@@ -130,6 +130,8 @@ class BayesianLinearRegression(Regressor):
     alpha_, beta_ : float
         The precisions used (fitted with ``fit_precisions``); ``beta_`` is the
         posterior mean of :math:`1/\sigma^2` when the noise is unknown.
+        ``alpha_`` is NaN with a ``prior_cov``, whose prior has no single
+        precision.
     noise_shape_, noise_rate_ : float
         :math:`a_n, b_n` (unknown noise only).
     log_evidence_ : float
@@ -248,11 +250,11 @@ class BayesianLinearRegression(Regressor):
         frequency = check_weights(freq_weights, "freq_weights", X.shape[0])
         if analytic is None and frequency is None:
             moments = Moments.from_data(X, y, fit_intercept=True, feature_names=names,
-                                        keep_centred=False)
+                                        keep_centred=False, squares="may_vanish")
             return moments, X.shape[0], 0.0, (X, y)
         rows = WeightedRows(analytic, frequency)
         moments = Moments.weighted(X[rows.keep], y[rows.keep], rows.weights, fit_intercept=True,
-                                   feature_names=names)[2]
+                                   feature_names=names, squares="may_vanish")[2]
         moments.centred_data = None
         return moments, rows.nobs, rows.log_weights, None
 

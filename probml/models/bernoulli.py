@@ -101,6 +101,29 @@ class Bernoulli(Estimator):
                      + ((n - k) * np.log1p(-p) if n - k else 0.0)) + np.zeros_like(p)
         return value[()] if value.ndim == 0 else value
 
+    def score(self, x, y=None):
+        r"""The mean log-likelihood per observation of 0/1 outcomes ``x`` under the fit,
+        :math:`\frac1m\sum_i \big(x_i\log\hat p + (1 - x_i)\log(1 - \hat p)\big)`.
+
+        Higher is better, so :func:`probml.selection.cross_val_score` compares
+        fits by it (``y`` is ignored); an outcome the fit gives probability 0
+        (a 1 after a training sample of 0s) scores :math:`-\infty`, its exact
+        log-likelihood.
+
+        Examples
+        --------
+        >>> model = Bernoulli().fit([1, 0, 1, 1])
+        >>> round(model.score([1, 0]), 4)
+        -0.837
+        """
+        check_is_fitted(self, "p_")
+        outcomes = check_vector(x, "x", dtypes=FLOATS)
+        k = _successes(outcomes)
+        if isinstance(k, tuple):
+            raise ValueError(_not_binary(*k))
+        m = outcomes.shape[0]
+        return (_xlogy(k, self.p_) + _xlogy(m - k, 1 - self.p_)) / m
+
     def conf_int(self, alpha=0.05, *, level=None, method="wilson"):
         r"""A confidence interval for p, as an array ``[low, high]``, at ``1 - alpha``
         (statsmodels' convention) or ``level``.
@@ -156,7 +179,10 @@ def _not_binary(row, value):
 
 
 def _xlogy(count, probability):
-    return count * math.log(probability) if count > 0 else 0.0
+    r""":math:`k\log p`, 0 for no count and :math:`-\infty` for a count of probability 0."""
+    if count == 0:
+        return 0.0
+    return count * math.log(probability) if probability > 0 else -math.inf
 
 
 def _probabilities(p):

@@ -11,6 +11,7 @@ Adding the prior :math:`w \sim \mathcal N(0, (\sigma^2/\alpha) I)` and taking
 the posterior mode gives Ridge regression, in :mod:`probml.models.ridge`.
 """
 
+import contextlib
 import math
 import warnings
 
@@ -19,6 +20,7 @@ import numpy as np
 from .._validation import (
     BOOLEAN,
     Options,
+    SquaresOutOfRange,
     WeightedRows,
     check_is_fitted,
     check_vector,
@@ -27,10 +29,11 @@ from .._validation import (
     label_rows,
     record_features,
 )
-from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
+from ..exceptions import UndefinedStatisticWarning, user_stacklevel
 from ..inference import (
     COV_TYPES,
     CoefficientInference,
+    CoefficientTable,
     Prediction,
     cluster_codes,
     gaussian_loglik,
@@ -44,12 +47,13 @@ from ..inference import (
 from ._least_squares import (
     SOLVERS,
     DataRequired,
+    Units,
     solve_ols,
     solve_wls,
     warn_if_inaccurate,
 )
 from ._moments import Moments
-from .base import Regressor, chunkwise, linear_prediction
+from .base import Regressor, chunkwise, linear_prediction, warn_exact_fit
 
 __all__ = [
     "Influence",
@@ -68,28 +72,90 @@ def check_enough_samples(n_samples, n_params, model):
 
 
 def noise_variance(rss, df_resid, model):
-    r"""The unbiased noise variance :math:`\mathrm{RSS}/\mathrm{df}`, with a warning if degenerate.
+    r"""The unbiased noise variance :math:`\mathrm{RSS}/\mathrm{df}`, NaN if degenerate.
 
     No residual degrees of freedom leave it undefined (NaN, with an
-    :class:`~probml.exceptions.UndefinedStatisticWarning`); a residual sum of
-    squares of exactly 0 makes it 0 (an exact fit, with a
-    :class:`~probml.exceptions.PerfectFitWarning`).
+    :class:`~probml.exceptions.UndefinedStatisticWarning`).  A residual sum of
+    squares at rounding level (an exact fit) is the caller's to flag
+    (:func:`~probml.inference.warn_exact_fit`).
     """
     if not df_resid > 0:
         warnings.warn(
             f"{model} leaves no residual degrees of freedom (df_resid = {df_resid:.3g}): the "
             "noise variance, and so sigma_, the standard errors, intervals and p-values, are "
             "undefined (NaN). Collect more data or use fewer features (or a larger alpha).",
-            UndefinedStatisticWarning, stacklevel=3)
+            UndefinedStatisticWarning, stacklevel=user_stacklevel())
         return math.nan
-    if rss == 0:
-        warnings.warn(
-            f"{model} fits the data exactly (residual sum of squares 0): the estimated noise "
-            "variance is 0, so the standard errors are 0, the test statistics infinite and the "
-            "log-likelihood +inf (R^2 is undefined if y is constant). The estimates are exact; "
-            "their uncertainty cannot be measured from these data.",
-            PerfectFitWarning, stacklevel=3)
     return rss / df_resid
+
+
+def change_units(model, units):
+    r"""Express ``model``, fitted to :math:`X/D` and :math:`y/t` (:class:`Units`), in the
+    units of X and y.
+
+    The estimates, standard errors and covariance scale by :math:`G = t\,
+    \operatorname{diag}(1, D^{-1})`, the residual sum of squares by :math:`t^2`,
+    :math:`\hat\sigma` by :math:`t`, and the maximised log-likelihood gains
+    :math:`-n\log t` (AIC and BIC follow); statistics, p-values, :math:`R^2`
+    and degrees of freedom are unit-free.  Powers of two make each product
+    exact; a result beyond double precision in the data's units (a variance
+    above 1e308 or below 1e-308) is an error naming X and y.
+    """
+    fit_intercept = bool(model.fit_intercept)
+    exponents, y_exponent = units.parameters(fit_intercept), units.y
+    results, table = model._results, model.table_
+    params = _in_units(results["params"], exponents, "an estimate")
+    bse = _in_units(results["bse"], exponents, "a standard error")
+    cov = _in_units(results["cov_params"], exponents[:, None] + exponents[None, :],
+                    "a variance of the estimates", diagonal=True)
+    model.rss_ = float(_in_units(model.rss_, 2 * y_exponent, "the residual sum of squares"))
+    model.sigma_ = float(np.ldexp(model.sigma_, y_exponent))
+    model.coef_ = params[int(fit_intercept):]
+    model.intercept_ = float(params[0]) if fit_intercept else 0.0
+    model.table_ = CoefficientTable(table.names, params,
+                                    np.ldexp(table.std_error, exponents), df=table.df)
+    results.update(params=params, bse=bse, cov_params=cov)
+    if hasattr(model, "loglik_"):
+        model.loglik_ = model.loglik_ - model.nobs_ * y_exponent * math.log(2.0)
+        model.aic_, model.bic_ = information_criteria(
+            model.loglik_, model.df_model_ + fit_intercept, model.nobs_)
+    return model
+
+
+@contextlib.contextmanager
+def refused_weights(rows):
+    """A fit in rescaled units fails only where the weights of ``rows`` (a
+    ``WeightedRows``, or None) span more than double precision: the error says so."""
+    try:
+        yield
+    except SquaresOutOfRange:
+        if rows is None:
+            raise
+        raise ValueError("The weights (sample_weight, freq_weights) span so many orders of "
+                         "magnitude that the weighted data leave double precision in any "
+                         "units of X and y; rescale the weights.") from None
+
+
+def _in_units(values, exponents, what, diagonal=False):
+    """``values * 2**exponents``, refused where a finite nonzero value leaves double precision
+    (overflows, or falls below its normal range); of a covariance, where ``diagonal``, only
+    the variances are checked."""
+    values = np.asarray(values, dtype=float)
+    exponents = np.broadcast_to(exponents, values.shape)
+    with np.errstate(over="ignore", under="ignore"):
+        converted = np.ldexp(values, exponents)
+    pick = np.diagonal if diagonal else np.ravel
+    before, after, shift = (pick(part) for part in (values, converted, exponents))
+    lost = (np.isfinite(before) & ~np.isfinite(after)) | (
+        (before != 0) & (np.abs(after) < np.finfo(float).tiny))
+    if np.any(lost):
+        index = int(np.flatnonzero(lost)[0])
+        magnitude = math.log10(abs(before[index])) + shift[index] * math.log10(2.0)
+        raise ValueError(
+            f"In the units of X and y, {what} is about 1e{magnitude:.0f}, beyond double "
+            "precision (about 1e-308 to 1e308); rescale X or y (express them in other "
+            "units) so that the fit's results are representable.")
+    return converted[()] if converted.ndim == 0 else converted
 
 
 class LinearRegression(CoefficientInference, Regressor):
@@ -154,6 +220,24 @@ class LinearRegression(CoefficientInference, Regressor):
         that rounding leaves correct; a
         :class:`~probml.exceptions.NumericalAccuracyWarning` says when it is
         below 6.
+    exact_fit_ : bool
+        Whether the residual sum of squares is at the rounding level of the
+        data (:func:`~probml.inference.rounding_level_rss`): the fit is exact
+        to working precision, said with a
+        :class:`~probml.exceptions.PerfectFitWarning`, and the t statistics,
+        p-values, intervals and F test are NaN (``bse_`` and ``sigma_`` keep
+        the values the rounding gives).
+
+    Notes
+    -----
+    Least squares does not depend on the data's units, and neither does this
+    fit: data whose squares near the ends of double precision (values beyond
+    about 1e90 or below 1e-90, where :math:`X^\top X`, its inverse or the
+    variances would overflow or lose digits) are fitted in units that are
+    powers of two and converted back
+    exactly (:class:`~probml.models._least_squares.Units`); only a result that
+    no double can hold in the data's own units (a variance beyond 1e308 or
+    below 1e-308) is refused, naming X and y.
 
     Examples
     --------
@@ -230,24 +314,41 @@ class LinearRegression(CoefficientInference, Regressor):
                              "expand the repeated rows, or fit cov_type='nonrobust'.")
         codes = cluster_codes(groups, n, cov_type)
         self.n_samples_ = n
-        weighted = analytic is not None or frequency is not None
-        if not weighted:
-            check_enough_samples(n, p + fit_intercept, type(self).__name__)
-            moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
-            solution = solve_ols(X, y, moments, solver=params["solver"], feature_names=names)
-            # The residuals' design: the rows, with the intercept added to them.
-            design, intercept, nobs, tss, log_weights = (X, y), fit_intercept, n, moments.yy, 0.0
-        else:
+        rows = None
+        if analytic is not None or frequency is not None:
             rows = WeightedRows(analytic, frequency)
-            nobs, log_weights = rows.nobs, rows.log_weights
-            check_enough_samples(nobs, p + fit_intercept, type(self).__name__)
-            solution, *design, tss = solve_wls(X[rows.keep], y[rows.keep], rows.weights,
-                                               fit_intercept, params["solver"], names)
-            # The residuals' design: the whitened rows, whose first column is the intercept's.
-            intercept = False
+            X, y = X[rows.keep], y[rows.keep]
             if codes is not None:
                 codes = np.unique(codes[rows.keep], return_inverse=True)[1]
-        self.weighted_ = weighted
+        check_enough_samples(n if rows is None else rows.nobs, p + fit_intercept,
+                             type(self).__name__)
+        try:
+            return self._fit_rows(X, y, names, rows, codes)
+        except SquaresOutOfRange:
+            # Squares beyond the working range: fit in units that bring the data near 1.
+            units = Units.of(X, y)
+        with refused_weights(rows):
+            return change_units(self._fit_rows(*units.scaled(X, y), names, rows, codes), units)
+
+    def _fit_rows(self, X, y, names, rows, codes):
+        """Solve and store the fit of the rows (weighted by ``rows``, a ``WeightedRows``)."""
+        params = self._check_params()
+        fit_intercept = params["fit_intercept"]
+        p = X.shape[1]
+        if rows is None:
+            moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names,
+                                        squares="working")
+            solution = solve_ols(X, y, moments, solver=params["solver"], feature_names=names)
+            # The residuals' design: the rows, with the intercept added to them.
+            design, intercept, nobs, tss, log_weights = (X, y), fit_intercept, len(X), \
+                moments.yy, 0.0
+        else:
+            nobs, log_weights = rows.nobs, rows.log_weights
+            solution, *design, tss = solve_wls(X, y, rows.weights, fit_intercept,
+                                               params["solver"], names)
+            # The residuals' design: the whitened rows, whose first column is the intercept's.
+            intercept = False
+        self.weighted_ = rows is not None
         return self._store_fit(solution, names, p, nobs, tss, log_weights, design, intercept,
                                codes)
 
@@ -291,19 +392,23 @@ class LinearRegression(CoefficientInference, Regressor):
         self.df_model_ = self.rank_
         self.df_resid_ = nobs - self.rank_ - fit_intercept
         scale = noise_variance(rss, self.df_resid_, "LinearRegression")
+        self.exact_fit_ = warn_exact_fit("LinearRegression", rss, solution.rounding_rss)
         self.sigma_ = math.sqrt(scale)
         names_out = parameter_names(names, p, fit_intercept)
         robust = self._robust_cov(design, intercept, params_, codes, solution.unscaled_cov)
         if robust is not None:
-            self._store_table(names_out, params_, robust, None)
+            self._store_table(names_out, params_, robust, None, exact=self.exact_fit_)
         else:
-            self._store_table(names_out, params_, solution.unscaled_cov, self.df_resid_, scale)
+            self._store_table(names_out, params_, solution.unscaled_cov, self.df_resid_, scale,
+                              exact=self.exact_fit_)
 
         self.rss_ = rss
         self.rsquared_ = 1.0 - rss / tss if tss > 0 else math.nan
         self.rsquared_adj_ = (1.0 - (1.0 - self.rsquared_) * (nobs - fit_intercept)
                               / self.df_resid_)
-        if robust is not None:
+        if self.exact_fit_:
+            self.fvalue_, self.f_pvalue_ = math.nan, math.nan
+        elif robust is not None:
             # The Wald test of the slopes with the robust covariance, as statsmodels: F with
             # df_resid (or clusters - 1) denominator degrees of freedom.
             df_denominator = (int(codes.max()) if codes is not None else self.df_resid_)
@@ -358,10 +463,32 @@ class LinearRegression(CoefficientInference, Regressor):
         if len(y) != self.n_samples_:
             raise ValueError(f"X and y must be the training data ({self.n_samples_} rows) for "
                              f"get_influence, got {len(y)} rows.")
-        residuals = y - (X_checked @ self.coef_ + self.intercept_)
+        with np.errstate(over="ignore", invalid="ignore"):
+            residuals = y - linear_prediction(X_checked, self.coef_, self.intercept_)
+        self._check_training_residuals(residuals, X_checked, y)
         h = leverages(X_checked, bool(self.fit_intercept))
-        return Influence(residuals, h, self.sigma_ ** 2, self.df_resid_,
+        return Influence(residuals, h, self.sigma_, self.df_resid_,
                          self.df_model_ + bool(self.fit_intercept))
+
+    def _check_training_residuals(self, residuals, X, y):
+        r"""A ValueError unless ``residuals`` are the fit's own, of the training data.
+
+        Their norm must be :math:`\sqrt{\mathrm{RSS}}` up to what the rounding of
+        the coefficients (``accuracy_digits_``) and of the residuals themselves
+        can change in it, :math:`(10^{-\text{digits}} + (k + 1)\epsilon) M`
+        with :math:`M` the magnitude of the terms (:func:`residual_magnitude`'s
+        bound): other rows of the same length would give statistics of a fit
+        that was never made.
+        """
+        norm = _norm(residuals)
+        k = self.df_model_ + bool(self.fit_intercept)
+        magnitude = _norm(y) + math.sqrt(len(y)) * abs(self.intercept_) + float(
+            np.abs(self.coef_) @ np.array([_norm(column) for column in X.T]))
+        slack = (10.0 ** -self.accuracy_digits_ + (k + 1) * np.finfo(float).eps) * magnitude
+        if not abs(norm - self.sigma_ * math.sqrt(self.df_resid_)) <= slack + 1e-12 * norm:
+            raise ValueError("X and y must be the training data for get_influence: their "
+                             f"residuals' norm ({norm:.6g}) is not the fit's "
+                             f"({self.sigma_ * math.sqrt(self.df_resid_):.6g}).")
 
     def _robust_cov(self, design, intercept, params, codes, bread):
         """The covariance of the robust type asked for, or None for the model's.
@@ -425,22 +552,25 @@ class Influence:
     A point with leverage 1 has undefined residuals there (NaN).
     """
 
-    def __init__(self, residuals, leverages, noise_variance, df_resid, n_params):
+    def __init__(self, residuals, leverages, sigma, df_resid, n_params):
         self.resid, self.hat_matrix_diag = residuals, leverages
-        self._variance, self._df_resid, self._k = noise_variance, df_resid, n_params
+        self._sigma, self._df_resid, self._k = sigma, df_resid, n_params
 
     @property
     def resid_studentized_internal(self):
+        # Residuals in units of sigma first: their squares stay representable for data
+        # in any units (near 1e-160 too).
         with np.errstate(divide="ignore", invalid="ignore"):
-            return self.resid / np.sqrt(self._variance * (1 - self.hat_matrix_diag))
+            return self.resid / self._sigma / np.sqrt(1 - self.hat_matrix_diag)
 
     @property
     def resid_studentized_external(self):
         h = self.hat_matrix_diag
         with np.errstate(divide="ignore", invalid="ignore"):
-            deleted = ((self._variance * self._df_resid - self.resid ** 2 / (1 - h))
-                       / (self._df_resid - 1))
-            return self.resid / np.sqrt(deleted * (1 - h))
+            standard = self.resid / self._sigma
+            # sigma_(i)^2 / sigma^2, the variance without observation i in units of sigma^2.
+            deleted = ((self._df_resid - standard ** 2 / (1 - h)) / (self._df_resid - 1))
+            return standard / np.sqrt(deleted * (1 - h))
 
     @property
     def cooks_distance(self):
@@ -451,6 +581,16 @@ class Influence:
         with np.errstate(divide="ignore", invalid="ignore"):
             distance = self.resid_studentized_internal ** 2 / self._k * h / (1 - h)
         return distance, special.fdtrc(self._k, self._df_resid, distance)
+
+
+def _norm(values):
+    """The Euclidean norm of ``values``, scaled by the largest first (so squares of values
+    near 1e-160 or 1e160 neither underflow nor overflow); inf if one is not finite."""
+    largest = float(np.max(np.abs(values), initial=0.0))
+    if not 0 < largest < math.inf:
+        return largest
+    with np.errstate(under="ignore"):
+        return largest * float(np.linalg.norm(values / largest))
 
 
 def _wald_f(params, cov, fit_intercept, df_model, df_denominator):
@@ -474,7 +614,5 @@ def _f_test(explained, rss, df_model, df_resid):
 
     if df_model == 0:
         return np.nan, np.nan
-    if rss == 0:
-        return math.inf, 0.0
     fvalue = (explained / df_model) / (rss / df_resid)
     return float(fvalue), float(special.fdtrc(df_model, df_resid, fvalue))

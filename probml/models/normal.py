@@ -24,13 +24,13 @@ from .._validation import (
     Options,
     Real,
     check_array_finite,
-    check_finite,
     check_is_fitted,
     check_vector,
     dask_array,
     is_dask_collection,
+    non_finite_message,
 )
-from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning
+from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning, user_stacklevel
 from ..inference import (
     MIN_DF,
     CoefficientTable,
@@ -38,8 +38,9 @@ from ..inference import (
     critical_value,
     gaussian_loglik,
     information_criteria,
+    rounding_level_rss,
 )
-from .base import Estimator
+from .base import Estimator, warn_exact_fit
 
 __all__ = ["Normal", "NormalPosterior", "NormalInverseGammaPosterior", "mean_and_variance"]
 
@@ -47,30 +48,40 @@ _CHUNK = 1 << 16
 _FINITE = Real()
 # Below this a variance has lost digits to gradual underflow in the squares.
 _SMALLEST_VARIANCE = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
+# The smallest variance reported: a subnormal keeping 40 significant bits (12 digits); a
+# smaller one is refused as beyond double precision.
+_SMALLEST_REPORTED_VARIANCE = math.ldexp(1.0, -1034)
 
 
-def _scaled_sum(x, scale):
-    r""":math:`\sum_i s\,x_i` in float64, chunk by chunk when scaling (the raw sum may
-    overflow)."""
-    if scale == 1.0:
+def _scaled_sum(x, shift):
+    r""":math:`\sum_i 2^k x_i` in float64 (``shift`` :math:`k`), chunk by chunk when
+    scaling (the raw sum may overflow)."""
+    if shift == 0:
         return float(np.add.reduce(x, dtype=np.float64))
     buffer, total = np.empty(min(x.shape[0], _CHUNK)), 0.0
     for start in range(0, x.shape[0], _CHUNK):
         chunk = buffer[:min(_CHUNK, x.shape[0] - start)]
-        np.multiply(x[start:start + _CHUNK], scale, out=chunk, dtype=np.float64)
+        _scale_into(chunk, x[start:start + _CHUNK], shift)
         total += float(np.add.reduce(chunk))
     return total
 
 
-def _deviation_sums(x, scale, provisional):
-    r""":math:`\sum_i d_i` and :math:`\sum_i d_i^2` for :math:`d_i = s\,x_i - m`, over
+def _scale_into(out, values, shift):
+    """``out[:] = values * 2**shift`` in float64, exactly (``np.ldexp``: subnormal values
+    scaled up, whose power of two alone is beyond double precision, included)."""
+    np.copyto(out, values)
+    np.ldexp(out, shift, out=out)
+
+
+def _deviation_sums(x, shift, provisional):
+    r""":math:`\sum_i d_i` and :math:`\sum_i d_i^2` for :math:`d_i = 2^k x_i - m`, over
     cache-sized chunks in float64 (float32 converted a chunk at a time)."""
     buffer, total, squares = np.empty(min(x.shape[0], _CHUNK)), 0.0, 0.0
     for start in range(0, x.shape[0], _CHUNK):
         chunk = x[start:start + _CHUNK]
         deviation = buffer[:chunk.shape[0]]
-        if scale != 1.0:
-            np.multiply(chunk, scale, out=deviation, dtype=np.float64)
+        if shift:
+            _scale_into(deviation, chunk, shift)
             deviation -= provisional
         else:
             np.subtract(chunk, provisional, out=deviation, dtype=np.float64)
@@ -79,17 +90,18 @@ def _deviation_sums(x, scale, provisional):
     return total, squares
 
 
-def _two_pass(each, n, scale):
-    r"""Mean, 1/n sum of squared deviations and the mean's rounding error, of ``scale * x``.
+def _two_pass(each, n, shift):
+    r"""Mean, 1/n sum of squared deviations and the mean's rounding error, of
+    :math:`2^k x` (``shift`` :math:`k`).
 
     ``each(function)`` applies ``function`` to every part of ``x`` (the array
     itself, or the chunks of a Dask array) and lists the results.  The exact
     mean is ``mean + remainder`` to about :math:`\epsilon^2` relative.
     """
-    provisional = sum(each(lambda part: _scaled_sum(part, scale))) / n
+    provisional = sum(each(lambda part: _scaled_sum(part, shift))) / n
     if not math.isfinite(provisional):
         return provisional, math.nan, 0.0
-    parts = each(lambda part: _deviation_sums(part, scale, provisional))
+    parts = each(lambda part: _deviation_sums(part, shift, provisional))
     total, squares = sum(part[0] for part in parts), sum(part[1] for part in parts)
     mean = float(provisional + total / n)
     # What rounding the mean to a double left out of it (provisional - mean is exact:
@@ -113,7 +125,9 @@ def mean_and_variance(x):
     :math:`10^7 + \text{small values}` keep their digits, where the one-pass
     :math:`\overline{x^2} - \bar x^2` loses them all; data whose sums
     overflow or whose squares underflow (values near 1e308 or 1e-160) are
-    scaled by a power of two first, which is exact.
+    scaled by a power of two first, which is exact; a variance that double
+    precision cannot hold (beyond 1e308, or below 5e-312, where a subnormal
+    keeps fewer than 12 digits) is refused with a ValueError.
 
     Examples
     --------
@@ -130,21 +144,30 @@ def _mean_variance_remainder(x, each=None):
     ``each`` runs a function on the parts of ``x`` (default: ``x`` is one part)."""
     each = each or (lambda function: [function(x)])
     n = x.shape[0]
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean, variance, remainder = _two_pass(each, n, 1.0)
-    if math.isfinite(mean) and math.isfinite(variance) and (
-            variance == 0 or variance >= _SMALLEST_VARIANCE):
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        mean, variance, remainder = _two_pass(each, n, 0)
+    # A variance of 0 may be squares that underflowed (distinct values near 1e-160): the
+    # scaled pass below tells them from equal values.
+    if math.isfinite(mean) and _SMALLEST_VARIANCE <= variance < math.inf:
         return mean, variance, remainder
     largest = max(each(lambda part: max(abs(float(np.max(part))), abs(float(np.min(part))))))
     if not math.isfinite(largest):
         return math.nan, math.nan, 0.0
     if largest == 0:
         return 0.0, 0.0, 0.0
-    scale = math.ldexp(1.0, -math.frexp(largest)[1])
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean, variance, remainder = _two_pass(each, n, scale)
-    with np.errstate(over="ignore", under="ignore"):
-        return mean / scale, float(np.float64(variance) / scale / scale), remainder / scale
+    exponent = math.frexp(largest)[1]
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        mean, variance, remainder = _two_pass(each, n, -exponent)
+        unscaled = float(np.ldexp(variance, 2 * exponent))
+    if variance > 0 and not _SMALLEST_REPORTED_VARIANCE <= unscaled < math.inf:
+        # Distinct values whose variance double precision cannot hold: never 0 or inf.
+        magnitude = math.log10(variance) + 2 * exponent * math.log10(2.0)
+        size = "large" if magnitude > 0 else "small"
+        raise ValueError(
+            f"the variance of x is about 1e{magnitude:.0f}, beyond double precision (about "
+            f"5e-312 to 1e308); rescale x (express it in "
+            f"{'larger' if size == 'large' else 'smaller'} units).")
+    return math.ldexp(mean, exponent), unscaled, math.ldexp(remainder, exponent)
 
 
 class Normal(Estimator):
@@ -167,6 +190,11 @@ class Normal(Estimator):
     loglik_, aic_, bic_ : float
         Maximised log-likelihood and information criteria (2 parameters).
     n_samples_ : int
+    exact_fit_ : bool
+        Whether the spread of x is at the rounding level of its values
+        (:func:`~probml.inference.rounding_level_rss`, with a
+        :class:`~probml.exceptions.PerfectFitWarning`): the values are one
+        number up to rounding, and the z statistics and intervals are NaN.
 
     Examples
     --------
@@ -198,19 +226,26 @@ class Normal(Estimator):
         n = x.shape[0]
         mean, variance, remainder = _mean_variance_remainder(x, each)
         if not np.isfinite(mean) or not np.isfinite(variance):
-            if each is not None:
-                raise ValueError(first_non_finite(x, "x"))
-            check_finite(x, "x", checksum=np.array([mean, variance]))
-            raise ValueError(f"the variance of x overflows float64 (x has values up to "
-                             f"{np.max(np.abs(x)):.3g}); rescale x.")
+            # Finite data have a finite mean and variance (or were refused above).
+            raise ValueError(first_non_finite(x, "x") if each is not None else
+                             non_finite_message(x, "x"))
         if variance == 0:
             warnings.warn(
                 f"Every value of x is the same ({mean:.6g}): the MLE of the variance is 0, so "
-                "the likelihood is unbounded (loglik_ = +inf, AIC and BIC -inf) and the "
-                "standard errors are 0.", PerfectFitWarning, stacklevel=2)
+                "the likelihood is unbounded (loglik_ = +inf, AIC and BIC -inf), the standard "
+                "errors are 0 and the z statistics undefined (NaN).", PerfectFitWarning,
+                stacklevel=user_stacklevel())
+            self.exact_fit_ = True
+        else:
+            # The spread of x against the rounding of its values, as a regression on a
+            # constant (the deviations x_i - mean are residuals of the mean).
+            magnitude = math.sqrt(n) * (math.hypot(math.sqrt(variance), mean) + abs(mean))
+            self.exact_fit_ = warn_exact_fit("Normal", n * variance,
+                                             rounding_level_rss(magnitude, 1))
         if n == 1:
             warnings.warn("One observation has no spread to estimate: var_unbiased_ (the "
-                          "1/(n-1) variance) is NaN.", UndefinedStatisticWarning, stacklevel=2)
+                          "1/(n-1) variance) is NaN.", UndefinedStatisticWarning,
+                          stacklevel=user_stacklevel())
         self.n_samples_ = n
         self.mean_, self.var_ = mean, variance
         self.var_unbiased_ = variance * n / (n - 1) if n > 1 else math.nan
@@ -266,6 +301,27 @@ class Normal(Estimator):
         _check_log_density(value, "mean and var")
         return value[()] if value.ndim == 0 else value
 
+    def score(self, x, y=None):
+        r"""The mean log-likelihood per observation of a sample ``x`` under the fit,
+        :math:`\frac1m\sum_i \log\mathcal N(x_i \mid \hat\mu, \hat\sigma^2)`.
+
+        Higher is better, so :func:`probml.selection.cross_val_score` compares
+        fits by it (scikit-learn's density estimators score the same way; ``y``
+        is ignored, as there).  A fit of variance 0, a point mass, scores
+        :math:`+\infty` on a sample at its point and :math:`-\infty` on any other.
+
+        Examples
+        --------
+        >>> model = Normal().fit([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0])
+        >>> round(model.score([5.0, 7.0]), 4)
+        -1.8621
+        """
+        check_is_fitted(self, "mean_")
+        x = _sample(x)
+        if self.var_ == 0:
+            return math.inf if np.all(x == self.mean_) else -math.inf
+        return float(np.mean(self.logpdf(x)))
+
     def logpdf(self, x):
         r"""Log density :math:`\log\mathcal N(x \mid \hat\mu, \hat\sigma^2)` at the MLE."""
         check_is_fitted(self, "mean_")
@@ -296,6 +352,8 @@ class Normal(Estimator):
         n = self.n_samples_
         if n < 2:
             raise ValueError(f"Exact intervals need n_samples >= 2, got n_samples={n}.")
+        if self.exact_fit_:         # a spread at rounding level measures nothing
+            return np.full((2, 2), np.nan)
         half = critical_value(level, n - 1) * math.sqrt(self.var_unbiased_ / n)
         tail = (1 - level) / 2
         ss = self._sum_of_squares
@@ -312,9 +370,12 @@ class Normal(Estimator):
         ])
 
     def table(self):
-        """The Wald coefficient table of (mean, var) with Fisher standard errors."""
+        """The Wald coefficient table of (mean, var) with Fisher standard errors (NaN
+        statistics, p-values and intervals when the spread is at rounding level, see
+        ``exact_fit_``)."""
         check_is_fitted(self, "mean_")
-        return CoefficientTable(["mean", "var"], [self.mean_, self.var_], self.bse_)
+        errors = np.full(2, np.nan) if self.exact_fit_ else self.bse_
+        return CoefficientTable(["mean", "var"], [self.mean_, self.var_], errors)
 
     def posterior_known_variance(self, prior_mean, prior_var, variance):
         r"""Normal-Normal posterior of :math:`\mu` when :math:`\sigma^2` is known.
@@ -471,6 +532,11 @@ class NormalInverseGammaPosterior:
                              f"(at least {MIN_DF} are needed); use a larger prior shape or "
                              "more data.")
         return critical_value(level, self.df)
+
+
+def _sample(x):
+    """A sample ``x`` to score: a 1-D array of at least one finite value."""
+    return check_vector(x, "x")
 
 
 def _set_checked(instance, **domains):

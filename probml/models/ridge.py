@@ -32,6 +32,7 @@ from .._validation import (
     BOOLEAN,
     NONNEGATIVE,
     Options,
+    SquaresOutOfRange,
     WeightedRows,
     check_matrix,
     check_positive,
@@ -41,16 +42,22 @@ from .._validation import (
     positive_result,
     record_features,
 )
-from ..inference import CoefficientInference, parameter_names
+from ..inference import (
+    CoefficientInference,
+    parameter_names,
+    rounding_level_rss,
+)
 from ._least_squares import (
     EPS,
     DataRequired,
+    Units,
     accuracy_digits,
     equilibrate,
     full_covariance,
     intercept_from_moments,
     range_and_null_space,
     rank_tolerance,
+    residual_magnitude,
     residual_sum_of_squares,
     rss_relative_error,
     solve_ols,
@@ -60,8 +67,8 @@ from ._least_squares import (
 )
 from ._moments import Moments
 from ._paths import RegularizationPath, check_penalties, path_moments
-from .base import Regressor
-from .linear import check_enough_samples, noise_variance
+from .base import Regressor, warn_exact_fit
+from .linear import change_units, check_enough_samples, noise_variance, refused_weights
 
 __all__ = [
     "Ridge",
@@ -157,14 +164,19 @@ def ridge_solution(xx, xy, alpha):
         scaled_inverse = spd_inverse(correlation + np.diag(penalty))
         effective_df = float(np.sum(correlation * scaled_inverse))
         return (scaled_inverse @ rhs) / scale, scaled_inverse / unscale, effective_df
+    if np.max(penalty) / np.min(penalty) > _PENALTY_SPAN:
+        raise ValueError(_PER_COLUMN_PENALTY)
     E_inverse = spd_inverse((N.T * penalty) @ N)
     if Q.shape[1] == 0:                 # every column constant: the posterior is the prior
         return np.zeros(p), (N @ E_inverse @ N.T) / unscale, 0.0
     B = (Q.T * penalty) @ N
     data_block = Q.T @ correlation @ Q
     # A - B E^-1 B^T, the Schur complement of the penalty, is (Q^T P^-1 Q)^-1:
-    # computed that way it cannot cancel, however strong the penalty.
-    S_inverse = spd_inverse(data_block + spd_inverse((Q.T / penalty) @ Q))
+    # computed that way it cannot cancel, however strong the penalty; P is scaled by its
+    # largest entry first, so a weak penalty's inverse does not overflow.
+    strongest = float(np.max(penalty))
+    S_inverse = spd_inverse(data_block
+                            + strongest * spd_inverse((Q.T / (penalty / strongest)) @ Q))
     cross = -S_inverse @ B @ E_inverse
     null_block = E_inverse + E_inverse @ B.T @ S_inverse @ B @ E_inverse
     # Back to the coordinates of R: [Q N] M^-1 [Q N]^T.
@@ -263,16 +275,19 @@ def ridge_accuracy(xx, alpha, rss=None, yy=None, centring_loss=1.0):
     r"""Condition number of the scaled design and the digits of a Ridge solve at ``alpha``.
 
     :func:`ridge_solution` factors :math:`R + \alpha D^{-2}` (``R`` the
-    correlation matrix), whose relative error is about :math:`\kappa\,\epsilon`
-    with :math:`\kappa` its condition number; with ``alpha = 0`` the OLS
-    solver reports its own.
+    correlation matrix) equilibrated to a unit diagonal (:func:`spd_inverse`),
+    whose relative error is about :math:`\kappa\,\epsilon` with :math:`\kappa`
+    the condition number of the equilibrated matrix (a penalty far larger on
+    one column than on another, as per-column penalties in rescaled units
+    make, is a scaling, which Cholesky does not suffer from; van der Sluis
+    1969); with ``alpha = 0`` the OLS solver reports its own.
     """
     scale, correlation = equilibrate(xx)
     eigenvalues = np.linalg.eigvalsh(correlation)
     condition = (math.sqrt(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0
                  else math.inf)
     with np.errstate(over="ignore", divide="ignore"):
-        penalised = np.linalg.eigvalsh(correlation + np.diag(alpha / scale**2))
+        penalised = np.linalg.eigvalsh(equilibrate(correlation + np.diag(alpha / scale**2))[1])
     penalised_condition = penalised[-1] / penalised[0] if penalised[0] > 0 else math.inf
     return condition, accuracy_digits(10 * len(xx) * penalised_condition * EPS * centring_loss
                                       + rss_relative_error(rss, yy))
@@ -292,6 +307,32 @@ class RidgeFit:
     condition: float
     digits: float
     solver: str
+    rounding_rss: float = 0.0       # the RSS rounding alone leaves (rounding_level_rss)
+
+
+# Penalties further apart than this (from columns in units 2**300 and more apart) are
+# solved only where no column is collinear with others and the Gram matrix suffices.
+_PENALTY_SPAN = 2.0 ** 600
+_PER_COLUMN_PENALTY = (
+    "Ridge: the columns of X are on scales so far apart (beyond 2**300 of each other, with "
+    "squares beyond double precision) that the penalty differs per column in any common "
+    "units, and this problem (more features than rows, collinear columns, or an "
+    "ill-conditioned design) needs one penalty; rescale X's columns (alpha scales with "
+    "their squares).")
+
+
+def _penalty_in_units(alpha, units):
+    r""":math:`\alpha/d_j^2`, the penalty on the weights of the columns divided by
+    :math:`d_j = 2^{a_j}` (:class:`Units`), refused where it leaves double precision."""
+    with np.errstate(over="ignore", under="ignore"):
+        penalty = np.ldexp(float(alpha), -2 * units.x)
+    # A subnormal penalty has lost its digits (and 1/penalty, the prior's variance, its range).
+    if alpha > 0 and not np.all((penalty >= np.finfo(float).tiny) & np.isfinite(penalty)):
+        raise ValueError(f"alpha={alpha:g} against the squares of X (values near "
+                         f"2**{int(np.max(units.x))}) is beyond double precision (about "
+                         "1e-308 to 1e308) in any units; rescale X (alpha then scales with "
+                         "its square).")
+    return float(penalty[0]) if units.common else penalty
 
 
 class CentredDesign:
@@ -346,16 +387,27 @@ def solve_ridge(X, y, moments, alpha, centred=None):
             # an intercept); the residual df is clipped at 0 against rounding.
             return RidgeFit(coef, full_covariance(inverse, moments), effective_df, rss,
                             max(n - fit_intercept - effective_df, 0.0), condition, digits,
-                            "cholesky")
+                            "cholesky", _rounding_rss(coef, moments, digits))
     if X is None and centred is None:
         raise DataRequired("the penalised problem needs the rows (too few digits from the "
                            "Gram matrix, or more features than rows)")
+    if np.ndim(alpha):
+        raise ValueError(_PER_COLUMN_PENALTY)
     centred = centred or CentredDesign(X, y, moments)
     spectrum = ridge_by_svd(centred.X, centred.y, alpha, fit_intercept, centred.svd)
     return RidgeFit(spectrum.coef, full_covariance(spectrum.inverse, moments,
                                                    root=spectrum.root),
                     spectrum.effective_df, spectrum.rss, spectrum.df_resid,
-                    spectrum.condition_number, spectrum.digits, "svd")
+                    spectrum.condition_number, spectrum.digits, "svd",
+                    _rounding_rss(spectrum.coef, moments, spectrum.digits))
+
+
+def _rounding_rss(coef, moments, digits):
+    r"""The RSS rounding alone leaves (:func:`~probml.inference.rounding_level_rss`), with
+    the solve's own error, :math:`10^{-\text{digits}}` relative, in units of eps."""
+    return rounding_level_rss(
+        residual_magnitude(moments, coef, intercept_from_moments(coef, moments)),
+        len(coef) + moments.fit_intercept, 10.0 ** -digits / EPS)
 
 
 class Ridge(CoefficientInference, Regressor):
@@ -380,7 +432,14 @@ class Ridge(CoefficientInference, Regressor):
     Parameters
     ----------
     alpha : float >= 0, default=1.0
-        Penalty strength; ``alpha = 0`` is OLS.
+        Penalty strength; ``alpha = 0`` is OLS.  It carries the units of
+        :math:`X^2` (the penalty :math:`\alpha\lVert w\rVert^2` is added to a sum
+        of squares of y, and w has the units of y/X), so expressing X in units
+        c times smaller (multiplying it by c) asks for :math:`c^2\alpha` to
+        penalise the same fit; y's units do not enter.  Data whose squares
+        leave double precision are fitted in units that are powers of two, with
+        alpha converted the same way (:math:`\alpha/d_j^2` for column j
+        divided by :math:`d_j`), so the fit is that of the data as given.
     fit_intercept : bool, default=True
 
     Attributes
@@ -391,7 +450,7 @@ class Ridge(CoefficientInference, Regressor):
     prior_std_ : float
         :math:`\hat\sigma/\sqrt\alpha`, the prior standard deviation the
         penalty amounts to at the estimated noise level.
-    condition_number_, accuracy_digits_ : float
+    condition_number_, accuracy_digits_, exact_fit_ : float, float, bool
         As in :class:`LinearRegression`; the digits account for the
         penalty, which improves the conditioning.
 
@@ -441,26 +500,45 @@ class Ridge(CoefficientInference, Regressor):
         if weights is not None:
             rows = WeightedRows(weights)
             X, y, weights, n = X[rows.keep], y[rows.keep], rows.weights, len(rows.keep)
-        intercept = None
         if alpha == 0:
             check_enough_samples(n, p + fit_intercept, "Ridge with alpha=0 (OLS)")
+        try:
+            return self._fit_rows(X, y, weights, names, alpha)
+        except SquaresOutOfRange:
+            # Squares beyond the working range: fit in units that bring the data near 1,
+            # with the penalty in those units (alpha / d_j^2 for column j).
+            units = Units.of(X, y, common=True)
+        with refused_weights(None if weights is None else rows):
+            self._fit_rows(*units.scaled(X, y), weights, names, _penalty_in_units(alpha, units))
+        change_units(self, units)
+        self.prior_std_ = self.sigma_ / math.sqrt(alpha) if alpha > 0 else math.inf
+        return self
+
+    def _fit_rows(self, X, y, weights, names, alpha):
+        """Solve and store the fit of the rows (weighted, with ``weights`` > 0) at the
+        penalty ``alpha`` (one per column, in the units of a rescaled ``X``)."""
+        fit_intercept = bool(self.fit_intercept)
+        n, p = X.shape
+        intercept = None
+        if np.all(alpha == 0):
             if weights is None:
                 moments = Moments.from_data(X, y, fit_intercept=fit_intercept,
-                                            feature_names=names)
+                                            feature_names=names, squares="working")
                 solution = solve_ols(X, y, moments, feature_names=names)
             else:
                 solution = solve_wls(X, y, weights, fit_intercept, feature_names=names)[0]
                 intercept = solution.intercept
             fitted = RidgeFit(solution.coef, solution.unscaled_cov, float(solution.rank),
                               solution.rss, float(n - fit_intercept - solution.rank),
-                              solution.condition_number, solution.digits, solution.solver)
+                              solution.condition_number, solution.digits, solution.solver,
+                              solution.rounding_rss)
         else:
             if weights is None:
                 moments = Moments.from_data(X, y, fit_intercept=fit_intercept,
-                                            feature_names=names)
+                                            feature_names=names, squares="working")
             else:
                 X, y, moments = Moments.weighted(X, y, weights, fit_intercept=fit_intercept,
-                                                 feature_names=names)
+                                                 feature_names=names, squares="working")
             fitted = solve_ridge(X, y, moments, alpha)
         if intercept is None:
             intercept = intercept_from_moments(fitted.coef, moments)
@@ -492,11 +570,14 @@ class Ridge(CoefficientInference, Regressor):
         self.n_samples_ = n
         self.effective_df_, self.df_resid_ = fitted.effective_df, fitted.df_resid
         scale = noise_variance(rss, self.df_resid_, f"Ridge(alpha={alpha:g})")
+        # Without residual degrees of freedom the tests are undefined already (said above).
+        self.exact_fit_ = self.df_resid_ > 0 and warn_exact_fit(f"Ridge(alpha={alpha:g})", rss,
+                                                                fitted.rounding_rss)
         self.sigma_ = math.sqrt(scale)
         self.prior_std_ = self.sigma_ / math.sqrt(alpha) if alpha > 0 else math.inf
         params = np.r_[intercept, coef] if fit_intercept else coef
         self._store_table(parameter_names(names, p, fit_intercept), params,
-                          fitted.unscaled_cov, self.df_resid_, scale)
+                          fitted.unscaled_cov, self.df_resid_, scale, exact=self.exact_fit_)
         self.rss_ = rss
         return self
 

@@ -210,8 +210,12 @@ _SCORERS = {
 }
 
 
-def _scorer(scoring):
+def _scorer(scoring, estimator):
     if scoring is None:
+        if not callable(getattr(estimator, "score", None)):
+            raise TypeError(f"estimator {type(estimator).__name__} has no score method to "
+                            "validate it by; pass scoring (a name such as 'r2', or a callable "
+                            "(estimator, X, y) -> float).")
         return lambda estimator, X, y: estimator.score(X, y)
     if callable(scoring):
         return scoring
@@ -246,7 +250,7 @@ def cross_validate(estimator, X, y=None, *, cv=5, scoring=None, return_train_sco
         raise TypeError(f"estimator must have a fit method, got {estimator!r}.")
     _check_xy(X, y)
     splitter = _check_cv(cv, estimator, y)
-    score = _scorer(scoring)
+    score = _scorer(scoring, estimator)
     return_train_score = BOOLEAN(return_train_score, "return_train_score")
     results = {"test_score": [], "fit_time": [], "score_time": []}
     if return_train_score:
@@ -324,7 +328,7 @@ def learning_curve(estimator, X, y, *, train_sizes=(0.1, 0.325, 0.55, 0.775, 1.0
         original, numbers.Integral) else int(s) for s, original in zip(shares, train_sizes)])
     if sizes.size == 0 or np.any(sizes < 1) or np.any(sizes > n_train):
         raise ValueError(f"train_sizes must lie in (0, {n_train}] rows, got {sizes}.")
-    score = _scorer(scoring)
+    score = _scorer(scoring, estimator)
     train_scores = np.empty((len(sizes), len(folds)))
     valid_scores = np.empty_like(train_scores)
     for j, (train, test) in enumerate(folds):

@@ -101,11 +101,12 @@ def test_an_exact_fit_is_flagged_as_rounding_not_scatter():
     t, b1, b2 = sp.symbols("t b1 b2")
     days = np.arange(0.0, 10.0)
     exact = 2.0 * np.exp(-0.5 * days)
-    with pytest.warns(PerfectFitWarning, match="exact to the rounding of y"):
+    with pytest.warns(PerfectFitWarning, match="exactly to working precision"):
         fit = NonlinearRegression(b1 * sp.exp(-b2 * t), x=t, params=[b1, b2],
                                   start=[1.0, 0.1]).fit(days, exact)
     np.testing.assert_allclose(fit.params_, [2.0, 0.5], rtol=1e-14)
     assert np.sqrt(fit.rss_) <= 100 * np.finfo(float).eps * np.linalg.norm(exact)
+    assert np.all(np.isnan(fit.tvalues_)) and np.all(np.isnan(fit.pvalues_))
     noisy = exact + 1e-9 * np.sin(days)          # scatter far above the rounding: no flag
     with warnings.catch_warnings():
         warnings.simplefilter("error")

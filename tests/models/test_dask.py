@@ -376,7 +376,7 @@ def test_normal_and_bernoulli_name_bad_values_in_the_whole_sample():
         probml.Bernoulli().fit(da.from_array(outcomes, chunks=(37, 63, 300)))
     huge = np.full(10, 1e308)
     huge[3] = -1e308
-    with pytest.raises(ValueError, match="overflow"):
+    with pytest.raises(ValueError, match="variance of x is about 1e616, beyond double"):
         probml.Normal().fit(da.from_array(huge, chunks=4))
     # Squares that underflow: both paths scale by a power of two first.
     tiny = 1e-155 * (1 + np.random.default_rng(10).normal(size=50))

@@ -13,6 +13,7 @@ from probml import (
     CollinearityWarning,
     LinearRegression,
 )
+from probml.exceptions import PerfectFitWarning
 
 
 def _statsmodels_data(name):
@@ -494,3 +495,213 @@ def test_pandas_x_and_y_with_different_indexes_are_refused():
     np.testing.assert_allclose(LinearRegression().fit(X, shuffled.loc[X.index]).params_,
                                LinearRegression().fit(X, y).params_, rtol=1e-14)
     assert LinearRegression().fit(X, shuffled.to_numpy()).coef_.shape == (3,)
+
+
+# -- fits exact to rounding (issue 31) ---------------------------------------------------------
+
+
+def _exact_relation():
+    """y = 0.1 x + 0.3 on x = 0..9: exact in decimal, rounded in binary, so every residual
+    is rounding (the true model fits with RSS 0)."""
+    x = np.arange(10.0)
+    return x[:, None], 0.1 * x + 0.3
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"cov_type": "HC0"}, {"cov_type": "HC3"}, {"solver": "cholesky"}, {"solver": "qr"},
+    {"fit_intercept": False},
+], ids=repr)
+def test_a_fit_exact_to_rounding_is_flagged_and_its_tests_are_undefined(options):
+    """The issue's example printed t = 2.25e15 and F = 5e30 without a word; the residuals
+    there are rounding (statsmodels reports the same meaningless numbers)."""
+    cases = [(np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.0, 3.0])), _exact_relation()]
+    if not options.get("fit_intercept", True):
+        cases = [(np.array([[1.0], [2.0], [3.0]]), np.array([0.1, 0.2, 0.3]))]
+    for X, y in cases:
+        with pytest.warns(PerfectFitWarning, match="exactly to working precision"):
+            model = LinearRegression(**options).fit(X, y)
+        assert model.exact_fit_
+        assert np.all(np.isnan(model.tvalues_)) and np.all(np.isnan(model.pvalues_))
+        assert np.all(np.isnan(model.conf_int())) and np.isnan(model.fvalue_)
+        text = str(model.summary())
+        assert "e+15" not in text and "e+30" not in text
+        # The estimates themselves are right to rounding.
+        reference = np.linalg.lstsq(np.column_stack([np.ones(len(y)), X])
+                                    if model.fit_intercept else X, y, rcond=None)[0]
+        np.testing.assert_allclose(model.params_, reference, atol=1e-14)
+
+
+@pytest.mark.parametrize("weights", ["sample_weight", "freq_weights"])
+def test_a_weighted_or_clustered_fit_exact_to_rounding_is_flagged(weights):
+    X, y = _exact_relation()
+    with pytest.warns(PerfectFitWarning):
+        model = LinearRegression().fit(X, y, **{weights: np.arange(1.0, 11.0)})
+    assert np.all(np.isnan(model.tvalues_))
+    with pytest.warns(PerfectFitWarning):
+        model = LinearRegression(cov_type="cluster").fit(X, y, groups=np.arange(10) % 3)
+    assert np.all(np.isnan(model.tvalues_)) and np.isnan(model.fvalue_)
+
+
+def test_noise_far_above_rounding_is_not_flagged(rng):
+    """Noise at 1e-11 of y is tiny but real: statsmodels' t statistics stand (to the digits
+    the noise leaves: its RSS carries rounding of ~1e-5 relative)."""
+    X, y = _exact_relation()
+    y = y + 1e-11 * rng.standard_normal(len(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LinearRegression().fit(X, y)
+    reference = sm.OLS(y, sm.add_constant(X)).fit()
+    assert not model.exact_fit_
+    np.testing.assert_allclose(model.tvalues_, reference.tvalues, rtol=1e-3)
+
+
+# -- data in any units (issue 31) ---------------------------------------------------------------
+
+# Powers of two near 1e-150 and 1e150: the scaled data are exactly the data, rescaled.
+SMALL, LARGE = 2.0 ** -500, 2.0 ** 500
+UNITS = [(SMALL, SMALL), (LARGE, LARGE), (np.array([SMALL, LARGE, 1.0]), 1.0),
+         (1.0, SMALL), (np.array([2.0 ** -200, 2.0 ** 300, 1.0]), 2.0 ** 100)]
+
+
+def _units_data():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((25, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.3 * rng.standard_normal(25) + 4.0
+    return X, y
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC1"])
+@pytest.mark.parametrize("x_unit, y_unit", UNITS, ids=lambda v: f"{np.max(v):.0e}")
+def test_least_squares_follows_any_change_of_units(x_unit, y_unit, cov_type):
+    """Oracle: the fit of the same data at scale 1, scaled analytically (weights by t/d,
+    the intercept by t, variances by the squares, the log-likelihood by -n log t); the
+    data were refused before ("squares underflow")."""
+    X, y = _units_data()
+    d, t = np.broadcast_to(x_unit, 3).astype(float), float(y_unit)
+    reference = LinearRegression(cov_type=cov_type).fit(X, y)
+    model = LinearRegression(cov_type=cov_type).fit(X * d, y * t)
+    g = t * np.r_[1.0, 1.0 / d]
+    tight = {"rtol": 1e-13, "atol": 0}
+    np.testing.assert_allclose(model.params_, reference.params_ * g, **tight)
+    np.testing.assert_allclose(model.bse_, reference.bse_ * g, **tight)
+    np.testing.assert_allclose(model.cov_params_, reference.cov_params_ * np.outer(g, g),
+                               **tight)
+    np.testing.assert_allclose(model.conf_int(), reference.conf_int() * g[:, None], **tight)
+    np.testing.assert_allclose(model.tvalues_, reference.tvalues_, **tight)
+    np.testing.assert_allclose(model.pvalues_, reference.pvalues_, **tight)
+    assert model.rss_ == pytest.approx(reference.rss_ * t * t, rel=1e-13)
+    assert model.sigma_ == pytest.approx(reference.sigma_ * t, rel=1e-13)
+    shift = len(y) * np.log(t)
+    assert model.loglik_ == pytest.approx(reference.loglik_ - shift, rel=1e-13)
+    assert model.aic_ == pytest.approx(reference.aic_ + 2 * shift, rel=1e-13)
+    assert model.bic_ == pytest.approx(reference.bic_ + 2 * shift, rel=1e-13)
+    for name in ("rsquared_", "rsquared_adj_", "fvalue_", "f_pvalue_", "condition_number_"):
+        assert getattr(model, name) == pytest.approx(getattr(reference, name), rel=1e-13)
+    new = np.array([[0.5, -1.0, 2.0], [3.0, 0.0, -0.5]])
+    np.testing.assert_allclose(model.predict(new * d), reference.predict(new) * t, **tight)
+    for a, b in zip(model.predict(new * d, return_std=True),
+                    reference.predict(new, return_std=True)):
+        np.testing.assert_allclose(a, b * t, **tight)
+    np.testing.assert_allclose(model.get_prediction(new * d).conf_int(obs=True),
+                               reference.get_prediction(new).conf_int(obs=True) * t, **tight)
+    if cov_type == "nonrobust":
+        np.testing.assert_allclose(
+            model.get_influence(X * d, y * t).resid_studentized_external,
+            reference.get_influence(X, y).resid_studentized_external, rtol=1e-12)
+
+
+def test_results_beyond_double_precision_in_the_data_units_are_refused():
+    """y near 1e-200 against X near 1: the weights' variances (~1e-400) have no double."""
+    X, y = _units_data()
+    with pytest.raises(ValueError, match="beyond double precision.*rescale X or y"):
+        LinearRegression().fit(X, y * 2.0 ** -665)
+
+
+@pytest.mark.parametrize("y_unit", [1.0, 2.0 ** -1074])
+def test_subnormal_data_are_refused_by_name_without_a_numpy_warning(y_unit):
+    """Subnormal X (below 2.2e-308) gives weights whose variances, sigma^2 / sum x^2, pass
+    1e308 (the divide-by-zero RuntimeWarning of issue 31 came from data like these): a
+    clear error, whatever the units of y."""
+    rng = np.random.default_rng(3)
+    X = rng.integers(-50, 50, (20, 2)) * 2.0 ** -1074
+    y = (rng.integers(-50, 50, 20) + 0.5) * y_unit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="beyond double precision.*rescale X or y"):
+            LinearRegression().fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["auto", "qr", "mpmath"])
+def test_a_subnormal_rank_deficient_design_gets_no_lapack_failure(solver):
+    """Found by fuzzing: LAPACK's SVD "did not converge" (after DLASCL's illegal-value
+    message) on this design; rescaled, it is solved, and its weights (about 1e459) are
+    refused as beyond double precision."""
+    X = np.array([[-1e-310, 0.0], [-1e-310, -0.0], [0.0, 0.0], [0.0, -1e-310]])
+    y = np.array([-3.63e149, -8.92e149, -7.00e149, 2.14e150])
+    with pytest.raises(ValueError, match="an estimate is about 1e459, beyond double"):
+        LinearRegression(solver=solver).fit(X, y)
+
+
+# -- degenerate designs (issue 31) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["auto", "qr", "mpmath", "cholesky"])
+@pytest.mark.parametrize("column, p", [(0.0, 2), (7.5, 2), (-1e-300, 2), (0.1, 1), (1e100, 1),
+                                       (1.7e308, 1)])
+def test_a_design_of_constant_columns_gives_the_minimum_norm_fit(column, p, solver):
+    """Every column constant (rank 0 after centring) raised IndexError; a column of 0.1s,
+    whose mean rounds off 0.1, raised ZeroDivisionError (mpmath) or was fitted to the
+    rounding (qr: slope 0.66). Oracle: the minimum-norm least squares on [1, X] of the
+    exactly constant design: the mean of y, slopes 0."""
+    y = np.array([1.0, 4.0, 2.0, 8.0, 5.0, 3.0, 9.0])
+    X = np.full((7, p), column)
+    with pytest.warns(CollinearityWarning, match=f"rank 0 of {p}"):
+        model = LinearRegression(solver=solver).fit(X, y)
+    np.testing.assert_array_equal(model.coef_, np.zeros(p))
+    assert model.intercept_ == pytest.approx(y.mean(), rel=1e-15)
+    assert model.sigma_ == pytest.approx(np.std(y, ddof=1), rel=1e-14)
+
+
+def test_values_beyond_float64_are_refused_by_name():
+    """A long double or Decimal above 1.8e308 became inf in the cast, with NumPy's
+    RuntimeWarning; now the cell is named."""
+    from decimal import Decimal
+
+    X = np.array([[1.0], [2.0], [np.longdouble("1e400")]], dtype=np.longdouble)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"X has a value too large for a float64 at "
+                                             r"row 2, column 0"):
+            LinearRegression().fit(X, [1.0, 2.0, 3.0])
+        with pytest.raises(ValueError, match="y has a value too large for a float64 at row 1"):
+            LinearRegression().fit([[1.0], [2.0], [3.0]],
+                                   np.array([1, Decimal("-1e999"), 2], dtype=object))
+
+
+def test_influence_of_rows_that_were_not_fitted_is_refused():
+    """Rows of the right length but not the training data gave Cook's distances of a fit
+    never made (and NumPy overflow warnings for rows near 1e300)."""
+    rng = np.random.default_rng(9)
+    X, y = rng.standard_normal((20, 2)), rng.standard_normal(20)
+    model = LinearRegression().fit(X, y)
+    other = X.copy()
+    other[3] = [1e300, -1e300]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="must be the training data for get_influence"):
+            model.get_influence(other, y)
+
+
+def test_weighted_least_squares_follows_a_change_of_units():
+    """Oracle: statsmodels' WLS of the data at scale 1, scaled analytically."""
+    X, y = _units_data()
+    weights = np.linspace(0.5, 3.0, len(y))
+    reference = sm.WLS(y, sm.add_constant(X), weights=weights).fit()
+    c, t = 2.0 ** 520, 2.0 ** 490
+    model = LinearRegression().fit(X * c, y * t, sample_weight=weights)
+    g = t * np.r_[1.0, np.full(3, 1.0 / c)]
+    np.testing.assert_allclose(model.params_, reference.params * g, rtol=1e-12)
+    np.testing.assert_allclose(model.bse_, reference.bse * g, rtol=1e-12)
+    assert model.loglik_ == pytest.approx(reference.llf - len(y) * np.log(t), rel=1e-12)
+    with pytest.raises(ValueError, match="weights .* span so many orders of magnitude"):
+        LinearRegression().fit(X, y, sample_weight=np.r_[1e-300, np.ones(23), 1e300])

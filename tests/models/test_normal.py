@@ -1,5 +1,7 @@
 """Normal and Bernoulli against SciPy, statsmodels and numerical integration."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import integrate, stats
@@ -248,3 +250,86 @@ def test_beta_density_equals_scipy(a, b):
                                rtol=1e-10)
     with pytest.raises(ValueError, match=r"p must lie in \[0, 1\]"):
         BetaPosterior(a, b).pdf(-0.1)
+
+
+# -- degenerate samples, scores (issue 31) ------------------------------------------------------
+
+
+def test_a_spread_at_rounding_level_is_flagged_and_its_z_statistics_undefined():
+    """0.1 + 0.2 and 0.3 differ in the last bit only: z = 2e16 was reported without a word."""
+    from probml.exceptions import PerfectFitWarning
+
+    with pytest.warns(PerfectFitWarning, match="exactly to working precision"):
+        model = Normal().fit([0.1 + 0.2, 0.3, 0.3])
+    assert model.exact_fit_
+    assert np.all(np.isnan(model.table().statistic))
+    assert np.all(np.isnan(model.conf_int()))
+    with pytest.warns(PerfectFitWarning, match="Every value of x is the same"):
+        assert Normal().fit([2.5, 2.5, 2.5]).exact_fit_
+    assert not Normal().fit([0.3, 0.3 + 1e-12, 0.3]).exact_fit_
+
+
+@pytest.mark.parametrize("unit", [2.0 ** -500, 2.0 ** 500, 2.0 ** -1040])
+def test_samples_in_any_units_are_fitted_or_refused_without_a_numpy_warning(unit):
+    """Oracle: the moments of the same sample at scale 1, scaled by the unit; a variance
+    below double precision (distinct values near 1e-313 reported var 0, "every value is
+    the same") is refused by name."""
+    x = np.array([1.0, 2.0, 4.0, 7.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if unit < 2.0 ** -1000:
+            with pytest.raises(ValueError, match="the variance of x is about 1e-6"):
+                Normal().fit(x * unit)
+            return
+        model = Normal().fit(x * unit)
+    assert model.mean_ == np.mean(x) * unit
+    assert model.var_ == pytest.approx(np.var(x) * unit * unit, rel=1e-15)
+    assert model.loglik_ == pytest.approx(stats.norm(np.mean(x), np.std(x)).logpdf(x).sum()
+                                          - len(x) * np.log(unit), rel=1e-14)
+
+
+def test_normal_score_is_the_mean_log_density():
+    """cross_val_score(Normal(), x) raised AttributeError: Normal had no score."""
+    from probml.selection import KFold, cross_val_score
+
+    rng = np.random.default_rng(8)
+    x = rng.normal(2.0, 3.0, 40)
+    model = Normal().fit(x[:30])
+    expected = stats.norm(np.mean(x[:30]), np.std(x[:30])).logpdf(x[30:]).mean()
+    assert model.score(x[30:]) == pytest.approx(expected, rel=1e-14)
+    folds = KFold(4)
+    scores = cross_val_score(Normal(), x, cv=folds)
+    for score, (train, test) in zip(scores, folds.split(x)):
+        reference = stats.norm(np.mean(x[train]), np.std(x[train])).logpdf(x[test]).mean()
+        assert score == pytest.approx(reference, rel=1e-13)
+
+
+def test_bernoulli_score_is_the_mean_log_probability():
+    from probml.selection import KFold, cross_val_score
+
+    x = np.array([1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 1], dtype=float)
+    model = Bernoulli().fit(x[:8])
+    assert model.score(x[8:]) == pytest.approx(
+        stats.bernoulli(x[:8].mean()).logpmf(x[8:]).mean(), rel=1e-14)
+    folds = KFold(3)
+    for score, (train, test) in zip(cross_val_score(Bernoulli(), x, cv=folds),
+                                    folds.split(x)):
+        assert score == pytest.approx(
+            stats.bernoulli(x[train].mean()).logpmf(x[test]).mean(), rel=1e-14)
+    # An outcome of probability 0 under the fit has log-likelihood -inf (SciPy's too).
+    assert Bernoulli().fit([0.0, 0.0]).score([1.0, 0.0]) == -np.inf
+    with pytest.raises(ValueError, match="x must contain only 0 and 1"):
+        model.score([0.0, 0.5])
+
+
+def test_a_point_mass_scores_plus_or_minus_infinity():
+    """The log density of a point mass is +inf at its point and -inf elsewhere (the limit
+    of SciPy's normal logpdf as the scale goes to 0)."""
+    from probml.exceptions import PerfectFitWarning
+
+    with pytest.warns(PerfectFitWarning):
+        model = Normal().fit([2.0, 2.0, 2.0])
+    assert model.score([2.0, 2.0]) == np.inf
+    assert model.score([2.0, 2.5]) == -np.inf
+    with np.errstate(over="ignore"):
+        assert stats.norm(2.0, 1e-300).logpdf(2.5) == -np.inf

@@ -193,3 +193,85 @@ def test_sample_weight_matches_scikit_learn_and_the_augmented_wls(fit_intercept,
                                augmented.normalized_cov_params, rtol=1e-9,
                                atol=1e-12 * np.abs(augmented.normalized_cov_params).max())
     assert model.n_samples_ == keep.sum()
+
+
+# -- data in any units (issue 31) ---------------------------------------------------------------
+
+
+def _ridge_in_multiple_precision(X, y, alpha):
+    """The Ridge weights and intercept of the doubles X, y, solved in mpmath (whose
+    exponents are unbounded, so no scale of the data troubles it)."""
+    import mpmath
+
+    context = mpmath.MPContext()
+    context.dps = 40
+    n, p = X.shape
+    rows = [[context.mpf(float(v)) for v in row] for row in X]
+    target = [context.mpf(float(v)) for v in y]
+    means = [sum(row[j] for row in rows) / n for j in range(p)]
+    y_mean = sum(target) / n
+    centred = context.matrix([[row[j] - means[j] for j in range(p)] for row in rows])
+    gram = centred.T * centred + context.mpf(alpha) * context.eye(p)
+    # Equilibrated, so that mpmath's singularity test (relative to the largest entry)
+    # does not mistake columns 2**1000 apart for a singular matrix.
+    unit = context.diag([1 / context.sqrt(gram[j, j]) for j in range(p)])
+    scaled = context.lu_solve(unit * gram * unit,
+                              unit * centred.T * context.matrix([v - y_mean for v in target]))
+    weights = unit * scaled
+    coef = np.array([float(weights[j]) for j in range(p)])
+    intercept = float(y_mean - sum(means[j] * weights[j] for j in range(p)))
+    return coef, intercept
+
+
+@pytest.mark.parametrize("x_unit, y_unit, alpha", [
+    (2.0 ** -500, 2.0 ** -500, 0.7 * 2.0 ** -1000),     # alpha scales with X^2: the same fit
+    (2.0 ** 500, 2.0 ** 500, 0.7 * 2.0 ** 1000),
+    (2.0 ** -500, 1.0, 3.0),                            # the penalty dominates
+    (np.array([2.0 ** -500, 2.0 ** 500, 1.0]), 1.0, 3.0),   # a penalty per column in any units
+], ids=["small", "large", "small-x", "mixed"])
+def test_ridge_follows_any_change_of_units(x_unit, y_unit, alpha):
+    """Oracle: the same Ridge objective solved in multiple precision; the data were refused
+    before ("squares underflow")."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((20, 3)) * x_unit
+    y = (X / x_unit) @ [1.0, -2.0, 0.5] * y_unit + 0.3 * y_unit * rng.standard_normal(20)
+    model = Ridge(alpha=alpha).fit(X, y)
+    coef, intercept = _ridge_in_multiple_precision(X, y, alpha)
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-12)
+    assert model.intercept_ == pytest.approx(intercept, rel=1e-12)
+
+
+def test_ridge_in_common_units_keeps_its_inference():
+    """Scaling X and y by powers of two and alpha with X's square changes the estimates,
+    standard errors and noise by the units, and nothing else (the fit at scale 1, scaled)."""
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((30, 2)), rng.standard_normal(30)
+    c, t = 2.0 ** -520, 2.0 ** -480
+    reference = Ridge(alpha=2.0).fit(X, y)
+    model = Ridge(alpha=2.0 * c * c).fit(X * c, y * t)
+    g = t * np.r_[1.0, 1.0 / c, 1.0 / c]
+    np.testing.assert_allclose(model.params_, reference.params_ * g, rtol=1e-13)
+    np.testing.assert_allclose(model.bse_, reference.bse_ * g, rtol=1e-13)
+    np.testing.assert_allclose(model.tvalues_, reference.tvalues_, rtol=1e-13)
+    assert model.sigma_ == pytest.approx(reference.sigma_ * t, rel=1e-13)
+    assert model.prior_std_ == pytest.approx(reference.prior_std_ * t / c, rel=1e-13)
+    assert model.effective_df_ == pytest.approx(reference.effective_df_, rel=1e-13)
+
+
+def test_ridge_with_columns_apart_beyond_one_penalty_needs_the_gram_route_or_refuses():
+    """More features than rows need the SVD, which takes one penalty: columns 2**1000
+    apart make it one per column, a clear refusal."""
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((3, 4)) * np.array([2.0 ** -500, 2.0 ** 500, 1.0, 1.0])
+    with pytest.raises(ValueError, match="penalty differs per column"):
+        Ridge(alpha=1.0).fit(X, rng.standard_normal(3))
+
+
+def test_ridge_exact_to_rounding_is_flagged():
+    """A negligible penalty on y = 0.1 x + 0.3: residuals at rounding, tests undefined."""
+    from probml.exceptions import PerfectFitWarning
+
+    x = np.arange(10.0)
+    with pytest.warns(PerfectFitWarning, match="exactly to working precision"):
+        model = Ridge(alpha=1e-300).fit(x[:, None], 0.1 * x + 0.3)
+    assert np.all(np.isnan(model.tvalues_))

@@ -241,3 +241,21 @@ def test_an_estimator_without_fit_is_an_error(diabetes):
         sel.PolynomialFeatures(-1).fit(X)
     with pytest.raises(ValueError, match="invalid parameter"):
         sel.make_pipeline(Ridge()).set_params(nope__alpha=1)
+
+
+def test_cross_validating_an_estimator_without_score_asks_for_scoring(diabetes):
+    """An estimator with fit but no score raised AttributeError deep inside the loop."""
+    class Mean:
+        def fit(self, X, y=None):
+            self.mean_ = np.mean(X)
+            return self
+
+        def get_params(self, deep=True):
+            return {}
+
+        def set_params(self, **params):
+            return self
+
+    X, y = diabetes
+    with pytest.raises(TypeError, match="estimator Mean has no score method.*pass scoring"):
+        sel.cross_val_score(Mean(), X, y)
