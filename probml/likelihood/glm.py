@@ -60,6 +60,7 @@ from ..inference import (
     HC_POWER,
     CoefficientInference,
     Prediction,
+    as_count,
     cluster_codes,
     hc_meat,
     information_criteria,
@@ -507,7 +508,7 @@ class GLM(CoefficientInference, Regressor):
         return [("Family", self._family().name), ("Link", self._link()),
                 ("Deviance", self.deviance_), ("Pearson chi2", self.pearson_chi2_),
                 ("Scale", self.scale_), ("Log-likelihood", self.loglik_),
-                ("AIC", self.aic_), ("BIC", self.bic_), ("Df residuals", self.df_resid_)]
+                ("AIC", self.aic_), ("BIC", self.bic_), ("Df residuals", as_count(self.df_resid_))]
 
 
 # -- the family's model and its numeric parts --------------------------------------------

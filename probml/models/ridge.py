@@ -41,7 +41,7 @@ from .._validation import (
     positive_result,
     record_features,
 )
-from ..inference import CoefficientInference, parameter_names
+from ..inference import CoefficientInference, as_count, parameter_names
 from ._least_squares import (
     EPS,
     DataRequired,
@@ -502,7 +502,7 @@ class Ridge(CoefficientInference, Regressor):
 
     def _summary_info(self):
         return [
-            ("No. observations", str(self.n_samples_)),
+            ("No. observations", as_count(self.n_samples_)),
             ("alpha", self.alpha),
             ("Effective df", self.effective_df_),
             ("Prior std (sigma/sqrt(alpha))", self.prior_std_),
