@@ -422,11 +422,10 @@ def read_table(csv_file, names, missing="raise"):
     (numbers) or None (text).
     """
     positions = [csv_file.column(name) for name in names]
-    pyarrow, pandas = _arrow(), _pandas()
     try:
-        if pyarrow is not None:
+        if (pyarrow := _arrow()) is not None:
             return _arrow_table(pyarrow, csv_file, names, positions, missing)
-        if pandas is not None:
+        if (pandas := _pandas()) is not None:
             return _pandas_table(pandas, csv_file, names, positions)
         if _all_numeric_by_sample(csv_file, positions):
             return _loadtxt_table(csv_file, names, positions)
@@ -459,7 +458,6 @@ def _arrow_table(pyarrow, csv_file, names, positions, missing):
     """The columns read by pyarrow as float64 (its parser rounds correctly), or, where one
     holds text, read again as text: each a float64 column where every cell is a number,
     else checked text."""
-    import pyarrow.compute
     from pyarrow import csv as arrow_csv
 
     try:
@@ -478,21 +476,40 @@ def _arrow_table(pyarrow, csv_file, names, positions, missing):
         column = table.column(wanted.index(f"c{position}"))
         if column.null_count and missing == "raise":
             raise _Unexpected()
-        try:
-            numbers = pyarrow.compute.cast(column, pyarrow.float64())
-        except pyarrow.ArrowInvalid:
-            columns[name] = _checked_text(column.to_pylist())
-            continue
-        values = numbers.to_numpy()
-        if not np.all(np.isfinite(values) | np.isnan(values) & _nulls(numbers)):
-            raise _Unexpected()
+        if column.type != pyarrow.float64():        # read as text: numbers, or text?
+            import pyarrow.compute
+
+            try:
+                column = pyarrow.compute.cast(column, pyarrow.float64())
+            except pyarrow.ArrowInvalid:
+                columns[name] = _checked_text(column.to_pylist())
+                continue
+        parts = [_floats(chunk) for chunk in column.chunks]
+        values = np.concatenate([values for values, _ in parts])
+        nulls = np.concatenate([nulls for _, nulls in parts])
+        if not np.all(np.isfinite(values) | nulls):
+            raise _Unexpected()      # a NaN or infinity pyarrow read as a number ("-nan")
         columns[name] = values
     return Table(columns, table.num_rows)
 
 
-def _nulls(array):
-    """Which entries of a pyarrow array (or chunked array) are null."""
-    return array.is_null().to_numpy()
+def _floats(array):
+    """A pyarrow float64 array as NumPy, NaN where null, and which entries are null.
+
+    Read from its buffers: pyarrow's ``to_numpy`` imports pandas, which costs more
+    than reading a file of a few hundred MB.
+    """
+    nulls = np.zeros(len(array), dtype=bool)
+    if array.null_count:
+        import pyarrow.compute
+
+        bits = np.unpackbits(np.frombuffer(array.buffers()[0], dtype=np.uint8),
+                             bitorder="little")
+        nulls = bits[array.offset:array.offset + len(array)] == 0
+        array = pyarrow.compute.fill_null(array, math.nan)
+    values = np.frombuffer(array.buffers()[1], dtype=np.float64, count=len(array),
+                           offset=8 * array.offset)
+    return values, nulls
 
 
 def _checked_text(values):
@@ -657,15 +674,14 @@ def _arrow_blocks(csv_file, positions, missing):
     try:
         with arrow_csv.open_csv(csv_file.path, **options) as reader:
             for batch in reader:
-                columns = [batch.column(k) for k in order]
-                block = np.column_stack([c.to_numpy(zero_copy_only=False) for c in columns])
+                parts = [_floats(batch.column(k)) for k in order]
+                block = np.column_stack([values for values, _ in parts])
                 clean = np.isfinite(block)
                 if not clean.all():
                     if missing == "raise":
                         raise _Unexpected()
                     # A NaN pyarrow read as a number ("-nan") is not a missing value.
-                    nulls = np.column_stack([_nulls(c) for c in columns])
-                    if not (clean | nulls).all():
+                    if not (clean | np.column_stack([nulls for _, nulls in parts])).all():
                         raise _Unexpected()
                 yield block
     except (pyarrow.ArrowException, OSError) as error:

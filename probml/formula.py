@@ -180,13 +180,13 @@ def _column(frame, name, key):
     return frame[name].to_numpy()
 
 
+#: The intercept as the estimators name it, and as formulas (statsmodels, patsy, formulaic).
+_ESTIMATORS_INTERCEPT, _FORMULAS_INTERCEPT = "intercept", "Intercept"
+
+
 def _without_intercept(matrix):
-    columns = [c for c in matrix.columns if c != "Intercept"]
+    columns = [c for c in matrix.columns if c != _FORMULAS_INTERCEPT]
     return matrix[columns]
-
-
-#: The estimators' intercept, and the name formulas give it.
-_INTERCEPT, INTERCEPT = "intercept", "Intercept"
 
 
 class FormulaFit:
@@ -226,9 +226,9 @@ class FormulaFit:
     def __getattr__(self, name):
         if name.startswith("__") or name in ("model", "_encoding"):
             raise AttributeError(name)
-        if name in ("fit", "fit_transform"):
-            raise AttributeError(f"a FormulaFit is fitted already: fit the formula again with "
-                                 f"from_formula(formula, data), not .{name}")
+        if name == "fit":
+            raise AttributeError("a FormulaFit is fitted already: fit the formula again with "
+                                 "from_formula(formula, data)")
         value = getattr(self.model, name)
         if callable(value) and _first_arguments(value)[:1] == ["X"]:
             return self._on_data(value)
@@ -275,20 +275,22 @@ class FormulaFit:
         """``value`` with the estimator's ``intercept`` named ``Intercept``: a pandas
         object labelled by the parameters, or a list of their names."""
         if isinstance(value, (list, tuple)) and self._names_parameters(value):
-            return type(value)([INTERCEPT, *value[1:]])
+            return type(value)([_FORMULAS_INTERCEPT, *value[1:]])
+        if type(value).__module__.split(".")[0] != "pandas":
+            return value
         axes = [axis for axis in ("index", "columns") if hasattr(value, axis)
                 and self._names_parameters(list(getattr(value, axis)))]
         if axes:
             value = value.copy()
             for axis in axes:
                 labels = list(getattr(value, axis))
-                setattr(value, axis, [INTERCEPT, *labels[1:]])
+                setattr(value, axis, [_FORMULAS_INTERCEPT, *labels[1:]])
         return value
 
     def _names_parameters(self, labels):
         """Whether ``labels`` are the parameters' names: the estimator's intercept, the
         design's columns, then any others (a dispersion)."""
-        names = [_INTERCEPT, *self.columns]
+        names = [_ESTIMATORS_INTERCEPT, *self.columns]
         return (len(labels) >= len(names) and all(isinstance(k, str) for k in labels)
                 and list(labels[:len(names)]) == names)
 
@@ -298,7 +300,7 @@ class FormulaFit:
         summary = self.model.summary(alpha, **kwargs)
         if self._names_parameters(summary.table.names):
             summary.table = copy.copy(summary.table)
-            summary.table.names = [INTERCEPT, *summary.table.names[1:]]
+            summary.table.names = [_FORMULAS_INTERCEPT, *summary.table.names[1:]]
         notes = [f"Formula: {self.formula}"]
         notes += [f"{name}: {note}" for name, note in self.reference_levels.items()]
         if self.n_dropped:
@@ -419,7 +421,7 @@ def from_formula(formula, data, model="linear", missing="drop", **kwargs):
                       f"{'; '.join(parts)} (missing='raise' stops at the first instead).",
                       DataConversionWarning, stacklevel=2)
     design = _without_intercept(matrices.rhs).loc[np.flatnonzero(kept)]
-    has_intercept = "Intercept" in matrices.rhs.columns
+    has_intercept = _FORMULAS_INTERCEPT in matrices.rhs.columns
     if "fit_intercept" in estimator.get_params():
         estimator.set_params(fit_intercept=has_intercept)
     elif not has_intercept:

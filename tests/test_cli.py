@@ -459,7 +459,8 @@ def test_any_file_and_options_get_a_result_or_one_clear_line(tmp_path, capsys, d
                                                    "poisson", "gamma", "binomial"]))]
     argv += data.draw(st.sampled_from([[], ["--format", "json"], ["--format", "csv"],
                                        ["--predict", str(path)], ["--weights", "w"],
-                                       ["--alpha", "-1"], ["--alpha", "2"]]))
+                                       ["--alpha", "-1"], ["--alpha", "2"],
+                                       ["--missing", "raise"]]))
     capsys.readouterr()
     status = cli.main(argv)
     err = capsys.readouterr().err
