@@ -455,42 +455,72 @@ def _arrow_options(pyarrow, csv_file, positions, column_type):
 
 
 def _arrow_table(pyarrow, csv_file, names, positions, missing):
-    """The columns read by pyarrow as float64 (its parser rounds correctly), or, where one
-    holds text, read again as text: each a float64 column where every cell is a number,
-    else checked text."""
+    """The columns read by pyarrow: as float64, streamed (its parser rounds correctly, and
+    a batch at a time is copied out, so pyarrow never holds the file), or, where a cell
+    is not a number, read again as text."""
+    unique = sorted(set(positions))
+    try:
+        found = _arrow_numbers(csv_file, unique, missing)
+    except _Unexpected:
+        found = _arrow_text(pyarrow, csv_file, unique, missing)
+    rows = len(found[unique[0]])
+    if rows == 0:
+        raise _Unexpected()
+    return Table({name: found[position] for name, position in zip(names, positions)}, rows)
+
+
+def _arrow_numbers(csv_file, positions, missing):
+    """``{position: float64 column}`` (NaN where missing) from :func:`_arrow_batches`,
+    each batch copied into one array as it comes, so the data are held once.
+
+    The array is sized from the first batch (pyarrow parses ``ARROW_BLOCK_BYTES`` of the
+    file at a time; pages beyond the rows are never touched) and grows by half if that
+    falls short.
+    """
+    size = os.path.getsize(csv_file.path) - csv_file.header_bytes
+    columns, rows = np.empty((len(positions), 0)), 0
+    for batch in _arrow_batches(csv_file, positions, missing):
+        count = len(batch[0])
+        if rows + count > columns.shape[1]:
+            guess = count * (size // ARROW_BLOCK_BYTES + 2) if rows == 0 else 0
+            grown = np.empty((len(positions), max(guess, rows + count, 3 * rows // 2)))
+            grown[:, :rows] = columns[:, :rows]
+            columns = grown
+        for column, values in zip(columns, batch):
+            column[rows:rows + count] = values
+        rows += count
+    return dict(zip(positions, columns[:, :rows]))
+
+
+def _arrow_text(pyarrow, csv_file, positions, missing):
+    """``{position: column}`` read by pyarrow as text: float64 where every cell is a
+    number (pyarrow's cast, the same parser), else text checked as the careful reader
+    would read it."""
+    import pyarrow.compute
     from pyarrow import csv as arrow_csv
 
+    options, wanted = _arrow_options(pyarrow, csv_file, positions, pyarrow.string())
     try:
-        try:
-            options, wanted = _arrow_options(pyarrow, csv_file, positions, pyarrow.float64())
-            table = arrow_csv.read_csv(csv_file.path, **options)
-        except pyarrow.ArrowInvalid:            # a cell that is not a number: text columns
-            options, wanted = _arrow_options(pyarrow, csv_file, positions, pyarrow.string())
-            table = arrow_csv.read_csv(csv_file.path, **options)
+        table = arrow_csv.read_csv(csv_file.path, **options)
     except (pyarrow.ArrowException, OSError) as error:
         raise _Unexpected() from error
-    if table.num_rows == 0:
-        raise _Unexpected()
-    columns = {}
-    for name, position in zip(names, positions):
+    found = {}
+    for position in positions:
         column = table.column(wanted.index(f"c{position}"))
         if column.null_count and missing == "raise":
             raise _Unexpected()
-        if column.type != pyarrow.float64():        # read as text: numbers, or text?
-            import pyarrow.compute
-
-            try:
-                column = pyarrow.compute.cast(column, pyarrow.float64())
-            except pyarrow.ArrowInvalid:
-                columns[name] = _checked_text(column.to_pylist())
-                continue
-        parts = [_floats(chunk) for chunk in column.chunks]
-        values = np.concatenate([values for values, _ in parts])
-        nulls = np.concatenate([nulls for _, nulls in parts])
+        try:
+            numbers = pyarrow.compute.cast(column, pyarrow.float64())
+        except pyarrow.ArrowInvalid:
+            found[position] = _checked_text(column.to_pylist())
+            continue
+        parts = [_floats(chunk) for chunk in numbers.chunks]
+        values = np.concatenate([values for values, _ in parts] or [np.empty(0)])
+        nulls = np.concatenate([nulls for _, nulls in parts] or [np.empty(0, dtype=bool)])
         if not np.all(np.isfinite(values) | nulls):
             raise _Unexpected()      # a NaN or infinity pyarrow read as a number ("-nan")
-        columns[name] = values
-    return Table(columns, table.num_rows)
+        found[position] = values
+    return found
 
 
 def _floats(array):
@@ -664,8 +694,16 @@ def _reblocked(arrays, block_rows):
 
 
 def _arrow_blocks(csv_file, positions, missing):
-    """pyarrow's batches of the columns as float64 (a missing value NaN); ``_Unexpected``
-    for anything else: a cell that is not a number or not finite, a ragged row."""
+    """pyarrow's batches of the columns as float64 blocks (a missing value NaN)."""
+    for columns in _arrow_batches(csv_file, positions, missing):
+        yield np.column_stack(columns)
+
+
+def _arrow_batches(csv_file, positions, missing):
+    """pyarrow's batches of the columns ``positions`` as float64: a list of NumPy columns
+    per batch (views of its buffers, NaN where a value is missing); ``_Unexpected`` for
+    anything else: a cell that is not a number or not finite, a ragged row, a missing
+    value with ``missing="raise"``."""
     import pyarrow
     from pyarrow import csv as arrow_csv
 
@@ -675,15 +713,12 @@ def _arrow_blocks(csv_file, positions, missing):
         with arrow_csv.open_csv(csv_file.path, **options) as reader:
             for batch in reader:
                 parts = [_floats(batch.column(k)) for k in order]
-                block = np.column_stack([values for values, _ in parts])
-                clean = np.isfinite(block)
-                if not clean.all():
-                    if missing == "raise":
-                        raise _Unexpected()
+                for values, nulls in parts:
+                    clean = np.isfinite(values)
                     # A NaN pyarrow read as a number ("-nan") is not a missing value.
-                    if not (clean | np.column_stack([nulls for _, nulls in parts])).all():
+                    if not clean.all() and (missing == "raise" or not (clean | nulls).all()):
                         raise _Unexpected()
-                yield block
+                yield [values for values, _ in parts]
     except (pyarrow.ArrowException, OSError) as error:
         raise _Unexpected() from error
 

@@ -31,8 +31,8 @@ from ._validation import (
 )
 from .exceptions import NotFittedError, UndefinedStatisticWarning, user_stacklevel
 
-# CoefficientInference, gaussian_loglik, information_criteria and parameter_names are the
-# estimators' building blocks, called with checked arguments; they are not user entry points.
+# CoefficientInference, as_count, gaussian_loglik, information_criteria and parameter_names
+# are the estimators' building blocks, called with checked arguments; not user entry points.
 __all__ = ["CoefficientTable", "EstimateTable", "Summary", "check_counts", "coverage", "critical_value",
            "proportion_interval", "two_sided_pvalue"]
 

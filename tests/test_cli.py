@@ -805,3 +805,21 @@ def test_the_fast_readers_give_the_careful_readers_answer_for_any_cell(tmp_path,
                 continue
             assert repr(got) == repr(np.asarray(answer)[~np.isnan(answer).any(axis=1)]
                                   if not isinstance(answer, tuple) else answer), (disabled, got)
+
+
+def test_a_parquet_file_with_missing_values_follows_the_same_rule(tmp_path, capsys):
+    pytest.importorskip("dask.dataframe")
+    path, columns = _with_missing_cells(tmp_path, _MISSING_CELLS)
+    frame = pd.DataFrame(columns)[["x1", "x2", "y"]]
+    frame.loc[4, "x1"] = frame.loc[8, "y"] = np.nan
+    frame.to_parquet(tmp_path / "gaps.parquet")
+    options = ["--target", "y", "--features", "x1", "x2"]
+    expected, _ = _json(capsys, "fit", str(path), *options)
+    streamed, err = _json(capsys, "fit", str(tmp_path / "gaps.parquet"), *options)
+    assert "2 of 60 rows have a missing value" in err
+    assert streamed["statistics"]["No. observations"] == 58
+    np.testing.assert_allclose([p["coef"] for p in streamed["parameters"]],
+                               [p["coef"] for p in expected["parameters"]], rtol=1e-10)
+    status, _, err = run(capsys, "fit", str(tmp_path / "gaps.parquet"), *options,
+                         "--missing", "raise")
+    assert_one_clear_line(status, err, "NaN")
