@@ -64,8 +64,9 @@ DELIMITERS = (",", ";", chr(9), "|")     # chr(9): a tab
 # are cut every BLOCK_ROWS data rows from the first, whichever reader reads them, so the
 # sums over them are the same to the last bit with every reader and on every machine.
 BLOCK_ROWS = 50_000
-# Bytes pyarrow parses at a time (on its threads, ahead of the blocks' use).
-ARROW_BLOCK_BYTES = 1 << 20
+# Bytes pyarrow parses at a time, on its threads, ahead of the blocks' use: its streamed
+# reader reads up to 32 such pieces ahead, so they bound the memory in flight (16 MiB).
+ARROW_BLOCK_BYTES = 1 << 19
 # Lines read to detect the delimiter.
 SNIFF_LINES = 20
 _DATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?)?"

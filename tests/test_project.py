@@ -198,7 +198,7 @@ def _unimportable(allowed_extras):
 
 # Runs steps in order, each with its modules made unimportable, as if never installed.
 _RUN_STEPS = r"""
-import importlib.abc, json, os, sys, traceback
+import importlib.abc, json, sys, traceback
 
 class Uninstalled(importlib.abc.MetaPathFinder):
     names = set()
