@@ -399,14 +399,16 @@ def test_a_large_file_is_streamed_and_equals_the_fit_in_memory(tmp_path, capsys)
     assert_one_clear_line(status, err, "line 45001, column 'b'", "is not a number")
 
 
-def test_without_pandas_the_numpy_readers_give_the_same_answers(tmp_path, capsys, monkeypatch):
+def test_without_pyarrow_or_pandas_the_other_readers_give_the_same_answers(tmp_path, capsys,
+                                                                           monkeypatch):
     path, _ = _frame_csv(tmp_path)
-    with_pandas, _ = _json(capsys, "fit", str(path), "--target", "y")
+    with_text, _ = _json(capsys, "fit", str(path), "--target", "y")
     numeric, _ = _json(capsys, "fit", str(path), "--target", "y", "--features", "x1", "x2")
-    monkeypatch.setattr(_tables, "_pandas", lambda: None)
-    assert _json(capsys, "fit", str(path), "--target", "y")[0] == with_pandas
-    assert _json(capsys, "fit", str(path), "--target", "y", "--features", "x1",
-                 "x2")[0] == numeric
+    for reader in ("_arrow", "_pandas"):           # then pandas, then NumPy's loadtxt
+        monkeypatch.setattr(_tables, reader, lambda: None)
+        assert _json(capsys, "fit", str(path), "--target", "y")[0] == with_text
+        assert _json(capsys, "fit", str(path), "--target", "y", "--features", "x1",
+                     "x2")[0] == numeric
 
 
 def test_quoted_cells_may_hold_line_ends_and_errors_keep_the_editor_line(tmp_path, capsys):
