@@ -650,26 +650,27 @@ def map_numeric_blocks(csv_file, names, function, block_rows=BLOCK_ROWS, missing
     """
     positions = [csv_file.column(name) for name in names]
     if _arrow() is not None:
-        fast = _arrow_blocks
+        fast = _arrow_batches
     else:
         fast = _pandas_blocks if _pandas() is not None else _loadtxt_blocks
     # A block's small products gain nothing from more BLAS threads, and OpenBLAS's
     # spinning workers would take the parser threads' cores.
     with one_blas_thread():
         try:
-            return _mapped(fast(csv_file, positions, missing), function, block_rows)
+            return _mapped(fast(csv_file, positions, missing), function, block_rows, missing)
         except _Unexpected:
             blocks = _careful_blocks(csv_file, positions, missing, block_rows)
-            return _mapped(blocks, function, block_rows)
+            return _mapped(blocks, function, block_rows, missing)
 
 
-def _mapped(arrays, function, block_rows):
+def _mapped(parts, function, block_rows, missing):
     results, dropped = [], 0
-    for block in _reblocked(arrays, block_rows):
-        kept = ~np.isnan(block).any(axis=1)
-        if not kept.all():
-            dropped += len(block) - int(np.count_nonzero(kept))
-            block = block[kept]
+    for block in _reblocked(parts, block_rows):
+        if missing == "drop":
+            kept = ~np.isnan(block).any(axis=1)
+            if not kept.all():
+                dropped += len(block) - int(np.count_nonzero(kept))
+                block = block[kept]
         if len(block):
             results.append(function(block))
     if not results:
@@ -677,27 +678,29 @@ def _mapped(arrays, function, block_rows):
     return results, dropped
 
 
-def _reblocked(arrays, block_rows):
-    """The rows of ``arrays`` (2-D, in order) in blocks of ``block_rows`` rows (the last
-    shorter), C-contiguous."""
-    pending, count = [], 0
-    for array in arrays:
-        while len(array):
-            take = min(block_rows - count, len(array))
-            pending.append(array[:take])
-            count, array = count + take, array[take:]
+def _reblocked(parts, block_rows):
+    """The rows of ``parts`` (in order: 2-D arrays, or lists of columns) in C-order blocks
+    of ``block_rows`` rows (the last shorter), each row copied once at most."""
+    block, count = None, 0
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            if count == 0 and len(part) == block_rows:        # a block already
+                yield np.ascontiguousarray(part)
+                continue
+            part = part.T
+        start, rows = 0, len(part[0])
+        while start < rows:
+            if block is None:
+                block = np.empty((block_rows, len(part)))
+            take = min(block_rows - count, rows - start)
+            for j, column in enumerate(part):
+                block[count:count + take, j] = column[start:start + take]
+            count, start = count + take, start + take
             if count == block_rows:
-                yield np.ascontiguousarray(np.concatenate(pending) if len(pending) > 1
-                                           else pending[0])
-                pending, count = [], 0
+                yield block
+                block, count = None, 0
     if count:
-        yield np.ascontiguousarray(np.concatenate(pending) if len(pending) > 1 else pending[0])
-
-
-def _arrow_blocks(csv_file, positions, missing):
-    """pyarrow's batches of the columns as float64 blocks (a missing value NaN)."""
-    for columns in _arrow_batches(csv_file, positions, missing):
-        yield np.column_stack(columns)
+        yield block[:count]
 
 
 def _arrow_batches(csv_file, positions, missing):
