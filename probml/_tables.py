@@ -25,7 +25,8 @@ dates, which have no single numeric encoding, are errors that say what to do.
 A cell that is empty or ``NA``, ``NaN``, ``N/A``, ``null`` or ``None`` (in any
 case) is a missing value: an error by line and column (``missing="raise"``),
 or NaN in a column of numbers and None in one of text, for the caller to leave
-its row out.  Blank lines are skipped.  Every reader returns the same doubles
+its row out.  Blank lines are skipped (a line of delimiters alone is a row of missing
+values).  Every reader returns the same doubles
 (each correctly rounded, as ``float()`` rounds) in the same blocks, so a fit
 does not depend on which reader is installed, nor on the machine.
 """
