@@ -94,6 +94,7 @@ from ..inference import (
     HC_POWER,
     CoefficientInference,
     Prediction,
+    as_count,
     cluster_codes,
     hc_meat,
     information_criteria,
@@ -660,23 +661,14 @@ class GLM(CoefficientInference, Regressor):
             spread = np.sqrt(prediction.se_mean ** 2 + self.scale_ * variance(mean, *extra))
         return label_rows(self, mean, X), label_rows(self, spread, X)
 
-    def summary(self, alpha=0.05, *, level=None):
-        """A table of the fit, as statsmodels' ``GLMResults.summary()``: text in a terminal,
-        HTML in a notebook (intervals at ``1 - alpha``, or ``level``); counts print as
-        whole numbers."""
-        summary = super().summary(alpha, level=level)
-        summary.info = [(key, str(value) if isinstance(value, int) else text)
-                        for (key, value), (_, text) in zip(summary.values, summary.info)]
-        return summary
-
     def _summary_info(self):
         return [("Family", self._family().name), ("Link", self._link()),
-                ("No. observations", _count(self.n_obs_)),
-                ("Df residuals", _count(self.df_resid_)),
+                ("No. observations", as_count(self.n_obs_)),
+                ("Df residuals", as_count(self.df_resid_)),
                 ("Df model", len(self._beta) - int(self.fit_intercept)),
                 ("Deviance", self.deviance_), ("Pearson chi2", self.pearson_chi2_),
                 ("Scale", self.scale_), ("Log-likelihood", self.loglik_),
-                ("AIC", self.aic_), ("BIC", self.bic_), ("Iterations", self.n_iter_)]
+                ("AIC", self.aic_), ("BIC", self.bic_), ("Iterations", as_count(self.n_iter_))]
 
     def _summary_notes(self):
         return list(self._notes)
@@ -1158,11 +1150,6 @@ def _with_xlogy(expr):
                                                         if isinstance(f, sp.log)]) == 1,
         lambda e: function(sp.Mul(*[f for f in e.args if not isinstance(f, sp.log)]),
                            [f for f in e.args if isinstance(f, sp.log)][0].args[0]))
-
-
-def _count(value):
-    """A count as the whole number it is (frequency weights may make it a fraction)."""
-    return int(value) if float(value).is_integer() else float(value)
 
 
 def _row_statistics(part, rows, theta, functions, family):

@@ -62,6 +62,7 @@ from ..exceptions import (
 )
 from ..inference import (
     CoefficientInference,
+    as_count,
     gaussian_loglik,
     information_criteria,
     rounding_level_rss,
@@ -246,10 +247,10 @@ class NonlinearRegression(CoefficientInference, Regressor):
         return np.broadcast_to(np.asarray(values[0], dtype=float), (len(X),)).copy()
 
     def _summary_info(self):
-        return [("Observations", self.n_obs_),
+        return [("Observations", as_count(self.n_obs_)),
                 ("Residual SD", self.sigma_), ("RSS", self.rss_),
                 ("Log-likelihood", self.loglik_), ("AIC", self.aic_), ("BIC", self.bic_),
-                ("Iterations", str(self.n_iter_))]
+                ("Iterations", as_count(self.n_iter_))]
 
 
 def _design(X, x):

@@ -63,6 +63,7 @@ from .._validation import (
 )
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
 from ..inference import (
+    as_count,
     Summary,
     coverage,
     critical_value,
@@ -618,11 +619,11 @@ class BayesianLinearRegression(Regressor):
         unknown = self.beta_is_unknown_
         table = _PosteriorTable(names, means, stds, scales,
                                 2 * self.noise_shape_ if unknown else None)
-        info = [("No. observations", f"{self._count:g}"),
+        info = [("No. observations", as_count(self._count)),
                 ("Noise precision", "unknown (NIG)" if unknown else
                  "evidence-maximised" if self.fit_precisions else "known"),
                 ("alpha (prior)", self.alpha_), ("beta (noise)", self.beta_),
-                ("Log evidence", self.log_evidence_), ("Iterations", str(self.n_iter_))]
+                ("Log evidence", self.log_evidence_), ("Iterations", as_count(self.n_iter_))]
         notes = ["Intervals are equal-tailed posterior credible intervals"
                  + (f" (Student-t, {2 * self.noise_shape_:.4g} degrees of freedom)."
                     if unknown else " (normal).")]

@@ -47,7 +47,7 @@ from .._validation import (
     validate_params,
 )
 from ..exceptions import ConvergenceWarning, NonConvexWarning
-from ..inference import EstimateTable, Summary, coverage, parameter_names
+from ..inference import EstimateTable, Summary, as_count, coverage, parameter_names
 from ._moments import Moments
 from ._paths import MAX_PENALTIES, RegularizationPath, check_penalties, path_moments
 from .base import Regressor
@@ -365,9 +365,9 @@ class Lasso(_PenalizedRegressor):
         names = parameter_names(getattr(self, "feature_names_in_", None), len(self.coef_),
                                 fit_intercept)
         estimates = np.r_[self.intercept_, self.coef_] if fit_intercept else self.coef_
-        info = [("No. observations", str(self.n_samples_)), ("alpha", float(self.alpha)),
-                ("Non-zero coefficients", str(int(np.count_nonzero(self.coef_)))),
-                ("Duality gap", self.dual_gap_), ("Sweeps", str(self.n_iter_))]
+        info = [("No. observations", as_count(self.n_samples_)), ("alpha", float(self.alpha)),
+                ("Non-zero coefficients", int(np.count_nonzero(self.coef_))),
+                ("Duality gap", self.dual_gap_), ("Sweeps", as_count(self.n_iter_))]
         return Summary("Lasso (Laplace-prior MAP)", info, EstimateTable(names, estimates),
                        notes=["The Lasso's estimates have no simple sampling distribution: "
                               "no standard errors are reported (bootstrap them, or refit the "

@@ -31,6 +31,7 @@ from .._validation import (
 )
 from ..exceptions import UndefinedStatisticWarning, user_stacklevel
 from ..inference import (
+    as_count,
     COV_TYPES,
     CoefficientInference,
     CoefficientTable,
@@ -512,10 +513,10 @@ class LinearRegression(CoefficientInference, Regressor):
 
     def _summary_info(self):
         return [
-            ("No. observations", f"{self.nobs_:g}"),
+            ("No. observations", as_count(self.nobs_)),
             ("Covariance type", self._check_params()["cov_type"]),
-            ("Df residuals", f"{self.df_resid_:g}"),
-            ("Df model", str(self.df_model_)),
+            ("Df residuals", as_count(self.df_resid_)),
+            ("Df model", as_count(self.df_model_)),
             ("Solver", self.solver_),
             ("R-squared", self.rsquared_),
             ("Adj. R-squared", self.rsquared_adj_),
