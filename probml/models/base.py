@@ -228,16 +228,17 @@ class Regressor(Estimator):
         return 1.0 - rss / tss
 
 
-def warn_exact_fit(model, rss, rounding_rss):
+def warn_exact_fit(model, rss, rounding_rss, statistic="the residual sum of squares"):
     """Whether ``rss`` is at the rounding level
     :func:`~probml.inference.rounding_level_rss` gave (an exact fit to
     working precision), said with a :class:`~probml.exceptions.PerfectFitWarning`: the
     test statistics that divide by the noise are then undefined, and the caller reports
-    them as NaN."""
+    them as NaN.  ``statistic`` names the sum of squares in the message (a GLM's is
+    Pearson's chi-square)."""
     if not (rss == 0 or rss <= rounding_rss):
         return False
-    level = ("the residual sum of squares is 0" if rss == 0 else
-             f"the residual sum of squares ({rss:.3g}) is at the rounding level of the data "
+    level = (f"{statistic} is 0" if rss == 0 else
+             f"{statistic} ({rss:.3g}) is at the rounding level of the data "
              f"(below {rounding_rss:.3g})")
     warnings.warn(
         f"{model} fits the data exactly to working precision: {level}, so the noise "
