@@ -83,7 +83,8 @@ def noise_variance(rss, df_resid, model):
         warnings.warn(
             f"{model} leaves no residual degrees of freedom (df_resid = {df_resid:.3g}): the "
             "noise variance, and so sigma_, the standard errors, intervals and p-values, are "
-            "undefined (NaN). Collect more data or use fewer features (or a larger alpha).",
+            "undefined (NaN). Collect more data or fit fewer parameters (fewer features, or "
+            "a larger alpha).",
             UndefinedStatisticWarning, stacklevel=user_stacklevel())
         return math.nan
     return rss / df_resid
