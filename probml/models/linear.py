@@ -76,7 +76,7 @@ def noise_variance(rss, df_resid, model):
     No residual degrees of freedom leave it undefined (NaN, with an
     :class:`~probml.exceptions.UndefinedStatisticWarning`).  A residual sum of
     squares at rounding level (an exact fit) is the caller's to flag
-    (:func:`~probml.inference.warn_exact_fit`).
+    (:func:`~probml.models.base.warn_exact_fit`).
     """
     if not df_resid > 0:
         warn(
