@@ -43,7 +43,7 @@ import numpy as np
 
 from ._tables import MISSING_RULES
 from ._validation import Options, as_labels
-from .exceptions import DataConversionWarning
+from .exceptions import DataConversionWarning, warn
 from .models import (
     BayesianLinearRegression,
     Lasso,
@@ -417,9 +417,9 @@ def from_formula(formula, data, model="linear", missing="drop", **kwargs):
     if n_dropped:
         parts = [f"{int(np.count_nonzero(mask))} {_REASONS[reason]}"
                  for reason, mask in reasons.items() if mask.any()]
-        warnings.warn(f"{n_dropped} of {len(frame)} rows are left out of the fit: "
-                      f"{'; '.join(parts)} (missing='raise' stops at the first instead).",
-                      DataConversionWarning, stacklevel=2)
+        warn(f"{n_dropped} of {len(frame)} rows are left out of the fit: "
+             f"{'; '.join(parts)} (missing='raise' stops at the first instead).",
+             DataConversionWarning)
     design = _without_intercept(matrices.rhs).loc[np.flatnonzero(kept)]
     has_intercept = _FORMULAS_INTERCEPT in matrices.rhs.columns
     if "fit_intercept" in estimator.get_params():

@@ -1186,4 +1186,10 @@ def _likelihood_entries(X, y):
             b1 * (1 - sp.exp(-b2 * t)), x=t, params=[b1, b2], start=start, max_iter=max_iter),
             {"start": ([50.0, 0.1], "vector"), "max_iter": (2000, "count")},
             {"X": (days, "vector"), "y": (growth, "vector")}),
+        # as many rows as parameters: no residual degrees of freedom (fewer: refused)
+        _estimator("NonlinearRegression with as many rows as parameters",
+                   lambda start: likelihood.NonlinearRegression(
+                       b1 * (1 - sp.exp(-b2 * t)), x=t, params=[b1, b2], start=start),
+                   {"start": ([50.0, 0.1], "vector")},
+                   {"X": (days[:2], "vector"), "y": (growth[:2], "vector")}),
     ]

@@ -13,7 +13,6 @@ the posterior mode gives Ridge regression, in :mod:`probml.models.ridge`.
 
 import contextlib
 import math
-import warnings
 
 import numpy as np
 
@@ -29,7 +28,7 @@ from .._validation import (
     label_rows,
     record_features,
 )
-from ..exceptions import UndefinedStatisticWarning, user_stacklevel
+from ..exceptions import UndefinedStatisticWarning, warn
 from ..inference import (
     as_count,
     COV_TYPES,
@@ -78,14 +77,15 @@ def noise_variance(rss, df_resid, model):
     No residual degrees of freedom leave it undefined (NaN, with an
     :class:`~probml.exceptions.UndefinedStatisticWarning`).  A residual sum of
     squares at rounding level (an exact fit) is the caller's to flag
-    (:func:`~probml.inference.warn_exact_fit`).
+    (:func:`~probml.models.base.warn_exact_fit`).
     """
     if not df_resid > 0:
-        warnings.warn(
+        warn(
             f"{model} leaves no residual degrees of freedom (df_resid = {df_resid:.3g}): the "
             "noise variance, and so sigma_, the standard errors, intervals and p-values, are "
-            "undefined (NaN). Collect more data or use fewer features (or a larger alpha).",
-            UndefinedStatisticWarning, stacklevel=user_stacklevel())
+            "undefined (NaN). Collect more data or fit fewer parameters (fewer features, or "
+            "a larger alpha).",
+            UndefinedStatisticWarning)
         return math.nan
     return rss / df_resid
 
