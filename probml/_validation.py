@@ -299,16 +299,20 @@ _SMALLEST_SUM_OF_SQUARES = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
 
 
 def check_squares_representable(sums_of_squares, A, name="X", feature_names=None):
-    r"""Raise unless every column's sum of squares is a finite, normal double (or exactly 0).
+    r"""Raise unless every column's sum of squares is a finite, normal double (or exactly 0,
+    of a column of zeros).
 
     Estimators built on a Gram matrix :math:`X^\top X` need the squares of the
     data: values beyond about 1e154 overflow when squared and values below
-    about 1e-146 underflow (losing their digits silently).  Either way the
-    fix is a change of units, which the message names.  ``A`` is the data,
-    scanned only when a column fails, to report its largest value.
+    about 1e-146 underflow (losing their digits silently, or all of them: a
+    column of 1e-300s squares to 0).  Either way the fix is a change of units,
+    which the message names.  ``A`` is the data, scanned only where a column
+    fails or sums to 0, to report its largest value.
     """
     sums = np.atleast_1d(np.asarray(sums_of_squares, dtype=float))
     bad = ~np.isfinite(sums) | ((sums > 0) & (sums < _SMALLEST_SUM_OF_SQUARES))
+    for column in np.flatnonzero(sums == 0):
+        bad[column] = bool(np.any((A if A.ndim == 1 else A[:, column]) != 0))
     if not bad.any():
         return
     column = int(np.flatnonzero(bad)[0])
