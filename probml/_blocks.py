@@ -28,8 +28,8 @@ import numpy as np
 
 __all__ = ["PASS_ROWS", "chunk_slices", "chunk_total", "column_sums_of_squares",
            "dask_head_rows", "gram_and_cross", "map_chunks", "map_dask_chunks",
-           "one_blas_thread", "pass_threads", "row_blocks", "row_sum", "weighted_gram",
-           "weighted_sum"]
+           "one_blas_thread", "pass_threads", "row_blocks", "row_sum", "threaded_passes",
+           "weighted_gram", "weighted_sum"]
 
 # Elements of a block of rows converted to float64 at a time (2 MiB).
 _BLOCK_ELEMENTS = 1 << 18
@@ -93,6 +93,16 @@ def one_blas_thread():
     if controller is None:
         return contextlib.nullcontext()
     return controller.limit(limits=1, user_api="blas")
+
+
+def threaded_passes(rows):
+    """:func:`one_blas_thread` for a fit whose passes over ``rows`` rows run on several
+    threads (:func:`map_chunks`), else no change: the small solves between its passes
+    lose nothing, and OpenBLAS's workers, which spin for a while after each call of
+    theirs, would otherwise take the cores of the passes' threads."""
+    if min(pass_threads(), len(chunk_slices(rows))) > 1:
+        return one_blas_thread()
+    return contextlib.nullcontext()
 
 
 @functools.lru_cache(maxsize=1)

@@ -266,7 +266,9 @@ def test_rare_events_on_the_large_data_path_match_statsmodels():
     reference = sm.Logit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-14,
                                                     maxiter=100)
     np.testing.assert_allclose(model.params_, reference.params, rtol=1e-9)
-    np.testing.assert_allclose(model.bse_, reference.bse, rtol=1e-9)
+    # The information is taken where Newton's step moves the linear predictor by at most
+    # 1e-8 (weighted root mean square; three rows carry it): the errors follow.
+    np.testing.assert_allclose(model.bse_, reference.bse, rtol=3e-8)
 
 
 @pytest.mark.parametrize("X, y", [
@@ -279,6 +281,19 @@ def test_classes_a_hyperplane_separates_are_found_however_few_the_rows(X, y):
     with pytest.warns(PerfectSeparationWarning, match="separated"):
         model = LogisticRegression().fit(X, y)
     assert model.separation_ and np.all(np.isnan(model.bse_))
+
+
+@pytest.mark.parametrize("n", [1_000, 250_000], ids=["newton", "subsample-start"])
+def test_dask_columns_too_small_to_square_or_constant_are_named(n):
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(n, 2))
+    y = da.from_array((rng.uniform(size=n) < 0.5).astype(float), chunks=n // 4)
+    with pytest.raises(ValueError, match="column 0 has values so small .* squares underflow"):
+        LogisticRegression().fit(da.from_array(X * 1e-300, chunks=(n // 4, 2)), y)
+    constant = np.column_stack([X, np.full(n, 2.0)])
+    with pytest.raises(ValueError, match="Feature 2 does not vary beside the intercept"):
+        LogisticRegression().fit(da.from_array(constant, chunks=(n // 4, 3)), y)
 
 
 def test_the_summary_says_which_class_is_one(spector):
