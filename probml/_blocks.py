@@ -28,8 +28,8 @@ import numpy as np
 
 __all__ = ["PASS_ROWS", "chunk_slices", "chunk_total", "column_sums_of_squares",
            "dask_head_rows", "gram_and_cross", "map_chunks", "map_dask_chunks",
-           "one_blas_thread", "pass_threads", "row_blocks", "row_sum", "threaded_passes",
-           "weighted_gram", "weighted_sum"]
+           "one_blas_thread", "pass_threads", "row_blocks", "row_sum", "weighted_gram",
+           "weighted_sum"]
 
 # Elements of a block of rows converted to float64 at a time (2 MiB).
 _BLOCK_ELEMENTS = 1 << 18
@@ -86,23 +86,14 @@ def one_blas_thread():
     """A context in which BLAS runs on one thread (threadpoolctl, when installed), for
     work already spread over threads of its own (a pass's chunk threads, a file's
     parser threads, a Dask scheduler's workers): more BLAS threads per block would
-    only compete for the same cores, and OpenBLAS's spinning workers take them from
-    the other threads (a 200-column information pass on two threads ran 1.8x slower
-    with two BLAS threads each)."""
+    only compete for the same cores, and OpenBLAS's workers, which spin for a while
+    after each call, take them from the other threads (a 200-column information pass
+    on two threads ran 1.8x slower with two BLAS threads each).  A product on one
+    thread also sums in one order, where several can split its sums."""
     controller = _blas_controller()
     if controller is None:
         return contextlib.nullcontext()
     return controller.limit(limits=1, user_api="blas")
-
-
-def threaded_passes(rows):
-    """:func:`one_blas_thread` for a fit whose passes over ``rows`` rows run on several
-    threads (:func:`map_chunks`), else no change: the small solves between its passes
-    lose nothing, and OpenBLAS's workers, which spin for a while after each call of
-    theirs, would otherwise take the cores of the passes' threads."""
-    if min(pass_threads(), len(chunk_slices(rows))) > 1:
-        return one_blas_thread()
-    return contextlib.nullcontext()
 
 
 @functools.lru_cache(maxsize=1)
@@ -130,11 +121,13 @@ def map_chunks(function, chunks):
     chunk order, so a sum over it in order is the same to the last bit
     whatever the number of threads; NumPy's floating-point error state
     (:func:`numpy.errstate`) is the caller's in every thread, and BLAS runs on
-    one thread in each (:func:`one_blas_thread`).
+    one thread in each (:func:`one_blas_thread`), on one thread or several, so that
+    a chunk's products do not depend on how many threads BLAS has either.
     """
     threads = min(pass_threads(), len(chunks))
     if threads <= 1:
-        return [function(rows) for rows in chunks]
+        with one_blas_thread():
+            return [function(rows) for rows in chunks]
     state = np.geterr()
 
     def run(part):

@@ -41,7 +41,6 @@ from .._blocks import (
     map_chunks,
     map_dask_chunks,
     one_blas_thread,
-    threaded_passes,
     weighted_gram,
 )
 from .._validation import (
@@ -234,7 +233,7 @@ class _Objective:
             information[np.arange(1, len(beta)), np.arange(1, len(beta))] += self.lam
             if not self.fit_intercept:
                 # The intercept stays at 0 (its gradient is 0); the diagonal keeps the
-                # weights' total, which measures Newton's step (_binary_step_size).
+                # weights' total, which measures Newton's step (_intercept_information).
                 information[0, 1:] = information[1:, 0] = 0.0
         return Evaluation(value, gradient, information, (loglik, min_weight, sums))
 
@@ -271,7 +270,7 @@ def _warm_start(objective, max_iter):
     fit to evenly spaced blocks of a quarter of ``_SUBSAMPLE_ROWS`` rows; the
     information of ``_SUBSAMPLE_ROWS`` rows at that estimate, scaled up to all
     rows, then stands in for the full one (chord steps, accelerated) until the
-    last step.  A Hessian pass costs about four (p = 20) to eight (p = 200)
+    last step.  A Hessian pass costs about three (p = 20) to six (p = 200)
     gradient passes; a preconditioner from four times the rows of the fit
     halves its error (about :math:`2\sqrt{p/m}` from m rows) for a quarter of
     one pass over all rows.  Returns the start and the preconditioner (None,
@@ -409,11 +408,13 @@ class LogisticRegression(CoefficientInference, Classifier):
         Stop when every component of the gradient of the mean log-likelihood
         is at most ``tol`` in absolute value (scikit-learn's ``lbfgs``
         criterion at the same ``tol``) and Newton's step :math:`\delta` changes
-        the linear predictor by at most ``max(tol, 1e-8)`` in root mean square
-        (:math:`\sqrt{\delta^\top\mathcal I\,\delta / n}`, each row weighted
-        by :math:`\mu(1-\mu)`).  That last step is then added, which leaves
-        the estimate within about its square of the optimum; the standard
-        errors come from the information matrix where it was taken.
+        the linear predictor by at most ``max(tol, 1e-8)`` in root mean square,
+        each row weighted by its information :math:`w_i = \mu_i(1-\mu_i)`
+        (:math:`\sqrt{\delta^\top\mathcal I\,\delta / \sum_i w_i}`).  That
+        last step is then added, which leaves the estimate within about its
+        square of the optimum; the standard errors come from the information
+        matrix where it was taken, so they are within about that step of
+        those at the estimate.
     max_iter : int, default=100
         Newton iterations.
 
@@ -518,7 +519,7 @@ class LogisticRegression(CoefficientInference, Classifier):
         """
         self._response = _response_name(y)
         if is_dask_collection(X) or is_dask_collection(y):
-            with one_blas_thread():        # the scheduler's threads run the passes
+            with one_blas_thread():        # as in memory; the scheduler's threads run passes
                 return self._fit_chunks(X, y, sample_weight=sample_weight,
                                         freq_weights=freq_weights)
         params = self._check_params()
@@ -542,7 +543,10 @@ class LogisticRegression(CoefficientInference, Classifier):
         self.n_samples_ = n
         self._names = parameter_names(names, p, True)
         if len(self.classes_) == 2:
-            with threaded_passes(n):
+            # BLAS on one thread: the passes (map_chunks) run on threads of their own, and
+            # the small solves between them lose nothing, where OpenBLAS's workers would
+            # spin on the passes' cores after each; and every product sums in one order.
+            with one_blas_thread():
                 self._fit_binary(X, labels, lam, tol, fit_intercept, names, weights)
         else:
             X = X.astype(np.float64, copy=False)   # the K-class Hessian needs it whole
