@@ -75,6 +75,13 @@ def test_bundled_data_sets():
     assert list(datasets.load_study_hours(as_frame=True).columns) == ["hours", "score"]
 
 
+def test_a_data_frame_without_pandas_asks_for_pandas(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)        # import pandas fails
+    with pytest.raises(ImportError, match="as_frame=True returns a pandas DataFrame: install"):
+        datasets.load_study_hours(as_frame=True)
+    assert datasets.load_study_hours().data.shape == (12, 1)
+
+
 def test_cli_fit_prints_a_summary_with_column_names(capsys):
     path = ROOT / "probml" / "datasets" / "data" / "four_features.csv"
     assert cli.main(["fit", str(path), "--target", "y", "--model", "ridge",
