@@ -170,24 +170,30 @@ class _TransposedBatch:
         self.A = np.empty((self.p + 1 + extra, size))
         self.A[self.p] = 1.0
         self.products = np.empty_like(self.A)
+        self.rows = np.empty((size, self.p), dtype=X.dtype)     # a batch's rows, gathered
         self._views = {}
 
     def load(self, rows):
         r"""Copy the batch's ``rows`` of X (a slice or an index array) into ``A``.
 
         Returns the views of its columns: ``A``, ``products``, their first
-        ``p + 1`` rows (:math:`[X\ 1]^\top` and its products) and their next
-        row (where ``extra`` is 1).
+        ``p + 1`` rows (:math:`[X\ 1]^\top` and its products), their next row
+        (where ``extra`` is 1), ``A[:p]`` and the rows gathered.
         """
-        batch = self.X[rows] if isinstance(rows, slice) else self.X.take(rows, axis=0)
-        views = self._views.get(batch.shape[0]) or self._views_of(batch.shape[0])
-        views[0][:self.p] = batch.T
+        if isinstance(rows, slice):
+            batch = self.X[rows]
+            views = self._views.get(batch.shape[0]) or self._views_of(batch.shape[0])
+        else:       # rows of a permutation, all in range: "clip" spares take's checking copy
+            views = self._views.get(rows.shape[0]) or self._views_of(rows.shape[0])
+            batch = self.X.take(rows, axis=0, out=views[-1], mode="clip")
+        views[-2][...] = batch.T
         return views
 
     def _views_of(self, m):
         p, A, products = self.p, self.A[:, :m], self.products[:, :m]
         views = self._views[m] = (A, products, A[:p + 1], products[:p + 1],
-                                  A[p + 1:p + 2].reshape(-1), products[p + 1:p + 2].reshape(-1))
+                                  A[p + 1:p + 2].reshape(-1), products[p + 1:p + 2].reshape(-1),
+                                  A[:p], self.rows[:m])
         return views
 
 
@@ -227,7 +233,8 @@ class _LinearPredictorModule(Module):
         return np.shape(params["w"])[0]
 
     def forward(self, params, X):
-        return matmul(X, params["w"]) + params["b"]
+        predictor = matmul(X, params["w"])
+        return np.add(predictor, params["b"], out=predictor)     # matmul's own array
 
     def loss(self, params, X, y):
         return self._loss(y, self.forward(params, X), check_input=False)
@@ -298,7 +305,7 @@ class LinearRegressionModule(_LinearPredictorModule):
         negative_y, residuals = np.negative(y), np.empty(size)
 
         def loss_and_gradient(theta, rows):
-            _, products, X1, X1_products, dL, last_products = batch.load(rows)
+            _, products, X1, X1_products, dL, last_products, *_ = batch.load(rows)
             m = dL.shape[0]
             np.multiply(X1, theta[:, None], out=X1_products)
             _take(negative_y, rows, last_products)

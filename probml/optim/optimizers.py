@@ -192,11 +192,14 @@ def _all_finite(array):
     return math.isfinite(array.sum()) or bool(np.isfinite(array).all())
 
 
-def _sum_of_sums(vectors):
+def _sum_of_sums(*vectors):
     """The sum of the vectors' entries, in an order fixed by their sizes: finite unless an
     entry is NaN or infinite or the sum overflows (a quick test of finiteness)."""
-    return sum(sum(vector.tolist()) if vector.size <= _PYTHON_SUM_SIZE
-               else float(np.add.reduce(vector)) for vector in vectors)
+    total = 0.0
+    for vector in vectors:
+        total += (sum(vector.tolist()) if vector.size <= _PYTHON_SUM_SIZE
+                  else float(np.add.reduce(vector)))
+    return total
 
 
 def _check_finite_leaves(grads, updates, slots, t):
@@ -293,7 +296,7 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
                                     lr=state.learning_rate, t=t)
         new_slots = dict(zip(slot_names, new))
         # A sum that overflowed goes to the full check too, as in _all_finite.
-        if not math.isfinite(_sum_of_sums((updates, *new))):
+        if not math.isfinite(_sum_of_sums(updates, *new)):
             _check_finite_leaves(grads, updates, new_slots, t)
         return updates, OptimizerState(t, rate(t), new_slots)
 

@@ -524,17 +524,20 @@ class Trainer:
     def _train_epoch(self, run, batch, data, batch_size, epoch, bar):
         """One pass over the training batches: a loss, a gradient and an update each
         (``batch`` is the module's :meth:`~Module._batch_pass`)."""
+        losses, rates, step, isfinite = run.losses, run.rates, run.step, math.isfinite
         for rows in data._batch_rows(batch_size, epoch):
             i = run.i
             try:
                 loss, gradient = batch(run.vector, rows)
             except ValueError as error:         # e.g. logits that overflowed to +inf
                 raise run.failure(error, epoch, "loss") from None
-            if not math.isfinite(loss) or (i and loss > run.divergent_loss):
+            if not isfinite(loss) or loss > run.divergent_loss:
                 raise run.divergence(loss, epoch)
-            run.losses[i], run.rates[i] = loss, run.state.learning_rate
+            losses[i], rates[i] = loss, run.state.learning_rate
+            if i == 0:      # DIVERGENCE_FACTOR times the first loss, if that is positive
+                run.divergent_loss = DIVERGENCE_FACTOR * losses[0] if loss > 0 else math.inf
             try:
-                run.step(gradient)
+                step(gradient)
             except (DivergenceError, ValueError) as error:
                 raise run.divergence(loss, epoch, cause=str(error)) from None
             if bar is not None:
@@ -579,7 +582,8 @@ class _Run:
         self.max_norm = trainer.clip_norm
         self.layout = FlatLayout(params)
         self.vector = self.layout.flatten(params)
-        self.state = optimizer.init(self.vector if optimizer._step is not None else params)
+        self.vector_step = optimizer._step
+        self.state = optimizer.init(self.vector if self.vector_step is not None else params)
         self.losses, self.rates = np.empty(total), np.empty(total)
         # DIVERGENCE_FACTOR times the first loss, once there is one (and it is positive).
         self.divergent_loss = math.inf
@@ -599,21 +603,18 @@ class _Run:
 
     def step(self, gradient):
         """Update the parameters with ``gradient`` (a vector like them); record the step."""
-        i, optimizer = self.i, self.optimizer
-        if i == 0:
-            self.divergent_loss = DIVERGENCE_FACTOR * self.losses[0] if self.losses[0] > 0 \
-                else math.inf
+        i = self.i
         if self.max_norm is not None:
             gradient, self.grad_norms[i] = clip_norm(gradient, self.max_norm)
-        if optimizer._step is None:
-            updates, self.state = optimizer.update(self.layout.unflatten(gradient), self.state,
-                                                   self.params)
-            step = self.layout.flatten(updates)
+        if self.vector_step is not None:
+            step, self.state = self.vector_step(gradient, self.state, self.vector)
         else:
-            step, self.state = optimizer._step(gradient, self.state, self.vector)
-        self.vector = self.vector + step
+            updates, self.state = self.optimizer.update(self.layout.unflatten(gradient),
+                                                        self.state, self.params)
+            step = self.layout.flatten(updates)
+        self.vector = vector = self.vector + step
         if self.trajectory is not None:
-            self.trajectory[i + 1] = self.vector
+            self.trajectory[i + 1] = vector
         self.i = i + 1
 
     def history(self):
