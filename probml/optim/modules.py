@@ -301,6 +301,9 @@ class LinearRegressionModule(_LinearPredictorModule):
         sum (its products end with a row of -y), and the squared residuals are summed
         with the gradient's products, so loss and gradient take one sum each way.  The
         same numbers as :func:`~probml.losses.mean_squared_error` and its gradient."""
+        if (self._loss is not losses.mean_squared_error
+                or self._loss_gradient is not losses.mean_squared_error_gradient):
+            return super()._batches(X, y, size)     # a subclass with a loss of its own
         batch, p = _TransposedBatch(X, size, extra=1), X.shape[1]
         negative_y, residuals = np.negative(y), np.empty(size)
 
