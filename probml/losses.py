@@ -226,7 +226,7 @@ def mean_squared_error(y_true, y_pred, *, check_input=True):
     # Unchecked (the training loop): one pass, summed by NumPy in an order fixed by the
     # length alone (a BLAS dot product would sum in a CPU-dependent order).
     r = np.subtract(y_pred, y_true, dtype=np.float64)
-    return float(np.add.reduce(r * r)) / r.size
+    return float(np.add.reduce(np.multiply(r, r, out=r))) / r.size
 
 
 def mean_squared_error_gradient(y_true, y_pred, *, check_input=True):

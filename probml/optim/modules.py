@@ -44,11 +44,6 @@ def _block_rows(width):
     return max(1, _BLOCK // max(width, 1))
 
 
-def _transposed(A):
-    """``A.T`` as a C-ordered copy, for a mini-batch's two products."""
-    return np.ascontiguousarray(A.T)
-
-
 def _times(AT, B):
     r""":math:`AB` from :math:`A^\top`: each entry summed over ``j`` in index order.
 
@@ -153,10 +148,80 @@ def _check_binary_targets(y):
                          f"{float(y[row])!r} at row {row}; encode the classes as 0 and 1.")
 
 
+class _TransposedBatch:
+    r"""A linear predictor's batches laid out for its two products.
+
+    The batch's rows of ``X`` are copied transposed into ``A[:p]``, above a row of
+    ones (the intercept's column) and ``extra`` rows the module fills in, so that
+    with :math:`\theta = (w, b)`
+
+    * :math:`[X\ 1]\theta` is the products ``A[:p + 1] * theta[:, None]`` added row
+      after row: each entry summed over ``j`` in index order, as :func:`matmul` sums;
+    * :math:`[X\ 1]^\top d` is the products ``A[:p + 1] * d`` each summed along its
+      contiguous row by NumPy's pairwise sum, as :func:`crossprod` sums.
+
+    Both orders are fixed by the shapes alone.  The buffers (``A`` and
+    ``products``, of ``size`` columns) and their views are made once for all
+    the batches.
+    """
+
+    def __init__(self, X, size, extra):
+        self.X, self.p = X, X.shape[1]
+        self.A = np.empty((self.p + 1 + extra, size))
+        self.A[self.p] = 1.0
+        self.products = np.empty_like(self.A)
+        self.rows = np.empty((size, self.p), dtype=X.dtype)     # a batch's rows, gathered
+        self._views = {}
+
+    def load(self, rows):
+        r"""Copy the batch's ``rows`` of X (a slice or an index array) into ``A``.
+
+        Returns the views of its columns: ``A``, ``products``, their first
+        ``p + 1`` rows (:math:`[X\ 1]^\top` and its products), their next row
+        (where ``extra`` is 1), ``A[:p]`` and the rows gathered.
+        """
+        if isinstance(rows, slice):
+            batch = self.X[rows]
+            views = self._views.get(batch.shape[0]) or self._views_of(batch.shape[0])
+        else:       # rows of a permutation, all in range: "clip" spares take's checking copy
+            views = self._views.get(rows.shape[0]) or self._views_of(rows.shape[0])
+            batch = self.X.take(rows, axis=0, out=views[-1], mode="clip")
+        views[-2][...] = batch.T
+        return views
+
+    def _views_of(self, m):
+        p, A, products = self.p, self.A[:, :m], self.products[:, :m]
+        views = self._views[m] = (A, products, A[:p + 1], products[:p + 1],
+                                  A[p + 1:p + 2].reshape(-1), products[p + 1:p + 2].reshape(-1),
+                                  A[:p], self.rows[:m])
+        return views
+
+
+def _take(values, rows, out):
+    """``values[rows]`` written into ``out``."""
+    if isinstance(rows, slice):
+        out[...] = values[rows]
+    else:       # rows of a permutation, all in range: "clip" spares take's checking copy
+        values.take(rows, out=out, mode="clip")
+    return out
+
+
+def _sum_down(products, out):
+    """Each column of ``products`` summed row after row (index order), into ``out``."""
+    if products.shape[1] == 1:      # one column: NumPy would add its entries pairwise
+        out[0] = np.add.accumulate(products[:, 0])[-1]
+    else:
+        np.add.reduce(products, axis=0, out=out)
+    return out
+
+
 class _LinearPredictorModule(Module):
     """A linear predictor :math:`Xw + b` trained on a loss of it.
 
     Subclasses name the loss and its gradient with respect to the predictor.
+    Up to ``_block_rows(p)`` rows (a mini-batch) are worked on transposed
+    (:class:`_TransposedBatch`); the Trainer keeps the buffers for the whole
+    run and hands over the parameters as the vector :math:`(w, b)`.
     """
 
     _loss = _loss_gradient = None
@@ -168,7 +233,8 @@ class _LinearPredictorModule(Module):
         return np.shape(params["w"])[0]
 
     def forward(self, params, X):
-        return matmul(X, params["w"]) + params["b"]
+        predictor = matmul(X, params["w"])
+        return np.add(predictor, params["b"], out=predictor)     # matmul's own array
 
     def loss(self, params, X, y):
         return self._loss(y, self.forward(params, X), check_input=False)
@@ -177,16 +243,40 @@ class _LinearPredictorModule(Module):
         return self.loss_and_gradient(params, X, y)[1]
 
     def loss_and_gradient(self, params, X, y):
-        if X.shape[0] > _block_rows(X.shape[1]):
-            predictor = self.forward(params, X)
-            dL = self._loss_gradient(y, predictor, check_input=False)
-            grad_w = crossprod(X, dL)
-        else:       # a mini-batch: one transposed copy serves both products
-            XT = _transposed(X)
-            predictor = _times(XT, params["w"]) + params["b"]
-            dL = self._loss_gradient(y, predictor, check_input=False)
-            grad_w = _transposed_times(XT, dL)
-        return self._loss(y, predictor, check_input=False), {"w": grad_w, "b": dL.sum()}
+        p = X.shape[1]
+        if X.shape[0] <= _block_rows(p):
+            theta = np.append(params["w"], params["b"])
+            loss, gradient = self._batches(X, y, X.shape[0])(theta, slice(None))
+            return loss, {"w": gradient[:p], "b": gradient[p]}
+        predictor = self.forward(params, X)
+        dL = self._loss_gradient(y, predictor, check_input=False)
+        return self._loss(y, predictor, check_input=False), {"w": crossprod(X, dL),
+                                                             "b": dL.sum()}
+
+    def _batch_pass(self, layout, X, y, batch_size):
+        p = X.shape[1]
+        # A subclass that computes its own loss and gradient is trained on them.
+        if (type(self).loss_and_gradient is _LinearPredictorModule.loss_and_gradient
+                and batch_size <= _block_rows(p)
+                and layout.leaves == [(("w",), 0, p, (p,)), (("b",), p, p + 1, ())]):
+            return self._batches(X, y, batch_size)
+        return super()._batch_pass(layout, X, y, batch_size)
+
+    def _batches(self, X, y, size):
+        """``(theta, rows) -> (loss, gradient)`` for batches of at most ``size`` rows."""
+        batch = _TransposedBatch(X, size, extra=0)
+        predictor, targets = np.empty(size), np.empty(size)
+
+        def loss_and_gradient(theta, rows):
+            A, products, *_ = batch.load(rows)
+            m = A.shape[1]
+            eta, target = _sum_down(np.multiply(A, theta[:, None], out=products),
+                                    predictor[:m]), _take(y, rows, targets[:m])
+            loss = self._loss(target, eta, check_input=False)
+            np.multiply(A, self._loss_gradient(target, eta, check_input=False), out=products)
+            return loss, np.add.reduce(products, axis=1)
+
+        return loss_and_gradient
 
 
 class LinearRegressionModule(_LinearPredictorModule):
@@ -205,6 +295,31 @@ class LinearRegressionModule(_LinearPredictorModule):
     def check_targets(self, y):
         if y.ndim != 1:
             raise ValueError(f"LinearRegressionModule has one target; y has shape {y.shape}.")
+
+    def _batches(self, X, y, size):
+        """The MSE's batches with fewer passes: the residuals come out of the predictor's
+        sum (its products end with a row of -y), and the squared residuals are summed
+        with the gradient's products, so loss and gradient take one sum each way.  The
+        same numbers as :func:`~probml.losses.mean_squared_error` and its gradient."""
+        if (self._loss is not losses.mean_squared_error
+                or self._loss_gradient is not losses.mean_squared_error_gradient):
+            return super()._batches(X, y, size)     # a subclass with a loss of its own
+        batch, p = _TransposedBatch(X, size, extra=1), X.shape[1]
+        negative_y, residuals = np.negative(y), np.empty(size)
+
+        def loss_and_gradient(theta, rows):
+            _, products, X1, X1_products, dL, last_products, *_ = batch.load(rows)
+            m = dL.shape[0]
+            np.multiply(X1, theta[:, None], out=X1_products)
+            _take(negative_y, rows, last_products)
+            r = _sum_down(products, residuals[:m])          # [X 1] theta - y
+            np.multiply(r, 2.0 / m, out=dL)                 # dL/dy-hat = 2 r / m
+            np.multiply(X1, dL, out=X1_products)
+            np.multiply(r, r, out=last_products)
+            sums = np.add.reduce(products, axis=1)          # X^T dL, sum of dL, sum of r^2
+            return float(sums[p + 1]) / m, sums[:p + 1]
+
+        return loss_and_gradient
 
 
 class LogisticRegressionModule(_LinearPredictorModule):

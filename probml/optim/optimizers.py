@@ -182,10 +182,24 @@ def _check_beta(value, name):
     return _BETA(value, name)
 
 
+# Entries up to which Python adds a vector's entries sooner than NumPy sets up a reduction.
+_PYTHON_SUM_SIZE = 64
+
+
 def _all_finite(array):
     """Whether every entry is finite: one sum (NaN and inf carry through it), in full only
     when the sum itself overflows."""
     return math.isfinite(array.sum()) or bool(np.isfinite(array).all())
+
+
+def _sum_of_sums(*vectors):
+    """The sum of the vectors' entries, in an order fixed by their sizes: finite unless an
+    entry is NaN or infinite or the sum overflows (a quick test of finiteness)."""
+    total = 0.0
+    for vector in vectors:
+        total += (sum(vector.tolist()) if vector.size <= _PYTHON_SUM_SIZE
+                  else float(np.add.reduce(vector)))
+    return total
 
 
 def _check_finite_leaves(grads, updates, slots, t):
@@ -281,7 +295,8 @@ def _make_optimizer(name, learning_rate, slot_names, leaf_update, hyperparameter
         updates, *new = leaf_update(grads, params, *[slots[slot] for slot in slot_names],
                                     lr=state.learning_rate, t=t)
         new_slots = dict(zip(slot_names, new))
-        if not (_all_finite(updates) and all(_all_finite(value) for value in new)):
+        # A sum that overflowed goes to the full check too, as in _all_finite.
+        if not math.isfinite(_sum_of_sums(updates, *new)):
             _check_finite_leaves(grads, updates, new_slots, t)
         return updates, OptimizerState(t, rate(t), new_slots)
 

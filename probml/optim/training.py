@@ -55,7 +55,7 @@ from .._validation import (
     check_whole_number,
 )
 from ..exceptions import DivergenceError
-from ._tree import FlatLayout, as_float_tree, check_same_structure, tree_leaves, tree_map
+from ._tree import FlatLayout, as_float_tree, check_same_structure, tree_leaves
 from .optimizers import Optimizer, clip_norm, gradient_descent
 
 # Iterations a run may record (its loss and rate: 2 GiB of float64 between them).
@@ -99,6 +99,32 @@ class Module:
     def loss_and_gradient(self, params, X, y):
         """Both at once; override to compute the forward pass once."""
         return self.loss(params, X, y), self.gradient(params, X, y)
+
+    def _batch_pass(self, layout, X, y, batch_size):
+        """The Trainer's loss and gradient of a batch, on its vector of parameters.
+
+        Returns ``loss_and_gradient(vector, rows)``: ``vector`` holds the
+        parameters laid end to end by ``layout`` (a
+        :class:`~probml.optim._tree.FlatLayout`), ``rows`` is a slice or an
+        integer array of at most ``batch_size`` rows of ``X`` and ``y``, and the
+        gradient comes back as a new vector laid out like ``vector``.  This one
+        calls :meth:`loss_and_gradient` on the rows and the tree of views of
+        ``vector`` (checking the gradient's structure once); a module whose
+        arithmetic can work on the vector overrides it.
+        """
+        checked = False
+
+        def loss_and_gradient(vector, rows):
+            nonlocal checked
+            params = layout.unflatten(vector)
+            loss, grads = self.loss_and_gradient(params, *_rows_of(X, y, rows))
+            if not checked:     # the module returns the same structure after
+                grads = as_float_tree(grads, "grads", finite=False, copy=False)
+                check_same_structure(grads, params, "grads", "module.params")
+                checked = True
+            return loss, layout.flatten(grads)
+
+        return loss_and_gradient
 
     def check_targets(self, y):
         """Raise a ValueError if ``y`` is not a valid target for this model."""
@@ -234,16 +260,27 @@ class DataModule:
         The last batch is smaller when ``batch_size`` does not divide the
         number of rows.  Unshuffled batches are views, not copies.
         """
+        for rows in self._batch_rows(batch_size, epoch):
+            yield _rows_of(self.X_train, self.y_train, rows)
+
+    def _batch_rows(self, batch_size, epoch):
+        """The training rows of each batch: slices in order, or index arrays of the
+        epoch's seeded permutation."""
         batch_size, n = self.check_batch_size(batch_size), self.n_train
-        X, y = self.X_train, self.y_train
         if not self.shuffle:
             for start in range(0, n, batch_size):
-                yield X[start:start + batch_size], y[start:start + batch_size]
+                yield slice(start, start + batch_size)
             return
         order = _epoch_generator(self.seed, epoch).permutation(n)
         for start in range(0, n, batch_size):
-            rows = order[start:start + batch_size]
-            yield X.take(rows, axis=0), y.take(rows, axis=0)
+            yield order[start:start + batch_size]
+
+
+def _rows_of(X, y, rows):
+    """``X`` and ``y`` at ``rows`` (a slice: views; an index array: copies)."""
+    if isinstance(rows, slice):
+        return X[rows], y[rows]
+    return X.take(rows, axis=0), y.take(rows, axis=0)
 
 
 def _epoch_generator(seed, stream):
@@ -446,11 +483,12 @@ class Trainer:
     def _run(self, module, data, params, batch_size):
         per_epoch = math.ceil(data.n_train / batch_size)
         run = _Run(self, data, params, self._scheduled_optimizer(per_epoch), per_epoch)
+        batch = module._batch_pass(run.layout, data.X_train, data.y_train, batch_size)
         bar = self._progress(per_epoch * self.max_epochs)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(self.max_epochs):
-                    self._train_epoch(run, module, data, batch_size, epoch, bar)
+                    self._train_epoch(run, batch, data, batch_size, epoch, bar)
                     if self._after_epoch(run, module, data, epoch):
                         break
                     if bar is not None:
@@ -483,19 +521,23 @@ class Trainer:
                 lambda step: schedule(min(step, last) // per_epoch))
         return self.optimizer.with_learning_rate(lambda step: schedule(min(step, last)))
 
-    def _train_epoch(self, run, module, data, batch_size, epoch, bar):
-        """One pass over the training batches: a loss, a gradient and an update each."""
-        for X_batch, y_batch in data.batches(batch_size, epoch):
+    def _train_epoch(self, run, batch, data, batch_size, epoch, bar):
+        """One pass over the training batches: a loss, a gradient and an update each
+        (``batch`` is the module's :meth:`~Module._batch_pass`)."""
+        losses, rates, step, isfinite = run.losses, run.rates, run.step, math.isfinite
+        for rows in data._batch_rows(batch_size, epoch):
             i = run.i
             try:
-                loss, grads = module.loss_and_gradient(run.params, X_batch, y_batch)
+                loss, gradient = batch(run.vector, rows)
             except ValueError as error:         # e.g. logits that overflowed to +inf
                 raise run.failure(error, epoch, "loss") from None
-            if not math.isfinite(loss) or (i and loss > run.divergent_loss):
+            if not isfinite(loss) or loss > run.divergent_loss:
                 raise run.divergence(loss, epoch)
-            run.losses[i], run.rates[i] = loss, run.state.learning_rate
+            losses[i], rates[i] = loss, run.state.learning_rate
+            if i == 0:      # DIVERGENCE_FACTOR times the first loss, if that is positive
+                run.divergent_loss = DIVERGENCE_FACTOR * losses[0] if loss > 0 else math.inf
             try:
-                run.step(grads)
+                step(gradient)
             except (DivergenceError, ValueError) as error:
                 raise run.divergence(loss, epoch, cause=str(error)) from None
             if bar is not None:
@@ -527,9 +569,11 @@ class _Run:
 
     The parameters are kept as one vector (``vector``, laid out by a
     :class:`~probml.optim._tree.FlatLayout`) that the module sees as a tree
-    of views (``params``).  The optimizers of this package update entry by
-    entry, so their unchecked ``_step`` moves the whole vector in a few NumPy
-    calls; an optimizer made otherwise gets the tree through its ``update``.
+    of views (``params``), and each step makes a new one (a tree kept from an
+    earlier step stays as it was).  The optimizers of this package update
+    entry by entry, so their unchecked ``_step`` moves the whole vector in a
+    few NumPy calls; an optimizer made otherwise gets the tree through its
+    ``update``.
     """
 
     def __init__(self, trainer, data, params, optimizer, per_epoch):
@@ -538,8 +582,8 @@ class _Run:
         self.max_norm = trainer.clip_norm
         self.layout = FlatLayout(params)
         self.vector = self.layout.flatten(params)
-        self.params = self.layout.unflatten(self.vector)
-        self.state = optimizer.init(self.vector if optimizer._step is not None else params)
+        self.vector_step = optimizer._step
+        self.state = optimizer.init(self.vector if self.vector_step is not None else params)
         self.losses, self.rates = np.empty(total), np.empty(total)
         # DIVERGENCE_FACTOR times the first loss, once there is one (and it is positive).
         self.divergent_loss = math.inf
@@ -552,28 +596,25 @@ class _Run:
         self.best = (math.inf, None, None)      # validation loss, epoch, parameters
         self.since_best, self.stopped_early, self.i = 0, False, 0
 
-    def step(self, grads):
-        """Update the parameters with ``grads`` (a tree like them) and record the step."""
-        i, optimizer = self.i, self.optimizer
-        if i == 0:          # checked in full once: the module returns the same arrays after
-            grads = as_float_tree(grads, "grads", finite=False, copy=False)
-            check_same_structure(grads, self.params, "grads", "module.params")
-            self.divergent_loss = DIVERGENCE_FACTOR * self.losses[0] if self.losses[0] > 0 \
-                else math.inf
-        if optimizer._step is None:
-            if self.max_norm is not None:
-                grads, self.grad_norms[i] = clip_norm(grads, self.max_norm)
-            updates, self.state = optimizer.update(grads, self.state, self.params)
-            self.vector = self.layout.flatten(tree_map(np.add, self.params, updates))
+    @property
+    def params(self):
+        """The parameters as a tree of views of ``vector``."""
+        return self.layout.unflatten(self.vector)
+
+    def step(self, gradient):
+        """Update the parameters with ``gradient`` (a vector like them); record the step."""
+        i = self.i
+        if self.max_norm is not None:
+            gradient, self.grad_norms[i] = clip_norm(gradient, self.max_norm)
+        if self.vector_step is not None:
+            step, self.state = self.vector_step(gradient, self.state, self.vector)
         else:
-            gradient = self.layout.flatten(grads)
-            if self.max_norm is not None:
-                gradient, self.grad_norms[i] = clip_norm(gradient, self.max_norm)
-            step, self.state = optimizer._step(gradient, self.state, self.vector)
-            self.vector = self.vector + step
-        self.params = self.layout.unflatten(self.vector)
+            updates, self.state = self.optimizer.update(self.layout.unflatten(gradient),
+                                                        self.state, self.params)
+            step = self.layout.flatten(updates)
+        self.vector = vector = self.vector + step
         if self.trajectory is not None:
-            self.trajectory[i + 1] = self.vector
+            self.trajectory[i + 1] = vector
         self.i = i + 1
 
     def history(self):

@@ -416,3 +416,32 @@ def test_products_sum_each_entry_in_index_order(rows, rng):
     for layout in (A, np.asfortranarray(A)):
         np.testing.assert_array_equal(matmul(layout, b), by_hand)
         np.testing.assert_array_equal(matmul(layout, B), by_hand_matrix)
+
+
+@pytest.mark.parametrize("batch_size", [1, 50])
+def test_a_mini_batch_step_is_the_formulas_summed_by_hand(batch_size, rng):
+    """Every step of shuffled mini-batch SGD on the MSE, done by hand: the predictor
+    summed over the features in index order (as matmul documents), the loss and each
+    gradient entry NumPy's sum of a contiguous vector (as crossprod documents), the step
+    -lr g added.  Entries spread over 16 decades, so another order of any sum shows."""
+    X = rng.normal(size=(203, 5)) * 10.0 ** rng.integers(-8, 9, size=(203, 5))
+    y = rng.normal(size=203)
+    data, lr = DataModule(X, y, seed=4), 1e-17
+    history = Trainer(2, batch_size, optim.sgd(lr)).fit(LinearRegressionModule(), data)
+    w, b, step = np.zeros(5), 0.0, 0
+    for epoch in range(2):
+        for X_batch, y_batch in data.batches(batch_size, epoch):
+            predictor = X_batch[:, 0] * w[0]
+            for j in range(1, 5):
+                predictor = predictor + X_batch[:, j] * w[j]
+            r = (predictor + b) - y_batch
+            m = len(r)
+            assert history.loss[step] == np.sum(r * r) / m
+            dL = (2.0 / m) * r
+            gradient = np.array([np.sum(np.ascontiguousarray(X_batch[:, j]) * dL)
+                                 for j in range(5)])
+            w, b = w + (-lr) * gradient, b + (-lr) * np.sum(dL)
+            step += 1
+            np.testing.assert_array_equal(history.params["w"][step], w)
+            assert history.params["b"][step] == b
+    assert step == history.n_iterations
