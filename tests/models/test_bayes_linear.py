@@ -404,3 +404,195 @@ def test_frequency_weights_equal_repeated_rows(beta):
     np.testing.assert_allclose(weighted.posterior_mean_, repeated.posterior_mean_, rtol=1e-10)
     np.testing.assert_allclose(weighted.posterior_cov_, repeated.posterior_cov_, rtol=1e-9)
     assert weighted.log_evidence_ == pytest.approx(repeated.log_evidence_, rel=1e-10)
+
+
+# -- more features than rows: the posterior through the rows' SVD ----------------------------
+
+def _wide(n=20, p=200, seed=1):
+    """More features than rows, columns on different scales and off the origin."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) * np.linspace(0.5, 2.0, p) + 3.0
+    y = X @ (0.3 * rng.standard_normal(p)) + 2.0 * rng.standard_normal(n) + 5.0
+    return X, y
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("prior", ["isotropic", "prior_cov"])
+def test_more_features_than_rows_by_gaussian_conditioning(fit_intercept, prior):
+    """The Kalman form, an n x n solve in NumPy, for the posterior and the predictive; SciPy's
+    multivariate normal for the evidence (integrated over a flat intercept by
+    _flat_intercept_marginal)."""
+    X, y = _wide(n=8, p=60, seed=2)
+    rng = np.random.default_rng(5)
+    prior_mean = rng.standard_normal(60)
+    factor = np.tril(0.2 * rng.standard_normal((60, 60)), -1) + np.diag(rng.uniform(0.5, 2, 60))
+    prior_cov = factor @ factor.T if prior == "prior_cov" else np.eye(60) / 0.7
+    settings = {"prior_cov": prior_cov} if prior == "prior_cov" else {"alpha": 0.7}
+    beta = 0.4
+    model = BayesianLinearRegression(beta=beta, prior_mean=prior_mean,
+                                     fit_intercept=fit_intercept, **settings).fit(X, y)
+    Z, r = X, y - X @ prior_mean
+    if fit_intercept:            # the flat intercept: centred rows (one fewer dimension)
+        Z, r = X - X.mean(axis=0), r - r.mean()
+    y_cov = Z @ prior_cov @ Z.T + np.eye(8) / beta
+    gain = prior_cov @ Z.T @ np.linalg.pinv(y_cov, hermitian=True)
+    mean, cov = prior_mean + gain @ r, prior_cov - gain @ Z @ prior_cov
+    np.testing.assert_allclose(model.posterior_mean_, mean, rtol=1e-10,
+                               atol=1e-12 * np.abs(mean).max())
+    np.testing.assert_allclose(model.posterior_cov_, cov, rtol=1e-9, atol=1e-11 * np.abs(cov).max())
+    marginal = X @ prior_cov @ X.T + np.eye(8) / beta
+    expected = (_flat_intercept_marginal(X, y - X @ prior_mean, marginal) if fit_intercept
+                else stats.multivariate_normal(X @ prior_mean, marginal).logpdf(y))
+    assert model.log_evidence_ == pytest.approx(expected, rel=1e-11)
+    x_new = rng.standard_normal((4, 60)) + 3.0
+    centre = X.mean(axis=0) if fit_intercept else 0.0
+    variance = np.einsum("ij,jk,ik->i", x_new - centre, cov, x_new - centre) + 1 / beta * (
+        1 + fit_intercept / 8)
+    np.testing.assert_allclose(model.predict(x_new, return_std=True)[1], np.sqrt(variance),
+                               rtol=1e-10)
+    if fit_intercept:
+        xbar = X.mean(axis=0)
+        assert model.intercept_std_ == pytest.approx(
+            np.sqrt(1 / (8 * beta) + xbar @ cov @ xbar), rel=1e-10)
+
+
+def test_more_features_than_rows_with_unknown_noise_has_the_multivariate_t_evidence():
+    X, y = _wide(n=8, p=60, seed=3)
+    a0, b0, alpha = 2.0, 3.0, 0.4
+    model = BayesianLinearRegression(alpha=alpha, beta=None, noise_shape=a0, noise_rate=b0,
+                                     fit_intercept=False).fit(X, y)
+    shape = (X @ X.T / alpha + np.eye(8)) * b0 / a0
+    assert model.log_evidence_ == pytest.approx(
+        stats.multivariate_t(np.zeros(8), shape, df=2 * a0).logpdf(y), rel=1e-11)
+    # The scale matrix of the weights, (X'X + alpha I)^-1 (rate / shape): its mean is
+    # rate / (shape - 1) times it.
+    scale = np.linalg.inv(X.T @ X + alpha * np.eye(60))
+    np.testing.assert_allclose(model.posterior_cov_,
+                               model.noise_rate_ / (model.noise_shape_ - 1) * scale,
+                               rtol=1e-9, atol=1e-11 * np.abs(scale).max())
+
+
+def test_evidence_maximisation_with_more_features_than_rows_matches_bayesian_ridge():
+    """scikit-learn's BayesianRidge (SVD, full V when n < p) at its flat hyperpriors; the
+    evidence at the maximum from SciPy's multivariate normal."""
+    from sklearn.linear_model import BayesianRidge
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((20, 200))
+    y = X @ (0.3 * rng.standard_normal(200)) + 2.0 * rng.standard_normal(20)
+    start = {"alpha": 1.0, "beta": 1 / np.var(y)}
+    reference = BayesianRidge(
+        fit_intercept=False, alpha_1=0, alpha_2=0, lambda_1=0, lambda_2=0, tol=1e-12,
+        max_iter=20_000, alpha_init=start["beta"], lambda_init=start["alpha"]).fit(X, y)
+    model = BayesianLinearRegression(fit_precisions=True, fit_intercept=False, max_iter=20_000,
+                                     tol=1e-13, **start).fit(X, y)
+    assert model.alpha_ == pytest.approx(reference.lambda_, rel=1e-7)
+    assert model.beta_ == pytest.approx(reference.alpha_, rel=1e-7)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6,
+                               atol=1e-7 * np.abs(reference.coef_).max())
+    np.testing.assert_allclose(model.posterior_cov_, reference.sigma_, rtol=1e-6,
+                               atol=1e-7 * np.abs(reference.sigma_).max())
+    x_new = rng.standard_normal((5, 200))
+    for ours, theirs in zip(model.predict(x_new, return_std=True),
+                            reference.predict(x_new, return_std=True)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    marginal = X @ X.T / model.alpha_ + np.eye(20) / model.beta_
+    assert model.log_evidence_ == pytest.approx(
+        stats.multivariate_normal(np.zeros(20), marginal).logpdf(y), rel=1e-11)
+
+
+WIDE_SETTINGS = {
+    "known noise": {"alpha": 0.7, "beta": 0.4},
+    "no intercept": {"alpha": 0.7, "beta": 0.4, "fit_intercept": False},
+    "prior mean": {"alpha": 0.7, "beta": 0.4, "prior_mean": np.linspace(-1, 1, 200)},
+    "prior_cov": {"beta": 0.4, "prior_cov": np.diag(np.linspace(0.5, 2.0, 200))
+                  + 0.1 * np.ones((200, 200))},
+    "unknown noise": {"alpha": 0.7, "beta": None, "noise_shape": 2.0, "noise_rate": 1.0},
+    "unknown noise, no intercept": {"alpha": 0.7, "beta": None, "noise_shape": 2.0,
+                                    "noise_rate": 1.0, "fit_intercept": False},
+    "evidence": {"fit_precisions": True, "beta": 0.1, "max_iter": 5000},
+}
+
+
+@pytest.mark.parametrize("settings, weighted", [
+    *((settings, False) for settings in WIDE_SETTINGS.values()),
+    (WIDE_SETTINGS["no intercept"], True), (WIDE_SETTINGS["evidence"], True),
+], ids=[*WIDE_SETTINGS, "no intercept, weighted", "evidence, weighted"])
+def test_more_features_than_rows_give_what_the_p_by_p_route_gives(settings, weighted):
+    """fit has the rows and takes their SVD; partial_fit (here after one row) has only the
+    merged statistics and takes the p x p route: every public number agrees to rounding."""
+    X, y = _wide()
+    w = np.linspace(0.5, 2.0, 20) if weighted else None
+    wide = BayesianLinearRegression(**settings).fit(X, y, sample_weight=w)
+    merged = BayesianLinearRegression(**settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")         # one row alone has no evidence maximum
+        merged.fit(X[:1], y[:1], sample_weight=None if w is None else w[:1])
+        merged.partial_fit(X[1:], y[1:], sample_weight=None if w is None else w[1:])
+    x_new = X[:5] + np.random.default_rng(0).standard_normal((5, 200))
+
+    def close(ours, theirs, rtol=1e-9):
+        ours, theirs = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol * np.abs(theirs).max())
+
+    close(wide.posterior_mean_, merged.posterior_mean_)
+    close(wide.posterior_cov_, merged.posterior_cov_)
+    close([wide.intercept_, wide.intercept_std_, wide.alpha_ if np.isfinite(wide.alpha_) else 0,
+           wide.beta_], [merged.intercept_, merged.intercept_std_,
+                         merged.alpha_ if np.isfinite(merged.alpha_) else 0, merged.beta_])
+    assert wide.log_evidence_ == pytest.approx(merged.log_evidence_, rel=1e-11)
+    assert wide.n_iter_ == pytest.approx(merged.n_iter_, abs=1)
+    for ours, theirs in zip(wide.predict(x_new, return_std=True),
+                            merged.predict(x_new, return_std=True)):
+        close(ours, theirs)
+    close(wide.predict_interval(x_new, level=0.9), merged.predict_interval(x_new, level=0.9))
+    ours, theirs = wide.summary(alpha=0.1).table, merged.summary(alpha=0.1).table
+    close(ours.stds, theirs.stds)
+    close(ours.credible_interval(0.9), theirs.credible_interval(0.9))
+    if wide.beta_is_unknown_:
+        close([wide.noise_shape_, wide.noise_rate_], [merged.noise_shape_, merged.noise_rate_])
+
+
+def test_more_features_than_rows_are_fitted_through_the_rows(monkeypatch):
+    """5 rows, 400 features: fit (with evidence maximisation), predict, the summary and
+    sample_posterior factor nothing larger than the rows' (O(n^2 p), not O(p^3)); the p x p
+    covariance is formed only when posterior_cov_ is read."""
+    from .test_ridge import record_square_sizes
+
+    X, y = _wide(n=5, p=400, seed=4)
+    sizes = record_square_sizes(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = BayesianLinearRegression(fit_precisions=True, beta=0.1).fit(X, y)
+    model.predict(X, return_std=True)
+    model.predict_interval(X)
+    model.summary()
+    draws = model.sample_posterior(4000, rng=0)
+    assert max(sizes) <= 5
+    assert "_posterior_cov" not in vars(model)
+    monkeypatch.undo()
+    cov = model.posterior_cov_
+    assert cov.shape == (400, 400) and cov is model.posterior_cov_
+    # The draws (from the factored covariance) have the posterior's moments: means within 5
+    # Monte Carlo standard errors, the variances within 5 of theirs (sqrt(2/n) relative).
+    std = np.sqrt(np.diagonal(cov))
+    assert np.all(np.abs(draws.mean(axis=0) - model.posterior_mean_) < 5 * std / np.sqrt(4000))
+    np.testing.assert_allclose(draws.var(axis=0), std ** 2, rtol=5 * np.sqrt(2 / 4000))
+
+
+@pytest.mark.parametrize("condition, fit_intercept", [(1.0, True), (1e12, False)])
+def test_more_features_than_rows_are_within_their_reported_accuracy(condition, fit_intercept):
+    """10 rows, 30 columns on scales 0.5 to 20, off the origin, singular values down to
+    1/condition: the posterior from the rows' SVD against the exact one (60 digits)."""
+    from .test_accuracy import exact_posterior, relative_error, scaled_error
+
+    rng = np.random.default_rng(3)
+    U, _ = np.linalg.qr(rng.standard_normal((10, 10)))
+    V, _ = np.linalg.qr(rng.standard_normal((30, 10)))
+    X = (U * np.geomspace(1.0, 1.0 / condition, 10)) @ V.T * rng.uniform(0.5, 20, 30) + 5.0
+    y = X @ rng.standard_normal(30) + 0.1 * rng.standard_normal(10)
+    mean, sd = exact_posterior(X, y, 1e-6, 4.0, fit_intercept)
+    model = BayesianLinearRegression(alpha=1e-6, beta=4.0, fit_intercept=fit_intercept).fit(X, y)
+    bound = 10.0 ** -model.accuracy_digits_
+    assert scaled_error(model.coef_, mean, X, fit_intercept=False) <= bound
+    assert relative_error(np.sqrt(np.diagonal(model.posterior_cov_)), sd) <= bound

@@ -1,0 +1,103 @@
+"""Bayesian linear regression and Ridge beside scikit-learn, wide and tall, as ratios in one run.
+
+Wide designs (more features than rows) are where a p x p factorisation would
+dominate: scikit-learn's ``BayesianRidge`` takes the SVD of ``X`` (its full
+``V`` when ``n < p``), the floor is the thin SVD of ``X``.  The tall case
+checks that choosing the route by the shapes costs the tall fits nothing.
+Each time is the best of ``--repeat``; the ratio column is against
+scikit-learn's ``BayesianRidge`` measured in the same run.
+
+    python3 benchmarks/bench_bayes.py [--sizes 5x3000 50x3000 200x2000 1000000x20]
+        [--cases bayes ridge lasso]
+
+scikit-learn is needed (``pip install ".[test]"``).
+"""
+
+import argparse
+import warnings
+
+import numpy as np
+
+from _timing import add_size_arguments, best_time
+
+
+def bayes_cases(X, y):
+    from sklearn import linear_model as sk
+
+    import probml
+
+    start = dict(alpha=1.0, beta=1.0 / np.var(y))
+    return {
+        "sklearn BayesianRidge": lambda: sk.BayesianRidge().fit(X, y),
+        "floor: thin SVD of X": lambda: np.linalg.svd(X, full_matrices=False),
+        "probml BayesianLinearRegression (evidence)": lambda: probml.BayesianLinearRegression(
+            fit_precisions=True, **start).fit(X, y),
+        "probml BayesianLinearRegression (fixed)": lambda: probml.BayesianLinearRegression(
+            **start).fit(X, y),
+        "  + predict(X[:1000], return_std=True)": lambda: probml.BayesianLinearRegression(
+            **start).fit(X, y).predict(X[:1000], return_std=True),
+        "  + summary()": lambda: str(probml.BayesianLinearRegression(**start).fit(X, y)
+                                     .summary()),
+    }
+
+
+def ridge_cases(X, y):
+    from sklearn import linear_model as sk
+
+    import probml
+
+    return {
+        "probml Ridge (with cov_params_)": lambda: probml.Ridge(alpha=1.0).fit(X, y),
+        "sklearn Ridge": lambda: sk.Ridge(alpha=1.0).fit(X, y),
+        "probml RidgeCV (LOO)": lambda: probml.models.RidgeCV().fit(X, y),
+        "sklearn RidgeCV (LOO)": lambda: sk.RidgeCV().fit(X, y),
+    }
+
+
+def lasso_cases(X, y):
+    from sklearn import linear_model as sk
+
+    import probml
+
+    alpha = 0.05 * float(np.max(np.abs(X.T @ (y - y.mean())))) / len(y)
+    return {
+        "probml Lasso": lambda: probml.Lasso(alpha=alpha).fit(X, y),
+        "sklearn Lasso": lambda: sk.Lasso(alpha=alpha, tol=1e-4, max_iter=100_000).fit(X, y),
+    }
+
+
+CASES = {"bayes": bayes_cases, "ridge": ridge_cases, "lasso": lasso_cases}
+
+
+def report(title, cases, repeat, peer=None):
+    print(f"\n{title}")
+    timings = {}
+    for name, case in cases.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            timings[name] = best_time(case, repeat)[0]
+        ratio = f"{timings[name] / peer:9.2f}x" if peer else ""
+        print(f"  {name:46} {timings[name] * 1e3:11.1f} ms {ratio}", flush=True)
+    return timings
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_size_arguments(parser, ["5x3000", "50x3000", "200x2000", "1000000x20"], repeat=3)
+    parser.add_argument("--cases", nargs="+", choices=sorted(CASES),
+                        default=["bayes", "ridge"])
+    args = parser.parse_args(argv)
+    for n, p in args.sizes:
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((n, p))
+        y = X @ (rng.standard_normal(p) / np.sqrt(p)) + rng.standard_normal(n)
+        print(f"\nn={n:,} p={p}: seconds, ratio to sklearn BayesianRidge (best of "
+              f"{args.repeat})")
+        peer = None
+        for group in args.cases:
+            timings = report(f" {group}", CASES[group](X, y), args.repeat, peer)
+            peer = peer or timings.get("sklearn BayesianRidge")
+
+
+if __name__ == "__main__":
+    main()
