@@ -84,14 +84,27 @@ if hasattr(os, "register_at_fork"):
 
 def one_blas_thread():
     """A context in which BLAS runs on one thread (threadpoolctl, when installed), for
-    work already spread over threads of its own (a file's parser threads, a Dask
-    scheduler's workers): more BLAS threads per block would only compete for the
-    same cores."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
+    work already spread over threads of its own (a pass's chunk threads, a file's
+    parser threads, a Dask scheduler's workers): more BLAS threads per block would
+    only compete for the same cores, and OpenBLAS's workers, which spin for a while
+    after each call, take them from the other threads (a 200-column information pass
+    on two threads ran 1.8x slower with two BLAS threads each).  A product on one
+    thread also sums in one order, where several can split its sums."""
+    controller = _blas_controller()
+    if controller is None:
         return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    """threadpoolctl's view of the BLAS libraries loaded (NumPy's among them), made once:
+    finding them takes half a millisecond, limiting them then a hundredth of one."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
 
 
 def chunk_slices(n, blocks=None, rows=PASS_ROWS):
@@ -107,11 +120,14 @@ def map_chunks(function, chunks):
     Each thread takes a contiguous run of chunks.  The list comes back in
     chunk order, so a sum over it in order is the same to the last bit
     whatever the number of threads; NumPy's floating-point error state
-    (:func:`numpy.errstate`) is the caller's in every thread.
+    (:func:`numpy.errstate`) is the caller's in every thread, and BLAS runs on
+    one thread in each (:func:`one_blas_thread`), on one thread or several, so that
+    a chunk's products do not depend on how many threads BLAS has either.
     """
     threads = min(pass_threads(), len(chunks)) if len(chunks) > 1 else 1
     if threads <= 1:
-        return [function(rows) for rows in chunks]
+        with one_blas_thread():
+            return [function(rows) for rows in chunks]
     state = np.geterr()
 
     def run(part):
@@ -119,8 +135,10 @@ def map_chunks(function, chunks):
             return [function(rows) for rows in part]
 
     bounds = np.linspace(0, len(chunks), threads + 1).round().astype(int)
-    futures = [_pool(threads).submit(run, chunks[a:b]) for a, b in zip(bounds, bounds[1:])]
-    return [result for future in futures for result in future.result()]
+    with one_blas_thread():
+        futures = [_pool(threads).submit(run, chunks[a:b])
+                   for a, b in zip(bounds, bounds[1:])]
+        return [result for future in futures for result in future.result()]
 
 
 def _chunk_task(function, state, start, *blocks):

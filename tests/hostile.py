@@ -510,6 +510,22 @@ def entries():
                           {"X": (X, "matrix"), "y": (labels, "labels"),
                            "sample_weight": (weights, "vector"),
                            "freq_weights": (np.arange(12) % 3 + 1.0, "vector")}))
+    # Degenerate logistic fits: K > 2 classes (the softmax path), and one row per class
+    # (separated, however few the rows: the fit warns and withholds its inference).
+    three_classes = np.arange(12) % 3
+    out.append(_estimator("LogisticRegression(3 classes)", LogisticRegression,
+                          {"penalty": (None, "choice"), "tol": (1e-8, "scalar")},
+                          {"X": (X, "matrix"), "y": (three_classes, "labels")}))
+    out.append(_estimator("LogisticRegression(one row per class)", LogisticRegression,
+                          {"fit_intercept": (True, "flag")},
+                          {"X": (np.array([[0.0], [1.0]]), "matrix"),
+                           "y": (np.array([0, 1]), "labels")}))
+    softmax = (lambda: _fitted(LogisticRegression(), X, three_classes))
+    for method in ("predict_proba", "predict_log_proba", "predict"):
+        out.append(_method("LogisticRegression(3 classes)", softmax, method,
+                           {"X": (X, "matrix")}))
+    out.append(_method("LogisticRegression(3 classes)", softmax, "summary",
+                       {"alpha": (0.05, "probability")}))
     out.append(_estimator("Ridge(weighted)", Ridge, {"alpha": (1.0, "scalar")},
                           {"X": (X, "matrix"), "y": (y, "vector"),
                            "sample_weight": (weights, "vector")},

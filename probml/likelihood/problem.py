@@ -589,7 +589,9 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
 
     A fit still running after ``UNBOUNDED_CHECK_ITER`` steps is checked for a
     log-likelihood without a maximum (:func:`_refuse_unbounded`) before it
-    takes the rest of ``max_iter``, and every fit is checked where it stops.
+    takes the rest of ``max_iter``, and every fit is checked where it stops, which may be
+    at a step that no longer shrinks (``noise_step=np.inf``): rounding, or a supremum at
+    the edge, told apart by that check.
     """
     objective = problem.objective(with_prior)
     state, chord = None, False
@@ -606,14 +608,14 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
         warnings.simplefilter("ignore", RuntimeWarning)
         result = maximise(objective, phi, tol=tol, n=problem.total_weight, max_iter=first,
                           step_tolerance=STEP_TOLERANCE, state=state, chord=chord,
-                          stale=chord)
+                          stale=chord, noise_step=np.inf)
         if not result.converged and result.n_iter >= first and first < max_iter:
             _check_finite(result)
             _refuse_unbounded(problem, objective, result, with_prior)
             done = result.n_iter
             result = maximise(objective, result.theta, tol=tol, n=problem.total_weight,
                               max_iter=max_iter - first, step_tolerance=STEP_TOLERANCE,
-                              state=result.evaluation, chord=chord)
+                              state=result.evaluation, chord=chord, noise_step=np.inf)
             result.n_iter += done
     _check_finite(result)
     result.running_off = (_refuse_unbounded(problem, objective, result, with_prior)

@@ -40,6 +40,7 @@ from .._blocks import (
     dask_head_rows,
     map_chunks,
     map_dask_chunks,
+    one_blas_thread,
     weighted_gram,
 )
 from .._validation import (
@@ -55,6 +56,7 @@ from .._validation import (
     check_squares_representable,
     check_weights,
     is_dask_collection,
+    plain,
     positive_result,
     record_features,
 )
@@ -73,7 +75,7 @@ from ..inference import (
     information_criteria,
     parameter_names,
 )
-from ..optim.newton import Evaluation, maximise
+from ..optim.newton import STEP_TOLERANCE, Evaluation, maximise, mean_decrement
 from ._least_squares import (
     collinear_columns,
     equilibrate,
@@ -85,14 +87,16 @@ from .base import Classifier, chunkwise, linear_prediction
 
 __all__ = ["LogisticRegression", "logistic_C_to_prior_std", "prior_std_to_logistic_C"]
 
-# Above four times this many rows, Newton starts from fits to subsamples of a quarter
-# and then all of this many rows, so that a few passes over all rows finish the job.
+# Above four times this many rows, Newton starts from the fit to a subsample of a quarter
+# of this many rows, preconditioned by the information of this many (see _warm_start),
+# so that a few passes over all rows finish the job.
 _SUBSAMPLE_ROWS = 50_000
 # The subsamples are evenly spaced blocks of about this many contiguous rows (no copy,
 # no strided access), between 8 and 64 of them.
 _SUBSAMPLE_BLOCK_ROWS, _MIN_SUBSAMPLE_BLOCKS, _MAX_SUBSAMPLE_BLOCKS = 2048, 8, 64
-# The gradient tolerance of the warm starts: the full-data steps finish the job.
-_WARM_START_TOL = 1e-4
+# The gradient tolerance of the warm starts: the subsample's own sampling error, of about
+# 1e-2 in the full data's gradient, is larger; the full-data steps finish the job.
+_WARM_START_TOL = 1e-3
 # Beyond |eta| = 700, sigma(eta) is 0 or 1 to double precision and exp(-eta) would be
 # near overflow (exp(709.78) is the largest double).
 _ETA_LIMIT = 700.0
@@ -125,8 +129,12 @@ def prior_std_to_logistic_C(prior_std):
 
 # -- the binary likelihood, one pass over the data --------------------------
 
-def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None, weights=None):
-    """Log-likelihood, its gradient and its negative Hessian at (intercept, coef).
+def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None, weights=None,
+                 moments=False):
+    """Log-likelihood, its gradient, its negative Hessian at (intercept, coef) (None
+    without ``hessian``), the smallest weight :math:`\\mu(1 - \\mu)` (inf without
+    ``hessian``), and with ``moments`` the columns' sums and sums of squares (shape
+    (2, p); else None), which check X's values from the same read of X.
 
     With ``weights`` each row's log-likelihood counts :math:`w_i` times.
 
@@ -137,8 +145,9 @@ def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None, weights=None)
     the data once (:func:`~probml._blocks.map_chunks`).  With :math:`\\eta` clipped
     to ±700 (where :math:`\\sigma` is 0 or 1 to double precision anyway),
     :math:`E = e^{-\\eta}` cannot
-    overflow, and :math:`\\log\\mu = -\\log(1 + E)`,
-    :math:`\\log(1 - \\mu) = -\\eta - \\log(1 + E)` need no other exponential.
+    overflow, and with :math:`e^{-|\\eta|} = \\min(E, 1/E)` a row's log-likelihood
+    :math:`y\\eta - \\log(1 + e^\\eta) = -\\log(1 + e^{-|\\eta|}) - \\max(\\eta, 0) + y\\eta`
+    needs no other exponential and sums terms of one sign.
     """
     def chunk(rows):
         X_chunk, y_chunk = X[rows], y[rows].astype(np.float64, copy=False)
@@ -147,33 +156,47 @@ def _binary_pass(X, y, intercept, coef, hessian=True, blocks=None, weights=None)
         np.clip(eta, -_ETA_LIMIT, _ETA_LIMIT, out=eta)
         E = np.exp(-eta)
         mu = 1.0 / (1.0 + E)
+        # 1 - mu = E mu: the weights mu (1 - mu) keep their digits where mu rounds to 1.
+        weight = mu * (E * mu) if hessian else None
         residual = y_chunk - mu
+        # Each row's -log-likelihood, log(1 + e^-|eta|) + max(eta, 0) - y eta, is a sum of
+        # terms >= 0: no row's digits cancel (log(1 + E) - |eta| would lose seven of them
+        # at eta = -13, which is noise above the line search's slack in a million rows).
+        loss = np.log1p(np.minimum(E, 1.0 / E))
+        loss += np.maximum(eta, 0.0) - y_chunk * eta
         if weights is None:
-            loglik = -(np.sum(np.log1p(E)) + (np.sum(eta) - np.einsum("i,i", y_chunk, eta)))
+            loglik = -loss.sum()
         else:
             w = weights[rows]
-            loglik = -np.einsum("i,i", w, np.log1p(E) + (1.0 - y_chunk) * eta)
+            loglik = -np.dot(w, loss)
             residual *= w
         gradient = np.empty(p + 1)
         gradient[0], gradient[1:] = residual.sum(), np.dot(residual, X_chunk)
+        sums = None
+        if moments:
+            rows_64 = X_chunk.astype(np.float64, copy=False)
+            sums = np.array([rows_64.sum(axis=0), np.einsum("ij,ij->j", rows_64, rows_64)])
         if not hessian:
-            return loglik, gradient, None, np.inf
-        weight = mu * (1.0 - mu)
+            return loglik, gradient, None, np.inf, sums
         smallest = weight.min()
         if weights is not None:
             weight *= w
-        return loglik, gradient, weighted_gram(X_chunk, weight, intercept=True), smallest
+        return (loglik, gradient, weighted_gram(X_chunk, weight, intercept=True), smallest,
+                sums)
 
     n, p = X.shape
     loglik, gradient, min_weight = 0.0, np.zeros(p + 1), np.inf
     information = np.zeros((p + 1, p + 1)) if hessian else None
+    column_moments = np.zeros((2, p)) if moments else None
     for part in map_chunks(chunk, chunk_slices(n, blocks)):
         loglik += part[0]
         gradient += part[1]
         if hessian:
             information += part[2]
             min_weight = min(min_weight, float(part[3]))
-    return loglik, gradient, information, min_weight
+        if moments:
+            column_moments += part[4]
+    return loglik, gradient, information, min_weight, column_moments
 
 
 class _Objective:
@@ -187,12 +210,27 @@ class _Objective:
         self.total = self.n if weights is None else float(
             sum(weights[b].sum() for b in blocks) if blocks else weights.sum())
 
-    def _pass(self, beta, hessian):
-        return _binary_pass(self.X, self.y, beta[0], beta[1:], hessian, self.blocks,
-                            self.weights)
+    def subsample(self, rows):
+        """This objective on evenly spaced blocks of about ``rows`` rows in all (about
+        ``_SUBSAMPLE_BLOCK_ROWS`` contiguous rows each: no copy, no strided access and
+        products large enough to be efficient), the penalty scaled to their share."""
+        n_blocks = min(max(rows // _SUBSAMPLE_BLOCK_ROWS, _MIN_SUBSAMPLE_BLOCKS),
+                       _MAX_SUBSAMPLE_BLOCKS)
+        spacing, size = self.n // n_blocks, rows // n_blocks
+        blocks = [slice(k * spacing, k * spacing + size) for k in range(n_blocks)]
+        sub = _Objective(self.X, self.y, self.lam, self.fit_intercept, blocks, self.weights)
+        sub.lam = self.lam * sub.total / self.total
+        return sub
 
-    def evaluate(self, beta, hessian=True):
-        loglik, gradient, information, min_weight = self._pass(beta, hessian)
+    def _pass(self, beta, hessian, moments=False):
+        return _binary_pass(self.X, self.y, beta[0], beta[1:], hessian, self.blocks,
+                            self.weights, moments)
+
+    def evaluate(self, beta, hessian=True, moments=False):
+        """The penalised log-likelihood's pass at ``beta``; ``extra`` holds the
+        log-likelihood, the smallest weight and (with ``moments``) X's columns' sums and
+        sums of squares."""
+        loglik, gradient, information, min_weight, sums = self._pass(beta, hessian, moments)
         penalty = np.r_[0.0, self.lam * beta[1:]]
         value = loglik - 0.5 * self.lam * float(beta[1:] @ beta[1:])
         gradient = gradient - penalty
@@ -201,9 +239,10 @@ class _Objective:
         if hessian:
             information[np.arange(1, len(beta)), np.arange(1, len(beta))] += self.lam
             if not self.fit_intercept:
-                information[0, :] = information[:, 0] = 0.0
-                information[0, 0] = 1.0
-        return Evaluation(value, gradient, information, (loglik, min_weight))
+                # The intercept stays at 0 (its gradient is 0); the diagonal keeps the
+                # weights' total, which measures Newton's step (_intercept_information).
+                information[0, 1:] = information[1:, 0] = 0.0
+        return Evaluation(value, gradient, information, (loglik, min_weight, sums))
 
     def maximise(self, beta, tol, max_iter, **options):
         """Newton's method on this objective (see :func:`probml.optim.newton.maximise`)."""
@@ -221,13 +260,40 @@ class _ChunkedObjective(_Objective):
         self.blocks, self.weights = None, None
         self.n = self.total = X.shape[0]
 
-    def _pass(self, beta, hessian):
+    def _pass(self, beta, hessian, moments=False):
         parts = map_dask_chunks(lambda start, X, y: _binary_pass(
-            X, y, beta[0], beta[1:], hessian), self.X, self.y)
+            X, y, beta[0], beta[1:], hessian, moments=moments), self.X, self.y)
         loglik = sum(part[0] for part in parts)
         gradient = sum(part[1] for part in parts)
         information = sum(part[2] for part in parts) if hessian else None
-        return loglik, gradient, information, min(float(part[3]) for part in parts)
+        sums = sum(part[4] for part in parts) if moments else None
+        return loglik, gradient, information, min(float(part[3]) for part in parts), sums
+
+
+def _warm_start(objective, max_iter):
+    r"""A start and a preconditioner for Newton's method on all rows of ``objective``.
+
+    Newton's method converges quadratically once close, so it starts from the
+    fit to evenly spaced blocks of a quarter of ``_SUBSAMPLE_ROWS`` rows; the
+    information of ``_SUBSAMPLE_ROWS`` rows at that estimate, scaled up to all
+    rows, then stands in for the full one (chord steps, accelerated) until the
+    last step.  A Hessian pass costs about three (p = 20) to six (p = 200)
+    gradient passes; a preconditioner from four times the rows of the fit
+    halves its error (about :math:`2\sqrt{p/m}` from m rows) for a quarter of
+    one pass over all rows.  Returns the start and the preconditioner (None,
+    from a start of 0, where the subsample fit failed).
+    """
+    k = objective.X.shape[1] + 1
+    with np.errstate(all="ignore"):
+        # A warm start: the gradient test alone is enough.
+        warm = objective.subsample(_SUBSAMPLE_ROWS // 4).maximise(
+            np.zeros(k), _WARM_START_TOL, max_iter, step_tolerance=np.inf)
+        larger = objective.subsample(_SUBSAMPLE_ROWS)
+        information = larger.evaluate(warm.theta).information
+    if not (np.all(np.isfinite(warm.theta)) and np.all(np.isfinite(information))):
+        return np.zeros(k), None
+    return warm.theta, _chord_preconditioner(information, objective.lam, larger.total,
+                                             objective.total, objective.fit_intercept)
 
 
 def _misclassified(X, y, beta):
@@ -245,8 +311,7 @@ def _chord_preconditioner(sub_information, lam, m, n, fit_intercept):
     preconditioner = (n / m) * (sub_information - lam * m / n * penalty)
     preconditioner += lam * penalty
     if not fit_intercept:
-        preconditioner[0, :] = preconditioner[:, 0] = 0.0
-        preconditioner[0, 0] = 1.0
+        preconditioner[0, 1:] = preconditioner[1:, 0] = 0.0
     return preconditioner
 
 
@@ -349,7 +414,14 @@ class LogisticRegression(CoefficientInference, Classifier):
     tol : float, default=1e-8
         Stop when every component of the gradient of the mean log-likelihood
         is at most ``tol`` in absolute value (scikit-learn's ``lbfgs``
-        criterion at the same ``tol``).
+        criterion at the same ``tol``) and Newton's step :math:`\delta` changes
+        the linear predictor by at most ``max(tol, 1e-8)`` in root mean square,
+        each row weighted by its information :math:`w_i = \mu_i(1-\mu_i)`
+        (:math:`\sqrt{\delta^\top\mathcal I\,\delta / \sum_i w_i}`).  That
+        last step is then added, which leaves the estimate within about its
+        square of the optimum; the standard errors come from the information
+        matrix where it was taken, so they are within about that step of
+        those at the estimate.
     max_iter : int, default=100
         Newton iterations.
 
@@ -391,7 +463,17 @@ class LogisticRegression(CoefficientInference, Classifier):
     array([[0.5, 0.5]])
     """
 
-    _summary_title = "Logistic regression"
+    @property
+    def _summary_title(self):
+        """The model and its response, so that the summary says which class is 1
+        (``classes_[1]``, statsmodels' and scikit-learn's positive class) or, for
+        K > 2 classes, which is the reference."""
+        response, labels = self._response or "y", [repr(plain(c)) for c in self.classes_]
+        if len(labels) == 2:
+            return f"Logistic regression of P({response} = {labels[1]})"
+        if self.penalized_:
+            return f"Softmax regression of {response} ({len(labels)} classes)"
+        return f"Softmax regression of {response}: log-odds against {labels[0]}"
 
     _parameter_domains = {
         "penalty": Options(None, "l2"),
@@ -442,9 +524,11 @@ class LogisticRegression(CoefficientInference, Classifier):
         -------
         self
         """
+        self._response = _response_name(y)
         if is_dask_collection(X) or is_dask_collection(y):
-            return self._fit_chunks(X, y, sample_weight=sample_weight,
-                                    freq_weights=freq_weights)
+            with one_blas_thread():        # as in memory; the scheduler's threads run passes
+                return self._fit_chunks(X, y, sample_weight=sample_weight,
+                                        freq_weights=freq_weights)
         params = self._check_params()
         lam, tol = self._penalty_strength(params), params["tol"]
         self._max_iter = params["max_iter"]
@@ -466,12 +550,16 @@ class LogisticRegression(CoefficientInference, Classifier):
         self.n_samples_ = n
         self._names = parameter_names(names, p, True)
         if len(self.classes_) == 2:
-            self._fit_binary(X, labels, lam, tol, fit_intercept, names, weights)
+            # BLAS on one thread: the passes (map_chunks) run on threads of their own, and
+            # the small solves between them lose nothing, where OpenBLAS's workers would
+            # spin on the passes' cores after each; and every product sums in one order.
+            with one_blas_thread():
+                self._fit_binary(X, labels, lam, tol, fit_intercept, names, weights)
         else:
             X = X.astype(np.float64, copy=False)   # the K-class Hessian needs it whole
             _check_columns(X, names)
             if lam == 0 and fit_intercept:
-                _check_identifiable(_gram_with_intercept(X), names)
+                _check_identifiable(*_gram_parts(_gram_with_intercept(X)), names)
             self._fit_multinomial(X, labels, lam, tol, fit_intercept, weights)
         self.penalized_ = lam > 0
         return self
@@ -481,39 +569,7 @@ class LogisticRegression(CoefficientInference, Classifier):
         objective = _Objective(X, y, lam, fit_intercept, weights=weights)
         start, preconditioner = np.zeros(p + 1), None
         if n >= 4 * _SUBSAMPLE_ROWS:
-            # One pass for the columns' sums of squares (the small-data path reads
-            # them off its first information matrix instead), so that data whose
-            # squares overflow or underflow get a clear error, not a broken fit.
-            _check_columns(X, names)
-            # Newton converges quadratically once close: start from fits to
-            # subsamples of a quarter and then all of _SUBSAMPLE_ROWS rows (evenly
-            # spaced blocks of about 2,000 contiguous rows, so no copy, no strided
-            # access and products large enough to be efficient), with the
-            # penalty scaled to the same share of the data, so that a few passes
-            # over all rows finish the job.
-            with np.errstate(all="ignore"):
-                for rows in (_SUBSAMPLE_ROWS // 4, _SUBSAMPLE_ROWS):
-                    n_blocks = min(max(rows // _SUBSAMPLE_BLOCK_ROWS, _MIN_SUBSAMPLE_BLOCKS),
-                                   _MAX_SUBSAMPLE_BLOCKS)
-                    spacing, size = n // n_blocks, rows // n_blocks
-                    blocks = [slice(k * spacing, k * spacing + size)
-                              for k in range(n_blocks)]
-                    sub = _Objective(X, y, lam, fit_intercept, blocks, weights)
-                    # The penalty scaled to the subsample's share of the data.
-                    sub.lam = lam * sub.total / objective.total
-                    # A warm start: the gradient test alone is enough.
-                    warm = sub.maximise(start, _WARM_START_TOL, self._max_iter,
-                                        step_tolerance=np.inf)
-                    start, sub_information = warm.theta, warm.evaluation.information
-            m, n = sub.total, objective.total
-            if not (np.all(np.isfinite(start)) and np.all(np.isfinite(sub_information))):
-                start = np.zeros(p + 1)
-            else:
-                # A Hessian pass costs two (p = 20) to six (p = 200) gradient
-                # passes, so the subsample's Hessian, scaled up to n rows, stands
-                # in for the full one (chord steps) until the last step.
-                preconditioner = _chord_preconditioner(sub_information, lam, m, n,
-                                                       fit_intercept)
+            start, preconditioner = _warm_start(objective, self._max_iter)
         if preconditioner is None:
             with np.errstate(all="ignore"):      # non-finite X is reported just below
                 state = objective.evaluate(start)
@@ -522,21 +578,27 @@ class LogisticRegression(CoefficientInference, Classifier):
             # is a quarter of the columns' sums of squares.
             diagonal = np.diagonal(state.information)
             check_finite(X, "X", names, checksum=np.r_[state.gradient, diagonal])
-            check_squares_representable(4 * diagonal[1:], X, "X", names)
+            check_squares_representable(4 * diagonal[1:], X, "X", names, strict_zeros=True)
             if lam == 0 and fit_intercept:
-                _check_identifiable(state.information, names)
+                _check_identifiable(*_gram_parts(state.information), names)
         else:
+            # The first pass over all rows also sums the columns and their squares, so
+            # that data whose squares overflow or underflow get a clear error, not a
+            # broken fit, and a constant column is found.
             with np.errstate(all="ignore"):
-                state = objective.evaluate(start, hessian=False)
-            check_finite(X, "X", names, checksum=state.gradient)
+                state = objective.evaluate(start, hessian=False, moments=True)
+            sums, squares = state.extra[2]
+            check_finite(X, "X", names, checksum=np.r_[state.gradient, sums, squares])
+            check_squares_representable(squares, X, "X", names, strict_zeros=True)
+            if lam == 0 and fit_intercept:
+                _check_identifiable(n, sums, squares, names)
             state.information = preconditioner
         fit = objective.maximise(start, tol, self._max_iter, state=state,
                                  chord=preconditioner is not None,
-                                 stale=preconditioner is not None)
+                                 stale=preconditioner is not None,
+                                 **_result_settings(tol, _intercept_information))
         min_weight = fit.evaluation.extra[1]
         n_iter, converged = fit.n_iter, fit.converged
-        if lam == 0 and fit_intercept:
-            _check_identifiable(fit.evaluation.information, names)
         self.n_iter_, self.converged_ = n_iter, converged
         self.separation_, self.separating_features_ = False, []
         if lam == 0 and (not converged or min_weight < _SATURATED_WEIGHT):
@@ -604,20 +666,22 @@ class LogisticRegression(CoefficientInference, Classifier):
                 start = warm.theta
                 preconditioner = _chord_preconditioner(information, lam, m, n, fit_intercept)
         with np.errstate(all="ignore"):
-            state = objective.evaluate(start, hessian=preconditioner is None)
-        checksum = state.gradient if preconditioner is not None else np.r_[
-            state.gradient, np.diagonal(state.information)]
-        if not np.all(np.isfinite(checksum)):
-            raise ValueError(first_non_finite(X, "X"))
+            state = objective.evaluate(start, hessian=preconditioner is None,
+                                       moments=preconditioner is not None)
         if preconditioner is not None:
+            count, sums, squares = n, *state.extra[2]
             state.information = preconditioner
-        elif lam == 0 and fit_intercept:
-            _check_identifiable(state.information, names)
+        else:        # at the start every weight mu (1 - mu) is 1/4
+            count, sums, squares = (4 * part for part in _gram_parts(state.information))
+        if not np.all(np.isfinite(np.r_[state.gradient, sums, squares])):
+            raise ValueError(first_non_finite(X, "X"))
+        check_squares_representable(squares, X, "X", names, strict_zeros=True)
+        if lam == 0 and fit_intercept:
+            _check_identifiable(count, sums, squares, names)
         fit = objective.maximise(start, tol, self._max_iter, state=state,
                                  chord=preconditioner is not None,
-                                 stale=preconditioner is not None)
-        if lam == 0 and fit_intercept:
-            _check_identifiable(fit.evaluation.information, names)
+                                 stale=preconditioner is not None,
+                                 **_result_settings(tol, _intercept_information))
         self.n_iter_, self.converged_ = fit.n_iter, fit.converged
         self.separation_, self.separating_features_ = False, []
         if lam == 0 and (not fit.converged or fit.evaluation.extra[1] < _SATURATED_WEIGHT):
@@ -689,7 +753,7 @@ class LogisticRegression(CoefficientInference, Classifier):
         if not np.all(np.isfinite(gram)):
             raise ValueError(first_non_finite(X, "X"))
         if lam == 0 and fit_intercept:
-            _check_identifiable(gram, names)
+            _check_identifiable(*_gram_parts(gram), names)
         self._fit_softmax(rows_pass, X.shape[1], counts, lam, tol, fit_intercept, separation)
 
     def _check_separation(self, X, y, fit_intercept):
@@ -772,20 +836,25 @@ class LogisticRegression(CoefficientInference, Classifier):
             loglik, gradient, H, smallest = rows_pass(theta.reshape(p + 1, K), hessian)
             gradient = gradient.ravel()[index] - penalty * theta_free
             value = loglik - 0.5 * float(penalty @ theta_free ** 2)
+            total = None
             if hessian:
+                # The information of the intercepts of classes 1..K-1: the weights'
+                # total that measures Newton's step, as in the binary model.
+                total = float(np.einsum("kk->", H[0, 1:, 0, 1:]))
                 H = H.reshape((p + 1) * K, (p + 1) * K)[np.ix_(index, index)] + np.diag(penalty)
-            return Evaluation(value, gradient, H, (loglik, smallest))
+            return Evaluation(value, gradient, H, (loglik, smallest, total))
 
         start = evaluate(np.zeros(len(index)))
         if not (np.isfinite(start.value) and np.all(np.isfinite(start.gradient))):
             raise ValueError("X has values so large that the class probabilities overflow; "
                              "rescale X.")
         fit = maximise(evaluate, np.zeros(len(index)), tol=tol, n=float(counts.sum()),
-                       max_iter=self._max_iter, state=start)
+                       max_iter=self._max_iter, state=start,
+                       **_result_settings(tol, lambda evaluation: evaluation.extra[2]))
         theta = np.zeros((p + 1) * K)
         theta[index] = fit.theta
         theta = theta.reshape(p + 1, K)
-        H, (loglik, smallest) = fit.evaluation.information, fit.evaluation.extra
+        H, (loglik, smallest, _) = fit.evaluation.information, fit.evaluation.extra
         n_iter, converged = fit.n_iter, fit.converged
         self.n_iter_, self.converged_ = n_iter, converged
         self.separation_, self.separating_features_ = False, []
@@ -951,7 +1020,32 @@ def _check_columns(X, names):
     squares overflow or underflow."""
     squares = column_sums_of_squares(X)
     check_finite(X, "X", names, checksum=squares)
-    check_squares_representable(squares, X, "X", names)
+    check_squares_representable(squares, X, "X", names, strict_zeros=True)
+
+
+def _result_settings(tol, total_weight):
+    """Newton's step test for a fit's result (a warm start needs none): the step's
+    decrement per unit of the weights' total ``total_weight(evaluation)``
+    (:func:`~probml.optim.newton.mean_decrement`: the weighted root mean square change
+    of the linear predictor) at most ``tol``, or 1e-8 when ``tol`` is smaller.  That
+    refuses a stop where the gradient is small only because the data are (rare
+    events, tiny features), and leaves the information within about that of the
+    estimate's; then the last step is added (see ``tol``)."""
+    return dict(step_tolerance=max(tol, STEP_TOLERANCE), last_step=True,
+                step_size=lambda step, theta, evaluation: mean_decrement(
+                    step, evaluation.gradient, total_weight(evaluation)))
+
+
+def _intercept_information(evaluation):
+    r"""The binary model's weights' total :math:`\sum_i w_i\mu_i(1 - \mu_i)`: the
+    information matrix's first entry (kept there without an intercept too)."""
+    return evaluation.information[0, 0]
+
+
+def _response_name(y):
+    """The name of a pandas (or Dask) series of labels, for the summary; else None."""
+    name = getattr(y, "name", None) if hasattr(y, "index") else None
+    return str(name) if name is not None else None
 
 
 def _not_converged(n_iter, max_iter, tol):
@@ -1024,19 +1118,28 @@ def _gram_with_intercept(X):
     return A.T @ A
 
 
-def _check_identifiable(information, names):
-    """The MLE needs every feature to vary: a constant column duplicates the intercept.
+def _gram_parts(gram):
+    """The total weight, the columns' weighted sums and sums of squares, read off a
+    weighted Gram matrix of ``[1, X]`` (:func:`_check_identifiable`'s arguments)."""
+    return gram[0, 0], gram[0, 1:], np.diagonal(gram)[1:]
 
-    ``information`` is a weighted Gram matrix of ``[1, X]``; column j is
-    constant exactly when its weighted variance
-    :math:`H_{jj} - H_{0j}^2 / H_{00}` vanishes.
+
+def _check_identifiable(count, sums, squares, names):
+    r"""The MLE needs every feature to vary: a constant column duplicates the intercept.
+
+    From a column's (weighted) count :math:`n`, sum :math:`s` and sum of
+    squares :math:`q`, its variance beside the intercept is
+    :math:`q - s^2/n`; below ``1e-12`` of :math:`q` it is lost to rounding
+    (the column's values vary by less than a millionth of their size), and
+    the coefficient cannot be told from the intercept.
     """
-    diagonal = np.diagonal(information)[1:]
-    variance = diagonal - information[0, 1:] ** 2 / information[0, 0]
-    constant = np.flatnonzero(variance <= 1e-12 * np.maximum(diagonal, 1e-300))
+    variance = squares - sums ** 2 / count
+    constant = np.flatnonzero(variance <= 1e-12 * np.maximum(squares, 1e-300))
     if len(constant):
         label = (lambda j: f"'{names[j]}'") if names is not None else (lambda j: str(j))
         raise ValueError(
-            f"Feature {', '.join(label(j) for j in constant)} has zero variance (every "
-            "value is the same), so its coefficient is not identified beside the "
-            "intercept; drop it, or fit penalty='l2'.")
+            f"Feature {', '.join(label(j) for j in constant)} does not vary beside the "
+            "intercept in double precision (every value is the same, or the values "
+            "differ by less than a millionth of their size, as with a huge offset), so "
+            "its coefficient is not identified; drop it or centre it (subtract its "
+            "mean), or fit penalty='l2'.")

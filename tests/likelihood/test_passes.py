@@ -175,7 +175,7 @@ def test_a_large_logistic_fit_takes_one_information_pass_over_all_rows(monkeypat
     y = (rng.random(n) < 1 / (1 + np.exp(-(X @ [0.3, -0.2, 0.1])))).astype(float)
     calls = _count_full_information_passes(
         monkeypatch, logistic_module, "_binary_pass",
-        lambda X, y, intercept, coef, hessian=True, blocks=None, weights=None:
+        lambda X, y, intercept, coef, hessian=True, blocks=None, weights=None, moments=False:
         blocks is None and hessian)
     probml.LogisticRegression().fit(X, y)
     assert sum(calls) == 1
