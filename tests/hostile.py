@@ -574,6 +574,19 @@ def entries():
                          ("sample_posterior", {"n_samples": (5, "count"), "rng": (0, "count")}),
                          ("summary", {"alpha": (0.05, "probability")})]:
         out.append(_method(wide_label, wide_bayes, method, args))
+    # One row with an intercept: no observation left for the noise (2 a_n = 2e-6 degrees of
+    # freedom): the summary and the intervals answer with NaN, not an error about ``df``.
+    one_row = {"X": (np.array([[0.5, -1.0, 2.0]]), "matrix"), "y": (np.array([1.5]), "vector")}
+    one_label = "BayesianLinearRegression(one row, unknown noise)"
+    out.append(_estimator(one_label, BayesianLinearRegression,
+                          {"beta": (None, "scalar"), "fit_intercept": (True, "flag")}, one_row,
+                          documented=("condition_number_",)))
+    one_bayes = (lambda: _fitted(BayesianLinearRegression(beta=None), one_row["X"][0],
+                                 one_row["y"][0]))
+    for method, args in [("predict_interval", {"X": one_row["X"],
+                                               "level": (0.95, "probability")}),
+                         ("summary", {"alpha": (0.05, "probability")})]:
+        out.append(_method(one_label, one_bayes, method, args))
     out.append(_estimator("Normal(one number up to rounding)", Normal, {},
                           {"x": (np.array([0.1 + 0.2, 0.3, 0.3]), "vector")}))
     out.append(_estimator("StandardScaler", StandardScaler,

@@ -77,6 +77,7 @@ from .._validation import (
 )
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning, warn
 from ..inference import (
+    MIN_DF,
     as_count,
     Summary,
     coverage,
@@ -405,11 +406,15 @@ class BayesianLinearRegression(Regressor):
         if shape > 1:
             self._cov_factor = rate / (shape - 1)
         else:
+            no_quantiles = (f"; with 2 a_n < {MIN_DF} degrees of freedom they have no usable "
+                            "quantiles either, so the credible and predictive intervals are "
+                            "NaN" if 2 * shape < MIN_DF else "")
             warn(
                 f"The posterior of the noise variance has shape a_n = {shape:.3g} <= 1, so it "
                 "has no mean: posterior_cov_ and the predictive variance are infinite (the "
-                "Student-t marginals have too few degrees of freedom). Use more data or an "
-                "informative noise prior (noise_shape > 1).", UndefinedStatisticWarning)
+                f"Student-t marginals have too few degrees of freedom{no_quantiles}). Use "
+                "more data or an informative noise prior (noise_shape > 1).",
+                UndefinedStatisticWarning)
             self._cov_factor = math.inf
         self.log_evidence_ = self._nig_log_evidence(posterior)
         return rate / shape
@@ -613,7 +618,12 @@ class BayesianLinearRegression(Regressor):
         X = self._validate_prediction_data(X)
         mean = linear_prediction(X, self.coef_, self.intercept_)
         dof = 2 * self.noise_shape_ if self.beta_is_unknown_ else None
-        half_width = critical_value(level, dof) * self._predictive_scale(X)
+        if dof is not None and dof < MIN_DF:
+            warn(f"The predictive Student-t has 2 a_n = {dof:.3g} degrees of freedom, fewer "
+                 f"than {MIN_DF}: it has no usable quantiles, so the intervals are NaN. Use "
+                 "more data or an informative noise prior (noise_shape).",
+                 UndefinedStatisticWarning)
+        half_width = _t_quantile(level, dof) * self._predictive_scale(X)
         return np.column_stack([mean - half_width, mean + half_width])
 
     def sample_posterior(self, n_samples, rng=None):
@@ -638,8 +648,11 @@ class BayesianLinearRegression(Regressor):
         if not self.beta_is_unknown_:
             return self.posterior_mean_ + draws
         dof = 2 * self.noise_shape_
-        mixing = np.sqrt(dof / rng.chisquare(dof, size=(n_samples, 1)))
-        return self.posterior_mean_ + draws * mixing
+        # With a_n near 0 (a vague prior and no residual information), chi-square draws
+        # round to 0: the t draws are then infinite, which they are to double precision.
+        with np.errstate(divide="ignore", over="ignore"):
+            mixing = np.sqrt(dof / rng.chisquare(dof, size=(n_samples, 1)))
+            return self.posterior_mean_ + draws * mixing
 
     def summary(self, alpha=0.05, *, level=None):
         r"""The posterior of each weight: mean, standard deviation and the equal-tailed
@@ -670,7 +683,9 @@ class BayesianLinearRegression(Regressor):
                 ("alpha (prior)", self.alpha_), ("beta (noise)", self.beta_),
                 ("Log evidence", self.log_evidence_), ("Iterations", as_count(self.n_iter_))]
         notes = ["Intervals are equal-tailed posterior credible intervals"
-                 + (f" (Student-t, {2 * self.noise_shape_:.4g} degrees of freedom)."
+                 + (f" (Student-t, {2 * self.noise_shape_:.4g} degrees of freedom"
+                    + (": too few for quantiles, so they are NaN)."
+                       if 2 * self.noise_shape_ < MIN_DF else ").")
                     if unknown else " (normal).")]
         return Summary("Bayesian linear regression (posterior)", info, table, level=level,
                        notes=notes)
@@ -695,6 +710,15 @@ class BayesianLinearRegression(Regressor):
 _GRAM_ERROR_LIMIT = 1e-12
 
 
+def _t_quantile(level, df):
+    """The two-sided quantile of the marginals: normal (``df`` None) or Student-t, NaN for a
+    t with fewer than MIN_DF degrees of freedom (fit warned: 2 a_n that small leaves the noise
+    posterior at its vague prior, with no usable quantiles)."""
+    if df is not None and df < MIN_DF:
+        return math.nan
+    return critical_value(level, df)
+
+
 class _PosteriorTable:
     """The rows of a posterior summary: mean, sd and the credible interval of each weight
     (a duck-typed stand-in for :class:`~probml.inference.CoefficientTable`)."""
@@ -705,7 +729,7 @@ class _PosteriorTable:
     def credible_interval(self, level):
         """Mean -+ the two-sided quantile times the marginal's scale, shape (n, 2)."""
         with np.errstate(invalid="ignore", over="ignore"):
-            half = critical_value(level, self.df) * self.scales
+            half = _t_quantile(level, self.df) * self.scales
         return np.column_stack([self.means - half, self.means + half])
 
     def records(self, level):

@@ -216,7 +216,7 @@ class SpectralInverse:
     alpha: float
 
     def _parts(self, Z, error):
-        """:math:`V^\top z` and :math:`z - VV^\top z` for each row of ``Z``, with bounds on
+        r""":math:`V^\top z` and :math:`z - VV^\top z` for each row of ``Z``, with bounds on
         their rounding errors (``error`` bounds those of ``Z`` itself)."""
         V = self.vectors
         r, p = V.shape
