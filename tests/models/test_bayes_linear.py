@@ -543,19 +543,28 @@ def test_one_row_with_an_intercept_and_unknown_noise_has_nan_intervals():
         assert np.all(np.isinf(model.sample_posterior(3, rng=0)))
 
 
-def test_more_features_than_rows_with_unknown_noise_has_the_multivariate_t_evidence():
+@pytest.mark.parametrize("fit_intercept", [False, True], ids=["no intercept", "intercept"])
+def test_more_features_than_rows_with_unknown_noise_has_the_multivariate_t_evidence(
+        fit_intercept):
+    """The Normal-Inverse-Gamma model: y (projected off a flat intercept, n - 1 rows, and
+    a factor n^-1/2 from integrating the intercept out) is multivariate t (SciPy) with
+    2 a_0 degrees of freedom; the posterior a_n = a_0 + n'/2, b_n = b_0 + y'(I + XX'/alpha)^-1 y
+    / 2 and the mean of the weights' covariance b_n / (a_n - 1) (X'X + alpha I)^-1."""
     X, y = _wide(n=8, p=60, seed=3)
     a0, b0, alpha = 2.0, 3.0, 0.4
     model = BayesianLinearRegression(alpha=alpha, beta=None, noise_shape=a0, noise_rate=b0,
-                                     fit_intercept=False).fit(X, y)
-    shape = (X @ X.T / alpha + np.eye(8)) * b0 / a0
-    assert model.log_evidence_ == pytest.approx(
-        stats.multivariate_t(np.zeros(8), shape, df=2 * a0).logpdf(y), rel=1e-11)
-    # The scale matrix of the weights, (X'X + alpha I)^-1 (rate / shape): its mean is
-    # rate / (shape - 1) times it.
-    scale = np.linalg.inv(X.T @ X + alpha * np.eye(60))
-    np.testing.assert_allclose(model.posterior_cov_,
-                               model.noise_rate_ / (model.noise_shape_ - 1) * scale,
+                                     fit_intercept=fit_intercept).fit(X, y)
+    Z, r = _bayesian_ridge_rows(X, y, fit_intercept, None, None)
+    k = len(r)
+    shape = (Z @ Z.T / alpha + np.eye(k)) * b0 / a0
+    expected = (stats.multivariate_t(np.zeros(k), shape, df=2 * a0).logpdf(r)
+                - fit_intercept * 0.5 * np.log(8))
+    assert model.log_evidence_ == pytest.approx(expected, rel=1e-11)
+    a_n = a0 + k / 2
+    b_n = b0 + 0.5 * r @ np.linalg.solve(np.eye(k) + Z @ Z.T / alpha, r)
+    assert (model.noise_shape_, model.noise_rate_) == pytest.approx((a_n, b_n), rel=1e-12)
+    scale = np.linalg.inv(Z.T @ Z + alpha * np.eye(60))
+    np.testing.assert_allclose(model.posterior_cov_, b_n / (a_n - 1) * scale,
                                rtol=1e-9, atol=1e-11 * np.abs(scale).max())
 
 
