@@ -167,7 +167,6 @@ def map_dask_chunks(function, *arrays):
 
     state = np.geterr()
 
-
     rows = arrays[0].chunks[0]
     starts = np.r_[0, np.cumsum(rows)[:-1]]
     blocks = zip(*(array.to_delayed().ravel() for array in arrays))

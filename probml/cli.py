@@ -34,7 +34,7 @@ from ._tables import (
     printable,
     read_table,
 )
-from .exceptions import DataConversionWarning
+from .exceptions import DataConversionWarning, PerfectFitWarning
 from .formula import GLM_FAMILIES, MODELS, from_formula, make_model
 from .models import (
     BayesianLinearRegression,
@@ -546,8 +546,10 @@ def tour_command(args):
     print(ols.summary())
 
     four = datasets.load_four_features()
-    exact = LinearRegression().fit(four.data, four.target)
-    print("\n== Four features, y = x1 - x2 + x3 - x4")
+    with warnings.catch_warnings():     # said below: the data have no noise to measure
+        warnings.simplefilter("ignore", PerfectFitWarning)
+        exact = LinearRegression().fit(four.data, four.target)
+    print("\n== Four features, y = x1 - x2 + x3 - x4 (exactly: no noise, no standard errors)")
     print(f"weights {np.round(exact.coef_, 12) + 0.0}, bias {exact.intercept_ + 0.0:.1e}")
 
     alpha, beta = 2.0, 4.0

@@ -21,7 +21,7 @@ is a pixel shorter), as large as between two different figures, while every
 figure's content agrees to the recorded digits.
 
 A separate test draws every figure under another BLAS core type with one
-thread, and without NumPy's vector extensions, and requires the same bytes.
+thread and without NumPy's vector extensions, and requires the same bytes.
 """
 
 import functools
@@ -45,12 +45,26 @@ COMMITTED = ROOT / "figures"
 NAMES = figures.names()
 MANIFEST = read_manifest(COMMITTED / "figures.json")
 CONTENT_TOLERANCE = 1e-6
+# The figures are drawn and saved once per session: every test of this module and of
+# test_figure_numbers runs on one (pytest-xdist's loadgroup).
+pytestmark = pytest.mark.xdist_group("figures")
 
 
 @functools.cache
-def rendered(name):
+def rendered(name, render=figures.render):
     """Each figure drawn once per test session (the tests only read them)."""
-    return figures.render(name)
+    return render(name)
+
+
+@pytest.fixture(scope="session")
+def saved(tmp_path_factory):
+    """``saved(name)``: the PNG bytes of each figure as drawn in this session, saved once."""
+    folder = tmp_path_factory.mktemp("saved")
+
+    @functools.cache
+    def save(name):
+        return figures.save_figure(rendered(name), folder / f"{name}.png").read_bytes()
+    return save
 
 
 @functools.cache
@@ -90,7 +104,7 @@ def test_registry_lists_every_figure_and_rejects_unknown_names():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_figure_matches_the_committed_png(name, tmp_path):
+def test_figure_matches_the_committed_png(name, saved):
     committed = COMMITTED / f"{name}.png"
     assert committed.is_file(), f"figures/{name}.png is missing: run `probml figures {name}`"
     entry = MANIFEST[name]
@@ -100,8 +114,7 @@ def test_figure_matches_the_committed_png(name, tmp_path):
         pytest.skip(f"figures/{name}.png was drawn with Matplotlib {entry['matplotlib']} and "
                     f"FreeType {entry['freetype']}, this is {versions()}: its bytes cannot be "
                     "compared (its content is, by test_figure_content_matches_the_record)")
-    written = figures.save_figure(rendered(name), tmp_path / f"{name}.png")
-    assert written.read_bytes() == committed.read_bytes(), (
+    assert saved(name) == committed.read_bytes(), (
         f"figures/{name}.png is stale: run `probml figures {name}`")
 
 
@@ -196,64 +209,59 @@ def _start_rendering(out, environment):
                             stderr=subprocess.PIPE)
 
 
-@pytest.fixture(scope="module")
-def other_machines(tmp_path_factory):
-    """Every figure drawn under each other environment, the processes started together so
-    that they run side by side: ``{key: (folder, process)}``."""
-    started = {}
-    for key, variables in _other_environments().items():
-        out = tmp_path_factory.mktemp("machine")
-        started[key] = (out, _start_rendering(out, variables))
-    yield started
-    for _, process in started.values():
-        if process.poll() is None:
-            process.kill()
+@pytest.fixture(scope="module", autouse=True)
+def other_machine(request, tmp_path_factory):
+    """Every figure drawn in a fresh process under :func:`_other_machine`, started with this
+    module's first test (when the run includes the test that reads them), so that it runs
+    beside the tests drawing them here: (folder, process)."""
+    if not any(item.originalname == "test_figures_do_not_depend_on_the_machine"
+               for item in request.session.items):
+        yield None
+        return
+    out = tmp_path_factory.mktemp("machine")
+    process = _start_rendering(out, _other_machine())
+    yield out, process
+    if process.poll() is None:
+        process.kill()
 
 
-def _other_environments():
-    """Another BLAS core type with one thread; NumPy without its vector extensions."""
+def _other_machine():
+    """Another BLAS core type on one thread, and NumPy without its vector extensions, at
+    once: one process of drawing where one per change took twice the time.  A difference
+    shows under either change (the two cannot cancel to the last bit); set one variable
+    at a time to tell which."""
     other_core = {"x86_64": "Prescott", "AMD64": "Prescott", "aarch64": "ARMV8",
                   "arm64": "ARMV8"}.get(platform.machine())
-    environments = {}
+    environment = {}
     if other_core:
-        environments["OPENBLAS_CORETYPE", other_core] = {
-            "OPENBLAS_CORETYPE": other_core, "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1"}
+        environment.update(OPENBLAS_CORETYPE=other_core, OPENBLAS_NUM_THREADS="1",
+                           OMP_NUM_THREADS="1")
     from numpy._core import _multiarray_umath as umath
 
     extensions = [feature for feature in umath.__cpu_dispatch__
                   if umath.__cpu_features__.get(feature)]
     if extensions:
-        environments["NPY_DISABLE_CPU_FEATURES", " ".join(extensions)] = {
-            "NPY_DISABLE_CPU_FEATURES": " ".join(extensions)}
-    return environments
+        environment["NPY_DISABLE_CPU_FEATURES"] = " ".join(extensions)
+    return environment
 
 
-def test_saving_a_figure_twice_gives_the_same_bytes(tmp_path):
+def test_saving_a_figure_twice_gives_the_same_bytes(tmp_path, saved):
     """Drawing must not change a figure (a layout engine that moves what it placed would
     make the bytes depend on how often a figure was shown)."""
     for name in NAMES:
-        first = figures.save_figure(rendered(name), tmp_path / "first.png").read_bytes()
         again = figures.save_figure(rendered(name), tmp_path / "again.png").read_bytes()
-        assert first == again, f"{name} draws differently the second time"
+        assert saved(name) == again, f"{name} draws differently the second time"
 
 
-@pytest.mark.parametrize("environment", list(_other_environments().items()),
-                         ids=lambda item: "=".join(item[0]) if isinstance(item, tuple) else "")
-def test_figures_do_not_depend_on_the_machine(environment, tmp_path, other_machines):
-    """Every figure is the same bytes under another BLAS kernel, one thread or plain loops."""
-    key, variables = environment
-    out, process = other_machines[key]
+def test_figures_do_not_depend_on_the_machine(other_machine, saved):
+    """Every figure is the same bytes under another BLAS kernel, one thread and plain loops."""
+    out, process = other_machine
     _, errors = process.communicate(timeout=600)
     assert process.returncode == 0, errors.decode(errors="replace")
-    drawn = {name: (out / f"{name}.png").read_bytes() for name in NAMES}
-    here = tmp_path / "here"
-    here.mkdir()
     for name in NAMES:
-        default = figures.save_figure(rendered(name), here / f"{name}.png").read_bytes()
-        assert drawn[name] == default, (
-            f"{name} draws different bytes with {variables}: something it plots depends on the "
-            "last bits of BLAS or of NumPy's vectorised functions")
+        assert (out / f"{name}.png").read_bytes() == saved(name), (
+            f"{name} draws different bytes with {_other_machine()}: something it plots depends "
+            "on the last bits of BLAS or of NumPy's vectorised functions")
 
 
 def test_gallery_is_current_and_lists_only_registered_figures():

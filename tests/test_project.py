@@ -75,6 +75,13 @@ def test_bundled_data_sets():
     assert list(datasets.load_study_hours(as_frame=True).columns) == ["hours", "score"]
 
 
+def test_a_data_frame_without_pandas_asks_for_pandas(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)        # import pandas fails
+    with pytest.raises(ImportError, match="as_frame=True returns a pandas DataFrame: install"):
+        datasets.load_study_hours(as_frame=True)
+    assert datasets.load_study_hours().data.shape == (12, 1)
+
+
 def test_cli_fit_prints_a_summary_with_column_names(capsys):
     path = ROOT / "probml" / "datasets" / "data" / "four_features.csv"
     assert cli.main(["fit", str(path), "--target", "y", "--model", "ridge",
@@ -107,9 +114,17 @@ def test_cli_fit_missing_file(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
 
 
-def test_cli_tour_runs_on_the_bundled_data(capsys, tmp_path):
+@pytest.mark.xdist_group("figures")
+def test_cli_tour_runs_on_the_bundled_data(capsys, tmp_path, monkeypatch):
+    # The figures are drawn once per session (by test_figures, whose worker runs this test
+    # too) and saved here by the tour, in this process.
+    from .test_figures import rendered
+
+    monkeypatch.setattr(probml.figures, "render", rendered)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert cli.main(["tour", "--figures-out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "warning" not in err         # the tour says what it shows (an exact fit) itself
     names = probml.figures.names()
     assert sorted(p.stem for p in tmp_path.glob("*.png")) == sorted(names)
     assert (tmp_path / "README.md").is_file() and f"wrote {len(names)} figure(s)" in out

@@ -46,8 +46,12 @@ def _load(filename, description, as_frame):
     as_frame = BOOLEAN(as_frame, "as_frame")
     header, values = _read(filename)
     if as_frame:
-        import pandas as pd
-
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("as_frame=True returns a pandas DataFrame: install pandas "
+                              "(pip install pandas, or probml's [formula] extra), or leave "
+                              "as_frame False for NumPy arrays.") from None
         return pd.DataFrame(values, columns=header)
     return Dataset(values[:, :-1], values[:, -1], header[:-1], header[-1], description)
 

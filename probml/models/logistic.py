@@ -30,7 +30,6 @@ instead of returning huge coefficients with tiny p-values.
 """
 
 import math
-import warnings
 
 import numpy as np
 
@@ -65,7 +64,7 @@ from ..exceptions import (
     ConvergenceWarning,
     PerfectSeparationWarning,
     UndefinedStatisticWarning,
-    user_stacklevel,
+    warn,
 )
 from ..functions import log_softmax, sigmoid, softmax
 from ..inference import (
@@ -604,8 +603,7 @@ class LogisticRegression(CoefficientInference, Classifier):
         if lam == 0 and (not converged or min_weight < _SATURATED_WEIGHT):
             self._check_separation(X, y, fit_intercept)
         if not converged and not self.separation_:
-            warnings.warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning,
-                          stacklevel=3)
+            warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning)
         self._store_binary(fit, fit_intercept, _binary_null_loglik(y, fit_intercept, weights))
 
     def _store_binary(self, fit, fit_intercept, null):
@@ -696,14 +694,12 @@ class LogisticRegression(CoefficientInference, Classifier):
                                  "side of a fit running off to infinity): the MLE does not "
                                  "exist. Add a penalty, or fit on X.compute() and y.compute() "
                                  "for the check that names the separating features.")
-            warnings.warn("Some rows are fitted at probabilities within 1e-12 of 0 or 1. If "
-                          "the classes are quasi-separated the MLE does not exist; the check "
-                          "that names the separating features needs the rows in memory (fit "
-                          "on X.compute() and y.compute()).", PerfectSeparationWarning,
-                          stacklevel=3)
+            warn("Some rows are fitted at probabilities within 1e-12 of 0 or 1. If "
+                 "the classes are quasi-separated the MLE does not exist; the check "
+                 "that names the separating features needs the rows in memory (fit "
+                 "on X.compute() and y.compute()).", PerfectSeparationWarning)
         if not fit.converged:
-            warnings.warn(_not_converged(fit.n_iter, self._max_iter, tol), ConvergenceWarning,
-                          stacklevel=3)
+            warn(_not_converged(fit.n_iter, self._max_iter, tol), ConvergenceWarning)
         k = float(codes.sum().compute())
         self._store_binary(fit, fit_intercept, _null_from_counts(n, k, fit_intercept))
         self.penalized_ = lam > 0
@@ -739,11 +735,10 @@ class LogisticRegression(CoefficientInference, Classifier):
                                  "MLE does not exist. Add a penalty, or fit on X.compute() "
                                  "and y.compute() for the check that names the separating "
                                  "features.")
-            warnings.warn("Some rows are fitted at probabilities within 1e-12 of 0 or 1. If "
-                          "classes are quasi-separated the MLE does not exist; the check that "
-                          "names the separating features needs the rows in memory (fit on "
-                          "X.compute() and y.compute()).", PerfectSeparationWarning,
-                          stacklevel=user_stacklevel())
+            warn("Some rows are fitted at probabilities within 1e-12 of 0 or 1. If "
+                 "classes are quasi-separated the MLE does not exist; the check that "
+                 "names the separating features needs the rows in memory (fit on "
+                 "X.compute() and y.compute()).", PerfectSeparationWarning)
 
         counts = sum(map_dask_chunks(lambda start, y: np.bincount(
             np.searchsorted(classes, y), minlength=K), y)).astype(float)
@@ -770,14 +765,14 @@ class LogisticRegression(CoefficientInference, Classifier):
         self.separating_features_ = [self._names[1 + j] for j in columns]
         how = ("on its own" if len(alone) == 1 else "each on its own" if len(alone)
                else "together")
-        warnings.warn(
+        warn(
             f"The classes are (quasi-)completely separated by "
             f"{', '.join(self.separating_features_)} ({how}): the maximum-likelihood "
             "estimate does not exist, and the coefficients run off to infinity as the "
             "likelihood approaches its supremum. The reported coefficients are where "
             "Newton's method stopped, and their standard errors and p-values are set to "
             "NaN. Fit penalty='l2' for the MAP under a Gaussian prior, which exists.",
-            PerfectSeparationWarning, stacklevel=4)
+            PerfectSeparationWarning)
 
     def _check_multinomial_separation(self, A, labels, K, fit_intercept):
         d = A.shape[1]
@@ -792,12 +787,12 @@ class LogisticRegression(CoefficientInference, Classifier):
         self.separating_features_ = [self._names[1 + j] for j in
                                      np.flatnonzero(weights > 1e-6 * weights.max())]
         together = " (together)" if len(self.separating_features_) > 1 else ""
-        warnings.warn(
+        warn(
             f"Some classes are (quasi-)completely separated by "
             f"{', '.join(self.separating_features_)}{together}: the multinomial MLE does not "
             "exist (coefficients run off to infinity), so the standard errors and p-values "
             "are set to NaN. Fit penalty='l2' for the MAP, which exists.",
-            PerfectSeparationWarning, stacklevel=4)
+            PerfectSeparationWarning)
 
     def _fit_multinomial(self, X, labels, lam, tol, fit_intercept, weights=None):
         n, p = X.shape
@@ -861,8 +856,7 @@ class LogisticRegression(CoefficientInference, Classifier):
         if lam == 0 and (not converged or smallest < _SATURATED_WEIGHT):
             separation(theta)
         if not converged and not self.separation_:
-            warnings.warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning,
-                          stacklevel=3)
+            warn(_not_converged(n_iter, self._max_iter, tol), ConvergenceWarning)
         if lam > 0 and fit_intercept:
             theta[0] -= theta[0].mean()        # report intercepts summing to zero
         self.coef_, self.intercept_ = theta[1:].T.copy(), theta[0].copy()
@@ -952,12 +946,11 @@ class LogisticRegression(CoefficientInference, Classifier):
              else X)
         variance, lost = quadratic_forms(A, self._result("cov_params"))
         if np.any(lost) and not self.separation_:
-            warnings.warn(
+            warn(
                 f"The variance of the linear predictor is lost to rounding at "
                 f"{np.count_nonzero(lost)} of {len(lost)} rows (first: row "
                 f"{int(np.argmax(lost))}; a' Cov a cancels): those intervals are NaN. Centre "
-                "X and express it in units of order 1 to have them.", UndefinedStatisticWarning,
-                stacklevel=2)
+                "X and express it in units of order 1 to have them.", UndefinedStatisticWarning)
             variance[lost] = np.nan
         with np.errstate(over="ignore", invalid="ignore"):
             half_width = critical_value(level) * np.sqrt(variance)
@@ -1099,13 +1092,13 @@ def _information_inverse(information, names):
     if N.shape[1] == 0:
         return _inverse_spd(information)
     aliased = collinear_columns(N)
-    warnings.warn(
+    warn(
         f"The parameters {[names[j] for j in aliased]} are aliased: their columns are "
         "linearly dependent (a duplicated or collinear column), so the information matrix "
         f"is singular (rank {Q.shape[1]} of {len(scale)}) and their coefficients are not "
         "identified. Their standard errors, intervals and p-values are NaN; the other "
         "parameters' are estimable and reported. Drop or combine those columns, or fit "
-        "penalty='l2'.", CollinearityWarning, stacklevel=5)
+        "penalty='l2'.", CollinearityWarning)
     cov = Q @ np.linalg.inv(Q.T @ correlation @ Q) @ Q.T / np.outer(scale, scale)
     cov[aliased, :] = np.nan
     cov[:, aliased] = np.nan
