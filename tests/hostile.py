@@ -554,6 +554,39 @@ def entries():
                           {"alpha": (1.0, "scalar")},
                           {"X": (X * [2.0 ** -500, 2.0 ** 500], "matrix"), "y": (y, "vector")},
                           documented=("prior_std_",)))
+    # More features than rows: the posterior and Ridge through the rows' SVD (issue 31).
+    wide = np.random.default_rng(8).standard_normal((4, 9)) + 2.0
+    wide_data = {"X": (wide, "matrix"), "y": (wide[:, 0] - wide[:, 1] + 0.3, "vector")}
+    wide_label = "BayesianLinearRegression(more features than rows)"
+    out.append(_estimator(wide_label, BayesianLinearRegression,
+                          {"alpha": (1.0, "scalar"), "beta": (1.0, "scalar"),
+                           "prior_mean": (None, "vector"), "prior_cov": (None, "matrix"),
+                           "fit_precisions": (False, "flag"), "fit_intercept": (True, "flag")},
+                          wide_data, documented=("alpha_", "condition_number_")))
+    out.append(_estimator("Ridge(more features than rows)", Ridge, {"alpha": (1.0, "scalar")},
+                          wide_data, documented=("prior_std_",)))
+    out.append(_estimator("RidgeCV(more features than rows)", selection.RidgeCV,
+                          {"alphas": ((0.1, 1.0, 10.0), "vector")}, wide_data))
+    wide_bayes = (lambda: _fitted(BayesianLinearRegression(beta=None), wide, wide_data["y"][0]))
+    for method, args in [("predict", {"X": (wide, "matrix"), "return_std": (True, "flag")}),
+                         ("predict_interval", {"X": (wide, "matrix"),
+                                               "level": (0.95, "probability")}),
+                         ("sample_posterior", {"n_samples": (5, "count"), "rng": (0, "count")}),
+                         ("summary", {"alpha": (0.05, "probability")})]:
+        out.append(_method(wide_label, wide_bayes, method, args))
+    # One row with an intercept: no observation left for the noise (2 a_n = 2e-6 degrees of
+    # freedom): the summary and the intervals answer with NaN, not an error about ``df``.
+    one_row = {"X": (np.array([[0.5, -1.0, 2.0]]), "matrix"), "y": (np.array([1.5]), "vector")}
+    one_label = "BayesianLinearRegression(one row, unknown noise)"
+    out.append(_estimator(one_label, BayesianLinearRegression,
+                          {"beta": (None, "scalar"), "fit_intercept": (True, "flag")}, one_row,
+                          documented=("condition_number_",)))
+    one_bayes = (lambda: _fitted(BayesianLinearRegression(beta=None), one_row["X"][0],
+                                 one_row["y"][0]))
+    for method, args in [("predict_interval", {"X": one_row["X"],
+                                               "level": (0.95, "probability")}),
+                         ("summary", {"alpha": (0.05, "probability")})]:
+        out.append(_method(one_label, one_bayes, method, args))
     out.append(_estimator("Normal(one number up to rounding)", Normal, {},
                           {"x": (np.array([0.1 + 0.2, 0.3, 0.3]), "vector")}))
     out.append(_estimator("StandardScaler", StandardScaler,

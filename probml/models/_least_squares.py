@@ -371,16 +371,22 @@ def full_covariance(inverse_xx, moments, noise_variance=1.0, root=None):
             shift = inverse_xx @ moments.x_mean
     cov[0, 0], lost = total[0], lost[0]
     if lost:
-        warn(
-            f"The intercept's variance is lost to rounding (x_mean' S x_mean cancels, with "
-            f"column means up to {np.max(np.abs(moments.x_mean)):.3g}): its standard error "
-            "and covariances are NaN. Centre X (subtract its column means) to have them.",
-            UndefinedStatisticWarning)
+        warn_intercept_variance_lost(moments.x_mean)
         cov[0, 0] = np.nan
         shift = np.full(p, np.nan)
     cov[0, 1:] = cov[1:, 0] = -shift
     cov[1:, 1:] = inverse_xx
     return cov
+
+
+def warn_intercept_variance_lost(x_mean):
+    """The :class:`~probml.exceptions.UndefinedStatisticWarning` of an intercept's variance
+    that rounding left without a digit (its standard error is then NaN)."""
+    warn(
+        f"The intercept's variance is lost to rounding (x_mean' S x_mean cancels, with "
+        f"column means up to {np.max(np.abs(x_mean)):.3g}): its standard error "
+        "and covariances are NaN. Centre X (subtract its column means) to have them.",
+        UndefinedStatisticWarning)
 
 
 # Below this share of y's sum of squares, the RSS is computed by a pass over the residuals.

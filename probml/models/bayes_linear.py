@@ -33,8 +33,23 @@ The intercept :math:`b` has a flat prior and is integrated out, which is the
 same as working with centred data and :math:`n' = n - 1` observations (the
 evidence then has a factor :math:`n^{-1/2}` and is relative to the unit of
 :math:`b`).  Without an intercept :math:`n' = n`.
+
+With more features than rows (p > n) the p x p matrices are never factored:
+by the Woodbury identity in the basis of the rows' thin SVD
+:math:`X_c = U\Sigma V^\top` (isotropic prior, :math:`\lambda = \alpha/\beta`),
+
+.. math::
+    m_n = V\frac{\Sigma}{\Sigma^2 + \lambda}U^\top y_c,\quad
+    \Lambda_n^{-1} = \frac1\beta\Big(V(\Sigma^2 + \lambda)^{-1}V^\top
+        + \frac{I - VV^\top}{\lambda}\Big),\quad
+    \log\frac{|\Lambda_0|}{|\Lambda_n|} = -\sum_i\log\Big(1 + \frac{s_i^2}{\lambda}\Big),
+
+and the evidence maximisation uses the eigenvalues :math:`s_i^2` of
+:math:`X_c^\top X_c` (the other :math:`p - n` are 0): :math:`O(n^2 p)` for the fit,
+:math:`O(np)` a prediction, where the p x p route costs :math:`O(p^3)`.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -62,6 +77,7 @@ from .._validation import (
 )
 from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning, warn
 from ..inference import (
+    MIN_DF,
     as_count,
     Summary,
     coverage,
@@ -70,6 +86,7 @@ from ..inference import (
     parameter_names,
 )
 from ._least_squares import (
+    EPS,
     DataRequired,
     accuracy_digits,
     equilibrate,
@@ -78,9 +95,11 @@ from ._least_squares import (
     mean_residual,
     quadratic_forms,
     warn_if_inaccurate,
+    warn_intercept_variance_lost,
 )
 from ._moments import Moments
 from .base import Regressor, chunkwise, linear_prediction
+from .ridge import CentredDesign, SpectralInverse
 
 __all__ = ["BayesianLinearRegression"]
 
@@ -124,7 +143,9 @@ class BayesianLinearRegression(Regressor):
     ----------
     posterior_mean_, posterior_cov_ : ndarray
         Mean and covariance of the posterior of the weights (the intercept
-        is in ``intercept_`` and ``intercept_std_``).
+        is in ``intercept_`` and ``intercept_std_``).  ``posterior_cov_`` is
+        formed when first read: with more features than rows the fit keeps it
+        factored, and nothing else needs the p x p array.
     coef_, intercept_ : ndarray, float
         The posterior means, used by ``predict``.
     alpha_, beta_ : float
@@ -136,6 +157,11 @@ class BayesianLinearRegression(Regressor):
         :math:`a_n, b_n` (unknown noise only).
     log_evidence_ : float
         :math:`\log p(y \mid X)`, the marginal likelihood.
+    condition_number_, accuracy_digits_ : float
+        The condition number of the centred, column-scaled design (infinite
+        where the rows leave directions undetermined, as with more features
+        than rows: the prior settles those) and the significant digits of the
+        posterior that survive rounding.
     n_iter_ : int
         Posterior updates made: the fixed-point iterations of the evidence
         maximisation, or 1 for the closed-form posterior.
@@ -238,25 +264,28 @@ class BayesianLinearRegression(Regressor):
 
     @staticmethod
     def _statistics(X, y, sample_weight, freq_weights=None, names=None):
-        """Centred statistics, the number of rows, the weights' log term and the data for
-        the accurate path (None for weighted rows, solved from their statistics).
+        """Centred statistics, the number of rows, the weights' log term and the centred
+        rows (a :class:`~probml.models.ridge.CentredDesign`, centred only if a route needs
+        them: more features than rows, or a Gram matrix too ill-conditioned).
 
-        The posterior needs only the statistics: no centred copy of X is kept.
+        The posterior is kept as statistics: no centred copy of X stays in the model.
         Centred statistics (about the means, kept as double-doubles) with or without an
         intercept: without one, the uncentred problem is solved from them and the mean
         row (see _Prior.update), which keeps its digits for data far from the origin.
+        Weighted rows are centred about the weighted means and whitened.
         """
         analytic = check_weights(sample_weight, "sample_weight", X.shape[0])
         frequency = check_weights(freq_weights, "freq_weights", X.shape[0])
         if analytic is None and frequency is None:
             moments = Moments.from_data(X, y, fit_intercept=True, feature_names=names,
                                         keep_centred=False, squares="may_vanish")
-            return moments, X.shape[0], 0.0, (X, y)
+            return moments, X.shape[0], 0.0, CentredDesign(X, y, moments)
         rows = WeightedRows(analytic, frequency)
-        moments = Moments.weighted(X[rows.keep], y[rows.keep], rows.weights, fit_intercept=True,
-                                   feature_names=names, squares="may_vanish")[2]
+        X_white, y_white, moments = Moments.weighted(
+            X[rows.keep], y[rows.keep], rows.weights, fit_intercept=True, feature_names=names,
+            squares="may_vanish")
         moments.centred_data = None
-        return moments, rows.nobs, rows.log_weights, None
+        return moments, rows.nobs, rows.log_weights, CentredDesign.of_centred(X_white, y_white)
 
     def _fit_moments(self, moments, feature_names=None):
         """The posterior from the sufficient statistics alone (see
@@ -308,9 +337,12 @@ class BayesianLinearRegression(Regressor):
         p = moments.xx.shape[0]
         prior = self._prior(params, p)
         # A fit with known noise leaves no Inverse-Gamma posterior behind from an earlier one:
-        # beta_is_unknown_ reads its presence.
-        for stale in ("noise_shape_", "noise_rate_", "_scale_matrix"):
+        # beta_is_unknown_ reads its presence; posterior_cov_ is formed again when asked for.
+        for stale in ("noise_shape_", "noise_rate_", "_posterior_cov"):
             self.__dict__.pop(stale, None)
+        # Fewer rows than features: the posterior through the rows' SVD (the dual route).
+        wide = (_WideDesign(data, moments, self._fit_intercept)
+                if data is not None and data.shape[0] < p else None)
         self._moments = moments
         # Observations left after integrating out the flat-prior intercept.
         self._n_effective = self._count - self._fit_intercept
@@ -320,18 +352,19 @@ class BayesianLinearRegression(Regressor):
         beta = params["beta"]
         if params["fit_precisions"]:
             alpha, beta = self._maximise_evidence(prior.mean, params["alpha"], beta,
-                                                  params["max_iter"], params["tol"])
+                                                  params["max_iter"], params["tol"], wide)
             prior = _Prior.isotropic(prior.mean, alpha)
         self.alpha_ = prior.isotropic_precision if self.prior_cov is None else np.nan
         posterior = prior.update(moments, beta if known_noise else 1.0, self._fit_intercept,
-                                 data)
+                                 data, wide)
         self.posterior_mean_ = posterior.mean
+        self._covariance = posterior.covariance
         deviation = posterior.mean - prior.mean
         with np.errstate(over="ignore", invalid="ignore"):
-            prior_term = float(deviation @ prior.precision @ deviation)
+            prior_term = prior.quadratic_form(deviation)
             if known_noise:
                 self.beta_ = beta
-                self.posterior_cov_ = posterior.cov
+                self._cov_factor = 1.0
                 noise_variance = 1.0 / beta
                 self.log_evidence_ = self._gaussian_log_evidence(posterior, prior_term, beta)
             else:
@@ -347,21 +380,18 @@ class BayesianLinearRegression(Regressor):
         self.condition_number_, self.accuracy_digits_ = (posterior.condition_number,
                                                          posterior.digits)
         warn_if_inaccurate("BayesianLinearRegression", posterior.digits,
-                           posterior.condition_number, "qr")
+                           posterior.condition_number, posterior.solver)
+        weight_factor = self._weight_factor()
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            # The weights' covariance (or t scale) is posterior.root root^T times this.
-            root_scale = (math.sqrt(self.noise_rate_ / self.noise_shape_)
-                          if self.beta_is_unknown_ else 1.0)
-            full = (full_covariance(self._weight_scale(), moments, noise_variance,
-                                    root=root_scale * posterior.root)
-                    if self._fit_intercept else self._weight_scale())
-            self.intercept_std_ = (math.sqrt(full[0, 0] * self._t_variance_factor())
+            intercept_variance = (self._covariance.intercept_variance(
+                moments, weight_factor, noise_variance) if self._fit_intercept else 0.0)
+            self.intercept_std_ = (math.sqrt(intercept_variance * self._t_variance_factor())
                                    if self._fit_intercept else 0.0)
-            self._intercept_scale = math.sqrt(full[0, 0]) if self._fit_intercept else 0.0
+            self._intercept_scale = math.sqrt(intercept_variance)
         undefined = np.isinf(self._t_variance_factor())     # warned in _noise_posterior
-        slopes = full[1:, 1:] if self._fit_intercept else full
-        if not undefined and not (np.all(np.isfinite(slopes)) and not np.isinf(full[0, 0])
-                                  and np.all(np.isfinite(self.posterior_cov_))):
+        if not undefined and not (self._covariance.finite(weight_factor)
+                                  and not np.isinf(intercept_variance)
+                                  and self._covariance.finite(self._cov_factor)):
             raise ValueError("The posterior covariance overflows float64: y is very large "
                              "against X (or X very small); rescale them.")
         return self
@@ -372,16 +402,20 @@ class BayesianLinearRegression(Regressor):
         rate = self._noise_rate0 + 0.5 * (self._rss(posterior.mean) + prior_term)
         self.noise_shape_, self.noise_rate_ = shape, rate
         self.beta_ = shape / rate
-        self._scale_matrix = posterior.cov
+        # posterior_cov_ is the scale matrix V_n times b_n / (a_n - 1), the mean of sigma^2.
         if shape > 1:
-            self.posterior_cov_ = rate / (shape - 1) * posterior.cov
+            self._cov_factor = rate / (shape - 1)
         else:
+            no_quantiles = (f"; with 2 a_n < {MIN_DF} degrees of freedom they have no usable "
+                            "quantiles either, so the credible and predictive intervals are "
+                            "NaN" if 2 * shape < MIN_DF else "")
             warn(
                 f"The posterior of the noise variance has shape a_n = {shape:.3g} <= 1, so it "
                 "has no mean: posterior_cov_ and the predictive variance are infinite (the "
-                "Student-t marginals have too few degrees of freedom). Use more data or an "
-                "informative noise prior (noise_shape > 1).", UndefinedStatisticWarning)
-            self.posterior_cov_ = np.full_like(posterior.cov, np.inf)
+                f"Student-t marginals have too few degrees of freedom{no_quantiles}). Use "
+                "more data or an informative noise prior (noise_shape > 1).",
+                UndefinedStatisticWarning)
+            self._cov_factor = math.inf
         self.log_evidence_ = self._nig_log_evidence(posterior)
         return rate / shape
 
@@ -397,23 +431,20 @@ class BayesianLinearRegression(Regressor):
             rss += moments.n * mean_residual(moments, coef) ** 2
         return rss
 
-    def _maximise_evidence(self, prior_mean, alpha, beta, max_iter, tol):
+    def _maximise_evidence(self, prior_mean, alpha, beta, max_iter, tol, wide=None):
         r"""MacKay's fixed point for the evidence (Bishop 3.92 and 3.95).
 
         .. math:: \gamma = \sum_i \frac{\beta\lambda_i}{\alpha + \beta\lambda_i},
             \quad \alpha \leftarrow \frac{\gamma}{\lVert m_n - m_0\rVert^2},
             \quad \beta \leftarrow \frac{n' - \gamma}{\lVert y_c - X_c m_n\rVert^2},
 
-        computed in the eigenbasis of :math:`X_c^\top X_c`, so an iteration
-        costs :math:`O(p^2)` whatever the number of samples.  It stops when
-        both change by at most ``tol`` relatively, or stop changing at all
+        computed in the eigenbasis of :math:`X_c^\top X_c` (:func:`_gram_spectrum`), so
+        an iteration costs :math:`O(\min(n, p))` whatever the number of samples.  It
+        stops when both change by at most ``tol`` relatively, or stop changing at all
         (the fixed point to working precision).
         """
         moments = self._moments if self._fit_intercept else self._moments.uncentred()
-        eigenvalues, eigenvectors = np.linalg.eigh(moments.xx)
-        eigenvalues = np.clip(eigenvalues, 0, None)
-        rotated_xy = eigenvectors.T @ moments.xy
-        rotated_prior = eigenvectors.T @ prior_mean
+        eigenvalues, rotated_xy, rotated_prior = _gram_spectrum(moments, prior_mean, wide)
         # The RSS from the moments carries an absolute error of about eps * yy;
         # below this it is rounding noise and beta has no finite maximiser.
         rss_floor = 100 * np.finfo(float).eps * moments.yy
@@ -498,11 +529,33 @@ class BayesianLinearRegression(Regressor):
         check_is_fitted(self, "posterior_mean_")
         return hasattr(self, "noise_shape_")
 
-    def _weight_scale(self):
-        """Covariance (known noise) or t scale matrix (unknown noise) of the weights."""
+    @property
+    def posterior_cov_(self):
+        """The posterior covariance of the weights, an array of shape (p, p).
+
+        Formed on first access and then kept.  With more features than rows the
+        fit keeps it factored (:class:`~probml.models.ridge.SpectralInverse`:
+        :math:`O(np)` numbers) and ``predict``, ``summary`` and
+        ``sample_posterior`` never form it; reading this attribute forms the
+        :math:`p^2` numbers, in :math:`O(p^2 n)`.
+        """
+        check_is_fitted(self, "posterior_mean_")
+        cov = self.__dict__.get("_posterior_cov")
+        if cov is None:
+            p = len(self.posterior_mean_)
+            with np.errstate(over="ignore"):
+                cov = (np.full((p, p), np.inf) if np.isinf(self._cov_factor)
+                       else self._covariance.dense() if self._cov_factor == 1.0
+                       else self._cov_factor * self._covariance.dense())
+            self._posterior_cov = cov
+        return cov
+
+    def _weight_factor(self):
+        """The covariance (known noise) or t scale matrix (unknown noise) of the weights
+        over the posterior's own (``_covariance``): 1, or :math:`b_n / a_n`."""
         if self.beta_is_unknown_:
-            return self.noise_rate_ / self.noise_shape_ * self._scale_matrix
-        return self.posterior_cov_
+            return self.noise_rate_ / self.noise_shape_
+        return 1.0
 
     def _t_variance_factor(self):
         """Variance of a t with 2 a_n degrees of freedom over its squared scale."""
@@ -512,14 +565,14 @@ class BayesianLinearRegression(Regressor):
         return 1.0
 
     def _predictive_scale(self, X):
-        scale = self._weight_scale()
+        factor = self._weight_factor()
         noise = self._noise_variance * (1 + self._fit_intercept / self._moments.n)
         centre = self._moments.x_mean if self._fit_intercept else 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             variance, lost = map(np.concatenate, zip(*(
-                quadratic_forms(block - centre, scale, noise)
+                self._covariance.quadratic_forms(block - centre, factor, noise)
                 for _, block in row_blocks(X))))
-        if not np.all(np.isfinite(variance)) and np.all(np.isfinite(scale)):
+        if not np.all(np.isfinite(variance)) and self._covariance.finite(factor):
             raise ValueError(f"The predictive variance overflows float64 for X with values up "
                              f"to {np.max(np.abs(X)):.3g}: X is far outside the training "
                              "data; check its units.")
@@ -565,7 +618,12 @@ class BayesianLinearRegression(Regressor):
         X = self._validate_prediction_data(X)
         mean = linear_prediction(X, self.coef_, self.intercept_)
         dof = 2 * self.noise_shape_ if self.beta_is_unknown_ else None
-        half_width = critical_value(level, dof) * self._predictive_scale(X)
+        if dof is not None and dof < MIN_DF:
+            warn(f"The predictive Student-t has 2 a_n = {dof:.3g} degrees of freedom, fewer "
+                 f"than {MIN_DF}: it has no usable quantiles, so the intervals are NaN. Use "
+                 "more data or an informative noise prior (noise_shape).",
+                 UndefinedStatisticWarning)
+        half_width = _t_quantile(level, dof) * self._predictive_scale(X)
         return np.column_stack([mean - half_width, mean + half_width])
 
     def sample_posterior(self, n_samples, rng=None):
@@ -585,16 +643,16 @@ class BayesianLinearRegression(Regressor):
         n_samples = Integer(1, _MAX_DRAWS // p, meaning=f" (at most {_MAX_DRAWS:,} numbers "
                             "in all)")(n_samples, "n_samples")
         rng = np.random.default_rng(SEED(rng, "rng"))
-        # A symmetric square root rather than Cholesky: it exists for every
-        # covariance, including one whose spread of scales defeats Cholesky.
-        eigenvalues, vectors = np.linalg.eigh(self._weight_scale())
-        factor = vectors * np.sqrt(np.clip(eigenvalues, 0, None))
-        draws = rng.standard_normal((n_samples, p)) @ factor.T
+        draws = self._covariance.draws(rng.standard_normal((n_samples, p)),
+                                       self._weight_factor())
         if not self.beta_is_unknown_:
             return self.posterior_mean_ + draws
         dof = 2 * self.noise_shape_
-        mixing = np.sqrt(dof / rng.chisquare(dof, size=(n_samples, 1)))
-        return self.posterior_mean_ + draws * mixing
+        # With a_n near 0 (a vague prior and no residual information), chi-square draws
+        # round to 0: the t draws are then infinite, which they are to double precision.
+        with np.errstate(divide="ignore", over="ignore"):
+            mixing = np.sqrt(dof / rng.chisquare(dof, size=(n_samples, 1)))
+            return self.posterior_mean_ + draws * mixing
 
     def summary(self, alpha=0.05, *, level=None):
         r"""The posterior of each weight: mean, standard deviation and the equal-tailed
@@ -607,9 +665,11 @@ class BayesianLinearRegression(Regressor):
         fit_intercept = bool(self._fit_intercept)
         names = parameter_names(getattr(self, "feature_names_in_", None),
                                 len(self.posterior_mean_), fit_intercept)
-        with np.errstate(invalid="ignore"):
-            scales = np.sqrt(np.diagonal(self._weight_scale()))
-            stds = np.sqrt(np.diagonal(self.posterior_cov_))
+        variances = self._covariance.diagonal()
+        with np.errstate(invalid="ignore", over="ignore"):
+            scales = np.sqrt(self._weight_factor() * variances)
+            stds = (np.full_like(variances, np.inf) if np.isinf(self._cov_factor)
+                    else np.sqrt(self._cov_factor * variances))
         means = self.posterior_mean_
         if fit_intercept:
             means = np.r_[self.intercept_, means]
@@ -623,7 +683,9 @@ class BayesianLinearRegression(Regressor):
                 ("alpha (prior)", self.alpha_), ("beta (noise)", self.beta_),
                 ("Log evidence", self.log_evidence_), ("Iterations", as_count(self.n_iter_))]
         notes = ["Intervals are equal-tailed posterior credible intervals"
-                 + (f" (Student-t, {2 * self.noise_shape_:.4g} degrees of freedom)."
+                 + (f" (Student-t, {2 * self.noise_shape_:.4g} degrees of freedom"
+                    + (": too few for quantiles, so they are NaN)."
+                       if 2 * self.noise_shape_ < MIN_DF else ").")
                     if unknown else " (normal).")]
         return Summary("Bayesian linear regression (posterior)", info, table, level=level,
                        notes=notes)
@@ -648,6 +710,15 @@ class BayesianLinearRegression(Regressor):
 _GRAM_ERROR_LIMIT = 1e-12
 
 
+def _t_quantile(level, df):
+    """The two-sided quantile of the marginals: normal (``df`` None) or Student-t, NaN for a
+    t with fewer than MIN_DF degrees of freedom (fit warned: 2 a_n that small leaves the noise
+    posterior at its vague prior, with no usable quantiles)."""
+    if df is not None and df < MIN_DF:
+        return math.nan
+    return critical_value(level, df)
+
+
 class _PosteriorTable:
     """The rows of a posterior summary: mean, sd and the credible interval of each weight
     (a duck-typed stand-in for :class:`~probml.inference.CoefficientTable`)."""
@@ -658,7 +729,7 @@ class _PosteriorTable:
     def credible_interval(self, level):
         """Mean -+ the two-sided quantile times the marginal's scale, shape (n, 2)."""
         with np.errstate(invalid="ignore", over="ignore"):
-            half = critical_value(level, self.df) * self.scales
+            half = _t_quantile(level, self.df) * self.scales
         return np.column_stack([self.means - half, self.means + half])
 
     def records(self, level):
@@ -682,7 +753,9 @@ class _Prior:
     r"""A Gaussian prior on the weights: mean, a factor L of its covariance, its precision.
 
     The covariance is :math:`\Lambda_0^{-1} = L L^\top` (in units of
-    :math:`\sigma^2` for the Normal-Inverse-Gamma prior).
+    :math:`\sigma^2` for the Normal-Inverse-Gamma prior); an isotropic prior keeps
+    only its precision :math:`\alpha` (``factor`` and ``precision`` None: no p x p
+    array for :math:`\alpha I`).
     """
 
     mean: np.ndarray
@@ -692,8 +765,13 @@ class _Prior:
 
     @classmethod
     def isotropic(cls, mean, alpha):
-        p = len(mean)
-        return cls(mean, np.eye(p) / math.sqrt(alpha), alpha * np.eye(p), alpha)
+        return cls(mean, None, None, alpha)
+
+    def quadratic_form(self, deviation):
+        r""":math:`d^\top \Lambda_0 d`."""
+        if self.precision is None:
+            return float(self.isotropic_precision * (deviation @ deviation))
+        return float(deviation @ self.precision @ deviation)
 
     @classmethod
     def from_covariance(cls, mean, prior_cov, n_features):
@@ -715,7 +793,7 @@ class _Prior:
                              "precision) to be represented in double precision.")
         return cls(mean, factor, (precision + precision.T) / 2)
 
-    def update(self, moments, beta, fit_intercept=True, data=None):
+    def update(self, moments, beta, fit_intercept=True, data=None, wide=None):
         r"""The posterior of the weights after data with statistics ``moments``.
 
         In whitened coordinates :math:`w = m_0 + T v` (:math:`T = I` for an
@@ -736,7 +814,11 @@ class _Prior:
         posed along directions the data do not determine (whose right-hand
         side is set to exactly 0 rather than divided by a small penalty).
         The posterior covariance is :math:`T (M^\top M)^{-1} T^\top/\beta`,
-        with its factor ``root``.
+        with its factor ``root``.  ``data`` (a
+        :class:`~probml.models.ridge.CentredDesign`) serves a Gram matrix too
+        ill-conditioned to use; with fewer rows than features (``wide``, a
+        :class:`_WideDesign`), the problem is solved through their SVD instead
+        (:meth:`wide_update`).
         """
         p = len(self.mean)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -756,6 +838,8 @@ class _Prior:
             if not 0 < penalty < math.inf:
                 raise ValueError(f"1/beta = {penalty} is outside the range of double precision; "
                                  "choose a beta closer to 1.")
+        if wide is not None:
+            return self.wide_update(wide, moments, beta, penalty, transform, log_scale)
         # A square root R_c of C (C = R_c^T R_c) and R_c^-T c, from the eigenvectors of the
         # correlation matrix; eigenvalues at rounding level are exact zeros.  Their error,
         # eps lambda_max, costs eps (lambda_max + pen) / (lambda_min + pen) of the result.
@@ -774,12 +858,10 @@ class _Prior:
             # Too ill-conditioned for the Gram matrix: the SVD of the centred design,
             # X_c = U S V^T, gives R_c = S V^T and R_c^-T c = U^T (y_c - X_c m_0) with
             # errors of eps s_max, not eps s_max^2.
-            X, y = data
-            X_centred = X - moments.x_mean
-            U, values, Vt = np.linalg.svd(X_centred, full_matrices=False)
-            kept = values > max(X.shape) * np.finfo(float).eps * values[0]
+            U, values, Vt = data.svd
+            kept = values > max(data.shape) * np.finfo(float).eps * values[0]
             top = values[kept, None] * Vt[kept]
-            top_rhs = U[:, kept].T @ ((y - moments.y_mean) - X_centred @ self.mean)
+            top_rhs = U[:, kept].T @ (data.y - data.X @ self.mean)
             smallest = values[kept][-1] if kept.any() else 0.0
             gram_error = (p * np.finfo(float).eps * values[0]
                           / max(smallest, math.sqrt(weakest), np.finfo(float).tiny))
@@ -821,8 +903,62 @@ class _Prior:
         # Relative errors: the QR of the stacked matrix, its condition number times eps,
         # and those of R_c (above).
         error = 10 * (p * float(np.linalg.cond(r_factor)) * np.finfo(float).eps + gram_error)
-        return _Posterior(mean, (weight + weight.T) / 2, log_det_ratio, root,
-                          design_condition, accuracy_digits(error))
+        return _Posterior(mean, _DenseCovariance((weight + weight.T) / 2, root), log_det_ratio,
+                          design_condition, accuracy_digits(error), "qr")
+
+    def wide_update(self, wide, moments, beta, penalty, transform, log_scale):
+        r"""The posterior from fewer rows than features, in :math:`O(k^2 p)` for k rows.
+
+        With the rows :math:`Z` (:class:`_WideDesign`; whitened, :math:`Z T`) and their
+        residuals :math:`r` at the prior mean, the thin SVD :math:`ZT = U\Sigma V^\top`
+        solves the problem of :meth:`update` in closed form (the Woodbury identity in
+        the SVD's basis):
+
+        .. math:: v = V\frac{\Sigma}{\Sigma^2 + \lambda}U^\top r,\qquad
+            (M^\top M)^{-1} = V(\Sigma^2+\lambda)^{-1}V^\top + \frac{I - VV^\top}{\lambda},
+            \qquad \log\frac{|\Lambda_0|}{|\Lambda_n|}
+            = -\sum_i \log\Big(1 + \frac{s_i^2}{\lambda}\Big),
+
+        the same numbers as the stacked QR, to rounding, without a p x p
+        factorisation: the covariance stays factored
+        (:class:`~probml.models.ridge.SpectralInverse`).  Singular values below
+        :math:`\max(k, p)\,\epsilon\, s_1` are rounding noise (centring leaves at most
+        n - 1 nonzero ones) and are dropped.  The accuracy is that of Ridge's SVD
+        route (:func:`~probml.models.ridge.ridge_by_svd`): a singular value off by
+        :math:`\epsilon s_1` relative to :math:`\max(s, \sqrt\lambda)`.
+        """
+        p = len(self.mean)
+        with np.errstate(over="ignore", invalid="ignore"):
+            rows, residual = wide.matrix, wide.residual(self.mean)
+            design_condition = data_condition(rows) if len(rows) >= p else math.inf
+            if transform is not None:
+                rows = rows @ transform
+        if not (np.all(np.isfinite(rows)) and np.all(np.isfinite(residual))):
+            raise ValueError("prior_cov or the precisions are so large against X that the "
+                             "posterior precision overflows; rescale X or the prior.")
+        U, values, Vt = wide.svd if transform is None else np.linalg.svd(rows,
+                                                                         full_matrices=False)
+        kept = values > max(rows.shape) * EPS * values[0]
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            # s / (s^2 + lambda) as 1 / (s + lambda / s): no square to overflow.
+            shrunk = 1.0 / (values[kept] + penalty / values[kept])
+            v = Vt[kept].T @ (shrunk * (U[:, kept].T @ residual))
+            squares = values[kept] ** 2
+        covariance = _WhitenedCovariance(SpectralInverse(Vt[kept], squares, penalty),
+                                         transform, beta)
+        if not covariance.finite(1.0):
+            raise ValueError(f"The posterior covariance of the weights overflows float64: beta="
+                             f"{beta:.3g} (with alpha or prior_cov) makes the variances "
+                             "larger than 1.8e308; choose larger precisions or rescale X.")
+        mean = self.mean + (v if transform is None else transform @ v)
+        positive = values[values > 0]
+        log_det_ratio = -float(np.sum(np.logaddexp(0.0, 2 * np.log(positive) + log_scale)))
+        smallest = values[kept][-1] if kept.any() else 0.0
+        with np.errstate(over="ignore"):
+            error = (10 * p * EPS * values[0] / max(smallest, math.sqrt(penalty))
+                     if kept.any() else 0.0)
+        return _Posterior(mean, covariance, log_det_ratio, design_condition,
+                          accuracy_digits(error), "svd")
 
 
 def _unfinished_evidence(history, max_iter, tol, moments, prior_mean, n_effective):
@@ -871,8 +1007,156 @@ def data_condition(rows):
 @dataclass(frozen=True)
 class _Posterior:
     mean: np.ndarray
-    cov: np.ndarray
+    covariance: object          # _DenseCovariance or _WhitenedCovariance
     log_det_ratio: float
-    root: np.ndarray
     condition_number: float
     digits: float
+    solver: str
+
+
+class _WideDesign:
+    r"""Rows whose Gram matrix is the data's, fewer than the features, and their thin SVD.
+
+    The centred rows :math:`X_c` (whitened for weighted rows) and, without an
+    intercept, the row :math:`\sqrt n\,\bar x^\top`, so that :math:`Z^\top Z` is
+    :math:`X_c^\top X_c` or :math:`X^\top X` (as :meth:`_Prior.update` stacks them);
+    the SVD is computed once for the evidence maximisation and the posterior.
+    """
+
+    def __init__(self, design, moments, fit_intercept):
+        self._design, self._moments, self._fit_intercept = design, moments, fit_intercept
+
+    @functools.cached_property
+    def matrix(self):
+        if self._fit_intercept:
+            return self._design.X
+        return np.vstack([self._design.X, math.sqrt(self._moments.n) * self._moments.x_mean])
+
+    @functools.cached_property
+    def svd(self):
+        if self._fit_intercept:
+            return self._design.svd
+        return np.linalg.svd(self.matrix, full_matrices=False)
+
+    def residual(self, prior_mean):
+        """:math:`r = y - Z m_0` in the rows' terms (the mean row's residual correctly rounded)."""
+        residual = self._design.y - self._design.X @ prior_mean
+        if self._fit_intercept:
+            return residual
+        moments = self._moments
+        return np.r_[residual, math.sqrt(moments.n) * mean_residual(moments, prior_mean)]
+
+
+def _gram_spectrum(moments, prior_mean, wide=None):
+    r"""The eigenvalues :math:`\lambda_i` of the Gram matrix ``moments.xx``, and
+    :math:`X^\top y` and the prior mean in its eigenbasis.
+
+    From ``eigh`` of the p x p matrix, or, with fewer rows than features, from the
+    thin SVD of the rows :math:`Z = U\Sigma V^\top` (:class:`_WideDesign`):
+    :math:`\lambda = s^2` and :math:`V^\top X^\top y = \Sigma U^\top y`.  The other
+    :math:`p - k` eigenvalues are 0, along which :math:`X^\top y` is 0 and the
+    posterior mean is the prior's, so they add nothing to MacKay's sums.
+    """
+    if wide is None:
+        eigenvalues, eigenvectors = np.linalg.eigh(moments.xx)
+        return (np.clip(eigenvalues, 0, None), eigenvectors.T @ moments.xy,
+                eigenvectors.T @ prior_mean)
+    U, values, Vt = wide.svd
+    return values ** 2, values * (U.T @ wide.residual(np.zeros_like(prior_mean))), Vt @ prior_mean
+
+
+@dataclass(frozen=True)
+class _DenseCovariance:
+    """A posterior covariance formed in full, and a factor of it (``matrix = root root^T``):
+    the route of more rows than features."""
+
+    matrix: np.ndarray
+    root: np.ndarray
+
+    def dense(self):
+        return self.matrix
+
+    def diagonal(self):
+        return np.diagonal(self.matrix)
+
+    def finite(self, factor):
+        """Whether ``factor`` times the covariance is finite."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bool(np.all(np.isfinite(factor * self.matrix)))
+
+    def quadratic_forms(self, Z, factor, plus):
+        """:func:`~probml.models._least_squares.quadratic_forms` of ``factor`` times it."""
+        return quadratic_forms(Z, factor * self.matrix, plus)
+
+    def intercept_variance(self, moments, factor, noise_variance):
+        r""":math:`\sigma^2/n + \bar x^\top S\bar x` through the root (NaN where lost)."""
+        return full_covariance(factor * self.matrix, moments, noise_variance,
+                               root=math.sqrt(factor) * self.root)[0, 0]
+
+    def draws(self, normals, factor):
+        # A symmetric square root rather than Cholesky: it exists for every
+        # covariance, including one whose spread of scales defeats Cholesky.
+        eigenvalues, vectors = np.linalg.eigh(factor * self.matrix)
+        return normals @ (vectors * np.sqrt(np.clip(eigenvalues, 0, None))).T
+
+
+@dataclass(frozen=True)
+class _WhitenedCovariance:
+    r"""The posterior covariance :math:`S = T A T^\top/\beta` kept factored, for fewer rows
+    than features: ``inverse`` :math:`A = (Z^\top Z + \lambda I)^{-1}`
+    (:class:`~probml.models.ridge.SpectralInverse`, :math:`O(kp)` numbers) and the
+    prior's factor ``transform`` :math:`T` (None for an isotropic prior)."""
+
+    inverse: SpectralInverse
+    transform: np.ndarray
+    beta: float
+
+    def dense(self):
+        """The p x p array (:math:`O(p^2 k)`; :math:`O(p^3)` with a ``prior_cov``)."""
+        matrix = self.inverse.dense()
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            if self.transform is not None:
+                matrix = self.transform @ matrix @ self.transform.T
+                matrix = (matrix + matrix.T) / 2
+            return matrix / self.beta
+
+    def diagonal(self):
+        """The variances, each a sum of nonnegative terms."""
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            if self.transform is None:
+                return self.inverse.diagonal() / self.beta
+            # e_j' T A T' e_j is the quadratic form of row j of T.
+            return self.inverse.quadratic_forms(self.transform, 1.0 / self.beta)[0]
+
+    def finite(self, factor):
+        """Whether ``factor`` times the covariance is finite (a covariance's entries are
+        bounded by its variances)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bool(np.isfinite(factor) and np.all(np.isfinite(factor * self.diagonal())))
+
+    def quadratic_forms(self, Z, factor, plus):
+        r""":math:`\text{factor}\cdot z^\top S z + \text{plus}` for each row, two sums of
+        squares of :math:`T^\top z` (:meth:`SpectralInverse.quadratic_forms`), and the
+        rows where rounding left no digit."""
+        error = None
+        if self.transform is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                error = (2 * Z.shape[1] + 1) * EPS * (np.abs(Z) @ np.abs(self.transform))
+                Z = Z @ self.transform
+        return self.inverse.quadratic_forms(Z, factor / self.beta, plus, error)
+
+    def intercept_variance(self, moments, factor, noise_variance):
+        r""":math:`\sigma^2/n + \bar x^\top S\bar x`, NaN with a warning where rounding
+        left no digit of it."""
+        total, lost = self.quadratic_forms(moments.x_mean[None, :], factor,
+                                           noise_variance / moments.n)
+        if lost[0]:
+            warn_intercept_variance_lost(moments.x_mean)
+            return math.nan
+        return float(total[0])
+
+    def draws(self, normals, factor):
+        draws = self.inverse.draws(normals)
+        if self.transform is not None:
+            draws = draws @ self.transform.T
+        return draws * math.sqrt(factor / self.beta)

@@ -65,6 +65,7 @@ from ._least_squares import (
     solve_wls,
     spd_inverse,
     warn_if_inaccurate,
+    warn_intercept_variance_lost,
 )
 from ._moments import Moments
 from ._paths import RegularizationPath, check_penalties, path_moments
@@ -191,13 +192,120 @@ def ridge_solution(xx, xy, alpha):
     return coef_scaled / scale, scaled_inverse / unscale, effective_df
 
 
+@dataclass(frozen=True)
+class SpectralInverse:
+    r""":math:`A = (Z^\top Z + \alpha I)^{-1}` kept as the SVD of a ``Z`` with fewer rows
+    than columns: :math:`O(pr)` numbers and work, never a :math:`p \times p` factorisation.
+
+    With :math:`Z = U\Sigma V^\top` (``vectors`` :math:`= V^\top`, r x p: the directions
+    the rows determine; ``squares`` :math:`= \Sigma^2`),
+
+    .. math:: A = V(\Sigma^2 + \alpha)^{-1}V^\top + \frac{I - VV^\top}{\alpha},
+        \qquad z^\top A z = \big\lVert(\Sigma^2+\alpha)^{-1/2}V^\top z\big\rVert^2
+        + \frac{\lVert z - VV^\top z\rVert^2}{\alpha}:
+
+    the prior's variance :math:`1/\alpha` along the :math:`p - r` directions the rows
+    leave undetermined, and every quadratic form a sum of squares (so never the
+    difference of :math:`z^\top z/\alpha` and a number close to it).  The Woodbury
+    identity in the SVD's basis; :math:`A` itself, :math:`p^2` numbers, is formed only
+    when asked for (:meth:`dense`, in :math:`O(p^2 r)`).
+    """
+
+    vectors: np.ndarray
+    squares: np.ndarray
+    alpha: float
+
+    def _parts(self, Z, error):
+        r""":math:`V^\top z` and :math:`z - VV^\top z` for each row of ``Z``, with bounds on
+        their rounding errors (``error`` bounds those of ``Z`` itself)."""
+        V = self.vectors
+        r, p = V.shape
+        projected = Z @ V.T
+        outside = Z - projected @ V
+        magnitude = np.abs(V)
+        projected_error = (2 * p + 1) * EPS * (np.abs(Z) @ magnitude.T) + error @ magnitude.T
+        outside_error = (error + (2 * r + 1) * EPS * (np.abs(Z) + np.abs(projected) @ magnitude)
+                         + projected_error @ magnitude)
+        return projected, outside, projected_error, outside_error
+
+    def quadratic_forms(self, Z, scale=1.0, plus=0.0, error=None):
+        r""":math:`\text{scale}\cdot z_i^\top A z_i + \text{plus}` for each row of ``Z``, and
+        where rounding left no digit (the total not above its error bound, as
+        :func:`~probml.models._least_squares.quadratic_forms_from_root` decides).
+
+        Returns
+        -------
+        total : ndarray of shape (n,)
+        lost : ndarray of bool, shape (n,)
+        """
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            projected, outside, projected_error, outside_error = self._parts(
+                Z, np.zeros_like(Z) if error is None else error)
+            weights = 1.0 / (self.squares + self.alpha)
+            total = scale * ((projected * projected) @ weights
+                             + np.einsum("ij,ij->i", outside, outside) / self.alpha) + plus
+            bound = scale * ((projected_error * (2 * np.abs(projected) + projected_error))
+                             @ weights + np.einsum("ij,ij->i", outside_error,
+                                                   2 * np.abs(outside) + outside_error)
+                             / self.alpha)
+        return total, (total <= bound) & np.isfinite(total)
+
+    def diagonal(self):
+        """The variances :math:`A_{jj}`, each a sum of nonnegative terms."""
+        with np.errstate(over="ignore", under="ignore"):
+            squared = self.vectors * self.vectors
+            undetermined = np.clip(1.0 - squared.sum(axis=0), 0.0, None)
+            return squared.T @ (1.0 / (self.squares + self.alpha)) + undetermined / self.alpha
+
+    def dense(self):
+        r""":math:`A` as a p x p array: :math:`I/\alpha - V\,\mathrm{diag}\big(\frac{s^2}
+        {\alpha(s^2+\alpha)}\big)V^\top` off the diagonal, :meth:`diagonal` on it."""
+        V = self.vectors
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            matrix = -(V.T * (self.squares / (self.alpha * (self.squares + self.alpha)))) @ V
+            matrix = (matrix + matrix.T) / 2
+        np.fill_diagonal(matrix, self.diagonal())
+        return matrix
+
+    def product(self, z):
+        """:math:`A z` for a vector ``z``."""
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            projected = self.vectors @ z
+            return (self.vectors.T @ (projected / (self.squares + self.alpha))
+                    + (z - self.vectors.T @ projected) / self.alpha)
+
+    def draws(self, normals):
+        r"""Rows of standard normals mapped to :math:`\mathcal N(0, A)`: the part along
+        :math:`V` scaled by :math:`(s^2+\alpha)^{-1/2}`, the rest by :math:`\alpha^{-1/2}`."""
+        projected = normals @ self.vectors.T
+        return ((normals - projected @ self.vectors) / math.sqrt(self.alpha)
+                + (projected / np.sqrt(self.squares + self.alpha)) @ self.vectors)
+
+    def full_covariance(self, moments):
+        """Over (intercept, coef) with a flat-prior intercept, as
+        :func:`~probml.models._least_squares.full_covariance` assembles it from a root."""
+        inverse = self.dense()
+        if not moments.fit_intercept:
+            return inverse
+        total, lost = self.quadratic_forms(moments.x_mean[None, :], plus=1.0 / moments.n)
+        shift = self.product(moments.x_mean)
+        if lost[0]:
+            warn_intercept_variance_lost(moments.x_mean)
+            total, shift = [np.nan], np.full_like(shift, np.nan)
+        return np.block([[np.array([[total[0]]]), -shift[None, :]], [-shift[:, None], inverse]])
+
+
 @dataclass
 class RidgeSpectrum:
-    """A Ridge fit through the SVD of the centred design (see :func:`ridge_by_svd`)."""
+    """A Ridge fit through the SVD of the centred design (see :func:`ridge_by_svd`).
+
+    ``root`` is a factor of the inverse (``inverse = root root^T``) or, with more
+    features than rows, the :class:`SpectralInverse` itself (``inverse`` None).
+    """
 
     coef: np.ndarray
     inverse: np.ndarray
-    root: np.ndarray
+    root: object
     effective_df: float
     df_resid: float
     rss: float
@@ -212,12 +320,14 @@ def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept, svd):
     .. math:: \hat w = V \frac{\Sigma}{\Sigma^2 + \alpha} U^\top y_c,\qquad
         (C + \alpha I)^{-1} = V (\Sigma^2 + \alpha)^{-1} V^\top + \frac{V_\perp V_\perp^\top}{\alpha},
 
-    with :math:`V_\perp` a basis of the null space (the full :math:`V`), so the
-    covariance is a sum of squares (``root``) and never the difference of
-    :math:`I/\alpha` and a matrix close to it.  With a small ``alpha`` and
-    :math:`p \ge n` the Gram route divides rounding noise by ``alpha``; this one
-    keeps every digit (scikit-learn's ``svd`` solver does the same).  ``svd``
-    is ``U, s, Vt`` of ``X_centred`` (:attr:`CentredDesign.svd`).
+    with :math:`V_\perp` a basis of the null space, so the covariance is a sum of
+    squares (``root``) and never the difference of :math:`I/\alpha` and a matrix
+    close to it.  With more features than rows :math:`V_\perp V_\perp^\top = I - VV^\top`
+    is not formed from a full :math:`V` (:math:`O(p^3)`): the inverse is a
+    :class:`SpectralInverse`, whose quadratic forms are sums of squares too.  With a
+    small ``alpha`` and :math:`p \ge n` the Gram route divides rounding noise by
+    ``alpha``; this one keeps every digit (scikit-learn's ``svd`` solver does the
+    same).  ``svd`` is the thin ``U, s, Vt`` of ``X_centred`` (:attr:`CentredDesign.svd`).
 
     Singular values below :func:`rank_tolerance` are exact zeros blurred by
     rounding (centring leaves at most n - 1 nonzero ones) and are dropped, so
@@ -242,8 +352,12 @@ def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept, svd):
     squares = values ** 2
     shrink = alpha / (squares + alpha)
     coef = Vt[:rank].T @ (values / (squares + alpha) * projected[:rank])
-    variances = np.r_[1.0 / (squares + alpha), np.full(p - rank, 1.0 / alpha)]
-    root = Vt.T * np.sqrt(variances)
+    if len(Vt) < p:
+        inverse, root = None, SpectralInverse(Vt[:rank], squares, alpha)
+    else:
+        variances = np.r_[1.0 / (squares + alpha), np.full(p - rank, 1.0 / alpha)]
+        root = Vt.T * np.sqrt(variances)
+        inverse = root @ root.T
     effective_df = float(np.sum(squares / (squares + alpha)))
     df_resid = float((n - fit_intercept - rank) + np.sum(shrink))
     # Beyond the rank, y_c's part outside the column space; with an intercept, U's
@@ -268,7 +382,7 @@ def ridge_by_svd(X_centred, y_centred, alpha, fit_intercept, svd):
     # to max(s, sqrt(alpha)): the error in the coefficients and variances.
     digits = (accuracy_digits(10 * p * EPS * values[0] / max(values[-1], math.sqrt(alpha)))
               if rank else 15.0)
-    return RidgeSpectrum(coef, root @ root.T, root, effective_df, df_resid, rss,
+    return RidgeSpectrum(coef, inverse, root, effective_df, df_resid, rss,
                          float(condition), digits)
 
 
@@ -340,11 +454,20 @@ class CentredDesign:
     """The centred data and their SVD, each computed on first use and then kept.
 
     A path solves many penalties from one design: the SVD route needs the
-    decomposition once, not once per penalty.
+    decomposition once, not once per penalty.  ``shape`` is known before the
+    data are centred.
     """
 
     def __init__(self, X, y, moments):
         self._data, self._moments = (X, y), moments
+        self.shape = X.shape
+
+    @classmethod
+    def of_centred(cls, X_centred, y_centred):
+        """The design of rows centred already (and whitened: :meth:`Moments.weighted`)."""
+        design = cls(X_centred, y_centred, None)
+        design._centred = (X_centred, y_centred)
+        return design
 
     @functools.cached_property
     def _centred(self):
@@ -360,10 +483,9 @@ class CentredDesign:
 
     @functools.cached_property
     def svd(self):
-        """``U, s, Vt`` of the centred design; the full ``V`` for more features than rows,
-        whose null space the covariance needs."""
-        n, p = self.X.shape
-        return np.linalg.svd(self.X, full_matrices=p > n)
+        """The thin ``U, s, Vt`` of the centred design (``Vt`` has min(n, p) rows: the null
+        space of a wide design is left implicit, see :class:`SpectralInverse`)."""
+        return np.linalg.svd(self.X, full_matrices=False)
 
 
 def solve_ridge(X, y, moments, alpha, centred=None):
@@ -396,8 +518,9 @@ def solve_ridge(X, y, moments, alpha, centred=None):
         raise ValueError(_PER_COLUMN_PENALTY)
     centred = centred or CentredDesign(X, y, moments)
     spectrum = ridge_by_svd(centred.X, centred.y, alpha, fit_intercept, centred.svd)
-    return RidgeFit(spectrum.coef, full_covariance(spectrum.inverse, moments,
-                                                   root=spectrum.root),
+    unscaled_cov = (spectrum.root.full_covariance(moments) if spectrum.inverse is None
+                    else full_covariance(spectrum.inverse, moments, root=spectrum.root))
+    return RidgeFit(spectrum.coef, unscaled_cov,
                     spectrum.effective_df, spectrum.rss, spectrum.df_resid,
                     spectrum.condition_number, spectrum.digits, "svd",
                     _rounding_rss(spectrum.coef, moments, spectrum.digits))
@@ -646,9 +769,10 @@ def _ridge_spectrum(X, y, fit_intercept):
     r"""The spectrum (:class:`_Spectrum`) of the data, with :math:`Z` and :math:`y_c`.
 
     For a well-conditioned design, from ``eigh`` of :math:`X_c^\top X_c`; when
-    its eigenvalues span more than six orders of magnitude, from the SVD
-    :math:`X_c = U\Sigma V^\top` (:math:`Z = U\Sigma`), whose small singular
-    values, and so the leverages, keep their digits.  Dask ``X`` and ``y`` are
+    its eigenvalues span more than six orders of magnitude, or the rows cannot
+    determine every column, from the SVD :math:`X_c = U\Sigma V^\top`
+    (:math:`Z = U\Sigma`), whose small singular values, and so the leverages,
+    keep their digits.  Dask ``X`` and ``y`` are
     read a row chunk at a time: their spectrum comes from the merged statistics
     (:func:`~probml.models.streaming.chunk_statistics`, one pass), and
     :math:`Z`, :math:`y_c` are then the Dask arrays themselves, turned into rows
@@ -672,8 +796,11 @@ def _ridge_spectrum(X, y, fit_intercept):
         y = check_vector(y, "y", n_samples=X.shape[0])
         moments = Moments.from_data(X, y, fit_intercept=fit_intercept, feature_names=names)
     n = X.shape[0]
-    eigenvalues, V = np.linalg.eigh(moments.xx)
-    if eigenvalues[0] < _SQUARED_CONDITION_LIMIT * eigenvalues[-1]:
+    # Rows too few to determine every column: the Gram matrix is singular and its
+    # eigendecomposition, O(p^3), would only be set aside for the SVD of the rows.
+    wide = not chunked and n - fit_intercept < X.shape[1]
+    eigenvalues, V = (None, None) if wide else np.linalg.eigh(moments.xx)
+    if wide or eigenvalues[0] < _SQUARED_CONDITION_LIMIT * eigenvalues[-1]:
         if chunked:
             raise ValueError("The design is ill-conditioned (its Gram matrix's eigenvalues "
                              "span more than six orders of magnitude): its leverages need the "
@@ -728,15 +855,21 @@ def loo_residuals(X, y, alpha=0.0, *, fit_intercept=True):
     return da.map_blocks(chunk, Z, yc[:, None], drop_axis=1, dtype=np.float64)
 
 
-def _loo(spectrum, Z, yc, alpha, fit_intercept, start=0):
-    """The LOO residuals of the rows ``Z``, ``yc`` (the first at row ``start``)."""
+def _loo(spectrum, Z, yc, alpha, fit_intercept, start=0, name="alpha"):
+    """The LOO residuals of the rows ``Z``, ``yc`` (the first at row ``start``); ``name``
+    is the argument that gave ``alpha``, for the error."""
     fitted, leverage = _fits_and_leverages(spectrum, Z, alpha, fit_intercept)
     if np.any(leverage >= 1 - 1e-12):
         row = start + int(np.argmax(leverage))
         raise ValueError(f"row {row} has leverage 1: the fit without it is not determined "
                          f"(too few rows for the parameters, or a unique feature value) at "
-                         f"alpha={alpha!r}; use a larger alpha.")
+                         f"{_penalty_named(alpha, name)}; use a larger alpha.")
     return (yc - fitted) / (1.0 - leverage)
+
+
+def _penalty_named(alpha, name):
+    """``alpha=...``, and the argument it came from when that is not ``alpha``."""
+    return f"alpha={float(alpha)!r}" + ("" if name == "alpha" else f" (one of {name})")
 
 
 def gcv_score(X, y, alpha=0.0, *, fit_intercept=True):
@@ -755,12 +888,13 @@ def _gcv_sums(spectrum, Z, yc, alpha, fit_intercept):
     return np.array([np.sum((yc - fitted) ** 2), leverage.sum()])
 
 
-def _gcv(spectrum, sums, alpha):
+def _gcv(spectrum, sums, alpha, name="alpha"):
     rss, trace = sums
     unexplained = 1.0 - trace / spectrum.n
     if unexplained <= 1e-12:
-        raise ValueError(f"GCV is undefined at alpha={alpha!r}: the fit interpolates the data "
-                         "(the trace of the hat matrix is n); use a larger alpha.")
+        raise ValueError(f"GCV is undefined at {_penalty_named(alpha, name)}: the fit "
+                         "interpolates the data (the trace of the hat matrix is n); use a "
+                         "larger alpha.")
     return float(rss / spectrum.n / unexplained ** 2)
 
 
@@ -810,12 +944,13 @@ class RidgeCV(Regressor):
 
         def scores(Z, yc, start):
             """Per alpha: the sum of squared LOO residuals, or GCV's two sums."""
-            return np.array([np.sum(_loo(spectrum, Z, yc, alpha, fit_intercept, start) ** 2)
+            return np.array([np.sum(_loo(spectrum, Z, yc, alpha, fit_intercept, start,
+                                         "alphas") ** 2)
                              if loo else _gcv_sums(spectrum, Z, yc, alpha, fit_intercept)
                              for alpha in alphas])
         sums = _chunk_sums(spectrum, Z, yc, scores)
         self.cv_values_ = (sums / spectrum.n if loo else
-                           np.array([_gcv(spectrum, pair, alpha)
+                           np.array([_gcv(spectrum, pair, alpha, "alphas")
                                      for pair, alpha in zip(sums, alphas)]))
         self.alpha_ = float(alphas[int(np.argmin(self.cv_values_))])
         model = Ridge(alpha=self.alpha_, fit_intercept=fit_intercept)

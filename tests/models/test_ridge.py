@@ -275,3 +275,67 @@ def test_ridge_exact_to_rounding_is_flagged():
     with pytest.warns(PerfectFitWarning, match="exactly to working precision"):
         model = Ridge(alpha=1e-300).fit(x[:, None], 0.1 * x + 0.3)
     assert np.all(np.isnan(model.tvalues_))
+
+
+# -- more features than rows: no p x p factorisation -------------------------------------
+
+def record_square_sizes(monkeypatch):
+    """The smaller dimension of every 2-D array a ``numpy.linalg`` routine is given or
+    returns, recorded while the test runs: a factorisation of a p x p matrix (O(p^3))
+    shows up as p."""
+    sizes = []
+
+    def recorded(function):
+        def call(*args, **kwargs):
+            result = function(*args, **kwargs)
+            outputs = result if isinstance(result, tuple) else (result,)
+            sizes.extend(min(a.shape) for a in (*args, *outputs)
+                         if isinstance(a, np.ndarray) and a.ndim == 2)
+            return result
+        return call
+    for name in ("svd", "eigh", "eigvalsh", "qr", "cholesky", "inv", "solve", "cond",
+                 "lstsq", "pinv", "slogdet", "norm"):
+        monkeypatch.setattr(np.linalg, name, recorded(getattr(np.linalg, name)))
+    return sizes
+
+
+@pytest.mark.parametrize("make", [lambda: Ridge(alpha=0.5), lambda: sel.RidgeCV()],
+                         ids=["Ridge", "RidgeCV"])
+def test_more_features_than_rows_are_solved_through_the_rows(monkeypatch, make):
+    """6 rows, 300 features: nothing larger than the rows' 6 x 6 is factored (the cost is
+    O(n^2 p) for the fit, O(p^2 n) for the p x p covariance), and the fit is the
+    Gaussian posterior written out in NumPy (coefficients, covariance, intercept)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((6, 300)) * rng.uniform(0.5, 2.0, 300) + 2.0
+    y = X[:, :3] @ [1.0, -1.0, 0.5] + rng.standard_normal(6)
+    sizes = record_square_sizes(monkeypatch)
+    model = make().fit(X, y)
+    assert max(sizes) <= 6
+    monkeypatch.undo()
+    alpha = model.alpha if isinstance(model, Ridge) else model.alpha_
+    centred, xbar = X - X.mean(axis=0), X.mean(axis=0)
+    precision = centred.T @ centred + alpha * np.eye(300)
+    inverse = np.linalg.inv(precision)
+    coef = inverse @ centred.T @ (y - y.mean())
+    # The oracle's own error: the condition number of the penalised Gram matrix times eps.
+    tolerance = 100 * np.linalg.cond(precision) * np.finfo(float).eps
+    np.testing.assert_allclose(model.coef_, coef, rtol=0, atol=tolerance * np.abs(coef).max())
+    assert model.intercept_ == pytest.approx(y.mean() - xbar @ coef, rel=tolerance)
+    if isinstance(model, Ridge):
+        unscaled = model.cov_params_ / model.sigma_ ** 2
+        np.testing.assert_allclose(unscaled[1:, 1:], inverse, rtol=0,
+                                   atol=tolerance * np.abs(inverse).max())
+        np.testing.assert_allclose(unscaled[0, 1:], -inverse @ xbar, rtol=0,
+                                   atol=tolerance * np.abs(inverse @ xbar).max())
+        assert unscaled[0, 0] == pytest.approx(1 / 6 + xbar @ inverse @ xbar, rel=tolerance)
+
+
+@pytest.mark.parametrize("criterion", ["loo", "gcv"])
+def test_ridge_cv_names_alphas_when_one_of_them_interpolates(criterion):
+    """4 rows, 9 features: at alpha = 1e-300 the fit interpolates (every leverage is 1, the
+    hat matrix's trace is n), so leave-one-out and GCV are undefined; the error names the
+    setting that gave that alpha."""
+    X = np.random.default_rng(8).standard_normal((4, 9))
+    y = X[:, 0] - X[:, 1]
+    with pytest.raises(ValueError, match=r"alpha=1e-300 \(one of alphas\)"):
+        sel.RidgeCV(alphas=[1e-300, 1.0], criterion=criterion).fit(X, y)
