@@ -488,7 +488,7 @@ class Trainer:
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(self.max_epochs):
-                    self._train_epoch(run, batch, data, batch_size, epoch, bar)
+                    self._train_epoch(run, module, batch, data, batch_size, epoch, bar)
                     if self._after_epoch(run, module, data, epoch):
                         break
                     if bar is not None:
@@ -521,11 +521,17 @@ class Trainer:
                 lambda step: schedule(min(step, last) // per_epoch))
         return self.optimizer.with_learning_rate(lambda step: schedule(min(step, last)))
 
-    def _train_epoch(self, run, batch, data, batch_size, epoch, bar):
+    def _train_epoch(self, run, module, batch, data, batch_size, epoch, bar):
         """One pass over the training batches: a loss, a gradient and an update each
         (``batch`` is the module's :meth:`~Module._batch_pass`)."""
         losses, rates, step, isfinite = run.losses, run.rates, run.step, math.isfinite
-        for rows in data._batch_rows(batch_size, epoch):
+        if type(data).batches is DataModule.batches:
+            passes = ((batch, rows) for rows in data._batch_rows(batch_size, epoch))
+        else:       # a subclass's own batches (augmented, resampled), through the tree
+            passes = ((Module._batch_pass(module, run.layout, X_batch, y_batch,
+                                          len(y_batch)), slice(None))
+                      for X_batch, y_batch in data.batches(batch_size, epoch))
+        for batch, rows in passes:
             i = run.i
             try:
                 loss, gradient = batch(run.vector, rows)

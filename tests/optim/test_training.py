@@ -445,3 +445,23 @@ def test_a_mini_batch_step_is_the_formulas_summed_by_hand(batch_size, rng):
             np.testing.assert_array_equal(history.params["w"][step], w)
             assert history.params["b"][step] == b
     assert step == history.n_iterations
+
+
+def test_a_data_module_with_its_own_batches_is_trained_on_them():
+    """A subclass's ``batches`` (augmented or resampled rows) is what the Trainer steps on:
+    here one batch of the first four rows an epoch, two plain SGD steps by hand."""
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((20, 2)), rng.standard_normal(20)
+
+    class FirstRows(DataModule):
+        def batches(self, batch_size, epoch=0):
+            yield self.X_train[:4], self.y_train[:4]
+
+    module, lr = LinearRegressionModule(), 0.1
+    module.params = {"w": np.zeros(2), "b": np.array(0.0)}
+    Trainer(max_epochs=2, batch_size=4, optimizer=optim.sgd(lr)).fit(
+        module, FirstRows(X, y, shuffle=False))
+    A, w = np.c_[X[:4], np.ones(4)], np.zeros(3)
+    for _ in range(2):
+        w -= lr * 2 / 4 * A.T @ (A @ w - y[:4])
+    np.testing.assert_allclose(np.r_[module.params["w"], module.params["b"]], w, rtol=1e-13)
