@@ -1,37 +1,42 @@
 r"""Reading a delimited text file (CSV) for the command line: fast, and exact about problems.
 
-Two readers share one set of rules.
+Two kinds of reader share one set of rules.
 
-* The **fast** ones parse with pandas' C parser when pandas is installed
-  (NumPy's C ``loadtxt`` otherwise).  :func:`map_numeric_blocks` runs a
-  function over blocks of rows of numeric columns, the file cut at line ends
-  into ``READ_PARTS`` byte ranges read on up to as many threads, so a fit
-  that needs only its sufficient statistics never holds the data;
+* The **fast** ones parse with pyarrow's multithreaded CSV reader when pyarrow
+  is installed (the extra ``probml[arrow]``), else with pandas' C parser, else
+  with NumPy's C ``loadtxt``.  :func:`map_numeric_blocks` runs a function over
+  blocks of ``BLOCK_ROWS`` rows of numeric columns, streamed, so a fit that
+  needs only its sufficient statistics never holds the data;
   :func:`read_table` reads whole columns.
-* The **careful** one (:func:`careful_table`), Python's ``csv`` module with
-  a cap on every line, knows the line of every cell.  Whenever a fast reader
-  meets anything it does not expect (a cell that is not a number, a missing
-  value, a ragged row, bytes that are not UTF-8), the careful reader reads the
-  file again and reports the problem by its line, as an editor numbers it,
+* The **careful** one (:func:`careful_table`, and its streamed twin), Python's
+  ``csv`` module with a cap on every line, knows the line of every cell.
+  Whenever a fast reader meets anything it does not expect (a cell that is not
+  a number, a missing value it cannot tell apart, a ragged row, bytes that are
+  not UTF-8), the careful reader reads the file again and either gives the
+  same values or reports the problem by its line, as an editor numbers it,
   and column.
 
 The rules: the first line names the columns (a UTF-8 byte-order mark is
 ignored; an unnamed first column, the index pandas writes, is dropped; a name
 may not repeat).  The delimiter is the one of ``, ; TAB |`` that splits the
 first lines into the same number of cells, unless given.  A column holds
-numbers, or text (categories); a column of numbers with a word in it, a
-missing value, or dates, which have no single numeric encoding, are errors
-that say what to do.  Blank lines are skipped.  The file cut and the blocks
-do not depend on the machine, so neither do the sums over them.
+numbers, or text (categories); a column of numbers with a word in it, or
+dates, which have no single numeric encoding, are errors that say what to do.
+A cell that is empty or ``NA``, ``NaN``, ``N/A``, ``null`` or ``None`` (in any
+case) is a missing value: an error by line and column (``missing="raise"``),
+or NaN in a column of numbers and None in one of text, for the caller to leave
+its row out.  Blank lines are skipped (a line of delimiters alone is a row of missing
+values).  Every reader returns the same doubles
+(each correctly rounded, as ``float()`` rounds) in the same blocks, so a fit
+does not depend on which reader is installed, nor on the machine.
 """
 
 import csv
-import io
+import itertools
 import math
 import os
 import re
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,7 +46,14 @@ from ._blocks import one_blas_thread
 __all__ = ["CsvFile", "InputError", "careful_table", "map_numeric_blocks", "open_csv",
            "printable", "read_table"]
 
+# A missing value, in any case (pandas' and pyarrow's null lists name each spelling).
 MISSING = {"", "na", "nan", "n/a", "null", "none"}
+MISSING_SPELLINGS = sorted({"".join(letters) for word in MISSING
+                            for letters in itertools.product(*({c.lower(), c.upper()}
+                                                               for c in word))})
+# What to do with a row with a missing value: stop at it, naming its line and column, or
+# leave it out (counted).  R's na.omit and statsmodels' formulas leave such rows out.
+MISSING_RULES = ("drop", "raise")
 # The longest line and the most cells a data file may have: a wider file is a mistake
 # (or not a CSV), and is refused before it fills the memory.
 MAX_LINE = 1 << 20
@@ -49,11 +61,13 @@ MAX_COLUMNS = 10_000
 # The careful reader holds every cell as text: larger files are read by the fast ones.
 MAX_CAREFUL_BYTES = 1 << 30
 DELIMITERS = (",", ";", chr(9), "|")     # chr(9): a tab
-# The file is cut into this many byte ranges (a constant, so sums over the blocks are the
-# same on every machine), read on up to as many threads.
-READ_PARTS = 2
-# Rows per block of a streamed read: a few MB of float64 for a few columns.
+# Rows per block of a streamed read: a few MB of float64 for a few columns.  The blocks
+# are cut every BLOCK_ROWS data rows from the first, whichever reader reads them, so the
+# sums over them are the same to the last bit with every reader and on every machine.
 BLOCK_ROWS = 50_000
+# Bytes pyarrow parses at a time, on its threads, ahead of the blocks' use: its streamed
+# reader reads up to 32 such pieces ahead, so they bound the memory in flight (16 MiB).
+ARROW_BLOCK_BYTES = 1 << 19
 # Lines read to detect the delimiter.
 SNIFF_LINES = 20
 _DATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?)?"
@@ -215,7 +229,11 @@ def _detect_delimiter(lines):
 
 @dataclass
 class Table:
-    """Columns read from a file: float64 arrays for numbers, object arrays for text."""
+    """Columns read from a file: float64 arrays for numbers, object arrays for text.
+
+    A missing value (``missing="keep"``) is NaN in a column of numbers and None
+    in one of text.
+    """
 
     columns: dict
     n_rows: int
@@ -223,9 +241,53 @@ class Table:
     def __getitem__(self, name):
         return self.columns[name]
 
+    def missing_rows(self, names):
+        """Whether each row has a missing value in one of the columns ``names``."""
+        rows = np.zeros(self.n_rows, dtype=bool)
+        for name in names:
+            column = self.columns[name]
+            rows |= (np.equal(column, None) if column.dtype == object else np.isnan(column))
+        return rows
 
-def careful_table(csv_file, names):
+    def rows(self, kept):
+        """The table of the rows where ``kept`` is true."""
+        return Table({name: column[kept] for name, column in self.columns.items()},
+                     int(np.count_nonzero(kept)))
+
+
+def _careful_rows(csv_file, positions, limit=None):
+    """``(line, cells)`` for each data row: its line number, as an editor numbers it (a
+    quoted cell may hold a line end), and its cells in ``positions``, stripped.  Blank
+    lines are skipped; a row of another width than the header is an error."""
+    label = csv_file.label
+    width = len(csv_file.names)
+    with _open(csv_file.path) as handle:
+        reader = csv.reader(_capped_lines(handle, label, limit), delimiter=csv_file.sep)
+        try:
+            next(reader, None)
+            previous = reader.line_num
+            for row in reader:
+                line, previous = previous + 1, reader.line_num
+                if len(row) <= 1 and not "".join(row).strip():
+                    continue
+                if len(row) != width:
+                    raise InputError(f"{label}, line {line}: {len(row)} cells, but the header "
+                                     f"has {width}")
+                yield line, [row[j].strip() for j in positions]
+        except csv.Error as error:
+            raise InputError(f"{label}: not a CSV file probml can read ({error})") from None
+
+
+def _missing_value(where):
+    return InputError(f"{where}: missing value; remove or impute that row (or leave such "
+                      "rows out: --missing drop)")
+
+
+def careful_table(csv_file, names, missing="raise"):
     """Read the columns ``names`` cell by cell, raising for the first problem by its line.
+
+    ``missing="raise"`` makes a missing value an error; ``"keep"`` reads it as
+    NaN (numbers) or None (text).
 
     Returns
     -------
@@ -233,27 +295,16 @@ def careful_table(csv_file, names):
     """
     label = csv_file.label
     positions = [csv_file.column(name) for name in names]
-    width = len(csv_file.names)
     cells = [[] for _ in names]
     lines = []
-    with _open(csv_file.path) as handle:
-        reader = csv.reader(_capped_lines(handle, label, MAX_CAREFUL_BYTES),
-                            delimiter=csv_file.sep)
-        try:
-            next(reader, None)
-            previous = reader.line_num
-            for row in reader:
-                line, previous = previous + 1, reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) != width:
-                    raise InputError(f"{label}, line {line}: {len(row)} cells, but the header "
-                                     f"has {width}")
-                lines.append(line)
-                for values, j in zip(cells, positions):
-                    values.append(row[j].strip())
-        except csv.Error as error:
-            raise InputError(f"{label}: not a CSV file probml can read ({error})") from None
+    for line, row in _careful_rows(csv_file, positions, MAX_CAREFUL_BYTES):
+        if missing == "raise":
+            for name, text in zip(names, row):
+                if text.lower() in MISSING:
+                    raise _missing_value(f"{label}, line {line}, column {printable(name)!r}")
+        lines.append(line)
+        for values, text in zip(cells, row):
+            values.append(text)
     if not lines:
         raise InputError(f"{label}: the file has a header but no data rows")
     columns = {name: _typed_column(label, name, values, lines)
@@ -262,13 +313,16 @@ def careful_table(csv_file, names):
 
 
 def _typed_column(label, name, values, lines):
-    """Numbers as float64; text (no cell a number) as an object array; else an error."""
-    numbers = np.empty(len(values))
+    """Numbers as float64; text (no cell a number) as an object array; else an error.
+    A missing value is NaN (numbers) or None (text)."""
+    numbers = np.full(len(values), np.nan)
     first_number = first_text = None
+    absent = []
     for i, text in enumerate(values):
         where = f"{label}, line {lines[i]}, column {printable(name)!r}"
         if text.lower() in MISSING:
-            raise InputError(f"{where}: missing value; remove or impute that row")
+            absent.append(i)
+            continue
         try:
             numbers[i] = float(text)
         except ValueError:
@@ -294,7 +348,38 @@ def _typed_column(label, name, values, lines):
         raise InputError(f"{where}: {printable(text[:40])!r} looks like a number with a decimal "
                          "comma; probml reads '.' as the decimal mark: write the file with "
                          "decimal points (pandas: to_csv(decimal='.'))")
-    return np.array(values, dtype=object)
+    text_values = np.array(values, dtype=object)
+    text_values[absent] = None
+    return text_values
+
+
+def _careful_blocks(csv_file, positions, missing, block_rows):
+    """The numeric columns ``positions`` in blocks of ``block_rows`` rows, cell by cell (a
+    missing value NaN, or an error by line); ``ValueError`` at a cell that is not a number
+    (its column may be text, which the caller reads whole)."""
+    label, block, lines = csv_file.label, [], []
+    for line, row in _careful_rows(csv_file, positions):
+        values = []
+        for j, text in zip(positions, row):
+            where = f"{label}, line {line}, column {printable(csv_file.names[j])!r}"
+            if text.lower() in MISSING:
+                if missing == "raise":
+                    raise _missing_value(where)
+                values.append(math.nan)
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                raise ValueError(f"{where}: not a number") from None
+            if not math.isfinite(value):
+                raise InputError(f"{where}: {printable(text[:40])!r} is not finite")
+            values.append(value)
+        block.append(values)
+        if len(block) == block_rows:
+            yield np.array(block, dtype=np.float64)
+            block = []
+    if block:
+        yield np.array(block, dtype=np.float64)
 
 
 # -- the fast readers --------------------------------------------------------------------
@@ -302,6 +387,16 @@ def _typed_column(label, name, values, lines):
 
 class _Unexpected(Exception):
     """A fast reader met something it does not handle: the careful reader takes over."""
+
+
+def _arrow():
+    """pyarrow and its CSV reader, or None."""
+    try:
+        import pyarrow
+        import pyarrow.csv
+    except ImportError:
+        return None
+    return pyarrow
 
 
 def _pandas():
@@ -320,25 +415,146 @@ def _exact_floats(pandas):
     return {} if major >= 3 else {"float_precision": "round_trip"}
 
 
-def read_table(csv_file, names):
+def read_table(csv_file, names, missing="raise"):
     """Read the columns ``names`` whole: numbers as float64, text as object arrays.
 
-    pandas' parser when it is installed; the careful reader otherwise, or
-    whenever pandas finds anything but clean numbers and text.
+    pyarrow's reader when it is installed, else pandas'; the careful reader
+    when neither is, or whenever the fast one finds anything but clean
+    numbers, text and (with ``missing="keep"``) missing values, which are NaN
+    (numbers) or None (text).
     """
-    pandas = _pandas()
     positions = [csv_file.column(name) for name in names]
-    if pandas is not None:
-        try:
+    try:
+        if (pyarrow := _arrow()) is not None:
+            return _arrow_table(pyarrow, csv_file, names, positions, missing)
+        if (pandas := _pandas()) is not None:
             return _pandas_table(pandas, csv_file, names, positions)
-        except _Unexpected:
-            pass
-    elif _all_numeric_by_sample(csv_file, positions):
-        try:
+        if _all_numeric_by_sample(csv_file, positions):
             return _loadtxt_table(csv_file, names, positions)
-        except _Unexpected:
-            pass
-    return careful_table(csv_file, names)
+    except _Unexpected:
+        pass
+    return careful_table(csv_file, names, missing)
+
+
+def _arrow_options(pyarrow, csv_file, positions, column_type):
+    """pyarrow's options for the columns ``positions`` (named ``c<position>``) as
+    ``column_type``, with the missing values of every spelling as nulls."""
+    from pyarrow import csv as arrow_csv
+
+    names = [f"c{j}" for j in range(len(csv_file.names))]
+    wanted = [names[j] for j in sorted(set(positions))]
+    read = arrow_csv.ReadOptions(use_threads=True, block_size=ARROW_BLOCK_BYTES, skip_rows=1,
+                                 column_names=names)
+    parse = arrow_csv.ParseOptions(
+        delimiter=csv_file.sep, quote_char='"', double_quote=True, escape_char=False,
+        newlines_in_values=_has_quote(csv_file.path, csv_file.header_bytes),
+        ignore_empty_lines=True)
+    convert = arrow_csv.ConvertOptions(
+        column_types={name: column_type for name in wanted}, include_columns=wanted,
+        null_values=MISSING_SPELLINGS, strings_can_be_null=True,
+        quoted_strings_can_be_null=True)
+    return {"read_options": read, "parse_options": parse, "convert_options": convert}, wanted
+
+
+def _arrow_table(pyarrow, csv_file, names, positions, missing):
+    """The columns read by pyarrow: as float64, streamed (its parser rounds correctly, and
+    a batch at a time is copied out, so pyarrow never holds the file), or, where a cell
+    is not a number, read again as text."""
+    unique = sorted(set(positions))
+    try:
+        found = _arrow_numbers(csv_file, unique, missing)
+    except _Unexpected:
+        found = _arrow_text(pyarrow, csv_file, unique, missing)
+    rows = len(found[unique[0]])
+    if rows == 0:
+        raise _Unexpected()
+    return Table({name: found[position] for name, position in zip(names, positions)}, rows)
+
+
+def _arrow_numbers(csv_file, positions, missing):
+    """``{position: float64 column}`` (NaN where missing) from :func:`_arrow_batches`,
+    each batch copied into one array as it comes, so the data are held once.
+
+    The array is sized from the first batch (pyarrow parses ``ARROW_BLOCK_BYTES`` of the
+    file at a time; pages beyond the rows are never touched) and grows by half if that
+    falls short.
+    """
+    size = os.path.getsize(csv_file.path) - csv_file.header_bytes
+    columns, rows = np.empty((len(positions), 0)), 0
+    for batch in _arrow_batches(csv_file, positions, missing):
+        count = len(batch[0])
+        if rows + count > columns.shape[1]:
+            guess = count * (size // ARROW_BLOCK_BYTES + 2) if rows == 0 else 0
+            grown = np.empty((len(positions), max(guess, rows + count, 3 * rows // 2)))
+            grown[:, :rows] = columns[:, :rows]
+            columns = grown
+        for column, values in zip(columns, batch):
+            column[rows:rows + count] = values
+        rows += count
+    return dict(zip(positions, columns[:, :rows]))
+
+
+def _arrow_text(pyarrow, csv_file, positions, missing):
+    """``{position: column}`` read by pyarrow as text: float64 where every cell is a
+    number (pyarrow's cast, the same parser), else text checked as the careful reader
+    would read it."""
+    import pyarrow.compute
+    from pyarrow import csv as arrow_csv
+
+    options, wanted = _arrow_options(pyarrow, csv_file, positions, pyarrow.string())
+    try:
+        table = arrow_csv.read_csv(csv_file.path, **options)
+    except (pyarrow.ArrowException, OSError) as error:
+        raise _Unexpected() from error
+    found = {}
+    for position in positions:
+        column = table.column(wanted.index(f"c{position}"))
+        if column.null_count and missing == "raise":
+            raise _Unexpected()
+        try:
+            numbers = pyarrow.compute.cast(column, pyarrow.float64())
+        except pyarrow.ArrowInvalid:
+            found[position] = _checked_text(column.to_pylist())
+            continue
+        parts = [_floats(chunk) for chunk in numbers.chunks]
+        values = np.concatenate([values for values, _ in parts] or [np.empty(0)])
+        nulls = np.concatenate([nulls for _, nulls in parts] or [np.empty(0, dtype=bool)])
+        if not np.all(np.isfinite(values) | nulls):
+            raise _Unexpected()      # a NaN or infinity pyarrow read as a number ("-nan")
+        found[position] = values
+    return found
+
+
+def _floats(array):
+    """A pyarrow float64 array as NumPy, NaN where null, and which entries are null.
+
+    Read from its buffers: pyarrow's ``to_numpy`` imports pandas, which costs more
+    than reading a file of a few hundred MB.
+    """
+    nulls = np.zeros(len(array), dtype=bool)
+    if array.null_count:
+        import pyarrow.compute
+
+        bits = np.unpackbits(np.frombuffer(array.buffers()[0], dtype=np.uint8),
+                             bitorder="little")
+        nulls = bits[array.offset:array.offset + len(array)] == 0
+        array = pyarrow.compute.fill_null(array, math.nan)
+    values = np.frombuffer(array.buffers()[1], dtype=np.float64, count=len(array),
+                           offset=8 * array.offset)
+    return values, nulls
+
+
+def _checked_text(values):
+    """Cells of text (None where missing) stripped, as the careful reader reads them; or
+    ``_Unexpected`` where that reader could differ: a cell that is a number, a date, a
+    decimal comma or a missing value once stripped, or one that breaks its limits."""
+    stripped = np.array([None if v is None else v.strip() for v in values], dtype=object)
+    for value in stripped:
+        if value is not None and (value.lower() in MISSING or _is_number(value)
+                                  or _DATE.match(value) or _DECIMAL_COMMA.match(value)
+                                  or "\0" in value or len(value) > MAX_LINE):
+            raise _Unexpected()
+    return stripped
 
 
 def _pandas_table(pandas, csv_file, names, positions):
@@ -351,25 +567,37 @@ def _pandas_table(pandas, csv_file, names, positions):
         raise _Unexpected() from error
     if len(frame) == 0:
         raise _Unexpected()
+    in_file_order = sorted(set(positions))      # pandas returns usecols in the file's order
+    # Columns of whole numbers are read again as float64, as float() reads them: pandas
+    # makes them integers, and "-0" a 0 without its sign.
+    whole = [j for j, kind in zip(in_file_order, frame.dtypes) if kind.kind in "iu"]
+    floats = dict(zip(whole, _pandas_floats(pandas, csv_file, whole).T)) if whole else {}
     columns = {}
-    in_file_order = sorted(positions)           # pandas returns usecols in the file's order
     for name, position in zip(names, positions):
         column = frame.iloc[:, in_file_order.index(position)]
-        if column.dtype.kind in "if":
+        if position in floats:
+            values = np.ascontiguousarray(floats[position])
+        elif column.dtype.kind in "if":
             values = column.to_numpy(dtype=np.float64)
             if not np.all(np.isfinite(values)):
                 raise _Unexpected()
         elif column.dtype.kind == "b":
             raise _Unexpected()
         else:
-            values = column.to_numpy(dtype=object)
-            stripped = np.array([str(v).strip() for v in values], dtype=object)
-            if any(v.lower() in MISSING or _is_number(v) or _DATE.match(v)
-                   or _DECIMAL_COMMA.match(v) for v in stripped):
-                raise _Unexpected()
-            values = stripped
+            values = _checked_text([str(v) for v in column.to_numpy(dtype=object)])
         columns[name] = values
     return Table(columns, len(frame))
+
+
+def _pandas_floats(pandas, csv_file, positions):
+    """The columns ``positions`` (in the file's order) as float64, by pandas."""
+    try:
+        return pandas.read_csv(csv_file.path, sep=csv_file.sep, header=0, usecols=positions,
+                               dtype=np.float64, na_filter=False, encoding="utf-8-sig",
+                               engine="c", skip_blank_lines=True, quotechar='"',
+                               **_exact_floats(pandas)).to_numpy()
+    except Exception as error:  # noqa: BLE001
+        raise _Unexpected() from error
 
 
 def _is_number(text):
@@ -406,53 +634,98 @@ def _loadtxt_table(csv_file, names, positions):
     return Table({name: data[:, k].copy() for k, name in enumerate(names)}, len(data))
 
 
-def map_numeric_blocks(csv_file, names, function, block_rows=BLOCK_ROWS):
-    """``[function(block) for block in blocks]``, blocks of rows of the numeric columns
-    ``names`` (float64, in that column order) in file order.
+# -- streamed blocks of numbers ----------------------------------------------------------
 
-    The file is cut at line ends into ``READ_PARTS`` byte ranges, read on as
-    many threads with pandas (NumPy's ``loadtxt`` without it); a file with a
-    quote character is read as one range (a quoted cell may hold a line end).
-    Raises ``ValueError`` when a block is not clean numbers: the caller then
-    reads the file with :func:`read_table`, whose careful reader names the
-    problem.
+
+def map_numeric_blocks(csv_file, names, function, block_rows=BLOCK_ROWS, missing="raise"):
+    """``[function(block) for block in blocks]`` and the number of rows left out: blocks of
+    rows of the numeric columns ``names`` (float64, C order, in that column order), in
+    file order, cut every ``block_rows`` data rows.
+
+    Read by pyarrow's streamed reader on its threads (pandas' in chunks, or
+    NumPy's ``loadtxt``, without it), so the file is never held whole.  A row
+    with a missing value is an error by its line (``missing="raise"``) or left
+    out of its block and counted (``"drop"``).  Raises ``ValueError`` where a
+    cell is not a number: the caller then reads the file with
+    :func:`read_table`, which reads text columns and names other problems.
     """
     positions = [csv_file.column(name) for name in names]
-    ranges = _byte_ranges(csv_file)
-    pandas = _pandas()
-    reader = _pandas_blocks if pandas is not None else _loadtxt_blocks
-
-    def run(byte_range):
-        return [function(block) for block in reader(csv_file, positions, byte_range,
-                                                    block_rows)]
-
+    if _arrow() is not None:
+        fast = _arrow_batches
+    else:
+        fast = _pandas_blocks if _pandas() is not None else _loadtxt_blocks
     # A block's small products gain nothing from more BLAS threads, and OpenBLAS's
     # spinning workers would take the parser threads' cores.
     with one_blas_thread():
-        if len(ranges) == 1:
-            parts = [run(ranges[0])]
-        else:
-            with ThreadPoolExecutor(len(ranges), thread_name_prefix="probml-csv") as pool:
-                parts = list(pool.map(run, ranges))
-    results = [result for part in parts for result in part]
+        try:
+            return _mapped(fast(csv_file, positions, missing), function, block_rows, missing)
+        except _Unexpected:
+            blocks = _careful_blocks(csv_file, positions, missing, block_rows)
+            return _mapped(blocks, function, block_rows, missing)
+
+
+def _mapped(parts, function, block_rows, missing):
+    results, dropped = [], 0
+    for block in _reblocked(parts, block_rows):
+        if missing == "drop":
+            kept = ~np.isnan(block).any(axis=1)
+            if not kept.all():
+                dropped += len(block) - int(np.count_nonzero(kept))
+                block = block[kept]
+        if len(block):
+            results.append(function(block))
     if not results:
         raise ValueError("no data rows")
-    return results
+    return results, dropped
 
 
-def _byte_ranges(csv_file):
-    size = os.path.getsize(csv_file.path)
-    start = csv_file.header_bytes
-    if size - start < (1 << 20) or _has_quote(csv_file.path, start):
-        return [(start, size)]
-    cuts = [start]
-    with open(csv_file.path, "rb") as handle:
-        for k in range(1, READ_PARTS):
-            handle.seek(start + (size - start) * k // READ_PARTS)
-            handle.readline()
-            cuts.append(handle.tell())
-    cuts.append(size)
-    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+def _reblocked(parts, block_rows):
+    """The rows of ``parts`` (in order: 2-D arrays, or lists of columns) in C-order blocks
+    of ``block_rows`` rows (the last shorter), each row copied once at most."""
+    block, count = None, 0
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            if count == 0 and len(part) == block_rows:        # a block already
+                yield np.ascontiguousarray(part)
+                continue
+            part = part.T
+        start, rows = 0, len(part[0])
+        while start < rows:
+            if block is None:
+                block = np.empty((block_rows, len(part)))
+            take = min(block_rows - count, rows - start)
+            for j, column in enumerate(part):
+                block[count:count + take, j] = column[start:start + take]
+            count, start = count + take, start + take
+            if count == block_rows:
+                yield block
+                block, count = None, 0
+    if count:
+        yield block[:count]
+
+
+def _arrow_batches(csv_file, positions, missing):
+    """pyarrow's batches of the columns ``positions`` as float64: a list of NumPy columns
+    per batch (views of its buffers, NaN where a value is missing); ``_Unexpected`` for
+    anything else: a cell that is not a number or not finite, a ragged row, a missing
+    value with ``missing="raise"``."""
+    import pyarrow
+    from pyarrow import csv as arrow_csv
+
+    options, wanted = _arrow_options(pyarrow, csv_file, positions, pyarrow.float64())
+    order = [wanted.index(f"c{j}") for j in positions]
+    try:
+        with arrow_csv.open_csv(csv_file.path, **options) as reader:
+            for batch in reader:
+                parts = [_floats(batch.column(k)) for k in order]
+                for values, nulls in parts:
+                    clean = np.isfinite(values)
+                    # A NaN pyarrow read as a number ("-nan") is not a missing value.
+                    if not clean.all() and (missing == "raise" or not (clean | nulls).all()):
+                        raise _Unexpected()
+                yield [values for values, _ in parts]
+    except (pyarrow.ArrowException, OSError) as error:
+        raise _Unexpected() from error
 
 
 def _has_quote(path, start, piece=1 << 23):
@@ -469,69 +742,48 @@ def _has_quote(path, start, piece=1 << 23):
                 return True
 
 
-class _Range(io.RawIOBase):
-    """The bytes ``[start, stop)`` of a file, as a raw stream."""
-
-    def __init__(self, path, start, stop):
-        self._handle = open(path, "rb", buffering=0)
-        self._handle.seek(start)
-        self._left = stop - start
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        if self._left <= 0:
-            return 0
-        count = self._handle.readinto(memoryview(buffer)[:min(len(buffer), self._left)])
-        self._left -= count
-        return count
-
-    def close(self):
-        self._handle.close()
-        super().close()
-
-
 def _check_block(block, columns):
     if block.ndim != 2 or block.shape[1] != columns or not np.all(np.isfinite(block)):
-        raise ValueError("not clean numbers")
+        raise _Unexpected()
     return block
 
 
-def _pandas_blocks(csv_file, positions, byte_range, block_rows):
+def _pandas_blocks(csv_file, positions, missing):
+    """pandas' chunks of the columns as float64; ``_Unexpected`` for anything but finite
+    numbers (a missing value among them: only the careful reader tells it from a short
+    row, which pandas would pad with NaN)."""
     import pandas
 
-    order = np.argsort(np.argsort(positions))
-    with io.BufferedReader(_Range(csv_file.path, *byte_range), 1 << 20) as stream:
-        try:
-            reader = pandas.read_csv(stream, sep=csv_file.sep, header=None,
-                                     usecols=sorted(positions), dtype=np.float64,
-                                     chunksize=block_rows, engine="c", encoding="utf-8",
-                                     **_exact_floats(pandas))
-            with reader:
-                for chunk in reader:
-                    values = chunk.to_numpy(dtype=np.float64)
-                    if values.shape[1] != len(positions):
-                        raise ValueError("ragged")
-                    # C order, as loadtxt gives it: the sums over a block then do not depend
-                    # on which parser read it.
-                    yield _check_block(np.ascontiguousarray(values[:, order]), len(positions))
-        except (ValueError, TypeError, UnicodeDecodeError, pandas.errors.ParserError) as error:
-            raise ValueError(str(error)) from None
+    in_file_order = sorted(set(positions))     # pandas returns usecols in the file's order
+    order = [in_file_order.index(j) for j in positions]
+    try:
+        reader = pandas.read_csv(csv_file.path, sep=csv_file.sep, header=0,
+                                 usecols=in_file_order, dtype=np.float64,
+                                 na_filter=False, chunksize=BLOCK_ROWS, engine="c",
+                                 encoding="utf-8-sig", skip_blank_lines=True,
+                                 **_exact_floats(pandas))
+        with reader:
+            for chunk in reader:
+                values = chunk.to_numpy(dtype=np.float64)
+                yield _check_block(values[:, order], len(positions))
+    except (ValueError, TypeError, UnicodeDecodeError, pandas.errors.ParserError) as error:
+        raise _Unexpected() from error
 
 
-def _loadtxt_blocks(csv_file, positions, byte_range, block_rows):
-    with io.TextIOWrapper(io.BufferedReader(_Range(csv_file.path, *byte_range), 1 << 20),
-                          encoding="utf-8") as stream:
+def _loadtxt_blocks(csv_file, positions, missing):
+    """NumPy's ``loadtxt`` on chunks of the file's lines; ``_Unexpected`` for anything but
+    finite numbers."""
+    with open(csv_file.path, encoding="utf-8-sig") as stream:
+        stream.readline()
         while True:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")     # "input contained no data" at the end
                     block = np.loadtxt(stream, delimiter=csv_file.sep, usecols=positions,
-                                       max_rows=block_rows, ndmin=2, dtype=np.float64,
+                                       max_rows=BLOCK_ROWS, ndmin=2, dtype=np.float64,
                                        comments=None)
             except (ValueError, UnicodeDecodeError) as error:
-                raise ValueError(str(error)) from None
+                raise _Unexpected() from error
             if len(block) == 0:
                 return
             yield _check_block(block, len(positions))

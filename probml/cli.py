@@ -25,7 +25,16 @@ import numpy as np
 
 from . import __version__, datasets, optim
 from ._files import MARKDOWN_MARK, check_replaceable, prepare_folder, write_generated
-from ._tables import InputError, map_numeric_blocks, open_csv, printable, read_table
+from ._tables import (
+    MISSING_RULES,
+    MISSING_SPELLINGS,
+    InputError,
+    map_numeric_blocks,
+    open_csv,
+    printable,
+    read_table,
+)
+from .exceptions import DataConversionWarning
 from .formula import GLM_FAMILIES, MODELS, from_formula, make_model
 from .models import (
     BayesianLinearRegression,
@@ -145,7 +154,8 @@ def _fit_dataset(args, kind, files):
     used = [*features, target]
     if kind == "csv":
         frame = dd.read_csv(files, sep=layouts[0].sep, usecols=used, dtype="float64",
-                            blocksize="64MB")
+                            blocksize="64MB", keep_default_na=False,
+                            na_values=MISSING_SPELLINGS)
     frame = frame[used]
     text = [name for name in used if frame[name].dtype.kind not in "biuf"]
     if text:
@@ -156,6 +166,8 @@ def _fit_dataset(args, kind, files):
         with warnings.catch_warnings():
             # Dask's own notices about the pandas it runs on are not the user's business.
             warnings.filterwarnings("ignore", module=r"dask(\.|$)")
+            if args.missing == "drop":
+                frame = _without_missing_rows(frame, [printable(n) for n in used])
             model.fit(frame[features], frame[target])
     except ValueError as error:
         if "could not convert" not in str(error):
@@ -165,6 +177,22 @@ def _fit_dataset(args, kind, files):
     summary = model.summary(level=args.level)
     _print_summary(summary, args.format)
     return 0
+
+
+def _without_missing_rows(frame, names):
+    """A Dask data frame without its rows with a missing value (NaN), counted in a
+    warning (one more pass over the data, only to count them)."""
+    import dask
+
+    absent = frame.isna().any(axis=1)
+    dropped, total = dask.compute(absent.sum(), absent.count())
+    if not dropped:
+        return frame
+    if dropped == total:
+        raise InputError(f"every row has a missing value in a column of the model "
+                         f"({', '.join(names)})")
+    _warn_left_out(int(dropped), int(total), names)
+    return frame.dropna()
 
 
 def _hyperparameters(args):
@@ -204,15 +232,39 @@ def _fit_formula(args, data, model):
         raise InputError("--features goes with --target; with --formula the formula names "
                          "the features")
     pandas = _need("pandas", "--formula")
-    _need("formulaic", "--formula")
-    table = read_table(data, data.columns)
+    formulaic = _need("formulaic", "--formula")
+    weights = _weights_option(args, data)
+    try:
+        variables = formulaic.Formula(args.formula).required_variables
+    except Exception:  # noqa: BLE001 - from_formula names the parse error
+        variables = set(data.columns)
+    # The columns the formula uses (a missing value elsewhere in the file does not matter).
+    used = [name for name in data.columns if name in variables or name == weights]
+    if not used:
+        raise InputError(f"--formula {printable(args.formula)!r} names no column of "
+                         f"{data.label}; the columns are {[printable(n) for n in data.columns]}")
+    table = read_table(data, used, missing=_table_missing(args))
     frame = pandas.DataFrame(table.columns)
     try:
-        fitted = from_formula(args.formula, frame, model=model,
-                              sample_weight=_weights_option(args, data))
+        fitted = from_formula(args.formula, frame, model=model, sample_weight=weights,
+                              missing=args.missing)
     except ImportError as error:
         raise InputError(str(error)) from None
     return fitted, _FormulaEncoder(fitted)
+
+
+def _table_missing(args):
+    """What the table reader does with a missing value under ``--missing``: name its line,
+    or keep it (NaN or None) for the fit to leave its row out."""
+    return "raise" if args.missing == "raise" else "keep"
+
+
+def _warn_left_out(dropped, total, names):
+    """The one warning for the rows ``--missing drop`` leaves out."""
+    if dropped:
+        warnings.warn(f"{dropped} of {total} rows have a missing value in a column of the "
+                      f"model ({', '.join(names)}) and are left out of the fit (--missing "
+                      "raise stops at the first instead).", DataConversionWarning)
 
 
 def _weights_option(args, data):
@@ -254,18 +306,31 @@ def _fit_columns(args, data, model):
         raise InputError(f"{data.label}: no feature columns besides the target "
                          f"{printable(target)!r}")
     names = [printable(name) for name in features]
+    columns = [*features, target] + ([args.weights] if args.weights else [])
+    shown = [printable(name) for name in columns]
     if (args.weights is None and isinstance(model, STREAMED)
             and getattr(model, "cov_type", "nonrobust") == "nonrobust"):
         centred = needs_centred(model)
         try:
-            statistics = map_numeric_blocks(
-                data, [*features, target], lambda block: block_statistics(block, centred))
-            return fit_statistics(model, statistics, names), _ColumnEncoder(data, features, {})
+            statistics, dropped = map_numeric_blocks(
+                data, columns, lambda block: block_statistics(block, centred),
+                missing=args.missing)
+            fitted = fit_statistics(model, statistics, names)
         except (ValueError, DataRequired):
             pass        # text, a problem to name by line, or a model that needs the rows
-    columns = [*features, target] + ([args.weights] if args.weights else [])
-    table = read_table(data, columns)
-    encoder = _ColumnEncoder.from_table(data, features, table)
+        else:
+            _warn_left_out(dropped, dropped + sum(part.n for part in statistics), shown)
+            return fitted, _ColumnEncoder(data, features, {}, dropped)
+    table = read_table(data, columns, missing=_table_missing(args))
+    absent = table.missing_rows(columns)
+    if absent.all():
+        raise InputError(f"{data.label}: every row has a missing value in a column of the "
+                         f"model ({', '.join(shown)})")
+    dropped = int(np.count_nonzero(absent))
+    if dropped:
+        _warn_left_out(dropped, table.n_rows, shown)
+        table = table.rows(~absent)
+    encoder = _ColumnEncoder.from_table(data, features, table, dropped)
     X = encoder.design(table)
     y = table[target]
     if y.dtype == object and not hasattr(model, "predict_proba"):
@@ -289,8 +354,9 @@ class _ColumnEncoder:
     """The design of ``--features``: numbers as they are, text as treatment (dummy) columns
     against the first level in sorted order, named as statsmodels names them (``g[T.b]``)."""
 
-    def __init__(self, data, features, levels):
+    def __init__(self, data, features, levels, dropped=0):
         self.data, self.features, self.levels = data, list(features), levels
+        self.dropped = dropped
         self.columns = []
         for name in features:
             if name in levels:
@@ -300,7 +366,7 @@ class _ColumnEncoder:
                 self.columns.append(printable(name))
 
     @classmethod
-    def from_table(cls, data, features, table):
+    def from_table(cls, data, features, table, dropped=0):
         levels = {}
         for name in features:
             if table[name].dtype == object:
@@ -310,11 +376,14 @@ class _ColumnEncoder:
                                      f"({printable(found[0])!r}) in every row; a constant "
                                      "column has no effect to estimate, so leave it out")
                 levels[name] = found
-        return cls(data, features, levels)
+        return cls(data, features, levels, dropped)
 
     def notes(self):
-        return [f"{printable(name)} is categorical: {len(levels)} levels, reference level "
-                f"{printable(levels[0])!r}" for name, levels in self.levels.items()]
+        notes = [f"{printable(name)} is categorical: {len(levels)} levels, reference level "
+                 f"{printable(levels[0])!r}" for name, levels in self.levels.items()]
+        if self.dropped:
+            notes.append(f"{self.dropped} rows with missing values were left out.")
+        return notes
 
     def design(self, table, label=None):
         parts = []
@@ -357,8 +426,10 @@ class _FormulaEncoder:
         return []          # the formula's summary notes them already
 
     def predict_table(self, path, sep):
+        """The columns of the new file that the formula's right-hand side uses."""
         new = open_csv(path, sep)
-        return read_table(new, new.columns), new.label
+        used = [name for name in new.columns if name in self.fitted.variables]
+        return read_table(new, used or new.columns[:1]), new.label    # (y ~ 1: the rows)
 
 
 def _write_predictions(args, fitted, encoder):
@@ -436,7 +507,7 @@ def _print_summary(summary, form):
         return
     record = summary.to_dict()
     if form == "json":
-        print(json.dumps(_json_safe(record), indent=2))
+        print(json.dumps(_json_safe(record), indent=2, allow_nan=False))
         return
     writer = csv.writer(sys.stdout, lineterminator="\n")
     keys = list(record["parameters"][0])
@@ -446,13 +517,14 @@ def _print_summary(summary, form):
 
 
 def _json_safe(value):
-    """NaN and infinities (not JSON) as null and as the strings "inf" and "-inf"."""
+    """NaN and infinities, which JSON has no numbers for, as null (as pandas' ``to_json``
+    writes them; the text summary shows which)."""
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_json_safe(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        return None
     return value
 
 
@@ -781,6 +853,12 @@ def build_parser():
     fit.add_argument("--max-iter", type=int, default=None, dest="max_iter",
                      help="iteration limit of an iterative fit (logistic, lasso, GLMs)")
     fit.add_argument("--weights", metavar="COLUMN", help="column of analytic weights")
+    fit.add_argument("--missing", choices=MISSING_RULES, default="drop",
+                     help="a row with a missing value (an empty cell, NA, NaN, N/A, null or "
+                          "None) in a column the model uses: leave it out, counted in a "
+                          "warning and in the summary's observations (drop, the default, as R "
+                          "and statsmodels' formulas do), or stop at it, naming its line and "
+                          "column (raise)")
     fit.add_argument("--level", type=float, default=0.95,
                      help="confidence level of intervals (default 0.95)")
     fit.add_argument("--format", choices=["text", "json", "csv"], default="text",
@@ -832,33 +910,80 @@ def build_parser():
 
 
 def main(argv=None):
-    """Run a command: every failure is one line on stderr and a non-zero exit, no traceback."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run a command: every failure is one line on stderr and a non-zero exit, no traceback.
 
+    Output into a pipe that closes early (``probml check | head``) ends the command
+    quietly with status 141, as a shell reports a Unix tool that SIGPIPE stopped
+    (128 + 13), without Python's "Broken pipe" message.
+    """
+    try:
+        try:
+            return _run(build_parser().parse_args(argv))
+        finally:
+            # Written out here, so that a closed pipe shows now, not at the interpreter's exit.
+            sys.stdout.flush()
+    except BrokenPipeError:     # standard output's reader has gone (see _run)
+        # Python's recommended handling (the signal module's note on SIGPIPE): point stdout
+        # at /dev/null, so the interpreter's last flush at exit cannot fail again.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):
+            pass
+        return _STOPPED_BY_SIGPIPE
+
+
+# The status a shell gives a command that SIGPIPE stopped: 128 + the signal's number.
+_STOPPED_BY_SIGPIPE = 128 + 13
+
+
+def _stdout_closed():
+    """Whether the reader of standard output has gone (a pipe closed at its other end)."""
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):   # no poll (Windows) or no real stdout
+        return False
+
+
+def _run(args):
     def show_warning(message, category, filename, lineno, file=None, line=None):
         """A warning as one line, without the source line Python would quote."""
-        print(f"probml {args.command}: warning: {printable(message)}", file=sys.stderr)
+        _error_line(f"probml {args.command}: warning: {printable(message)}")
 
     try:
         with warnings.catch_warnings():
             warnings.showwarning = show_warning
             return args.run(args)
+    except BrokenPipeError:
+        if _stdout_closed():
+            raise               # the reader of the output has gone: main ends quietly
+        message = "a pipe it wrote to was closed (Broken pipe)"
     except (InputError, ValueError, TypeError, OSError) as error:
         message = str(error) or type(error).__name__
     except MemoryError:
         message = ("not enough memory for this data (it would need more than this machine "
                    "has); use fewer columns or rows")
     except KeyboardInterrupt:
-        print(f"probml {args.command}: interrupted", file=sys.stderr)
+        _error_line(f"probml {args.command}: interrupted")
         return 130
     except Exception as error:  # noqa: BLE001 - the command line never shows a traceback
         message = (f"internal error ({type(error).__name__}: {error}); please report it at "
                    "the project's issue tracker")
-        print(f"probml {args.command}: error: {printable(message)}", file=sys.stderr)
+        _error_line(f"probml {args.command}: error: {printable(message)}")
         return 1
-    print(f"probml {args.command}: error: {printable(message)}", file=sys.stderr)
+    _error_line(f"probml {args.command}: error: {printable(message)}")
     return 2
+
+
+def _error_line(text):
+    """One line on stderr; nothing if stderr itself is a closed pipe (``2>&1 | head``)."""
+    try:
+        print(text, file=sys.stderr)
+    except BrokenPipeError:
+        pass
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ Product metrics are estimates from samples, so each comes with an interval:
 """
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +39,7 @@ from ._validation import (
     is_dask_collection,
     plain,
 )
-from .exceptions import UndefinedStatisticWarning
+from .exceptions import UndefinedStatisticWarning, warn
 from .inference import (
     check_counts,
     critical_value,
@@ -325,9 +324,8 @@ def stickiness(user_ids, days, *, window=None, level=0.95):
     if mau > 1:
         half = critical_value(level, mau - 1) * shares.std(ddof=1) / math.sqrt(mau)
     else:
-        warnings.warn("One active user has no spread to estimate: the interval of the "
-                      "stickiness (low, high) is undefined (NaN).", UndefinedStatisticWarning,
-                      stacklevel=2)
+        warn("One active user has no spread to estimate: the interval of the "
+             "stickiness (low, high) is undefined (NaN).", UndefinedStatisticWarning)
         half = math.nan
     return Stickiness(value, value - half, value + half, dau, mau,
                       np.arange(first, last + 1), level)

@@ -30,8 +30,8 @@ from ._validation import (
 )
 from .exceptions import NotFittedError, UndefinedStatisticWarning, warn
 
-# CoefficientInference, gaussian_loglik, information_criteria and parameter_names are the
-# estimators' building blocks, called with checked arguments; they are not user entry points.
+# CoefficientInference, as_count, gaussian_loglik, information_criteria and parameter_names
+# are the estimators' building blocks, called with checked arguments; not user entry points.
 __all__ = ["CoefficientTable", "EstimateTable", "Summary", "check_counts", "coverage", "critical_value",
            "proportion_interval", "two_sided_pvalue"]
 
@@ -379,11 +379,6 @@ class EstimateTable:
                                  for name, value in zip(self.names, self.estimate)]
 
 
-def _plain(value):
-    """A NumPy number as the Python number it holds; text as it is."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def format_number(value, digits=4):
     """Format like statsmodels: fixed point where readable, else scientific."""
     if not np.isfinite(value):
@@ -394,32 +389,74 @@ def format_number(value, digits=4):
     return f"{value:.{digits}f}"
 
 
+def as_count(value):
+    """A count for a summary: an ``int`` when ``value`` is a whole number (a number of
+    rows, degrees of freedom, iterations; a sum of frequency weights too), else the
+    float it is (a penalised fit's effective degrees of freedom).
+
+    >>> as_count(12.0), as_count(9.37)
+    (12, 9.37)
+    """
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def _statistic(value):
+    """A summary's value as a plain Python one: ``int`` (a count), ``float`` (a statistic)
+    or ``str`` (a setting or a label, such as the covariance type)."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    return str(value)
+
+
+def _shown(value):
+    """How a summary's value reads: a count as its digits, a statistic as statsmodels
+    writes it, text as it is."""
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return format_number(value)
+    return value
+
+
 class Summary:
     """A model summary: a title, model statistics, a coefficient table and notes.
 
     ``str(summary)`` is a fixed-width text table; in a notebook the summary
-    renders as HTML (``_repr_html_``).
+    renders as HTML (``_repr_html_``).  A statistic given as an ``int`` is a count
+    (observations, degrees of freedom, iterations: :func:`as_count`) and reads as a
+    whole number in the text, the HTML and :meth:`to_dict`; a ``float`` is a
+    statistic, written as statsmodels writes it; text is a setting or a label.
+
+    >>> table = CoefficientTable(["a"], [2.0], [1.0])
+    >>> print(Summary("A fit", [("No. observations", 7), ("AIC", 9.5)], table).info)
+    [('No. observations', '7'), ('AIC', '9.5000')]
     """
 
     def __init__(self, title, info, table, *, level=0.95, notes=()):
         self.title = title
-        self.values = [(str(k), v) for k, v in info]
-        self.info = [(k, v if isinstance(v, str) else format_number(v)) for k, v in self.values]
+        self.values = [(str(k), _statistic(v)) for k, v in info]
+        self.info = [(k, _shown(v)) for k, v in self.values]
         self.table = table
         self.level = level
         self.notes = list(notes)
 
     def to_dict(self):
         """The summary as plain data (for JSON or CSV): the title, the model statistics
-        (numbers as numbers), one record per parameter and the notes.
+        (counts as ``int``, statistics as ``float``, settings as text), one record per
+        parameter and the notes.
 
         >>> table = CoefficientTable(["a"], [2.0], [1.0])
         >>> record = Summary("A fit", [("AIC", 9.5)], table).to_dict()["parameters"][0]
         >>> record["name"], record["coef"], record["z"], round(record["p_value"], 4)
         ('a', 2.0, 2.0, 0.0455)
         """
-        return {"title": self.title, "level": self.level,
-                "statistics": {k: _plain(v) for k, v in self.values},
+        return {"title": self.title, "level": float(self.level),
+                "statistics": dict(self.values),
                 "parameters": self.table.records(self.level), "notes": list(self.notes)}
 
     def __str__(self):
@@ -873,6 +910,7 @@ class Prediction:
         with np.errstate(all="ignore"):
             self.predicted_mean = self._inverse_link(linear)
             self.se_mean = (np.abs(slope(linear)) if slope is not None else 1.0) * linear_se
+        _refuse_overflow(self.predicted_mean, "prediction")
         self.noise_variance, self.index = noise_variance, index
 
     @property
@@ -889,12 +927,16 @@ class Prediction:
     def conf_int(self, alpha=0.05, *, level=None, obs=False):
         """Intervals for the mean (or, with ``obs``, for a new observation), shape (n, 2)."""
         q = critical_value(coverage(alpha, level), self.df)
-        if obs:
-            half = q * self.se_obs
-            return np.column_stack([self.predicted_mean - half, self.predicted_mean + half])
         with np.errstate(all="ignore"):
-            ends = np.column_stack([self._inverse_link(self.linear - q * self.linear_se),
-                                    self._inverse_link(self.linear + q * self.linear_se)])
+            if obs:
+                half = q * self.se_obs
+                ends = np.column_stack([self.predicted_mean - half, self.predicted_mean + half])
+            else:
+                ends = np.column_stack([self._inverse_link(self.linear - q * self.linear_se),
+                                        self._inverse_link(self.linear + q * self.linear_se)])
+        # An infinite standard error (a direction the data leave free) gives the whole line.
+        _refuse_overflow(np.where(np.isinf(np.asarray(self.linear_se))[:, None], 0.0, ends),
+                         "interval")
         return np.sort(ends, axis=1)          # a decreasing link swaps the ends
 
     def summary_frame(self, alpha=0.05, *, level=None):
@@ -913,6 +955,16 @@ class Prediction:
             obs_ci = self.conf_int(alpha, level=level, obs=True)
             columns.update(obs_ci_lower=obs_ci[:, 0], obs_ci_upper=obs_ci[:, 1])
         return pd.DataFrame(columns, index=self.index)
+
+
+def _refuse_overflow(values, what):
+    """An error naming the first row of X where ``values`` left float64 (beyond 1.8e308)."""
+    unbounded = ~np.isfinite(np.atleast_1d(np.asarray(values, dtype=float)))
+    if np.any(unbounded):
+        row = int(np.argwhere(unbounded)[0][0])
+        raise ValueError(f"The {what} at row {row} of X overflows float64 (it is beyond "
+                         "1.8e308): X is far outside the data the model was fitted on, or "
+                         "needs rescaling.")
 
 
 def linear_predictor_se(X, cov, intercept):

@@ -220,7 +220,30 @@ def logpdfs():
     ])
 
 
+@st.composite
+def frames(draw):
+    """Data frames with the formula entries' columns (y, x0, x1, g, passed) made hostile:
+    NaN, None and infinite cells, extreme numbers, unseen levels, text in a column of
+    numbers, a column left out, no rows or one."""
+    import pandas as pd
+
+    n = draw(st.integers(0, 6))
+
+    def column(values):
+        return draw(st.lists(values, min_size=n, max_size=n))
+    columns = {"y": column(floats()), "x0": column(floats()), "x1": column(floats()),
+               "g": column(st.sampled_from(["a", "b", "c", "unseen", None, "", math.nan, 1.5])),
+               "passed": column(st.sampled_from([0.0, 1.0, math.nan, 2.0, "yes", None]))}
+    if n and draw(st.booleans()):
+        columns["x0"][0] = "text"
+    left_out = draw(st.sampled_from([None, "y", "x0", "g", "passed"]))
+    if left_out is not None:
+        del columns[left_out]
+    return pd.DataFrame(columns)
+
+
 KINDS = {
+    "frame": lambda: st.one_of(frames(), generic()),
     "sample": lambda: st.one_of(samples(), vectors(), generic()),
     "matrix": lambda: st.one_of(matrices(), generic()),
     "vector": lambda: st.one_of(vectors(), generic()),
@@ -1013,21 +1036,45 @@ def _formula_entries(X, y):
     from probml.formula import from_formula, make_model
 
     frame = pd.DataFrame({"y": y, "x0": X[:, 0], "x1": X[:, 1],
-                          "g": np.array(["a", "b", "c"])[np.arange(len(y)) % 3]})
+                          "g": np.array(["a", "b", "c"])[np.arange(len(y)) % 3],
+                          "passed": (X[:, 0] + X[:, 1] + np.arange(len(y)) % 2 > 0) * 1.0})
+    fits = {}
+
+    def fitted(formula, model):
+        """A formula fit, made once: its methods take hostile data frames."""
+        if (formula, model) not in fits:
+            fits[formula, model] = from_formula(formula, frame, model=model)
+        return fits[formula, model]
 
     def predict(data):
-        return from_formula("y ~ x0 + C(g)", frame).predict(data)
+        return fitted("y ~ x0 + C(g)", "linear").predict(data)
 
     return [
         _function("make_model", make_model, {"model": ("ridge", "choice"),
                                              "alpha": (1.0, "scalar")}),
-        _function("from_formula", lambda formula, data, model, sample_weight: from_formula(
-            formula, data, model=model, sample_weight=sample_weight),
-            {"formula": ("y ~ x0 + np.log(x1 ** 2 + 1) + C(g)", "choice"),
-             "data": (frame, "table"), "model": ("linear", "choice"),
-             "sample_weight": (np.ones(len(y)), "vector")}, names=("X", "y")),
+        _function("from_formula", lambda formula, data, model, sample_weight, missing:
+                  from_formula(formula, data, model=model, sample_weight=sample_weight,
+                               missing=missing),
+                  {"formula": ("y ~ x0 + np.log(x1 ** 2 + 1) + C(g)", "choice"),
+                   "data": (frame, "table"), "model": ("linear", "choice"),
+                   "sample_weight": (np.ones(len(y)), "vector"),
+                   "missing": ("drop", "choice")}, names=("X", "y")),
+        _function("from_formula (data frames)", lambda data, missing: from_formula(
+            "y ~ x0 + np.log(x1 ** 2 + 1) + C(g)", data, missing=missing),
+            {"data": (frame, "frame"), "missing": ("drop", "choice")}, names=("X", "y")),
         _function("FormulaFit.predict", predict, {"data": (frame.iloc[:4], "table")},
                   names=("X",)),
+        _function("FormulaFit.predict (data frames)", predict,
+                  {"data": (frame.iloc[:4], "frame")}, names=("X",)),
+        _function("FormulaFit.predict_proba", lambda data: fitted(
+            "passed ~ x0 + C(g)", "logistic").predict_proba(data),
+            {"data": (frame.iloc[:4], "frame")}, names=("X",)),
+        _function("FormulaFit.score", lambda data: fitted(
+            "passed ~ x0 + C(g)", "logistic").score(data),
+            {"data": (frame.iloc[:4], "frame")}, names=("X", "y")),
+        _function("FormulaFit.get_prediction", lambda data: fitted(
+            "y ~ x0 + np.log(x1 ** 2 + 1)", "linear").get_prediction(
+            data).conf_int(), {"data": (frame.iloc[:4], "frame")}, names=("X",)),
     ]
 
 
@@ -1139,4 +1186,10 @@ def _likelihood_entries(X, y):
             b1 * (1 - sp.exp(-b2 * t)), x=t, params=[b1, b2], start=start, max_iter=max_iter),
             {"start": ([50.0, 0.1], "vector"), "max_iter": (2000, "count")},
             {"X": (days, "vector"), "y": (growth, "vector")}),
+        # as many rows as parameters: no residual degrees of freedom (fewer: refused)
+        _estimator("NonlinearRegression with as many rows as parameters",
+                   lambda start: likelihood.NonlinearRegression(
+                       b1 * (1 - sp.exp(-b2 * t)), x=t, params=[b1, b2], start=start),
+                   {"start": ([50.0, 0.1], "vector")},
+                   {"X": (days[:2], "vector"), "y": (growth[:2], "vector")}),
     ]

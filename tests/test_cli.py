@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -348,7 +349,9 @@ def test_a_formula_from_the_command_line_equals_statsmodels(tmp_path, capsys):
     formula = "y ~ x1 + np.log(x2) + C(group, Treatment(reference='west'))"
     record, _ = _json(capsys, "fit", str(path), "--formula", formula)
     reference = smf.ols(formula, pd.DataFrame(columns)).fit()
-    estimates = {p["name"].replace("intercept", "Intercept"): p for p in record["parameters"]}
+    estimates = {p["name"]: p for p in record["parameters"]}
+    assert set(estimates) == set(reference.params.index)       # statsmodels' names
+    assert next(iter(estimates)) == "Intercept"
     for name, value in reference.params.items():
         assert estimates[name]["coef"] == pytest.approx(value, rel=1e-10)
         assert estimates[name]["std_err"] == pytest.approx(reference.bse[name], rel=1e-10)
@@ -374,13 +377,14 @@ def test_dates_text_targets_and_bad_options_get_one_clear_line(tmp_path, capsys)
 
 
 def test_a_large_file_is_streamed_and_equals_the_fit_in_memory(tmp_path, capsys):
-    # 60,000 rows: two byte ranges and several blocks, each block's statistics merged.
+    # 60,000 rows: two blocks, and many of pyarrow's batches, each block's statistics merged.
     rng = np.random.default_rng(7)
     data = rng.normal(size=(60_000, 4)) + [0.0, 5.0, -3.0, 0.0]
     data[:, 3] = data[:, :3] @ [1.0, -2.0, 0.5] + rng.normal(size=60_000)
     path = tmp_path / "large.csv"
     np.savetxt(path, data, delimiter=",", header="a,b,c,y", comments="", fmt="%.17g")
-    assert len(_tables._byte_ranges(_tables.open_csv(str(path)))) == 2
+    blocks, dropped = _tables.map_numeric_blocks(_tables.open_csv(str(path)), ["a", "y"], len)
+    assert blocks == [50_000, 10_000] and dropped == 0
     streamed, _ = _json(capsys, "fit", str(path), "--target", "y")
     whole = probml.LinearRegression().fit(data[:, :3], data[:, 3])
     np.testing.assert_allclose([p["std_err"] for p in streamed["parameters"]], whole.bse_,
@@ -395,14 +399,16 @@ def test_a_large_file_is_streamed_and_equals_the_fit_in_memory(tmp_path, capsys)
     assert_one_clear_line(status, err, "line 45001, column 'b'", "is not a number")
 
 
-def test_without_pandas_the_numpy_readers_give_the_same_answers(tmp_path, capsys, monkeypatch):
+def test_without_pyarrow_or_pandas_the_other_readers_give_the_same_answers(tmp_path, capsys,
+                                                                           monkeypatch):
     path, _ = _frame_csv(tmp_path)
-    with_pandas, _ = _json(capsys, "fit", str(path), "--target", "y")
+    with_text, _ = _json(capsys, "fit", str(path), "--target", "y")
     numeric, _ = _json(capsys, "fit", str(path), "--target", "y", "--features", "x1", "x2")
-    monkeypatch.setattr(_tables, "_pandas", lambda: None)
-    assert _json(capsys, "fit", str(path), "--target", "y")[0] == with_pandas
-    assert _json(capsys, "fit", str(path), "--target", "y", "--features", "x1",
-                 "x2")[0] == numeric
+    for reader in ("_arrow", "_pandas"):           # then pandas, then NumPy's loadtxt
+        monkeypatch.setattr(_tables, reader, lambda: None)
+        assert _json(capsys, "fit", str(path), "--target", "y")[0] == with_text
+        assert _json(capsys, "fit", str(path), "--target", "y", "--features", "x1",
+                     "x2")[0] == numeric
 
 
 def test_quoted_cells_may_hold_line_ends_and_errors_keep_the_editor_line(tmp_path, capsys):
@@ -410,29 +416,6 @@ def test_quoted_cells_may_hold_line_ends_and_errors_keep_the_editor_line(tmp_pat
     path.write_text('note,x,y\n"two\nlines",1,2\nplain,2,3\nplain,3,5\nplain,oops,6\n')
     status, _, err = run(capsys, "fit", str(path), "--target", "y", "--features", "x")
     assert_one_clear_line(status, err, "line 6, column 'x'", "'oops' is not a number")
-
-
-def test_the_readme_command_line_examples_run(tmp_path, capsys, monkeypatch):
-    import re
-    import shlex
-
-    from .conftest import ROOT
-
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    commands = [line for block in re.findall(r"```bash\n(.*?)```", text, re.S)
-                for line in block.splitlines() if line.startswith("probml ")
-                and not line.startswith(("probml tour",))]
-    fits = [c for c in commands if c.startswith("probml fit")]
-    assert len(fits) >= 5 and "probml --version" in commands
-    monkeypatch.chdir(tmp_path)
-    for command in fits:
-        argv = [str(ROOT / arg) if arg.startswith("probml/datasets/") else arg
-                for arg in shlex.split(command)[1:]]
-        status = cli.main(argv)
-        captured = capsys.readouterr()
-        assert status == 0, (command, captured.err)
-        assert captured.out.strip(), command
-    assert (tmp_path / "predictions.csv").read_text().startswith("mean,mean_se,")
 
 
 def test_a_decimal_comma_is_named_rather_than_read_as_categories(tmp_path, capsys):
@@ -478,7 +461,8 @@ def test_any_file_and_options_get_a_result_or_one_clear_line(tmp_path, capsys, d
                                                    "poisson", "gamma", "binomial"]))]
     argv += data.draw(st.sampled_from([[], ["--format", "json"], ["--format", "csv"],
                                        ["--predict", str(path)], ["--weights", "w"],
-                                       ["--alpha", "-1"], ["--alpha", "2"]]))
+                                       ["--alpha", "-1"], ["--alpha", "2"],
+                                       ["--missing", "raise"]]))
     capsys.readouterr()
     status = cli.main(argv)
     err = capsys.readouterr().err
@@ -499,8 +483,8 @@ def test_every_reader_rounds_each_number_as_python_float_does(tmp_path):
     data = _tables.open_csv(str(path))
     table = _tables.read_table(data, ["a", "b"])
     np.testing.assert_array_equal(np.column_stack([table["a"], table["b"]]), expected)
-    blocks = _tables.map_numeric_blocks(data, ["a", "b"], lambda block: block.copy(),
-                                        block_rows=1000)
+    blocks, _ = _tables.map_numeric_blocks(data, ["a", "b"], lambda block: block.copy(),
+                                           block_rows=1000)
     np.testing.assert_array_equal(np.concatenate(blocks), expected)
 
 
@@ -560,3 +544,284 @@ def test_a_parquet_file_or_a_folder_of_files_is_streamed_and_equals_the_csv_fit(
             (["csvs", "--target", "y", "--predict", "x.csv"], "--predict is not available")]:
         status, _, err = run(capsys, "fit", str(tmp_path / arguments[0]), *arguments[1:])
         assert_one_clear_line(status, err, fragment)
+
+
+# -- missing values: one rule for the command line and from_formula ----------------------------
+
+def _with_missing_cells(tmp_path, cells):
+    """``_frame_csv``'s file with the cells ``{(row, column name): text}`` replaced."""
+    path, columns = _frame_csv(tmp_path)
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    for (row, name), text in cells.items():
+        cells_of_row = lines[row + 1].split(",")
+        cells_of_row[header.index(name)] = text
+        lines[row + 1] = ",".join(cells_of_row)
+    path.write_text("\n".join(lines) + "\n")
+    return path, columns
+
+
+# Row 4's x1, row 8's y, row 13's group and row 19's weight are missing, each spelt otherwise.
+_MISSING_CELLS = {(4, "x1"): "NA", (8, "y"): "", (13, "group"): "null", (19, "weight"): "NaN"}
+
+
+def test_rows_with_a_missing_value_in_a_used_column_are_left_out_and_counted(tmp_path, capsys):
+    import statsmodels.api as sm
+
+    path, columns = _with_missing_cells(tmp_path, _MISSING_CELLS)
+    frame = pd.DataFrame(columns)
+    # Streamed (OLS on numbers): rows 4 and 8 go; a missing group or weight does not matter.
+    status, out, err = run(capsys, "fit", str(path), "--target", "y", "--features", "x1", "x2",
+                           "--format", "json")
+    record = json.loads(out)
+    kept = frame.drop(index=[4, 8])
+    reference = sm.OLS(kept["y"], sm.add_constant(kept[["x1", "x2"]])).fit()
+    assert status == 0 and record["statistics"]["No. observations"] == 58
+    np.testing.assert_allclose([p["coef"] for p in record["parameters"]], reference.params,
+                               rtol=1e-10)
+    assert err.count("\n") == 1 and "2 of 60 rows have a missing value" in err
+    assert "2 rows with missing values were left out." in record["notes"]
+    # In memory (a categorical feature, a logistic fit): rows 4 and 13 go.
+    status, out, err = run(capsys, "fit", str(path), "--target", "passed", "--features", "x1",
+                           "group", "--model", "logistic", "--format", "json")
+    kept = frame.drop(index=[4, 13])
+    design = sm.add_constant(pd.get_dummies(kept[["x1", "group"]], drop_first=True, dtype=float))
+    reference = sm.Logit(kept["passed"], design).fit(disp=0, tol=1e-12)
+    assert status == 0 and "2 of 60 rows" in err
+    np.testing.assert_allclose([p["coef"] for p in json.loads(out)["parameters"]],
+                               reference.params, rtol=1e-7)
+
+
+def test_a_formula_from_the_command_line_leaves_out_what_statsmodels_leaves_out(tmp_path,
+                                                                                  capsys):
+    pytest.importorskip("formulaic")
+    import statsmodels.formula.api as smf
+
+    path, columns = _with_missing_cells(tmp_path, _MISSING_CELLS)
+    frame = pd.DataFrame(columns)
+    frame.loc[4, "x1"] = frame.loc[8, "y"] = np.nan
+    frame.loc[13, "group"] = None
+    formula = "y ~ x1 + np.log(x2) + C(group)"
+    status, out, err = run(capsys, "fit", str(path), "--formula", formula, "--format", "json")
+    reference = smf.ols(formula, frame).fit()         # statsmodels' formulas drop such rows
+    record = json.loads(out)
+    assert status == 0 and record["statistics"]["No. observations"] == reference.nobs == 57
+    estimates = pd.Series({p["name"]: p["coef"] for p in record["parameters"]})
+    np.testing.assert_allclose(estimates[reference.params.index], reference.params, rtol=1e-10)
+    assert "3 of 60 rows are left out" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("options, fragment", [
+    (["--target", "y", "--features", "x1", "x2"], "line 6, column 'x1': missing value"),
+    (["--target", "passed", "--features", "group", "x1"], "line 6, column 'x1': missing value"),
+    (["--formula", "y ~ C(group) + x2"], "line 10, column 'y': missing value")])
+def test_missing_raise_stops_at_the_first_missing_value_by_line(tmp_path, capsys, options,
+                                                                fragment):
+    if "--formula" in options:
+        pytest.importorskip("formulaic")
+    path, _ = _with_missing_cells(tmp_path, _MISSING_CELLS)
+    status, _, err = run(capsys, "fit", str(path), *options, "--missing", "raise")
+    assert_one_clear_line(status, err, fragment)
+    # A missing value in a column the model does not use is no reason to stop.
+    path, _ = _with_missing_cells(tmp_path, {(19, "weight"): "NaN"})
+    assert run(capsys, "fit", str(path), *options, "--missing", "raise")[0] == 0
+
+
+def test_every_reader_leaves_out_the_same_rows_and_gives_the_same_fit(tmp_path, capsys,
+                                                                      monkeypatch):
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=(3000, 3))
+    text = [[repr(v) for v in row] for row in data.tolist()]
+    for row, column, cell in [(5, 0, "NA"), (700, 2, ""), (2999, 1, "None"), (1500, 0, "n/a")]:
+        text[row][column] = cell
+    path = tmp_path / "gaps.csv"
+    path.write_text("a,b,y\n" + "\n".join(",".join(row) for row in text) + "\n")
+    argv = ["fit", str(path), "--target", "y"]
+    fits = [_json(capsys, *argv)[0]]
+    monkeypatch.setattr(_tables, "_arrow", lambda: None)            # pandas, then careful
+    fits.append(_json(capsys, *argv)[0])
+    monkeypatch.setattr(_tables, "_pandas", lambda: None)           # loadtxt, then careful
+    fits.append(_json(capsys, *argv)[0])
+    assert fits[0] == fits[1] == fits[2]
+    assert fits[0]["statistics"]["No. observations"] == 2996
+
+
+# -- the output: counts are integers, JSON numbers are numbers -----------------------------------
+
+_COUNTS = ("No. observations", "Observations", "Df residuals", "Df model", "Iterations",
+           "Newton iterations", "Sweeps", "Non-zero coefficients")
+
+
+@pytest.mark.parametrize("options", [
+    ["--target", "y"], ["--target", "y", "--model", "ridge", "--alpha", "1"],
+    ["--target", "y", "--model", "lasso", "--alpha", "0.1"], ["--target", "y", "--model", "bayes"],
+    ["--target", "passed", "--features", "x1", "x2", "--model", "logistic"],
+    ["--target", "counts", "--features", "x1", "--model", "poisson"],
+    ["--formula", "y ~ x1 + C(group)"]])
+def test_json_numbers_are_numbers_and_counts_whole_numbers(tmp_path, capsys, options):
+    if "--formula" in options:
+        pytest.importorskip("formulaic")
+    path, _ = _frame_csv(tmp_path)
+    status, out, _ = run(capsys, "fit", str(path), *options, "--format", "json")
+
+    def refuse(token):
+        raise AssertionError(f"{token} is not JSON")
+    record = json.loads(out, parse_constant=refuse)
+    assert status == 0 and type(record["level"]) is float
+    counts = {key: value for key, value in record["statistics"].items() if key in _COUNTS}
+    assert counts and all(type(value) is int for value in counts.values()), counts
+    assert counts.get("No. observations", counts.get("Observations", 60)) == 60
+    if "Df model" in counts:
+        assert counts["Df residuals"] == 60 - 1 - counts["Df model"]
+    for key, value in record["statistics"].items():
+        if isinstance(value, str):
+            assert not _tables._is_number(value), (key, value)
+    for parameter in record["parameters"]:
+        assert type(parameter.pop("name")) is str
+        assert all(value is None or type(value) is float for value in parameter.values())
+    status, text, _ = run(capsys, "fit", str(path), *options)
+    for key, value in counts.items():
+        assert re.search(rf"{re.escape(key)}:\s+{value}\b(?!\.)", text), (key, text)
+
+
+def test_a_statistic_that_is_not_a_number_is_null_in_json(tmp_path, capsys):
+    path = tmp_path / "exact.csv"
+    path.write_text("x,y\n1,3\n2,3\n3,3\n4,3\n")     # constant y: R^2 NaN, log-likelihood inf
+    status, out, _ = run(capsys, "fit", str(path), "--target", "y", "--format", "json")
+    record = json.loads(out, parse_constant=lambda token: pytest.fail(f"{token} in JSON"))
+    assert status == 0 and record["statistics"]["R-squared"] is None
+    assert record["statistics"]["Log-likelihood"] is None
+
+
+# -- a pipe closed early -----------------------------------------------------------------------
+
+def test_a_pipe_closed_early_ends_the_command_quietly_as_unix_tools_do(tmp_path):
+    """``probml ... | head``: exit status 141 (128 + SIGPIPE, as a shell reports a Unix
+    tool stopped by SIGPIPE), nothing on stderr, with or without Python's buffering."""
+    path, _ = _frame_csv(tmp_path, rows=3000)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment.pop("PYTHONUNBUFFERED", None)
+    commands = [["fit", str(path), "--target", "y", "--predict", str(path)],
+                ["fit", str(path), "--target", "y", "--format", "json"], ["--version"]]
+    processes = []
+    for argv, unbuffered in [(commands[0], False), (commands[0], True), (commands[1], False),
+                             (commands[2], False)]:
+        env = {**environment, **({"PYTHONUNBUFFERED": "1"} if unbuffered else {})}
+        process = subprocess.Popen([sys.executable, "-m", "probml.cli", *argv], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+        process.stdout.close()               # the reader is gone before the first line
+        processes.append(process)
+    for process in processes:
+        err = process.stderr.read().decode()
+        process.wait()
+        assert (process.returncode, err) == (141, ""), (process.args, err)
+
+
+# -- readers agree with float() to the last bit ------------------------------------------------
+
+def _tricky_decimals(rng, count):
+    """Decimal strings that trip naive parsers: halfway cases between neighbouring doubles,
+    long mantissas, subnormals, underflow to zero, huge exponents, signed zeros."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 80
+    out = ["-0", "0e-999", "4.9406564584124654e-324", "2.4703282292062328e-324",
+           "2.2250738585072011e-308", "2.2250738585072012e-308", "1.7976931348623157e308",
+           "9007199254740993", "0.1000000000000000055511151231257827", "1e-400", "+.5", "5."]
+    for _ in range(count):
+        a = float(rng.uniform(-1, 1) * 10.0 ** rng.integers(-300, 300))
+        b = np.nextafter(a, np.inf)
+        out.append(str((Decimal(a) + Decimal(float(b))) / 2))                # exactly halfway
+        digits = "".join(map(str, rng.integers(0, 10, size=int(rng.integers(17, 40)))))
+        out.append(f"{digits[0]}.{digits[1:]}e{int(rng.integers(-330, 300))}")
+        out.append(repr(float(rng.integers(1, 2 ** 53)) * 2.0 ** -1074))     # subnormal
+    return out
+
+
+@pytest.mark.parametrize("reader", ["arrow", "pandas", "loadtxt", "careful"])
+def test_every_reader_parses_tricky_decimals_as_float_does(tmp_path, monkeypatch, reader):
+    cells = _tricky_decimals(np.random.default_rng(11), 400)
+    cells = cells[:len(cells) // 2 * 2]
+    path = tmp_path / "tricky.csv"
+    path.write_text("a,b\n" + "\n".join(f"{a},{b}" for a, b in zip(cells[::2], cells[1::2]))
+                    + "\n")
+    expected = np.array([[float(a), float(b)] for a, b in zip(cells[::2], cells[1::2])])
+    if reader != "arrow":
+        monkeypatch.setattr(_tables, "_arrow", lambda: None)
+    if reader in ("loadtxt", "careful"):
+        monkeypatch.setattr(_tables, "_pandas", lambda: None)
+    data = _tables.open_csv(str(path))
+    if reader == "careful":
+        table = _tables.careful_table(data, ["a", "b"])
+        blocks = list(_tables._careful_blocks(data, [0, 1], "raise", 100))
+    else:
+        table = _tables.read_table(data, ["a", "b"])
+        blocks = _tables.map_numeric_blocks(data, ["a", "b"], np.copy, block_rows=100)[0]
+    for values in (np.column_stack([table["a"], table["b"]]), np.concatenate(blocks)):
+        assert values.tobytes() == expected.tobytes()        # signs of zero too
+
+
+@pytest.mark.parametrize("cell", ["-nan", "nan(1)", "NaN", "NULL", " NA ", "#N/A", "inf", "1e999",
+                                  "1_000", " 7 ", "0x10", "TRUE", "\u0661\u0662", "1,5", "-0",
+                                  "+.5", '" 3"', '""'])
+def test_the_fast_readers_give_the_careful_readers_answer_for_any_cell(tmp_path, monkeypatch,
+                                                                       cell):
+    """A fast reader may hand a cell to the careful reader, never read it otherwise."""
+    path = tmp_path / "cell.csv"
+    path.write_text(f"a;y\n1;2\n{cell};3\n4;5\n")
+    data = _tables.open_csv(str(path), ";")
+
+    def outcome(read):
+        try:
+            table = read()
+        except (_tables.InputError, ValueError) as error:
+            return type(error).__name__, str(error)
+        return [np.asarray(table[name], dtype=object).tolist() for name in ("a", "y")]
+
+    def streamed(missing):
+        try:
+            return np.concatenate(list(_tables._careful_blocks(data, [0, 1], missing, 2)))
+        except (_tables.InputError, ValueError) as error:
+            return type(error).__name__, str(error)
+
+    def blocks(missing):
+        try:
+            parts = _tables.map_numeric_blocks(data, ["a", "y"], np.copy, 2, missing)[0]
+        except (_tables.InputError, ValueError) as error:
+            return type(error).__name__, str(error)
+        return np.concatenate(parts)
+
+    expected = {missing: outcome(lambda: _tables.careful_table(data, ["a", "y"], missing))
+                for missing in ("raise", "keep")}
+    kept = {missing: streamed(missing) for missing in ("raise", "drop")}
+    for disabled in ([], ["_arrow"], ["_arrow", "_pandas"]):
+        for name in disabled:
+            monkeypatch.setattr(_tables, name, lambda: None)
+        for missing, answer in expected.items():
+            got = outcome(lambda: _tables.read_table(data, ["a", "y"], missing))
+            assert repr(got) == repr(answer), (disabled, missing)
+        for missing, answer in kept.items():
+            got = blocks(missing)
+            if isinstance(answer, tuple) and answer[1].endswith("not a number"):
+                assert isinstance(got, tuple) and got[0] == "ValueError", (disabled, got)
+                continue
+            assert repr(got) == repr(np.asarray(answer)[~np.isnan(answer).any(axis=1)]
+                                  if not isinstance(answer, tuple) else answer), (disabled, got)
+
+
+def test_a_parquet_file_with_missing_values_follows_the_same_rule(tmp_path, capsys):
+    pytest.importorskip("dask.dataframe")
+    path, columns = _with_missing_cells(tmp_path, _MISSING_CELLS)
+    frame = pd.DataFrame(columns)[["x1", "x2", "y"]]
+    frame.loc[4, "x1"] = frame.loc[8, "y"] = np.nan
+    frame.to_parquet(tmp_path / "gaps.parquet")
+    options = ["--target", "y", "--features", "x1", "x2"]
+    expected, _ = _json(capsys, "fit", str(path), *options)
+    streamed, err = _json(capsys, "fit", str(tmp_path / "gaps.parquet"), *options)
+    assert "2 of 60 rows have a missing value" in err
+    assert streamed["statistics"]["No. observations"] == 58
+    np.testing.assert_allclose([p["coef"] for p in streamed["parameters"]],
+                               [p["coef"] for p in expected["parameters"]], rtol=1e-10)
+    status, _, err = run(capsys, "fit", str(tmp_path / "gaps.parquet"), *options,
+                         "--missing", "raise")
+    assert_one_clear_line(status, err, "NaN")

@@ -1,7 +1,10 @@
 """The project as a whole: the quick start, the import cost, the CLI, the doctests."""
 
 import doctest
+import functools
 import importlib
+import json
+import os
 import pkgutil
 import re
 import subprocess
@@ -95,7 +98,7 @@ def test_cli_fit_prints_a_summary_with_column_names(capsys):
 def test_cli_fit_errors_name_row_and_column(tmp_path, capsys, content, message):
     path = tmp_path / "data.csv"
     path.write_text(content)
-    assert cli.main(["fit", str(path), "--target", "y"]) == 2
+    assert cli.main(["fit", str(path), "--target", "y", "--missing", "raise"]) == 2
     assert re.search(message, capsys.readouterr().err)
 
 
@@ -124,12 +127,193 @@ def test_cli_tour_runs_on_the_bundled_data(capsys, tmp_path):
     assert out.count("LOO mean squared error") == 4
 
 
-def test_readme_python_examples_run(capsys):
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert len(blocks) >= 2
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
+# -- what a reader runs, with what the reader was told to install -------------------------------
+
+def _pyproject_requirements():
+    """The runtime requirements and each extra's, as pyproject.toml lists them."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+    def listed(body):
+        return re.findall(r'"([^"]+)"', body)
+    runtime = listed(re.search(r"^dependencies = \[(.*?)^\]", text, re.M | re.S).group(1))
+    section = text.split("[project.optional-dependencies]", 1)[1].split("\n[", 1)[0]
+    extras = {name: listed(body) for name, body in
+              re.findall(r"^([\w-]+) = \[(.*?)^\]", section, re.M | re.S)}
+    return runtime, extras
+
+
+def _distributions(requirements):
+    """The installed distributions ``requirements`` bring in, dependencies included
+    (canonical names), following each requirement's extras."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found, todo = set(), [Requirement(text) for text in requirements]
+    while todo:
+        requirement = todo.pop()
+        key = (canonicalize_name(requirement.name), frozenset(requirement.extras))
+        if key in found:
+            continue
+        found.add(key)
+        try:
+            needs = metadata.requires(requirement.name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for text in needs:
+            need = Requirement(text)
+            if need.marker is None or any(need.marker.evaluate({"extra": extra})
+                                          for extra in requirement.extras or {""}):
+                todo.append(need)
+    return {name for name, _ in found}
+
+
+@functools.cache
+def _modules_of_distributions():
+    """``{distribution (canonical name): its top-level modules}``, of what is installed."""
+    from importlib import metadata
+
+    from packaging.utils import canonicalize_name
+
+    modules = {}
+    for module, names in metadata.packages_distributions().items():
+        for name in names:
+            modules.setdefault(canonicalize_name(name), set()).add(module)
+    return modules
+
+
+@functools.cache
+def _unimportable(allowed_extras):
+    """The top-level modules that only the extras not in ``allowed_extras`` (a frozenset)
+    provide: what a reader who installed probml with just those extras cannot import."""
+    runtime, extras = _pyproject_requirements()
+    allowed = _distributions(runtime + [r for e in allowed_extras for r in extras[e]])
+    others = _distributions([r for e in extras if e not in allowed_extras for r in extras[e]])
+    modules = _modules_of_distributions()
+    allowed_modules = {m for name in allowed for m in modules.get(name, ())}
+    return sorted({m for name in others - allowed for m in modules.get(name, ())}
+                  - allowed_modules)
+
+
+# Runs steps in order, each with its modules made unimportable, as if never installed.
+_RUN_STEPS = r"""
+import importlib.abc, json, sys, traceback
+
+class Uninstalled(importlib.abc.MetaPathFinder):
+    names = set()
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname.split(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+sys.meta_path.insert(0, Uninstalled())
+for step in json.load(sys.stdin):
+    Uninstalled.names = set(step["unimportable"])
+    try:
+        if step["code"] is not None:
+            exec(compile(step["code"], step["label"], "exec"), {"__name__": "__main__"})
+        else:
+            from probml import cli
+            try:
+                status = cli.main(step["argv"])
+            except SystemExit as done:                   # --version, as argparse ends
+                status = done.code
+            if status != 0:
+                raise RuntimeError(f"exit status {status}")
+    except BaseException:
+        print(f"{step['label']} failed with only {step['installed']} installed:",
+              file=sys.stderr)
+        traceback.print_exc()
+        sys.exit(1)
+"""
+
+_INSTALL = re.compile(r"pip install\s+(?:-\S+\s+)*[\"']?(?:\.|probml)(?:\[([\w,\s-]*)\])?")
+
+
+def _examples(path):
+    """The steps of a page: each ``python`` block, and each ``probml fit`` command of a
+    ``bash`` block, with what the text before it told the reader to install.
+
+    ``pip install .`` installs the runtime dependencies and ``pip install
+    "probml[formula]"`` (or ``".[formula]"``) adds an extra; the test suite's
+    command (``... && python3 -m pytest``) installs for the tests, not for the reader's
+    examples.
+    """
+    text = path.read_text(encoding="utf-8")
+    installed, steps = set(), []
+    position = 0
+    for block in re.finditer(r"```(\w*)\n(.*?)```", text, re.S):
+        for line in text[position:block.start()].splitlines():
+            if "pytest" not in line:
+                for extras in _INSTALL.findall(line):
+                    installed |= {e.strip() for e in extras.split(",") if e.strip()}
+        position = block.start()
+        label = f"{path.name} line {text.count(chr(10), 0, block.start()) + 1}"
+        state = {"installed": ["probml", *sorted(installed)],
+                 "unimportable": _unimportable(frozenset(installed)), "label": label}
+        if block.group(1) == "python":
+            steps.append({**state, "code": block.group(2)})
+        elif block.group(1) == "bash":
+            steps += [{**state, "code": None, "argv": _probml_argv(line)}
+                      for line in block.group(2).splitlines()
+                      if line.startswith(("probml fit ", "probml --version"))]
+    return steps
+
+
+def _probml_argv(line):
+    import shlex
+
+    return [str(ROOT / arg) if arg.startswith("probml/datasets/") else arg
+            for arg in shlex.split(line, comments=True)[1:]]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/getting-started.md"])
+def test_every_example_runs_with_just_what_the_page_said_to_install(page, tmp_path):
+    """Each code block of the page runs in a fresh process where the packages that the
+    page has not yet told the reader to install cannot be imported."""
+    steps = _examples(ROOT / page)
+    assert sum(step["code"] is not None for step in steps) >= 2
+    assert "pandas" in steps[0]["unimportable"]          # a reader who ran pip install .
+    result = subprocess.run([sys.executable, "-c", _RUN_STEPS], input=json.dumps(steps),
+                            capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    if page == "README.md":
+        assert sum(step["code"] is None for step in steps) >= 5        # probml fit commands
+        assert (tmp_path / "predictions.csv").read_text().startswith("mean,mean_se,")
+
+
+def test_the_docs_extra_holds_what_the_notebooks_import():
+    """Every notebook's imports succeed where only the runtime dependencies and the
+    ``[docs]`` extra are installed (``probml docs`` executes every notebook)."""
+    import ast
+
+    imports = []
+    for path in sorted((ROOT / "docs" / "notebooks").glob("[0-9][0-9]-*.md")):
+        text = path.read_text(encoding="utf-8")
+        for cell in re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, re.S):
+            # IPython's magics (%pip, %matplotlib) are not Python: a pass in their place.
+            code = "\n".join(re.sub(r"^(\s*)[%!].*", r"\1pass", line)
+                              for line in cell.splitlines())
+            for node in ast.walk(ast.parse(code)):
+                names = ([node.module] if isinstance(node, ast.ImportFrom) and not node.level
+                         else [a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [])
+                # probml's own modules and the standard library's come with probml itself.
+                if any(name.split(".")[0] not in (*sys.stdlib_module_names, "probml")
+                       for name in names):
+                    imports.append(f"{ast.unparse(node)}  # {path.name}")
+    assert any("dask" in line for line in imports)
+    step = {"code": "\n".join(imports), "installed": ["probml[docs]"],
+            "unimportable": _unimportable(frozenset({"docs"})),
+            "label": "the notebooks' imports"}
+    assert "sklearn" in step["unimportable"]              # the blocker blocks
+    result = subprocess.run([sys.executable, "-c", _RUN_STEPS], input=json.dumps([step]),
+                            capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_every_module_compiles_without_a_warning():

@@ -1,7 +1,6 @@
 """The A/B test of two conversion rates: the pooled z-test, and the design of a test."""
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +12,7 @@ from .._validation import (
     Optional,
     Real,
 )
-from ..exceptions import UndefinedStatisticWarning
+from ..exceptions import UndefinedStatisticWarning, warn
 from ..inference import MAX_COUNT, critical_value, two_sided_pvalue
 from ._common import check_alternative, check_counts
 from .classical import HypothesisTestResult
@@ -112,11 +111,11 @@ def two_proportion_z_test(successes_a, trials_a, successes_b, trials_b, *,
         low, high = _interval(log_ratio, se_log, level, alternative)
         lift_ci = tuple(_expm1(end) for end in (low, high))
     else:
-        warnings.warn(f"Arm {'A' if x_a == 0 else 'B'} has no conversions, so the relative "
-                      "lift's interval (on the log of the ratio of rates) is undefined: "
-                      "lift_conf_int is NaN" + (", and so is the lift itself." if x_a == 0
-                                                else "."),
-                      UndefinedStatisticWarning, stacklevel=2)
+        warn(f"Arm {'A' if x_a == 0 else 'B'} has no conversions, so the relative "
+             "lift's interval (on the log of the ratio of rates) is undefined: "
+             "lift_conf_int is NaN" + (", and so is the lift itself." if x_a == 0
+                                       else "."),
+             UndefinedStatisticWarning)
         lift_ci = (math.nan, math.nan)
     lift = p_b / p_a - 1 if p_a > 0 else math.nan
     return ProportionsTestResult(

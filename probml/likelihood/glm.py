@@ -85,7 +85,6 @@ from .._validation import (
 from ..exceptions import (
     BoundaryMaximumWarning,
     ConvergenceWarning,
-    PerfectFitWarning,
     PerfectSeparationWarning,
     warn,
 )
@@ -94,19 +93,21 @@ from ..inference import (
     HC_POWER,
     CoefficientInference,
     Prediction,
+    as_count,
     cluster_codes,
     hc_meat,
     information_criteria,
     linear_predictor_se,
     robust_covariance,
+    rounding_level_rss,
     sandwich,
     summed_meat,
 )
-from ..models.base import Regressor, chunkwise, linear_prediction
+from ..models.base import Regressor, chunkwise, linear_prediction, warn_exact_fit
 from .compiled import MODULES, compile_expressions, stable
 from .model import ETA, LINKS, Model, link_function
-from .problem import Problem
-from .results import FLAT, boundary_likelihood_ratio_test
+from .problem import FLAT, Problem
+from .results import boundary_likelihood_ratio_test
 
 __all__ = ["FAMILIES", "GLM", "Family"]
 
@@ -246,6 +247,14 @@ class GLM(CoefficientInference, Regressor):
     n_iter_ : int
         Newton iterations, over every fit taken.
     converged_ : bool
+    exact_fit_ : bool
+        Whether a family with an estimated dispersion fits the data exactly to working
+        precision: Pearson's chi-square at the level rounding alone leaves in residuals
+        :math:`y_i - \\mu_i` of terms of magnitude :math:`|y_i| + |\\mu_i| +
+        |\\mathrm d\\mu_i/\\mathrm d\\eta_i|\\,(|o_i| + \\sum_j |x_{ij}\\beta_j|)`
+        (:func:`~probml.inference.rounding_level_rss`), said with a
+        :class:`~probml.exceptions.PerfectFitWarning`.  The z statistics, p-values and
+        intervals are then NaN, as the dispersion they divide by measures rounding.
     alpha_test_ : LikelihoodRatioTest
         The negative binomial's likelihood-ratio test of :math:`\\alpha = 0`
         against the Poisson model, on the boundary: ``boundary=True``, the
@@ -493,6 +502,11 @@ class GLM(CoefficientInference, Regressor):
             self.scale_ = self.pearson_chi2_ / self.df_resid_ if self.df_resid_ > 0 else math.nan
         else:
             self.scale_ = 1.0
+        # A dispersion estimated from residuals that are rounding measures nothing.
+        self.exact_fit_ = family.dispersion == "estimated" and warn_exact_fit(
+            f"The {family.name} GLM", self.pearson_chi2_,
+            rounding_level_rss(math.sqrt(math.fsum(part[3] for part in parts)), p),
+            "Pearson's chi-square")
         # At an edge the rows off it identify what they can; the flat directions the fit
         # found (NaN standard errors, with its warning) stay undefined.
         cov = (_edge_covariance(fit, edge, vanished) if edge is not None else
@@ -529,10 +543,12 @@ class GLM(CoefficientInference, Regressor):
             self.aic_, self.bic_ = information_criteria(self.loglik_, p, n_obs)
             cov_type = self._check_params()["cov_type"]
             if cov_type == "nonrobust":
-                self._store_table(names, beta, cov, None, noise_variance=self.scale_)
+                self._store_table(names, beta, cov, None, noise_variance=self.scale_,
+                                  exact=self.exact_fit_)
             else:
                 self._store_table(names, beta, self._robust(fit, family, link, cov, edge,
-                                                            codes, cov_type, functions), None)
+                                                            codes, cov_type, functions), None,
+                                  exact=self.exact_fit_)
         if isinstance(problem.X, np.ndarray):
             self.mu_ = _fitted_counts(problem, parts, edge)
         else:                                                 # a lazy Dask array
@@ -553,7 +569,8 @@ class GLM(CoefficientInference, Regressor):
         variance :math:`V(\mu) = \mu^v`), and the log-likelihood less :math:`n\log c`
         (each density divided by :math:`c`)."""
         self._store_table(self.table_.names, self._result("params") * factor,
-                          self._result("cov_params"), None, noise_variance=factor ** 2)
+                          self._result("cov_params"), None, noise_variance=factor ** 2,
+                          exact=self.exact_fit_)
         self._beta = self._beta * factor
         self.intercept_ = float(self._beta[0]) if self.fit_intercept else 0.0
         self.coef_ = self._beta[int(self.fit_intercept):]
@@ -660,23 +677,14 @@ class GLM(CoefficientInference, Regressor):
             spread = np.sqrt(prediction.se_mean ** 2 + self.scale_ * variance(mean, *extra))
         return label_rows(self, mean, X), label_rows(self, spread, X)
 
-    def summary(self, alpha=0.05, *, level=None):
-        """A table of the fit, as statsmodels' ``GLMResults.summary()``: text in a terminal,
-        HTML in a notebook (intervals at ``1 - alpha``, or ``level``); counts print as
-        whole numbers."""
-        summary = super().summary(alpha, level=level)
-        summary.info = [(key, str(value) if isinstance(value, int) else text)
-                        for (key, value), (_, text) in zip(summary.values, summary.info)]
-        return summary
-
     def _summary_info(self):
         return [("Family", self._family().name), ("Link", self._link()),
-                ("No. observations", _count(self.n_obs_)),
-                ("Df residuals", _count(self.df_resid_)),
+                ("No. observations", as_count(self.n_obs_)),
+                ("Df residuals", as_count(self.df_resid_)),
                 ("Df model", len(self._beta) - int(self.fit_intercept)),
                 ("Deviance", self.deviance_), ("Pearson chi2", self.pearson_chi2_),
                 ("Scale", self.scale_), ("Log-likelihood", self.loglik_),
-                ("AIC", self.aic_), ("BIC", self.bic_), ("Iterations", self.n_iter_)]
+                ("AIC", self.aic_), ("BIC", self.bic_), ("Iterations", as_count(self.n_iter_))]
 
     def _summary_notes(self):
         return list(self._notes)
@@ -1160,16 +1168,14 @@ def _with_xlogy(expr):
                            [f for f in e.args if isinstance(f, sp.log)][0].args[0]))
 
 
-def _count(value):
-    """A count as the whole number it is (frequency weights may make it a fraction)."""
-    return int(value) if float(value).is_integer() else float(value)
-
-
 def _row_statistics(part, rows, theta, functions, family):
     """The fitted means of ``rows`` (in memory), their weighted deviance and Pearson
-    chi-square, at their limits on the edge of the mean's domain."""
+    chi-square, at their limits on the edge of the mean's domain, and, for a family with
+    an estimated dispersion, the squared magnitude of the rounding in their Pearson
+    residuals (:func:`_rounding_magnitude`; 0 for the others)."""
     binomial = family.name == "binomial"
-    mu = functions["mean"](part.linear_predictor(theta, rows))
+    eta = part.linear_predictor(theta, rows)
+    mu = functions["mean"](eta)
     trials = [_trials_of(part, rows)] if binomial else []
     extra = [theta[0]] if part.n_scalar else []
     observed = part.arrays[0][rows]
@@ -1182,8 +1188,48 @@ def _row_statistics(part, rows, theta, functions, family):
         pearson = np.where(observed == edge * (trials[0] if binomial else 1.0), 0.0,
                            functions["pearson"](observed, edge, *trials, *extra) ** 2)
     weights = None if part.weights is None else part.weights[rows]
+    rounding = (weighted_sum(_rounding_magnitude(part, rows, theta, eta, mu, observed,
+                                                 functions), weights)
+                if family.dispersion == "estimated" else 0.0)
     return (mu if isinstance(part.X, np.ndarray) else None, weighted_sum(deviance, weights),
-            weighted_sum(pearson, weights))
+            weighted_sum(pearson, weights), rounding)
+
+
+def _rounding_magnitude(part, rows, theta, eta, mu, observed, functions):
+    r"""The squares :math:`u_i^2/V(\mu_i)` whose weighted sum is :math:`M^2`, the squared
+    magnitude of the rounding in Pearson's residuals of ``rows``.
+
+    Pearson's residual :math:`r_i = \sqrt{w_i}\,(y_i - \mu_i)/\sqrt{V(\mu_i)}` is a
+    difference.  Its first term is a datum, known to the rounding of :math:`|y_i|`; its
+    second, :math:`\mu_i = g^{-1}(\eta_i)`, carries the rounding of the inverse link's
+    evaluation, of :math:`|\mu_i|`, and that of the linear predictor
+    :math:`\eta_i = o_i + b_0 + \sum_j x_{ij}\beta_j`, a sum of terms of total
+    magnitude :math:`|o_i| + |b_0| + \sum_j |x_{ij}\beta_j|` (each estimate rounded,
+    each product and sum rounded once more), which the inverse link carries to
+    :math:`\mu_i` multiplied by :math:`|\mathrm d\mu_i/\mathrm d\eta_i|`.  So in a
+    model that fits exactly the computed :math:`y_i - \mu_i` can still be a few
+    :math:`\epsilon` times
+
+    .. math:: u_i = |y_i| + |\mu_i| + \Bigl|\frac{\mathrm d\mu_i}{\mathrm d\eta_i}\Bigr|
+        \Bigl(|o_i| + |b_0| + \sum_j |x_{ij}\beta_j|\Bigr),
+
+    and :math:`r_i` as much times :math:`\sqrt{w_i/V(\mu_i)}` (the rounding of
+    :math:`\mu_i` moves :math:`V(\mu_i)` by a relative :math:`O(\epsilon)`, which
+    multiplies a residual that is itself rounding).  With
+    :math:`M = \bigl(\sum_i w_i u_i^2/V(\mu_i)\bigr)^{1/2}`,
+    :func:`~probml.inference.rounding_level_rss` gives the Pearson chi-square that
+    rounding alone leaves (for the Gaussian family, :math:`V = 1`, the residual sum of
+    squares of least squares, whose :math:`u_i` it reduces to under the identity link).
+    """
+    coef = theta[part.n_scalar + part.intercept:]
+    with np.errstate(all="ignore"):
+        size = np.abs(part.X[rows]) @ np.abs(coef)
+        if part.intercept:
+            size += abs(theta[part.n_scalar])
+        if part.offset is not None:
+            size += np.abs(part.offset[rows])
+        u = np.abs(observed) + np.abs(mu) + np.abs(functions["mean_slope"](eta)) * size
+        return u * u / functions["variance"](mu)
 
 
 def _fitted_counts(problem, parts, edge):
@@ -1357,8 +1403,9 @@ def _loglik(family, link, problem, theta, analytic, frequency, scale, n_obs, dev
     the (weighted) ``deviance`` over n; row :math:`i` has dispersion :math:`\\phi / w_i`
     under analytic weights.
 
-    A scale of 0 (the data fitted exactly) gives :math:`+\\infty`, said with a
-    ``PerfectFitWarning``.
+    A scale of 0 (the data fitted exactly, which :func:`~probml.models.base.warn_exact_fit`
+    has said) gives :math:`+\\infty`; an undefined one (no residual degrees of freedom),
+    NaN.
     """
     mean = _numeric(family.name, link)["mean"]
 
@@ -1371,10 +1418,7 @@ def _loglik(family, link, problem, theta, analytic, frequency, scale, n_obs, dev
 
     if family.name == "gaussian" and link == "identity":
         scale = deviance / n_obs        # the Gaussian unit deviance is (y - mu)^2
-    if not scale > 0:
-        warn(f"The {family.name} GLM fits the data exactly (dispersion 0): the "
-             "log-likelihood is +inf and AIC/BIC -inf; the standard errors are 0.",
-             PerfectFitWarning)
+    if scale == 0:
         return math.inf
     symbols = (Y, MU) + ((TRIALS,) if family.name == "binomial" else ())
     function = compile_expressions(symbols, (PHI,), (stable(family.logpdf),))

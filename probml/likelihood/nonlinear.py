@@ -62,11 +62,13 @@ from ..exceptions import (
 )
 from ..inference import (
     CoefficientInference,
+    as_count,
     gaussian_loglik,
     information_criteria,
     rounding_level_rss,
 )
 from ..models.base import Regressor, warn_exact_fit
+from ..models.linear import noise_variance
 from .compiled import compile_expressions, stable
 from .symbolic import as_expression, as_symbols, parameter_symbols
 
@@ -116,7 +118,9 @@ class NonlinearRegression(CoefficientInference, Regressor):
     ----------
     params_, bse_, cov_params_ : ndarray
     sigma_ : float
-        The residual standard deviation :math:`s`.
+        The residual standard deviation :math:`s`; NaN, with an
+        :class:`~probml.exceptions.UndefinedStatisticWarning`, when ``X`` has as many
+        rows as there are parameters (fewer are refused).
     rss_ : float
     df_resid_ : int
     loglik_, aic_, bic_ : float
@@ -168,8 +172,11 @@ class NonlinearRegression(CoefficientInference, Regressor):
                                  "squares overflows): rescale it.")
         p = len(params)
         if len(y) < p:
-            raise ValueError(f"There are {len(y)} observations for {p} parameters: nonlinear "
-                             "least squares needs at least as many observations.")
+            raise ValueError(
+                f"X and y have {len(y)} row(s) for {p} parameters "
+                f"({', '.join(str(b) for b in params)}): nonlinear least squares needs at "
+                "least as many rows as parameters (more, to estimate the noise); collect "
+                "more data or fit fewer parameters.")
         beta = self._start(params)
         compiled = self._compiled(mean, x, params)
         prepared = compiled.prepare(*X.T)
@@ -200,20 +207,21 @@ class NonlinearRegression(CoefficientInference, Regressor):
             rss = exact.minimum(beta, J)
         n = len(y)
         # A residual is y_i - f(x_i, beta): two terms, each known to its last bit, and f
-        # evaluated from p estimates.
+        # evaluated from p estimates.  As many rows as parameters leave no residual to
+        # judge (the curve interpolates them, or cannot): that is said once, as such.
         rounding = rounding_level_rss(float(np.linalg.norm(y) + np.linalg.norm(y - r)), p)
-        exact_fit = warn_exact_fit(type(self).__name__, rss, rounding)
-        if not exact_fit and (exact is None or not exact.as_written):
+        exact_fit = n > p and warn_exact_fit(type(self).__name__, rss, rounding)
+        if n > p and not exact_fit and (exact is None or not exact.as_written):
             _warn_if_data_limit_digits(rss, y)
+        variance = noise_variance(rss, n - p, type(self).__name__)
         self.n_iter_, self.converged_ = n_iter, converged
         self.rss_, self.df_resid_, self.n_obs_ = rss, n - p, n
-        self.sigma_ = math.sqrt(rss / (n - p)) if n > p else math.nan
+        self.sigma_ = math.sqrt(variance)
         self.param_names_ = [str(b) for b in params]
         self.n_features_in_ = len(x)
         cov = _inverse_gram(J, self.param_names_)
         self._store_table(self.param_names_, beta, cov, n - p if n > p else None,
-                          noise_variance=self.sigma_ ** 2 if n > p else math.nan,
-                          exact=exact_fit)
+                          noise_variance=variance, exact=exact_fit)
         self.loglik_ = gaussian_loglik(n, rss / n)
         self.aic_, self.bic_ = information_criteria(self.loglik_, p + 1, n)
         self._fitted = (compiled, x)
@@ -246,10 +254,10 @@ class NonlinearRegression(CoefficientInference, Regressor):
         return np.broadcast_to(np.asarray(values[0], dtype=float), (len(X),)).copy()
 
     def _summary_info(self):
-        return [("Observations", self.n_obs_),
+        return [("Observations", as_count(self.n_obs_)),
                 ("Residual SD", self.sigma_), ("RSS", self.rss_),
                 ("Log-likelihood", self.loglik_), ("AIC", self.aic_), ("BIC", self.bic_),
-                ("Iterations", str(self.n_iter_))]
+                ("Iterations", as_count(self.n_iter_))]
 
 
 def _design(X, x):

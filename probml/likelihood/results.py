@@ -27,9 +27,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import LEVEL, Options, check_is_fitted
-from ..inference import CoefficientInference, coverage, critical_value, information_criteria
+from ..inference import (
+    CoefficientInference,
+    as_count,
+    coverage,
+    critical_value,
+    information_criteria,
+)
 from ..optim.newton import Evaluation, maximise
-from .problem import FLAT  # noqa: F401 (the GLM reads it from here, as before)
 
 __all__ = ["LikelihoodFit", "LikelihoodRatioTest", "boundary_likelihood_ratio_test",
            "likelihood_ratio_test"]
@@ -311,9 +316,9 @@ class LikelihoodFit(CoefficientInference):
 
     def _summary_info(self):
         return [("Model", self.model.name), ("Method", self.method.upper()),
-                ("No. observations", self.n_obs_), ("Log-likelihood", self.loglik_),
+                ("No. observations", as_count(self.n_obs_)), ("Log-likelihood", self.loglik_),
                 ("AIC", self.aic_), ("BIC", self.bic_), ("Covariance", self.cov_type),
-                ("Iterations", str(self.n_iter_))]
+                ("Iterations", as_count(self.n_iter_))]
 
     def __repr__(self):
         values = ", ".join(f"{name}={value:.6g}" for name, value in

@@ -39,7 +39,6 @@ made automatically from the conditioning of the problem and reported:
 """
 
 import math
-import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -49,7 +48,7 @@ from ..exceptions import (
     CollinearityWarning,
     NumericalAccuracyWarning,
     UndefinedStatisticWarning,
-    user_stacklevel,
+    warn,
 )
 from ..inference import rounding_level_rss
 from ._error_free import residuals, two_product
@@ -197,13 +196,13 @@ def warn_if_inaccurate(model, digits, condition, solver):
         return
     advice = ("solver='mpmath' solves exactly (up to 32 parameters); " if model.startswith(
         "LinearRegression") else "")
-    warnings.warn(
+    warn(
         f"{model}: only about {max(digits, 0):.0f} significant digits of the coefficients "
         f"and standard errors can be trusted (accuracy_digits_ = {digits:.1f}): the centred, "
         f"column-scaled design has condition number {condition:.3g} ({solver} solver). "
         f"Centring and rescaling the columns, or dropping near-collinear ones, helps; "
         f"{advice}orthogonal polynomials instead of powers remove the cause.",
-        NumericalAccuracyWarning, stacklevel=user_stacklevel())
+        NumericalAccuracyWarning)
 
 
 def equilibrate(gram):
@@ -372,11 +371,11 @@ def full_covariance(inverse_xx, moments, noise_variance=1.0, root=None):
             shift = inverse_xx @ moments.x_mean
     cov[0, 0], lost = total[0], lost[0]
     if lost:
-        warnings.warn(
+        warn(
             f"The intercept's variance is lost to rounding (x_mean' S x_mean cancels, with "
             f"column means up to {np.max(np.abs(moments.x_mean)):.3g}): its standard error "
             "and covariances are NaN. Centre X (subtract its column means) to have them.",
-            UndefinedStatisticWarning, stacklevel=user_stacklevel())
+            UndefinedStatisticWarning)
         cov[0, 0] = np.nan
         shift = np.full(p, np.nan)
     cov[0, 1:] = cov[1:, 0] = -shift
@@ -729,14 +728,12 @@ def _solve_rank_deficient(X, y, moments, feature_names):
              for j in columns]
     constant = [names[i] for i, j in enumerate(columns) if moments.xx[j, j] == 0]
     detail = f" ({', '.join(constant)} constant)" if constant and moments.fit_intercept else ""
-    warnings.warn(
+    warn(
         f"The design matrix is rank deficient (rank {rank} of {len(scale)} columns): "
         f"the columns {names}{detail} are linearly dependent, so their coefficients "
         "are not identified. Returning the minimum-norm least-squares solution; drop "
         "or combine those columns for coefficients that can be interpreted.",
-        CollinearityWarning,
-        stacklevel=user_stacklevel(),
-    )
+        CollinearityWarning)
     root = vt[keep].T / singular_values[keep]
     inverse = root @ root.T
     # Rank 0 (every column constant): no direction is kept, the slopes are 0.

@@ -9,7 +9,6 @@ when scikit-learn itself asks for the tags.
 
 import functools
 import inspect
-import warnings
 
 import numpy as np
 
@@ -34,7 +33,7 @@ from ..exceptions import (
     DataConversionWarning,
     PerfectFitWarning,
     UndefinedStatisticWarning,
-    user_stacklevel,
+    warn,
 )
 from ..inference import summary_html
 
@@ -207,8 +206,8 @@ class Regressor(Estimator):
         y = check_vector(y, "y", n_samples=prediction.shape[0])
         weights = check_weights(sample_weight, "sample_weight", len(y))
         if y.shape[0] < 2:
-            warnings.warn("R^2 is not defined for a single sample (it has no variance to "
-                          "explain); returning NaN.", UndefinedStatisticWarning, stacklevel=2)
+            warn("R^2 is not defined for a single sample (it has no variance to "
+                 "explain); returning NaN.", UndefinedStatisticWarning)
             return float("nan")
         scale = max(float(np.max(np.abs(y))), float(np.max(np.abs(prediction))))
         if scale == 0:
@@ -228,23 +227,24 @@ class Regressor(Estimator):
         return 1.0 - rss / tss
 
 
-def warn_exact_fit(model, rss, rounding_rss):
+def warn_exact_fit(model, rss, rounding_rss, statistic="the residual sum of squares"):
     """Whether ``rss`` is at the rounding level
     :func:`~probml.inference.rounding_level_rss` gave (an exact fit to
     working precision), said with a :class:`~probml.exceptions.PerfectFitWarning`: the
     test statistics that divide by the noise are then undefined, and the caller reports
-    them as NaN."""
+    them as NaN.  ``statistic`` names the sum of squares in the message (a GLM's is
+    Pearson's chi-square)."""
     if not (rss == 0 or rss <= rounding_rss):
         return False
-    level = ("the residual sum of squares is 0" if rss == 0 else
-             f"the residual sum of squares ({rss:.3g}) is at the rounding level of the data "
+    level = (f"{statistic} is 0" if rss == 0 else
+             f"{statistic} ({rss:.3g}) is at the rounding level of the data "
              f"(below {rounding_rss:.3g})")
-    warnings.warn(
+    warn(
         f"{model} fits the data exactly to working precision: {level}, so the noise "
         "variance measures rounding, not noise, and the t (or z) statistics, p-values, "
         "intervals and F test are undefined (NaN). The estimates are exact up to rounding; "
         "their uncertainty cannot be measured from these data.",
-        PerfectFitWarning, stacklevel=user_stacklevel())
+        PerfectFitWarning)
     return True
 
 
@@ -308,9 +308,9 @@ def _labels(y, n_samples, warn_column=False):
     labels = as_labels(y, "y")
     if labels.ndim == 2 and labels.shape[1] == 1:
         if warn_column:
-            warnings.warn("A column-vector y was passed when a 1d array was expected; using "
-                          "its only column. Pass y.ravel() to silence this.",
-                          DataConversionWarning, stacklevel=4)
+            warn("A column-vector y was passed when a 1d array was expected; using "
+                 "its only column. Pass y.ravel() to silence this.",
+                 DataConversionWarning)
         labels = labels[:, 0]
     if labels.ndim != 1:
         raise ValueError(f"y must be 1-D class labels, got shape {labels.shape}.")

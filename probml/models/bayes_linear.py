@@ -36,7 +36,6 @@ evidence then has a factor :math:`n^{-1/2}` and is relative to the unit of
 """
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,8 +60,9 @@ from .._validation import (
     record_features,
     validate_features,
 )
-from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning
+from ..exceptions import ConvergenceWarning, UndefinedStatisticWarning, warn
 from ..inference import (
+    as_count,
     Summary,
     coverage,
     critical_value,
@@ -376,12 +376,11 @@ class BayesianLinearRegression(Regressor):
         if shape > 1:
             self.posterior_cov_ = rate / (shape - 1) * posterior.cov
         else:
-            warnings.warn(
+            warn(
                 f"The posterior of the noise variance has shape a_n = {shape:.3g} <= 1, so it "
                 "has no mean: posterior_cov_ and the predictive variance are infinite (the "
                 "Student-t marginals have too few degrees of freedom). Use more data or an "
-                "informative noise prior (noise_shape > 1).", UndefinedStatisticWarning,
-                stacklevel=4)
+                "informative noise prior (noise_shape > 1).", UndefinedStatisticWarning)
             self.posterior_cov_ = np.full_like(posterior.cov, np.inf)
         self.log_evidence_ = self._nig_log_evidence(posterior)
         return rate / shape
@@ -434,20 +433,20 @@ class BayesianLinearRegression(Regressor):
                 cause = ("the data are fitted exactly, so the noise precision beta"
                          if rss <= rss_floor or self._n_effective <= gamma else
                          "the weights equal their prior mean, so the prior precision alpha")
-                warnings.warn(
+                warn(
                     f"The evidence has no finite maximum: {cause} grows without bound. "
                     f"Stopped at alpha={alpha:.6g}, beta={beta:.6g}; fix the "
                     "precisions instead (fit_precisions=False).",
-                    ConvergenceWarning, stacklevel=4)
+                    ConvergenceWarning)
                 break
             new_alpha = gamma / distance
             new_beta = (self._n_effective - gamma) / rss
             if not (0 < new_alpha < math.inf and 0 < new_beta < math.inf):
-                warnings.warn(
+                warn(
                     f"The evidence maximisation left the range of double precision (alpha="
                     f"{new_alpha:.3g}, beta={new_beta:.3g}); stopped at alpha={alpha:.6g}, "
                     f"beta={beta:.6g}. Rescale X and y, or fix the precisions.",
-                    ConvergenceWarning, stacklevel=4)
+                    ConvergenceWarning)
                 break
             converged = (abs(new_alpha - alpha) <= tol * alpha
                          and abs(new_beta - beta) <= tol * beta) or (
@@ -457,9 +456,9 @@ class BayesianLinearRegression(Regressor):
             if converged:
                 break
         else:
-            warnings.warn(_unfinished_evidence(history, max_iter, tol, moments, prior_mean,
-                                               self._n_effective),
-                          ConvergenceWarning, stacklevel=4)
+            warn(_unfinished_evidence(history, max_iter, tol, moments, prior_mean,
+                                      self._n_effective),
+                 ConvergenceWarning)
         self.n_iter_ = iteration
         return alpha, beta
 
@@ -525,13 +524,13 @@ class BayesianLinearRegression(Regressor):
                              f"to {np.max(np.abs(X)):.3g}: X is far outside the training "
                              "data; check its units.")
         if np.any(lost):
-            warnings.warn(
+            warn(
                 f"The predictive variance is lost to rounding at {np.count_nonzero(lost)} of "
                 f"{len(lost)} rows (first: row {int(np.argmax(lost))}; (x - x_mean)' S "
                 "(x - x_mean) cancels, S having large entries of both signs): those standard "
                 "deviations are NaN. Express X in units that make its columns of order 1 to "
                 "have them.",
-                UndefinedStatisticWarning, stacklevel=3)
+                UndefinedStatisticWarning)
             variance[lost] = np.nan
         return np.sqrt(variance)
 
@@ -618,11 +617,11 @@ class BayesianLinearRegression(Regressor):
         unknown = self.beta_is_unknown_
         table = _PosteriorTable(names, means, stds, scales,
                                 2 * self.noise_shape_ if unknown else None)
-        info = [("No. observations", f"{self._count:g}"),
+        info = [("No. observations", as_count(self._count)),
                 ("Noise precision", "unknown (NIG)" if unknown else
                  "evidence-maximised" if self.fit_precisions else "known"),
                 ("alpha (prior)", self.alpha_), ("beta (noise)", self.beta_),
-                ("Log evidence", self.log_evidence_), ("Iterations", str(self.n_iter_))]
+                ("Log evidence", self.log_evidence_), ("Iterations", as_count(self.n_iter_))]
         notes = ["Intervals are equal-tailed posterior credible intervals"
                  + (f" (Student-t, {2 * self.noise_shape_:.4g} degrees of freedom)."
                     if unknown else " (normal).")]

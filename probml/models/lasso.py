@@ -28,7 +28,6 @@ and it stops on the duality gap, as scikit-learn does.
 """
 
 import math
-import warnings
 
 import numpy as np
 
@@ -46,8 +45,8 @@ from .._validation import (
     record_features,
     validate_params,
 )
-from ..exceptions import ConvergenceWarning, NonConvexWarning
-from ..inference import EstimateTable, Summary, coverage, parameter_names
+from ..exceptions import ConvergenceWarning, NonConvexWarning, warn
+from ..inference import EstimateTable, Summary, as_count, coverage, parameter_names
 from ._moments import Moments
 from ._paths import MAX_PENALTIES, RegularizationPath, check_penalties, path_moments
 from .base import Regressor
@@ -350,8 +349,8 @@ class Lasso(_PenalizedRegressor):
                                                  _penalty(moments.n, alpha), self._start(p),
                                                  tol, max_iter)
         if not converged:
-            warnings.warn(_stopped(n_iter, max_iter, f"duality gap {gap / moments.n:.3g}"),
-                          ConvergenceWarning, stacklevel=2)
+            warn(_stopped(n_iter, max_iter, f"duality gap {gap / moments.n:.3g}"),
+                 ConvergenceWarning)
         self._set_coefficients(moments, coef)
         self.dual_gap_, self.n_iter_ = gap / moments.n, n_iter
         return self
@@ -365,9 +364,9 @@ class Lasso(_PenalizedRegressor):
         names = parameter_names(getattr(self, "feature_names_in_", None), len(self.coef_),
                                 fit_intercept)
         estimates = np.r_[self.intercept_, self.coef_] if fit_intercept else self.coef_
-        info = [("No. observations", str(self.n_samples_)), ("alpha", float(self.alpha)),
-                ("Non-zero coefficients", str(int(np.count_nonzero(self.coef_)))),
-                ("Duality gap", self.dual_gap_), ("Sweeps", str(self.n_iter_))]
+        info = [("No. observations", as_count(self.n_samples_)), ("alpha", float(self.alpha)),
+                ("Non-zero coefficients", int(np.count_nonzero(self.coef_))),
+                ("Duality gap", self.dual_gap_), ("Sweeps", as_count(self.n_iter_))]
         return Summary("Lasso (Laplace-prior MAP)", info, EstimateTable(names, estimates),
                        notes=["The Lasso's estimates have no simple sampling distribution: "
                               "no standard errors are reported (bootstrap them, or refit the "
@@ -458,8 +457,8 @@ class BridgeRegression(_PenalizedRegressor):
                                                      max_iter)
             starts = [np.zeros(k)]
             if not converged:
-                warnings.warn(_stopped(n_iter, max_iter, f"duality gap {gap / n:.3g}"),
-                              ConvergenceWarning, stacklevel=2)
+                warn(_stopped(n_iter, max_iter, f"duality gap {gap / n:.3g}"),
+                     ConvergenceWarning)
         else:
             starts = self._starts(xx, xy, n_starts, p, params["random_state"])
             best = None
@@ -472,10 +471,10 @@ class BridgeRegression(_PenalizedRegressor):
             coef, _, n_iter, start = best
             starts = [start]
         if p < 1:
-            warnings.warn(
+            warn(
                 f"The bridge objective with p={p:g} < 1 is not convex: the estimate is a "
                 f"local minimum reached from start_ (the best of {n_starts} start(s)); "
-                "use n_starts > 1 to compare several.", NonConvexWarning, stacklevel=2)
+                "use n_starts > 1 to compare several.", NonConvexWarning)
         self._set_coefficients(moments, coef)
         self.start_ = starts[0]
         self.objective_ = _bridge_objective(xx, xy, yy, coef, lam, p) / n
@@ -496,8 +495,8 @@ class BridgeRegression(_PenalizedRegressor):
     @staticmethod
     def _warn_unless(converged, max_iter):
         if not converged:
-            warnings.warn(f"Coordinate descent stopped at max_iter={max_iter} sweeps; "
-                          "increase max_iter or tol.", ConvergenceWarning, stacklevel=3)
+            warn(f"Coordinate descent stopped at max_iter={max_iter} sweeps; "
+                 "increase max_iter or tol.", ConvergenceWarning)
 
 
 # -- regularisation paths ----------------------------------------------------
@@ -535,9 +534,9 @@ def lasso_path(X, y, *, alphas=None, n_alphas=100, eps=1e-3, fit_intercept=True,
         w, gap, n_iter, converged = _lasso_cd(xx, xy, yy, _penalty(n, alpha), w, tol,
                                               max_iter)
         if not converged:
-            warnings.warn(f"At alpha={alpha:g}: " + _stopped(n_iter, max_iter,
-                                                             f"duality gap {gap / n:.3g}"),
-                          ConvergenceWarning, stacklevel=2)
+            warn(f"At alpha={alpha:g}: " + _stopped(n_iter, max_iter,
+                                                    f"duality gap {gap / n:.3g}"),
+                 ConvergenceWarning)
         coef[i], gaps[i] = w, gap / n
     intercept = moments.y_mean - coef @ moments.x_mean
     return RegularizationPath(alphas, coef, intercept, gaps)

@@ -13,7 +13,6 @@ the posterior mode gives Ridge regression, in :mod:`probml.models.ridge`.
 
 import contextlib
 import math
-import warnings
 
 import numpy as np
 
@@ -29,8 +28,9 @@ from .._validation import (
     label_rows,
     record_features,
 )
-from ..exceptions import UndefinedStatisticWarning, user_stacklevel
+from ..exceptions import UndefinedStatisticWarning, warn
 from ..inference import (
+    as_count,
     COV_TYPES,
     CoefficientInference,
     CoefficientTable,
@@ -77,14 +77,15 @@ def noise_variance(rss, df_resid, model):
     No residual degrees of freedom leave it undefined (NaN, with an
     :class:`~probml.exceptions.UndefinedStatisticWarning`).  A residual sum of
     squares at rounding level (an exact fit) is the caller's to flag
-    (:func:`~probml.inference.warn_exact_fit`).
+    (:func:`~probml.models.base.warn_exact_fit`).
     """
     if not df_resid > 0:
-        warnings.warn(
+        warn(
             f"{model} leaves no residual degrees of freedom (df_resid = {df_resid:.3g}): the "
             "noise variance, and so sigma_, the standard errors, intervals and p-values, are "
-            "undefined (NaN). Collect more data or use fewer features (or a larger alpha).",
-            UndefinedStatisticWarning, stacklevel=user_stacklevel())
+            "undefined (NaN). Collect more data or fit fewer parameters (fewer features, or "
+            "a larger alpha).",
+            UndefinedStatisticWarning)
         return math.nan
     return rss / df_resid
 
@@ -512,10 +513,10 @@ class LinearRegression(CoefficientInference, Regressor):
 
     def _summary_info(self):
         return [
-            ("No. observations", f"{self.nobs_:g}"),
+            ("No. observations", as_count(self.nobs_)),
             ("Covariance type", self._check_params()["cov_type"]),
-            ("Df residuals", f"{self.df_resid_:g}"),
-            ("Df model", str(self.df_model_)),
+            ("Df residuals", as_count(self.df_resid_)),
+            ("Df model", as_count(self.df_model_)),
             ("Solver", self.solver_),
             ("R-squared", self.rsquared_),
             ("Adj. R-squared", self.rsquared_adj_),

@@ -68,6 +68,7 @@ from ..exceptions import (
 from ..functions import log_softmax, sigmoid, softmax
 from ..inference import (
     CoefficientInference,
+    as_count,
     coverage,
     information_criteria,
     parameter_names,
@@ -920,11 +921,11 @@ class LogisticRegression(CoefficientInference, Classifier):
     def _summary_info(self):
         kind = "L2 MAP" if self.penalized_ else "MLE"
         return [
-            ("No. observations", f"{self.nobs_:g}"),
-            ("Df residuals", str(self.df_resid_)),
-            ("Df model", str(self.df_model_)),
+            ("No. observations", as_count(self.nobs_)),
+            ("Df residuals", as_count(self.df_resid_)),
+            ("Df model", as_count(self.df_model_)),
             ("Method", kind),
-            ("Newton iterations", str(self.n_iter_)),
+            ("Newton iterations", as_count(self.n_iter_)),
             ("Log-likelihood", self.loglik_),
             ("LL-null", self.llnull_),
             ("LLR p-value", self.llr_pvalue_),

@@ -13,7 +13,6 @@ maximised by :math:`\hat\mu = \bar x` and :math:`\hat\sigma^2 = \frac1n\sum_i
 """
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +29,7 @@ from .._validation import (
     is_dask_collection,
     non_finite_message,
 )
-from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning, user_stacklevel
+from ..exceptions import PerfectFitWarning, UndefinedStatisticWarning, warn
 from ..inference import (
     MIN_DF,
     CoefficientTable,
@@ -230,11 +229,10 @@ class Normal(Estimator):
             raise ValueError(first_non_finite(x, "x") if each is not None else
                              non_finite_message(x, "x"))
         if variance == 0:
-            warnings.warn(
+            warn(
                 f"Every value of x is the same ({mean:.6g}): the MLE of the variance is 0, so "
                 "the likelihood is unbounded (loglik_ = +inf, AIC and BIC -inf), the standard "
-                "errors are 0 and the z statistics undefined (NaN).", PerfectFitWarning,
-                stacklevel=user_stacklevel())
+                "errors are 0 and the z statistics undefined (NaN).", PerfectFitWarning)
             self.exact_fit_ = True
         else:
             # The spread of x against the rounding of its values, as a regression on a
@@ -243,9 +241,8 @@ class Normal(Estimator):
             self.exact_fit_ = warn_exact_fit("Normal", n * variance,
                                              rounding_level_rss(magnitude, 1))
         if n == 1:
-            warnings.warn("One observation has no spread to estimate: var_unbiased_ (the "
-                          "1/(n-1) variance) is NaN.", UndefinedStatisticWarning,
-                          stacklevel=user_stacklevel())
+            warn("One observation has no spread to estimate: var_unbiased_ (the "
+                 "1/(n-1) variance) is NaN.", UndefinedStatisticWarning)
         self.n_samples_ = n
         self.mean_, self.var_ = mean, variance
         self.var_unbiased_ = variance * n / (n - 1) if n > 1 else math.nan

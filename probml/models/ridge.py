@@ -44,6 +44,7 @@ from .._validation import (
 )
 from ..inference import (
     CoefficientInference,
+    as_count,
     parameter_names,
     rounding_level_rss,
 )
@@ -583,7 +584,7 @@ class Ridge(CoefficientInference, Regressor):
 
     def _summary_info(self):
         return [
-            ("No. observations", str(self.n_samples_)),
+            ("No. observations", as_count(self.n_samples_)),
             ("alpha", self.alpha),
             ("Effective df", self.effective_df_),
             ("Prior std (sigma/sqrt(alpha))", self.prior_std_),

@@ -681,3 +681,71 @@ def test_separated_classes_on_dask_are_named_and_have_no_standard_errors():
     assert [w.category for w in caught] == [PerfectSeparationWarning]
     assert "X.compute()" in str(caught[0].message)
     assert np.all(np.isnan(fit.bse_)) and np.isfinite(fit.deviance_)
+
+
+EXACT_CASES = {
+    "gaussian-identity": ("gaussian", "identity", lambda: sm.families.Gaussian()),
+    "gaussian-log": ("gaussian", "log", lambda: sm.families.Gaussian(sm.families.links.Log())),
+    "gamma-log": ("gamma", "log", lambda: sm.families.Gamma(sm.families.links.Log())),
+    "inverse_gaussian-log": ("inverse_gaussian", "log",
+                             lambda: sm.families.InverseGaussian(sm.families.links.Log())),
+}
+
+
+def _exact_data(link, noise):
+    """25 rows of two features, analytic weights, and a response on the model's mean times
+    1 + ``noise`` standard normals (0: the mean itself, exact up to rounding)."""
+    rng = np.random.default_rng(31)
+    X = rng.normal(size=(25, 2)) * [1.0, 10.0]
+    eta = 0.3 + X @ [0.1, -0.02]
+    mean = eta if link == "identity" else np.exp(eta)
+    return X, mean * (1 + noise * rng.standard_normal(25)), rng.uniform(0.5, 2.0, 25)
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.PerfectSeparationWarning")
+@pytest.mark.parametrize("case", EXACT_CASES)
+def test_a_fit_exact_to_rounding_is_flagged_and_a_noisy_one_is_not(case):
+    """A response the model fits exactly leaves Pearson's chi-square at the rounding of the
+    data: the fit says so, its z statistics, p-values and intervals are NaN (statsmodels
+    prints z near 1e15), and its estimates are statsmodels'.  Noise of 1e-9 of y, far
+    above that level, is measured: no warning, and statsmodels' numbers."""
+    from probml.exceptions import PerfectFitWarning, ProbmlWarning
+    family, link, sm_family = EXACT_CASES[case]
+    X, y, weights = _exact_data(link, 0.0)
+    with pytest.warns(PerfectFitWarning, match="Pearson's chi-square"):
+        ours = GLM(family, link).fit(X, y, sample_weight=weights)
+    theirs = statsmodels_fit(y, X, sm_family(), var_weights=weights)
+    np.testing.assert_allclose(ours.params_, theirs.params, rtol=1e-12)
+    assert np.all(np.abs(theirs.tvalues) > 1e12) and ours.exact_fit_
+    assert np.all(np.isnan(ours.tvalues_)) and np.all(np.isnan(ours.pvalues_))
+    assert np.all(np.isnan(ours.conf_int()))
+    for noise in (1e-9, 0.1):
+        X, y, weights = _exact_data(link, noise)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ProbmlWarning)
+            ours = GLM(family, link).fit(X, y, sample_weight=weights)
+        theirs = statsmodels_fit(y, X, sm_family(), var_weights=weights)
+        # The residuals of noise 1e-9 carry rounding of 1e-7 of themselves.
+        rtol = 1e-5 if noise < 1e-3 else RTOL
+        assert not ours.exact_fit_
+        np.testing.assert_allclose(ours.params_, theirs.params, rtol=RTOL)
+        np.testing.assert_allclose(ours.tvalues_, theirs.tvalues, rtol=rtol)
+        # A tail probability's relative error is about z^2 times that of z.
+        np.testing.assert_allclose(ours.pvalues_, theirs.pvalues,
+                                   rtol=rtol * np.max(theirs.tvalues ** 2), atol=1e-300)
+        assert ours.pearson_chi2_ == pytest.approx(theirs.pearson_chi2, rel=rtol)
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.PerfectSeparationWarning")
+def test_a_fit_exact_to_rounding_on_dask_is_flagged_in_the_same_pass():
+    """On Dask chunks the rounding level comes from the pass that sums the deviance and
+    Pearson's chi-square: the same flag and estimates as in memory."""
+    da = pytest.importorskip("dask.array")
+    from probml.exceptions import PerfectFitWarning
+    X, y, _ = _exact_data("log", 0.0)
+    with pytest.warns(PerfectFitWarning, match="Pearson's chi-square"):
+        ours = GLM("gamma", "log").fit(da.from_array(X, chunks=(10, 2)),
+                                       da.from_array(y, chunks=10))
+    theirs = statsmodels_fit(y, X, sm.families.Gamma(sm.families.links.Log()))
+    np.testing.assert_allclose(ours.params_, theirs.params, rtol=1e-12)
+    assert np.all(np.isnan(ours.tvalues_)) and np.all(np.isnan(ours.conf_int()))

@@ -152,3 +152,25 @@ def test_a_start_where_the_mean_is_undefined_is_refused():
     model = NonlinearRegression(b1 * sp.log(b2 * t), x=t, params=[b1, b2], start=[1.0, -1.0])
     with pytest.raises(ValueError, match="not finite at the start"):
         model.fit(np.arange(1.0, 6.0), np.arange(1.0, 6.0))
+
+
+def test_fewer_rows_than_parameters_are_refused_and_as_many_leave_no_residual():
+    """One row for two parameters is refused naming X and y; two rows are interpolated
+    (a exp(b x) through (1, 2) and (2, 3): b = log(3/2), a = 4/3), with sigma_ and the
+    standard errors undefined and said so once."""
+    from probml.exceptions import UndefinedStatisticWarning
+    x, a, b = sp.symbols("x a b")
+
+    def model():
+        return NonlinearRegression(a * sp.exp(b * x), x=x, params=[a, b], start=[1.0, 0.1])
+    with pytest.raises(ValueError, match="X and y have 1 row"):
+        model().fit(np.array([1.0]), np.array([2.0]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = model().fit(np.array([1.0, 2.0]), np.array([2.0, 3.0]))
+    assert [w.category for w in caught] == [UndefinedStatisticWarning]
+    assert "no residual degrees of freedom" in str(caught[0].message)
+    assert caught[0].filename == __file__
+    np.testing.assert_allclose(fit.params_, [4 / 3, np.log(1.5)], rtol=1e-14)
+    assert fit.df_resid_ == 0 and np.isnan(fit.sigma_)
+    assert np.all(np.isnan(fit.bse_)) and np.all(np.isnan(fit.pvalues_))
