@@ -263,8 +263,7 @@ class Problem:
             step = max(1, self.n // CENTRE_ROWS)
             arrays = [values[::step] for values in self.arrays]
         with np.errstate(all="ignore"):
-            return [float(np.mean(np.broadcast_to(g, np.shape(arrays[0]))))
-                    for g in self.model.centred_expressions_function(*arrays)]
+            return [float(np.mean(g)) for g in self.model.centred_expressions_function(*arrays)]
 
     def with_model(self, model):
         """The same data, weights, covariates and offset under another ``model`` of the same

@@ -30,6 +30,7 @@ from .._validation import LEVEL, Options, check_is_fitted
 from ..inference import (
     CoefficientInference,
     as_count,
+    check_standard_errors,
     coverage,
     critical_value,
     information_criteria,
@@ -63,7 +64,10 @@ class LikelihoodFit(CoefficientInference):
     made: :func:`~probml.likelihood.problem.fit_problem` warns of a flat
     direction of the likelihood there, and the covariances that read the data
     again (``"expected"``, ``"sandwich"``) are computed then, with their
-    errors.
+    errors.  Reading the standard errors (``bse_``, the table, the summary)
+    of an observed information so small that its inverse overflows double
+    precision raises the ValueError of :func:`~probml.inference.check_standard_errors`
+    then.
 
     Attributes
     ----------
@@ -146,8 +150,11 @@ class LikelihoodFit(CoefficientInference):
 
     @functools.cached_property
     def _bse(self):
-        """The standard errors of ``params_``."""
-        return np.sqrt(np.clip(np.diagonal(self._cov_params), 0, None))
+        """The standard errors of ``params_`` (refused where they overflow, as the
+        table's are)."""
+        bse = np.sqrt(np.clip(np.diagonal(self._cov_params), 0, None))
+        check_standard_errors(bse)
+        return bse
 
     @property
     def bse_(self):
