@@ -30,8 +30,9 @@ from ._validation import (
 )
 from .exceptions import NotFittedError, UndefinedStatisticWarning, warn
 
-# CoefficientInference, as_count, gaussian_loglik, information_criteria and parameter_names
-# are the estimators' building blocks, called with checked arguments; not user entry points.
+# CoefficientInference, as_count, check_standard_errors, gaussian_loglik, information_criteria
+# and parameter_names are the estimators' building blocks, called with checked arguments; not
+# user entry points.
 __all__ = ["CoefficientTable", "EstimateTable", "Summary", "check_counts", "coverage", "critical_value",
            "proportion_interval", "two_sided_pvalue"]
 
@@ -570,6 +571,13 @@ def rounding_level_rss(magnitude, n_params, condition=0.0):
         return float(((n_params + 1 + condition) * np.finfo(float).eps * magnitude) ** 2)
 
 
+def check_standard_errors(bse):
+    """A clear error where standard errors overflow float64 (rather than an infinite one)."""
+    if np.any(np.isinf(bse)):
+        raise ValueError("The standard errors overflow float64: y is very large against X "
+                         "(or X very small); rescale them.")
+
+
 def information_criteria(loglik, n_params, n_obs):
     r"""Akaike's and Schwarz's criteria from a maximised log-likelihood.
 
@@ -670,9 +678,7 @@ class CoefficientInference:
         with np.errstate(under="ignore", over="ignore"):
             cov_params = noise_variance * cov
             bse = np.sqrt(noise_variance) * np.sqrt(np.clip(np.diagonal(cov), 0, None))
-        if np.any(np.isinf(bse)):
-            raise ValueError("The standard errors overflow float64: y is very large against X "
-                             "(or X very small); rescale them.")
+        check_standard_errors(bse)
         table_errors = bse
         if df is not None and 0 < df < MIN_DF:
             warn(

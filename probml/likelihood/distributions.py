@@ -31,10 +31,12 @@ form (normal, log-normal, exponential, Poisson, geometric), the root of a
 one-dimensional profile equation (the gamma shape :math:`a`,
 :math:`\log a - \psi(a) = \log\bar x - \overline{\log x}`; the Weibull shape
 :math:`c`, :math:`\sum x_i^c\log x_i / \sum x_i^c - 1/c = \overline{\log x}`),
-an approximation (the beta's, from the means of :math:`\log x` and
-:math:`\log(1-x)`) or the method of moments (Student t, negative
-binomial); where it starts at the maximum its first pass confirms it and
-gives the information, from which the standard errors come.
+the root of the beta's two likelihood equations in the means of
+:math:`\log x` and :math:`\log(1-x)`, or the method of moments (Student t,
+negative binomial).  Where it starts at the maximum, one evaluation
+confirms it and gives the information (from the sufficient statistics, this
+costs nothing per observation); the standard errors, covariance, tests and
+summary are computed from that information when first asked for.
 """
 
 import functools
@@ -157,6 +159,9 @@ def _model(name):
 
 # -- the fit ---------------------------------------------------------------------------
 
+_COV_TYPES = Options("observed", "expected", "sandwich")
+
+
 def fit_distribution(x, family, *, cov_type="observed", sample_weight=None, start=None):
     """Fit ``family`` to the sample ``x`` by maximum likelihood.
 
@@ -184,7 +189,7 @@ def fit_distribution(x, family, *, cov_type="observed", sample_weight=None, star
         (``fit.frozen()``).
     """
     name = _family_name(family)
-    cov_type = Options("observed", "expected", "sandwich")(cov_type, "cov_type")
+    cov_type = _COV_TYPES(cov_type, "cov_type")
     if start is not None and not isinstance(start, dict):
         raise TypeError(f"start must be a dict {{parameter name: value}} of the estimated "
                         f"parameters {_estimated(name)}, got {type(start).__name__}.")
@@ -224,7 +229,9 @@ def _memory_problem(name, x, sample_weight):
     Families with sufficient statistics check ``x`` from their one pass: each
     has a statistic that is not finite when some ``x`` is not (``x`` itself,
     ``x - c``, ``log x``), and only then is ``x`` searched for the value to
-    name.  Counts are checked, then reduced to distinct values and frequencies.
+    name; the exponential's support (``x >= 0``, which its statistic ``x``
+    does not show) is checked after the pass.  Counts are checked, then
+    reduced to distinct values and frequencies.
     """
     model = _model(name)
     values = sample_array(x, "x", finite=False)
@@ -239,14 +246,14 @@ def _memory_problem(name, x, sample_weight):
     values, offset, unit = _standardised(name, values)
     problem = Problem.part(model, [values], None, weights, None, False, None)
     if problem.sufficient:
-        if not np.all(np.isfinite(problem.statistics)):
+        if not all(map(math.isfinite, problem.statistics)):
             check_finite(data, "x")
             check_support(data, model)
             raise ValueError(f"x spans magnitudes too far apart for double precision "
                              f"(from {np.min(np.abs(data)):.3g} to "
                              f"{np.max(np.abs(data)):.3g}): the sums of the {name} fit "
                              "overflow. Fit the bulk of the data, or rescale it.")
-        if name not in _SUPPORT_FROM_STATISTICS:
+        if name not in _SUPPORT_FROM_STATISTICS and name not in _DISCRETE:
             check_support(data, model)
     guess = _start(name, problem)
     if guess is None and name in _UNBOUNDED_ON_ONE_VALUE and data.min() == data.max():
@@ -361,10 +368,8 @@ def _start(name, problem):
         shape = gamma_shape(math.log(means["x"]) - means["log x"])
         return None if shape is None else np.array([shape, means["x"] / shape])
     if name == "beta":
-        left, right = math.exp(means["log x"]), math.exp(means["log 1-x"])
-        common = 1.0 - left - right
-        return np.array([0.5 + left / (2 * common), 0.5 + right / (2 * common)]) \
-            if common > 0 else None
+        found = beta_shapes(means["log x"], means["log 1-x"])
+        return None if found is None else np.array(found)
     return None
 
 
@@ -397,6 +402,51 @@ def gamma_shape(spread):
         if step <= PROFILE_TOLERANCE * shape:
             break
     return shape
+
+
+def beta_shapes(mean_log, mean_log_complement):
+    r"""The beta shapes :math:`(a, b)` solving the likelihood equations
+    :math:`\psi(a) - \psi(a+b) = \overline{\log x}` and
+    :math:`\psi(b) - \psi(a+b) = \overline{\log(1-x)}` (Minka 2000).
+
+    Newton's method from the approximation :math:`\psi(z) \approx \log(z - 1/2)`,
+    :math:`a_0 = 1/2 + g_x/(2(1 - g_x - g_{1-x}))` and
+    :math:`b_0 = 1/2 + g_{1-x}/(2(1 - g_x - g_{1-x}))` with the geometric means
+    :math:`g_x = e^{\overline{\log x}}`, :math:`g_{1-x} = e^{\overline{\log(1-x)}}`;
+    its Jacobian, :math:`\psi'(a+b) - \mathrm{diag}(\psi'(a), \psi'(b))` plus
+    :math:`\psi'(a+b)` off the diagonal, is negative definite, and a step that
+    leaves :math:`a, b > 0` is halved.  Returns the approximation where Newton's
+    method does not settle to ``PROFILE_TOLERANCE`` in ``PROFILE_STEPS`` steps
+    (the engine then iterates from it), or None where the means leave no room
+    for a beta (:math:`g_x + g_{1-x} \ge 1`, a sample of one value).
+
+    >>> [round(v, 6) for v in beta_shapes(-1.5, -0.3)]
+    [3.489333, 10.466285]
+    """
+    from scipy.special import digamma, zeta
+
+    left, right = math.exp(mean_log), math.exp(mean_log_complement)
+    common = 1.0 - left - right
+    if not common > 0:
+        return None
+    start = a, b = 0.5 + left / (2 * common), 0.5 + right / (2 * common)
+    for _ in range(PROFILE_STEPS):
+        total = float(digamma(a + b))
+        first, second = float(digamma(a)) - total - mean_log, \
+            float(digamma(b)) - total - mean_log_complement
+        shared = float(zeta(2.0, a + b))          # psi'(z) = zeta(2, z)
+        da, db = float(zeta(2.0, a)) - shared, float(zeta(2.0, b)) - shared
+        determinant = da * db - shared * shared
+        if not (determinant > 0 and math.isfinite(first) and math.isfinite(second)):
+            return start
+        step_a = (db * first + shared * second) / determinant
+        step_b = (da * second + shared * first) / determinant
+        while a - step_a <= 0 or b - step_b <= 0:
+            step_a, step_b = step_a / 2, step_b / 2
+        a, b = a - step_a, b - step_b
+        if abs(step_a) <= PROFILE_TOLERANCE * a and abs(step_b) <= PROFILE_TOLERANCE * b:
+            return a, b
+    return start
 
 
 def weibull_shape(log_x, weights=None):
@@ -570,25 +620,38 @@ class DistributionFit(LikelihoodFit):
         shift = np.array([self._offset if name == "loc" else 0.0 for name in names])
         return values * units + shift.reshape(units.shape)
 
-    def _store_table(self, names, params, cov, df):
-        """The table of ``scipy.stats``' full arguments: the estimates ``params`` (of the
-        parameters ``names``) in the units of x, the fixed arguments beside them.
-
-        A fixed argument is a constant: its standard error, its covariances and the
-        half-width of its interval are 0 (so the delta method applies to any function
-        of ``params_``), and it has no test (its statistic and p-value are NaN).
-        """
-        arguments, positions, fixed, labels = _layout(self.family, tuple(names))
+    def _store_estimates(self, names, theta):
+        """``params_``: ``scipy.stats``' full arguments, the estimates ``theta`` (of the
+        parameters ``names``) in the units of x and the fixed arguments beside them."""
+        arguments, positions, fixed, _ = _layout(self.family, tuple(names))
         self._estimated_names, self._estimated_positions = list(names), positions
         self.fixed_params_, self.param_names_ = dict(fixed), list(arguments)
         full = np.array([fixed.get(name, 0.0) for name in arguments])
-        full[positions] = self._in_units_of_x(names, params)
+        full[positions] = self._in_units_of_x(names, theta)
+        self._results = {"params": full}
+
+    def _reported_covariance(self, cov):
+        """The covariance of ``params_``: ``cov`` (of the estimated parameters, on the
+        fit's scale) in the units of x, with the fixed arguments' rows and columns.
+
+        A fixed argument is a constant: its standard error, its covariances and the
+        half-width of its interval are 0 (so the delta method applies to any function
+        of ``params_``), and it has no test (its statistic and p-value are NaN: see
+        :class:`_TableWithFixed`).
+        """
+        names, positions = self._estimated_names, self._estimated_positions
         if self._unit != 1.0:
             units = self._units(names)
             cov = cov * np.outer(units, units)
-        full_cov = np.zeros((len(arguments), len(arguments)))
-        full_cov[np.ix_(positions, positions)] = cov
-        super()._store_table(list(labels), full, full_cov, df)
+        if not self.fixed_params_:
+            return cov
+        full = np.zeros((len(self.param_names_), len(self.param_names_)))
+        full[np.ix_(positions, positions)] = cov
+        return full
+
+    def _table_names(self):
+        """``param_names_``, the fixed arguments marked ``(fixed)``."""
+        return list(_layout(self.family, tuple(self._estimated_names))[3])
 
     def conf_int(self, alpha=0.05, *, level=None, method="wald"):
         intervals = super().conf_int(alpha, level=level, method=method)
@@ -608,7 +671,7 @@ class DistributionFit(LikelihoodFit):
         >>> fit.frozen().dist.name, [float(v) for v in fit.frozen().args]
         ('expon', [0.0, 1.75])
         """
-        check_is_fitted(self, "table_")
+        check_is_fitted(self, "params_")
         import scipy.stats
         return getattr(scipy.stats, self.family)(*self._result("params"))
 

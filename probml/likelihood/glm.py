@@ -106,8 +106,8 @@ from ..inference import (
 from ..models.base import Regressor, chunkwise, linear_prediction, warn_exact_fit
 from .compiled import MODULES, compile_expressions, stable
 from .model import ETA, LINKS, Model, link_function
-from .problem import Problem
-from .results import FLAT, boundary_likelihood_ratio_test
+from .problem import FLAT, Problem
+from .results import boundary_likelihood_ratio_test
 
 __all__ = ["FAMILIES", "GLM", "Family"]
 

@@ -142,9 +142,10 @@ class Model:
 
     # -- what the model is ---------------------------------------------------------
 
-    @property
+    @functools.cached_property
     def scalar_parameters(self):
-        """The parameters shared by every observation (all but a linked one)."""
+        """The parameters shared by every observation (all but a linked one); the fit
+        reads them several times, so the tuple is made once."""
         return tuple(p for p in self.parameters if p is not self.linked)
 
     def __repr__(self):

@@ -35,10 +35,11 @@ from ..exceptions import (
     BoundaryMaximumWarning,
     ConvergenceWarning,
     DivergenceError,
+    FlatLikelihoodWarning,
     UnboundedLikelihoodError,
     warn,
 )
-from ..optim.newton import Evaluation, maximise, parameter_scale
+from ..optim.newton import ROUNDING, Evaluation, NewtonResult, maximise, parameter_scale
 from .data import check_support, distinct_rows
 from .parameters import LARGEST_FREE
 
@@ -65,6 +66,9 @@ STEP_TOLERANCE = 1e-8
 # quarter and then all of this many rows, in evenly spaced blocks of contiguous rows.
 SUBSAMPLE_ROWS = 50_000
 SUBSAMPLE_BLOCK_ROWS, MIN_SUBSAMPLE_BLOCKS, MAX_SUBSAMPLE_BLOCKS = 2048, 8, 64
+# Eigenvalues of the information, scaled to a unit diagonal, at or below this share of the
+# largest are flat.
+FLAT = 1e-12
 # The longest Newton step on the free scale of a log- or logit-transformed parameter:
 # a factor of e^3 = 20 per iteration.
 MAX_FREE_STEP = 3.0
@@ -259,8 +263,7 @@ class Problem:
             step = max(1, self.n // CENTRE_ROWS)
             arrays = [values[::step] for values in self.arrays]
         with np.errstate(all="ignore"):
-            return [float(np.mean(np.broadcast_to(g, np.shape(arrays[0]))))
-                    for g in self.model.centred_expressions_function(*arrays)]
+            return [float(np.mean(g)) for g in self.model.centred_expressions_function(*arrays)]
 
     def with_model(self, model):
         """The same data, weights, covariates and offset under another ``model`` of the same
@@ -298,7 +301,7 @@ class Problem:
     def to_user(self, phi):
         """The parameters on the user's scale, with the first and second derivatives of g."""
         theta = np.array(phi, dtype=float)
-        d1, d2 = np.ones_like(theta), np.zeros_like(theta)
+        d1, d2 = np.ones(theta.shape), np.zeros(theta.shape)
         for j, parameter in enumerate(self.model.scalar_parameters):
             theta[j], d1[j], d2[j] = parameter.from_free(float(phi[j]))
         return theta, d1, d2
@@ -592,8 +595,19 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
     takes the rest of ``max_iter``, and every fit is checked where it stops, which may be
     at a step that no longer shrinks (``noise_step=np.inf``): rounding, or a supremum at
     the edge, told apart by that check.
+    A problem whose passes cost nothing per observation (its sufficient
+    statistics summed) and that starts at its maximum is confirmed there in
+    one evaluation (:func:`_confirmed_start`).  The result carries the
+    information at the estimate (``information``, :math:`-\\nabla^2` of the
+    objective) and which parameters' standard errors are undefined
+    (``undefined``: running off, or along a flat direction, which is warned
+    of here, with the fit).
     """
     objective = problem.objective(with_prior)
+    if problem.sufficient:
+        confirmed = _confirmed_start(problem, phi, with_prior, tol)
+        if confirmed is not None:
+            return objective, confirmed
     state, chord = None, False
     if problem.X is not None and problem.n >= 4 * SUBSAMPLE_ROWS and problem.blocks is None:
         phi, preconditioner = _warm_start(problem, phi, with_prior, max_iter)
@@ -636,7 +650,99 @@ def fit_problem(problem, phi, *, with_prior, max_iter, tol):
         warn(f"Newton's method stopped after {result.n_iter} iterations without "
              "converging; raise max_iter or pass a better start.",
              ConvergenceWarning)
+    # The last pass was at the estimate, with its Hessian (the prior's at the estimate).
+    hessian = result.evaluation.extra[2]
+    if with_prior:
+        hessian = hessian + problem.log_prior(problem.to_user(result.theta)[0])[2]
+    result.information = -hessian
+    result.undefined = _undefined(problem, result.running_off, result.information)
     return objective, result
+
+
+def scaled_eigen(information):
+    r"""The information in the units of its own diagonal,
+    :math:`S^{-1}\mathcal J S^{-1} = V\Lambda V^\top` with
+    :math:`S = \sqrt{|\mathrm{diag}\,\mathcal J|}` (1 where that is 0): returns
+    :math:`\Lambda`, :math:`V` and the diagonal of :math:`S`.  Flat directions are
+    judged there, whatever the parameters' units."""
+    scale = np.sqrt(np.abs(information.diagonal()))
+    scale[scale == 0] = 1.0
+    values, vectors = np.linalg.eigh(information / np.outer(scale, scale))
+    return values, vectors, scale
+
+
+def _undefined(problem, running_off, information):
+    """Parameters whose standard errors are undefined: running off, or along a flat
+    direction of the log-likelihood (warned of)."""
+    undefined = np.array(running_off, dtype=bool)
+    if undefined.any():
+        return undefined
+    if not np.isfinite(information).all():
+        undefined[:] = True
+        return undefined
+    values, vectors, _ = scaled_eigen(information)
+    flat = values <= FLAT * max(np.abs(values).max(initial=0.0), 1e-300)
+    if flat.any():
+        involved = np.any(np.abs(vectors[:, flat]) > 1e-3, axis=1)
+        undefined |= involved
+        names = [name for name, bad in zip(problem.names, involved) if bad]
+        warn(
+            f"The log-likelihood is flat along a direction of {', '.join(names)} at the "
+            "fit: the information matrix is singular, so these parameters are not "
+            "identified (they cancel, only a combination of them matters, or their "
+            "maximum is at infinity, as with separated classes); their standard errors "
+            "are NaN.", FlatLikelihoodWarning)
+    return undefined
+
+
+def _confirmed_start(problem, phi, with_prior, tol):
+    r"""The fit at ``phi`` where Newton's method would stop at once, else None.
+
+    One evaluation at ``phi`` (an O(1) pass from sufficient statistics) and
+    one factorisation of the information :math:`\mathcal J` (the user's
+    scale, :func:`scaled_eigen`) make the tests of
+    :func:`~probml.optim.newton.maximise`'s first iteration and of
+    :func:`fit_problem`'s end: :math:`\mathcal J` positive definite and flat
+    in no direction (a maximum whose standard errors are all defined), the
+    Newton step negligible (below ``STEP_TOLERANCE`` of each parameter on the
+    free scale) and the gradient below ``tol`` per observation, or the step
+    below the rounding of the parameters.  The step on the free scale is
+    :math:`\mathcal J^{-1}\nabla_\theta\ell / g'(\phi)` (the term
+    :math:`\nabla_\theta\ell\, g''(\phi)` of the free Hessian, of the order
+    of the gradient, changes it by its own square), and the result is the
+    engine's at such a start: :math:`\phi + \delta` (:func:`_last_step`), no
+    parameter running off (a negligible step runs nowhere).  The engine's
+    safeguards for a start far from the maximum (its step limit, line search
+    and tests of a likelihood rising to the edge) would change nothing and are
+    not run.  A start on the edge of a domain, or one these tests do not
+    confirm, returns None: the engine then fits from ``phi`` (and warns).
+    """
+    theta, d1, _ = problem.to_user(phi)
+    if np.any(_on_boundary(problem, phi, theta)):
+        return None
+    with np.errstate(all="ignore"):
+        user = value, gradient, H = problem.user_derivatives(theta)
+        if with_prior:
+            prior = problem.log_prior(theta)
+            value, gradient, H = value + prior[0], gradient + prior[1], H + prior[2]
+        information = -H
+        if not (math.isfinite(value) and np.isfinite(information).all()
+                and np.isfinite(gradient).all()):
+            return None
+        values, vectors, scale = scaled_eigen(information)
+        if not values[0] > FLAT * values[-1]:        # ascending: flat, or no maximum
+            return None
+        step = vectors @ ((vectors.T @ (gradient / scale)) / values) / (scale * d1)
+    free_gradient, size, limit = gradient * d1, np.abs(step), parameter_scale(phi)
+    if not ((size <= STEP_TOLERANCE * limit).all() and (
+            np.abs(free_gradient).max() <= tol * problem.total_weight
+            or (size <= ROUNDING * limit).all())):
+        return None
+    result = NewtonResult(phi + step, Evaluation(value, free_gradient, None, extra=user),
+                          0, True)
+    result.running_off = result.undefined = np.zeros(len(phi), dtype=bool)
+    result.information = information
+    return result
 
 
 def _check_finite(result):
@@ -708,12 +814,13 @@ def _running_off(problem, objective, result):
     return size > RUNNING_OFF_SHARE * np.max(size), step
 
 
-def _on_boundary(problem, phi):
+def _on_boundary(problem, phi, theta=None):
     """Which scalar parameters have reached a bound of their open domain in double
     precision (a probability of exactly 1 once its logit passes 37): the supremum is on
-    the boundary, though Newton's method, finding the objective flat there, stopped."""
+    the boundary, though Newton's method, finding the objective flat there, stopped.
+    ``theta`` is ``phi`` on the user's scale, where the caller has it."""
     mask = np.zeros(len(phi), dtype=bool)
-    theta = problem.to_user(phi)[0]
+    theta = problem.to_user(phi)[0] if theta is None else theta
     for j, parameter in enumerate(problem.model.scalar_parameters):
         mask[j] = not parameter.contains(theta[j])
     return mask

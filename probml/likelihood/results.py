@@ -19,6 +19,7 @@ the Laplace approximation describes the posterior: mean :math:`\hat\theta`,
 covariance :math:`(-\nabla^2 \log p(\theta \mid x))^{-1}`.
 """
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -26,10 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import LEVEL, Options, check_is_fitted
-from ..exceptions import FlatLikelihoodWarning, warn
 from ..inference import (
     CoefficientInference,
     as_count,
+    check_standard_errors,
     coverage,
     critical_value,
     information_criteria,
@@ -39,14 +40,34 @@ from ..optim.newton import Evaluation, maximise
 __all__ = ["LikelihoodFit", "LikelihoodRatioTest", "boundary_likelihood_ratio_test",
            "likelihood_ratio_test"]
 
-# Eigenvalues of the (scaled) information below this share of the largest are flat.
-FLAT = 1e-12
 # Doublings of the profile's search step before a side of the interval is unbounded.
 _PROFILE_DOUBLINGS = 40
 
 
+def _from_table(inherited):
+    """``inherited``, a property of :class:`CoefficientInference` reading the stored
+    table's results, once the table is made (:attr:`LikelihoodFit.table_`)."""
+    def get(self):
+        self.table_
+        return inherited.fget(self)
+    return property(get, doc=inherited.__doc__)
+
+
 class LikelihoodFit(CoefficientInference):
     """A fitted :class:`~probml.likelihood.Model`.
+
+    The fit holds the estimates, the maximised log-likelihood and the
+    information at the estimate (from the last pass of Newton's method); the
+    covariance, standard errors, tests and table are computed from that
+    information on first use, once (as statsmodels' results classes compute
+    theirs: ``cache_readonly``).  Whatever the fit must say is said when it is
+    made: :func:`~probml.likelihood.problem.fit_problem` warns of a flat
+    direction of the likelihood there, and the covariances that read the data
+    again (``"expected"``, ``"sandwich"``) are computed then, with their
+    errors.  Reading the standard errors (``bse_``, the table, the summary)
+    of an observed information so small that its inverse overflows double
+    precision raises the ValueError of :func:`~probml.inference.check_standard_errors`
+    then.
 
     Attributes
     ----------
@@ -79,71 +100,111 @@ class LikelihoodFit(CoefficientInference):
         self.problem, self._objective = problem, objective
         self.param_names_ = problem.names
         self._phi = result.theta
-        theta, d1, _ = problem.to_user(result.theta)
+        self._theta = theta = problem.to_user(result.theta)[0]
         self.converged_, self.n_iter_ = bool(result.converged), int(result.n_iter)
-        # The last pass of Newton's method was at the estimate, with its Hessian.
-        self.loglik_, gradient, hessian = result.evaluation.extra
-        objective_hessian = hessian + (problem.log_prior(theta)[2] if method == "map" else 0.0)
-        self.information_ = -objective_hessian
+        # The last pass of Newton's method was at the estimate, with its Hessian; the
+        # information on the fit's own scale, from which the covariance is computed (a
+        # subclass may report information_ in other units), and the parameters whose
+        # standard errors are undefined come with the result (see fit_problem).
+        self.loglik_ = result.evaluation.extra[0]
+        self._information = self.information_ = result.information
+        self._undefined_se = result.undefined
         self.n_obs_ = problem.total_weight
-        k = len(theta)
-        self.aic_, self.bic_ = information_criteria(self.loglik_, k, self.n_obs_)
-        undefined = self._undefined(result.theta, result.running_off)
-        cov = self._covariance(theta, undefined)
-        # The parameters Newton's method estimated: where they sit in params_ (a subclass
-        # may report parameters its model holds fixed beside them) and their standard
-        # errors on the fit's own scale.
-        self._estimated_positions = np.arange(k)
-        self._estimated_bse = np.sqrt(np.clip(np.diagonal(cov), 0, None))
-        self._store_table(self.param_names_, theta, cov, None)
+        self.aic_, self.bic_ = information_criteria(self.loglik_, len(theta), self.n_obs_)
+        self._store_estimates(self.param_names_, theta)
         if method == "map":
             self._summary_title = "Maximum a posteriori fit (Laplace approximation)"
             self.log_posterior_ = float(result.evaluation.value)
             self.posterior_mean_ = theta
-            self.posterior_cov_ = cov
+        if cov_type != "observed":
+            self._fit_cov        # these read the data again: now, with the fit's errors
+
+    def _store_estimates(self, names, theta):
+        """Store the estimates ``theta`` of the parameters ``names`` as ``params_``; the
+        parameters Newton's method estimated are at ``_estimated_positions`` of it (a
+        subclass may report parameters its model holds fixed beside them)."""
+        self._estimated_positions = np.arange(len(theta))
+        self._results = {"params": theta}
+
+    # -- inference, on first use -------------------------------------------------------
+
+    @functools.cached_property
+    def _fit_cov(self):
+        """The covariance of the estimated parameters on the fit's own scale."""
+        return self._covariance(self._theta, self._undefined_se)
+
+    @functools.cached_property
+    def _cov_params(self):
+        """The covariance of ``params_`` (:meth:`_reported_covariance`)."""
+        return self._reported_covariance(self._fit_cov)
+
+    def _reported_covariance(self, cov):
+        """``cov`` as ``cov_params_`` reports it (a subclass may change its units or add
+        the parameters its model holds fixed)."""
+        return cov
+
+    @property
+    def cov_params_(self):
+        """``cov_params``, labelled when fitted on a data frame."""
+        return self._labelled(self._cov_params, True)
+
+    @functools.cached_property
+    def _bse(self):
+        """The standard errors of ``params_`` (refused where they overflow, as the
+        table's are)."""
+        bse = np.sqrt(np.clip(np.diagonal(self._cov_params), 0, None))
+        check_standard_errors(bse)
+        return bse
+
+    @property
+    def bse_(self):
+        """``bse``, labelled when fitted on a data frame."""
+        return self._labelled(self._bse)
+
+    @functools.cached_property
+    def table_(self):
+        """The coefficient table (:class:`~probml.inference.CoefficientTable`) of
+        ``params_``, named as :meth:`_table_names` names them."""
+        self._store_table(self._table_names(), self._result("params"), self._cov_params,
+                          None)
+        return self.__dict__["table_"]      # set by _store_table
+
+    def _table_names(self):
+        """The table's names of ``params_``."""
+        return list(self.param_names_)
+
+    tvalues_ = _from_table(CoefficientInference.tvalues_)
+    pvalues_ = _from_table(CoefficientInference.pvalues_)
+
+    @property
+    def _estimated_bse(self):
+        """The standard errors of the estimated parameters on the fit's own scale."""
+        return np.sqrt(np.clip(np.diagonal(self._fit_cov), 0, None))
+
+    @property
+    def posterior_cov_(self):
+        """The Laplace approximation's posterior covariance (``method="map"``)."""
+        if self.method != "map":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute "
+                                 "'posterior_cov_' (a MAP fit's)")
+        return self._fit_cov
 
     # -- covariance ------------------------------------------------------------------
 
-    def _undefined(self, phi, running_off):
-        """Parameters whose standard errors are undefined: running off, or flat."""
-        undefined = np.array(running_off, dtype=bool)
-        if np.any(undefined):
-            return undefined
-        information = self.information_
-        if not np.all(np.isfinite(information)):
-            undefined[:] = True
-            return undefined
-        scale = np.sqrt(np.abs(np.diagonal(information)))
-        scale[scale == 0] = 1.0
-        scaled = information / np.outer(scale, scale)
-        values, vectors = np.linalg.eigh(scaled)
-        flat = values <= FLAT * max(np.max(np.abs(values), initial=0.0), 1e-300)
-        if np.any(flat):
-            involved = np.any(np.abs(vectors[:, flat]) > 1e-3, axis=1)
-            undefined |= involved
-            names = [name for name, bad in zip(self.param_names_, involved) if bad]
-            warn(
-                f"The log-likelihood is flat along a direction of {', '.join(names)} at the "
-                "fit: the information matrix is singular, so these parameters are not "
-                "identified (they cancel, only a combination of them matters, or their "
-                "maximum is at infinity, as with separated classes); their standard errors "
-                "are NaN.", FlatLikelihoodWarning)
-        return undefined
-
     def _covariance(self, theta, undefined):
-        information = self.information_
+        information = self._information
         cov = np.full(information.shape, np.nan)
         keep = ~undefined
-        if not np.any(keep):
+        if not keep.any():
             return cov
-        inverse = np.linalg.inv(information[np.ix_(keep, keep)])
+        rows = slice(None) if keep.all() else np.ix_(keep, keep)
         if self.cov_type == "expected":
-            expected = self._expected_information(theta)
-            inverse = np.linalg.inv(expected[np.ix_(keep, keep)])
-        elif self.cov_type == "sandwich":
-            meat = self.problem.score_outer(theta)[np.ix_(keep, keep)]
-            inverse = inverse @ meat @ inverse
-        cov[np.ix_(keep, keep)] = 0.5 * (inverse + inverse.T)
+            inverse = np.linalg.inv(self._expected_information(theta)[rows])
+        else:
+            inverse = np.linalg.inv(information[rows])
+            if self.cov_type == "sandwich":
+                inverse = inverse @ self.problem.score_outer(theta)[rows] @ inverse
+        cov[rows] = 0.5 * (inverse + inverse.T)
         return cov
 
     def _expected_information(self, theta):

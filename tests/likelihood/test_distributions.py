@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 import scipy.stats as st
 import sympy as sp
-from scipy.optimize import brentq, minimize
+from scipy.optimize import brentq, fsolve, minimize
 from scipy.special import digamma, gamma as gamma_function
 
 from probml import ProbmlWarning
 from probml.likelihood import (DISTRIBUTIONS, Model, distribution_model, fit_distribution,
                                likelihood_ratio_test)
-from probml.likelihood.distributions import gamma_shape, weibull_shape
+from probml.likelihood.distributions import beta_shapes, gamma_shape, weibull_shape
 
 from .oracles import numeric_hessian
 
@@ -269,7 +269,7 @@ def test_the_weibull_and_student_t_have_no_sufficient_statistics():
 
 
 @pytest.mark.parametrize("name", ["norm", "expon", "gamma", "lognorm", "weibull_min",
-                                  "poisson", "geom"])
+                                  "beta", "poisson", "geom"])
 def test_closed_forms_and_profile_roots_start_at_the_maximum(name):
     """Newton's method has nothing left to do: its first pass confirms the maximum."""
     assert fit_distribution(sample(name), name).n_iter_ == 0
@@ -315,6 +315,15 @@ def test_profile_roots_solve_their_equations():
     shape, scale = weibull_shape(logs)
     assert shape == pytest.approx(brentq(profile, 0.1, 10, xtol=1e-14), rel=1e-12)
     assert scale == pytest.approx(np.mean(x ** shape) ** (1 / shape), rel=1e-12)
+    for a, b in [(2.0, 5.0), (0.3, 0.2), (40.0, 3.0)]:
+        y = st.beta(a, b).rvs(300, random_state=np.random.default_rng(3))
+        means = np.mean(np.log(y)), np.mean(np.log1p(-y))
+
+        def equations(shapes):
+            total = digamma(shapes[0] + shapes[1])
+            return [digamma(shapes[0]) - total - means[0], digamma(shapes[1]) - total - means[1]]
+        expected = fsolve(equations, [a, b], xtol=1e-13)
+        np.testing.assert_allclose(beta_shapes(*means), expected, rtol=1e-10)
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
@@ -409,6 +418,36 @@ def test_samples_beyond_double_precision_are_refused(name, x, message):
         warnings.simplefilter("error")          # and nothing leaks from NumPy or SciPy
         with pytest.raises(ValueError, match=message):
             fit_distribution(x, name)
+
+
+@pytest.mark.parametrize("name, x", [
+    ("norm", None), ("gamma", None), ("t", None), ("poisson", [0.0, 0.0, 0.0]),
+    ("geom", [1.0, 1.0]), ("nbinom", [2.0, 2.0, 2.0])])
+@pytest.mark.parametrize("cov_type", ["observed", "sandwich"])
+def test_the_fit_says_everything_and_its_inference_adds_no_warning(name, x, cov_type):
+    """Standard errors, tests and the summary are computed on first read: what the fit
+    warns of is warned of by the fit, and reading them, in any order, warns of nothing
+    and gives what reading them first gave (the inverse of the observed information)."""
+    x = sample(name) if x is None else x
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = fit_distribution(x, name, cov_type=cov_type)
+    expected = [w.category for w in caught]
+    again = fit_distribution(x, name, cov_type=cov_type) if not caught else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text = str(fit.summary())
+        bse, cov = fit.bse_, fit.cov_params_
+        fit.tvalues_, fit.pvalues_, fit.conf_int(), fit.frozen(), repr(fit)
+    assert bool(expected) == bool(np.isnan(bse).any())
+    if again is not None:                    # read in the other order
+        np.testing.assert_array_equal(again.bse_, bse)
+        np.testing.assert_array_equal(again.cov_params_, cov)
+        assert str(again.summary()) == text
+        estimated = [j for j, arg in enumerate(fit.param_names_) if arg not in fit.fixed_params_]
+        if cov_type == "observed":
+            np.testing.assert_allclose(cov[np.ix_(estimated, estimated)],
+                                       np.linalg.inv(fit.information_), rtol=1e-12)
 
 
 def test_a_warning_names_the_callers_line():
