@@ -46,6 +46,7 @@ import numpy as np
 import sympy as sp
 
 from .._blocks import dask_head_rows, row_sum
+from ..exceptions import BoundaryMaximumWarning, warn
 from .._validation import (Options, check_finite, check_is_fitted, check_weights,
                            dask_array, is_dask_collection, sample_array)
 from ..inference import CoefficientTable, information_criteria
@@ -186,7 +187,12 @@ def fit_distribution(x, family, *, cov_type="observed", sample_weight=None, star
         With ``params_`` in ``scipy.stats``' full argument order (fixed
         arguments included, see ``fixed_params_``), so that
         ``scipy.stats.<family>(*fit.params_)`` is the fitted distribution
-        (``fit.frozen()``).
+        (``fit.frozen()``).  Where the family's likelihood has no maximum but
+        rises towards another family (a Student t on data no heavier-tailed
+        than the normal: df -> inf; a negative binomial on counts that are
+        not overdispersed: n -> inf), a ``BoundaryMaximumWarning`` says so and
+        the fit is that limit's (``scipy.stats.norm``, ``scipy.stats.poisson``),
+        with ``limit_of_`` the family asked for.
     """
     name = _family_name(family)
     cov_type = _COV_TYPES(cov_type, "cov_type")
@@ -197,12 +203,72 @@ def fit_distribution(x, family, *, cov_type="observed", sample_weight=None, star
         problem, units, guess = _dask_problem(name, x, sample_weight, start)
     else:
         problem, units, guess = _memory_problem(name, x, sample_weight)
+    if name in _LIMITS:
+        limit, message = _LIMITS[name]
+        score, detail = _edge_score(name, x, sample_weight)
+        if score <= 0:
+            warn(message.format(detail), BoundaryMaximumWarning)
+            fit = fit_distribution(x, limit, cov_type=cov_type, sample_weight=sample_weight)
+            fit.limit_of_ = name
+            return fit
     phi = problem.to_free(guess) if start is None and guess is not None else \
         problem.free_start(_in_fit_units(name, start, *units))
     objective, result = fit_problem(problem, phi, with_prior=False, max_iter=MAX_ITER,
                                     tol=TOL)
     return DistributionFit(name, problem, result, cov_type=cov_type, objective=objective,
                            units=units)
+
+
+# Families whose likelihood can rise without a maximum towards a limit that is another
+# family, where a shape runs to infinity: that family, and the warning that says so.
+_LIMITS = {
+    "t": ("norm", "x is not heavier-tailed than the normal (kurtosis {} <= 3): the Student "
+                  "t's likelihood rises as df -> inf, where the t is the normal, and has no "
+                  "maximum at a finite df. Returned is the normal fit (scipy.stats.norm), "
+                  "the t's supremum; df has no estimate."),
+    "nbinom": ("poisson", "The counts are not overdispersed (variance {}): the "
+                          "negative binomial's likelihood rises as n -> inf (p -> 1), where it "
+                          "is the Poisson, and has no maximum at a finite n. Returned is the "
+                          "Poisson fit (scipy.stats.poisson), its supremum; n and p have no "
+                          "estimates."),
+}
+
+
+def _edge_score(name, x, sample_weight):
+    r"""The score, at the limit of ``_LIMITS``, of the parameter that reaches it at 0,
+    from the limit's fit; the family's maximum is that limit where it is :math:`\le 0`.
+
+    * Student t, :math:`\tau = 1/\nu`: the log-density is the normal's plus
+      :math:`\tau(z^4 - 2z^2 - 1)/4 + O(\tau^2)`, so at the normal fit
+      (:math:`\sum w z^2 = \sum w`) the score is
+      :math:`\tfrac14\sum_i w_i(z_i^4 - 3) = \tfrac W4(\hat\kappa - 3)`, with
+      :math:`\hat\kappa = m_4/m_2^2` the sample kurtosis.
+    * Negative binomial, :math:`\alpha = 1/n` (variance :math:`\mu + \alpha\mu^2`):
+      :math:`\tfrac12\sum_i w_i[(y_i - \bar y)^2 - y_i]` at the Poisson fit
+      :math:`\bar y` (Cameron and Trivedi 1990), :math:`\tfrac W2(s^2 - \bar y)`.
+
+    Returns a number of the score's sign (:math:`\\hat\\kappa - 3`, or
+    :math:`s^2 - \\bar y`) and what the warning shows.  A sample of one value has
+    none (NaN): the fit refuses it.
+    """
+    if is_dask_collection(x):
+        values = x.astype(np.float64)
+    else:
+        values = np.asarray(x, dtype=np.float64)
+
+    def mean(a):
+        weighted = a if sample_weight is None else a * sample_weight
+        total = 1.0 if sample_weight is None else sample_weight
+        return float(weighted.sum()) / float((values * 0 + total).sum())
+
+    with np.errstate(all="ignore"):
+        centre = mean(values)
+        variance = mean((values - centre) ** 2)
+        if name == "nbinom":
+            return variance - centre, f"{variance:.4g} <= mean {centre:.4g}"
+        z = (values - centre) / math.sqrt(variance) if variance > 0 else values * np.nan
+        kurtosis = mean(z ** 4)
+    return kurtosis - 3.0, f"{kurtosis:.4g}"
 
 
 def _estimated(name):
@@ -590,6 +656,9 @@ class DistributionFit(LikelihoodFit):
     information_ : ndarray
         The observed information of the estimated parameters alone (in the
         order of ``params_`` without the fixed ones).
+    limit_of_ : str or None
+        The family asked for, where this fit is its limit (see
+        :func:`fit_distribution`); else None.
     """
 
     _summary_title = "Maximum likelihood fit of a distribution"
@@ -597,6 +666,7 @@ class DistributionFit(LikelihoodFit):
 
     def __init__(self, family, problem, result, *, cov_type, objective, units=(0.0, 1.0)):
         self.family, (self._offset, self._unit) = family, map(float, units)
+        self.limit_of_ = None
         super().__init__(_model(family), problem, result, method="mle", cov_type=cov_type,
                          objective=objective)
         if self._unit != 1.0:
@@ -679,12 +749,15 @@ class DistributionFit(LikelihoodFit):
         return [("Distribution", f"scipy.stats.{self.family}"), *super()._summary_info()[1:]]
 
     def _summary_notes(self):
+        notes = [] if self.limit_of_ is None else [
+            f"The {self.limit_of_} fit asked for has no maximum on these data: this is its "
+            f"limit, scipy.stats.{self.family}, the supremum of its likelihood."]
         if not self.fixed_params_:
-            return []
+            return notes
         fixed = ", ".join(f"{name} = {value:g}" for name, value in self.fixed_params_.items())
         keywords = ", ".join(f"f{name}={value:g}" for name, value in self.fixed_params_.items())
-        return [f"{fixed} fixed, not estimated (scipy.stats' {keywords}); "
-                f"scipy.stats.{self.family}(*params_) is the fitted distribution."]
+        return notes + [f"{fixed} fixed, not estimated (scipy.stats' {keywords}); "
+                        f"scipy.stats.{self.family}(*params_) is the fitted distribution."]
 
     def __repr__(self):
         values = ", ".join(f"{name}={value:.6g}" for name, value in

@@ -19,7 +19,7 @@ import sympy as sp
 from scipy.optimize import brentq, fsolve, minimize
 from scipy.special import digamma, gamma as gamma_function
 
-from probml import ProbmlWarning
+from probml import BoundaryMaximumWarning, ProbmlWarning
 from probml.likelihood import (DISTRIBUTIONS, Model, distribution_model, fit_distribution,
                                likelihood_ratio_test)
 from probml.likelihood.distributions import beta_shapes, gamma_shape, weibull_shape
@@ -394,11 +394,10 @@ def test_one_distinct_value_leaves_no_maximum(name, x):
         fit_distribution([0.0, 0.0], "expon")    # a density 1/scale at 0, without bound
 
 
-@pytest.mark.parametrize("name, x", [
-    ("poisson", [0.0, 0.0, 0.0]), ("geom", [1.0, 1.0]), ("nbinom", [2.0, 2.0, 2.0])])
+@pytest.mark.parametrize("name, x", [("poisson", [0.0, 0.0, 0.0]), ("geom", [1.0, 1.0])])
 def test_a_supremum_at_the_edge_is_reported(name, x):
-    """All zeros (a mean of 0), all ones (p = 1), counts without spread (the Poisson
-    limit): the likelihood rises to a finite supremum at the edge of a domain."""
+    """All zeros (a mean of 0), all ones (p = 1): the likelihood rises to a finite
+    supremum at the edge of a domain."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = fit_distribution(x, name)
@@ -422,7 +421,7 @@ def test_samples_beyond_double_precision_are_refused(name, x, message):
 
 @pytest.mark.parametrize("name, x", [
     ("norm", None), ("gamma", None), ("t", None), ("poisson", [0.0, 0.0, 0.0]),
-    ("geom", [1.0, 1.0]), ("nbinom", [2.0, 2.0, 2.0])])
+    ("geom", [1.0, 1.0]), ("nbinom", None)])
 @pytest.mark.parametrize("cov_type", ["observed", "sandwich"])
 def test_the_fit_says_everything_and_its_inference_adds_no_warning(name, x, cov_type):
     """Standard errors, tests and the summary are computed on first read: what the fit
@@ -448,6 +447,42 @@ def test_the_fit_says_everything_and_its_inference_adds_no_warning(name, x, cov_
         if cov_type == "observed":
             np.testing.assert_allclose(cov[np.ix_(estimated, estimated)],
                                        np.linalg.inv(fit.information_), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name, limit, x", [
+    ("t", "norm", np.random.default_rng(4).uniform(size=400)),            # kurtosis 1.8
+    ("t", "norm", np.r_[-1.0, 1.0]),                                      # kurtosis 1
+    ("nbinom", "poisson", np.random.default_rng(4).binomial(8, 0.4, 300)),  # variance < mean
+    ("nbinom", "poisson", [2, 2, 2, 3])])
+def test_a_family_without_a_maximum_returns_its_limit(name, limit, x):
+    """A Student t on data no heavier-tailed than the normal, a negative binomial on counts
+    not overdispersed: the likelihood rises along df -> inf (n -> inf) towards the normal's
+    (the Poisson's) maximum, never reaching it (SciPy's log-likelihoods along the way), so
+    the fit is that limit, equal to SciPy's, with the warning naming the cause."""
+    with pytest.warns(BoundaryMaximumWarning, match="no maximum at a finite"):
+        fit = fit_distribution(x, name)
+    assert fit.family == limit and fit.limit_of_ == name
+    assert f"The {name} fit asked for has no maximum" in str(fit.summary())
+    x = np.asarray(x, dtype=float)
+    if name == "t":
+        np.testing.assert_allclose(fit.params_, st.norm.fit(x), rtol=1e-12)
+        supremum = st.norm.logpdf(x, *fit.params_).sum()
+        along = [st.t.logpdf(x, df, *fit.params_).sum() for df in (1e1, 1e2, 1e3, 1e4)]
+    else:
+        np.testing.assert_allclose(fit.params_[0], x.mean(), rtol=1e-12)
+        supremum = st.poisson.logpmf(x, x.mean()).sum()
+        along = [st.nbinom.logpmf(x, n, n / (n + x.mean())).sum() for n in (1e1, 1e2, 1e3)]
+    assert np.all(np.diff(along) > 0) and along[-1] < supremum
+    assert fit.loglik_ == pytest.approx(supremum, rel=1e-12)
+
+
+def test_a_heavier_tailed_sample_keeps_its_t():
+    x = np.random.default_rng(5).standard_t(5, size=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = fit_distribution(x, "t")
+    assert fit.family == "t" and fit.limit_of_ is None
+    np.testing.assert_allclose(fit.params_, st.t.fit(x), rtol=1e-4)   # SciPy's optimizer
 
 
 def test_a_warning_names_the_callers_line():
