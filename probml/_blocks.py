@@ -82,6 +82,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_pools.clear)
 
 
+@contextlib.contextmanager
 def one_blas_thread():
     """A context in which BLAS runs on one thread (threadpoolctl, when installed), for
     work already spread over threads of its own (a pass's chunk threads, a file's
@@ -89,11 +90,34 @@ def one_blas_thread():
     only compete for the same cores, and OpenBLAS's workers, which spin for a while
     after each call, take them from the other threads (a 200-column information pass
     on two threads ran 1.8x slower with two BLAS threads each).  A product on one
-    thread also sums in one order, where several can split its sums."""
+    thread also sums in one order, where several can split its sums.
+
+    BLAS's thread count belongs to the process: contexts entered on several threads
+    at once (fits run from a user's threads) share one limit, set by the first and
+    lifted, to what it was, by the last to leave.
+    """
+    global _blas_users, _blas_limiter
     controller = _blas_controller()
     if controller is None:
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
+        yield
+        return
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limiter = controller.limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
+# The contexts of one_blas_thread open now, and the limit they share.
+_blas_lock = threading.Lock()
+_blas_users, _blas_limiter = 0, None
 
 
 @functools.lru_cache(maxsize=1)

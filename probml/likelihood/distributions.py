@@ -248,8 +248,8 @@ def _edge_score(name, x, sample_weight):
       :math:`\bar y` (Cameron and Trivedi 1990), :math:`\tfrac W2(s^2 - \bar y)`.
 
     Returns a number of the score's sign (:math:`\\hat\\kappa - 3`, or
-    :math:`s^2 - \\bar y`) and what the warning shows.  A sample of one value has
-    none (NaN): the fit refuses it.
+    :math:`s^2 - \\bar y`) and what the warning shows.  A sample of one value (its
+    spread at rounding level) has none (NaN): the fit refuses it.
     """
     if is_dask_collection(x):
         values = x.astype(np.float64)
@@ -266,8 +266,9 @@ def _edge_score(name, x, sample_weight):
         variance = mean((values - centre) ** 2)
         if name == "nbinom":
             return variance - centre, f"{variance:.4g} <= mean {centre:.4g}"
-        z = (values - centre) / math.sqrt(variance) if variance > 0 else values * np.nan
-        kurtosis = mean(z ** 4)
+        if not variance > (4 * np.finfo(float).eps * centre) ** 2:    # one value, rounded
+            return math.nan, ""
+        kurtosis = mean(((values - centre) / math.sqrt(variance)) ** 4)
     return kurtosis - 3.0, f"{kurtosis:.4g}"
 
 
@@ -547,6 +548,8 @@ def weibull_shape(log_x, weights=None):
         second = mean(powers * centred * centred) / total
         value = first - 1.0 / shape
         slope = second - first * first + 1.0 / (shape * shape)
+        if not slope > 0:               # spread at rounding level (a variance of 0)
+            return None
         step = value / slope
         if not math.isfinite(step):     # the powers left double precision: no start
             return None
@@ -588,7 +591,9 @@ def _moment_start(name, x, weights=None):
             if not spread > 0:
                 average = row_sum(lambda v: v, x) / n
                 spread = math.sqrt(row_sum(lambda v: (v - average) ** 2, x) / n)
-            return np.array([5.0, median, spread]) if spread > 0 else None
+                if not spread > 4 * np.finfo(float).eps * abs(average):  # one value, rounded
+                    return None
+            return np.array([5.0, median, spread])
         if name == "nbinom":
             total = n if weights is None else float(weights.sum())
 

@@ -244,7 +244,7 @@ class _LinearPredictorModule(Module):
 
     def loss_and_gradient(self, params, X, y):
         p = X.shape[1]
-        if X.shape[0] <= _block_rows(p):
+        if X.shape[0] <= _block_rows(p) and self._own_predictor():
             theta = np.append(params["w"], params["b"])
             loss, gradient = self._batches(X, y, X.shape[0])(theta, slice(None))
             return loss, {"w": gradient[:p], "b": gradient[p]}
@@ -257,10 +257,15 @@ class _LinearPredictorModule(Module):
         p = X.shape[1]
         # A subclass that computes its own loss and gradient is trained on them.
         if (type(self).loss_and_gradient is _LinearPredictorModule.loss_and_gradient
-                and batch_size <= _block_rows(p)
+                and self._own_predictor() and batch_size <= _block_rows(p)
                 and layout.leaves == [(("w",), 0, p, (p,)), (("b",), p, p + 1, ())]):
             return self._batches(X, y, batch_size)
         return super()._batch_pass(layout, X, y, batch_size)
+
+    def _own_predictor(self):
+        """Whether the predictor is :math:`Xw + b` (the batches' own arithmetic computes it):
+        a subclass with its own ``forward`` is trained through that."""
+        return type(self).forward is _LinearPredictorModule.forward
 
     def _batches(self, X, y, size):
         """``(theta, rows) -> (loss, gradient)`` for batches of at most ``size`` rows."""

@@ -1,5 +1,8 @@
 """Logistic and softmax regression against statsmodels and scikit-learn."""
 
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -240,6 +243,39 @@ def test_tol_bounds_the_mean_gradient_as_in_scikit_learn(just_past_the_subsample
     A = sm.add_constant(X)
     gradient = A.T @ (y - 1 / (1 + np.exp(-A @ model.params_))) / len(y)
     assert model.converged_ and np.max(np.abs(gradient)) <= tol
+
+
+_OVERLAPPING_FITS = """
+from concurrent.futures import ThreadPoolExecutor
+import numpy as np, scipy.linalg, threadpoolctl
+from probml import LogisticRegression
+
+def blas_threads():
+    return sorted((entry["filepath"], entry["num_threads"])
+                  for entry in threadpoolctl.threadpool_info() if entry["user_api"] == "blas")
+
+rng = np.random.default_rng(0)
+data = [(rng.normal(size=(n, 20)), (rng.uniform(size=n) < 0.5).astype(int))
+        for n in (20_000, 3_000, 50_000, 1_000)]
+LogisticRegression().fit(*data[0])
+before = blas_threads()
+with ThreadPoolExecutor(4) as pool:
+    list(pool.map(lambda k: LogisticRegression().fit(*data[k % 4]), range(16)))
+print(before == blas_threads(), before, blas_threads())
+"""
+
+
+def test_fits_on_overlapping_threads_leave_blas_as_it_was():
+    """BLAS's thread count belongs to the process: fits run from several threads at once
+    share one limit of one thread, lifted by the last (before, a fit that had saved the
+    limit another had set restored it, leaving all BLAS on one thread for good).  In a
+    process of its own, with two BLAS threads."""
+    pytest.importorskip("threadpoolctl")
+    done = subprocess.run([sys.executable, "-c", _OVERLAPPING_FITS], capture_output=True,
+                          text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "2"},
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("True"), done.stdout
 
 
 def test_the_large_data_fit_is_the_same_on_any_number_of_threads(monkeypatch):

@@ -465,3 +465,21 @@ def test_a_data_module_with_its_own_batches_is_trained_on_them():
     for _ in range(2):
         w -= lr * 2 / 4 * A.T @ (A @ w - y[:4])
     np.testing.assert_allclose(np.r_[module.params["w"], module.params["b"]], w, rtol=1e-13)
+
+
+def test_a_module_with_its_own_forward_is_trained_on_it():
+    """A subclass's predictor (here twice Xw + b) is what its loss and gradient, and the
+    Trainer, use, at any number of rows: the fit of y = 2(1.5 x + 1) lands on w = 1.5."""
+    class Doubled(LinearRegressionModule):
+        def forward(self, params, X):
+            return 2.0 * super().forward(params, X)
+
+    X = np.linspace(-1.0, 1.0, 10)[:, None]
+    y = 2.0 * (1.5 * X[:, 0] + 1.0)
+    module = Doubled()
+    module.params = {"w": np.array([0.5]), "b": np.array(0.0)}
+    loss, _ = module.loss_and_gradient(module.params, X, y)
+    assert loss == pytest.approx(np.mean((2.0 * 0.5 * X[:, 0] - y) ** 2), rel=1e-14)
+    Trainer(max_epochs=500, optimizer=optim.gradient_descent(0.1)).fit(module, (X, y))
+    np.testing.assert_allclose([module.params["w"][0], module.params["b"]], [1.5, 1.0],
+                               rtol=1e-8)
