@@ -24,8 +24,6 @@ from probml.optim import QuadraticBowl
 
 from .test_figures import built as rendered
 
-pytestmark = pytest.mark.xdist_group("figures")
-
 EPS = np.finfo(float).eps
 
 

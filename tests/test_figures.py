@@ -45,15 +45,12 @@ COMMITTED = ROOT / "figures"
 NAMES = figures.names()
 MANIFEST = read_manifest(COMMITTED / "figures.json")
 CONTENT_TOLERANCE = 1e-6
-# The figures are drawn and saved once per session: every test of this module and of
-# test_figure_numbers runs on one (pytest-xdist's loadgroup).
-pytestmark = pytest.mark.xdist_group("figures")
 
 
 @functools.cache
-def rendered(name, render=figures.render):
+def rendered(name):
     """Each figure drawn once per test session (the tests only read them)."""
-    return render(name)
+    return figures.render(name)
 
 
 @pytest.fixture(scope="session")

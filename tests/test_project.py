@@ -114,21 +114,14 @@ def test_cli_fit_missing_file(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
 
 
-@pytest.mark.xdist_group("figures")
-def test_cli_tour_runs_on_the_bundled_data(capsys, tmp_path, monkeypatch):
-    # The figures are drawn once per session (by test_figures, whose worker runs this test
-    # too) and saved here by the tour, in this process.
-    from .test_figures import rendered
-
-    monkeypatch.setattr(probml.figures, "render", rendered)
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert cli.main(["tour", "--figures-out", str(tmp_path)]) == 0
+def test_cli_tour_runs_on_the_bundled_data(capsys):
+    # Without its figures (--figures-out ''): test_figures draws each, and
+    # tests/test_cli.py::test_the_tour_writes_figures_to_a_new_folder_and_says_where
+    # checks that the tour asks for all of them.
+    assert cli.main(["tour", "--figures-out", ""]) == 0
     out, err = capsys.readouterr()
     assert "warning" not in err         # the tour says what it shows (an exact fit) itself
-    names = probml.figures.names()
-    assert sorted(p.stem for p in tmp_path.glob("*.png")) == sorted(names)
-    assert (tmp_path / "README.md").is_file() and f"wrote {len(names)} figure(s)" in out
-    assert f"redrawn into {tmp_path}" in out
+    assert "== Figures" not in out and re.search(r"\b(\d+) of \1 passed", out)
     assert "weights [ 1. -1.  1. -1.]" in out
     assert "Ridge is the MAP" in out
     # Full-batch gradient descent lands on the closed-form line; momentum escapes.

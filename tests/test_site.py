@@ -29,9 +29,6 @@ MISSING = [name for name in ("sphinx", "myst_nb", "numpydoc", "pydata_sphinx_the
                              "jupytext", "nbclient") if importlib.util.find_spec(name) is None]
 needs_docs = pytest.mark.skipif(bool(MISSING), reason=f"the site needs the docs extra "
                                 f"({', '.join(MISSING)} missing): pip install '.[docs]'")
-# One worker runs this module's tests (pytest-xdist's loadgroup), so that no other waits,
-# idle, for the build it would share.
-pytestmark = pytest.mark.xdist_group("site")
 needs_chromium = pytest.mark.skipif(chromium() is None, reason="the browser check needs "
                                     "Chromium: run tests/tools/install_render_check.sh")
 
