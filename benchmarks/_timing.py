@@ -3,6 +3,7 @@
 import os
 import tempfile
 import time
+import warnings
 
 
 def best_time(function, repeat):
@@ -13,6 +14,17 @@ def best_time(function, repeat):
         result = function()
         times.append(time.perf_counter() - start)
     return min(times), result
+
+
+def best_times(cases, repeat):
+    """``{name: best_time(case, repeat) seconds}`` for a dict of cases, their warnings
+    silenced (a benchmark times fits, whatever they say)."""
+    timings = {}
+    for name, case in cases.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            timings[name] = best_time(case, repeat)[0]
+    return timings
 
 
 def add_size_arguments(parser, sizes, repeat):

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from _timing import add_size_arguments, best_time
+from _timing import add_size_arguments, best_times
 
 
 def bayes_cases(X, y):
@@ -88,11 +88,7 @@ def report(title, cases, repeat, peer=None):
     """Time each case (best of ``repeat``) and print it with its ratio to ``peer``'s time, or
     to scikit-learn's BayesianRidge (else the thin SVD) measured in this group."""
     print(f"\n{title}")
-    timings = {}
-    for name, case in cases.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            timings[name] = best_time(case, repeat)[0]
+    timings = best_times(cases, repeat)
     reference = peer or timings.get("sklearn BayesianRidge") or timings.get(
         "floor: thin SVD of X")
     for name, seconds in timings.items():

@@ -9,11 +9,10 @@ scikit-learn and statsmodels are needed (``pip install ".[test]"``).
 """
 
 import argparse
-import warnings
 
 import numpy as np
 
-from _timing import add_size_arguments, best_time
+from _timing import add_size_arguments, best_times
 
 
 def linear_cases(X, y):
@@ -57,11 +56,7 @@ def normal_cases(x):
 
 def report(title, cases, repeat):
     print(f"\n{title}")
-    timings = {}
-    for name, case in cases.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            timings[name] = best_time(case, repeat)[0]
+    timings = best_times(cases, repeat)
     floor = next(iter(timings.values()))
     for name, seconds in timings.items():
         print(f"  {name:44} {seconds * 1e3:10.1f} ms  {seconds / floor:7.2f}x")
