@@ -22,7 +22,8 @@ import warnings
 
 import numpy as np
 
-from .._blocks import chunk_slices, map_chunks, weighted_gram, weighted_sum
+from .._blocks import (chunk_slices, column_sums_of_squares, map_chunks, weighted_gram,
+                       weighted_sum)
 from .._validation import (
     Real,
     check_matrix,
@@ -139,8 +140,19 @@ class Problem:
 
     @staticmethod
     def _matrix(X):
-        """The covariates as the problem holds them, and their column names (or None)."""
-        return check_matrix(X, "X")
+        """The covariates as the problem holds them, and their column names (or None); an
+        error naming a column whose squares overflow (its information cannot be formed)."""
+        X, names = check_matrix(X, "X")
+        squares = column_sums_of_squares(X)
+        if not np.all(np.isfinite(squares)):
+            column = int(np.flatnonzero(~np.isfinite(squares))[0])
+            label = repr(names[column]) if names is not None else str(column)
+            raise ValueError(
+                f"X's column {label} has values up to {np.max(np.abs(X[:, column])):.3g}, "
+                "whose squares overflow double precision: the information matrix X'WX "
+                "cannot be formed. Express the column in other units (divide it by a power "
+                "of ten).")
+        return X, names
 
     def _layout(self, data, X, feature_names, offset, fit_intercept):
         """The data arrays and their number of rows, after checking that the data, ``X``

@@ -749,3 +749,17 @@ def test_a_fit_exact_to_rounding_on_dask_is_flagged_in_the_same_pass():
     theirs = statsmodels_fit(y, X, sm.families.Gamma(sm.families.links.Log()))
     np.testing.assert_allclose(ours.params_, theirs.params, rtol=1e-12)
     assert np.all(np.isnan(ours.tvalues_)) and np.all(np.isnan(ours.conf_int()))
+
+
+def test_covariates_whose_squares_overflow_are_refused_by_name():
+    """At 2**600 a column's squares overflow: named, where Newton's method stopped at its
+    start with slopes of 0 and 'raise max_iter'.  At 2**400 the fit is the unscaled one
+    with its coefficients divided by 2**400, exactly (a power of two)."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 2))
+    y = rng.poisson(np.exp(0.3 + X @ [0.4, -0.2])).astype(float)
+    with pytest.raises(ValueError, match="column 0 has values up to .* squares overflow"):
+        GLM(family="poisson").fit(X * 2.0 ** 600, y)
+    plain, scaled = GLM(family="poisson").fit(X, y), GLM(family="poisson").fit(X * 2.0 ** 400, y)
+    np.testing.assert_allclose(scaled.params_[1:] * 2.0 ** 400, plain.params_[1:], rtol=1e-12)
+    np.testing.assert_allclose(scaled.bse_[1:] * 2.0 ** 400, plain.bse_[1:], rtol=1e-10)
