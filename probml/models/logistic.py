@@ -74,7 +74,8 @@ from ..inference import (
     information_criteria,
     parameter_names,
 )
-from ..optim.newton import STEP_TOLERANCE, Evaluation, maximise, mean_decrement
+from ..optim.newton import (ROUNDING_STEP, STEP_TOLERANCE, Evaluation, maximise,
+                            mean_decrement, relative_step)
 from ._least_squares import (
     collinear_columns,
     equilibrate,
@@ -1024,9 +1025,16 @@ def _result_settings(tol, total_weight):
     refuses a stop where the gradient is small only because the data are (rare
     events, tiny features), and leaves the information within about that of the
     estimate's; then the last step is added (see ``tol``)."""
-    return dict(step_tolerance=max(tol, STEP_TOLERANCE), last_step=True,
-                step_size=lambda step, theta, evaluation: mean_decrement(
-                    step, evaluation.gradient, total_weight(evaluation)))
+    def size(step, theta, evaluation):
+        decrement = mean_decrement(step, evaluation.gradient, total_weight(evaluation))
+        if decrement == 0 and relative_step(step, theta) > ROUNDING_STEP:
+            # A step that moves the estimate yet promises no gain: the gradient and the
+            # information are rounding (every row saturated, as the fit of separated classes
+            # runs off), not an optimum.
+            return math.inf
+        return decrement
+
+    return dict(step_tolerance=max(tol, STEP_TOLERANCE), last_step=True, step_size=size)
 
 
 def _intercept_information(evaluation):

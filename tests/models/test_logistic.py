@@ -541,3 +541,16 @@ def test_weighted_fit_on_many_rows_takes_the_subsample_start_and_agrees():
     np.testing.assert_allclose(model.params_, reference.params, rtol=1e-7)
     np.testing.assert_allclose(model.bse_, reference.bse, rtol=1e-7)
     assert model.loglik_ == pytest.approx(reference.llf, rel=1e-12)
+
+
+def test_a_fit_running_off_is_never_called_converged():
+    """Three classes cut by x0 at -0.5 and 0.5: the fit runs off until every row saturates,
+    where the gradient and the information are rounding and Newton's step promises no gain
+    (its decrement 0) while it still moves the estimate by a share of 0.3.  That was called
+    converged, and on Dask whether the rows counted as separated then hung on the BLAS
+    kernel's rounding (OPENBLAS_CORETYPE=Prescott warned where the default raised)."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(600, 3))
+    with pytest.warns(PerfectSeparationWarning, match="x0"):
+        model = LogisticRegression().fit(X, np.digitize(X[:, 0], [-0.5, 0.5]))
+    assert not model.converged_
