@@ -251,15 +251,13 @@ def _edge_score(name, x, sample_weight):
     :math:`s^2 - \\bar y`) and what the warning shows.  A sample of one value (its
     spread at rounding level) has none (NaN): the fit refuses it.
     """
-    if is_dask_collection(x):
-        values = x.astype(np.float64)
-    else:
-        values = np.asarray(x, dtype=np.float64)
+    values = x.astype(np.float64) if is_dask_collection(x) else np.asarray(x, dtype=np.float64)
+    weights = (sample_weight if sample_weight is None or is_dask_collection(sample_weight)
+               else np.asarray(sample_weight, dtype=np.float64))
+    total = float(values.shape[0] if weights is None else weights.sum())
 
     def mean(a):
-        weighted = a if sample_weight is None else a * sample_weight
-        total = 1.0 if sample_weight is None else sample_weight
-        return float(weighted.sum()) / float((values * 0 + total).sum())
+        return float((a if weights is None else a * weights).sum()) / total
 
     with np.errstate(all="ignore"):
         centre = mean(values)
