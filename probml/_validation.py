@@ -333,7 +333,7 @@ class SquaresOutOfRange(ValueError):
 
 
 def check_squares_representable(sums_of_squares, A, name="X", feature_names=None, *,
-                                strict_zeros=False):
+                                strict_zeros=False, underflow=True):
     r"""Raise unless every column's sum of squares is a finite, normal double (or exactly 0).
 
     Estimators built on a Gram matrix :math:`X^\top X` need the squares of the
@@ -342,11 +342,14 @@ def check_squares_representable(sums_of_squares, A, name="X", feature_names=None
     fix is a change of units, which the message (a :class:`SquaresOutOfRange`)
     names.  A column of values below 1e-162 has a sum of squares of exactly 0;
     with ``strict_zeros`` only a column of zeros may have it (scanned for).
-    ``A`` is the data, scanned only when a column fails, to report its largest
+    ``underflow=False`` checks for overflow alone (for a fit that scales its own
+    information, as the likelihood engine does).  ``A`` is the data, scanned only when a column fails, to report its largest
     value.
     """
     sums = np.atleast_1d(np.asarray(sums_of_squares, dtype=float))
-    bad = ~np.isfinite(sums) | ((sums > 0) & (sums < _SMALLEST_SUM_OF_SQUARES))
+    bad = ~np.isfinite(sums)
+    if underflow:
+        bad |= (sums > 0) & (sums < _SMALLEST_SUM_OF_SQUARES)
     for column in np.flatnonzero(sums == 0) if strict_zeros else ():
         bad[column] = np.any((A if A.ndim == 1 else A[:, column]) != 0)
     if not bad.any():

@@ -27,6 +27,7 @@ from .._blocks import (chunk_slices, column_sums_of_squares, map_chunks, weighte
 from .._validation import (
     Real,
     check_matrix,
+    check_squares_representable,
     check_weights,
     did_you_mean,
     near_names,
@@ -143,15 +144,7 @@ class Problem:
         """The covariates as the problem holds them, and their column names (or None); an
         error naming a column whose squares overflow (its information cannot be formed)."""
         X, names = check_matrix(X, "X")
-        squares = column_sums_of_squares(X)
-        if not np.all(np.isfinite(squares)):
-            column = int(np.flatnonzero(~np.isfinite(squares))[0])
-            label = repr(names[column]) if names is not None else str(column)
-            raise ValueError(
-                f"X's column {label} has values up to {np.max(np.abs(X[:, column])):.3g}, "
-                "whose squares overflow double precision: the information matrix X'WX "
-                "cannot be formed. Express the column in other units (divide it by a power "
-                "of ten).")
+        check_squares_representable(column_sums_of_squares(X), X, "X", names, underflow=False)
         return X, names
 
     def _layout(self, data, X, feature_names, offset, fit_intercept):
