@@ -300,13 +300,15 @@ def _check_data(squares, A, name, feature_names, policy):
                                 strict_zeros=policy != "may_vanish")
 
 
-def whitened(root, X, y, feature_names=None, x_mean=0.0, y_mean=0.0):
-    r""":math:`\sqrt{w_i}\,(x_i - \bar x)` and :math:`\sqrt{w_i}\,(y_i - \bar y)`; a
+def whitened(root, X, y, feature_names=None, x_mean=None, y_mean=None):
+    r""":math:`\sqrt{w_i}\,(x_i - \bar x)` and :math:`\sqrt{w_i}\,(y_i - \bar y)` (the
+    rows themselves without the means); a
     :class:`~probml._validation.SquaresOutOfRange` where finite data overflow on the way
     (weighted least squares then changes units), else a ValueError naming a NaN or
     infinity of X or y."""
     with np.errstate(over="ignore", invalid="ignore"):
-        X_white, y_white = root[:, None] * (X - x_mean), root * (y - y_mean)
+        X_white = root[:, None] * (X if x_mean is None else X - x_mean)
+        y_white = root * (y if y_mean is None else y - y_mean)
     for name, data, white, names in (("X", X, X_white, feature_names), ("y", y, y_white, None)):
         if not np.all(np.isfinite(white)):
             check_finite(data, name, names)

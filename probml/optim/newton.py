@@ -244,7 +244,7 @@ def maximise(evaluate, theta, *, tol, n, max_iter, state=None, chord=False, stal
 
 def _below_rounding(step, theta):
     """Whether Newton's step moves no parameter beyond the rounding of the parameters
-    (each measured as in :func:`step_is_negligible`).  The gradient left is then
+    (each measured as in :func:`relative_step`).  The gradient left is then
     rounding too, and may stay above the tolerance: a location of 1e9 fitted to data
     spread by 1 is known to its last bit, where the score of each observation is
     still about 1e-7."""
