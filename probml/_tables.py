@@ -357,7 +357,7 @@ def _careful_blocks(csv_file, positions, missing, block_rows):
     """The numeric columns ``positions`` in blocks of ``block_rows`` rows, cell by cell (a
     missing value NaN, or an error by line); ``ValueError`` at a cell that is not a number
     (its column may be text, which the caller reads whole)."""
-    label, block, lines = csv_file.label, [], []
+    label, block = csv_file.label, []
     for line, row in _careful_rows(csv_file, positions):
         values = []
         for j, text in zip(positions, row):

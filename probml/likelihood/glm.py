@@ -106,7 +106,7 @@ from ..inference import (
 from ..models.base import Regressor, chunkwise, linear_prediction, warn_exact_fit
 from .compiled import MODULES, compile_expressions, stable
 from .model import ETA, LINKS, Model, link_function
-from .problem import FLAT, Problem
+from .problem import FLAT
 from .results import boundary_likelihood_ratio_test
 
 __all__ = ["FAMILIES", "GLM", "Family"]
@@ -1035,8 +1035,6 @@ def _separated_rows(A, side):
     direction keeps its rows moving whatever the next one does), until no direction
     moves any: then every separated row is found.
     """
-    from scipy.optimize import linprog
-
     A = A / np.maximum(np.abs(A).max(axis=0, initial=0.0), 1e-300)
     separated = np.zeros(len(A), dtype=bool)
     null = _null_space(A[side == 0])

@@ -360,23 +360,30 @@ def full_covariance(inverse_xx, moments, noise_variance=1.0, root=None):
         return inverse_xx
     p = len(moments.x_mean)
     cov = np.empty((p + 1, p + 1))
+    cov[0, 0], lost = intercept_variance(moments, inverse_xx, noise_variance, root)
+    with np.errstate(over="ignore", invalid="ignore"):
+        shift = (np.full(p, np.nan) if lost else root @ (root.T @ moments.x_mean)
+                 if root is not None else inverse_xx @ moments.x_mean)
+    cov[0, 1:] = cov[1:, 0] = -shift
+    cov[1:, 1:] = inverse_xx
+    return cov
+
+
+def intercept_variance(moments, inverse_xx, noise_variance=1.0, root=None):
+    r""":math:`\mathrm{Var}(b) = \sigma^2/n + \bar x^\top S \bar x` of
+    :func:`full_covariance` (through ``root`` where given, ``inverse_xx`` :math:`S`
+    unused), and whether rounding left it no digit: then NaN, with the warning."""
     with np.errstate(over="ignore", invalid="ignore"):
         if root is not None:
             total, lost = quadratic_forms_from_root(moments.x_mean[None, :], root,
                                                     noise_variance / moments.n)
-            shift = root @ (root.T @ moments.x_mean)
         else:
             total, lost = quadratic_forms(moments.x_mean[None, :], inverse_xx,
                                           noise_variance / moments.n)
-            shift = inverse_xx @ moments.x_mean
-    cov[0, 0], lost = total[0], lost[0]
-    if lost:
+    if lost[0]:
         warn_intercept_variance_lost(moments.x_mean)
-        cov[0, 0] = np.nan
-        shift = np.full(p, np.nan)
-    cov[0, 1:] = cov[1:, 0] = -shift
-    cov[1:, 1:] = inverse_xx
-    return cov
+        return np.nan, True
+    return total[0], False
 
 
 def warn_intercept_variance_lost(x_mean):

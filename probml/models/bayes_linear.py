@@ -90,8 +90,8 @@ from ._least_squares import (
     DataRequired,
     accuracy_digits,
     equilibrate,
-    full_covariance,
     intercept_from_moments,
+    intercept_variance,
     mean_residual,
     quadratic_forms,
     warn_if_inaccurate,
@@ -1090,8 +1090,8 @@ class _DenseCovariance:
 
     def intercept_variance(self, moments, factor, noise_variance):
         r""":math:`\sigma^2/n + \bar x^\top S\bar x` through the root (NaN where lost)."""
-        return full_covariance(factor * self.matrix, moments, noise_variance,
-                               root=math.sqrt(factor) * self.root)[0, 0]
+        return intercept_variance(moments, None, noise_variance,
+                                  root=math.sqrt(factor) * self.root)[0]
 
     def draws(self, normals, factor):
         # A symmetric square root rather than Cholesky: it exists for every
