@@ -106,7 +106,7 @@ from ..inference import (
 from ..models.base import Regressor, chunkwise, linear_prediction, warn_exact_fit
 from .compiled import MODULES, compile_expressions, stable
 from .model import ETA, LINKS, Model, link_function
-from .problem import FLAT
+from .problem import flat_directions
 from .results import boundary_likelihood_ratio_test
 
 __all__ = ["FAMILIES", "GLM", "Family"]
@@ -119,9 +119,6 @@ ALPHA = sp.Symbol("alpha", positive=True)
 # count's mean of 0, relative to the mean count) at a row observed on that edge sends
 # the fit to the test of whether the maximum is on the edge.
 EDGE = 1e-6
-# A parameter whose share of a flat direction of the information exceeds this is not
-# identified.
-UNIDENTIFIED_SHARE = 1e-3
 # An edge row whose linear predictor a direction of the null space moves by more than
 # this (the columns scaled to a largest entry of 1, the basis orthonormal) can be separated.
 MOVED = 1e-9
@@ -806,26 +803,29 @@ def _fit_scoring(name, link, bernoulli, data, start, **options):
     covariance uses (statsmodels' IRLS).
     """
     model = _model(name, link, bernoulli, scoring=True)
-    with warnings.catch_warnings(record=True) as scoring:
-        warnings.simplefilter("always")
+    with _held_warnings() as scoring:
         fit = model.fit(*data, start=start, **options)
     if not fit.converged_ and isinstance(model, _ScoringModel):
-        with warnings.catch_warnings(record=True):       # the scoring fit's stand if it fails
-            warnings.simplefilter("always")
+        with _held_warnings():       # the scoring fit's stand if it fails
             newton = _model(name, link, bernoulli).fit(*data, start=list(fit.params_),
                                                        **options)
         if newton.converged_:
             polished = model.fit(*data, start=list(newton.params_), **options)
             return polished, fit.n_iter_ + newton.n_iter_ + polished.n_iter_
-    for held in scoring:
-        warn(held.message, held.category)
+    _issue(scoring)
     return fit, fit.n_iter_
+
+
+@functools.cache
+def _compiled_edge_score(name):
+    """The family's ``edge_score`` as a NumPy function of (y, mu), compiled once."""
+    return _quiet(sp.lambdify([Y, MU], FAMILIES[name].edge_score, modules=MODULES))
 
 
 def _edge_score(family, link, limit):
     r"""The score of the extra parameter at the edge of its domain, summed over the rows
     at the ``limit`` fit, :math:`\sum_i w_i\hat\mu_i^2` and the smallest mean."""
-    score = _quiet(sp.lambdify([Y, MU], family.edge_score, modules=MODULES))
+    score = _compiled_edge_score(family.name)
     mean = _numeric(family.limit, link)["mean"]
     theta = limit.params_
 
@@ -1092,11 +1092,7 @@ def _null_space(rows):
 def _identified_covariance(information):
     """The covariance of the identified parameters: the pseudo-inverse of ``information``,
     NaN for the parameters that its flat directions (the null space) involve."""
-    scale = np.sqrt(np.abs(np.diagonal(information)))
-    scale[scale == 0] = 1.0
-    values, vectors = np.linalg.eigh(information / np.outer(scale, scale))
-    flat = values <= FLAT * max(np.max(np.abs(values), initial=0.0), 1e-300)
-    unidentified = np.any(np.abs(vectors[:, flat]) > UNIDENTIFIED_SHARE, axis=1)
+    values, vectors, scale, flat, unidentified = flat_directions(information)
     kept = vectors[:, ~flat]
     cov = (kept / values[~flat]) @ kept.T / np.outer(scale, scale)
     cov[unidentified] = np.nan

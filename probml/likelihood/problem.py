@@ -71,6 +71,8 @@ SUBSAMPLE_BLOCK_ROWS, MIN_SUBSAMPLE_BLOCKS, MAX_SUBSAMPLE_BLOCKS = 2048, 8, 64
 # Eigenvalues of the information, scaled to a unit diagonal, at or below this share of the
 # largest are flat.
 FLAT = 1e-12
+# A parameter whose share of a flat direction exceeds this is not identified.
+FLAT_SHARE = 1e-3
 # The longest Newton step on the free scale of a log- or logit-transformed parameter:
 # a factor of e^3 = 20 per iteration.
 MAX_FREE_STEP = 3.0
@@ -676,6 +678,16 @@ def scaled_eigen(information):
     return values, vectors, scale
 
 
+def flat_directions(information):
+    """:func:`scaled_eigen`'s eigenvalues, vectors and scale, the flat directions among
+    them (eigenvalues within ``FLAT`` of the largest) and the parameters those involve
+    (a share above ``FLAT_SHARE`` of one): ``(values, vectors, scale, flat, involved)``."""
+    values, vectors, scale = scaled_eigen(information)
+    flat = values <= FLAT * max(np.abs(values).max(initial=0.0), 1e-300)
+    involved = np.any(np.abs(vectors[:, flat]) > FLAT_SHARE, axis=1)
+    return values, vectors, scale, flat, involved
+
+
 def _undefined(problem, running_off, information):
     """Parameters whose standard errors are undefined: running off, or along a flat
     direction of the log-likelihood (warned of)."""
@@ -685,10 +697,8 @@ def _undefined(problem, running_off, information):
     if not np.isfinite(information).all():
         undefined[:] = True
         return undefined
-    values, vectors, _ = scaled_eigen(information)
-    flat = values <= FLAT * max(np.abs(values).max(initial=0.0), 1e-300)
+    _, _, _, flat, involved = flat_directions(information)
     if flat.any():
-        involved = np.any(np.abs(vectors[:, flat]) > 1e-3, axis=1)
         undefined |= involved
         names = [name for name, bad in zip(problem.names, involved) if bad]
         warn(
