@@ -109,16 +109,23 @@ class Module:
         integer array of at most ``batch_size`` rows of ``X`` and ``y``, and the
         gradient comes back as a new vector laid out like ``vector``.  This one
         calls :meth:`loss_and_gradient` on the rows and the tree of views of
-        ``vector`` (checking the gradient's structure once); a module whose
-        arithmetic can work on the vector overrides it.
+        ``vector`` (:meth:`_tree_pass`); a module whose arithmetic can work on
+        the vector overrides it.
         """
+        tree_pass = self._tree_pass(layout)
+        return lambda vector, rows: tree_pass(vector, *_rows_of(X, y, rows))
+
+    def _tree_pass(self, layout):
+        """``loss_and_gradient(vector, X_batch, y_batch)``: :meth:`loss_and_gradient` on
+        the tree of views of ``vector``, the gradient's structure checked once (the
+        module returns the same after) and laid out like ``vector``."""
         checked = False
 
-        def loss_and_gradient(vector, rows):
+        def loss_and_gradient(vector, X_batch, y_batch):
             nonlocal checked
             params = layout.unflatten(vector)
-            loss, grads = self.loss_and_gradient(params, *_rows_of(X, y, rows))
-            if not checked:     # the module returns the same structure after
+            loss, grads = self.loss_and_gradient(params, X_batch, y_batch)
+            if not checked:
                 grads = as_float_tree(grads, "grads", finite=False, copy=False)
                 check_same_structure(grads, params, "grads", "module.params")
                 checked = True
@@ -483,12 +490,21 @@ class Trainer:
     def _run(self, module, data, params, batch_size):
         per_epoch = math.ceil(data.n_train / batch_size)
         run = _Run(self, data, params, self._scheduled_optimizer(per_epoch), per_epoch)
-        batch = module._batch_pass(run.layout, data.X_train, data.y_train, batch_size)
+        if type(data).batches is DataModule.batches:
+            batch = module._batch_pass(run.layout, data.X_train, data.y_train, batch_size)
+
+            def passes(epoch):
+                return ((rows,) for rows in data._batch_rows(batch_size, epoch))
+        else:       # a subclass's own batches (augmented, resampled), through the tree
+            batch = module._tree_pass(run.layout)
+
+            def passes(epoch):
+                return data.batches(batch_size, epoch)
         bar = self._progress(per_epoch * self.max_epochs)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(self.max_epochs):
-                    self._train_epoch(run, module, batch, data, batch_size, epoch, bar)
+                    self._train_epoch(run, batch, passes(epoch), epoch, bar)
                     if self._after_epoch(run, module, data, epoch):
                         break
                     if bar is not None:
@@ -521,20 +537,16 @@ class Trainer:
                 lambda step: schedule(min(step, last) // per_epoch))
         return self.optimizer.with_learning_rate(lambda step: schedule(min(step, last)))
 
-    def _train_epoch(self, run, module, batch, data, batch_size, epoch, bar):
+    def _train_epoch(self, run, batch, passes, epoch, bar):
         """One pass over the training batches: a loss, a gradient and an update each
-        (``batch`` is the module's :meth:`~Module._batch_pass`)."""
+        (``batch(vector, *inputs)`` for each ``inputs`` of ``passes``: the module's
+        :meth:`~Module._batch_pass` of the rows, or its :meth:`~Module._tree_pass` of a
+        DataModule subclass's own batches)."""
         losses, rates, step, isfinite = run.losses, run.rates, run.step, math.isfinite
-        if type(data).batches is DataModule.batches:
-            passes = ((batch, rows) for rows in data._batch_rows(batch_size, epoch))
-        else:       # a subclass's own batches (augmented, resampled), through the tree
-            passes = ((Module._batch_pass(module, run.layout, X_batch, y_batch,
-                                          len(y_batch)), slice(None))
-                      for X_batch, y_batch in data.batches(batch_size, epoch))
-        for batch, rows in passes:
+        for inputs in passes:
             i = run.i
             try:
-                loss, gradient = batch(run.vector, rows)
+                loss, gradient = batch(run.vector, *inputs)
             except ValueError as error:         # e.g. logits that overflowed to +inf
                 raise run.failure(error, epoch, "loss") from None
             if not isfinite(loss) or loss > run.divergent_loss:
