@@ -45,7 +45,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from .._blocks import dask_head_rows, row_sum
+from .._blocks import dask_head_rows, row_sum, weighted_sum
 from ..exceptions import BoundaryMaximumWarning, warn
 from .._validation import (Options, check_finite, check_is_fitted, check_weights,
                            dask_array, is_dask_collection, sample_array)
@@ -527,10 +527,10 @@ def weibull_shape(log_x, weights=None):
     :math:`\text{scale} = (\overline{x^c})^{1/c}`, or None where the logarithms do not
     vary (the shape's maximum is at infinity).
     """
+    count = len(log_x) if weights is None else float(weights.sum())
+
     def mean(values):
-        values = np.asarray(values, dtype=float)
-        total = values.sum() if weights is None else np.einsum("i,i", values, weights)
-        return float(total) / (len(log_x) if weights is None else float(weights.sum()))
+        return weighted_sum(values, weights) / count
 
     centre = mean(log_x)
     centred = log_x - centre
@@ -598,7 +598,7 @@ def _moment_start(name, x, weights=None):
             def mean(function):
                 if weights is None:
                     return row_sum(function, x) / total
-                return float(np.einsum("i,i", function(x), weights)) / total
+                return weighted_sum(function(x), weights) / total
             average = mean(lambda v: v)
             var = mean(lambda v: (v - average) ** 2)
             if var > average > 0:
