@@ -32,6 +32,7 @@ does not depend on which reader is installed, nor on the machine.
 """
 
 import csv
+import functools
 import itertools
 import math
 import os
@@ -100,6 +101,12 @@ class CsvFile:
     @property
     def label(self):
         return printable(self.path)
+
+    @functools.cached_property
+    def has_quote(self):
+        """Whether a quote character follows the header (pyarrow then reads values that
+        may hold line breaks): the file scanned once, whatever the number of reads."""
+        return _has_quote(self.path, self.header_bytes)
 
     def column(self, name, role="column"):
         """The position of column ``name``, or an error listing the columns."""
@@ -447,7 +454,7 @@ def _arrow_options(pyarrow, csv_file, positions, column_type):
                                  column_names=names)
     parse = arrow_csv.ParseOptions(
         delimiter=csv_file.sep, quote_char='"', double_quote=True, escape_char=False,
-        newlines_in_values=_has_quote(csv_file.path, csv_file.header_bytes),
+        newlines_in_values=csv_file.has_quote,
         ignore_empty_lines=True)
     convert = arrow_csv.ConvertOptions(
         column_types={name: column_type for name in wanted}, include_columns=wanted,
