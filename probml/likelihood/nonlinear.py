@@ -461,16 +461,22 @@ class _ExactResiduals:
             self._targets, decimal = _as_written(y)
         self._rows = list(zip(*[values for values, _ in columns]))
         self.as_written = decimal and all(column_decimal for _, column_decimal in columns)
+        self._last = (None, None)
 
     def __call__(self, beta):
-        """(residuals as float64, their sum of squares) at ``beta``."""
+        """(residuals as float64, their sum of squares) at ``beta``; the last answer is
+        kept (refinement that stops at ``beta`` and :meth:`minimum` there ask twice)."""
+        key = np.asarray(beta, dtype=float).tobytes()
+        if self._last[0] == key:
+            return self._last[1]
         mpmath = self._mpmath
         with mpmath.workdps(40):
             b = [mpmath.mpf(float(v)) for v in beta]
             residuals = [target - self._f(*row, *b) for target, row in zip(self._targets,
                                                                            self._rows)]
             total = mpmath.fsum(residual * residual for residual in residuals)
-        return np.array([float(v) for v in residuals]), float(total)
+        self._last = (key, (np.array([float(v) for v in residuals]), float(total)))
+        return self._last[1]
 
     def minimum(self, beta, J):
         r"""The least sum of squares near ``beta``, over real parameters.
