@@ -1122,6 +1122,11 @@ class _WhitenedCovariance:
 
     def diagonal(self):
         """The variances, each a sum of nonnegative terms."""
+        return self._variances
+
+    @functools.cached_property
+    def _variances(self):
+        # Formed once: the fit's checks and the summary each read them.
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             if self.transform is None:
                 return self.inverse.diagonal() / self.beta

@@ -215,17 +215,20 @@ class SpectralInverse:
     squares: np.ndarray
     alpha: float
 
-    def _parts(self, Z, error):
+    def _parts(self, Z, error=None):
         r""":math:`V^\top z` and :math:`z - VV^\top z` for each row of ``Z``, with bounds on
-        their rounding errors (``error`` bounds those of ``Z`` itself)."""
+        their rounding errors (``error`` bounds those of ``Z`` itself; None: exact)."""
         V = self.vectors
         r, p = V.shape
         projected = Z @ V.T
         outside = Z - projected @ V
         magnitude = np.abs(V)
-        projected_error = (2 * p + 1) * EPS * (np.abs(Z) @ magnitude.T) + error @ magnitude.T
-        outside_error = (error + (2 * r + 1) * EPS * (np.abs(Z) + np.abs(projected) @ magnitude)
-                         + projected_error @ magnitude)
+        projected_error = (2 * p + 1) * EPS * (np.abs(Z) @ magnitude.T)
+        outside_error = (2 * r + 1) * EPS * (np.abs(Z) + np.abs(projected) @ magnitude)
+        if error is not None:
+            projected_error += error @ magnitude.T
+            outside_error += error
+        outside_error += projected_error @ magnitude
         return projected, outside, projected_error, outside_error
 
     def quadratic_forms(self, Z, scale=1.0, plus=0.0, error=None):
@@ -239,8 +242,7 @@ class SpectralInverse:
         lost : ndarray of bool, shape (n,)
         """
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            projected, outside, projected_error, outside_error = self._parts(
-                Z, np.zeros_like(Z) if error is None else error)
+            projected, outside, projected_error, outside_error = self._parts(Z, error)
             weights = 1.0 / (self.squares + self.alpha)
             total = scale * ((projected * projected) @ weights
                              + np.einsum("ij,ij->i", outside, outside) / self.alpha) + plus
