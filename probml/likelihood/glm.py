@@ -913,21 +913,26 @@ def _mean_edge(family, link, fit, data, weights, caught):
     trials = data[1] if len(data) > 1 else np.ones(n)
     active = np.ones(n, dtype=bool) if weights is None else weights > 0
     side = np.where(y == 0, -1.0, np.where((y == trials) & binomial, 1.0, 0.0)) * active
-    mu = _numeric(family.name, link)["mean"](problem.linear_predictor(theta))
-    scale = 1.0 if binomial else max(float(np.mean(y)), 1.0)
-    with np.errstate(invalid="ignore"):
-        near = (side != 0) & (np.where(side < 0, mu, 1.0 - mu) < EDGE * scale)
     stalled = not fit.converged_ or any(issubclass(held.category, ConvergenceWarning)
                                         for held in caught)
     at_infinity = link in LINKS_ONTO.get(family.name, ())
+
+    def near():
+        """The rows observed on the edge whose fitted means are within EDGE of it."""
+        mu = _numeric(family.name, link)["mean"](problem.linear_predictor(theta))
+        scale = 1.0 if binomial else max(float(np.mean(y)), 1.0)
+        with np.errstate(invalid="ignore"):
+            return (side != 0) & (np.where(side < 0, mu, 1.0 - mu) < EDGE * scale)
     if not at_infinity:
-        if not (near.any() and stalled):
+        if not stalled:
             return None
-        rows = near
+        rows = near()
+        if not rows.any():
+            return None
     else:
         # A fit that claims convergence with means near their edge is asked once more:
         # running off, its Newton step stays long while its gradient vanishes.
-        if not (stalled or near.any() and _still_moving(fit)):
+        if not (stalled or near().any() and _still_moving(fit)):
             return None
         rows = np.zeros(n, dtype=bool)
         A = np.column_stack([np.ones(n), problem.X]) if problem.intercept else problem.X
